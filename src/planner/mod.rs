@@ -1,0 +1,175 @@
+//! The pure planning core: a validated [`Request`] in, a [`Plan`] of typed, rendered artifacts out.
+//!
+//! Invariant: no tonic/prost/tokio, no clock, no environment, no randomness, no IO. The same
+//! request always yields byte-identical output.
+
+pub mod choice;
+mod contract;
+pub mod request;
+mod resolve;
+mod vault_kubernetes;
+pub mod versions;
+
+use std::collections::BTreeMap;
+
+pub use choice::*;
+pub use contract::{contract_json, fingerprint};
+pub use request::Request;
+pub use resolve::Settings;
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SecretsConfig {
+    pub backend_endpoint: String,
+    pub authentication_method: AuthMethod,
+    pub secret_path: String,
+    pub config_format: ConfigFormat,
+    /// `None` only while the combination is not yet planned (a warning says so).
+    pub config_file: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct AccessPolicy {
+    pub policy_name: String,
+    pub policy_type: PolicyType,
+    pub policy_document: String,
+    pub scope: String,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct IntegrationCode {
+    pub language: Language,
+    pub sdk: String,
+    pub sdk_version: String,
+    pub authentication_snippet: String,
+    pub secret_retrieval_snippet: String,
+    pub error_handling: String,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RotationScripts {
+    pub rotation_type: RotationType,
+    pub schedule: String,
+    pub rotation_logic: String,
+    pub notification: String,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DeploymentManifest {
+    #[serde(rename = "type")]
+    pub kind: ManifestType,
+    pub filename: String,
+    pub content: String,
+}
+
+/// Something the user should hear about, tied to the argument it concerns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// Attribute path as names, e.g. `["database", "engine"]`; empty for the whole data source.
+    pub field: Vec<String>,
+    pub summary: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingKind {
+    /// The request cannot be planned as written.
+    Error,
+    /// The planner substituted something; an error under `strict = true`.
+    Fallback,
+    /// Worth knowing; never blocks.
+    Warning,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub secrets_config: SecretsConfig,
+    pub access_policies: Vec<AccessPolicy>,
+    pub integration_code: Vec<IntegrationCode>,
+    /// `None` only while the combination is not yet planned.
+    pub rotation_scripts: Option<RotationScripts>,
+    pub deployment_manifests: Vec<DeploymentManifest>,
+    pub decisions: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl Plan {
+    /// Every artifact as a file: relative path -> content, for `local_file` and `--format files`.
+    pub fn files(&self) -> BTreeMap<String, String> {
+        let mut files = BTreeMap::new();
+        if let Some(config) = &self.secrets_config.config_file {
+            let ext = match self.secrets_config.config_format {
+                ConfigFormat::Hcl => "hcl",
+                ConfigFormat::Json => "json",
+                ConfigFormat::Yaml => "yaml",
+            };
+            files.insert(format!("config/backend.{ext}"), config.clone());
+        }
+        for p in &self.access_policies {
+            let ext = if p.policy_type == PolicyType::VaultPolicy {
+                "hcl"
+            } else if p.policy_document.trim_start().starts_with('{') {
+                "json"
+            } else {
+                "yaml"
+            };
+            files.insert(format!("policies/{}.{ext}", p.policy_name), p.policy_document.clone());
+        }
+        for code in &self.integration_code {
+            let (dir, ext) = versions::source_layout(code.language);
+            let body = format!("{}\n{}\n{}", code.authentication_snippet, code.secret_retrieval_snippet, code.error_handling);
+            files.insert(format!("code/{dir}/secrets.{ext}"), body);
+        }
+        if let Some(r) = &self.rotation_scripts {
+            files.insert("rotation/README.txt".to_string(), format!("rotation: {}\nschedule: {}\nnotification: {}\n", r.rotation_type, r.schedule, r.notification));
+            files.insert(format!("rotation/{}", versions::rotation_logic_filename(r)), r.rotation_logic.clone());
+        }
+        for m in &self.deployment_manifests {
+            files.insert(m.filename.clone(), m.content.clone());
+        }
+        files
+    }
+}
+
+/// Plans a request. Never panics; problems come back as findings.
+pub fn plan(req: &Request) -> Plan {
+    let (settings, mut findings) = resolve::resolve(req);
+    let mut plan = match (req.backend, req.target) {
+        (Backend::Vault, Target::Kubernetes) if vault_kubernetes::covers(&settings) => vault_kubernetes::plan(&settings),
+        _ => not_yet_planned(&settings),
+    };
+    findings.append(&mut plan.findings);
+    plan.findings = findings;
+    plan.decisions = settings.decisions.iter().cloned().chain(plan.decisions).collect();
+    plan
+}
+
+/// The honest placeholder for combinations this version does not plan yet: the identity of the
+/// plan is filled in, artifacts are left empty or null, and a warning names what is missing.
+fn not_yet_planned(s: &Settings) -> Plan {
+    let combo = format!("{} / {} / {} / {}", s.backend, s.target, s.rotation, s.credential);
+    Plan {
+        secrets_config: SecretsConfig {
+            backend_endpoint: s.backend_endpoint(),
+            authentication_method: s.default_auth_method(),
+            secret_path: s.logical_secret_path(),
+            config_format: ConfigFormat::Yaml,
+            config_file: None,
+        },
+        access_policies: Vec::new(),
+        integration_code: Vec::new(),
+        rotation_scripts: None,
+        deployment_manifests: Vec::new(),
+        decisions: vec![format!("The combination {combo} is not planned by this version; only its endpoint, authentication method and secret path are set.")],
+        findings: vec![Finding {
+            kind: FindingKind::Warning,
+            field: Vec::new(),
+            summary: "Combination Not Yet Planned".to_string(),
+            detail: format!(
+                "secretsint_plan does not yet plan {combo} (backend / target / rotation / credential). \
+                 secrets_config.config_file and rotation_scripts are null, and access_policies, integration_code \
+                 and deployment_manifests are empty. Fully planned today: vault / kubernetes / dynamic / database."
+            ),
+        }],
+    }
+}

@@ -1,0 +1,354 @@
+//! Fills every unset argument with its default, records each default as a decision, and checks
+//! the rules that span several arguments (per-backend limits on rotation periods).
+
+use super::choice::*;
+use super::request::{Duration, Request};
+use super::{Finding, FindingKind};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VaultSettings {
+    pub address: String,
+    pub namespace: Option<String>,
+    pub kv_mount: String,
+    pub auth_mount: String,
+    pub database_mount: String,
+    pub pki_mount: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AwsSettings {
+    pub region: String,
+    pub account_id: String,
+    pub kms_key_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AzureSettings {
+    pub vault_name: String,
+    pub tenant_id: String,
+    pub subscription_id: String,
+    pub resource_group: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct GcpSettings {
+    pub project_id: String,
+    pub project_number: String,
+    pub location: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseSettings {
+    pub engine: DbEngine,
+    pub host: String,
+    pub port: u16,
+    pub database_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct KubernetesSettings {
+    pub namespace: String,
+    pub service_account: String,
+    pub store_kind: StoreKind,
+    /// Set only when the user chose it; targets derive their own from the rotation period.
+    pub refresh_interval: Option<Duration>,
+    pub cluster_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CicdSettings {
+    pub platform: CicdPlatform,
+    pub repository: String,
+    pub branch: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CertificateSettings {
+    pub common_name: String,
+    pub alt_names: Vec<String>,
+    pub ttl: Duration,
+}
+
+/// A request with every default applied. `decisions` lists each default, in argument order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub backend: Backend,
+    pub target: Target,
+    pub rotation: Rotation,
+    pub credential: CredentialType,
+    pub name: String,
+    pub environment: String,
+    pub languages: Vec<Language>,
+    /// The effective period: TTL for dynamic, interval for automatic, none for manual.
+    pub rotation_period: Option<Duration>,
+    pub vault: VaultSettings,
+    pub aws: AwsSettings,
+    pub azure: AzureSettings,
+    pub gcp: GcpSettings,
+    pub database: DatabaseSettings,
+    pub kubernetes: KubernetesSettings,
+    pub cicd: CicdSettings,
+    pub certificate: CertificateSettings,
+    pub strict: bool,
+    pub decisions: Vec<String>,
+}
+
+pub const DEFAULT_LANGUAGES: [Language; 3] = [Language::Python, Language::Go, Language::Nodejs];
+const HOUR: u64 = 3600;
+const DAY: u64 = 86_400;
+
+/// Records the default it picks; keeps the user's value silently.
+struct Defaults {
+    decisions: Vec<String>,
+}
+
+impl Defaults {
+    fn pick<T: Clone>(&mut self, given: &Option<T>, default: T, record: bool, sentence: impl FnOnce(&T) -> String) -> T {
+        match given {
+            Some(v) => v.clone(),
+            None => {
+                if record {
+                    self.decisions.push(sentence(&default));
+                }
+                default
+            }
+        }
+    }
+}
+
+pub fn default_port(engine: DbEngine) -> u16 {
+    match engine {
+        DbEngine::Postgresql => 5432,
+        DbEngine::Mysql => 3306,
+        DbEngine::Mongodb => 27017,
+        DbEngine::Mssql => 1433,
+        DbEngine::Oracle => 1521,
+        DbEngine::Redshift => 5439,
+    }
+}
+
+pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
+    let mut d = Defaults { decisions: Vec::new() };
+    let mut findings = Vec::new();
+    let b = req.backend;
+    let t = req.target;
+
+    let credential = d.pick(&req.credential, CredentialType::Generic, true, |c| format!("credential_type defaults to \"{c}\"."));
+    let name = d.pick(&req.name.as_ref().map(|n| n.as_str().to_string()), "app".into(), true, |n| format!("name defaults to \"{n}\"."));
+    let environment =
+        d.pick(&req.environment.as_ref().map(|n| n.as_str().to_string()), "prod".into(), true, |n| format!("environment defaults to \"{n}\"."));
+    let languages = match (&req.languages, &req.default_languages) {
+        (Some(l), _) => l.clone(),
+        (None, Some(l)) => {
+            d.decisions.push(format!("languages come from the provider's default_languages: {}.", join(l)));
+            l.clone()
+        }
+        (None, None) => {
+            d.decisions.push(format!("languages default to {}.", join(&DEFAULT_LANGUAGES)));
+            DEFAULT_LANGUAGES.to_vec()
+        }
+    };
+
+    let rotation_period = match req.rotation {
+        Rotation::Manual => {
+            if req.rotation_period.is_some() {
+                findings.push(Finding {
+                    kind: FindingKind::Warning,
+                    field: vec!["rotation_period".into()],
+                    summary: "Rotation Period Ignored".into(),
+                    detail: "rotation_period has no effect with rotation_policy = \"manual\": manual secrets change only when someone writes a new version. Remove it, or choose \"automatic\" or \"dynamic\".".into(),
+                });
+            }
+            None
+        }
+        Rotation::Automatic => Some(d.pick(&req.rotation_period, Duration::from_secs(90 * DAY), true, |p| {
+            format!("rotation_period defaults to {} for automatic rotation.", p.to_text())
+        })),
+        Rotation::Dynamic => Some(d.pick(&req.rotation_period, Duration::from_secs(HOUR), true, |p| {
+            format!("rotation_period (the credential TTL) defaults to {} for dynamic credentials.", p.to_text())
+        })),
+    };
+    if let Some(period) = rotation_period {
+        if let Some(f) = check_period(b, req.rotation, period) {
+            findings.push(f);
+        }
+    }
+
+    let auth_default = match t {
+        Target::Kubernetes => "kubernetes",
+        Target::Cicd => "jwt",
+        Target::Application => "approle",
+    };
+    let is_vault = b == Backend::Vault;
+    let vault = VaultSettings {
+        address: d.pick(&req.vault.address, "https://vault.example.com:8200".into(), is_vault, |v| format!("vault.address defaults to the placeholder {v}.")),
+        namespace: req.vault.namespace.clone(),
+        kv_mount: d.pick(&req.vault.kv_mount, "secret".into(), is_vault, |v| format!("vault.kv_mount defaults to \"{v}\" (KV version 2).")),
+        auth_mount: d.pick(&req.vault.auth_mount, auth_default.into(), is_vault, |v| format!("vault.auth_mount defaults to \"{v}\" for the {t} target.")),
+        database_mount: d.pick(&req.vault.database_mount, "database".into(), is_vault && credential == CredentialType::Database, |v| {
+            format!("vault.database_mount defaults to \"{v}\".")
+        }),
+        pki_mount: d.pick(&req.vault.pki_mount, "pki".into(), is_vault && credential == CredentialType::Certificate, |v| format!("vault.pki_mount defaults to \"{v}\".")),
+    };
+    let is_aws = b == Backend::AwsSecrets;
+    let aws = AwsSettings {
+        region: d.pick(&req.aws.region, "us-east-1".into(), is_aws, |v| format!("aws.region defaults to \"{v}\".")),
+        account_id: d.pick(&req.aws.account_id, "123456789012".into(), is_aws, |v| format!("aws.account_id defaults to the placeholder {v}.")),
+        kms_key_id: req.aws.kms_key_id.clone(),
+    };
+    let is_azure = b == Backend::AzureKeyVault;
+    let azure = AzureSettings {
+        vault_name: d.pick(&req.azure.vault_name, "kv-example".into(), is_azure, |v| format!("azure.vault_name defaults to the placeholder \"{v}\".")),
+        tenant_id: d.pick(&req.azure.tenant_id, "00000000-0000-0000-0000-000000000000".into(), is_azure, |v| format!("azure.tenant_id defaults to the placeholder {v}.")),
+        subscription_id: d.pick(&req.azure.subscription_id, "00000000-0000-0000-0000-000000000000".into(), is_azure, |v| {
+            format!("azure.subscription_id defaults to the placeholder {v}.")
+        }),
+        resource_group: d.pick(&req.azure.resource_group, format!("rg-{environment}-{name}"), is_azure, |v| format!("azure.resource_group defaults to \"{v}\".")),
+    };
+    let is_gcp = b == Backend::GcpSecretManager;
+    let gcp = GcpSettings {
+        project_id: d.pick(&req.gcp.project_id, "example-project".into(), is_gcp, |v| format!("gcp.project_id defaults to the placeholder \"{v}\".")),
+        project_number: d.pick(&req.gcp.project_number, "123456789012".into(), is_gcp, |v| format!("gcp.project_number defaults to the placeholder {v}.")),
+        location: req.gcp.location.clone(),
+    };
+    let is_db = credential == CredentialType::Database;
+    let engine = d.pick(&req.database.engine, DbEngine::Postgresql, is_db, |v| format!("database.engine defaults to \"{v}\"."));
+    let database = DatabaseSettings {
+        engine,
+        host: d.pick(&req.database.host, "db.example.com".into(), is_db, |v| format!("database.host defaults to the placeholder {v}.")),
+        port: d.pick(&req.database.port, default_port(engine), is_db, |v| format!("database.port defaults to {v}, the {engine} default.")),
+        database_name: d.pick(&req.database.database_name, name.clone(), is_db, |v| format!("database.database_name defaults to the workload name \"{v}\".")),
+    };
+    let is_k8s = t == Target::Kubernetes;
+    let kubernetes = KubernetesSettings {
+        namespace: d.pick(&req.kubernetes.namespace.as_ref().map(|n| n.as_str().to_string()), name.clone(), is_k8s, |v| {
+            format!("kubernetes.namespace defaults to the workload name \"{v}\".")
+        }),
+        service_account: d.pick(&req.kubernetes.service_account, name.clone(), is_k8s, |v| {
+            format!("kubernetes.service_account defaults to the workload name \"{v}\".")
+        }),
+        store_kind: d.pick(&req.kubernetes.store_kind, StoreKind::SecretStore, is_k8s, |v| {
+            format!("kubernetes.store_kind defaults to {v}, which keeps the store inside the workload's namespace.")
+        }),
+        refresh_interval: req.kubernetes.refresh_interval,
+        cluster_name: d.pick(&req.kubernetes.cluster_name, "example-cluster".into(), false, |_| String::new()),
+    };
+    let is_cicd = t == Target::Cicd;
+    let cicd = CicdSettings {
+        platform: d.pick(&req.cicd.platform, CicdPlatform::GithubActions, is_cicd, |v| format!("cicd.platform defaults to \"{v}\".")),
+        repository: d.pick(&req.cicd.repository, "example-org/example-repo".into(), is_cicd, |v| format!("cicd.repository defaults to the placeholder \"{v}\".")),
+        branch: d.pick(&req.cicd.branch, "main".into(), is_cicd, |v| format!("cicd.branch defaults to \"{v}\".")),
+    };
+    let is_cert = credential == CredentialType::Certificate;
+    let certificate = CertificateSettings {
+        common_name: d.pick(&req.certificate.common_name, format!("{name}.{environment}.example.com"), is_cert, |v| {
+            format!("certificate.common_name defaults to the placeholder {v}.")
+        }),
+        alt_names: req.certificate.alt_names.clone().unwrap_or_default(),
+        ttl: d.pick(&req.certificate.ttl, Duration::from_secs(90 * DAY), is_cert, |v| format!("certificate.ttl defaults to {}.", v.to_text())),
+    };
+
+    let settings = Settings {
+        backend: b,
+        target: t,
+        rotation: req.rotation,
+        credential,
+        name,
+        environment,
+        languages,
+        rotation_period,
+        vault,
+        aws,
+        azure,
+        gcp,
+        database,
+        kubernetes,
+        cicd,
+        certificate,
+        strict: req.strict,
+        decisions: d.decisions,
+    };
+    (settings, findings)
+}
+
+/// The real limits each backend puts on a rotation period.
+fn check_period(b: Backend, rotation: Rotation, period: Duration) -> Option<Finding> {
+    let s = period.secs();
+    let bad = |detail: String| Finding { kind: FindingKind::Error, field: vec!["rotation_period".into()], summary: "Rotation Period Out Of Range".into(), detail };
+    match (rotation, b) {
+        (Rotation::Dynamic, _) if s > DAY => Some(bad(format!(
+            "rotation_period {} is too long for dynamic credentials: short-lived credentials live at most 24h. Use a value from 1m to 24h, or choose rotation_policy = \"automatic\".",
+            period.to_text()
+        ))),
+        (Rotation::Dynamic, _) if s < 60 => Some(bad(format!(
+            "rotation_period {} is too short for dynamic credentials: a consumer must be able to fetch and use them. Use a value from 1m to 24h.",
+            period.to_text()
+        ))),
+        (Rotation::Automatic, Backend::AwsSecrets) if !(4 * HOUR..=999 * DAY).contains(&s) => Some(bad(format!(
+            "rotation_period {} is outside what AWS Secrets Manager accepts for a rotation schedule: use a value from 4h to 999d.",
+            period.to_text()
+        ))),
+        (Rotation::Automatic, Backend::GcpSecretManager) if s < HOUR => Some(bad(format!(
+            "rotation_period {} is shorter than GCP Secret Manager's minimum rotation period: use 1h or more.",
+            period.to_text()
+        ))),
+        (Rotation::Automatic, _) if s < 60 => Some(bad(format!("rotation_period {} is shorter than a schedule can run: use 1m or more.", period.to_text()))),
+        _ => None,
+    }
+}
+
+fn join(langs: &[Language]) -> String {
+    langs.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+impl Settings {
+    pub fn backend_endpoint(&self) -> String {
+        match self.backend {
+            Backend::Vault => self.vault.address.clone(),
+            Backend::AwsSecrets => format!("https://secretsmanager.{}.amazonaws.com", self.aws.region),
+            Backend::AzureKeyVault => format!("https://{}.vault.azure.net", self.azure.vault_name),
+            Backend::GcpSecretManager => "https://secretmanager.googleapis.com".to_string(),
+        }
+    }
+
+    pub fn default_auth_method(&self) -> AuthMethod {
+        match (self.backend, self.target) {
+            (Backend::Vault, Target::Kubernetes) => AuthMethod::Kubernetes,
+            (Backend::Vault, Target::Cicd) => AuthMethod::Jwt,
+            (Backend::Vault, Target::Application) => AuthMethod::Approle,
+            (Backend::AwsSecrets, Target::Kubernetes) => AuthMethod::Irsa,
+            (Backend::AwsSecrets, Target::Cicd) => AuthMethod::Oidc,
+            (Backend::AwsSecrets, Target::Application) => AuthMethod::Iam,
+            (Backend::AzureKeyVault, Target::Application) => AuthMethod::ManagedIdentity,
+            (Backend::AzureKeyVault, _) => AuthMethod::WorkloadIdentity,
+            (Backend::GcpSecretManager, Target::Cicd) => AuthMethod::Oidc,
+            (Backend::GcpSecretManager, _) => AuthMethod::WorkloadIdentity,
+        }
+    }
+
+    /// The role name used across backends: `<environment>-<name>`.
+    pub fn role_name(&self) -> String {
+        format!("{}-{}", self.environment, self.name)
+    }
+
+    pub fn logical_secret_path(&self) -> String {
+        let leaf = match self.credential {
+            CredentialType::Database => "database",
+            CredentialType::ApiKey => "api-key",
+            CredentialType::Certificate => "certificate",
+            CredentialType::Generic => "config",
+        };
+        match self.backend {
+            Backend::Vault => match (self.rotation, self.credential) {
+                (Rotation::Dynamic, CredentialType::Database) => format!("{}/creds/{}", self.vault.database_mount, self.role_name()),
+                _ => format!("{}/data/{}/{}/{leaf}", self.vault.kv_mount, self.environment, self.name),
+            },
+            Backend::AwsSecrets => format!(
+                "arn:aws:secretsmanager:{}:{}:secret:{}/{}/{leaf}",
+                self.aws.region, self.aws.account_id, self.environment, self.name
+            ),
+            Backend::AzureKeyVault => format!("https://{}.vault.azure.net/secrets/{}-{}-{leaf}", self.azure.vault_name, self.environment, self.name),
+            Backend::GcpSecretManager => format!("projects/{}/secrets/{}-{}-{leaf}", self.gcp.project_id, self.environment, self.name),
+        }
+    }
+}

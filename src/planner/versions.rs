@@ -1,0 +1,58 @@
+//! The one table of pinned SDK versions every snippet and dependency line reads from.
+
+use super::choice::{Backend, Language};
+use super::RotationScripts;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sdk {
+    pub package: &'static str,
+    pub version: &'static str,
+}
+
+/// The client library for a backend in a language (registry data, November 2026).
+pub fn sdk(backend: Backend, language: Language) -> Sdk {
+    let (package, version) = match (backend, language) {
+        (Backend::Vault, Language::Python) => ("hvac", "2.4.0"),
+        (Backend::Vault, Language::Go) => ("github.com/hashicorp/vault/api", "v1.23.0"),
+        (Backend::Vault, Language::Nodejs) => ("node-vault", "0.12.0"),
+        (Backend::Vault, Language::Java) => ("org.springframework.vault:spring-vault-core", "4.0.4"),
+        (Backend::AwsSecrets, Language::Python) => ("boto3", "1.44.8"),
+        (Backend::AwsSecrets, Language::Go) => ("github.com/aws/aws-sdk-go-v2/service/secretsmanager", "v1.50.12"),
+        (Backend::AwsSecrets, Language::Nodejs) => ("@aws-sdk/client-secrets-manager", "3.1164.0"),
+        (Backend::AwsSecrets, Language::Java) => ("software.amazon.awssdk:secretsmanager", "2.57.8"),
+        (Backend::AzureKeyVault, Language::Python) => ("azure-keyvault-secrets", "4.12.0"),
+        (Backend::AzureKeyVault, Language::Go) => ("github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets", "v1.5.0"),
+        (Backend::AzureKeyVault, Language::Nodejs) => ("@azure/keyvault-secrets", "4.12.0"),
+        (Backend::AzureKeyVault, Language::Java) => ("com.azure:azure-security-keyvault-secrets", "4.11.1"),
+        (Backend::GcpSecretManager, Language::Python) => ("google-cloud-secret-manager", "2.32.0"),
+        (Backend::GcpSecretManager, Language::Go) => ("cloud.google.com/go/secretmanager", "v1.16.0"),
+        (Backend::GcpSecretManager, Language::Nodejs) => ("@google-cloud/secret-manager", "7.2.0"),
+        (Backend::GcpSecretManager, Language::Java) => ("com.google.cloud:google-cloud-secretmanager", "2.85.0"),
+    };
+    Sdk { package, version }
+}
+
+/// Directory and file extension for a language's snippet in `files`.
+pub fn source_layout(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::Python => ("python", "py"),
+        Language::Go => ("go", "go"),
+        Language::Nodejs => ("nodejs", "js"),
+        Language::Java => ("java", "java"),
+    }
+}
+
+/// The file name `rotation_logic` is written to, by the kind of content it holds.
+pub fn rotation_logic_filename(r: &RotationScripts) -> String {
+    let text = r.rotation_logic.trim_start();
+    let ext = if text.starts_with('{') {
+        "json"
+    } else if text.starts_with("#!/usr/bin/env python") || text.starts_with("import ") {
+        "py"
+    } else if text.starts_with("apiVersion:") {
+        "yaml"
+    } else {
+        "hcl"
+    };
+    format!("{}.{ext}", r.rotation_type)
+}
