@@ -1,1 +1,5 @@
-fn main(){}
+//! The plugin binary Terraform and OpenTofu start.
+
+fn main() {
+    std::process::exit(secretsint::server::run());
+}

@@ -117,12 +117,24 @@ impl Plan {
         }
         for code in &self.integration_code {
             let (dir, ext) = versions::source_layout(code.language);
-            let body = format!("{}\n{}\n{}", code.authentication_snippet, code.secret_retrieval_snippet, code.error_handling);
+            let body = format!(
+                "{}\n{}\n{}",
+                code.authentication_snippet, code.secret_retrieval_snippet, code.error_handling
+            );
             files.insert(format!("code/{dir}/secrets.{ext}"), body);
         }
         if let Some(r) = &self.rotation_scripts {
-            files.insert("rotation/README.txt".to_string(), format!("rotation: {}\nschedule: {}\nnotification: {}\n", r.rotation_type, r.schedule, r.notification));
-            files.insert(format!("rotation/{}", versions::rotation_logic_filename(r)), r.rotation_logic.clone());
+            files.insert(
+                "rotation/README.txt".to_string(),
+                format!(
+                    "rotation: {}\nschedule: {}\nnotification: {}\n",
+                    r.rotation_type, r.schedule, r.notification
+                ),
+            );
+            files.insert(
+                format!("rotation/{}", versions::rotation_logic_filename(r)),
+                r.rotation_logic.clone(),
+            );
         }
         for m in &self.deployment_manifests {
             files.insert(m.filename.clone(), m.content.clone());
@@ -160,7 +172,9 @@ fn not_yet_planned(s: &Settings) -> Plan {
         integration_code: Vec::new(),
         rotation_scripts: None,
         deployment_manifests: Vec::new(),
-        decisions: vec![format!("The combination {combo} is not planned by this version; only its endpoint, authentication method and secret path are set.")],
+        decisions: vec![format!(
+            "The combination {combo} is not planned by this version; only its endpoint, authentication method and secret path are set."
+        )],
         findings: vec![Finding {
             kind: FindingKind::Warning,
             field: Vec::new(),

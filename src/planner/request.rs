@@ -123,7 +123,17 @@ pub mod shape {
         if ok {
             Ok(text.to_string())
         } else {
-            Err(format!("{text:?} is not a DNS subdomain name: use lowercase letters, digits, '-' and '.', at most 253 characters"))
+            Err(format!(
+                "{text:?} is not a DNS subdomain name: use lowercase letters, digits, '-' and '.', at most 253 characters"
+            ))
+        }
+    }
+
+    /// A DNS name, optionally with one leading `*.` wildcard label.
+    pub fn dns_subdomain_or_wildcard(text: &str) -> Result<String, String> {
+        match text.strip_prefix("*.") {
+            Some(rest) => dns_subdomain(rest).map(|_| text.to_string()),
+            None => dns_subdomain(text),
         }
     }
 
@@ -136,7 +146,9 @@ pub mod shape {
         if ok {
             Ok(text.to_string())
         } else {
-            Err(format!("{text:?} is not a mount path: use letters, digits, '-', '_', '.' and inner '/', without leading or trailing '/'"))
+            Err(format!(
+                "{text:?} is not a mount path: use letters, digits, '-', '_', '.' and inner '/', without leading or trailing '/'"
+            ))
         }
     }
 
@@ -144,7 +156,9 @@ pub mod shape {
         let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
         match rest {
             Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(text.trim_end_matches('/').to_string()),
-            _ => Err(format!("{text:?} is not a URL: write it as https://host:port, for example \"https://vault.example.com:8200\"")),
+            _ => Err(format!(
+                "{text:?} is not a URL: write it as https://host:port, for example \"https://vault.example.com:8200\""
+            )),
         }
     }
 
@@ -160,11 +174,16 @@ pub mod shape {
         let groups: Vec<&str> = text.split('-').collect();
         let lens = [8, 4, 4, 4, 12];
         let ok = groups.len() == 5
-            && groups.iter().zip(lens).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
+            && groups
+                .iter()
+                .zip(lens)
+                .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
         if ok {
             Ok(text.to_ascii_lowercase())
         } else {
-            Err(format!("{text:?} is not {what}: write a GUID like \"00000000-0000-0000-0000-000000000000\""))
+            Err(format!(
+                "{text:?} is not {what}: write a GUID like \"00000000-0000-0000-0000-000000000000\""
+            ))
         }
     }
 
@@ -174,7 +193,11 @@ pub mod shape {
         if ok {
             Ok(text.to_string())
         } else {
-            let extra_desc = if extra.is_empty() { String::new() } else { format!(" and any of {extra:?}") };
+            let extra_desc = if extra.is_empty() {
+                String::new()
+            } else {
+                format!(" and any of {extra:?}")
+            };
             Err(format!("{text:?} is not {what}: use {min} to {max} letters, digits{extra_desc}"))
         }
     }
@@ -301,7 +324,13 @@ mod tests {
 
     #[test]
     fn durations() {
-        let ok = [("90d", 7_776_000, "90d", "2160h"), ("12h", 43_200, "12h", "12h"), ("1h30m", 5400, "1h30m", "1h30m"), ("40m", 2400, "40m", "40m"), ("36h", 129_600, "1d12h", "36h")];
+        let ok = [
+            ("90d", 7_776_000, "90d", "2160h"),
+            ("12h", 43_200, "12h", "12h"),
+            ("1h30m", 5400, "1h30m", "1h30m"),
+            ("40m", 2400, "40m", "40m"),
+            ("36h", 129_600, "1d12h", "36h"),
+        ];
         for (text, secs, canon, go) in ok {
             let d = Duration::parse(text).unwrap();
             assert_eq!(d.secs(), secs, "{text}");

@@ -133,14 +133,23 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
     let b = req.backend;
     let t = req.target;
 
-    let credential = d.pick(&req.credential, CredentialType::Generic, true, |c| format!("credential_type defaults to \"{c}\"."));
-    let name = d.pick(&req.name.as_ref().map(|n| n.as_str().to_string()), "app".into(), true, |n| format!("name defaults to \"{n}\"."));
-    let environment =
-        d.pick(&req.environment.as_ref().map(|n| n.as_str().to_string()), "prod".into(), true, |n| format!("environment defaults to \"{n}\"."));
+    let credential = d.pick(&req.credential, CredentialType::Generic, true, |c| {
+        format!("credential_type defaults to \"{c}\".")
+    });
+    let name = d.pick(&req.name.as_ref().map(|n| n.as_str().to_string()), "app".into(), true, |n| {
+        format!("name defaults to \"{n}\".")
+    });
+    let environment = d.pick(
+        &req.environment.as_ref().map(|n| n.as_str().to_string()),
+        "prod".into(),
+        true,
+        |n| format!("environment defaults to \"{n}\"."),
+    );
     let languages = match (&req.languages, &req.default_languages) {
         (Some(l), _) => l.clone(),
         (None, Some(l)) => {
-            d.decisions.push(format!("languages come from the provider's default_languages: {}.", join(l)));
+            d.decisions
+                .push(format!("languages come from the provider's default_languages: {}.", join(l)));
             l.clone()
         }
         (None, None) => {
@@ -165,7 +174,10 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
             format!("rotation_period defaults to {} for automatic rotation.", p.to_text())
         })),
         Rotation::Dynamic => Some(d.pick(&req.rotation_period, Duration::from_secs(HOUR), true, |p| {
-            format!("rotation_period (the credential TTL) defaults to {} for dynamic credentials.", p.to_text())
+            format!(
+                "rotation_period (the credential TTL) defaults to {} for dynamic credentials.",
+                p.to_text()
+            )
         })),
     };
     if let Some(period) = rotation_period {
@@ -181,49 +193,91 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
     };
     let is_vault = b == Backend::Vault;
     let vault = VaultSettings {
-        address: d.pick(&req.vault.address, "https://vault.example.com:8200".into(), is_vault, |v| format!("vault.address defaults to the placeholder {v}.")),
-        namespace: req.vault.namespace.clone(),
-        kv_mount: d.pick(&req.vault.kv_mount, "secret".into(), is_vault, |v| format!("vault.kv_mount defaults to \"{v}\" (KV version 2).")),
-        auth_mount: d.pick(&req.vault.auth_mount, auth_default.into(), is_vault, |v| format!("vault.auth_mount defaults to \"{v}\" for the {t} target.")),
-        database_mount: d.pick(&req.vault.database_mount, "database".into(), is_vault && credential == CredentialType::Database, |v| {
-            format!("vault.database_mount defaults to \"{v}\".")
+        address: d.pick(&req.vault.address, "https://vault.example.com:8200".into(), is_vault, |v| {
+            format!("vault.address defaults to the placeholder {v}.")
         }),
-        pki_mount: d.pick(&req.vault.pki_mount, "pki".into(), is_vault && credential == CredentialType::Certificate, |v| format!("vault.pki_mount defaults to \"{v}\".")),
+        namespace: req.vault.namespace.clone(),
+        kv_mount: d.pick(&req.vault.kv_mount, "secret".into(), is_vault, |v| {
+            format!("vault.kv_mount defaults to \"{v}\" (KV version 2).")
+        }),
+        auth_mount: d.pick(&req.vault.auth_mount, auth_default.into(), is_vault, |v| {
+            format!("vault.auth_mount defaults to \"{v}\" for the {t} target.")
+        }),
+        database_mount: d.pick(
+            &req.vault.database_mount,
+            "database".into(),
+            is_vault && credential == CredentialType::Database,
+            |v| format!("vault.database_mount defaults to \"{v}\"."),
+        ),
+        pki_mount: d.pick(
+            &req.vault.pki_mount,
+            "pki".into(),
+            is_vault && credential == CredentialType::Certificate,
+            |v| format!("vault.pki_mount defaults to \"{v}\"."),
+        ),
     };
     let is_aws = b == Backend::AwsSecrets;
     let aws = AwsSettings {
-        region: d.pick(&req.aws.region, "us-east-1".into(), is_aws, |v| format!("aws.region defaults to \"{v}\".")),
-        account_id: d.pick(&req.aws.account_id, "123456789012".into(), is_aws, |v| format!("aws.account_id defaults to the placeholder {v}.")),
+        region: d.pick(&req.aws.region, "us-east-1".into(), is_aws, |v| {
+            format!("aws.region defaults to \"{v}\".")
+        }),
+        account_id: d.pick(&req.aws.account_id, "123456789012".into(), is_aws, |v| {
+            format!("aws.account_id defaults to the placeholder {v}.")
+        }),
         kms_key_id: req.aws.kms_key_id.clone(),
     };
     let is_azure = b == Backend::AzureKeyVault;
     let azure = AzureSettings {
-        vault_name: d.pick(&req.azure.vault_name, "kv-example".into(), is_azure, |v| format!("azure.vault_name defaults to the placeholder \"{v}\".")),
-        tenant_id: d.pick(&req.azure.tenant_id, "00000000-0000-0000-0000-000000000000".into(), is_azure, |v| format!("azure.tenant_id defaults to the placeholder {v}.")),
-        subscription_id: d.pick(&req.azure.subscription_id, "00000000-0000-0000-0000-000000000000".into(), is_azure, |v| {
-            format!("azure.subscription_id defaults to the placeholder {v}.")
+        vault_name: d.pick(&req.azure.vault_name, "kv-example".into(), is_azure, |v| {
+            format!("azure.vault_name defaults to the placeholder \"{v}\".")
         }),
-        resource_group: d.pick(&req.azure.resource_group, format!("rg-{environment}-{name}"), is_azure, |v| format!("azure.resource_group defaults to \"{v}\".")),
+        tenant_id: d.pick(&req.azure.tenant_id, "00000000-0000-0000-0000-000000000000".into(), is_azure, |v| {
+            format!("azure.tenant_id defaults to the placeholder {v}.")
+        }),
+        subscription_id: d.pick(
+            &req.azure.subscription_id,
+            "00000000-0000-0000-0000-000000000000".into(),
+            is_azure,
+            |v| format!("azure.subscription_id defaults to the placeholder {v}."),
+        ),
+        resource_group: d.pick(&req.azure.resource_group, format!("rg-{environment}-{name}"), is_azure, |v| {
+            format!("azure.resource_group defaults to \"{v}\".")
+        }),
     };
     let is_gcp = b == Backend::GcpSecretManager;
     let gcp = GcpSettings {
-        project_id: d.pick(&req.gcp.project_id, "example-project".into(), is_gcp, |v| format!("gcp.project_id defaults to the placeholder \"{v}\".")),
-        project_number: d.pick(&req.gcp.project_number, "123456789012".into(), is_gcp, |v| format!("gcp.project_number defaults to the placeholder {v}.")),
+        project_id: d.pick(&req.gcp.project_id, "example-project".into(), is_gcp, |v| {
+            format!("gcp.project_id defaults to the placeholder \"{v}\".")
+        }),
+        project_number: d.pick(&req.gcp.project_number, "123456789012".into(), is_gcp, |v| {
+            format!("gcp.project_number defaults to the placeholder {v}.")
+        }),
         location: req.gcp.location.clone(),
     };
     let is_db = credential == CredentialType::Database;
-    let engine = d.pick(&req.database.engine, DbEngine::Postgresql, is_db, |v| format!("database.engine defaults to \"{v}\"."));
+    let engine = d.pick(&req.database.engine, DbEngine::Postgresql, is_db, |v| {
+        format!("database.engine defaults to \"{v}\".")
+    });
     let database = DatabaseSettings {
         engine,
-        host: d.pick(&req.database.host, "db.example.com".into(), is_db, |v| format!("database.host defaults to the placeholder {v}.")),
-        port: d.pick(&req.database.port, default_port(engine), is_db, |v| format!("database.port defaults to {v}, the {engine} default.")),
-        database_name: d.pick(&req.database.database_name, name.clone(), is_db, |v| format!("database.database_name defaults to the workload name \"{v}\".")),
+        host: d.pick(&req.database.host, "db.example.com".into(), is_db, |v| {
+            format!("database.host defaults to the placeholder {v}.")
+        }),
+        port: d.pick(&req.database.port, default_port(engine), is_db, |v| {
+            format!("database.port defaults to {v}, the {engine} default.")
+        }),
+        database_name: d.pick(&req.database.database_name, name.clone(), is_db, |v| {
+            format!("database.database_name defaults to the workload name \"{v}\".")
+        }),
     };
     let is_k8s = t == Target::Kubernetes;
     let kubernetes = KubernetesSettings {
-        namespace: d.pick(&req.kubernetes.namespace.as_ref().map(|n| n.as_str().to_string()), name.clone(), is_k8s, |v| {
-            format!("kubernetes.namespace defaults to the workload name \"{v}\".")
-        }),
+        namespace: d.pick(
+            &req.kubernetes.namespace.as_ref().map(|n| n.as_str().to_string()),
+            name.clone(),
+            is_k8s,
+            |v| format!("kubernetes.namespace defaults to the workload name \"{v}\"."),
+        ),
         service_account: d.pick(&req.kubernetes.service_account, name.clone(), is_k8s, |v| {
             format!("kubernetes.service_account defaults to the workload name \"{v}\".")
         }),
@@ -235,17 +289,28 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
     };
     let is_cicd = t == Target::Cicd;
     let cicd = CicdSettings {
-        platform: d.pick(&req.cicd.platform, CicdPlatform::GithubActions, is_cicd, |v| format!("cicd.platform defaults to \"{v}\".")),
-        repository: d.pick(&req.cicd.repository, "example-org/example-repo".into(), is_cicd, |v| format!("cicd.repository defaults to the placeholder \"{v}\".")),
-        branch: d.pick(&req.cicd.branch, "main".into(), is_cicd, |v| format!("cicd.branch defaults to \"{v}\".")),
+        platform: d.pick(&req.cicd.platform, CicdPlatform::GithubActions, is_cicd, |v| {
+            format!("cicd.platform defaults to \"{v}\".")
+        }),
+        repository: d.pick(&req.cicd.repository, "example-org/example-repo".into(), is_cicd, |v| {
+            format!("cicd.repository defaults to the placeholder \"{v}\".")
+        }),
+        branch: d.pick(&req.cicd.branch, "main".into(), is_cicd, |v| {
+            format!("cicd.branch defaults to \"{v}\".")
+        }),
     };
     let is_cert = credential == CredentialType::Certificate;
     let certificate = CertificateSettings {
-        common_name: d.pick(&req.certificate.common_name, format!("{name}.{environment}.example.com"), is_cert, |v| {
-            format!("certificate.common_name defaults to the placeholder {v}.")
-        }),
+        common_name: d.pick(
+            &req.certificate.common_name,
+            format!("{name}.{environment}.example.com"),
+            is_cert,
+            |v| format!("certificate.common_name defaults to the placeholder {v}."),
+        ),
         alt_names: req.certificate.alt_names.clone().unwrap_or_default(),
-        ttl: d.pick(&req.certificate.ttl, Duration::from_secs(90 * DAY), is_cert, |v| format!("certificate.ttl defaults to {}.", v.to_text())),
+        ttl: d.pick(&req.certificate.ttl, Duration::from_secs(90 * DAY), is_cert, |v| {
+            format!("certificate.ttl defaults to {}.", v.to_text())
+        }),
     };
 
     let settings = Settings {
@@ -274,7 +339,12 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
 /// The real limits each backend puts on a rotation period.
 fn check_period(b: Backend, rotation: Rotation, period: Duration) -> Option<Finding> {
     let s = period.secs();
-    let bad = |detail: String| Finding { kind: FindingKind::Error, field: vec!["rotation_period".into()], summary: "Rotation Period Out Of Range".into(), detail };
+    let bad = |detail: String| Finding {
+        kind: FindingKind::Error,
+        field: vec!["rotation_period".into()],
+        summary: "Rotation Period Out Of Range".into(),
+        detail,
+    };
     match (rotation, b) {
         (Rotation::Dynamic, _) if s > DAY => Some(bad(format!(
             "rotation_period {} is too long for dynamic credentials: short-lived credentials live at most 24h. Use a value from 1m to 24h, or choose rotation_policy = \"automatic\".",
@@ -305,7 +375,9 @@ impl Settings {
     pub fn backend_endpoint(&self) -> String {
         match self.backend {
             Backend::Vault => self.vault.address.clone(),
-            Backend::AwsSecrets => format!("https://secretsmanager.{}.amazonaws.com", self.aws.region),
+            Backend::AwsSecrets => {
+                format!("https://secretsmanager.{}.amazonaws.com", self.aws.region)
+            }
             Backend::AzureKeyVault => format!("https://{}.vault.azure.net", self.azure.vault_name),
             Backend::GcpSecretManager => "https://secretmanager.googleapis.com".to_string(),
         }
@@ -340,14 +412,19 @@ impl Settings {
         };
         match self.backend {
             Backend::Vault => match (self.rotation, self.credential) {
-                (Rotation::Dynamic, CredentialType::Database) => format!("{}/creds/{}", self.vault.database_mount, self.role_name()),
+                (Rotation::Dynamic, CredentialType::Database) => {
+                    format!("{}/creds/{}", self.vault.database_mount, self.role_name())
+                }
                 _ => format!("{}/data/{}/{}/{leaf}", self.vault.kv_mount, self.environment, self.name),
             },
             Backend::AwsSecrets => format!(
                 "arn:aws:secretsmanager:{}:{}:secret:{}/{}/{leaf}",
                 self.aws.region, self.aws.account_id, self.environment, self.name
             ),
-            Backend::AzureKeyVault => format!("https://{}.vault.azure.net/secrets/{}-{}-{leaf}", self.azure.vault_name, self.environment, self.name),
+            Backend::AzureKeyVault => format!(
+                "https://{}.vault.azure.net/secrets/{}-{}-{leaf}",
+                self.azure.vault_name, self.environment, self.name
+            ),
             Backend::GcpSecretManager => format!("projects/{}/secrets/{}-{}-{leaf}", self.gcp.project_id, self.environment, self.name),
         }
     }

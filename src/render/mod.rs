@@ -41,7 +41,12 @@ mod tests {
         assert!(json(&v).ends_with("}\n"));
         assert_eq!(yaml(&v), "a:\n- 1\n- two\nb:\n  c: true\n");
         let body = hcl::Body::builder()
-            .add_block(hcl::Block::builder("path").add_label("secret/data/x").add_attribute(("capabilities", vec!["read"])).build())
+            .add_block(
+                hcl::Block::builder("path")
+                    .add_label("secret/data/x")
+                    .add_attribute(("capabilities", vec!["read"]))
+                    .build(),
+            )
             .build();
         assert_eq!(hcl(&body), "path \"secret/data/x\" {\n  capabilities = [\"read\"]\n}\n");
     }

@@ -30,11 +30,21 @@ impl Diagnostics {
     }
 
     pub fn error(&mut self, path: Option<Path>, summary: impl Into<String>, detail: impl Into<String>) {
-        self.push(Diagnostic { severity: Severity::Error, summary: summary.into(), detail: detail.into(), path });
+        self.push(Diagnostic {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: detail.into(),
+            path,
+        });
     }
 
     pub fn warning(&mut self, path: Option<Path>, summary: impl Into<String>, detail: impl Into<String>) {
-        self.push(Diagnostic { severity: Severity::Warning, summary: summary.into(), detail: detail.into(), path });
+        self.push(Diagnostic {
+            severity: Severity::Warning,
+            summary: summary.into(),
+            detail: detail.into(),
+            path,
+        });
     }
 
     pub fn extend(&mut self, other: Diagnostics) {

@@ -9,7 +9,10 @@ use super::types::Type;
 use super::value::{Number, Value};
 
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
-    let root_err = |message: String| DecodeError { path: Path::root(), message: format!("invalid JSON: {message}") };
+    let root_err = |message: String| DecodeError {
+        path: Path::root(),
+        message: format!("invalid JSON: {message}"),
+    };
     let mut p = Parser { s: bytes, pos: 0 };
     let tree = p.value(0).map_err(root_err)?;
     p.ws();
@@ -121,7 +124,9 @@ impl Parser<'_> {
                     self.pos += 1;
                 }
                 let text = std::str::from_utf8(&self.s[start..self.pos]).unwrap_or_default();
-                Number::parse(text).map(|n| Tree::Number(n.as_str().to_string())).ok_or_else(|| format!("unexpected input at byte {start}"))
+                Number::parse(text)
+                    .map(|n| Tree::Number(n.as_str().to_string()))
+                    .ok_or_else(|| format!("unexpected input at byte {start}"))
             }
         }
     }
@@ -131,7 +136,9 @@ impl Parser<'_> {
         self.pos += 1;
         let mut out: Vec<u8> = Vec::new();
         loop {
-            let Some(b) = self.peek() else { return Err(format!("unterminated string at byte {start}")) };
+            let Some(b) = self.peek() else {
+                return Err(format!("unterminated string at byte {start}"));
+            };
             self.pos += 1;
             match b {
                 b'"' => return String::from_utf8(out).map_err(|_| "string is not valid UTF-8".to_string()),
@@ -178,12 +185,17 @@ impl Parser<'_> {
 }
 
 fn from_tree(j: &Tree, ty: &Type, path: &mut Path) -> Result<Value, DecodeError> {
-    let fail = |path: &Path, message: String| DecodeError { path: path.clone(), message };
+    let fail = |path: &Path, message: String| DecodeError {
+        path: path.clone(),
+        message,
+    };
     match (ty, j) {
         (_, Tree::Null) => Ok(Value::Null),
         (Type::String, Tree::String(s)) => Ok(Value::String(s.clone())),
         (Type::Bool, Tree::Bool(b)) => Ok(Value::Bool(*b)),
-        (Type::Number, Tree::Number(n)) => Number::parse(n).map(Value::Number).ok_or_else(|| fail(path, format!("{n} is not a number"))),
+        (Type::Number, Tree::Number(n)) => Number::parse(n)
+            .map(Value::Number)
+            .ok_or_else(|| fail(path, format!("{n} is not a number"))),
         (Type::List(elem) | Type::Set(elem), Tree::Array(items)) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {

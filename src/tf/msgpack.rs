@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use super::path::Path;
 use super::types::Type;
 use super::value::{Number, Value};
-use super::path::Path;
 
 /// Deepest nesting accepted; the provider's own schema needs four levels.
 pub const MAX_DEPTH: usize = 32;
@@ -118,13 +118,19 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
     let mut path = Path::root();
     let v = decode_value(&mut r, ty, &mut path, 0)?;
     if r.remaining() != 0 {
-        return Err(DecodeError { path: Path::root(), message: format!("{} unexpected trailing bytes", r.remaining()) });
+        return Err(DecodeError {
+            path: Path::root(),
+            message: format!("{} unexpected trailing bytes", r.remaining()),
+        });
     }
     Ok(v)
 }
 
 fn decode_value(r: &mut Reader<'_>, ty: &Type, path: &mut Path, depth: usize) -> Result<Value, DecodeError> {
-    let fail = |path: &Path, message: String| DecodeError { path: path.clone(), message };
+    let fail = |path: &Path, message: String| DecodeError {
+        path: path.clone(),
+        message,
+    };
     if depth > MAX_DEPTH {
         return Err(fail(path, format!("nesting deeper than {MAX_DEPTH} levels")));
     }
@@ -142,12 +148,14 @@ fn decode_value(r: &mut Reader<'_>, ty: &Type, path: &mut Path, depth: usize) ->
         (Type::String, Head::Str(n)) => Ok(Value::String(r.text(n).map_err(|m| fail(path, m))?)),
         (Type::Bool, Head::Bool(b)) => Ok(Value::Bool(b)),
         (Type::Number, Head::Int(i)) => Ok(Value::Number(Number::from_i128(i))),
-        (Type::Number, Head::Float(f)) => {
-            Number::from_f64(f).map(Value::Number).ok_or_else(|| fail(path, "number is not finite".into()))
-        }
+        (Type::Number, Head::Float(f)) => Number::from_f64(f)
+            .map(Value::Number)
+            .ok_or_else(|| fail(path, "number is not finite".into())),
         (Type::Number, Head::Str(n)) => {
             let text = r.text(n).map_err(|m| fail(path, m))?;
-            Number::parse(&text).map(Value::Number).ok_or_else(|| fail(path, format!("{text:?} is not a number")))
+            Number::parse(&text)
+                .map(Value::Number)
+                .ok_or_else(|| fail(path, format!("{text:?} is not a number")))
         }
         (Type::List(elem) | Type::Set(elem), Head::Array(n)) => {
             let n = r.count(n, 1).map_err(|m| fail(path, m))?;
@@ -206,8 +214,7 @@ fn decode_value(r: &mut Reader<'_>, ty: &Type, path: &mut Path, depth: usize) ->
                 Head::Str(n) | Head::Bin(n) => r.take(n).map_err(|m| fail(path, m))?,
                 _ => return Err(fail(path, "dynamic value must start with its type".into())),
             };
-            let json: serde_json::Value =
-                serde_json::from_slice(type_json).map_err(|e| fail(path, format!("dynamic type: {e}")))?;
+            let json: serde_json::Value = serde_json::from_slice(type_json).map_err(|e| fail(path, format!("dynamic type: {e}")))?;
             let inner = Type::from_json(&json).map_err(|m| fail(path, m))?;
             decode_value(r, &inner, path, depth + 1)
         }
@@ -325,7 +332,14 @@ mod tests {
 
     #[test]
     fn numbers_keep_precision() {
-        for text in ["0", "-7", "9223372036854775807", "18446744073709551616", "0.1", "3.141592653589793238462643383279"] {
+        for text in [
+            "0",
+            "-7",
+            "9223372036854775807",
+            "18446744073709551616",
+            "0.1",
+            "3.141592653589793238462643383279",
+        ] {
             let n = Value::Number(Number::parse(text).unwrap());
             let back = decode(&encode(&n, &Type::Number), &Type::Number).unwrap();
             assert_eq!(back, n, "{text}");

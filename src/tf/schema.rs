@@ -54,7 +54,15 @@ impl Attribute {
     }
 
     fn new(name: &str, ty: Type, description: impl Into<String>, required: bool, optional: bool, computed: bool) -> Attribute {
-        Attribute { name: name.to_string(), ty, description: description.into(), required, optional, computed, sensitive: false }
+        Attribute {
+            name: name.to_string(),
+            ty,
+            description: description.into(),
+            required,
+            optional,
+            computed,
+            sensitive: false,
+        }
     }
 }
 

@@ -46,11 +46,12 @@ impl Type {
             Type::Set(t) => json!(["set", t.to_json()]),
             Type::Map(t) => json!(["map", t.to_json()]),
             Type::Object(attrs) => {
-                let fields: serde_json::Map<String, serde_json::Value> =
-                    attrs.iter().map(|(n, t)| (n.clone(), t.to_json())).collect();
+                let fields: serde_json::Map<String, serde_json::Value> = attrs.iter().map(|(n, t)| (n.clone(), t.to_json())).collect();
                 json!(["object", fields])
             }
-            Type::Tuple(elems) => json!(["tuple", elems.iter().map(Type::to_json).collect::<Vec<_>>()]),
+            Type::Tuple(elems) => {
+                json!(["tuple", elems.iter().map(Type::to_json).collect::<Vec<_>>()])
+            }
         }
     }
 
@@ -111,8 +112,14 @@ mod tests {
             (Type::String, r#""string""#),
             (Type::list(Type::String), r#"["list","string"]"#),
             (Type::map(Type::Number), r#"["map","number"]"#),
-            (Type::object([("b", Type::Bool), ("a", Type::String)]), r#"["object",{"a":"string","b":"bool"}]"#),
-            (Type::Tuple(vec![Type::Dynamic, Type::Set(Box::new(Type::Bool))]), r#"["tuple",["dynamic",["set","bool"]]]"#),
+            (
+                Type::object([("b", Type::Bool), ("a", Type::String)]),
+                r#"["object",{"a":"string","b":"bool"}]"#,
+            ),
+            (
+                Type::Tuple(vec![Type::Dynamic, Type::Set(Box::new(Type::Bool))]),
+                r#"["tuple",["dynamic",["set","bool"]]]"#,
+            ),
         ];
         for (ty, text) in cases {
             assert_eq!(ty.to_json().to_string(), text);

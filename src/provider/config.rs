@@ -1,0 +1,360 @@
+//! Configuration value -> planner request. Every problem becomes a diagnostic on the exact
+//! attribute path; unknown values are skipped and make the request incomplete, never an error.
+
+use crate::planner::request::{shape, CertificateInput, CicdInput, DatabaseInput, DnsLabel, Duration, KubernetesInput};
+use crate::planner::request::{AwsInput, AzureInput, GcpInput, VaultInput};
+use crate::planner::{Backend, Choice, Language, Request, Rotation, Target};
+use crate::tf::{Diagnostics, Path, Value};
+
+use super::messages;
+use super::ProviderConfig;
+
+/// Reads attributes while collecting diagnostics; `complete` turns false at the first unknown.
+struct Reader {
+    diags: Diagnostics,
+    complete: bool,
+}
+
+impl Reader {
+    fn known<'v>(&mut self, v: &'v Value) -> Option<&'v Value> {
+        match v {
+            Value::Unknown => {
+                self.complete = false;
+                None
+            }
+            Value::Null => None,
+            _ => Some(v),
+        }
+    }
+
+    fn error(&mut self, path: Path, (summary, detail): (String, String)) {
+        self.diags.error(Some(path), summary, detail);
+    }
+
+    fn text<'v>(&mut self, path: &Path, v: &'v Value) -> Option<&'v str> {
+        match self.known(v)? {
+            Value::String(s) => Some(s),
+            _ => {
+                self.error(path.clone(), messages::invalid_value(&path.to_string(), "must be a string"));
+                None
+            }
+        }
+    }
+
+    fn choice<C: Choice>(&mut self, path: &Path, v: &Value) -> Option<C> {
+        let text = self.text(path, v)?;
+        let parsed = C::parse(text);
+        if parsed.is_none() {
+            self.error(path.clone(), messages::invalid_choice::<C>(&path.to_string(), text));
+        }
+        parsed
+    }
+
+    fn checked<T>(&mut self, path: &Path, v: &Value, check: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let text = self.text(path, v)?;
+        match check(text) {
+            Ok(t) => Some(t),
+            Err(problem) => {
+                self.error(path.clone(), messages::invalid_value(&path.to_string(), &problem));
+                None
+            }
+        }
+    }
+
+    fn required<C: Choice>(&mut self, obj: &Value, name: &str) -> Option<C> {
+        let path = Path::attr(name);
+        let v = obj.get(name);
+        if v.is_null() {
+            self.error(path, messages::required(name));
+            return None;
+        }
+        self.choice(&path, v)
+    }
+
+    fn languages(&mut self, path: &Path, v: &Value) -> Option<Vec<Language>> {
+        let Value::List(items) = self.known(v)? else {
+            return None;
+        };
+        let mut out: Vec<Language> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let p = path.with_index(i as i64);
+            if item.is_null() {
+                self.error(
+                    p,
+                    messages::invalid_value(&path.to_string(), "an element is null; list language names only"),
+                );
+                continue;
+            }
+            if let Some(lang) = self.choice::<Language>(&p, item) {
+                if out.contains(&lang) {
+                    self.error(p, messages::duplicate_language(lang.as_str()));
+                } else {
+                    out.push(lang);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn duration(&mut self, path: &Path, v: &Value) -> Option<Duration> {
+        self.checked(path, v, Duration::parse)
+    }
+
+    fn label(&mut self, path: &Path, v: &Value, max: usize) -> Option<DnsLabel> {
+        self.checked(path, v, |t| DnsLabel::parse(t, max))
+    }
+}
+
+pub fn provider_config(v: &Value) -> (ProviderConfig, Diagnostics) {
+    let mut r = Reader {
+        diags: Diagnostics::new(),
+        complete: true,
+    };
+    let default_languages = r.languages(&Path::attr("default_languages"), v.get("default_languages"));
+    let strict = matches!(v.get("strict"), Value::Bool(true));
+    (ProviderConfig { default_languages, strict }, r.diags)
+}
+
+/// The request for a data source configuration, or `None` when it has errors or unknowns.
+pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, Diagnostics) {
+    let mut r = Reader {
+        diags: Diagnostics::new(),
+        complete: true,
+    };
+    let backend = r.required::<Backend>(config, "secrets_backend");
+    let target = r.required::<Target>(config, "integration_target");
+    let rotation = r.required::<Rotation>(config, "rotation_policy");
+    let attr = Path::attr;
+
+    let credential = r.choice(&attr("credential_type"), config.get("credential_type"));
+    let name = r.label(&attr("name"), config.get("name"), 40);
+    let environment = r.label(&attr("environment"), config.get("environment"), 40);
+    let languages = r.languages(&attr("languages"), config.get("languages"));
+    let rotation_period = r.duration(&attr("rotation_period"), config.get("rotation_period"));
+    let timestamp = r.checked(&attr("timestamp"), config.get("timestamp"), rfc3339);
+
+    let b = |name: &str| (Path::attr(name), config.get(name));
+    let (p, v) = b("vault");
+    let vault = VaultInput {
+        address: r.checked(&p.with_attr("address"), v.get("address"), shape::https_url),
+        namespace: r.checked(&p.with_attr("namespace"), v.get("namespace"), shape::mount_path),
+        kv_mount: r.checked(&p.with_attr("kv_mount"), v.get("kv_mount"), shape::mount_path),
+        auth_mount: r.checked(&p.with_attr("auth_mount"), v.get("auth_mount"), shape::mount_path),
+        database_mount: r.checked(&p.with_attr("database_mount"), v.get("database_mount"), shape::mount_path),
+        pki_mount: r.checked(&p.with_attr("pki_mount"), v.get("pki_mount"), shape::mount_path),
+    };
+    let (p, v) = b("aws");
+    let aws = AwsInput {
+        region: r.checked(&p.with_attr("region"), v.get("region"), aws_region),
+        account_id: r.checked(&p.with_attr("account_id"), v.get("account_id"), |t| {
+            shape::digits(t, 12, "an AWS account ID")
+        }),
+        kms_key_id: r.checked(&p.with_attr("kms_key_id"), v.get("kms_key_id"), |t| {
+            shape::token(t, 1, 2048, ":/-_", "a KMS key ARN, ID or alias")
+        }),
+    };
+    let (p, v) = b("azure");
+    let azure = AzureInput {
+        vault_name: r.checked(&p.with_attr("vault_name"), v.get("vault_name"), key_vault_name),
+        tenant_id: r.checked(&p.with_attr("tenant_id"), v.get("tenant_id"), |t| shape::guid(t, "a tenant ID")),
+        subscription_id: r.checked(&p.with_attr("subscription_id"), v.get("subscription_id"), |t| {
+            shape::guid(t, "a subscription ID")
+        }),
+        resource_group: r.checked(&p.with_attr("resource_group"), v.get("resource_group"), |t| {
+            shape::token(t, 1, 90, "-_.()", "a resource group name")
+        }),
+    };
+    let (p, v) = b("gcp");
+    let gcp = GcpInput {
+        project_id: r.checked(&p.with_attr("project_id"), v.get("project_id"), gcp_project_id),
+        project_number: r.checked(&p.with_attr("project_number"), v.get("project_number"), |t| {
+            shape::token(t, 1, 20, "", "a project number").and_then(|n| {
+                if n.bytes().all(|c| c.is_ascii_digit()) {
+                    Ok(n)
+                } else {
+                    Err(format!("{t:?} is not a project number: use digits only"))
+                }
+            })
+        }),
+        location: r.checked(&p.with_attr("location"), v.get("location"), |t| {
+            shape::token(t, 1, 63, "-", "a location")
+        }),
+    };
+    let (p, v) = b("database");
+    let database = DatabaseInput {
+        engine: r.choice(&p.with_attr("engine"), v.get("engine")),
+        host: r.checked(&p.with_attr("host"), v.get("host"), |t| {
+            shape::token(t, 1, 253, ".-", "a host name")
+        }),
+        port: port(&mut r, &p.with_attr("port"), v.get("port")),
+        database_name: r.checked(&p.with_attr("database_name"), v.get("database_name"), |t| {
+            shape::token(t, 1, 63, "_-", "a database name")
+        }),
+    };
+    let (p, v) = b("kubernetes");
+    let kubernetes = KubernetesInput {
+        namespace: r.label(&p.with_attr("namespace"), v.get("namespace"), 63),
+        service_account: r.checked(&p.with_attr("service_account"), v.get("service_account"), shape::dns_subdomain),
+        store_kind: r.choice(&p.with_attr("store_kind"), v.get("store_kind")),
+        refresh_interval: r.duration(&p.with_attr("refresh_interval"), v.get("refresh_interval")),
+        cluster_name: r.checked(&p.with_attr("cluster_name"), v.get("cluster_name"), |t| {
+            shape::token(t, 1, 100, "-_", "a cluster name")
+        }),
+    };
+    let (p, v) = b("cicd");
+    let cicd = CicdInput {
+        platform: r.choice(&p.with_attr("platform"), v.get("platform")),
+        repository: r.checked(&p.with_attr("repository"), v.get("repository"), repository),
+        branch: r.checked(&p.with_attr("branch"), v.get("branch"), |t| {
+            shape::token(t, 1, 255, "-_./", "a branch name")
+        }),
+    };
+    let (p, v) = b("certificate");
+    let alt_names = match r.known(v.get("alt_names")) {
+        Some(Value::List(items)) => {
+            let base = p.with_attr("alt_names");
+            let names: Vec<Option<String>> = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| r.checked(&base.with_index(i as i64), item, shape::dns_subdomain_or_wildcard))
+                .collect();
+            Some(names.into_iter().flatten().collect())
+        }
+        _ => None,
+    };
+    let certificate = CertificateInput {
+        common_name: r.checked(&p.with_attr("common_name"), v.get("common_name"), shape::dns_subdomain_or_wildcard),
+        alt_names,
+        ttl: r.duration(&p.with_attr("ttl"), v.get("ttl")),
+    };
+
+    let (Some(backend), Some(target), Some(rotation)) = (backend, target, rotation) else {
+        return (None, r.diags);
+    };
+    if !r.complete || r.diags.has_errors() {
+        return (None, r.diags);
+    }
+    let request = Request {
+        backend,
+        target,
+        rotation,
+        credential,
+        name,
+        environment,
+        languages,
+        rotation_period,
+        timestamp,
+        vault,
+        aws,
+        azure,
+        gcp,
+        database,
+        kubernetes,
+        cicd,
+        certificate,
+        default_languages: provider.default_languages.clone(),
+        strict: provider.strict,
+    };
+    (Some(request), r.diags)
+}
+
+fn port(r: &mut Reader, path: &Path, v: &Value) -> Option<u16> {
+    match r.known(v)? {
+        Value::Number(n) => match n.as_i64() {
+            Some(p @ 1..=65535) => Some(p as u16),
+            _ => {
+                r.error(
+                    path.clone(),
+                    messages::invalid_value(&path.to_string(), &format!("{n} is not a port; use a whole number from 1 to 65535")),
+                );
+                None
+            }
+        },
+        _ => None,
+    }
+}
+
+fn rfc3339(t: &str) -> Result<String, String> {
+    let b = t.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let ok = b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && (t.ends_with('Z') || t.ends_with('z') || t[19..].rfind(['+', '-']).is_some());
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not an RFC 3339 time; use plantimestamp() or a value like \"2026-01-31T12:00:00Z\""
+        ))
+    }
+}
+
+fn aws_region(t: &str) -> Result<String, String> {
+    let parts: Vec<&str> = t.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.bytes().all(|c| c.is_ascii_digit()));
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not an AWS region; use a region code like \"us-east-1\" or \"eu-central-1\""
+        ))
+    }
+}
+
+fn key_vault_name(t: &str) -> Result<String, String> {
+    let ok = (3..=24).contains(&t.len())
+        && t.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        && t.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && !t.ends_with('-')
+        && !t.contains("--");
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not a Key Vault name: use 3 to 24 letters, digits and single hyphens, starting with a letter"
+        ))
+    }
+}
+
+fn gcp_project_id(t: &str) -> Result<String, String> {
+    let ok = (6..=30).contains(&t.len())
+        && t.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && t.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
+        && !t.ends_with('-');
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not a GCP project ID: use 6 to 30 lowercase letters, digits or hyphens, starting with a letter"
+        ))
+    }
+}
+
+fn repository(t: &str) -> Result<String, String> {
+    let parts: Vec<&str> = t.split('/').collect();
+    let ok = parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not a repository: write it as \"owner/name\" (GitLab groups may nest: \"group/subgroup/name\")"
+        ))
+    }
+}

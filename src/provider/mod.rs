@@ -1,0 +1,49 @@
+//! The `secretsint_plan` data source: its schema (the single source of the docs), the
+//! conversion of a configuration into a planner request, and of a plan into Terraform state.
+
+pub mod config;
+pub mod messages;
+pub mod result;
+pub mod schema;
+
+use crate::planner;
+use crate::tf::{Diagnostics, Value};
+
+pub const TYPE_NAME: &str = "secretsint_plan";
+pub const PROVIDER_NAME: &str = "secretsint";
+
+/// What the provider block configured. Shared by every read in the process.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProviderConfig {
+    pub default_languages: Option<Vec<planner::Language>>,
+    pub strict: bool,
+}
+
+/// Validates a data source configuration. Unknown values are skipped, never errors.
+pub fn validate(config: &Value, provider: &ProviderConfig) -> Diagnostics {
+    let (request, mut diags) = config::request(config, provider);
+    if let Some(req) = request {
+        // Cross-field rules (per-backend limits) are the planner's; run them at validate time too.
+        let plan = planner::plan(&req);
+        diags.extend(result::findings_to_diagnostics(&plan.findings, provider.strict || req.strict, true));
+    }
+    diags
+}
+
+/// Computes the full state of the data source from its configuration.
+/// When any input is unknown, every computed attribute is unknown.
+pub fn read(config: &Value, provider: &ProviderConfig) -> (Value, Diagnostics) {
+    let (request, mut diags) = config::request(config, provider);
+    if config.contains_unknown() {
+        return (result::unknown_state(config), diags);
+    }
+    let Some(req) = request else {
+        return (result::unknown_state(config), diags);
+    };
+    let plan = planner::plan(&req);
+    diags.extend(result::findings_to_diagnostics(&plan.findings, req.strict, false));
+    if diags.has_errors() {
+        return (result::unknown_state(config), diags);
+    }
+    (result::state(config, &req, &plan), diags)
+}

@@ -1,0 +1,284 @@
+//! The provider and data source schemas. Descriptions list allowed values from the same enums
+//! that validate them, and `docs/` is generated from these schemas.
+
+use std::sync::OnceLock;
+
+use crate::planner::*;
+use crate::tf::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+use crate::tf::Type;
+
+fn one_of<C: Choice>() -> String {
+    format!("One of {}.", C::allowed())
+}
+
+pub fn provider() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| Schema {
+        version: 0,
+        block: Block {
+            description: "Plans secrets-management integrations. Needs no credentials: it only computes.".into(),
+            attributes: vec![
+                Attribute::optional(
+                    "default_languages",
+                    Type::list(Type::String),
+                    format!(
+                        "Languages for integration code when a data source sets no `languages`. Each is {} Defaults to python, go and nodejs.",
+                        one_of::<Language>().replacen("One of", "one of", 1)
+                    ),
+                ),
+                Attribute::optional(
+                    "strict",
+                    Type::Bool,
+                    "When true, every fallback the planner takes is an error instead of a warning. Defaults to false.",
+                ),
+            ],
+            blocks: Vec::new(),
+        },
+    })
+}
+
+fn s(name: &str, description: impl Into<String>) -> Attribute {
+    Attribute::optional(name, Type::String, description)
+}
+
+fn block(name: &str, description: &str, attributes: Vec<Attribute>) -> NestedBlock {
+    NestedBlock {
+        type_name: name.into(),
+        nesting: Nesting::Single,
+        block: Block {
+            description: description.into(),
+            attributes,
+            blocks: Vec::new(),
+        },
+    }
+}
+
+pub fn secrets_config_type() -> Type {
+    Type::object(
+        [
+            "backend_endpoint",
+            "authentication_method",
+            "secret_path",
+            "config_format",
+            "config_file",
+        ]
+        .map(|n| (n, Type::String)),
+    )
+}
+
+pub fn access_policy_type() -> Type {
+    Type::object(["policy_name", "policy_type", "policy_document", "scope"].map(|n| (n, Type::String)))
+}
+
+pub fn integration_code_type() -> Type {
+    Type::object(
+        [
+            "language",
+            "sdk",
+            "sdk_version",
+            "authentication_snippet",
+            "secret_retrieval_snippet",
+            "error_handling",
+        ]
+        .map(|n| (n, Type::String)),
+    )
+}
+
+pub fn rotation_scripts_type() -> Type {
+    Type::object(["rotation_type", "schedule", "rotation_logic", "notification"].map(|n| (n, Type::String)))
+}
+
+pub fn deployment_manifest_type() -> Type {
+    Type::object(["type", "filename", "content"].map(|n| (n, Type::String)))
+}
+
+pub fn plan() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(build_plan)
+}
+
+fn build_plan() -> Schema {
+    let attributes = vec![
+        Attribute::required("secrets_backend", Type::String, format!("Where the secrets live. {}", one_of::<Backend>())),
+        Attribute::required("integration_target", Type::String, format!("Who consumes the secrets. {}", one_of::<Target>())),
+        Attribute::required("rotation_policy", Type::String, format!("How credentials change over time. {}", one_of::<Rotation>())),
+        s("credential_type", format!("What kind of secret is managed. {} Defaults to \"generic\".", one_of::<CredentialType>())),
+        s("name", "Workload name used in every path and resource name: a DNS label of at most 40 characters. Defaults to \"app\"."),
+        s("environment", "Environment name used in paths and role names: a DNS label of at most 40 characters. Defaults to \"prod\"."),
+        Attribute::optional(
+            "languages",
+            Type::list(Type::String),
+            format!(
+                "Languages for integration code, each listed once. Each is {} Defaults to the provider's `default_languages`, else python, go and nodejs.",
+                one_of::<Language>().replacen("One of", "one of", 1)
+            ),
+        ),
+        s(
+            "rotation_period",
+            "Rotation interval (automatic) or credential TTL (dynamic), written like \"90d\", \"12h\" or \"30m\". Defaults to 90d for automatic and 1h for dynamic. Limits: dynamic from 1m to 24h; AWS from 4h to 999d; GCP at least 1h.",
+        ),
+        s("timestamp", "RFC 3339 time echoed into `contract_json`, e.g. from `plantimestamp()`. The plan itself never reads a clock."),
+        Attribute::computed("id", Type::String, "Hex SHA-256 fingerprint of the normalized inputs."),
+        Attribute::computed(
+            "secrets_config",
+            secrets_config_type(),
+            format!(
+                "Backend configuration: `backend_endpoint`, `authentication_method` ({}), `secret_path`, `config_format` ({}) and `config_file`.",
+                AuthMethod::allowed(),
+                ConfigFormat::allowed()
+            ),
+        ),
+        Attribute::computed(
+            "access_policies",
+            Type::list(access_policy_type()),
+            format!("Least-privilege policies: `policy_name`, `policy_type` ({}), `policy_document` and `scope`.", PolicyType::allowed()),
+        ),
+        Attribute::computed(
+            "integration_code",
+            Type::list(integration_code_type()),
+            "One entry per language: `language`, `sdk`, `sdk_version` (pinned), `authentication_snippet`, `secret_retrieval_snippet` and `error_handling`.",
+        ),
+        Attribute::computed(
+            "rotation_scripts",
+            rotation_scripts_type(),
+            format!("Rotation workflow: `rotation_type` ({}), `schedule`, `rotation_logic` and `notification`.", RotationType::allowed()),
+        ),
+        Attribute::computed(
+            "deployment_manifests",
+            Type::list(deployment_manifest_type()),
+            format!("Manifests to deploy: `type` ({}), `filename` and `content`.", ManifestType::allowed()),
+        ),
+        Attribute::computed("decisions", Type::list(Type::String), "Every default and fallback the planner applied, one sentence each."),
+        Attribute::computed("files", Type::map(Type::String), "Relative path to content for every artifact, ready for `for_each` into `local_file`."),
+        Attribute::computed("contract_json", Type::String, "The whole result as one JSON document: the inputs echoed plus every computed artifact."),
+    ];
+    let blocks = vec![
+        block(
+            "vault",
+            "HashiCorp Vault or OpenBao settings.",
+            vec![
+                s(
+                    "address",
+                    "Vault address. Defaults to the placeholder https://vault.example.com:8200.",
+                ),
+                s("namespace", "Vault Enterprise or OpenBao namespace. Unset by default."),
+                s("kv_mount", "KV version 2 mount. Defaults to \"secret\"."),
+                s(
+                    "auth_mount",
+                    "Auth method mount. Defaults to \"kubernetes\", \"jwt\" or \"approle\" by integration target.",
+                ),
+                s("database_mount", "Database secrets engine mount. Defaults to \"database\"."),
+                s("pki_mount", "PKI secrets engine mount. Defaults to \"pki\"."),
+            ],
+        ),
+        block(
+            "aws",
+            "AWS Secrets Manager settings.",
+            vec![
+                s("region", "AWS region. Defaults to \"us-east-1\"."),
+                s("account_id", "12-digit AWS account ID. Defaults to the placeholder 123456789012."),
+                s("kms_key_id", "Customer-managed KMS key ARN or ID. Unset means the AWS-managed key."),
+            ],
+        ),
+        block(
+            "azure",
+            "Azure Key Vault settings.",
+            vec![
+                s(
+                    "vault_name",
+                    "Key Vault name: 3 to 24 letters, digits and hyphens. Defaults to the placeholder \"kv-example\".",
+                ),
+                s("tenant_id", "Entra tenant ID (GUID). Defaults to a zero GUID placeholder."),
+                s("subscription_id", "Subscription ID (GUID). Defaults to a zero GUID placeholder."),
+                s("resource_group", "Resource group name. Defaults to \"rg-<environment>-<name>\"."),
+            ],
+        ),
+        block(
+            "gcp",
+            "GCP Secret Manager settings.",
+            vec![
+                s("project_id", "Project ID. Defaults to the placeholder \"example-project\"."),
+                s("project_number", "Project number. Defaults to the placeholder 123456789012."),
+                s("location", "Region for regional secrets. Unset means global secrets."),
+            ],
+        ),
+        block(
+            "database",
+            "The database whose credentials are managed (credential_type = \"database\").",
+            vec![
+                s(
+                    "engine",
+                    format!("Database engine. {} Defaults to \"postgresql\".", one_of::<DbEngine>()),
+                ),
+                s("host", "Database host. Defaults to the placeholder db.example.com."),
+                Attribute::optional(
+                    "port",
+                    Type::Number,
+                    "Database port, 1 to 65535. Defaults to the engine's standard port.",
+                ),
+                s("database_name", "Database name. Defaults to the workload name."),
+            ],
+        ),
+        block(
+            "kubernetes",
+            "Kubernetes settings (integration_target = \"kubernetes\").",
+            vec![
+                s(
+                    "namespace",
+                    "Namespace of the workload: a DNS label. Defaults to the workload name.",
+                ),
+                s("service_account", "Service account of the workload. Defaults to the workload name."),
+                s(
+                    "store_kind",
+                    format!(
+                        "External Secrets Operator store kind. {} Defaults to \"SecretStore\".",
+                        one_of::<StoreKind>()
+                    ),
+                ),
+                s(
+                    "refresh_interval",
+                    "How often External Secrets Operator refreshes, like \"1h\". Defaults from the rotation period.",
+                ),
+                s(
+                    "cluster_name",
+                    "Cluster name used in identity bindings. Defaults to the placeholder \"example-cluster\".",
+                ),
+            ],
+        ),
+        block(
+            "cicd",
+            "CI/CD settings (integration_target = \"cicd\").",
+            vec![
+                s(
+                    "platform",
+                    format!("CI/CD platform. {} Defaults to \"github-actions\".", one_of::<CicdPlatform>()),
+                ),
+                s(
+                    "repository",
+                    "Repository as \"owner/name\". Defaults to the placeholder \"example-org/example-repo\".",
+                ),
+                s("branch", "Branch allowed to read secrets. Defaults to \"main\"."),
+            ],
+        ),
+        block(
+            "certificate",
+            "Certificate settings (credential_type = \"certificate\").",
+            vec![
+                s(
+                    "common_name",
+                    "Certificate common name. Defaults to \"<name>.<environment>.example.com\".",
+                ),
+                Attribute::optional("alt_names", Type::list(Type::String), "Additional DNS names."),
+                s("ttl", "Certificate lifetime, like \"90d\" or \"72h\". Defaults to 90d."),
+            ],
+        ),
+    ];
+    Schema {
+        version: 0,
+        block: Block {
+            description: "Computes a complete secrets-management integration plan: backend configuration, least-privilege access policies, SDK integration code, rotation workflows and deployment manifests.".into(),
+            attributes,
+            blocks,
+        },
+    }
+}

@@ -1,0 +1,184 @@
+//! The go-plugin contract: magic cookie, protocol negotiation, AutoMTLS, the one handshake line
+//! on stdout, logs on stderr, and a clean exit on every way a plugin is told to go.
+
+mod handshake;
+mod services;
+pub mod tls;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::UnixListener;
+use tokio::sync::watch;
+use tracing::{debug, info, warn};
+
+pub use handshake::{negotiate, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, SUPPORTED_PROTOCOLS};
+
+use crate::protocol::{v5::V5, v6::V6, Core};
+
+/// How long in-flight RPCs may take to finish once the provider is told to go.
+const DRAIN: Duration = Duration::from_millis(800);
+
+/// Runs the plugin until Terraform lets it go; returns the process exit code.
+pub fn run() -> i32 {
+    if std::env::var(MAGIC_COOKIE_KEY).ok().as_deref() != Some(MAGIC_COOKIE_VALUE) {
+        eprintln!(
+            "This binary is a plugin for Terraform and OpenTofu. It is not meant to be run directly.\n\
+             Install it (secretsint install) and use it from a configuration with `data \"secretsint_plan\"`,\n\
+             or use the `secretsint` command to plan without Terraform."
+        );
+        return 1;
+    }
+    init_logging();
+    let offered = std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok();
+    let protocol = match negotiate(offered.as_deref()) {
+        Ok(v) => v,
+        Err(message) => {
+            eprintln!("{message}");
+            return 1;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("secretsint: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(serve(protocol)) {
+        Ok(()) => 0,
+        Err(message) => {
+            eprintln!("secretsint: {message}");
+            1
+        }
+    }
+}
+
+fn init_logging() {
+    let level = std::env::var("TF_LOG_PROVIDER")
+        .or_else(|_| std::env::var("TF_LOG"))
+        .unwrap_or_default();
+    let max = match level.to_ascii_uppercase().as_str() {
+        "TRACE" | "JSON" => tracing::Level::TRACE,
+        "DEBUG" => tracing::Level::DEBUG,
+        "INFO" => tracing::Level::INFO,
+        "ERROR" => tracing::Level::ERROR,
+        _ => tracing::Level::WARN,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(max)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
+}
+
+/// A private directory for the socket, removed on drop so no file outlives the process.
+struct SocketDir(PathBuf);
+
+impl SocketDir {
+    fn create() -> Result<SocketDir, String> {
+        use std::os::unix::fs::DirBuilderExt;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!("secretsint-plugin-{}-{nanos}", std::process::id()));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(SocketDir(dir))
+    }
+}
+
+impl Drop for SocketDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn serve(protocol: u32) -> Result<(), String> {
+    // Terraform forwards Ctrl-C to the whole process group; it then tells us to stop itself.
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        while sigint.recv().await.is_some() {
+            debug!("ignoring SIGINT; Terraform stops the provider itself");
+        }
+    });
+
+    let tls = match std::env::var("PLUGIN_CLIENT_CERT") {
+        Ok(pem) if !pem.trim().is_empty() => Some(tls::AutoMtls::new(pem.as_bytes())?),
+        _ => None,
+    };
+    let dir = SocketDir::create()?;
+    let socket = dir.0.join("plugin.sock");
+    let listener = UnixListener::bind(&socket).map_err(|e| format!("cannot listen on {}: {e}", socket.display()))?;
+
+    let core = Arc::new(Core::new());
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let shutdown_tx = Arc::new(shutdown_tx);
+
+    let line = handshake::line(protocol, &socket, tls.as_ref().map(|t| t.server_cert_der()));
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")
+            .and_then(|_| out.flush())
+            .map_err(|e| format!("cannot write the handshake: {e}"))?;
+    }
+    info!(protocol, socket = %socket.display(), "plugin ready");
+
+    // Every way to be told to go ends in the same shutdown signal.
+    {
+        let tx = shutdown_tx.clone();
+        let mut stopped = core.stopped();
+        let parent = std::os::unix::process::parent_id();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            let reason = loop {
+                tokio::select! {
+                    _ = stopped.wait_for(|s| *s) => break "StopProvider",
+                    _ = sigterm.recv() => break "SIGTERM",
+                    _ = tick.tick() => {
+                        if std::os::unix::process::parent_id() != parent {
+                            break "Terraform went away";
+                        }
+                    }
+                }
+            };
+            info!(reason, "shutting down");
+            let _ = tx.send(true);
+        });
+    }
+
+    let incoming = services::incoming(listener, tls, shutdown_rx.clone());
+    let mut router = tonic::transport::Server::builder()
+        .add_service(services::controller(shutdown_tx.clone()))
+        .add_service(services::stdio(shutdown_rx.clone()))
+        .add_service(services::broker(shutdown_rx.clone()));
+    router = match protocol {
+        5 => router.add_service(V5::server(core)),
+        _ => router.add_service(V6::server(core)),
+    };
+    let mut until = shutdown_rx.clone();
+    let mut deadline = shutdown_rx;
+    let server = router.serve_with_incoming_shutdown(incoming, async move {
+        let _ = until.wait_for(|s| *s).await;
+    });
+    tokio::select! {
+        result = server => {
+            if let Err(e) = result {
+                warn!(error = %e, "server ended with an error");
+            }
+        }
+        _ = async {
+            let _ = deadline.wait_for(|s| *s).await;
+            tokio::time::sleep(DRAIN).await;
+        } => debug!("drain period over"),
+    }
+    drop(dir);
+    Ok(())
+}
