@@ -1,6 +1,7 @@
 //! terraform-provider-secretsint: a Terraform/OpenTofu provider that plans secrets-management
 //! integrations. See `docs/architecture.md` for the code map and its invariants.
 
+pub mod cli;
 pub mod planner;
 pub mod proto;
 pub mod protocol;

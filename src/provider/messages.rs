@@ -11,7 +11,7 @@ pub fn invalid_choice<C: Choice>(attr: &str, given: &str) -> (String, String) {
 }
 
 pub fn invalid_value(attr: &str, problem: &str) -> (String, String) {
-    (format!("Invalid {}", title(&attr.replace('_', " "))), format!("{attr}: {problem}."))
+    ("Invalid Attribute Value".into(), format!("{attr}: {problem}."))
 }
 
 pub fn duplicate_language(given: &str) -> (String, String) {

@@ -23,6 +23,8 @@ const DRAIN: Duration = Duration::from_millis(800);
 
 /// Runs the plugin until Terraform lets it go; returns the process exit code.
 pub fn run() -> i32 {
+    // Taken first: if Terraform dies, the plugin is re-parented and this id changes.
+    let parent = std::os::unix::process::parent_id();
     if std::env::var(MAGIC_COOKIE_KEY).ok().as_deref() != Some(MAGIC_COOKIE_VALUE) {
         eprintln!(
             "This binary is a plugin for Terraform and OpenTofu. It is not meant to be run directly.\n\
@@ -47,7 +49,7 @@ pub fn run() -> i32 {
             return 1;
         }
     };
-    match runtime.block_on(serve(protocol)) {
+    match runtime.block_on(serve(protocol, parent)) {
         Ok(()) => 0,
         Err(message) => {
             eprintln!("secretsint: {message}");
@@ -100,7 +102,7 @@ impl Drop for SocketDir {
     }
 }
 
-async fn serve(protocol: u32) -> Result<(), String> {
+async fn serve(protocol: u32, parent: u32) -> Result<(), String> {
     // Terraform forwards Ctrl-C to the whole process group; it then tells us to stop itself.
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
@@ -135,7 +137,6 @@ async fn serve(protocol: u32) -> Result<(), String> {
     {
         let tx = shutdown_tx.clone();
         let mut stopped = core.stopped();
-        let parent = std::os::unix::process::parent_id();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(100));
             let reason = loop {

@@ -1,0 +1,362 @@
+//! The `secretsint` command: the planner without Terraform, plus installation helpers.
+//! Flags for `plan` are generated from the data source schema, so they cover every argument
+//! and block, and errors read exactly like the Terraform diagnostics.
+//!
+//! Exit codes: 0 success, 1 a finding (an error diagnostic), 2 a usage error.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+
+use crate::provider::{self, ProviderConfig};
+use crate::tf::schema::{Block, Schema};
+use crate::tf::{Diagnostics, Number, Severity, Type, Value};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const REGISTRY_HOSTS: [&str; 2] = ["registry.terraform.io", "registry.opentofu.org"];
+pub const NAMESPACE_AND_TYPE: &str = "secretsint/secretsint";
+
+/// Short flag names for the three required arguments and the credential type.
+const ALIASES: [(&str, &str); 4] = [
+    ("secrets_backend", "backend"),
+    ("integration_target", "target"),
+    ("rotation_policy", "rotation"),
+    ("credential_type", "credential"),
+];
+
+fn flag_for(block: Option<&str>, attr: &str) -> String {
+    let base = ALIASES
+        .iter()
+        .find(|(a, _)| *a == attr && block.is_none())
+        .map_or(attr, |(_, short)| short);
+    match block {
+        Some(b) => format!("{b}-{base}").replace('_', "-"),
+        None => base.replace('_', "-"),
+    }
+}
+
+fn plan_command() -> Command {
+    let schema = provider::schema::plan();
+    let mut cmd = Command::new("plan")
+        .about("Compute a plan, as the secretsint_plan data source would")
+        .arg(
+            Arg::new("format")
+                .long("format")
+                .value_parser(["summary", "json", "files"])
+                .default_value("summary")
+                .help("summary: decisions and file list; json: contract_json; files: write every artifact under --out"),
+        )
+        .arg(Arg::new("out").long("out").value_name("DIR").help("Directory for --format files"))
+        .arg(
+            Arg::new("strict")
+                .long("strict")
+                .action(ArgAction::SetTrue)
+                .help("Treat every fallback as an error"),
+        )
+        .arg(
+            Arg::new("default-language")
+                .long("default-language")
+                .action(ArgAction::Append)
+                .help("Provider default_languages"),
+        );
+    for a in schema.block.attributes.iter().filter(|a| !a.computed || a.optional) {
+        cmd = cmd.arg(arg_for(None, &a.name, &a.ty, a.required, &a.description));
+    }
+    for b in &schema.block.blocks {
+        for a in &b.block.attributes {
+            cmd = cmd.arg(arg_for(Some(&b.type_name), &a.name, &a.ty, false, &a.description));
+        }
+    }
+    cmd
+}
+
+fn arg_for(block: Option<&str>, name: &str, ty: &Type, required: bool, help: &str) -> Arg {
+    let flag = flag_for(block, name);
+    let arg = Arg::new(flag.clone()).long(flag).required(required).help(help.replace('`', ""));
+    match ty {
+        Type::List(_) => arg.action(ArgAction::Append).value_name("VALUE"),
+        _ => arg.value_name("VALUE"),
+    }
+}
+
+fn command() -> Command {
+    Command::new("secretsint")
+        .version(VERSION)
+        .about("Plan secrets-management integrations (Vault/OpenBao, AWS, Azure, GCP) without Terraform")
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(plan_command())
+        .subcommand(
+            Command::new("schema").about("Print the provider schema as JSON, in the shape `terraform providers schema -json` prints"),
+        )
+        .subcommand(
+            Command::new("install")
+                .about("Put the provider into a filesystem mirror so `terraform init` finds it offline")
+                .arg(
+                    Arg::new("dir")
+                        .long("dir")
+                        .value_name("DIR")
+                        .help("Mirror directory (default: ~/.terraform.d/plugins)"),
+                )
+                .arg(
+                    Arg::new("binary")
+                        .long("binary")
+                        .value_name("FILE")
+                        .help("Provider binary (default: next to this program)"),
+                ),
+        )
+        .subcommand(Command::new("version").about("Print the version"))
+}
+
+/// Runs the CLI with `args` (including the program name); returns the exit code.
+pub fn run<I, T>(args: I, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = match command().try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let text = e.render().to_string();
+            let _ = if code == 0 { write!(out, "{text}") } else { write!(err, "{text}") };
+            return code;
+        }
+    };
+    let result = match matches.subcommand() {
+        Some(("plan", m)) => plan(m, out, err),
+        Some(("schema", _)) => writeln!(out, "{}", schema_json()).map(|_| 0).map_err(|e| e.to_string()),
+        Some(("install", m)) => install(m, out),
+        Some(("version", _)) => writeln!(out, "secretsint {VERSION} (plugin protocols 6 and 5)")
+            .map(|_| 0)
+            .map_err(|e| e.to_string()),
+        _ => Ok(2),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            let _ = writeln!(err, "Error: {message}");
+            1
+        }
+    }
+}
+
+/// The configuration value the flags describe, shaped like Terraform's.
+fn config_from(m: &ArgMatches) -> Result<Value, String> {
+    let schema = provider::schema::plan();
+    let mut attrs = BTreeMap::new();
+    for a in &schema.block.attributes {
+        let v = if a.computed && !a.optional {
+            Value::Null
+        } else {
+            flag_value(m, &flag_for(None, &a.name), &a.ty)?
+        };
+        attrs.insert(a.name.clone(), v);
+    }
+    for b in &schema.block.blocks {
+        let mut inner = BTreeMap::new();
+        let mut any = false;
+        for a in &b.block.attributes {
+            let v = flag_value(m, &flag_for(Some(&b.type_name), &a.name), &a.ty)?;
+            any |= !v.is_null();
+            inner.insert(a.name.clone(), v);
+        }
+        attrs.insert(b.type_name.clone(), if any { Value::Map(inner) } else { Value::Null });
+    }
+    Ok(Value::Map(attrs))
+}
+
+fn flag_value(m: &ArgMatches, id: &str, ty: &Type) -> Result<Value, String> {
+    Ok(match ty {
+        Type::List(_) => match m.get_many::<String>(id) {
+            Some(vals) => Value::List(vals.map(|v| Value::string(v.as_str())).collect()),
+            None => Value::Null,
+        },
+        Type::Number => match m.get_one::<String>(id) {
+            Some(v) => Value::Number(Number::parse(v).ok_or_else(|| format!("--{id}: {v:?} is not a number"))?),
+            None => Value::Null,
+        },
+        _ => m.get_one::<String>(id).map_or(Value::Null, |v| Value::string(v.as_str())),
+    })
+}
+
+fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<i32, String> {
+    let config = config_from(m).map_err(|e| e.to_string())?;
+    let default_languages = match m.get_many::<String>("default-language") {
+        Some(vals) => Value::List(vals.map(|v| Value::string(v.as_str())).collect()),
+        None => Value::Null,
+    };
+    let provider_value = Value::object([
+        ("default_languages", default_languages),
+        ("strict", Value::Bool(m.get_flag("strict"))),
+    ]);
+    let (provider_config, mut diags): (ProviderConfig, Diagnostics) = provider::config::provider_config(&provider_value);
+    let (state, read_diags) = if diags.has_errors() {
+        (Value::Null, Diagnostics::new())
+    } else {
+        provider::read(&config, &provider_config)
+    };
+    diags.extend(read_diags);
+    print_diagnostics(&diags, err);
+    if diags.has_errors() {
+        return Ok(1);
+    }
+    let text = |name: &str| state.get(name).as_str().unwrap_or_default().to_string();
+    match m.get_one::<String>("format").map(String::as_str) {
+        Some("json") => write!(out, "{}", text("contract_json")).map_err(|e| e.to_string())?,
+        Some("files") => {
+            let dir = m.get_one::<String>("out").ok_or("--format files needs --out DIR")?;
+            let Value::Map(files) = state.get("files") else {
+                return Err("the plan has no files".into());
+            };
+            for (rel, content) in files {
+                let path = Path::new(dir).join(rel);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                }
+                std::fs::write(&path, content.as_str().unwrap_or_default()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                writeln!(out, "{}", path.display()).map_err(|e| e.to_string())?;
+            }
+        }
+        _ => {
+            writeln!(out, "id: {}", text("id")).map_err(|e| e.to_string())?;
+            if let Value::List(decisions) = state.get("decisions") {
+                writeln!(out, "decisions:").map_err(|e| e.to_string())?;
+                for d in decisions {
+                    writeln!(out, "  - {}", d.as_str().unwrap_or_default()).map_err(|e| e.to_string())?;
+                }
+            }
+            if let Value::Map(files) = state.get("files") {
+                writeln!(out, "files:").map_err(|e| e.to_string())?;
+                for name in files.keys() {
+                    writeln!(out, "  - {name}").map_err(|e| e.to_string())?;
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// Diagnostics in Terraform's words: severity, summary, the attribute, then the detail.
+fn print_diagnostics(diags: &Diagnostics, err: &mut dyn std::io::Write) {
+    for d in diags.iter() {
+        let level = match d.severity {
+            Severity::Error => "Error",
+            Severity::Warning => "Warning",
+        };
+        let _ = writeln!(err, "{level}: {}", d.summary);
+        if let Some(path) = &d.path {
+            let _ = writeln!(err, "  on {path}");
+        }
+        let _ = writeln!(err, "  {}\n", d.detail);
+    }
+}
+
+fn block_json(b: &Block) -> serde_json::Value {
+    let mut attributes = serde_json::Map::new();
+    for a in &b.attributes {
+        let mut o = serde_json::Map::new();
+        o.insert("type".into(), a.ty.to_json());
+        o.insert("description".into(), a.description.clone().into());
+        o.insert("description_kind".into(), "markdown".into());
+        for (flag, on) in [
+            ("required", a.required),
+            ("optional", a.optional),
+            ("computed", a.computed),
+            ("sensitive", a.sensitive),
+        ] {
+            if on {
+                o.insert(flag.into(), true.into());
+            }
+        }
+        attributes.insert(a.name.clone(), o.into());
+    }
+    let mut block_types = serde_json::Map::new();
+    for nb in &b.blocks {
+        let nesting = match nb.nesting {
+            crate::tf::schema::Nesting::Single => "single",
+            crate::tf::schema::Nesting::List => "list",
+        };
+        block_types.insert(
+            nb.type_name.clone(),
+            serde_json::json!({"nesting_mode": nesting, "block": block_json(&nb.block)}),
+        );
+    }
+    let mut o = serde_json::Map::new();
+    if !attributes.is_empty() {
+        o.insert("attributes".into(), attributes.into());
+    }
+    if !block_types.is_empty() {
+        o.insert("block_types".into(), block_types.into());
+    }
+    o.insert("description".into(), b.description.clone().into());
+    o.insert("description_kind".into(), "markdown".into());
+    o.into()
+}
+
+fn schema_entry(s: &Schema) -> serde_json::Value {
+    serde_json::json!({"version": s.version, "block": block_json(&s.block)})
+}
+
+/// The provider schema in the shape of `terraform providers schema -json`.
+pub fn schema_json() -> String {
+    let doc = serde_json::json!({
+        "format_version": "1.0",
+        "provider_schemas": {
+            format!("{}/{NAMESPACE_AND_TYPE}", REGISTRY_HOSTS[0]): {
+                "provider": schema_entry(provider::schema::provider()),
+                "data_source_schemas": { provider::TYPE_NAME: schema_entry(provider::schema::plan()) },
+            }
+        }
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// `<dir>/<host>/secretsint/secretsint/<version>/<os>_<arch>/terraform-provider-secretsint_v<version>`
+pub fn mirror_path(dir: &Path, host: &str) -> PathBuf {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    dir.join(host)
+        .join(NAMESPACE_AND_TYPE)
+        .join(VERSION)
+        .join(format!("{}_{arch}", std::env::consts::OS))
+        .join(format!("terraform-provider-secretsint_v{VERSION}"))
+}
+
+fn install(m: &ArgMatches, out: &mut dyn std::io::Write) -> Result<i32, String> {
+    let dir = match m.get_one::<String>("dir") {
+        Some(d) => PathBuf::from(d),
+        None => {
+            let home = std::env::var_os("HOME").ok_or("HOME is not set; pass --dir")?;
+            PathBuf::from(home).join(".terraform.d").join("plugins")
+        }
+    };
+    let binary = match m.get_one::<String>("binary") {
+        Some(b) => PathBuf::from(b),
+        None => {
+            let me = std::env::current_exe().map_err(|e| e.to_string())?;
+            me.with_file_name("terraform-provider-secretsint")
+        }
+    };
+    if !binary.is_file() {
+        return Err(format!(
+            "provider binary {} not found; build it with `cargo build --release` or pass --binary",
+            binary.display()
+        ));
+    }
+    for host in REGISTRY_HOSTS {
+        let target = mirror_path(&dir, host);
+        let parent = target.parent().ok_or("bad mirror path")?;
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        // Copy to a temporary name then rename, so a running Terraform never sees half a binary.
+        let tmp = target.with_extension("tmp");
+        std::fs::copy(&binary, &tmp).map_err(|e| format!("cannot copy to {}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &target).map_err(|e| format!("cannot install {}: {e}", target.display()))?;
+        writeln!(out, "installed {}", target.display()).map_err(|e| e.to_string())?;
+    }
+    Ok(0)
+}

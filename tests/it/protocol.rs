@@ -1,0 +1,403 @@
+//! In-process protocol tests: the same requests through tfplugin5 and tfplugin6.
+
+use secretsint::proto::{tfplugin5 as p5, tfplugin6 as p6};
+use secretsint::tf::{Number, Value};
+
+use crate::support::*;
+
+fn dv6(v: &Value) -> Option<p6::DynamicValue> {
+    Some(p6::DynamicValue {
+        msgpack: encode(v),
+        json: vec![],
+    })
+}
+
+fn dv5(v: &Value) -> Option<p5::DynamicValue> {
+    Some(p5::DynamicValue {
+        msgpack: encode(v),
+        json: vec![],
+    })
+}
+
+fn attr_path6(p: &Option<p6::AttributePath>) -> Vec<String> {
+    use p6::attribute_path::step::Selector;
+    p.iter()
+        .flat_map(|p| p.steps.iter())
+        .map(|s| match &s.selector {
+            Some(Selector::AttributeName(n)) => n.clone(),
+            Some(Selector::ElementKeyString(k)) => format!("[{k:?}]"),
+            Some(Selector::ElementKeyInt(i)) => format!("[{i}]"),
+            None => "?".into(),
+        })
+        .collect()
+}
+
+fn errors6(diags: &[p6::Diagnostic]) -> Vec<&p6::Diagnostic> {
+    diags
+        .iter()
+        .filter(|d| d.severity == p6::diagnostic::Severity::Error as i32)
+        .collect()
+}
+
+#[tokio::test]
+async fn schema_is_complete_and_identical_on_both_protocols() {
+    let h = InProcess::start().await;
+    let mut c6 = p6::provider_client::ProviderClient::new(h.channel.clone());
+    let mut c5 = p5::provider_client::ProviderClient::new(h.channel.clone());
+    let s6 = c6
+        .get_provider_schema(p6::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    let s5 = c5.get_schema(p5::get_provider_schema::Request {}).await.unwrap().into_inner();
+    assert!(s6.diagnostics.is_empty() && s5.diagnostics.is_empty());
+    let ds6 = s6.data_source_schemas["secretsint_plan"].block.as_ref().unwrap();
+    let ds5 = s5.data_source_schemas["secretsint_plan"].block.as_ref().unwrap();
+    let names6: Vec<&str> = ds6.attributes.iter().map(|a| a.name.as_str()).collect();
+    let names5: Vec<&str> = ds5.attributes.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names6, names5);
+    for want in [
+        "secrets_backend",
+        "integration_target",
+        "rotation_policy",
+        "credential_type",
+        "name",
+        "environment",
+        "languages",
+        "rotation_period",
+        "timestamp",
+        "id",
+        "secrets_config",
+        "access_policies",
+        "integration_code",
+        "rotation_scripts",
+        "deployment_manifests",
+        "decisions",
+        "files",
+        "contract_json",
+    ] {
+        assert!(names6.contains(&want), "missing attribute {want}");
+    }
+    let blocks: Vec<&str> = ds6.block_types.iter().map(|b| b.type_name.as_str()).collect();
+    assert_eq!(
+        blocks,
+        ["vault", "aws", "azure", "gcp", "database", "kubernetes", "cicd", "certificate"]
+    );
+    let backend = ds6.attributes.iter().find(|a| a.name == "secrets_backend").unwrap();
+    assert!(backend.required && !backend.computed);
+    assert_eq!(
+        backend.description,
+        "Where the secrets live. One of \"vault\", \"aws-secrets\", \"azure-keyvault\" or \"gcp-secretmanager\"."
+    );
+    let sc = ds6.attributes.iter().find(|a| a.name == "secrets_config").unwrap();
+    assert_eq!(
+        String::from_utf8(sc.r#type.clone()).unwrap(),
+        r#"["object",{"authentication_method":"string","backend_endpoint":"string","config_file":"string","config_format":"string","secret_path":"string"}]"#
+    );
+    let provider = s6.provider.unwrap().block.unwrap();
+    assert_eq!(
+        provider.attributes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+        ["default_languages", "strict"]
+    );
+}
+
+#[tokio::test]
+async fn validate_reports_every_error_on_its_path() {
+    let h = InProcess::start().await;
+    let mut c6 = p6::provider_client::ProviderClient::new(h.channel.clone());
+    let bad = config(&[
+        ("secrets_backend", s("hashicorp")),
+        ("integration_target", s("kubernetes")),
+        ("rotation_policy", s("dynamic")),
+        ("credential_type", s("database")),
+        ("rotation_period", s("2 days")),
+        ("name", s("Payments_API")),
+        ("languages", Value::List(vec![s("python"), s("rust")])),
+        (
+            "database",
+            config(&[("engine", s("sqlite")), ("port", Value::Number(Number::from_i64(70000)))]),
+        ),
+    ]);
+    let r = c6
+        .validate_data_resource_config(p6::validate_data_resource_config::Request {
+            type_name: "secretsint_plan".into(),
+            config: dv6(&bad),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let errs = errors6(&r.diagnostics);
+    let paths: Vec<String> = errs.iter().map(|d| attr_path6(&d.attribute).join(".").replace(".[", "[")).collect();
+    assert_eq!(
+        paths,
+        [
+            "secrets_backend",
+            "name",
+            "languages[1]",
+            "rotation_period",
+            "database.engine",
+            "database.port"
+        ]
+    );
+    assert_eq!(errs[0].summary, "Invalid Secrets Backend");
+    assert!(
+        errs[0]
+            .detail
+            .contains(r#""vault", "aws-secrets", "azure-keyvault" or "gcp-secretmanager""#),
+        "{}",
+        errs[0].detail
+    );
+    assert!(errs[4]
+        .detail
+        .contains(r#""postgresql", "mysql", "mongodb", "mssql", "oracle" or "redshift""#));
+}
+
+#[tokio::test]
+async fn unknown_values_are_not_errors_and_make_outputs_unknown() {
+    let h = InProcess::start().await;
+    let mut c6 = p6::provider_client::ProviderClient::new(h.channel.clone());
+    let mut cfg = vault_k8s_dynamic_db();
+    if let Value::Map(m) = &mut cfg {
+        m.insert("name".into(), Value::Unknown);
+        m.insert("kubernetes".into(), config(&[("namespace", Value::Unknown)]));
+    }
+    let v = c6
+        .validate_data_resource_config(p6::validate_data_resource_config::Request {
+            type_name: "secretsint_plan".into(),
+            config: dv6(&cfg),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(v.diagnostics.is_empty(), "{:?}", v.diagnostics);
+    // The refined-unknown encoding (extension 12) is unknown too.
+    let mut bytes = encode(&cfg);
+    let plain = [0xd4u8, 0, 0];
+    let pos = bytes.windows(3).position(|w| w == plain).unwrap();
+    bytes.splice(pos..pos + 3, [0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc3]);
+    let r = c6
+        .read_data_source(p6::read_data_source::Request {
+            type_name: "secretsint_plan".into(),
+            config: Some(p6::DynamicValue {
+                msgpack: bytes,
+                json: vec![],
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(errors6(&r.diagnostics).is_empty());
+    let state = decode_state(&r.state.unwrap().msgpack);
+    for computed in ["id", "secrets_config", "access_policies", "files", "contract_json"] {
+        assert_eq!(state.get(computed), &Value::Unknown, "{computed}");
+    }
+}
+
+#[tokio::test]
+async fn read_is_identical_on_both_protocols_and_repeatable() {
+    let h = InProcess::start().await;
+    let mut c6 = p6::provider_client::ProviderClient::new(h.channel.clone());
+    let mut c5 = p5::provider_client::ProviderClient::new(h.channel.clone());
+    let cfg = vault_k8s_dynamic_db();
+    let mut states = Vec::new();
+    for _ in 0..2 {
+        let r6 = c6
+            .read_data_source(p6::read_data_source::Request {
+                type_name: "secretsint_plan".into(),
+                config: dv6(&cfg),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let r5 = c5
+            .read_data_source(p5::read_data_source::Request {
+                type_name: "secretsint_plan".into(),
+                config: dv5(&cfg),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(errors6(&r6.diagnostics).is_empty(), "{:?}", r6.diagnostics);
+        states.push(r6.state.unwrap().msgpack);
+        states.push(r5.state.unwrap().msgpack);
+    }
+    assert!(
+        states.windows(2).all(|w| w[0] == w[1]),
+        "state bytes differ between protocols or runs"
+    );
+    let state = decode_state(&states[0]);
+    let id = state.get("id").as_str().unwrap();
+    assert!(id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(state.get("secrets_backend"), &s("vault"));
+    let contract: serde_json::Value = serde_json::from_str(state.get("contract_json").as_str().unwrap()).unwrap();
+    assert_eq!(contract["secrets_backend"], "vault");
+    assert_eq!(contract["credential_type"], "database");
+}
+
+#[tokio::test]
+async fn malformed_dynamic_values_are_diagnostics_not_panics() {
+    let h = InProcess::start().await;
+    let mut c6 = p6::provider_client::ProviderClient::new(h.channel.clone());
+    let mut c5 = p5::provider_client::ProviderClient::new(h.channel.clone());
+    let cases: Vec<(Vec<u8>, Vec<u8>)> = vec![
+        (vec![0xc1], vec![]),
+        (vec![0x81, 0xa3, b'b', b'a', b'd', 0xc0], vec![]),
+        (vec![0xdf, 0xff, 0xff, 0xff, 0xff], vec![]),
+        (b"not msgpack at all".to_vec(), vec![]),
+        (vec![], b"{\"secrets_backend\": 7}".to_vec()),
+        (vec![], b"{".to_vec()),
+    ];
+    for (msgpack, json) in cases {
+        let r = c6
+            .read_data_source(p6::read_data_source::Request {
+                type_name: "secretsint_plan".into(),
+                config: Some(p6::DynamicValue {
+                    msgpack: msgpack.clone(),
+                    json: json.clone(),
+                }),
+                ..Default::default()
+            })
+            .await
+            .expect("an answer, not a gRPC error")
+            .into_inner();
+        let errs = errors6(&r.diagnostics);
+        assert_eq!(errs.len(), 1, "{msgpack:?} {json:?}");
+        assert_eq!(errs[0].summary, "Malformed Configuration Value");
+        assert!(r.state.is_none());
+        let v = c5
+            .validate_data_source_config(p5::validate_data_source_config::Request {
+                type_name: "secretsint_plan".into(),
+                config: Some(p5::DynamicValue { msgpack, json }),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(v.diagnostics.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn unsupported_rpcs_answer_with_diagnostics() {
+    let h = InProcess::start().await;
+    let mut c6 = p6::provider_client::ProviderClient::new(h.channel.clone());
+    let mut c5 = p5::provider_client::ProviderClient::new(h.channel.clone());
+    let r = c6
+        .validate_resource_config(p6::validate_resource_config::Request {
+            type_name: "secretsint_thing".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.diagnostics[0].summary, "Unsupported Resource Type");
+    let r = c5
+        .plan_resource_change(p5::plan_resource_change::Request {
+            type_name: "secretsint_thing".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.diagnostics.len(), 1);
+    let r = c6
+        .read_data_source(p6::read_data_source::Request {
+            type_name: "secretsint_other".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.diagnostics[0].summary, "Unsupported Data Source");
+    assert!(c6
+        .get_functions(p6::get_functions::Request {})
+        .await
+        .unwrap()
+        .into_inner()
+        .diagnostics
+        .is_empty());
+    let ids = c6
+        .get_resource_identity_schemas(p6::get_resource_identity_schemas::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(ids.diagnostics.is_empty());
+    let f = c6
+        .call_function(p6::call_function::Request {
+            name: "nope".into(),
+            arguments: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(f.error.unwrap().text.contains("no function"));
+    let m = c6.get_metadata(p6::get_metadata::Request {}).await.unwrap().into_inner();
+    assert_eq!(m.data_sources.len(), 1);
+    let m5 = c5.get_metadata(p5::get_metadata::Request {}).await.unwrap().into_inner();
+    assert_eq!(m5.data_sources[0].type_name, "secretsint_plan");
+    let mut list = c6
+        .list_resource(p6::list_resource::Request {
+            type_name: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let event = list.message().await.unwrap().unwrap();
+    assert_eq!(event.diagnostic.len(), 1);
+    let ss = c6
+        .lock_state(p6::lock_state::Request {
+            type_name: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ss.diagnostics.len(), 1);
+}
+
+#[tokio::test]
+async fn provider_config_is_validated_and_applied() {
+    let h = InProcess::start().await;
+    let mut c6 = p6::provider_client::ProviderClient::new(h.channel.clone());
+    let ty = secretsint::provider::schema::provider().block.implied_type();
+    let bad = Value::object([("default_languages", Value::List(vec![s("cobol")])), ("strict", Value::Null)]);
+    let v = c6
+        .validate_provider_config(p6::validate_provider_config::Request {
+            config: Some(p6::DynamicValue {
+                msgpack: secretsint::tf::msgpack::encode(&bad, &ty),
+                json: vec![],
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(attr_path6(&v.diagnostics[0].attribute), ["default_languages", "[0]"]);
+    let good = Value::object([("default_languages", Value::List(vec![s("java")])), ("strict", Value::Bool(false))]);
+    let c = c6
+        .configure_provider(p6::configure_provider::Request {
+            config: Some(p6::DynamicValue {
+                msgpack: secretsint::tf::msgpack::encode(&good, &ty),
+                json: vec![],
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(c.diagnostics.is_empty());
+    let r = c6
+        .read_data_source(p6::read_data_source::Request {
+            type_name: "secretsint_plan".into(),
+            config: dv6(&vault_k8s_dynamic_db()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let state = decode_state(&r.state.unwrap().msgpack);
+    let contract: serde_json::Value = serde_json::from_str(state.get("contract_json").as_str().unwrap()).unwrap();
+    assert_eq!(contract["languages"], serde_json::json!(["java"]));
+}
