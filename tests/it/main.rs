@@ -1,6 +1,8 @@
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failed test with its backtrace
 //! One integration-test binary: planner goldens, protocol (v5 and v6 in process), the plugin
 //! binary, the CLI, and acceptance against real Terraform.
 
+mod acceptance;
 mod plugin;
 mod protocol;
 mod support;

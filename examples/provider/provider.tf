@@ -1,0 +1,8 @@
+# The provider needs no credentials: it only computes. Both arguments are optional.
+provider "secretsint" {
+  # Languages for integration code when a data source sets none.
+  default_languages = ["python", "go"]
+
+  # Turn every planner fallback into an error instead of a warning.
+  strict = false
+}

@@ -1,0 +1,266 @@
+//! Acceptance against real Terraform (1.15.5 and 1.0.3 from `scripts/install-tools.sh`), with the
+//! provider installed the way users install it: `secretsint install` into a filesystem mirror.
+//!
+//! Runs when TF_ACC=1 (the project's test command sets it); then missing tools are a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::support::repo_root;
+
+fn acceptance_enabled() -> bool {
+    if std::env::var("TF_ACC").as_deref() == Ok("1") {
+        return true;
+    }
+    eprintln!("acceptance test not run: set TF_ACC=1 (scripts/test.sh does)");
+    false
+}
+
+fn terraform(version: &str) -> PathBuf {
+    let name = if version == "1.15.5" {
+        "terraform".to_string()
+    } else {
+        format!("terraform-{version}")
+    };
+    let path = repo_root().join(".tools/bin").join(name);
+    assert!(
+        path.exists(),
+        "Terraform {version} is missing at {}: run scripts/install-tools.sh",
+        path.display()
+    );
+    path
+}
+
+/// A working directory with its own CLI config whose filesystem mirror holds the provider.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    /// `plugin` is the executable placed in the mirror (the provider, or a wrapper around it).
+    fn new(main_tf: &str, plugin: &Path) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        let mirror = dir.path().join("mirror");
+        let out = Command::new(env!("CARGO_BIN_EXE_secretsint"))
+            .args(["install", "--dir"])
+            .arg(&mirror)
+            .arg("--binary")
+            .arg(plugin)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "secretsint install: {}", String::from_utf8_lossy(&out.stderr));
+        let rc = format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/secretsint/*\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/secretsint/*\"]\n  }}\n}}\n",
+            mirror.display()
+        );
+        std::fs::write(dir.path().join("terraform.rc"), rc).unwrap();
+        std::fs::create_dir(dir.path().join("work")).unwrap();
+        std::fs::write(dir.path().join("work/main.tf"), main_tf).unwrap();
+        Workspace { dir }
+    }
+
+    fn run(&self, version: &str, args: &[&str]) -> Output {
+        Command::new(terraform(version))
+            .args(args)
+            .current_dir(self.dir.path().join("work"))
+            .env("TF_CLI_CONFIG_FILE", self.dir.path().join("terraform.rc"))
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_LOG_PATH", self.dir.path().join("terraform.log"))
+            .env("TF_LOG", "DEBUG")
+            .env_remove("TF_CLI_ARGS")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, version: &str, args: &[&str]) -> String {
+        let out = self.run(version, args);
+        assert!(
+            out.status.success(),
+            "terraform {version} {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("terraform.log")).unwrap_or_default()
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join("work").join(rel)
+    }
+}
+
+fn plugin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-secretsint"))
+}
+
+/// A wrapper that forces the provider onto protocol 5, as an old Terraform would.
+fn protocol5_wrapper(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("provider-v5.sh");
+    std::fs::write(
+        &path,
+        format!("#!/bin/sh\nPLUGIN_PROTOCOL_VERSIONS=5 exec '{}' \"$@\"\n", plugin().display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+const MAIN_TF: &str = r#"terraform {
+  required_providers {
+    secretsint = {
+      source = "secretsint/secretsint"
+    }
+  }
+}
+
+provider "secretsint" {}
+
+data "secretsint_plan" "db" {
+  secrets_backend    = "vault"
+  integration_target = "kubernetes"
+  rotation_policy    = "dynamic"
+  credential_type    = "database"
+  name               = "payments"
+  environment        = "staging"
+  timestamp          = "2026-11-28T12:00:00Z"
+
+  database {
+    engine = "postgresql"
+  }
+}
+
+data "secretsint_plan" "aws" {
+  secrets_backend    = "aws-secrets"
+  integration_target = "application"
+  rotation_policy    = "automatic"
+}
+
+output "id" {
+  value = data.secretsint_plan.db.id
+}
+
+output "secret_path" {
+  value = data.secretsint_plan.db.secrets_config.secret_path
+}
+
+output "decisions" {
+  value = data.secretsint_plan.db.decisions
+}
+
+output "files" {
+  value = data.secretsint_plan.db.files
+}
+
+output "contract" {
+  value = jsondecode(data.secretsint_plan.db.contract_json)
+}
+
+output "aws_backend" {
+  value = data.secretsint_plan.aws.secrets_config.backend_endpoint
+}
+"#;
+
+fn outputs(ws: &Workspace, version: &str) -> serde_json::Value {
+    serde_json::from_str(&ws.ok(version, &["output", "-json"])).unwrap()
+}
+
+fn check_outputs(o: &serde_json::Value) {
+    let id = o["id"]["value"].as_str().unwrap();
+    assert_eq!(id.len(), 64);
+    assert_eq!(o["secret_path"]["value"], "database/creds/staging-payments");
+    assert_eq!(o["contract"]["value"]["name"], "payments");
+    assert_eq!(o["contract"]["value"]["timestamp"], "2026-11-28T12:00:00Z");
+    assert_eq!(o["aws_backend"]["value"], "https://secretsmanager.us-east-1.amazonaws.com");
+    let decisions = o["decisions"]["value"].as_array().unwrap();
+    assert!(
+        decisions.iter().any(|d| d.as_str().unwrap().contains("rotation_period")),
+        "{decisions:?}"
+    );
+    assert!(o["files"]["value"].is_object());
+}
+
+#[test]
+fn terraform_1_15_plans_applies_and_then_sees_no_changes() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let ws = Workspace::new(MAIN_TF, &plugin());
+    ws.ok("1.15.5", &["init", "-input=false", "-no-color"]);
+    let lock = std::fs::read_to_string(ws.path(".terraform.lock.hcl")).unwrap();
+    assert!(lock.contains("registry.terraform.io/secretsint/secretsint"), "{lock}");
+    let plan = ws.ok("1.15.5", &["plan", "-input=false", "-no-color"]);
+    assert!(plan.contains("Combination Not Yet Planned"), "the aws warning is shown: {plan}");
+    ws.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
+    let v6 = outputs(&ws, "1.15.5");
+    check_outputs(&v6);
+    let second = ws.run("1.15.5", &["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "second plan shows changes:\n{}",
+        String::from_utf8_lossy(&second.stdout)
+    );
+    assert!(ws.log().contains("using plugin: version=6"), "protocol 6 expected");
+
+    // The same configuration through protocol 5 gives identical outputs.
+    let ws5 = Workspace::new(MAIN_TF, &protocol5_wrapper(ws.dir.path()));
+    ws5.ok("1.15.5", &["init", "-input=false", "-no-color"]);
+    ws5.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
+    assert!(ws5.log().contains("using plugin: version=5"), "protocol 5 expected");
+    assert_eq!(outputs(&ws5, "1.15.5"), v6, "protocol 5 and 6 outputs differ");
+    let second = ws5.run("1.15.5", &["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(second.status.code(), Some(0));
+}
+
+#[test]
+fn terraform_1_0_inits_and_plans() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let ws = Workspace::new(MAIN_TF, &plugin());
+    ws.ok("1.0.3", &["init", "-input=false", "-no-color"]);
+    let plan = ws.ok("1.0.3", &["plan", "-input=false", "-no-color"]);
+    assert!(plan.contains("database/creds/staging-payments"), "{plan}");
+}
+
+#[test]
+fn a_wrong_enum_fails_validate_on_its_attribute() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let tf = MAIN_TF.replace(r#"rotation_policy    = "dynamic""#, r#"rotation_policy    = "weekly""#);
+    let line = tf.lines().position(|l| l.contains(r#""weekly""#)).unwrap() + 1;
+    let ws = Workspace::new(&tf, &plugin());
+    ws.ok("1.15.5", &["init", "-input=false", "-no-color"]);
+    let out = ws.run("1.15.5", &["validate", "-json", "-no-color"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = report["diagnostics"].as_array().unwrap();
+    let d = diags.iter().find(|d| d["severity"] == "error").expect("an error diagnostic");
+    assert_eq!(d["summary"], "Invalid Rotation Policy");
+    assert!(d["detail"].as_str().unwrap().contains(r#""manual", "automatic" or "dynamic""#));
+    assert_eq!(d["range"]["start"]["line"], line, "diagnostic points at the attribute: {d}");
+}
+
+#[test]
+fn inputs_unknown_at_plan_time_plan_without_error() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let tf = format!(
+        "{}\nresource \"terraform_data\" \"team\" {{\n  input = \"billing\"\n}}\n\ndata \"secretsint_plan\" \"later\" {{\n  secrets_backend    = \"vault\"\n  integration_target = \"kubernetes\"\n  rotation_policy    = \"dynamic\"\n  credential_type    = \"database\"\n  name               = terraform_data.team.output\n}}\n\noutput \"later_path\" {{\n  value = data.secretsint_plan.later.secrets_config.secret_path\n}}\n",
+        MAIN_TF
+    );
+    let ws = Workspace::new(&tf, &plugin());
+    ws.ok("1.15.5", &["init", "-input=false", "-no-color"]);
+    let plan = ws.ok("1.15.5", &["plan", "-input=false", "-no-color"]);
+    let line = plan.lines().find(|l| l.contains("later_path")).unwrap_or_default();
+    assert!(line.ends_with("= (known after apply)"), "{plan}");
+    ws.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
+    assert_eq!(outputs(&ws, "1.15.5")["later_path"]["value"], "database/creds/prod-billing");
+}
