@@ -1,11 +1,1071 @@
-//! Vault (or OpenBao) consumed from Kubernetes through the External Secrets Operator.
+//! Vault (or OpenBao) dynamic database credentials consumed from Kubernetes through the External
+//! Secrets Operator (a `VaultDynamicSecret` generator feeding an `ExternalSecret`), plus the
+//! Terraform for the Vault side and SDK code for workloads that talk to Vault directly.
 
-use super::{Plan, Settings};
+use hcl::expr::{Expression, Heredoc, HeredocStripMode, TemplateExpr, Traversal, Variable};
+use hcl::{Block, Body, Identifier, Object, ObjectKey};
+use serde::Serialize;
 
-pub fn covers(_s: &Settings) -> bool {
-    false
+use super::choice::*;
+use super::request::Duration;
+use super::{
+    versions, AccessPolicy, DeploymentManifest, Finding, FindingKind, IntegrationCode, Plan, RotationScripts, SecretsConfig, Settings,
+};
+use crate::render;
+
+const ESO_API: &str = "external-secrets.io/v1";
+const GENERATORS_API: &str = "generators.external-secrets.io/v1alpha1";
+/// The audience of every service account token presented to Vault (ESO's and the pod's).
+const AUDIENCE: &str = "vault";
+/// Where the workload patch mounts the pod's projected token for Vault.
+const TOKEN_DIR: &str = "/var/run/secrets/vault";
+const AUDIT_LOG: &str = "/var/log/vault/audit.log";
+const DAY: u64 = 86_400;
+
+pub fn covers(s: &Settings) -> bool {
+    s.backend == Backend::Vault
+        && s.target == Target::Kubernetes
+        && s.rotation == Rotation::Dynamic
+        && s.credential == CredentialType::Database
+}
+
+/// The lifetimes the plan writes explicitly (Vault would otherwise fall back to 768h).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ttls {
+    /// The role's `default_ttl`: the requested rotation period.
+    pub default: Duration,
+    /// The role's `max_ttl`: four times the TTL, capped at 24h, never below the TTL.
+    pub max: Duration,
+}
+
+pub fn ttls(s: &Settings) -> Ttls {
+    let default = s.rotation_period.unwrap_or(Duration::from_secs(3600));
+    let max = Duration::from_secs((default.secs() * 4).min(DAY).max(default.secs()));
+    Ttls { default, max }
+}
+
+/// The ExternalSecret's refresh interval: the user's, or two thirds of the TTL. Every refresh
+/// mints a new credential and the old one simply expires, so the interval must stay below the TTL.
+pub fn refresh_interval(s: &Settings, ttl: Duration) -> (Duration, Option<Finding>) {
+    let derived = Duration::from_secs((ttl.secs() * 2 / 3).max(1));
+    match s.kubernetes.refresh_interval {
+        None => (derived, None),
+        Some(given) if given < ttl => (given, None),
+        Some(given) => (
+            given,
+            Some(Finding {
+                kind: FindingKind::Error,
+                field: vec!["kubernetes".into(), "refresh_interval".into()],
+                summary: "Refresh Interval Not Below Credential TTL".into(),
+                detail: format!(
+                    "kubernetes.refresh_interval {} is not shorter than the credential TTL (rotation_period {}). The External Secrets \
+                     Operator mints a new credential on every refresh and never renews the old lease, so the synced Secret would \
+                     hold revoked credentials until the next refresh. Use a value below {}, for example {} (two thirds of the TTL), \
+                     or leave it unset.",
+                    given.to_text(),
+                    ttl.to_text(),
+                    ttl.to_text(),
+                    derived.to_text()
+                ),
+            }),
+        ),
+    }
 }
 
 pub fn plan(s: &Settings) -> Plan {
-    super::not_yet_planned(s)
+    let role = s.role_name();
+    let creds_path = format!("{}/creds/{role}", s.vault.database_mount);
+    let ttls = ttls(s);
+    let (refresh, refresh_finding) = refresh_interval(s, ttls.default);
+    let mut decisions = Vec::new();
+    let mut findings: Vec<Finding> = refresh_finding.into_iter().collect();
+
+    decisions.push(format!(
+        "The database role sets default_ttl = {} (the rotation_period) and max_ttl = {} (four times the TTL, capped at 24h) explicitly, because Vault otherwise falls back to the mount's and then the system's 768h.",
+        ttls.default.to_text(),
+        ttls.max.to_text()
+    ));
+    decisions.push(if s.kubernetes.refresh_interval.is_some() {
+        format!("The ExternalSecret refreshes every {} as requested; each refresh mints a new credential and the previous one expires at its TTL.", refresh.to_go())
+    } else {
+        format!(
+            "The ExternalSecret refreshes every {} (two thirds of the {} TTL), so a new credential is synced while the previous one still has a third of its life left.",
+            refresh.to_go(),
+            ttls.default.to_text()
+        )
+    });
+    decisions.push("Credentials come from a VaultDynamicSecret generator consumed once through dataFrom, because ESO's Vault store provider reads only KV and two data[] entries would mint two unrelated leases.".into());
+    decisions.push(format!(
+        "The {} is the workload's entry point for static KV v2 secrets under mount \"{}\" with the same Kubernetes auth role; it is not used for the database credentials and the role grants it no KV paths until a KV policy is added.",
+        s.kubernetes.store_kind, s.vault.kv_mount
+    ));
+    if s.kubernetes.store_kind == StoreKind::ClusterSecretStore {
+        decisions.push(format!(
+            "The ClusterSecretStore accepts ExternalSecrets only from namespace \"{}\", because it logs in as that namespace's service account.",
+            s.kubernetes.namespace
+        ));
+    }
+    decisions.push(format!(
+        "Every service account token presented to Vault carries the audience \"{AUDIENCE}\", and the Vault role requires it, so tokens minted for the Kubernetes API are not accepted."
+    ));
+    decisions.push(format!(
+        "The Kubernetes auth role's token_ttl and token_max_ttl equal the database max_ttl ({}), because leases are children of the login token and the generator never renews it (ESO issue #2198).",
+        ttls.max.to_text()
+    ));
+    decisions.push("No kubernetes-rbac policy is emitted: the External Secrets Operator's controller ClusterRole already grants create on serviceaccounts/token, and TokenReview access belongs to the existing auth mount's configuration.".into());
+    decisions.push(format!(
+        "integration_code logs in to Vault with the pod's projected token and reads {creds_path} itself, refreshing at two thirds of the lease, for workloads that open their own connections; workloads that read the synced Secret need no SDK, and one workload should use one path, not both, to avoid minting two credentials per cycle."
+    ));
+    decisions.push(format!(
+        "kubernetes/workload-patch.yaml assumes a Deployment and container both named \"{}\" in namespace \"{}\"; it mounts the projected token at {TOKEN_DIR}/token and the synced Secret at /var/run/secrets/{}.",
+        s.name, s.kubernetes.namespace, s.name
+    ));
+    decisions.push(match s.database.engine {
+        DbEngine::Postgresql | DbEngine::Redshift => "Vault connects with sslmode=verify-full, so the database's TLS certificate must chain to a CA Vault trusts.",
+        DbEngine::Mysql => "Vault connects with tls=true, so the MySQL server's certificate must chain to a CA Vault trusts.",
+        DbEngine::Mssql => "Vault connects with encrypt=true, so the SQL Server certificate must chain to a CA Vault trusts.",
+        DbEngine::Mongodb => "Vault connects with tls=true, so the MongoDB server's certificate must chain to a CA Vault trusts.",
+        DbEngine::Oracle => "The Oracle easy-connect URL carries no TLS setting; enforce TCPS in the Oracle client's sqlnet configuration on the Vault hosts.",
+    }
+    .into());
+    decisions.push(
+        "The database admin password is a sensitive Terraform variable with no default; no secret value appears in any artifact.".into(),
+    );
+    decisions.push(format!(
+        "The file audit device writes {AUDIT_LOG} with mode 0600, which Vault accepts after the CVE-2025-6000 hardening (no executable modes); OpenBao refuses audit devices over the API, so on OpenBao drop vault_audit and declare the same file device in the server configuration."
+    ));
+
+    match s.database.engine {
+        DbEngine::Mongodb => findings.push(Finding {
+            kind: FindingKind::Warning,
+            field: vec!["database".into(), "engine".into()],
+            summary: "MongoDB Plugin Missing In OpenBao".into(),
+            detail: "OpenBao does not ship the mongodb-database-plugin (its licence is not OSI-approved). On OpenBao, register an external MongoDB database plugin in the plugin catalog and set its name as plugin_name; on Vault the built-in plugin works as planned.".into(),
+        }),
+        DbEngine::Oracle => findings.push(Finding {
+            kind: FindingKind::Warning,
+            field: vec!["database".into(), "engine".into()],
+            summary: "Oracle Plugin Must Be Registered".into(),
+            detail: "vault-plugin-database-oracle is not built into Vault or OpenBao: install it with Oracle's client libraries and register it in the plugin catalog before applying terraform/vault.tf. The role grants schema privileges (GRANT ... ON SCHEMA), which need Oracle Database 23ai; on older releases replace them with per-table grants.".into(),
+        }),
+        _ => {}
+    }
+
+    let store = secret_store(s);
+    let config_file = render::yaml(&store);
+    let policy_doc = vault_policy(&creds_path);
+    let role_body = role_body(s, ttls);
+    let rotation_logic = render::json(&role_body);
+
+    let access_policies = vec![AccessPolicy {
+        policy_name: format!("{role}-db-creds"),
+        policy_type: PolicyType::VaultPolicy,
+        policy_document: render::hcl(&policy_doc),
+        scope: creds_path.clone(),
+    }];
+
+    let deployment_manifests = vec![
+        manifest(
+            ManifestType::Kubernetes,
+            "kubernetes/serviceaccount.yaml",
+            render::yaml(&service_account(s)),
+        ),
+        manifest(ManifestType::Kubernetes, "kubernetes/secret-store.yaml", config_file.clone()),
+        manifest(
+            ManifestType::Kubernetes,
+            "kubernetes/vault-dynamic-secret.yaml",
+            render::yaml(&dynamic_secret(s, &creds_path)),
+        ),
+        manifest(
+            ManifestType::Kubernetes,
+            "kubernetes/external-secret.yaml",
+            render::yaml(&external_secret(s, refresh)),
+        ),
+        manifest(
+            ManifestType::Kubernetes,
+            "kubernetes/workload-patch.yaml",
+            render::yaml(&workload_patch(s)),
+        ),
+        manifest(
+            ManifestType::Terraform,
+            "terraform/vault.tf",
+            render::hcl(&terraform(s, ttls, &role_body, &access_policies[0])),
+        ),
+    ];
+
+    Plan {
+        secrets_config: SecretsConfig {
+            backend_endpoint: s.vault.address.clone(),
+            authentication_method: AuthMethod::Kubernetes,
+            secret_path: creds_path.clone(),
+            config_format: ConfigFormat::Yaml,
+            config_file: Some(config_file),
+        },
+        access_policies,
+        integration_code: s.languages.iter().map(|&l| integration_code(s, l)).collect(),
+        rotation_scripts: Some(RotationScripts {
+            rotation_type: RotationType::VaultEngine,
+            schedule: format!("default_ttl={} max_ttl={} refresh_interval={}", ttls.default.to_go(), ttls.max.to_go(), refresh.to_go()),
+            rotation_logic,
+            notification: format!(
+                "Vault revokes each {creds_path} lease at its TTL; issuance and revocation are recorded by the file audit device at {AUDIT_LOG}."
+            ),
+        }),
+        deployment_manifests,
+        decisions,
+        findings,
+    }
+}
+
+fn manifest(kind: ManifestType, filename: &str, content: String) -> DeploymentManifest {
+    DeploymentManifest {
+        kind,
+        filename: filename.into(),
+        content,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes objects (field names as in the ESO and core Go types)
+
+#[derive(Serialize)]
+struct ObjectMeta {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct K8sObject<S: Serialize> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: ObjectMeta,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spec: Option<S>,
+}
+
+#[derive(Serialize)]
+struct StoreSpec {
+    provider: ProviderSpec,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    conditions: Vec<StoreCondition>,
+}
+
+/// Limits a ClusterSecretStore to the namespaces listed.
+#[derive(Serialize)]
+struct StoreCondition {
+    namespaces: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ProviderSpec {
+    vault: VaultProvider,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VaultProvider {
+    server: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+    auth: VaultAuth,
+}
+
+#[derive(Serialize)]
+struct VaultAuth {
+    kubernetes: VaultKubernetesAuth,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VaultKubernetesAuth {
+    mount_path: String,
+    role: String,
+    service_account_ref: ServiceAccountRef,
+}
+
+#[derive(Serialize)]
+struct ServiceAccountRef {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+    audiences: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct VaultDynamicSecretSpec {
+    method: &'static str,
+    path: String,
+    provider: VaultProvider,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExternalSecretSpec {
+    refresh_interval: String,
+    target: ExternalSecretTarget,
+    data_from: Vec<DataFrom>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExternalSecretTarget {
+    name: String,
+    creation_policy: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DataFrom {
+    source_ref: SourceRef,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SourceRef {
+    generator_ref: GeneratorRef,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GeneratorRef {
+    api_version: &'static str,
+    kind: &'static str,
+    name: String,
+}
+
+fn namespaced(name: String, s: &Settings) -> ObjectMeta {
+    ObjectMeta {
+        name,
+        namespace: Some(s.kubernetes.namespace.clone()),
+    }
+}
+
+fn store_name(s: &Settings) -> String {
+    match s.kubernetes.store_kind {
+        StoreKind::SecretStore => format!("{}-vault", s.name),
+        // Cluster-scoped: the environment keeps names from different namespaces apart.
+        StoreKind::ClusterSecretStore => format!("{}-vault", s.role_name()),
+    }
+}
+
+fn credentials_name(s: &Settings) -> String {
+    format!("{}-db-credentials", s.name)
+}
+
+/// The `VaultProvider` block; `kv` adds the KV mount (the store), `sa_namespace` the
+/// service account's namespace (required in a ClusterSecretStore).
+fn vault_provider(s: &Settings, kv: bool, sa_namespace: bool) -> VaultProvider {
+    VaultProvider {
+        server: s.vault.address.clone(),
+        path: kv.then(|| s.vault.kv_mount.clone()),
+        version: kv.then_some("v2"),
+        namespace: s.vault.namespace.clone(),
+        auth: VaultAuth {
+            kubernetes: VaultKubernetesAuth {
+                mount_path: s.vault.auth_mount.clone(),
+                role: s.role_name(),
+                service_account_ref: ServiceAccountRef {
+                    name: s.kubernetes.service_account.clone(),
+                    namespace: sa_namespace.then(|| s.kubernetes.namespace.clone()),
+                    audiences: vec![AUDIENCE],
+                },
+            },
+        },
+    }
+}
+
+fn secret_store(s: &Settings) -> K8sObject<StoreSpec> {
+    let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
+    let metadata = if cluster {
+        ObjectMeta {
+            name: store_name(s),
+            namespace: None,
+        }
+    } else {
+        namespaced(store_name(s), s)
+    };
+    K8sObject {
+        api_version: ESO_API,
+        kind: s.kubernetes.store_kind.as_str(),
+        metadata,
+        spec: Some(StoreSpec {
+            provider: ProviderSpec {
+                vault: vault_provider(s, true, cluster),
+            },
+            conditions: if cluster {
+                vec![StoreCondition {
+                    namespaces: vec![s.kubernetes.namespace.clone()],
+                }]
+            } else {
+                Vec::new()
+            },
+        }),
+    }
+}
+
+fn service_account(s: &Settings) -> K8sObject<()> {
+    K8sObject {
+        api_version: "v1",
+        kind: "ServiceAccount",
+        metadata: namespaced(s.kubernetes.service_account.clone(), s),
+        spec: None,
+    }
+}
+
+fn dynamic_secret(s: &Settings, creds_path: &str) -> K8sObject<VaultDynamicSecretSpec> {
+    K8sObject {
+        api_version: GENERATORS_API,
+        kind: "VaultDynamicSecret",
+        metadata: namespaced(credentials_name(s), s),
+        spec: Some(VaultDynamicSecretSpec {
+            method: "GET",
+            path: creds_path.into(),
+            provider: vault_provider(s, false, false),
+        }),
+    }
+}
+
+fn external_secret(s: &Settings, refresh: Duration) -> K8sObject<ExternalSecretSpec> {
+    K8sObject {
+        api_version: ESO_API,
+        kind: "ExternalSecret",
+        metadata: namespaced(credentials_name(s), s),
+        spec: Some(ExternalSecretSpec {
+            refresh_interval: refresh.to_go(),
+            target: ExternalSecretTarget {
+                name: credentials_name(s),
+                creation_policy: "Owner",
+            },
+            data_from: vec![DataFrom {
+                source_ref: SourceRef {
+                    generator_ref: GeneratorRef {
+                        api_version: GENERATORS_API,
+                        kind: "VaultDynamicSecret",
+                        name: credentials_name(s),
+                    },
+                },
+            }],
+        }),
+    }
+}
+
+#[derive(Serialize)]
+struct DeploymentSpec {
+    template: PodTemplate,
+}
+
+#[derive(Serialize)]
+struct PodTemplate {
+    spec: PodSpec,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PodSpec {
+    service_account_name: String,
+    containers: Vec<Container>,
+    volumes: Vec<Volume>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Container {
+    name: String,
+    volume_mounts: Vec<VolumeMount>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VolumeMount {
+    name: &'static str,
+    mount_path: String,
+    read_only: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Volume {
+    name: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    projected: Option<ProjectedVolume>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<SecretVolume>,
+}
+
+#[derive(Serialize)]
+struct ProjectedVolume {
+    sources: Vec<ProjectionSource>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectionSource {
+    service_account_token: ServiceAccountTokenProjection,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceAccountTokenProjection {
+    audience: &'static str,
+    expiration_seconds: u32,
+    path: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SecretVolume {
+    secret_name: String,
+}
+
+/// A strategic-merge patch (`kubectl patch deployment --patch-file`) that runs the pod as the
+/// bound service account, projects a Vault-audience token and mounts the synced Secret as files.
+fn workload_patch(s: &Settings) -> K8sObject<DeploymentSpec> {
+    K8sObject {
+        api_version: "apps/v1",
+        kind: "Deployment",
+        metadata: namespaced(s.name.clone(), s),
+        spec: Some(DeploymentSpec {
+            template: PodTemplate {
+                spec: PodSpec {
+                    service_account_name: s.kubernetes.service_account.clone(),
+                    containers: vec![Container {
+                        name: s.name.clone(),
+                        volume_mounts: vec![
+                            VolumeMount {
+                                name: "vault-token",
+                                mount_path: TOKEN_DIR.into(),
+                                read_only: true,
+                            },
+                            VolumeMount {
+                                name: "db-credentials",
+                                mount_path: format!("/var/run/secrets/{}", s.name),
+                                read_only: true,
+                            },
+                        ],
+                    }],
+                    volumes: vec![
+                        Volume {
+                            name: "vault-token",
+                            projected: Some(ProjectedVolume {
+                                sources: vec![ProjectionSource {
+                                    service_account_token: ServiceAccountTokenProjection {
+                                        audience: AUDIENCE,
+                                        expiration_seconds: 600,
+                                        path: "token",
+                                    },
+                                }],
+                            }),
+                            secret: None,
+                        },
+                        Volume {
+                            name: "db-credentials",
+                            projected: None,
+                            secret: Some(SecretVolume {
+                                secret_name: credentials_name(s),
+                            }),
+                        },
+                    ],
+                },
+            },
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vault: policy, database role
+
+/// Exactly `read` on the one creds path: generating credentials is a GET.
+pub(crate) fn vault_policy(creds_path: &str) -> Body {
+    Body::builder()
+        .add_block(
+            Block::builder("path")
+                .add_label(creds_path)
+                .add_attribute(("capabilities", vec!["read"]))
+                .build(),
+        )
+        .build()
+}
+
+/// The body written to `<database_mount>/roles/<role>`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RoleBody {
+    pub db_name: String,
+    pub creation_statements: Vec<String>,
+    pub revocation_statements: Vec<String>,
+    /// Seconds.
+    pub default_ttl: u64,
+    /// Seconds.
+    pub max_ttl: u64,
+}
+
+fn connection_name(s: &Settings) -> String {
+    s.role_name()
+}
+
+pub fn role_body(s: &Settings, ttls: Ttls) -> RoleBody {
+    let (creation_statements, revocation_statements) = statements(s.database.engine, &s.database.database_name);
+    RoleBody {
+        db_name: connection_name(s),
+        creation_statements,
+        revocation_statements,
+        default_ttl: ttls.default.secs(),
+        max_ttl: ttls.max.secs(),
+    }
+}
+
+fn pg_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn mysql_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+fn oracle_ident(name: &str) -> String {
+    format!("\"{}\"", name.to_ascii_uppercase().replace('"', ""))
+}
+
+/// Creation and revocation statements per engine; `{{name}}`, `{{password}}` and
+/// `{{expiration}}` are Vault's own templating. One statement per entry.
+fn statements(engine: DbEngine, database: &str) -> (Vec<String>, Vec<String>) {
+    let v = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    match engine {
+        DbEngine::Postgresql => {
+            let db = pg_ident(database);
+            (
+                vec![
+                    "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';".into(),
+                    format!("GRANT CONNECT ON DATABASE {db} TO \"{{{{name}}}}\";"),
+                    "GRANT USAGE ON SCHEMA public TO \"{{name}}\";".into(),
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{{name}}\";".into(),
+                    "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \"{{name}}\";".into(),
+                ],
+                vec![
+                    "REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM \"{{name}}\";".into(),
+                    "REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM \"{{name}}\";".into(),
+                    "REVOKE USAGE ON SCHEMA public FROM \"{{name}}\";".into(),
+                    format!("REVOKE CONNECT ON DATABASE {db} FROM \"{{{{name}}}}\";"),
+                    "DROP ROLE IF EXISTS \"{{name}}\";".into(),
+                ],
+            )
+        }
+        DbEngine::Redshift => (
+            v(&[
+                "CREATE USER \"{{name}}\" WITH PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';",
+                "GRANT USAGE ON SCHEMA public TO \"{{name}}\";",
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{{name}}\";",
+            ]),
+            v(&[
+                "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM \"{{name}}\";",
+                "REVOKE USAGE ON SCHEMA public FROM \"{{name}}\";",
+                "DROP USER IF EXISTS \"{{name}}\";",
+            ]),
+        ),
+        DbEngine::Mysql => {
+            let db = mysql_ident(database);
+            (
+                vec![
+                    "CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';".into(),
+                    format!("GRANT SELECT, INSERT, UPDATE, DELETE ON {db}.* TO '{{{{name}}}}'@'%';"),
+                ],
+                v(&[
+                    "REVOKE ALL PRIVILEGES, GRANT OPTION FROM '{{name}}'@'%';",
+                    "DROP USER IF EXISTS '{{name}}'@'%';",
+                ]),
+            )
+        }
+        // The connection URL selects the database; CREATE USER there implies CONNECT.
+        DbEngine::Mssql => (
+            v(&[
+                "CREATE LOGIN [{{name}}] WITH PASSWORD = '{{password}}';",
+                "CREATE USER [{{name}}] FOR LOGIN [{{name}}];",
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON SCHEMA::[dbo] TO [{{name}}];",
+            ]),
+            v(&[
+                "ALTER LOGIN [{{name}}] DISABLE;",
+                "DROP USER IF EXISTS [{{name}}];",
+                "DROP LOGIN [{{name}}];",
+            ]),
+        ),
+        DbEngine::Oracle => {
+            let schema = oracle_ident(database);
+            (
+                vec![
+                    "CREATE USER {{username}} IDENTIFIED BY \"{{password}}\";".into(),
+                    "GRANT CREATE SESSION TO {{username}};".into(),
+                    format!("GRANT SELECT ANY TABLE, INSERT ANY TABLE, UPDATE ANY TABLE, DELETE ANY TABLE ON SCHEMA {schema} TO {{{{username}}}};"),
+                ],
+                v(&["REVOKE CREATE SESSION FROM {{username}};", "DROP USER {{username}} CASCADE;"]),
+            )
+        }
+        DbEngine::Mongodb => {
+            let creation = serde_json::json!({"db": "admin", "roles": [{"role": "readWrite", "db": database}]});
+            (vec![creation.to_string()], vec![serde_json::json!({"db": "admin"}).to_string()])
+        }
+    }
+}
+
+/// The plugin and the templated connection URL Vault uses to reach the database as its admin.
+fn connection(s: &Settings) -> (&'static str, &'static str, String) {
+    let d = &s.database;
+    let (host, port, db) = (&d.host, d.port, &d.database_name);
+    match d.engine {
+        DbEngine::Postgresql => (
+            "postgresql",
+            "postgresql-database-plugin",
+            format!("postgresql://{{{{username}}}}:{{{{password}}}}@{host}:{port}/{db}?sslmode=verify-full"),
+        ),
+        DbEngine::Redshift => (
+            "redshift",
+            "redshift-database-plugin",
+            format!("postgresql://{{{{username}}}}:{{{{password}}}}@{host}:{port}/{db}?sslmode=verify-full"),
+        ),
+        DbEngine::Mysql => (
+            "mysql",
+            "mysql-database-plugin",
+            format!("{{{{username}}}}:{{{{password}}}}@tcp({host}:{port})/{db}?tls=true"),
+        ),
+        DbEngine::Mssql => (
+            "mssql",
+            "mssql-database-plugin",
+            format!("sqlserver://{{{{username}}}}:{{{{password}}}}@{host}:{port}?database={db}&encrypt=true"),
+        ),
+        DbEngine::Oracle => (
+            "oracle",
+            "vault-plugin-database-oracle",
+            format!("{{{{username}}}}/{{{{password}}}}@//{host}:{port}/{db}"),
+        ),
+        DbEngine::Mongodb => (
+            "mongodb",
+            "mongodb-database-plugin",
+            format!("mongodb://{{{{username}}}}:{{{{password}}}}@{host}:{port}/admin?tls=true"),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform (terraform-provider-vault 5.x resource names)
+
+fn traversal(root: &str, attrs: &[&str]) -> Expression {
+    let mut b = Traversal::builder(Variable::unchecked(root));
+    for a in attrs {
+        b = b.attr(*a);
+    }
+    Expression::from(b.build())
+}
+
+fn heredoc(text: &str) -> Expression {
+    Expression::from(TemplateExpr::Heredoc(
+        Heredoc::new(Identifier::unchecked("EOT"), text).with_strip_mode(HeredocStripMode::None),
+    ))
+}
+
+fn resource(kind: &str, name: &str) -> hcl::structure::BlockBuilder {
+    Block::builder("resource").add_label(kind).add_label(name)
+}
+
+fn with_namespace(b: hcl::structure::BlockBuilder, s: &Settings) -> hcl::structure::BlockBuilder {
+    match &s.vault.namespace {
+        Some(ns) => b.add_attribute(("namespace", ns.as_str())),
+        None => b,
+    }
+}
+
+fn terraform(s: &Settings, ttls: Ttls, role: &RoleBody, policy: &AccessPolicy) -> Body {
+    let (block_name, plugin, url) = connection(s);
+    let string_var = |name: &str, description: String, default: Option<String>, sensitive: bool| {
+        let mut b = Block::builder("variable")
+            .add_label(name)
+            .add_attribute(("type", Expression::Variable(Variable::unchecked("string"))));
+        b = b.add_attribute(("description", description));
+        if let Some(d) = default {
+            b = b.add_attribute(("default", d));
+        }
+        if sensitive {
+            b = b.add_attribute(("sensitive", true));
+        }
+        b.build()
+    };
+
+    let mut vault_req = Object::new();
+    vault_req.insert(
+        ObjectKey::from(Identifier::unchecked("source")),
+        Expression::from("hashicorp/vault"),
+    );
+    vault_req.insert(ObjectKey::from(Identifier::unchecked("version")), Expression::from(">= 5.0"));
+
+    let mut engine = Block::builder(block_name)
+        .add_attribute(("connection_url", url))
+        .add_attribute(("username", traversal("var", &["db_admin_username"])))
+        .add_attribute(("password", traversal("var", &["db_admin_password"])));
+    if s.database.engine == DbEngine::Oracle {
+        engine = engine.add_attribute(("plugin_name", plugin));
+    }
+
+    let mut audit_options = Object::new();
+    audit_options.insert(ObjectKey::from(Identifier::unchecked("file_path")), Expression::from(AUDIT_LOG));
+    audit_options.insert(ObjectKey::from(Identifier::unchecked("mode")), Expression::from("0600"));
+
+    Body::builder()
+        .add_block(
+            Block::builder("terraform")
+                .add_block(
+                    Block::builder("required_providers")
+                        .add_attribute(("vault", Expression::Object(vault_req)))
+                        .build(),
+                )
+                .build(),
+        )
+        .add_block(string_var(
+            "db_admin_username",
+            format!("Database user Vault connects as to manage {} credentials.", s.database.engine),
+            Some("vault-admin".into()),
+            false,
+        ))
+        .add_block(string_var(
+            "db_admin_password",
+            "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint.".into(),
+            None,
+            true,
+        ))
+        .add_block(
+            with_namespace(resource("vault_mount", "db"), s)
+                .add_attribute(("path", s.vault.database_mount.as_str()))
+                .add_attribute(("type", "database"))
+                .add_attribute((
+                    "description",
+                    format!("Dynamic {} credentials for {}", s.database.engine, s.role_name()),
+                ))
+                .add_attribute(("default_lease_ttl_seconds", ttls.default.secs()))
+                .add_attribute(("max_lease_ttl_seconds", ttls.max.secs()))
+                .build(),
+        )
+        .add_block(
+            with_namespace(resource("vault_database_secret_backend_connection", "db"), s)
+                .add_attribute(("backend", traversal("vault_mount", &["db", "path"])))
+                .add_attribute(("name", role.db_name.as_str()))
+                .add_attribute(("allowed_roles", vec![s.role_name()]))
+                .add_attribute(("verify_connection", true))
+                .add_block(engine.build())
+                .build(),
+        )
+        .add_block(
+            with_namespace(resource("vault_database_secret_backend_role", "app"), s)
+                .add_attribute(("backend", traversal("vault_mount", &["db", "path"])))
+                .add_attribute(("name", s.role_name()))
+                .add_attribute(("db_name", traversal("vault_database_secret_backend_connection", &["db", "name"])))
+                .add_attribute(("creation_statements", role.creation_statements.clone()))
+                .add_attribute(("revocation_statements", role.revocation_statements.clone()))
+                .add_attribute(("default_ttl", role.default_ttl))
+                .add_attribute(("max_ttl", role.max_ttl))
+                .build(),
+        )
+        .add_block(
+            with_namespace(resource("vault_policy", "db_creds"), s)
+                .add_attribute(("name", policy.policy_name.as_str()))
+                .add_attribute(("policy", heredoc(&policy.policy_document)))
+                .build(),
+        )
+        .add_block(
+            with_namespace(resource("vault_kubernetes_auth_backend_role", "app"), s)
+                .add_attribute(("backend", s.vault.auth_mount.as_str()))
+                .add_attribute(("role_name", s.role_name()))
+                .add_attribute(("bound_service_account_names", vec![s.kubernetes.service_account.clone()]))
+                .add_attribute(("bound_service_account_namespaces", vec![s.kubernetes.namespace.clone()]))
+                .add_attribute(("audience", AUDIENCE))
+                .add_attribute((
+                    "token_policies",
+                    Expression::from(vec![traversal("vault_policy", &["db_creds", "name"])]),
+                ))
+                .add_attribute(("token_ttl", ttls.max.secs()))
+                .add_attribute(("token_max_ttl", ttls.max.secs()))
+                .build(),
+        )
+        .add_block(
+            // Audit devices live in the root namespace only.
+            resource("vault_audit", "file")
+                .add_attribute(("type", "file"))
+                .add_attribute(("path", "file"))
+                .add_attribute(("description", "Records every credential issued and revoked"))
+                .add_attribute(("options", Expression::Object(audit_options)))
+                .build(),
+        )
+        .build()
+}
+
+// ---------------------------------------------------------------------------------------------
+// SDK snippets: the only templates
+
+fn template(language: Language) -> &'static str {
+    match language {
+        Language::Python => include_str!("snippets/vault_kubernetes/python.py"),
+        Language::Go => include_str!("snippets/vault_kubernetes/go.go"),
+        Language::Nodejs => include_str!("snippets/vault_kubernetes/nodejs.js"),
+        Language::Java => include_str!("snippets/vault_kubernetes/java.java"),
+    }
+}
+
+/// A string literal valid in Python, Go, JavaScript and Java (JSON escaping is common to all four).
+fn literal(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// The template's three sections (`@section: authentication|secret_retrieval|error_handling`),
+/// placeholders filled, each ending with one newline.
+fn sections(text: &str) -> [String; 3] {
+    let mut out: [String; 3] = Default::default();
+    let mut current: Option<usize> = None;
+    for line in text.lines() {
+        if let Some(pos) = line.find("@section: ") {
+            current = match line[pos + "@section: ".len()..].trim() {
+                "authentication" => Some(0),
+                "secret_retrieval" => Some(1),
+                "error_handling" => Some(2),
+                _ => None,
+            };
+            continue;
+        }
+        if let Some(i) = current {
+            out[i].push_str(line);
+            out[i].push('\n');
+        }
+    }
+    out.map(|part| format!("{}\n", part.trim_matches('\n')))
+}
+
+fn integration_code(s: &Settings, language: Language) -> IntegrationCode {
+    let sdk = versions::sdk(Backend::Vault, language);
+    let filled = [
+        ("__NAME__", s.name.clone()),
+        ("__SDK_VERSION__", sdk.version.to_string()),
+        ("__VAULT_ADDR__", literal(&s.vault.address)),
+        ("__VAULT_NAMESPACE__", literal(s.vault.namespace.as_deref().unwrap_or(""))),
+        ("__AUTH_MOUNT__", literal(&s.vault.auth_mount)),
+        ("__VAULT_ROLE__", literal(&s.role_name())),
+        ("__DATABASE_MOUNT__", literal(&s.vault.database_mount)),
+        ("__TOKEN_PATH__", literal(&format!("{TOKEN_DIR}/token"))),
+    ]
+    .iter()
+    .fold(template(language).to_string(), |text, (key, value)| text.replace(key, value));
+    let [authentication_snippet, mut secret_retrieval_snippet, mut error_handling] = sections(&filled);
+    if language == Language::Python {
+        // PEP 8: two blank lines between top-level definitions once `files` joins the sections.
+        secret_retrieval_snippet.insert(0, '\n');
+        error_handling.insert(0, '\n');
+    }
+    IntegrationCode {
+        language,
+        sdk: sdk.package.to_string(),
+        sdk_version: sdk.version.to_string(),
+        authentication_snippet,
+        secret_retrieval_snippet,
+        error_handling,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::request::{Duration, Request};
+    use crate::planner::resolve::resolve;
+
+    fn settings(edit: impl FnOnce(&mut Request)) -> Settings {
+        let mut req = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Dynamic);
+        req.credential = Some(CredentialType::Database);
+        edit(&mut req);
+        resolve(&req).0
+    }
+
+    #[test]
+    fn covers_only_vault_kubernetes_dynamic_database() {
+        assert!(covers(&settings(|_| {})));
+        assert!(!covers(&settings(|r| r.credential = Some(CredentialType::Generic))));
+        assert!(!covers(&settings(|r| r.rotation = Rotation::Automatic)));
+    }
+
+    #[test]
+    fn refresh_interval_defaults_to_two_thirds_and_must_stay_below_ttl() {
+        let s = settings(|_| {});
+        assert_eq!(refresh_interval(&s, Duration::from_secs(3600)), (Duration::from_secs(2400), None));
+        let s = settings(|r| r.kubernetes.refresh_interval = Some(Duration::from_secs(1800)));
+        assert_eq!(refresh_interval(&s, Duration::from_secs(3600)), (Duration::from_secs(1800), None));
+        for given in [3600, 7200] {
+            let s = settings(|r| r.kubernetes.refresh_interval = Some(Duration::from_secs(given)));
+            let (_, finding) = refresh_interval(&s, Duration::from_secs(3600));
+            let finding = finding.expect("refresh >= TTL is an error");
+            assert_eq!(finding.kind, FindingKind::Error);
+            assert_eq!(finding.field, vec!["kubernetes".to_string(), "refresh_interval".to_string()]);
+        }
+        let p = crate::planner::plan(&{
+            let mut r = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Dynamic);
+            r.credential = Some(CredentialType::Database);
+            r.kubernetes.refresh_interval = Some(Duration::from_secs(3600));
+            r
+        });
+        assert!(p
+            .findings
+            .iter()
+            .any(|f| f.kind == FindingKind::Error && f.field == ["kubernetes", "refresh_interval"]));
+    }
+
+    #[test]
+    fn policy_is_exactly_read_on_the_creds_path() {
+        let p = plan(&settings(|_| {}));
+        assert_eq!(p.access_policies.len(), 1);
+        let policy = &p.access_policies[0];
+        assert_eq!(policy.policy_type, PolicyType::VaultPolicy);
+        assert_eq!(policy.scope, "database/creds/prod-app");
+        assert_eq!(
+            policy.policy_document,
+            "path \"database/creds/prod-app\" {\n  capabilities = [\"read\"]\n}\n"
+        );
+        let parsed: hcl::Body = hcl::from_str(&policy.policy_document).expect("policy parses as HCL");
+        assert_eq!(parsed.blocks().count(), 1);
+    }
+
+    #[test]
+    fn ttl_choices() {
+        let cases = [(3600, 4 * 3600), (1800, 7200), (8 * 3600, DAY), (DAY, DAY), (60, 240)];
+        for (ttl, max) in cases {
+            let s = settings(|r| r.rotation_period = Some(Duration::from_secs(ttl)));
+            assert_eq!(
+                ttls(&s),
+                Ttls {
+                    default: Duration::from_secs(ttl),
+                    max: Duration::from_secs(max)
+                },
+                "ttl {ttl}"
+            );
+            let role = role_body(&s, ttls(&s));
+            assert_eq!((role.default_ttl, role.max_ttl), (ttl, max));
+        }
+        // The auth role's tokens outlive every lease they parent (ESO issue #2198).
+        let p = plan(&settings(|_| {}));
+        let tf = &p
+            .deployment_manifests
+            .iter()
+            .find(|m| m.filename == "terraform/vault.tf")
+            .expect("vault.tf")
+            .content;
+        assert!(tf.contains("token_ttl = 14400") && tf.contains("token_max_ttl = 14400"), "{tf}");
+    }
+
+    #[test]
+    fn snippet_sections_are_filled() {
+        let s = settings(|r| r.languages = Some(Language::ALL.to_vec()));
+        for code in plan(&s).integration_code {
+            for part in [&code.authentication_snippet, &code.secret_retrieval_snippet, &code.error_handling] {
+                assert!(!part.contains("__") || code.language == Language::Python, "{part}");
+                assert!(!part.contains("@section"), "{part}");
+                assert!(part.ends_with('\n') && !part.ends_with("\n\n") && !part.starts_with("\n\n"));
+            }
+            assert!(code.authentication_snippet.contains("\"prod-app\""));
+        }
+    }
 }

@@ -3,6 +3,8 @@
 //! binary, the CLI, and acceptance against real Terraform.
 
 mod acceptance;
+mod golden;
 mod plugin;
 mod protocol;
+mod purity;
 mod support;

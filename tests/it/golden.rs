@@ -1,0 +1,137 @@
+//! Golden files: every planned artifact written out with its native extension, plus
+//! `contract.json`. `UPDATE_GOLDEN=1 cargo test` rewrites them; read every diff before committing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use secretsint::planner::request::{DnsLabel, Duration};
+use secretsint::planner::{
+    contract_json, plan, Backend, CredentialType, DbEngine, FindingKind, Language, Request, Rotation, StoreKind, Target,
+};
+
+fn base(engine: DbEngine) -> Request {
+    let mut req = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Dynamic);
+    req.credential = Some(CredentialType::Database);
+    req.database.engine = Some(engine);
+    req.timestamp = Some("2026-11-28T00:00:00Z".into());
+    req
+}
+
+fn label(text: &str) -> DnsLabel {
+    DnsLabel::parse(text, 63).expect("valid label")
+}
+
+/// The cases under `tests/golden/vault-kubernetes-dynamic-database/<case>/`.
+fn cases() -> Vec<(&'static str, Request)> {
+    let mut mysql = base(DbEngine::Mysql);
+    mysql.name = Some(label("payments"));
+    mysql.environment = Some(label("staging"));
+    mysql.languages = Some(vec![Language::Python, Language::Go, Language::Nodejs, Language::Java]);
+    mysql.rotation_period = Some(Duration::parse("2h").expect("duration"));
+    mysql.vault.address = Some("https://vault.example.com:8200".into());
+    mysql.vault.namespace = Some("team-a".into());
+    mysql.vault.auth_mount = Some("k8s-staging".into());
+    mysql.vault.database_mount = Some("db".into());
+    mysql.database.host = Some("mysql.example.com".into());
+    mysql.database.database_name = Some("payments_db".into());
+    mysql.kubernetes.namespace = Some(label("payments-ns"));
+    mysql.kubernetes.service_account = Some("payments-api".into());
+    mysql.kubernetes.store_kind = Some(StoreKind::ClusterSecretStore);
+    mysql.kubernetes.refresh_interval = Some(Duration::parse("1h").expect("duration"));
+
+    vec![
+        ("postgresql", base(DbEngine::Postgresql)),
+        ("mysql", mysql),
+        ("mongodb", base(DbEngine::Mongodb)),
+        ("mssql", base(DbEngine::Mssql)),
+        ("oracle", base(DbEngine::Oracle)),
+        ("redshift", base(DbEngine::Redshift)),
+    ]
+}
+
+fn render(req: &Request) -> BTreeMap<String, String> {
+    let p = plan(req);
+    let mut files = p.files();
+    files.insert("contract.json".into(), contract_json(req, &p));
+    files
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/vault-kubernetes-dynamic-database")
+}
+
+fn existing(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else if let (Ok(rel), Ok(text)) = (path.strip_prefix(base), std::fs::read_to_string(&path)) {
+                out.insert(rel.to_string_lossy().replace('\\', "/"), text);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[test]
+fn golden_vault_kubernetes_dynamic_database() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    for (case, req) in cases() {
+        let first = render(&req);
+        assert_eq!(first, render(&req), "{case}: planning twice must give byte-identical output");
+        let dir = root().join(case);
+        if update {
+            let _ = std::fs::remove_dir_all(&dir);
+            for (rel, text) in &first {
+                let path = dir.join(rel);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                std::fs::write(&path, text).expect("write golden");
+            }
+            continue;
+        }
+        let want = existing(&dir);
+        assert_eq!(
+            first.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>(),
+            "{case}: file list differs (run with UPDATE_GOLDEN=1 and review)"
+        );
+        for (rel, text) in &first {
+            assert_eq!(
+                text, &want[rel],
+                "{case}/{rel} differs from its golden (run with UPDATE_GOLDEN=1 and review)"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_case_is_fully_planned_and_parses() {
+    for (case, req) in cases() {
+        let p = plan(&req);
+        assert!(p.rotation_scripts.is_some() && p.secrets_config.config_file.is_some(), "{case}");
+        assert!(!p.findings.iter().any(|f| f.kind == FindingKind::Error), "{case}: {:?}", p.findings);
+        for m in &p.deployment_manifests {
+            if m.filename.ends_with(".yaml") {
+                let _: serde_json::Value = serde_norway::from_str(&m.content).unwrap_or_else(|e| panic!("{case}/{}: {e}", m.filename));
+            } else {
+                let _: hcl::Body = hcl::from_str(&m.content).unwrap_or_else(|e| panic!("{case}/{}: {e}", m.filename));
+            }
+            assert!(m.content.ends_with('\n') && !m.content.ends_with("\n\n"), "{case}/{}", m.filename);
+        }
+        let role: serde_json::Value =
+            serde_json::from_str(&p.rotation_scripts.as_ref().expect("rotation").rotation_logic).expect("role JSON");
+        assert!(
+            role["default_ttl"].as_u64().is_some() && role["max_ttl"].as_u64().is_some(),
+            "{case}"
+        );
+        let warns_engine = p
+            .findings
+            .iter()
+            .any(|f| f.kind == FindingKind::Warning && f.field == ["database", "engine"]);
+        assert_eq!(warns_engine, matches!(case, "mongodb" | "oracle"), "{case}: {:?}", p.findings);
+    }
+}
