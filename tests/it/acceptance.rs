@@ -264,3 +264,49 @@ fn inputs_unknown_at_plan_time_plan_without_error() {
     ws.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
     assert_eq!(outputs(&ws, "1.15.5")["later_path"]["value"], "database/creds/prod-billing");
 }
+
+/// Every `.tf` under `examples/` is planned by real Terraform. Registry snippets that hold no
+/// `terraform` block get one, as a user's module would have.
+#[test]
+fn every_example_plans() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let mut dirs = Vec::new();
+    let mut stack = vec![repo_root().join("examples")];
+    while let Some(dir) = stack.pop() {
+        let mut has_tf = false;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() && path.file_name().is_some_and(|n| n != ".terraform") {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "tf") {
+                has_tf = true;
+            }
+        }
+        if has_tf {
+            dirs.push(dir);
+        }
+    }
+    dirs.sort();
+    assert!(dirs.len() >= 3, "examples found: {dirs:?}");
+    for dir in dirs {
+        let mut text = String::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "tf") {
+                text.push_str(&std::fs::read_to_string(&path).unwrap());
+                text.push('\n');
+            }
+        }
+        if !text.contains("required_providers") {
+            text.push_str(
+                "terraform {\n  required_providers {\n    secretsint = {\n      source = \"secretsint/secretsint\"\n    }\n  }\n}\n",
+            );
+        }
+        let ws = Workspace::new(&text, &plugin());
+        ws.ok("1.15.5", &["init", "-input=false", "-no-color"]);
+        let out = ws.run("1.15.5", &["plan", "-input=false", "-no-color"]);
+        assert!(out.status.success(), "{}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+    }
+}

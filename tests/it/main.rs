@@ -3,8 +3,10 @@
 //! binary, the CLI, and acceptance against real Terraform.
 
 mod acceptance;
+mod cli;
 mod golden;
 mod plugin;
+mod proto_version;
 mod protocol;
 mod purity;
 mod support;
