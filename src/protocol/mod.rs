@@ -4,6 +4,7 @@
 //! Invariant: no RPC handler panics or returns a gRPC error for bad input; every problem is a
 //! diagnostic. Only transport failures are gRPC errors.
 
+mod common;
 pub mod convert;
 pub mod v5;
 pub mod v6;
