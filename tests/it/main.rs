@@ -4,6 +4,7 @@
 
 mod acceptance;
 mod cli;
+mod coverage;
 mod golden;
 mod plugin;
 mod proto_version;

@@ -1,0 +1,82 @@
+//! Every one of the 144 backend × target × rotation × credential combinations returns a
+//! well-formed plan: no artifact is an empty string, a combination that is not fully planned
+//! says so in a warning, and planning is deterministic.
+
+use secretsint::planner::{self, Backend, Choice, CredentialType, FindingKind, Request, Rotation, Target};
+
+fn all_requests() -> Vec<Request> {
+    let mut out = Vec::new();
+    for b in Backend::ALL {
+        for t in Target::ALL {
+            for r in Rotation::ALL {
+                for c in CredentialType::ALL {
+                    let mut req = Request::new(*b, *t, *r);
+                    req.credential = Some(*c);
+                    out.push(req);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_combination_is_well_formed() {
+    let requests = all_requests();
+    assert_eq!(requests.len(), 144);
+    for req in &requests {
+        let combo = format!("{} / {} / {} / {:?}", req.backend, req.target, req.rotation, req.credential);
+        let plan = planner::plan(req);
+        assert_eq!(plan, planner::plan(req), "{combo}: not deterministic");
+        let sc = &plan.secrets_config;
+        for (what, text) in [("backend_endpoint", &sc.backend_endpoint), ("secret_path", &sc.secret_path)] {
+            assert!(!text.is_empty(), "{combo}: empty {what}");
+        }
+        assert!(
+            sc.config_file.as_ref().is_none_or(|f| !f.trim().is_empty()),
+            "{combo}: empty config_file"
+        );
+        for p in &plan.access_policies {
+            assert!(
+                !p.policy_name.is_empty() && !p.policy_document.trim().is_empty() && !p.scope.is_empty(),
+                "{combo}: empty policy field"
+            );
+        }
+        for c in &plan.integration_code {
+            for text in [
+                &c.sdk,
+                &c.sdk_version,
+                &c.authentication_snippet,
+                &c.secret_retrieval_snippet,
+                &c.error_handling,
+            ] {
+                assert!(!text.trim().is_empty(), "{combo}: empty integration_code field for {}", c.language);
+            }
+        }
+        if let Some(r) = &plan.rotation_scripts {
+            for text in [&r.schedule, &r.rotation_logic, &r.notification] {
+                assert!(!text.trim().is_empty(), "{combo}: empty rotation_scripts field");
+            }
+        }
+        for m in &plan.deployment_manifests {
+            assert!(!m.filename.is_empty() && !m.content.trim().is_empty(), "{combo}: empty manifest");
+        }
+        for (path, content) in plan.files() {
+            assert!(!content.trim().is_empty(), "{combo}: empty file {path}");
+            assert!(
+                content.ends_with('\n') && !content.ends_with("\n\n"),
+                "{combo}: {path} must end with exactly one newline"
+            );
+        }
+        assert!(!plan.decisions.is_empty(), "{combo}: no decisions recorded");
+        let incomplete = sc.config_file.is_none() || plan.rotation_scripts.is_none() || plan.access_policies.is_empty();
+        if incomplete {
+            assert!(
+                plan.findings
+                    .iter()
+                    .any(|f| f.kind == FindingKind::Warning && f.summary.contains("Not Yet Planned")),
+                "{combo}: incomplete plan without a warning"
+            );
+        }
+    }
+}
