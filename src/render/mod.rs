@@ -17,12 +17,115 @@ pub fn yaml<T: Serialize>(value: &T) -> String {
 }
 
 /// An HCL body (Vault policies, Vault Agent configs, Terraform) with a trailing newline.
-/// Arrays stay on one line (`capabilities = ["read"]`), as Vault's own examples write them.
+/// Arrays stay on one line (`capabilities = ["read"]`), as Vault's own examples write them, and
+/// `=` signs are aligned as `terraform fmt` aligns them, so generated files pass `fmt -check`.
 pub fn hcl(body: &hcl::Body) -> String {
     use hcl::format::Format;
     let mut formatter = hcl::format::Formatter::builder().compact_arrays(true).build_vec();
     let text = body.format_string(&mut formatter).unwrap_or_default();
-    one_newline(text)
+    one_newline(align_equals(&text))
+}
+
+/// One line of formatted HCL, as `terraform fmt` sees it when aligning.
+enum Line<'a> {
+    /// `key = value` on one line (a heredoc opener counts): aligned with its neighbours.
+    Attribute {
+        indent: &'a str,
+        key: &'a str,
+        value: &'a str,
+        heredoc: Option<&'a str>,
+    },
+    /// Anything else: blank lines, block headers, closing brackets, multi-line values.
+    Other,
+}
+
+fn classify(line: &str) -> Line<'_> {
+    let body = line.trim_start();
+    let indent = &line[..line.len() - body.len()];
+    let key_len = if let Some(rest) = body.strip_prefix('"') {
+        // A quoted object key: up to the closing quote that is not escaped.
+        let mut escaped = false;
+        match rest.char_indices().find(|&(_, c)| {
+            let end = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            end
+        }) {
+            Some((i, _)) => i + 2,
+            None => return Line::Other,
+        }
+    } else {
+        body.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(body.len())
+    };
+    if key_len == 0 {
+        return Line::Other;
+    }
+    let (key, after) = body.split_at(key_len);
+    let Some(value) = after.trim_start().strip_prefix('=') else {
+        return Line::Other;
+    };
+    if value.starts_with('=') {
+        return Line::Other;
+    }
+    let value = value.trim_start();
+    if value.is_empty() || value.ends_with('{') || value.ends_with('[') || value.ends_with('(') {
+        return Line::Other;
+    }
+    let heredoc = value.strip_prefix("<<").map(|m| m.trim_start_matches('-').trim());
+    Line::Attribute {
+        indent,
+        key,
+        value,
+        heredoc,
+    }
+}
+
+/// Pads keys so the `=` of consecutive one-line attributes at the same indentation line up.
+/// Heredoc bodies are passed through untouched and do not end a group.
+fn align_equals(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let mut group: Vec<usize> = Vec::new();
+    let mut group_indent = "";
+    let flush = |group: &mut Vec<usize>, out: &mut Vec<String>| {
+        let width = group.iter().filter_map(|&i| match classify(lines[i]) {
+            Line::Attribute { key, .. } => Some(key.chars().count()),
+            Line::Other => None,
+        });
+        let width = width.max().unwrap_or(0);
+        for &i in group.iter() {
+            if let Line::Attribute { indent, key, value, .. } = classify(lines[i]) {
+                out[i] = format!("{indent}{key}{} = {value}", " ".repeat(width - key.chars().count()));
+            }
+        }
+        group.clear();
+    };
+    let mut i = 0;
+    while i < lines.len() {
+        match classify(lines[i]) {
+            Line::Attribute { indent, heredoc, .. } => {
+                if !group.is_empty() && indent != group_indent {
+                    flush(&mut group, &mut out);
+                }
+                group_indent = indent;
+                group.push(i);
+                if let Some(marker) = heredoc.filter(|m| !m.is_empty()) {
+                    i += 1;
+                    while i < lines.len() && lines[i].trim() != marker {
+                        i += 1;
+                    }
+                }
+            }
+            Line::Other => flush(&mut group, &mut out),
+        }
+        i += 1;
+    }
+    flush(&mut group, &mut out);
+    let mut joined = out.join("\n");
+    if text.ends_with('\n') {
+        joined.push('\n');
+    }
+    joined
 }
 
 fn one_newline(text: String) -> String {
@@ -49,5 +152,13 @@ mod tests {
             )
             .build();
         assert_eq!(hcl(&body), "path \"secret/data/x\" {\n  capabilities = [\"read\"]\n}\n");
+    }
+
+    /// Expected output taken from `terraform fmt` (Terraform 1.15.5) on the same input.
+    #[test]
+    fn alignment_matches_terraform_fmt() {
+        let input = "resource \"vault_audit\" \"file\" {\n  type = \"file\"\n  path = \"file\"\n  description = \"Records\"\n  options = {\n    file_path = \"/var/log/vault/audit.log\"\n    mode = \"0600\"\n  }\n  x = 1\n  longer_name = [\n    \"a\",\n  ]\n  y = 2\n\n  z = 3\n  policy = <<EOT\npath \"a\" {\n  capabilities = [\"read\"]\n}\nEOT\n  k = 1\n  nested {\n    a = 1\n    bbb = 2\n  }\n  after = 1\n  m = { a = 1, bb = 2 }\n}\nlocals {\n  m = {\n    a = 1\n    \"bb-c\" = 2\n  }\n}\n";
+        let want = "resource \"vault_audit\" \"file\" {\n  type        = \"file\"\n  path        = \"file\"\n  description = \"Records\"\n  options = {\n    file_path = \"/var/log/vault/audit.log\"\n    mode      = \"0600\"\n  }\n  x = 1\n  longer_name = [\n    \"a\",\n  ]\n  y = 2\n\n  z      = 3\n  policy = <<EOT\npath \"a\" {\n  capabilities = [\"read\"]\n}\nEOT\n  k      = 1\n  nested {\n    a   = 1\n    bbb = 2\n  }\n  after = 1\n  m     = { a = 1, bb = 2 }\n}\nlocals {\n  m = {\n    a      = 1\n    \"bb-c\" = 2\n  }\n}\n";
+        assert_eq!(align_equals(input), want);
     }
 }

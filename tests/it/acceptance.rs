@@ -310,3 +310,46 @@ fn every_example_plans() {
         assert!(out.status.success(), "{}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// Every generated HCL document (Terraform files, Vault policies, agent configs) across all
+/// combinations is exactly as `terraform fmt` would write it.
+#[test]
+fn generated_hcl_is_terraform_fmt_clean() {
+    if !acceptance_enabled() {
+        return;
+    }
+    use secretsint::planner::{self, Backend, Choice, CredentialType, Request, Rotation, Target};
+    let dir = tempfile::tempdir().unwrap();
+    let mut written = 0;
+    for b in Backend::ALL {
+        for t in Target::ALL {
+            for r in Rotation::ALL {
+                for c in CredentialType::ALL {
+                    let mut req = Request::new(*b, *t, *r);
+                    req.credential = Some(*c);
+                    for (path, content) in planner::plan(&req).files() {
+                        if path.ends_with(".tf") || path.ends_with(".hcl") {
+                            // fmt only looks at .tf files; the name keeps the combination and path.
+                            let name = format!("{b}-{t}-{r}-{c}-{}.tf", path.replace('/', "_"));
+                            std::fs::write(dir.path().join(name), content).unwrap();
+                            written += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(written > 0);
+    let out = Command::new(terraform("1.15.5"))
+        .args(["fmt", "-check", "-list=true", "-no-color"])
+        .arg(dir.path())
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "not terraform-fmt clean:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

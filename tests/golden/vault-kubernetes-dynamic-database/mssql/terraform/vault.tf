@@ -1,57 +1,57 @@
 terraform {
   required_providers {
     vault = {
-      source = "hashicorp/vault"
+      source  = "hashicorp/vault"
       version = ">= 5.0"
     }
   }
 }
 
 variable "db_admin_username" {
-  type = string
+  type        = string
   description = "Database user Vault connects as to manage mssql credentials."
-  default = "vault-admin"
+  default     = "vault-admin"
 }
 
 variable "db_admin_password" {
-  type = string
+  type        = string
   description = "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint."
-  sensitive = true
+  sensitive   = true
 }
 
 resource "vault_mount" "db" {
-  path = "database"
-  type = "database"
-  description = "Dynamic mssql credentials for prod-app"
+  path                      = "database"
+  type                      = "database"
+  description               = "Dynamic mssql credentials for prod-app"
   default_lease_ttl_seconds = 3600
-  max_lease_ttl_seconds = 14400
+  max_lease_ttl_seconds     = 14400
 }
 
 resource "vault_database_secret_backend_connection" "db" {
-  backend = vault_mount.db.path
-  name = "prod-app"
-  allowed_roles = ["prod-app"]
+  backend           = vault_mount.db.path
+  name              = "prod-app"
+  allowed_roles     = ["prod-app"]
   verify_connection = true
 
   mssql {
     connection_url = "sqlserver://{{username}}:{{password}}@db.example.com:1433?database=app&encrypt=true"
-    username = var.db_admin_username
-    password = var.db_admin_password
+    username       = var.db_admin_username
+    password       = var.db_admin_password
   }
 }
 
 resource "vault_database_secret_backend_role" "app" {
-  backend = vault_mount.db.path
-  name = "prod-app"
-  db_name = vault_database_secret_backend_connection.db.name
-  creation_statements = ["CREATE LOGIN [{{name}}] WITH PASSWORD = '{{password}}';", "CREATE USER [{{name}}] FOR LOGIN [{{name}}];", "GRANT SELECT, INSERT, UPDATE, DELETE ON SCHEMA::[dbo] TO [{{name}}];"]
+  backend               = vault_mount.db.path
+  name                  = "prod-app"
+  db_name               = vault_database_secret_backend_connection.db.name
+  creation_statements   = ["CREATE LOGIN [{{name}}] WITH PASSWORD = '{{password}}';", "CREATE USER [{{name}}] FOR LOGIN [{{name}}];", "GRANT SELECT, INSERT, UPDATE, DELETE ON SCHEMA::[dbo] TO [{{name}}];"]
   revocation_statements = ["ALTER LOGIN [{{name}}] DISABLE;", "DROP USER IF EXISTS [{{name}}];", "DROP LOGIN [{{name}}];"]
-  default_ttl = 3600
-  max_ttl = 14400
+  default_ttl           = 3600
+  max_ttl               = 14400
 }
 
 resource "vault_policy" "db_creds" {
-  name = "prod-app-db-creds"
+  name   = "prod-app-db-creds"
   policy = <<EOT
 path "database/creds/prod-app" {
   capabilities = ["read"]
@@ -60,22 +60,22 @@ EOT
 }
 
 resource "vault_kubernetes_auth_backend_role" "app" {
-  backend = "kubernetes"
-  role_name = "prod-app"
-  bound_service_account_names = ["app"]
+  backend                          = "kubernetes"
+  role_name                        = "prod-app"
+  bound_service_account_names      = ["app"]
   bound_service_account_namespaces = ["app"]
-  audience = "vault"
-  token_policies = [vault_policy.db_creds.name]
-  token_ttl = 14400
-  token_max_ttl = 14400
+  audience                         = "vault"
+  token_policies                   = [vault_policy.db_creds.name]
+  token_ttl                        = 14400
+  token_max_ttl                    = 14400
 }
 
 resource "vault_audit" "file" {
-  type = "file"
-  path = "file"
+  type        = "file"
+  path        = "file"
   description = "Records every credential issued and revoked"
   options = {
     file_path = "/var/log/vault/audit.log"
-    mode = "0600"
+    mode      = "0600"
   }
 }

@@ -1,62 +1,62 @@
 terraform {
   required_providers {
     vault = {
-      source = "hashicorp/vault"
+      source  = "hashicorp/vault"
       version = ">= 5.0"
     }
   }
 }
 
 variable "db_admin_username" {
-  type = string
+  type        = string
   description = "Database user Vault connects as to manage mysql credentials."
-  default = "vault-admin"
+  default     = "vault-admin"
 }
 
 variable "db_admin_password" {
-  type = string
+  type        = string
   description = "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint."
-  sensitive = true
+  sensitive   = true
 }
 
 resource "vault_mount" "db" {
-  namespace = "team-a"
-  path = "db"
-  type = "database"
-  description = "Dynamic mysql credentials for staging-payments"
+  namespace                 = "team-a"
+  path                      = "db"
+  type                      = "database"
+  description               = "Dynamic mysql credentials for staging-payments"
   default_lease_ttl_seconds = 7200
-  max_lease_ttl_seconds = 28800
+  max_lease_ttl_seconds     = 28800
 }
 
 resource "vault_database_secret_backend_connection" "db" {
-  namespace = "team-a"
-  backend = vault_mount.db.path
-  name = "staging-payments"
-  allowed_roles = ["staging-payments"]
+  namespace         = "team-a"
+  backend           = vault_mount.db.path
+  name              = "staging-payments"
+  allowed_roles     = ["staging-payments"]
   verify_connection = true
 
   mysql {
     connection_url = "{{username}}:{{password}}@tcp(mysql.example.com:3306)/payments_db?tls=true"
-    username = var.db_admin_username
-    password = var.db_admin_password
+    username       = var.db_admin_username
+    password       = var.db_admin_password
   }
 }
 
 resource "vault_database_secret_backend_role" "app" {
-  namespace = "team-a"
-  backend = vault_mount.db.path
-  name = "staging-payments"
-  db_name = vault_database_secret_backend_connection.db.name
-  creation_statements = ["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';", "GRANT SELECT, INSERT, UPDATE, DELETE ON `payments_db`.* TO '{{name}}'@'%';"]
+  namespace             = "team-a"
+  backend               = vault_mount.db.path
+  name                  = "staging-payments"
+  db_name               = vault_database_secret_backend_connection.db.name
+  creation_statements   = ["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';", "GRANT SELECT, INSERT, UPDATE, DELETE ON `payments_db`.* TO '{{name}}'@'%';"]
   revocation_statements = ["REVOKE ALL PRIVILEGES, GRANT OPTION FROM '{{name}}'@'%';", "DROP USER IF EXISTS '{{name}}'@'%';"]
-  default_ttl = 7200
-  max_ttl = 28800
+  default_ttl           = 7200
+  max_ttl               = 28800
 }
 
 resource "vault_policy" "db_creds" {
   namespace = "team-a"
-  name = "staging-payments-db-creds"
-  policy = <<EOT
+  name      = "staging-payments-db-creds"
+  policy    = <<EOT
 path "db/creds/staging-payments" {
   capabilities = ["read"]
 }
@@ -64,23 +64,23 @@ EOT
 }
 
 resource "vault_kubernetes_auth_backend_role" "app" {
-  namespace = "team-a"
-  backend = "k8s-staging"
-  role_name = "staging-payments"
-  bound_service_account_names = ["payments-api"]
+  namespace                        = "team-a"
+  backend                          = "k8s-staging"
+  role_name                        = "staging-payments"
+  bound_service_account_names      = ["payments-api"]
   bound_service_account_namespaces = ["payments-ns"]
-  audience = "vault"
-  token_policies = [vault_policy.db_creds.name]
-  token_ttl = 28800
-  token_max_ttl = 28800
+  audience                         = "vault"
+  token_policies                   = [vault_policy.db_creds.name]
+  token_ttl                        = 28800
+  token_max_ttl                    = 28800
 }
 
 resource "vault_audit" "file" {
-  type = "file"
-  path = "file"
+  type        = "file"
+  path        = "file"
   description = "Records every credential issued and revoked"
   options = {
     file_path = "/var/log/vault/audit.log"
-    mode = "0600"
+    mode      = "0600"
   }
 }

@@ -1,58 +1,58 @@
 terraform {
   required_providers {
     vault = {
-      source = "hashicorp/vault"
+      source  = "hashicorp/vault"
       version = ">= 5.0"
     }
   }
 }
 
 variable "db_admin_username" {
-  type = string
+  type        = string
   description = "Database user Vault connects as to manage oracle credentials."
-  default = "vault-admin"
+  default     = "vault-admin"
 }
 
 variable "db_admin_password" {
-  type = string
+  type        = string
   description = "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint."
-  sensitive = true
+  sensitive   = true
 }
 
 resource "vault_mount" "db" {
-  path = "database"
-  type = "database"
-  description = "Dynamic oracle credentials for prod-app"
+  path                      = "database"
+  type                      = "database"
+  description               = "Dynamic oracle credentials for prod-app"
   default_lease_ttl_seconds = 3600
-  max_lease_ttl_seconds = 14400
+  max_lease_ttl_seconds     = 14400
 }
 
 resource "vault_database_secret_backend_connection" "db" {
-  backend = vault_mount.db.path
-  name = "prod-app"
-  allowed_roles = ["prod-app"]
+  backend           = vault_mount.db.path
+  name              = "prod-app"
+  allowed_roles     = ["prod-app"]
   verify_connection = true
 
   oracle {
     connection_url = "{{username}}/{{password}}@//db.example.com:1521/app"
-    username = var.db_admin_username
-    password = var.db_admin_password
-    plugin_name = "vault-plugin-database-oracle"
+    username       = var.db_admin_username
+    password       = var.db_admin_password
+    plugin_name    = "vault-plugin-database-oracle"
   }
 }
 
 resource "vault_database_secret_backend_role" "app" {
-  backend = vault_mount.db.path
-  name = "prod-app"
-  db_name = vault_database_secret_backend_connection.db.name
-  creation_statements = ["CREATE USER {{username}} IDENTIFIED BY \"{{password}}\";", "GRANT CREATE SESSION TO {{username}};", "GRANT SELECT ANY TABLE, INSERT ANY TABLE, UPDATE ANY TABLE, DELETE ANY TABLE ON SCHEMA \"APP\" TO {{username}};"]
+  backend               = vault_mount.db.path
+  name                  = "prod-app"
+  db_name               = vault_database_secret_backend_connection.db.name
+  creation_statements   = ["CREATE USER {{username}} IDENTIFIED BY \"{{password}}\";", "GRANT CREATE SESSION TO {{username}};", "GRANT SELECT ANY TABLE, INSERT ANY TABLE, UPDATE ANY TABLE, DELETE ANY TABLE ON SCHEMA \"APP\" TO {{username}};"]
   revocation_statements = ["REVOKE CREATE SESSION FROM {{username}};", "DROP USER {{username}} CASCADE;"]
-  default_ttl = 3600
-  max_ttl = 14400
+  default_ttl           = 3600
+  max_ttl               = 14400
 }
 
 resource "vault_policy" "db_creds" {
-  name = "prod-app-db-creds"
+  name   = "prod-app-db-creds"
   policy = <<EOT
 path "database/creds/prod-app" {
   capabilities = ["read"]
@@ -61,22 +61,22 @@ EOT
 }
 
 resource "vault_kubernetes_auth_backend_role" "app" {
-  backend = "kubernetes"
-  role_name = "prod-app"
-  bound_service_account_names = ["app"]
+  backend                          = "kubernetes"
+  role_name                        = "prod-app"
+  bound_service_account_names      = ["app"]
   bound_service_account_namespaces = ["app"]
-  audience = "vault"
-  token_policies = [vault_policy.db_creds.name]
-  token_ttl = 14400
-  token_max_ttl = 14400
+  audience                         = "vault"
+  token_policies                   = [vault_policy.db_creds.name]
+  token_ttl                        = 14400
+  token_max_ttl                    = 14400
 }
 
 resource "vault_audit" "file" {
-  type = "file"
-  path = "file"
+  type        = "file"
+  path        = "file"
   description = "Records every credential issued and revoked"
   options = {
     file_path = "/var/log/vault/audit.log"
-    mode = "0600"
+    mode      = "0600"
   }
 }
