@@ -4,6 +4,7 @@
 
 mod acceptance;
 mod cli;
+mod docs;
 mod golden;
 mod plugin;
 mod proto_version;
