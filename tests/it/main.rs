@@ -10,4 +10,5 @@ mod plugin;
 mod proto_version;
 mod protocol;
 mod purity;
+mod release;
 mod support;
