@@ -267,23 +267,6 @@ fn docs(m: &ArgMatches, out: &mut dyn std::io::Write) -> Result<i32, String> {
     Ok(0)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::rfc3339_utc;
-
-    #[test]
-    fn rfc3339_from_unix_seconds() {
-        for (secs, text) in [
-            (0, "1970-01-01T00:00:00Z"),
-            (951_782_400, "2000-02-29T00:00:00Z"),
-            (1_795_874_877, "2026-11-28T14:07:57Z"),
-            (4_107_542_399, "2100-02-28T23:59:59Z"),
-        ] {
-            assert_eq!(rfc3339_utc(secs), text, "{secs}");
-        }
-    }
-}
-
 fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<i32, String> {
     let config = config_from(m).map_err(|e| e.to_string())?;
     let default_languages = match m.get_many::<String>("default-language") {
@@ -462,4 +445,21 @@ fn install(m: &ArgMatches, out: &mut dyn std::io::Write) -> Result<i32, String> 
         writeln!(out, "installed {}", target.display()).map_err(|e| e.to_string())?;
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339_utc;
+
+    #[test]
+    fn rfc3339_from_unix_seconds() {
+        for (secs, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_795_874_877, "2026-11-28T14:07:57Z"),
+            (4_107_542_399, "2100-02-28T23:59:59Z"),
+        ] {
+            assert_eq!(rfc3339_utc(secs), text, "{secs}");
+        }
+    }
 }
