@@ -358,7 +358,7 @@ mod tests {
         assert!(page
             .contains("<a id=\"nestedblock--database\"></a>\n### Nested Schema for `database`\n\nOptional:\n\n- `database_name` (String)"));
         assert!(page.contains("<a id=\"nestedatt--access_policies\"></a>"));
-        assert!(page.ends_with("`type` (String)\n"), "{}", &page[page.len() - 80..]);
+        assert!(page.ends_with("- `secret_path` (String)\n"), "{}", &page[page.len() - 80..]);
         assert!(!page.ends_with("\n\n"));
     }
 

@@ -209,6 +209,46 @@ fn release_zip_is_signed_static_and_installs_from_a_mirror() {
         );
         assert!(lock.contains(&format!("\"{h1}\"")), "Terraform {version}: {lock}");
     }
+    drop(registry);
+
+    // Tampering is refused: a zip that does not match SHA256SUMS, and a SHA256SUMS that does not
+    // match its signature.
+    let tampered_zip = |dir: &Path| {
+        let mut bytes = std::fs::read(dir.join(zip.file_name().unwrap())).unwrap();
+        bytes.extend_from_slice(b"tampered");
+        std::fs::write(dir.join(zip.file_name().unwrap()), bytes).unwrap();
+    };
+    let tampered_sums = |dir: &Path| {
+        let path = dir.join(sums.file_name().unwrap());
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}{}  extra-file.zip\n", "0".repeat(64))).unwrap();
+    };
+    for (case, tamper, words) in [
+        ("zip", &tampered_zip as &dyn Fn(&Path), "checksum"),
+        ("sums", &tampered_sums as &dyn Fn(&Path), "signature"),
+    ] {
+        let assets = tmp.path().join(format!("tampered-{case}"));
+        std::fs::create_dir(&assets).unwrap();
+        for entry in std::fs::read_dir(&out).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, assets.join(path.file_name().unwrap())).unwrap();
+        }
+        tamper(&assets);
+        let registry = Registry::start(tmp.path(), &assets, &fpr);
+        let work = tmp.path().join(format!("tampered-{case}-work"));
+        std::fs::create_dir(&work).unwrap();
+        let source = format!("localhost:{}/secretsint/secretsint", registry.port);
+        std::fs::write(work.join("main.tf"), main_tf(&source, v)).unwrap();
+        let refused = terraform_cmd("1.15.5", &work, &plain_rc)
+            .env("SSL_CERT_FILE", &registry.cert)
+            .args(["init", "-input=false", "-no-color"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success(), "a tampered {case} was installed");
+        assert!(err.contains(words), "tampered {case}: {err}");
+        assert!(!work.join(".terraform.lock.hcl").exists());
+    }
 }
 
 fn main_tf(source: &str, v: &str) -> String {
@@ -292,8 +332,9 @@ impl Registry {
             .unwrap()
             .self_signed(&key)
             .unwrap();
-        let cert_path = tmp.join("registry-cert.pem");
-        let key_path = tmp.join("registry-key.pem");
+        let stem = assets.file_name().unwrap().to_string_lossy().to_string();
+        let cert_path = tmp.join(format!("{stem}-cert.pem"));
+        let key_path = tmp.join(format!("{stem}-key.pem"));
         std::fs::write(&cert_path, cert.pem()).unwrap();
         std::fs::write(&key_path, key.serialize_pem()).unwrap();
         let script = tmp.join("registry.py");
