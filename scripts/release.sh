@@ -50,7 +50,8 @@ out=${out:-$root/target/release-artifacts/$version}
 mkdir -p -- "$out"
 out=$(cd -- "$out" && pwd -P)
 rm -f -- "$out"/*
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 315532800)}
+# Not exported: build scripts track SOURCE_DATE_EPOCH, and a new commit must not force a rebuild.
+epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 315532800)}
 
 sysroot=$(rustc --print sysroot)
 has_std() { [[ -d $sysroot/lib/rustlib/$1/lib ]]; }
@@ -61,7 +62,7 @@ build() {
   local var
   var=CARGO_TARGET_$(tr 'a-z-' 'A-Z_' <<<"$triple")_RUSTFLAGS
   log "building $platform ($triple${flags:+, $flags})"
-  env "$var=$flags" cargo build --release --locked --quiet --target "$triple" --bin "$name"
+  env -u SOURCE_DATE_EPOCH "$var=$flags" cargo build --release --locked --quiet --target "$triple" --bin "$name"
   local bin=$root/target/$triple/release/$name
   # A static binary runs wherever it is unpacked, whatever libc (if any) the host has.
   local ldd_out
@@ -72,7 +73,7 @@ build() {
   stage=$(mktemp -d)
   cp -- "$bin" "$stage/${name}_v$version"
   chmod 0755 "$stage/${name}_v$version"
-  touch -d "@$SOURCE_DATE_EPOCH" "$stage/${name}_v$version"
+  touch -d "@$epoch" "$stage/${name}_v$version"
   (cd -- "$stage" && TZ=UTC zip -q -X "$out/${name}_${version}_${platform}.zip" "${name}_v$version")
   rm -rf -- "$stage"
   log "wrote ${name}_${version}_${platform}.zip ($(stat -c %s "$bin") byte binary; ldd: ${ldd_out//$'\n'/ })"
