@@ -9,7 +9,7 @@
 # <v> is the version in Cargo.toml, the one `secretsint version` prints.
 #
 # Usage: scripts/release.sh [--out DIR] [--unsigned]
-#   --out DIR    where the assets go (default target/release-artifacts/<v>); emptied first
+#   --out DIR    where the assets go (default target/release-artifacts/<v>); earlier assets there are replaced
 #   --unsigned   skip the signature (never for a real release: registries require it)
 # Env: GPG_FINGERPRINT  the signing key (required unless --unsigned); GNUPGHOME as gpg uses it
 #      SOURCE_DATE_EPOCH file times inside the zip (default: the last commit's time), for reproducible zips
@@ -49,7 +49,8 @@ name=terraform-provider-secretsint
 out=${out:-$root/target/release-artifacts/$version}
 mkdir -p -- "$out"
 out=$(cd -- "$out" && pwd -P)
-rm -f -- "$out"/*
+# Remove only our own earlier assets: --out may be a directory that holds other files.
+rm -f -- "$out/${name}_"* "$out/signing-key.asc"
 # Not exported: build scripts track SOURCE_DATE_EPOCH, and a new commit must not force a rebuild.
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 315532800)}
 
