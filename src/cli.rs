@@ -47,7 +47,13 @@ fn plan_command() -> Command {
                 .default_value("summary")
                 .help("summary: decisions and file list; json: contract_json; files: write every artifact under --out"),
         )
-        .arg(Arg::new("out").long("out").value_name("DIR").help("Directory for --format files"))
+        .arg(
+            Arg::new("out")
+                .long("out")
+                .value_name("DIR")
+                .required_if_eq("format", "files")
+                .help("Directory for --format files"),
+        )
         .arg(
             Arg::new("strict")
                 .long("strict")
@@ -73,9 +79,18 @@ fn plan_command() -> Command {
 
 fn arg_for(block: Option<&str>, name: &str, ty: &Type, required: bool, help: &str) -> Arg {
     let flag = flag_for(block, name);
-    let arg = Arg::new(flag.clone()).long(flag).required(required).help(help.replace('`', ""));
+    let mut help = help.replace('`', "");
+    if block.is_none() && name == "timestamp" {
+        help.push_str(" \"now\" fills in the current UTC time (the CLI reads the clock; the planner never does).");
+    }
+    let arg = Arg::new(flag.clone()).long(flag).required(required).help(help);
     match ty {
         Type::List(_) => arg.action(ArgAction::Append).value_name("VALUE"),
+        // A flag that is not a number is a usage error (exit 2), as Terraform rejects the type before the provider sees it.
+        Type::Number => arg.value_name("NUMBER").value_parser(|v: &str| match Number::parse(v) {
+            Some(_) => Ok(v.to_string()),
+            None => Err(format!("{v:?} is not a number")),
+        }),
         _ => arg.value_name("VALUE"),
     }
 }
@@ -106,6 +121,24 @@ fn command() -> Command {
                         .help("Provider binary (default: next to this program)"),
                 ),
         )
+        .subcommand(
+            Command::new("docs")
+                .about("Regenerate the Registry pages and the decision table from the schema, the examples and the planner")
+                .arg(
+                    Arg::new("dir")
+                        .long("dir")
+                        .value_name("DIR")
+                        .default_value("docs")
+                        .help("Directory to write the generated pages into"),
+                )
+                .arg(
+                    Arg::new("examples")
+                        .long("examples")
+                        .value_name("DIR")
+                        .default_value("examples")
+                        .help("Directory holding provider/provider.tf and data-sources/secretsint_plan/data-source.tf"),
+                ),
+        )
         .subcommand(Command::new("version").about("Print the version"))
 }
 
@@ -128,6 +161,7 @@ where
         Some(("plan", m)) => plan(m, out, err),
         Some(("schema", _)) => writeln!(out, "{}", schema_json()).map(|_| 0).map_err(|e| e.to_string()),
         Some(("install", m)) => install(m, out),
+        Some(("docs", m)) => docs(m, out),
         Some(("version", _)) => writeln!(out, "secretsint {VERSION} (plugin protocols 6 and 5)")
             .map(|_| 0)
             .map_err(|e| e.to_string()),
@@ -177,8 +211,60 @@ fn flag_value(m: &ArgMatches, id: &str, ty: &Type) -> Result<Value, String> {
             Some(v) => Value::Number(Number::parse(v).ok_or_else(|| format!("--{id}: {v:?} is not a number"))?),
             None => Value::Null,
         },
-        _ => m.get_one::<String>(id).map_or(Value::Null, |v| Value::string(v.as_str())),
+        _ => match m.get_one::<String>(id).map(String::as_str) {
+            Some("now") if id == "timestamp" => Value::string(rfc3339_utc(now_unix_seconds())),
+            Some(v) => Value::string(v),
+            None => Value::Null,
+        },
     })
+}
+
+fn now_unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Seconds since the Unix epoch as RFC 3339 UTC, e.g. `2026-11-28T14:07:57Z`
+/// (days to civil date after Howard Hinnant's `civil_from_days`).
+pub fn rfc3339_utc(unix_seconds: u64) -> String {
+    let days = (unix_seconds / 86_400) as i64;
+    let rem = unix_seconds % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// `secretsint docs`: reads the two example files, writes every generated page.
+fn docs(m: &ArgMatches, out: &mut dyn std::io::Write) -> Result<i32, String> {
+    let dir = PathBuf::from(m.get_one::<String>("dir").map_or("docs", String::as_str));
+    let examples = PathBuf::from(m.get_one::<String>("examples").map_or("examples", String::as_str));
+    let read = |rel: &str| {
+        let path = examples.join(rel);
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let pages = crate::docs::pages(&read(crate::docs::PROVIDER_EXAMPLE)?, &read(crate::docs::DATA_SOURCE_EXAMPLE)?);
+    for page in pages {
+        let path = dir.join(page.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, page.content).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        writeln!(out, "{}", path.display()).map_err(|e| e.to_string())?;
+    }
+    Ok(0)
 }
 
 fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<i32, String> {
@@ -359,4 +445,21 @@ fn install(m: &ArgMatches, out: &mut dyn std::io::Write) -> Result<i32, String> 
         writeln!(out, "installed {}", target.display()).map_err(|e| e.to_string())?;
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339_utc;
+
+    #[test]
+    fn rfc3339_from_unix_seconds() {
+        for (secs, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_795_874_877, "2026-11-28T14:07:57Z"),
+            (4_107_542_399, "2100-02-28T23:59:59Z"),
+        ] {
+            assert_eq!(rfc3339_utc(secs), text, "{secs}");
+        }
+    }
 }

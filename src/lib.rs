@@ -2,6 +2,7 @@
 //! integrations. See `docs/architecture.md` for the code map and its invariants.
 
 pub mod cli;
+pub mod docs;
 pub mod planner;
 pub mod proto;
 pub mod protocol;

@@ -27,9 +27,11 @@ pub fn run() -> i32 {
     let parent = std::os::unix::process::parent_id();
     if std::env::var(MAGIC_COOKIE_KEY).ok().as_deref() != Some(MAGIC_COOKIE_VALUE) {
         eprintln!(
-            "This binary is a plugin for Terraform and OpenTofu. It is not meant to be run directly.\n\
+            "terraform-provider-secretsint {} (plugin protocols 6 and 5)\n\
+             This binary is a plugin for Terraform and OpenTofu. It is not meant to be run directly.\n\
              Install it (secretsint install) and use it from a configuration with `data \"secretsint_plan\"`,\n\
-             or use the `secretsint` command to plan without Terraform."
+             or use the `secretsint` command to plan without Terraform.",
+            env!("CARGO_PKG_VERSION")
         );
         return 1;
     }

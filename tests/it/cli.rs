@@ -1,6 +1,12 @@
 //! The `secretsint` command against fixture arguments, including bad flags.
+//!
+//! `tests/fixtures/cli/NAME.args` holds one argument per line; `NAME.expected` the exit code,
+//! stdout and stderr. `UPDATE_EXPECT=1` rewrites the expectations (read them before committing).
 
+use std::path::Path;
 use std::process::Command;
+
+use crate::support::repo_root;
 
 fn secretsint(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_secretsint")).args(args).output().unwrap();
@@ -112,4 +118,90 @@ fn install_lays_out_a_filesystem_mirror_for_both_registries() {
         ));
         assert!(p.is_file(), "{} missing; output: {out}", p.display());
     }
+}
+
+/// Exit code, stdout and stderr in one reviewable text; the version is a placeholder so a
+/// version bump does not touch every fixture.
+fn transcript(code: i32, out: &str, err: &str) -> String {
+    let v = env!("CARGO_PKG_VERSION");
+    format!("exit: {code}\n--- stdout\n{out}--- stderr\n{err}").replace(v, "{version}")
+}
+
+#[track_caller]
+fn check(fixture: &Path) {
+    let args_text = std::fs::read_to_string(fixture).unwrap();
+    let args: Vec<&str> = args_text.lines().filter(|l| !l.is_empty()).collect();
+    let (code, out, err) = secretsint(&args);
+    let actual = transcript(code, &out, &err);
+    let expected_path = fixture.with_extension("expected");
+    if std::env::var("UPDATE_EXPECT").as_deref() == Ok("1") {
+        std::fs::write(&expected_path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&expected_path)
+        .unwrap_or_else(|_| panic!("{} is missing: run with UPDATE_EXPECT=1 and read it", expected_path.display()));
+    assert_eq!(actual, expected, "{} differs (UPDATE_EXPECT=1 rewrites it)", fixture.display());
+}
+
+#[test]
+fn fixtures() {
+    let dir = repo_root().join("tests/fixtures/cli");
+    let mut fixtures: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "args"))
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 10, "{fixtures:?}");
+    for fixture in &fixtures {
+        check(fixture);
+    }
+    // Each exit code is covered: ok, finding, usage.
+    let codes: std::collections::BTreeSet<String> = fixtures
+        .iter()
+        .map(|f| std::fs::read_to_string(f.with_extension("expected")).unwrap_or_default())
+        .filter_map(|t| t.lines().next().map(str::to_string))
+        .collect();
+    assert_eq!(codes.into_iter().collect::<Vec<_>>(), ["exit: 0", "exit: 1", "exit: 2"]);
+}
+
+#[test]
+fn every_command_has_help() {
+    for (cmd, mentions) in [
+        ("plan", "--timestamp"),
+        ("schema", "terraform providers schema -json"),
+        ("docs", "--dir"),
+        ("install", "--binary"),
+        ("version", "version"),
+    ] {
+        let (code, out, err) = secretsint(&[cmd, "--help"]);
+        assert_eq!(code, 0, "{cmd}: {err}");
+        assert!(out.contains(mentions), "{cmd} --help: {out}");
+    }
+}
+
+#[test]
+fn timestamp_now_is_the_current_utc_time() {
+    let before = std::time::SystemTime::now();
+    let mut args = BASE.to_vec();
+    args.extend(["--format", "json", "--timestamp", "now"]);
+    let (code, out, err) = secretsint(&args);
+    assert_eq!(code, 0, "{err}");
+    let after = std::time::SystemTime::now();
+    let contract: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let stamp = contract["timestamp"].as_str().unwrap();
+    let secs = |t: std::time::SystemTime| t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let allowed: Vec<String> = (secs(before)..=secs(after)).map(secretsint::cli::rfc3339_utc).collect();
+    assert!(allowed.iter().any(|a| a == stamp), "{stamp} not in {allowed:?}");
+    assert!(stamp.len() == 20 && stamp.ends_with('Z'), "{stamp}");
+}
+
+#[test]
+fn version_is_the_crate_version() {
+    let (code, out, _) = secretsint(&["version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(&format!("secretsint {} ", env!("CARGO_PKG_VERSION"))), "{out}");
+    let (code, out, _) = secretsint(&["--version"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), format!("secretsint {}", env!("CARGO_PKG_VERSION")));
 }

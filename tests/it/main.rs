@@ -1,13 +1,15 @@
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a failed test with its backtrace
 //! One integration-test binary: planner goldens, protocol (v5 and v6 in process), the plugin
-//! binary, the CLI, and acceptance against real Terraform.
+//! binary, the CLI, docs, release, and acceptance against real Terraform.
 
 mod acceptance;
 mod cli;
 mod coverage;
+mod docs;
 mod golden;
 mod plugin;
 mod proto_version;
 mod protocol;
 mod purity;
+mod release;
 mod support;
