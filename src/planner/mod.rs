@@ -5,8 +5,10 @@
 
 pub mod choice;
 mod contract;
+pub mod k8s;
 pub mod request;
 mod resolve;
+mod vault;
 mod vault_kubernetes;
 pub mod versions;
 
@@ -148,6 +150,7 @@ pub fn plan(req: &Request) -> Plan {
     let (settings, mut findings) = resolve::resolve(req);
     let mut plan = match (req.backend, req.target) {
         (Backend::Vault, Target::Kubernetes) if vault_kubernetes::covers(&settings) => vault_kubernetes::plan(&settings),
+        (Backend::Vault, _) if vault::covers(&settings) => vault::plan(&settings),
         _ => not_yet_planned(&settings),
     };
     findings.append(&mut plan.findings);
