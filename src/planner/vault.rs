@@ -27,6 +27,8 @@ const TOKEN_DIR: &str = "/var/run/secrets/vault";
 const KV_VERSIONS: u32 = 10;
 /// Kept versions are destroyed after this long; one year gives audits and rollbacks room.
 const KV_DELETE_AFTER: &str = "8760h";
+/// The PKI mount's max lease TTL bounds the issuing CA itself (10 years); the role bounds leaves.
+const PKI_MOUNT_MAX_TTL: u64 = 3650 * DAY;
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 pub fn covers(s: &Settings) -> bool {
@@ -400,7 +402,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
             n.consumer_path
         )),
         Source::Pki { ttl } => d.push(format!(
-            "Certificates come from the PKI role {}/roles/{} with ttl = max_ttl = {} for exactly {} (plus alt_names), EC P-256 keys, server auth only; the mount must already hold an issuer (the plan creates no CA).",
+            "Certificates come from the PKI role {}/roles/{} with ttl = max_ttl = {} for exactly {} (plus alt_names), EC P-256 keys, server auth only; the mount must already hold an issuer (the plan creates no CA) and allows up to 87600h so that issuer's own lifetime fits.",
             s.vault.pki_mount,
             n.role,
             ttl.to_text(),
@@ -1234,7 +1236,7 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
                         .add_attribute(("path", s.vault.pki_mount.as_str()))
                         .add_attribute(("type", "pki"))
                         .add_attribute(("description", format!("Certificates for {}", n.role)))
-                        .add_attribute(("max_lease_ttl_seconds", role.max_ttl.max(DAY)))
+                        .add_attribute(("max_lease_ttl_seconds", PKI_MOUNT_MAX_TTL))
                         .build(),
                 )
                 .add_block(

@@ -3,10 +3,13 @@
 //! binary, the CLI, and acceptance against real Terraform.
 
 mod acceptance;
+mod backends;
 mod cli;
 mod golden;
+mod k8s_validate;
 mod plugin;
 mod proto_version;
 mod protocol;
 mod purity;
 mod support;
+mod vault_backend;

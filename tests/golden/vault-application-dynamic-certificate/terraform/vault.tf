@@ -20,7 +20,7 @@ resource "vault_mount" "pki" {
   path = "pki"
   type = "pki"
   description = "Certificates for prod-app"
-  max_lease_ttl_seconds = 86400
+  max_lease_ttl_seconds = 315360000
 }
 
 resource "vault_pki_secret_backend_role" "app" {
