@@ -372,14 +372,17 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                 s.credential, n.kv_data, n.kv_metadata, s.vault.kv_mount
             ));
             d.push(format!(
-                "The secret keeps {KV_VERSIONS} versions and destroys old ones after {KV_DELETE_AFTER} (max_versions and delete_version_after in its metadata), so a bad update can be rolled back with kv rollback."
+                "The secret keeps {KV_VERSIONS} versions and destroys old ones after {KV_DELETE_AFTER} (max_versions and delete_version_after, written to its metadata by a vault_generic_endpoint that never deletes), so a bad update can be rolled back with kv rollback."
             ));
             match schedule {
                 None => d.push(format!(
                     "Rotation is manual: write a new version with `vault kv put -mount={} {} {}` under the {} policy; consumers pick it up on their next read.",
                     s.vault.kv_mount,
                     n.kv_key,
-                    kv_fields(s.credential).iter().map(|f| format!("{f}=-")).collect::<Vec<_>>().join(" "),
+                    match kv_fields(s.credential) {
+                        [one] => format!("{one}=- < new-{one}.txt"),
+                        _ => format!("@{}.json", leaf(s.credential)),
+                    },
                     n.writer_policy
                 )),
                 Some(sch) => d.push(format!(
@@ -439,7 +442,7 @@ fn rotation_scripts(s: &Settings, src: Source, n: &Names) -> RotationScripts {
                 delete_version_after: KV_DELETE_AFTER,
             }),
             notification: format!(
-                "Every new version of {} is recorded by the file audit device at {AUDIT_LOG}; the JSON above is the body for {}.",
+                "Every new version of {} is recorded by the file audit device at {AUDIT_LOG}; the versioning settings are written to {} by terraform/vault.tf.",
                 n.kv_data, n.kv_metadata
             ),
         },
@@ -1263,7 +1266,21 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
                         .build(),
                 );
         }
-        Source::Kv { .. } => {}
+        Source::Kv { .. } => {
+            let metadata = KvMetadata {
+                max_versions: KV_VERSIONS,
+                delete_version_after: KV_DELETE_AFTER,
+            };
+            // Deleting a metadata path destroys every version: Terraform must never do it.
+            b = b.add_block(
+                vk::with_namespace(vk::resource("vault_generic_endpoint", "kv_metadata"), s)
+                    .add_attribute(("path", n.kv_metadata.as_str()))
+                    .add_attribute(("data_json", serde_json::to_string(&metadata).unwrap_or_default()))
+                    .add_attribute(("ignore_absent_fields", true))
+                    .add_attribute(("disable_delete", true))
+                    .build(),
+            );
+        }
     }
     for block in auth_blocks(s, src, n) {
         b = b.add_block(block);

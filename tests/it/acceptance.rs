@@ -353,7 +353,12 @@ output "policy" {
     bao.policy_write(ns, name, document);
     let token = bao.token(ns, &[name]);
     assert_eq!(bao.capabilities(ns, &token, "database/creds/staging-payments"), ["read"]);
-    for denied in ["database/creds/staging-other", "database/creds", "database/roles/staging-payments", "secret/data/staging/payments"] {
+    for denied in [
+        "database/creds/staging-other",
+        "database/creds",
+        "database/roles/staging-payments",
+        "secret/data/staging/payments",
+    ] {
         assert_eq!(bao.capabilities(ns, &token, denied), ["deny"], "{denied}");
     }
 }

@@ -256,6 +256,15 @@ impl Bao {
                     applied.push(format!("mount {path}"));
                     continue;
                 }
+                "vault_generic_endpoint" => {
+                    assert_eq!(v["disable_delete"], true, "{kind}.{label} must never delete");
+                    let data: Value = serde_json::from_str(v["data_json"].as_str().unwrap()).unwrap();
+                    let path = v["path"].as_str().unwrap().to_string();
+                    self.write(ROOT, Some(ns), &path, &data)
+                        .unwrap_or_else(|e| panic!("{kind}.{label}: {e}"));
+                    applied.push(path);
+                    continue;
+                }
                 "vault_database_secret_backend_connection" => {
                     let backend = take(&mut v, "backend");
                     format!("{backend}/config/{}", take(&mut v, "name"))

@@ -58,9 +58,9 @@ fn every_vault_policy_is_accepted_and_enforced_by_openbao() {
         return;
     }
     let bao = &backends().bao;
-    let ns = bao.namespace();
-    let ns = Some(ns.as_str());
-    bao.enable(ns.unwrap(), "secrets", "secret", json!({"type": "kv", "options": {"version": "2"}}));
+    let namespace = bao.namespace();
+    bao.enable(&namespace, "secrets", "secret", json!({"type": "kv", "options": {"version": "2"}}));
+    let ns = Some(namespace.as_str());
     let mut documents: BTreeMap<String, String> = BTreeMap::new();
     for (case, _, p) in all_plans(|_| {}) {
         for policy in p.access_policies.iter().filter(|a| a.policy_type == PolicyType::VaultPolicy) {

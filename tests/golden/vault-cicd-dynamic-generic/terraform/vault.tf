@@ -29,6 +29,13 @@ path "secret/metadata/prod/app/config" {
 EOT
 }
 
+resource "vault_generic_endpoint" "kv_metadata" {
+  path = "secret/metadata/prod/app/config"
+  data_json = "{\"max_versions\":10,\"delete_version_after\":\"8760h\"}"
+  ignore_absent_fields = true
+  disable_delete = true
+}
+
 resource "vault_jwt_auth_backend_role" "app" {
   backend = "jwt"
   role_name = "prod-app"
