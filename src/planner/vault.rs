@@ -297,7 +297,8 @@ fn refresh(s: &Settings, src: Source) -> Duration {
     }
     match src {
         Source::Kv { schedule: Some(sch) } => sch.check,
-        Source::DbStatic { period } => Schedule::new(period).check,
+        // A static role has one password and no overlap: the old one stops working at rotation.
+        Source::DbStatic { .. } => Duration::from_secs(MINUTE),
         _ => Duration::from_secs(HOUR),
     }
 }
@@ -636,7 +637,7 @@ fn kubernetes_target(
                 render::yaml(&generated_external_secret(s, refresh)),
             ));
             decisions.push(format!(
-                "The static credentials are read through a VaultDynamicSecret generator (GET {}), because ESO's Vault store reads only KV; reading static-creds mints nothing, and the ExternalSecret re-reads every {} so a rotation reaches the Secret within that time.",
+                "The static credentials are read through a VaultDynamicSecret generator (GET {}), because ESO's Vault store reads only KV; reading static-creds mints nothing. The old password stops working the moment Vault rotates it, so the ExternalSecret re-reads every {} and workloads must reconnect with the re-read Secret on an authentication failure.",
                 n.consumer_path,
                 refresh.to_go()
             ));
