@@ -32,7 +32,8 @@ const PKI_MOUNT_MAX_TTL: u64 = 3650 * DAY;
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 pub fn covers(s: &Settings) -> bool {
-    s.backend == Backend::Vault && (s.target != Target::Cicd || s.cicd.platform == CicdPlatform::GithubActions)
+    s.backend == Backend::Vault
+        && (s.target != Target::Cicd || matches!(s.cicd.platform, CicdPlatform::GithubActions | CicdPlatform::GitlabCi))
 }
 
 /// Where the credential comes from.
@@ -1055,6 +1056,9 @@ fn cicd_target(
     manifests: &mut Vec<DeploymentManifest>,
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
+    if s.cicd.platform == CicdPlatform::GitlabCi {
+        return gitlab_target(s, src, n, manifests, decisions);
+    }
     let workflow_file = format!(".github/workflows/{}-secrets.yml", s.name);
     let mut steps = Vec::new();
     match src {
@@ -1143,6 +1147,140 @@ fn cicd_target(
     }
     decisions.push(format!(
         "GitHub Actions logs in through the JWT auth mount \"{}\" (configured with oidc_discovery_url = bound_issuer = {GITHUB_ISSUER}) with audience \"{}\"; the role binds repository \"{}\" and ref refs/heads/{} and accepts both the classic and the immutable (OWNER@ID/REPO@ID) sub formats.",
+        s.vault.auth_mount,
+        github_audience(s),
+        s.cicd.repository,
+        s.cicd.branch
+    ));
+    (AuthMethod::Jwt, ConfigFormat::Yaml, text)
+}
+
+// ---------------------------------------------------------------------------------------------
+// CI/CD target: GitLab CI with id_tokens (CI_JOB_JWT was removed in GitLab 17.0)
+
+const GITLAB_ISSUER: &str = "https://gitlab.com";
+
+fn gitlab_bound_claims(s: &Settings) -> Vec<(&'static str, String)> {
+    vec![
+        ("project_path", s.cicd.repository.clone()),
+        ("ref", s.cicd.branch.clone()),
+        ("ref_type", "branch".into()),
+        ("ref_protected", "true".into()),
+    ]
+}
+
+/// Logs in with the job's ID token; the `test` line fails the job when Vault refuses.
+const GITLAB_LOGIN: [&str; 3] = [
+    r#"VAULT_TOKEN="$(curl --silent --show-error --fail --request POST --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" --data "{\"role\":\"$VAULT_AUTH_ROLE\",\"jwt\":\"$VAULT_ID_TOKEN\"}" "$VAULT_SERVER_URL/v1/auth/$VAULT_AUTH_PATH/login" | sed -n 's/.*"client_token":"\([^"]*\)".*/\1/p')""#,
+    r#"test -n "$VAULT_TOKEN""#,
+    "export VAULT_TOKEN",
+];
+
+/// One API call with the logged-in token, for what `secrets:` cannot express (a single read of
+/// a dynamic credential, a certificate issue); the response goes to a file, never the log.
+fn gitlab_call(method: &str, path: &str, body: Option<String>, output: &str) -> String {
+    let mut call = format!(
+        "curl --silent --show-error --fail --request {method} --header \"X-Vault-Token: $VAULT_TOKEN\" --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" --output \"{output}\""
+    );
+    if let Some(body) = body {
+        call.push_str(&format!(" --data '{body}'"));
+    }
+    call.push_str(&format!(" \"$VAULT_SERVER_URL/v1/{path}\""));
+    call
+}
+
+fn gitlab_image() -> serde_json::Value {
+    // curlimages/curl's entrypoint is curl itself; GitLab needs a shell.
+    serde_json::json!({"name": super::versions::CURL_IMAGE, "entrypoint": [""]})
+}
+
+fn gitlab_target(
+    s: &Settings,
+    src: Source,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    use serde_json::{json, Map, Value};
+    let id_tokens = json!({"VAULT_ID_TOKEN": {"aud": github_audience(s)}});
+    let mut variables = Map::new();
+    variables.insert("VAULT_SERVER_URL".into(), s.vault.address.clone().into());
+    variables.insert("VAULT_AUTH_PATH".into(), s.vault.auth_mount.clone().into());
+    variables.insert("VAULT_AUTH_ROLE".into(), n.role.clone().into());
+    if let Some(ns) = &s.vault.namespace {
+        variables.insert("VAULT_NAMESPACE".into(), ns.clone().into());
+    }
+    // Scheduled pipelines run only the rotation job.
+    let rules = json!([{"if": format!("$CI_COMMIT_BRANCH == \"{}\" && $CI_PIPELINE_SOURCE != \"schedule\"", s.cicd.branch)}]);
+    let mut job = Map::new();
+    job.insert("id_tokens".into(), id_tokens.clone());
+    match src {
+        Source::Kv { .. } => {
+            let mut secrets = Map::new();
+            for f in kv_fields(s.credential) {
+                secrets.insert(
+                    env_name(s, f),
+                    json!({
+                        "vault": {"engine": {"name": "kv-v2", "path": s.vault.kv_mount}, "path": n.kv_key, "field": f},
+                        "file": false,
+                        "token": "$VAULT_ID_TOKEN",
+                    }),
+                );
+            }
+            job.insert("secrets".into(), Value::Object(secrets));
+            job.insert("script".into(), json!(["echo \"secrets from Vault are in the job's environment\""]));
+        }
+        _ => {
+            let (method, body, out) = match src {
+                Source::Pki { ttl } => (
+                    "POST",
+                    Some(json!({"common_name": s.certificate.common_name, "ttl": ttl.to_go()}).to_string()),
+                    "$CI_PROJECT_DIR/.vault/certificate.json",
+                ),
+                _ => ("GET", None, "$CI_PROJECT_DIR/.vault/db-credentials.json"),
+            };
+            let mut script = vec![json!("mkdir -p -m 0700 \"$CI_PROJECT_DIR/.vault\"")];
+            script.extend(GITLAB_LOGIN.iter().map(|l| Value::from(*l)));
+            script.push(gitlab_call(method, &n.consumer_path, body, out).into());
+            job.insert("image".into(), gitlab_image());
+            job.insert("script".into(), Value::Array(script));
+        }
+    }
+    job.insert("variables".into(), Value::Object(variables.clone()));
+    job.insert("rules".into(), rules);
+    let mut pipeline = Map::new();
+    pipeline.insert(format!("{}-secrets", s.name), Value::Object(job));
+    if let Source::Kv { schedule: Some(sch) } = src {
+        let mut vars = variables.clone();
+        vars.insert("VAULT_AUTH_ROLE".into(), n.rotator_role.clone().into());
+        for e in rotation_env(s, n, sch) {
+            vars.insert(e.name.into(), e.value.into());
+        }
+        vars.insert("VAULT_ADDR".into(), "$VAULT_SERVER_URL".into());
+        let mut script: Vec<Value> = GITLAB_LOGIN.iter().map(|l| Value::from(*l)).collect();
+        script.push("sh ci/rotate-kv.sh".into());
+        pipeline.insert(
+            format!("{}-rotate-{}", s.name, leaf(s.credential)),
+            json!({
+                "image": gitlab_image(),
+                "id_tokens": id_tokens,
+                "variables": vars,
+                "rules": [{"if": "$CI_PIPELINE_SOURCE == \"schedule\""}],
+                "script": script,
+            }),
+        );
+        manifests.push(vk::manifest(ManifestType::Cicd, "ci/rotate-kv.sh", ROTATE_SCRIPT.to_string()));
+        decisions.push(format!(
+            "The rotation job runs only in scheduled pipelines: create a pipeline schedule on branch \"{}\" with cron \"{}\" in the project settings (GitLab keeps schedules outside .gitlab-ci.yml); it logs in as {} and runs ci/rotate-kv.sh.",
+            s.cicd.branch,
+            sch.cron(),
+            n.rotator_role
+        ));
+    }
+    let text = render::yaml(&pipeline);
+    manifests.push(vk::manifest(ManifestType::Cicd, ".gitlab-ci.yml", text.clone()));
+    decisions.push(format!(
+        "GitLab CI logs in through the JWT auth mount \"{}\" (configured with oidc_discovery_url = bound_issuer = {GITLAB_ISSUER}, or your instance URL) with an id_tokens token whose aud is \"{}\" (CI_JOB_JWT was removed in GitLab 17.0); the role binds project \"{}\", protected branch \"{}\".",
         s.vault.auth_mount,
         github_audience(s),
         s.cicd.repository,
@@ -1419,18 +1557,20 @@ fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
             }
         }
         Target::Cicd => {
+            let gitlab = s.cicd.platform == CicdPlatform::GitlabCi;
             let jwt_role = |label: &str, role: &str, policy: &str| {
                 let mut claims = Object::new();
-                for (k, v) in github_bound_claims(s) {
+                let bound = if gitlab { gitlab_bound_claims(s) } else { github_bound_claims(s) };
+                for (k, v) in bound {
                     claims.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));
                 }
                 vk::with_namespace(vk::resource("vault_jwt_auth_backend_role", label), s)
                     .add_attribute(("backend", s.vault.auth_mount.as_str()))
                     .add_attribute(("role_name", role))
                     .add_attribute(("role_type", "jwt"))
-                    .add_attribute(("user_claim", "repository"))
+                    .add_attribute(("user_claim", if gitlab { "project_path" } else { "repository" }))
                     .add_attribute(("bound_audiences", vec![github_audience(s)]))
-                    .add_attribute(("bound_claims_type", "glob"))
+                    .add_attribute(("bound_claims_type", if gitlab { "string" } else { "glob" }))
                     .add_attribute(("bound_claims", Expression::Object(claims)))
                     .add_attribute(("token_policies", policy_ref(policy)))
                     .add_attribute(("token_ttl", ttl))

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use secretsint::planner::request::{DnsLabel, Duration};
 use secretsint::planner::{
-    contract_json, plan, Backend, Choice, CredentialType, DbEngine, FindingKind, Language, Request, Rotation, StoreKind, Target,
+    contract_json, plan, Backend, Choice, CicdPlatform, CredentialType, DbEngine, FindingKind, Language, Request, Rotation, StoreKind,
+    Target,
 };
 
 fn base(engine: DbEngine) -> Request {
@@ -131,12 +132,27 @@ pub fn vault_combinations() -> Vec<(String, Request)> {
     out
 }
 
+/// The cicd combinations again with `cicd.platform = "gitlab-ci"`: `tests/golden/vault-cicd-gitlab-<rotation>-<credential>/`.
+pub fn vault_gitlab_combinations() -> Vec<(String, Request)> {
+    let mut out = Vec::new();
+    for r in Rotation::ALL {
+        for c in CredentialType::ALL {
+            let mut req = Request::new(Backend::Vault, Target::Cicd, *r);
+            req.credential = Some(*c);
+            req.cicd.platform = Some(CicdPlatform::GitlabCi);
+            req.timestamp = Some("2026-11-28T00:00:00Z".into());
+            out.push((format!("vault-cicd-gitlab-{r}-{c}"), req));
+        }
+    }
+    out
+}
+
 #[test]
 fn golden_vault_every_combination() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let combos = vault_combinations();
     assert_eq!(combos.len(), 35);
-    for (case, req) in combos {
+    for (case, req) in combos.into_iter().chain(vault_gitlab_combinations()) {
         let p = plan(&req);
         assert!(
             p.secrets_config.config_file.is_some() && p.rotation_scripts.is_some(),

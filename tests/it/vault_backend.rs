@@ -9,11 +9,13 @@ use secretsint::planner::{plan, Backend, CredentialType, DbEngine, ManifestType,
 use serde_json::{json, Value};
 
 use crate::backends::{backends, enabled, Bao, ROOT};
-use crate::golden::vault_combinations;
+use crate::golden::{vault_combinations, vault_gitlab_combinations};
 
-/// All 36 vault combinations with default arguments (kubernetes/dynamic/database on PostgreSQL).
+/// All 36 vault combinations with default arguments (kubernetes/dynamic/database on PostgreSQL),
+/// plus the 12 cicd ones on GitLab CI.
 fn all_plans(edit: impl Fn(&mut Request)) -> Vec<(String, Request, Plan)> {
     let mut reqs = vault_combinations();
+    reqs.extend(vault_gitlab_combinations());
     let mut k8s_db = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Dynamic);
     k8s_db.credential = Some(CredentialType::Database);
     reqs.push(("vault-kubernetes-dynamic-database".into(), k8s_db));
@@ -195,7 +197,10 @@ fn every_generated_terraform_is_accepted_by_openbao() {
             if path.starts_with("auth/kubernetes/") {
                 assert_eq!(role["data"]["audience"], "vault", "{case}");
             }
-            if path.starts_with("auth/jwt/") {
+            if path.starts_with("auth/jwt/") && case.contains("gitlab") {
+                assert_eq!(role["data"]["bound_claims"]["ref_protected"], "true", "{case}");
+                assert_eq!(role["data"]["bound_audiences"][0], "https://vault.example.com:8200", "{case}");
+            } else if path.starts_with("auth/jwt/") {
                 let sub = &role["data"]["bound_claims"]["sub"];
                 assert_eq!(sub.as_array().map(Vec::len), Some(2), "{case}: both sub formats: {role}");
                 assert_eq!(role["data"]["bound_claims_type"], "glob");
