@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use secretsint::planner::{plan, Backend, CredentialType, DbEngine, ManifestType, Plan, PolicyType, Request, Rotation, Target};
+use secretsint::planner::{
+    plan, Backend, CicdPlatform, CredentialType, DbEngine, ManifestType, Plan, PolicyType, Request, Rotation, Target,
+};
 use serde_json::{json, Value};
 
 use crate::backends::{backends, enabled, Bao, ROOT};
@@ -421,4 +423,97 @@ fn every_kubernetes_manifest_passes_strict_schema_validation() {
     }
     assert!(manifests.len() > 60, "{}", manifests.len());
     crate::k8s_validate::validate_manifests(&manifests);
+}
+
+/// A JWT as a CI platform would mint it, signed with `key` (EdDSA).
+fn ci_jwt(key: &rcgen::KeyPair, issuer: &str, claims: Value) -> String {
+    use base64::Engine;
+    use rcgen::SigningKey;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut body = json!({"iss": issuer, "aud": "https://vault.example.com:8200", "iat": now, "nbf": now - 5, "exp": now + 300});
+    for (k, v) in claims.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let signing_input = format!("{}.{}", b64(br#"{"alg":"EdDSA","typ":"JWT"}"#), b64(body.to_string().as_bytes()));
+    let signature = key.sign(signing_input.as_bytes()).unwrap();
+    format!("{signing_input}.{}", b64(&signature))
+}
+
+#[test]
+fn jwt_roles_log_in_only_the_bound_repository_and_branch() {
+    if !enabled() {
+        return;
+    }
+    let bao = &backends().bao;
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let github_iss = "https://token.actions.githubusercontent.com";
+    let gitlab_iss = "https://gitlab.com";
+    for (platform, issuer) in [(CicdPlatform::GithubActions, github_iss), (CicdPlatform::GitlabCi, gitlab_iss)] {
+        let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Manual);
+        req.credential = Some(CredentialType::ApiKey);
+        req.cicd.platform = Some(platform);
+        let p = plan(&req);
+        let ns = prepare_namespace(bao);
+        bao.write(
+            ROOT,
+            Some(&ns),
+            "auth/jwt/config",
+            &json!({"jwt_validation_pubkeys": [key.public_key_pem()], "bound_issuer": issuer, "jwt_supported_algs": ["EdDSA"]}),
+        )
+        .unwrap();
+        bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
+        let login = |claims: Value| {
+            bao.write(
+                ROOT,
+                Some(&ns),
+                "auth/jwt/login",
+                &json!({"role": "prod-app", "jwt": ci_jwt(&key, issuer, claims)}),
+            )
+        };
+        let cases: Vec<(Value, bool)> = match platform {
+            CicdPlatform::GithubActions => {
+                let ok = |sub: &str| json!({"repository": "example-org/example-repo", "ref": "refs/heads/main", "sub": sub});
+                vec![
+                    (ok("repo:example-org/example-repo:ref:refs/heads/main"), true),
+                    (ok("repo:example-org@123456/example-repo@456789:ref:refs/heads/main"), true),
+                    (ok("repo:example-org/example-repo:pull_request"), false),
+                    (
+                        json!({"repository": "example-org/other", "ref": "refs/heads/main", "sub": "repo:example-org/other:ref:refs/heads/main"}),
+                        false,
+                    ),
+                    (
+                        json!({"repository": "example-org/example-repo", "ref": "refs/heads/dev", "sub": "repo:example-org/example-repo:ref:refs/heads/dev"}),
+                        false,
+                    ),
+                    (
+                        json!({"repository": "example-org/example-repo", "ref": "refs/heads/main", "sub": "repo:example-org/example-repo:ref:refs/heads/main", "aud": "https://github.com/example-org"}),
+                        false,
+                    ),
+                ]
+            }
+            _ => {
+                let claims = |protected: &str, r: &str| {
+                    json!({"project_path": "example-org/example-repo", "ref": r, "ref_type": "branch", "ref_protected": protected,
+                        "sub": format!("project_path:example-org/example-repo:ref_type:branch:ref:{r}")})
+                };
+                vec![
+                    (claims("true", "main"), true),
+                    (claims("false", "main"), false),
+                    (claims("true", "dev"), false),
+                ]
+            }
+        };
+        for (claims, allowed) in cases {
+            let result = login(claims.clone());
+            assert_eq!(result.is_ok(), allowed, "{platform}: {claims} -> {result:?}");
+            if let Ok(v) = result {
+                let policies = v["auth"]["token_policies"].as_array().unwrap();
+                assert!(policies.contains(&json!("prod-app-kv-read")), "{policies:?}");
+            }
+        }
+    }
 }
