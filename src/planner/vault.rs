@@ -32,8 +32,7 @@ const PKI_MOUNT_MAX_TTL: u64 = 3650 * DAY;
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 pub fn covers(s: &Settings) -> bool {
-    s.backend == Backend::Vault
-        && (s.target != Target::Cicd || matches!(s.cicd.platform, CicdPlatform::GithubActions | CicdPlatform::GitlabCi))
+    s.backend == Backend::Vault && (s.target != Target::Cicd || s.cicd.platform != CicdPlatform::AzureDevops)
 }
 
 /// Where the credential comes from.
@@ -1056,8 +1055,10 @@ fn cicd_target(
     manifests: &mut Vec<DeploymentManifest>,
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
-    if s.cicd.platform == CicdPlatform::GitlabCi {
-        return gitlab_target(s, src, n, manifests, decisions);
+    match s.cicd.platform {
+        CicdPlatform::GitlabCi => return gitlab_target(s, src, n, manifests, decisions),
+        CicdPlatform::Jenkins => return jenkins_target(s, src, n, manifests, decisions),
+        _ => {}
     }
     let workflow_file = format!(".github/workflows/{}-secrets.yml", s.name);
     let mut steps = Vec::new();
@@ -1289,6 +1290,213 @@ fn gitlab_target(
     (AuthMethod::Jwt, ConfigFormat::Yaml, text)
 }
 
+// ---------------------------------------------------------------------------------------------
+// CI/CD target: Jenkins with the HashiCorp Vault plugin and AppRole
+
+/// A Groovy value; rendered with Groovy's own literal syntax (single-quoted, escaped strings).
+enum Groovy {
+    Str(String),
+    Int(u64),
+    List(Vec<Groovy>),
+    Map(Vec<(&'static str, Groovy)>),
+}
+
+impl Groovy {
+    fn render(&self) -> String {
+        match self {
+            Groovy::Str(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+            Groovy::Int(i) => i.to_string(),
+            Groovy::List(items) => format!("[{}]", items.iter().map(Groovy::render).collect::<Vec<_>>().join(", ")),
+            Groovy::Map(pairs) if pairs.is_empty() => "[:]".into(),
+            Groovy::Map(pairs) => format!(
+                "[{}]",
+                pairs
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v.render()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+fn g(s: impl Into<String>) -> Groovy {
+    Groovy::Str(s.into())
+}
+
+/// A nested block of a declarative Jenkinsfile: `head {` lines and blocks `}`.
+enum Jenkins {
+    Line(String),
+    Block(String, Vec<Jenkins>),
+}
+
+impl Jenkins {
+    fn render(&self, depth: usize, out: &mut String) {
+        let pad = "  ".repeat(depth);
+        match self {
+            Jenkins::Line(l) => out.push_str(&format!("{pad}{l}\n")),
+            Jenkins::Block(head, body) => {
+                out.push_str(&format!("{pad}{head} {{\n"));
+                for item in body {
+                    item.render(depth + 1, out);
+                }
+                out.push_str(&format!("{pad}}}\n"));
+            }
+        }
+    }
+}
+
+fn jenkinsfile(stage: &str, triggers: Option<String>, environment: Vec<(&'static str, String)>, steps: Jenkins) -> String {
+    let mut pipeline = vec![Jenkins::Line("agent any".into())];
+    if let Some(cron) = triggers {
+        pipeline.push(Jenkins::Block(
+            "triggers".into(),
+            vec![Jenkins::Line(format!("cron({})", g(cron).render()))],
+        ));
+    }
+    if !environment.is_empty() {
+        pipeline.push(Jenkins::Block(
+            "environment".into(),
+            environment
+                .into_iter()
+                .map(|(k, v)| Jenkins::Line(format!("{k} = {}", g(v).render())))
+                .collect(),
+        ));
+    }
+    pipeline.push(Jenkins::Block(
+        "stages".into(),
+        vec![Jenkins::Block(
+            format!("stage({})", g(stage).render()),
+            vec![Jenkins::Block("steps".into(), vec![steps])],
+        )],
+    ));
+    let mut out = String::new();
+    Jenkins::Block("pipeline".into(), pipeline).render(0, &mut out);
+    out
+}
+
+fn jenkins_credential_id(role: &str) -> String {
+    format!("vault-approle-{role}")
+}
+
+/// `withCredentials` exposing VAULT_ADDR and VAULT_TOKEN from an AppRole credential.
+fn vault_token_binding(s: &Settings, role: &str, body: Vec<Jenkins>) -> Jenkins {
+    let binding = Groovy::List(vec![Groovy::Map(vec![
+        ("$class", g("VaultTokenCredentialBinding")),
+        ("credentialsId", g(jenkins_credential_id(role))),
+        ("vaultAddr", g(&s.vault.address)),
+    ])]);
+    Jenkins::Block(format!("withCredentials({})", binding.render()), body)
+}
+
+fn jenkins_target(
+    s: &Settings,
+    src: Source,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    let steps = match src {
+        Source::Pki { ttl } => {
+            let body = serde_json::json!({"common_name": s.certificate.common_name, "ttl": ttl.to_go()}).to_string();
+            vault_token_binding(
+                s,
+                &n.role,
+                vec![Jenkins::Line(format!(
+                    "sh {}",
+                    g(format!(
+                        "curl --silent --show-error --fail --request POST --header \"X-Vault-Token: $VAULT_TOKEN\" --data '{body}' --output certificate.json \"$VAULT_ADDR/v1/{}\"",
+                        n.consumer_path
+                    ))
+                    .render()
+                ))],
+            )
+        }
+        _ => {
+            let (path, version, fields): (String, u64, &[&str]) = match src {
+                // The plugin inserts /data/ itself for KV version 2.
+                Source::Kv { .. } => (format!("{}/{}", s.vault.kv_mount, n.kv_key), 2, kv_fields(s.credential)),
+                _ => (n.consumer_path.clone(), 1, &["username", "password"]),
+            };
+            let secrets = Groovy::List(vec![Groovy::Map(vec![
+                ("path", g(path)),
+                ("engineVersion", Groovy::Int(version)),
+                (
+                    "secretValues",
+                    Groovy::List(
+                        fields
+                            .iter()
+                            .map(|f| Groovy::Map(vec![("envVar", g(env_name(s, f))), ("vaultKey", g(*f))]))
+                            .collect(),
+                    ),
+                ),
+            ])]);
+            let config = Groovy::Map(vec![
+                ("vaultUrl", g(&s.vault.address)),
+                ("vaultCredentialId", g(jenkins_credential_id(&n.role))),
+                ("engineVersion", Groovy::Int(2)),
+            ]);
+            // One path entry: the plugin reads it once, so a dynamic username and password belong together.
+            Jenkins::Block(
+                format!(
+                    "withVault({})",
+                    Groovy::Map(vec![("configuration", config), ("vaultSecrets", secrets)]).render()
+                ),
+                vec![Jenkins::Line("sh 'echo \"secrets from Vault are in the environment\"'".into())],
+            )
+        }
+    };
+    manifests.push(vk::manifest(
+        ManifestType::Cicd,
+        "Jenkinsfile",
+        jenkinsfile("secrets", None, Vec::new(), steps),
+    ));
+
+    let mut credentials = vec![n.role.clone()];
+    if let Source::Kv { schedule: Some(sch) } = src {
+        credentials.push(n.rotator_role.clone());
+        let env: Vec<(&'static str, String)> = rotation_env(s, n, sch).into_iter().map(|e| (e.name, e.value)).collect();
+        let steps = vault_token_binding(s, &n.rotator_role, vec![Jenkins::Line("sh 'sh ci/rotate-kv.sh'".into())]);
+        manifests.push(vk::manifest(
+            ManifestType::Cicd,
+            "Jenkinsfile.rotate",
+            jenkinsfile("rotate", Some(sch.cron()), env, steps),
+        ));
+        manifests.push(vk::manifest(ManifestType::Cicd, "ci/rotate-kv.sh", ROTATE_SCRIPT.to_string()));
+        decisions.push(format!(
+            "Jenkinsfile.rotate runs on cron \"{}\" with the {} AppRole credential and runs ci/rotate-kv.sh; point a separate pipeline job at it.",
+            sch.cron(),
+            n.rotator_role
+        ));
+    }
+    let casc = serde_json::json!({
+        "credentials": {"system": {"domainCredentials": [{"credentials": credentials.iter().map(|role| serde_json::json!({
+            "vaultAppRoleCredential": {
+                "id": jenkins_credential_id(role),
+                "description": format!("Vault AppRole {role}"),
+                "path": s.vault.auth_mount,
+                "roleId": format!("${{VAULT_ROLE_ID_{}}}", role.to_ascii_uppercase().replace('-', "_")),
+                "secretId": format!("${{VAULT_SECRET_ID_{}}}", role.to_ascii_uppercase().replace('-', "_")),
+                "scope": "GLOBAL",
+            }
+        })).collect::<Vec<_>>()}]}},
+        "unclassified": {"hashicorpVault": {"configuration": {
+            "vaultUrl": s.vault.address,
+            "vaultCredentialId": jenkins_credential_id(&n.role),
+            "engineVersion": 2,
+        }}},
+    });
+    let text = render::yaml(&casc);
+    decisions.push(format!(
+        "Jenkins authenticates with AppRole through the HashiCorp Vault plugin: config/backend.yaml is its Configuration-as-Code section, reading each RoleID and SecretID from the environment (VAULT_ROLE_ID_*/VAULT_SECRET_ID_*) so no secret is written into it; SecretIDs live {} and should be re-issued response-wrapped.",
+        Duration::from_secs(30 * DAY).to_text()
+    ));
+    if s.vault.namespace.is_some() {
+        decisions.push("Set the Vault namespace in the plugin's global configuration as well; the generated Configuration-as-Code section does not carry it.".into());
+    }
+    (AuthMethod::Approle, ConfigFormat::Yaml, text)
+}
+
 /// GitHub runs scheduled workflows at most every 5 minutes.
 fn github_cron(sch: Schedule) -> String {
     if sch.check.secs() < 5 * MINUTE {
@@ -1495,6 +1703,19 @@ fn policy_ref(label: &str) -> Expression {
     Expression::from(vec![vk::traversal("vault_policy", &[label, "name"])])
 }
 
+fn approle_role(s: &Settings, label: &str, role: &str, policy: &str, ttl: u64) -> Block {
+    vk::with_namespace(vk::resource("vault_approle_auth_backend_role", label), s)
+        .add_attribute(("backend", s.vault.auth_mount.as_str()))
+        .add_attribute(("role_name", role))
+        .add_attribute(("token_policies", policy_ref(policy)))
+        .add_attribute(("token_ttl", ttl))
+        .add_attribute(("token_max_ttl", ttl * 4))
+        .add_attribute(("bind_secret_id", true))
+        .add_attribute(("secret_id_ttl", 30 * DAY))
+        .add_attribute(("secret_id_num_uses", 0))
+        .build()
+}
+
 fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
     let ttl = token_ttl(s, src).secs();
     let rotates = matches!(src, Source::Kv { schedule: Some(_) });
@@ -1532,19 +1753,14 @@ fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                 ));
             }
         }
+        Target::Cicd if s.cicd.platform == CicdPlatform::Jenkins => {
+            out.push(approle_role(s, "app", &n.role, "consumer", ttl));
+            if rotates {
+                out.push(approle_role(s, "rotator", &n.rotator_role, "writer", 15 * MINUTE));
+            }
+        }
         Target::Application => {
-            out.push(
-                vk::with_namespace(vk::resource("vault_approle_auth_backend_role", "app"), s)
-                    .add_attribute(("backend", s.vault.auth_mount.as_str()))
-                    .add_attribute(("role_name", n.role.as_str()))
-                    .add_attribute(("token_policies", policy_ref("consumer")))
-                    .add_attribute(("token_ttl", ttl))
-                    .add_attribute(("token_max_ttl", ttl * 4))
-                    .add_attribute(("bind_secret_id", true))
-                    .add_attribute(("secret_id_ttl", 30 * DAY))
-                    .add_attribute(("secret_id_num_uses", 0))
-                    .build(),
-            );
+            out.push(approle_role(s, "app", &n.role, "consumer", ttl));
             if rotates {
                 out.push(k8s_role(
                     "rotator",
@@ -1610,6 +1826,15 @@ mod tests {
                 assert!(matches!(src, Source::Kv { schedule: Some(sch) } if sch.period.secs() == HOUR));
             }
         }
+    }
+
+    #[test]
+    fn groovy_literals_escape_quotes_and_backslashes() {
+        let v = Groovy::Map(vec![
+            ("path", g("it's a \\ path")),
+            ("n", Groovy::List(vec![Groovy::Int(2), Groovy::Map(vec![])])),
+        ]);
+        assert_eq!(v.render(), r"[path: 'it\'s a \\ path', n: [2, [:]]]");
     }
 
     #[test]

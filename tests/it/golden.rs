@@ -132,16 +132,19 @@ pub fn vault_combinations() -> Vec<(String, Request)> {
     out
 }
 
-/// The cicd combinations again with `cicd.platform = "gitlab-ci"`: `tests/golden/vault-cicd-gitlab-<rotation>-<credential>/`.
-pub fn vault_gitlab_combinations() -> Vec<(String, Request)> {
+/// The cicd combinations again on GitLab CI and Jenkins:
+/// `tests/golden/vault-cicd-<gitlab|jenkins>-<rotation>-<credential>/`.
+pub fn vault_cicd_platform_combinations() -> Vec<(String, Request)> {
     let mut out = Vec::new();
-    for r in Rotation::ALL {
-        for c in CredentialType::ALL {
-            let mut req = Request::new(Backend::Vault, Target::Cicd, *r);
-            req.credential = Some(*c);
-            req.cicd.platform = Some(CicdPlatform::GitlabCi);
-            req.timestamp = Some("2026-11-28T00:00:00Z".into());
-            out.push((format!("vault-cicd-gitlab-{r}-{c}"), req));
+    for (platform, label) in [(CicdPlatform::GitlabCi, "gitlab"), (CicdPlatform::Jenkins, "jenkins")] {
+        for r in Rotation::ALL {
+            for c in CredentialType::ALL {
+                let mut req = Request::new(Backend::Vault, Target::Cicd, *r);
+                req.credential = Some(*c);
+                req.cicd.platform = Some(platform);
+                req.timestamp = Some("2026-11-28T00:00:00Z".into());
+                out.push((format!("vault-cicd-{label}-{r}-{c}"), req));
+            }
         }
     }
     out
@@ -152,7 +155,7 @@ fn golden_vault_every_combination() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let combos = vault_combinations();
     assert_eq!(combos.len(), 35);
-    for (case, req) in combos.into_iter().chain(vault_gitlab_combinations()) {
+    for (case, req) in combos.into_iter().chain(vault_cicd_platform_combinations()) {
         let p = plan(&req);
         assert!(
             p.secrets_config.config_file.is_some() && p.rotation_scripts.is_some(),

@@ -11,13 +11,13 @@ use secretsint::planner::{
 use serde_json::{json, Value};
 
 use crate::backends::{backends, enabled, Bao, ROOT};
-use crate::golden::{vault_combinations, vault_gitlab_combinations};
+use crate::golden::{vault_cicd_platform_combinations, vault_combinations};
 
 /// All 36 vault combinations with default arguments (kubernetes/dynamic/database on PostgreSQL),
-/// plus the 12 cicd ones on GitLab CI.
+/// plus the 24 cicd ones on GitLab CI and Jenkins.
 fn all_plans(edit: impl Fn(&mut Request)) -> Vec<(String, Request, Plan)> {
     let mut reqs = vault_combinations();
-    reqs.extend(vault_gitlab_combinations());
+    reqs.extend(vault_cicd_platform_combinations());
     let mut k8s_db = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Dynamic);
     k8s_db.credential = Some(CredentialType::Database);
     reqs.push(("vault-kubernetes-dynamic-database".into(), k8s_db));
@@ -185,9 +185,25 @@ fn every_generated_terraform_is_accepted_by_openbao() {
     }
     let b = backends();
     let vars = prepare_postgres();
-    for (case, _, p) in all_plans(local_database(b.pg.port)) {
+    let plans = all_plans(local_database(b.pg.port));
+    // Four at a time: each plan has its own namespace, and the bao CLI calls mostly wait.
+    let chunk = plans.len().div_ceil(4);
+    std::thread::scope(|scope| {
+        for part in plans.chunks(chunk) {
+            let vars = &vars;
+            scope.spawn(move || {
+                for (case, _, p) in part {
+                    check_terraform_applies(b, vars, case, p);
+                }
+            });
+        }
+    });
+}
+
+fn check_terraform_applies(b: &crate::backends::Backends, vars: &BTreeMap<&str, String>, case: &str, p: &Plan) {
+    {
         let ns = prepare_namespace(&b.bao);
-        let applied = b.bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &vars, &no_tls);
+        let applied = b.bao.apply_terraform(&ns, file(p, "terraform/vault.tf"), vars, &no_tls);
         let auth = applied.iter().filter(|a| a.starts_with("auth/")).count();
         assert!(auth >= 1, "{case}: no auth role in {applied:?}");
         if case.contains("-automatic-") && !case.ends_with("database") && !case.ends_with("certificate") {
@@ -196,6 +212,27 @@ fn every_generated_terraform_is_accepted_by_openbao() {
         // The roles read back as written: audience and bound claims survive.
         for path in applied.iter().filter(|a| a.starts_with("auth/")) {
             let role = b.bao.read(ROOT, Some(&ns), path).unwrap();
+            if path.starts_with("auth/approle/") {
+                // A real AppRole login yields a token with exactly the role's policy.
+                let role_id = b.bao.read(ROOT, Some(&ns), &format!("{path}/role-id")).unwrap()["data"]["role_id"].clone();
+                let secret_id =
+                    b.bao.write(ROOT, Some(&ns), &format!("{path}/secret-id"), &json!({})).unwrap()["data"]["secret_id"].clone();
+                let login = b
+                    .bao
+                    .write(
+                        ROOT,
+                        Some(&ns),
+                        "auth/approle/login",
+                        &json!({"role_id": role_id, "secret_id": secret_id}),
+                    )
+                    .unwrap_or_else(|e| panic!("{case}: approle login: {e}"));
+                let policies = login["auth"]["token_policies"].as_array().unwrap().clone();
+                assert!(
+                    policies.iter().any(|p| p.as_str().unwrap().starts_with("prod-")),
+                    "{case}: {policies:?}"
+                );
+                assert!(policies.iter().all(|p| p != "root"), "{case}");
+            }
             if path.starts_with("auth/kubernetes/") {
                 assert_eq!(role["data"]["audience"], "vault", "{case}");
             }
