@@ -52,7 +52,21 @@ pub struct ExternalSecretSpec {
     pub refresh_interval: String,
     pub secret_store_ref: SecretStoreRef,
     pub target: ExternalSecretTarget,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data: Vec<ExternalSecretData>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_from: Vec<DataFromExtract>,
+}
+
+/// `dataFrom[].extract`: every field of one secret in a single read.
+#[derive(Serialize)]
+pub struct DataFromExtract {
+    pub extract: ExtractRef,
+}
+
+#[derive(Serialize)]
+pub struct ExtractRef {
+    pub key: String,
 }
 
 #[derive(Serialize)]

@@ -649,7 +649,7 @@ fn kubernetes_target(
                 render::yaml(&kv_external_secret(s, n, refresh)),
             ));
             decisions.push(format!(
-                "The ExternalSecret reads {} through the {} every {} (one data entry per field, no metadata access needed).",
+                "The ExternalSecret reads {} through the {} every {} in one read (all fields of one version together), with no metadata access.",
                 n.kv_data,
                 s.kubernetes.store_kind,
                 refresh.to_go()
@@ -704,16 +704,24 @@ fn kv_external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k
                 name: secret.clone(),
                 creation_policy: "Owner",
             },
-            data: kv_fields(s.credential)
-                .iter()
-                .map(|f| k8s::ExternalSecretData {
-                    secret_key: f.to_string(),
+            // One field: a data entry. Several: one extract, because each data entry is its own
+            // read and a write between two reads would pair fields from different versions.
+            data: match kv_fields(s.credential) {
+                [one] => vec![k8s::ExternalSecretData {
+                    secret_key: one.to_string(),
                     remote_ref: k8s::RemoteRef {
                         key: n.kv_key.clone(),
-                        property: f.to_string(),
+                        property: one.to_string(),
                     },
-                })
-                .collect(),
+                }],
+                _ => Vec::new(),
+            },
+            data_from: match kv_fields(s.credential) {
+                [_] => Vec::new(),
+                _ => vec![k8s::DataFromExtract {
+                    extract: k8s::ExtractRef { key: n.kv_key.clone() },
+                }],
+            },
         }),
     }
 }
