@@ -432,7 +432,8 @@ fn the_kv_rotation_script_writes_a_new_version_once_per_period() {
         .parse::<u64>()
         .is_ok());
     let value = bao.read(ROOT, Some(&ns), "secret/data/prod/app/api-key").unwrap();
-    assert!(value["data"]["data"]["api_key"].as_str().unwrap().len() >= 40);
+    let key = value["data"]["data"]["api_key"].as_str().unwrap();
+    assert!(key.len() == 43 && key.chars().all(|c| c.is_ascii_alphanumeric()), "{key}");
 }
 
 #[test]

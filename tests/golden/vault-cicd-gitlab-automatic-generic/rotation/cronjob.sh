@@ -1,6 +1,6 @@
 #!/bin/sh
 # Writes a new version of one KV v2 secret when the current one is older than its rotation period.
-# Needs only sh, curl, sed, head and base64 (curlimages/curl, GitHub runners). Configuration comes
+# Needs only sh, curl, sed, tr and head (curlimages/curl, GitHub runners). Configuration comes
 # from the environment:
 #   VAULT_ADDR, VAULT_NAMESPACE (optional), KV_MOUNT, SECRET_PATH, SECRET_FIELD,
 #   ROTATION_PERIOD_SECONDS, CHECK_INTERVAL_SECONDS, and either VAULT_TOKEN or
@@ -38,7 +38,8 @@ if [ $((now - last)) -lt $((ROTATION_PERIOD_SECONDS - CHECK_INTERVAL_SECONDS)) ]
   exit 0
 fi
 
-value=$(head -c 32 /dev/urandom | base64 | tr -d '\n/+=')
+# 43 alphanumerics: about 256 bits, and safe inside JSON and shell without quoting.
+value=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 43)
 api POST "${KV_MOUNT}/data/${SECRET_PATH}" --output /dev/null \
   --header "Content-Type: application/json" \
   --data "{\"data\":{\"${SECRET_FIELD}\":\"${value}\"}}"
