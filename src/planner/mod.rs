@@ -5,8 +5,10 @@
 
 pub mod choice;
 mod contract;
+pub mod k8s;
 pub mod request;
 mod resolve;
+mod vault;
 mod vault_kubernetes;
 pub mod versions;
 
@@ -148,6 +150,7 @@ pub fn plan(req: &Request) -> Plan {
     let (settings, mut findings) = resolve::resolve(req);
     let mut plan = match (req.backend, req.target) {
         (Backend::Vault, Target::Kubernetes) if vault_kubernetes::covers(&settings) => vault_kubernetes::plan(&settings),
+        (Backend::Vault, _) if vault::covers(&settings) => vault::plan(&settings),
         _ => not_yet_planned(&settings),
     };
     findings.append(&mut plan.findings);
@@ -182,7 +185,7 @@ fn not_yet_planned(s: &Settings) -> Plan {
             detail: format!(
                 "secretsint_plan does not yet plan {combo} (backend / target / rotation / credential). \
                  secrets_config.config_file and rotation_scripts are null, and access_policies, integration_code \
-                 and deployment_manifests are empty. Fully planned today: vault / kubernetes / dynamic / database."
+                 and deployment_manifests are empty. Fully planned today: every vault combination (cicd on every platform but \"azure-devops\")."
             ),
         }],
     }

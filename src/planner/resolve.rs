@@ -186,10 +186,12 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         }
     }
 
-    let auth_default = match t {
-        Target::Kubernetes => "kubernetes",
-        Target::Cicd => "jwt",
-        Target::Application => "approle",
+    let auth_default = match (t, req.cicd.platform) {
+        (Target::Kubernetes, _) => "kubernetes",
+        // Jenkins has no workload identity token Vault can verify; its Vault plugin uses AppRole.
+        (Target::Cicd, Some(CicdPlatform::Jenkins)) => "approle",
+        (Target::Cicd, _) => "jwt",
+        (Target::Application, _) => "approle",
     };
     let is_vault = b == Backend::Vault;
     let vault = VaultSettings {

@@ -13,13 +13,13 @@ use super::{
 };
 use crate::render;
 
-const ESO_API: &str = "external-secrets.io/v1";
-const GENERATORS_API: &str = "generators.external-secrets.io/v1alpha1";
+use super::k8s::{K8sObject, ObjectMeta, ESO_API, GENERATORS_API};
+
 /// The audience of every service account token presented to Vault (ESO's and the pod's).
-const AUDIENCE: &str = "vault";
+pub(crate) const AUDIENCE: &str = "vault";
 /// Where the workload patch mounts the pod's projected token for Vault.
-const TOKEN_DIR: &str = "/var/run/secrets/vault";
-const AUDIT_LOG: &str = "/var/log/vault/audit.log";
+pub(crate) const TOKEN_DIR: &str = "/var/run/secrets/vault";
+pub(crate) const AUDIT_LOG: &str = "/var/log/vault/audit.log";
 const DAY: u64 = 86_400;
 
 pub fn covers(s: &Settings) -> bool {
@@ -217,7 +217,7 @@ pub fn plan(s: &Settings) -> Plan {
     }
 }
 
-fn manifest(kind: ManifestType, filename: &str, content: String) -> DeploymentManifest {
+pub(crate) fn manifest(kind: ManifestType, filename: &str, content: String) -> DeploymentManifest {
     DeploymentManifest {
         kind,
         filename: filename.into(),
@@ -229,24 +229,7 @@ fn manifest(kind: ManifestType, filename: &str, content: String) -> DeploymentMa
 // Kubernetes objects (field names as in the ESO and core Go types)
 
 #[derive(Serialize)]
-struct ObjectMeta {
-    name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    namespace: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct K8sObject<S: Serialize> {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: ObjectMeta,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    spec: Option<S>,
-}
-
-#[derive(Serialize)]
-struct StoreSpec {
+pub(crate) struct StoreSpec {
     provider: ProviderSpec,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     conditions: Vec<StoreCondition>,
@@ -259,13 +242,13 @@ struct StoreCondition {
 }
 
 #[derive(Serialize)]
-struct ProviderSpec {
+pub(crate) struct ProviderSpec {
     vault: VaultProvider,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct VaultProvider {
+pub(crate) struct VaultProvider {
     server: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<String>,
@@ -277,20 +260,20 @@ struct VaultProvider {
 }
 
 #[derive(Serialize)]
-struct VaultAuth {
+pub(crate) struct VaultAuth {
     kubernetes: VaultKubernetesAuth,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct VaultKubernetesAuth {
+pub(crate) struct VaultKubernetesAuth {
     mount_path: String,
     role: String,
     service_account_ref: ServiceAccountRef,
 }
 
 #[derive(Serialize)]
-struct ServiceAccountRef {
+pub(crate) struct ServiceAccountRef {
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     namespace: Option<String>,
@@ -298,7 +281,7 @@ struct ServiceAccountRef {
 }
 
 #[derive(Serialize)]
-struct VaultDynamicSecretSpec {
+pub(crate) struct VaultDynamicSecretSpec {
     method: &'static str,
     path: String,
     provider: VaultProvider,
@@ -346,7 +329,7 @@ fn namespaced(name: String, s: &Settings) -> ObjectMeta {
     }
 }
 
-fn store_name(s: &Settings) -> String {
+pub(crate) fn store_name(s: &Settings) -> String {
     match s.kubernetes.store_kind {
         StoreKind::SecretStore => format!("{}-vault", s.name),
         // Cluster-scoped: the environment keeps names from different namespaces apart.
@@ -360,7 +343,7 @@ fn credentials_name(s: &Settings) -> String {
 
 /// The `VaultProvider` block; `kv` adds the KV mount (the store), `sa_namespace` the
 /// service account's namespace (required in a ClusterSecretStore).
-fn vault_provider(s: &Settings, kv: bool, sa_namespace: bool) -> VaultProvider {
+pub(crate) fn vault_provider(s: &Settings, kv: bool, sa_namespace: bool) -> VaultProvider {
     VaultProvider {
         server: s.vault.address.clone(),
         path: kv.then(|| s.vault.kv_mount.clone()),
@@ -380,7 +363,7 @@ fn vault_provider(s: &Settings, kv: bool, sa_namespace: bool) -> VaultProvider {
     }
 }
 
-fn secret_store(s: &Settings) -> K8sObject<StoreSpec> {
+pub(crate) fn secret_store(s: &Settings) -> K8sObject<StoreSpec> {
     let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
     let metadata = if cluster {
         ObjectMeta {
@@ -409,7 +392,7 @@ fn secret_store(s: &Settings) -> K8sObject<StoreSpec> {
     }
 }
 
-fn service_account(s: &Settings) -> K8sObject<()> {
+pub(crate) fn service_account(s: &Settings) -> K8sObject<()> {
     K8sObject {
         api_version: "v1",
         kind: "ServiceAccount",
@@ -418,7 +401,7 @@ fn service_account(s: &Settings) -> K8sObject<()> {
     }
 }
 
-fn dynamic_secret(s: &Settings, creds_path: &str) -> K8sObject<VaultDynamicSecretSpec> {
+pub(crate) fn dynamic_secret(s: &Settings, creds_path: &str) -> K8sObject<VaultDynamicSecretSpec> {
     K8sObject {
         api_version: GENERATORS_API,
         kind: "VaultDynamicSecret",
@@ -633,7 +616,7 @@ fn oracle_ident(name: &str) -> String {
 
 /// Creation and revocation statements per engine; `{{name}}`, `{{password}}` and
 /// `{{expiration}}` are Vault's own templating. One statement per entry.
-fn statements(engine: DbEngine, database: &str) -> (Vec<String>, Vec<String>) {
+pub(crate) fn statements(engine: DbEngine, database: &str) -> (Vec<String>, Vec<String>) {
     let v = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     match engine {
         DbEngine::Postgresql => {
@@ -712,7 +695,7 @@ fn statements(engine: DbEngine, database: &str) -> (Vec<String>, Vec<String>) {
 }
 
 /// The plugin and the templated connection URL Vault uses to reach the database as its admin.
-fn connection(s: &Settings) -> (&'static str, &'static str, String) {
+pub(crate) fn connection(s: &Settings) -> (&'static str, &'static str, String) {
     let d = &s.database;
     let (host, port, db) = (&d.host, d.port, &d.database_name);
     match d.engine {
@@ -752,7 +735,7 @@ fn connection(s: &Settings) -> (&'static str, &'static str, String) {
 // ---------------------------------------------------------------------------------------------
 // Terraform (terraform-provider-vault 5.x resource names)
 
-fn traversal(root: &str, attrs: &[&str]) -> Expression {
+pub(crate) fn traversal(root: &str, attrs: &[&str]) -> Expression {
     let mut b = Traversal::builder(Variable::unchecked(root));
     for a in attrs {
         b = b.attr(*a);
@@ -760,17 +743,17 @@ fn traversal(root: &str, attrs: &[&str]) -> Expression {
     Expression::from(b.build())
 }
 
-fn heredoc(text: &str) -> Expression {
+pub(crate) fn heredoc(text: &str) -> Expression {
     Expression::from(TemplateExpr::Heredoc(
         Heredoc::new(Identifier::unchecked("EOT"), text).with_strip_mode(HeredocStripMode::None),
     ))
 }
 
-fn resource(kind: &str, name: &str) -> hcl::structure::BlockBuilder {
+pub(crate) fn resource(kind: &str, name: &str) -> hcl::structure::BlockBuilder {
     Block::builder("resource").add_label(kind).add_label(name)
 }
 
-fn with_namespace(b: hcl::structure::BlockBuilder, s: &Settings) -> hcl::structure::BlockBuilder {
+pub(crate) fn with_namespace(b: hcl::structure::BlockBuilder, s: &Settings) -> hcl::structure::BlockBuilder {
     match &s.vault.namespace {
         Some(ns) => b.add_attribute(("namespace", ns.as_str())),
         None => b,

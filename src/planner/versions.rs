@@ -32,6 +32,13 @@ pub fn sdk(backend: Backend, language: Language) -> Sdk {
     Sdk { package, version }
 }
 
+/// The image the Kubernetes rotation CronJob runs (sh, curl, sed, base64; no Vault CLI needed).
+pub const CURL_IMAGE: &str = "curlimages/curl:8.17.0";
+/// hashicorp/vault-action release pinned in generated GitHub workflows.
+pub const VAULT_ACTION: &str = "v3.4.0";
+/// actions/checkout major pinned in generated GitHub workflows.
+pub const CHECKOUT_ACTION: &str = "v7";
+
 /// Directory and file extension for a language's snippet in `files`.
 pub fn source_layout(language: Language) -> (&'static str, &'static str) {
     match language {
@@ -49,6 +56,8 @@ pub fn rotation_logic_filename(r: &RotationScripts) -> String {
         "json"
     } else if text.starts_with("#!/usr/bin/env python") || text.starts_with("import ") {
         "py"
+    } else if text.starts_with("#!/bin/sh") {
+        "sh"
     } else if text.starts_with("apiVersion:") {
         "yaml"
     } else {

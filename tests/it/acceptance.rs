@@ -353,3 +353,55 @@ fn generated_hcl_is_terraform_fmt_clean() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The policy a user feeds to `vault_policy` straight from Terraform output is accepted by
+/// OpenBao and grants exactly what the plan says: read on the creds path, nothing next to it.
+#[test]
+fn terraform_output_policy_is_enforced_by_openbao() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let tf = r#"terraform {
+  required_providers {
+    secretsint = {
+      source = "secretsint/secretsint"
+    }
+  }
+}
+
+data "secretsint_plan" "db" {
+  secrets_backend    = "vault"
+  integration_target = "kubernetes"
+  rotation_policy    = "dynamic"
+  credential_type    = "database"
+  name               = "payments"
+  environment        = "staging"
+}
+
+output "policy" {
+  value = data.secretsint_plan.db.access_policies[0]
+}
+"#;
+    let ws = Workspace::new(tf, &plugin());
+    ws.ok("1.15.5", &["init", "-input=false", "-no-color"]);
+    ws.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
+    let policy = outputs(&ws, "1.15.5")["policy"]["value"].clone();
+    assert_eq!(policy["policy_type"], "vault-policy");
+    let (name, document) = (policy["policy_name"].as_str().unwrap(), policy["policy_document"].as_str().unwrap());
+    assert_eq!(policy["scope"], "database/creds/staging-payments");
+
+    let bao = &crate::backends::backends().bao;
+    let ns = bao.namespace();
+    let ns = Some(ns.as_str());
+    bao.policy_write(ns, name, document);
+    let token = bao.token(ns, &[name]);
+    assert_eq!(bao.capabilities(ns, &token, "database/creds/staging-payments"), ["read"]);
+    for denied in [
+        "database/creds/staging-other",
+        "database/creds",
+        "database/roles/staging-payments",
+        "secret/data/staging/payments",
+    ] {
+        assert_eq!(bao.capabilities(ns, &token, denied), ["deny"], "{denied}");
+    }
+}

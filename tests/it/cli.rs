@@ -205,3 +205,31 @@ fn version_is_the_crate_version() {
     assert_eq!(code, 0);
     assert_eq!(out.trim(), format!("secretsint {}", env!("CARGO_PKG_VERSION")));
 }
+
+/// Dynamic API keys fall back to scheduled rotation: a warning normally, an error under --strict.
+#[test]
+fn dynamic_api_key_fallback_warns_and_fails_under_strict() {
+    let args = [
+        "plan",
+        "--backend",
+        "vault",
+        "--target",
+        "application",
+        "--rotation",
+        "dynamic",
+        "--credential",
+        "api-key",
+        "--format",
+        "json",
+    ];
+    let (code, out, err) = secretsint(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Dynamic Credentials Fall Back To Scheduled Rotation"), "{err}");
+    let contract: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(contract["rotation_scripts"]["rotation_type"], "cronjob");
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    let (code, _, err) = secretsint(&strict);
+    assert_ne!(code, 0, "strict turns the fallback into an error: {err}");
+    assert!(err.contains("rotation_policy"), "{err}");
+}

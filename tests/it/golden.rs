@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use secretsint::planner::request::{DnsLabel, Duration};
 use secretsint::planner::{
-    contract_json, plan, Backend, CredentialType, DbEngine, FindingKind, Language, Request, Rotation, StoreKind, Target,
+    contract_json, plan, Backend, Choice, CicdPlatform, CredentialType, DbEngine, FindingKind, Language, Request, Rotation, StoreKind,
+    Target,
 };
 
 fn base(engine: DbEngine) -> Request {
@@ -77,34 +78,105 @@ fn existing(dir: &Path) -> BTreeMap<String, String> {
     out
 }
 
+/// Compares (or with UPDATE_GOLDEN=1 rewrites) one golden directory.
+fn check_golden(case: &str, dir: &Path, req: &Request) {
+    let first = render(req);
+    assert_eq!(first, render(req), "{case}: planning twice must give byte-identical output");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let _ = std::fs::remove_dir_all(dir);
+        for (rel, text) in &first {
+            let path = dir.join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, text).expect("write golden");
+        }
+        return;
+    }
+    let want = existing(dir);
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "{case}: file list differs (run with UPDATE_GOLDEN=1 and review)"
+    );
+    for (rel, text) in &first {
+        assert_eq!(
+            text, &want[rel],
+            "{case}/{rel} differs from its golden (run with UPDATE_GOLDEN=1 and review)"
+        );
+    }
+}
+
 #[test]
 fn golden_vault_kubernetes_dynamic_database() {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     for (case, req) in cases() {
-        let first = render(&req);
-        assert_eq!(first, render(&req), "{case}: planning twice must give byte-identical output");
-        let dir = root().join(case);
-        if update {
-            let _ = std::fs::remove_dir_all(&dir);
-            for (rel, text) in &first {
-                let path = dir.join(rel);
-                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-                std::fs::write(&path, text).expect("write golden");
+        check_golden(case, &root().join(case), &req);
+    }
+}
+
+/// Every other vault combination with default arguments, one directory each:
+/// `tests/golden/vault-<target>-<rotation>-<credential>/`.
+pub fn vault_combinations() -> Vec<(String, Request)> {
+    let mut out = Vec::new();
+    for t in Target::ALL {
+        for r in Rotation::ALL {
+            for c in CredentialType::ALL {
+                if (*t, *r, *c) == (Target::Kubernetes, Rotation::Dynamic, CredentialType::Database) {
+                    continue;
+                }
+                let mut req = Request::new(Backend::Vault, *t, *r);
+                req.credential = Some(*c);
+                req.timestamp = Some("2026-11-28T00:00:00Z".into());
+                out.push((format!("vault-{t}-{r}-{c}"), req));
             }
-            continue;
         }
-        let want = existing(&dir);
-        assert_eq!(
-            first.keys().collect::<Vec<_>>(),
-            want.keys().collect::<Vec<_>>(),
-            "{case}: file list differs (run with UPDATE_GOLDEN=1 and review)"
+    }
+    out
+}
+
+/// The cicd combinations again on GitLab CI and Jenkins:
+/// `tests/golden/vault-cicd-<gitlab|jenkins>-<rotation>-<credential>/`.
+pub fn vault_cicd_platform_combinations() -> Vec<(String, Request)> {
+    let mut out = Vec::new();
+    for (platform, label) in [(CicdPlatform::GitlabCi, "gitlab"), (CicdPlatform::Jenkins, "jenkins")] {
+        for r in Rotation::ALL {
+            for c in CredentialType::ALL {
+                let mut req = Request::new(Backend::Vault, Target::Cicd, *r);
+                req.credential = Some(*c);
+                req.cicd.platform = Some(platform);
+                req.timestamp = Some("2026-11-28T00:00:00Z".into());
+                out.push((format!("vault-cicd-{label}-{r}-{c}"), req));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn golden_vault_every_combination() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let combos = vault_combinations();
+    assert_eq!(combos.len(), 35);
+    for (case, req) in combos.into_iter().chain(vault_cicd_platform_combinations()) {
+        let p = plan(&req);
+        assert!(
+            p.secrets_config.config_file.is_some() && p.rotation_scripts.is_some(),
+            "{case} is not planned: {:?}",
+            p.findings
         );
-        for (rel, text) in &first {
-            assert_eq!(
-                text, &want[rel],
-                "{case}/{rel} differs from its golden (run with UPDATE_GOLDEN=1 and review)"
-            );
+        assert!(!p.findings.iter().any(|f| f.kind == FindingKind::Error), "{case}: {:?}", p.findings);
+        let falls_back =
+            req.rotation == Rotation::Dynamic && matches!(req.credential, Some(CredentialType::ApiKey | CredentialType::Generic));
+        assert_eq!(
+            p.findings.iter().any(|f| f.kind == FindingKind::Fallback),
+            falls_back,
+            "{case}: {:?}",
+            p.findings
+        );
+        assert_eq!(p.decisions.iter().any(|d| d.contains("fell back")), falls_back, "{case}");
+        assert!(p.files().keys().any(|k| k == "terraform/vault.tf"), "{case}");
+        for text in p.files().values() {
+            assert!(!text.contains("external-secrets.io/v1beta1"), "{case}");
         }
+        check_golden(&case, &root.join(&case), &req);
     }
 }
 

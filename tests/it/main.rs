@@ -3,13 +3,16 @@
 //! binary, the CLI, docs, release, and acceptance against real Terraform.
 
 mod acceptance;
+mod backends;
 mod cli;
 mod coverage;
 mod docs;
 mod golden;
+mod k8s_validate;
 mod plugin;
 mod proto_version;
 mod protocol;
 mod purity;
 mod release;
 mod support;
+mod vault_backend;

@@ -1,0 +1,295 @@
+//! Typed Kubernetes, External Secrets Operator and cert-manager objects shared by every backend.
+//! Field names and order follow the upstream Go types; serde renders them, nothing is templated.
+
+use serde::Serialize;
+
+pub const ESO_API: &str = "external-secrets.io/v1";
+pub const GENERATORS_API: &str = "generators.external-secrets.io/v1alpha1";
+pub const CERT_MANAGER_API: &str = "cert-manager.io/v1";
+
+#[derive(Serialize)]
+pub struct ObjectMeta {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+impl ObjectMeta {
+    pub fn namespaced(name: impl Into<String>, namespace: impl Into<String>) -> ObjectMeta {
+        ObjectMeta {
+            name: name.into(),
+            namespace: Some(namespace.into()),
+        }
+    }
+}
+
+/// Any object with a `spec` (or none, for a ServiceAccount).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct K8sObject<S: Serialize> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<S>,
+}
+
+pub fn service_account(name: &str, namespace: &str) -> K8sObject<()> {
+    K8sObject {
+        api_version: "v1",
+        kind: "ServiceAccount",
+        metadata: ObjectMeta::namespaced(name, namespace),
+        spec: None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// External Secrets Operator
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalSecretSpec {
+    pub refresh_interval: String,
+    pub secret_store_ref: SecretStoreRef,
+    pub target: ExternalSecretTarget,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<ExternalSecretData>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_from: Vec<DataFromExtract>,
+}
+
+/// `dataFrom[].extract`: every field of one secret in a single read.
+#[derive(Serialize)]
+pub struct DataFromExtract {
+    pub extract: ExtractRef,
+}
+
+#[derive(Serialize)]
+pub struct ExtractRef {
+    pub key: String,
+}
+
+#[derive(Serialize)]
+pub struct SecretStoreRef {
+    pub name: String,
+    pub kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalSecretTarget {
+    pub name: String,
+    pub creation_policy: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalSecretData {
+    pub secret_key: String,
+    pub remote_ref: RemoteRef,
+}
+
+#[derive(Serialize)]
+pub struct RemoteRef {
+    pub key: String,
+    pub property: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// RBAC
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub rules: Vec<PolicyRule>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyRule {
+    pub api_groups: Vec<&'static str>,
+    pub resources: Vec<&'static str>,
+    pub resource_names: Vec<String>,
+    pub verbs: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleBinding {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub role_ref: RoleRef,
+    pub subjects: Vec<Subject>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleRef {
+    pub api_group: &'static str,
+    pub kind: &'static str,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+pub struct Subject {
+    pub kind: &'static str,
+    pub name: String,
+    pub namespace: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CronJobSpec {
+    pub schedule: String,
+    pub concurrency_policy: &'static str,
+    pub successful_jobs_history_limit: u32,
+    pub failed_jobs_history_limit: u32,
+    pub job_template: JobTemplate,
+}
+
+#[derive(Serialize)]
+pub struct JobTemplate {
+    pub spec: JobSpec,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSpec {
+    pub backoff_limit: u32,
+    pub template: PodTemplate,
+}
+
+#[derive(Serialize)]
+pub struct PodTemplate {
+    pub spec: PodSpec,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSpec {
+    pub service_account_name: String,
+    pub automount_service_account_token: bool,
+    pub restart_policy: &'static str,
+    pub containers: Vec<Container>,
+    pub volumes: Vec<Volume>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    pub command: Vec<String>,
+    pub env: Vec<EnvVar>,
+    pub volume_mounts: Vec<VolumeMount>,
+}
+
+#[derive(Serialize)]
+pub struct EnvVar {
+    pub name: &'static str,
+    pub value: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeMount {
+    pub name: &'static str,
+    pub mount_path: String,
+    pub read_only: bool,
+}
+
+#[derive(Serialize)]
+pub struct Volume {
+    pub name: &'static str,
+    pub projected: ProjectedVolume,
+}
+
+#[derive(Serialize)]
+pub struct ProjectedVolume {
+    pub sources: Vec<ProjectionSource>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectionSource {
+    pub service_account_token: ServiceAccountTokenProjection,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAccountTokenProjection {
+    pub audience: &'static str,
+    pub expiration_seconds: u32,
+    pub path: &'static str,
+}
+
+// ---------------------------------------------------------------------------------------------
+// cert-manager
+
+#[derive(Serialize)]
+pub struct IssuerSpec {
+    pub vault: VaultIssuer,
+}
+
+#[derive(Serialize)]
+pub struct VaultIssuer {
+    pub server: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub auth: VaultIssuerAuth,
+}
+
+#[derive(Serialize)]
+pub struct VaultIssuerAuth {
+    pub kubernetes: VaultIssuerKubernetesAuth,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultIssuerKubernetesAuth {
+    /// cert-manager wants the full API path, `/v1/auth/<mount>`.
+    pub mount_path: String,
+    pub role: String,
+    pub service_account_ref: IssuerServiceAccountRef,
+}
+
+#[derive(Serialize)]
+pub struct IssuerServiceAccountRef {
+    pub name: String,
+    pub audiences: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateSpec {
+    pub secret_name: String,
+    pub common_name: String,
+    pub dns_names: Vec<String>,
+    pub duration: String,
+    pub renew_before: String,
+    pub private_key: CertificatePrivateKey,
+    pub issuer_ref: IssuerRef,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificatePrivateKey {
+    pub algorithm: &'static str,
+    pub size: u32,
+    pub rotation_policy: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct IssuerRef {
+    pub name: String,
+    pub kind: &'static str,
+    pub group: &'static str,
+}

@@ -1,0 +1,1882 @@
+//! Vault (or OpenBao) for every target, rotation policy and credential type except
+//! kubernetes / dynamic / database, which `vault_kubernetes.rs` plans. One secret source per
+//! plan (KV v2, a dynamic or static database role, or a PKI role), one consumer identity per
+//! target (Kubernetes auth, GitHub Actions JWT, AppRole), least-privilege policies for it, the
+//! consumer's own configuration (ESO store, pipeline step, Vault Agent), rotation and Terraform.
+
+use hcl::expr::Expression;
+use hcl::{Block, Body, Identifier, Object, ObjectKey};
+use serde::Serialize;
+
+use super::choice::*;
+use super::k8s::{self, K8sObject, ObjectMeta};
+use super::request::Duration;
+use super::vault_kubernetes::{self as vk, Ttls, AUDIENCE, AUDIT_LOG};
+use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::render;
+
+const MINUTE: u64 = 60;
+const HOUR: u64 = 3600;
+const DAY: u64 = 86_400;
+/// Dynamic API keys and generic secrets fall back to scheduled rotation at no less than this.
+const FALLBACK_FLOOR: u64 = HOUR;
+/// The auth mount the rotation CronJob logs in with when the target itself is not Kubernetes.
+const ROTATOR_K8S_MOUNT: &str = "kubernetes";
+const ROTATE_SCRIPT: &str = include_str!("snippets/vault/rotate-kv.sh");
+const TOKEN_DIR: &str = "/var/run/secrets/vault";
+const KV_VERSIONS: u32 = 10;
+/// Kept versions are destroyed after this long; one year gives audits and rollbacks room.
+const KV_DELETE_AFTER: &str = "8760h";
+/// The PKI mount's max lease TTL bounds the issuing CA itself (10 years); the role bounds leaves.
+const PKI_MOUNT_MAX_TTL: u64 = 3650 * DAY;
+const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+pub fn covers(s: &Settings) -> bool {
+    s.backend == Backend::Vault && (s.target != Target::Cicd || s.cicd.platform != CicdPlatform::AzureDevops)
+}
+
+/// Where the credential comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    /// A KV v2 secret; `schedule` is set when a job writes new versions.
+    Kv {
+        schedule: Option<Schedule>,
+    },
+    DbDynamic(Ttls),
+    DbStatic {
+        period: Duration,
+    },
+    Pki {
+        ttl: Duration,
+    },
+}
+
+/// A rotation job that runs every `check` and writes a new version once `period` has passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Schedule {
+    period: Duration,
+    check: Duration,
+}
+
+impl Schedule {
+    fn new(period: Duration) -> Schedule {
+        // The largest step that divides an hour and is at most a quarter of the period.
+        let quarter = period.secs() / 4;
+        let step = [60, 30, 15, 5, 1].into_iter().find(|m| m * MINUTE <= quarter).unwrap_or(1);
+        Schedule {
+            period,
+            check: Duration::from_secs(step * MINUTE),
+        }
+    }
+
+    fn cron(self) -> String {
+        match self.check.secs() / MINUTE {
+            60 => "0 * * * *".into(),
+            1 => "* * * * *".into(),
+            m => format!("*/{m} * * * *"),
+        }
+    }
+}
+
+fn source(s: &Settings) -> (Source, Option<Finding>, Option<String>) {
+    let period = s.rotation_period.unwrap_or(Duration::from_secs(HOUR));
+    match (s.rotation, s.credential) {
+        (Rotation::Manual, _) => (Source::Kv { schedule: None }, None, None),
+        (Rotation::Automatic, CredentialType::Database) => (Source::DbStatic { period }, None, None),
+        (Rotation::Automatic, CredentialType::Certificate) => (Source::Pki { ttl: s.certificate.ttl }, None, None),
+        (Rotation::Automatic, _) => (
+            Source::Kv {
+                schedule: Some(Schedule::new(period)),
+            },
+            None,
+            None,
+        ),
+        (Rotation::Dynamic, CredentialType::Database) => (Source::DbDynamic(vk::ttls(s)), None, None),
+        // Short-lived certificates are Vault's native dynamic form.
+        (Rotation::Dynamic, CredentialType::Certificate) => (Source::Pki { ttl: period }, None, None),
+        (Rotation::Dynamic, c) => {
+            let fallback = Duration::from_secs(period.secs().max(FALLBACK_FLOOR));
+            let detail = format!(
+                "Vault has no secrets engine that mints {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \
+                 \"automatic\" at {}, the shortest safe period: a scheduled job writes a new KV v2 version and consumers re-read \
+                 it. Choose rotation_policy = \"automatic\" to make this explicit, or credential_type = \"database\" or \
+                 \"certificate\" for credentials Vault issues itself.",
+                fallback.to_text()
+            );
+            (
+                Source::Kv {
+                    schedule: Some(Schedule::new(fallback)),
+                },
+                Some(Finding {
+                    kind: FindingKind::Fallback,
+                    field: vec!["rotation_policy".into()],
+                    summary: "Dynamic Credentials Fall Back To Scheduled Rotation".into(),
+                    detail,
+                }),
+                Some(format!(
+                    "rotation_policy \"dynamic\" fell back to \"automatic\" every {}: Vault cannot mint {c} credentials on demand, so a scheduled job writes a new KV v2 version instead.",
+                    fallback.to_text()
+                )),
+            )
+        }
+    }
+}
+
+/// The KV fields of a credential type, in the order consumers see them.
+fn kv_fields(c: CredentialType) -> &'static [&'static str] {
+    match c {
+        CredentialType::Database => &["username", "password"],
+        CredentialType::ApiKey => &["api_key"],
+        CredentialType::Certificate => &["certificate", "private_key"],
+        CredentialType::Generic => &["value"],
+    }
+}
+
+fn leaf(c: CredentialType) -> &'static str {
+    match c {
+        CredentialType::Database => "database",
+        CredentialType::ApiKey => "api-key",
+        CredentialType::Certificate => "certificate",
+        CredentialType::Generic => "config",
+    }
+}
+
+/// Every path and name the plan uses, computed once.
+struct Names {
+    role: String,
+    /// `<environment>/<name>/<leaf>`, the KV key below the mount.
+    kv_key: String,
+    kv_data: String,
+    kv_metadata: String,
+    /// What the consumer reads (or writes, for PKI).
+    consumer_path: String,
+    consumer_policy: String,
+    writer_policy: String,
+    rotator_role: String,
+    rotator_sa: String,
+}
+
+fn names(s: &Settings, src: Source) -> Names {
+    let role = s.role_name();
+    let kv_key = format!("{}/{}/{}", s.environment, s.name, leaf(s.credential));
+    let kv = &s.vault.kv_mount;
+    let (consumer_path, consumer_policy) = match src {
+        Source::Kv { .. } => (format!("{kv}/data/{kv_key}"), format!("{role}-kv-read")),
+        Source::DbDynamic(_) => (format!("{}/creds/{role}", s.vault.database_mount), format!("{role}-db-creds")),
+        Source::DbStatic { .. } => (
+            format!("{}/static-creds/{role}", s.vault.database_mount),
+            format!("{role}-db-static-creds"),
+        ),
+        // cert-manager sends its own CSR (sign); Vault Agent and pipelines let Vault make the key (issue).
+        Source::Pki { .. } if s.target == Target::Kubernetes => (format!("{}/sign/{role}", s.vault.pki_mount), format!("{role}-pki-sign")),
+        Source::Pki { .. } => (format!("{}/issue/{role}", s.vault.pki_mount), format!("{role}-pki-issue")),
+    };
+    Names {
+        kv_data: format!("{kv}/data/{kv_key}"),
+        kv_metadata: format!("{kv}/metadata/{kv_key}"),
+        kv_key,
+        consumer_path,
+        consumer_policy,
+        writer_policy: format!("{role}-kv-write"),
+        rotator_role: format!("{role}-rotator"),
+        rotator_sa: format!("{}-rotator", s.name),
+        role,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+
+fn policy_body(paths: &[(&str, &[&str])]) -> Body {
+    let mut b = Body::builder();
+    for (path, caps) in paths {
+        b = b.add_block(
+            Block::builder("path")
+                .add_label(*path)
+                .add_attribute(("capabilities", caps.to_vec()))
+                .build(),
+        );
+    }
+    b.build()
+}
+
+fn policies(s: &Settings, src: Source, n: &Names) -> Vec<AccessPolicy> {
+    let consumer_caps: &[&str] = match src {
+        Source::Pki { .. } => &["create", "update"],
+        _ => &["read"],
+    };
+    let mut out = vec![AccessPolicy {
+        policy_name: n.consumer_policy.clone(),
+        policy_type: PolicyType::VaultPolicy,
+        policy_document: render::hcl(&policy_body(&[(&n.consumer_path, consumer_caps)])),
+        scope: n.consumer_path.clone(),
+    }];
+    if let Source::Kv { schedule } = src {
+        // The job records rotated_at in custom_metadata (patch); a person updating by hand only reads it.
+        let metadata_caps: &[&str] = if schedule.is_some() { &["read", "patch"] } else { &["read"] };
+        out.push(AccessPolicy {
+            policy_name: n.writer_policy.clone(),
+            policy_type: PolicyType::VaultPolicy,
+            policy_document: render::hcl(&policy_body(&[
+                (&n.kv_data, &["create", "update"]),
+                (&n.kv_metadata, metadata_caps),
+            ])),
+            scope: n.kv_data.clone(),
+        });
+    }
+    if src_is_pki_on_k8s(s, src) {
+        out.push(AccessPolicy {
+            policy_name: format!("{}-cert-manager-token", n.role),
+            policy_type: PolicyType::KubernetesRbac,
+            policy_document: cert_manager_rbac(s),
+            scope: format!(
+                "serviceaccounts/{}/token in namespace {}",
+                s.kubernetes.service_account, s.kubernetes.namespace
+            ),
+        });
+    }
+    out
+}
+
+fn src_is_pki_on_k8s(s: &Settings, src: Source) -> bool {
+    matches!(src, Source::Pki { .. }) && s.target == Target::Kubernetes
+}
+
+/// cert-manager requests a Vault-audience token for the workload's service account itself.
+fn cert_manager_rbac(s: &Settings) -> String {
+    let name = format!("{}-cert-manager-vault-token", s.name);
+    let role = k8s::Role {
+        api_version: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: ObjectMeta::namespaced(&name, &s.kubernetes.namespace),
+        rules: vec![k8s::PolicyRule {
+            api_groups: vec![""],
+            resources: vec!["serviceaccounts/token"],
+            resource_names: vec![s.kubernetes.service_account.clone()],
+            verbs: vec!["create"],
+        }],
+    };
+    let binding = k8s::RoleBinding {
+        api_version: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: ObjectMeta::namespaced(&name, &s.kubernetes.namespace),
+        role_ref: k8s::RoleRef {
+            api_group: "rbac.authorization.k8s.io",
+            kind: "Role",
+            name: name.clone(),
+        },
+        subjects: vec![k8s::Subject {
+            kind: "ServiceAccount",
+            name: "cert-manager".into(),
+            namespace: "cert-manager".into(),
+        }],
+    };
+    format!("{}---\n{}", render::yaml(&role), render::yaml(&binding))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifetimes
+
+/// Login tokens outlive every lease they parent; CI jobs get short tokens otherwise.
+fn token_ttl(s: &Settings, src: Source) -> Duration {
+    let base = if s.target == Target::Cicd { 15 * MINUTE } else { HOUR };
+    match src {
+        Source::DbDynamic(t) => Duration::from_secs(t.max.secs().max(base)),
+        _ => Duration::from_secs(base),
+    }
+}
+
+fn pki_max_ttl(ttl: Duration) -> Duration {
+    ttl
+}
+
+/// ESO refresh for KV and static creds: at most a quarter of the period, at most 1h.
+fn refresh(s: &Settings, src: Source) -> Duration {
+    if let Some(given) = s.kubernetes.refresh_interval {
+        return given;
+    }
+    match src {
+        Source::Kv { schedule: Some(sch) } => sch.check,
+        // A static role has one password and no overlap: the old one stops working at rotation.
+        Source::DbStatic { .. } => Duration::from_secs(MINUTE),
+        _ => Duration::from_secs(HOUR),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+
+pub fn plan(s: &Settings) -> Plan {
+    let (src, fallback, fallback_decision) = source(s);
+    let n = names(s, src);
+    let mut decisions: Vec<String> = fallback_decision.into_iter().collect();
+    let mut findings: Vec<Finding> = fallback.into_iter().collect();
+    let access_policies = policies(s, src, &n);
+    let mut manifests = Vec::new();
+
+    decisions.extend(source_decisions(s, src, &n));
+    let (auth_method, config_format, config_file) = match s.target {
+        Target::Kubernetes => kubernetes_target(s, src, &n, &mut manifests, &mut decisions, &mut findings),
+        Target::Application => application_target(s, src, &n, &mut decisions),
+        Target::Cicd => cicd_target(s, src, &n, &mut manifests, &mut decisions),
+    };
+    if let Source::Kv { schedule: Some(sch) } = src {
+        if s.target != Target::Cicd {
+            manifests.push(vk::manifest(
+                ManifestType::Kubernetes,
+                "kubernetes/rotator-serviceaccount.yaml",
+                render::yaml(&k8s::service_account(&n.rotator_sa, &s.kubernetes.namespace)),
+            ));
+            manifests.push(vk::manifest(
+                ManifestType::Kubernetes,
+                "kubernetes/rotation-cronjob.yaml",
+                render::yaml(&rotation_cronjob(s, &n, sch)),
+            ));
+        }
+    }
+    manifests.push(vk::manifest(
+        ManifestType::Terraform,
+        "terraform/vault.tf",
+        render::hcl(&terraform(s, src, &n, &access_policies)),
+    ));
+    decisions.push(format!(
+        "The file audit device writes {AUDIT_LOG} with mode 0600, which Vault accepts after the CVE-2025-6000 hardening (no executable modes); OpenBao refuses audit devices over the API, so on OpenBao drop vault_audit and declare the same file device in the server configuration."
+    ));
+    decisions.push(
+        "integration_code is empty for this combination: consumers read the files or variables the configuration above renders, so no SDK call is needed."
+            .into(),
+    );
+
+    Plan {
+        secrets_config: SecretsConfig {
+            backend_endpoint: s.vault.address.clone(),
+            authentication_method: auth_method,
+            secret_path: n.consumer_path.clone(),
+            config_format,
+            config_file: Some(config_file),
+        },
+        access_policies,
+        integration_code: Vec::new(),
+        rotation_scripts: Some(rotation_scripts(s, src, &n)),
+        deployment_manifests: manifests,
+        decisions,
+        findings,
+    }
+}
+
+fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
+    let mut d = Vec::new();
+    match src {
+        Source::Kv { schedule } => {
+            d.push(format!(
+                "The {} lives in KV v2 at {} (metadata at {}); the plan assumes the \"{}\" mount exists as KV version 2 and writes no secret value.",
+                s.credential, n.kv_data, n.kv_metadata, s.vault.kv_mount
+            ));
+            d.push(format!(
+                "The secret keeps {KV_VERSIONS} versions and destroys old ones after {KV_DELETE_AFTER} (max_versions and delete_version_after, written to its metadata by a vault_generic_endpoint that never deletes), so a bad update can be rolled back with kv rollback."
+            ));
+            match schedule {
+                None => d.push(format!(
+                    "Rotation is manual: write a new version with `vault kv put -mount={} {} {}` under the {} policy; consumers pick it up on their next read.",
+                    s.vault.kv_mount,
+                    n.kv_key,
+                    match kv_fields(s.credential) {
+                        [one] => format!("{one}=- < new-{one}.txt"),
+                        _ => format!("@{}.json", leaf(s.credential)),
+                    },
+                    n.writer_policy
+                )),
+                Some(sch) => d.push(format!(
+                    "A job checks every {} and writes a new random {} version once {} have passed since custom_metadata.rotated_at; for a key issued by a third party, replace its generate step with that provider's key-rotation call.",
+                    sch.check.to_text(),
+                    s.credential,
+                    sch.period.to_text()
+                )),
+            }
+        }
+        Source::DbDynamic(t) => d.push(format!(
+            "The database role sets default_ttl = {} (the rotation_period) and max_ttl = {} (four times the TTL, capped at 24h) explicitly, because Vault otherwise falls back to the mount's and then the system's 768h.",
+            t.default.to_text(),
+            t.max.to_text()
+        )),
+        Source::DbStatic { period } => d.push(format!(
+            "Automatic database rotation uses a static role: Vault rotates the password of the existing database user \"{}\" every {} and consumers read {}; create that user before applying terraform/vault.tf.",
+            n.role,
+            period.to_text(),
+            n.consumer_path
+        )),
+        Source::Pki { ttl } => d.push(format!(
+            "Certificates come from the PKI role {}/roles/{} with ttl = max_ttl = {} for exactly {} (plus alt_names), EC P-256 keys, server auth only; the mount must already hold an issuer (the plan creates no CA) and allows up to 87600h so that issuer's own lifetime fits.",
+            s.vault.pki_mount,
+            n.role,
+            ttl.to_text(),
+            s.certificate.common_name
+        )),
+    }
+    if matches!(src, Source::DbDynamic(_) | Source::DbStatic { .. }) {
+        decisions_db(s, &mut d);
+    }
+    d
+}
+
+fn decisions_db(s: &Settings, d: &mut Vec<String>) {
+    d.push(match s.database.engine {
+        DbEngine::Postgresql | DbEngine::Redshift => "Vault connects with sslmode=verify-full, so the database's TLS certificate must chain to a CA Vault trusts.",
+        DbEngine::Mysql => "Vault connects with tls=true, so the MySQL server's certificate must chain to a CA Vault trusts.",
+        DbEngine::Mssql => "Vault connects with encrypt=true, so the SQL Server certificate must chain to a CA Vault trusts.",
+        DbEngine::Mongodb => "Vault connects with tls=true, so the MongoDB server's certificate must chain to a CA Vault trusts.",
+        DbEngine::Oracle => "The Oracle easy-connect URL carries no TLS setting; enforce TCPS in the Oracle client's sqlnet configuration on the Vault hosts.",
+    }
+    .into());
+    d.push(
+        "The database admin password is a sensitive Terraform variable with no default; no secret value appears in any artifact.".into(),
+    );
+}
+
+fn rotation_scripts(s: &Settings, src: Source, n: &Names) -> RotationScripts {
+    match src {
+        Source::Kv { schedule: None } => RotationScripts {
+            rotation_type: RotationType::None,
+            schedule: "manual".into(),
+            rotation_logic: render::json(&KvMetadata {
+                max_versions: KV_VERSIONS,
+                delete_version_after: KV_DELETE_AFTER,
+            }),
+            notification: format!(
+                "Every new version of {} is recorded by the file audit device at {AUDIT_LOG}; the versioning settings are written to {} by terraform/vault.tf.",
+                n.kv_data, n.kv_metadata
+            ),
+        },
+        Source::Kv { schedule: Some(sch) } => RotationScripts {
+            rotation_type: RotationType::Cronjob,
+            schedule: sch.cron(),
+            rotation_logic: ROTATE_SCRIPT.to_string(),
+            notification: format!(
+                "Each rotation writes a new version of {} and sets custom_metadata.rotated_at; a failed run fails the job and is retried at the next check.",
+                n.kv_data
+            ),
+        },
+        Source::DbDynamic(t) => RotationScripts {
+            rotation_type: RotationType::VaultEngine,
+            schedule: format!("default_ttl={} max_ttl={}", t.default.to_go(), t.max.to_go()),
+            rotation_logic: render::json(&vk::role_body(s, t)),
+            notification: format!(
+                "Vault revokes each {} lease at its TTL; issuance and revocation are recorded by the file audit device at {AUDIT_LOG}.",
+                n.consumer_path
+            ),
+        },
+        Source::DbStatic { period } => RotationScripts {
+            rotation_type: RotationType::VaultEngine,
+            schedule: format!("rotation_period={}", period.to_go()),
+            rotation_logic: render::json(&static_role(s, period)),
+            notification: format!(
+                "Vault rotates the password every {} and records each rotation in the file audit device at {AUDIT_LOG}; {} reports last_vault_rotation and ttl.",
+                period.to_text(),
+                n.consumer_path
+            ),
+        },
+        Source::Pki { ttl } => RotationScripts {
+            rotation_type: if s.target == Target::Kubernetes {
+                RotationType::CertManager
+            } else {
+                RotationType::VaultEngine
+            },
+            schedule: format!("ttl={} renew_before={}", ttl.to_go(), renew_before(ttl).to_go()),
+            rotation_logic: render::json(&pki_role(s, ttl)),
+            notification: format!("Every issued certificate is recorded by the file audit device at {AUDIT_LOG}."),
+        },
+    }
+}
+
+fn renew_before(ttl: Duration) -> Duration {
+    Duration::from_secs((ttl.secs() / 3).max(1))
+}
+
+/// The body for `<kv_mount>/metadata/<key>`.
+#[derive(Serialize)]
+struct KvMetadata {
+    max_versions: u32,
+    delete_version_after: &'static str,
+}
+
+/// The body for `<database_mount>/static-roles/<role>`.
+#[derive(Serialize)]
+pub struct StaticRole {
+    pub db_name: String,
+    pub username: String,
+    pub rotation_period: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rotation_statements: Vec<String>,
+}
+
+fn static_role(s: &Settings, period: Duration) -> StaticRole {
+    let statements = match s.database.engine {
+        DbEngine::Postgresql | DbEngine::Redshift => vec!["ALTER USER \"{{name}}\" WITH PASSWORD '{{password}}';".to_string()],
+        DbEngine::Mysql => vec!["ALTER USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';".to_string()],
+        DbEngine::Mssql => vec!["ALTER LOGIN [{{name}}] WITH PASSWORD = '{{password}}';".to_string()],
+        // The Oracle and MongoDB plugins change the password themselves.
+        DbEngine::Oracle | DbEngine::Mongodb => Vec::new(),
+    };
+    StaticRole {
+        db_name: s.role_name(),
+        username: s.role_name(),
+        rotation_period: period.secs(),
+        rotation_statements: statements,
+    }
+}
+
+/// The body for `<pki_mount>/roles/<role>`.
+#[derive(Serialize)]
+pub struct PkiRole {
+    pub allowed_domains: Vec<String>,
+    pub allow_bare_domains: bool,
+    pub allow_subdomains: bool,
+    pub allow_glob_domains: bool,
+    pub allow_wildcard_certificates: bool,
+    pub allow_ip_sans: bool,
+    pub enforce_hostnames: bool,
+    pub server_flag: bool,
+    pub client_flag: bool,
+    pub require_cn: bool,
+    pub key_type: &'static str,
+    pub key_bits: u32,
+    pub key_usage: Vec<&'static str>,
+    pub ext_key_usage: Vec<&'static str>,
+    pub ttl: u64,
+    pub max_ttl: u64,
+    pub no_store: bool,
+}
+
+fn pki_role(s: &Settings, ttl: Duration) -> PkiRole {
+    let mut domains = vec![s.certificate.common_name.clone()];
+    domains.extend(s.certificate.alt_names.iter().cloned());
+    domains.dedup();
+    PkiRole {
+        allowed_domains: domains,
+        allow_bare_domains: true,
+        allow_subdomains: false,
+        allow_glob_domains: false,
+        allow_wildcard_certificates: false,
+        allow_ip_sans: false,
+        enforce_hostnames: true,
+        server_flag: true,
+        client_flag: false,
+        require_cn: true,
+        key_type: "ec",
+        key_bits: 256,
+        key_usage: vec!["DigitalSignature"],
+        ext_key_usage: vec!["ServerAuth"],
+        ttl: ttl.secs(),
+        max_ttl: pki_max_ttl(ttl).secs(),
+        // Short-lived certificates are not worth storing; longer ones stay revocable by serial.
+        no_store: ttl.secs() <= DAY,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes target: ESO (KV, database) or cert-manager (PKI)
+
+fn kubernetes_target(
+    s: &Settings,
+    src: Source,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+    findings: &mut Vec<Finding>,
+) -> (AuthMethod, ConfigFormat, String) {
+    manifests.push(vk::manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/serviceaccount.yaml",
+        render::yaml(&k8s::service_account(&s.kubernetes.service_account, &s.kubernetes.namespace)),
+    ));
+    decisions.push(format!(
+        "Every service account token presented to Vault carries the audience \"{AUDIENCE}\", and the Vault role requires it, so tokens minted for the Kubernetes API are not accepted."
+    ));
+    if let Source::Pki { ttl } = src {
+        let issuer = render::yaml(&issuer(s, n));
+        manifests.push(vk::manifest(ManifestType::Kubernetes, "kubernetes/issuer.yaml", issuer.clone()));
+        manifests.push(vk::manifest(
+            ManifestType::Kubernetes,
+            "kubernetes/certificate.yaml",
+            render::yaml(&certificate(s, ttl)),
+        ));
+        manifests.push(vk::manifest(
+            ManifestType::Kubernetes,
+            "kubernetes/cert-manager-rbac.yaml",
+            cert_manager_rbac(s),
+        ));
+        decisions.push(format!(
+            "cert-manager signs through the Issuer at {} with its own key (privateKey.rotationPolicy Always) and renews {} before expiry; the Issuer logs in as service account \"{}\", which cert-manager may mint tokens for through kubernetes/cert-manager-rbac.yaml.",
+            n.consumer_path,
+            renew_before(ttl).to_text(),
+            s.kubernetes.service_account
+        ));
+        return (AuthMethod::Kubernetes, ConfigFormat::Yaml, issuer);
+    }
+
+    let store = render::yaml(&vk::secret_store(s));
+    manifests.push(vk::manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/secret-store.yaml",
+        store.clone(),
+    ));
+    let refresh = refresh(s, src);
+    match src {
+        Source::DbStatic { period } => {
+            if refresh >= period {
+                findings.push(refresh_too_long(refresh, period));
+            }
+            manifests.push(vk::manifest(
+                ManifestType::Kubernetes,
+                "kubernetes/vault-dynamic-secret.yaml",
+                render::yaml(&vk::dynamic_secret(s, &n.consumer_path)),
+            ));
+            manifests.push(vk::manifest(
+                ManifestType::Kubernetes,
+                "kubernetes/external-secret.yaml",
+                render::yaml(&generated_external_secret(s, refresh)),
+            ));
+            decisions.push(format!(
+                "The static credentials are read through a VaultDynamicSecret generator (GET {}), because ESO's Vault store reads only KV; reading static-creds mints nothing. The old password stops working the moment Vault rotates it, so the ExternalSecret re-reads every {} and workloads must reconnect with the re-read Secret on an authentication failure.",
+                n.consumer_path,
+                refresh.to_go()
+            ));
+        }
+        _ => {
+            manifests.push(vk::manifest(
+                ManifestType::Kubernetes,
+                "kubernetes/external-secret.yaml",
+                render::yaml(&kv_external_secret(s, n, refresh)),
+            ));
+            decisions.push(format!(
+                "The ExternalSecret reads {} through the {} every {} in one read (all fields of one version together), with no metadata access.",
+                n.kv_data,
+                s.kubernetes.store_kind,
+                refresh.to_go()
+            ));
+        }
+    }
+    decisions.push(format!(
+        "The Kubernetes auth role {} binds service account \"{}\" in namespace \"{}\" with token_ttl {}.",
+        n.role,
+        s.kubernetes.service_account,
+        s.kubernetes.namespace,
+        token_ttl(s, src).to_text()
+    ));
+    (AuthMethod::Kubernetes, ConfigFormat::Yaml, store)
+}
+
+fn refresh_too_long(refresh: Duration, period: Duration) -> Finding {
+    Finding {
+        kind: FindingKind::Error,
+        field: vec!["kubernetes".into(), "refresh_interval".into()],
+        summary: "Refresh Interval Not Below Rotation Period".into(),
+        detail: format!(
+            "kubernetes.refresh_interval {} is not shorter than the rotation_period {}: the synced Secret would keep a rotated-away password. Use a value below {}, or leave it unset.",
+            refresh.to_text(),
+            period.to_text(),
+            period.to_text()
+        ),
+    }
+}
+
+fn store_ref(s: &Settings) -> k8s::SecretStoreRef {
+    let name = match s.kubernetes.store_kind {
+        StoreKind::SecretStore => format!("{}-vault", s.name),
+        StoreKind::ClusterSecretStore => format!("{}-vault", s.role_name()),
+    };
+    k8s::SecretStoreRef {
+        name,
+        kind: s.kubernetes.store_kind.as_str(),
+    }
+}
+
+fn kv_external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s::ExternalSecretSpec> {
+    let secret = format!("{}-{}", s.name, leaf(s.credential));
+    K8sObject {
+        api_version: k8s::ESO_API,
+        kind: "ExternalSecret",
+        metadata: ObjectMeta::namespaced(&secret, &s.kubernetes.namespace),
+        spec: Some(k8s::ExternalSecretSpec {
+            refresh_interval: refresh.to_go(),
+            secret_store_ref: store_ref(s),
+            target: k8s::ExternalSecretTarget {
+                name: secret.clone(),
+                creation_policy: "Owner",
+            },
+            // One field: a data entry. Several: one extract, because each data entry is its own
+            // read and a write between two reads would pair fields from different versions.
+            data: match kv_fields(s.credential) {
+                [one] => vec![k8s::ExternalSecretData {
+                    secret_key: one.to_string(),
+                    remote_ref: k8s::RemoteRef {
+                        key: n.kv_key.clone(),
+                        property: one.to_string(),
+                    },
+                }],
+                _ => Vec::new(),
+            },
+            data_from: match kv_fields(s.credential) {
+                [_] => Vec::new(),
+                _ => vec![k8s::DataFromExtract {
+                    extract: k8s::ExtractRef { key: n.kv_key.clone() },
+                }],
+            },
+        }),
+    }
+}
+
+/// The ExternalSecret that pulls from the VaultDynamicSecret generator (static-creds).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GeneratedSpec {
+    refresh_interval: String,
+    target: k8s::ExternalSecretTarget,
+    data_from: Vec<serde_json::Value>,
+}
+
+fn generated_external_secret(s: &Settings, refresh: Duration) -> K8sObject<GeneratedSpec> {
+    let name = format!("{}-db-credentials", s.name);
+    K8sObject {
+        api_version: k8s::ESO_API,
+        kind: "ExternalSecret",
+        metadata: ObjectMeta::namespaced(&name, &s.kubernetes.namespace),
+        spec: Some(GeneratedSpec {
+            refresh_interval: refresh.to_go(),
+            target: k8s::ExternalSecretTarget {
+                name: name.clone(),
+                creation_policy: "Owner",
+            },
+            data_from: vec![serde_json::json!({
+                "sourceRef": {"generatorRef": {"apiVersion": k8s::GENERATORS_API, "kind": "VaultDynamicSecret", "name": name}}
+            })],
+        }),
+    }
+}
+
+fn issuer(s: &Settings, n: &Names) -> K8sObject<k8s::IssuerSpec> {
+    K8sObject {
+        api_version: k8s::CERT_MANAGER_API,
+        kind: "Issuer",
+        metadata: ObjectMeta::namespaced(format!("{}-vault", s.name), &s.kubernetes.namespace),
+        spec: Some(k8s::IssuerSpec {
+            vault: k8s::VaultIssuer {
+                server: s.vault.address.clone(),
+                path: n.consumer_path.clone(),
+                namespace: s.vault.namespace.clone(),
+                auth: k8s::VaultIssuerAuth {
+                    kubernetes: k8s::VaultIssuerKubernetesAuth {
+                        mount_path: format!("/v1/auth/{}", s.vault.auth_mount),
+                        role: n.role.clone(),
+                        service_account_ref: k8s::IssuerServiceAccountRef {
+                            name: s.kubernetes.service_account.clone(),
+                            audiences: vec![AUDIENCE],
+                        },
+                    },
+                },
+            },
+        }),
+    }
+}
+
+fn certificate(s: &Settings, ttl: Duration) -> K8sObject<k8s::CertificateSpec> {
+    let mut dns = vec![s.certificate.common_name.clone()];
+    dns.extend(s.certificate.alt_names.iter().cloned());
+    dns.dedup();
+    K8sObject {
+        api_version: k8s::CERT_MANAGER_API,
+        kind: "Certificate",
+        metadata: ObjectMeta::namespaced(format!("{}-tls", s.name), &s.kubernetes.namespace),
+        spec: Some(k8s::CertificateSpec {
+            secret_name: format!("{}-tls", s.name),
+            common_name: s.certificate.common_name.clone(),
+            dns_names: dns,
+            duration: ttl.to_go(),
+            renew_before: renew_before(ttl).to_go(),
+            private_key: k8s::CertificatePrivateKey {
+                algorithm: "ECDSA",
+                size: 256,
+                rotation_policy: "Always",
+            },
+            issuer_ref: k8s::IssuerRef {
+                name: format!("{}-vault", s.name),
+                kind: "Issuer",
+                group: "cert-manager.io",
+            },
+        }),
+    }
+}
+
+fn rotation_cronjob(s: &Settings, n: &Names, sch: Schedule) -> K8sObject<k8s::CronJobSpec> {
+    let auth_mount = if s.target == Target::Kubernetes {
+        s.vault.auth_mount.clone()
+    } else {
+        ROTATOR_K8S_MOUNT.to_string()
+    };
+    let mut env = vec![
+        k8s::EnvVar {
+            name: "VAULT_ADDR",
+            value: s.vault.address.clone(),
+        },
+        k8s::EnvVar {
+            name: "VAULT_AUTH_MOUNT",
+            value: auth_mount,
+        },
+        k8s::EnvVar {
+            name: "VAULT_ROLE",
+            value: n.rotator_role.clone(),
+        },
+        k8s::EnvVar {
+            name: "VAULT_JWT_FILE",
+            value: format!("{TOKEN_DIR}/token"),
+        },
+    ];
+    if let Some(ns) = &s.vault.namespace {
+        env.push(k8s::EnvVar {
+            name: "VAULT_NAMESPACE",
+            value: ns.clone(),
+        });
+    }
+    env.extend(rotation_env(s, n, sch));
+    K8sObject {
+        api_version: "batch/v1",
+        kind: "CronJob",
+        metadata: ObjectMeta::namespaced(format!("{}-rotate-{}", s.name, leaf(s.credential)), &s.kubernetes.namespace),
+        spec: Some(k8s::CronJobSpec {
+            schedule: sch.cron(),
+            concurrency_policy: "Forbid",
+            successful_jobs_history_limit: 1,
+            failed_jobs_history_limit: 3,
+            job_template: k8s::JobTemplate {
+                spec: k8s::JobSpec {
+                    backoff_limit: 2,
+                    template: k8s::PodTemplate {
+                        spec: k8s::PodSpec {
+                            service_account_name: n.rotator_sa.clone(),
+                            automount_service_account_token: false,
+                            restart_policy: "OnFailure",
+                            containers: vec![k8s::Container {
+                                name: "rotate".into(),
+                                image: super::versions::CURL_IMAGE.into(),
+                                command: vec!["/bin/sh".into(), "-c".into(), ROTATE_SCRIPT.into()],
+                                env,
+                                volume_mounts: vec![k8s::VolumeMount {
+                                    name: "vault-token",
+                                    mount_path: TOKEN_DIR.into(),
+                                    read_only: true,
+                                }],
+                            }],
+                            volumes: vec![k8s::Volume {
+                                name: "vault-token",
+                                projected: k8s::ProjectedVolume {
+                                    sources: vec![k8s::ProjectionSource {
+                                        service_account_token: k8s::ServiceAccountTokenProjection {
+                                            audience: AUDIENCE,
+                                            expiration_seconds: 600,
+                                            path: "token",
+                                        },
+                                    }],
+                                },
+                            }],
+                        },
+                    },
+                },
+            },
+        }),
+    }
+}
+
+fn rotation_env(s: &Settings, n: &Names, sch: Schedule) -> Vec<k8s::EnvVar> {
+    vec![
+        k8s::EnvVar {
+            name: "KV_MOUNT",
+            value: s.vault.kv_mount.clone(),
+        },
+        k8s::EnvVar {
+            name: "SECRET_PATH",
+            value: n.kv_key.clone(),
+        },
+        k8s::EnvVar {
+            name: "SECRET_FIELD",
+            value: kv_fields(s.credential)[0].into(),
+        },
+        k8s::EnvVar {
+            name: "ROTATION_PERIOD_SECONDS",
+            value: sch.period.secs().to_string(),
+        },
+        k8s::EnvVar {
+            name: "CHECK_INTERVAL_SECONDS",
+            value: sch.check.secs().to_string(),
+        },
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Application target: Vault Agent with AppRole
+
+const AGENT_DIR: &str = "/etc/vault-agent";
+
+fn application_target(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> (AuthMethod, ConfigFormat, String) {
+    let destination = format!(
+        "/run/secrets/{}/{}",
+        s.name,
+        if matches!(src, Source::Pki { .. }) {
+            "tls.pem"
+        } else {
+            "credentials.json"
+        }
+    );
+    let contents = match src {
+        Source::Kv { .. } => format!(
+            "{{{{ with secret \"{}\" }}}}{{{{ .Data.data | toJSON }}}}{{{{ end }}}}\n",
+            n.kv_data
+        ),
+        Source::DbDynamic(_) | Source::DbStatic { .. } => {
+            format!(
+                "{{{{ with secret \"{}\" }}}}{{{{ .Data | toJSON }}}}{{{{ end }}}}\n",
+                n.consumer_path
+            )
+        }
+        Source::Pki { ttl } => format!(
+            "{{{{ with pkiCert \"{}\" \"common_name={}\" \"ttl={}\" }}}}{{{{ .Cert }}}}{{{{ .CA }}}}{{{{ .Key }}}}{{{{ end }}}}\n",
+            n.consumer_path,
+            s.certificate.common_name,
+            ttl.to_go()
+        ),
+    };
+    let approle_config = Block::builder("config")
+        .add_attribute(("role_id_file_path", format!("{AGENT_DIR}/role-id")))
+        .add_attribute(("secret_id_file_path", format!("{AGENT_DIR}/secret-id")))
+        .add_attribute(("remove_secret_id_file_after_reading", false));
+    let mut auto_auth = Block::builder("auto_auth").add_block(
+        Block::builder("method")
+            .add_label("approle")
+            .add_attribute(("mount_path", format!("auth/{}", s.vault.auth_mount)))
+            .add_block(approle_config.build())
+            .build(),
+    );
+    if let Some(ns) = &s.vault.namespace {
+        auto_auth = auto_auth.add_attribute(("namespace", ns.as_str()));
+    }
+    let body = Body::builder()
+        .add_block(Block::builder("vault").add_attribute(("address", s.vault.address.as_str())).build())
+        .add_block(auto_auth.build())
+        .add_block(
+            Block::builder("template_config")
+                .add_attribute(("exit_on_retry_failure", true))
+                .build(),
+        )
+        .add_block(
+            Block::builder("template")
+                .add_attribute(("destination", destination.as_str()))
+                .add_attribute(("perms", "0600"))
+                .add_attribute(("error_on_missing_key", true))
+                .add_attribute(("contents", contents))
+                .build(),
+        )
+        .build();
+    decisions.push(format!(
+        "The application runs Vault Agent with this configuration: it logs in with AppRole role {} (RoleID and SecretID files in {AGENT_DIR}, delivered by your orchestrator), renders {destination} with mode 0600 and re-renders it when the secret changes{}.",
+        n.role,
+        match src {
+            Source::DbDynamic(_) => " or the lease nears its end",
+            Source::Pki { .. } => " or the certificate nears expiry",
+            _ => "",
+        }
+    ));
+    decisions.push(format!(
+        "SecretIDs live {} and may be used any number of times, because Vault Agent keeps re-reading the file across restarts; deliver them response-wrapped.",
+        Duration::from_secs(30 * DAY).to_text()
+    ));
+    if matches!(src, Source::Kv { schedule: Some(_) }) {
+        decisions.push(format!(
+            "The rotation job runs as a Kubernetes CronJob in namespace \"{}\" as service account \"{}\" and logs in through the \"{ROTATOR_K8S_MOUNT}\" Kubernetes auth mount with role {}.",
+            s.kubernetes.namespace, n.rotator_sa, n.rotator_role
+        ));
+    }
+    (AuthMethod::Approle, ConfigFormat::Hcl, render::hcl(&body))
+}
+
+// ---------------------------------------------------------------------------------------------
+// CI/CD target: GitHub Actions with JWT (OIDC)
+
+/// The `aud` every GitHub token for Vault carries, matched by the role's bound_audiences.
+fn github_audience(s: &Settings) -> String {
+    s.vault.address.clone()
+}
+
+fn github_bound_claims(s: &Settings) -> Vec<(&'static str, String)> {
+    let repo = &s.cicd.repository;
+    let git_ref = format!("refs/heads/{}", s.cicd.branch);
+    let (owner, name) = repo.split_once('/').unwrap_or((repo.as_str(), ""));
+    // Classic `repo:OWNER/REPO:ref:...` and the 2026 immutable `repo:OWNER@ID/REPO@ID:ref:...`.
+    let subjects = [
+        format!("repo:{repo}:ref:{git_ref}"),
+        format!("repo:{owner}@*/{name}@*:ref:{git_ref}"),
+    ];
+    vec![("repository", repo.clone()), ("ref", git_ref), ("sub", subjects.join(","))]
+}
+
+#[derive(Serialize)]
+struct Workflow {
+    name: String,
+    on: serde_json::Value,
+    permissions: serde_json::Value,
+    jobs: serde_json::Map<String, serde_json::Value>,
+}
+
+fn vault_action_step(s: &Settings, role: &str, secrets: Option<String>, export_token: bool) -> serde_json::Value {
+    let mut with = serde_json::Map::new();
+    with.insert("url".into(), s.vault.address.clone().into());
+    if let Some(ns) = &s.vault.namespace {
+        with.insert("namespace".into(), ns.clone().into());
+    }
+    with.insert("method".into(), "jwt".into());
+    with.insert("path".into(), s.vault.auth_mount.clone().into());
+    with.insert("role".into(), role.into());
+    with.insert("jwtGithubAudience".into(), github_audience(s).into());
+    if let Some(secrets) = secrets {
+        with.insert("secrets".into(), secrets.into());
+    }
+    if export_token {
+        with.insert("exportToken".into(), true.into());
+    }
+    serde_json::json!({
+        "name": "Authenticate to Vault",
+        "id": "vault",
+        "uses": format!("hashicorp/vault-action@{}", super::versions::VAULT_ACTION),
+        "with": with,
+    })
+}
+
+fn env_name(s: &Settings, field: &str) -> String {
+    match s.credential {
+        CredentialType::Database => format!("DB_{}", field.to_ascii_uppercase()),
+        _ => field.to_ascii_uppercase(),
+    }
+}
+
+fn cicd_target(
+    s: &Settings,
+    src: Source,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    match s.cicd.platform {
+        CicdPlatform::GitlabCi => return gitlab_target(s, src, n, manifests, decisions),
+        CicdPlatform::Jenkins => return jenkins_target(s, src, n, manifests, decisions),
+        _ => {}
+    }
+    let workflow_file = format!(".github/workflows/{}-secrets.yml", s.name);
+    let mut steps = Vec::new();
+    match src {
+        Source::Pki { ttl } => {
+            steps.push(vault_action_step(s, &n.role, None, true));
+            let body = serde_json::json!({"common_name": s.certificate.common_name, "ttl": ttl.to_go()}).to_string();
+            steps.push(serde_json::json!({
+                "name": "Issue a certificate",
+                "env": {"VAULT_ADDR": s.vault.address, "ISSUE_BODY": body},
+                "run": format!(
+                    "curl --silent --show-error --fail --request POST --header \"X-Vault-Token: $VAULT_TOKEN\" --data \"$ISSUE_BODY\" --output \"$RUNNER_TEMP/certificate.json\" \"$VAULT_ADDR/v1/{}\"",
+                    n.consumer_path
+                ),
+            }));
+        }
+        _ => {
+            let path = match src {
+                Source::Kv { .. } => n.kv_data.clone(),
+                _ => n.consumer_path.clone(),
+            };
+            let fields: &[&str] = match src {
+                Source::Kv { .. } => kv_fields(s.credential),
+                _ => &["username", "password"],
+            };
+            let secrets = fields
+                .iter()
+                .map(|f| format!("{path} {f} | {}", env_name(s, f)))
+                .collect::<Vec<_>>()
+                .join(" ;\n");
+            steps.push(vault_action_step(s, &n.role, Some(secrets), false));
+        }
+    }
+    let workflow = Workflow {
+        name: format!("{} secrets", s.name),
+        on: serde_json::json!({"push": {"branches": [s.cicd.branch]}}),
+        permissions: serde_json::json!({"contents": "read", "id-token": "write"}),
+        jobs: [(
+            "deploy".to_string(),
+            serde_json::json!({"runs-on": "ubuntu-latest", "steps": steps}),
+        )]
+        .into_iter()
+        .collect(),
+    };
+    let text = render::yaml(&workflow);
+    manifests.push(vk::manifest(ManifestType::Cicd, &workflow_file, text.clone()));
+    if let Source::Kv { schedule: Some(sch) } = src {
+        let mut env = serde_json::Map::new();
+        env.insert("VAULT_ADDR".into(), s.vault.address.clone().into());
+        if let Some(ns) = &s.vault.namespace {
+            env.insert("VAULT_NAMESPACE".into(), ns.clone().into());
+        }
+        for e in rotation_env(s, n, sch) {
+            env.insert(e.name.into(), e.value.into());
+        }
+        let rotate = Workflow {
+            name: format!("{} rotate {}", s.name, leaf(s.credential)),
+            on: serde_json::json!({"schedule": [{"cron": github_cron(sch)}], "workflow_dispatch": {}}),
+            permissions: serde_json::json!({"contents": "read", "id-token": "write"}),
+            jobs: [(
+                "rotate".to_string(),
+                serde_json::json!({
+                    "runs-on": "ubuntu-latest",
+                    "concurrency": {"group": format!("{}-rotate", s.name), "cancel-in-progress": false},
+                    "steps": [
+                        {"uses": format!("actions/checkout@{}", super::versions::CHECKOUT_ACTION)},
+                        vault_action_step(s, &n.rotator_role, None, true),
+                        {"name": "Rotate", "env": env, "run": "sh ci/rotate-kv.sh"},
+                    ],
+                }),
+            )]
+            .into_iter()
+            .collect(),
+        };
+        manifests.push(vk::manifest(
+            ManifestType::Cicd,
+            &format!(".github/workflows/{}-rotate.yml", s.name),
+            render::yaml(&rotate),
+        ));
+        manifests.push(vk::manifest(ManifestType::Cicd, "ci/rotate-kv.sh", ROTATE_SCRIPT.to_string()));
+        decisions.push(format!(
+            "The rotation workflow runs on schedule \"{}\" from the default branch, which must be \"{}\" for the rotator role's ref binding to match; it logs in as {} and runs ci/rotate-kv.sh.",
+            github_cron(sch),
+            s.cicd.branch,
+            n.rotator_role
+        ));
+    }
+    decisions.push(format!(
+        "GitHub Actions logs in through the JWT auth mount \"{}\" (configured with oidc_discovery_url = bound_issuer = {GITHUB_ISSUER}) with audience \"{}\"; the role binds repository \"{}\" and ref refs/heads/{} and accepts both the classic and the immutable (OWNER@ID/REPO@ID) sub formats.",
+        s.vault.auth_mount,
+        github_audience(s),
+        s.cicd.repository,
+        s.cicd.branch
+    ));
+    (AuthMethod::Jwt, ConfigFormat::Yaml, text)
+}
+
+// ---------------------------------------------------------------------------------------------
+// CI/CD target: GitLab CI with id_tokens (CI_JOB_JWT was removed in GitLab 17.0)
+
+const GITLAB_ISSUER: &str = "https://gitlab.com";
+
+fn gitlab_bound_claims(s: &Settings) -> Vec<(&'static str, String)> {
+    vec![
+        ("project_path", s.cicd.repository.clone()),
+        ("ref", s.cicd.branch.clone()),
+        ("ref_type", "branch".into()),
+        ("ref_protected", "true".into()),
+    ]
+}
+
+/// Logs in with the job's ID token; the `test` line fails the job when Vault refuses.
+const GITLAB_LOGIN: [&str; 3] = [
+    r#"VAULT_TOKEN="$(curl --silent --show-error --fail --request POST --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" --data "{\"role\":\"$VAULT_AUTH_ROLE\",\"jwt\":\"$VAULT_ID_TOKEN\"}" "$VAULT_SERVER_URL/v1/auth/$VAULT_AUTH_PATH/login" | sed -n 's/.*"client_token":"\([^"]*\)".*/\1/p')""#,
+    r#"test -n "$VAULT_TOKEN""#,
+    "export VAULT_TOKEN",
+];
+
+/// One API call with the logged-in token, for what `secrets:` cannot express (a single read of
+/// a dynamic credential, a certificate issue); the response goes to a file, never the log.
+fn gitlab_call(method: &str, path: &str, body: Option<String>, output: &str) -> String {
+    let mut call = format!(
+        "curl --silent --show-error --fail --request {method} --header \"X-Vault-Token: $VAULT_TOKEN\" --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" --output \"{output}\""
+    );
+    if let Some(body) = body {
+        call.push_str(&format!(" --data '{body}'"));
+    }
+    call.push_str(&format!(" \"$VAULT_SERVER_URL/v1/{path}\""));
+    call
+}
+
+fn gitlab_image() -> serde_json::Value {
+    // curlimages/curl's entrypoint is curl itself; GitLab needs a shell.
+    serde_json::json!({"name": super::versions::CURL_IMAGE, "entrypoint": [""]})
+}
+
+fn gitlab_target(
+    s: &Settings,
+    src: Source,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    use serde_json::{json, Map, Value};
+    let id_tokens = json!({"VAULT_ID_TOKEN": {"aud": github_audience(s)}});
+    let mut variables = Map::new();
+    variables.insert("VAULT_SERVER_URL".into(), s.vault.address.clone().into());
+    variables.insert("VAULT_AUTH_PATH".into(), s.vault.auth_mount.clone().into());
+    variables.insert("VAULT_AUTH_ROLE".into(), n.role.clone().into());
+    if let Some(ns) = &s.vault.namespace {
+        variables.insert("VAULT_NAMESPACE".into(), ns.clone().into());
+    }
+    // Scheduled pipelines run only the rotation job.
+    let rules = json!([{"if": format!("$CI_COMMIT_BRANCH == \"{}\" && $CI_PIPELINE_SOURCE != \"schedule\"", s.cicd.branch)}]);
+    let mut job = Map::new();
+    job.insert("id_tokens".into(), id_tokens.clone());
+    match src {
+        Source::Kv { .. } => {
+            let mut secrets = Map::new();
+            for f in kv_fields(s.credential) {
+                secrets.insert(
+                    env_name(s, f),
+                    json!({
+                        "vault": {"engine": {"name": "kv-v2", "path": s.vault.kv_mount}, "path": n.kv_key, "field": f},
+                        "file": false,
+                        "token": "$VAULT_ID_TOKEN",
+                    }),
+                );
+            }
+            job.insert("secrets".into(), Value::Object(secrets));
+            job.insert("script".into(), json!(["echo \"secrets from Vault are in the job's environment\""]));
+        }
+        _ => {
+            let (method, body, out) = match src {
+                Source::Pki { ttl } => (
+                    "POST",
+                    Some(json!({"common_name": s.certificate.common_name, "ttl": ttl.to_go()}).to_string()),
+                    "$CI_PROJECT_DIR/.vault/certificate.json",
+                ),
+                _ => ("GET", None, "$CI_PROJECT_DIR/.vault/db-credentials.json"),
+            };
+            let mut script = vec![json!("mkdir -p -m 0700 \"$CI_PROJECT_DIR/.vault\"")];
+            script.extend(GITLAB_LOGIN.iter().map(|l| Value::from(*l)));
+            script.push(gitlab_call(method, &n.consumer_path, body, out).into());
+            job.insert("image".into(), gitlab_image());
+            job.insert("script".into(), Value::Array(script));
+        }
+    }
+    job.insert("variables".into(), Value::Object(variables.clone()));
+    job.insert("rules".into(), rules);
+    let mut pipeline = Map::new();
+    pipeline.insert(format!("{}-secrets", s.name), Value::Object(job));
+    if let Source::Kv { schedule: Some(sch) } = src {
+        let mut vars = variables.clone();
+        vars.insert("VAULT_AUTH_ROLE".into(), n.rotator_role.clone().into());
+        for e in rotation_env(s, n, sch) {
+            vars.insert(e.name.into(), e.value.into());
+        }
+        vars.insert("VAULT_ADDR".into(), "$VAULT_SERVER_URL".into());
+        let mut script: Vec<Value> = GITLAB_LOGIN.iter().map(|l| Value::from(*l)).collect();
+        script.push("sh ci/rotate-kv.sh".into());
+        pipeline.insert(
+            format!("{}-rotate-{}", s.name, leaf(s.credential)),
+            json!({
+                "image": gitlab_image(),
+                "id_tokens": id_tokens,
+                "variables": vars,
+                "rules": [{"if": "$CI_PIPELINE_SOURCE == \"schedule\""}],
+                "script": script,
+            }),
+        );
+        manifests.push(vk::manifest(ManifestType::Cicd, "ci/rotate-kv.sh", ROTATE_SCRIPT.to_string()));
+        decisions.push(format!(
+            "The rotation job runs only in scheduled pipelines: create a pipeline schedule on branch \"{}\" with cron \"{}\" in the project settings (GitLab keeps schedules outside .gitlab-ci.yml); it logs in as {} and runs ci/rotate-kv.sh.",
+            s.cicd.branch,
+            sch.cron(),
+            n.rotator_role
+        ));
+    }
+    let text = render::yaml(&pipeline);
+    manifests.push(vk::manifest(ManifestType::Cicd, ".gitlab-ci.yml", text.clone()));
+    decisions.push(format!(
+        "GitLab CI logs in through the JWT auth mount \"{}\" (configured with oidc_discovery_url = bound_issuer = {GITLAB_ISSUER}, or your instance URL) with an id_tokens token whose aud is \"{}\" (CI_JOB_JWT was removed in GitLab 17.0); the role binds project \"{}\", protected branch \"{}\".",
+        s.vault.auth_mount,
+        github_audience(s),
+        s.cicd.repository,
+        s.cicd.branch
+    ));
+    (AuthMethod::Jwt, ConfigFormat::Yaml, text)
+}
+
+// ---------------------------------------------------------------------------------------------
+// CI/CD target: Jenkins with the HashiCorp Vault plugin and AppRole
+
+/// A Groovy value; rendered with Groovy's own literal syntax (single-quoted, escaped strings).
+enum Groovy {
+    Str(String),
+    Int(u64),
+    List(Vec<Groovy>),
+    Map(Vec<(&'static str, Groovy)>),
+}
+
+impl Groovy {
+    fn render(&self) -> String {
+        match self {
+            Groovy::Str(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+            Groovy::Int(i) => i.to_string(),
+            Groovy::List(items) => format!("[{}]", items.iter().map(Groovy::render).collect::<Vec<_>>().join(", ")),
+            Groovy::Map(pairs) if pairs.is_empty() => "[:]".into(),
+            Groovy::Map(pairs) => format!(
+                "[{}]",
+                pairs
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", v.render()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+fn g(s: impl Into<String>) -> Groovy {
+    Groovy::Str(s.into())
+}
+
+/// A nested block of a declarative Jenkinsfile: `head {` lines and blocks `}`.
+enum Jenkins {
+    Line(String),
+    Block(String, Vec<Jenkins>),
+}
+
+impl Jenkins {
+    fn render(&self, depth: usize, out: &mut String) {
+        let pad = "  ".repeat(depth);
+        match self {
+            Jenkins::Line(l) => out.push_str(&format!("{pad}{l}\n")),
+            Jenkins::Block(head, body) => {
+                out.push_str(&format!("{pad}{head} {{\n"));
+                for item in body {
+                    item.render(depth + 1, out);
+                }
+                out.push_str(&format!("{pad}}}\n"));
+            }
+        }
+    }
+}
+
+fn jenkinsfile(stage: &str, triggers: Option<String>, environment: Vec<(&'static str, String)>, steps: Jenkins) -> String {
+    let mut pipeline = vec![Jenkins::Line("agent any".into())];
+    if let Some(cron) = triggers {
+        pipeline.push(Jenkins::Block(
+            "triggers".into(),
+            vec![Jenkins::Line(format!("cron({})", g(cron).render()))],
+        ));
+    }
+    if !environment.is_empty() {
+        pipeline.push(Jenkins::Block(
+            "environment".into(),
+            environment
+                .into_iter()
+                .map(|(k, v)| Jenkins::Line(format!("{k} = {}", g(v).render())))
+                .collect(),
+        ));
+    }
+    pipeline.push(Jenkins::Block(
+        "stages".into(),
+        vec![Jenkins::Block(
+            format!("stage({})", g(stage).render()),
+            vec![Jenkins::Block("steps".into(), vec![steps])],
+        )],
+    ));
+    let mut out = String::new();
+    Jenkins::Block("pipeline".into(), pipeline).render(0, &mut out);
+    out
+}
+
+fn jenkins_credential_id(role: &str) -> String {
+    format!("vault-approle-{role}")
+}
+
+/// `withCredentials` exposing VAULT_ADDR and VAULT_TOKEN from an AppRole credential.
+fn vault_token_binding(s: &Settings, role: &str, body: Vec<Jenkins>) -> Jenkins {
+    let binding = Groovy::List(vec![Groovy::Map(vec![
+        ("$class", g("VaultTokenCredentialBinding")),
+        ("credentialsId", g(jenkins_credential_id(role))),
+        ("vaultAddr", g(&s.vault.address)),
+    ])]);
+    Jenkins::Block(format!("withCredentials({})", binding.render()), body)
+}
+
+fn jenkins_target(
+    s: &Settings,
+    src: Source,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    let steps = match src {
+        Source::Pki { ttl } => {
+            let body = serde_json::json!({"common_name": s.certificate.common_name, "ttl": ttl.to_go()}).to_string();
+            vault_token_binding(
+                s,
+                &n.role,
+                vec![Jenkins::Line(format!(
+                    "sh {}",
+                    g(format!(
+                        "curl --silent --show-error --fail --request POST --header \"X-Vault-Token: $VAULT_TOKEN\" --data '{body}' --output certificate.json \"$VAULT_ADDR/v1/{}\"",
+                        n.consumer_path
+                    ))
+                    .render()
+                ))],
+            )
+        }
+        _ => {
+            let (path, version, fields): (String, u64, &[&str]) = match src {
+                // The plugin inserts /data/ itself for KV version 2.
+                Source::Kv { .. } => (format!("{}/{}", s.vault.kv_mount, n.kv_key), 2, kv_fields(s.credential)),
+                _ => (n.consumer_path.clone(), 1, &["username", "password"]),
+            };
+            let secrets = Groovy::List(vec![Groovy::Map(vec![
+                ("path", g(path)),
+                ("engineVersion", Groovy::Int(version)),
+                (
+                    "secretValues",
+                    Groovy::List(
+                        fields
+                            .iter()
+                            .map(|f| Groovy::Map(vec![("envVar", g(env_name(s, f))), ("vaultKey", g(*f))]))
+                            .collect(),
+                    ),
+                ),
+            ])]);
+            let config = Groovy::Map(vec![
+                ("vaultUrl", g(&s.vault.address)),
+                ("vaultCredentialId", g(jenkins_credential_id(&n.role))),
+                ("engineVersion", Groovy::Int(2)),
+            ]);
+            // One path entry: the plugin reads it once, so a dynamic username and password belong together.
+            Jenkins::Block(
+                format!(
+                    "withVault({})",
+                    Groovy::Map(vec![("configuration", config), ("vaultSecrets", secrets)]).render()
+                ),
+                vec![Jenkins::Line("sh 'echo \"secrets from Vault are in the environment\"'".into())],
+            )
+        }
+    };
+    manifests.push(vk::manifest(
+        ManifestType::Cicd,
+        "Jenkinsfile",
+        jenkinsfile("secrets", None, Vec::new(), steps),
+    ));
+
+    let mut credentials = vec![n.role.clone()];
+    if let Source::Kv { schedule: Some(sch) } = src {
+        credentials.push(n.rotator_role.clone());
+        let env: Vec<(&'static str, String)> = rotation_env(s, n, sch).into_iter().map(|e| (e.name, e.value)).collect();
+        let steps = vault_token_binding(s, &n.rotator_role, vec![Jenkins::Line("sh 'sh ci/rotate-kv.sh'".into())]);
+        manifests.push(vk::manifest(
+            ManifestType::Cicd,
+            "Jenkinsfile.rotate",
+            jenkinsfile("rotate", Some(sch.cron()), env, steps),
+        ));
+        manifests.push(vk::manifest(ManifestType::Cicd, "ci/rotate-kv.sh", ROTATE_SCRIPT.to_string()));
+        decisions.push(format!(
+            "Jenkinsfile.rotate runs on cron \"{}\" with the {} AppRole credential and runs ci/rotate-kv.sh; point a separate pipeline job at it.",
+            sch.cron(),
+            n.rotator_role
+        ));
+    }
+    let casc = serde_json::json!({
+        "credentials": {"system": {"domainCredentials": [{"credentials": credentials.iter().map(|role| serde_json::json!({
+            "vaultAppRoleCredential": {
+                "id": jenkins_credential_id(role),
+                "description": format!("Vault AppRole {role}"),
+                "path": s.vault.auth_mount,
+                "roleId": format!("${{VAULT_ROLE_ID_{}}}", role.to_ascii_uppercase().replace('-', "_")),
+                "secretId": format!("${{VAULT_SECRET_ID_{}}}", role.to_ascii_uppercase().replace('-', "_")),
+                "scope": "GLOBAL",
+            }
+        })).collect::<Vec<_>>()}]}},
+        "unclassified": {"hashicorpVault": {"configuration": {
+            "vaultUrl": s.vault.address,
+            "vaultCredentialId": jenkins_credential_id(&n.role),
+            "engineVersion": 2,
+        }}},
+    });
+    let text = render::yaml(&casc);
+    decisions.push(format!(
+        "Jenkins authenticates with AppRole through the HashiCorp Vault plugin: config/backend.yaml is its Configuration-as-Code section, reading each RoleID and SecretID from the environment (VAULT_ROLE_ID_*/VAULT_SECRET_ID_*) so no secret is written into it; SecretIDs live {} and should be re-issued response-wrapped.",
+        Duration::from_secs(30 * DAY).to_text()
+    ));
+    if s.vault.namespace.is_some() {
+        decisions.push("Set the Vault namespace in the plugin's global configuration as well; the generated Configuration-as-Code section does not carry it.".into());
+    }
+    (AuthMethod::Approle, ConfigFormat::Yaml, text)
+}
+
+/// GitHub runs scheduled workflows at most every 5 minutes.
+fn github_cron(sch: Schedule) -> String {
+    if sch.check.secs() < 5 * MINUTE {
+        "*/5 * * * *".into()
+    } else {
+        sch.cron()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform (terraform-provider-vault 5.x)
+
+fn obj(pairs: &[(&str, Expression)]) -> Expression {
+    let mut o = Object::new();
+    for (k, v) in pairs {
+        o.insert(ObjectKey::from(Identifier::unchecked(*k)), v.clone());
+    }
+    Expression::Object(o)
+}
+
+fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) -> Body {
+    let mut b = Body::builder().add_block(
+        Block::builder("terraform")
+            .add_block(
+                Block::builder("required_providers")
+                    .add_attribute(("vault", obj(&[("source", "hashicorp/vault".into()), ("version", ">= 5.0".into())])))
+                    .build(),
+            )
+            .build(),
+    );
+    let mut policy_refs = Vec::new();
+    for (i, p) in policies.iter().filter(|p| p.policy_type == PolicyType::VaultPolicy).enumerate() {
+        let label = if i == 0 { "consumer" } else { "writer" };
+        policy_refs.push(label);
+        b = b.add_block(
+            vk::with_namespace(vk::resource("vault_policy", label), s)
+                .add_attribute(("name", p.policy_name.as_str()))
+                .add_attribute(("policy", vk::heredoc(&p.policy_document)))
+                .build(),
+        );
+    }
+    match src {
+        Source::DbDynamic(t) => {
+            for block in database_blocks(s, Some(t)) {
+                b = b.add_block(block);
+            }
+            let role = vk::role_body(s, t);
+            b = b.add_block(
+                vk::with_namespace(vk::resource("vault_database_secret_backend_role", "app"), s)
+                    .add_attribute(("backend", vk::traversal("vault_mount", &["db", "path"])))
+                    .add_attribute(("name", n.role.as_str()))
+                    .add_attribute((
+                        "db_name",
+                        vk::traversal("vault_database_secret_backend_connection", &["db", "name"]),
+                    ))
+                    .add_attribute(("creation_statements", role.creation_statements))
+                    .add_attribute(("revocation_statements", role.revocation_statements))
+                    .add_attribute(("default_ttl", role.default_ttl))
+                    .add_attribute(("max_ttl", role.max_ttl))
+                    .build(),
+            );
+        }
+        Source::DbStatic { period } => {
+            for block in database_blocks(s, None) {
+                b = b.add_block(block);
+            }
+            let role = static_role(s, period);
+            let mut block = vk::with_namespace(vk::resource("vault_database_secret_backend_static_role", "app"), s)
+                .add_attribute(("backend", vk::traversal("vault_mount", &["db", "path"])))
+                .add_attribute(("name", n.role.as_str()))
+                .add_attribute((
+                    "db_name",
+                    vk::traversal("vault_database_secret_backend_connection", &["db", "name"]),
+                ))
+                .add_attribute(("username", role.username))
+                .add_attribute(("rotation_period", role.rotation_period));
+            if !role.rotation_statements.is_empty() {
+                block = block.add_attribute(("rotation_statements", role.rotation_statements));
+            }
+            b = b.add_block(block.build());
+        }
+        Source::Pki { ttl } => {
+            let role = pki_role(s, ttl);
+            b = b
+                .add_block(
+                    vk::with_namespace(vk::resource("vault_mount", "pki"), s)
+                        .add_attribute(("path", s.vault.pki_mount.as_str()))
+                        .add_attribute(("type", "pki"))
+                        .add_attribute(("description", format!("Certificates for {}", n.role)))
+                        .add_attribute(("max_lease_ttl_seconds", PKI_MOUNT_MAX_TTL))
+                        .build(),
+                )
+                .add_block(
+                    vk::with_namespace(vk::resource("vault_pki_secret_backend_role", "app"), s)
+                        .add_attribute(("backend", vk::traversal("vault_mount", &["pki", "path"])))
+                        .add_attribute(("name", n.role.as_str()))
+                        .add_attribute(("allowed_domains", role.allowed_domains))
+                        .add_attribute(("allow_bare_domains", role.allow_bare_domains))
+                        .add_attribute(("allow_subdomains", role.allow_subdomains))
+                        .add_attribute(("allow_glob_domains", role.allow_glob_domains))
+                        .add_attribute(("allow_wildcard_certificates", role.allow_wildcard_certificates))
+                        .add_attribute(("allow_ip_sans", role.allow_ip_sans))
+                        .add_attribute(("enforce_hostnames", role.enforce_hostnames))
+                        .add_attribute(("server_flag", role.server_flag))
+                        .add_attribute(("client_flag", role.client_flag))
+                        .add_attribute(("require_cn", role.require_cn))
+                        .add_attribute(("key_type", role.key_type))
+                        .add_attribute(("key_bits", role.key_bits))
+                        .add_attribute(("key_usage", role.key_usage))
+                        .add_attribute(("ext_key_usage", role.ext_key_usage))
+                        .add_attribute(("ttl", role.ttl))
+                        .add_attribute(("max_ttl", role.max_ttl))
+                        .add_attribute(("no_store", role.no_store))
+                        .build(),
+                );
+        }
+        Source::Kv { .. } => {
+            let metadata = KvMetadata {
+                max_versions: KV_VERSIONS,
+                delete_version_after: KV_DELETE_AFTER,
+            };
+            // Deleting a metadata path destroys every version: Terraform must never do it.
+            b = b.add_block(
+                vk::with_namespace(vk::resource("vault_generic_endpoint", "kv_metadata"), s)
+                    .add_attribute(("path", n.kv_metadata.as_str()))
+                    .add_attribute(("data_json", serde_json::to_string(&metadata).unwrap_or_default()))
+                    .add_attribute(("ignore_absent_fields", true))
+                    .add_attribute(("disable_delete", true))
+                    .build(),
+            );
+        }
+    }
+    for block in auth_blocks(s, src, n) {
+        b = b.add_block(block);
+    }
+    b.add_block(
+        // Audit devices live in the root namespace only.
+        vk::resource("vault_audit", "file")
+            .add_attribute(("type", "file"))
+            .add_attribute(("path", "file"))
+            .add_attribute(("description", "Records every read, write and login of this integration"))
+            .add_attribute(("options", obj(&[("file_path", AUDIT_LOG.into()), ("mode", "0600".into())])))
+            .build(),
+    )
+    .build()
+}
+
+fn database_blocks(s: &Settings, ttls: Option<Ttls>) -> Vec<Block> {
+    let (block_name, plugin, url) = vk::connection(s);
+    let string_var = |name: &str, description: String, default: Option<&str>, sensitive: bool| {
+        let mut b = Block::builder("variable")
+            .add_label(name)
+            .add_attribute(("type", Expression::Variable(hcl::expr::Variable::unchecked("string"))))
+            .add_attribute(("description", description));
+        if let Some(d) = default {
+            b = b.add_attribute(("default", d));
+        }
+        if sensitive {
+            b = b.add_attribute(("sensitive", true));
+        }
+        b.build()
+    };
+    let mut mount = vk::with_namespace(vk::resource("vault_mount", "db"), s)
+        .add_attribute(("path", s.vault.database_mount.as_str()))
+        .add_attribute(("type", "database"))
+        .add_attribute(("description", format!("{} credentials for {}", s.database.engine, s.role_name())));
+    if let Some(t) = ttls {
+        mount = mount
+            .add_attribute(("default_lease_ttl_seconds", t.default.secs()))
+            .add_attribute(("max_lease_ttl_seconds", t.max.secs()));
+    }
+    let mut engine = Block::builder(block_name)
+        .add_attribute(("connection_url", url))
+        .add_attribute(("username", vk::traversal("var", &["db_admin_username"])))
+        .add_attribute(("password", vk::traversal("var", &["db_admin_password"])));
+    if s.database.engine == DbEngine::Oracle {
+        engine = engine.add_attribute(("plugin_name", plugin));
+    }
+    vec![
+        string_var(
+            "db_admin_username",
+            format!("Database user Vault connects as to manage {} credentials.", s.database.engine),
+            Some("vault-admin"),
+            false,
+        ),
+        string_var(
+            "db_admin_password",
+            "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint.".into(),
+            None,
+            true,
+        ),
+        mount.build(),
+        vk::with_namespace(vk::resource("vault_database_secret_backend_connection", "db"), s)
+            .add_attribute(("backend", vk::traversal("vault_mount", &["db", "path"])))
+            .add_attribute(("name", s.role_name()))
+            .add_attribute(("allowed_roles", vec![s.role_name()]))
+            .add_attribute(("verify_connection", true))
+            .add_block(engine.build())
+            .build(),
+    ]
+}
+
+fn policy_ref(label: &str) -> Expression {
+    Expression::from(vec![vk::traversal("vault_policy", &[label, "name"])])
+}
+
+fn approle_role(s: &Settings, label: &str, role: &str, policy: &str, ttl: u64) -> Block {
+    vk::with_namespace(vk::resource("vault_approle_auth_backend_role", label), s)
+        .add_attribute(("backend", s.vault.auth_mount.as_str()))
+        .add_attribute(("role_name", role))
+        .add_attribute(("token_policies", policy_ref(policy)))
+        .add_attribute(("token_ttl", ttl))
+        .add_attribute(("token_max_ttl", ttl * 4))
+        .add_attribute(("bind_secret_id", true))
+        .add_attribute(("secret_id_ttl", 30 * DAY))
+        .add_attribute(("secret_id_num_uses", 0))
+        .build()
+}
+
+fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
+    let ttl = token_ttl(s, src).secs();
+    let rotates = matches!(src, Source::Kv { schedule: Some(_) });
+    let mut out = Vec::new();
+    let k8s_role = |label: &str, mount: &str, role: &str, sa: &str, policy: &str, ttl: u64| {
+        vk::with_namespace(vk::resource("vault_kubernetes_auth_backend_role", label), s)
+            .add_attribute(("backend", mount))
+            .add_attribute(("role_name", role))
+            .add_attribute(("bound_service_account_names", vec![sa.to_string()]))
+            .add_attribute(("bound_service_account_namespaces", vec![s.kubernetes.namespace.clone()]))
+            .add_attribute(("audience", AUDIENCE))
+            .add_attribute(("token_policies", policy_ref(policy)))
+            .add_attribute(("token_ttl", ttl))
+            .add_attribute(("token_max_ttl", ttl))
+            .build()
+    };
+    match s.target {
+        Target::Kubernetes => {
+            out.push(k8s_role(
+                "app",
+                &s.vault.auth_mount,
+                &n.role,
+                &s.kubernetes.service_account,
+                "consumer",
+                ttl,
+            ));
+            if rotates {
+                out.push(k8s_role(
+                    "rotator",
+                    &s.vault.auth_mount,
+                    &n.rotator_role,
+                    &n.rotator_sa,
+                    "writer",
+                    15 * MINUTE,
+                ));
+            }
+        }
+        Target::Cicd if s.cicd.platform == CicdPlatform::Jenkins => {
+            out.push(approle_role(s, "app", &n.role, "consumer", ttl));
+            if rotates {
+                out.push(approle_role(s, "rotator", &n.rotator_role, "writer", 15 * MINUTE));
+            }
+        }
+        Target::Application => {
+            out.push(approle_role(s, "app", &n.role, "consumer", ttl));
+            if rotates {
+                out.push(k8s_role(
+                    "rotator",
+                    ROTATOR_K8S_MOUNT,
+                    &n.rotator_role,
+                    &n.rotator_sa,
+                    "writer",
+                    15 * MINUTE,
+                ));
+            }
+        }
+        Target::Cicd => {
+            let gitlab = s.cicd.platform == CicdPlatform::GitlabCi;
+            let jwt_role = |label: &str, role: &str, policy: &str| {
+                let mut claims = Object::new();
+                let bound = if gitlab { gitlab_bound_claims(s) } else { github_bound_claims(s) };
+                for (k, v) in bound {
+                    claims.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));
+                }
+                vk::with_namespace(vk::resource("vault_jwt_auth_backend_role", label), s)
+                    .add_attribute(("backend", s.vault.auth_mount.as_str()))
+                    .add_attribute(("role_name", role))
+                    .add_attribute(("role_type", "jwt"))
+                    .add_attribute(("user_claim", if gitlab { "project_path" } else { "repository" }))
+                    .add_attribute(("bound_audiences", vec![github_audience(s)]))
+                    .add_attribute(("bound_claims_type", if gitlab { "string" } else { "glob" }))
+                    .add_attribute(("bound_claims", Expression::Object(claims)))
+                    .add_attribute(("token_policies", policy_ref(policy)))
+                    .add_attribute(("token_ttl", ttl))
+                    .add_attribute(("token_max_ttl", ttl))
+                    .build()
+            };
+            out.push(jwt_role("app", &n.role, "consumer"));
+            if rotates {
+                out.push(jwt_role("rotator", &n.rotator_role, "writer"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::request::Request;
+    use crate::planner::resolve::resolve;
+
+    fn settings(t: Target, r: Rotation, c: CredentialType) -> Settings {
+        let mut req = Request::new(Backend::Vault, t, r);
+        req.credential = Some(c);
+        resolve(&req).0
+    }
+
+    #[test]
+    fn dynamic_falls_back_only_where_vault_cannot_mint() {
+        for c in CredentialType::ALL {
+            let (src, finding, decision) = source(&settings(Target::Application, Rotation::Dynamic, *c));
+            let falls_back = matches!(c, CredentialType::ApiKey | CredentialType::Generic);
+            assert_eq!(finding.is_some(), falls_back, "{c}");
+            assert_eq!(decision.is_some(), falls_back, "{c}");
+            if falls_back {
+                assert_eq!(finding.map(|f| f.kind), Some(FindingKind::Fallback));
+                assert!(matches!(src, Source::Kv { schedule: Some(sch) } if sch.period.secs() == HOUR));
+            }
+        }
+    }
+
+    #[test]
+    fn groovy_literals_escape_quotes_and_backslashes() {
+        let v = Groovy::Map(vec![
+            ("path", g("it's a \\ path")),
+            ("n", Groovy::List(vec![Groovy::Int(2), Groovy::Map(vec![])])),
+        ]);
+        assert_eq!(v.render(), r"[path: 'it\'s a \\ path', n: [2, [:]]]");
+    }
+
+    #[test]
+    fn schedules_check_at_most_a_quarter_of_the_period() {
+        let cases = [
+            (60, "* * * * *"),
+            (HOUR, "*/15 * * * *"),
+            (4 * HOUR, "0 * * * *"),
+            (90 * DAY, "0 * * * *"),
+            (20 * MINUTE, "*/5 * * * *"),
+        ];
+        for (period, cron) in cases {
+            assert_eq!(Schedule::new(Duration::from_secs(period)).cron(), cron, "{period}");
+        }
+    }
+
+    #[test]
+    fn policies_grant_nothing_broad() {
+        for t in Target::ALL {
+            for r in Rotation::ALL {
+                for c in CredentialType::ALL {
+                    let s = settings(*t, *r, *c);
+                    if !covers(&s) {
+                        continue;
+                    }
+                    for p in plan(&s).access_policies.iter().filter(|p| p.policy_type == PolicyType::VaultPolicy) {
+                        let doc = &p.policy_document;
+                        assert!(
+                            !doc.contains('*') && !doc.contains('+') && !doc.contains("sudo") && !doc.contains("list"),
+                            "{doc}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
