@@ -7,8 +7,8 @@ auto_auth {
     mount_path = "auth/approle"
 
     config {
-      role_id_file_path = "/etc/vault-agent/role-id"
-      secret_id_file_path = "/etc/vault-agent/secret-id"
+      role_id_file_path                   = "/etc/vault-agent/role-id"
+      secret_id_file_path                 = "/etc/vault-agent/secret-id"
       remove_secret_id_file_after_reading = false
     }
   }
@@ -19,8 +19,8 @@ template_config {
 }
 
 template {
-  destination = "/run/secrets/app/tls.pem"
-  perms = "0600"
+  destination          = "/run/secrets/app/tls.pem"
+  perms                = "0600"
   error_on_missing_key = true
-  contents = "{{ with pkiCert \"pki/issue/prod-app\" \"common_name=app.prod.example.com\" \"ttl=2160h\" }}{{ .Cert }}{{ .CA }}{{ .Key }}{{ end }}\n"
+  contents             = "{{ with pkiCert \"pki/issue/prod-app\" \"common_name=app.prod.example.com\" \"ttl=2160h\" }}{{ .Cert }}{{ .CA }}{{ .Key }}{{ end }}\n"
 }

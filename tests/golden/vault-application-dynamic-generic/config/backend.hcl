@@ -7,8 +7,8 @@ auto_auth {
     mount_path = "auth/approle"
 
     config {
-      role_id_file_path = "/etc/vault-agent/role-id"
-      secret_id_file_path = "/etc/vault-agent/secret-id"
+      role_id_file_path                   = "/etc/vault-agent/role-id"
+      secret_id_file_path                 = "/etc/vault-agent/secret-id"
       remove_secret_id_file_after_reading = false
     }
   }
@@ -19,8 +19,8 @@ template_config {
 }
 
 template {
-  destination = "/run/secrets/app/credentials.json"
-  perms = "0600"
+  destination          = "/run/secrets/app/credentials.json"
+  perms                = "0600"
   error_on_missing_key = true
-  contents = "{{ with secret \"secret/data/prod/app/config\" }}{{ .Data.data | toJSON }}{{ end }}\n"
+  contents             = "{{ with secret \"secret/data/prod/app/config\" }}{{ .Data.data | toJSON }}{{ end }}\n"
 }

@@ -1,14 +1,14 @@
 terraform {
   required_providers {
     vault = {
-      source = "hashicorp/vault"
+      source  = "hashicorp/vault"
       version = ">= 5.0"
     }
   }
 }
 
 resource "vault_policy" "consumer" {
-  name = "prod-app-db-static-creds"
+  name   = "prod-app-db-static-creds"
   policy = <<EOT
 path "database/static-creds/prod-app" {
   capabilities = ["read"]
@@ -17,68 +17,68 @@ EOT
 }
 
 variable "db_admin_username" {
-  type = string
+  type        = string
   description = "Database user Vault connects as to manage postgresql credentials."
-  default = "vault-admin"
+  default     = "vault-admin"
 }
 
 variable "db_admin_password" {
-  type = string
+  type        = string
   description = "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint."
-  sensitive = true
+  sensitive   = true
 }
 
 resource "vault_mount" "db" {
-  path = "database"
-  type = "database"
+  path        = "database"
+  type        = "database"
   description = "postgresql credentials for prod-app"
 }
 
 resource "vault_database_secret_backend_connection" "db" {
-  backend = vault_mount.db.path
-  name = "prod-app"
-  allowed_roles = ["prod-app"]
+  backend           = vault_mount.db.path
+  name              = "prod-app"
+  allowed_roles     = ["prod-app"]
   verify_connection = true
 
   postgresql {
     connection_url = "postgresql://{{username}}:{{password}}@db.example.com:5432/app?sslmode=verify-full"
-    username = var.db_admin_username
-    password = var.db_admin_password
+    username       = var.db_admin_username
+    password       = var.db_admin_password
   }
 }
 
 resource "vault_database_secret_backend_static_role" "app" {
-  backend = vault_mount.db.path
-  name = "prod-app"
-  db_name = vault_database_secret_backend_connection.db.name
-  username = "prod-app"
-  rotation_period = 7776000
+  backend             = vault_mount.db.path
+  name                = "prod-app"
+  db_name             = vault_database_secret_backend_connection.db.name
+  username            = "prod-app"
+  rotation_period     = 7776000
   rotation_statements = ["ALTER USER \"{{name}}\" WITH PASSWORD '{{password}}';"]
 }
 
 resource "vault_jwt_auth_backend_role" "app" {
-  backend = "jwt"
-  role_name = "prod-app"
-  role_type = "jwt"
-  user_claim = "repository"
-  bound_audiences = ["https://vault.example.com:8200"]
+  backend           = "jwt"
+  role_name         = "prod-app"
+  role_type         = "jwt"
+  user_claim        = "repository"
+  bound_audiences   = ["https://vault.example.com:8200"]
   bound_claims_type = "glob"
   bound_claims = {
     repository = "example-org/example-repo"
-    ref = "refs/heads/main"
-    sub = "repo:example-org/example-repo:ref:refs/heads/main,repo:example-org@*/example-repo@*:ref:refs/heads/main"
+    ref        = "refs/heads/main"
+    sub        = "repo:example-org/example-repo:ref:refs/heads/main,repo:example-org@*/example-repo@*:ref:refs/heads/main"
   }
   token_policies = [vault_policy.consumer.name]
-  token_ttl = 900
-  token_max_ttl = 900
+  token_ttl      = 900
+  token_max_ttl  = 900
 }
 
 resource "vault_audit" "file" {
-  type = "file"
-  path = "file"
+  type        = "file"
+  path        = "file"
   description = "Records every read, write and login of this integration"
   options = {
     file_path = "/var/log/vault/audit.log"
-    mode = "0600"
+    mode      = "0600"
   }
 }

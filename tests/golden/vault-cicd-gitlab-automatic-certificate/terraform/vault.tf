@@ -1,14 +1,14 @@
 terraform {
   required_providers {
     vault = {
-      source = "hashicorp/vault"
+      source  = "hashicorp/vault"
       version = ">= 5.0"
     }
   }
 }
 
 resource "vault_policy" "consumer" {
-  name = "prod-app-pki-issue"
+  name   = "prod-app-pki-issue"
   policy = <<EOT
 path "pki/issue/prod-app" {
   capabilities = ["create", "update"]
@@ -17,58 +17,58 @@ EOT
 }
 
 resource "vault_mount" "pki" {
-  path = "pki"
-  type = "pki"
-  description = "Certificates for prod-app"
+  path                  = "pki"
+  type                  = "pki"
+  description           = "Certificates for prod-app"
   max_lease_ttl_seconds = 315360000
 }
 
 resource "vault_pki_secret_backend_role" "app" {
-  backend = vault_mount.pki.path
-  name = "prod-app"
-  allowed_domains = ["app.prod.example.com"]
-  allow_bare_domains = true
-  allow_subdomains = false
-  allow_glob_domains = false
+  backend                     = vault_mount.pki.path
+  name                        = "prod-app"
+  allowed_domains             = ["app.prod.example.com"]
+  allow_bare_domains          = true
+  allow_subdomains            = false
+  allow_glob_domains          = false
   allow_wildcard_certificates = false
-  allow_ip_sans = false
-  enforce_hostnames = true
-  server_flag = true
-  client_flag = false
-  require_cn = true
-  key_type = "ec"
-  key_bits = 256
-  key_usage = ["DigitalSignature"]
-  ext_key_usage = ["ServerAuth"]
-  ttl = 7776000
-  max_ttl = 7776000
-  no_store = false
+  allow_ip_sans               = false
+  enforce_hostnames           = true
+  server_flag                 = true
+  client_flag                 = false
+  require_cn                  = true
+  key_type                    = "ec"
+  key_bits                    = 256
+  key_usage                   = ["DigitalSignature"]
+  ext_key_usage               = ["ServerAuth"]
+  ttl                         = 7776000
+  max_ttl                     = 7776000
+  no_store                    = false
 }
 
 resource "vault_jwt_auth_backend_role" "app" {
-  backend = "jwt"
-  role_name = "prod-app"
-  role_type = "jwt"
-  user_claim = "project_path"
-  bound_audiences = ["https://vault.example.com:8200"]
+  backend           = "jwt"
+  role_name         = "prod-app"
+  role_type         = "jwt"
+  user_claim        = "project_path"
+  bound_audiences   = ["https://vault.example.com:8200"]
   bound_claims_type = "string"
   bound_claims = {
-    project_path = "example-org/example-repo"
-    ref = "main"
-    ref_type = "branch"
+    project_path  = "example-org/example-repo"
+    ref           = "main"
+    ref_type      = "branch"
     ref_protected = "true"
   }
   token_policies = [vault_policy.consumer.name]
-  token_ttl = 900
-  token_max_ttl = 900
+  token_ttl      = 900
+  token_max_ttl  = 900
 }
 
 resource "vault_audit" "file" {
-  type = "file"
-  path = "file"
+  type        = "file"
+  path        = "file"
   description = "Records every read, write and login of this integration"
   options = {
     file_path = "/var/log/vault/audit.log"
-    mode = "0600"
+    mode      = "0600"
   }
 }

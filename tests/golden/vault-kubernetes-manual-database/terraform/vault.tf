@@ -1,14 +1,14 @@
 terraform {
   required_providers {
     vault = {
-      source = "hashicorp/vault"
+      source  = "hashicorp/vault"
       version = ">= 5.0"
     }
   }
 }
 
 resource "vault_policy" "consumer" {
-  name = "prod-app-kv-read"
+  name   = "prod-app-kv-read"
   policy = <<EOT
 path "secret/data/prod/app/database" {
   capabilities = ["read"]
@@ -17,7 +17,7 @@ EOT
 }
 
 resource "vault_policy" "writer" {
-  name = "prod-app-kv-write"
+  name   = "prod-app-kv-write"
   policy = <<EOT
 path "secret/data/prod/app/database" {
   capabilities = ["create", "update"]
@@ -30,29 +30,29 @@ EOT
 }
 
 resource "vault_generic_endpoint" "kv_metadata" {
-  path = "secret/metadata/prod/app/database"
-  data_json = "{\"max_versions\":10,\"delete_version_after\":\"8760h\"}"
+  path                 = "secret/metadata/prod/app/database"
+  data_json            = "{\"max_versions\":10,\"delete_version_after\":\"8760h\"}"
   ignore_absent_fields = true
-  disable_delete = true
+  disable_delete       = true
 }
 
 resource "vault_kubernetes_auth_backend_role" "app" {
-  backend = "kubernetes"
-  role_name = "prod-app"
-  bound_service_account_names = ["app"]
+  backend                          = "kubernetes"
+  role_name                        = "prod-app"
+  bound_service_account_names      = ["app"]
   bound_service_account_namespaces = ["app"]
-  audience = "vault"
-  token_policies = [vault_policy.consumer.name]
-  token_ttl = 3600
-  token_max_ttl = 3600
+  audience                         = "vault"
+  token_policies                   = [vault_policy.consumer.name]
+  token_ttl                        = 3600
+  token_max_ttl                    = 3600
 }
 
 resource "vault_audit" "file" {
-  type = "file"
-  path = "file"
+  type        = "file"
+  path        = "file"
   description = "Records every read, write and login of this integration"
   options = {
     file_path = "/var/log/vault/audit.log"
-    mode = "0600"
+    mode      = "0600"
   }
 }
