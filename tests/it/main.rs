@@ -3,6 +3,7 @@
 //! binary, the CLI, and acceptance against real Terraform.
 
 mod acceptance;
+mod bad_input;
 mod cli;
 mod golden;
 mod plugin;
