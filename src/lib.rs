@@ -2,6 +2,8 @@
 //! integrations. See `docs/architecture.md` for the code map and its invariants.
 
 pub mod cli;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod planner;
 pub mod proto;
 pub mod protocol;
