@@ -5,6 +5,7 @@
 mod acceptance;
 mod bad_input;
 mod cli;
+mod concurrency;
 mod fuzz_smoke;
 mod golden;
 mod plugin;
