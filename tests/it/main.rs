@@ -13,4 +13,5 @@ mod proto_version;
 mod protocol;
 mod purity;
 mod security;
+mod stress;
 mod support;
