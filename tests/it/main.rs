@@ -14,4 +14,5 @@ mod protocol;
 mod purity;
 mod security;
 mod stress;
+mod supply_chain;
 mod support;
