@@ -53,10 +53,7 @@ impl Reader {
         let text = self.text(path, v)?;
         let parsed = C::parse(text);
         if parsed.is_none() {
-            self.error(
-                path.clone(),
-                messages::invalid_choice::<C>(&path.to_string(), &messages::clip(text)),
-            );
+            self.error(path.clone(), messages::invalid_choice::<C>(&path.to_string(), messages::clip(text)));
         }
         parsed
     }

@@ -163,7 +163,7 @@ fn msgpack_decoder_survives_mutated_input() {
 fn json_decoder_survives_mutated_input() {
     let seeds: Vec<Vec<u8>> = seed_configs()
         .iter()
-        .filter_map(|v| json::encode(v))
+        .filter_map(json::encode)
         .map(|mut d| {
             d.insert(0, 0);
             d
@@ -183,7 +183,7 @@ fn config_to_plan_survives_mutated_input() {
 #[ignore]
 fn write_fuzz_seeds() {
     let root = repo_root().join("fuzz/corpus");
-    let json_seeds: Vec<Vec<u8>> = seed_configs().iter().filter_map(|v| json::encode(v)).collect();
+    let json_seeds: Vec<Vec<u8>> = seed_configs().iter().filter_map(json::encode).collect();
     for (target, seeds) in [
         ("msgpack_decode", msgpack_seeds(true)),
         ("config_to_plan", msgpack_seeds(false)),

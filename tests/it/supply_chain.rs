@@ -84,7 +84,15 @@ fn spdx_expressions_are_evaluated() {
 #[test]
 fn every_linux_dependency_has_an_allowed_license() {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--locked", "--offline", "--filter-platform", "x86_64-unknown-linux-gnu"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--offline",
+            "--filter-platform",
+            "x86_64-unknown-linux-gnu",
+        ])
         .current_dir(repo_root())
         .output()
         .unwrap();
