@@ -38,6 +38,11 @@ fn benches(c: &mut Criterion) {
         b.iter(|| provider::read(black_box(&config), &pc))
     });
 
+    // Terraform validates every data source three times per plan (once in each provider process).
+    c.bench_function("provider::validate (config -> request -> plan findings)", |b| {
+        b.iter(|| provider::validate(black_box(&config), &pc))
+    });
+
     let ty = provider::schema::plan().block.implied_type();
     let wire = msgpack::encode(&config, &ty);
     let core = Core::new();
