@@ -7,25 +7,26 @@ use crate::provider::{self, ProviderConfig};
 use crate::tf::{json, msgpack, Type, Value};
 
 /// The types a decoder is driven by: the two real schemas, and shapes that reach every branch.
-fn types() -> [Type; 6] {
-    [
-        provider::schema::plan().block.implied_type(),
-        provider::schema::provider().block.implied_type(),
-        Type::Dynamic,
-        Type::list(Type::Dynamic),
-        Type::map(Type::object([("a", Type::String), ("b", Type::Number), ("c", Type::Bool)])),
-        Type::Tuple(vec![Type::String, Type::Set(Box::new(Type::Number)), Type::Dynamic]),
-    ]
+/// Built once: rebuilding the schema types per input was most of the cost of an execution.
+fn types() -> &'static [Type; 6] {
+    static TYPES: std::sync::OnceLock<[Type; 6]> = std::sync::OnceLock::new();
+    TYPES.get_or_init(|| {
+        [
+            provider::schema::plan().block.implied_type(),
+            provider::schema::provider().block.implied_type(),
+            Type::Dynamic,
+            Type::list(Type::Dynamic),
+            Type::map(Type::object([("a", Type::String), ("b", Type::Number), ("c", Type::Bool)])),
+            Type::Tuple(vec![Type::String, Type::Set(Box::new(Type::Number)), Type::Dynamic]),
+        ]
+    })
 }
 
-fn pick(data: &[u8]) -> (Type, &[u8]) {
+fn pick(data: &[u8]) -> (&'static Type, &[u8]) {
+    let all = types();
     match data.split_first() {
-        Some((first, rest)) => {
-            let all = types();
-            let n = all.len();
-            (all.into_iter().nth(*first as usize % n).unwrap_or(Type::Dynamic), rest)
-        }
-        None => (Type::Dynamic, data),
+        Some((first, rest)) => (&all[*first as usize % all.len()], rest),
+        None => (&all[2], data),
     }
 }
 
@@ -33,8 +34,8 @@ fn pick(data: &[u8]) -> (Type, &[u8]) {
 /// decodes to the same value.
 pub fn msgpack_decode(data: &[u8]) {
     let (ty, bytes) = pick(data);
-    if let Ok(v) = msgpack::decode(bytes, &ty) {
-        let again = msgpack::decode(&msgpack::encode(&v, &ty), &ty);
+    if let Ok(v) = msgpack::decode(bytes, ty) {
+        let again = msgpack::decode(&msgpack::encode(&v, ty), ty);
         assert!(again.as_ref() == Ok(&v), "msgpack round trip changed {v:?} into {again:?}");
     }
 }
@@ -42,9 +43,9 @@ pub fn msgpack_decode(data: &[u8]) {
 /// JSON (`DynamicValue.json`): decode; anything decoded re-encodes to JSON that decodes again.
 pub fn json_decode(data: &[u8]) {
     let (ty, bytes) = pick(data);
-    if let Ok(v) = json::decode(bytes, &ty) {
+    if let Ok(v) = json::decode(bytes, ty) {
         if let Some(text) = json::encode(&v) {
-            assert!(json::decode(&text, &ty).is_ok(), "re-encoded JSON does not decode: {v:?}");
+            assert!(json::decode(&text, ty).is_ok(), "re-encoded JSON does not decode: {v:?}");
         }
     }
 }
@@ -53,15 +54,15 @@ pub fn json_decode(data: &[u8]) {
 /// config -> planner request, plan, state. Either diagnostics or a state that re-decodes.
 pub fn config_to_plan(data: &[u8]) {
     let core = Core::new();
-    let ty = provider::schema::plan().block.implied_type();
+    let ty = &types()[0];
     let _ = core.validate_data_source(provider::TYPE_NAME, Wire::Msgpack(data));
     let (state, diags) = core.read_data_source(provider::TYPE_NAME, Wire::Msgpack(data));
     if let Some(state) = state {
         assert!(!diags.has_errors(), "a state came back with errors");
-        assert!(msgpack::decode(&state, &ty).is_ok(), "the state does not decode");
+        assert!(msgpack::decode(&state, ty).is_ok(), "the state does not decode");
     }
     // Also the decoded value straight into the request builder, with strict on.
-    if let Ok(v) = msgpack::decode(data, &ty) {
+    if let Ok(v) = msgpack::decode(data, ty) {
         let strict = ProviderConfig {
             strict: true,
             ..ProviderConfig::default()
