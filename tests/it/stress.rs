@@ -128,6 +128,63 @@ fn socket_dirs(tmp: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Starts a plan and returns once its `nth_start`-th provider process is serving:
+/// (terraform, every provider pid seen, that provider's pid).
+fn start_and_find(ws: &Workspace, tmp: &Path, nth_start: usize) -> Result<(std::process::Child, Vec<u32>, u32), String> {
+    let stderr_path = ws.dir.path().join(format!("stderr{nth_start}"));
+    let mut tf = ws
+        .command("1.15.5", &["plan", "-input=false", "-no-color", "-refresh=false"])
+        .env_remove("TF_LOG")
+        .env("TMPDIR", tmp)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let tf_pid = tf.id();
+    let mut seen: Vec<u32> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if Instant::now() > deadline {
+            let _ = tf.kill();
+            let _ = tf.wait();
+            return Err(format!("no provider start #{nth_start} within 60 s"));
+        }
+        if let Some(status) = tf.try_wait().unwrap() {
+            let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+            return Err(format!(
+                "terraform ended ({status}) before provider start #{nth_start} was seen (saw {seen:?}):\n{stderr}"
+            ));
+        }
+        for (pid, ppid, _, comm) in processes() {
+            // comm is cut to 15 bytes: "terraform-provi"
+            if ppid == tf_pid && comm.starts_with("terraform-prov") && !seen.contains(&pid) {
+                seen.push(pid);
+            }
+        }
+        for d in socket_dirs(tmp) {
+            let pid = d
+                .trim_start_matches("secretsint-plugin-")
+                .split('-')
+                .next()
+                .and_then(|p| p.parse().ok());
+            if let Some(pid) = pid.filter(|p| !seen.contains(p)) {
+                seen.push(pid);
+            }
+        }
+        // wait until that provider is serving: its socket directory exists
+        if seen.len() >= nth_start {
+            let victim = seen[nth_start - 1];
+            if socket_dirs(tmp)
+                .iter()
+                .any(|d| d.starts_with(&format!("secretsint-plugin-{victim}-")))
+            {
+                return Ok((tf, seen, victim));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 #[test]
 fn terraform_killed_mid_plan_leaves_no_provider_and_no_files() {
     if !acceptance_enabled() {
@@ -139,49 +196,18 @@ fn terraform_killed_mid_plan_leaves_no_provider_and_no_files() {
     for nth_start in 1..=3usize {
         let tmp = ws.dir.path().join(format!("tmp{nth_start}"));
         std::fs::create_dir(&tmp).unwrap();
-        let mut tf = ws
-            .command("1.15.5", &["plan", "-input=false", "-no-color", "-refresh=false"])
-            .env_remove("TF_LOG")
-            .env("TMPDIR", &tmp)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let tf_pid = tf.id();
-        let mut seen = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let victim = loop {
-            assert!(Instant::now() < deadline, "no provider start #{nth_start} within 60 s");
-            assert!(
-                tf.try_wait().unwrap().is_none(),
-                "terraform finished before provider start #{nth_start}"
-            );
-            for (pid, ppid, _, comm) in processes() {
-                // comm is cut to 15 bytes: "terraform-provi"
-                if ppid == tf_pid && comm.starts_with("terraform-prov") && !seen.contains(&pid) {
-                    seen.push(pid);
-                }
+        // Under heavy load a poll can miss a short-lived provider; Terraform then finishes first.
+        // That is a miss of the test, not a failure of the provider: try again, at most 3 times.
+        let mut attempt = 0;
+        let (mut tf, seen, victim) = loop {
+            attempt += 1;
+            match start_and_find(&ws, &tmp, nth_start) {
+                Ok(found) => break found,
+                Err(why) if attempt < 3 => eprintln!("attempt {attempt}: {why}"),
+                Err(why) => panic!("{why}"),
             }
-            for d in socket_dirs(&tmp) {
-                let pid = d
-                    .trim_start_matches("secretsint-plugin-")
-                    .split('-')
-                    .next()
-                    .and_then(|p| p.parse().ok());
-                if let Some(pid) = pid.filter(|p| !seen.contains(p)) {
-                    seen.push(pid);
-                }
-            }
-            // wait until the newest provider is serving: its socket directory exists
-            if seen.len() >= nth_start
-                && socket_dirs(&tmp)
-                    .iter()
-                    .any(|d| d.starts_with(&format!("secretsint-plugin-{}-", seen[nth_start - 1])))
-            {
-                break seen[nth_start - 1];
-            }
-            std::thread::sleep(Duration::from_millis(2));
         };
+        let tf_pid = tf.id();
         std::thread::sleep(Duration::from_millis(20));
         tf.kill().unwrap(); // SIGKILL
         let killed_at = Instant::now();
