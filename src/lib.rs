@@ -3,6 +3,8 @@
 
 pub mod cli;
 pub mod docs;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod planner;
 pub mod proto;
 pub mod protocol;

@@ -142,20 +142,33 @@ pub mod shape {
             && !text.starts_with('/')
             && !text.ends_with('/')
             && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b))
-            && !text.contains("//");
+            && !text.contains("//")
+            && !has_dot_segment(text);
         if ok {
             Ok(text.to_string())
         } else {
             Err(format!(
-                "{text:?} is not a mount path: use letters, digits, '-', '_', '.' and inner '/', without leading or trailing '/'"
+                "{text:?} is not a mount path: use letters, digits, '-', '_', '.' and inner '/', without leading or trailing '/' or '.'/'..' segments"
             ))
         }
+    }
+
+    /// A `.` or `..` segment would make the path climb out of where it is written (path traversal).
+    pub fn has_dot_segment(text: &str) -> bool {
+        text.split('/').any(|seg| seg == "." || seg == "..")
     }
 
     pub fn https_url(text: &str) -> Result<String, String> {
         let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
         match rest {
-            Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(text.trim_end_matches('/').to_string()),
+            // Control characters and whitespace never belong in a URL; 2048 is the common URL bound.
+            Some(host)
+                if !host.trim_end_matches('/').is_empty()
+                    && text.len() <= 2048
+                    && !host.contains(|c: char| c.is_whitespace() || c.is_control()) =>
+            {
+                Ok(text.trim_end_matches('/').to_string())
+            }
             _ => Err(format!(
                 "{text:?} is not a URL: write it as https://host:port, for example \"https://vault.example.com:8200\""
             )),

@@ -9,6 +9,10 @@ use crate::tf::{Diagnostics, Path, Value};
 use super::messages;
 use super::ProviderConfig;
 
+/// No argument needs more than this many bytes (the longest real one, a KMS key ARN, is ~2 KB);
+/// a bound keeps a pasted file or a runaway expression from being copied into every artifact.
+pub const MAX_STRING: usize = 4096;
+
 /// Reads attributes while collecting diagnostics; `complete` turns false at the first unknown.
 struct Reader {
     diags: Diagnostics,
@@ -33,6 +37,10 @@ impl Reader {
 
     fn text<'v>(&mut self, path: &Path, v: &'v Value) -> Option<&'v str> {
         match self.known(v)? {
+            Value::String(s) if s.len() > MAX_STRING => {
+                self.error(path.clone(), messages::too_long(&path.to_string(), s.len(), MAX_STRING));
+                None
+            }
             Value::String(s) => Some(s),
             _ => {
                 self.error(path.clone(), messages::invalid_value(&path.to_string(), "must be a string"));
@@ -45,7 +53,7 @@ impl Reader {
         let text = self.text(path, v)?;
         let parsed = C::parse(text);
         if parsed.is_none() {
-            self.error(path.clone(), messages::invalid_choice::<C>(&path.to_string(), text));
+            self.error(path.clone(), messages::invalid_choice::<C>(&path.to_string(), messages::clip(text)));
         }
         parsed
     }
@@ -55,6 +63,12 @@ impl Reader {
         match check(text) {
             Ok(t) => Some(t),
             Err(problem) => {
+                // Checks quote the value; a long one is shown clipped so a diagnostic stays readable.
+                let problem = if text.len() > messages::CLIP {
+                    problem.replace(&format!("{text:?}"), &format!("{:?}…", messages::clip(text)))
+                } else {
+                    problem
+                };
                 self.error(path.clone(), messages::invalid_value(&path.to_string(), &problem));
                 None
             }
@@ -206,7 +220,16 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         platform: r.choice(&p.with_attr("platform"), v.get("platform")),
         repository: r.checked(&p.with_attr("repository"), v.get("repository"), repository),
         branch: r.checked(&p.with_attr("branch"), v.get("branch"), |t| {
-            shape::token(t, 1, 255, "-_./", "a branch name")
+            shape::token(t, 1, 255, "-_./", "a branch name").and_then(|b| {
+                // git check-ref-format refuses these; they would also climb out of a path.
+                if b.contains("..") || b.starts_with('/') || b.ends_with('/') || b.contains("//") {
+                    Err(format!(
+                        "{t:?} is not a branch name git accepts: no '..', '//' or leading/trailing '/'"
+                    ))
+                } else {
+                    Ok(b)
+                }
+            })
         }),
     };
     let (p, v) = b("certificate");
@@ -289,13 +312,29 @@ fn rfc3339(t: &str) -> Result<String, String> {
         && digits(14..16)
         && b[16] == b':'
         && digits(17..19)
-        && (t.ends_with('Z') || t.ends_with('z') || t[19..].rfind(['+', '-']).is_some());
+        && rfc3339_tail(&b[19..]);
     if ok {
         Ok(t.to_string())
     } else {
         Err(format!(
             "{t:?} is not an RFC 3339 time; use plantimestamp() or a value like \"2026-01-31T12:00:00Z\""
         ))
+    }
+}
+
+/// Optional fraction (`.123`, at most nanoseconds), then `Z` or a `+hh:mm`/`-hh:mm` offset.
+fn rfc3339_tail(mut rest: &[u8]) -> bool {
+    if let Some(after_dot) = rest.strip_prefix(b".") {
+        let n = after_dot.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=9).contains(&n) {
+            return false;
+        }
+        rest = &after_dot[n..];
+    }
+    match rest {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
+        _ => false,
     }
 }
 
@@ -349,7 +388,7 @@ fn repository(t: &str) -> Result<String, String> {
     let ok = parts.len() >= 2
         && parts
             .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
+            .all(|p| !p.is_empty() && *p != "." && *p != ".." && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
     if ok {
         Ok(t.to_string())
     } else {

@@ -10,8 +10,27 @@ pub fn invalid_choice<C: Choice>(attr: &str, given: &str) -> (String, String) {
     )
 }
 
+/// How much of a rejected value a diagnostic quotes.
+pub const CLIP: usize = 100;
+
+/// The first `CLIP` bytes of `text` (on a character boundary).
+pub fn clip(text: &str) -> &str {
+    let mut end = text.len().min(CLIP);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 pub fn invalid_value(attr: &str, problem: &str) -> (String, String) {
     ("Invalid Attribute Value".into(), format!("{attr}: {problem}."))
+}
+
+pub fn too_long(attr: &str, len: usize, max: usize) -> (String, String) {
+    (
+        "Value Too Long".into(),
+        format!("{attr} is {len} bytes long; the provider accepts at most {max} bytes per argument. Shorten the value."),
+    )
 }
 
 pub fn duplicate_language(given: &str) -> (String, String) {

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use crate::support::repo_root;
 
-fn acceptance_enabled() -> bool {
+pub(crate) fn acceptance_enabled() -> bool {
     if std::env::var("TF_ACC").as_deref() == Ok("1") {
         return true;
     }
@@ -16,7 +16,7 @@ fn acceptance_enabled() -> bool {
     false
 }
 
-fn terraform(version: &str) -> PathBuf {
+pub(crate) fn terraform(version: &str) -> PathBuf {
     let name = if version == "1.15.5" {
         "terraform".to_string()
     } else {
@@ -32,13 +32,13 @@ fn terraform(version: &str) -> PathBuf {
 }
 
 /// A working directory with its own CLI config whose filesystem mirror holds the provider.
-struct Workspace {
-    dir: tempfile::TempDir,
+pub(crate) struct Workspace {
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Workspace {
     /// `plugin` is the executable placed in the mirror (the provider, or a wrapper around it).
-    fn new(main_tf: &str, plugin: &Path) -> Workspace {
+    pub(crate) fn new(main_tf: &str, plugin: &Path) -> Workspace {
         let dir = tempfile::tempdir().unwrap();
         let mirror = dir.path().join("mirror");
         let out = Command::new(env!("CARGO_BIN_EXE_secretsint"))
@@ -59,21 +59,25 @@ impl Workspace {
         Workspace { dir }
     }
 
-    fn run(&self, version: &str, args: &[&str]) -> Output {
-        Command::new(terraform(version))
-            .args(args)
+    pub(crate) fn run(&self, version: &str, args: &[&str]) -> Output {
+        self.command(version, args).output().unwrap()
+    }
+
+    /// The terraform command for this workspace, not yet started.
+    pub(crate) fn command(&self, version: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(terraform(version));
+        cmd.args(args)
             .current_dir(self.dir.path().join("work"))
             .env("TF_CLI_CONFIG_FILE", self.dir.path().join("terraform.rc"))
             .env("CHECKPOINT_DISABLE", "1")
             .env("TF_IN_AUTOMATION", "1")
             .env("TF_LOG_PATH", self.dir.path().join("terraform.log"))
             .env("TF_LOG", "DEBUG")
-            .env_remove("TF_CLI_ARGS")
-            .output()
-            .unwrap()
+            .env_remove("TF_CLI_ARGS");
+        cmd
     }
 
-    fn ok(&self, version: &str, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, version: &str, args: &[&str]) -> String {
         let out = self.run(version, args);
         assert!(
             out.status.success(),
@@ -88,12 +92,12 @@ impl Workspace {
         std::fs::read_to_string(self.dir.path().join("terraform.log")).unwrap_or_default()
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join("work").join(rel)
     }
 }
 
-fn plugin() -> PathBuf {
+pub(crate) fn plugin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-secretsint"))
 }
 

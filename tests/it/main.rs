@@ -4,9 +4,12 @@
 
 mod acceptance;
 mod backends;
+mod bad_input;
 mod cli;
+mod concurrency;
 mod coverage;
 mod docs;
+mod fuzz_smoke;
 mod golden;
 mod k8s_validate;
 mod plugin;
@@ -14,5 +17,8 @@ mod proto_version;
 mod protocol;
 mod purity;
 mod release;
+mod security;
+mod stress;
+mod supply_chain;
 mod support;
 mod vault_backend;

@@ -1,0 +1,89 @@
+//! Many reads at once over one connection, as Terraform does with `-parallelism`: no errors,
+//! and every answer byte-identical to the same read made alone.
+
+use secretsint::planner::{Backend, Choice, CredentialType, Rotation, Target};
+use secretsint::proto::tfplugin6 as p6;
+use secretsint::tf::Value;
+
+use crate::support::*;
+
+/// All 144 backend × target × rotation × credential combinations, each with a distinct name.
+pub fn all_combinations() -> Vec<Value> {
+    let mut out = Vec::new();
+    for b in Backend::ALL {
+        for t in Target::ALL {
+            for r in Rotation::ALL {
+                for c in CredentialType::ALL {
+                    out.push(config(&[
+                        ("secrets_backend", s(b.as_str())),
+                        ("integration_target", s(t.as_str())),
+                        ("rotation_policy", s(r.as_str())),
+                        ("credential_type", s(c.as_str())),
+                        ("name", s(&format!("app{}", out.len()))),
+                    ]));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The answer as comparable bytes: the state and every diagnostic.
+async fn read(client: &mut p6::provider_client::ProviderClient<tonic::transport::Channel>, cfg: &[u8]) -> Result<Vec<u8>, String> {
+    let r = client
+        .read_data_source(p6::read_data_source::Request {
+            type_name: "secretsint_plan".into(),
+            config: Some(p6::DynamicValue {
+                msgpack: cfg.to_vec(),
+                json: vec![],
+            }),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("gRPC error: {e}"))?
+        .into_inner();
+    if r.diagnostics.iter().any(|d| d.severity == p6::diagnostic::Severity::Error as i32) {
+        return Err(format!("error diagnostics: {:?}", r.diagnostics));
+    }
+    let mut out = r.state.ok_or("no state")?.msgpack;
+    for d in r.diagnostics {
+        out.extend(d.summary.into_bytes());
+        out.extend(d.detail.into_bytes());
+    }
+    Ok(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_concurrent_reads_over_one_connection_match_serial_reads() {
+    let h = InProcess::start().await;
+    let configs: Vec<Vec<u8>> = all_combinations().iter().map(encode).collect();
+    let mut client = p6::provider_client::ProviderClient::new(h.channel.clone()).max_decoding_message_size(64 << 20);
+
+    let mut serial = Vec::new();
+    for cfg in &configs {
+        serial.push(read(&mut client, cfg).await.unwrap());
+    }
+
+    let tasks: Vec<_> = (0..1000)
+        .map(|i| {
+            let mut c = client.clone();
+            let cfg = configs[i % configs.len()].clone();
+            tokio::spawn(async move { (i, read(&mut c, &cfg).await) })
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for task in tasks {
+        let (i, result) = task.await.unwrap();
+        match result {
+            Ok(bytes) if bytes == serial[i % configs.len()] => {}
+            Ok(_) => errors.push(format!("read {i}: differs from the serial read")),
+            Err(e) => errors.push(format!("read {i}: {e}")),
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} of 1000 concurrent reads failed; first: {:?}",
+        errors.len(),
+        errors.first()
+    );
+}
