@@ -20,6 +20,14 @@ const NAME_NOT_SECRET: &[&str] = &[
     r#"^\s*"secret_path": "[A-Za-z0-9:/._-]+",?$"#, // contract_json: a path or ARN, not a value
     r#"^\s*secretName: "?[a-z0-9-]+"?$"#,           // Kubernetes volume: the name of a Secret object
     r#"^\s*if secret == nil \|\|"#,                 // Go: the response variable is named `secret`
+    // The shapes below match lowercase names and paths only, so no key-like value (mixed case,
+    // high entropy) can hide on an excluded line from the other plugins.
+    r#"^\s*-?\s*secretKey: "?[a-z0-9_.-]+"?$"#, // ESO data[].secretKey: the key's name in the target Secret
+    // vault-action's `secrets:` input (detect-secrets folds the block into one line): only
+    // `<lowercase path> <lowercase field> | <ENV_NAME>` entries.
+    r#"^\s*secrets: (\|-?|"?([a-z0-9/._-]+ [a-z0-9_.-]+ \| [A-Z][A-Z0-9_]*( ;)?(\\n|\s)*)+"?)$"#,
+    r#"^\s*SECRET_PATH: "?[a-z0-9/._-]+"?$"#, // rotation job env: the KV path it writes
+    r#"^\s*SECRET_FIELD: "?[a-z0-9_.-]+"?$"#, // rotation job env: the field name it rotates
 ];
 
 /// Every string leaf of a state, with a path-like name.
