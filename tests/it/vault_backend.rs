@@ -14,7 +14,7 @@ use crate::backends::{backends, enabled, Bao, ROOT};
 use crate::golden::{vault_cicd_platform_combinations, vault_combinations};
 
 /// All 36 vault combinations with default arguments (kubernetes/dynamic/database on PostgreSQL),
-/// plus the 24 cicd ones on GitLab CI and Jenkins.
+/// plus the 36 cicd ones on GitLab CI, Jenkins and Azure DevOps.
 fn all_plans(edit: impl Fn(&mut Request)) -> Vec<(String, Request, Plan)> {
     let mut reqs = vault_combinations();
     reqs.extend(vault_cicd_platform_combinations());
