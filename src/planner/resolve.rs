@@ -190,6 +190,8 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         (Target::Kubernetes, _) => "kubernetes",
         // Jenkins has no workload identity token Vault can verify; its Vault plugin uses AppRole.
         (Target::Cicd, Some(CicdPlatform::Jenkins)) => "approle",
+        // Azure DevOps pipeline tokens are for Entra exchange and their issuer retires in 2027.
+        (Target::Cicd, Some(CicdPlatform::AzureDevops)) => "approle",
         (Target::Cicd, _) => "jwt",
         (Target::Application, _) => "approle",
     };

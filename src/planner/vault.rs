@@ -32,7 +32,7 @@ const PKI_MOUNT_MAX_TTL: u64 = 3650 * DAY;
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 pub fn covers(s: &Settings) -> bool {
-    s.backend == Backend::Vault && (s.target != Target::Cicd || s.cicd.platform != CicdPlatform::AzureDevops)
+    s.backend == Backend::Vault
 }
 
 /// Where the credential comes from.
@@ -1066,6 +1066,7 @@ fn cicd_target(
     match s.cicd.platform {
         CicdPlatform::GitlabCi => return gitlab_target(s, src, n, manifests, decisions),
         CicdPlatform::Jenkins => return jenkins_target(s, src, n, manifests, decisions),
+        CicdPlatform::AzureDevops => return azure_devops_target(s, src, n, manifests, decisions),
         _ => {}
     }
     let workflow_file = format!(".github/workflows/{}-secrets.yml", s.name);
@@ -1505,6 +1506,273 @@ fn jenkins_target(
     (AuthMethod::Approle, ConfigFormat::Yaml, text)
 }
 
+// ---------------------------------------------------------------------------------------------
+// CI/CD target: Azure Pipelines with AppRole (no Vault-verifiable pipeline identity token)
+
+/// Azure Pipelines allows at most 1000 scheduled runs a week; every 15 minutes is 672.
+const ADO_MIN_CHECK: u64 = 15 * MINUTE;
+/// Microsoft-hosted image with bash, curl and jq.
+const ADO_VM_IMAGE: &str = "ubuntu-latest";
+
+#[derive(Serialize)]
+struct AzurePipeline {
+    trigger: AdoBranchFilter,
+    pr: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    schedules: Vec<AdoSchedule>,
+    variables: Vec<AdoVariable>,
+    jobs: Vec<AdoJob>,
+}
+
+#[derive(Serialize)]
+struct AdoBranchFilter {
+    branches: AdoInclude,
+}
+
+#[derive(Serialize)]
+struct AdoInclude {
+    include: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AdoSchedule {
+    cron: String,
+    display_name: String,
+    branches: AdoInclude,
+    always: bool,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum AdoVariable {
+    Group { group: String },
+    Named { name: String, value: String },
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AdoJob {
+    job: String,
+    display_name: String,
+    condition: String,
+    pool: AdoPool,
+    variables: Vec<AdoVariable>,
+    steps: Vec<AdoStep>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AdoPool {
+    vm_image: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AdoStep {
+    bash: String,
+    display_name: String,
+    env: std::collections::BTreeMap<String, String>,
+}
+
+fn ado_branches(s: &Settings) -> AdoInclude {
+    AdoInclude {
+        include: vec![s.cicd.branch.clone()],
+    }
+}
+
+fn ado_group(role: &str) -> String {
+    format!("{role}-vault")
+}
+
+/// Secret variables reach a script only through an explicit `env` mapping.
+fn ado_login_env() -> std::collections::BTreeMap<String, String> {
+    ["VAULT_ROLE_ID", "VAULT_SECRET_ID"]
+        .into_iter()
+        .map(|v| (v.to_string(), format!("$({v})")))
+        .collect()
+}
+
+/// Logs in with the job's RoleID and SecretID; the SecretID goes to curl on stdin, never argv.
+const ADO_LOGIN: [&str; 5] = [
+    "set -euo pipefail",
+    "umask 077",
+    r#"login="$(printf '{"role_id":"%s","secret_id":"%s"}' "$VAULT_ROLE_ID" "$VAULT_SECRET_ID" | curl --silent --show-error --fail --request POST --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" --data @- "$VAULT_ADDR/v1/auth/$VAULT_AUTH_PATH/login")""#,
+    r#"VAULT_TOKEN="$(printf '%s' "$login" | jq -er '.auth.client_token')""#,
+    "export VAULT_TOKEN",
+];
+
+/// The bash lines that fetch the planned credential once and hand each value to later steps.
+/// Returns the lines and the names of the variables they set (secret values, or file paths).
+fn ado_fetch(s: &Settings, src: Source, n: &Names) -> (Vec<String>, Vec<String>) {
+    let dir = "$AGENT_TEMPDIRECTORY/vault";
+    let mut lines = vec![format!("mkdir -p \"{dir}\"")];
+    let call = |method: &str, body: Option<String>, out: &str| {
+        let mut c = format!(
+            "curl --silent --show-error --fail --request {method} --header \"X-Vault-Token: $VAULT_TOKEN\" --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" --output \"{out}\""
+        );
+        if let Some(body) = body {
+            c.push_str(&format!(" --data '{body}'"));
+        }
+        c.push_str(&format!(" \"$VAULT_ADDR/v1/{}\"", n.consumer_path));
+        c
+    };
+    let mut vars = Vec::new();
+    match src {
+        Source::Pki { ttl } => {
+            let body = serde_json::json!({"common_name": s.certificate.common_name, "ttl": ttl.to_go()}).to_string();
+            lines.push(call("POST", Some(body), &format!("{dir}/certificate.json")));
+            lines.push(format!(
+                "echo \"##vso[task.setvariable variable=CERTIFICATE_JSON_FILE]{dir}/certificate.json\""
+            ));
+            vars.push("CERTIFICATE_JSON_FILE".into());
+        }
+        _ => {
+            let out = format!("{dir}/response.json");
+            lines.push(call("GET", None, &out));
+            let (data, fields): (&str, &[&str]) = match src {
+                Source::Kv { .. } => (".data.data", kv_fields(s.credential)),
+                _ => (".data", &["username", "password"]),
+            };
+            for f in fields {
+                let var = env_name(s, f);
+                if s.credential == CredentialType::Certificate {
+                    // PEM spans lines, which one logging command cannot carry: hand over a file.
+                    lines.push(format!("jq -er '{data}.{f}' \"{out}\" > \"{dir}/{f}.pem\""));
+                    lines.push(format!("echo \"##vso[task.setvariable variable={var}_FILE]{dir}/{f}.pem\""));
+                    vars.push(format!("{var}_FILE"));
+                } else {
+                    lines.push(format!("value=\"$(jq -er '{data}.{f}' \"{out}\")\""));
+                    // A logging command ends at the line break: refuse rather than pass half a value.
+                    lines.push(format!(
+                        "test \"$(printf '%s' \"$value\" | wc -l)\" -eq 0 || {{ echo \"{f} spans lines\" >&2; exit 1; }}"
+                    ));
+                    lines.push(format!(
+                        "printf '##vso[task.setvariable variable=%s;issecret=true]%s\\n' {var} \"$value\""
+                    ));
+                    vars.push(var);
+                }
+            }
+            lines.push(format!("rm -f \"{out}\""));
+        }
+    }
+    (lines, vars)
+}
+
+fn azure_devops_target(
+    s: &Settings,
+    src: Source,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    let named = |name: &str, value: &str| AdoVariable::Named {
+        name: name.into(),
+        value: value.into(),
+    };
+    let mut variables = vec![named("VAULT_ADDR", &s.vault.address), named("VAULT_AUTH_PATH", &s.vault.auth_mount)];
+    if let Some(ns) = &s.vault.namespace {
+        variables.push(named("VAULT_NAMESPACE", ns));
+    }
+    let (fetch, handed_over) = ado_fetch(s, src, n);
+    let mut script: Vec<String> = ADO_LOGIN.iter().map(|l| l.to_string()).collect();
+    script.extend(fetch);
+    let mut steps = vec![AdoStep {
+        bash: script.join("\n"),
+        display_name: "Read secrets from Vault".into(),
+        env: ado_login_env(),
+    }];
+    steps.push(AdoStep {
+        bash: "echo \"secrets from Vault (or the files holding them) are mapped into this step's environment\"".into(),
+        display_name: "Use secrets".into(),
+        env: handed_over.iter().map(|v| (v.clone(), format!("$({v})"))).collect(),
+    });
+    let mut jobs = vec![AdoJob {
+        job: "secrets".into(),
+        display_name: format!("{} secrets", s.name),
+        // Scheduled runs exist only to rotate.
+        condition: "and(succeeded(), ne(variables['Build.Reason'], 'Schedule'))".into(),
+        pool: AdoPool { vm_image: ADO_VM_IMAGE },
+        variables: vec![AdoVariable::Group { group: ado_group(&n.role) }],
+        steps,
+    }];
+    let mut schedules = Vec::new();
+    let mut groups = vec![format!("\"{}\" (RoleID and SecretID of {})", ado_group(&n.role), n.role)];
+    if let Source::Kv { schedule: Some(sch) } = src {
+        let sch = Schedule {
+            check: Duration::from_secs(sch.check.secs().max(ADO_MIN_CHECK)),
+            ..sch
+        };
+        schedules.push(AdoSchedule {
+            cron: sch.cron(),
+            display_name: format!("rotate {} {}", s.name, leaf(s.credential)),
+            branches: ado_branches(s),
+            always: true,
+        });
+        let mut vars = vec![AdoVariable::Group {
+            group: ado_group(&n.rotator_role),
+        }];
+        vars.extend(rotation_env(s, n, sch).into_iter().map(|e| named(e.name, &e.value)));
+        let mut script: Vec<String> = ADO_LOGIN.iter().map(|l| l.to_string()).collect();
+        script.push("sh ci/rotate-kv.sh".into());
+        jobs.push(AdoJob {
+            job: "rotate".into(),
+            display_name: format!("{} rotate {}", s.name, leaf(s.credential)),
+            condition: "eq(variables['Build.Reason'], 'Schedule')".into(),
+            pool: AdoPool { vm_image: ADO_VM_IMAGE },
+            variables: vars,
+            steps: vec![AdoStep {
+                bash: script.join("\n"),
+                display_name: "Rotate".into(),
+                env: ado_login_env(),
+            }],
+        });
+        groups.push(format!("\"{}\" (of {})", ado_group(&n.rotator_role), n.rotator_role));
+        manifests.push(vk::manifest(ManifestType::Cicd, "ci/rotate-kv.sh", ROTATE_SCRIPT.to_string()));
+        decisions.push(format!(
+            "Azure Pipelines runs the schedule \"{}\" (UTC) on branch \"{}\" with always: true, since scheduled runs are otherwise skipped when nothing changed; scheduled runs execute only the rotate job, which logs in as {} and runs ci/rotate-kv.sh (checks are at least {} apart: Azure Pipelines allows 1000 scheduled runs a week).",
+            sch.cron(),
+            s.cicd.branch,
+            n.rotator_role,
+            Duration::from_secs(ADO_MIN_CHECK).to_text()
+        ));
+    }
+    let pipeline = AzurePipeline {
+        trigger: AdoBranchFilter { branches: ado_branches(s) },
+        pr: "none",
+        schedules,
+        variables,
+        jobs,
+    };
+    let text = render::yaml(&pipeline);
+    manifests.push(vk::manifest(ManifestType::Cicd, "azure-pipelines.yml", text.clone()));
+    decisions.push(
+        "Azure Pipelines authenticates with AppRole, not JWT: the only OIDC token a pipeline can request (System.OidcRequestUri) is minted per Azure service connection for exchange with Microsoft Entra; its Azure DevOps issuer (https://vstoken.dev.azure.com/<org-id>, subject sc://<org>/<project>/<connection>) is deprecated and retires 2027-07-01, and the claims of the Entra-issued replacement are not documented for other relying parties, so Vault could not bind a JWT role to verified issuer, subject and audience values.".into(),
+    );
+    decisions.push(format!(
+        "Create the variable group{} {} in the project's Library, each holding VAULT_ROLE_ID (auth/{}/role/<role>/role-id) and VAULT_SECRET_ID (a SecretID, marked secret), authorized for this pipeline only; secret variables reach scripts only through the env mappings in azure-pipelines.yml, and SecretIDs live {} and should be re-issued before then.",
+        if groups.len() > 1 { "s" } else { "" },
+        groups.join(" and "),
+        s.vault.auth_mount,
+        Duration::from_secs(30 * DAY).to_text()
+    ));
+    decisions.push(
+        "token_bound_cidrs and secret_id_bound_cidrs are left unset because Microsoft-hosted agents have no fixed egress addresses; on self-hosted agents set both to the agents' egress CIDRs.".into(),
+    );
+    decisions.push(match src {
+        Source::Pki { .. } => format!(
+            "The certificate, its private key and chain are written to $(Agent.TempDirectory)/vault/certificate.json (the agent empties it after the job) and CERTIFICATE_JSON_FILE names it; the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq), which self-hosted agents must match."
+        ),
+        _ if s.credential == CredentialType::Certificate => format!(
+            "PEM values span lines, which a logging command cannot carry, so they are written to $(Agent.TempDirectory)/vault (the agent empties it after the job) and CERTIFICATE_FILE and PRIVATE_KEY_FILE name them; the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq), which self-hosted agents must match."
+        ),
+        _ => format!(
+            "Each value is read once and becomes a secret pipeline variable through a ##vso[task.setvariable ...;issecret=true] logging command, so the agent masks it in logs and later steps see it only when they map it into env (as the Use secrets step does); the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq), which self-hosted agents must match."
+        ),
+    });
+    (AuthMethod::Approle, ConfigFormat::Yaml, text)
+}
+
 /// GitHub runs scheduled workflows at most every 5 minutes.
 fn github_cron(sch: Schedule) -> String {
     if sch.check.secs() < 5 * MINUTE {
@@ -1761,7 +2029,7 @@ fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                 ));
             }
         }
-        Target::Cicd if s.cicd.platform == CicdPlatform::Jenkins => {
+        Target::Cicd if matches!(s.cicd.platform, CicdPlatform::Jenkins | CicdPlatform::AzureDevops) => {
             out.push(approle_role(s, "app", &n.role, "consumer", ttl));
             if rotates {
                 out.push(approle_role(s, "rotator", &n.rotator_role, "writer", 15 * MINUTE));

@@ -132,11 +132,15 @@ pub fn vault_combinations() -> Vec<(String, Request)> {
     out
 }
 
-/// The cicd combinations again on GitLab CI and Jenkins:
-/// `tests/golden/vault-cicd-<gitlab|jenkins>-<rotation>-<credential>/`.
+/// The cicd combinations again on GitLab CI, Jenkins and Azure DevOps:
+/// `tests/golden/vault-cicd-<gitlab|jenkins|azure-devops>-<rotation>-<credential>/`.
 pub fn vault_cicd_platform_combinations() -> Vec<(String, Request)> {
     let mut out = Vec::new();
-    for (platform, label) in [(CicdPlatform::GitlabCi, "gitlab"), (CicdPlatform::Jenkins, "jenkins")] {
+    for (platform, label) in [
+        (CicdPlatform::GitlabCi, "gitlab"),
+        (CicdPlatform::Jenkins, "jenkins"),
+        (CicdPlatform::AzureDevops, "azure-devops"),
+    ] {
         for r in Rotation::ALL {
             for c in CredentialType::ALL {
                 let mut req = Request::new(Backend::Vault, Target::Cicd, *r);

@@ -14,7 +14,7 @@ use crate::backends::{backends, enabled, Bao, ROOT};
 use crate::golden::{vault_cicd_platform_combinations, vault_combinations};
 
 /// All 36 vault combinations with default arguments (kubernetes/dynamic/database on PostgreSQL),
-/// plus the 24 cicd ones on GitLab CI and Jenkins.
+/// plus the 36 cicd ones on GitLab CI, Jenkins and Azure DevOps.
 fn all_plans(edit: impl Fn(&mut Request)) -> Vec<(String, Request, Plan)> {
     let mut reqs = vault_combinations();
     reqs.extend(vault_cicd_platform_combinations());
@@ -554,4 +554,60 @@ fn jwt_roles_log_in_only_the_bound_repository_and_branch() {
             }
         }
     }
+}
+
+/// The Azure Pipelines step as the agent runs it: AppRole login with the variable group's
+/// RoleID and SecretID, one read, and a masked secret variable per field, nothing else on stdout.
+#[test]
+fn azure_pipelines_step_logs_in_with_approle_and_sets_only_masked_variables() {
+    if !enabled() {
+        return;
+    }
+    let bao = &backends().bao;
+    let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Manual);
+    req.credential = Some(CredentialType::Database);
+    req.cicd.platform = Some(CicdPlatform::AzureDevops);
+    let p = plan(&req);
+    let ns = prepare_namespace(bao);
+    bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
+    let role = "auth/approle/role/prod-app";
+    let role_id = bao.read(ROOT, Some(&ns), &format!("{role}/role-id")).unwrap()["data"]["role_id"].clone();
+    let secret_id = bao.write(ROOT, Some(&ns), &format!("{role}/secret-id"), &json!({})).unwrap()["data"]["secret_id"].clone();
+    let pipeline: Value = serde_norway::from_str(file(&p, "azure-pipelines.yml")).unwrap();
+    let script = pipeline["jobs"][0]["steps"][0]["bash"].as_str().unwrap().to_string();
+    let run = |password: &str| {
+        bao.write(
+            ROOT,
+            Some(&ns),
+            "secret/data/prod/app/database",
+            &json!({"data": {"username": "app-user", "password": password}}),
+        )
+        .unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let out = Command::new("bash")
+            .args(["-c", &script])
+            .env("VAULT_ADDR", &bao.addr)
+            .env("VAULT_AUTH_PATH", "approle")
+            .env("VAULT_NAMESPACE", &ns)
+            .env("VAULT_ROLE_ID", role_id.as_str().unwrap())
+            .env("VAULT_SECRET_ID", secret_id.as_str().unwrap())
+            .env("AGENT_TEMPDIRECTORY", temp.path())
+            .output()
+            .unwrap();
+        let leftovers = std::fs::read_dir(temp.path().join("vault")).map(|d| d.count()).unwrap_or(0);
+        (out, leftovers)
+    };
+    let (out, leftovers) = run("s3cr3t-Value");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "##vso[task.setvariable variable=DB_USERNAME;issecret=true]app-user\n\
+         ##vso[task.setvariable variable=DB_PASSWORD;issecret=true]s3cr3t-Value\n"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cr3t"));
+    assert_eq!(leftovers, 0, "the Vault response is removed");
+    // A logging command ends at a line break: the step fails instead of passing half a value.
+    let (out, _) = run("line-one\nline-two");
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("line-two"));
 }

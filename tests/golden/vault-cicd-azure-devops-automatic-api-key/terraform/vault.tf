@@ -1,0 +1,69 @@
+terraform {
+  required_providers {
+    vault = {
+      source  = "hashicorp/vault"
+      version = ">= 5.0"
+    }
+  }
+}
+
+resource "vault_policy" "consumer" {
+  name   = "prod-app-kv-read"
+  policy = <<EOT
+path "secret/data/prod/app/api-key" {
+  capabilities = ["read"]
+}
+EOT
+}
+
+resource "vault_policy" "writer" {
+  name   = "prod-app-kv-write"
+  policy = <<EOT
+path "secret/data/prod/app/api-key" {
+  capabilities = ["create", "update"]
+}
+
+path "secret/metadata/prod/app/api-key" {
+  capabilities = ["read", "patch"]
+}
+EOT
+}
+
+resource "vault_generic_endpoint" "kv_metadata" {
+  path                 = "secret/metadata/prod/app/api-key"
+  data_json            = "{\"max_versions\":10,\"delete_version_after\":\"8760h\"}"
+  ignore_absent_fields = true
+  disable_delete       = true
+}
+
+resource "vault_approle_auth_backend_role" "app" {
+  backend            = "approle"
+  role_name          = "prod-app"
+  token_policies     = [vault_policy.consumer.name]
+  token_ttl          = 900
+  token_max_ttl      = 3600
+  bind_secret_id     = true
+  secret_id_ttl      = 2592000
+  secret_id_num_uses = 0
+}
+
+resource "vault_approle_auth_backend_role" "rotator" {
+  backend            = "approle"
+  role_name          = "prod-app-rotator"
+  token_policies     = [vault_policy.writer.name]
+  token_ttl          = 900
+  token_max_ttl      = 3600
+  bind_secret_id     = true
+  secret_id_ttl      = 2592000
+  secret_id_num_uses = 0
+}
+
+resource "vault_audit" "file" {
+  type        = "file"
+  path        = "file"
+  description = "Records every read, write and login of this integration"
+  options = {
+    file_path = "/var/log/vault/audit.log"
+    mode      = "0600"
+  }
+}

@@ -1,0 +1,3 @@
+path "database/static-creds/prod-app" {
+  capabilities = ["read"]
+}

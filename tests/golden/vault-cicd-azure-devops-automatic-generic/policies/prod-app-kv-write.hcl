@@ -1,0 +1,7 @@
+path "secret/data/prod/app/config" {
+  capabilities = ["create", "update"]
+}
+
+path "secret/metadata/prod/app/config" {
+  capabilities = ["read", "patch"]
+}

@@ -1,0 +1,81 @@
+terraform {
+  required_providers {
+    vault = {
+      source  = "hashicorp/vault"
+      version = ">= 5.0"
+    }
+  }
+}
+
+resource "vault_policy" "consumer" {
+  name   = "prod-app-db-creds"
+  policy = <<EOT
+path "database/creds/prod-app" {
+  capabilities = ["read"]
+}
+EOT
+}
+
+variable "db_admin_username" {
+  type        = string
+  description = "Database user Vault connects as to manage postgresql credentials."
+  default     = "vault-admin"
+}
+
+variable "db_admin_password" {
+  type        = string
+  description = "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint."
+  sensitive   = true
+}
+
+resource "vault_mount" "db" {
+  path                      = "database"
+  type                      = "database"
+  description               = "postgresql credentials for prod-app"
+  default_lease_ttl_seconds = 3600
+  max_lease_ttl_seconds     = 14400
+}
+
+resource "vault_database_secret_backend_connection" "db" {
+  backend           = vault_mount.db.path
+  name              = "prod-app"
+  allowed_roles     = ["prod-app"]
+  verify_connection = true
+
+  postgresql {
+    connection_url = "postgresql://{{username}}:{{password}}@db.example.com:5432/app?sslmode=verify-full"
+    username       = var.db_admin_username
+    password       = var.db_admin_password
+  }
+}
+
+resource "vault_database_secret_backend_role" "app" {
+  backend               = vault_mount.db.path
+  name                  = "prod-app"
+  db_name               = vault_database_secret_backend_connection.db.name
+  creation_statements   = ["CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';", "GRANT CONNECT ON DATABASE \"app\" TO \"{{name}}\";", "GRANT USAGE ON SCHEMA public TO \"{{name}}\";", "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{{name}}\";", "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \"{{name}}\";"]
+  revocation_statements = ["REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM \"{{name}}\";", "REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM \"{{name}}\";", "REVOKE USAGE ON SCHEMA public FROM \"{{name}}\";", "REVOKE CONNECT ON DATABASE \"app\" FROM \"{{name}}\";", "DROP ROLE IF EXISTS \"{{name}}\";"]
+  default_ttl           = 3600
+  max_ttl               = 14400
+}
+
+resource "vault_approle_auth_backend_role" "app" {
+  backend            = "approle"
+  role_name          = "prod-app"
+  token_policies     = [vault_policy.consumer.name]
+  token_ttl          = 14400
+  token_max_ttl      = 57600
+  bind_secret_id     = true
+  secret_id_ttl      = 2592000
+  secret_id_num_uses = 0
+}
+
+resource "vault_audit" "file" {
+  type        = "file"
+  path        = "file"
+  description = "Records every read, write and login of this integration"
+  options = {
+    file_path = "/var/log/vault/audit.log"
+    mode      = "0600"
+  }
+}

@@ -1,0 +1,3 @@
+path "secret/data/prod/app/database" {
+  capabilities = ["read"]
+}

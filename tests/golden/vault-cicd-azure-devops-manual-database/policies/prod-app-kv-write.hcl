@@ -1,0 +1,7 @@
+path "secret/data/prod/app/database" {
+  capabilities = ["create", "update"]
+}
+
+path "secret/metadata/prod/app/database" {
+  capabilities = ["read"]
+}
