@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release assets a Terraform Registry, a private registry or Terraform Cloud's private
 # registry accepts (the layout GoReleaser produces for hashicorp's provider scaffolding):
-#   terraform-provider-secretsint_<v>_linux_amd64.zip   one file: terraform-provider-secretsint_v<v>, statically linked
+#   terraform-provider-secretsint_<v>_linux_amd64.zip   one file: terraform-provider-secretsint_v<v>, static musl (x86_64)
+#   terraform-provider-secretsint_<v>_linux_arm64.zip   one file: terraform-provider-secretsint_v<v>, static musl (aarch64)
 #   terraform-provider-secretsint_<v>_manifest.json     terraform-registry-manifest.json (protocol versions 6.0, 5.0)
 #   terraform-provider-secretsint_<v>_SHA256SUMS        sha256 of every zip and the manifest
 #   terraform-provider-secretsint_<v>_SHA256SUMS.sig    detached binary GPG signature of the SHA256SUMS
@@ -14,11 +15,10 @@
 # Env: GPG_FINGERPRINT  the signing key (required unless --unsigned); GNUPGHOME as gpg uses it
 #      SOURCE_DATE_EPOCH file times inside the zip (default: the last commit's time), for reproducible zips
 #
-# Platforms: linux_amd64 is built for x86_64-unknown-linux-musl when that Rust standard library
-# is installed, else for x86_64-unknown-linux-gnu with +crt-static (a fully static glibc binary;
-# the provider resolves no host names, so static glibc's NSS limits do not apply). linux_arm64
-# needs the aarch64-unknown-linux-musl standard library and a cross C compiler (aws-lc-sys builds
-# C); without them it is skipped with a message, never faked.
+# Platforms: linux_amd64 (x86_64-unknown-linux-musl) and linux_arm64 (aarch64-unknown-linux-musl),
+# both fully static, release profile, built with cargo-zigbuild (zig as the C compiler and linker,
+# aws-lc-sys builds C). Needs what scripts/install-tools.sh installs: the two rustup targets, zig
+# (.tools/venv-zig) and cargo-zigbuild (.tools/cargo). A missing piece is an error, never skipped.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -54,22 +54,36 @@ rm -f -- "$out/${name}_"* "$out/signing-key.asc"
 # Not exported: build scripts track SOURCE_DATE_EPOCH, and a new commit must not force a rebuild.
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 315532800)}
 
+# Both platforms are musl targets, statically linked by Rust's musl default (crt-static). aws-lc-sys
+# compiles C for the target: cargo-zigbuild hands that (and the link) to zig, which carries clang
+# and musl headers for amd64 and arm64 alike. scripts/install-tools.sh installs all of it.
+export PATH=$root/.tools/bin:$root/.tools/cargo/bin:$PATH
 sysroot=$(rustc --print sysroot)
-has_std() { [[ -d $sysroot/lib/rustlib/$1/lib ]]; }
+for triple in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+  [[ -d $sysroot/lib/rustlib/$triple/lib ]] ||
+    die "the $triple standard library is missing (scripts/install-tools.sh runs rustup target add)"
+done
+command -v cargo-zigbuild >/dev/null || die "cargo-zigbuild not found (scripts/install-tools.sh installs it into .tools/cargo)"
+command -v zig >/dev/null || die "zig not found (scripts/install-tools.sh installs it into .tools/venv-zig)"
 
-# build <terraform os_arch> <rust triple> [RUSTFLAGS for that target]
+# build <terraform os_arch> <rust triple> <ELF machine as readelf names it>
 build() {
-  local platform=$1 triple=$2 flags=${3:-}
-  local var
-  var=CARGO_TARGET_$(tr 'a-z-' 'A-Z_' <<<"$triple")_RUSTFLAGS
-  log "building $platform ($triple${flags:+, $flags})"
-  env -u SOURCE_DATE_EPOCH "$var=$flags" cargo build --release --locked --quiet --target "$triple" --bin "$name"
+  local platform=$1 triple=$2 machine=$3
+  log "building $platform ($triple, cargo zigbuild --release)"
+  local started=$SECONDS
+  # .cargo/config.toml [env] (AWS_LC_SYS_NO_JITTER_ENTROPY) applies: zigbuild runs cargo build.
+  env -u SOURCE_DATE_EPOCH cargo zigbuild --release --locked --quiet --target "$triple" --bin "$name"
   local bin=$root/target/$triple/release/$name
   # A static binary runs wherever it is unpacked, whatever libc (if any) the host has.
   local ldd_out
   ldd_out=$(ldd "$bin" 2>&1 || true)
   [[ $ldd_out == *"not a dynamic executable"* || $ldd_out == *"statically linked"* ]] ||
     die "$bin is dynamically linked: $ldd_out"
+  # ldd says the same of a foreign-architecture file: check the ELF header too (no interpreter).
+  local header
+  header=$(LC_ALL=C readelf -h -l "$bin")
+  grep -q "Machine: *$machine" <<<"$header" || die "$bin is not a $machine executable: $(grep Machine: <<<"$header")"
+  ! grep -q 'INTERP' <<<"$header" || die "$bin asks for a program interpreter (dynamic)"
   local stage
   stage=$(mktemp -d)
   cp -- "$bin" "$stage/${name}_v$version"
@@ -77,21 +91,11 @@ build() {
   touch -d "@$epoch" "$stage/${name}_v$version"
   (cd -- "$stage" && TZ=UTC zip -q -X "$out/${name}_${version}_${platform}.zip" "${name}_v$version")
   rm -rf -- "$stage"
-  log "wrote ${name}_${version}_${platform}.zip ($(stat -c %s "$bin") byte binary; ldd: ${ldd_out//$'\n'/ })"
+  log "wrote ${name}_${version}_${platform}.zip ($(stat -c %s "$bin") byte binary, $((SECONDS - started)) s; ldd: ${ldd_out//$'\n'/ })"
 }
 
-if has_std x86_64-unknown-linux-musl; then
-  build linux_amd64 x86_64-unknown-linux-musl
-else
-  # static (non-PIE) so that even old loaders and ldd treat it as a plain static executable
-  build linux_amd64 x86_64-unknown-linux-gnu "-C target-feature=+crt-static -C relocation-model=static"
-fi
-if has_std aarch64-unknown-linux-musl && command -v aarch64-linux-gnu-gcc >/dev/null; then
-  CC_aarch64_unknown_linux_musl=aarch64-linux-gnu-gcc CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=aarch64-linux-gnu-gcc \
-    build linux_arm64 aarch64-unknown-linux-musl
-else
-  log "linux_arm64 skipped: needs the aarch64-unknown-linux-musl Rust standard library (rustup target add) and aarch64-linux-gnu-gcc"
-fi
+build linux_amd64 x86_64-unknown-linux-musl 'Advanced Micro Devices X86-64'
+build linux_arm64 aarch64-unknown-linux-musl AArch64
 
 cp -- terraform-registry-manifest.json "$out/${name}_${version}_manifest.json"
 (cd -- "$out" && sha256sum -- *.zip "${name}_${version}_manifest.json" >"${name}_${version}_SHA256SUMS")

@@ -1,10 +1,13 @@
 //! The release assets from `scripts/release.sh`, checked as a registry and Terraform check them:
 //! the signature verifies, the checksums match, the manifest declares protocols 6.0 and 5.0, the
-//! binary inside the zip is static, and `terraform init` installs the zip from a filesystem
-//! mirror (packed layout) and records a `zh:` hash equal to the SHA256SUMS entry.
+//! linux_amd64 and linux_arm64 zips each hold a static musl binary for their architecture (the
+//! amd64 one runs here, the arm64 one under qemu-aarch64 when installed), and `terraform init`
+//! installs the amd64 zip from a filesystem mirror (packed layout) and from a signed local
+//! registry, recording a `zh:` hash equal to the SHA256SUMS entry.
 //!
-//! Runs when TF_ACC=1, like the acceptance tests: it builds the release binary (minutes the first
-//! time, nothing afterwards) and uses real gpg, zip, unzip, ldd and Terraform.
+//! Runs when TF_ACC=1, like the acceptance tests: it builds the two release binaries (each a few
+//! minutes the first time, nothing afterwards: target/<triple>/release is reused) and uses real
+//! gpg, zip, unzip, ldd, file, qemu and Terraform.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -84,12 +87,13 @@ fn release_zip_is_signed_static_and_installs_from_a_mirror() {
         .env("GPG_FINGERPRINT", &fpr));
     eprintln!("release.sh took {:.1?}", started.elapsed());
 
-    // The registry's asset names.
+    // The registry's asset names: a zip per platform, each a static musl binary.
     let zip = out.join(format!("{NAME}_{v}_linux_amd64.zip"));
+    let zip_arm64 = out.join(format!("{NAME}_{v}_linux_arm64.zip"));
     let sums = out.join(format!("{NAME}_{v}_SHA256SUMS"));
     let sig = out.join(format!("{NAME}_{v}_SHA256SUMS.sig"));
     let manifest = out.join(format!("{NAME}_{v}_manifest.json"));
-    for f in [&zip, &sums, &sig, &manifest] {
+    for f in [&zip, &zip_arm64, &sums, &sig, &manifest] {
         assert!(f.is_file(), "{} missing", f.display());
     }
 
@@ -100,7 +104,7 @@ fn release_zip_is_signed_static_and_installs_from_a_mirror() {
         .arg(&sig)
         .arg(&sums));
 
-    // SHA256SUMS lists the zip and the manifest with their real digests.
+    // SHA256SUMS lists both zips and the manifest, and nothing else, with their real digests.
     let sums_text = std::fs::read_to_string(&sums).unwrap();
     let entry = |file: &Path| {
         let name = file.file_name().unwrap().to_str().unwrap();
@@ -112,29 +116,39 @@ fn release_zip_is_signed_static_and_installs_from_a_mirror() {
     };
     let zip_sum = entry(&zip);
     assert_eq!(zip_sum, sha256_hex(&zip));
+    assert_eq!(entry(&zip_arm64), sha256_hex(&zip_arm64));
     assert_eq!(entry(&manifest), sha256_hex(&manifest));
+    assert_eq!(sums_text.lines().count(), 3, "{sums_text}");
 
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
     assert_eq!(m["version"], 1);
     assert_eq!(m["metadata"]["protocol_versions"], serde_json::json!(["6.0", "5.0"]));
 
-    // The zip holds exactly the binary, and the binary is static and runs.
-    let unpacked = tmp.path().join("unpacked");
-    run(Command::new("unzip").arg("-q").arg(&zip).arg("-d").arg(&unpacked));
-    let entries: Vec<_> = std::fs::read_dir(&unpacked).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(entries, [std::ffi::OsString::from(format!("{NAME}_v{v}"))]);
-    let bin = unpacked.join(format!("{NAME}_v{v}"));
-    let ldd = Command::new("ldd").arg(&bin).output().unwrap();
-    let ldd_text = String::from_utf8_lossy(&ldd.stdout).to_string() + &String::from_utf8_lossy(&ldd.stderr);
-    assert!(ldd_text.contains("not a dynamic executable"), "ldd: {ldd_text}");
-    eprintln!("static binary: {} bytes", std::fs::metadata(&bin).unwrap().len());
-    let no_cookie = Command::new(&bin).env_remove("TF_PLUGIN_MAGIC_COOKIE").output().unwrap();
-    assert_eq!(no_cookie.status.code(), Some(1));
-    let said = String::from_utf8_lossy(&no_cookie.stderr);
-    assert!(
-        said.starts_with(&format!("{NAME} {v} ")),
-        "names its version, the one in Cargo.toml: {said}"
+    // Each zip holds exactly the binary, for its architecture and statically linked.
+    let unpack = |zip: &Path, dir: &str| {
+        let unpacked = tmp.path().join(dir);
+        run(Command::new("unzip").arg("-q").arg(zip).arg("-d").arg(&unpacked));
+        let entries: Vec<_> = std::fs::read_dir(&unpacked).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(entries, [std::ffi::OsString::from(format!("{NAME}_v{v}"))], "{}", zip.display());
+        unpacked.join(format!("{NAME}_v{v}"))
+    };
+    let bin = unpack(&zip, "unpacked-amd64");
+    let bin_arm64 = unpack(&zip_arm64, "unpacked-arm64");
+    assert_static_elf(&bin, EM_X86_64, "x86-64");
+    assert_static_elf(&bin_arm64, EM_AARCH64, "ARM aarch64");
+    eprintln!(
+        "static musl binaries: amd64 {} bytes, arm64 {} bytes",
+        std::fs::metadata(&bin).unwrap().len(),
+        std::fs::metadata(&bin_arm64).unwrap().len()
     );
+
+    // Both run: amd64 here, arm64 under qemu user-mode emulation when it is installed
+    // (scripts/install-tools.sh installs Debian's qemu-user-static).
+    assert_names_its_version(&mut Command::new(&bin), "amd64");
+    match ["qemu-aarch64", "qemu-aarch64-static"].into_iter().find_map(on_path) {
+        Some(qemu) => assert_names_its_version(Command::new(qemu).arg(&bin_arm64), "arm64 under qemu"),
+        None => eprintln!("arm64 binary not run: no qemu-aarch64 or qemu-aarch64-static on PATH"),
+    }
 
     // A filesystem mirror in the packed layout: the zip itself, as a registry mirror holds it.
     let mirror = tmp.path().join("mirror");
@@ -249,6 +263,58 @@ fn release_zip_is_signed_static_and_installs_from_a_mirror() {
         assert!(err.contains(words), "tampered {case}: {err}");
         assert!(!work.join(".terraform.lock.hcl").exists());
     }
+}
+
+/// ELF e_machine values.
+const EM_X86_64: u16 = 62;
+const EM_AARCH64: u16 = 183;
+
+/// A 64-bit little-endian ELF executable for `machine` with no program interpreter (PT_INTERP),
+/// which is what "statically linked" means to the kernel; ldd and file agree.
+fn assert_static_elf(bin: &Path, machine: u16, file_arch: &str) {
+    let elf = std::fs::read(bin).unwrap();
+    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap());
+    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap());
+    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap());
+    assert_eq!(&elf[..4], b"\x7fELF", "{}", bin.display());
+    assert_eq!((elf[4], elf[5]), (2, 1), "{}: ELFCLASS64, little-endian", bin.display());
+    assert_eq!(u16_at(18), machine, "{}: e_machine", bin.display());
+    let (phoff, phentsize, phnum) = (u64_at(32) as usize, u16_at(54) as usize, u16_at(56) as usize);
+    const PT_INTERP: u32 = 3;
+    let interp = (0..phnum).any(|i| u32_at(phoff + i * phentsize) == PT_INTERP);
+    assert!(!interp, "{}: has a program interpreter (dynamically linked)", bin.display());
+
+    let ldd = Command::new("ldd").arg(bin).output().unwrap();
+    let ldd_text = String::from_utf8_lossy(&ldd.stdout).to_string() + &String::from_utf8_lossy(&ldd.stderr);
+    assert!(
+        ldd_text.contains("not a dynamic executable") || ldd_text.contains("statically linked"),
+        "ldd {}: {ldd_text}",
+        bin.display()
+    );
+    if let Some(file) = on_path("file") {
+        let said = String::from_utf8_lossy(&run(Command::new(file).arg("-b").arg(bin)).stdout).to_string();
+        assert!(said.contains(file_arch), "file: {said}");
+        assert!(
+            said.contains("statically linked") || said.contains("static-pie linked"),
+            "file: {said}"
+        );
+    }
+}
+
+/// Run without Terraform's magic cookie, the plugin names its version (the one in Cargo.toml)
+/// and exits 1.
+fn assert_names_its_version(cmd: &mut Command, what: &str) {
+    let out = cmd.env_remove("TF_PLUGIN_MAGIC_COOKIE").output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{what}: {said}");
+    let v = env!("CARGO_PKG_VERSION");
+    assert!(said.starts_with(&format!("{NAME} {v} ")), "{what}: names its version: {said}");
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 fn main_tf(source: &str, v: &str) -> String {
