@@ -9,7 +9,8 @@
 # .tools/venv-zig) and cargo-zigbuild (crates.io, .tools/cargo).
 #   .tools/bin/detect-secrets      detect-secrets==1.5.0 (PyPI) in .tools/venv-security
 #   .tools/cargo/bin/cargo-deny    only with INSTALL_CARGO_DENY=1 (crates.io, compiled here)
-# Usage: scripts/install-tools.sh   (idempotent; a re-run only checks versions. Env: PYTHON=python3 to pick the interpreter)
+# Usage: scripts/install-tools.sh [--terraform-only]   (--terraform-only: just the two Terraform CLIs,
+# all the main job needs; idempotent; a re-run only checks versions. Env: PYTHON=python3 to pick the interpreter)
 set -euo pipefail
 
 TF_NEW_VERSION=1.15.5
@@ -178,6 +179,11 @@ else
   install -m 0755 "$TMP/$TFBW_MEMBER" "$BIN/.terraform-$TF_OLD_VERSION.new"
   mv -f -- "$BIN/.terraform-$TF_OLD_VERSION.new" "$BIN/terraform-$TF_OLD_VERSION"
   log "installed ${BIN#"$REPO_ROOT"/}/terraform-$TF_OLD_VERSION"
+fi
+
+if [[ ${1:-} == --terraform-only ]]; then
+  printf '%s: Terraform v%s\n' "$BIN/terraform" "$(tf_version "$BIN/terraform")"
+  exit 0
 fi
 
 # ---------------------------------------------------------------- release tools (Debian)

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
 
-scripts/install-tools.sh >/dev/null
+scripts/install-tools.sh --terraform-only >/dev/null
 cargo build --release --quiet
 target/release/secretsint install
 
@@ -27,5 +27,8 @@ export TF_CLI_CONFIG_FILE="$root/.tools/terraform.rc" CHECKPOINT_DISABLE=1 TF_IN
 unset TF_CLI_ARGS
 
 tf="$root/.tools/bin/terraform"
+# Every local build of the same version has a new checksum, so a lock file from an earlier run
+# would refuse it; the example's lock records only this machine's build anyway.
+rm -f examples/quickstart/.terraform.lock.hcl
 "$tf" -chdir=examples/quickstart init -input=false -no-color >/dev/null
 "$tf" -chdir=examples/quickstart plan -input=false -no-color
