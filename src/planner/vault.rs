@@ -419,7 +419,8 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
     d
 }
 
-fn decisions_db(s: &Settings, d: &mut Vec<String>) {
+/// The database connection decisions every Vault database plan shares (TLS, admin password).
+pub(super) fn decisions_db(s: &Settings, d: &mut Vec<String>) {
     d.push(match s.database.engine {
         DbEngine::Postgresql | DbEngine::Redshift => "Vault connects with sslmode=verify-full, so the database's TLS certificate must chain to a CA Vault trusts.",
         DbEngine::Mysql => "Vault connects with tls=true, so the MySQL server's certificate must chain to a CA Vault trusts.",

@@ -120,17 +120,7 @@ pub fn plan(s: &Settings) -> Plan {
         "kubernetes/workload-patch.yaml assumes a Deployment and container both named \"{}\" in namespace \"{}\"; it mounts the projected token at {TOKEN_DIR}/token and the synced Secret at /var/run/secrets/{}.",
         s.name, s.kubernetes.namespace, s.name
     ));
-    decisions.push(match s.database.engine {
-        DbEngine::Postgresql | DbEngine::Redshift => "Vault connects with sslmode=verify-full, so the database's TLS certificate must chain to a CA Vault trusts.",
-        DbEngine::Mysql => "Vault connects with tls=true, so the MySQL server's certificate must chain to a CA Vault trusts.",
-        DbEngine::Mssql => "Vault connects with encrypt=true, so the SQL Server certificate must chain to a CA Vault trusts.",
-        DbEngine::Mongodb => "Vault connects with tls=true, so the MongoDB server's certificate must chain to a CA Vault trusts.",
-        DbEngine::Oracle => "The Oracle easy-connect URL carries no TLS setting; enforce TCPS in the Oracle client's sqlnet configuration on the Vault hosts.",
-    }
-    .into());
-    decisions.push(
-        "The database admin password is a sensitive Terraform variable with no default; no secret value appears in any artifact.".into(),
-    );
+    super::vault::decisions_db(s, &mut decisions);
     decisions.push(format!(
         "The file audit device writes {AUDIT_LOG} with mode 0600, which Vault accepts after the CVE-2025-6000 hardening (no executable modes); OpenBao refuses audit devices over the API, so on OpenBao drop vault_audit and declare the same file device in the server configuration."
     ));
