@@ -322,24 +322,17 @@ fn generated_hcl_is_terraform_fmt_clean() {
     if !acceptance_enabled() {
         return;
     }
-    use secretsint::planner::{self, Backend, Choice, CredentialType, Request, Rotation, Target};
     let dir = tempfile::tempdir().unwrap();
     let mut written = 0;
-    for b in Backend::ALL {
-        for t in Target::ALL {
-            for r in Rotation::ALL {
-                for c in CredentialType::ALL {
-                    let mut req = Request::new(*b, *t, *r);
-                    req.credential = Some(*c);
-                    for (path, content) in planner::plan(&req).files() {
-                        if path.ends_with(".tf") || path.ends_with(".hcl") {
-                            // fmt only looks at .tf files; the name keeps the combination and path.
-                            let name = format!("{b}-{t}-{r}-{c}-{}.tf", path.replace('/', "_"));
-                            std::fs::write(dir.path().join(name), content).unwrap();
-                            written += 1;
-                        }
-                    }
-                }
+    for req in crate::support::all_requests() {
+        let (b, t, r) = (req.backend, req.target, req.rotation);
+        let c = req.credential.unwrap();
+        for (path, content) in secretsint::planner::plan(&req).files() {
+            if path.ends_with(".tf") || path.ends_with(".hcl") {
+                // fmt only looks at .tf files; the name keeps the combination and path.
+                let name = format!("{b}-{t}-{r}-{c}-{}.tf", path.replace('/', "_"));
+                std::fs::write(dir.path().join(name), content).unwrap();
+                written += 1;
             }
         }
     }

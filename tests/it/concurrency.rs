@@ -1,7 +1,7 @@
 //! Many reads at once over one connection, as Terraform does with `-parallelism`: no errors,
 //! and every answer byte-identical to the same read made alone.
 
-use secretsint::planner::{Backend, Choice, CredentialType, Rotation, Target};
+use secretsint::planner::Choice;
 use secretsint::proto::tfplugin6 as p6;
 use secretsint::tf::Value;
 
@@ -9,23 +9,19 @@ use crate::support::*;
 
 /// All 144 backend × target × rotation × credential combinations, each with a distinct name.
 pub fn all_combinations() -> Vec<Value> {
-    let mut out = Vec::new();
-    for b in Backend::ALL {
-        for t in Target::ALL {
-            for r in Rotation::ALL {
-                for c in CredentialType::ALL {
-                    out.push(config(&[
-                        ("secrets_backend", s(b.as_str())),
-                        ("integration_target", s(t.as_str())),
-                        ("rotation_policy", s(r.as_str())),
-                        ("credential_type", s(c.as_str())),
-                        ("name", s(&format!("app{}", out.len()))),
-                    ]));
-                }
-            }
-        }
-    }
-    out
+    crate::support::all_requests()
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            config(&[
+                ("secrets_backend", s(q.backend.as_str())),
+                ("integration_target", s(q.target.as_str())),
+                ("rotation_policy", s(q.rotation.as_str())),
+                ("credential_type", s(q.credential.unwrap().as_str())),
+                ("name", s(&format!("app{i}"))),
+            ])
+        })
+        .collect()
 }
 
 /// The answer as comparable bytes: the state and every diagnostic.

@@ -2,23 +2,9 @@
 //! well-formed plan: no artifact is an empty string, a combination that is not fully planned
 //! says so in a warning, and planning is deterministic.
 
-use secretsint::planner::{self, Backend, Choice, CredentialType, FindingKind, Request, Rotation, Target};
+use secretsint::planner::{self, FindingKind};
 
-fn all_requests() -> Vec<Request> {
-    let mut out = Vec::new();
-    for b in Backend::ALL {
-        for t in Target::ALL {
-            for r in Rotation::ALL {
-                for c in CredentialType::ALL {
-                    let mut req = Request::new(*b, *t, *r);
-                    req.credential = Some(*c);
-                    out.push(req);
-                }
-            }
-        }
-    }
-    out
-}
+use crate::support::all_requests;
 
 #[test]
 fn every_combination_is_well_formed() {

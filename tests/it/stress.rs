@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use secretsint::planner::{Backend, Choice, CredentialType, Rotation, Target};
+use secretsint::planner::Choice;
 
 use crate::acceptance::{acceptance_enabled, plugin, Workspace};
 
@@ -14,16 +14,17 @@ const HEADER: &str = "terraform {\n  required_providers {\n    secretsint = { so
 
 /// `n` data sources cycling through all 144 combinations.
 pub fn many_data_sources(n: usize) -> String {
-    let mut combos = Vec::new();
-    for b in Backend::ALL {
-        for t in Target::ALL {
-            for r in Rotation::ALL {
-                for c in CredentialType::ALL {
-                    combos.push((b.as_str(), t.as_str(), r.as_str(), c.as_str()));
-                }
-            }
-        }
-    }
+    let combos: Vec<_> = crate::support::all_requests()
+        .into_iter()
+        .map(|q| {
+            (
+                q.backend.as_str(),
+                q.target.as_str(),
+                q.rotation.as_str(),
+                q.credential.unwrap().as_str(),
+            )
+        })
+        .collect();
     let mut tf = HEADER.to_string();
     for i in 0..n {
         let (b, t, r, c) = combos[i % combos.len()];

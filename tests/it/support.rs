@@ -11,6 +11,25 @@ use secretsint::tf::{msgpack, Value};
 use tokio::net::{UnixListener, UnixStream};
 use tonic::transport::{Channel, Endpoint};
 
+/// Every backend × target × rotation × credential combination (144), in declaration order,
+/// each with its credential type set explicitly.
+pub fn all_requests() -> Vec<secretsint::planner::Request> {
+    use secretsint::planner::{Backend, Choice, CredentialType, Request, Rotation, Target};
+    let mut out = Vec::new();
+    for b in Backend::ALL {
+        for t in Target::ALL {
+            for r in Rotation::ALL {
+                for c in CredentialType::ALL {
+                    let mut req = Request::new(*b, *t, *r);
+                    req.credential = Some(*c);
+                    out.push(req);
+                }
+            }
+        }
+    }
+    out
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
