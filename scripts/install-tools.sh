@@ -340,6 +340,16 @@ if [[ ${INSTALL_CARGO_DENY:-0} == 1 ]]; then
   fi
 fi
 
+# ---------------------------------------------------------------- per-area installers
+# Each scripts/tools.d/*.sh is sourced here, in name order, with log/die/write_if_changed, $PYTHON,
+# $TOOLS, $BIN and $TMP available. One file per area (backend checkers, SDK type checkers, linters)
+# keeps each area's pins next to each other and out of this file.
+for part in "$SCRIPT_DIR"/tools.d/*.sh; do
+  [[ -e $part ]] || continue
+  # shellcheck source=/dev/null
+  source "$part"
+done
+
 # ---------------------------------------------------------------- report
 v_new=$(tf_version "$BIN/terraform")
 v_old=$(tf_version "$BIN/terraform-$TF_OLD_VERSION")
