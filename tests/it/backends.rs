@@ -27,12 +27,6 @@ pub fn enabled() -> bool {
     false
 }
 
-fn tool(rel: &str) -> PathBuf {
-    let path = repo_root().join(".tools").join(rel);
-    assert!(path.exists(), "{} is missing: run scripts/install-tools.sh", path.display());
-    path
-}
-
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

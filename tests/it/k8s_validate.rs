@@ -13,13 +13,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::support::repo_root;
-
-fn tool(rel: &str) -> std::path::PathBuf {
-    let path = repo_root().join(".tools").join(rel);
-    assert!(path.exists(), "{} is missing: run scripts/install-tools.sh", path.display());
-    path
-}
+use crate::support::{repo_root, tool};
 
 fn crd_schemas() -> &'static Value {
     static SCHEMAS: OnceLock<Value> = OnceLock::new();

@@ -22,3 +22,4 @@ mod stress;
 mod supply_chain;
 mod support;
 mod vault_backend;
+mod workflow_lint;

@@ -34,6 +34,13 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A path under `.tools/` that scripts/install-tools.sh puts there; a clear failure when missing.
+pub fn tool(rel: &str) -> PathBuf {
+    let path = repo_root().join(".tools").join(rel);
+    assert!(path.exists(), "{} is missing: run scripts/install-tools.sh", path.display());
+    path
+}
+
 /// A data source configuration from (attribute, value) pairs; nested blocks as `Value::Map`.
 pub fn config(pairs: &[(&str, Value)]) -> Value {
     Value::object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())))
