@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::repo_root;
+use crate::support::tool;
 
 /// True when the backend tests must run (TF_ACC=1, as scripts/test.sh sets); then missing tools fail.
 pub fn enabled() -> bool {
