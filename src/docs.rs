@@ -369,7 +369,10 @@ mod tests {
             table.contains("| `vault` | `dynamic` | `database` | planned | `vault-engine` |"),
             "{table}"
         );
-        assert!(table.contains("| `aws-secrets` | `manual` | `generic` | not yet planned |"));
+        assert!(
+            table.contains("| `aws-secrets` | `manual` | `generic` | planned | `none` |"),
+            "{table}"
+        );
         assert_eq!(table, decision_table(), "deterministic");
     }
 }

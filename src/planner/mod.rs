@@ -3,6 +3,8 @@
 //! Invariant: no tonic/prost/tokio, no clock, no environment, no randomness, no IO. The same
 //! request always yields byte-identical output.
 
+mod aws;
+mod aws_cicd;
 pub mod choice;
 mod contract;
 pub mod k8s;
@@ -151,6 +153,7 @@ pub fn plan(req: &Request) -> Plan {
     let mut plan = match (req.backend, req.target) {
         (Backend::Vault, Target::Kubernetes) if vault_kubernetes::covers(&settings) => vault_kubernetes::plan(&settings),
         (Backend::Vault, _) if vault::covers(&settings) => vault::plan(&settings),
+        (Backend::AwsSecrets, _) if aws::covers(&settings) => aws::plan(&settings),
         _ => not_yet_planned(&settings),
     };
     findings.append(&mut plan.findings);

@@ -65,3 +65,12 @@ pub fn rotation_logic_filename(r: &RotationScripts) -> String {
     };
     format!("{}.{ext}", r.rotation_type)
 }
+
+/// aws-actions/configure-aws-credentials major pinned in generated GitHub workflows.
+pub const AWS_CREDENTIALS_ACTION: &str = "v6";
+/// aws-actions/aws-secretsmanager-get-secrets major pinned in generated GitHub workflows.
+pub const AWS_GET_SECRETS_ACTION: &str = "v2";
+/// The AWS CLI image GitLab jobs run (its entrypoint is `aws`; jobs override it).
+pub const AWS_CLI_IMAGE: &str = "amazon/aws-cli:2.27.50";
+/// AWS Toolkit for Azure DevOps task that reads a Secrets Manager secret into a secret variable.
+pub const AWS_ADO_SECRET_TASK: &str = "SecretsManagerGetSecret@1";

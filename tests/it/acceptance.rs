@@ -197,8 +197,7 @@ fn terraform_1_15_plans_applies_and_then_sees_no_changes() {
     ws.ok("1.15.5", &["init", "-input=false", "-no-color"]);
     let lock = std::fs::read_to_string(ws.path(".terraform.lock.hcl")).unwrap();
     assert!(lock.contains("registry.terraform.io/secretsint/secretsint"), "{lock}");
-    let plan = ws.ok("1.15.5", &["plan", "-input=false", "-no-color"]);
-    assert!(plan.contains("Combination Not Yet Planned"), "the aws warning is shown: {plan}");
+    ws.ok("1.15.5", &["plan", "-input=false", "-no-color"]);
     ws.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
     let v6 = outputs(&ws, "1.15.5");
     check_outputs(&v6);

@@ -11,6 +11,7 @@ mod coverage;
 mod docs;
 mod fuzz_smoke;
 mod golden;
+mod golden_aws;
 mod k8s_validate;
 mod plugin;
 mod proto_version;

@@ -1,0 +1,1221 @@
+//! AWS Secrets Manager for every target, rotation policy and credential type. One secret
+//! `<environment>/<name>/<leaf>` per plan with a resource policy that keeps other principals and
+//! plain HTTP out, one consumer identity per target (IRSA, a CI OIDC role, an ECS task role),
+//! least-privilege identity policies, Lambda rotation on a `rate()` schedule with EventBridge
+//! notifications, and the Terraform that deploys all of it. CI/CD pipelines are in `aws_cicd.rs`.
+
+use std::collections::BTreeMap;
+
+use hcl::expr::{Expression, FuncCall, Traversal, Variable};
+use hcl::{Block, Body, Identifier, Object, ObjectKey};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::choice::*;
+use super::k8s::{self, K8sObject, ObjectMeta};
+use super::request::Duration;
+use super::vault_kubernetes as vk;
+use super::{aws_cicd, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::render;
+
+const MINUTE: u64 = 60;
+const HOUR: u64 = 3600;
+const DAY: u64 = 86_400;
+/// Secrets Manager rotates at most every four hours.
+const MIN_ROTATION: u64 = 4 * HOUR;
+const LAMBDA_SOURCE: &str = include_str!("snippets/aws/rotation_lambda.py");
+/// The Lambda runtime and the PostgreSQL driver bundled with the function.
+pub(super) const LAMBDA_RUNTIME: &str = "python3.13";
+const PG8000: &str = "pg8000==1.31.6";
+const RECOVERY_WINDOW_DAYS: u64 = 30;
+const LOG_RETENTION_DAYS: u64 = 365;
+/// EKS OIDC issuer placeholder (the cluster's `identity.oidc.issuer` without `https://`).
+const EKS_OIDC_ID: &str = "EXAMPLED539D4633E53DE1B71EXAMPLE";
+const VPC_ACCESS_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
+
+pub fn covers(s: &Settings) -> bool {
+    s.backend == Backend::AwsSecrets
+}
+
+/// How the secret changes over time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Rotator {
+    /// Someone writes new versions with PutSecretValue.
+    Manual,
+    /// The generated Lambda, on `schedule` (a `rate()` expression).
+    Lambda { period: Duration, schedule: String },
+}
+
+/// Every name and ARN the plan uses, computed once.
+pub(super) struct Names {
+    pub role: String,
+    pub secret_name: String,
+    /// `arn:…:secret:<name>-??????`: the random suffix Secrets Manager appends, and nothing more.
+    pub secret_arn: String,
+    pub consumer_role_arn: String,
+    pub read_policy: String,
+    pub write_policy: String,
+    pub rotation_function: String,
+    pub rotation_role: String,
+    pub rotation_role_arn: String,
+    pub topic: String,
+    pub event_rule: String,
+    pub superuser_secret_arn: String,
+}
+
+pub(super) fn names(s: &Settings) -> Names {
+    let role = s.role_name();
+    let secret_name = format!("{}/{}/{}", s.environment, s.name, leaf(s.credential));
+    let arn = |kind: &str, rest: &str| format!("arn:aws:{kind}:{}:{}:{rest}", s.aws.region, s.aws.account_id);
+    let rotation_role = format!("{role}-secret-rotation");
+    Names {
+        secret_arn: arn("secretsmanager", &format!("secret:{secret_name}-??????")),
+        superuser_secret_arn: arn(
+            "secretsmanager",
+            &format!("secret:{}/{}/database-superuser-??????", s.environment, s.name),
+        ),
+        consumer_role_arn: format!("arn:aws:iam::{}:role/{role}", s.aws.account_id),
+        read_policy: format!("{role}-secret-read"),
+        write_policy: format!("{role}-secret-write"),
+        rotation_function: format!("{role}-rotate-{}", leaf(s.credential)),
+        rotation_role_arn: format!("arn:aws:iam::{}:role/{rotation_role}", s.aws.account_id),
+        rotation_role,
+        topic: format!("{role}-secret-rotation"),
+        event_rule: format!("{role}-secret-rotation"),
+        secret_name,
+        role,
+    }
+}
+
+pub(super) fn leaf(c: CredentialType) -> &'static str {
+    match c {
+        CredentialType::Database => "database",
+        CredentialType::ApiKey => "api-key",
+        CredentialType::Certificate => "certificate",
+        CredentialType::Generic => "config",
+    }
+}
+
+/// The JSON keys of the secret value, in the order consumers see them.
+pub(super) fn fields(c: CredentialType) -> &'static [&'static str] {
+    match c {
+        CredentialType::Database => &["engine", "host", "port", "dbname", "username", "password"],
+        CredentialType::ApiKey => &["api_key"],
+        CredentialType::Certificate => &["certificate", "private_key", "certificate_chain"],
+        CredentialType::Generic => &["value"],
+    }
+}
+
+/// `rate(N days)` when the period is whole days (two or more), else `rate(N hours)`.
+pub(super) fn rate(period: Duration) -> String {
+    let hours = period.secs() / HOUR;
+    if hours.is_multiple_of(24) && hours >= 48 {
+        format!("rate({} days)", hours / 24)
+    } else {
+        format!("rate({hours} hours)")
+    }
+}
+
+fn rotator(s: &Settings, findings: &mut Vec<Finding>, decisions: &mut Vec<String>) -> Rotator {
+    let period = s.rotation_period.unwrap_or(Duration::from_secs(90 * DAY));
+    let lambda = |p: Duration| Rotator::Lambda {
+        period: p,
+        schedule: rate(p),
+    };
+    match (s.rotation, s.credential) {
+        (Rotation::Manual, _) => Rotator::Manual,
+        (_, CredentialType::Certificate) => {
+            findings.push(Finding {
+                kind: FindingKind::Fallback,
+                field: vec!["rotation_policy".into()],
+                summary: "Certificate Rotation Falls Back To Manual".into(),
+                detail: format!(
+                    "AWS Secrets Manager cannot issue or renew certificates, so rotation_policy \"{}\" for a certificate falls back to \"manual\": \
+                     the certificate, its private key and chain are stored as one secret version and a new version is written when the certificate \
+                     is re-issued. For automatic renewal issue it from ACM Private CA with aws_acm_certificate (certificate_authority_arn) and export it, \
+                     or choose rotation_policy = \"manual\" to make this explicit.",
+                    s.rotation
+                ),
+            });
+            decisions.push(format!(
+                "rotation_policy \"{}\" fell back to \"manual\" for the certificate: Secrets Manager has no certificate issuer; ACM renews only certificates it issued (ACM Private CA certificates can be exported with acm:ExportCertificate), so re-issue through ACM Private CA and write the new PEM bundle as a new version.",
+                s.rotation
+            ));
+            Rotator::Manual
+        }
+        (Rotation::Automatic, _) => {
+            if !period.secs().is_multiple_of(HOUR) {
+                decisions.push(format!(
+                    "rotation_period {} is rounded down to whole hours ({}) because a Secrets Manager rate() schedule counts hours or days.",
+                    period.to_text(),
+                    rate(period)
+                ));
+            }
+            lambda(Duration::from_secs(period.secs() / HOUR * HOUR))
+        }
+        (Rotation::Dynamic, c) => {
+            let fallback = Duration::from_secs(MIN_ROTATION);
+            findings.push(Finding {
+                kind: FindingKind::Fallback,
+                field: vec!["rotation_policy".into()],
+                summary: "Dynamic Credentials Fall Back To Scheduled Rotation".into(),
+                detail: format!(
+                    "AWS Secrets Manager does not mint {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \"automatic\" at {}, \
+                     the shortest schedule Secrets Manager allows (rate(4 hours)); the requested TTL {} is not reachable. Choose \
+                     rotation_policy = \"automatic\" to make this explicit, or the vault backend for credentials minted per consumer.",
+                    fallback.to_text(),
+                    period.to_text()
+                ),
+            });
+            decisions.push(format!(
+                "rotation_policy \"dynamic\" fell back to \"automatic\" every {}: Secrets Manager cannot mint {c} credentials on demand, and rate(4 hours) is its shortest rotation schedule.",
+                fallback.to_text()
+            ));
+            lambda(fallback)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// IAM documents
+
+/// An IAM policy document; field names and order as AWS writes them.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct PolicyDocument {
+    pub version: &'static str,
+    pub statement: Vec<Statement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Statement {
+    pub sid: String,
+    pub effect: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<Value>,
+    pub action: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resource: Vec<String>,
+    /// operator -> key -> values
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub condition: BTreeMap<&'static str, BTreeMap<String, Value>>,
+}
+
+pub(super) fn statement(sid: &str, effect: &'static str, action: &[&'static str], resource: &[&str]) -> Statement {
+    Statement {
+        sid: sid.into(),
+        effect,
+        principal: None,
+        action: action.to_vec(),
+        resource: resource.iter().map(|r| r.to_string()).collect(),
+        condition: BTreeMap::new(),
+    }
+}
+
+impl Statement {
+    pub(super) fn when(mut self, op: &'static str, key: impl Into<String>, value: Value) -> Statement {
+        self.condition.entry(op).or_default().insert(key.into(), value);
+        self
+    }
+
+    pub(super) fn principal(mut self, p: Value) -> Statement {
+        self.principal = Some(p);
+        self
+    }
+}
+
+pub(super) fn document(statements: Vec<Statement>) -> String {
+    render::json(&PolicyDocument {
+        version: "2012-10-17",
+        statement: statements,
+    })
+}
+
+/// The customer-managed key's ARN, or `None` for the AWS-managed `aws/secretsmanager` key.
+fn kms_key(s: &Settings) -> Option<(String, Option<String>)> {
+    let id = s.aws.kms_key_id.as_ref()?;
+    Some(if id.starts_with("arn:") {
+        (id.clone(), None)
+    } else if let Some(alias) = id.strip_prefix("alias/") {
+        // An alias is not a key resource: grant on the account's keys that carry this alias.
+        (
+            format!("arn:aws:kms:{}:{}:key/*", s.aws.region, s.aws.account_id),
+            Some(format!("alias/{alias}")),
+        )
+    } else {
+        (format!("arn:aws:kms:{}:{}:key/{id}", s.aws.region, s.aws.account_id), None)
+    })
+}
+
+fn kms_statement(s: &Settings, n: &Names, sid: &str, actions: &[&'static str], encryption_context: bool) -> Option<Statement> {
+    let (key, alias) = kms_key(s)?;
+    let mut st = statement(sid, "Allow", actions, &[&key]).when(
+        "StringEquals",
+        "kms:ViaService",
+        json!(format!("secretsmanager.{}.amazonaws.com", s.aws.region)),
+    );
+    if encryption_context {
+        st = st.when(
+            "StringLike",
+            "kms:EncryptionContext:SecretARN",
+            json!(n.secret_arn.replace("-??????", "-*")),
+        );
+    }
+    if let Some(alias) = alias {
+        st = st.when("ForAnyValue:StringEquals", "kms:ResourceAliases", json!(alias));
+    }
+    Some(st)
+}
+
+fn read_policy(s: &Settings, n: &Names) -> String {
+    let mut st = vec![statement(
+        "ReadTheSecret",
+        "Allow",
+        &["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        &[&n.secret_arn],
+    )];
+    st.extend(kms_statement(s, n, "DecryptWithTheSecretsKey", &["kms:Decrypt"], false));
+    document(st)
+}
+
+fn write_policy(s: &Settings, n: &Names) -> String {
+    let mut st = vec![statement(
+        "WriteNewVersions",
+        "Allow",
+        &["secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue"],
+        &[&n.secret_arn],
+    )];
+    st.extend(kms_statement(s, n, "EncryptWithTheSecretsKey", &["kms:GenerateDataKey"], true));
+    document(st)
+}
+
+fn rotation_policy(s: &Settings, n: &Names) -> String {
+    let mut st = vec![
+        statement(
+            "RotateTheSecret",
+            "Allow",
+            &[
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:UpdateSecretVersionStage",
+            ],
+            &[&n.secret_arn],
+        ),
+        // GetRandomPassword has no resource type: "*" is the narrowest resource it accepts.
+        statement("GenerateNewValues", "Allow", &["secretsmanager:GetRandomPassword"], &["*"]),
+        statement(
+            "WriteOwnLogs",
+            "Allow",
+            &["logs:CreateLogStream", "logs:PutLogEvents"],
+            &[&format!(
+                "arn:aws:logs:{}:{}:log-group:/aws/lambda/{}:*",
+                s.aws.region, s.aws.account_id, n.rotation_function
+            )],
+        ),
+    ];
+    if s.credential == CredentialType::Database {
+        st.insert(
+            1,
+            statement(
+                "ReadTheSuperuserSecretForAlternatingUsers",
+                "Allow",
+                &["secretsmanager:GetSecretValue"],
+                &[&n.superuser_secret_arn],
+            ),
+        );
+    }
+    st.extend(kms_statement(
+        s,
+        n,
+        "UseTheSecretsKey",
+        &["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
+        true,
+    ));
+    document(st)
+}
+
+fn lambda_trust(s: &Settings) -> String {
+    document(vec![statement("LambdaAssumesTheRotationRole", "Allow", &["sts:AssumeRole"], &[])
+        .principal(json!({"Service": "lambda.amazonaws.com"}))
+        .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))])
+}
+
+/// The secret's resource policy: plain HTTP is refused, and only the planned readers may read
+/// the value (AWS services acting for the account, such as rotation itself, are exempt).
+fn resource_policy(s: &Settings, n: &Names, rot: &Rotator) -> String {
+    let mut readers = vec![n.consumer_role_arn.clone()];
+    if matches!(rot, Rotator::Lambda { .. }) {
+        readers.push(n.rotation_role_arn.clone());
+    }
+    let everyone = json!({"AWS": "*"});
+    document(vec![
+        statement("DenyNonTlsAccess", "Deny", &["secretsmanager:*"], &[&n.secret_arn])
+            .principal(everyone.clone())
+            .when("Bool", "aws:SecureTransport", json!("false")),
+        statement("DenyOtherAccounts", "Deny", &["secretsmanager:*"], &[&n.secret_arn])
+            .principal(everyone.clone())
+            .when("StringNotEquals", "aws:PrincipalAccount", json!(s.aws.account_id))
+            .when("BoolIfExists", "aws:PrincipalIsAWSService", json!("false")),
+        statement(
+            "DenyReadsByOtherPrincipals",
+            "Deny",
+            &["secretsmanager:GetSecretValue"],
+            &[&n.secret_arn],
+        )
+        .principal(everyone)
+        .when("StringNotEquals", "aws:PrincipalArn", json!(readers))
+        .when("BoolIfExists", "aws:PrincipalIsAWSService", json!("false")),
+    ])
+}
+
+fn eks_oidc(s: &Settings) -> String {
+    format!("oidc.eks.{}.amazonaws.com/id/{EKS_OIDC_ID}", s.aws.region)
+}
+
+fn oidc_provider_arn(s: &Settings, host: &str) -> String {
+    format!("arn:aws:iam::{}:oidc-provider/{host}", s.aws.account_id)
+}
+
+/// The consumer role's trust policy, and the policy name suffix that says whom it trusts.
+fn consumer_trust(s: &Settings) -> String {
+    match s.target {
+        Target::Kubernetes => {
+            let oidc = eks_oidc(s);
+            document(vec![statement(
+                "IrsaForTheServiceAccount",
+                "Allow",
+                &["sts:AssumeRoleWithWebIdentity"],
+                &[],
+            )
+            .principal(json!({"Federated": oidc_provider_arn(s, &oidc)}))
+            .when("StringEquals", format!("{oidc}:aud"), json!("sts.amazonaws.com"))
+            .when(
+                "StringEquals",
+                format!("{oidc}:sub"),
+                json!(format!(
+                    "system:serviceaccount:{}:{}",
+                    s.kubernetes.namespace, s.kubernetes.service_account
+                )),
+            )])
+        }
+        Target::Cicd => aws_cicd::trust(s),
+        Target::Application => document(vec![statement("EcsTasksAssumeTheRole", "Allow", &["sts:AssumeRole"], &[])
+            .principal(json!({"Service": "ecs-tasks.amazonaws.com"}))
+            .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))
+            .when(
+                "ArnLike",
+                "aws:SourceArn",
+                json!(format!("arn:aws:ecs:{}:{}:*", s.aws.region, s.aws.account_id)),
+            )]),
+    }
+}
+
+/// EKS Pod Identity: the alternative to IRSA (no OIDC provider; ESO then uses its own identity).
+fn pod_identity_trust(s: &Settings) -> String {
+    document(vec![statement(
+        "EksPodIdentityAssumesTheRole",
+        "Allow",
+        &["sts:AssumeRole", "sts:TagSession"],
+        &[],
+    )
+    .principal(json!({"Service": "pods.eks.amazonaws.com"}))
+    .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))
+    .when("StringEquals", "aws:RequestTag/kubernetes-namespace", json!(s.kubernetes.namespace))
+    .when(
+        "StringEquals",
+        "aws:RequestTag/kubernetes-service-account",
+        json!(s.kubernetes.service_account),
+    )])
+}
+
+fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {
+    let p = |name: String, kind: PolicyType, doc: String, scope: &str| AccessPolicy {
+        policy_name: name,
+        policy_type: kind,
+        policy_document: doc,
+        scope: scope.to_string(),
+    };
+    let mut out = vec![
+        p(n.read_policy.clone(), PolicyType::IamPolicy, read_policy(s, n), &n.secret_arn),
+        p(
+            format!("{}-trust", n.role),
+            PolicyType::IamTrustPolicy,
+            consumer_trust(s),
+            &n.consumer_role_arn,
+        ),
+    ];
+    if s.target == Target::Kubernetes {
+        out.push(p(
+            format!("{}-pod-identity-trust", n.role),
+            PolicyType::IamTrustPolicy,
+            pod_identity_trust(s),
+            &n.consumer_role_arn,
+        ));
+    }
+    if s.target == Target::Cicd && s.cicd.platform == CicdPlatform::Jenkins {
+        out.push(p(
+            format!("{}-jenkins-assume", n.role),
+            PolicyType::IamPolicy,
+            aws_cicd::jenkins_user_policy(n),
+            &n.consumer_role_arn,
+        ));
+    }
+    match rot {
+        Rotator::Manual => out.push(p(n.write_policy.clone(), PolicyType::IamPolicy, write_policy(s, n), &n.secret_arn)),
+        Rotator::Lambda { .. } => {
+            out.push(p(
+                n.rotation_role.clone(),
+                PolicyType::IamPolicy,
+                rotation_policy(s, n),
+                &n.secret_arn,
+            ));
+            out.push(p(
+                format!("{}-trust", n.rotation_role),
+                PolicyType::IamTrustPolicy,
+                lambda_trust(s),
+                &n.rotation_role_arn,
+            ));
+        }
+    }
+    out.push(p(
+        format!("{}-secret-resource-policy", n.role),
+        PolicyType::ResourcePolicy,
+        resource_policy(s, n, rot),
+        &n.secret_arn,
+    ));
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The secret definition (CreateSecret input)
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SecretDefinition {
+    name: String,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kms_key_id: Option<String>,
+    tags: Vec<Tag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Tag {
+    key: &'static str,
+    value: String,
+}
+
+fn tags(s: &Settings) -> Vec<Tag> {
+    vec![
+        Tag {
+            key: "environment",
+            value: s.environment.clone(),
+        },
+        Tag {
+            key: "workload",
+            value: s.name.clone(),
+        },
+        Tag {
+            key: "credential-type",
+            value: s.credential.to_string(),
+        },
+        Tag {
+            key: "managed-by",
+            value: "secretsint".into(),
+        },
+    ]
+}
+
+fn description(s: &Settings) -> String {
+    format!("{} for {} ({})", s.credential, s.name, s.environment)
+}
+
+fn secret_definition(s: &Settings, n: &Names) -> String {
+    render::json(&SecretDefinition {
+        name: n.secret_name.clone(),
+        description: description(s),
+        kms_key_id: s.aws.kms_key_id.clone(),
+        tags: tags(s),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+
+pub fn plan(s: &Settings) -> Plan {
+    let n = names(s);
+    let mut decisions = Vec::new();
+    let mut findings = Vec::new();
+    let rot = rotator(s, &mut findings, &mut decisions);
+    let access_policies = policies(s, &n, &rot);
+    let mut manifests = Vec::new();
+
+    decisions.push(format!(
+        "The secret is named {} (its ARN ends in a random six-character suffix, so policies name it as {}); the plan writes no secret value: the first version is put by whoever owns the credential.",
+        n.secret_name, n.secret_arn
+    ));
+    decisions.push(match kms_key(s) {
+        Some((key, _)) => format!(
+            "The secret is encrypted with the customer-managed key {key}; readers get kms:Decrypt on it only through Secrets Manager (kms:ViaService), and the key policy must allow the same roles."
+        ),
+        None => "The secret is encrypted with the AWS-managed key aws/secretsmanager, which needs no KMS grant within the account; set aws.kms_key_id for a customer-managed key (required for cross-account reads).".into(),
+    });
+    decisions.push(format!(
+        "The secret's resource policy denies requests without TLS, requests from other accounts, and reads by any principal except {}; Terraform sets block_public_policy so no later policy can open it.",
+        match rot {
+            Rotator::Lambda { .. } => format!("the consumer role {} and the rotation role {}", n.role, n.rotation_role),
+            Rotator::Manual => format!("the consumer role {}", n.role),
+        }
+    ));
+    decisions.push(format!(
+        "Deleting the secret keeps it recoverable for {RECOVERY_WINDOW_DAYS} days (recovery_window_in_days)."
+    ));
+    rotation_decisions(s, &n, &rot, &mut decisions, &mut findings);
+
+    match s.target {
+        Target::Kubernetes => kubernetes_target(s, &n, &rot, &mut manifests, &mut decisions),
+        Target::Cicd => aws_cicd::plan(s, &n, &mut manifests, &mut decisions),
+        Target::Application => decisions.push(format!(
+            "The application runs as the ECS task role {} (trusted by ecs-tasks.amazonaws.com from this account only), which holds {}; on EC2 or Lambda give the same policy to that execution role instead.",
+            n.role, n.read_policy
+        )),
+    }
+    manifests.push(vk::manifest(
+        ManifestType::Terraform,
+        "terraform/aws.tf",
+        render::hcl(&terraform(s, &n, &rot, &access_policies)),
+    ));
+
+    Plan {
+        secrets_config: SecretsConfig {
+            backend_endpoint: s.backend_endpoint(),
+            authentication_method: s.default_auth_method(),
+            secret_path: s.logical_secret_path(),
+            config_format: ConfigFormat::Json,
+            config_file: Some(secret_definition(s, &n)),
+        },
+        access_policies,
+        integration_code: Vec::new(),
+        rotation_scripts: Some(rotation_scripts(s, &n, &rot)),
+        deployment_manifests: manifests,
+        decisions,
+        findings,
+    }
+}
+
+fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, d: &mut Vec<String>, findings: &mut Vec<Finding>) {
+    match rot {
+        Rotator::Manual => d.push(format!(
+            "Rotation is manual: write a new version with `aws secretsmanager put-secret-value --secret-id {} --secret-string file://new-{}.json` under the {} policy; AWSCURRENT moves to it and the old version becomes AWSPREVIOUS.",
+            n.secret_name,
+            leaf(s.credential),
+            n.write_policy
+        )),
+        Rotator::Lambda { period, schedule } => {
+            d.push(format!(
+                "The Lambda {} rotates the secret on {schedule} (every {}) through createSecret, setSecret, testSecret and finishSecret, staging the new version AWSPENDING until it is tested; Secrets Manager invokes it under a permission limited to this account (aws:SourceAccount, not aws:SourceArn, so one function can serve several secrets).",
+                n.rotation_function,
+                period.to_text()
+            ));
+            d.push(format!(
+                "EventBridge rule {} sends RotationSucceeded, RotationFailed and RotationAbandoned (CloudTrail service events) to the SNS topic {}; subscribe the on-call address to it.",
+                n.event_rule, n.topic
+            ));
+            d.push(format!(
+                "Package the function as rotation_lambda.zip holding rotation/{} renamed lambda_function.py{}; Terraform reads it from var.rotation_lambda_zip.",
+                super::versions::rotation_logic_filename(&rotation_scripts(s, n, rot)).trim_start_matches("rotation/"),
+                if s.credential == CredentialType::Database {
+                    format!(" plus {PG8000} (pip install --target)")
+                } else {
+                    String::new()
+                }
+            ));
+            if s.credential == CredentialType::Database {
+                d.push(format!(
+                    "Database rotation is single-user: the function changes the password of the secret's own user, so the old password stops working at setSecret and consumers must re-read the secret on an authentication failure. Add \"masterarn\" naming a superuser secret (the rotation role may read {}) to switch to alternating users (<username> and <username>_clone), which keeps the previous credential valid until the next rotation.",
+                    n.superuser_secret_arn
+                ));
+                d.push("The function runs in the database's VPC (var.rotation_subnet_ids, var.rotation_security_group_ids, AWSLambdaVPCAccessExecutionRole) and reaches Secrets Manager through a secretsmanager interface VPC endpoint or a NAT gateway; it connects with TLS unless the secret sets \"ssl\": false.".into());
+                d.push("For an RDS or Aurora master user or a Redshift admin user, prefer managed rotation instead of this function: set ManageMasterUserPassword (RDS, Aurora) or ManageMasterPassword (Redshift) on the instance or cluster, and the service creates and rotates its own secret.".into());
+                if !matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Redshift) {
+                    findings.push(Finding {
+                        kind: FindingKind::Warning,
+                        field: vec!["database".into(), "engine".into()],
+                        summary: "Rotation Function Speaks PostgreSQL Only".into(),
+                        detail: format!(
+                            "The generated rotation function changes PostgreSQL and Redshift passwords; for database.engine = \"{}\" its setSecret and testSecret refuse to run. \
+                             Deploy AWS's rotation template for {} from the Serverless Application Repository instead and allow its role in the secret's resource policy, \
+                             or use database.engine = \"postgresql\" or \"redshift\".",
+                            s.database.engine,
+                            s.database.engine
+                        ),
+                    });
+                }
+            } else {
+                d.push(format!(
+                    "Each rotation writes a new random {} (GetRandomPassword, 32 characters); for a key issued by a third party, replace createSecret's generate call with that provider's key-issuing API and setSecret with its activation.",
+                    fields(s.credential)[0]
+                ));
+            }
+        }
+    }
+}
+
+fn rotation_scripts(s: &Settings, n: &Names, rot: &Rotator) -> RotationScripts {
+    match rot {
+        Rotator::Manual => RotationScripts {
+            rotation_type: RotationType::None,
+            schedule: "manual".into(),
+            rotation_logic: render::json(&json!({
+                "SecretId": n.secret_name,
+                "SecretString": "REDACTED",
+            })),
+            notification: format!(
+                "CloudTrail records every PutSecretValue on {} (a management event); alert on it with an EventBridge rule if writes must be reviewed.",
+                n.secret_name
+            ),
+        },
+        Rotator::Lambda { schedule, .. } => RotationScripts {
+            rotation_type: RotationType::Lambda,
+            schedule: schedule.clone(),
+            rotation_logic: lambda_source(s, n),
+            notification: format!(
+                "EventBridge rule {} publishes RotationSucceeded, RotationFailed and RotationAbandoned events to SNS topic {}.",
+                n.event_rule, n.topic
+            ),
+        },
+    }
+}
+
+fn lambda_kind(s: &Settings) -> &'static str {
+    if s.credential == CredentialType::Database {
+        "database"
+    } else {
+        "value"
+    }
+}
+
+pub(super) fn lambda_source(s: &Settings, n: &Names) -> String {
+    LAMBDA_SOURCE
+        .replace("{{secret_name}}", &n.secret_name)
+        .replace("{{credential}}", s.credential.as_str())
+        .replace("{{kind}}", lambda_kind(s))
+        .replace("{{field}}", fields(s.credential)[0])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes target: IRSA + ESO
+
+#[derive(Serialize)]
+struct AnnotatedMeta {
+    name: String,
+    namespace: String,
+    annotations: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceAccount {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: AnnotatedMeta,
+}
+
+#[derive(Serialize)]
+struct StoreSpec {
+    provider: StoreProvider,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    conditions: Vec<StoreCondition>,
+}
+
+#[derive(Serialize)]
+struct StoreCondition {
+    namespaces: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct StoreProvider {
+    aws: AwsProvider,
+}
+
+#[derive(Serialize)]
+struct AwsProvider {
+    service: &'static str,
+    region: String,
+    auth: AwsAuth,
+}
+
+#[derive(Serialize)]
+struct AwsAuth {
+    jwt: AwsJwt,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AwsJwt {
+    service_account_ref: SaRef,
+}
+
+#[derive(Serialize)]
+struct SaRef {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+}
+
+fn store_name(s: &Settings) -> String {
+    match s.kubernetes.store_kind {
+        StoreKind::SecretStore => format!("{}-aws", s.name),
+        StoreKind::ClusterSecretStore => format!("{}-aws", s.role_name()),
+    }
+}
+
+fn secret_store(s: &Settings) -> K8sObject<StoreSpec> {
+    let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
+    K8sObject {
+        api_version: k8s::ESO_API,
+        kind: s.kubernetes.store_kind.as_str(),
+        metadata: ObjectMeta {
+            name: store_name(s),
+            namespace: (!cluster).then(|| s.kubernetes.namespace.clone()),
+        },
+        spec: Some(StoreSpec {
+            provider: StoreProvider {
+                aws: AwsProvider {
+                    service: "SecretsManager",
+                    region: s.aws.region.clone(),
+                    auth: AwsAuth {
+                        jwt: AwsJwt {
+                            service_account_ref: SaRef {
+                                name: s.kubernetes.service_account.clone(),
+                                namespace: cluster.then(|| s.kubernetes.namespace.clone()),
+                            },
+                        },
+                    },
+                },
+            },
+            conditions: if cluster {
+                vec![StoreCondition {
+                    namespaces: vec![s.kubernetes.namespace.clone()],
+                }]
+            } else {
+                Vec::new()
+            },
+        }),
+    }
+}
+
+fn refresh(s: &Settings, rot: &Rotator) -> Duration {
+    if let Some(given) = s.kubernetes.refresh_interval {
+        return given;
+    }
+    match rot {
+        // Single-user rotation invalidates the old password at once: re-read soon after.
+        Rotator::Lambda { .. } if s.credential == CredentialType::Database => Duration::from_secs(5 * MINUTE),
+        _ => Duration::from_secs(HOUR),
+    }
+}
+
+fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
+    let sa = ServiceAccount {
+        api_version: "v1",
+        kind: "ServiceAccount",
+        metadata: AnnotatedMeta {
+            name: s.kubernetes.service_account.clone(),
+            namespace: s.kubernetes.namespace.clone(),
+            annotations: [
+                ("eks.amazonaws.com/role-arn", n.consumer_role_arn.clone()),
+                ("eks.amazonaws.com/sts-regional-endpoints", "true".to_string()),
+            ]
+            .into_iter()
+            .collect(),
+        },
+    };
+    manifests.push(vk::manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/serviceaccount.yaml",
+        render::yaml(&sa),
+    ));
+    manifests.push(vk::manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/secret-store.yaml",
+        render::yaml(&secret_store(s)),
+    ));
+    let refresh = refresh(s, rot);
+    let target = format!("{}-{}", s.name, leaf(s.credential));
+    let es = K8sObject {
+        api_version: k8s::ESO_API,
+        kind: "ExternalSecret",
+        metadata: ObjectMeta::namespaced(&target, &s.kubernetes.namespace),
+        spec: Some(k8s::ExternalSecretSpec {
+            refresh_interval: refresh.to_go(),
+            secret_store_ref: k8s::SecretStoreRef {
+                name: store_name(s),
+                kind: s.kubernetes.store_kind.as_str(),
+            },
+            target: k8s::ExternalSecretTarget {
+                name: target.clone(),
+                creation_policy: "Owner",
+            },
+            data: Vec::new(),
+            data_from: vec![k8s::DataFromExtract {
+                extract: k8s::ExtractRef {
+                    key: n.secret_name.clone(),
+                },
+            }],
+        }),
+    };
+    manifests.push(vk::manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/external-secret.yaml",
+        render::yaml(&es),
+    ));
+    d.push(format!(
+        "ESO reads {} (AWSCURRENT) through the {} \"{}\" every {} in one GetSecretValue call (dataFrom.extract: every JSON key of one version together) into the Secret \"{}\".",
+        n.secret_name,
+        s.kubernetes.store_kind,
+        store_name(s),
+        refresh.to_go(),
+        target
+    ));
+    d.push(format!(
+        "IRSA: service account \"{}\" in namespace \"{}\" is annotated with role {}, whose trust policy requires the cluster's OIDC provider ({}, a placeholder for your cluster's issuer) with sub = system:serviceaccount:{}:{} and aud = sts.amazonaws.com; the store authenticates as that service account (auth.jwt.serviceAccountRef).",
+        s.kubernetes.service_account,
+        s.kubernetes.namespace,
+        n.role,
+        eks_oidc(s),
+        s.kubernetes.namespace,
+        s.kubernetes.service_account
+    ));
+    d.push(format!(
+        "EKS Pod Identity is the alternative ({}-pod-identity-trust: pods.eks.amazonaws.com with sts:AssumeRole and sts:TagSession, bound by an aws_eks_pod_identity_association for cluster \"{}\"); ESO cannot combine it with serviceAccountRef, so with Pod Identity drop the store's auth block and associate the role with ESO's own service account instead.",
+        n.role, s.kubernetes.cluster_name
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform (hashicorp/aws 5.x)
+
+fn obj(pairs: &[(&str, Expression)]) -> Expression {
+    let mut o = Object::new();
+    for (k, v) in pairs {
+        o.insert(ObjectKey::from(Identifier::unchecked(*k)), v.clone());
+    }
+    Expression::Object(o)
+}
+
+fn quoted_obj(pairs: &[(&str, Expression)]) -> Expression {
+    let mut o = Object::new();
+    for (k, v) in pairs {
+        o.insert(ObjectKey::Expression(Expression::String(k.to_string())), v.clone());
+    }
+    Expression::Object(o)
+}
+
+fn r(root: &str, attrs: &[&str]) -> Expression {
+    vk::traversal(root, attrs)
+}
+
+fn var(name: &str) -> Expression {
+    Expression::from(Traversal::builder(Variable::unchecked("var")).attr(name).build())
+}
+
+fn policy_doc<'a>(policies: &'a [AccessPolicy], name: &str) -> &'a str {
+    policies
+        .iter()
+        .find(|p| p.policy_name == name)
+        .map(|p| p.policy_document.as_str())
+        .unwrap_or_default()
+}
+
+fn variable(name: &str, ty: &str, description: &str, default: Option<Expression>) -> Block {
+    let mut b = Block::builder("variable")
+        .add_label(name)
+        .add_attribute(("type", Expression::Variable(Variable::unchecked(ty))))
+        .add_attribute(("description", description));
+    if let Some(d) = default {
+        b = b.add_attribute(("default", d));
+    }
+    b.build()
+}
+
+fn list_of_strings() -> &'static str {
+    "list(string)"
+}
+
+fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) -> Body {
+    let mut b = Body::builder()
+        .add_block(
+            Block::builder("terraform")
+                .add_block(
+                    Block::builder("required_providers")
+                        .add_attribute(("aws", obj(&[("source", "hashicorp/aws".into()), ("version", ">= 5.100.0".into())])))
+                        .build(),
+                )
+                .build(),
+        )
+        .add_block(
+            Block::builder("provider")
+                .add_label("aws")
+                .add_attribute(("region", s.aws.region.as_str()))
+                .add_attribute(("allowed_account_ids", vec![s.aws.account_id.clone()]))
+                .build(),
+        );
+    if matches!(rot, Rotator::Lambda { .. }) {
+        b = b.add_block(variable(
+            "rotation_lambda_zip",
+            "string",
+            "Path of the zip holding the rotation function as lambda_function.py",
+            Some("rotation_lambda.zip".into()),
+        ));
+        if s.credential == CredentialType::Database {
+            b = b
+                .add_block(variable(
+                    "rotation_subnet_ids",
+                    list_of_strings(),
+                    "Subnets from which the rotation function reaches the database",
+                    None,
+                ))
+                .add_block(variable(
+                    "rotation_security_group_ids",
+                    list_of_strings(),
+                    "Security groups allowed to connect to the database",
+                    None,
+                ));
+        }
+    }
+    let tag_obj = quoted_obj(
+        &tags(s)
+            .iter()
+            .map(|t| (t.key, Expression::String(t.value.clone())))
+            .collect::<Vec<_>>(),
+    );
+    let mut secret = vk::resource("aws_secretsmanager_secret", "app")
+        .add_attribute(("name", n.secret_name.as_str()))
+        .add_attribute(("description", description(s)));
+    if let Some(key) = &s.aws.kms_key_id {
+        secret = secret.add_attribute(("kms_key_id", key.as_str()));
+    }
+    b = b
+        .add_block(
+            secret
+                .add_attribute(("recovery_window_in_days", RECOVERY_WINDOW_DAYS))
+                .add_attribute(("tags", tag_obj))
+                .build(),
+        )
+        .add_block(
+            vk::resource("aws_secretsmanager_secret_policy", "app")
+                .add_attribute(("secret_arn", r("aws_secretsmanager_secret", &["app", "arn"])))
+                .add_attribute((
+                    "policy",
+                    vk::heredoc(policy_doc(policies, &format!("{}-secret-resource-policy", n.role))),
+                ))
+                .add_attribute(("block_public_policy", true))
+                .build(),
+        )
+        .add_block(
+            vk::resource("aws_iam_policy", "read")
+                .add_attribute(("name", n.read_policy.as_str()))
+                .add_attribute(("description", format!("Read {}", n.secret_name)))
+                .add_attribute(("policy", vk::heredoc(policy_doc(policies, &n.read_policy))))
+                .build(),
+        );
+    for block in aws_cicd::terraform_identity(s, n) {
+        b = b.add_block(block);
+    }
+    let mut consumer = vk::resource("aws_iam_role", "consumer")
+        .add_attribute(("name", n.role.as_str()))
+        .add_attribute((
+            "assume_role_policy",
+            vk::heredoc(policy_doc(policies, &format!("{}-trust", n.role))),
+        ))
+        .add_attribute(("max_session_duration", HOUR));
+    if let Some((kind, label)) = aws_cicd::identity_ref(s) {
+        // IAM refuses a trust policy naming a provider or user that does not exist yet.
+        consumer = consumer.add_attribute(("depends_on", Expression::Array(vec![r(kind, &[label])])));
+    }
+    b = b.add_block(consumer.build()).add_block(
+        vk::resource("aws_iam_role_policy_attachment", "consumer_read")
+            .add_attribute(("role", r("aws_iam_role", &["consumer", "name"])))
+            .add_attribute(("policy_arn", r("aws_iam_policy", &["read", "arn"])))
+            .build(),
+    );
+    if s.target == Target::Cicd && s.cicd.platform == CicdPlatform::Jenkins {
+        b = b.add_block(
+            vk::resource("aws_iam_user_policy", "jenkins_assume")
+                .add_attribute(("name", format!("{}-jenkins-assume", n.role)))
+                .add_attribute(("user", r("aws_iam_user", &["jenkins", "name"])))
+                .add_attribute(("policy", vk::heredoc(policy_doc(policies, &format!("{}-jenkins-assume", n.role)))))
+                .build(),
+        );
+    }
+    match rot {
+        Rotator::Manual => {
+            b = b.add_block(
+                vk::resource("aws_iam_policy", "write")
+                    .add_attribute(("name", n.write_policy.as_str()))
+                    .add_attribute(("description", format!("Write new versions of {}", n.secret_name)))
+                    .add_attribute(("policy", vk::heredoc(policy_doc(policies, &n.write_policy))))
+                    .build(),
+            );
+        }
+        Rotator::Lambda { schedule, .. } => {
+            for block in rotation_blocks(s, n, schedule, policies) {
+                b = b.add_block(block);
+            }
+        }
+    }
+    b.build()
+}
+
+fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPolicy]) -> Vec<Block> {
+    let db = s.credential == CredentialType::Database;
+    let mut out = vec![
+        vk::resource("aws_iam_role", "rotation")
+            .add_attribute(("name", n.rotation_role.as_str()))
+            .add_attribute((
+                "assume_role_policy",
+                vk::heredoc(policy_doc(policies, &format!("{}-trust", n.rotation_role))),
+            ))
+            .build(),
+        vk::resource("aws_iam_policy", "rotation")
+            .add_attribute(("name", n.rotation_role.as_str()))
+            .add_attribute(("description", format!("Rotate {}", n.secret_name)))
+            .add_attribute(("policy", vk::heredoc(policy_doc(policies, &n.rotation_role))))
+            .build(),
+        vk::resource("aws_iam_role_policy_attachment", "rotation")
+            .add_attribute(("role", r("aws_iam_role", &["rotation", "name"])))
+            .add_attribute(("policy_arn", r("aws_iam_policy", &["rotation", "arn"])))
+            .build(),
+    ];
+    if db {
+        out.push(
+            vk::resource("aws_iam_role_policy_attachment", "rotation_vpc")
+                .add_attribute(("role", r("aws_iam_role", &["rotation", "name"])))
+                .add_attribute(("policy_arn", VPC_ACCESS_POLICY))
+                .build(),
+        );
+    }
+    out.push(
+        vk::resource("aws_cloudwatch_log_group", "rotation")
+            .add_attribute(("name", format!("/aws/lambda/{}", n.rotation_function)))
+            .add_attribute(("retention_in_days", LOG_RETENTION_DAYS))
+            .build(),
+    );
+    let mut env = vec![("ROTATION_KIND", Expression::String(lambda_kind(s).into()))];
+    if !db {
+        env.push(("VALUE_FIELD", Expression::String(fields(s.credential)[0].into())));
+    }
+    let mut function = vk::resource("aws_lambda_function", "rotation")
+        .add_attribute(("function_name", n.rotation_function.as_str()))
+        .add_attribute(("description", format!("Rotates {}", n.secret_name)))
+        .add_attribute(("role", r("aws_iam_role", &["rotation", "arn"])))
+        .add_attribute(("runtime", LAMBDA_RUNTIME))
+        .add_attribute(("handler", "lambda_function.lambda_handler"))
+        .add_attribute(("filename", var("rotation_lambda_zip")))
+        .add_attribute((
+            "source_code_hash",
+            Expression::from(FuncCall::builder("filebase64sha256").arg(var("rotation_lambda_zip")).build()),
+        ))
+        .add_attribute(("timeout", 30u64))
+        .add_block(Block::builder("environment").add_attribute(("variables", obj(&env))).build());
+    if db {
+        function = function.add_block(
+            Block::builder("vpc_config")
+                .add_attribute(("subnet_ids", var("rotation_subnet_ids")))
+                .add_attribute(("security_group_ids", var("rotation_security_group_ids")))
+                .build(),
+        );
+    }
+    let depends = |refs: &[&str]| {
+        Expression::Array(
+            refs.iter()
+                .map(|x| {
+                    let (root, attr) = x.split_once('.').unwrap_or((x, ""));
+                    r(root, &[attr])
+                })
+                .collect(),
+        )
+    };
+    out.push(
+        function
+            .add_attribute((
+                "depends_on",
+                depends(&["aws_cloudwatch_log_group.rotation", "aws_iam_role_policy_attachment.rotation"]),
+            ))
+            .build(),
+    );
+    out.push(
+        vk::resource("aws_lambda_permission", "secretsmanager")
+            .add_attribute(("statement_id", "AllowSecretsManagerInvoke"))
+            .add_attribute(("action", "lambda:InvokeFunction"))
+            .add_attribute(("function_name", r("aws_lambda_function", &["rotation", "function_name"])))
+            .add_attribute(("principal", "secretsmanager.amazonaws.com"))
+            .add_attribute(("source_account", s.aws.account_id.as_str()))
+            .build(),
+    );
+    out.push(
+        vk::resource("aws_secretsmanager_secret_rotation", "app")
+            .add_attribute(("secret_id", r("aws_secretsmanager_secret", &["app", "id"])))
+            .add_attribute(("rotation_lambda_arn", r("aws_lambda_function", &["rotation", "arn"])))
+            .add_block(
+                Block::builder("rotation_rules")
+                    .add_attribute(("schedule_expression", schedule))
+                    .build(),
+            )
+            .add_attribute(("depends_on", depends(&["aws_lambda_permission.secretsmanager"])))
+            .build(),
+    );
+    let rule_arn = format!("arn:aws:events:{}:{}:rule/{}", s.aws.region, s.aws.account_id, n.event_rule);
+    let topic_arn = format!("arn:aws:sns:{}:{}:{}", s.aws.region, s.aws.account_id, n.topic);
+    out.push(
+        vk::resource("aws_sns_topic", "rotation")
+            .add_attribute(("name", n.topic.as_str()))
+            .build(),
+    );
+    out.push(
+        vk::resource("aws_sns_topic_policy", "rotation")
+            .add_attribute(("arn", r("aws_sns_topic", &["rotation", "arn"])))
+            .add_attribute((
+                "policy",
+                vk::heredoc(&document(vec![statement(
+                    "EventBridgePublishesRotationEvents",
+                    "Allow",
+                    &["sns:Publish"],
+                    &[&topic_arn],
+                )
+                .principal(json!({"Service": "events.amazonaws.com"}))
+                .when("ArnEquals", "aws:SourceArn", json!(rule_arn))])),
+            ))
+            .build(),
+    );
+    out.push(
+        vk::resource("aws_cloudwatch_event_rule", "rotation")
+            .add_attribute(("name", n.event_rule.as_str()))
+            .add_attribute(("description", format!("Rotation outcomes of {}", n.secret_name)))
+            .add_attribute(("event_pattern", vk::heredoc(&event_pattern())))
+            .build(),
+    );
+    out.push(
+        vk::resource("aws_cloudwatch_event_target", "rotation")
+            .add_attribute(("rule", r("aws_cloudwatch_event_rule", &["rotation", "name"])))
+            .add_attribute(("target_id", "sns"))
+            .add_attribute(("arn", r("aws_sns_topic", &["rotation", "arn"])))
+            .build(),
+    );
+    out
+}
+
+pub(super) fn event_pattern() -> String {
+    render::json(&json!({
+        "source": ["aws.secretsmanager"],
+        "detail-type": ["AWS Service Event via CloudTrail"],
+        "detail": {
+            "eventSource": ["secretsmanager.amazonaws.com"],
+            "eventName": ["RotationAbandoned", "RotationFailed", "RotationSucceeded"],
+        },
+    }))
+}

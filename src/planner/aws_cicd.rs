@@ -1,0 +1,325 @@
+//! AWS Secrets Manager consumed by a CI/CD pipeline: the role's trust policy and identity
+//! provider per platform (GitHub Actions and GitLab CI OIDC, Azure DevOps service-connection
+//! OIDC, Jenkins through an IAM user that may only assume the role) and the pipeline file.
+
+use hcl::Block;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::aws::{document, statement, Names};
+use super::choice::*;
+use super::vault_kubernetes as vk;
+use super::versions;
+use super::{DeploymentManifest, Settings};
+use crate::render;
+
+const GITHUB_HOST: &str = "token.actions.githubusercontent.com";
+const GITLAB_HOST: &str = "gitlab.com";
+/// Placeholder Azure DevOps organization ID (the issuer is per organization).
+const ADO_ORG_ID: &str = "00000000-0000-0000-0000-000000000000";
+const ADO_AUDIENCE: &str = "api://AzureADTokenExchange";
+const STS_AUDIENCE: &str = "sts.amazonaws.com";
+
+fn ado_host() -> String {
+    format!("vstoken.dev.azure.com/{ADO_ORG_ID}")
+}
+
+fn provider_arn(s: &Settings, host: &str) -> String {
+    format!("arn:aws:iam::{}:oidc-provider/{host}", s.aws.account_id)
+}
+
+fn owner_repo(s: &Settings) -> (&str, &str) {
+    let repo = &s.cicd.repository;
+    repo.split_once('/').unwrap_or((repo.as_str(), repo.as_str()))
+}
+
+/// The Azure DevOps service connection the pipeline names; also the OIDC subject's last segment.
+fn ado_connection(s: &Settings) -> String {
+    format!("aws-{}", s.role_name())
+}
+
+fn jenkins_user(s: &Settings) -> String {
+    format!("jenkins-{}", s.role_name())
+}
+
+fn jenkins_credential(s: &Settings) -> String {
+    format!("aws-{}", s.role_name())
+}
+
+pub(super) fn trust(s: &Settings) -> String {
+    let web_identity = |host: &str| {
+        statement("CiAssumesTheRoleWithItsOidcToken", "Allow", &["sts:AssumeRoleWithWebIdentity"], &[])
+            .principal(json!({"Federated": provider_arn(s, host)}))
+    };
+    let branch = &s.cicd.branch;
+    let st = match s.cicd.platform {
+        CicdPlatform::GithubActions => {
+            let (owner, name) = owner_repo(s);
+            // Classic `repo:OWNER/REPO:…` and the 2026 immutable `repo:OWNER@ID/REPO@ID:…`.
+            web_identity(GITHUB_HOST)
+                .when("StringEquals", format!("{GITHUB_HOST}:aud"), json!(STS_AUDIENCE))
+                .when(
+                    "StringLike",
+                    format!("{GITHUB_HOST}:sub"),
+                    json!([
+                        format!("repo:{}:ref:refs/heads/{branch}", s.cicd.repository),
+                        format!("repo:{owner}@*/{name}@*:ref:refs/heads/{branch}"),
+                    ]),
+                )
+        }
+        CicdPlatform::GitlabCi => web_identity(GITLAB_HOST)
+            .when("StringEquals", format!("{GITLAB_HOST}:aud"), json!(STS_AUDIENCE))
+            .when(
+                "StringEquals",
+                format!("{GITLAB_HOST}:sub"),
+                json!(format!("project_path:{}:ref_type:branch:ref:{branch}", s.cicd.repository)),
+            ),
+        CicdPlatform::AzureDevops => {
+            let (org, project) = owner_repo(s);
+            let host = ado_host();
+            web_identity(&host)
+                .when("StringEquals", format!("{host}:aud"), json!(ADO_AUDIENCE))
+                .when(
+                    "StringEquals",
+                    format!("{host}:sub"),
+                    json!(format!("sc://{org}/{project}/{}", ado_connection(s))),
+                )
+        }
+        CicdPlatform::Jenkins => statement("JenkinsUserAssumesTheRole", "Allow", &["sts:AssumeRole"], &[])
+            .principal(json!({"AWS": format!("arn:aws:iam::{}:user/{}", s.aws.account_id, jenkins_user(s))})),
+    };
+    document(vec![st])
+}
+
+/// The Jenkins IAM user may do one thing: assume the consumer role.
+pub(super) fn jenkins_user_policy(n: &Names) -> String {
+    document(vec![statement(
+        "AssumeTheSecretsReaderRole",
+        "Allow",
+        &["sts:AssumeRole"],
+        &[&n.consumer_role_arn],
+    )])
+}
+
+/// The identity provider (or user) the consumer role trusts, created before the role.
+pub(super) fn terraform_identity(s: &Settings, n: &Names) -> Vec<Block> {
+    let _ = n;
+    if s.target != Target::Cicd {
+        return Vec::new();
+    }
+    let oidc = |url: String, audience: &str| {
+        vk::resource("aws_iam_openid_connect_provider", "ci")
+            .add_attribute(("url", url))
+            .add_attribute(("client_id_list", vec![audience.to_string()]))
+            .build()
+    };
+    vec![match s.cicd.platform {
+        CicdPlatform::GithubActions => oidc(format!("https://{GITHUB_HOST}"), STS_AUDIENCE),
+        CicdPlatform::GitlabCi => oidc(format!("https://{GITLAB_HOST}"), STS_AUDIENCE),
+        CicdPlatform::AzureDevops => oidc(format!("https://{}", ado_host()), ADO_AUDIENCE),
+        CicdPlatform::Jenkins => vk::resource("aws_iam_user", "jenkins")
+            .add_attribute(("name", jenkins_user(s)))
+            .build(),
+    }]
+}
+
+/// The Terraform address the consumer role must wait for.
+pub(super) fn identity_ref(s: &Settings) -> Option<(&'static str, &'static str)> {
+    match (s.target, s.cicd.platform) {
+        (Target::Cicd, CicdPlatform::Jenkins) => Some(("aws_iam_user", "jenkins")),
+        (Target::Cicd, _) => Some(("aws_iam_openid_connect_provider", "ci")),
+        _ => None,
+    }
+}
+
+fn env_prefix(s: &Settings) -> String {
+    match s.credential {
+        CredentialType::Database => "DB".into(),
+        _ => s.name.to_ascii_uppercase().replace('-', "_") + "_SECRET",
+    }
+}
+
+pub(super) fn plan(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
+    match s.cicd.platform {
+        CicdPlatform::GithubActions => github(s, n, manifests, d),
+        CicdPlatform::GitlabCi => gitlab(s, n, manifests, d),
+        CicdPlatform::Jenkins => jenkins(s, n, manifests, d),
+        CicdPlatform::AzureDevops => azure_devops(s, n, manifests, d),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitHub Actions
+
+#[derive(Serialize)]
+struct Workflow {
+    name: String,
+    on: Value,
+    permissions: Value,
+    jobs: serde_json::Map<String, Value>,
+}
+
+fn github(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
+    let prefix = env_prefix(s);
+    let steps = json!([
+        {
+            "name": "Configure AWS credentials",
+            "uses": format!("aws-actions/configure-aws-credentials@{}", versions::AWS_CREDENTIALS_ACTION),
+            "with": {
+                "role-to-assume": n.consumer_role_arn,
+                "role-session-name": format!("{}-${{{{ github.run_id }}}}", s.name),
+                "aws-region": s.aws.region,
+                "audience": STS_AUDIENCE,
+            },
+        },
+        {
+            "name": "Read the secret",
+            "uses": format!("aws-actions/aws-secretsmanager-get-secrets@{}", versions::AWS_GET_SECRETS_ACTION),
+            "with": {
+                "secret-ids": format!("{prefix},{}", n.secret_name),
+                "parse-json-secrets": true,
+            },
+        },
+    ]);
+    let workflow = Workflow {
+        name: format!("{} secrets", s.name),
+        on: json!({"push": {"branches": [s.cicd.branch]}}),
+        permissions: json!({"contents": "read", "id-token": "write"}),
+        jobs: [("deploy".to_string(), json!({"runs-on": "ubuntu-latest", "steps": steps}))]
+            .into_iter()
+            .collect(),
+    };
+    manifests.push(vk::manifest(
+        ManifestType::Cicd,
+        &format!(".github/workflows/{}-secrets.yml", s.name),
+        render::yaml(&workflow),
+    ));
+    d.push(format!(
+        "GitHub Actions assumes {} with its OIDC token (permissions id-token: write, aws-actions/configure-aws-credentials {} with audience {STS_AUDIENCE}); the trust policy requires aud = {STS_AUDIENCE} and a sub for repository \"{}\" on refs/heads/{} in both the classic and the immutable (OWNER@ID/REPO@ID) form.",
+        n.role,
+        versions::AWS_CREDENTIALS_ACTION,
+        s.cicd.repository,
+        s.cicd.branch
+    ));
+    d.push(format!(
+        "aws-actions/aws-secretsmanager-get-secrets {} reads only {} and exports each JSON key as {prefix}_<KEY>, masking every value in the log.",
+        versions::AWS_GET_SECRETS_ACTION,
+        n.secret_name
+    ));
+    d.push(format!(
+        "The GitHub OIDC provider ({GITHUB_HOST}) exists once per account: if it already does, import it into aws_iam_openid_connect_provider.ci instead of creating it."
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitLab CI
+
+fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
+    let dir = "$CI_PROJECT_DIR/.aws";
+    let script = vec![
+        "umask 077".to_string(),
+        format!("mkdir -p \"{dir}\""),
+        "set -- $(aws sts assume-role-with-web-identity --role-arn \"$AWS_ROLE_ARN\" --role-session-name \"gitlab-$CI_PIPELINE_ID\" --web-identity-token \"$AWS_ID_TOKEN\" --duration-seconds 900 --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)".to_string(),
+        "export AWS_ACCESS_KEY_ID=\"$1\" AWS_SECRET_ACCESS_KEY=\"$2\" AWS_SESSION_TOKEN=\"$3\"".to_string(),
+        format!("aws secretsmanager get-secret-value --secret-id \"$SECRET_ID\" --query SecretString --output text > \"{dir}/secret.json\""),
+    ];
+    let job = json!({
+        "image": {"name": versions::AWS_CLI_IMAGE, "entrypoint": [""]},
+        "id_tokens": {"AWS_ID_TOKEN": {"aud": STS_AUDIENCE}},
+        "variables": {
+            "AWS_REGION": s.aws.region,
+            "AWS_ROLE_ARN": n.consumer_role_arn,
+            "SECRET_ID": n.secret_name,
+        },
+        "rules": [{"if": format!("$CI_COMMIT_BRANCH == \"{}\"", s.cicd.branch)}],
+        "script": script,
+    });
+    let pipeline: serde_json::Map<String, Value> = [(format!("{}-secrets", s.name), job)].into_iter().collect();
+    manifests.push(vk::manifest(ManifestType::Cicd, ".gitlab-ci.yml", render::yaml(&pipeline)));
+    d.push(format!(
+        "GitLab CI requests an id_tokens token with aud = {STS_AUDIENCE} (CI_JOB_JWT was removed in GitLab 17.0) and exchanges it with aws sts assume-role-with-web-identity for 15-minute credentials of {}; the trust policy requires sub = project_path:{}:ref_type:branch:ref:{} (protect that branch).",
+        n.role, s.cicd.repository, s.cicd.branch
+    ));
+    d.push(format!(
+        "GitLab cannot mask values read at run time, so the job writes the secret JSON to {dir}/secret.json (mode 0600, inside the job's workspace) and never prints it; the OIDC provider is https://{GITLAB_HOST} (use your instance URL when self-managed)."
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jenkins
+
+fn groovy(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn jenkins(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
+    let read = "umask 077 && aws secretsmanager get-secret-value --secret-id \"$SECRET_ID\" --query SecretString --output text > \"$WORKSPACE_TMP/secret.json\"";
+    let binding = format!(
+        "[[$class: 'AmazonWebServicesCredentialsBinding', credentialsId: {}, accessKeyVariable: 'AWS_ACCESS_KEY_ID', secretKeyVariable: 'AWS_SECRET_ACCESS_KEY']]",
+        groovy(&jenkins_credential(s))
+    );
+    let text = format!(
+        "pipeline {{\n  agent any\n  environment {{\n    AWS_REGION = {}\n    SECRET_ID = {}\n  }}\n  stages {{\n    stage('secrets') {{\n      steps {{\n        withCredentials({binding}) {{\n          sh {}\n        }}\n      }}\n    }}\n  }}\n}}\n",
+        groovy(&s.aws.region),
+        groovy(&n.secret_name),
+        groovy(read)
+    );
+    manifests.push(vk::manifest(ManifestType::Cicd, "Jenkinsfile", text));
+    d.push(format!(
+        "Jenkins has no OIDC token AWS can verify, so it uses the AWS Credentials plugin: credential \"{}\" holds the access key of IAM user {} (create the key outside Terraform so it never enters state) with \"IAM Role To Use\" = {}; that user may only call sts:AssumeRole on the role, and the binding hands the pipeline temporary role credentials.",
+        jenkins_credential(s),
+        jenkins_user(s),
+        n.consumer_role_arn
+    ));
+    d.push("The pipeline writes the secret JSON to $WORKSPACE_TMP/secret.json (umask 077), outside the workspace and never in the log; Jenkins masks only bound credentials, not values read at run time.".into());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Azure DevOps
+
+#[derive(Serialize)]
+struct AzurePipeline {
+    trigger: Value,
+    pr: &'static str,
+    pool: Value,
+    steps: Vec<Value>,
+}
+
+fn azure_devops(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
+    let var = format!("{}_JSON", env_prefix(s));
+    let pipeline = AzurePipeline {
+        trigger: json!({"branches": {"include": [s.cicd.branch]}}),
+        pr: "none",
+        pool: json!({"vmImage": "ubuntu-latest"}),
+        steps: vec![
+            json!({
+                "task": versions::AWS_ADO_SECRET_TASK,
+                "displayName": format!("Read {} from AWS Secrets Manager", n.secret_name),
+                "inputs": {
+                    "awsCredentials": ado_connection(s),
+                    "regionName": s.aws.region,
+                    "secretIdOrName": n.secret_name,
+                    "variableName": var,
+                },
+            }),
+            json!({
+                "bash": format!("test -n \"${var}\""),
+                "displayName": "Use the secret",
+                "env": {var.clone(): format!("$({var})")},
+            }),
+        ],
+    };
+    manifests.push(vk::manifest(ManifestType::Cicd, "azure-pipelines.yml", render::yaml(&pipeline)));
+    let (org, project) = owner_repo(s);
+    d.push(format!(
+        "Azure Pipelines reads the secret with the AWS Toolkit task {} through the AWS service connection \"{}\" configured with \"Use OIDC\" and role {}; the task stores the value as a secret pipeline variable {var} (masked in logs), which later steps see only through an explicit env mapping.",
+        versions::AWS_ADO_SECRET_TASK,
+        ado_connection(s),
+        n.consumer_role_arn
+    ));
+    d.push(format!(
+        "The role trusts the Azure DevOps issuer https://{} (organization ID placeholder) with aud = {ADO_AUDIENCE} and sub = sc://{org}/{project}/{}; that issuer is deprecated and retires 2027-07-01, after which the same role needs the Entra issuer of the organization's tenant (or an IAM user in the service connection, as for Jenkins).",
+        ado_host(),
+        ado_connection(s)
+    ));
+}

@@ -1,0 +1,349 @@
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100.0"
+    }
+  }
+}
+
+provider "aws" {
+  region              = "us-east-1"
+  allowed_account_ids = ["123456789012"]
+}
+
+variable "rotation_lambda_zip" {
+  type        = string
+  description = "Path of the zip holding the rotation function as lambda_function.py"
+  default     = "rotation_lambda.zip"
+}
+
+resource "aws_secretsmanager_secret" "app" {
+  name                    = "prod/app/config"
+  description             = "generic for app (prod)"
+  recovery_window_in_days = 30
+  tags = {
+    "environment"     = "prod"
+    "workload"        = "app"
+    "credential-type" = "generic"
+    "managed-by"      = "secretsint"
+  }
+}
+
+resource "aws_secretsmanager_secret_policy" "app" {
+  secret_arn          = aws_secretsmanager_secret.app.arn
+  policy              = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "DenyNonTlsAccess",
+      "Effect": "Deny",
+      "Principal": {
+        "AWS": "*"
+      },
+      "Action": [
+        "secretsmanager:*"
+      ],
+      "Resource": [
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/config-??????"
+      ],
+      "Condition": {
+        "Bool": {
+          "aws:SecureTransport": "false"
+        }
+      }
+    },
+    {
+      "Sid": "DenyOtherAccounts",
+      "Effect": "Deny",
+      "Principal": {
+        "AWS": "*"
+      },
+      "Action": [
+        "secretsmanager:*"
+      ],
+      "Resource": [
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/config-??????"
+      ],
+      "Condition": {
+        "BoolIfExists": {
+          "aws:PrincipalIsAWSService": "false"
+        },
+        "StringNotEquals": {
+          "aws:PrincipalAccount": "123456789012"
+        }
+      }
+    },
+    {
+      "Sid": "DenyReadsByOtherPrincipals",
+      "Effect": "Deny",
+      "Principal": {
+        "AWS": "*"
+      },
+      "Action": [
+        "secretsmanager:GetSecretValue"
+      ],
+      "Resource": [
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/config-??????"
+      ],
+      "Condition": {
+        "BoolIfExists": {
+          "aws:PrincipalIsAWSService": "false"
+        },
+        "StringNotEquals": {
+          "aws:PrincipalArn": [
+            "arn:aws:iam::123456789012:role/prod-app",
+            "arn:aws:iam::123456789012:role/prod-app-secret-rotation"
+          ]
+        }
+      }
+    }
+  ]
+}
+EOT
+  block_public_policy = true
+}
+
+resource "aws_iam_policy" "read" {
+  name        = "prod-app-secret-read"
+  description = "Read prod/app/config"
+  policy      = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "ReadTheSecret",
+      "Effect": "Allow",
+      "Action": [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue"
+      ],
+      "Resource": [
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/config-??????"
+      ]
+    }
+  ]
+}
+EOT
+}
+
+resource "aws_iam_role" "consumer" {
+  name                 = "prod-app"
+  assume_role_policy   = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "EcsTasksAssumeTheRole",
+      "Effect": "Allow",
+      "Principal": {
+        "Service": "ecs-tasks.amazonaws.com"
+      },
+      "Action": [
+        "sts:AssumeRole"
+      ],
+      "Condition": {
+        "ArnLike": {
+          "aws:SourceArn": "arn:aws:ecs:us-east-1:123456789012:*"
+        },
+        "StringEquals": {
+          "aws:SourceAccount": "123456789012"
+        }
+      }
+    }
+  ]
+}
+EOT
+  max_session_duration = 3600
+}
+
+resource "aws_iam_role_policy_attachment" "consumer_read" {
+  role       = aws_iam_role.consumer.name
+  policy_arn = aws_iam_policy.read.arn
+}
+
+resource "aws_iam_role" "rotation" {
+  name               = "prod-app-secret-rotation"
+  assume_role_policy = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "LambdaAssumesTheRotationRole",
+      "Effect": "Allow",
+      "Principal": {
+        "Service": "lambda.amazonaws.com"
+      },
+      "Action": [
+        "sts:AssumeRole"
+      ],
+      "Condition": {
+        "StringEquals": {
+          "aws:SourceAccount": "123456789012"
+        }
+      }
+    }
+  ]
+}
+EOT
+}
+
+resource "aws_iam_policy" "rotation" {
+  name        = "prod-app-secret-rotation"
+  description = "Rotate prod/app/config"
+  policy      = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "RotateTheSecret",
+      "Effect": "Allow",
+      "Action": [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:UpdateSecretVersionStage"
+      ],
+      "Resource": [
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/config-??????"
+      ]
+    },
+    {
+      "Sid": "GenerateNewValues",
+      "Effect": "Allow",
+      "Action": [
+        "secretsmanager:GetRandomPassword"
+      ],
+      "Resource": [
+        "*"
+      ]
+    },
+    {
+      "Sid": "WriteOwnLogs",
+      "Effect": "Allow",
+      "Action": [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents"
+      ],
+      "Resource": [
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod-app-rotate-config:*"
+      ]
+    }
+  ]
+}
+EOT
+}
+
+resource "aws_iam_role_policy_attachment" "rotation" {
+  role       = aws_iam_role.rotation.name
+  policy_arn = aws_iam_policy.rotation.arn
+}
+
+resource "aws_cloudwatch_log_group" "rotation" {
+  name              = "/aws/lambda/prod-app-rotate-config"
+  retention_in_days = 365
+}
+
+resource "aws_lambda_function" "rotation" {
+  function_name    = "prod-app-rotate-config"
+  description      = "Rotates prod/app/config"
+  role             = aws_iam_role.rotation.arn
+  runtime          = "python3.13"
+  handler          = "lambda_function.lambda_handler"
+  filename         = var.rotation_lambda_zip
+  source_code_hash = filebase64sha256(var.rotation_lambda_zip)
+  timeout          = 30
+
+  environment {
+    variables = {
+      ROTATION_KIND = "value"
+      VALUE_FIELD   = "value"
+    }
+  }
+
+  depends_on = [aws_cloudwatch_log_group.rotation, aws_iam_role_policy_attachment.rotation]
+}
+
+resource "aws_lambda_permission" "secretsmanager" {
+  statement_id   = "AllowSecretsManagerInvoke"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.rotation.function_name
+  principal      = "secretsmanager.amazonaws.com"
+  source_account = "123456789012"
+}
+
+resource "aws_secretsmanager_secret_rotation" "app" {
+  secret_id           = aws_secretsmanager_secret.app.id
+  rotation_lambda_arn = aws_lambda_function.rotation.arn
+
+  rotation_rules {
+    schedule_expression = "rate(4 hours)"
+  }
+
+  depends_on = [aws_lambda_permission.secretsmanager]
+}
+
+resource "aws_sns_topic" "rotation" {
+  name = "prod-app-secret-rotation"
+}
+
+resource "aws_sns_topic_policy" "rotation" {
+  arn    = aws_sns_topic.rotation.arn
+  policy = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "EventBridgePublishesRotationEvents",
+      "Effect": "Allow",
+      "Principal": {
+        "Service": "events.amazonaws.com"
+      },
+      "Action": [
+        "sns:Publish"
+      ],
+      "Resource": [
+        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+      ],
+      "Condition": {
+        "ArnEquals": {
+          "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/prod-app-secret-rotation"
+        }
+      }
+    }
+  ]
+}
+EOT
+}
+
+resource "aws_cloudwatch_event_rule" "rotation" {
+  name          = "prod-app-secret-rotation"
+  description   = "Rotation outcomes of prod/app/config"
+  event_pattern = <<EOT
+{
+  "source": [
+    "aws.secretsmanager"
+  ],
+  "detail-type": [
+    "AWS Service Event via CloudTrail"
+  ],
+  "detail": {
+    "eventSource": [
+      "secretsmanager.amazonaws.com"
+    ],
+    "eventName": [
+      "RotationAbandoned",
+      "RotationFailed",
+      "RotationSucceeded"
+    ]
+  }
+}
+EOT
+}
+
+resource "aws_cloudwatch_event_target" "rotation" {
+  rule      = aws_cloudwatch_event_rule.rotation.name
+  target_id = "sns"
+  arn       = aws_sns_topic.rotation.arn
+}
