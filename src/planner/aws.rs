@@ -330,7 +330,7 @@ fn rotation_policy(s: &Settings, n: &Names) -> String {
         s,
         n,
         "UseTheSecretsKey",
-        &["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
+        &["kms:Decrypt", "kms:GenerateDataKey"],
         true,
     ));
     document(st)

@@ -249,7 +249,6 @@ resource "aws_iam_policy" "rotation" {
       "Effect": "Allow",
       "Action": [
         "kms:Decrypt",
-        "kms:DescribeKey",
         "kms:GenerateDataKey"
       ],
       "Resource": [

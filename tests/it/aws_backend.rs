@@ -1,0 +1,370 @@
+//! AWS Secrets Manager plans against real components (TF_ACC=1, as scripts/test.sh sets):
+//! every IAM document through moto's IAM, Secrets Manager and SNS APIs and parliament; the
+//! generated rotation Lambda rotating a real PostgreSQL 15 password through moto's RotateSecret;
+//! Kubernetes manifests through the shared strict validation; Terraform through `terraform
+//! validate` with hashicorp/aws 5.100.0 where the machine carries its filesystem mirror.
+//! The structural checks at the top run without TF_ACC.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use secretsint::planner::request::Duration;
+use secretsint::planner::{plan, Backend, CredentialType, FindingKind, ManifestType, Plan, PolicyType, Request, Rotation, Target};
+use serde_json::{json, Value};
+
+use crate::backends::{backends, enabled};
+use crate::golden_aws::aws_cases;
+use crate::support::{all_requests, repo_root, tool};
+
+/// Every AWS plan the tests look at: the golden cases and the 36 combinations of all_requests.
+fn all_plans() -> Vec<(String, Plan)> {
+    let mut out: Vec<(String, Plan)> = aws_cases().into_iter().map(|(case, req)| (case, plan(&req))).collect();
+    for req in all_requests().into_iter().filter(|r| r.backend == Backend::AwsSecrets) {
+        let case = format!("{}/{}/{:?}", req.target, req.rotation, req.credential);
+        out.push((case, plan(&req)));
+    }
+    out
+}
+
+fn statements(doc: &str) -> Vec<Value> {
+    let v: Value = serde_json::from_str(doc).unwrap_or_else(|e| panic!("{e}: {doc}"));
+    v["Statement"].as_array().unwrap().clone()
+}
+
+fn list(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a.iter().map(|x| x.as_str().unwrap().to_string()).collect(),
+        Value::Null => Vec::new(),
+        other => panic!("unexpected {other}"),
+    }
+}
+
+/// The `policy`-like attributes of the generated Terraform: (resource type, JSON text).
+fn terraform_documents(tf: &str) -> Vec<(String, String)> {
+    let body: hcl::Body = hcl::from_str(tf).unwrap();
+    let mut out = Vec::new();
+    for block in body.blocks().filter(|b| b.identifier() == "resource") {
+        let kind = block.labels()[0].as_str().to_string();
+        for a in block.body().attributes() {
+            if matches!(a.key(), "policy" | "assume_role_policy") {
+                let hcl::Expression::TemplateExpr(t) = a.expr() else {
+                    panic!("{kind}.{} is not a heredoc", a.key())
+                };
+                let hcl::expr::TemplateExpr::Heredoc(h) = t.as_ref() else {
+                    panic!("{kind}.{} is not a heredoc", a.key())
+                };
+                out.push((kind.clone(), h.template.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn iam_documents_are_least_privilege() {
+    for (case, p) in all_plans() {
+        let tf = &p.files()["terraform/aws.tf"];
+        let mut docs: Vec<(PolicyType, String)> = p
+            .access_policies
+            .iter()
+            .filter(|a| a.policy_type != PolicyType::KubernetesRbac)
+            .map(|a| (a.policy_type, a.policy_document.clone()))
+            .collect();
+        for (kind, text) in terraform_documents(tf) {
+            // Terraform deploys exactly the documents access_policies shows (plus the SNS topic policy).
+            if kind != "aws_sns_topic_policy" {
+                assert!(
+                    docs.iter().any(|(_, d)| *d == text),
+                    "{case}: {kind} policy differs from access_policies"
+                );
+            }
+            docs.push((PolicyType::IamPolicy, text));
+        }
+        for (kind, doc) in &docs {
+            for st in statements(doc) {
+                let actions = list(&st["Action"]);
+                let resources = list(&st["Resource"]);
+                assert!(!actions.iter().any(|a| a == "*"), "{case}: Action * in {doc}");
+                if st["Effect"] == "Allow" {
+                    assert!(!actions.iter().any(|a| a.ends_with(":*")), "{case}: service-wide Allow in {doc}");
+                    if resources.iter().any(|r| r == "*") {
+                        assert_eq!(actions, ["secretsmanager:GetRandomPassword"], "{case}: Resource * in {doc}");
+                    }
+                    for r in &resources {
+                        if r.contains(":secretsmanager:") {
+                            assert!(r.ends_with("-??????"), "{case}: secret ARN without the exact suffix: {r}");
+                        }
+                    }
+                }
+                if *kind == PolicyType::IamTrustPolicy {
+                    assert!(resources.is_empty(), "{case}: a trust policy has no Resource");
+                    let conditions = st["Condition"].as_object().map(|c| c.len()).unwrap_or(0);
+                    assert!(
+                        conditions > 0 || st["Principal"]["AWS"].is_string(),
+                        "{case}: unconditioned trust {doc}"
+                    );
+                }
+            }
+        }
+        let read = p.access_policies.iter().find(|a| a.policy_name.ends_with("-secret-read")).unwrap();
+        let st = statements(&read.policy_document);
+        assert_eq!(
+            list(&st[0]["Action"]),
+            ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+            "{case}"
+        );
+        let kms = st.iter().find(|s| list(&s["Action"]).iter().any(|a| a.starts_with("kms:")));
+        if case.contains("kms") {
+            let kms = kms.unwrap_or_else(|| panic!("{case}: no kms:Decrypt for the customer key"));
+            assert_eq!(list(&kms["Action"]), ["kms:Decrypt"], "{case}");
+            assert!(kms["Condition"]["StringEquals"]["kms:ViaService"]
+                .as_str()
+                .unwrap()
+                .starts_with("secretsmanager."));
+        } else {
+            assert!(kms.is_none(), "{case}: kms grant without a customer-managed key");
+        }
+    }
+}
+
+#[test]
+fn trust_policies_bind_the_planned_identity() {
+    let trust = |req: &Request| {
+        let p = plan(req);
+        p.access_policies
+            .iter()
+            .find(|a| a.policy_name == "prod-app-trust")
+            .unwrap()
+            .policy_document
+            .clone()
+    };
+    let mut k8s = Request::new(Backend::AwsSecrets, Target::Kubernetes, Rotation::Manual);
+    k8s.credential = Some(CredentialType::Generic);
+    let t = trust(&k8s);
+    assert!(
+        t.contains(r#""oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:app:app""#),
+        "{t}"
+    );
+    assert!(t.contains(r#":aud": "sts.amazonaws.com""#), "{t}");
+    let mut gh = Request::new(Backend::AwsSecrets, Target::Cicd, Rotation::Manual);
+    gh.credential = Some(CredentialType::ApiKey);
+    let t = trust(&gh);
+    assert!(
+        t.contains(r#""token.actions.githubusercontent.com:aud": "sts.amazonaws.com""#),
+        "{t}"
+    );
+    assert!(t.contains("\"repo:example-org/example-repo:ref:refs/heads/main\""), "{t}");
+    assert!(t.contains("\"repo:example-org@*/example-repo@*:ref:refs/heads/main\""), "{t}");
+    let p = plan(&gh);
+    let wf = &p.files()[".github/workflows/app-secrets.yml"];
+    assert!(
+        wf.contains("aws-actions/configure-aws-credentials@v6") && wf.contains("id-token: write"),
+        "{wf}"
+    );
+    assert!(wf.contains("secret-ids: APP_SECRET,prod/app/api-key"), "{wf}");
+}
+
+#[test]
+fn schedules_follow_the_rotation_period_and_aws_limits() {
+    let schedule = |period: &str, rotation: Rotation| {
+        let mut req = Request::new(Backend::AwsSecrets, Target::Application, rotation);
+        req.credential = Some(CredentialType::ApiKey);
+        req.rotation_period = Some(Duration::parse(period).unwrap());
+        let p = plan(&req);
+        (p.rotation_scripts.map(|r| r.schedule), p.findings)
+    };
+    assert_eq!(schedule("90d", Rotation::Automatic).0.unwrap(), "rate(90 days)");
+    assert_eq!(schedule("1d", Rotation::Automatic).0.unwrap(), "rate(24 hours)");
+    assert_eq!(schedule("4h", Rotation::Automatic).0.unwrap(), "rate(4 hours)");
+    assert_eq!(schedule("999d", Rotation::Automatic).0.unwrap(), "rate(999 days)");
+    for bad in ["3h", "1000d"] {
+        let (_, findings) = schedule(bad, Rotation::Automatic);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.kind == FindingKind::Error && f.field == ["rotation_period"]),
+            "{bad}: {findings:?}"
+        );
+    }
+    let (dynamic, findings) = schedule("15m", Rotation::Dynamic);
+    assert_eq!(dynamic.unwrap(), "rate(4 hours)");
+    assert!(findings.iter().any(|f| f.kind == FindingKind::Fallback));
+}
+
+#[test]
+fn every_iam_document_is_accepted_by_moto_and_parliament() {
+    if !enabled() {
+        return;
+    }
+    let mut docs: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for (case, p) in all_plans() {
+        for a in &p.access_policies {
+            docs.entry(a.policy_document.clone())
+                .or_insert((format!("{case}/{}", a.policy_name), a.policy_type.to_string()));
+        }
+        for (kind, text) in terraform_documents(&p.files()["terraform/aws.tf"]) {
+            if kind == "aws_sns_topic_policy" {
+                docs.entry(text).or_insert((format!("{case}/{kind}"), "sns-topic-policy".into()));
+            }
+        }
+    }
+    let input: Vec<Value> = docs
+        .iter()
+        .map(|(doc, (id, kind))| json!({"id": id, "type": kind, "document": doc}))
+        .collect();
+    assert!(input.len() > 25, "{}", input.len());
+    let problems = python(
+        &repo_root().join("tests/it/aws/check_iam.py"),
+        &[],
+        Some(&Value::Array(input).to_string()),
+    );
+    let problems: Vec<String> = serde_json::from_str(&problems).unwrap();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Runs a helper script with the AWS tools' Python; returns stdout, panics with stderr.
+fn python(script: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let mut child = Command::new(tool("aws/bin/python"))
+        .arg(script)
+        .args(args)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{} failed:\n{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn rotation_lambda_rotates_a_real_postgres_password() {
+    if !enabled() {
+        return;
+    }
+    let pg = &backends().pg;
+    let (user, old) = ("aws_rotated_app", "initial-password-for-tests");
+    pg.admin("postgres", &format!("DROP ROLE IF EXISTS {user}"));
+    pg.admin("postgres", &format!("CREATE ROLE {user} LOGIN PASSWORD '{old}'"));
+    pg.psql(user, old, "postgres", "SELECT 1")
+        .expect("the user logs in before rotation");
+
+    let mut req = Request::new(Backend::AwsSecrets, Target::Kubernetes, Rotation::Automatic);
+    req.credential = Some(CredentialType::Database);
+    let p = plan(&req);
+    let dir = tempfile::tempdir().unwrap();
+    let lambda = dir.path().join("lambda_function.py");
+    // The handler exactly as generated: rotation_scripts.rotation_logic is files()["rotation/lambda.py"].
+    let source = p.rotation_scripts.as_ref().unwrap().rotation_logic.clone();
+    assert_eq!(p.files()["rotation/lambda.py"], source);
+    std::fs::write(&lambda, &source).unwrap();
+
+    let out = python(
+        &repo_root().join("tests/it/aws/rotate.py"),
+        &[lambda.to_str().unwrap(), &pg.port.to_string(), user, old, "postgres"],
+        None,
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["steps"],
+        json!(["createSecret", "setSecret", "testSecret", "finishSecret"]),
+        "{v}"
+    );
+    let new = v["current"]["password"].as_str().unwrap();
+    assert_ne!(new, old);
+    assert_eq!(v["previous"]["password"], old, "AWSPREVIOUS holds the old password: {v}");
+    assert_eq!(
+        pg.psql(user, new, "postgres", "SELECT current_user").expect("AWSCURRENT logs in"),
+        user
+    );
+    let refused = pg
+        .psql(user, old, "postgres", "SELECT 1")
+        .expect_err("AWSPREVIOUS no longer logs in");
+    assert!(refused.contains("password authentication failed"), "{refused}");
+    pg.admin("postgres", &format!("DROP ROLE {user}"));
+}
+
+#[test]
+fn every_kubernetes_manifest_passes_strict_schema_validation() {
+    if !enabled() {
+        return;
+    }
+    let mut manifests = Vec::new();
+    for (case, p) in all_plans() {
+        for m in p.deployment_manifests.iter().filter(|m| m.kind == ManifestType::Kubernetes) {
+            manifests.push((format!("{case}/{}", m.filename), m.content.clone()));
+        }
+    }
+    assert!(manifests.len() >= 40, "{}", manifests.len());
+    crate::k8s_validate::validate_manifests(&manifests);
+}
+
+const AWS_MIRROR: &str = "/opt/tf-plugins";
+
+#[test]
+fn generated_terraform_passes_terraform_validate() {
+    if !enabled() {
+        return;
+    }
+    let provider = Path::new(AWS_MIRROR).join("registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5");
+    if !provider.exists() {
+        eprintln!(
+            "NOTICE: terraform validate of the AWS Terraform skipped: no hashicorp/aws 5.100.0 filesystem mirror at {AWS_MIRROR} on this machine"
+        );
+        return;
+    }
+    // One root module calling every plan's terraform/aws.tf as a child: one init, one validate.
+    let dir = tempfile::tempdir().unwrap();
+    let mut root = String::new();
+    for (i, (_, p)) in all_plans().iter().enumerate() {
+        let tf = &p.files()["terraform/aws.tf"];
+        let module = dir.path().join(format!("m{i}"));
+        std::fs::create_dir_all(&module).unwrap();
+        std::fs::write(module.join("aws.tf"), tf).unwrap();
+        root.push_str(&format!("module \"m{i}\" {{\n  source = \"./m{i}\"\n"));
+        for var in ["rotation_subnet_ids", "rotation_security_group_ids"] {
+            if tf.contains(&format!("variable \"{var}\"")) {
+                root.push_str(&format!("  {var} = []\n"));
+            }
+        }
+        root.push_str("}\n");
+    }
+    std::fs::write(dir.path().join("main.tf"), root).unwrap();
+    let rc = dir.path().join("terraform.rc");
+    std::fs::write(
+        &rc,
+        format!("provider_installation {{\n  filesystem_mirror {{\n    path    = \"{AWS_MIRROR}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n"),
+    )
+    .unwrap();
+    let terraform = |args: &[&str]| {
+        let out = Command::new(tool("bin/terraform"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("TF_CLI_CONFIG_FILE", &rc)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .output()
+            .unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "terraform {args:?}:\n{text}");
+        text
+    };
+    terraform(&["init", "-backend=false", "-input=false", "-no-color"]);
+    let out = terraform(&["validate", "-no-color"]);
+    assert!(out.contains("The configuration is valid"), "{out}");
+}
