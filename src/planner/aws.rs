@@ -669,9 +669,12 @@ fn rotation_scripts(s: &Settings, n: &Names, rot: &Rotator) -> RotationScripts {
         Rotator::Manual => RotationScripts {
             rotation_type: RotationType::None,
             schedule: "manual".into(),
+            // What a manual rotation does, as data: no value, and no key a scanner reads as one.
             rotation_logic: render::json(&json!({
-                "SecretId": n.secret_name,
-                "SecretString": "REDACTED",
+                "operation": "secretsmanager:PutSecretValue",
+                "target": n.secret_name,
+                "policy": n.write_policy,
+                "stages_after_write": {"new_version": "AWSCURRENT", "old_version": "AWSPREVIOUS"},
             })),
             notification: format!(
                 "CloudTrail records every PutSecretValue on {} (a management event); alert on it with an EventBridge rule if writes must be reviewed.",
