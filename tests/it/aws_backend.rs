@@ -252,6 +252,34 @@ fn python(script: &Path, args: &[&str], stdin: Option<&str>) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Writes the plan's rotation function exactly as generated and runs moto's RotateSecret with it.
+fn rotate(target: Target, credential: CredentialType, spec: Value) -> Value {
+    let mut req = Request::new(Backend::AwsSecrets, target, Rotation::Automatic);
+    req.credential = Some(credential);
+    let p = plan(&req);
+    let source = p.rotation_scripts.as_ref().unwrap().rotation_logic.clone();
+    assert_eq!(p.files()["rotation/lambda.py"], source);
+    let dir = tempfile::tempdir().unwrap();
+    let lambda = dir.path().join("lambda_function.py");
+    std::fs::write(&lambda, &source).unwrap();
+    let out = python(
+        &repo_root().join("tests/it/aws/rotate.py"),
+        &[lambda.to_str().unwrap(), &spec.to_string()],
+        None,
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["steps"],
+        json!(["createSecret", "setSecret", "testSecret", "finishSecret"]),
+        "{v}"
+    );
+    v
+}
+
+fn db_secret(port: u16, user: &str, password: &str) -> Value {
+    json!({"engine": "postgres", "host": "127.0.0.1", "port": port, "dbname": "postgres", "username": user, "password": password, "ssl": false})
+}
+
 #[test]
 fn rotation_lambda_rotates_a_real_postgres_password() {
     if !enabled() {
@@ -264,29 +292,14 @@ fn rotation_lambda_rotates_a_real_postgres_password() {
     pg.psql(user, old, "postgres", "SELECT 1")
         .expect("the user logs in before rotation");
 
-    let mut req = Request::new(Backend::AwsSecrets, Target::Kubernetes, Rotation::Automatic);
-    req.credential = Some(CredentialType::Database);
-    let p = plan(&req);
-    let dir = tempfile::tempdir().unwrap();
-    let lambda = dir.path().join("lambda_function.py");
-    // The handler exactly as generated: rotation_scripts.rotation_logic is files()["rotation/lambda.py"].
-    let source = p.rotation_scripts.as_ref().unwrap().rotation_logic.clone();
-    assert_eq!(p.files()["rotation/lambda.py"], source);
-    std::fs::write(&lambda, &source).unwrap();
-
-    let out = python(
-        &repo_root().join("tests/it/aws/rotate.py"),
-        &[lambda.to_str().unwrap(), &pg.port.to_string(), user, old, "postgres"],
-        None,
-    );
-    let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(
-        v["steps"],
-        json!(["createSecret", "setSecret", "testSecret", "finishSecret"]),
-        "{v}"
+    let v = rotate(
+        Target::Kubernetes,
+        CredentialType::Database,
+        json!({"name": "prod/app/database", "secret": db_secret(pg.port, user, old), "superuser": null}),
     );
     let new = v["current"]["password"].as_str().unwrap();
     assert_ne!(new, old);
+    assert_eq!(v["current"]["username"], user);
     assert_eq!(v["previous"]["password"], old, "AWSPREVIOUS holds the old password: {v}");
     assert_eq!(
         pg.psql(user, new, "postgres", "SELECT current_user").expect("AWSCURRENT logs in"),
@@ -297,6 +310,55 @@ fn rotation_lambda_rotates_a_real_postgres_password() {
         .expect_err("AWSPREVIOUS no longer logs in");
     assert!(refused.contains("password authentication failed"), "{refused}");
     pg.admin("postgres", &format!("DROP ROLE {user}"));
+}
+
+#[test]
+fn rotation_lambda_alternates_users_when_a_superuser_secret_is_named() {
+    if !enabled() {
+        return;
+    }
+    let pg = &backends().pg;
+    let (user, old) = ("aws_alternating_app", "initial-password-for-tests");
+    let clone = format!("{user}_clone");
+    pg.admin("postgres", &format!("DROP ROLE IF EXISTS {clone}"));
+    pg.admin("postgres", &format!("DROP ROLE IF EXISTS {user}"));
+    pg.admin("postgres", &format!("CREATE ROLE {user} LOGIN PASSWORD '{old}'"));
+
+    let v = rotate(
+        Target::Application,
+        CredentialType::Database,
+        json!({
+            "name": "prod/app/database",
+            "secret": db_secret(pg.port, user, old),
+            "superuser": db_secret(pg.port, "postgres", &pg.superuser_password),
+        }),
+    );
+    assert_eq!(v["current"]["username"], clone, "{v}");
+    let new = v["current"]["password"].as_str().unwrap();
+    assert_eq!(
+        pg.psql(&clone, new, "postgres", "SELECT current_user").expect("AWSCURRENT logs in"),
+        clone
+    );
+    // Alternating users: the previous credential keeps working until the next rotation.
+    assert_eq!(v["previous"]["username"], user);
+    pg.psql(user, old, "postgres", "SELECT 1").expect("AWSPREVIOUS still logs in");
+    pg.admin("postgres", &format!("DROP ROLE {clone}"));
+    pg.admin("postgres", &format!("DROP ROLE {user}"));
+}
+
+#[test]
+fn rotation_lambda_rotates_an_api_key_value() {
+    if !enabled() {
+        return;
+    }
+    let v = rotate(
+        Target::Cicd,
+        CredentialType::ApiKey,
+        json!({"name": "prod/app/api-key", "secret": {"api_key": "initial-key-for-tests"}, "superuser": null}),
+    );
+    let new = v["current"]["api_key"].as_str().unwrap();
+    assert!(new.len() == 32 && new != "initial-key-for-tests", "{v}");
+    assert_eq!(v["previous"]["api_key"], "initial-key-for-tests");
 }
 
 #[test]

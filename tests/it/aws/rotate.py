@@ -1,6 +1,8 @@
 """Rotates a database secret through the generated Lambda, driven by moto's own RotateSecret.
 
-usage: rotate.py LAMBDA_PY PG_PORT USERNAME PASSWORD DBNAME
+usage: rotate.py LAMBDA_PY SPEC_JSON
+SPEC_JSON: {"name": secret name, "secret": its first value, "superuser": null or the value of a
+superuser secret; when given, the secret names it in "masterarn" (alternating users)}.
 moto runs as a server in this process (ThreadedMotoServer, on a free port) and the generated
 handler talks to it over HTTP through AWS_ENDPOINT_URL, as it would talk to Secrets Manager.
 moto cannot run a Lambda without Docker, so its Lambda invoke is replaced by a call of the
@@ -15,7 +17,9 @@ import os
 import socket
 import sys
 
-lambda_path, pg_port, username, password, dbname = sys.argv[1:6]
+lambda_path = sys.argv[1]
+spec_in = json.loads(sys.argv[2])
+name = spec_in["name"]
 
 with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
@@ -60,26 +64,21 @@ server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
 server.start()
 try:
     sm = boto3.client("secretsmanager", config=Config(retries={"total_max_attempts": 1}))
-    secret = {
-        "engine": "postgres",
-        "host": "127.0.0.1",
-        "port": int(pg_port),
-        "dbname": dbname,
-        "username": username,
-        "password": password,
-        "ssl": False,
-    }
-    sm.create_secret(Name="prod/app/database", SecretString=json.dumps(secret))
+    secret = dict(spec_in["secret"])
+    if spec_in.get("superuser"):
+        master = sm.create_secret(Name=name + "-superuser", SecretString=json.dumps(spec_in["superuser"]))
+        secret["masterarn"] = master["ARN"]
+    sm.create_secret(Name=name, SecretString=json.dumps(secret))
     sm.rotate_secret(
-        SecretId="prod/app/database",
-        RotationLambdaARN="arn:aws:lambda:us-east-1:123456789012:function:prod-app-rotate-database",
+        SecretId=name,
+        RotationLambdaARN="arn:aws:lambda:us-east-1:123456789012:function:rotation-under-test",
         # moto 5.2.5 marks a secret RotationEnabled only for AutomaticallyAfterDays rules.
         RotationRules={"AutomaticallyAfterDays": 1},
         RotateImmediately=True,
     )
-    current = json.loads(sm.get_secret_value(SecretId="prod/app/database", VersionStage="AWSCURRENT")["SecretString"])
-    previous = json.loads(sm.get_secret_value(SecretId="prod/app/database", VersionStage="AWSPREVIOUS")["SecretString"])
-    stages = sm.describe_secret(SecretId="prod/app/database")["VersionIdsToStages"]
+    current = json.loads(sm.get_secret_value(SecretId=name, VersionStage="AWSCURRENT")["SecretString"])
+    previous = json.loads(sm.get_secret_value(SecretId=name, VersionStage="AWSPREVIOUS")["SecretString"])
+    stages = sm.describe_secret(SecretId=name)["VersionIdsToStages"]
     json.dump({"current": current, "previous": previous, "steps": steps, "stages": sorted(map(sorted, stages.values()))}, sys.stdout)
 finally:
     server.stop()
