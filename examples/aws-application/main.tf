@@ -1,8 +1,6 @@
-# An application reading rotated database credentials from AWS Secrets Manager.
-#
-# Not yet planned by this version: Terraform shows a "Combination Not Yet Planned" warning and
-# the plan carries only the endpoint, authentication method and ARN. docs/guides/aws-secrets.md
-# shows how the planned IAM policy will feed aws_iam_policy once it lands.
+# An application reading rotated database credentials from AWS Secrets Manager: the secret
+# prod/orders/database, its resource policy, the ECS task role that reads it, and a rotation
+# Lambda on rate(30 days) whose Terraform is in files["terraform/aws.tf"].
 terraform {
   required_version = ">= 1.0"
   required_providers {
@@ -30,7 +28,7 @@ data "secretsint_plan" "orders" {
   }
 
   database {
-    engine = "mysql"
+    engine = "postgresql"
     host   = "orders.cluster-abc.eu-west-1.rds.amazonaws.com"
   }
 }
@@ -49,4 +47,8 @@ output "authentication_method" {
 
 output "decisions" {
   value = data.secretsint_plan.orders.decisions
+}
+
+output "rotation" {
+  value = data.secretsint_plan.orders.rotation_scripts.schedule
 }

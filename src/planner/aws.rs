@@ -639,7 +639,7 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, d: &mut Vec<String
                     n.superuser_secret_arn
                 ));
                 d.push("The function runs in the database's VPC (var.rotation_subnet_ids, var.rotation_security_group_ids, AWSLambdaVPCAccessExecutionRole) and reaches Secrets Manager through a secretsmanager interface VPC endpoint or a NAT gateway; it connects with TLS unless the secret sets \"ssl\": false.".into());
-                d.push("For an RDS or Aurora master user or a Redshift admin user, prefer managed rotation instead of this function: set ManageMasterUserPassword (RDS, Aurora) or ManageMasterPassword (Redshift) on the instance or cluster, and the service creates and rotates its own secret.".into());
+                d.push(managed_rotation_advice(s));
                 if !matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Redshift) {
                     findings.push(Finding {
                         kind: FindingKind::Warning,
@@ -661,6 +661,36 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, d: &mut Vec<String
                 ));
             }
         }
+    }
+}
+
+/// Managed rotation (no Lambda) exists only for master and admin users, and the service then
+/// owns a secret of its own name; the advice names the instance or cluster the host points at.
+fn managed_rotation_advice(s: &Settings) -> String {
+    let host = s.database.host.as_str();
+    let id = host.split('.').next().unwrap_or(host);
+    let second = host.split('.').nth(1).unwrap_or_default();
+    let target = if host.ends_with(".rds.amazonaws.com") && second.starts_with("cluster-") {
+        Some(format!(
+            "the Aurora cluster \"{id}\" (aws_rds_cluster manage_master_user_password = true, ModifyDBCluster ManageMasterUserPassword)"
+        ))
+    } else if host.ends_with(".rds.amazonaws.com") {
+        Some(format!(
+            "the RDS instance \"{id}\" (aws_db_instance manage_master_user_password = true, ModifyDBInstance ManageMasterUserPassword)"
+        ))
+    } else if host.ends_with(".redshift.amazonaws.com") {
+        Some(format!(
+            "the Redshift cluster \"{id}\" (aws_redshift_cluster manage_master_password = true, ModifyCluster ManageMasterPassword)"
+        ))
+    } else {
+        None
+    };
+    match target {
+        Some(t) => format!(
+            "database.host is an endpoint of {t}: if this secret holds its master user, use that managed rotation instead of this function; the service then creates and rotates its own secret (named by the service, not {}/{}/database), so point consumers at that ARN. Application users keep this function.",
+            s.environment, s.name
+        ),
+        None => "For an RDS or Aurora master user or a Redshift admin user, prefer managed rotation instead of this function: set ManageMasterUserPassword (RDS, Aurora) or ManageMasterPassword (Redshift) on the instance or cluster, and the service creates and rotates its own secret.".into(),
     }
 }
 
