@@ -69,8 +69,8 @@ pub fn rotation_logic_filename(r: &RotationScripts) -> String {
 /// aws-actions/configure-aws-credentials major pinned in generated GitHub workflows.
 pub const AWS_CREDENTIALS_ACTION: &str = "v6";
 /// aws-actions/aws-secretsmanager-get-secrets major pinned in generated GitHub workflows.
-pub const AWS_GET_SECRETS_ACTION: &str = "v2";
+pub const AWS_GET_SECRETS_ACTION: &str = "v3";
 /// The AWS CLI image GitLab jobs run (its entrypoint is `aws`; jobs override it).
-pub const AWS_CLI_IMAGE: &str = "amazon/aws-cli:2.27.50";
+pub const AWS_CLI_IMAGE: &str = "amazon/aws-cli:2.27.9";
 /// AWS Toolkit for Azure DevOps task that reads a Secrets Manager secret into a secret variable.
 pub const AWS_ADO_SECRET_TASK: &str = "SecretsManagerGetSecret@1";
