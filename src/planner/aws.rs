@@ -588,6 +588,20 @@ pub fn plan(s: &Settings) -> Plan {
         "terraform/aws.tf",
         render::hcl(&terraform(s, &n, &rot, &access_policies)),
     ));
+    manifests.push(vk::manifest(
+        ManifestType::Cloudformation,
+        "cloudformation/secret.json",
+        cloudformation(s, &n, &rot, &access_policies),
+    ));
+    decisions.push(format!(
+        "cloudformation/secret.json declares the same secret, resource policy and {} policy for stacks managed with CloudFormation{}; use it or terraform/aws.tf, not both.",
+        n.read_policy,
+        if matches!(rot, Rotator::Lambda { .. }) {
+            " (its rotation schedule takes the deployed function's ARN as the RotationLambdaArn parameter)"
+        } else {
+            ""
+        }
+    ));
 
     Plan {
         secrets_config: SecretsConfig {
@@ -1240,6 +1254,78 @@ fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPo
             .build(),
     );
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// CloudFormation
+
+fn cloudformation(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) -> String {
+    let doc = |name: &str| -> Value { serde_json::from_str(policy_doc(policies, name)).unwrap_or(Value::Null) };
+    let mut secret = serde_json::Map::new();
+    secret.insert("Name".into(), json!(n.secret_name));
+    secret.insert("Description".into(), json!(description(s)));
+    if let Some(key) = &s.aws.kms_key_id {
+        secret.insert("KmsKeyId".into(), json!(key));
+    }
+    secret.insert(
+        "Tags".into(),
+        Value::Array(tags(s).iter().map(|t| json!({"Key": t.key, "Value": t.value})).collect()),
+    );
+    let mut resources = serde_json::Map::new();
+    // A stack deletion must not destroy the credential with it.
+    resources.insert(
+        "Secret".into(),
+        json!({"Type": "AWS::SecretsManager::Secret", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": secret}),
+    );
+    resources.insert(
+        "SecretResourcePolicy".into(),
+        json!({"Type": "AWS::SecretsManager::ResourcePolicy", "Properties": {
+            "SecretId": {"Ref": "Secret"},
+            "ResourcePolicy": doc(&format!("{}-secret-resource-policy", n.role)),
+            "BlockPublicPolicy": true,
+        }}),
+    );
+    resources.insert(
+        "ReadPolicy".into(),
+        json!({"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "ManagedPolicyName": n.read_policy,
+            "Description": format!("Read {}", n.secret_name),
+            "PolicyDocument": doc(&n.read_policy),
+        }}),
+    );
+    let mut template = serde_json::Map::new();
+    template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+    template.insert(
+        "Description".into(),
+        json!(format!("Secret {} and its access policies", n.secret_name)),
+    );
+    if let Rotator::Lambda { schedule, .. } = rot {
+        template.insert(
+            "Parameters".into(),
+            json!({"RotationLambdaArn": {
+                "Type": "String",
+                "AllowedPattern": "^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:.+$",
+                "Description": format!("ARN of the deployed rotation function {}", n.rotation_function),
+            }}),
+        );
+        resources.insert(
+            "RotationSchedule".into(),
+            json!({"Type": "AWS::SecretsManager::RotationSchedule", "DependsOn": "SecretResourcePolicy", "Properties": {
+                "SecretId": {"Ref": "Secret"},
+                "RotationLambdaARN": {"Ref": "RotationLambdaArn"},
+                "RotationRules": {"ScheduleExpression": schedule},
+            }}),
+        );
+    }
+    template.insert("Resources".into(), Value::Object(resources));
+    template.insert(
+        "Outputs".into(),
+        json!({
+            "SecretArn": {"Description": "The secret's full ARN", "Value": {"Ref": "Secret"}},
+            "ReadPolicyArn": {"Description": "Attach to the consumer role", "Value": {"Ref": "ReadPolicy"}},
+        }),
+    );
+    render::json(&Value::Object(template))
 }
 
 pub(super) fn event_pattern() -> String {

@@ -376,6 +376,37 @@ fn every_kubernetes_manifest_passes_strict_schema_validation() {
     crate::k8s_validate::validate_manifests(&manifests);
 }
 
+#[test]
+fn cloudformation_templates_pass_cfn_lint() {
+    if !enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = BTreeMap::new();
+    for (case, p) in all_plans() {
+        let text = p.files()["cloudformation/secret.json"].clone();
+        let name = format!("t{}.json", files.len());
+        files.entry(text).or_insert_with(|| (name, case));
+    }
+    let mut paths = Vec::new();
+    for (text, (name, _)) in &files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        paths.push(dir.path().join(name));
+    }
+    let out = Command::new(tool("aws/bin/cfn-lint"))
+        .args(["--format", "parseable", "--"])
+        .args(&paths)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    let names: BTreeMap<&str, &str> = files.values().map(|(n, c)| (n.as_str(), c.as_str())).collect();
+    assert!(
+        out.status.success(),
+        "cfn-lint findings (file -> case {names:?}):\n{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 const AWS_MIRROR: &str = "/opt/tf-plugins";
 
 #[test]
