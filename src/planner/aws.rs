@@ -652,7 +652,7 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, d: &mut Vec<String
                     "Database rotation is single-user: the function changes the password of the secret's own user, so the old password stops working at setSecret and consumers must re-read the secret on an authentication failure. Add \"masterarn\" naming a superuser secret (the rotation role may read {}) to switch to alternating users (<username> and <username>_clone), which keeps the previous credential valid until the next rotation.",
                     n.superuser_secret_arn
                 ));
-                d.push("The function runs in the database's VPC (var.rotation_subnet_ids, var.rotation_security_group_ids, AWSLambdaVPCAccessExecutionRole) and reaches Secrets Manager through a secretsmanager interface VPC endpoint or a NAT gateway; it connects with TLS unless the secret sets \"ssl\": false.".into());
+                d.push("The function runs in the database's VPC (var.rotation_subnet_ids, var.rotation_security_group_ids, AWSLambdaVPCAccessExecutionRole) and reaches Secrets Manager through a secretsmanager interface VPC endpoint or a NAT gateway; it verifies the database's TLS certificate (for RDS and Aurora put the RDS CA bundle global-bundle.pem into the zip and set DB_CA_BUNDLE to it) unless the secret sets \"ssl\": false.".into());
                 d.push(managed_rotation_advice(s));
                 if !matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Redshift) {
                     findings.push(Finding {

@@ -14,7 +14,8 @@ import boto3
 # convention). Single user: the user's own password changes. Alternating users: when the secret
 # names a superuser secret in "masterarn", that superuser switches between <username> and
 # <username>_clone so the previous credential keeps working until the next rotation. Connections
-# use TLS unless the secret sets "ssl": false. Other secrets get a new random "value".
+# use verified TLS (CA bundle in DB_CA_BUNDLE, else the system store) unless the secret sets
+# "ssl": false. Other secrets get a new random "value".
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -111,7 +112,9 @@ def connect(secret):
 
     import pg8000.native
 
-    ssl_context = ssl.create_default_context() if secret.get("ssl", True) else None
+    # RDS and Aurora certificates chain to the RDS CAs, which are not in the default trust store:
+    # ship global-bundle.pem in the zip and set DB_CA_BUNDLE to its path.
+    ssl_context = ssl.create_default_context(cafile=os.environ.get("DB_CA_BUNDLE")) if secret.get("ssl", True) else None
     try:
         return pg8000.native.Connection(
             user=secret["username"],
