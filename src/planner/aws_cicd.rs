@@ -318,7 +318,7 @@ fn azure_devops(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>
         n.consumer_role_arn
     ));
     d.push(format!(
-        "The role trusts the Azure DevOps issuer https://{} (organization ID placeholder) with aud = {ADO_AUDIENCE} and sub = sc://{org}/{project}/{}; that issuer is deprecated and retires 2027-07-01, after which the same role needs the Entra issuer of the organization's tenant (or an IAM user in the service connection, as for Jenkins).",
+        "The role trusts the Azure DevOps issuer https://{} (organization ID placeholder) with aud = {ADO_AUDIENCE} and sub = sc://{org}/{project}/{}; that issuer is deprecated and retires 2027-07-01 (the toolkit still requests tokens from it, aws-toolkit-azure-devops issue 614), so plan the move to the Entra issuer, or to an IAM user in the service connection as for Jenkins, before then.",
         ado_host(),
         ado_connection(s)
     ));
