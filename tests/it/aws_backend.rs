@@ -195,6 +195,52 @@ fn schedules_follow_the_rotation_period_and_aws_limits() {
 }
 
 #[test]
+fn every_cicd_platform_plans_every_rotation_and_credential() {
+    use secretsint::planner::{Choice, CicdPlatform};
+    for platform in CicdPlatform::ALL {
+        for r in Rotation::ALL {
+            for c in CredentialType::ALL {
+                let mut req = Request::new(Backend::AwsSecrets, Target::Cicd, *r);
+                req.credential = Some(*c);
+                req.cicd.platform = Some(*platform);
+                let p = plan(&req);
+                let case = format!("{platform}/{r}/{c}");
+                assert!(!p.findings.iter().any(|f| f.kind == FindingKind::Error), "{case}: {:?}", p.findings);
+                let pipeline = match platform {
+                    CicdPlatform::GithubActions => ".github/workflows/app-secrets.yml",
+                    CicdPlatform::GitlabCi => ".gitlab-ci.yml",
+                    CicdPlatform::Jenkins => "Jenkinsfile",
+                    CicdPlatform::AzureDevops => "azure-pipelines.yml",
+                };
+                let files = p.files();
+                let text = files.get(pipeline).unwrap_or_else(|| panic!("{case}: no {pipeline}"));
+                assert!(text.contains(&leaf_of(*c)), "{case}: the pipeline reads another secret");
+                assert!(!text.contains("CI_JOB_JWT"), "{case}");
+                if *platform == CicdPlatform::GitlabCi {
+                    let v: Value = serde_norway::from_str(text).unwrap();
+                    assert_eq!(v["app-secrets"]["id_tokens"]["AWS_ID_TOKEN"]["aud"], "sts.amazonaws.com", "{case}");
+                    assert!(text.contains("aws sts assume-role-with-web-identity"), "{case}");
+                }
+                if *platform == CicdPlatform::AzureDevops {
+                    let v: Value = serde_norway::from_str(text).unwrap();
+                    assert_eq!(v["steps"][0]["task"], "SecretsManagerGetSecret@1", "{case}");
+                }
+            }
+        }
+    }
+}
+
+fn leaf_of(c: CredentialType) -> String {
+    let leaf = match c {
+        CredentialType::Database => "database",
+        CredentialType::ApiKey => "api-key",
+        CredentialType::Certificate => "certificate",
+        CredentialType::Generic => "config",
+    };
+    format!("prod/app/{leaf}")
+}
+
+#[test]
 fn every_iam_document_is_accepted_by_moto_and_parliament() {
     if !enabled() {
         return;
