@@ -3,6 +3,8 @@
 //! Invariant: no tonic/prost/tokio, no clock, no environment, no randomness, no IO. The same
 //! request always yields byte-identical output.
 
+mod azure;
+mod azure_cicd;
 pub mod choice;
 mod contract;
 pub mod k8s;
@@ -14,6 +16,7 @@ pub mod versions;
 
 use std::collections::BTreeMap;
 
+pub use azure::roles as azure_roles;
 pub use choice::*;
 pub use contract::{contract_json, fingerprint};
 pub use request::Request;
@@ -151,6 +154,7 @@ pub fn plan(req: &Request) -> Plan {
     let mut plan = match (req.backend, req.target) {
         (Backend::Vault, Target::Kubernetes) if vault_kubernetes::covers(&settings) => vault_kubernetes::plan(&settings),
         (Backend::Vault, _) if vault::covers(&settings) => vault::plan(&settings),
+        (Backend::AzureKeyVault, _) if azure::covers(&settings) => azure::plan(&settings),
         _ => not_yet_planned(&settings),
     };
     findings.append(&mut plan.findings);
@@ -185,7 +189,7 @@ fn not_yet_planned(s: &Settings) -> Plan {
             detail: format!(
                 "secretsint_plan does not yet plan {combo} (backend / target / rotation / credential). \
                  secrets_config.config_file and rotation_scripts are null, and access_policies, integration_code \
-                 and deployment_manifests are empty. Fully planned today: every vault combination."
+                 and deployment_manifests are empty. Fully planned today: every vault and azure-keyvault combination."
             ),
         }],
     }

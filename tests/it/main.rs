@@ -3,6 +3,7 @@
 //! binary, the CLI, docs, release, and acceptance against real Terraform.
 
 mod acceptance;
+mod azure_backend;
 mod backends;
 mod bad_input;
 mod cli;
