@@ -900,7 +900,7 @@ fn application_target(s: &Settings, n: &Names, decisions: &mut Vec<String>) -> (
         "AZURE_CLIENT_ID": CLIENT_ID_PLACEHOLDER,
         "AZURE_TENANT_ID": s.azure.tenant_id,
         "KEY_VAULT_URL": n.vault_url,
-        "KEY_VAULT_SECRET_NAME": n.object,
+        "KEY_VAULT_OBJECT": n.object,
     });
     decisions.push(format!(
         "The application authenticates as the user-assigned managed identity {}: attach it to the VM, App Service, Container App or Function that runs the workload, and set AZURE_CLIENT_ID in config/backend.json to `terraform output -raw workload_client_id` (the file holds a placeholder) so ManagedIdentityCredential picks that identity.",

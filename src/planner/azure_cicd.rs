@@ -118,7 +118,7 @@ pub(crate) fn cicd_target(
 // GitHub Actions: azure/login with OIDC
 
 fn github(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
-    let show = "az keyvault secret show --vault-name \"$KEY_VAULT_NAME\" --name \"$SECRET_NAME\" --query value --output tsv";
+    let show = "az keyvault secret show --vault-name \"$KEY_VAULT_NAME\" --name \"$KEY_VAULT_OBJECT\" --query value --output tsv";
     let mut lines = vec!["set -euo pipefail".to_string()];
     match handover(s, src) {
         Handover::Value(var) => {
@@ -139,7 +139,7 @@ fn github(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> 
         Handover::File => {
             lines.push("umask 077".into());
             lines.push(format!(
-                "az keyvault secret download --vault-name \"$KEY_VAULT_NAME\" --name \"$SECRET_NAME\" --file \"$RUNNER_TEMP/{}.pem\"",
+                "az keyvault secret download --vault-name \"$KEY_VAULT_NAME\" --name \"$KEY_VAULT_OBJECT\" --file \"$RUNNER_TEMP/{}.pem\"",
                 n.object
             ));
             lines.push(format!(
@@ -153,14 +153,14 @@ fn github(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> 
             "name": "Log in to Azure",
             "uses": format!("azure/login@{}", versions::AZURE_LOGIN_ACTION),
             "with": {
-                "client-id": "${{ vars.AZURE_CLIENT_ID }}",
+                "client-id": "${{ secrets.AZURE_CLIENT_ID }}",
                 "tenant-id": s.azure.tenant_id,
                 "allow-no-subscriptions": true,
             },
         },
         {
             "name": "Read secrets from Key Vault",
-            "env": {"KEY_VAULT_NAME": s.azure.vault_name, "SECRET_NAME": n.object},
+            "env": {"KEY_VAULT_NAME": s.azure.vault_name, "KEY_VAULT_OBJECT": n.object},
             "run": lines.join("\n"),
         },
     ]);
@@ -171,7 +171,7 @@ fn github(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> 
         "jobs": {"deploy": {"runs-on": "ubuntu-latest", "steps": steps}},
     });
     decisions.push(format!(
-        "GitHub Actions logs in with azure/login@{} (OIDC, audience api://AzureADTokenExchange) as {}; set the repository variable AZURE_CLIENT_ID to `terraform output -raw workload_client_id`. Two federated credentials trust issuer {GITHUB_ISSUER} for branch {} of {}: the classic subject repo:{}:ref:refs/heads/{} and the immutable repo:OWNER@ID/REPO@ID form (from the github_owner_id and github_repository_id variables), since repositories created or renamed after July 2026 get the latter.",
+        "GitHub Actions logs in with azure/login@{} (OIDC, audience api://AzureADTokenExchange) as {}; set the repository secret AZURE_CLIENT_ID (as azure/login's own examples do; it is an identifier, not a credential) to `terraform output -raw workload_client_id`. Two federated credentials trust issuer {GITHUB_ISSUER} for branch {} of {}: the classic subject repo:{}:ref:refs/heads/{} and the immutable repo:OWNER@ID/REPO@ID form (from the github_owner_id and github_repository_id variables), since repositories created or renamed after July 2026 get the latter.",
         versions::AZURE_LOGIN_ACTION,
         n.identity,
         s.cicd.branch,
@@ -191,7 +191,7 @@ fn github(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> 
 
 fn download_line(dir: &str, n: &Names, s: &Settings) -> String {
     format!(
-        "az keyvault secret download --vault-name \"$KEY_VAULT_NAME\" --name \"$SECRET_NAME\" --file \"{dir}/{}\"",
+        "az keyvault secret download --vault-name \"$KEY_VAULT_NAME\" --name \"$KEY_VAULT_OBJECT\" --file \"{dir}/{}\"",
         file_name(s, n)
     )
 }
@@ -209,7 +209,7 @@ fn gitlab(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) ->
     let mut variables = Map::new();
     variables.insert("AZURE_TENANT_ID".into(), s.azure.tenant_id.clone().into());
     variables.insert("KEY_VAULT_NAME".into(), s.azure.vault_name.clone().into());
-    variables.insert("SECRET_NAME".into(), n.object.clone().into());
+    variables.insert("KEY_VAULT_OBJECT".into(), n.object.clone().into());
     let job = json!({
         "image": {"name": versions::AZURE_CLI_IMAGE, "entrypoint": [""]},
         "id_tokens": {"AZURE_ID_TOKEN": {"aud": super::azure::TOKEN_EXCHANGE_AUDIENCE}},
@@ -257,7 +257,7 @@ fn jenkins(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -
     let mut out = String::new();
     out.push_str("pipeline {\n  agent { label 'azure' }\n  environment {\n");
     out.push_str(&format!("    KEY_VAULT_NAME = {}\n", groovy(&s.azure.vault_name)));
-    out.push_str(&format!("    SECRET_NAME = {}\n", groovy(&n.object)));
+    out.push_str(&format!("    KEY_VAULT_OBJECT = {}\n", groovy(&n.object)));
     out.push_str("  }\n  stages {\n    stage('secrets') {\n      steps {\n");
     out.push_str(&format!(
         "        withCredentials([string(credentialsId: {}, variable: 'AZURE_CLIENT_ID')]) {{\n",

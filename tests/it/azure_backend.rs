@@ -5,10 +5,16 @@
 //! actionlint; every `.tf` parses.
 
 use std::path::Path;
+use std::process::Command;
 
-use secretsint::planner::{azure_roles, plan, Backend, Choice, CicdPlatform, CredentialType, FindingKind, Plan, Request, Rotation, Target};
+use secretsint::planner::{
+    azure_roles, plan, Backend, Choice, CicdPlatform, CredentialType, DbEngine, FindingKind, ManifestType, Plan, Request, Rotation,
+    StoreKind, Target,
+};
 
+use crate::acceptance::acceptance_enabled;
 use crate::golden::check_golden;
+use crate::support::{repo_root, tool};
 
 const TIMESTAMP: &str = "2026-11-28T00:00:00Z";
 
@@ -182,4 +188,144 @@ fn every_terraform_file_parses() {
             let _: serde_json::Value = serde_norway::from_str(&m.content).unwrap_or_else(|e| panic!("{case}/{}: {e}", m.filename));
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real tools (TF_ACC=1): mypy, the rotation Function's logic, strict Kubernetes validation
+
+/// Every distinct rotation Function the plans generate, with its credential type and engine.
+fn functions() -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    let mut reqs = every_case();
+    for engine in DbEngine::ALL {
+        let mut req = Request::new(Backend::AzureKeyVault, Target::Application, Rotation::Automatic);
+        req.credential = Some(CredentialType::Database);
+        req.database.engine = Some(*engine);
+        reqs.push((format!("azure-application-automatic-database-{engine}"), req));
+    }
+    for (_, req) in reqs {
+        let p = plan(&req);
+        let Some(code) = p.files().get("function/function_app.py").cloned() else {
+            continue;
+        };
+        if out.iter().any(|(c, _, _)| *c == code) {
+            continue;
+        }
+        let credential = req.credential.unwrap().as_str().to_string();
+        let engine = if credential == "database" {
+            req.database.engine.unwrap_or(DbEngine::Postgresql).as_str().to_string()
+        } else {
+            "none".to_string()
+        };
+        assert_eq!(p.rotation_scripts.as_ref().unwrap().rotation_logic, code);
+        out.push((code, credential, engine));
+    }
+    out
+}
+
+#[test]
+fn rotation_function_passes_mypy_strict_against_the_pinned_sdks() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (i, (code, credential, engine)) in functions().iter().enumerate() {
+        let path = dir
+            .path()
+            .join(format!("function_app_{i}_{}_{engine}.py", credential.replace('-', "_")));
+        std::fs::write(&path, code).unwrap();
+        paths.push(path);
+    }
+    // generic, api-key and one per database engine.
+    assert_eq!(paths.len(), 2 + DbEngine::ALL.len(), "{paths:?}");
+    let mypy = |files: &[std::path::PathBuf]| {
+        Command::new(tool("azure/bin/mypy"))
+            .args(["--strict", "--no-error-summary", "--cache-dir"])
+            .arg(dir.path().join(".mypy_cache"))
+            .args(files)
+            .output()
+            .unwrap()
+    };
+    let out = mypy(&paths);
+    assert!(
+        out.status.success(),
+        "mypy --strict:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The checker is live: a wrong argument type to the real SecretClient is caught.
+    let canary = dir.path().join("canary.py");
+    std::fs::write(
+        &canary,
+        "from azure.keyvault.secrets import SecretClient\n\n\ndef f(c: SecretClient) -> None:\n    c.set_secret(\"n\", 42)\n",
+    )
+    .unwrap();
+    let out = mypy(&[canary]);
+    assert!(!out.status.success(), "mypy must reject set_secret(name, int)");
+}
+
+#[test]
+fn rotation_function_adds_exactly_one_version() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let b = crate::backends::backends();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (code, credential, engine)) in functions().iter().enumerate() {
+        let path = dir.path().join(format!("function_app_{i}.py"));
+        std::fs::write(&path, code).unwrap();
+        let mut cmd = Command::new(tool("azure/bin/python"));
+        cmd.arg(repo_root().join("tests/it/azure_rotation.py"))
+            .arg(&path)
+            .args([credential, engine]);
+        if matches!(engine.as_str(), "postgresql" | "redshift") {
+            // A real PostgreSQL login whose password the Function must change (Redshift speaks
+            // the same ALTER USER ... WITH PASSWORD).
+            let user = format!("azure-rotation-{i}");
+            b.pg.admin("postgres", &format!("CREATE ROLE \"{user}\" LOGIN PASSWORD 'initial-password-{i}'"));
+            cmd.env("PGHOST", "127.0.0.1")
+                .env("PGPORT", b.pg.port.to_string())
+                .env("PGDATABASE", "postgres")
+                .env("PGUSER", &user)
+                .env("PGPASSWORD", format!("initial-password-{i}"));
+        }
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{credential}/{engine}:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let wants = if credential == "database" && !matches!(engine.as_str(), "postgresql" | "redshift") {
+            "stops before writing"
+        } else {
+            "writes exactly one version"
+        };
+        assert!(stdout.contains(wants), "{credential}/{engine}: {stdout}");
+    }
+}
+
+#[test]
+fn every_kubernetes_manifest_passes_strict_schema_validation() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let mut manifests = Vec::new();
+    let mut cases = every_case();
+    let mut cluster = Request::new(Backend::AzureKeyVault, Target::Kubernetes, Rotation::Automatic);
+    cluster.credential = Some(CredentialType::Certificate);
+    cluster.kubernetes.store_kind = Some(StoreKind::ClusterSecretStore);
+    cases.push(("azure-kubernetes-cluster-store".into(), cluster));
+    for (case, req) in cases {
+        let p = plan(&req);
+        for m in &p.deployment_manifests {
+            // A strategic-merge patch is not a whole object; everything else is validated.
+            if m.kind == ManifestType::Kubernetes && !m.filename.contains("patch") {
+                manifests.push((format!("{case}/{}", m.filename), m.content.clone()));
+            }
+        }
+    }
+    assert!(manifests.len() >= 36, "{}", manifests.len());
+    crate::k8s_validate::validate_manifests(&manifests);
 }

@@ -5,11 +5,15 @@ import secrets
 import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 import azure.functions as func
 from azure.identity import ManagedIdentityCredential
 from azure.keyvault.secrets import SecretClient
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg import sql
 
 # Rotates one Key Vault secret when Event Grid reports Microsoft.KeyVault.SecretNearExpiry for it:
 # writes exactly one new version that expires one rotation period plus the near-expiry window
@@ -54,7 +58,7 @@ def new_password(length: int = 32) -> str:
             return candidate
 
 
-def connect_database(document: Dict[str, Any]) -> Any:
+def connect_database(document: Dict[str, Any]) -> "psycopg.Connection[Any]":
     """Opens a transaction as the credential's own user (single-user rotation)."""
     import psycopg
 
@@ -64,12 +68,12 @@ def connect_database(document: Dict[str, Any]) -> Any:
         dbname=str(document["dbname"]),
         user=str(document["username"]),
         password=str(document["password"]),
-        sslmode="verify-full",
+        sslmode=str(document.get("sslmode", "verify-full")),
         connect_timeout=10,
     )
 
 
-def password_statement(username: str, password: str) -> Any:
+def password_statement(username: str, password: str) -> "sql.Composed":
     from psycopg import sql
 
     return sql.SQL("ALTER USER {} WITH PASSWORD {}").format(sql.Identifier(username), sql.Literal(password))
