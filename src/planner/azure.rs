@@ -433,7 +433,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                 n.object
             ));
             d.push(match s.credential {
-                CredentialType::Database => "The secret value is one JSON document with engine, host, port, dbname, username and password, so a reader always gets a username and password that belong together.".to_string(),
+                CredentialType::Database => "The secret value is one JSON document with engine, host, port, dbname, username and password (and optionally sslmode, verify-full when absent), so a reader always gets a username and password that belong together.".to_string(),
                 _ => "The secret holds the value itself; terraform/azure.tf writes the first version from the sensitive variable initial_value through the write-only value_wo, so it never enters the Terraform state or any artifact.".to_string(),
             });
             if s.credential == CredentialType::Database {
@@ -965,8 +965,8 @@ fn identity_block(label: &str, name: &str) -> Block {
         .build()
 }
 
-pub(crate) fn federated_credential(label: &str, name: &str, issuer: Expression, subject: Expression) -> Block {
-    vk::resource("azurerm_federated_identity_credential", label)
+pub(crate) fn federated_credential(label: &str, name: &str, issuer: Expression, subject: Expression, after: Option<Expression>) -> Block {
+    let mut b = vk::resource("azurerm_federated_identity_credential", label)
         .add_attribute(("name", name))
         .add_attribute((
             "user_assigned_identity_id",
@@ -974,8 +974,11 @@ pub(crate) fn federated_credential(label: &str, name: &str, issuer: Expression, 
         ))
         .add_attribute(("audience", vec![TOKEN_EXCHANGE_AUDIENCE]))
         .add_attribute(("issuer", issuer))
-        .add_attribute(("subject", subject))
-        .build()
+        .add_attribute(("subject", subject));
+    if let Some(previous) = after {
+        b = b.add_attribute(("depends_on", Expression::from(vec![previous])));
+    }
+    b.build()
 }
 
 fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body {
@@ -1192,6 +1195,7 @@ fn identity_federation(s: &Settings, n: &Names) -> Vec<Block> {
                     "system:serviceaccount:{}:{}",
                     s.kubernetes.namespace, s.kubernetes.service_account
                 )),
+                None,
             ),
         ],
         Target::Cicd => super::azure_cicd::federation(s, n),

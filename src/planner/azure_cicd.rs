@@ -41,7 +41,9 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
                 &format!("github-{}", n.role),
                 Expression::from(GITHUB_ISSUER),
                 Expression::from(format!("repo:{repo}:ref:refs/heads/{branch}")),
+                None,
             ),
+            // Azure refuses concurrent credential writes on one identity: create them in turn.
             federated_credential(
                 "github_immutable",
                 &format!("github-{}-immutable", n.role),
@@ -49,6 +51,7 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
                 template(&format!(
                     "repo:{owner}@${{var.github_owner_id}}/{name}@${{var.github_repository_id}}:ref:refs/heads/{branch}"
                 )),
+                Some(vk::traversal("azurerm_federated_identity_credential", &["github"])),
             ),
         ],
         CicdPlatform::GitlabCi => vec![federated_credential(
@@ -56,6 +59,7 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
             &format!("gitlab-{}", n.role),
             Expression::from(GITLAB_ISSUER),
             Expression::from(format!("project_path:{repo}:ref_type:branch:ref:{branch}")),
+            None,
         )],
         CicdPlatform::AzureDevops => vec![
             string_var(
@@ -67,6 +71,7 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
                 &format!("azure-devops-{}", n.role),
                 Expression::from(format!("https://login.microsoftonline.com/{}/v2.0", s.azure.tenant_id)),
                 vk::traversal("var", &["azure_devops_subject"]),
+                None,
             ),
         ],
         CicdPlatform::Jenkins => Vec::new(),
@@ -269,7 +274,7 @@ fn jenkins(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -
     }
     out.push_str("          '''\n        }\n      }\n    }\n  }\n}\n");
     decisions.push(format!(
-        "Jenkins has no identity token Entra can verify, so its agents (label azure) run on Azure VMs or scale sets with the user-assigned identity {} attached and log in with az login --identity; the Credentials Binding plugin's string credential \"{credential}\" holds its client ID (`terraform output -raw workload_client_id`), so no client secret exists.",
+        "Jenkins has no identity token Entra can verify, so its agents (label azure) run on Azure VMs or scale sets with the user-assigned identity {} attached and log in with az login --identity --client-id (Azure CLI 2.69 or later); the Credentials Binding plugin's string credential \"{credential}\" holds its client ID (`terraform output -raw workload_client_id`), so no client secret exists.",
         n.identity
     ));
     decisions.push(format!(

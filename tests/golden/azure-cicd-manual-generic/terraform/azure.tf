@@ -78,6 +78,7 @@ resource "azurerm_federated_identity_credential" "github_immutable" {
   audience                  = ["api://AzureADTokenExchange"]
   issuer                    = "https://token.actions.githubusercontent.com"
   subject                   = "repo:example-org@${var.github_owner_id}/example-repo@${var.github_repository_id}:ref:refs/heads/main"
+  depends_on                = [azurerm_federated_identity_credential.github]
 }
 
 resource "azurerm_role_assignment" "app_secrets_user" {
