@@ -329,3 +329,142 @@ fn every_kubernetes_manifest_passes_strict_schema_validation() {
     assert!(manifests.len() >= 36, "{}", manifests.len());
     crate::k8s_validate::validate_manifests(&manifests);
 }
+
+// ---------------------------------------------------------------------------------------------
+// azurerm names: no provider mirror exists offline, so `terraform validate` cannot run. Instead
+// every resource, argument, nested block and referenced attribute must appear in the azurerm
+// 4.x docs (tests/fixtures/azurerm-arguments.json, names only, `_source` names the commit), and
+// every top-level required argument must be set.
+
+fn azurerm_names() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo_root().join("tests/fixtures/azurerm-arguments.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn names_of(schema: &serde_json::Value, kind: &str, field: &str) -> Vec<String> {
+    schema[kind][field]
+        .as_array()
+        .unwrap_or_else(|| panic!("{kind} is not in the azurerm fixture"))
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every attribute key and block identifier under `body`, except inside `lifecycle`.
+fn used_names(body: &hcl::Body, out: &mut Vec<String>) {
+    for attr in body.attributes() {
+        out.push(attr.key.to_string());
+    }
+    for block in body.blocks() {
+        out.push(block.identifier.to_string());
+        if block.identifier.as_str() != "lifecycle" {
+            used_names(&block.body, out);
+        }
+    }
+}
+
+/// `kind.label.attribute` references in the text (also inside `${...}` templates).
+fn references(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+    let mut i = 0;
+    while i < bytes.len() {
+        if word(bytes[i]) && (i == 0 || !word(bytes[i - 1])) {
+            let start = i;
+            while i < bytes.len() && word(bytes[i]) {
+                i += 1;
+            }
+            let parts: Vec<&str> = text[start..i].split('.').collect();
+            match parts.as_slice() {
+                ["data", kind, _, attr, ..] if kind.starts_with("azurerm_") => out.push((format!("data.{kind}"), attr.to_string())),
+                [kind, _, attr, ..] if kind.starts_with("azurerm_") || *kind == "time_static" => {
+                    out.push((kind.to_string(), attr.to_string()))
+                }
+                _ => {}
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn every_terraform_name_is_a_current_azurerm_name() {
+    let schema = azurerm_names();
+    let meta = ["count", "depends_on", "for_each", "provider", "lifecycle"];
+    let mut checked = 0;
+    for (case, req) in every_case() {
+        let p = plan(&req);
+        let text = file(&p, "terraform/azure.tf");
+        let body: hcl::Body = hcl::from_str(text).unwrap();
+        for block in body.blocks() {
+            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            let kind = match (block.identifier.as_str(), labels.as_slice()) {
+                ("resource", [kind, _]) => kind.to_string(),
+                ("data", [kind, _]) => format!("data.{kind}"),
+                _ => continue,
+            };
+            let arguments = names_of(&schema, &kind, "arguments");
+            let mut used = Vec::new();
+            used_names(&block.body, &mut used);
+            for name in &used {
+                assert!(
+                    arguments.contains(name) || meta.contains(&name.as_str()),
+                    "{case}: {kind} has no argument or block {name:?} in azurerm 4.x"
+                );
+            }
+            let top: Vec<String> = block
+                .body
+                .attributes()
+                .map(|a| a.key.to_string())
+                .chain(block.body.blocks().map(|b| b.identifier.to_string()))
+                .collect();
+            for required in names_of(&schema, &kind, "required") {
+                assert!(top.contains(&required), "{case}: {kind} lacks required {required:?}");
+            }
+            checked += 1;
+        }
+        let refs = references(text);
+        assert!(refs.len() > 5, "{case}: {refs:?}");
+        for (kind, attr) in refs {
+            let known = names_of(&schema, &kind, "attributes");
+            let args = names_of(&schema, &kind, "arguments");
+            assert!(
+                attr == "id" || known.contains(&attr) || args.contains(&attr),
+                "{case}: {kind} exports no {attr:?}"
+            );
+        }
+    }
+    assert!(checked > 500, "{checked}");
+    // The check is live: a misspelled or deprecated argument is caught.
+    let schema_args = names_of(&schema, "azurerm_key_vault", "arguments");
+    assert!(!schema_args.contains(&"enable_rbac_authorization".to_string()));
+    assert!(!names_of(&schema, "azurerm_federated_identity_credential", "arguments").contains(&"parent_id".to_string()));
+}
+
+/// `terraform fmt -check` over every azure.tf, the CI/CD platform variants included (the shared
+/// acceptance test covers the default platform only).
+#[test]
+fn every_terraform_file_is_fmt_clean() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (case, req) in every_case() {
+        std::fs::write(dir.path().join(format!("{case}.tf")), file(&plan(&req), "terraform/azure.tf")).unwrap();
+    }
+    let out = Command::new(crate::acceptance::terraform("1.15.5"))
+        .args(["fmt", "-check", "-list=true", "-no-color"])
+        .arg(dir.path())
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "not terraform-fmt clean:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
