@@ -461,7 +461,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                     d.push(match s.credential {
                         CredentialType::Database => match s.database.engine {
                             DbEngine::Postgresql | DbEngine::Redshift => format!(
-                                "Database passwords rotate single-user: the Function logs in as the stored user over TLS (sslmode=verify-full), runs ALTER USER ... WITH PASSWORD inside a transaction and commits it only after the new version is written, so a failed write leaves the old password working; the {} user must be allowed to change its own password.",
+                                "Database passwords rotate single-user: the Function logs in as the stored user over TLS (sslmode=verify-full), runs ALTER USER ... WITH PASSWORD inside a transaction and commits it only after the new version is written, so a failed write leaves the old password working; the {} user must be allowed to change its own password, and the Function must reach the database (for a private one, give the Function App virtual_network_subnet_id).",
                                 s.database.engine
                             ),
                             engine => format!(
