@@ -437,7 +437,10 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                 _ => "The secret holds the value itself; terraform/azure.tf writes the first version from the sensitive variable initial_value through the write-only value_wo, so it never enters the Terraform state or any artifact.".to_string(),
             });
             if s.credential == CredentialType::Database {
-                d.push("terraform/azure.tf writes the first version from the sensitive variable initial_value (that JSON document) through the write-only value_wo, so it never enters the Terraform state or any artifact.".into());
+                d.push(format!(
+                    "terraform/azure.tf writes the first version as that document from database.host, port and database_name, the variable db_username (default \"{}\") and the ephemeral variable db_password, through the write-only value_wo, so the password never enters the Terraform state or any artifact.",
+                    n.role
+                ));
             }
             match rotation {
                 None => d.push(format!(
@@ -1040,20 +1043,46 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
     let deployer = Expression::from(vec![vk::traversal("azurerm_role_assignment", &["deployer"])]);
     match src {
         Source::Secret { rotation } => {
-            b = b.add_block(variable(
-                "initial_value",
-                if s.credential == CredentialType::Database {
-                    "First version of the secret: a JSON document with engine, host, port, dbname, username and password. Write-only: never stored in state."
-                } else {
-                    "First version of the secret. Write-only: never stored in state."
-                },
-                true,
-                None,
-            ));
+            let value = if s.credential == CredentialType::Database {
+                b = b
+                    .add_block(variable(
+                        "db_username",
+                        "Database user the application logs in as; the rotation Function changes this user's own password.",
+                        false,
+                        Some(Expression::from(n.role.clone())),
+                    ))
+                    .add_block(variable(
+                        "db_password",
+                        "Current password of db_username, written once into the first version. Ephemeral: never stored in state.",
+                        true,
+                        None,
+                    ));
+                // The JSON document every reader and the rotation Function share.
+                Expression::from(
+                    hcl::expr::FuncCall::builder("jsonencode")
+                        .arg(obj(&[
+                            ("dbname", Expression::from(s.database.database_name.clone())),
+                            ("engine", Expression::from(s.database.engine.as_str())),
+                            ("host", Expression::from(s.database.host.clone())),
+                            ("password", vk::traversal("var", &["db_password"])),
+                            ("port", Expression::from(u64::from(s.database.port))),
+                            ("username", vk::traversal("var", &["db_username"])),
+                        ]))
+                        .build(),
+                )
+            } else {
+                b = b.add_block(variable(
+                    "initial_value",
+                    "First version of the secret. Ephemeral: never stored in state.",
+                    true,
+                    None,
+                ));
+                vk::traversal("var", &["initial_value"])
+            };
             let mut secret = vk::resource("azurerm_key_vault_secret", "app")
                 .add_attribute(("name", n.object.as_str()))
                 .add_attribute(("key_vault_id", vk::traversal("azurerm_key_vault", &["kv", "id"])))
-                .add_attribute(("value_wo", vk::traversal("var", &["initial_value"])))
+                .add_attribute(("value_wo", value))
                 .add_attribute(("value_wo_version", 1))
                 .add_attribute(("content_type", content_type(s.credential)));
             if let Some(period) = rotation {

@@ -36,9 +36,15 @@ resource "azurerm_key_vault" "kv" {
   soft_delete_retention_days = 90
 }
 
-variable "initial_value" {
+variable "db_username" {
   type        = string
-  description = "First version of the secret: a JSON document with engine, host, port, dbname, username and password. Write-only: never stored in state."
+  description = "Database user the application logs in as; the rotation Function changes this user's own password."
+  default     = "prod-app"
+}
+
+variable "db_password" {
+  type        = string
+  description = "Current password of db_username, written once into the first version. Ephemeral: never stored in state."
   sensitive   = true
   ephemeral   = true
 }
@@ -48,7 +54,7 @@ resource "time_static" "secret_created" {}
 resource "azurerm_key_vault_secret" "app" {
   name             = "prod-app-database"
   key_vault_id     = azurerm_key_vault.kv.id
-  value_wo         = var.initial_value
+  value_wo         = jsonencode({ dbname = "app", engine = "postgresql", host = "db.example.com", password = var.db_password, port = 5432, username = var.db_username })
   value_wo_version = 1
   content_type     = "application/json"
   expiration_date  = timeadd(time_static.secret_created.rfc3339, "2880h")

@@ -38,7 +38,7 @@ resource "azurerm_key_vault" "kv" {
 
 variable "initial_value" {
   type        = string
-  description = "First version of the secret. Write-only: never stored in state."
+  description = "First version of the secret. Ephemeral: never stored in state."
   sensitive   = true
   ephemeral   = true
 }
