@@ -457,9 +457,10 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                     ));
                     d.push("The Function ignores an event whose version is no longer the current one, so a redelivered event or a manual update in between never adds a second version.".into());
                     d.push(format!(
-                        "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({} on the secret only); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet.",
+                        "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({} on the secret only); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken).",
                         n.rotator_identity,
-                        roles::KEY_VAULT_SECRETS_OFFICER.0
+                        roles::KEY_VAULT_SECRETS_OFFICER.0,
+                        storage_account_name(s)
                     ));
                     d.push(match s.credential {
                         CredentialType::Database => match s.database.engine {

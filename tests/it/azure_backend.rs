@@ -56,8 +56,53 @@ pub fn azure_cicd_platform_combinations() -> Vec<(String, Request)> {
     out
 }
 
+/// Non-default arguments: a ClusterSecretStore, custom names and IDs, a certificate with
+/// alt names, a MySQL database: `tests/golden/azure-custom-<case>/`.
+fn custom_cases() -> Vec<(String, Request)> {
+    use secretsint::planner::request::{DnsLabel, Duration};
+    let label = |t: &str| DnsLabel::parse(t, 63).unwrap();
+    let base = |t: Target, r: Rotation, c: CredentialType| {
+        let mut req = Request::new(Backend::AzureKeyVault, t, r);
+        req.credential = Some(c);
+        req.timestamp = Some(TIMESTAMP.into());
+        req.name = Some(label("payments"));
+        req.environment = Some(label("staging"));
+        req.azure.vault_name = Some("kv-staging-payments".into());
+        req.azure.tenant_id = Some("11111111-2222-3333-4444-555555555555".into());
+        req.azure.subscription_id = Some("66666666-7777-8888-9999-000000000000".into());
+        req.azure.resource_group = Some("rg-payments".into());
+        req
+    };
+    let mut cert = base(Target::Kubernetes, Rotation::Automatic, CredentialType::Certificate);
+    cert.kubernetes.namespace = Some(label("payments-ns"));
+    cert.kubernetes.service_account = Some("payments-api".into());
+    cert.kubernetes.store_kind = Some(StoreKind::ClusterSecretStore);
+    cert.kubernetes.cluster_name = Some("aks-staging".into());
+    cert.certificate.common_name = Some("payments.staging.example.com".into());
+    cert.certificate.alt_names = Some(vec!["api.staging.example.com".into()]);
+    cert.certificate.ttl = Some(Duration::parse("180d").unwrap());
+    let mut db = base(Target::Kubernetes, Rotation::Automatic, CredentialType::Database);
+    db.database.engine = Some(DbEngine::Mysql);
+    db.database.host = Some("mysql.example.com".into());
+    db.database.database_name = Some("payments_db".into());
+    db.rotation_period = Some(Duration::parse("30d").unwrap());
+    db.kubernetes.refresh_interval = Some(Duration::parse("10m").unwrap());
+    let mut gh = base(Target::Cicd, Rotation::Manual, CredentialType::ApiKey);
+    gh.cicd.repository = Some("acme/payments".into());
+    gh.cicd.branch = Some("release".into());
+    vec![
+        ("azure-custom-kubernetes-cluster-store-certificate".into(), cert),
+        ("azure-custom-kubernetes-mysql".into(), db),
+        ("azure-custom-github-release-branch".into(), gh),
+    ]
+}
+
 fn every_case() -> Vec<(String, Request)> {
-    azure_combinations().into_iter().chain(azure_cicd_platform_combinations()).collect()
+    azure_combinations()
+        .into_iter()
+        .chain(azure_cicd_platform_combinations())
+        .chain(custom_cases())
+        .collect()
 }
 
 fn file<'a>(p: &'a Plan, name: &str) -> &'a str {
@@ -81,6 +126,8 @@ fn golden_azure_every_combination() {
         );
         assert!(!p.findings.iter().any(|f| f.kind == FindingKind::Error), "{case}: {:?}", p.findings);
         let falls_back = req.rotation == Rotation::Dynamic;
+        let warns_engine = p.findings.iter().any(|f| f.field == ["database", "engine"]);
+        assert_eq!(warns_engine, case == "azure-custom-kubernetes-mysql", "{case}: {:?}", p.findings);
         assert_eq!(
             p.findings.iter().any(|f| f.kind == FindingKind::Fallback),
             falls_back,
@@ -312,12 +359,7 @@ fn every_kubernetes_manifest_passes_strict_schema_validation() {
         return;
     }
     let mut manifests = Vec::new();
-    let mut cases = every_case();
-    let mut cluster = Request::new(Backend::AzureKeyVault, Target::Kubernetes, Rotation::Automatic);
-    cluster.credential = Some(CredentialType::Certificate);
-    cluster.kubernetes.store_kind = Some(StoreKind::ClusterSecretStore);
-    cases.push(("azure-kubernetes-cluster-store".into(), cluster));
-    for (case, req) in cases {
+    for (case, req) in every_case() {
         let p = plan(&req);
         for m in &p.deployment_manifests {
             // A strategic-merge patch is not a whole object; everything else is validated.
