@@ -457,7 +457,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                     ));
                     d.push("The Function ignores an event whose version is no longer the current one, so a redelivered event or a manual update in between never adds a second version.".into());
                     d.push(format!(
-                        "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({} on the secret only); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken).",
+                        "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({} on the secret only); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken) and is reached with its access key, because azurerm 4.x still writes an empty AzureWebJobsStorage when a Flex Consumption app uses an identity for storage (hashicorp/terraform-provider-azurerm#29693).",
                         n.rotator_identity,
                         roles::KEY_VAULT_SECRETS_OFFICER.0,
                         storage_account_name(s)
@@ -1256,20 +1256,12 @@ fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<Block> {
             .add_attribute(("account_tier", "Standard"))
             .add_attribute(("account_replication_type", "LRS"))
             .add_attribute(("min_tls_version", "TLS1_2"))
-            .add_attribute(("shared_access_key_enabled", false))
             .add_attribute(("allow_nested_items_to_be_public", false))
             .build(),
         vk::resource("azurerm_storage_container", "rotation")
             .add_attribute(("name", "function-deployments"))
             .add_attribute(("storage_account_id", vk::traversal("azurerm_storage_account", &["rotation", "id"])))
             .add_attribute(("container_access_type", "private"))
-            .build(),
-        vk::resource("azurerm_role_assignment", "rotator_storage")
-            .add_attribute(("scope", vk::traversal("azurerm_storage_account", &["rotation", "id"])))
-            .add_attribute(("role_definition_name", "Storage Blob Data Owner"))
-            .add_attribute(("principal_id", vk::traversal("azurerm_user_assigned_identity", &["rotator", "principal_id"])))
-            .add_attribute(("principal_type", "ServicePrincipal"))
-            .add_attribute(("description", "The rotation Function's deployment and runtime storage"))
             .build(),
         vk::resource("azurerm_service_plan", "rotation")
             .add_attribute(("name", format!("asp-{}-rotate", n.role)))
@@ -1288,10 +1280,12 @@ fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<Block> {
                 "storage_container_endpoint",
                 template("${azurerm_storage_account.rotation.primary_blob_endpoint}${azurerm_storage_container.rotation.name}"),
             ))
-            .add_attribute(("storage_authentication_type", "UserAssignedIdentity"))
+            // Identity-based host storage is broken in azurerm 4.x (it still injects an empty
+            // AzureWebJobsStorage, hashicorp/terraform-provider-azurerm#29693): use the account key.
+            .add_attribute(("storage_authentication_type", "StorageAccountConnectionString"))
             .add_attribute((
-                "storage_user_assigned_identity_id",
-                vk::traversal("azurerm_user_assigned_identity", &["rotator", "id"]),
+                "storage_access_key",
+                vk::traversal("azurerm_storage_account", &["rotation", "primary_access_key"]),
             ))
             .add_attribute(("runtime_name", "python"))
             .add_attribute(("runtime_version", FUNCTION_PYTHON))

@@ -114,7 +114,6 @@ resource "azurerm_storage_account" "rotation" {
   account_tier                    = "Standard"
   account_replication_type        = "LRS"
   min_tls_version                 = "TLS1_2"
-  shared_access_key_enabled       = false
   allow_nested_items_to_be_public = false
 }
 
@@ -122,14 +121,6 @@ resource "azurerm_storage_container" "rotation" {
   name                  = "function-deployments"
   storage_account_id    = azurerm_storage_account.rotation.id
   container_access_type = "private"
-}
-
-resource "azurerm_role_assignment" "rotator_storage" {
-  scope                = azurerm_storage_account.rotation.id
-  role_definition_name = "Storage Blob Data Owner"
-  principal_id         = azurerm_user_assigned_identity.rotator.principal_id
-  principal_type       = "ServicePrincipal"
-  description          = "The rotation Function's deployment and runtime storage"
 }
 
 resource "azurerm_service_plan" "rotation" {
@@ -141,19 +132,19 @@ resource "azurerm_service_plan" "rotation" {
 }
 
 resource "azurerm_function_app_flex_consumption" "rotation" {
-  name                              = "func-prod-app-rotate"
-  resource_group_name               = data.azurerm_resource_group.rg.name
-  location                          = data.azurerm_resource_group.rg.location
-  service_plan_id                   = azurerm_service_plan.rotation.id
-  storage_container_type            = "blobContainer"
-  storage_container_endpoint        = "${azurerm_storage_account.rotation.primary_blob_endpoint}${azurerm_storage_container.rotation.name}"
-  storage_authentication_type       = "UserAssignedIdentity"
-  storage_user_assigned_identity_id = azurerm_user_assigned_identity.rotator.id
-  runtime_name                      = "python"
-  runtime_version                   = "3.12"
-  maximum_instance_count            = 40
-  instance_memory_in_mb             = 2048
-  https_only                        = true
+  name                        = "func-prod-app-rotate"
+  resource_group_name         = data.azurerm_resource_group.rg.name
+  location                    = data.azurerm_resource_group.rg.location
+  service_plan_id             = azurerm_service_plan.rotation.id
+  storage_container_type      = "blobContainer"
+  storage_container_endpoint  = "${azurerm_storage_account.rotation.primary_blob_endpoint}${azurerm_storage_container.rotation.name}"
+  storage_authentication_type = "StorageAccountConnectionString"
+  storage_access_key          = azurerm_storage_account.rotation.primary_access_key
+  runtime_name                = "python"
+  runtime_version             = "3.12"
+  maximum_instance_count      = 40
+  instance_memory_in_mb       = 2048
+  https_only                  = true
   app_settings = {
     AZURE_CLIENT_ID            = azurerm_user_assigned_identity.rotator.client_id
     KEY_VAULT_URL              = "https://kv-example.vault.azure.net"
