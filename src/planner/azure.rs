@@ -241,7 +241,7 @@ struct Assignment {
     principal_name: String,
 }
 
-fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
+fn assignments(src: Source, n: &Names) -> Vec<Assignment> {
     let app = || vk::traversal("azurerm_user_assigned_identity", &["app", "principal_id"]);
     let mut out = Vec::new();
     match src {
@@ -303,7 +303,6 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
         principal: vk::traversal("data", &["azurerm_client_config", "current", "object_id"]),
         principal_name: "the principal that runs Terraform".into(),
     });
-    let _ = s;
     out
 }
 
@@ -336,7 +335,7 @@ pub fn plan(s: &Settings) -> Plan {
     let n = names(s);
     let mut decisions: Vec<String> = fallback_decision.into_iter().collect();
     let mut findings: Vec<Finding> = fallback.into_iter().collect();
-    let list = assignments(s, src, &n);
+    let list = assignments(src, &n);
     let access_policies = policies(s, &list);
     let mut manifests = Vec::new();
 
