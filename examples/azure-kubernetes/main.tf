@@ -1,8 +1,9 @@
 # An AKS workload reading an API key from Azure Key Vault through workload identity and the
 # External Secrets Operator.
 #
-# Not yet planned by this version (a warning says so); docs/guides/azure-keyvault.md shows the
-# composition with azurerm_role_assignment and kubernetes_manifest.
+# The plan's files hold terraform/azure.tf (vault, identity, federated credential, role
+# assignments) and the ESO manifests; docs/guides/azure-keyvault.md shows the composition with
+# azurerm_role_assignment and kubernetes_manifest.
 terraform {
   required_version = ">= 1.0"
   required_providers {
@@ -41,6 +42,10 @@ output "secret_id" {
 
 output "authentication_method" {
   value = data.secretsint_plan.search.secrets_config.authentication_method
+}
+
+output "files" {
+  value = keys(data.secretsint_plan.search.files)
 }
 
 output "id" {

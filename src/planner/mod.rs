@@ -5,6 +5,8 @@
 
 mod aws;
 mod aws_cicd;
+mod azure;
+mod azure_cicd;
 pub mod choice;
 mod contract;
 pub mod k8s;
@@ -16,6 +18,7 @@ pub mod versions;
 
 use std::collections::BTreeMap;
 
+pub use azure::roles as azure_roles;
 pub use choice::*;
 pub use contract::{contract_json, fingerprint};
 pub use request::Request;
@@ -154,6 +157,7 @@ pub fn plan(req: &Request) -> Plan {
         (Backend::Vault, Target::Kubernetes) if vault_kubernetes::covers(&settings) => vault_kubernetes::plan(&settings),
         (Backend::Vault, _) if vault::covers(&settings) => vault::plan(&settings),
         (Backend::AwsSecrets, _) if aws::covers(&settings) => aws::plan(&settings),
+        (Backend::AzureKeyVault, _) if azure::covers(&settings) => azure::plan(&settings),
         _ => not_yet_planned(&settings),
     };
     findings.append(&mut plan.findings);

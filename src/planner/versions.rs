@@ -74,3 +74,12 @@ pub const AWS_GET_SECRETS_ACTION: &str = "v3";
 pub const AWS_CLI_IMAGE: &str = "amazon/aws-cli:2.27.9";
 /// AWS Toolkit for Azure DevOps task that reads a Secrets Manager secret into a secret variable.
 pub const AWS_ADO_SECRET_TASK: &str = "SecretsManagerGetSecret@1";
+/// azure/login major pinned in generated GitHub workflows (domain-facts §0).
+pub const AZURE_LOGIN_ACTION: &str = "v3";
+/// The Azure CLI image GitLab jobs run (PyPI azure-cli 2.91.0, 2026-10).
+pub const AZURE_CLI_IMAGE: &str = "mcr.microsoft.com/azure-cli:2.91.0";
+/// Python packages the Key Vault rotation Function imports besides azure-keyvault-secrets.
+/// azure-functions 1.26.0 is the newest for Python 3.11-3.12 (2.x needs 3.13).
+pub const AZURE_FUNCTIONS_PYTHON: &str = "1.26.0";
+pub const AZURE_IDENTITY_PYTHON: &str = "1.27.0";
+pub const PSYCOPG_PYTHON: &str = "3.3.9";

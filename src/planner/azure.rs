@@ -1,0 +1,1406 @@
+//! Azure Key Vault for every target, rotation policy and credential type: an RBAC-mode vault
+//! holding one secret (or one certificate), role assignments with built-in role IDs scoped to
+//! that single object, one identity per consumer (AKS workload identity, a CI federated
+//! credential, a managed identity), the consumer's own configuration (ESO `azurekv` store,
+//! pipeline, SDK settings), rotation (expiry + Event Grid + a Python Function, or certificate
+//! lifetime actions) and the Terraform for all of it (azurerm 4.x names). The pipelines for the
+//! four CI/CD platforms live in `azure_cicd.rs`.
+
+use hcl::expr::{Expression, TemplateExpr};
+use hcl::{Block, Body, Identifier, Object, ObjectKey};
+use serde::Serialize;
+
+use super::choice::*;
+use super::k8s;
+use super::request::Duration;
+use super::vault_kubernetes::{self as vk};
+use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::render;
+
+const HOUR: u64 = 3600;
+const DAY: u64 = 86_400;
+/// Key Vault publishes `SecretNearExpiry` this long before a version's expiration date.
+pub(crate) const NEAR_EXPIRY_WINDOW: u64 = 30 * DAY;
+/// Dynamic credentials fall back to Event Grid rotation at no less than this: every rotation is
+/// a Function run and a new version, and consumers re-read on their own schedule.
+const FALLBACK_FLOOR: u64 = DAY;
+/// The shortest validity Key Vault issues a certificate for (`validity_in_months`).
+const MIN_CERT_MONTHS: u64 = 1;
+const FUNCTION_TEMPLATE: &str = include_str!("snippets/azure/function_app.py");
+/// Python version of the rotation Function (Flex Consumption runtime).
+const FUNCTION_PYTHON: &str = "3.12";
+pub(crate) const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
+const EVENT_NEAR_EXPIRY: &str = "Microsoft.KeyVault.SecretNearExpiry";
+/// Azure SDKs' placeholder until the identity exists: replaced by `terraform output`.
+pub(crate) const CLIENT_ID_PLACEHOLDER: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Built-in Azure role definitions (domain-facts §4.1). Names and IDs are fixed by Azure.
+pub mod roles {
+    pub const KEY_VAULT_SECRETS_USER: (&str, &str) = ("Key Vault Secrets User", "4633458b-17de-408a-b874-0445c86b69e6");
+    pub const KEY_VAULT_SECRETS_OFFICER: (&str, &str) = ("Key Vault Secrets Officer", "b86a8fe4-44ce-4948-aee5-eccb2c155cd7");
+    pub const KEY_VAULT_CERTIFICATE_USER: (&str, &str) = ("Key Vault Certificate User", "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba");
+    pub const KEY_VAULT_CERTIFICATES_OFFICER: (&str, &str) = ("Key Vault Certificates Officer", "a4417e6f-fecd-4de8-b567-7b0420556985");
+    /// Every Key Vault role the planner assigns, for the table test.
+    pub const ALL: [(&str, &str); 4] = [
+        KEY_VAULT_SECRETS_USER,
+        KEY_VAULT_SECRETS_OFFICER,
+        KEY_VAULT_CERTIFICATE_USER,
+        KEY_VAULT_CERTIFICATES_OFFICER,
+    ];
+}
+
+pub fn covers(s: &Settings) -> bool {
+    s.backend == Backend::AzureKeyVault
+}
+
+/// What Key Vault holds and how it changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A secret; `rotation` is the period the Function rotates it at, `None` for manual.
+    Secret { rotation: Option<Duration> },
+    /// A Key Vault certificate; `auto_renew` false means contacts are e-mailed instead.
+    Certificate { months: u64, auto_renew: bool },
+}
+
+impl Source {
+    fn renew_days(months: u64) -> u64 {
+        // A third of the lifetime, as cert-manager does; Key Vault counts a month as 30 days here.
+        (months * 10).max(1)
+    }
+}
+
+fn months_for(ttl: Duration) -> u64 {
+    ttl.secs().div_ceil(30 * DAY).max(MIN_CERT_MONTHS)
+}
+
+fn source(s: &Settings) -> (Source, Option<Finding>, Option<String>) {
+    let period = s.rotation_period.unwrap_or(Duration::from_secs(HOUR));
+    match (s.rotation, s.credential) {
+        (Rotation::Manual, CredentialType::Certificate) => (
+            Source::Certificate {
+                months: months_for(s.certificate.ttl),
+                auto_renew: false,
+            },
+            None,
+            None,
+        ),
+        (Rotation::Manual, _) => (Source::Secret { rotation: None }, None, None),
+        (Rotation::Automatic, CredentialType::Certificate) => (
+            Source::Certificate {
+                months: months_for(s.certificate.ttl),
+                auto_renew: true,
+            },
+            None,
+            None,
+        ),
+        (Rotation::Automatic, _) => (Source::Secret { rotation: Some(period) }, None, None),
+        (Rotation::Dynamic, CredentialType::Certificate) => {
+            let detail = format!(
+                "Azure Key Vault cannot issue short-lived certificates on demand: its shortest certificate validity is {MIN_CERT_MONTHS} month. \
+                 rotation_policy \"dynamic\" falls back to \"automatic\": a {MIN_CERT_MONTHS}-month certificate that Key Vault renews itself \
+                 {} days before it expires. Choose rotation_policy = \"automatic\" to make this explicit, or use backend \"vault\" for \
+                 certificates that live {}.",
+                Source::renew_days(MIN_CERT_MONTHS),
+                period.to_text()
+            );
+            (
+                Source::Certificate {
+                    months: MIN_CERT_MONTHS,
+                    auto_renew: true,
+                },
+                Some(fallback_finding(detail)),
+                Some(format!(
+                    "rotation_policy \"dynamic\" fell back to \"automatic\": Key Vault cannot mint short-lived certificates, so the certificate is valid {MIN_CERT_MONTHS} month (the shortest Key Vault issues) and auto-renews {} days before expiry.",
+                    Source::renew_days(MIN_CERT_MONTHS)
+                )),
+            )
+        }
+        (Rotation::Dynamic, c) => {
+            let fallback = Duration::from_secs(period.secs().max(FALLBACK_FLOOR));
+            let detail = format!(
+                "Azure Key Vault has no engine that mints {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \
+                 \"automatic\" every {}, the shortest safe period: the Event Grid rotation Function writes a new version and consumers \
+                 re-read it. Choose rotation_policy = \"automatic\" to make this explicit, or use backend \"vault\" for credentials \
+                 minted per consumer.",
+                fallback.to_text()
+            );
+            (
+                Source::Secret { rotation: Some(fallback) },
+                Some(fallback_finding(detail)),
+                Some(format!(
+                    "rotation_policy \"dynamic\" fell back to \"automatic\" every {}: Azure Key Vault cannot mint {c} credentials on demand, so the rotation Function writes a new version instead.",
+                    fallback.to_text()
+                )),
+            )
+        }
+    }
+}
+
+fn fallback_finding(detail: String) -> Finding {
+    Finding {
+        kind: FindingKind::Fallback,
+        field: vec!["rotation_policy".into()],
+        summary: "Dynamic Credentials Fall Back To Scheduled Rotation".into(),
+        detail,
+    }
+}
+
+pub(crate) fn leaf(c: CredentialType) -> &'static str {
+    match c {
+        CredentialType::Database => "database",
+        CredentialType::ApiKey => "api-key",
+        CredentialType::Certificate => "certificate",
+        CredentialType::Generic => "config",
+    }
+}
+
+fn content_type(c: CredentialType) -> &'static str {
+    match c {
+        CredentialType::Database => "application/json",
+        CredentialType::Certificate => "application/x-pem-file",
+        _ => "text/plain",
+    }
+}
+
+/// Every name and ARM scope the plan uses, computed once.
+pub(crate) struct Names {
+    pub role: String,
+    /// The Key Vault object name (secret or certificate; a certificate's secret has the same name).
+    pub object: String,
+    pub vault_id: String,
+    pub secret_scope: String,
+    pub certificate_scope: String,
+    pub identity: String,
+    pub rotator_identity: String,
+    pub vault_url: String,
+}
+
+pub(crate) fn names(s: &Settings) -> Names {
+    let role = s.role_name();
+    let object = format!("{role}-{}", leaf(s.credential));
+    let vault_id = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
+        s.azure.subscription_id, s.azure.resource_group, s.azure.vault_name
+    );
+    Names {
+        secret_scope: format!("{vault_id}/secrets/{object}"),
+        certificate_scope: format!("{vault_id}/certificates/{object}"),
+        identity: format!("id-{role}"),
+        rotator_identity: format!("id-{role}-rotator"),
+        vault_url: s.backend_endpoint(),
+        vault_id,
+        object,
+        role,
+    }
+}
+
+/// Storage account names: 3-24 lowercase letters and digits, globally unique.
+fn storage_account_name(s: &Settings) -> String {
+    let alnum: String = s.role_name().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let middle: String = alnum.chars().take(24 - "strot".len()).collect();
+    format!("st{middle}rot")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Role assignments
+
+pub(crate) fn role_definition_id(s: &Settings, role: (&str, &str)) -> String {
+    format!(
+        "/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{}",
+        s.azure.subscription_id, role.1
+    )
+}
+
+/// The body of `PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{guid}`.
+#[derive(Serialize)]
+struct RoleAssignmentBody {
+    properties: RoleAssignmentProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleAssignmentProperties {
+    role_definition_id: String,
+    principal_id: &'static str,
+    /// Left out for the deployer, which may be a user or a service principal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    principal_type: Option<&'static str>,
+    description: String,
+}
+
+/// One assignment: who gets which role on which scope.
+struct Assignment {
+    label: &'static str,
+    policy_name: String,
+    role: (&'static str, &'static str),
+    scope: String,
+    /// The Terraform expression of the scope.
+    scope_expr: Expression,
+    /// The principal as a Terraform expression, and its name for people.
+    principal: Expression,
+    principal_name: String,
+}
+
+fn assignments(src: Source, n: &Names) -> Vec<Assignment> {
+    let app = || vk::traversal("azurerm_user_assigned_identity", &["app", "principal_id"]);
+    let mut out = Vec::new();
+    match src {
+        Source::Secret { rotation } => {
+            out.push(Assignment {
+                label: "app_secrets_user",
+                policy_name: format!("{}-secrets-user", n.role),
+                role: roles::KEY_VAULT_SECRETS_USER,
+                scope: n.secret_scope.clone(),
+                scope_expr: template("${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"),
+                principal: app(),
+                principal_name: n.identity.clone(),
+            });
+            if rotation.is_some() {
+                out.push(Assignment {
+                    label: "rotator_secrets_officer",
+                    policy_name: format!("{}-rotator-secrets-officer", n.role),
+                    role: roles::KEY_VAULT_SECRETS_OFFICER,
+                    scope: n.secret_scope.clone(),
+                    scope_expr: template("${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"),
+                    principal: vk::traversal("azurerm_user_assigned_identity", &["rotator", "principal_id"]),
+                    principal_name: n.rotator_identity.clone(),
+                });
+            }
+        }
+        Source::Certificate { .. } => {
+            // The private key is only readable through the certificate's secret.
+            out.push(Assignment {
+                label: "app_secrets_user",
+                policy_name: format!("{}-secrets-user", n.role),
+                role: roles::KEY_VAULT_SECRETS_USER,
+                scope: n.secret_scope.clone(),
+                scope_expr: template("${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_certificate.app.name}"),
+                principal: app(),
+                principal_name: n.identity.clone(),
+            });
+            out.push(Assignment {
+                label: "app_certificate_user",
+                policy_name: format!("{}-certificate-user", n.role),
+                role: roles::KEY_VAULT_CERTIFICATE_USER,
+                scope: n.certificate_scope.clone(),
+                scope_expr: template("${azurerm_key_vault.kv.id}/certificates/${azurerm_key_vault_certificate.app.name}"),
+                principal: app(),
+                principal_name: n.identity.clone(),
+            });
+        }
+    }
+    // Terraform itself creates the object, which does not exist yet to be scoped to: the vault.
+    let (deployer_role, what) = match src {
+        Source::Secret { .. } => (roles::KEY_VAULT_SECRETS_OFFICER, "secrets"),
+        Source::Certificate { .. } => (roles::KEY_VAULT_CERTIFICATES_OFFICER, "certificates"),
+    };
+    out.push(Assignment {
+        label: "deployer",
+        policy_name: format!("{}-deployer-{what}-officer", n.role),
+        role: deployer_role,
+        scope: n.vault_id.clone(),
+        scope_expr: vk::traversal("azurerm_key_vault", &["kv", "id"]),
+        principal: vk::traversal("data", &["azurerm_client_config", "current", "object_id"]),
+        principal_name: "the principal that runs Terraform".into(),
+    });
+    out
+}
+
+fn policies(s: &Settings, list: &[Assignment]) -> Vec<AccessPolicy> {
+    list.iter()
+        .map(|a| AccessPolicy {
+            policy_name: a.policy_name.clone(),
+            policy_type: PolicyType::RbacAssignment,
+            policy_document: render::json(&RoleAssignmentBody {
+                properties: RoleAssignmentProperties {
+                    role_definition_id: role_definition_id(s, a.role),
+                    principal_id: CLIENT_ID_PLACEHOLDER,
+                    principal_type: (a.label != "deployer").then_some("ServicePrincipal"),
+                    description: format!(
+                        "{} for {} on {} only; replace principalId with its object ID",
+                        a.role.0, a.principal_name, a.scope
+                    ),
+                },
+            }),
+            scope: a.scope.clone(),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+
+pub fn plan(s: &Settings) -> Plan {
+    let (src, fallback, fallback_decision) = source(s);
+    let n = names(s);
+    let mut decisions: Vec<String> = fallback_decision.into_iter().collect();
+    let mut findings: Vec<Finding> = fallback.into_iter().collect();
+    let list = assignments(src, &n);
+    let access_policies = policies(s, &list);
+    let mut manifests = Vec::new();
+
+    decisions.extend(source_decisions(s, src, &n));
+    if let Some(f) = database_engine_finding(s, src) {
+        findings.push(f);
+    }
+    let (config_format, config_file) = match s.target {
+        Target::Kubernetes => kubernetes_target(s, src, &n, &mut manifests, &mut decisions),
+        Target::Application => application_target(s, &n, &mut decisions),
+        Target::Cicd => super::azure_cicd::cicd_target(s, src, &n, &mut manifests, &mut decisions),
+    };
+    let function = match src {
+        Source::Secret { rotation: Some(_) } => Some(function_source(s)),
+        _ => None,
+    };
+    if let Some(code) = &function {
+        manifests.push(vk::manifest(ManifestType::Terraform, "function/function_app.py", code.clone()));
+        manifests.push(vk::manifest(
+            ManifestType::Terraform,
+            "function/host.json",
+            render::json(&host_json()),
+        ));
+        manifests.push(vk::manifest(
+            ManifestType::Terraform,
+            "function/requirements.txt",
+            requirements_txt(s),
+        ));
+    }
+    manifests.push(vk::manifest(
+        ManifestType::Terraform,
+        "terraform/azure.tf",
+        tf_text(&terraform(s, src, &n, &list)),
+    ));
+    decisions.push(format!(
+        "The vault {} uses Azure RBAC (rbac_authorization_enabled = true, no access policies), purge protection and 90-day soft delete; every role assignment names a built-in role by its ID and is scoped to the single {} it concerns, except that the principal running Terraform gets {} on the vault because the object does not exist yet to be scoped to.",
+        s.azure.vault_name,
+        if matches!(src, Source::Certificate { .. }) { "certificate" } else { "secret" },
+        match src {
+            Source::Secret { .. } => roles::KEY_VAULT_SECRETS_OFFICER.0,
+            Source::Certificate { .. } => roles::KEY_VAULT_CERTIFICATES_OFFICER.0,
+        }
+    ));
+    decisions.push(format!(
+        "terraform/azure.tf reads the existing resource group \"{}\" and creates everything else in its region; new role assignments can take a few minutes to apply, so a first run may need a second apply.",
+        s.azure.resource_group
+    ));
+
+    Plan {
+        secrets_config: SecretsConfig {
+            backend_endpoint: s.backend_endpoint(),
+            authentication_method: s.default_auth_method(),
+            secret_path: s.logical_secret_path(),
+            config_format,
+            config_file: Some(config_file),
+        },
+        access_policies,
+        integration_code: Vec::new(),
+        rotation_scripts: Some(rotation_scripts(s, src, &n, function)),
+        deployment_manifests: manifests,
+        decisions,
+        findings,
+    }
+}
+
+fn database_engine_finding(s: &Settings, src: Source) -> Option<Finding> {
+    let rotates = matches!(src, Source::Secret { rotation: Some(_) });
+    if !rotates || s.credential != CredentialType::Database {
+        return None;
+    }
+    match s.database.engine {
+        DbEngine::Postgresql | DbEngine::Redshift => None,
+        engine => Some(Finding {
+            kind: FindingKind::Warning,
+            field: vec!["database".into(), "engine".into()],
+            summary: "Rotation Function Cannot Change This Database's Password".into(),
+            detail: format!(
+                "The generated rotation Function changes the password on the database itself only for \"postgresql\" and \"redshift\". For \"{engine}\" it stops with an error before writing a new version, so the stored password never drifts from the database's. Add the {engine} password change to function/function_app.py (set_database_password), or choose rotation_policy = \"manual\", or use backend \"vault\", whose database engine rotates {engine} passwords."
+            ),
+        }),
+    }
+}
+
+fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
+    let mut d = Vec::new();
+    match src {
+        Source::Secret { rotation } => {
+            d.push(format!(
+                "The {} is the Key Vault secret \"{}\" ({}, content type {}); Key Vault names allow only letters, digits and '-', so the path is flattened to {}.",
+                s.credential,
+                n.object,
+                s.logical_secret_path(),
+                content_type(s.credential),
+                n.object
+            ));
+            d.push(match s.credential {
+                CredentialType::Database => "The secret value is one JSON document with engine, host, port, dbname, username and password (and optionally sslmode, verify-full when absent), so a reader always gets a username and password that belong together.".to_string(),
+                _ => "The secret holds the value itself; terraform/azure.tf writes the first version from the sensitive variable initial_value through the write-only value_wo, so it never enters the Terraform state or any artifact.".to_string(),
+            });
+            if s.credential == CredentialType::Database {
+                d.push(format!(
+                    "terraform/azure.tf writes the first version as that document from database.host, port and database_name, the variable db_username (default \"{}\") and the ephemeral variable db_password, through the write-only value_wo, so the password never enters the Terraform state or any artifact.",
+                    n.role
+                ));
+            }
+            match rotation {
+                None => d.push(format!(
+                    "Rotation is manual: write a new version with `az keyvault secret set --vault-name {} --name {} --file new-value.txt` as a principal holding {} on it; readers get the new version on their next read.",
+                    s.azure.vault_name, n.object, roles::KEY_VAULT_SECRETS_OFFICER.0
+                )),
+                Some(period) => {
+                    d.push(format!(
+                        "Key Vault has no native secret rotation: every version expires {} after it is written (the rotation period {} plus the {}-day window in which Key Vault publishes {EVENT_NEAR_EXPIRY}), and an Event Grid subscription on the vault's system topic sends that event for \"{}\" to the Python Function rotate_secret, which writes exactly one new version; the previous version stays valid for 30 more days.",
+                        Duration::from_secs(period.secs() + NEAR_EXPIRY_WINDOW).to_text(),
+                        period.to_text(),
+                        NEAR_EXPIRY_WINDOW / DAY,
+                        n.object
+                    ));
+                    d.push("The Function ignores an event whose version is no longer the current one, so a redelivered event or a manual update in between never adds a second version.".into());
+                    d.push(format!(
+                        "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({} on the secret only); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken) and is reached with its access key, because azurerm 4.x still writes an empty AzureWebJobsStorage when a Flex Consumption app uses an identity for storage (hashicorp/terraform-provider-azurerm#29693).",
+                        n.rotator_identity,
+                        roles::KEY_VAULT_SECRETS_OFFICER.0,
+                        storage_account_name(s)
+                    ));
+                    d.push(match s.credential {
+                        CredentialType::Database => match s.database.engine {
+                            DbEngine::Postgresql | DbEngine::Redshift => format!(
+                                "Database passwords rotate single-user: the Function logs in as the stored user over TLS (sslmode=verify-full), runs ALTER USER ... WITH PASSWORD inside a transaction and commits it only after the new version is written, so a failed write leaves the old password working; the {} user must be allowed to change its own password, and the Function must reach the database (for a private one, give the Function App virtual_network_subnet_id).",
+                                s.database.engine
+                            ),
+                            engine => format!(
+                                "The Function cannot change a {engine} password yet: it fails before writing, so the secret never holds a password the database does not know (see the warning)."
+                            ),
+                        },
+                        CredentialType::ApiKey => "The Function writes a new random API key (32 random bytes, URL-safe); for a key issued by a third party, replace that step with the provider's key-rotation call.".to_string(),
+                        _ => "The Function writes a new random value (32 random bytes, URL-safe).".to_string(),
+                    });
+                }
+            }
+        }
+        Source::Certificate { months, auto_renew } => {
+            d.push(format!(
+                "The certificate \"{}\" is created by Key Vault itself (issuer Self, EC P-256, exportable, new key on every renewal) for {} (plus alt_names), valid {months} month{}; its PEM bundle with the private key is readable as the secret of the same name.",
+                n.object,
+                s.certificate.common_name,
+                if months == 1 { "" } else { "s" }
+            ));
+            d.push(format!(
+                "Issuer Self makes a self-signed certificate; for a publicly trusted one, register an integrated CA (DigiCert or GlobalSign) issuer in the vault and put its name in issuer_parameters, which keeps {}.",
+                if auto_renew { "auto-renewal" } else { "the same lifetime action" }
+            ));
+            if auto_renew {
+                d.push(format!(
+                    "A lifetime action AutoRenew renews the certificate {} days before it expires (a third of its lifetime); readers pick the new version up on their next read.",
+                    Source::renew_days(months)
+                ));
+            } else {
+                d.push(format!(
+                    "Rotation is manual: a lifetime action EmailContacts mails the vault's certificate contacts {} days before expiry (set them with azurerm_key_vault_certificate_contacts); renew with `az keyvault certificate create` using the same policy.",
+                    Source::renew_days(months)
+                ));
+            }
+        }
+    }
+    d
+}
+
+fn rotation_scripts(s: &Settings, src: Source, n: &Names, function: Option<String>) -> RotationScripts {
+    match (src, function) {
+        (Source::Secret { rotation: Some(period) }, Some(code)) => RotationScripts {
+            rotation_type: RotationType::EventGridFunction,
+            schedule: format!(
+                "every {} ({EVENT_NEAR_EXPIRY} with expiration_date = written + {})",
+                period.to_text(),
+                Duration::from_secs(period.secs() + NEAR_EXPIRY_WINDOW).to_text()
+            ),
+            rotation_logic: code,
+            notification: format!(
+                "Key Vault publishes {EVENT_NEAR_EXPIRY} for {} on the vault's Event Grid system topic; Event Grid retries delivery for 24h, and every new version also raises Microsoft.KeyVault.SecretNewVersionCreated for other subscribers.",
+                n.object
+            ),
+        },
+        (Source::Certificate { months, auto_renew }, _) => RotationScripts {
+            rotation_type: if auto_renew { RotationType::Managed } else { RotationType::None },
+            schedule: format!(
+                "validity {months} month{}, {} {} days before expiry",
+                if months == 1 { "" } else { "s" },
+                if auto_renew { "AutoRenew" } else { "EmailContacts" },
+                Source::renew_days(months)
+            ),
+            rotation_logic: render::json(&certificate_policy_json(s, months, auto_renew)),
+            notification: format!(
+                "Key Vault publishes Microsoft.KeyVault.CertificateNearExpiry and CertificateNewVersionCreated for {} on the vault's Event Grid system topic.",
+                n.object
+            ),
+        },
+        _ => RotationScripts {
+            rotation_type: RotationType::None,
+            schedule: "manual".into(),
+            rotation_logic: render::json(&serde_json::json!({
+                "name": n.object,
+                "contentType": content_type(s.credential),
+                "expires": null,
+                "rotation": "manual: az keyvault secret set writes a new version",
+            })),
+            notification: format!(
+                "Every new version of {} raises Microsoft.KeyVault.SecretNewVersionCreated on the vault's Event Grid system topic; subscribe to it to be told.",
+                n.object
+            ),
+        },
+    }
+}
+
+/// The certificate policy as the Key Vault REST API takes it (`CertificatePolicy`).
+fn certificate_policy_json(s: &Settings, months: u64, auto_renew: bool) -> serde_json::Value {
+    serde_json::json!({
+        "issuer": {"name": "Self"},
+        "key_props": {"exportable": true, "kty": "EC", "crv": "P-256", "reuse_key": false},
+        "secret_props": {"contentType": content_type(CredentialType::Certificate)},
+        "x509_props": {
+            "subject": format!("CN={}", s.certificate.common_name),
+            "sans": {"dns_names": dns_names(s)},
+            "ekus": ["1.3.6.1.5.5.7.3.1"],
+            "key_usage": ["digitalSignature"],
+            "validity_months": months,
+        },
+        "lifetime_actions": [{
+            "trigger": {"days_before_expiry": Source::renew_days(months)},
+            "action": {"action_type": if auto_renew { "AutoRenew" } else { "EmailContacts" }},
+        }],
+    })
+}
+
+fn dns_names(s: &Settings) -> Vec<String> {
+    let mut dns = vec![s.certificate.common_name.clone()];
+    dns.extend(s.certificate.alt_names.iter().cloned());
+    dns.dedup();
+    dns
+}
+
+fn function_source(s: &Settings) -> String {
+    let engine = if s.credential == CredentialType::Database {
+        s.database.engine.as_str()
+    } else {
+        "none"
+    };
+    FUNCTION_TEMPLATE
+        .replace("{{CREDENTIAL_TYPE}}", s.credential.as_str())
+        .replace("{{DATABASE_ENGINE}}", engine)
+        .replace("{{CONTENT_TYPE}}", content_type(s.credential))
+}
+
+fn host_json() -> serde_json::Value {
+    serde_json::json!({
+        "version": "2.0",
+        "extensionBundle": {"id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5.0.0)"},
+    })
+}
+
+/// The Function's dependencies, pinned from the versions table.
+fn requirements_txt(s: &Settings) -> String {
+    use super::versions;
+    let mut lines = vec![
+        format!("azure-functions=={}", versions::AZURE_FUNCTIONS_PYTHON),
+        format!("azure-identity=={}", versions::AZURE_IDENTITY_PYTHON),
+        format!(
+            "{}=={}",
+            versions::sdk(Backend::AzureKeyVault, Language::Python).package,
+            versions::sdk(Backend::AzureKeyVault, Language::Python).version
+        ),
+    ];
+    if s.credential == CredentialType::Database {
+        lines.push(format!("psycopg[binary]=={}", versions::PSYCOPG_PYTHON));
+    }
+    lines.join("\n") + "\n"
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes target: AKS workload identity + ESO azurekv store
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AnnotatedMeta {
+    name: String,
+    namespace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annotations: Option<std::collections::BTreeMap<&'static str, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<std::collections::BTreeMap<&'static str, String>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KubeObject<S: Serialize> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: AnnotatedMeta,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spec: Option<S>,
+}
+
+#[derive(Serialize)]
+struct StoreSpec {
+    provider: StoreProvider,
+}
+
+#[derive(Serialize)]
+struct StoreProvider {
+    azurekv: AzureKvProvider,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AzureKvProvider {
+    auth_type: &'static str,
+    vault_url: String,
+    tenant_id: String,
+    environment_type: &'static str,
+    service_account_ref: StoreServiceAccountRef,
+}
+
+#[derive(Serialize)]
+struct StoreServiceAccountRef {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+}
+
+fn store_name(s: &Settings) -> String {
+    match s.kubernetes.store_kind {
+        StoreKind::SecretStore => format!("{}-azure-keyvault", s.name),
+        StoreKind::ClusterSecretStore => format!("{}-azure-keyvault", s.role_name()),
+    }
+}
+
+fn secret_store(s: &Settings, n: &Names) -> KubeObject<StoreSpec> {
+    let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
+    KubeObject {
+        api_version: k8s::ESO_API,
+        kind: s.kubernetes.store_kind.as_str(),
+        metadata: AnnotatedMeta {
+            name: store_name(s),
+            namespace: s.kubernetes.namespace.clone(),
+            annotations: None,
+            labels: None,
+        },
+        spec: Some(StoreSpec {
+            provider: StoreProvider {
+                azurekv: AzureKvProvider {
+                    auth_type: "WorkloadIdentity",
+                    vault_url: n.vault_url.clone(),
+                    tenant_id: s.azure.tenant_id.clone(),
+                    environment_type: "PublicCloud",
+                    service_account_ref: StoreServiceAccountRef {
+                        name: s.kubernetes.service_account.clone(),
+                        namespace: cluster.then(|| s.kubernetes.namespace.clone()),
+                    },
+                },
+            },
+        }),
+    }
+}
+
+/// ClusterSecretStore is cluster-scoped: no namespace in its metadata.
+fn store_yaml(s: &Settings, n: &Names) -> String {
+    let mut v = serde_json::to_value(secret_store(s, n)).unwrap_or_default();
+    if s.kubernetes.store_kind == StoreKind::ClusterSecretStore {
+        if let Some(meta) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            meta.remove("namespace");
+        }
+    }
+    render::yaml(&v)
+}
+
+fn service_account(s: &Settings) -> KubeObject<()> {
+    let mut annotations = std::collections::BTreeMap::new();
+    annotations.insert("azure.workload.identity/client-id", CLIENT_ID_PLACEHOLDER.to_string());
+    annotations.insert("azure.workload.identity/tenant-id", s.azure.tenant_id.clone());
+    KubeObject {
+        api_version: "v1",
+        kind: "ServiceAccount",
+        metadata: AnnotatedMeta {
+            name: s.kubernetes.service_account.clone(),
+            namespace: s.kubernetes.namespace.clone(),
+            annotations: Some(annotations),
+            labels: None,
+        },
+        spec: None,
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EsTarget {
+    name: String,
+    creation_policy: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<EsTemplate>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EsTemplate {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    engine_version: &'static str,
+    data: std::collections::BTreeMap<&'static str, &'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RemoteKey {
+    key: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EsData {
+    secret_key: &'static str,
+    remote_ref: RemoteKey,
+}
+
+/// How often ESO re-reads: the user's value, or at most an hour and at most a quarter of the period.
+fn refresh(s: &Settings, src: Source) -> Duration {
+    if let Some(given) = s.kubernetes.refresh_interval {
+        return given;
+    }
+    match src {
+        Source::Secret { rotation: Some(p) } => Duration::from_secs((p.secs() / 4).clamp(60, HOUR)),
+        _ => Duration::from_secs(HOUR),
+    }
+}
+
+fn external_secret(s: &Settings, src: Source, n: &Names) -> serde_json::Value {
+    let secret = format!("{}-{}", s.name, leaf(s.credential));
+    let key = format!("secret/{}", n.object);
+    let (data, data_from, template) = match (src, s.credential) {
+        (Source::Certificate { .. }, _) => {
+            let mut t = std::collections::BTreeMap::new();
+            t.insert("tls.crt", "{{ .bundle | filterPEM \"CERTIFICATE\" }}");
+            t.insert("tls.key", "{{ .bundle | filterPEM \"PRIVATE KEY\" }}");
+            (
+                vec![EsData {
+                    secret_key: "bundle",
+                    remote_ref: RemoteKey { key },
+                }],
+                Vec::new(),
+                Some(EsTemplate {
+                    kind: "kubernetes.io/tls",
+                    engine_version: "v2",
+                    data: t,
+                }),
+            )
+        }
+        (_, CredentialType::Database) => (
+            Vec::new(),
+            vec![k8s::DataFromExtract {
+                extract: k8s::ExtractRef { key },
+            }],
+            None,
+        ),
+        (_, c) => (
+            vec![EsData {
+                secret_key: if c == CredentialType::ApiKey { "api_key" } else { "value" },
+                remote_ref: RemoteKey { key },
+            }],
+            Vec::new(),
+            None,
+        ),
+    };
+    let spec = serde_json::json!({
+        "refreshInterval": refresh(s, src).to_go(),
+        "secretStoreRef": {"name": store_name(s), "kind": s.kubernetes.store_kind.as_str()},
+        "target": EsTarget { name: secret.clone(), creation_policy: "Owner", template },
+    });
+    let mut spec = spec.as_object().cloned().unwrap_or_default();
+    if !data.is_empty() {
+        spec.insert("data".into(), serde_json::to_value(&data).unwrap_or_default());
+    }
+    if !data_from.is_empty() {
+        spec.insert("dataFrom".into(), serde_json::to_value(&data_from).unwrap_or_default());
+    }
+    serde_json::json!({
+        "apiVersion": k8s::ESO_API,
+        "kind": "ExternalSecret",
+        "metadata": {"name": secret, "namespace": s.kubernetes.namespace},
+        "spec": spec,
+    })
+}
+
+/// A strategic-merge patch for the workload: runs it as the federated service account and lets
+/// the workload identity webhook inject the token for SDK calls of its own.
+fn workload_patch(s: &Settings) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": s.name, "namespace": s.kubernetes.namespace},
+        "spec": {"template": {
+            "metadata": {"labels": {"azure.workload.identity/use": "true"}},
+            "spec": {"serviceAccountName": s.kubernetes.service_account},
+        }},
+    })
+}
+
+fn kubernetes_target(
+    s: &Settings,
+    src: Source,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (ConfigFormat, String) {
+    let store = store_yaml(s, n);
+    manifests.push(vk::manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/serviceaccount.yaml",
+        render::yaml(&service_account(s)),
+    ));
+    manifests.push(vk::manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/secret-store.yaml",
+        store.clone(),
+    ));
+    manifests.push(vk::manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/external-secret.yaml",
+        render::yaml(&external_secret(s, src, n)),
+    ));
+    manifests.push(vk::manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/workload-patch.yaml",
+        render::yaml(&workload_patch(s)),
+    ));
+    decisions.push(format!(
+        "The AKS cluster \"{}\" must run with oidc_issuer_enabled and workload_identity_enabled; the federated credential on {} trusts its OIDC issuer for subject system:serviceaccount:{}:{} with audience {TOKEN_EXCHANGE_AUDIENCE}.",
+        s.kubernetes.cluster_name, n.identity, s.kubernetes.namespace, s.kubernetes.service_account
+    ));
+    decisions.push(format!(
+        "The service account carries azure.workload.identity/client-id = {CLIENT_ID_PLACEHOLDER} as a placeholder: set it to `terraform output -raw workload_client_id` before applying; ESO's {} uses authType WorkloadIdentity with serviceAccountRef, so no client secret exists anywhere.",
+        s.kubernetes.store_kind
+    ));
+    decisions.push(format!(
+        "The ExternalSecret re-reads secret/{} every {}{}.",
+        n.object,
+        refresh(s, src).to_go(),
+        match (src, s.credential) {
+            (Source::Certificate { .. }, _) =>
+                " and splits the PEM bundle into tls.crt and tls.key with filterPEM, making a kubernetes.io/tls Secret",
+            (_, CredentialType::Database) => " and extracts every JSON field into its own key in one read",
+            _ => "",
+        }
+    ));
+    decisions.push(format!(
+        "kubernetes/workload-patch.yaml (kubectl patch deployment {} --patch-file) sets serviceAccountName and the pod label azure.workload.identity/use: \"true\", so the webhook injects the federated token for SDK calls made by the workload itself.",
+        s.name
+    ));
+    (ConfigFormat::Yaml, store)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Application target: a user-assigned managed identity
+
+fn application_target(s: &Settings, n: &Names, decisions: &mut Vec<String>) -> (ConfigFormat, String) {
+    let config = serde_json::json!({
+        "AZURE_CLIENT_ID": CLIENT_ID_PLACEHOLDER,
+        "AZURE_TENANT_ID": s.azure.tenant_id,
+        "KEY_VAULT_URL": n.vault_url,
+        "KEY_VAULT_OBJECT": n.object,
+    });
+    decisions.push(format!(
+        "The application authenticates as the user-assigned managed identity {}: attach it to the VM, App Service, Container App or Function that runs the workload, and set AZURE_CLIENT_ID in config/backend.json to `terraform output -raw workload_client_id` (the file holds a placeholder) so ManagedIdentityCredential picks that identity.",
+        n.identity
+    ));
+    (ConfigFormat::Json, render::json(&config))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform (azurerm 4.x)
+
+fn obj(pairs: &[(&str, Expression)]) -> Expression {
+    let mut o = Object::new();
+    for (k, v) in pairs {
+        o.insert(ObjectKey::from(Identifier::unchecked(*k)), v.clone());
+    }
+    Expression::Object(o)
+}
+
+/// hcl-rs writes an empty nested block as `{  }`; `terraform fmt` writes `{}`.
+fn tf_text(body: &Body) -> String {
+    render::hcl(body).replace(" {  }\n", " {}\n")
+}
+
+pub(crate) fn template(text: &str) -> Expression {
+    Expression::from(TemplateExpr::QuotedString(text.to_string()))
+}
+
+fn rg(attr: &str) -> Expression {
+    vk::traversal("data", &["azurerm_resource_group", "rg", attr])
+}
+
+fn variable(name: &str, description: &str, sensitive: bool, default: Option<Expression>) -> Block {
+    let mut b = Block::builder("variable")
+        .add_label(name)
+        .add_attribute((
+            "type",
+            Expression::Variable(hcl::expr::Variable::unchecked(
+                if default.as_ref().is_some_and(|d| matches!(d, Expression::Bool(_))) {
+                    "bool"
+                } else {
+                    "string"
+                },
+            )),
+        ))
+        .add_attribute(("description", description));
+    if let Some(d) = default {
+        b = b.add_attribute(("default", d));
+    }
+    if sensitive {
+        b = b.add_attribute(("sensitive", true));
+        b = b.add_attribute(("ephemeral", true));
+    }
+    b.build()
+}
+
+fn identity_block(label: &str, name: &str) -> Block {
+    vk::resource("azurerm_user_assigned_identity", label)
+        .add_attribute(("name", name))
+        .add_attribute(("resource_group_name", rg("name")))
+        .add_attribute(("location", rg("location")))
+        .build()
+}
+
+pub(crate) fn federated_credential(label: &str, name: &str, issuer: Expression, subject: Expression, after: Option<Expression>) -> Block {
+    let mut b = vk::resource("azurerm_federated_identity_credential", label)
+        .add_attribute(("name", name))
+        .add_attribute((
+            "user_assigned_identity_id",
+            vk::traversal("azurerm_user_assigned_identity", &["app", "id"]),
+        ))
+        .add_attribute(("audience", vec![TOKEN_EXCHANGE_AUDIENCE]))
+        .add_attribute(("issuer", issuer))
+        .add_attribute(("subject", subject));
+    if let Some(previous) = after {
+        b = b.add_attribute(("depends_on", Expression::from(vec![previous])));
+    }
+    b.build()
+}
+
+fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body {
+    let rotation = match src {
+        Source::Secret { rotation } => rotation,
+        Source::Certificate { .. } => None,
+    };
+    let mut providers = vec![(
+        "azurerm",
+        obj(&[("source", "hashicorp/azurerm".into()), ("version", ">= 4.42, < 5.0".into())]),
+    )];
+    if rotation.is_some() {
+        providers.push(("time", obj(&[("source", "hashicorp/time".into()), ("version", ">= 0.12".into())])));
+    }
+    let mut required = Block::builder("required_providers");
+    for (k, v) in providers {
+        required = required.add_attribute((k, v));
+    }
+    let mut b = Body::builder()
+        .add_block(
+            Block::builder("terraform")
+                // value_wo (write-only attributes) and ephemeral variables need Terraform 1.11.
+                .add_attribute(("required_version", ">= 1.11"))
+                .add_block(required.build())
+                .build(),
+        )
+        .add_block(
+            Block::builder("provider")
+                .add_label("azurerm")
+                .add_attribute(("subscription_id", s.azure.subscription_id.as_str()))
+                .add_block(Block::builder("features").build())
+                .build(),
+        )
+        .add_block(
+            Block::builder("data")
+                .add_label("azurerm_client_config")
+                .add_label("current")
+                .build(),
+        )
+        .add_block(
+            Block::builder("data")
+                .add_label("azurerm_resource_group")
+                .add_label("rg")
+                .add_attribute(("name", s.azure.resource_group.as_str()))
+                .build(),
+        )
+        .add_block(
+            vk::resource("azurerm_key_vault", "kv")
+                .add_attribute(("name", s.azure.vault_name.as_str()))
+                .add_attribute(("location", rg("location")))
+                .add_attribute(("resource_group_name", rg("name")))
+                .add_attribute(("tenant_id", s.azure.tenant_id.as_str()))
+                .add_attribute(("sku_name", "standard"))
+                .add_attribute(("rbac_authorization_enabled", true))
+                .add_attribute(("purge_protection_enabled", true))
+                .add_attribute(("soft_delete_retention_days", 90))
+                .build(),
+        );
+    let deployer = Expression::from(vec![vk::traversal("azurerm_role_assignment", &["deployer"])]);
+    match src {
+        Source::Secret { rotation } => {
+            let value = if s.credential == CredentialType::Database {
+                b = b
+                    .add_block(variable(
+                        "db_username",
+                        "Database user the application logs in as; the rotation Function changes this user's own password.",
+                        false,
+                        Some(Expression::from(n.role.clone())),
+                    ))
+                    .add_block(variable(
+                        "db_password",
+                        "Current password of db_username, written once into the first version. Ephemeral: never stored in state.",
+                        true,
+                        None,
+                    ));
+                // The JSON document every reader and the rotation Function share.
+                Expression::from(
+                    hcl::expr::FuncCall::builder("jsonencode")
+                        .arg(obj(&[
+                            ("dbname", Expression::from(s.database.database_name.clone())),
+                            ("engine", Expression::from(s.database.engine.as_str())),
+                            ("host", Expression::from(s.database.host.clone())),
+                            ("password", vk::traversal("var", &["db_password"])),
+                            ("port", Expression::from(u64::from(s.database.port))),
+                            ("username", vk::traversal("var", &["db_username"])),
+                        ]))
+                        .build(),
+                )
+            } else {
+                b = b.add_block(variable(
+                    "initial_value",
+                    "First version of the secret. Ephemeral: never stored in state.",
+                    true,
+                    None,
+                ));
+                vk::traversal("var", &["initial_value"])
+            };
+            let mut secret = vk::resource("azurerm_key_vault_secret", "app")
+                .add_attribute(("name", n.object.as_str()))
+                .add_attribute(("key_vault_id", vk::traversal("azurerm_key_vault", &["kv", "id"])))
+                .add_attribute(("value_wo", value))
+                .add_attribute(("value_wo_version", 1))
+                .add_attribute(("content_type", content_type(s.credential)));
+            if let Some(period) = rotation {
+                b = b.add_block(vk::resource("time_static", "secret_created").build());
+                secret = secret.add_attribute((
+                    "expiration_date",
+                    Expression::from(
+                        hcl::expr::FuncCall::builder("timeadd")
+                            .arg(vk::traversal("time_static", &["secret_created", "rfc3339"]))
+                            .arg(format!("{}h", (period.secs() + NEAR_EXPIRY_WINDOW) / HOUR))
+                            .build(),
+                    ),
+                ));
+            }
+            let mut secret = secret.add_attribute(("depends_on", deployer.clone()));
+            if rotation.is_some() {
+                // Later versions belong to the rotation Function.
+                secret = secret.add_block(
+                    Block::builder("lifecycle")
+                        .add_attribute((
+                            "ignore_changes",
+                            Expression::from(vec![
+                                Expression::Variable(hcl::expr::Variable::unchecked("expiration_date")),
+                                Expression::Variable(hcl::expr::Variable::unchecked("tags")),
+                            ]),
+                        ))
+                        .build(),
+                );
+            }
+            b = b.add_block(secret.build());
+        }
+        Source::Certificate { months, auto_renew } => {
+            let action = if auto_renew { "AutoRenew" } else { "EmailContacts" };
+            b = b.add_block(
+                vk::resource("azurerm_key_vault_certificate", "app")
+                    .add_attribute(("name", n.object.as_str()))
+                    .add_attribute(("key_vault_id", vk::traversal("azurerm_key_vault", &["kv", "id"])))
+                    .add_block(
+                        Block::builder("certificate_policy")
+                            .add_block(Block::builder("issuer_parameters").add_attribute(("name", "Self")).build())
+                            .add_block(
+                                Block::builder("key_properties")
+                                    .add_attribute(("exportable", true))
+                                    .add_attribute(("key_type", "EC"))
+                                    .add_attribute(("curve", "P-256"))
+                                    .add_attribute(("reuse_key", false))
+                                    .build(),
+                            )
+                            .add_block(
+                                Block::builder("lifetime_action")
+                                    .add_block(Block::builder("action").add_attribute(("action_type", action)).build())
+                                    .add_block(
+                                        Block::builder("trigger")
+                                            .add_attribute(("days_before_expiry", Source::renew_days(months)))
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                            .add_block(
+                                Block::builder("secret_properties")
+                                    .add_attribute(("content_type", content_type(CredentialType::Certificate)))
+                                    .build(),
+                            )
+                            .add_block(
+                                Block::builder("x509_certificate_properties")
+                                    .add_attribute(("subject", format!("CN={}", s.certificate.common_name)))
+                                    .add_attribute(("validity_in_months", months))
+                                    .add_attribute(("key_usage", vec!["digitalSignature"]))
+                                    // Server Authentication.
+                                    .add_attribute(("extended_key_usage", vec!["1.3.6.1.5.5.7.3.1"]))
+                                    .add_block(
+                                        Block::builder("subject_alternative_names")
+                                            .add_attribute(("dns_names", dns_names(s)))
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .add_attribute(("depends_on", deployer.clone()))
+                    .build(),
+            );
+        }
+    }
+    b = b.add_block(identity_block("app", &n.identity));
+    for block in identity_federation(s, n) {
+        b = b.add_block(block);
+    }
+    for a in list {
+        let mut block = vk::resource("azurerm_role_assignment", a.label)
+            .add_attribute(("scope", a.scope_expr.clone()))
+            .add_attribute(("role_definition_id", role_definition_id(s, a.role)))
+            .add_attribute(("principal_id", a.principal.clone()));
+        if a.label != "deployer" {
+            block = block.add_attribute(("principal_type", "ServicePrincipal"));
+        }
+        block = block.add_attribute(("description", format!("{} on {} only", a.role.0, a.scope)));
+        b = b.add_block(block.build());
+    }
+    if let Some(period) = rotation {
+        for block in rotation_blocks(s, n, period) {
+            b = b.add_block(block);
+        }
+    }
+    b.add_block(
+        Block::builder("output")
+            .add_label("workload_client_id")
+            .add_attribute((
+                "description",
+                format!("Client ID of {}, for the SDKs, service account and pipelines", n.identity),
+            ))
+            .add_attribute(("value", vk::traversal("azurerm_user_assigned_identity", &["app", "client_id"])))
+            .build(),
+    )
+    .add_block(
+        Block::builder("output")
+            .add_label("key_vault_uri")
+            .add_attribute(("value", vk::traversal("azurerm_key_vault", &["kv", "vault_uri"])))
+            .build(),
+    )
+    .build()
+}
+
+/// The federated credentials (or none, for a managed identity) that let the consumer act as `app`.
+fn identity_federation(s: &Settings, n: &Names) -> Vec<Block> {
+    match s.target {
+        Target::Kubernetes => vec![
+            Block::builder("data")
+                .add_label("azurerm_kubernetes_cluster")
+                .add_label("aks")
+                .add_attribute(("name", s.kubernetes.cluster_name.as_str()))
+                .add_attribute(("resource_group_name", rg("name")))
+                .build(),
+            federated_credential(
+                "aks",
+                &format!("aks-{}-{}", s.kubernetes.namespace, s.kubernetes.service_account),
+                vk::traversal("data", &["azurerm_kubernetes_cluster", "aks", "oidc_issuer_url"]),
+                Expression::from(format!(
+                    "system:serviceaccount:{}:{}",
+                    s.kubernetes.namespace, s.kubernetes.service_account
+                )),
+                None,
+            ),
+        ],
+        Target::Cicd => super::azure_cicd::federation(s, n),
+        Target::Application => Vec::new(),
+    }
+}
+
+fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<Block> {
+    let func_name = format!("func-{}-rotate", n.role);
+    let storage = storage_account_name(s);
+    let mut settings = vec![
+        ("KEY_VAULT_URL", Expression::from(n.vault_url.clone())),
+        ("SECRET_NAME", vk::traversal("azurerm_key_vault_secret", &["app", "name"])),
+        ("ROTATION_PERIOD_SECONDS", Expression::from(period.secs().to_string())),
+        ("NEAR_EXPIRY_WINDOW_SECONDS", Expression::from(NEAR_EXPIRY_WINDOW.to_string())),
+        (
+            "AZURE_CLIENT_ID",
+            vk::traversal("azurerm_user_assigned_identity", &["rotator", "client_id"]),
+        ),
+    ];
+    settings.sort_by(|a, b| a.0.cmp(b.0));
+    vec![
+        identity_block("rotator", &n.rotator_identity),
+        vk::resource("azurerm_storage_account", "rotation")
+            .add_attribute(("name", storage.as_str()))
+            .add_attribute(("resource_group_name", rg("name")))
+            .add_attribute(("location", rg("location")))
+            .add_attribute(("account_tier", "Standard"))
+            .add_attribute(("account_replication_type", "LRS"))
+            .add_attribute(("min_tls_version", "TLS1_2"))
+            .add_attribute(("allow_nested_items_to_be_public", false))
+            .build(),
+        vk::resource("azurerm_storage_container", "rotation")
+            .add_attribute(("name", "function-deployments"))
+            .add_attribute(("storage_account_id", vk::traversal("azurerm_storage_account", &["rotation", "id"])))
+            .add_attribute(("container_access_type", "private"))
+            .build(),
+        vk::resource("azurerm_service_plan", "rotation")
+            .add_attribute(("name", format!("asp-{}-rotate", n.role)))
+            .add_attribute(("resource_group_name", rg("name")))
+            .add_attribute(("location", rg("location")))
+            .add_attribute(("os_type", "Linux"))
+            .add_attribute(("sku_name", "FC1"))
+            .build(),
+        vk::resource("azurerm_function_app_flex_consumption", "rotation")
+            .add_attribute(("name", func_name.as_str()))
+            .add_attribute(("resource_group_name", rg("name")))
+            .add_attribute(("location", rg("location")))
+            .add_attribute(("service_plan_id", vk::traversal("azurerm_service_plan", &["rotation", "id"])))
+            .add_attribute(("storage_container_type", "blobContainer"))
+            .add_attribute((
+                "storage_container_endpoint",
+                template("${azurerm_storage_account.rotation.primary_blob_endpoint}${azurerm_storage_container.rotation.name}"),
+            ))
+            // Identity-based host storage is broken in azurerm 4.x (it still injects an empty
+            // AzureWebJobsStorage, hashicorp/terraform-provider-azurerm#29693): use the account key.
+            .add_attribute(("storage_authentication_type", "StorageAccountConnectionString"))
+            .add_attribute((
+                "storage_access_key",
+                vk::traversal("azurerm_storage_account", &["rotation", "primary_access_key"]),
+            ))
+            .add_attribute(("runtime_name", "python"))
+            .add_attribute(("runtime_version", FUNCTION_PYTHON))
+            .add_attribute(("maximum_instance_count", 40))
+            .add_attribute(("instance_memory_in_mb", 2048))
+            .add_attribute(("https_only", true))
+            .add_attribute(("app_settings", obj(&settings)))
+            .add_block(
+                Block::builder("identity")
+                    .add_attribute(("type", "UserAssigned"))
+                    .add_attribute((
+                        "identity_ids",
+                        Expression::from(vec![vk::traversal("azurerm_user_assigned_identity", &["rotator", "id"])]),
+                    ))
+                    .build(),
+            )
+            .add_block(Block::builder("site_config").build())
+            .build(),
+        variable(
+            "rotation_function_published",
+            "Set to true once function/ is published to the Function App: Event Grid refuses a subscription to a function that does not exist yet.",
+            false,
+            Some(Expression::Bool(false)),
+        ),
+        vk::resource("azurerm_eventgrid_system_topic", "kv")
+            .add_attribute(("name", format!("evgt-{}", s.azure.vault_name)))
+            .add_attribute(("resource_group_name", rg("name")))
+            .add_attribute(("location", rg("location")))
+            .add_attribute(("source_resource_id", vk::traversal("azurerm_key_vault", &["kv", "id"])))
+            .add_attribute(("topic_type", "Microsoft.KeyVault.vaults"))
+            .build(),
+        vk::resource("azurerm_eventgrid_system_topic_event_subscription", "near_expiry")
+            .add_attribute((
+                "count",
+                Expression::from(hcl::expr::Conditional::new(
+                    vk::traversal("var", &["rotation_function_published"]),
+                    1,
+                    0,
+                )),
+            ))
+            .add_attribute(("name", format!("{}-near-expiry", n.object)))
+            .add_attribute(("system_topic", vk::traversal("azurerm_eventgrid_system_topic", &["kv", "name"])))
+            .add_attribute(("resource_group_name", rg("name")))
+            .add_attribute(("included_event_types", vec![EVENT_NEAR_EXPIRY]))
+            .add_block(
+                Block::builder("subject_filter")
+                    .add_attribute(("subject_begins_with", n.object.as_str()))
+                    .add_attribute(("subject_ends_with", n.object.as_str()))
+                    .add_attribute(("case_sensitive", true))
+                    .build(),
+            )
+            .add_block(
+                Block::builder("azure_function_endpoint")
+                    .add_attribute((
+                        "function_id",
+                        template("${azurerm_function_app_flex_consumption.rotation.id}/functions/rotate_secret"),
+                    ))
+                    .add_attribute(("max_events_per_batch", 1))
+                    .build(),
+            )
+            .add_block(
+                Block::builder("retry_policy")
+                    .add_attribute(("max_delivery_attempts", 30))
+                    .add_attribute(("event_time_to_live", 1440))
+                    .build(),
+            )
+            .build(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::request::Request;
+    use crate::planner::resolve::resolve;
+
+    fn settings(t: Target, r: Rotation, c: CredentialType) -> Settings {
+        let mut req = Request::new(Backend::AzureKeyVault, t, r);
+        req.credential = Some(c);
+        resolve(&req).0
+    }
+
+    #[test]
+    fn dynamic_always_falls_back() {
+        for c in CredentialType::ALL {
+            let (_, finding, decision) = source(&settings(Target::Application, Rotation::Dynamic, *c));
+            assert_eq!(finding.map(|f| f.kind), Some(FindingKind::Fallback), "{c}");
+            assert!(decision.is_some_and(|d| d.contains("fell back")), "{c}");
+        }
+    }
+
+    #[test]
+    fn storage_account_names_fit_azure_rules() {
+        let mut req = Request::new(Backend::AzureKeyVault, Target::Application, Rotation::Automatic);
+        req.name =
+            Some(crate::planner::request::DnsLabel::parse("a-very-long-workload-name-for-testing", 40).unwrap_or_else(|e| panic!("{e}")));
+        let name = storage_account_name(&resolve(&req).0);
+        assert!((3..=24).contains(&name.len()), "{name}");
+        assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{name}");
+    }
+
+    #[test]
+    fn every_reader_assignment_is_scoped_to_one_object() {
+        for t in Target::ALL {
+            for r in Rotation::ALL {
+                for c in CredentialType::ALL {
+                    let s = settings(*t, *r, *c);
+                    for p in plan(&s).access_policies {
+                        if p.policy_name.contains("deployer") {
+                            assert!(p.scope.ends_with("/vaults/kv-example"), "{}", p.scope);
+                        } else {
+                            assert!(p.scope.contains("/secrets/") || p.scope.contains("/certificates/"), "{}", p.scope);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Azure Key Vault consumed from CI/CD: the pipeline file for each `cicd.platform` and the
+//! federated credential (or managed identity) that lets it act as the workload identity.
+//! Every pipeline reads only the planned secret, never prints it, and hands it over masked or
+//! as a file.
+
+use hcl::expr::Expression;
+use hcl::Block;
+use serde_json::{json, Map, Value};
+
+use super::azure::{federated_credential, template, Names, Source};
+use super::choice::*;
+use super::vault_kubernetes as vk;
+use super::{versions, DeploymentManifest, Settings};
+use crate::render;
+
+const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+const GITLAB_ISSUER: &str = "https://gitlab.com";
+
+fn service_connection(n: &Names) -> String {
+    format!("sc-{}-keyvault", n.role)
+}
+
+/// The federated credentials (Terraform) for the platform; Jenkins uses the managed identity itself.
+pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
+    let string_var = |name: &str, description: &str| {
+        Block::builder("variable")
+            .add_label(name)
+            .add_attribute(("type", Expression::Variable(hcl::expr::Variable::unchecked("string"))))
+            .add_attribute(("description", description))
+            .build()
+    };
+    let repo = &s.cicd.repository;
+    let (owner, name) = repo.split_once('/').unwrap_or((repo.as_str(), ""));
+    let branch = &s.cicd.branch;
+    match s.cicd.platform {
+        CicdPlatform::GithubActions => vec![
+            string_var("github_owner_id", &format!("Numeric ID of the GitHub owner {owner} (gh api users/{owner} --jq .id), for the immutable subject format.")),
+            string_var("github_repository_id", &format!("Numeric ID of the repository {repo} (gh api repos/{repo} --jq .id), for the immutable subject format.")),
+            federated_credential(
+                "github",
+                &format!("github-{}", n.role),
+                Expression::from(GITHUB_ISSUER),
+                Expression::from(format!("repo:{repo}:ref:refs/heads/{branch}")),
+                None,
+            ),
+            // Azure refuses concurrent credential writes on one identity: create them in turn.
+            federated_credential(
+                "github_immutable",
+                &format!("github-{}-immutable", n.role),
+                Expression::from(GITHUB_ISSUER),
+                template(&format!(
+                    "repo:{owner}@${{var.github_owner_id}}/{name}@${{var.github_repository_id}}:ref:refs/heads/{branch}"
+                )),
+                Some(vk::traversal("azurerm_federated_identity_credential", &["github"])),
+            ),
+        ],
+        CicdPlatform::GitlabCi => vec![federated_credential(
+            "gitlab",
+            &format!("gitlab-{}", n.role),
+            Expression::from(GITLAB_ISSUER),
+            Expression::from(format!("project_path:{repo}:ref_type:branch:ref:{branch}")),
+            None,
+        )],
+        CicdPlatform::AzureDevops => vec![
+            string_var(
+                "azure_devops_subject",
+                "Subject identifier shown on the Azure DevOps service connection (workload identity federation, manual), issued by Microsoft Entra.",
+            ),
+            federated_credential(
+                "azure_devops",
+                &format!("azure-devops-{}", n.role),
+                Expression::from(format!("https://login.microsoftonline.com/{}/v2.0", s.azure.tenant_id)),
+                vk::traversal("var", &["azure_devops_subject"]),
+                None,
+            ),
+        ],
+        CicdPlatform::Jenkins => Vec::new(),
+    }
+}
+
+/// What the pipeline does with the one secret it reads.
+enum Handover {
+    /// One single-line value into this variable.
+    Value(&'static str),
+    /// A JSON document whose username and password become DB_USERNAME and DB_PASSWORD.
+    Database,
+    /// A PEM bundle written to a file.
+    File,
+}
+
+fn handover(s: &Settings, src: Source) -> Handover {
+    match (src, s.credential) {
+        (Source::Certificate { .. }, _) | (_, CredentialType::Certificate) => Handover::File,
+        (_, CredentialType::Database) => Handover::Database,
+        (_, CredentialType::ApiKey) => Handover::Value("API_KEY"),
+        _ => Handover::Value("VALUE"),
+    }
+}
+
+pub(crate) fn cicd_target(
+    s: &Settings,
+    src: Source,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (ConfigFormat, String) {
+    let (filename, text) = match s.cicd.platform {
+        CicdPlatform::GithubActions => (format!(".github/workflows/{}-secrets.yml", s.name), github(s, src, n, decisions)),
+        CicdPlatform::GitlabCi => (".gitlab-ci.yml".to_string(), gitlab(s, src, n, decisions)),
+        CicdPlatform::Jenkins => ("Jenkinsfile".to_string(), jenkins(s, src, n, decisions)),
+        CicdPlatform::AzureDevops => ("azure-pipelines.yml".to_string(), azure_devops(s, src, n, decisions)),
+    };
+    manifests.push(vk::manifest(ManifestType::Cicd, &filename, text.clone()));
+    decisions.push(format!(
+        "The pipeline reads only the secret {} and needs no subscription-level role: the identity {} holds data-plane roles on that one object, so the Azure login allows no subscriptions.",
+        n.object, n.identity
+    ));
+    // A Jenkinsfile is Groovy, which no config_format names; it is returned as text like the YAML ones.
+    (ConfigFormat::Yaml, text)
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitHub Actions: azure/login with OIDC
+
+fn github(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
+    let show = "az keyvault secret show --vault-name \"$KEY_VAULT_NAME\" --name \"$KEY_VAULT_OBJECT\" --query value --output tsv";
+    let mut lines = vec!["set -euo pipefail".to_string()];
+    match handover(s, src) {
+        Handover::Value(var) => {
+            lines.push(format!("value=\"$({show})\""));
+            lines.push("echo \"::add-mask::$value\"".into());
+            // A workflow command ends at the line break: refuse rather than leak the rest.
+            lines.push("test \"$(printf '%s' \"$value\" | wc -l)\" -eq 0 || { echo \"the secret spans lines\" >&2; exit 1; }".into());
+            lines.push(format!("echo \"{var}=$value\" >> \"$GITHUB_ENV\""));
+        }
+        Handover::Database => {
+            lines.push(format!("doc=\"$({show})\""));
+            lines.push("username=\"$(printf '%s' \"$doc\" | jq -er .username)\"".into());
+            lines.push("password=\"$(printf '%s' \"$doc\" | jq -er .password)\"".into());
+            lines.push("echo \"::add-mask::$username\"".into());
+            lines.push("echo \"::add-mask::$password\"".into());
+            lines.push("{ echo \"DB_USERNAME=$username\"; echo \"DB_PASSWORD=$password\"; } >> \"$GITHUB_ENV\"".into());
+        }
+        Handover::File => {
+            lines.push("umask 077".into());
+            lines.push(format!(
+                "az keyvault secret download --vault-name \"$KEY_VAULT_NAME\" --name \"$KEY_VAULT_OBJECT\" --file \"$RUNNER_TEMP/{}.pem\"",
+                n.object
+            ));
+            lines.push(format!(
+                "echo \"CERTIFICATE_FILE=$RUNNER_TEMP/{}.pem\" >> \"$GITHUB_ENV\"",
+                n.object
+            ));
+        }
+    }
+    let steps = json!([
+        {
+            "name": "Log in to Azure",
+            "uses": format!("azure/login@{}", versions::AZURE_LOGIN_ACTION),
+            "with": {
+                "client-id": "${{ secrets.AZURE_CLIENT_ID }}",
+                "tenant-id": s.azure.tenant_id,
+                "allow-no-subscriptions": true,
+            },
+        },
+        {
+            "name": "Read secrets from Key Vault",
+            "env": {"KEY_VAULT_NAME": s.azure.vault_name, "KEY_VAULT_OBJECT": n.object},
+            "run": lines.join("\n"),
+        },
+    ]);
+    let workflow = json!({
+        "name": format!("{} secrets", s.name),
+        "on": {"push": {"branches": [s.cicd.branch]}},
+        "permissions": {"contents": "read", "id-token": "write"},
+        "jobs": {"deploy": {"runs-on": "ubuntu-latest", "steps": steps}},
+    });
+    decisions.push(format!(
+        "GitHub Actions logs in with azure/login@{} (OIDC, audience api://AzureADTokenExchange) as {}; set the repository secret AZURE_CLIENT_ID (as azure/login's own examples do; it is an identifier, not a credential) to `terraform output -raw workload_client_id`. Two federated credentials trust issuer {GITHUB_ISSUER} for branch {} of {}: the classic subject repo:{}:ref:refs/heads/{} and the immutable repo:OWNER@ID/REPO@ID form (from the github_owner_id and github_repository_id variables), since repositories created or renamed after July 2026 get the latter.",
+        versions::AZURE_LOGIN_ACTION,
+        n.identity,
+        s.cicd.branch,
+        s.cicd.repository,
+        s.cicd.repository,
+        s.cicd.branch
+    ));
+    decisions.push(match handover(s, src) {
+        Handover::File => "The certificate's PEM bundle (key and chain) is downloaded to $RUNNER_TEMP with mode 0600 and CERTIFICATE_FILE names it; the runner empties $RUNNER_TEMP after the job.".into(),
+        _ => "Each value is masked with ::add-mask:: before it is written to $GITHUB_ENV, so later steps see it and the log never does.".into(),
+    });
+    render::yaml(&workflow)
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitLab CI: id_tokens with the token-exchange audience, az login --federated-token
+
+fn download_line(dir: &str, n: &Names, s: &Settings) -> String {
+    format!(
+        "az keyvault secret download --vault-name \"$KEY_VAULT_NAME\" --name \"$KEY_VAULT_OBJECT\" --file \"{dir}/{}\"",
+        file_name(s, n)
+    )
+}
+
+fn file_name(s: &Settings, n: &Names) -> String {
+    match s.credential {
+        CredentialType::Certificate => format!("{}.pem", n.object),
+        CredentialType::Database => format!("{}.json", n.object),
+        _ => n.object.clone(),
+    }
+}
+
+fn gitlab(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
+    let dir = "$CI_PROJECT_DIR/.keyvault";
+    let mut variables = Map::new();
+    variables.insert("AZURE_TENANT_ID".into(), s.azure.tenant_id.clone().into());
+    variables.insert("KEY_VAULT_NAME".into(), s.azure.vault_name.clone().into());
+    variables.insert("KEY_VAULT_OBJECT".into(), n.object.clone().into());
+    let job = json!({
+        "image": {"name": versions::AZURE_CLI_IMAGE, "entrypoint": [""]},
+        "id_tokens": {"AZURE_ID_TOKEN": {"aud": super::azure::TOKEN_EXCHANGE_AUDIENCE}},
+        "variables": Value::Object(variables),
+        "rules": [{"if": format!("$CI_COMMIT_BRANCH == \"{}\"", s.cicd.branch)}],
+        "script": [
+            "az login --service-principal --username \"$AZURE_CLIENT_ID\" --tenant \"$AZURE_TENANT_ID\" --federated-token \"$AZURE_ID_TOKEN\" --allow-no-subscriptions --output none",
+            format!("mkdir -p -m 0700 \"{dir}\""),
+            download_line(dir, n, s),
+        ],
+    });
+    let mut pipeline = Map::new();
+    pipeline.insert(format!("{}-secrets", s.name), job);
+    decisions.push(format!(
+        "GitLab CI requests an id_tokens token with aud {} (CI_JOB_JWT was removed in GitLab 17.0) and exchanges it with az login --federated-token as {}; set the CI/CD variable AZURE_CLIENT_ID to `terraform output -raw workload_client_id`. The federated credential trusts issuer {GITLAB_ISSUER} (use your instance URL when self-managed) for subject project_path:{}:ref_type:branch:ref:{}.",
+        super::azure::TOKEN_EXCHANGE_AUDIENCE,
+        n.identity,
+        s.cicd.repository,
+        s.cicd.branch
+    ));
+    decisions.push(format!(
+        "The job downloads the secret to {dir}/{} (mode 0700 directory) instead of printing it; the job image is {}.",
+        file_name(s, n),
+        versions::AZURE_CLI_IMAGE
+    ));
+    render::yaml(&Value::Object(pipeline))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jenkins: agents on Azure with the user-assigned identity attached
+
+fn groovy(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn jenkins(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
+    let credential = format!("azure-client-id-{}", n.role);
+    let dir = "${WORKSPACE_TMP}/keyvault";
+    let script = [
+        "az login --identity --client-id \"$AZURE_CLIENT_ID\" --allow-no-subscriptions --output none".to_string(),
+        format!("mkdir -p -m 0700 \"{dir}\""),
+        download_line(dir, n, s),
+    ]
+    .join("\n");
+    let mut out = String::new();
+    out.push_str("pipeline {\n  agent { label 'azure' }\n  environment {\n");
+    out.push_str(&format!("    KEY_VAULT_NAME = {}\n", groovy(&s.azure.vault_name)));
+    out.push_str(&format!("    KEY_VAULT_OBJECT = {}\n", groovy(&n.object)));
+    out.push_str("  }\n  stages {\n    stage('secrets') {\n      steps {\n");
+    out.push_str(&format!(
+        "        withCredentials([string(credentialsId: {}, variable: 'AZURE_CLIENT_ID')]) {{\n",
+        groovy(&credential)
+    ));
+    out.push_str("          sh '''\n");
+    for line in script.lines() {
+        out.push_str(&format!("            {line}\n"));
+    }
+    out.push_str("          '''\n        }\n      }\n    }\n  }\n}\n");
+    decisions.push(format!(
+        "Jenkins has no identity token Entra can verify, so its agents (label azure) run on Azure VMs or scale sets with the user-assigned identity {} attached and log in with az login --identity --client-id (Azure CLI 2.69 or later); the Credentials Binding plugin's string credential \"{credential}\" holds its client ID (`terraform output -raw workload_client_id`), so no client secret exists.",
+        n.identity
+    ));
+    decisions.push(format!(
+        "The job downloads the secret to {dir}/{} (WORKSPACE_TMP is outside the workspace and private to the build) instead of printing it.",
+        file_name(s, n)
+    ));
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Azure Pipelines: AzureKeyVault@2 over a workload-identity service connection
+
+fn azure_devops(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
+    let var = format!("$({})", n.object);
+    let (env, script) = match handover(s, src) {
+        Handover::Value(name) => (
+            json!({ name: var }),
+            format!("test -n \"${name}\" && echo \"{name} is mapped into this step's environment\""),
+        ),
+        Handover::Database => (
+            json!({"DB_DOCUMENT": var}),
+            "set -euo pipefail\nDB_USERNAME=\"$(printf '%s' \"$DB_DOCUMENT\" | jq -er .username)\"\nDB_PASSWORD=\"$(printf '%s' \"$DB_DOCUMENT\" | jq -er .password)\"\nexport DB_USERNAME DB_PASSWORD\necho \"DB_USERNAME and DB_PASSWORD are set for the commands below\"".to_string(),
+        ),
+        Handover::File => (
+            json!({"CERTIFICATE_PEM": var}),
+            format!(
+                "set -euo pipefail\numask 077\nprintf '%s\\n' \"$CERTIFICATE_PEM\" > \"$(Agent.TempDirectory)/{}.pem\"\necho \"the certificate bundle is in $(Agent.TempDirectory)/{}.pem\"",
+                n.object, n.object
+            ),
+        ),
+    };
+    let pipeline = json!({
+        "trigger": {"branches": {"include": [s.cicd.branch]}},
+        "pr": "none",
+        "pool": {"vmImage": "ubuntu-latest"},
+        "steps": [
+            {
+                "task": "AzureKeyVault@2",
+                "displayName": "Read secrets from Key Vault",
+                "inputs": {
+                    "azureSubscription": service_connection(n),
+                    "KeyVaultName": s.azure.vault_name,
+                    "SecretsFilter": n.object,
+                    "RunAsPreJob": false,
+                },
+            },
+            {
+                "bash": script,
+                "displayName": "Use secrets",
+                "env": env,
+            },
+        ],
+    });
+    decisions.push(format!(
+        "Azure Pipelines reads the secret with AzureKeyVault@2 through the service connection \"{}\": create it as Azure Resource Manager, workload identity federation (manual), for the managed identity {} (client ID from `terraform output -raw workload_client_id`); new connections are issued by Microsoft Entra (https://login.microsoftonline.com/{}/v2.0), and the federated credential takes the subject identifier the connection shows through the azure_devops_subject variable, because the Azure DevOps issuer (vstoken.dev.azure.com) retires on 2027-07-01.",
+        service_connection(n),
+        n.identity,
+        s.azure.tenant_id
+    ));
+    decisions.push(format!(
+        "AzureKeyVault@2 makes the secret a secret pipeline variable $({}), masked in logs; a script sees it only through the explicit env mapping of the Use secrets step.",
+        n.object
+    ));
+    render::yaml(&pipeline)
+}

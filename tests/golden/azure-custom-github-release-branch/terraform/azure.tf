@@ -1,0 +1,106 @@
+terraform {
+  required_version = ">= 1.11"
+
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = ">= 4.42, < 5.0"
+    }
+  }
+}
+
+provider "azurerm" {
+  subscription_id = "66666666-7777-8888-9999-000000000000"
+
+  features {}
+}
+
+data "azurerm_client_config" "current" {}
+
+data "azurerm_resource_group" "rg" {
+  name = "rg-payments"
+}
+
+resource "azurerm_key_vault" "kv" {
+  name                       = "kv-staging-payments"
+  location                   = data.azurerm_resource_group.rg.location
+  resource_group_name        = data.azurerm_resource_group.rg.name
+  tenant_id                  = "11111111-2222-3333-4444-555555555555"
+  sku_name                   = "standard"
+  rbac_authorization_enabled = true
+  purge_protection_enabled   = true
+  soft_delete_retention_days = 90
+}
+
+variable "initial_value" {
+  type        = string
+  description = "First version of the secret. Ephemeral: never stored in state."
+  sensitive   = true
+  ephemeral   = true
+}
+
+resource "azurerm_key_vault_secret" "app" {
+  name             = "staging-payments-api-key"
+  key_vault_id     = azurerm_key_vault.kv.id
+  value_wo         = var.initial_value
+  value_wo_version = 1
+  content_type     = "text/plain"
+  depends_on       = [azurerm_role_assignment.deployer]
+}
+
+resource "azurerm_user_assigned_identity" "app" {
+  name                = "id-staging-payments"
+  resource_group_name = data.azurerm_resource_group.rg.name
+  location            = data.azurerm_resource_group.rg.location
+}
+
+variable "github_owner_id" {
+  type        = string
+  description = "Numeric ID of the GitHub owner acme (gh api users/acme --jq .id), for the immutable subject format."
+}
+
+variable "github_repository_id" {
+  type        = string
+  description = "Numeric ID of the repository acme/payments (gh api repos/acme/payments --jq .id), for the immutable subject format."
+}
+
+resource "azurerm_federated_identity_credential" "github" {
+  name                      = "github-staging-payments"
+  user_assigned_identity_id = azurerm_user_assigned_identity.app.id
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = "https://token.actions.githubusercontent.com"
+  subject                   = "repo:acme/payments:ref:refs/heads/release"
+}
+
+resource "azurerm_federated_identity_credential" "github_immutable" {
+  name                      = "github-staging-payments-immutable"
+  user_assigned_identity_id = azurerm_user_assigned_identity.app.id
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = "https://token.actions.githubusercontent.com"
+  subject                   = "repo:acme@${var.github_owner_id}/payments@${var.github_repository_id}:ref:refs/heads/release"
+  depends_on                = [azurerm_federated_identity_credential.github]
+}
+
+resource "azurerm_role_assignment" "app_secrets_user" {
+  scope              = "${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"
+  role_definition_id = "/subscriptions/66666666-7777-8888-9999-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
+  principal_id       = azurerm_user_assigned_identity.app.principal_id
+  principal_type     = "ServicePrincipal"
+  description        = "Key Vault Secrets User on /subscriptions/66666666-7777-8888-9999-000000000000/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/kv-staging-payments/secrets/staging-payments-api-key only"
+}
+
+resource "azurerm_role_assignment" "deployer" {
+  scope              = azurerm_key_vault.kv.id
+  role_definition_id = "/subscriptions/66666666-7777-8888-9999-000000000000/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+  principal_id       = data.azurerm_client_config.current.object_id
+  description        = "Key Vault Secrets Officer on /subscriptions/66666666-7777-8888-9999-000000000000/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/kv-staging-payments only"
+}
+
+output "workload_client_id" {
+  description = "Client ID of id-staging-payments, for the SDKs, service account and pipelines"
+  value       = azurerm_user_assigned_identity.app.client_id
+}
+
+output "key_vault_uri" {
+  value = azurerm_key_vault.kv.vault_uri
+}

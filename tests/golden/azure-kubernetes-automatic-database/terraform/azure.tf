@@ -1,0 +1,215 @@
+terraform {
+  required_version = ">= 1.11"
+
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = ">= 4.42, < 5.0"
+    }
+    time = {
+      source  = "hashicorp/time"
+      version = ">= 0.12"
+    }
+  }
+}
+
+provider "azurerm" {
+  subscription_id = "00000000-0000-0000-0000-000000000000"
+
+  features {}
+}
+
+data "azurerm_client_config" "current" {}
+
+data "azurerm_resource_group" "rg" {
+  name = "rg-prod-app"
+}
+
+resource "azurerm_key_vault" "kv" {
+  name                       = "kv-example"
+  location                   = data.azurerm_resource_group.rg.location
+  resource_group_name        = data.azurerm_resource_group.rg.name
+  tenant_id                  = "00000000-0000-0000-0000-000000000000"
+  sku_name                   = "standard"
+  rbac_authorization_enabled = true
+  purge_protection_enabled   = true
+  soft_delete_retention_days = 90
+}
+
+variable "db_username" {
+  type        = string
+  description = "Database user the application logs in as; the rotation Function changes this user's own password."
+  default     = "prod-app"
+}
+
+variable "db_password" {
+  type        = string
+  description = "Current password of db_username, written once into the first version. Ephemeral: never stored in state."
+  sensitive   = true
+  ephemeral   = true
+}
+
+resource "time_static" "secret_created" {}
+
+resource "azurerm_key_vault_secret" "app" {
+  name             = "prod-app-database"
+  key_vault_id     = azurerm_key_vault.kv.id
+  value_wo         = jsonencode({ dbname = "app", engine = "postgresql", host = "db.example.com", password = var.db_password, port = 5432, username = var.db_username })
+  value_wo_version = 1
+  content_type     = "application/json"
+  expiration_date  = timeadd(time_static.secret_created.rfc3339, "2880h")
+  depends_on       = [azurerm_role_assignment.deployer]
+
+  lifecycle {
+    ignore_changes = [expiration_date, tags]
+  }
+}
+
+resource "azurerm_user_assigned_identity" "app" {
+  name                = "id-prod-app"
+  resource_group_name = data.azurerm_resource_group.rg.name
+  location            = data.azurerm_resource_group.rg.location
+}
+
+data "azurerm_kubernetes_cluster" "aks" {
+  name                = "example-cluster"
+  resource_group_name = data.azurerm_resource_group.rg.name
+}
+
+resource "azurerm_federated_identity_credential" "aks" {
+  name                      = "aks-app-app"
+  user_assigned_identity_id = azurerm_user_assigned_identity.app.id
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = data.azurerm_kubernetes_cluster.aks.oidc_issuer_url
+  subject                   = "system:serviceaccount:app:app"
+}
+
+resource "azurerm_role_assignment" "app_secrets_user" {
+  scope              = "${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"
+  role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
+  principal_id       = azurerm_user_assigned_identity.app.principal_id
+  principal_type     = "ServicePrincipal"
+  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-database only"
+}
+
+resource "azurerm_role_assignment" "rotator_secrets_officer" {
+  scope              = "${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"
+  role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+  principal_id       = azurerm_user_assigned_identity.rotator.principal_id
+  principal_type     = "ServicePrincipal"
+  description        = "Key Vault Secrets Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-database only"
+}
+
+resource "azurerm_role_assignment" "deployer" {
+  scope              = azurerm_key_vault.kv.id
+  role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+  principal_id       = data.azurerm_client_config.current.object_id
+  description        = "Key Vault Secrets Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example only"
+}
+
+resource "azurerm_user_assigned_identity" "rotator" {
+  name                = "id-prod-app-rotator"
+  resource_group_name = data.azurerm_resource_group.rg.name
+  location            = data.azurerm_resource_group.rg.location
+}
+
+resource "azurerm_storage_account" "rotation" {
+  name                            = "stprodapprot"
+  resource_group_name             = data.azurerm_resource_group.rg.name
+  location                        = data.azurerm_resource_group.rg.location
+  account_tier                    = "Standard"
+  account_replication_type        = "LRS"
+  min_tls_version                 = "TLS1_2"
+  allow_nested_items_to_be_public = false
+}
+
+resource "azurerm_storage_container" "rotation" {
+  name                  = "function-deployments"
+  storage_account_id    = azurerm_storage_account.rotation.id
+  container_access_type = "private"
+}
+
+resource "azurerm_service_plan" "rotation" {
+  name                = "asp-prod-app-rotate"
+  resource_group_name = data.azurerm_resource_group.rg.name
+  location            = data.azurerm_resource_group.rg.location
+  os_type             = "Linux"
+  sku_name            = "FC1"
+}
+
+resource "azurerm_function_app_flex_consumption" "rotation" {
+  name                        = "func-prod-app-rotate"
+  resource_group_name         = data.azurerm_resource_group.rg.name
+  location                    = data.azurerm_resource_group.rg.location
+  service_plan_id             = azurerm_service_plan.rotation.id
+  storage_container_type      = "blobContainer"
+  storage_container_endpoint  = "${azurerm_storage_account.rotation.primary_blob_endpoint}${azurerm_storage_container.rotation.name}"
+  storage_authentication_type = "StorageAccountConnectionString"
+  storage_access_key          = azurerm_storage_account.rotation.primary_access_key
+  runtime_name                = "python"
+  runtime_version             = "3.12"
+  maximum_instance_count      = 40
+  instance_memory_in_mb       = 2048
+  https_only                  = true
+  app_settings = {
+    AZURE_CLIENT_ID            = azurerm_user_assigned_identity.rotator.client_id
+    KEY_VAULT_URL              = "https://kv-example.vault.azure.net"
+    NEAR_EXPIRY_WINDOW_SECONDS = "2592000"
+    ROTATION_PERIOD_SECONDS    = "7776000"
+    SECRET_NAME                = azurerm_key_vault_secret.app.name
+  }
+
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.rotator.id]
+  }
+
+  site_config {}
+}
+
+variable "rotation_function_published" {
+  type        = bool
+  description = "Set to true once function/ is published to the Function App: Event Grid refuses a subscription to a function that does not exist yet."
+  default     = false
+}
+
+resource "azurerm_eventgrid_system_topic" "kv" {
+  name                = "evgt-kv-example"
+  resource_group_name = data.azurerm_resource_group.rg.name
+  location            = data.azurerm_resource_group.rg.location
+  source_resource_id  = azurerm_key_vault.kv.id
+  topic_type          = "Microsoft.KeyVault.vaults"
+}
+
+resource "azurerm_eventgrid_system_topic_event_subscription" "near_expiry" {
+  count                = var.rotation_function_published ? 1 : 0
+  name                 = "prod-app-database-near-expiry"
+  system_topic         = azurerm_eventgrid_system_topic.kv.name
+  resource_group_name  = data.azurerm_resource_group.rg.name
+  included_event_types = ["Microsoft.KeyVault.SecretNearExpiry"]
+
+  subject_filter {
+    subject_begins_with = "prod-app-database"
+    subject_ends_with   = "prod-app-database"
+    case_sensitive      = true
+  }
+
+  azure_function_endpoint {
+    function_id          = "${azurerm_function_app_flex_consumption.rotation.id}/functions/rotate_secret"
+    max_events_per_batch = 1
+  }
+
+  retry_policy {
+    max_delivery_attempts = 30
+    event_time_to_live    = 1440
+  }
+}
+
+output "workload_client_id" {
+  description = "Client ID of id-prod-app, for the SDKs, service account and pipelines"
+  value       = azurerm_user_assigned_identity.app.client_id
+}
+
+output "key_vault_uri" {
+  value = azurerm_key_vault.kv.vault_uri
+}

@@ -1,0 +1,92 @@
+terraform {
+  required_version = ">= 1.11"
+
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = ">= 4.42, < 5.0"
+    }
+  }
+}
+
+provider "azurerm" {
+  subscription_id = "00000000-0000-0000-0000-000000000000"
+
+  features {}
+}
+
+data "azurerm_client_config" "current" {}
+
+data "azurerm_resource_group" "rg" {
+  name = "rg-prod-app"
+}
+
+resource "azurerm_key_vault" "kv" {
+  name                       = "kv-example"
+  location                   = data.azurerm_resource_group.rg.location
+  resource_group_name        = data.azurerm_resource_group.rg.name
+  tenant_id                  = "00000000-0000-0000-0000-000000000000"
+  sku_name                   = "standard"
+  rbac_authorization_enabled = true
+  purge_protection_enabled   = true
+  soft_delete_retention_days = 90
+}
+
+variable "initial_value" {
+  type        = string
+  description = "First version of the secret. Ephemeral: never stored in state."
+  sensitive   = true
+  ephemeral   = true
+}
+
+resource "azurerm_key_vault_secret" "app" {
+  name             = "prod-app-api-key"
+  key_vault_id     = azurerm_key_vault.kv.id
+  value_wo         = var.initial_value
+  value_wo_version = 1
+  content_type     = "text/plain"
+  depends_on       = [azurerm_role_assignment.deployer]
+}
+
+resource "azurerm_user_assigned_identity" "app" {
+  name                = "id-prod-app"
+  resource_group_name = data.azurerm_resource_group.rg.name
+  location            = data.azurerm_resource_group.rg.location
+}
+
+data "azurerm_kubernetes_cluster" "aks" {
+  name                = "example-cluster"
+  resource_group_name = data.azurerm_resource_group.rg.name
+}
+
+resource "azurerm_federated_identity_credential" "aks" {
+  name                      = "aks-app-app"
+  user_assigned_identity_id = azurerm_user_assigned_identity.app.id
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = data.azurerm_kubernetes_cluster.aks.oidc_issuer_url
+  subject                   = "system:serviceaccount:app:app"
+}
+
+resource "azurerm_role_assignment" "app_secrets_user" {
+  scope              = "${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"
+  role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
+  principal_id       = azurerm_user_assigned_identity.app.principal_id
+  principal_type     = "ServicePrincipal"
+  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-api-key only"
+}
+
+resource "azurerm_role_assignment" "deployer" {
+  scope              = azurerm_key_vault.kv.id
+  role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+  principal_id       = data.azurerm_client_config.current.object_id
+  description        = "Key Vault Secrets Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example only"
+}
+
+output "workload_client_id" {
+  description = "Client ID of id-prod-app, for the SDKs, service account and pipelines"
+  value       = azurerm_user_assigned_identity.app.client_id
+}
+
+output "key_vault_uri" {
+  value = azurerm_key_vault.kv.vault_uri
+}

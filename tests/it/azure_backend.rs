@@ -1,0 +1,512 @@
+//! Azure Key Vault: goldens for every combination (and the other three CI/CD platforms), the
+//! built-in role table against domain-facts §4.1, and real-tool checks (TF_ACC=1): the rotation
+//! Function passes mypy against the pinned SDKs and its logic adds exactly one version with the
+//! SDK client replaced; Kubernetes manifests pass strict schema validation; workflows pass
+//! actionlint; every `.tf` parses.
+
+use std::path::Path;
+use std::process::Command;
+
+use secretsint::planner::{
+    azure_roles, plan, Backend, Choice, CicdPlatform, CredentialType, DbEngine, FindingKind, ManifestType, Plan, Request, Rotation,
+    StoreKind, Target,
+};
+
+use crate::acceptance::acceptance_enabled;
+use crate::golden::check_golden;
+use crate::support::{repo_root, tool};
+
+const TIMESTAMP: &str = "2026-11-28T00:00:00Z";
+
+/// Every azure combination with default arguments: `tests/golden/azure-<target>-<rotation>-<credential>/`.
+pub fn azure_combinations() -> Vec<(String, Request)> {
+    let mut out = Vec::new();
+    for t in Target::ALL {
+        for r in Rotation::ALL {
+            for c in CredentialType::ALL {
+                let mut req = Request::new(Backend::AzureKeyVault, *t, *r);
+                req.credential = Some(*c);
+                req.timestamp = Some(TIMESTAMP.into());
+                out.push((format!("azure-{t}-{r}-{c}"), req));
+            }
+        }
+    }
+    out
+}
+
+/// The cicd combinations on GitLab CI, Jenkins and Azure DevOps, every rotation and credential:
+/// `tests/golden/azure-cicd-<platform>-<rotation>-<credential>/`.
+pub fn azure_cicd_platform_combinations() -> Vec<(String, Request)> {
+    let mut out = Vec::new();
+    for (platform, label) in [
+        (CicdPlatform::GitlabCi, "gitlab"),
+        (CicdPlatform::Jenkins, "jenkins"),
+        (CicdPlatform::AzureDevops, "azure-devops"),
+    ] {
+        for r in Rotation::ALL {
+            for c in CredentialType::ALL {
+                let mut req = Request::new(Backend::AzureKeyVault, Target::Cicd, *r);
+                req.credential = Some(*c);
+                req.cicd.platform = Some(platform);
+                req.timestamp = Some(TIMESTAMP.into());
+                out.push((format!("azure-cicd-{label}-{r}-{c}"), req));
+            }
+        }
+    }
+    out
+}
+
+/// Non-default arguments: a ClusterSecretStore, custom names and IDs, a certificate with
+/// alt names, a MySQL database: `tests/golden/azure-custom-<case>/`.
+fn custom_cases() -> Vec<(String, Request)> {
+    use secretsint::planner::request::{DnsLabel, Duration};
+    let label = |t: &str| DnsLabel::parse(t, 63).unwrap();
+    let base = |t: Target, r: Rotation, c: CredentialType| {
+        let mut req = Request::new(Backend::AzureKeyVault, t, r);
+        req.credential = Some(c);
+        req.timestamp = Some(TIMESTAMP.into());
+        req.name = Some(label("payments"));
+        req.environment = Some(label("staging"));
+        req.azure.vault_name = Some("kv-staging-payments".into());
+        req.azure.tenant_id = Some("11111111-2222-3333-4444-555555555555".into());
+        req.azure.subscription_id = Some("66666666-7777-8888-9999-000000000000".into());
+        req.azure.resource_group = Some("rg-payments".into());
+        req
+    };
+    let mut cert = base(Target::Kubernetes, Rotation::Automatic, CredentialType::Certificate);
+    cert.kubernetes.namespace = Some(label("payments-ns"));
+    cert.kubernetes.service_account = Some("payments-api".into());
+    cert.kubernetes.store_kind = Some(StoreKind::ClusterSecretStore);
+    cert.kubernetes.cluster_name = Some("aks-staging".into());
+    cert.certificate.common_name = Some("payments.staging.example.com".into());
+    cert.certificate.alt_names = Some(vec!["api.staging.example.com".into()]);
+    cert.certificate.ttl = Some(Duration::parse("180d").unwrap());
+    let mut db = base(Target::Kubernetes, Rotation::Automatic, CredentialType::Database);
+    db.database.engine = Some(DbEngine::Mysql);
+    db.database.host = Some("mysql.example.com".into());
+    db.database.database_name = Some("payments_db".into());
+    db.rotation_period = Some(Duration::parse("30d").unwrap());
+    db.kubernetes.refresh_interval = Some(Duration::parse("10m").unwrap());
+    let mut gh = base(Target::Cicd, Rotation::Manual, CredentialType::ApiKey);
+    gh.cicd.repository = Some("acme/payments".into());
+    gh.cicd.branch = Some("release".into());
+    vec![
+        ("azure-custom-kubernetes-cluster-store-certificate".into(), cert),
+        ("azure-custom-kubernetes-mysql".into(), db),
+        ("azure-custom-github-release-branch".into(), gh),
+    ]
+}
+
+fn every_case() -> Vec<(String, Request)> {
+    azure_combinations()
+        .into_iter()
+        .chain(azure_cicd_platform_combinations())
+        .chain(custom_cases())
+        .collect()
+}
+
+fn file<'a>(p: &'a Plan, name: &str) -> &'a str {
+    p.deployment_manifests
+        .iter()
+        .find(|m| m.filename == name)
+        .map(|m| m.content.as_str())
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+#[test]
+fn golden_azure_every_combination() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    assert_eq!(azure_combinations().len(), 36);
+    for (case, req) in every_case() {
+        let p = plan(&req);
+        assert!(
+            p.secrets_config.config_file.is_some() && p.rotation_scripts.is_some() && !p.access_policies.is_empty(),
+            "{case} is not planned: {:?}",
+            p.findings
+        );
+        assert!(!p.findings.iter().any(|f| f.kind == FindingKind::Error), "{case}: {:?}", p.findings);
+        let falls_back = req.rotation == Rotation::Dynamic;
+        let warns_engine = p.findings.iter().any(|f| f.field == ["database", "engine"]);
+        assert_eq!(warns_engine, case == "azure-custom-kubernetes-mysql", "{case}: {:?}", p.findings);
+        assert_eq!(
+            p.findings.iter().any(|f| f.kind == FindingKind::Fallback),
+            falls_back,
+            "{case}: {:?}",
+            p.findings
+        );
+        assert_eq!(p.decisions.iter().any(|d| d.contains("fell back")), falls_back, "{case}");
+        assert!(p.integration_code.is_empty(), "{case}: integration_code belongs to integration.rs");
+        assert!(p.files().contains_key("terraform/azure.tf"), "{case}");
+        for text in p.files().values() {
+            assert!(!text.contains("external-secrets.io/v1beta1"), "{case}");
+            assert!(!text.contains("enable_rbac_authorization"), "{case}: deprecated azurerm name");
+            assert!(!text.contains("CI_JOB_JWT"), "{case}");
+            assert!(!text.contains("vstoken.dev.azure.com"), "{case}: retiring Azure DevOps issuer");
+        }
+        check_golden(&case, &root.join(&case), &req);
+    }
+}
+
+/// Built-in role names and IDs exactly as domain-facts §4.1 lists them ("GUIDs confirmed across
+/// several public sources"); the planner's constants must match, so a typo cannot ship.
+#[test]
+fn role_ids_match_the_facts_table() {
+    let facts: [(&str, &str); 4] = [
+        ("Key Vault Secrets User", "4633458b-17de-408a-b874-0445c86b69e6"),
+        ("Key Vault Secrets Officer", "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"),
+        ("Key Vault Certificate User", "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"),
+        ("Key Vault Certificates Officer", "a4417e6f-fecd-4de8-b567-7b0420556985"),
+    ];
+    assert_eq!(azure_roles::ALL, facts);
+    assert_eq!(azure_roles::KEY_VAULT_SECRETS_USER, facts[0]);
+    assert_eq!(azure_roles::KEY_VAULT_SECRETS_OFFICER, facts[1]);
+    assert_eq!(azure_roles::KEY_VAULT_CERTIFICATE_USER, facts[2]);
+    assert_eq!(azure_roles::KEY_VAULT_CERTIFICATES_OFFICER, facts[3]);
+    // Every role ID a plan uses is one of them, in policies and in Terraform alike.
+    for (case, req) in every_case() {
+        let p = plan(&req);
+        let tf = file(&p, "terraform/azure.tf");
+        for doc in p.access_policies.iter().map(|a| a.policy_document.as_str()).chain([tf]) {
+            for (i, _) in doc.match_indices("/roleDefinitions/") {
+                let id = &doc[i + "/roleDefinitions/".len()..][..36];
+                assert!(facts.iter().any(|(_, f)| *f == id), "{case}: unknown role {id}");
+            }
+        }
+    }
+}
+
+/// Readers get Secrets User (plus Certificate User for certificates) on the one object; only
+/// rotators get Officer, on the same object; nothing is granted on the vault but to Terraform.
+#[test]
+fn role_assignments_are_least_privilege() {
+    for (case, req) in azure_combinations() {
+        let p = plan(&req);
+        let names: Vec<&str> = p.access_policies.iter().map(|a| a.policy_name.as_str()).collect();
+        let cert = req.credential == Some(CredentialType::Certificate);
+        let rotates = !cert && req.rotation != Rotation::Manual;
+        let mut want = vec!["prod-app-secrets-user"];
+        if cert {
+            want.push("prod-app-certificate-user");
+        }
+        if rotates {
+            want.push("prod-app-rotator-secrets-officer");
+        }
+        want.push(if cert {
+            "prod-app-deployer-certificates-officer"
+        } else {
+            "prod-app-deployer-secrets-officer"
+        });
+        assert_eq!(names, want, "{case}");
+        for a in &p.access_policies {
+            let doc: serde_json::Value = serde_json::from_str(&a.policy_document).unwrap();
+            let role = doc["properties"]["roleDefinitionId"].as_str().unwrap();
+            let (role_id, scope_tail) = if a.policy_name.ends_with("-secrets-user") {
+                (azure_roles::KEY_VAULT_SECRETS_USER.1, "/secrets/")
+            } else if a.policy_name.ends_with("-certificate-user") {
+                (azure_roles::KEY_VAULT_CERTIFICATE_USER.1, "/certificates/")
+            } else if a.policy_name.ends_with("-rotator-secrets-officer") {
+                (azure_roles::KEY_VAULT_SECRETS_OFFICER.1, "/secrets/")
+            } else {
+                assert!(a.scope.ends_with("/vaults/kv-example"), "{case}: {}", a.scope);
+                continue;
+            };
+            assert!(role.ends_with(role_id), "{case}: {}", a.policy_name);
+            let leaf = match req.credential {
+                Some(CredentialType::Database) => "database",
+                Some(CredentialType::ApiKey) => "api-key",
+                Some(CredentialType::Certificate) => "certificate",
+                _ => "config",
+            };
+            let object = format!("/vaults/kv-example{scope_tail}prod-app-{leaf}");
+            assert!(a.scope.ends_with(&object), "{case}: {}", a.scope);
+        }
+    }
+}
+
+#[test]
+fn every_terraform_file_parses() {
+    for (case, req) in every_case() {
+        let p = plan(&req);
+        for m in p.deployment_manifests.iter().filter(|m| m.filename.ends_with(".tf")) {
+            let _: hcl::Body = hcl::from_str(&m.content).unwrap_or_else(|e| panic!("{case}/{}: {e}", m.filename));
+        }
+        let yaml = |m: &&secretsint::planner::DeploymentManifest| m.filename.ends_with(".yml") || m.filename.ends_with(".yaml");
+        for m in p.deployment_manifests.iter().filter(yaml) {
+            let _: serde_json::Value = serde_norway::from_str(&m.content).unwrap_or_else(|e| panic!("{case}/{}: {e}", m.filename));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real tools (TF_ACC=1): mypy, the rotation Function's logic, strict Kubernetes validation
+
+/// Every distinct rotation Function the plans generate, with its credential type and engine.
+fn functions() -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    let mut reqs = every_case();
+    for engine in DbEngine::ALL {
+        let mut req = Request::new(Backend::AzureKeyVault, Target::Application, Rotation::Automatic);
+        req.credential = Some(CredentialType::Database);
+        req.database.engine = Some(*engine);
+        reqs.push((format!("azure-application-automatic-database-{engine}"), req));
+    }
+    for (_, req) in reqs {
+        let p = plan(&req);
+        let Some(code) = p.files().get("function/function_app.py").cloned() else {
+            continue;
+        };
+        if out.iter().any(|(c, _, _)| *c == code) {
+            continue;
+        }
+        let credential = req.credential.unwrap().as_str().to_string();
+        let engine = if credential == "database" {
+            req.database.engine.unwrap_or(DbEngine::Postgresql).as_str().to_string()
+        } else {
+            "none".to_string()
+        };
+        assert_eq!(p.rotation_scripts.as_ref().unwrap().rotation_logic, code);
+        out.push((code, credential, engine));
+    }
+    out
+}
+
+#[test]
+fn rotation_function_passes_mypy_strict_against_the_pinned_sdks() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (i, (code, credential, engine)) in functions().iter().enumerate() {
+        let path = dir
+            .path()
+            .join(format!("function_app_{i}_{}_{engine}.py", credential.replace('-', "_")));
+        std::fs::write(&path, code).unwrap();
+        paths.push(path);
+    }
+    // generic, api-key and one per database engine.
+    assert_eq!(paths.len(), 2 + DbEngine::ALL.len(), "{paths:?}");
+    let mypy = |files: &[std::path::PathBuf]| {
+        Command::new(tool("azure/bin/mypy"))
+            .args(["--strict", "--no-error-summary", "--cache-dir"])
+            .arg(dir.path().join(".mypy_cache"))
+            .args(files)
+            .output()
+            .unwrap()
+    };
+    let out = mypy(&paths);
+    assert!(
+        out.status.success(),
+        "mypy --strict:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The checker is live: a wrong argument type to the real SecretClient is caught.
+    let canary = dir.path().join("canary.py");
+    std::fs::write(
+        &canary,
+        "from azure.keyvault.secrets import SecretClient\n\n\ndef f(c: SecretClient) -> None:\n    c.set_secret(\"n\", 42)\n",
+    )
+    .unwrap();
+    let out = mypy(&[canary]);
+    assert!(!out.status.success(), "mypy must reject set_secret(name, int)");
+}
+
+#[test]
+fn rotation_function_adds_exactly_one_version() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let b = crate::backends::backends();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (code, credential, engine)) in functions().iter().enumerate() {
+        let path = dir.path().join(format!("function_app_{i}.py"));
+        std::fs::write(&path, code).unwrap();
+        let mut cmd = Command::new(tool("azure/bin/python"));
+        cmd.arg(repo_root().join("tests/it/azure_rotation.py"))
+            .arg(&path)
+            .args([credential, engine]);
+        if matches!(engine.as_str(), "postgresql" | "redshift") {
+            // A real PostgreSQL login whose password the Function must change (Redshift speaks
+            // the same ALTER USER ... WITH PASSWORD).
+            let user = format!("azure-rotation-{i}");
+            b.pg.admin("postgres", &format!("CREATE ROLE \"{user}\" LOGIN PASSWORD 'initial-password-{i}'"));
+            cmd.env("PGHOST", "127.0.0.1")
+                .env("PGPORT", b.pg.port.to_string())
+                .env("PGDATABASE", "postgres")
+                .env("PGUSER", &user)
+                .env("PGPASSWORD", format!("initial-password-{i}"));
+        }
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{credential}/{engine}:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let wants = if credential == "database" && !matches!(engine.as_str(), "postgresql" | "redshift") {
+            "stops before writing"
+        } else {
+            "writes exactly one version"
+        };
+        assert!(stdout.contains(wants), "{credential}/{engine}: {stdout}");
+    }
+}
+
+#[test]
+fn every_kubernetes_manifest_passes_strict_schema_validation() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let mut manifests = Vec::new();
+    for (case, req) in every_case() {
+        let p = plan(&req);
+        for m in &p.deployment_manifests {
+            // A strategic-merge patch is not a whole object; everything else is validated.
+            if m.kind == ManifestType::Kubernetes && !m.filename.contains("patch") {
+                manifests.push((format!("{case}/{}", m.filename), m.content.clone()));
+            }
+        }
+    }
+    assert!(manifests.len() >= 36, "{}", manifests.len());
+    crate::k8s_validate::validate_manifests(&manifests);
+}
+
+// ---------------------------------------------------------------------------------------------
+// azurerm names: no provider mirror exists offline, so `terraform validate` cannot run. Instead
+// every resource, argument, nested block and referenced attribute must appear in the azurerm
+// 4.x docs (tests/fixtures/azurerm-arguments.json, names only, `_source` names the commit), and
+// every top-level required argument must be set.
+
+fn azurerm_names() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo_root().join("tests/fixtures/azurerm-arguments.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn names_of(schema: &serde_json::Value, kind: &str, field: &str) -> Vec<String> {
+    schema[kind][field]
+        .as_array()
+        .unwrap_or_else(|| panic!("{kind} is not in the azurerm fixture"))
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every attribute key and block identifier under `body`, except inside `lifecycle`.
+fn used_names(body: &hcl::Body, out: &mut Vec<String>) {
+    for attr in body.attributes() {
+        out.push(attr.key.to_string());
+    }
+    for block in body.blocks() {
+        out.push(block.identifier.to_string());
+        if block.identifier.as_str() != "lifecycle" {
+            used_names(&block.body, out);
+        }
+    }
+}
+
+/// `kind.label.attribute` references in the text (also inside `${...}` templates).
+fn references(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+    let mut i = 0;
+    while i < bytes.len() {
+        if word(bytes[i]) && (i == 0 || !word(bytes[i - 1])) {
+            let start = i;
+            while i < bytes.len() && word(bytes[i]) {
+                i += 1;
+            }
+            let parts: Vec<&str> = text[start..i].split('.').collect();
+            match parts.as_slice() {
+                ["data", kind, _, attr, ..] if kind.starts_with("azurerm_") => out.push((format!("data.{kind}"), attr.to_string())),
+                [kind, _, attr, ..] if kind.starts_with("azurerm_") || *kind == "time_static" => {
+                    out.push((kind.to_string(), attr.to_string()))
+                }
+                _ => {}
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn every_terraform_name_is_a_current_azurerm_name() {
+    let schema = azurerm_names();
+    let meta = ["count", "depends_on", "for_each", "provider", "lifecycle"];
+    let mut checked = 0;
+    for (case, req) in every_case() {
+        let p = plan(&req);
+        let text = file(&p, "terraform/azure.tf");
+        let body: hcl::Body = hcl::from_str(text).unwrap();
+        for block in body.blocks() {
+            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            let kind = match (block.identifier.as_str(), labels.as_slice()) {
+                ("resource", [kind, _]) => kind.to_string(),
+                ("data", [kind, _]) => format!("data.{kind}"),
+                _ => continue,
+            };
+            let arguments = names_of(&schema, &kind, "arguments");
+            let mut used = Vec::new();
+            used_names(&block.body, &mut used);
+            for name in &used {
+                assert!(
+                    arguments.contains(name) || meta.contains(&name.as_str()),
+                    "{case}: {kind} has no argument or block {name:?} in azurerm 4.x"
+                );
+            }
+            let top: Vec<String> = block
+                .body
+                .attributes()
+                .map(|a| a.key.to_string())
+                .chain(block.body.blocks().map(|b| b.identifier.to_string()))
+                .collect();
+            for required in names_of(&schema, &kind, "required") {
+                assert!(top.contains(&required), "{case}: {kind} lacks required {required:?}");
+            }
+            checked += 1;
+        }
+        let refs = references(text);
+        assert!(refs.len() > 5, "{case}: {refs:?}");
+        for (kind, attr) in refs {
+            let known = names_of(&schema, &kind, "attributes");
+            let args = names_of(&schema, &kind, "arguments");
+            assert!(
+                attr == "id" || known.contains(&attr) || args.contains(&attr),
+                "{case}: {kind} exports no {attr:?}"
+            );
+        }
+    }
+    assert!(checked > 500, "{checked}");
+    // The check is live: a misspelled or deprecated argument is caught.
+    let schema_args = names_of(&schema, "azurerm_key_vault", "arguments");
+    assert!(!schema_args.contains(&"enable_rbac_authorization".to_string()));
+    assert!(!names_of(&schema, "azurerm_federated_identity_credential", "arguments").contains(&"parent_id".to_string()));
+}
+
+/// `terraform fmt -check` over every azure.tf, the CI/CD platform variants included (the shared
+/// acceptance test covers the default platform only).
+#[test]
+fn every_terraform_file_is_fmt_clean() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (case, req) in every_case() {
+        std::fs::write(dir.path().join(format!("{case}.tf")), file(&plan(&req), "terraform/azure.tf")).unwrap();
+    }
+    let out = Command::new(crate::acceptance::terraform("1.15.5"))
+        .args(["fmt", "-check", "-list=true", "-no-color"])
+        .arg(dir.path())
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "not terraform-fmt clean:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
