@@ -5,6 +5,7 @@
 
 pub mod choice;
 mod contract;
+mod gcp;
 pub mod k8s;
 pub mod request;
 mod resolve;
@@ -151,6 +152,7 @@ pub fn plan(req: &Request) -> Plan {
     let mut plan = match (req.backend, req.target) {
         (Backend::Vault, Target::Kubernetes) if vault_kubernetes::covers(&settings) => vault_kubernetes::plan(&settings),
         (Backend::Vault, _) if vault::covers(&settings) => vault::plan(&settings),
+        (Backend::GcpSecretManager, _) if gcp::covers(&settings) => gcp::plan(&settings),
         _ => not_yet_planned(&settings),
     };
     findings.append(&mut plan.findings);

@@ -65,3 +65,15 @@ pub fn rotation_logic_filename(r: &RotationScripts) -> String {
     };
     format!("{}.{ext}", r.rotation_type)
 }
+
+/// google-github-actions/auth major pinned in generated GitHub workflows (domain facts §0).
+pub const GCP_AUTH_ACTION: &str = "v3";
+/// The Cloud Functions (2nd gen) runtime of the generated rotation function.
+pub const GCP_FUNCTION_RUNTIME: &str = "python313";
+/// Python packages the generated GCP rotation function imports, pinned in its requirements.txt
+/// (the same pins scripts/tools.d/41-gcp.sh installs for the mypy check).
+pub const GCP_FUNCTIONS_FRAMEWORK: &str = "3.10.2";
+pub const GCP_PRIVATE_CA: &str = "1.20.0";
+pub const GCP_CRYPTOGRAPHY: &str = "50.0.2";
+pub const GCP_PG8000: &str = "1.31.6";
+pub const GCP_PYMYSQL: &str = "1.2.4";

@@ -79,7 +79,7 @@ fn existing(dir: &Path) -> BTreeMap<String, String> {
 }
 
 /// Compares (or with UPDATE_GOLDEN=1 rewrites) one golden directory.
-fn check_golden(case: &str, dir: &Path, req: &Request) {
+pub(crate) fn check_golden(case: &str, dir: &Path, req: &Request) {
     let first = render(req);
     assert_eq!(first, render(req), "{case}: planning twice must give byte-identical output");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {

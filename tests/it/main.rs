@@ -10,6 +10,7 @@ mod concurrency;
 mod coverage;
 mod docs;
 mod fuzz_smoke;
+mod gcp_backend;
 mod golden;
 mod k8s_validate;
 mod plugin;

@@ -1,0 +1,28 @@
+# shellcheck shell=bash
+# GCP Secret Manager half: a venv at .tools/gcp with mypy and the exact packages the generated
+# rotation Cloud Function imports (its requirements.txt reads the same pins from
+# src/planner/versions.rs). tests/it/gcp_backend.rs type-checks the function with mypy and runs
+# its logic with the Secret Manager client replaced.
+GCP_VENV=$TOOLS/gcp
+GCP_PACKAGES=(
+  "mypy==2.4.1"
+  "google-cloud-secret-manager==2.32.0"
+  "google-cloud-private-ca==1.20.0"
+  "functions-framework==3.10.2"
+  "cloudevents==1.12.0"
+  "cryptography==50.0.2"
+  "pg8000==1.31.6"
+  "PyMySQL==1.2.4"
+  "types-PyMySQL==1.2.0.20260923"
+)
+GCP_STAMP="${GCP_PACKAGES[*]}"
+if [[ -f $GCP_VENV/.installed && "$(cat -- "$GCP_VENV/.installed")" == "$GCP_STAMP" ]]; then
+  log "gcp venv already in .tools/gcp"
+else
+  log "creating .tools/gcp: ${GCP_PACKAGES[*]}"
+  rm -rf -- "$GCP_VENV"
+  "$PYTHON" -m venv "$GCP_VENV" >&2 || die "python3 -m venv for .tools/gcp failed"
+  "$GCP_VENV/bin/python" -m pip install -q "${GCP_PACKAGES[@]}" >&2 ||
+    die "pip install into .tools/gcp failed"
+  printf '%s\n' "$GCP_STAMP" >"$GCP_VENV/.installed"
+fi
