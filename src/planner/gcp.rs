@@ -42,6 +42,9 @@ const NEW_VALUE_DATABASE: &str = include_str!("snippets/gcp/new_value_database.p
 const NEW_VALUE_CERTIFICATE: &str = include_str!("snippets/gcp/new_value_certificate.py");
 const ACCESS_SCRIPT: &str = include_str!("snippets/gcp/access-secret.sh");
 const ACCESS_SCRIPT_PATH: &str = "ci/gcp-access-secret.sh";
+/// Where config/backend.json expects the CI token: relative to the job's working directory, since
+/// Google's auth libraries expand no variables in credential_source.file.
+const ID_TOKEN_FILE: &str = ".gcp/id-token.jwt";
 
 pub fn covers(s: &Settings) -> bool {
     s.backend == Backend::GcpSecretManager
@@ -1022,8 +1025,8 @@ fn gitlab_target(
         s.cicd.repository,
         s.cicd.branch
     ));
-    let config = external_account(n, "$CI_PROJECT_DIR/.gcp/id-token.jwt");
-    decisions.push("config/backend.json is a workload identity federation credential configuration: write $GCP_ID_TOKEN to the file it names and point GOOGLE_APPLICATION_CREDENTIALS at it to use Google's client libraries or gcloud instead of the script.".into());
+    let config = external_account(n, ID_TOKEN_FILE);
+    decisions.push("config/backend.json is a workload identity federation credential configuration: write $GCP_ID_TOKEN to .gcp/id-token.jwt in the job's working directory and point GOOGLE_APPLICATION_CREDENTIALS at the configuration to use Google's client libraries or gcloud instead of the script.".into());
     (AuthMethod::Oidc, ConfigFormat::Json, config)
 }
 
@@ -1060,8 +1063,8 @@ fn jenkins_target(
         n.provider_name(),
         jenkins_job_url(s)
     ));
-    let config = external_account(n, ".gcp/id-token.jwt");
-    decisions.push("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: write $GCP_ID_TOKEN to the file it names and point GOOGLE_APPLICATION_CREDENTIALS at it.".into());
+    let config = external_account(n, ID_TOKEN_FILE);
+    decisions.push("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: write $GCP_ID_TOKEN to .gcp/id-token.jwt in the workspace and point GOOGLE_APPLICATION_CREDENTIALS at the configuration.".into());
     (AuthMethod::Oidc, ConfigFormat::Json, config)
 }
 
@@ -1180,8 +1183,8 @@ fn azure_devops_target(
         s.azure.tenant_id,
         ado_app_uri(n)
     ));
-    let config = external_account(n, "$(Agent.TempDirectory)/gcp/id-token.jwt");
-    decisions.push("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: write the Entra access token to the file it names and point GOOGLE_APPLICATION_CREDENTIALS at it.".into());
+    let config = external_account(n, ID_TOKEN_FILE);
+    decisions.push("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: write the Entra access token to .gcp/id-token.jwt in the working directory and point GOOGLE_APPLICATION_CREDENTIALS at the configuration.".into());
     (AuthMethod::Oidc, ConfigFormat::Json, config)
 }
 

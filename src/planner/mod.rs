@@ -187,7 +187,7 @@ fn not_yet_planned(s: &Settings) -> Plan {
             detail: format!(
                 "secretsint_plan does not yet plan {combo} (backend / target / rotation / credential). \
                  secrets_config.config_file and rotation_scripts are null, and access_policies, integration_code \
-                 and deployment_manifests are empty. Fully planned today: every vault combination."
+                 and deployment_manifests are empty. Fully planned today: every vault and gcp-secretmanager combination."
             ),
         }],
     }

@@ -114,7 +114,8 @@ def handle(
         return False
     secret = env["SECRET_NAME"]
     secret_id = secret.rsplit("/", 1)[-1]
-    if not attributes.get("secretId", "").endswith(f"/secrets/{secret_id}"):
+    named = attributes.get("secretId", "")
+    if named != secret_id and not named.endswith(f"/secrets/{secret_id}"):
         print(f"ignoring SECRET_ROTATE for {attributes.get('secretId')!r}: this function rotates {secret}")
         return False
     published = parse_time(str(message.get("publishTime") or attributes.get("timestamp")))
@@ -139,4 +140,3 @@ def rotate(event: CloudEvent) -> None:
     if "publishTime" not in message and event.get("time"):
         message = {**message, "publishTime": event.get("time")}
     handle(secretmanager.SecretManagerServiceClient(), os.environ, message)
-
