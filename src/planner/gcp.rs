@@ -82,6 +82,54 @@ fn rotation(s: &Settings) -> (Option<Duration>, Option<Finding>, Option<String>)
     }
 }
 
+/// The lifetime of each certificate the function requests: `certificate.ttl`, or for the dynamic
+/// fallback one and a half rotation periods, so a certificate is replaced at two thirds of its life.
+fn certificate_lifetime(s: &Settings) -> Duration {
+    match s.rotation {
+        Rotation::Dynamic => {
+            let period = s.rotation_period.map_or(HOUR, |p| p.secs()).max(HOUR);
+            Duration::from_secs(period + period / 2)
+        }
+        _ => s.certificate.ttl,
+    }
+}
+
+/// Certificates rotate at the latest when two thirds of their lifetime have passed (as cert-manager
+/// renews), so a late or retried rotation never leaves an expired certificate in "latest".
+fn certificate_period(s: &Settings, period: Duration) -> (Duration, Option<Finding>, Option<String>) {
+    let lifetime = certificate_lifetime(s);
+    let renew_at = lifetime.secs() * 2 / 3;
+    if renew_at < HOUR {
+        return (
+            Duration::from_secs(HOUR),
+            Some(Finding {
+                kind: FindingKind::Error,
+                field: vec!["certificate".into(), "ttl".into()],
+                summary: "Certificate Lifetime Too Short For Secret Manager Rotation".into(),
+                detail: format!(
+                    "certificate.ttl {} leaves less than 1h, Secret Manager's shortest rotation period, before two thirds of the certificate's life have passed. Use a certificate.ttl of 90m or more.",
+                    lifetime.to_text()
+                ),
+            }),
+            None,
+        );
+    }
+    if period.secs() <= renew_at {
+        return (period, None, None);
+    }
+    let renew = Duration::from_secs(renew_at);
+    (
+        renew,
+        None,
+        Some(format!(
+            "Certificates rotate every {} instead of {}: two thirds of the {} certificate lifetime, so a late or retried rotation never leaves an expired certificate in version \"latest\".",
+            renew.to_text(),
+            period.to_text(),
+            lifetime.to_text()
+        )),
+    )
+}
+
 /// The JSON fields of a secret version's payload, in the order consumers see them.
 fn fields(c: CredentialType) -> &'static [&'static str] {
     match c {
@@ -331,16 +379,27 @@ fn writers_group(n: &Names) -> String {
 // The plan
 
 pub fn plan(s: &Settings) -> Plan {
-    let (period, fallback, fallback_decision) = rotation(s);
+    let (mut period, fallback, fallback_decision) = rotation(s);
     let n = names(s);
     let mut decisions: Vec<String> = fallback_decision.into_iter().collect();
     let mut findings: Vec<Finding> = fallback.into_iter().collect();
+    if let (Some(p), CredentialType::Certificate) = (period, s.credential) {
+        let (p, finding, decision) = certificate_period(s, p);
+        period = Some(p);
+        findings.extend(finding);
+        decisions.extend(decision);
+    }
     let access_policies = policies(s, &n, period);
     let mut manifests = Vec::new();
 
     decisions.push(format!(
         "The {} lives in secret {} with automatic replication{}; each version's payload is one JSON object with the field{} {}, so every field of a version is read together, and the plan writes no secret value.",
-        s.credential,
+        match s.credential {
+            CredentialType::Database => "database credential",
+            CredentialType::ApiKey => "API key",
+            CredentialType::Certificate => "certificate",
+            CredentialType::Generic => "generic secret",
+        },
         n.secret_name,
         match &s.gcp.location {
             Some(l) => format!(
@@ -498,7 +557,7 @@ fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<
             "For certificates the function makes a new EC P-256 key and CSR for {} and has it signed by Certificate Authority Service pool {} (an existing pool; the rotator gets {ROLE_CA_REQUESTER} on it) with lifetime {}; the version holds the PEM certificate chain and key.",
             s.certificate.common_name,
             n.ca_pool,
-            s.certificate.ttl.to_text()
+            certificate_lifetime(s).to_text()
         )),
         CredentialType::ApiKey | CredentialType::Generic => decisions.push(format!(
             "The function writes a new random 32-character {} value; for a key issued by a third party, replace new_value in functions/rotate/main.py with that provider's key-rotation call.",
@@ -568,7 +627,7 @@ fn function_env(s: &Settings, n: &Names) -> Vec<(&'static str, String)> {
             dns.extend(s.certificate.alt_names.iter().cloned());
             dns.dedup();
             env.push(("DNS_NAMES", dns.join(",")));
-            env.push(("CERT_TTL_SECONDS", s.certificate.ttl.secs().to_string()));
+            env.push(("CERT_TTL_SECONDS", certificate_lifetime(s).secs().to_string()));
         }
         _ => {}
     }
@@ -1647,6 +1706,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn certificates_rotate_at_two_thirds_of_their_lifetime() {
+        let s = settings(Target::Application, Rotation::Automatic, CredentialType::Certificate);
+        let (p, f, d) = certificate_period(&s, Duration::from_secs(90 * 86_400));
+        assert_eq!(p.secs(), 60 * 86_400);
+        assert!(f.is_none() && d.is_some());
+        let s = settings(Target::Application, Rotation::Dynamic, CredentialType::Certificate);
+        assert_eq!(certificate_lifetime(&s).secs(), 5400);
+        assert_eq!(certificate_period(&s, Duration::from_secs(HOUR)).0.secs(), HOUR);
+        let mut req = Request::new(Backend::GcpSecretManager, Target::Application, Rotation::Automatic);
+        req.credential = Some(CredentialType::Certificate);
+        req.certificate.ttl = Some(Duration::from_secs(HOUR));
+        let s = resolve(&req).0;
+        assert_eq!(
+            certificate_period(&s, Duration::from_secs(HOUR)).1.map(|f| f.kind),
+            Some(FindingKind::Error)
+        );
     }
 
     #[test]

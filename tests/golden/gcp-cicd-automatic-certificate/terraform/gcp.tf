@@ -31,8 +31,8 @@ resource "google_secret_manager_secret" "secret" {
   }
 
   rotation {
-    next_rotation_time = timeadd(plantimestamp(), "7776000s")
-    rotation_period    = "7776000s"
+    next_rotation_time = timeadd(plantimestamp(), "5184000s")
+    rotation_period    = "5184000s"
   }
 
   topics {

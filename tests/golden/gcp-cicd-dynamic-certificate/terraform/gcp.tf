@@ -174,7 +174,7 @@ resource "google_cloudfunctions2_function" "rotate" {
       CA_POOL          = "projects/example-project/locations/us-central1/caPools/prod-app-pool"
       COMMON_NAME      = "app.prod.example.com"
       DNS_NAMES        = "app.prod.example.com"
-      CERT_TTL_SECONDS = "7776000"
+      CERT_TTL_SECONDS = "5400"
     }
   }
 
