@@ -974,9 +974,8 @@ fn github_target(
         "set -euo pipefail".to_string(),
         "umask 077".to_string(),
         format!(
-            "gcloud secrets versions access latest --secret={} --project={} --out-file=\"$RUNNER_TEMP/{}.json\"",
-            n.secret_id,
-            n.project,
+            "gcloud secrets versions access {}/versions/latest --out-file=\"$RUNNER_TEMP/{}.json\"",
+            n.secret_name,
             leaf(s.credential)
         ),
     ];
