@@ -531,6 +531,11 @@ fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<
             "The function, its source bucket and trigger run in {DEFAULT_REGION}; set gcp.location to choose the region."
         ));
     }
+    decisions.push(format!(
+        "The plan enables no APIs: enable secretmanager, pubsub, cloudfunctions, cloudbuild, run, eventarc and artifactregistry{} in project {} first; terraform/gcp.tf zips functions/rotate with hashicorp/archive, so keep the two directories side by side.",
+        if s.credential == CredentialType::Certificate { " (and privateca)" } else { "" },
+        n.project
+    ));
     match s.credential {
         CredentialType::Database => {
             decisions.push(format!(
