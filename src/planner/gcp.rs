@@ -1506,10 +1506,7 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
             .add_attribute(("project", n.project.as_str()))
             .add_attribute(("topic", traversal("google_pubsub_topic", &["rotation", "name"])))
             .add_attribute(("role", ROLE_PUBSUB_PUBLISHER))
-            .add_attribute((
-                "member",
-                template("serviceAccount:${google_project_service_identity.secretmanager.email}"),
-            ))
+            .add_attribute(("member", traversal("google_project_service_identity", &["secretmanager", "member"])))
             .build(),
         resource("google_service_account", "rotator")
             .add_attribute(("project", n.project.as_str()))

@@ -91,7 +91,7 @@ resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
   project = "example-project"
   topic   = google_pubsub_topic.rotation.name
   role    = "roles/pubsub.publisher"
-  member  = "serviceAccount:${google_project_service_identity.secretmanager.email}"
+  member  = google_project_service_identity.secretmanager.member
 }
 
 resource "google_service_account" "rotator" {
