@@ -26,3 +26,27 @@ else
     die "pip install into .tools/gcp failed"
   printf '%s\n' "$GCP_STAMP" >"$GCP_VENV/.installed"
 fi
+
+# The hashicorp/google (6.50.0), google-beta and archive provider schemas as published in the
+# cdktf prebuilt provider packages (npm, TypeScript declarations only are read): tests/it/gcp_backend.rs
+# checks every resource type, block and argument of the generated Terraform against them, since no
+# provider binary can be installed offline for `terraform validate`.
+GCP_SCHEMA_DIR=$TOOLS/gcp-schema
+GCP_SCHEMA_PACKAGES=(
+  "@cdktf/provider-google@16.12.1"
+  "@cdktf/provider-google-beta@16.12.1"
+  "@cdktf/provider-archive@11.0.1"
+)
+GCP_SCHEMA_STAMP="${GCP_SCHEMA_PACKAGES[*]}"
+if [[ -f $GCP_SCHEMA_DIR/.installed && "$(cat -- "$GCP_SCHEMA_DIR/.installed")" == "$GCP_SCHEMA_STAMP" ]]; then
+  log "google provider schemas already in .tools/gcp-schema"
+else
+  log "npm install ${GCP_SCHEMA_PACKAGES[*]} (~100 MB of declarations)"
+  rm -rf -- "$GCP_SCHEMA_DIR"
+  mkdir -p -- "$GCP_SCHEMA_DIR"
+  printf '{"name":"secretsint-gcp-schema","private":true}\n' >"$GCP_SCHEMA_DIR/package.json"
+  # Only the .d.ts files are read: no peer dependencies (cdktf, constructs), no install scripts.
+  (cd -- "$GCP_SCHEMA_DIR" && npm install --no-audit --no-fund --save-exact --silent --legacy-peer-deps \
+    --ignore-scripts "${GCP_SCHEMA_PACKAGES[@]}") >&2 || die "npm install of the google provider schemas failed"
+  printf '%s\n' "$GCP_SCHEMA_STAMP" >"$GCP_SCHEMA_DIR/.installed"
+fi

@@ -1,8 +1,9 @@
 //! GCP Secret Manager: goldens for every target × rotation × credential (and the other three CI/CD
 //! platforms), structural checks on every plan, and with TF_ACC=1 the real tools: `terraform fmt`
-//! over every generated `.tf`, strict Kubernetes validation, mypy over the rotation function against
-//! the pinned SDKs, the function's logic with its clients replaced, and the CI access script run
-//! against a stand-in curl.
+//! over every generated `.tf`, every resource, block, argument and reference checked against the
+//! hashicorp/google 6.50.0 (and google-beta, archive) schemas, strict Kubernetes validation, mypy over
+//! the rotation function against the pinned SDKs, the function's logic with its clients replaced, and
+//! the CI access script run against a stand-in curl.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -439,4 +440,266 @@ fn access_script_exchanges_and_writes_the_payload() {
     );
     assert!(lines[1].contains("secrets/prod-app-database/versions/latest:access"), "{calls}");
     assert!(out.stdout.is_empty(), "the script prints nothing");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generated Terraform against the provider schemas (hashicorp/google 6.50.0, google-beta and
+// archive, from the cdktf prebuilt provider packages that scripts/tools.d/41-gcp.sh installs).
+
+/// One block type of a provider schema: its arguments and nested blocks, and which are required.
+#[derive(Debug, Default)]
+struct SchemaBlock {
+    fields: BTreeMap<String, bool>,
+}
+
+/// A resource's schema: every interface of its declaration file, by name, and its getters.
+struct ResourceSchema {
+    class: String,
+    interfaces: BTreeMap<String, SchemaBlock>,
+    getters: Vec<String>,
+}
+
+fn schema_file(kind: &str, type_name: &str) -> std::path::PathBuf {
+    let root = tool("gcp-schema/node_modules/@cdktf");
+    let candidates = match (kind, type_name.strip_prefix("google_")) {
+        ("resource", Some(rest)) => {
+            let dir = rest.replace('_', "-");
+            vec![
+                root.join("provider-google/lib").join(&dir),
+                root.join("provider-google-beta/lib").join(&dir),
+                root.join("provider-google-beta/lib").join(format!("google-{dir}")),
+            ]
+        }
+        ("data", None) if type_name == "archive_file" => vec![root.join("provider-archive/lib/data-archive-file")],
+        _ => Vec::new(),
+    };
+    candidates
+        .into_iter()
+        .map(|d| d.join("index.d.ts"))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("no provider schema declares {kind} {type_name}"))
+}
+
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn pascal(snake: &str) -> String {
+    let c = camel(snake);
+    let mut chars = c.chars();
+    chars.next().map(|f| f.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn load_schema(path: &Path) -> ResourceSchema {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut interfaces = BTreeMap::new();
+    let mut class = String::new();
+    let mut current: Option<(String, SchemaBlock)> = None;
+    let mut pending: Option<String> = None;
+    let mut getters = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if let Some(rest) = line.strip_prefix("export interface ") {
+            let name = rest.split_whitespace().next().unwrap().to_string();
+            if rest.contains("extends cdktf.TerraformMetaArguments") {
+                class = name.trim_end_matches("Config").to_string();
+            }
+            current = Some((name, SchemaBlock::default()));
+            continue;
+        }
+        if line == "}" {
+            if let Some((name, block)) = current.take() {
+                interfaces.insert(name, block);
+            }
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix("get ") {
+            if let Some(name) = rest.split('(').next() {
+                getters.push(name.to_string());
+            }
+        }
+        if let Some((_, block)) = current.as_mut() {
+            if trimmed.contains("Docs at Terraform Registry") {
+                if let Some(anchor) = trimmed.split('#').nth(1) {
+                    pending = Some(anchor.split_whitespace().next().unwrap_or_default().to_string());
+                }
+            } else if let (Some(rest), Some(snake)) = (trimmed.strip_prefix("readonly "), pending.as_ref()) {
+                let (name, _) = rest.split_once(':').unwrap();
+                if name.trim_end_matches('?') == camel(snake) {
+                    block.fields.insert(snake.clone(), !name.ends_with('?'));
+                }
+                pending = None;
+            }
+        }
+    }
+    ResourceSchema {
+        class,
+        interfaces,
+        getters,
+    }
+}
+
+/// Meta-arguments Terraform itself handles, never in a provider schema.
+const META: [&str; 5] = ["provider", "depends_on", "lifecycle", "count", "for_each"];
+
+/// Checks `body` against the schema interface `interface`; nested blocks are the interfaces named
+/// `prefix` + the block name (the resource class for top-level blocks, not its Config interface).
+fn check_block(schema: &ResourceSchema, interface: &str, prefix: &str, body: &hcl::Body, at: &str, problems: &mut Vec<String>) {
+    let Some(block) = schema.interfaces.get(interface) else {
+        problems.push(format!("{at}: no schema block {interface}"));
+        return;
+    };
+    let mut seen = Vec::new();
+    for attr in body.attributes() {
+        let key = attr.key.as_str();
+        if META.contains(&key) {
+            continue;
+        }
+        seen.push(key.to_string());
+        if !block.fields.contains_key(key) {
+            problems.push(format!("{at}: {key} is not an argument of {interface}"));
+        }
+    }
+    for nested in body.blocks() {
+        let key = nested.identifier.as_str();
+        if META.contains(&key) {
+            continue;
+        }
+        seen.push(key.to_string());
+        if !block.fields.contains_key(key) {
+            problems.push(format!("{at}: {key} is not a block of {interface}"));
+            continue;
+        }
+        let name = format!("{prefix}{}", pascal(key));
+        check_block(schema, &name, &name, &nested.body, &format!("{at}.{key}"), problems);
+    }
+    for (field, required) in &block.fields {
+        if *required && !seen.contains(field) {
+            problems.push(format!("{at}: required {field} of {interface} is missing"));
+        }
+    }
+}
+
+/// `root.label.attr` references (traversals and `${...}` in templates) in a Terraform text.
+fn references(text: &str) -> Vec<(String, String, String)> {
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts = i == 0 || !word(bytes[i - 1]);
+        let rest = &text[i..];
+        if starts && (rest.starts_with("google_") || rest.starts_with("data.archive_file.")) {
+            let len = rest.bytes().take_while(|b| word(*b)).count();
+            let parts: Vec<&str> = rest[..len].split('.').collect();
+            match parts.as_slice() {
+                ["data", t, l, a, ..] => out.push((format!("data.{t}"), l.to_string(), a.to_string())),
+                [t, l, a, ..] => out.push((t.to_string(), l.to_string(), a.to_string())),
+                _ => {}
+            }
+            i += len.max(1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn terraform_matches_the_google_provider_schema() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let mut problems = Vec::new();
+    let mut cache: BTreeMap<String, ResourceSchema> = BTreeMap::new();
+    let mut checked = 0;
+    for (case, req) in every_plan_on_every_platform() {
+        let files = plan(&req).files();
+        let text = &files["terraform/gcp.tf"];
+        let body: hcl::Body = hcl::from_str(text).unwrap();
+        let mut declared = Vec::new();
+        for block in body.blocks() {
+            let kind = block.identifier.as_str();
+            if kind != "resource" && kind != "data" {
+                continue;
+            }
+            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            let (type_name, label) = (labels[0], labels[1]);
+            let key = format!("{kind}.{type_name}");
+            let schema = cache
+                .entry(key.clone())
+                .or_insert_with(|| load_schema(&schema_file(kind, type_name)));
+            let interface = format!("{}Config", schema.class);
+            check_block(
+                schema,
+                &interface,
+                &schema.class,
+                &block.body,
+                &format!("{case}: {type_name}.{label}"),
+                &mut problems,
+            );
+            declared.push((
+                if kind == "data" {
+                    format!("data.{type_name}")
+                } else {
+                    type_name.to_string()
+                },
+                label.to_string(),
+            ));
+            checked += 1;
+        }
+        let refs = references(text);
+        assert!(refs.len() >= 2, "{case}: references not found");
+        for (type_name, label, attr) in refs {
+            if !declared.contains(&(type_name.clone(), label.clone())) {
+                problems.push(format!("{case}: {type_name}.{label} is referenced but not declared"));
+                continue;
+            }
+            let key = if let Some(t) = type_name.strip_prefix("data.") {
+                format!("data.{t}")
+            } else {
+                format!("resource.{type_name}")
+            };
+            let schema = &cache[&key];
+            if !schema.getters.contains(&camel(&attr)) {
+                problems.push(format!(
+                    "{case}: {type_name}.{label}.{attr} is not an attribute the provider exports"
+                ));
+            }
+        }
+    }
+    assert!(checked > 300, "{checked}");
+    // The check is live: a misspelt argument and a missing required one are both reported.
+    let planted: hcl::Body = hcl::from_str(
+        "resource \"google_secret_manager_secret\" \"x\" {\n  project = \"p\"\n  replication {\n    auto {}\n  }\n  rotation {\n    rotation_periodx = \"3600s\"\n  }\n}\n",
+    )
+    .unwrap();
+    let schema = &cache["resource.google_secret_manager_secret"];
+    let mut caught = Vec::new();
+    for block in planted.blocks() {
+        check_block(
+            schema,
+            &format!("{}Config", schema.class),
+            &schema.class,
+            &block.body,
+            "planted",
+            &mut caught,
+        );
+    }
+    assert_eq!(caught.len(), 2, "{caught:?}");
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{} schema problems:\n{}", problems.len(), problems.join("\n"));
 }
