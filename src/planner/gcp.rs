@@ -33,6 +33,8 @@ const JENKINS_URL: &str = "https://jenkins.example.com";
 const PUBSUB_EVENT: &str = "google.cloud.pubsub.topic.v1.messagePublished";
 const DEFAULT_REGION: &str = "us-central1";
 const STS_URL: &str = "https://sts.googleapis.com/v1/token";
+/// The generated Terraform is checked against the hashicorp/google 6.50.0 schema in tests.
+const GOOGLE_PROVIDER: &str = ">= 6.50";
 /// Placeholder object ID of the Entra service principal behind the Azure DevOps service connection.
 const ADO_PRINCIPAL: &str = "00000000-0000-0000-0000-000000000000";
 
@@ -474,6 +476,10 @@ pub fn plan(s: &Settings) -> Plan {
         ManifestType::Terraform,
         "terraform/gcp.tf",
         hcl_text(&terraform(s, &n, period)),
+    ));
+    decisions.push(format!(
+        "terraform/gcp.tf requires hashicorp/google {GOOGLE_PROVIDER}{}: every resource type, argument and attribute it uses exists in the 6.50.0 schema.",
+        if period.is_some() { " (and google-beta for the service agent identity)" } else { "" }
     ));
 
     Plan {
@@ -1317,12 +1323,12 @@ fn secret_iam(label: &str, secret: Expression, role: &str, member: Expression, n
 fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
     let mut providers = vec![(
         "google",
-        obj(&[("source", "hashicorp/google".into()), ("version", ">= 6.0".into())]),
+        obj(&[("source", "hashicorp/google".into()), ("version", GOOGLE_PROVIDER.into())]),
     )];
     if period.is_some() {
         providers.push((
             "google-beta",
-            obj(&[("source", "hashicorp/google-beta".into()), ("version", ">= 6.0".into())]),
+            obj(&[("source", "hashicorp/google-beta".into()), ("version", GOOGLE_PROVIDER.into())]),
         ));
         providers.push((
             "archive",
@@ -1635,10 +1641,10 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
             )
             .build(),
         // Eventarc pushes to the function's Cloud Run service as the trigger's service account.
-        resource("google_cloud_run_service_iam_member", "rotator_invoker")
+        resource("google_cloud_run_v2_service_iam_member", "rotator_invoker")
             .add_attribute(("project", n.project.as_str()))
             .add_attribute(("location", n.region.as_str()))
-            .add_attribute(("service", traversal("google_cloudfunctions2_function", &["rotate", "name"])))
+            .add_attribute(("name", traversal("google_cloudfunctions2_function", &["rotate", "name"])))
             .add_attribute(("role", ROLE_RUN_INVOKER))
             .add_attribute(("member", rotator_member))
             .build(),

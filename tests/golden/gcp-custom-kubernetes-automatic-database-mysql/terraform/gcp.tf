@@ -4,11 +4,11 @@ terraform {
   required_providers {
     google = {
       source  = "hashicorp/google"
-      version = ">= 6.0"
+      version = ">= 6.50"
     }
     google-beta = {
       source  = "hashicorp/google-beta"
-      version = ">= 6.0"
+      version = ">= 6.50"
     }
     archive = {
       source  = "hashicorp/archive"
@@ -187,10 +187,10 @@ resource "google_cloudfunctions2_function" "rotate" {
   }
 }
 
-resource "google_cloud_run_service_iam_member" "rotator_invoker" {
+resource "google_cloud_run_v2_service_iam_member" "rotator_invoker" {
   project  = "acme-payments-prod"
   location = "europe-west4"
-  service  = google_cloudfunctions2_function.rotate.name
+  name     = google_cloudfunctions2_function.rotate.name
   role     = "roles/run.invoker"
   member   = google_service_account.rotator.member
 }
