@@ -42,6 +42,8 @@ const ROTATE_MAIN: &str = include_str!("snippets/gcp/rotate.py");
 const NEW_VALUE_RANDOM: &str = include_str!("snippets/gcp/new_value_random.py");
 const NEW_VALUE_DATABASE: &str = include_str!("snippets/gcp/new_value_database.py");
 const NEW_VALUE_CERTIFICATE: &str = include_str!("snippets/gcp/new_value_certificate.py");
+const IMPORTS_DATABASE: &str = include_str!("snippets/gcp/imports_database.py");
+const IMPORTS_CERTIFICATE: &str = include_str!("snippets/gcp/imports_certificate.py");
 const ACCESS_SCRIPT: &str = include_str!("snippets/gcp/access-secret.sh");
 const ACCESS_SCRIPT_PATH: &str = "ci/gcp-access-secret.sh";
 /// Where config/backend.json expects the CI token: relative to the job's working directory, since
@@ -579,12 +581,14 @@ fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<
 
 /// The rotation function's source: the shared handler with the credential's `new_value`.
 fn function_source(s: &Settings) -> String {
-    let new_value = match s.credential {
-        CredentialType::Database => NEW_VALUE_DATABASE,
-        CredentialType::Certificate => NEW_VALUE_CERTIFICATE,
-        CredentialType::ApiKey | CredentialType::Generic => NEW_VALUE_RANDOM,
+    let (imports, new_value) = match s.credential {
+        CredentialType::Database => (IMPORTS_DATABASE, NEW_VALUE_DATABASE),
+        CredentialType::Certificate => (IMPORTS_CERTIFICATE, NEW_VALUE_CERTIFICATE),
+        CredentialType::ApiKey | CredentialType::Generic => ("", NEW_VALUE_RANDOM),
     };
-    ROTATE_MAIN.replace("# {{NEW_VALUE}}\n", new_value)
+    ROTATE_MAIN
+        .replace("# {{IMPORTS}}\n", imports)
+        .replace("# {{NEW_VALUE}}\n", new_value)
 }
 
 fn requirements(s: &Settings) -> String {

@@ -1,12 +1,3 @@
-from datetime import timedelta
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-from google.cloud.security import privateca_v1
-
-
 def new_value(client: secretmanager.SecretManagerServiceClient, env: Mapping[str, str], event_id: str) -> Dict[str, str]:
     """A new key and a certificate for it from the Certificate Authority Service pool."""
     key = ec.generate_private_key(ec.SECP256R1())

@@ -1,8 +1,3 @@
-import ssl
-
-import pg8000.native  # type: ignore[import-untyped]  # pg8000 ships no type hints
-import pymysql
-
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")
 
 

@@ -14,12 +14,13 @@ import re
 import secrets
 import string
 from datetime import datetime
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping
 
 import functions_framework
 from cloudevents.http.event import CloudEvent
 from google.api_core import exceptions
 from google.cloud import secretmanager
+# {{IMPORTS}}
 
 ALPHABET = string.ascii_letters + string.digits
 

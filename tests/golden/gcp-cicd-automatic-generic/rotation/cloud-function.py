@@ -14,7 +14,7 @@ import re
 import secrets
 import string
 from datetime import datetime
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping
 
 import functions_framework
 from cloudevents.http.event import CloudEvent

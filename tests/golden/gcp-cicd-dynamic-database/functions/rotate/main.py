@@ -14,12 +14,16 @@ import re
 import secrets
 import string
 from datetime import datetime
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping
 
 import functions_framework
 from cloudevents.http.event import CloudEvent
 from google.api_core import exceptions
 from google.cloud import secretmanager
+import ssl
+
+import pg8000.native  # type: ignore[import-untyped]  # pg8000 ships no type hints
+import pymysql
 
 ALPHABET = string.ascii_letters + string.digits
 
@@ -31,11 +35,6 @@ def new_password(length: int = 32) -> str:
         if any(c.islower() for c in value) and any(c.isupper() for c in value) and any(c.isdigit() for c in value):
             return value
 
-
-import ssl
-
-import pg8000.native  # type: ignore[import-untyped]  # pg8000 ships no type hints
-import pymysql
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")
 

@@ -14,12 +14,19 @@ import re
 import secrets
 import string
 from datetime import datetime
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping
 
 import functions_framework
 from cloudevents.http.event import CloudEvent
 from google.api_core import exceptions
 from google.cloud import secretmanager
+from datetime import timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from google.cloud.security import privateca_v1
 
 ALPHABET = string.ascii_letters + string.digits
 
@@ -30,15 +37,6 @@ def new_password(length: int = 32) -> str:
         value = "".join(secrets.choice(ALPHABET) for _ in range(length))
         if any(c.islower() for c in value) and any(c.isupper() for c in value) and any(c.isdigit() for c in value):
             return value
-
-
-from datetime import timedelta
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-from google.cloud.security import privateca_v1
 
 
 def new_value(client: secretmanager.SecretManagerServiceClient, env: Mapping[str, str], event_id: str) -> Dict[str, str]:
