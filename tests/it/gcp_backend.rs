@@ -703,3 +703,16 @@ fn terraform_matches_the_google_provider_schema() {
     problems.dedup();
     assert!(problems.is_empty(), "{} schema problems:\n{}", problems.len(), problems.join("\n"));
 }
+
+/// The test venv (scripts/tools.d/41-gcp.sh) installs exactly the pins the generated
+/// requirements.txt files carry (both read from src/planner/versions.rs / domain facts §7).
+#[test]
+fn test_venv_pins_match_the_generated_requirements() {
+    let installer = std::fs::read_to_string(repo_root().join("scripts/tools.d/41-gcp.sh")).unwrap();
+    for c in CredentialType::ALL {
+        let files = plan(&request(Target::Application, Rotation::Automatic, *c)).files();
+        for line in files["functions/rotate/requirements.txt"].lines() {
+            assert!(installer.contains(&format!("\"{line}\"")), "41-gcp.sh does not install {line}");
+        }
+    }
+}
