@@ -50,3 +50,14 @@ else
     --ignore-scripts "${GCP_SCHEMA_PACKAGES[@]}") >&2 || die "npm install of the google provider schemas failed"
   printf '%s\n' "$GCP_SCHEMA_STAMP" >"$GCP_SCHEMA_DIR/.installed"
 fi
+
+# shellcheck (Debian) for the CI access script and the inline scripts of generated pipelines.
+GCP_SHELLCHECK_VERSION=0.9.0-1
+if [[ "$(dpkg-query -W -f='${Version}' shellcheck 2>/dev/null || true)" == "$GCP_SHELLCHECK_VERSION" ]]; then
+  log "shellcheck $GCP_SHELLCHECK_VERSION already installed"
+else
+  command -v apt-get >/dev/null 2>&1 || die "shellcheck $GCP_SHELLCHECK_VERSION is needed and apt-get is missing"
+  log "apt-get install shellcheck=$GCP_SHELLCHECK_VERSION"
+  (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq "shellcheck=$GCP_SHELLCHECK_VERSION") >&2 ||
+    die "apt-get install shellcheck=$GCP_SHELLCHECK_VERSION failed"
+fi

@@ -716,3 +716,60 @@ fn test_venv_pins_match_the_generated_requirements() {
         }
     }
 }
+
+/// shellcheck (Debian, installed by scripts/tools.d/41-gcp.sh) finds nothing in the CI access
+/// script nor in the bash of every generated GitHub workflow step and Azure Pipelines task.
+#[test]
+fn shell_scripts_pass_shellcheck() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut scripts = Vec::new();
+    for (case, req) in every_plan_on_every_platform() {
+        if req.target != Target::Cicd {
+            continue;
+        }
+        for (path, text) in plan(&req).files() {
+            if path.ends_with(".sh") {
+                scripts.push((format!("{case}-{}", path.replace('/', "_")), ("sh", text)));
+                continue;
+            }
+            if !(path.starts_with(".github/workflows/") || path == "azure-pipelines.yml") {
+                continue;
+            }
+            let doc: serde_json::Value = serde_norway::from_str(&text).unwrap();
+            let mut steps: Vec<serde_json::Value> = Vec::new();
+            match &doc["jobs"] {
+                serde_json::Value::Object(jobs) => jobs.values().for_each(|j| steps.extend(j["steps"].as_array().unwrap().clone())),
+                serde_json::Value::Array(jobs) => jobs.iter().for_each(|j| steps.extend(j["steps"].as_array().unwrap().clone())),
+                _ => {}
+            }
+            for (i, step) in steps.iter().enumerate() {
+                if let Some(run) = step["run"].as_str().or(step["inputs"]["inlineScript"].as_str()) {
+                    scripts.push((format!("{case}-{}-{i}.sh", path.replace('/', "_")), ("bash", run.to_string())));
+                }
+            }
+        }
+    }
+    assert!(scripts.len() >= 16, "{}", scripts.len());
+    let mut failures = Vec::new();
+    for (name, (shell, text)) in &scripts {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let out = Command::new("shellcheck")
+            .args(["--shell", shell])
+            .arg(&file)
+            .output()
+            .expect("shellcheck is installed");
+        if !out.status.success() {
+            failures.push(format!("{name}:\n{}", String::from_utf8_lossy(&out.stdout)));
+        }
+    }
+    assert!(failures.is_empty(), "shellcheck findings:\n{}", failures.join("\n"));
+    // The check is live.
+    let planted = dir.path().join("planted.sh");
+    std::fs::write(&planted, "echo $UNQUOTED\n").unwrap();
+    let out = Command::new("shellcheck").args(["--shell", "sh"]).arg(&planted).output().unwrap();
+    assert!(!out.status.success(), "shellcheck missed an unquoted variable");
+}
