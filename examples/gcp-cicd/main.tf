@@ -1,8 +1,7 @@
 # A GitHub Actions deployment job reading a generic secret from GCP Secret Manager through
 # workload identity federation.
 #
-# Not yet planned by this version (a warning says so); docs/guides/gcp-secretmanager.md shows the
-# composition with google_secret_manager_secret_iam_member.
+# docs/guides/gcp-secretmanager.md shows the composition with google_secret_manager_secret_iam_member.
 terraform {
   required_version = ">= 1.5" # plantimestamp()
   required_providers {

@@ -9,6 +9,7 @@ mod azure;
 mod azure_cicd;
 pub mod choice;
 mod contract;
+mod gcp;
 pub mod k8s;
 pub mod request;
 mod resolve;
@@ -158,6 +159,7 @@ pub fn plan(req: &Request) -> Plan {
         (Backend::Vault, _) if vault::covers(&settings) => vault::plan(&settings),
         (Backend::AwsSecrets, _) if aws::covers(&settings) => aws::plan(&settings),
         (Backend::AzureKeyVault, _) if azure::covers(&settings) => azure::plan(&settings),
+        (Backend::GcpSecretManager, _) if gcp::covers(&settings) => gcp::plan(&settings),
         _ => not_yet_planned(&settings),
     };
     findings.append(&mut plan.findings);

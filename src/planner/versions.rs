@@ -83,3 +83,14 @@ pub const AZURE_CLI_IMAGE: &str = "mcr.microsoft.com/azure-cli:2.91.0";
 pub const AZURE_FUNCTIONS_PYTHON: &str = "1.26.0";
 pub const AZURE_IDENTITY_PYTHON: &str = "1.27.0";
 pub const PSYCOPG_PYTHON: &str = "3.3.9";
+/// google-github-actions/auth major pinned in generated GitHub workflows (domain facts §0).
+pub const GCP_AUTH_ACTION: &str = "v3";
+/// The Cloud Functions (2nd gen) runtime of the generated rotation function.
+pub const GCP_FUNCTION_RUNTIME: &str = "python313";
+/// Python packages the generated GCP rotation function imports, pinned in its requirements.txt
+/// (the same pins scripts/tools.d/41-gcp.sh installs for the mypy check).
+pub const GCP_FUNCTIONS_FRAMEWORK: &str = "3.10.2";
+pub const GCP_PRIVATE_CA: &str = "1.20.0";
+pub const GCP_CRYPTOGRAPHY: &str = "50.0.2";
+pub const GCP_PG8000: &str = "1.31.6";
+pub const GCP_PYMYSQL: &str = "1.2.4";

@@ -12,6 +12,7 @@ mod concurrency;
 mod coverage;
 mod docs;
 mod fuzz_smoke;
+mod gcp_backend;
 mod golden;
 mod golden_aws;
 mod k8s_validate;

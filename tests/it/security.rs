@@ -28,6 +28,10 @@ const NAME_NOT_SECRET: &[&str] = &[
     r#"^\s*secrets: (\|-?|"?([a-z0-9/._-]+ [a-z0-9_.-]+ \| [A-Z][A-Z0-9_]*( ;)?(\\n|\s)*)+"?)$"#,
     r#"^\s*SECRET_PATH: "?[a-z0-9/._-]+"?$"#, // rotation job env: the KV path it writes
     r#"^\s*SECRET_FIELD: "?[a-z0-9_.-]+"?$"#, // rotation job env: the field name it rotates
+    // A GCP Secret Manager resource name (lowercase IDs only) under any key: a name, not a value.
+    r#"^\s*"?[A-Za-z_]+"?\s*[:=]\s*"projects/[a-z0-9-]+/secrets/[a-z0-9_-]+(/versions/latest)?",?$"#,
+    // google-github-actions/auth input: the provider's resource name (project number, lowercase IDs).
+    r#"^\s*workload_identity_provider: "?projects/[0-9]+/locations/global/workloadIdentityPools/[a-z0-9-]+/providers/[a-z0-9-]+"?$"#,
 ];
 
 /// Every string leaf of a state, with a path-like name.

@@ -1,0 +1,1768 @@
+//! GCP Secret Manager for every target, rotation policy and credential type. One secret per plan
+//! (its payload a JSON object of the credential's fields), IAM bindings on that single secret for
+//! one consumer identity (GKE Workload Identity Federation principal, a CI workload identity pool,
+//! or an application service account), rotation through the secret's Pub/Sub topic and a
+//! Cloud Functions 2nd gen handler, CI/CD pipeline files and Terraform for hashicorp/google.
+
+use hcl::expr::{Expression, FuncCall, TemplateExpr, Traversal, Variable};
+use hcl::{Block, Body, Identifier, Object, ObjectKey};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::choice::*;
+use super::k8s::{self, K8sObject, ObjectMeta};
+use super::request::Duration;
+use super::{versions, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::render;
+
+const MINUTE: u64 = 60;
+const HOUR: u64 = 3600;
+
+/// IAM roles the plan grants (domain facts §5); `tests` holds the table they are checked against.
+pub(crate) const ROLE_SECRET_ACCESSOR: &str = "roles/secretmanager.secretAccessor";
+pub(crate) const ROLE_SECRET_VERSION_ADDER: &str = "roles/secretmanager.secretVersionAdder";
+pub(crate) const ROLE_SECRET_VIEWER: &str = "roles/secretmanager.viewer";
+pub(crate) const ROLE_PUBSUB_PUBLISHER: &str = "roles/pubsub.publisher";
+pub(crate) const ROLE_RUN_INVOKER: &str = "roles/run.invoker";
+pub(crate) const ROLE_CA_REQUESTER: &str = "roles/privateca.certificateRequester";
+
+const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+const GITLAB_ISSUER: &str = "https://gitlab.com";
+/// The oidc-provider plugin's issuer is the Jenkins root URL followed by /oidc.
+const JENKINS_URL: &str = "https://jenkins.example.com";
+const PUBSUB_EVENT: &str = "google.cloud.pubsub.topic.v1.messagePublished";
+const DEFAULT_REGION: &str = "us-central1";
+const STS_URL: &str = "https://sts.googleapis.com/v1/token";
+/// The generated Terraform is checked against the hashicorp/google 6.50.0 schema in tests.
+const GOOGLE_PROVIDER: &str = ">= 6.50";
+/// Placeholder object ID of the Entra service principal behind the Azure DevOps service connection.
+const ADO_PRINCIPAL: &str = "00000000-0000-0000-0000-000000000000";
+
+const ROTATE_MAIN: &str = include_str!("snippets/gcp/rotate.py");
+const NEW_VALUE_RANDOM: &str = include_str!("snippets/gcp/new_value_random.py");
+const NEW_VALUE_DATABASE: &str = include_str!("snippets/gcp/new_value_database.py");
+const NEW_VALUE_CERTIFICATE: &str = include_str!("snippets/gcp/new_value_certificate.py");
+const IMPORTS_DATABASE: &str = include_str!("snippets/gcp/imports_database.py");
+const IMPORTS_CERTIFICATE: &str = include_str!("snippets/gcp/imports_certificate.py");
+const ACCESS_SCRIPT: &str = include_str!("snippets/gcp/access-secret.sh");
+const ACCESS_SCRIPT_PATH: &str = "ci/gcp-access-secret.sh";
+/// Where config/backend.json expects the CI token: relative to the job's working directory, since
+/// Google's auth libraries expand no variables in credential_source.file.
+const ID_TOKEN_FILE: &str = ".gcp/id-token.jwt";
+
+pub fn covers(s: &Settings) -> bool {
+    s.backend == Backend::GcpSecretManager
+}
+
+/// The rotation period Secret Manager schedules, or `None` for manual rotation.
+fn rotation(s: &Settings) -> (Option<Duration>, Option<Finding>, Option<String>) {
+    match s.rotation {
+        Rotation::Manual => (None, None, None),
+        Rotation::Automatic => (s.rotation_period, None, None),
+        Rotation::Dynamic => {
+            let asked = s.rotation_period.unwrap_or(Duration::from_secs(HOUR));
+            let period = Duration::from_secs(asked.secs().max(HOUR));
+            let c = s.credential;
+            (
+                Some(period),
+                Some(Finding {
+                    kind: FindingKind::Fallback,
+                    field: vec!["rotation_policy".into()],
+                    summary: "Dynamic Credentials Fall Back To Scheduled Rotation".into(),
+                    detail: format!(
+                        "GCP Secret Manager stores versions but cannot mint {c} credentials on demand, so rotation_policy \"dynamic\" \
+                         falls back to \"automatic\" at {}, the shortest period Secret Manager schedules (1h minimum): the rotation \
+                         function adds a new version and consumers re-read it. Choose rotation_policy = \"automatic\" to make this \
+                         explicit, or secrets_backend = \"vault\" for credentials minted per consumer.",
+                        period.to_text()
+                    ),
+                }),
+                Some(format!(
+                    "rotation_policy \"dynamic\" fell back to \"automatic\" every {}: GCP Secret Manager cannot mint {c} credentials on demand, so Secret Manager's rotation schedule triggers the function that adds a new version.",
+                    period.to_text()
+                )),
+            )
+        }
+    }
+}
+
+/// The lifetime of each certificate the function requests: `certificate.ttl`, or for the dynamic
+/// fallback one and a half rotation periods, so a certificate is replaced at two thirds of its life.
+fn certificate_lifetime(s: &Settings) -> Duration {
+    match s.rotation {
+        Rotation::Dynamic => {
+            let period = s.rotation_period.map_or(HOUR, |p| p.secs()).max(HOUR);
+            Duration::from_secs(period + period / 2)
+        }
+        _ => s.certificate.ttl,
+    }
+}
+
+/// Certificates rotate at the latest when two thirds of their lifetime have passed (as cert-manager
+/// renews), so a late or retried rotation never leaves an expired certificate in "latest".
+fn certificate_period(s: &Settings, period: Duration) -> (Duration, Option<Finding>, Option<String>) {
+    let lifetime = certificate_lifetime(s);
+    let renew_at = lifetime.secs() * 2 / 3;
+    if renew_at < HOUR {
+        return (
+            Duration::from_secs(HOUR),
+            Some(Finding {
+                kind: FindingKind::Error,
+                field: vec!["certificate".into(), "ttl".into()],
+                summary: "Certificate Lifetime Too Short For Secret Manager Rotation".into(),
+                detail: format!(
+                    "certificate.ttl {} leaves less than 1h, Secret Manager's shortest rotation period, before two thirds of the certificate's life have passed. Use a certificate.ttl of 90m or more.",
+                    lifetime.to_text()
+                ),
+            }),
+            None,
+        );
+    }
+    if period.secs() <= renew_at {
+        return (period, None, None);
+    }
+    let renew = Duration::from_secs(renew_at);
+    (
+        renew,
+        None,
+        Some(format!(
+            "Certificates rotate every {} instead of {}: two thirds of the {} certificate lifetime, so a late or retried rotation never leaves an expired certificate in version \"latest\".",
+            renew.to_text(),
+            period.to_text(),
+            lifetime.to_text()
+        )),
+    )
+}
+
+/// The JSON fields of a secret version's payload, in the order consumers see them.
+fn fields(c: CredentialType) -> &'static [&'static str] {
+    match c {
+        CredentialType::Database => &["username", "password"],
+        CredentialType::ApiKey => &["api_key"],
+        CredentialType::Certificate => &["certificate", "private_key"],
+        CredentialType::Generic => &["value"],
+    }
+}
+
+fn leaf(c: CredentialType) -> &'static str {
+    match c {
+        CredentialType::Database => "database",
+        CredentialType::ApiKey => "api-key",
+        CredentialType::Certificate => "certificate",
+        CredentialType::Generic => "config",
+    }
+}
+
+/// A GCP resource ID of at most `max` characters that starts with a letter: the text itself when it
+/// fits, else a prefix and eight hex digits of its SHA-256, so distinct inputs stay distinct.
+fn short_id(text: &str, max: usize) -> String {
+    let mut base = text.to_string();
+    if !base.starts_with(|c: char| c.is_ascii_lowercase()) {
+        base = format!("s{base}");
+    }
+    if base.len() <= max {
+        return base;
+    }
+    let digest = Sha256::digest(text.as_bytes());
+    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let prefix = base[..max - 9].trim_end_matches('-');
+    format!("{prefix}-{hash}")
+}
+
+/// Every name and identifier the plan uses, computed once.
+struct Names {
+    role: String,
+    project: String,
+    number: String,
+    secret_id: String,
+    /// `projects/<project>/secrets/<id>` (= `Settings::logical_secret_path`).
+    secret_name: String,
+    region: String,
+    topic: String,
+    function: String,
+    rotator_account: String,
+    app_account: String,
+    admin_secret_id: String,
+    ca_pool: String,
+    pool: String,
+    provider: String,
+}
+
+fn names(s: &Settings) -> Names {
+    let role = s.role_name();
+    let secret_id = format!("{role}-{}", leaf(s.credential));
+    let region = s.gcp.location.clone().unwrap_or_else(|| DEFAULT_REGION.to_string());
+    Names {
+        project: s.gcp.project_id.clone(),
+        number: s.gcp.project_number.clone(),
+        secret_name: format!("projects/{}/secrets/{secret_id}", s.gcp.project_id),
+        topic: short_id(&format!("{secret_id}-rotation"), 255),
+        function: short_id(&format!("{secret_id}-rotate"), 63),
+        rotator_account: short_id(&format!("{role}-rotator"), 30),
+        app_account: short_id(&role, 30),
+        admin_secret_id: format!("{role}-database-admin"),
+        ca_pool: format!(
+            "projects/{}/locations/{region}/caPools/{}",
+            s.gcp.project_id,
+            short_id(&format!("{role}-pool"), 63)
+        ),
+        pool: short_id(&format!("{role}-ci"), 32),
+        provider: short_id(
+            match s.cicd.platform {
+                CicdPlatform::GithubActions => "github",
+                CicdPlatform::GitlabCi => "gitlab",
+                CicdPlatform::Jenkins => "jenkins",
+                CicdPlatform::AzureDevops => "azure-devops",
+            },
+            32,
+        ),
+        region,
+        secret_id,
+        role,
+    }
+}
+
+impl Names {
+    fn pool_name(&self) -> String {
+        format!("projects/{}/locations/global/workloadIdentityPools/{}", self.number, self.pool)
+    }
+
+    /// The provider's full resource name: google-github-actions/auth's default audience and the
+    /// audience GitLab, Jenkins and the STS exchange use.
+    fn provider_name(&self) -> String {
+        format!("{}/providers/{}", self.pool_name(), self.provider)
+    }
+
+    fn rotator_email(&self) -> String {
+        format!("{}@{}.iam.gserviceaccount.com", self.rotator_account, self.project)
+    }
+
+    fn app_email(&self) -> String {
+        format!("{}@{}.iam.gserviceaccount.com", self.app_account, self.project)
+    }
+}
+
+/// The identity that reads the secret, as an IAM member string.
+fn consumer_member(s: &Settings, n: &Names) -> String {
+    let iam = "principal://iam.googleapis.com";
+    match s.target {
+        Target::Kubernetes => format!(
+            "{iam}/projects/{}/locations/global/workloadIdentityPools/{}.svc.id.goog/subject/ns/{}/sa/{}",
+            n.number, n.project, s.kubernetes.namespace, s.kubernetes.service_account
+        ),
+        Target::Application => format!("serviceAccount:{}", n.app_email()),
+        Target::Cicd => match s.cicd.platform {
+            CicdPlatform::GithubActions => format!(
+                "principalSet://iam.googleapis.com/{}/attribute.repository/{}",
+                n.pool_name(),
+                s.cicd.repository
+            ),
+            CicdPlatform::GitlabCi => format!(
+                "principalSet://iam.googleapis.com/{}/attribute.project_path/{}",
+                n.pool_name(),
+                s.cicd.repository
+            ),
+            CicdPlatform::Jenkins => format!("{iam}/{}/subject/{}", n.pool_name(), jenkins_job_url(s)),
+            CicdPlatform::AzureDevops => format!("{iam}/{}/subject/{ADO_PRINCIPAL}", n.pool_name()),
+        },
+    }
+}
+
+fn jenkins_job_url(s: &Settings) -> String {
+    format!("{JENKINS_URL}/job/{}/", s.name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+
+/// One IAM binding on the secret, as `google_secret_manager_secret_iam_member` takes it.
+#[derive(Serialize)]
+struct SecretBinding<'a> {
+    project: &'a str,
+    secret_id: &'a str,
+    role: &'a str,
+    member: String,
+}
+
+/// One IAM binding on another resource (the Pub/Sub topic, the CA pool, the function's service).
+#[derive(Serialize)]
+struct ResourceBinding<'a> {
+    resource: String,
+    role: &'a str,
+    member: String,
+}
+
+fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPolicy> {
+    let secret = |name: String, role: &'static str, member: String, secret_id: &str| AccessPolicy {
+        policy_name: name,
+        policy_type: PolicyType::IamBinding,
+        policy_document: render::json(&SecretBinding {
+            project: &n.project,
+            secret_id,
+            role,
+            member,
+        }),
+        scope: format!("projects/{}/secrets/{secret_id}", n.project),
+    };
+    let resource = |name: String, resource: String, role: &'static str, member: String| AccessPolicy {
+        policy_name: name,
+        policy_type: PolicyType::ResourcePolicy,
+        policy_document: render::json(&ResourceBinding {
+            resource: resource.clone(),
+            role,
+            member,
+        }),
+        scope: resource,
+    };
+    let mut out = vec![secret(
+        format!("{}-secret-accessor", n.role),
+        ROLE_SECRET_ACCESSOR,
+        consumer_member(s, n),
+        &n.secret_id,
+    )];
+    let rotator = format!("serviceAccount:{}", n.rotator_email());
+    match period {
+        None => out.push(secret(
+            format!("{}-secret-version-adder", n.role),
+            ROLE_SECRET_VERSION_ADDER,
+            writers_group(n),
+            &n.secret_id,
+        )),
+        Some(_) => {
+            out.push(secret(
+                format!("{}-rotator-version-adder", n.role),
+                ROLE_SECRET_VERSION_ADDER,
+                rotator.clone(),
+                &n.secret_id,
+            ));
+            out.push(secret(
+                format!("{}-rotator-viewer", n.role),
+                ROLE_SECRET_VIEWER,
+                rotator.clone(),
+                &n.secret_id,
+            ));
+            if s.credential == CredentialType::Database {
+                out.push(secret(
+                    format!("{}-rotator-admin-accessor", n.role),
+                    ROLE_SECRET_ACCESSOR,
+                    rotator.clone(),
+                    &n.admin_secret_id,
+                ));
+            }
+            if s.credential == CredentialType::Certificate {
+                out.push(resource(
+                    format!("{}-rotator-ca-requester", n.role),
+                    n.ca_pool.clone(),
+                    ROLE_CA_REQUESTER,
+                    rotator.clone(),
+                ));
+            }
+            out.push(resource(
+                format!("{}-secretmanager-publisher", n.role),
+                format!("projects/{}/topics/{}", n.project, n.topic),
+                ROLE_PUBSUB_PUBLISHER,
+                format!("serviceAccount:service-{}@gcp-sa-secretmanager.iam.gserviceaccount.com", n.number),
+            ));
+            out.push(resource(
+                format!("{}-rotator-invoker", n.role),
+                format!("projects/{}/locations/{}/services/{}", n.project, n.region, n.function),
+                ROLE_RUN_INVOKER,
+                rotator,
+            ));
+        }
+    }
+    out
+}
+
+/// Who may add versions by hand when rotation is manual (a placeholder group).
+fn writers_group(n: &Names) -> String {
+    format!("group:{}-secret-writers@example.com", n.role)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+
+pub fn plan(s: &Settings) -> Plan {
+    let (mut period, fallback, fallback_decision) = rotation(s);
+    let n = names(s);
+    let mut decisions: Vec<String> = fallback_decision.into_iter().collect();
+    let mut findings: Vec<Finding> = fallback.into_iter().collect();
+    if let (Some(p), CredentialType::Certificate) = (period, s.credential) {
+        let (p, finding, decision) = certificate_period(s, p);
+        period = Some(p);
+        findings.extend(finding);
+        decisions.extend(decision);
+    }
+    let access_policies = policies(s, &n, period);
+    let mut manifests = Vec::new();
+
+    decisions.push(format!(
+        "The {} lives in secret {} with automatic replication{}; each version's payload is one JSON object with the field{} {}, so every field of a version is read together, and the plan writes no secret value.",
+        match s.credential {
+            CredentialType::Database => "database credential",
+            CredentialType::ApiKey => "API key",
+            CredentialType::Certificate => "certificate",
+            CredentialType::Generic => "generic secret",
+        },
+        n.secret_name,
+        match &s.gcp.location {
+            Some(l) => format!(
+                " replaced by user-managed replication in {l} (a global secret whose payload stays in {l}; regional secrets, google_secret_manager_regional_secret, are not planned)"
+            ),
+            None => String::new(),
+        },
+        if fields(s.credential).len() > 1 { "s" } else { "" },
+        fields(s.credential).join(", ")
+    ));
+    decisions.push(format!(
+        "IAM is granted on the single secret with google_secret_manager_secret_iam_member (additive, never authoritative): {ROLE_SECRET_ACCESSOR} (versions.access only) for {}.",
+        consumer_member(s, &n)
+    ));
+    let (auth_method, config_format, config_file) = match s.target {
+        Target::Kubernetes => kubernetes_target(s, &n, period, &mut manifests, &mut decisions, &mut findings),
+        Target::Application => application_target(s, &n, &mut decisions),
+        Target::Cicd => cicd_target(s, &n, &mut manifests, &mut decisions),
+    };
+    let rotation_scripts = match period {
+        None => {
+            decisions.push(format!(
+                "Rotation is manual: add a version with `gcloud secrets versions add {} --project={} --data-file=new-{}.json` as a member of the placeholder group {} (granted {ROLE_SECRET_VERSION_ADDER}); consumers reading version \"latest\" pick it up on their next read.",
+                n.secret_id,
+                n.project,
+                leaf(s.credential),
+                writers_group(&n).trim_start_matches("group:")
+            ));
+            RotationScripts {
+                rotation_type: RotationType::None,
+                schedule: "manual".into(),
+                rotation_logic: render::json(&ManualRotation {
+                    secret: n.secret_name.clone(),
+                    payload_fields: fields(s.credential).to_vec(),
+                    add_version: format!(
+                        "gcloud secrets versions add {} --project={} --data-file=new-{}.json",
+                        n.secret_id,
+                        n.project,
+                        leaf(s.credential)
+                    ),
+                }),
+                notification: format!(
+                    "Every version added to {} is recorded in Cloud Audit Logs (Admin Activity, AddSecretVersion); enable Data Access logs for secretmanager.googleapis.com to record reads as well.",
+                    n.secret_name
+                ),
+            }
+        }
+        Some(p) => {
+            let function = function_source(s);
+            manifests.push(manifest(ManifestType::Terraform, "functions/rotate/main.py", function.clone()));
+            manifests.push(manifest(
+                ManifestType::Terraform,
+                "functions/rotate/requirements.txt",
+                requirements(s),
+            ));
+            rotation_decisions(s, &n, p, &mut decisions, &mut findings);
+            RotationScripts {
+                rotation_type: RotationType::CloudFunction,
+                schedule: format!("rotation_period={}s", p.secs()),
+                rotation_logic: function,
+                notification: format!(
+                    "Secret Manager publishes SECRET_ROTATE to projects/{}/topics/{} every {}; the function {} adds one version per notification, and failed runs are retried by Eventarc (RETRY_POLICY_RETRY) and visible in Cloud Logging.",
+                    n.project,
+                    n.topic,
+                    p.to_text(),
+                    n.function
+                ),
+            }
+        }
+    };
+    manifests.push(manifest(
+        ManifestType::Terraform,
+        "terraform/gcp.tf",
+        hcl_text(&terraform(s, &n, period)),
+    ));
+    decisions.push(format!(
+        "terraform/gcp.tf requires hashicorp/google {GOOGLE_PROVIDER}{}: every resource type, argument and attribute it uses exists in the 6.50.0 schema.",
+        if period.is_some() { " (and google-beta for the service agent identity)" } else { "" }
+    ));
+
+    Plan {
+        secrets_config: SecretsConfig {
+            backend_endpoint: s.backend_endpoint(),
+            authentication_method: auth_method,
+            secret_path: s.logical_secret_path(),
+            config_format,
+            config_file: Some(config_file),
+        },
+        access_policies,
+        integration_code: Vec::new(),
+        rotation_scripts: Some(rotation_scripts),
+        deployment_manifests: manifests,
+        decisions,
+        findings,
+    }
+}
+
+fn manifest(kind: ManifestType, filename: &str, content: String) -> DeploymentManifest {
+    DeploymentManifest {
+        kind,
+        filename: filename.into(),
+        content,
+    }
+}
+
+#[derive(Serialize)]
+struct ManualRotation {
+    secret: String,
+    payload_fields: Vec<&'static str>,
+    add_version: String,
+}
+
+fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<String>, findings: &mut Vec<Finding>) {
+    decisions.push(format!(
+        "Secret Manager rotates on its own schedule: rotation_period = {}s ({}), and next_rotation_time = timeadd(plantimestamp(), \"{}s\") at the first apply; the planner reads no clock (the timestamp argument only reaches contract_json), and Terraform ignores later changes to next_rotation_time because Secret Manager advances it after every rotation.",
+        p.secs(),
+        p.to_text(),
+        p.secs()
+    ));
+    decisions.push(format!(
+        "Rotation needs the topic projects/{}/topics/{}: the Secret Manager service agent service-{}@gcp-sa-secretmanager.iam.gserviceaccount.com (created by google_project_service_identity, google-beta) gets {ROLE_PUBSUB_PUBLISHER} on it, and the secret depends on that grant.",
+        n.project, n.topic, n.number
+    ));
+    decisions.push(format!(
+        "The rotation function {} (Cloud Functions 2nd gen, {} in {}) runs as {} with {ROLE_SECRET_VERSION_ADDER} and {ROLE_SECRET_VIEWER} on the secret only; it is triggered by {PUBSUB_EVENT} on the topic, acts only on eventType SECRET_ROTATE for this secret, and adds exactly one version per notification: a redelivered message finds a version newer than its publish time and adds nothing.",
+        n.function,
+        versions::GCP_FUNCTION_RUNTIME,
+        n.region,
+        n.rotator_email()
+    ));
+    if s.gcp.location.is_none() {
+        decisions.push(format!(
+            "The function, its source bucket and trigger run in {DEFAULT_REGION}; set gcp.location to choose the region."
+        ));
+    }
+    decisions.push(format!(
+        "The plan enables no APIs: enable secretmanager, pubsub, cloudfunctions, cloudbuild, run, eventarc and artifactregistry{} in project {} first; terraform/gcp.tf zips functions/rotate with hashicorp/archive, so keep the two directories side by side.",
+        if s.credential == CredentialType::Certificate { " (and privateca)" } else { "" },
+        n.project
+    ));
+    match s.credential {
+        CredentialType::Database => {
+            decisions.push(format!(
+                "The function changes the password of database user \"{}\" on {}:{} before adding the version, connecting as the admin whose JSON credentials (username, password) you add to secret {} (only the rotator may read it); it connects with TLS verification, so the database must be reachable from the function (Direct VPC egress for private IPs) with a certificate the function trusts.",
+                n.role, s.database.host, s.database.port, n.admin_secret_id
+            ));
+            decisions.push(
+                "Single-user rotation: the old password stops working when the function changes it, so consumers must re-read the secret on an authentication failure; create the database user before the first rotation."
+                    .into(),
+            );
+            if !matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Redshift | DbEngine::Mysql) {
+                findings.push(Finding {
+                    kind: FindingKind::Warning,
+                    field: vec!["database".into(), "engine".into()],
+                    summary: "Rotation Function Cannot Change This Engine's Password".into(),
+                    detail: format!(
+                        "The generated rotation function changes passwords on postgresql, redshift and mysql only; for {} it stops with an error before adding a version, so no rotation happens. Extend set_database_password in functions/rotate/main.py with the engine's driver, or use database.engine = \"postgresql\", \"redshift\" or \"mysql\".",
+                        s.database.engine
+                    ),
+                });
+            }
+        }
+        CredentialType::Certificate => decisions.push(format!(
+            "For certificates the function makes a new EC P-256 key and CSR for {} and has it signed by Certificate Authority Service pool {} (an existing pool; the rotator gets {ROLE_CA_REQUESTER} on it) with lifetime {}; the version holds the PEM certificate chain and key.",
+            s.certificate.common_name,
+            n.ca_pool,
+            certificate_lifetime(s).to_text()
+        )),
+        CredentialType::ApiKey | CredentialType::Generic => decisions.push(format!(
+            "The function writes a new random 32-character {} value; for a key issued by a third party, replace new_value in functions/rotate/main.py with that provider's key-rotation call.",
+            s.credential
+        )),
+    }
+}
+
+/// The rotation function's source: the shared handler with the credential's `new_value`.
+fn function_source(s: &Settings) -> String {
+    let (imports, new_value) = match s.credential {
+        CredentialType::Database => (IMPORTS_DATABASE, NEW_VALUE_DATABASE),
+        CredentialType::Certificate => (IMPORTS_CERTIFICATE, NEW_VALUE_CERTIFICATE),
+        CredentialType::ApiKey | CredentialType::Generic => ("", NEW_VALUE_RANDOM),
+    };
+    ROTATE_MAIN
+        .replace("# {{IMPORTS}}\n", imports)
+        .replace("# {{NEW_VALUE}}\n", new_value)
+}
+
+fn requirements(s: &Settings) -> String {
+    let mut lines = vec![
+        format!("functions-framework=={}", versions::GCP_FUNCTIONS_FRAMEWORK),
+        format!(
+            "{}=={}",
+            versions::sdk(Backend::GcpSecretManager, Language::Python).package,
+            versions::sdk(Backend::GcpSecretManager, Language::Python).version
+        ),
+    ];
+    match s.credential {
+        CredentialType::Database => {
+            lines.push(format!("pg8000=={}", versions::GCP_PG8000));
+            lines.push(format!("PyMySQL=={}", versions::GCP_PYMYSQL));
+        }
+        CredentialType::Certificate => {
+            lines.push(format!("google-cloud-private-ca=={}", versions::GCP_PRIVATE_CA));
+            lines.push(format!("cryptography=={}", versions::GCP_CRYPTOGRAPHY));
+        }
+        _ => {}
+    }
+    lines.sort();
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}
+
+/// The function's environment: what to rotate and how, never a secret value.
+fn function_env(s: &Settings, n: &Names) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("SECRET_NAME", n.secret_name.clone()),
+        ("CREDENTIAL_TYPE", s.credential.as_str().to_string()),
+    ];
+    match s.credential {
+        CredentialType::Database => {
+            env.push(("DB_ENGINE", s.database.engine.as_str().to_string()));
+            env.push(("DB_HOST", s.database.host.clone()));
+            env.push(("DB_PORT", s.database.port.to_string()));
+            env.push(("DB_NAME", s.database.database_name.clone()));
+            env.push(("DB_USERNAME", n.role.clone()));
+            env.push((
+                "DB_ADMIN_SECRET_VERSION",
+                format!("projects/{}/secrets/{}/versions/latest", n.project, n.admin_secret_id),
+            ));
+        }
+        CredentialType::Certificate => {
+            env.push(("CA_POOL", n.ca_pool.clone()));
+            env.push(("COMMON_NAME", s.certificate.common_name.clone()));
+            let mut dns = vec![s.certificate.common_name.clone()];
+            dns.extend(s.certificate.alt_names.iter().cloned());
+            dns.dedup();
+            env.push(("DNS_NAMES", dns.join(",")));
+            env.push(("CERT_TTL_SECONDS", certificate_lifetime(s).secs().to_string()));
+        }
+        _ => {}
+    }
+    env
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes target: ESO gcpsm store with GKE Workload Identity Federation
+
+#[derive(Serialize)]
+struct StoreSpec {
+    provider: GcpProvider,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    conditions: Vec<StoreCondition>,
+}
+
+#[derive(Serialize)]
+struct StoreCondition {
+    namespaces: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct GcpProvider {
+    gcpsm: Gcpsm,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Gcpsm {
+    #[serde(rename = "projectID")]
+    project_id: String,
+    auth: GcpsmAuth,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GcpsmAuth {
+    workload_identity: WorkloadIdentity,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WorkloadIdentity {
+    service_account_ref: ServiceAccountRef,
+}
+
+#[derive(Serialize)]
+struct ServiceAccountRef {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+}
+
+fn store_name(s: &Settings) -> String {
+    match s.kubernetes.store_kind {
+        StoreKind::SecretStore => format!("{}-gcpsm", s.name),
+        StoreKind::ClusterSecretStore => format!("{}-gcpsm", s.role_name()),
+    }
+}
+
+fn secret_store(s: &Settings, n: &Names) -> K8sObject<StoreSpec> {
+    let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
+    K8sObject {
+        api_version: k8s::ESO_API,
+        kind: s.kubernetes.store_kind.as_str(),
+        metadata: ObjectMeta {
+            name: store_name(s),
+            namespace: (!cluster).then(|| s.kubernetes.namespace.clone()),
+        },
+        spec: Some(StoreSpec {
+            provider: GcpProvider {
+                gcpsm: Gcpsm {
+                    project_id: n.project.clone(),
+                    auth: GcpsmAuth {
+                        workload_identity: WorkloadIdentity {
+                            service_account_ref: ServiceAccountRef {
+                                name: s.kubernetes.service_account.clone(),
+                                namespace: cluster.then(|| s.kubernetes.namespace.clone()),
+                            },
+                        },
+                    },
+                },
+            },
+            conditions: if cluster {
+                vec![StoreCondition {
+                    namespaces: vec![s.kubernetes.namespace.clone()],
+                }]
+            } else {
+                Vec::new()
+            },
+        }),
+    }
+}
+
+fn external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s::ExternalSecretSpec> {
+    let secret = format!("{}-{}", s.name, leaf(s.credential));
+    K8sObject {
+        api_version: k8s::ESO_API,
+        kind: "ExternalSecret",
+        metadata: ObjectMeta::namespaced(&secret, &s.kubernetes.namespace),
+        spec: Some(k8s::ExternalSecretSpec {
+            refresh_interval: refresh.to_go(),
+            secret_store_ref: k8s::SecretStoreRef {
+                name: store_name(s),
+                kind: s.kubernetes.store_kind.as_str(),
+            },
+            target: k8s::ExternalSecretTarget {
+                name: secret.clone(),
+                creation_policy: "Owner",
+            },
+            // One field: a data entry. Several: one extract, because each data entry is its own
+            // read and a version added between two reads would pair fields from different versions.
+            data: match fields(s.credential) {
+                [one] => vec![k8s::ExternalSecretData {
+                    secret_key: one.to_string(),
+                    remote_ref: k8s::RemoteRef {
+                        key: n.secret_id.clone(),
+                        property: one.to_string(),
+                    },
+                }],
+                _ => Vec::new(),
+            },
+            data_from: match fields(s.credential) {
+                [_] => Vec::new(),
+                _ => vec![k8s::DataFromExtract {
+                    extract: k8s::ExtractRef { key: n.secret_id.clone() },
+                }],
+            },
+        }),
+    }
+}
+
+/// ESO refresh: a minute for database passwords (the old one stops working at rotation), else a
+/// quarter of the period between 1m and 1h, and 1h for manual secrets.
+fn refresh(s: &Settings, period: Option<Duration>) -> Duration {
+    if let Some(given) = s.kubernetes.refresh_interval {
+        return given;
+    }
+    match period {
+        None => Duration::from_secs(HOUR),
+        Some(_) if s.credential == CredentialType::Database => Duration::from_secs(MINUTE),
+        Some(p) => Duration::from_secs((p.secs() / 4).clamp(MINUTE, HOUR)),
+    }
+}
+
+fn kubernetes_target(
+    s: &Settings,
+    n: &Names,
+    period: Option<Duration>,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+    findings: &mut Vec<Finding>,
+) -> (AuthMethod, ConfigFormat, String) {
+    manifests.push(manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/serviceaccount.yaml",
+        render::yaml(&k8s::service_account(&s.kubernetes.service_account, &s.kubernetes.namespace)),
+    ));
+    let store = render::yaml(&secret_store(s, n));
+    manifests.push(manifest(ManifestType::Kubernetes, "kubernetes/secret-store.yaml", store.clone()));
+    let refresh = refresh(s, period);
+    if let Some(p) = period {
+        if refresh >= p {
+            findings.push(Finding {
+                kind: FindingKind::Error,
+                field: vec!["kubernetes".into(), "refresh_interval".into()],
+                summary: "Refresh Interval Not Below Rotation Period".into(),
+                detail: format!(
+                    "kubernetes.refresh_interval {} is not shorter than the rotation_period {}: the synced Secret would keep a rotated-away value. Use a value below {}, or leave it unset.",
+                    refresh.to_text(),
+                    p.to_text(),
+                    p.to_text()
+                ),
+            });
+        }
+    }
+    manifests.push(manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/external-secret.yaml",
+        render::yaml(&external_secret(s, n, refresh)),
+    ));
+    decisions.push(format!(
+        "The External Secrets Operator {} uses the gcpsm provider with auth.workloadIdentity for service account \"{}\" in namespace \"{}\": ESO requests a token for it and exchanges it through the GKE workload identity pool {}.svc.id.goog, and the secret grants that principal directly (no Google service account, no iam.gke.io/gcp-service-account annotation). clusterLocation, clusterName and clusterProjectID are left out because ESO discovers them from the GKE metadata server; the cluster needs Workload Identity Federation for GKE enabled.",
+        s.kubernetes.store_kind, s.kubernetes.service_account, s.kubernetes.namespace, n.project
+    ));
+    decisions.push(format!(
+        "The ExternalSecret reads version \"latest\" of {} every {} in one read (all fields of one version together).",
+        n.secret_id,
+        refresh.to_go()
+    ));
+    (AuthMethod::WorkloadIdentity, ConfigFormat::Yaml, store)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Application target: a dedicated service account attached to the workload
+
+#[derive(Serialize)]
+struct ApplicationConfig {
+    project_id: String,
+    secret_version: String,
+    service_account: String,
+    payload_format: &'static str,
+    payload_fields: Vec<&'static str>,
+}
+
+fn application_target(s: &Settings, n: &Names, decisions: &mut Vec<String>) -> (AuthMethod, ConfigFormat, String) {
+    let config = ApplicationConfig {
+        project_id: n.project.clone(),
+        secret_version: format!("{}/versions/latest", n.secret_name),
+        service_account: n.app_email(),
+        payload_format: "json",
+        payload_fields: fields(s.credential).to_vec(),
+    };
+    decisions.push(format!(
+        "The application runs as the dedicated service account {} (attach it to its Cloud Run service, Compute Engine VM or GKE workload) and authenticates with Application Default Credentials from the metadata server, so no key file exists; config/backend.json names the secret version it reads.",
+        n.app_email()
+    ));
+    (AuthMethod::WorkloadIdentity, ConfigFormat::Json, render::json(&config))
+}
+
+// ---------------------------------------------------------------------------------------------
+// CI/CD targets: a workload identity pool per pipeline, direct resource access (no service account)
+
+#[derive(Serialize)]
+struct Workflow {
+    name: String,
+    on: serde_json::Value,
+    permissions: serde_json::Value,
+    jobs: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The credential configuration file Google's auth libraries and gcloud read for workload identity
+/// federation: where the subject token is and which provider accepts it.
+#[derive(Serialize)]
+struct ExternalAccount {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    audience: String,
+    subject_token_type: &'static str,
+    token_url: &'static str,
+    credential_source: CredentialSource,
+    universe_domain: &'static str,
+}
+
+#[derive(Serialize)]
+struct CredentialSource {
+    file: String,
+}
+
+fn external_account(n: &Names, token_file: &str) -> String {
+    render::json(&ExternalAccount {
+        kind: "external_account",
+        audience: format!("//iam.googleapis.com/{}", n.provider_name()),
+        subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+        token_url: STS_URL,
+        credential_source: CredentialSource { file: token_file.into() },
+        universe_domain: "googleapis.com",
+    })
+}
+
+/// The environment `ci/gcp-access-secret.sh` reads (besides GCP_ID_TOKEN).
+fn access_env(n: &Names, file: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("GCP_WIF_AUDIENCE", format!("//iam.googleapis.com/{}", n.provider_name())),
+        ("GCP_SECRET_VERSION", format!("{}/versions/latest", n.secret_name)),
+        ("GCP_SECRET_FILE", file.into()),
+    ]
+}
+
+fn cicd_target(
+    s: &Settings,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    let (issuer, condition) = provider_claims(s);
+    decisions.push(format!(
+        "The workload identity pool {} has one OIDC provider {} for issuer {issuer} with attribute_condition `{condition}`; the secret is granted to the federated identity directly, so no Google service account or key exists.",
+        n.pool, n.provider
+    ));
+    match s.cicd.platform {
+        CicdPlatform::GithubActions => github_target(s, n, manifests, decisions),
+        CicdPlatform::GitlabCi => gitlab_target(s, n, manifests, decisions),
+        CicdPlatform::Jenkins => jenkins_target(s, n, manifests, decisions),
+        CicdPlatform::AzureDevops => azure_devops_target(s, n, manifests, decisions),
+    }
+}
+
+/// Issuer and CEL attribute condition of the pool's provider for each platform.
+fn provider_claims(s: &Settings) -> (String, String) {
+    let repo = &s.cicd.repository;
+    let branch = &s.cicd.branch;
+    match s.cicd.platform {
+        CicdPlatform::GithubActions => (
+            GITHUB_ISSUER.into(),
+            format!("assertion.repository == '{repo}' && assertion.ref == 'refs/heads/{branch}'"),
+        ),
+        CicdPlatform::GitlabCi => (
+            GITLAB_ISSUER.into(),
+            format!(
+                "assertion.project_path == '{repo}' && assertion.ref_type == 'branch' && assertion.ref == '{branch}' && assertion.ref_protected == 'true'"
+            ),
+        ),
+        CicdPlatform::Jenkins => (format!("{JENKINS_URL}/oidc"), format!("assertion.sub == '{}'", jenkins_job_url(s))),
+        CicdPlatform::AzureDevops => (
+            format!("https://sts.windows.net/{}/", s.azure.tenant_id),
+            format!("assertion.tid == '{}' && assertion.sub == '{ADO_PRINCIPAL}'", s.azure.tenant_id),
+        ),
+    }
+}
+
+fn attribute_mapping(s: &Settings) -> Vec<(&'static str, &'static str)> {
+    match s.cicd.platform {
+        CicdPlatform::GithubActions => vec![
+            ("google.subject", "assertion.sub"),
+            ("attribute.repository", "assertion.repository"),
+            ("attribute.repository_owner", "assertion.repository_owner"),
+            ("attribute.ref", "assertion.ref"),
+        ],
+        CicdPlatform::GitlabCi => vec![
+            ("google.subject", "assertion.sub"),
+            ("attribute.project_path", "assertion.project_path"),
+            ("attribute.ref", "assertion.ref"),
+        ],
+        CicdPlatform::Jenkins | CicdPlatform::AzureDevops => vec![("google.subject", "assertion.sub")],
+    }
+}
+
+fn env_name(s: &Settings, field: &str) -> String {
+    match s.credential {
+        CredentialType::Database => format!("DB_{}", field.to_ascii_uppercase()),
+        _ => field.to_ascii_uppercase(),
+    }
+}
+
+fn github_target(
+    s: &Settings,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    let file = format!(".github/workflows/{}-secrets.yml", s.name);
+    let mut lines = vec![
+        "set -euo pipefail".to_string(),
+        "umask 077".to_string(),
+        format!(
+            "gcloud secrets versions access {}/versions/latest --out-file=\"$RUNNER_TEMP/{}.json\"",
+            n.secret_name,
+            leaf(s.credential)
+        ),
+    ];
+    let multiline = s.credential == CredentialType::Certificate;
+    for f in fields(s.credential) {
+        let var = env_name(s, f);
+        if multiline {
+            // PEM spans lines: hand over a file, not an environment variable.
+            lines.push(format!(
+                "jq -er '.{f}' \"$RUNNER_TEMP/{}.json\" > \"$RUNNER_TEMP/{f}.pem\"",
+                leaf(s.credential)
+            ));
+            lines.push(format!("echo \"{var}_FILE=$RUNNER_TEMP/{f}.pem\" >> \"$GITHUB_ENV\""));
+        } else {
+            lines.push(format!("value=\"$(jq -er '.{f}' \"$RUNNER_TEMP/{}.json\")\"", leaf(s.credential)));
+            lines.push("echo \"::add-mask::$value\"".into());
+            lines.push(format!("echo \"{var}=$value\" >> \"$GITHUB_ENV\""));
+        }
+    }
+    if !multiline {
+        lines.push(format!("rm -f \"$RUNNER_TEMP/{}.json\"", leaf(s.credential)));
+    }
+    let steps = serde_json::json!([
+        {
+            "name": "Authenticate to Google Cloud",
+            "id": "auth",
+            "uses": format!("google-github-actions/auth@{}", versions::GCP_AUTH_ACTION),
+            "with": {"workload_identity_provider": n.provider_name()},
+        },
+        {
+            "name": "Read the secret from Secret Manager",
+            "shell": "bash",
+            "run": lines.join("\n"),
+        },
+    ]);
+    let workflow = Workflow {
+        name: format!("{} secrets", s.name),
+        on: serde_json::json!({"push": {"branches": [s.cicd.branch]}}),
+        permissions: serde_json::json!({"contents": "read", "id-token": "write"}),
+        jobs: [(
+            "deploy".to_string(),
+            serde_json::json!({"runs-on": "ubuntu-latest", "steps": steps}),
+        )]
+        .into_iter()
+        .collect(),
+    };
+    let text = render::yaml(&workflow);
+    manifests.push(manifest(ManifestType::Cicd, &file, text.clone()));
+    decisions.push(format!(
+        "GitHub Actions authenticates with google-github-actions/auth@{} (permissions id-token: write) through provider {} with its default audience, then gcloud (preinstalled on ubuntu-latest) reads version \"latest\" once; {}",
+        versions::GCP_AUTH_ACTION,
+        n.provider_name(),
+        if multiline {
+            "PEM values span lines, so they are written to files under $RUNNER_TEMP and CERTIFICATE_FILE and PRIVATE_KEY_FILE name them."
+        } else {
+            "each field is masked with ::add-mask:: before it reaches $GITHUB_ENV."
+        }
+    ));
+    (AuthMethod::Oidc, ConfigFormat::Yaml, text)
+}
+
+/// The image GitLab, and any container runner, uses for the access script (sh, curl, sed, base64).
+fn curl_image() -> serde_json::Value {
+    // curlimages/curl's entrypoint is curl itself; GitLab needs a shell.
+    serde_json::json!({"name": versions::CURL_IMAGE, "entrypoint": [""]})
+}
+
+fn gitlab_target(
+    s: &Settings,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    use serde_json::{json, Map, Value};
+    let out = format!("$CI_PROJECT_DIR/.gcp/{}.json", leaf(s.credential));
+    let mut variables = Map::new();
+    for (k, v) in access_env(n, &out) {
+        variables.insert(k.into(), v.into());
+    }
+    let mut job = Map::new();
+    job.insert("image".into(), curl_image());
+    job.insert(
+        "id_tokens".into(),
+        json!({"GCP_ID_TOKEN": {"aud": format!("https://iam.googleapis.com/{}", n.provider_name())}}),
+    );
+    job.insert("variables".into(), Value::Object(variables));
+    job.insert(
+        "script".into(),
+        json!([
+            format!("sh {ACCESS_SCRIPT_PATH}"),
+            "echo \"the secret version is in $GCP_SECRET_FILE (mode 0600)\""
+        ]),
+    );
+    job.insert(
+        "rules".into(),
+        json!([{"if": format!("$CI_COMMIT_BRANCH == \"{}\"", s.cicd.branch)}]),
+    );
+    let mut pipeline = Map::new();
+    pipeline.insert(format!("{}-secrets", s.name), Value::Object(job));
+    manifests.push(manifest(ManifestType::Cicd, ".gitlab-ci.yml", render::yaml(&pipeline)));
+    manifests.push(manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
+    decisions.push(format!(
+        "GitLab CI requests an id_tokens token with aud https://iam.googleapis.com/{} (the provider's default allowed audience; CI_JOB_JWT was removed in GitLab 17.0), exchanges it at the Security Token Service and reads version \"latest\" into $CI_PROJECT_DIR/.gcp with {ACCESS_SCRIPT_PATH}; the provider accepts only project \"{}\" on protected branch \"{}\".",
+        n.provider_name(),
+        s.cicd.repository,
+        s.cicd.branch
+    ));
+    let config = external_account(n, ID_TOKEN_FILE);
+    decisions.push("config/backend.json is a workload identity federation credential configuration: write $GCP_ID_TOKEN to .gcp/id-token.jwt in the job's working directory and point GOOGLE_APPLICATION_CREDENTIALS at the configuration to use Google's client libraries or gcloud instead of the script.".into());
+    (AuthMethod::Oidc, ConfigFormat::Json, config)
+}
+
+/// A Groovy single-quoted string literal.
+fn groovy(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn jenkins_target(
+    s: &Settings,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    let credential = format!("{}-gcp-id-token", n.role);
+    let out = format!(".gcp/{}.json", leaf(s.credential));
+    let mut text = String::from("pipeline {\n  agent any\n  environment {\n");
+    for (k, v) in access_env(n, &out) {
+        text.push_str(&format!("    {k} = {}\n", groovy(&v)));
+    }
+    text.push_str("  }\n  stages {\n    stage('secrets') {\n      steps {\n");
+    text.push_str(&format!(
+        "        withCredentials([string(credentialsId: {}, variable: 'GCP_ID_TOKEN')]) {{\n",
+        groovy(&credential)
+    ));
+    text.push_str(&format!("          sh {}\n", groovy(&format!("sh {ACCESS_SCRIPT_PATH}"))));
+    text.push_str("        }\n      }\n    }\n  }\n  post {\n    always {\n");
+    text.push_str(&format!("      sh {}\n", groovy("rm -rf .gcp")));
+    text.push_str("    }\n  }\n}\n");
+    manifests.push(manifest(ManifestType::Cicd, "Jenkinsfile", text));
+    manifests.push(manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
+    decisions.push(format!(
+        "Jenkins binds an \"OpenID Connect id token\" credential \"{credential}\" (oidc-provider plugin, issuer {JENKINS_URL}/oidc, a placeholder for your Jenkins root URL) with audience https://iam.googleapis.com/{} through withCredentials; the token's sub is the job URL {}, the only subject the provider accepts, and {ACCESS_SCRIPT_PATH} exchanges it and writes the version to .gcp/ in the workspace, removed after the build.",
+        n.provider_name(),
+        jenkins_job_url(s)
+    ));
+    let config = external_account(n, ID_TOKEN_FILE);
+    decisions.push("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: write $GCP_ID_TOKEN to .gcp/id-token.jwt in the workspace and point GOOGLE_APPLICATION_CREDENTIALS at the configuration.".into());
+    (AuthMethod::Oidc, ConfigFormat::Json, config)
+}
+
+#[derive(Serialize)]
+struct AzurePipeline {
+    trigger: AdoBranchFilter,
+    pr: &'static str,
+    variables: Vec<AdoVariable>,
+    jobs: Vec<AdoJob>,
+}
+
+#[derive(Serialize)]
+struct AdoBranchFilter {
+    branches: AdoInclude,
+}
+
+#[derive(Serialize)]
+struct AdoInclude {
+    include: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct AdoVariable {
+    name: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AdoJob {
+    job: String,
+    display_name: String,
+    pool: AdoPool,
+    steps: Vec<AdoTaskStep>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AdoPool {
+    vm_image: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AdoTaskStep {
+    task: &'static str,
+    display_name: String,
+    inputs: AzureCliInputs,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AzureCliInputs {
+    azure_subscription: String,
+    script_type: &'static str,
+    script_location: &'static str,
+    inline_script: String,
+}
+
+fn ado_app_uri(n: &Names) -> String {
+    format!("api://{}-gcp-federation", n.role)
+}
+
+fn azure_devops_target(
+    s: &Settings,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    let connection = format!("{}-gcp", n.role);
+    let out = format!("$(Agent.TempDirectory)/gcp/{}.json", leaf(s.credential));
+    let mut variables: Vec<AdoVariable> = access_env(n, &out)
+        .into_iter()
+        .map(|(k, v)| AdoVariable { name: k.into(), value: v })
+        .collect();
+    variables.push(AdoVariable {
+        name: "GCP_TOKEN_RESOURCE".into(),
+        value: ado_app_uri(n),
+    });
+    let script = [
+        "set -euo pipefail",
+        "GCP_ID_TOKEN=\"$(az account get-access-token --resource \"$GCP_TOKEN_RESOURCE\" --query accessToken --output tsv)\"",
+        "export GCP_ID_TOKEN",
+        &format!("sh {ACCESS_SCRIPT_PATH}"),
+    ]
+    .join("\n");
+    let pipeline = AzurePipeline {
+        trigger: AdoBranchFilter {
+            branches: AdoInclude {
+                include: vec![s.cicd.branch.clone()],
+            },
+        },
+        pr: "none",
+        variables,
+        jobs: vec![AdoJob {
+            job: "secrets".into(),
+            display_name: format!("{} secrets", s.name),
+            pool: AdoPool { vm_image: "ubuntu-latest" },
+            steps: vec![AdoTaskStep {
+                task: "AzureCLI@2",
+                display_name: "Read the secret from Secret Manager".into(),
+                inputs: AzureCliInputs {
+                    azure_subscription: connection.clone(),
+                    script_type: "bash",
+                    script_location: "inlineScript",
+                    inline_script: script,
+                },
+            }],
+        }],
+    };
+    manifests.push(manifest(ManifestType::Cicd, "azure-pipelines.yml", render::yaml(&pipeline)));
+    manifests.push(manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
+    decisions.push(format!(
+        "Azure Pipelines has no OIDC token Google can verify for a pipeline itself, so the AzureCLI@2 task logs in through the workload identity service connection \"{connection}\" (Entra issuer, not the retiring Azure DevOps issuer) and asks Entra for an access token for the application ID URI {}, which the pool's provider trusts (issuer https://sts.windows.net/{}/, allowed audience {}); register that URI on an Entra application and replace the placeholder service principal object ID {ADO_PRINCIPAL} with the connection's.",
+        ado_app_uri(n),
+        s.azure.tenant_id,
+        ado_app_uri(n)
+    ));
+    let config = external_account(n, ID_TOKEN_FILE);
+    decisions.push("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: write the Entra access token to .gcp/id-token.jwt in the working directory and point GOOGLE_APPLICATION_CREDENTIALS at the configuration.".into());
+    (AuthMethod::Oidc, ConfigFormat::Json, config)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform (hashicorp/google 6.x/7.x, google-beta for the service identity)
+
+/// `render::hcl`, with empty blocks (`auto {}`) written as `terraform fmt` writes them: the
+/// formatter leaves the indentation of their missing body between the braces.
+fn hcl_text(body: &Body) -> String {
+    let text = render::hcl(body);
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        match line.strip_suffix('}').map(|l| l.trim_end()) {
+            Some(head) if head.ends_with('{') && line.trim_end().len() > head.len() + 1 => {
+                out.push_str(head);
+                out.push('}');
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn traversal(root: &str, attrs: &[&str]) -> Expression {
+    let mut b = Traversal::builder(Variable::unchecked(root));
+    for a in attrs {
+        b = b.attr(*a);
+    }
+    Expression::from(b.build())
+}
+
+/// A quoted string with `${...}` interpolations, written as is.
+fn template(text: &str) -> Expression {
+    Expression::from(TemplateExpr::QuotedString(text.to_string()))
+}
+
+fn obj(pairs: &[(&str, Expression)]) -> Expression {
+    let mut o = Object::new();
+    for (k, v) in pairs {
+        o.insert(ObjectKey::from(Identifier::unchecked(*k)), v.clone());
+    }
+    Expression::Object(o)
+}
+
+fn string_map(pairs: &[(&str, String)]) -> Expression {
+    let mut o = Object::new();
+    for (k, v) in pairs {
+        o.insert(ObjectKey::from(Identifier::unchecked(*k)), Expression::from(v.as_str()));
+    }
+    Expression::Object(o)
+}
+
+fn resource(kind: &str, name: &str) -> hcl::structure::BlockBuilder {
+    Block::builder("resource").add_label(kind).add_label(name)
+}
+
+fn secret_iam(label: &str, secret: Expression, role: &str, member: Expression, n: &Names) -> Block {
+    resource("google_secret_manager_secret_iam_member", label)
+        .add_attribute(("project", n.project.as_str()))
+        .add_attribute(("secret_id", secret))
+        .add_attribute(("role", role))
+        .add_attribute(("member", member))
+        .build()
+}
+
+fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
+    let mut providers = vec![(
+        "google",
+        obj(&[("source", "hashicorp/google".into()), ("version", GOOGLE_PROVIDER.into())]),
+    )];
+    if period.is_some() {
+        providers.push((
+            "google-beta",
+            obj(&[("source", "hashicorp/google-beta".into()), ("version", GOOGLE_PROVIDER.into())]),
+        ));
+        providers.push((
+            "archive",
+            obj(&[("source", "hashicorp/archive".into()), ("version", ">= 2.4".into())]),
+        ));
+    }
+    let mut required = Block::builder("required_providers");
+    for (name, value) in providers {
+        required = required.add_attribute((name, value));
+    }
+    let mut b = Body::builder().add_block(
+        Block::builder("terraform")
+            // plantimestamp() needs Terraform 1.5.
+            .add_attribute(("required_version", if period.is_some() { ">= 1.5" } else { ">= 1.0" }))
+            .add_block(required.build())
+            .build(),
+    );
+    let secret_ref = traversal("google_secret_manager_secret", &["secret", "secret_id"]);
+    let labels = string_map(&[
+        ("app", s.name.clone()),
+        ("environment", s.environment.clone()),
+        ("managed-by", "secretsint".into()),
+    ]);
+    let replication = match &s.gcp.location {
+        None => Block::builder("replication").add_block(Block::builder("auto").build()).build(),
+        Some(l) => Block::builder("replication")
+            .add_block(
+                Block::builder("user_managed")
+                    .add_block(Block::builder("replicas").add_attribute(("location", l.as_str())).build())
+                    .build(),
+            )
+            .build(),
+    };
+    let mut secret = resource("google_secret_manager_secret", "secret")
+        .add_attribute(("project", n.project.as_str()))
+        .add_attribute(("secret_id", n.secret_id.as_str()))
+        .add_attribute(("labels", labels.clone()))
+        .add_block(replication);
+    if let Some(p) = period {
+        let seconds = format!("{}s", p.secs());
+        secret = secret
+            .add_block(
+                Block::builder("rotation")
+                    .add_attribute((
+                        "next_rotation_time",
+                        Expression::from(
+                            FuncCall::builder("timeadd")
+                                .arg(Expression::from(FuncCall::builder("plantimestamp").build()))
+                                .arg(seconds.as_str())
+                                .build(),
+                        ),
+                    ))
+                    .add_attribute(("rotation_period", seconds.as_str()))
+                    .build(),
+            )
+            .add_block(
+                Block::builder("topics")
+                    .add_attribute(("name", traversal("google_pubsub_topic", &["rotation", "id"])))
+                    .build(),
+            )
+            .add_attribute((
+                "depends_on",
+                Expression::from(vec![Expression::from(
+                    Traversal::builder(Variable::unchecked("google_pubsub_topic_iam_member"))
+                        .attr("secretmanager_publisher")
+                        .build(),
+                )]),
+            ))
+            .add_block(
+                Block::builder("lifecycle")
+                    .add_attribute((
+                        "ignore_changes",
+                        Expression::from(vec![Expression::from(
+                            Traversal::builder(Variable::unchecked("rotation"))
+                                .index(0u64)
+                                .attr("next_rotation_time")
+                                .build(),
+                        )]),
+                    ))
+                    .build(),
+            );
+    }
+    b = b.add_block(secret.build());
+
+    // The consumer's identity and its grant.
+    let consumer = match s.target {
+        Target::Application => {
+            b = b.add_block(
+                resource("google_service_account", "app")
+                    .add_attribute(("project", n.project.as_str()))
+                    .add_attribute(("account_id", n.app_account.as_str()))
+                    .add_attribute(("display_name", format!("{} ({})", s.name, s.environment)))
+                    .add_attribute(("description", format!("Reads {} only", n.secret_id)))
+                    .build(),
+            );
+            traversal("google_service_account", &["app", "member"])
+        }
+        Target::Cicd => {
+            for block in pool_blocks(s, n) {
+                b = b.add_block(block);
+            }
+            Expression::from(consumer_member(s, n))
+        }
+        Target::Kubernetes => Expression::from(consumer_member(s, n)),
+    };
+    b = b.add_block(secret_iam("consumer", secret_ref.clone(), ROLE_SECRET_ACCESSOR, consumer, n));
+
+    match period {
+        None => {
+            b = b.add_block(secret_iam(
+                "writers",
+                secret_ref,
+                ROLE_SECRET_VERSION_ADDER,
+                Expression::from(writers_group(n)),
+                n,
+            ));
+        }
+        Some(_) => {
+            for block in rotation_blocks(s, n, secret_ref) {
+                b = b.add_block(block);
+            }
+        }
+    }
+    b.build()
+}
+
+fn pool_blocks(s: &Settings, n: &Names) -> Vec<Block> {
+    let (issuer, condition) = provider_claims(s);
+    let mut mapping = Object::new();
+    for (k, v) in attribute_mapping(s) {
+        mapping.insert(ObjectKey::from(Expression::from(k)), Expression::from(v));
+    }
+    let mut oidc = Block::builder("oidc").add_attribute(("issuer_uri", issuer));
+    if s.cicd.platform == CicdPlatform::AzureDevops {
+        oidc = oidc.add_attribute(("allowed_audiences", vec![ado_app_uri(n)]));
+    }
+    vec![
+        resource("google_iam_workload_identity_pool", "ci")
+            .add_attribute(("project", n.project.as_str()))
+            .add_attribute(("workload_identity_pool_id", n.pool.as_str()))
+            .add_attribute(("display_name", short_display(&format!("{} CI", n.role))))
+            .add_attribute(("description", format!("{} pipelines reading {}", s.cicd.platform, n.secret_id)))
+            .build(),
+        resource("google_iam_workload_identity_pool_provider", "ci")
+            .add_attribute(("project", n.project.as_str()))
+            .add_attribute((
+                "workload_identity_pool_id",
+                traversal("google_iam_workload_identity_pool", &["ci", "workload_identity_pool_id"]),
+            ))
+            .add_attribute(("workload_identity_pool_provider_id", n.provider.as_str()))
+            .add_attribute(("display_name", short_display(&s.cicd.platform.to_string())))
+            .add_attribute(("attribute_mapping", Expression::Object(mapping)))
+            .add_attribute(("attribute_condition", condition))
+            .add_block(oidc.build())
+            .build(),
+    ]
+}
+
+/// Workload identity pool and provider display names are limited to 32 characters.
+fn short_display(text: &str) -> String {
+    text.chars().take(32).collect()
+}
+
+fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block> {
+    let rotator_member = traversal("google_service_account", &["rotator", "member"]);
+    let rotator_email = traversal("google_service_account", &["rotator", "email"]);
+    let mut out = vec![
+        resource("google_pubsub_topic", "rotation")
+            .add_attribute(("project", n.project.as_str()))
+            .add_attribute(("name", n.topic.as_str()))
+            .build(),
+        resource("google_project_service_identity", "secretmanager")
+            .add_attribute((
+                "provider",
+                Expression::from(Traversal::builder(Variable::unchecked("google-beta")).build()),
+            ))
+            .add_attribute(("project", n.project.as_str()))
+            .add_attribute(("service", "secretmanager.googleapis.com"))
+            .build(),
+        resource("google_pubsub_topic_iam_member", "secretmanager_publisher")
+            .add_attribute(("project", n.project.as_str()))
+            .add_attribute(("topic", traversal("google_pubsub_topic", &["rotation", "name"])))
+            .add_attribute(("role", ROLE_PUBSUB_PUBLISHER))
+            .add_attribute(("member", traversal("google_project_service_identity", &["secretmanager", "member"])))
+            .build(),
+        resource("google_service_account", "rotator")
+            .add_attribute(("project", n.project.as_str()))
+            .add_attribute(("account_id", n.rotator_account.as_str()))
+            .add_attribute((
+                "display_name",
+                format!("{} rotation", n.secret_id).chars().take(100).collect::<String>(),
+            ))
+            .add_attribute(("description", format!("Adds versions to {} on SECRET_ROTATE", n.secret_id)))
+            .build(),
+        secret_iam(
+            "rotator_version_adder",
+            secret_ref.clone(),
+            ROLE_SECRET_VERSION_ADDER,
+            rotator_member.clone(),
+            n,
+        ),
+        secret_iam("rotator_viewer", secret_ref, ROLE_SECRET_VIEWER, rotator_member.clone(), n),
+    ];
+    if s.credential == CredentialType::Database {
+        out.push(
+            resource("google_secret_manager_secret", "database_admin")
+                .add_attribute(("project", n.project.as_str()))
+                .add_attribute(("secret_id", n.admin_secret_id.as_str()))
+                .add_attribute((
+                    "labels",
+                    string_map(&[
+                        ("app", s.name.clone()),
+                        ("environment", s.environment.clone()),
+                        ("managed-by", "secretsint".into()),
+                    ]),
+                ))
+                .add_block(match &s.gcp.location {
+                    None => Block::builder("replication").add_block(Block::builder("auto").build()).build(),
+                    Some(l) => Block::builder("replication")
+                        .add_block(
+                            Block::builder("user_managed")
+                                .add_block(Block::builder("replicas").add_attribute(("location", l.as_str())).build())
+                                .build(),
+                        )
+                        .build(),
+                })
+                .build(),
+        );
+        out.push(secret_iam(
+            "rotator_admin_accessor",
+            traversal("google_secret_manager_secret", &["database_admin", "secret_id"]),
+            ROLE_SECRET_ACCESSOR,
+            rotator_member.clone(),
+            n,
+        ));
+    }
+    if s.credential == CredentialType::Certificate {
+        out.push(
+            resource("google_privateca_ca_pool_iam_member", "rotator_requester")
+                .add_attribute(("ca_pool", n.ca_pool.as_str()))
+                .add_attribute(("role", ROLE_CA_REQUESTER))
+                .add_attribute(("member", rotator_member.clone()))
+                .build(),
+        );
+    }
+    let mut env = Object::new();
+    for (k, v) in function_env(s, n) {
+        env.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));
+    }
+    out.extend([
+        Block::builder("data")
+            .add_label("archive_file")
+            .add_label("rotate")
+            .add_attribute(("type", "zip"))
+            .add_attribute(("source_dir", template("${path.module}/../functions/rotate")))
+            .add_attribute(("output_path", template("${path.module}/.build/rotate.zip")))
+            .build(),
+        resource("google_storage_bucket", "functions")
+            .add_attribute(("project", n.project.as_str()))
+            .add_attribute(("name", short_id(&format!("{}-{}-functions", n.project, n.role), 63)))
+            .add_attribute(("location", n.region.to_ascii_uppercase()))
+            .add_attribute(("uniform_bucket_level_access", true))
+            .add_attribute(("public_access_prevention", "enforced"))
+            .build(),
+        resource("google_storage_bucket_object", "rotate")
+            .add_attribute(("bucket", traversal("google_storage_bucket", &["functions", "name"])))
+            .add_attribute(("name", template("rotate-${data.archive_file.rotate.output_md5}.zip")))
+            .add_attribute(("source", traversal("data", &["archive_file", "rotate", "output_path"])))
+            .build(),
+        resource("google_cloudfunctions2_function", "rotate")
+            .add_attribute(("project", n.project.as_str()))
+            .add_attribute(("name", n.function.as_str()))
+            .add_attribute(("location", n.region.as_str()))
+            .add_attribute(("description", format!("Adds a version to {} on SECRET_ROTATE", n.secret_id)))
+            .add_block(
+                Block::builder("build_config")
+                    .add_attribute(("runtime", versions::GCP_FUNCTION_RUNTIME))
+                    .add_attribute(("entry_point", "rotate"))
+                    .add_block(
+                        Block::builder("source")
+                            .add_block(
+                                Block::builder("storage_source")
+                                    .add_attribute(("bucket", traversal("google_storage_bucket", &["functions", "name"])))
+                                    .add_attribute(("object", traversal("google_storage_bucket_object", &["rotate", "name"])))
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            )
+            .add_block(
+                Block::builder("service_config")
+                    .add_attribute(("max_instance_count", 1))
+                    .add_attribute(("available_memory", "256M"))
+                    .add_attribute(("timeout_seconds", 120))
+                    .add_attribute(("ingress_settings", "ALLOW_INTERNAL_ONLY"))
+                    .add_attribute(("all_traffic_on_latest_revision", true))
+                    .add_attribute(("service_account_email", rotator_email.clone()))
+                    .add_attribute(("environment_variables", Expression::Object(env)))
+                    .build(),
+            )
+            .add_block(
+                Block::builder("event_trigger")
+                    .add_attribute(("trigger_region", n.region.as_str()))
+                    .add_attribute(("event_type", PUBSUB_EVENT))
+                    .add_attribute(("pubsub_topic", traversal("google_pubsub_topic", &["rotation", "id"])))
+                    .add_attribute(("retry_policy", "RETRY_POLICY_RETRY"))
+                    .add_attribute(("service_account_email", rotator_email))
+                    .build(),
+            )
+            .build(),
+        // Eventarc pushes to the function's Cloud Run service as the trigger's service account.
+        resource("google_cloud_run_v2_service_iam_member", "rotator_invoker")
+            .add_attribute(("project", n.project.as_str()))
+            .add_attribute(("location", n.region.as_str()))
+            .add_attribute(("name", traversal("google_cloudfunctions2_function", &["rotate", "name"])))
+            .add_attribute(("role", ROLE_RUN_INVOKER))
+            .add_attribute(("member", rotator_member))
+            .build(),
+    ]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::request::Request;
+    use crate::planner::resolve::resolve;
+
+    fn settings(t: Target, r: Rotation, c: CredentialType) -> Settings {
+        let mut req = Request::new(Backend::GcpSecretManager, t, r);
+        req.credential = Some(c);
+        resolve(&req).0
+    }
+
+    /// Role names the plan grants, as listed in domain-facts.md §5 (Secret Manager, Pub/Sub
+    /// publisher for the service agent) and the Cloud Run / CA Service roles the function needs.
+    const EXPECTED_ROLES: [(&str, &str); 6] = [
+        ("secret reader", "roles/secretmanager.secretAccessor"),
+        ("version adder", "roles/secretmanager.secretVersionAdder"),
+        ("metadata viewer", "roles/secretmanager.viewer"),
+        ("service agent on the topic", "roles/pubsub.publisher"),
+        ("eventarc push to the function", "roles/run.invoker"),
+        ("certificate requester", "roles/privateca.certificateRequester"),
+    ];
+
+    #[test]
+    fn role_constants_match_the_facts_table() {
+        let ours = [
+            ROLE_SECRET_ACCESSOR,
+            ROLE_SECRET_VERSION_ADDER,
+            ROLE_SECRET_VIEWER,
+            ROLE_PUBSUB_PUBLISHER,
+            ROLE_RUN_INVOKER,
+            ROLE_CA_REQUESTER,
+        ];
+        for ((what, want), got) in EXPECTED_ROLES.iter().zip(ours) {
+            assert_eq!(got, *want, "{what}");
+        }
+    }
+
+    #[test]
+    fn every_granted_role_is_in_the_table() {
+        for t in Target::ALL {
+            for r in Rotation::ALL {
+                for c in CredentialType::ALL {
+                    let p = plan(&settings(*t, *r, *c));
+                    for policy in &p.access_policies {
+                        let doc: serde_json::Value = serde_json::from_str(&policy.policy_document).unwrap_or_default();
+                        let role = doc["role"].as_str().unwrap_or_default();
+                        assert!(EXPECTED_ROLES.iter().any(|(_, r)| *r == role), "{t}/{r}/{c}: {role}");
+                    }
+                    let tf = &p
+                        .deployment_manifests
+                        .iter()
+                        .find(|m| m.filename == "terraform/gcp.tf")
+                        .map(|m| m.content.clone())
+                        .unwrap_or_default();
+                    for line in tf.lines().filter(|l| l.trim_start().starts_with("role ")) {
+                        assert!(EXPECTED_ROLES.iter().any(|(_, r)| line.contains(&format!("\"{r}\""))), "{line}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn certificates_rotate_at_two_thirds_of_their_lifetime() {
+        let s = settings(Target::Application, Rotation::Automatic, CredentialType::Certificate);
+        let (p, f, d) = certificate_period(&s, Duration::from_secs(90 * 86_400));
+        assert_eq!(p.secs(), 60 * 86_400);
+        assert!(f.is_none() && d.is_some());
+        let s = settings(Target::Application, Rotation::Dynamic, CredentialType::Certificate);
+        assert_eq!(certificate_lifetime(&s).secs(), 5400);
+        assert_eq!(certificate_period(&s, Duration::from_secs(HOUR)).0.secs(), HOUR);
+        let mut req = Request::new(Backend::GcpSecretManager, Target::Application, Rotation::Automatic);
+        req.credential = Some(CredentialType::Certificate);
+        req.certificate.ttl = Some(Duration::from_secs(HOUR));
+        let s = resolve(&req).0;
+        assert_eq!(
+            certificate_period(&s, Duration::from_secs(HOUR)).1.map(|f| f.kind),
+            Some(FindingKind::Error)
+        );
+    }
+
+    #[test]
+    fn short_ids_fit_and_stay_distinct() {
+        assert_eq!(short_id("prod-app-rotator", 30), "prod-app-rotator");
+        let a = short_id("production-a-very-long-workload-name-rotator", 30);
+        let b = short_id("production-a-very-long-workload-name-rotatos", 30);
+        assert!(a.len() <= 30 && b.len() <= 30 && a != b, "{a} {b}");
+        assert!(short_id("1env-app", 30).starts_with('s'));
+    }
+
+    #[test]
+    fn dynamic_always_falls_back_at_one_hour_or_more() {
+        for c in CredentialType::ALL {
+            let (period, finding, decision) = rotation(&settings(Target::Application, Rotation::Dynamic, *c));
+            assert_eq!(period.map(|p| p.secs()), Some(HOUR));
+            assert_eq!(finding.map(|f| f.kind), Some(FindingKind::Fallback));
+            assert!(decision.is_some());
+        }
+    }
+
+    #[test]
+    fn function_source_has_no_placeholder_left() {
+        for c in CredentialType::ALL {
+            let src = function_source(&settings(Target::Application, Rotation::Automatic, *c));
+            assert!(!src.contains("{{"), "{c}");
+            assert!(src.starts_with("#!/usr/bin/env python3"));
+        }
+    }
+}

@@ -1,0 +1,211 @@
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 6.50"
+    }
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = ">= 6.50"
+    }
+    archive = {
+      source  = "hashicorp/archive"
+      version = ">= 2.4"
+    }
+  }
+}
+
+resource "google_secret_manager_secret" "secret" {
+  project   = "example-project"
+  secret_id = "prod-app-database"
+  labels = {
+    app         = "app"
+    environment = "prod"
+    managed-by  = "secretsint"
+  }
+
+  replication {
+    auto {}
+  }
+
+  rotation {
+    next_rotation_time = timeadd(plantimestamp(), "7776000s")
+    rotation_period    = "7776000s"
+  }
+
+  topics {
+    name = google_pubsub_topic.rotation.id
+  }
+
+  depends_on = [google_pubsub_topic_iam_member.secretmanager_publisher]
+
+  lifecycle {
+    ignore_changes = [rotation[0].next_rotation_time]
+  }
+}
+
+resource "google_iam_workload_identity_pool" "ci" {
+  project                   = "example-project"
+  workload_identity_pool_id = "prod-app-ci"
+  display_name              = "prod-app CI"
+  description               = "azure-devops pipelines reading prod-app-database"
+}
+
+resource "google_iam_workload_identity_pool_provider" "ci" {
+  project                            = "example-project"
+  workload_identity_pool_id          = google_iam_workload_identity_pool.ci.workload_identity_pool_id
+  workload_identity_pool_provider_id = "azure-devops"
+  display_name                       = "azure-devops"
+  attribute_mapping = {
+    "google.subject" = "assertion.sub"
+  }
+  attribute_condition = "assertion.tid == '00000000-0000-0000-0000-000000000000' && assertion.sub == '00000000-0000-0000-0000-000000000000'"
+
+  oidc {
+    issuer_uri        = "https://sts.windows.net/00000000-0000-0000-0000-000000000000/"
+    allowed_audiences = ["api://prod-app-gcp-federation"]
+  }
+}
+
+resource "google_secret_manager_secret_iam_member" "consumer" {
+  project   = "example-project"
+  secret_id = google_secret_manager_secret.secret.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod-app-ci/subject/00000000-0000-0000-0000-000000000000"
+}
+
+resource "google_pubsub_topic" "rotation" {
+  project = "example-project"
+  name    = "prod-app-database-rotation"
+}
+
+resource "google_project_service_identity" "secretmanager" {
+  provider = google-beta
+  project  = "example-project"
+  service  = "secretmanager.googleapis.com"
+}
+
+resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
+  project = "example-project"
+  topic   = google_pubsub_topic.rotation.name
+  role    = "roles/pubsub.publisher"
+  member  = google_project_service_identity.secretmanager.member
+}
+
+resource "google_service_account" "rotator" {
+  project      = "example-project"
+  account_id   = "prod-app-rotator"
+  display_name = "prod-app-database rotation"
+  description  = "Adds versions to prod-app-database on SECRET_ROTATE"
+}
+
+resource "google_secret_manager_secret_iam_member" "rotator_version_adder" {
+  project   = "example-project"
+  secret_id = google_secret_manager_secret.secret.secret_id
+  role      = "roles/secretmanager.secretVersionAdder"
+  member    = google_service_account.rotator.member
+}
+
+resource "google_secret_manager_secret_iam_member" "rotator_viewer" {
+  project   = "example-project"
+  secret_id = google_secret_manager_secret.secret.secret_id
+  role      = "roles/secretmanager.viewer"
+  member    = google_service_account.rotator.member
+}
+
+resource "google_secret_manager_secret" "database_admin" {
+  project   = "example-project"
+  secret_id = "prod-app-database-admin"
+  labels = {
+    app         = "app"
+    environment = "prod"
+    managed-by  = "secretsint"
+  }
+
+  replication {
+    auto {}
+  }
+}
+
+resource "google_secret_manager_secret_iam_member" "rotator_admin_accessor" {
+  project   = "example-project"
+  secret_id = google_secret_manager_secret.database_admin.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.rotator.member
+}
+
+data "archive_file" "rotate" {
+  type        = "zip"
+  source_dir  = "${path.module}/../functions/rotate"
+  output_path = "${path.module}/.build/rotate.zip"
+}
+
+resource "google_storage_bucket" "functions" {
+  project                     = "example-project"
+  name                        = "example-project-prod-app-functions"
+  location                    = "US-CENTRAL1"
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+}
+
+resource "google_storage_bucket_object" "rotate" {
+  bucket = google_storage_bucket.functions.name
+  name   = "rotate-${data.archive_file.rotate.output_md5}.zip"
+  source = data.archive_file.rotate.output_path
+}
+
+resource "google_cloudfunctions2_function" "rotate" {
+  project     = "example-project"
+  name        = "prod-app-database-rotate"
+  location    = "us-central1"
+  description = "Adds a version to prod-app-database on SECRET_ROTATE"
+
+  build_config {
+    runtime     = "python313"
+    entry_point = "rotate"
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.functions.name
+        object = google_storage_bucket_object.rotate.name
+      }
+    }
+  }
+
+  service_config {
+    max_instance_count             = 1
+    available_memory               = "256M"
+    timeout_seconds                = 120
+    ingress_settings               = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision = true
+    service_account_email          = google_service_account.rotator.email
+    environment_variables = {
+      SECRET_NAME             = "projects/example-project/secrets/prod-app-database"
+      CREDENTIAL_TYPE         = "database"
+      DB_ENGINE               = "postgresql"
+      DB_HOST                 = "db.example.com"
+      DB_PORT                 = "5432"
+      DB_NAME                 = "app"
+      DB_USERNAME             = "prod-app"
+      DB_ADMIN_SECRET_VERSION = "projects/example-project/secrets/prod-app-database-admin/versions/latest"
+    }
+  }
+
+  event_trigger {
+    trigger_region        = "us-central1"
+    event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
+    pubsub_topic          = google_pubsub_topic.rotation.id
+    retry_policy          = "RETRY_POLICY_RETRY"
+    service_account_email = google_service_account.rotator.email
+  }
+}
+
+resource "google_cloud_run_v2_service_iam_member" "rotator_invoker" {
+  project  = "example-project"
+  location = "us-central1"
+  name     = google_cloudfunctions2_function.rotate.name
+  role     = "roles/run.invoker"
+  member   = google_service_account.rotator.member
+}

@@ -1,0 +1,38 @@
+terraform {
+  required_version = ">= 1.0"
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 6.50"
+    }
+  }
+}
+
+resource "google_secret_manager_secret" "secret" {
+  project   = "example-project"
+  secret_id = "prod-app-api-key"
+  labels = {
+    app         = "app"
+    environment = "prod"
+    managed-by  = "secretsint"
+  }
+
+  replication {
+    auto {}
+  }
+}
+
+resource "google_secret_manager_secret_iam_member" "consumer" {
+  project   = "example-project"
+  secret_id = google_secret_manager_secret.secret.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/example-project.svc.id.goog/subject/ns/app/sa/app"
+}
+
+resource "google_secret_manager_secret_iam_member" "writers" {
+  project   = "example-project"
+  secret_id = google_secret_manager_secret.secret.secret_id
+  role      = "roles/secretmanager.secretVersionAdder"
+  member    = "group:prod-app-secret-writers@example.com"
+}

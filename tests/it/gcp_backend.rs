@@ -1,0 +1,775 @@
+//! GCP Secret Manager: goldens for every target × rotation × credential (and the other three CI/CD
+//! platforms), structural checks on every plan, and with TF_ACC=1 the real tools: `terraform fmt`
+//! over every generated `.tf`, every resource, block, argument and reference checked against the
+//! hashicorp/google 6.50.0 (and google-beta, archive) schemas, strict Kubernetes validation, mypy over
+//! the rotation function against the pinned SDKs, the function's logic with its clients replaced, and
+//! the CI access script run against a stand-in curl.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use secretsint::planner::request::{DnsLabel, Duration};
+use secretsint::planner::{
+    plan, Backend, Choice, CicdPlatform, CredentialType, DbEngine, FindingKind, ManifestType, PolicyType, Request, Rotation, StoreKind,
+    Target,
+};
+
+use crate::acceptance::{acceptance_enabled, terraform};
+use crate::golden::check_golden;
+use crate::k8s_validate::validate_manifests;
+use crate::support::{repo_root, tool};
+
+const TIMESTAMP: &str = "2026-11-28T00:00:00Z";
+
+fn request(t: Target, r: Rotation, c: CredentialType) -> Request {
+    let mut req = Request::new(Backend::GcpSecretManager, t, r);
+    req.credential = Some(c);
+    req.timestamp = Some(TIMESTAMP.into());
+    req
+}
+
+/// The 36 default combinations: `tests/golden/gcp-<target>-<rotation>-<credential>/`.
+fn default_combinations() -> Vec<(String, Request)> {
+    let mut out = Vec::new();
+    for t in Target::ALL {
+        for r in Rotation::ALL {
+            for c in CredentialType::ALL {
+                out.push((format!("gcp-{t}-{r}-{c}"), request(*t, *r, *c)));
+            }
+        }
+    }
+    out
+}
+
+/// GitLab CI, Jenkins and Azure DevOps, each with a manual API key and a rotated database password:
+/// `tests/golden/gcp-cicd-<platform>-<rotation>-<credential>/`.
+fn platform_combinations() -> Vec<(String, Request)> {
+    let mut out = Vec::new();
+    for (platform, label) in [
+        (CicdPlatform::GitlabCi, "gitlab"),
+        (CicdPlatform::Jenkins, "jenkins"),
+        (CicdPlatform::AzureDevops, "azure-devops"),
+    ] {
+        for (r, c) in [
+            (Rotation::Manual, CredentialType::ApiKey),
+            (Rotation::Automatic, CredentialType::Database),
+        ] {
+            let mut req = request(Target::Cicd, r, c);
+            req.cicd.platform = Some(platform);
+            out.push((format!("gcp-cicd-{label}-{r}-{c}"), req));
+        }
+    }
+    out
+}
+
+fn label(text: &str) -> DnsLabel {
+    DnsLabel::parse(text, 63).expect("valid label")
+}
+
+/// Non-default arguments: a region, a ClusterSecretStore, MySQL, a long name that must be shortened.
+fn custom_case() -> (String, Request) {
+    let mut req = request(Target::Kubernetes, Rotation::Automatic, CredentialType::Database);
+    req.name = Some(label("payments-ledger-reconciliation-service"));
+    req.environment = Some(label("staging"));
+    req.rotation_period = Some(Duration::parse("12h").expect("duration"));
+    req.gcp.project_id = Some("acme-payments-prod".into());
+    req.gcp.project_number = Some("987654321098".into());
+    req.gcp.location = Some("europe-west4".into());
+    req.database.engine = Some(DbEngine::Mysql);
+    req.database.host = Some("mysql.example.com".into());
+    req.kubernetes.namespace = Some(label("payments"));
+    req.kubernetes.service_account = Some("ledger".into());
+    req.kubernetes.store_kind = Some(StoreKind::ClusterSecretStore);
+    ("gcp-custom-kubernetes-automatic-database-mysql".into(), req)
+}
+
+fn every_case() -> Vec<(String, Request)> {
+    let mut all = default_combinations();
+    all.extend(platform_combinations());
+    all.push(custom_case());
+    all
+}
+
+/// Every GCP plan on every CI/CD platform, for the real-tool checks.
+fn every_plan_on_every_platform() -> Vec<(String, Request)> {
+    let mut out = Vec::new();
+    for (case, req) in default_combinations() {
+        if req.target != Target::Cicd {
+            out.push((case, req));
+            continue;
+        }
+        for p in CicdPlatform::ALL {
+            let mut req = req.clone();
+            req.cicd.platform = Some(*p);
+            out.push((format!("{case}-{p}"), req));
+        }
+    }
+    out.push(custom_case());
+    out
+}
+
+#[test]
+fn golden_gcp_every_combination() {
+    let root = repo_root().join("tests/golden");
+    let combos = default_combinations();
+    assert_eq!(combos.len(), 36);
+    for (case, req) in every_case() {
+        check_golden(&case, &root.join(&case), &req);
+    }
+}
+
+#[test]
+fn every_gcp_combination_is_fully_planned() {
+    for (case, req) in every_plan_on_every_platform() {
+        let p = plan(&req);
+        assert!(
+            p.secrets_config.config_file.is_some() && p.rotation_scripts.is_some(),
+            "{case} is not planned: {:?}",
+            p.findings
+        );
+        assert!(!p.findings.iter().any(|f| f.kind == FindingKind::Error), "{case}: {:?}", p.findings);
+        assert!(!p.findings.iter().any(|f| f.summary.contains("Not Yet Planned")), "{case}");
+        let dynamic = req.rotation == Rotation::Dynamic;
+        assert_eq!(
+            p.findings.iter().any(|f| f.kind == FindingKind::Fallback),
+            dynamic,
+            "{case}: {:?}",
+            p.findings
+        );
+        assert_eq!(p.decisions.iter().any(|d| d.contains("fell back")), dynamic, "{case}");
+        assert!(p.integration_code.is_empty(), "{case}: integration_code belongs to integration.rs");
+        // Kept for the integration code generator.
+        assert!(p.secrets_config.secret_path.starts_with("projects/"), "{case}");
+        let rotation = p.rotation_scripts.as_ref().unwrap();
+        let rotates = req.rotation != Rotation::Manual;
+        assert_eq!(
+            rotation.rotation_type.as_str(),
+            if rotates { "cloud-function" } else { "none" },
+            "{case}"
+        );
+        let files = p.files();
+        assert!(files.contains_key("terraform/gcp.tf"), "{case}");
+        if rotates {
+            assert!(files.contains_key("functions/rotate/main.py") && files.contains_key("functions/rotate/requirements.txt"));
+            let tf = &files["terraform/gcp.tf"];
+            for needle in [
+                "rotation_period",
+                "next_rotation_time",
+                "topics {",
+                "roles/pubsub.publisher",
+                "google.cloud.pubsub.topic.v1.messagePublished",
+                "google_cloudfunctions2_function",
+                "roles/secretmanager.secretVersionAdder",
+            ] {
+                assert!(tf.contains(needle), "{case}: terraform lacks {needle}");
+            }
+        }
+        // Least privilege: IAM on single secrets only, never a project-level grant or a broad role.
+        for policy in &p.access_policies {
+            let doc: serde_json::Value = serde_json::from_str(&policy.policy_document).unwrap();
+            let role = doc["role"].as_str().unwrap();
+            assert!(
+                !role.contains("admin") && !role.contains("owner") && !role.contains("editor"),
+                "{case}: {role}"
+            );
+            if policy.policy_type == PolicyType::IamBinding {
+                assert!(doc["secret_id"].is_string() && doc["member"].is_string(), "{case}");
+            }
+        }
+        assert!(
+            !files
+                .values()
+                .any(|t| t.contains("google_project_iam") || t.contains("external-secrets.io/v1beta1")),
+            "{case}"
+        );
+        for (path, text) in &files {
+            if path.ends_with(".tf") || path.ends_with(".hcl") {
+                let _: hcl::Body = hcl::from_str(text).unwrap_or_else(|e| panic!("{case}/{path}: {e}"));
+            } else if path.ends_with(".yaml") || path.ends_with(".yml") {
+                let _: serde_json::Value = serde_norway::from_str(text).unwrap_or_else(|e| panic!("{case}/{path}: {e}"));
+            } else if path.ends_with(".json") {
+                let _: serde_json::Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{case}/{path}: {e}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn cicd_files_follow_each_platform() {
+    for p in CicdPlatform::ALL {
+        let mut req = request(Target::Cicd, Rotation::Manual, CredentialType::Generic);
+        req.cicd.platform = Some(*p);
+        let files = plan(&req).files();
+        let cicd = plan(&req)
+            .deployment_manifests
+            .iter()
+            .filter(|m| m.kind == ManifestType::Cicd)
+            .count();
+        match p {
+            CicdPlatform::GithubActions => {
+                let wf = &files[".github/workflows/app-secrets.yml"];
+                assert!(
+                    wf.contains("id-token: write") && wf.contains("google-github-actions/auth@v3"),
+                    "{wf}"
+                );
+                assert!(wf.contains("::add-mask::"), "{wf}");
+            }
+            CicdPlatform::GitlabCi => {
+                let ci = &files[".gitlab-ci.yml"];
+                assert!(
+                    ci.contains("id_tokens:") && ci.contains("aud: https://iam.googleapis.com/projects/"),
+                    "{ci}"
+                );
+                assert!(!ci.contains("CI_JOB_JWT"), "{ci}");
+            }
+            CicdPlatform::Jenkins => {
+                let jf = &files["Jenkinsfile"];
+                assert!(
+                    jf.contains("withCredentials([string(credentialsId: 'prod-app-gcp-id-token'"),
+                    "{jf}"
+                );
+            }
+            CicdPlatform::AzureDevops => {
+                let ado = &files["azure-pipelines.yml"];
+                assert!(
+                    ado.contains("task: AzureCLI@2") && ado.contains("azureSubscription: prod-app-gcp"),
+                    "{ado}"
+                );
+            }
+        }
+        assert!(cicd > 0, "{p}");
+        let tf = &files["terraform/gcp.tf"];
+        assert!(tf.contains("attribute_condition"), "{p}: every provider has an attribute_condition");
+    }
+}
+
+/// The manifests under `kubernetes/` of every kubernetes plan pass the shared strict validation.
+#[test]
+fn kubernetes_manifests_pass_strict_validation() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let mut manifests = Vec::new();
+    for (case, req) in every_plan_on_every_platform() {
+        for m in plan(&req).deployment_manifests {
+            if m.kind == ManifestType::Kubernetes {
+                manifests.push((format!("{case}/{}", m.filename), m.content));
+            }
+        }
+        if req.target == Target::Kubernetes {
+            let p = plan(&req);
+            manifests.push((format!("{case}/config"), p.secrets_config.config_file.unwrap()));
+        }
+    }
+    assert!(manifests.len() > 36, "{}", manifests.len());
+    validate_manifests(&manifests);
+}
+
+/// Every generated `.tf` (all platforms, regions, rotations) is exactly as `terraform fmt` writes it.
+#[test]
+fn terraform_is_fmt_clean() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (case, req) in every_plan_on_every_platform() {
+        for (path, text) in plan(&req).files() {
+            if path.ends_with(".tf") {
+                std::fs::write(dir.path().join(format!("{case}-{}", path.replace('/', "_"))), text).unwrap();
+            }
+        }
+    }
+    let out = Command::new(terraform("1.15.5"))
+        .args(["fmt", "-check", "-list=true", "-no-color"])
+        .arg(dir.path())
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "not terraform-fmt clean:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The function's environment as the generated Terraform sets it.
+fn function_env(tf: &str) -> BTreeMap<String, String> {
+    let value: serde_json::Value = hcl::from_str(tf).unwrap();
+    let env = &value["resource"]["google_cloudfunctions2_function"]["rotate"]["service_config"]["environment_variables"];
+    env.as_object()
+        .unwrap_or_else(|| panic!("no environment_variables in {tf}"))
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// Writes `<dir>/<credential>/main.py` and `env.json` for each credential type's rotation function.
+fn write_functions(dir: &Path) {
+    for c in CredentialType::ALL {
+        let files = plan(&request(Target::Application, Rotation::Automatic, *c)).files();
+        let sub = dir.join(c.as_str());
+        std::fs::create_dir_all(&sub).unwrap();
+        assert_eq!(files["functions/rotate/main.py"], files["rotation/cloud-function.py"]);
+        std::fs::write(sub.join("main.py"), &files["functions/rotate/main.py"]).unwrap();
+        let env = function_env(&files["terraform/gcp.tf"]);
+        std::fs::write(sub.join("env.json"), serde_json::to_string(&env).unwrap()).unwrap();
+        let requirements = &files["functions/rotate/requirements.txt"];
+        assert!(requirements.contains("google-cloud-secret-manager==2.32.0"), "{requirements}");
+        assert!(requirements.contains("functions-framework=="), "{requirements}");
+    }
+}
+
+/// mypy --strict accepts every variant of the rotation function against the pinned SDKs in .tools/gcp.
+#[test]
+fn rotation_function_passes_mypy_against_pinned_sdks() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let mypy = tool("gcp/bin/mypy");
+    let dir = tempfile::tempdir().unwrap();
+    write_functions(dir.path());
+    for c in CredentialType::ALL {
+        let out = Command::new(&mypy)
+            .args([
+                "--strict",
+                "--no-incremental",
+                "--python-version",
+                "3.13",
+                "--cache-dir",
+                "/dev/null",
+            ])
+            .arg(dir.path().join(c.as_str()).join("main.py"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "mypy rejects the {c} rotation function:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A planted type error proves mypy is really checking against the SDK's hints.
+    let broken = dir.path().join("broken.py");
+    std::fs::write(
+        &broken,
+        "from google.cloud import secretmanager\n\nsecretmanager.SecretManagerServiceClient().add_secret_version(parent=1)\n",
+    )
+    .unwrap();
+    let out = Command::new(&mypy)
+        .args(["--strict", "--cache-dir", "/dev/null"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "mypy missed the planted error");
+}
+
+/// The rotation logic runs with the Secret Manager client (and database/CA clients) replaced:
+/// SECRET_ROTATE adds exactly one version, redeliveries and other events add none.
+#[test]
+fn rotation_function_adds_exactly_one_version() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write_functions(dir.path());
+    let out = Command::new(tool("gcp/bin/python"))
+        .arg(repo_root().join("tests/it/gcp_rotate_test.py"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "rotation function tests failed:\n{report}");
+    assert!(report.contains("\nOK"), "{report}");
+}
+
+/// `ci/gcp-access-secret.sh` against a stand-in curl: it posts the token on stdin, sends the bearer
+/// token only through curl's config on stdin, and writes the decoded payload with mode 0600.
+#[test]
+fn access_script_exchanges_and_writes_the_payload() {
+    let mut req = request(Target::Cicd, Rotation::Manual, CredentialType::Database);
+    req.cicd.platform = Some(CicdPlatform::GitlabCi);
+    let files = plan(&req).files();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = dir.path().join("curl.log");
+    let curl = format!(
+        "#!/bin/sh\nstdin=\"$(cat)\"\nprintf '%s|%s\\n' \"$*\" \"$stdin\" >> '{}'\ncase \"$*\" in\n  *sts.googleapis.com*) printf '{{\\n  \"access_token\": \"ya29.fake\",\\n  \"token_type\": \"Bearer\"\\n}}\\n' ;;\n  *:access*) printf '{{\\n  \"name\": \"v\",\\n  \"payload\": {{\\n    \"data\": \"%s\",\\n    \"dataCrc32c\": \"1\"\\n  }}\\n}}\\n' \"$(printf '{{\"password\":\"p\",\"username\":\"u\"}}' | base64)\" ;;\n  *) exit 22 ;;\nesac\n",
+        log.display()
+    );
+    std::fs::write(bin.join("curl"), curl).unwrap();
+    Command::new("chmod").arg("+x").arg(bin.join("curl")).status().unwrap();
+    let script = dir.path().join("access.sh");
+    std::fs::write(&script, &files["ci/gcp-access-secret.sh"]).unwrap();
+    let out_file = dir.path().join("out/database.json");
+    let out = Command::new("sh")
+        .arg(&script)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("GCP_ID_TOKEN", "header.claims.signature")
+        .env(
+            "GCP_WIF_AUDIENCE",
+            "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/x",
+        )
+        .env(
+            "GCP_SECRET_VERSION",
+            "projects/example-project/secrets/prod-app-database/versions/latest",
+        )
+        .env("GCP_SECRET_FILE", &out_file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&out_file).unwrap(),
+        "{\"password\":\"p\",\"username\":\"u\"}"
+    );
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out_file).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = calls.lines().collect();
+    assert_eq!(lines.len(), 2, "{calls}");
+    assert!(
+        !lines[0].split('|').next().unwrap().contains("header.claims.signature"),
+        "token on argv: {calls}"
+    );
+    assert!(lines[0].contains("\"subjectToken\":\"header.claims.signature\""), "{calls}");
+    assert!(
+        !lines[1].split('|').next().unwrap().contains("ya29.fake"),
+        "bearer on argv: {calls}"
+    );
+    assert!(lines[1].contains("secrets/prod-app-database/versions/latest:access"), "{calls}");
+    assert!(out.stdout.is_empty(), "the script prints nothing");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generated Terraform against the provider schemas (hashicorp/google 6.50.0, google-beta and
+// archive, from the cdktf prebuilt provider packages that scripts/tools.d/41-gcp.sh installs).
+
+/// One block type of a provider schema: its arguments and nested blocks, and which are required.
+#[derive(Debug, Default)]
+struct SchemaBlock {
+    fields: BTreeMap<String, bool>,
+}
+
+/// A resource's schema: every interface of its declaration file, by name, and its getters.
+struct ResourceSchema {
+    class: String,
+    interfaces: BTreeMap<String, SchemaBlock>,
+    getters: Vec<String>,
+}
+
+fn schema_file(kind: &str, type_name: &str) -> std::path::PathBuf {
+    let root = tool("gcp-schema/node_modules/@cdktf");
+    let candidates = match (kind, type_name.strip_prefix("google_")) {
+        ("resource", Some(rest)) => {
+            let dir = rest.replace('_', "-");
+            vec![
+                root.join("provider-google/lib").join(&dir),
+                root.join("provider-google-beta/lib").join(&dir),
+                root.join("provider-google-beta/lib").join(format!("google-{dir}")),
+            ]
+        }
+        ("data", None) if type_name == "archive_file" => vec![root.join("provider-archive/lib/data-archive-file")],
+        _ => Vec::new(),
+    };
+    candidates
+        .into_iter()
+        .map(|d| d.join("index.d.ts"))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("no provider schema declares {kind} {type_name}"))
+}
+
+fn camel(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn pascal(snake: &str) -> String {
+    let c = camel(snake);
+    let mut chars = c.chars();
+    chars.next().map(|f| f.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn load_schema(path: &Path) -> ResourceSchema {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut interfaces = BTreeMap::new();
+    let mut class = String::new();
+    let mut current: Option<(String, SchemaBlock)> = None;
+    let mut pending: Option<String> = None;
+    let mut getters = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if let Some(rest) = line.strip_prefix("export interface ") {
+            let name = rest.split_whitespace().next().unwrap().to_string();
+            if rest.contains("extends cdktf.TerraformMetaArguments") {
+                class = name.trim_end_matches("Config").to_string();
+            }
+            current = Some((name, SchemaBlock::default()));
+            continue;
+        }
+        if line == "}" {
+            if let Some((name, block)) = current.take() {
+                interfaces.insert(name, block);
+            }
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix("get ") {
+            if let Some(name) = rest.split('(').next() {
+                getters.push(name.to_string());
+            }
+        }
+        if let Some((_, block)) = current.as_mut() {
+            if trimmed.contains("Docs at Terraform Registry") {
+                if let Some(anchor) = trimmed.split('#').nth(1) {
+                    pending = Some(anchor.split_whitespace().next().unwrap_or_default().to_string());
+                }
+            } else if let (Some(rest), Some(snake)) = (trimmed.strip_prefix("readonly "), pending.as_ref()) {
+                let (name, _) = rest.split_once(':').unwrap();
+                if name.trim_end_matches('?') == camel(snake) {
+                    block.fields.insert(snake.clone(), !name.ends_with('?'));
+                }
+                pending = None;
+            }
+        }
+    }
+    ResourceSchema {
+        class,
+        interfaces,
+        getters,
+    }
+}
+
+/// Meta-arguments Terraform itself handles, never in a provider schema.
+const META: [&str; 5] = ["provider", "depends_on", "lifecycle", "count", "for_each"];
+
+/// Checks `body` against the schema interface `interface`; nested blocks are the interfaces named
+/// `prefix` + the block name (the resource class for top-level blocks, not its Config interface).
+fn check_block(schema: &ResourceSchema, interface: &str, prefix: &str, body: &hcl::Body, at: &str, problems: &mut Vec<String>) {
+    let Some(block) = schema.interfaces.get(interface) else {
+        problems.push(format!("{at}: no schema block {interface}"));
+        return;
+    };
+    let mut seen = Vec::new();
+    for attr in body.attributes() {
+        let key = attr.key.as_str();
+        if META.contains(&key) {
+            continue;
+        }
+        seen.push(key.to_string());
+        if !block.fields.contains_key(key) {
+            problems.push(format!("{at}: {key} is not an argument of {interface}"));
+        }
+    }
+    for nested in body.blocks() {
+        let key = nested.identifier.as_str();
+        if META.contains(&key) {
+            continue;
+        }
+        seen.push(key.to_string());
+        if !block.fields.contains_key(key) {
+            problems.push(format!("{at}: {key} is not a block of {interface}"));
+            continue;
+        }
+        let name = format!("{prefix}{}", pascal(key));
+        check_block(schema, &name, &name, &nested.body, &format!("{at}.{key}"), problems);
+    }
+    for (field, required) in &block.fields {
+        if *required && !seen.contains(field) {
+            problems.push(format!("{at}: required {field} of {interface} is missing"));
+        }
+    }
+}
+
+/// `root.label.attr` references (traversals and `${...}` in templates) in a Terraform text.
+fn references(text: &str) -> Vec<(String, String, String)> {
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts = i == 0 || !word(bytes[i - 1]);
+        let rest = &text[i..];
+        if starts && (rest.starts_with("google_") || rest.starts_with("data.archive_file.")) {
+            let len = rest.bytes().take_while(|b| word(*b)).count();
+            let parts: Vec<&str> = rest[..len].split('.').collect();
+            match parts.as_slice() {
+                ["data", t, l, a, ..] => out.push((format!("data.{t}"), l.to_string(), a.to_string())),
+                [t, l, a, ..] => out.push((t.to_string(), l.to_string(), a.to_string())),
+                _ => {}
+            }
+            i += len.max(1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn terraform_matches_the_google_provider_schema() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let mut problems = Vec::new();
+    let mut cache: BTreeMap<String, ResourceSchema> = BTreeMap::new();
+    let mut checked = 0;
+    for (case, req) in every_plan_on_every_platform() {
+        let files = plan(&req).files();
+        let text = &files["terraform/gcp.tf"];
+        let body: hcl::Body = hcl::from_str(text).unwrap();
+        let mut declared = Vec::new();
+        for block in body.blocks() {
+            let kind = block.identifier.as_str();
+            if kind != "resource" && kind != "data" {
+                continue;
+            }
+            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            let (type_name, label) = (labels[0], labels[1]);
+            let key = format!("{kind}.{type_name}");
+            let schema = cache
+                .entry(key.clone())
+                .or_insert_with(|| load_schema(&schema_file(kind, type_name)));
+            let interface = format!("{}Config", schema.class);
+            check_block(
+                schema,
+                &interface,
+                &schema.class,
+                &block.body,
+                &format!("{case}: {type_name}.{label}"),
+                &mut problems,
+            );
+            declared.push((
+                if kind == "data" {
+                    format!("data.{type_name}")
+                } else {
+                    type_name.to_string()
+                },
+                label.to_string(),
+            ));
+            checked += 1;
+        }
+        let refs = references(text);
+        assert!(refs.len() >= 2, "{case}: references not found");
+        for (type_name, label, attr) in refs {
+            if !declared.contains(&(type_name.clone(), label.clone())) {
+                problems.push(format!("{case}: {type_name}.{label} is referenced but not declared"));
+                continue;
+            }
+            let key = if let Some(t) = type_name.strip_prefix("data.") {
+                format!("data.{t}")
+            } else {
+                format!("resource.{type_name}")
+            };
+            let schema = &cache[&key];
+            if !schema.getters.contains(&camel(&attr)) {
+                problems.push(format!(
+                    "{case}: {type_name}.{label}.{attr} is not an attribute the provider exports"
+                ));
+            }
+        }
+    }
+    assert!(checked > 300, "{checked}");
+    // The check is live: a misspelt argument and a missing required one are both reported.
+    let planted: hcl::Body = hcl::from_str(
+        "resource \"google_secret_manager_secret\" \"x\" {\n  project = \"p\"\n  replication {\n    auto {}\n  }\n  rotation {\n    rotation_periodx = \"3600s\"\n  }\n}\n",
+    )
+    .unwrap();
+    let schema = &cache["resource.google_secret_manager_secret"];
+    let mut caught = Vec::new();
+    for block in planted.blocks() {
+        check_block(
+            schema,
+            &format!("{}Config", schema.class),
+            &schema.class,
+            &block.body,
+            "planted",
+            &mut caught,
+        );
+    }
+    assert_eq!(caught.len(), 2, "{caught:?}");
+    problems.sort();
+    problems.dedup();
+    assert!(problems.is_empty(), "{} schema problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// The test venv (scripts/tools.d/41-gcp.sh) installs exactly the pins the generated
+/// requirements.txt files carry (both read from src/planner/versions.rs / domain facts §7).
+#[test]
+fn test_venv_pins_match_the_generated_requirements() {
+    let installer = std::fs::read_to_string(repo_root().join("scripts/tools.d/41-gcp.sh")).unwrap();
+    for c in CredentialType::ALL {
+        let files = plan(&request(Target::Application, Rotation::Automatic, *c)).files();
+        for line in files["functions/rotate/requirements.txt"].lines() {
+            assert!(installer.contains(&format!("\"{line}\"")), "41-gcp.sh does not install {line}");
+        }
+    }
+}
+
+/// shellcheck (Debian, installed by scripts/tools.d/41-gcp.sh) finds nothing in the CI access
+/// script nor in the bash of every generated GitHub workflow step and Azure Pipelines task.
+#[test]
+fn shell_scripts_pass_shellcheck() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut scripts = Vec::new();
+    for (case, req) in every_plan_on_every_platform() {
+        if req.target != Target::Cicd {
+            continue;
+        }
+        for (path, text) in plan(&req).files() {
+            if path.ends_with(".sh") {
+                scripts.push((format!("{case}-{}", path.replace('/', "_")), ("sh", text)));
+                continue;
+            }
+            if !(path.starts_with(".github/workflows/") || path == "azure-pipelines.yml") {
+                continue;
+            }
+            let doc: serde_json::Value = serde_norway::from_str(&text).unwrap();
+            let mut steps: Vec<serde_json::Value> = Vec::new();
+            match &doc["jobs"] {
+                serde_json::Value::Object(jobs) => jobs.values().for_each(|j| steps.extend(j["steps"].as_array().unwrap().clone())),
+                serde_json::Value::Array(jobs) => jobs.iter().for_each(|j| steps.extend(j["steps"].as_array().unwrap().clone())),
+                _ => {}
+            }
+            for (i, step) in steps.iter().enumerate() {
+                if let Some(run) = step["run"].as_str().or(step["inputs"]["inlineScript"].as_str()) {
+                    scripts.push((format!("{case}-{}-{i}.sh", path.replace('/', "_")), ("bash", run.to_string())));
+                }
+            }
+        }
+    }
+    assert!(scripts.len() >= 16, "{}", scripts.len());
+    let mut failures = Vec::new();
+    for (name, (shell, text)) in &scripts {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let out = Command::new("shellcheck")
+            .args(["--shell", shell])
+            .arg(&file)
+            .output()
+            .expect("shellcheck is installed");
+        if !out.status.success() {
+            failures.push(format!("{name}:\n{}", String::from_utf8_lossy(&out.stdout)));
+        }
+    }
+    assert!(failures.is_empty(), "shellcheck findings:\n{}", failures.join("\n"));
+    // The check is live.
+    let planted = dir.path().join("planted.sh");
+    std::fs::write(&planted, "echo $UNQUOTED\n").unwrap();
+    let out = Command::new("shellcheck").args(["--shell", "sh"]).arg(&planted).output().unwrap();
+    assert!(!out.status.success(), "shellcheck missed an unquoted variable");
+}

@@ -1,0 +1,262 @@
+"""Runs the generated GCP rotation function's logic with the Secret Manager client (and the database
+driver / CA Service client) replaced at their documented interfaces. Driven by tests/it/gcp_backend.rs:
+    python gcp_rotate_test.py DIR
+where DIR/<credential>/main.py is a generated function and DIR/<credential>/env.json the environment
+its Terraform sets. Asserts that SECRET_ROTATE adds exactly one version and everything else adds none.
+"""
+
+import base64
+import contextlib
+import importlib.util
+import json
+import os
+import sys
+import types
+import unittest
+from datetime import datetime, timedelta, timezone
+from unittest import mock
+
+from cloudevents.http import CloudEvent
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from google.api_core import exceptions
+
+ROOT = sys.argv.pop(1)
+PUBLISHED = "2026-11-28T00:00:00.123456789Z"
+PUBLISHED_AT = datetime(2026, 11, 28, 0, 0, 0, 123456, tzinfo=timezone.utc)
+
+
+def load(credential):
+    path = os.path.join(ROOT, credential, "main.py")
+    spec = importlib.util.spec_from_file_location(f"rotate_{credential.replace('-', '_')}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with open(os.path.join(ROOT, credential, "env.json"), encoding="utf-8") as f:
+        env = json.load(f)
+    return module, env
+
+
+class FakeSecretManager:
+    """SecretManagerServiceClient's get_secret_version, access_secret_version and add_secret_version."""
+
+    def __init__(self, latest=None, admin=None):
+        self.latest = latest
+        self.admin = admin
+        self.added = []
+        self.accessed = []
+
+    def get_secret_version(self, *, name):
+        if self.latest is None:
+            raise exceptions.NotFound(f"{name} has no versions")
+        return types.SimpleNamespace(name=name.replace("latest", "1"), create_time=self.latest)
+
+    def access_secret_version(self, *, name):
+        self.accessed.append(name)
+        data = json.dumps(self.admin).encode("utf-8")
+        return types.SimpleNamespace(name=name, payload=types.SimpleNamespace(data=data))
+
+    def add_secret_version(self, *, parent, payload):
+        self.added.append((parent, json.loads(payload.data.decode("utf-8"))))
+        return types.SimpleNamespace(name=f"{parent}/versions/{len(self.added) + 1}")
+
+
+def event(env, event_type="SECRET_ROTATE", secret=None):
+    secret_id = env["SECRET_NAME"].rsplit("/", 1)[-1]
+    message = {
+        "attributes": {
+            "eventType": event_type,
+            "secretId": secret or f"projects/123456789012/secrets/{secret_id}",
+            "dataFormat": "JSON_API_V1",
+            "timestamp": "2026-11-28T00:00:00.000000Z",
+        },
+        "data": base64.b64encode(b"{}").decode("ascii"),
+        "messageId": "1234567890",
+        "publishTime": PUBLISHED,
+    }
+    attributes = {
+        "type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "source": "//pubsub.googleapis.com/projects/example-project/topics/rotation",
+        "time": PUBLISHED,
+    }
+    return CloudEvent(attributes, {"message": message, "subscription": "projects/example-project/subscriptions/eventarc"})
+
+
+class Rotation:
+    credential = ""
+    fields = ()
+
+    def setUp(self):
+        self.module, self.env = load(self.credential)
+
+    def run_function(self, fake, ev, **patches):
+        with mock.patch.dict(os.environ, self.env, clear=False), mock.patch.object(
+            self.module.secretmanager, "SecretManagerServiceClient", return_value=fake
+        ):
+            with mock.patch.multiple(self.module, **patches) if patches else contextlib.nullcontext():
+                self.module.rotate(ev)
+
+    def fresh(self):
+        return FakeSecretManager(latest=PUBLISHED_AT - timedelta(days=90), admin={"username": "admin", "password": "x"})
+
+    def extra(self):
+        return {}
+
+    def test_rotate_adds_exactly_one_version(self):
+        fake = self.fresh()
+        self.run_function(fake, event(self.env), **self.extra())
+        self.assertEqual(len(fake.added), 1)
+        parent, payload = fake.added[0]
+        self.assertEqual(parent, self.env["SECRET_NAME"])
+        self.assertEqual(sorted(payload), sorted(self.fields))
+        self.check_payload(payload)
+
+    def test_first_rotation_without_versions_adds_one(self):
+        fake = self.fresh()
+        fake.latest = None
+        self.run_function(fake, event(self.env), **self.extra())
+        self.assertEqual(len(fake.added), 1)
+
+    def test_redelivered_message_adds_nothing(self):
+        fake = self.fresh()
+        fake.latest = PUBLISHED_AT + timedelta(seconds=2)
+        self.run_function(fake, event(self.env), **self.extra())
+        self.assertEqual(fake.added, [])
+
+    def test_other_events_and_secrets_add_nothing(self):
+        for ev in (
+            event(self.env, "SECRET_VERSION_ADD"),
+            event(self.env, "SECRET_UPDATE"),
+            event(self.env, secret="projects/123456789012/secrets/someone-else"),
+        ):
+            fake = self.fresh()
+            self.run_function(fake, ev, **self.extra())
+            self.assertEqual(fake.added, [])
+
+    def check_payload(self, payload):
+        pass
+
+
+class Generic(Rotation, unittest.TestCase):
+    credential = "generic"
+    fields = ("value",)
+
+    def check_payload(self, payload):
+        self.assertEqual(len(payload["value"]), 32)
+        self.assertTrue(payload["value"].isalnum())
+
+
+class ApiKey(Rotation, unittest.TestCase):
+    credential = "api-key"
+    fields = ("api_key",)
+
+
+class FakePg:
+    statements = []
+
+    class native:
+        class Connection:
+            def __init__(self, **kwargs):
+                FakePg.kwargs = kwargs
+
+            def run(self, sql):
+                FakePg.statements.append(sql)
+
+            def close(self):
+                pass
+
+
+class Database(Rotation, unittest.TestCase):
+    credential = "database"
+    fields = ("username", "password")
+
+    def extra(self):
+        FakePg.statements = []
+        return {"pg8000": FakePg}
+
+    def check_payload(self, payload):
+        self.assertEqual(payload["username"], self.env["DB_USERNAME"])
+        self.assertEqual(
+            FakePg.statements,
+            [f"ALTER ROLE \"{self.env['DB_USERNAME']}\" WITH PASSWORD '{payload['password']}'"],
+        )
+        self.assertEqual(FakePg.kwargs["user"], "admin")
+        self.assertIsNotNone(FakePg.kwargs["ssl_context"])
+
+    def test_admin_credentials_come_from_the_admin_secret(self):
+        fake = self.fresh()
+        self.run_function(fake, event(self.env), **self.extra())
+        self.assertEqual(fake.accessed, [self.env["DB_ADMIN_SECRET_VERSION"]])
+
+    def test_mysql_uses_a_parameterised_alter_user(self):
+        executed = []
+
+        class Cursor:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *a):
+                return False
+
+            def execute(self, sql, args):
+                executed.append((sql, args))
+
+        class Conn:
+            def cursor(self):
+                return Cursor()
+
+            def commit(self):
+                pass
+
+            def close(self):
+                pass
+
+        fake = self.fresh()
+        self.env = {**self.env, "DB_ENGINE": "mysql", "DB_PORT": "3306"}
+        self.run_function(fake, event(self.env), pymysql=types.SimpleNamespace(connect=lambda **kw: Conn()))
+        self.assertEqual(len(fake.added), 1)
+        self.assertEqual(executed, [("ALTER USER %s@'%%' IDENTIFIED BY %s", (self.env["DB_USERNAME"], fake.added[0][1]["password"]))])
+
+    def test_unsupported_engine_adds_no_version(self):
+        fake = self.fresh()
+        self.env = {**self.env, "DB_ENGINE": "mssql"}
+        with self.assertRaises(RuntimeError):
+            self.run_function(fake, event(self.env))
+        self.assertEqual(fake.added, [])
+
+
+class FakeCa:
+    requests = []
+
+    def __init__(self, *a, **kw):
+        pass
+
+    def create_certificate(self, *, parent, certificate, certificate_id):
+        FakeCa.requests.append((parent, certificate, certificate_id))
+        return types.SimpleNamespace(
+            pem_certificate="-----BEGIN CERTIFICATE-----\nLEAF\n-----END CERTIFICATE-----\n",
+            pem_certificate_chain=["-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"],
+        )
+
+
+class Certificate(Rotation, unittest.TestCase):
+    credential = "certificate"
+    fields = ("certificate", "private_key")
+
+    def extra(self):
+        FakeCa.requests = []
+        return {"privateca_v1": types.SimpleNamespace(CertificateAuthorityServiceClient=FakeCa, Certificate=self.module.privateca_v1.Certificate)}
+
+    def check_payload(self, payload):
+        self.assertEqual(len(FakeCa.requests), 1)
+        parent, certificate, certificate_id = FakeCa.requests[0]
+        self.assertEqual(parent, self.env["CA_POOL"])
+        self.assertEqual(certificate_id, "rotate-1234567890")
+        self.assertEqual(certificate.lifetime.total_seconds(), int(self.env["CERT_TTL_SECONDS"]))
+        csr = x509.load_pem_x509_csr(certificate.pem_csr.encode("ascii"))
+        self.assertEqual(csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value, self.env["COMMON_NAME"])
+        self.assertTrue(payload["private_key"].startswith("-----BEGIN PRIVATE KEY-----"))
+        self.assertEqual(payload["certificate"].count("BEGIN CERTIFICATE"), 2)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
