@@ -5,6 +5,7 @@
 
 pub mod choice;
 mod contract;
+pub mod integration;
 pub mod k8s;
 pub mod request;
 mod resolve;
@@ -45,6 +46,12 @@ pub struct IntegrationCode {
     pub authentication_snippet: String,
     pub secret_retrieval_snippet: String,
     pub error_handling: String,
+    /// Packages for the dependency file in `files`; not part of the data source's schema.
+    #[serde(skip)]
+    pub dependencies: Vec<versions::Dependency>,
+    /// The workload name the dependency file's module/artifact is named after; not in the schema.
+    #[serde(skip)]
+    pub project: String,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -118,12 +125,14 @@ impl Plan {
             files.insert(format!("policies/{}.{ext}", p.policy_name), p.policy_document.clone());
         }
         for code in &self.integration_code {
-            let (dir, ext) = versions::source_layout(code.language);
+            let (dir, _) = versions::source_layout(code.language);
             let body = format!(
                 "{}\n{}\n{}",
                 code.authentication_snippet, code.secret_retrieval_snippet, code.error_handling
             );
-            files.insert(format!("code/{dir}/secrets.{ext}"), body);
+            files.insert(format!("code/{dir}/{}", integration::source_file(code.language)), body);
+            let manifest = integration::dependency_manifest(&code.project, code.language, &code.dependencies);
+            files.insert(format!("code/{dir}/{}", integration::dependency_file(code.language)), manifest);
         }
         if let Some(r) = &self.rotation_scripts {
             files.insert(
@@ -153,6 +162,12 @@ pub fn plan(req: &Request) -> Plan {
         (Backend::Vault, _) if vault::covers(&settings) => vault::plan(&settings),
         _ => not_yet_planned(&settings),
     };
+    // Backend planners leave integration_code empty; it follows from the plan's secrets_config.
+    if plan.secrets_config.config_file.is_some() && plan.integration_code.is_empty() {
+        let (code, mut decisions) = integration::code(&settings, &plan.secrets_config);
+        plan.integration_code = code;
+        plan.decisions.append(&mut decisions);
+    }
     findings.append(&mut plan.findings);
     plan.findings = findings;
     plan.decisions = settings.decisions.iter().cloned().chain(plan.decisions).collect();

@@ -342,10 +342,6 @@ pub fn plan(s: &Settings) -> Plan {
     decisions.push(format!(
         "The file audit device writes {AUDIT_LOG} with mode 0600, which Vault accepts after the CVE-2025-6000 hardening (no executable modes); OpenBao refuses audit devices over the API, so on OpenBao drop vault_audit and declare the same file device in the server configuration."
     ));
-    decisions.push(
-        "integration_code is empty for this combination: consumers read the files or variables the configuration above renders, so no SDK call is needed."
-            .into(),
-    );
 
     Plan {
         secrets_config: SecretsConfig {

@@ -17,6 +17,7 @@ mod proto_version;
 mod protocol;
 mod purity;
 mod release;
+mod sdk_check;
 mod security;
 mod stress;
 mod supply_chain;

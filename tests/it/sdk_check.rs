@@ -1,0 +1,189 @@
+//! Every integration snippet of every backend passes its language's own tools (TF_ACC=1):
+//! Python with mypy against the pinned SDKs, JavaScript with `tsc --checkJs` against the pinned
+//! Node packages, Go with `gofmt -l -e`, Java with javac's parser. Snippets come from
+//! `integration::for_request` for all 144 combinations × every cicd platform × all four
+//! languages (the plan's own, or what it carries once its backend is planned), deduplicated by
+//! content.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use secretsint::planner::integration::for_request;
+use secretsint::planner::{plan, versions, Backend, Choice, CicdPlatform, Language, Target};
+
+use crate::acceptance::acceptance_enabled;
+use crate::support::{all_requests, repo_root, tool};
+
+/// (language, joined file text) for every distinct snippet, with a readable origin for messages.
+pub fn snippets() -> BTreeMap<(Language, String), String> {
+    let mut out = BTreeMap::new();
+    for base in all_requests() {
+        let platforms: Vec<Option<CicdPlatform>> = if base.target == Target::Cicd {
+            CicdPlatform::ALL.iter().map(|p| Some(*p)).collect()
+        } else {
+            vec![None]
+        };
+        for platform in platforms {
+            let mut req = base.clone();
+            req.cicd.platform = platform;
+            req.languages = Some(Language::ALL.to_vec());
+            let origin = format!(
+                "{}-{}-{}-{}{}",
+                req.backend,
+                req.target,
+                req.rotation,
+                req.credential.unwrap(),
+                platform.map(|p| format!("-{p}")).unwrap_or_default()
+            );
+            let planned = plan(&req);
+            let code = for_request(&req);
+            if planned.secrets_config.config_file.is_some() {
+                assert_eq!(planned.integration_code.len(), 4, "{origin}: one integration_code per language");
+            }
+            for c in code {
+                let text = format!("{}\n{}\n{}", c.authentication_snippet, c.secret_retrieval_snippet, c.error_handling);
+                out.entry((c.language, text)).or_insert(origin.clone());
+            }
+        }
+    }
+    out
+}
+
+fn write_all(dir: &Path, language: Language, ext: &str) -> Vec<(String, String)> {
+    let mut written = Vec::new();
+    for (i, ((lang, text), origin)) in snippets().into_iter().filter(|((l, _), _)| *l == language).enumerate() {
+        let name = format!("s{i:03}_{}.{ext}", origin.replace('-', "_"));
+        let path = if language == Language::Java {
+            // A public class lives in a file of its name: one directory per snippet.
+            let sub = dir.join(format!("s{i:03}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            sub.join("Secrets.java")
+        } else {
+            dir.join(&name)
+        };
+        assert_eq!(lang, language);
+        std::fs::write(&path, text).unwrap();
+        written.push((path.display().to_string(), origin));
+    }
+    written
+}
+
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?} did not start: {e}"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[test]
+fn python_snippets_pass_mypy_against_the_pinned_sdks() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_all(dir.path(), Language::Python, "py");
+    assert!(files.len() >= 4 * 5, "too few Python snippets: {}", files.len());
+    let (ok, out) = run(Command::new(tool("sdk/venv/bin/python"))
+        // --allow-untyped-calls: types-hvac leaves a few hvac methods unannotated.
+        .args([
+            "-m",
+            "mypy",
+            "--strict",
+            "--allow-untyped-calls",
+            "--no-incremental",
+            "--cache-dir",
+            "/dev/null",
+            "--python-version",
+            "3.11",
+        ])
+        .args(files.iter().map(|(p, _)| p))
+        .current_dir(dir.path()));
+    assert!(ok, "mypy found problems in {} Python snippets:\n{out}", files.len());
+}
+
+#[test]
+fn node_snippets_pass_tsc_check_js_against_the_pinned_packages() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(tool("sdk/node/node_modules"), dir.path().join("node_modules")).unwrap();
+    let files = write_all(dir.path(), Language::Nodejs, "js");
+    let (ok, out) = run(Command::new("node")
+        .arg(tool("sdk/node/node_modules/typescript/bin/tsc"))
+        .args(["--noEmit", "--allowJs", "--checkJs", "--strict", "--skipLibCheck"])
+        .args([
+            "--target",
+            "es2022",
+            "--module",
+            "commonjs",
+            "--moduleResolution",
+            "node10",
+            "--types",
+            "node",
+        ])
+        .args(files.iter().map(|(p, _)| p))
+        .current_dir(dir.path()));
+    assert!(ok, "tsc found problems in {} JavaScript snippets:\n{out}", files.len());
+}
+
+#[test]
+fn go_snippets_are_gofmt_clean() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_all(dir.path(), Language::Go, "go");
+    let (ok, out) = run(Command::new("gofmt").args(["-l", "-e"]).arg(dir.path()));
+    assert!(
+        ok && out.trim().is_empty(),
+        "gofmt -l -e over {} Go snippets (unformatted files are listed):\n{out}",
+        files.len()
+    );
+}
+
+#[test]
+fn java_snippets_parse_with_javac() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_all(dir.path(), Language::Java, "java");
+    let (ok, out) = run(Command::new("java")
+        .arg(repo_root().join("tests/it/ParseJava.java"))
+        .args(files.iter().map(|(p, _)| p)));
+    assert!(ok, "javac's parser rejected Java snippets:\n{out}");
+    // The parser is live: a broken file fails.
+    let broken = dir.path().join("Broken.java");
+    std::fs::write(&broken, "class Broken { void f( }\n").unwrap();
+    let (ok, _) = run(Command::new("java").arg(repo_root().join("tests/it/ParseJava.java")).arg(&broken));
+    assert!(!ok, "ParseJava accepted a syntax error");
+}
+
+/// The pins in versions.rs are what .tools/sdk holds, so the type checks above test those versions.
+#[test]
+fn installed_sdks_match_the_versions_table() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let py = tool("sdk/venv/bin/python");
+    for b in Backend::ALL {
+        for dep in versions::dependencies(*b, Language::Python) {
+            let (ok, out) = run(Command::new(&py).args([
+                "-c",
+                &format!("import importlib.metadata as m; print(m.version({:?}))", dep.package),
+            ]));
+            assert!(
+                ok && out.trim() == dep.version,
+                "{}: installed {out:?}, table {}",
+                dep.package,
+                dep.version
+            );
+        }
+        for dep in versions::dependencies(*b, Language::Nodejs) {
+            let manifest = tool("sdk/node/node_modules").join(dep.package).join("package.json");
+            let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+            assert_eq!(json["version"], dep.version, "{}", dep.package);
+        }
+    }
+}
