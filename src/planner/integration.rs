@@ -135,7 +135,8 @@ pub fn for_request(req: &Request) -> Vec<IntegrationCode> {
 /// The file name of the joined snippet (Java's public class must match its file).
 pub(crate) fn source_file(l: Language) -> &'static str {
     match l {
-        Language::Python => "secrets.py",
+        // Not secrets.py: that name would shadow Python's standard `secrets` module.
+        Language::Python => "app_secrets.py",
         Language::Go => "secrets.go",
         Language::Nodejs => "secrets.js",
         Language::Java => "Secrets.java",
@@ -225,7 +226,7 @@ fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
             ]);
             let (kv_mount, kv_key) = path.split_once("/data/").unwrap_or((s.vault.kv_mount.as_str(), path));
             vars.push(("__KV_MOUNT__", literal(kv_mount)));
-            vars.push(("__SECRET_KEY__", literal(kv_key)));
+            vars.push(("__KV_PATH__", literal(kv_key)));
             let auth = match (cfg.authentication_method, s.cicd.platform) {
                 (AuthMethod::Kubernetes, _) => "kubernetes",
                 (AuthMethod::Jwt, CicdPlatform::GitlabCi) => "gitlab",
@@ -447,7 +448,7 @@ fn sections(text: &str) -> [String; 3] {
 }
 
 /// The dependency file of a language for the code's pinned packages, rendered from typed values.
-pub(crate) fn dependency_manifest(name: &str, language: Language, deps: &[Dependency]) -> String {
+pub fn dependency_manifest(name: &str, language: Language, deps: &[Dependency]) -> String {
     match language {
         Language::Python => deps.iter().map(|d| format!("{}=={}\n", d.package, d.version)).collect(),
         Language::Go => {

@@ -18,6 +18,7 @@ mod protocol;
 mod purity;
 mod release;
 mod sdk_check;
+mod sdk_run;
 mod security;
 mod stress;
 mod supply_chain;

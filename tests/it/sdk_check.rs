@@ -187,3 +187,45 @@ fn installed_sdks_match_the_versions_table() {
         }
     }
 }
+
+/// detect-secrets finds nothing in any snippet or dependency file of any backend, including the
+/// backends whose planners have not landed yet (tests/it/security.rs scans the planned ones).
+#[test]
+fn no_snippet_of_any_backend_looks_like_a_secret() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut count = 0;
+    for ((language, text), origin) in snippets() {
+        let (dir_name, _) = versions::source_layout(language);
+        let path = dir.path().join(format!("{origin}-{dir_name}.txt"));
+        std::fs::write(path, text).unwrap();
+        count += 1;
+    }
+    for b in Backend::ALL {
+        for l in Language::ALL {
+            let deps = versions::dependencies(*b, *l);
+            let text = secretsint::planner::integration::dependency_manifest("app", *l, &deps);
+            std::fs::write(dir.path().join(format!("deps-{b}-{l}.txt")), text).unwrap();
+        }
+    }
+    let mut args = vec!["scan".to_string(), "--all-files".to_string()];
+    for shape in crate::security::NAME_NOT_SECRET {
+        args.extend(["--exclude-lines".to_string(), shape.to_string()]);
+    }
+    let out = Command::new(tool("bin/detect-secrets"))
+        .args(&args)
+        .arg(".")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = report["results"].as_object().unwrap();
+    assert!(
+        results.is_empty(),
+        "secret-like strings in {} of {count} snippets: {results:#?}",
+        results.len()
+    );
+}

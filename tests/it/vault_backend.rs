@@ -30,7 +30,7 @@ fn all_plans(edit: impl Fn(&mut Request)) -> Vec<(String, Request, Plan)> {
         .collect()
 }
 
-fn file<'a>(p: &'a Plan, name: &str) -> &'a str {
+pub(crate) fn file<'a>(p: &'a Plan, name: &str) -> &'a str {
     &p.deployment_manifests
         .iter()
         .find(|m| m.filename == name)
@@ -108,7 +108,7 @@ fn every_vault_policy_is_accepted_and_enforced_by_openbao() {
 }
 
 /// Auth mounts configured offline, as the plans expect them to exist.
-fn prepare_namespace(bao: &Bao) -> String {
+pub(crate) fn prepare_namespace(bao: &Bao) -> String {
     let ns = bao.namespace();
     let key = rcgen::KeyPair::generate().unwrap();
     let ca = rcgen::CertificateParams::new(vec!["kubernetes.example.com".to_string()])

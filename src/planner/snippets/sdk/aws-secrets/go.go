@@ -22,8 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
-// secretID is the secret's name: the ARN's random suffix is only known once the secret exists.
-const secretID = __SECRET_ID__
+// resourceID is the secret's name: the ARN's random suffix is only known once the secret exists.
+const resourceID = __SECRET_ID__
 
 // secretsClient returns a client on the default credential chain, which finds __IDENTITY_SHORT__.
 func secretsClient(ctx context.Context) (*secretsmanager.Client, error) {
@@ -47,7 +47,7 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 		return nil, 0, err
 	}
 	output, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{
-		SecretId:     aws.String(secretID),
+		SecretId:     aws.String(resourceID),
 		VersionStage: aws.String("AWSCURRENT"),
 	})
 	if err != nil {

@@ -17,7 +17,7 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 public final class Secrets {
     // The secret's name: the ARN's random suffix is only known once the secret exists.
-    private static final String SECRET_ID = __SECRET_ID__;
+    private static final String RESOURCE_ID = __SECRET_ID__;
 
     private Secrets() {}
 
@@ -39,7 +39,7 @@ public final class Secrets {
      */
     static Fetched fetchSecret() {
         try (SecretsManagerClient client = secretsClient()) {
-            String text = client.getSecretValue(r -> r.secretId(SECRET_ID).versionStage("AWSCURRENT")).secretString();
+            String text = client.getSecretValue(r -> r.secretId(RESOURCE_ID).versionStage("AWSCURRENT")).secretString();
             return new Fetched(Map.of("value", text), CACHE_TTL);
         }
     }

@@ -8,7 +8,7 @@ const { GetSecretValueCommand, SecretsManagerClient } = require("@aws-sdk/client
 
 const AWS_REGION = process.env.AWS_REGION || __AWS_REGION__;
 // The secret's name: the ARN's random suffix is only known once the secret exists.
-const SECRET_ID = __SECRET_ID__;
+const RESOURCE_ID = __SECRET_ID__;
 
 /** @returns {SecretsManagerClient} a client on the default credential chain, which finds __IDENTITY_SHORT__ */
 function secretsClient() {
@@ -22,7 +22,7 @@ function secretsClient() {
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
 async function fetchSecret() {
-  const response = await secretsClient().send(new GetSecretValueCommand({ SecretId: SECRET_ID, VersionStage: "AWSCURRENT" }));
+  const response = await secretsClient().send(new GetSecretValueCommand({ SecretId: RESOURCE_ID, VersionStage: "AWSCURRENT" }));
   if (response.SecretString === undefined) {
     throw new Error("the secret has no SecretString");
   }

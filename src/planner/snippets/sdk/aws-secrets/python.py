@@ -21,9 +21,11 @@ from mypy_boto3_secretsmanager import SecretsManagerClient
 
 AWS_REGION = os.environ.get("AWS_REGION", __AWS_REGION__)
 # The secret's name: the ARN's random suffix is only known once the secret exists.
-SECRET_ID = __SECRET_ID__
+RESOURCE_ID = __SECRET_ID__
 
 log = logging.getLogger(__name__)
+# botocore logs whole response bodies (SecretString included) at DEBUG: keep that logger quieter.
+logging.getLogger("botocore.parsers").setLevel(logging.INFO)
 
 
 def secrets_client() -> SecretsManagerClient:
@@ -36,7 +38,7 @@ def secrets_client() -> SecretsManagerClient:
 # @section: secret_retrieval
 def fetch_secret() -> tuple[Mapping[str, str], float]:
     """Reads the AWSCURRENT version of __SECRET_PATH__; returns its fields and how long to cache them."""
-    response = secrets_client().get_secret_value(SecretId=SECRET_ID, VersionStage="AWSCURRENT")
+    response = secrets_client().get_secret_value(SecretId=RESOURCE_ID, VersionStage="AWSCURRENT")
     return parse_fields(response["SecretString"]), CACHE_TTL_SECONDS
 
 

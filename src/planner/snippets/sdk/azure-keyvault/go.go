@@ -23,7 +23,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
 
-const secretName = __SECRET_NAME__
+const itemName = __SECRET_NAME__
 
 // secretClient returns a Key Vault client that authenticates as __IDENTITY_SHORT__.
 func secretClient() (*azsecrets.Client, error) {
@@ -63,7 +63,7 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	response, err := client.GetSecret(ctx, secretName, "", nil)
+	response, err := client.GetSecret(ctx, itemName, "", nil)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -29,7 +29,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 
 public final class Secrets {
-    private static final String SECRET_NAME = __SECRET_NAME__;
+    private static final String ITEM_NAME = __SECRET_NAME__;
 
     private Secrets() {}
 
@@ -63,7 +63,7 @@ public final class Secrets {
      * secret's text (JSON for structured secrets: parse it with the JSON library the application already uses).
      */
     static Fetched fetchSecret() {
-        return new Fetched(Map.of("value", secretClient().getSecret(SECRET_NAME).getValue()), CACHE_TTL);
+        return new Fetched(Map.of("value", secretClient().getSecret(ITEM_NAME).getValue()), CACHE_TTL);
     }
 
 // @section: error_handling

@@ -16,7 +16,7 @@ const { AzureCliCredential } = require("@azure/identity");
 const { SecretClient } = require("@azure/keyvault-secrets");
 
 const VAULT_URL = process.env.AZURE_KEYVAULT_URL || __VAULT_URL__;
-const SECRET_NAME = __SECRET_NAME__;
+const ITEM_NAME = __SECRET_NAME__;
 
 /** @returns {SecretClient} a Key Vault client that authenticates as __IDENTITY_SHORT__ */
 function secretClient() {
@@ -43,7 +43,7 @@ function secretClient() {
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
 async function fetchSecret() {
-  const { value } = await secretClient().getSecret(SECRET_NAME);
+  const { value } = await secretClient().getSecret(ITEM_NAME);
   if (value === undefined) {
     throw new Error("the secret has no value");
   }

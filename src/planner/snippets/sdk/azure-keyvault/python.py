@@ -27,7 +27,7 @@ from azure.identity import AzureCliCredential
 from azure.keyvault.secrets import SecretClient
 
 VAULT_URL = os.environ.get("AZURE_KEYVAULT_URL", __VAULT_URL__)
-SECRET_NAME = __SECRET_NAME__
+ITEM_NAME = __SECRET_NAME__
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def secret_client() -> SecretClient:
 # @section: secret_retrieval
 def fetch_secret() -> tuple[Mapping[str, str], float]:
     """Reads the current version of __SECRET_PATH__; returns its fields and how long to cache them."""
-    value = secret_client().get_secret(SECRET_NAME).value
+    value = secret_client().get_secret(ITEM_NAME).value
     if value is None:
         raise LookupError("the secret has no value")
     return parse_fields(value), CACHE_TTL_SECONDS

@@ -21,8 +21,8 @@ import (
 	"github.com/googleapis/gax-go/v2/apierror"
 )
 
-// secretVersion is the newest enabled version of the planned secret.
-const secretVersion = __SECRET_VERSION__
+// versionName is the newest enabled version of the planned secret.
+const versionName = __SECRET_VERSION__
 
 // secretClient returns a client on Application Default Credentials, which resolve to __IDENTITY_SHORT__.
 func secretClient(ctx context.Context) (*secretmanager.Client, error) {
@@ -39,7 +39,7 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	defer client.Close()
 	// No SDK retryer: retries are ours (withRetries below), so the SDK makes one attempt per call.
 	noRetry := gax.WithRetry(func() gax.Retryer { return nil })
-	response, err := client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: secretVersion}, noRetry)
+	response, err := client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: versionName}, noRetry)
 	if err != nil {
 		return nil, 0, err
 	}

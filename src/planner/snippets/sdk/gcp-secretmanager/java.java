@@ -18,7 +18,7 @@ import java.util.logging.Logger;
 
 public final class Secrets {
     // The newest enabled version of the planned secret.
-    private static final String SECRET_VERSION = __SECRET_VERSION__;
+    private static final String VERSION_NAME = __SECRET_VERSION__;
 
     private Secrets() {}
 
@@ -38,7 +38,7 @@ public final class Secrets {
      */
     static Fetched fetchSecret() throws IOException {
         try (SecretManagerServiceClient client = secretClient()) {
-            String text = client.accessSecretVersion(SECRET_VERSION).getPayload().getData().toStringUtf8();
+            String text = client.accessSecretVersion(VERSION_NAME).getPayload().getData().toStringUtf8();
             return new Fetched(Map.of("value", text), CACHE_TTL);
         }
     }

@@ -7,7 +7,7 @@
 const { SecretManagerServiceClient } = require("@google-cloud/secret-manager");
 
 // The newest enabled version of the planned secret.
-const SECRET_VERSION = __SECRET_VERSION__;
+const VERSION_NAME = __SECRET_VERSION__;
 
 /** @returns {SecretManagerServiceClient} a client on Application Default Credentials, which resolve to __IDENTITY_SHORT__ */
 function secretClient() {
@@ -21,7 +21,7 @@ function secretClient() {
  */
 async function fetchSecret() {
   // maxRetries 0: retries are ours (withRetries below), so the SDK makes one attempt per call.
-  const [version] = await secretClient().accessSecretVersion({ name: SECRET_VERSION }, { maxRetries: 0, timeout: 10000 });
+  const [version] = await secretClient().accessSecretVersion({ name: VERSION_NAME }, { maxRetries: 0, timeout: 10000 });
   const data = version.payload?.data;
   if (data === null || data === undefined) {
     throw new Error("the secret version has no payload");

@@ -17,7 +17,7 @@ from google.api_core import exceptions as gcp_errors
 from google.cloud import secretmanager
 
 # The newest enabled version of the planned secret.
-SECRET_VERSION = __SECRET_VERSION__
+VERSION_NAME = __SECRET_VERSION__
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def secret_client() -> secretmanager.SecretManagerServiceClient:
 def fetch_secret() -> tuple[Mapping[str, str], float]:
     """Accesses __SECRET_PATH__/versions/latest; returns its fields and how long to cache them."""
     # retry=None: retries are ours (with_retries below), so the SDK makes one attempt per call.
-    response = secret_client().access_secret_version(name=SECRET_VERSION, retry=None, timeout=10)
+    response = secret_client().access_secret_version(name=VERSION_NAME, retry=None, timeout=10)
     return parse_fields(response.payload.data.decode("utf-8")), CACHE_TTL_SECONDS
 
 

@@ -67,14 +67,14 @@ func vaultClient(ctx context.Context) (*vault.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
+	resp, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
 	if err != nil {
 		return nil, err
 	}
-	if secret == nil || secret.Auth == nil {
+	if resp == nil || resp.Auth == nil {
 		return nil, errors.New("vault login returned no token")
 	}
-	client.SetToken(secret.Auth.ClientToken)
+	client.SetToken(resp.Auth.ClientToken)
 	return client, nil
 }
 
@@ -155,8 +155,8 @@ func loginData(context.Context) (map[string]any, error) {
 // @section: secret_retrieval
 // @if source=kv
 const (
-	kvMount   = __KV_MOUNT__
-	secretKey = __SECRET_KEY__
+	kvMount = __KV_MOUNT__
+	kvPath  = __KV_PATH__
 )
 
 // fetchSecret reads the latest version of __SECRET_PATH__ (KV v2) and how long to cache it.
@@ -165,11 +165,11 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	secret, err := client.KVv2(kvMount).Get(ctx, secretKey)
+	resp, err := client.KVv2(kvMount).Get(ctx, kvPath)
 	if err != nil {
 		return nil, 0, err
 	}
-	return stringFields(secret.Data), cacheTTL, nil
+	return stringFields(resp.Data), cacheTTL, nil
 }
 // @end
 // @if source=dynamic
@@ -179,15 +179,15 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	secret, err := client.Logical().ReadWithContext(ctx, __SECRET_PATH_LITERAL__)
+	resp, err := client.Logical().ReadWithContext(ctx, __SECRET_PATH_LITERAL__)
 	if err != nil {
 		return nil, 0, err
 	}
-	if secret == nil {
+	if resp == nil {
 		return nil, 0, errors.New("vault returned no credentials")
 	}
 	// Refresh when two thirds of the lease have passed, well before Vault revokes the user.
-	return stringFields(secret.Data), time.Duration(secret.LeaseDuration) * time.Second * 2 / 3, nil
+	return stringFields(resp.Data), time.Duration(resp.LeaseDuration) * time.Second * 2 / 3, nil
 }
 // @end
 // @if source=static
@@ -197,21 +197,21 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	secret, err := client.Logical().ReadWithContext(ctx, __SECRET_PATH_LITERAL__)
+	resp, err := client.Logical().ReadWithContext(ctx, __SECRET_PATH_LITERAL__)
 	if err != nil {
 		return nil, 0, err
 	}
-	if secret == nil {
+	if resp == nil {
 		return nil, 0, errors.New("vault returned no credentials")
 	}
-	ttl, _ := secret.TokenTTL()
-	if seconds, ok := secret.Data["ttl"].(interface{ Int64() (int64, error) }); ok {
+	ttl, _ := resp.TokenTTL()
+	if seconds, ok := resp.Data["ttl"].(interface{ Int64() (int64, error) }); ok {
 		if n, err := seconds.Int64(); err == nil {
 			ttl = time.Duration(n) * time.Second
 		}
 	}
 	// Vault reports the seconds until the next rotation; re-read just after it.
-	return stringFields(secret.Data), ttl + 5*time.Second, nil
+	return stringFields(resp.Data), ttl + 5*time.Second, nil
 }
 // @end
 // @if source=pki
@@ -221,24 +221,24 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	secret, err := client.Logical().WriteWithContext(ctx, __SECRET_PATH_LITERAL__, map[string]any{
+	resp, err := client.Logical().WriteWithContext(ctx, __SECRET_PATH_LITERAL__, map[string]any{
 		"common_name": __COMMON_NAME__,
 		"ttl":         __CERT_TTL__,
 	})
 	if err != nil {
 		return nil, 0, err
 	}
-	if secret == nil {
+	if resp == nil {
 		return nil, 0, errors.New("vault issued no certificate")
 	}
 	ttl := time.Minute
-	if expiration, ok := secret.Data["expiration"].(interface{ Int64() (int64, error) }); ok {
+	if expiration, ok := resp.Data["expiration"].(interface{ Int64() (int64, error) }); ok {
 		if n, err := expiration.Int64(); err == nil {
 			// Renew at two thirds of the certificate's remaining lifetime.
 			ttl = time.Until(time.Unix(n, 0)) * 2 / 3
 		}
 	}
-	return stringFields(secret.Data), ttl, nil
+	return stringFields(resp.Data), ttl, nil
 }
 // @end
 // @if source=mounted
@@ -246,15 +246,15 @@ const certDir = __CERT_DIR__
 
 // fetchSecret reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key).
 func fetchSecret(context.Context) (map[string]string, time.Duration, error) {
-	fields := map[string]string{}
-	for field, name := range map[string]string{"certificate": "tls.crt", "private_key": "tls.key"} {
-		data, err := os.ReadFile(certDir + "/" + name)
-		if err != nil {
-			return nil, 0, err
-		}
-		fields[field] = string(data)
+	crt, err := os.ReadFile(certDir + "/tls.crt")
+	if err != nil {
+		return nil, 0, err
 	}
-	return fields, cacheTTL, nil
+	key, err := os.ReadFile(certDir + "/tls.key")
+	if err != nil {
+		return nil, 0, err
+	}
+	return map[string]string{"certificate": string(crt), "private_key": string(key)}, cacheTTL, nil
 }
 // @end
 

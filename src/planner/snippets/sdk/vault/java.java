@@ -132,7 +132,7 @@ public final class Secrets {
 // @if source=kv
     /** Reads the latest version of __SECRET_PATH__ (KV v2) and how long to cache it. */
     static Fetched fetchSecret() throws Exception {
-        VaultResponse response = vaultTemplate().opsForKeyValue(__KV_MOUNT__, KeyValueBackend.KV_2).get(__SECRET_KEY__);
+        VaultResponse response = vaultTemplate().opsForKeyValue(__KV_MOUNT__, KeyValueBackend.KV_2).get(__KV_PATH__);
         return new Fetched(stringFields(Objects.requireNonNull(response, "secret not found").getData()), CACHE_TTL);
     }
 // @end

@@ -98,13 +98,13 @@ def vault_login() -> hvac.Client:
 # @section: secret_retrieval
 # @if source=kv
 KV_MOUNT = __KV_MOUNT__
-SECRET_KEY = __SECRET_KEY__
+KV_PATH = __KV_PATH__
 
 
 def fetch_secret() -> tuple[Mapping[str, str], float]:
     """Reads the latest version of __SECRET_PATH__ (KV v2); returns its fields and how long to cache them."""
     client = vault_login()
-    response = client.secrets.kv.v2.read_secret_version(path=SECRET_KEY, mount_point=KV_MOUNT, raise_on_deleted_version=True)
+    response = client.secrets.kv.v2.read_secret_version(path=KV_PATH, mount_point=KV_MOUNT, raise_on_deleted_version=True)
     fields = {str(key): str(value) for key, value in response["data"]["data"].items()}
     return fields, CACHE_TTL_SECONDS
 # @end

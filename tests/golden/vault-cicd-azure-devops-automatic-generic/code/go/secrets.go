@@ -40,14 +40,14 @@ func vaultClient(ctx context.Context) (*vault.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
+	resp, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
 	if err != nil {
 		return nil, err
 	}
-	if secret == nil || secret.Auth == nil {
+	if resp == nil || resp.Auth == nil {
 		return nil, errors.New("vault login returned no token")
 	}
-	client.SetToken(secret.Auth.ClientToken)
+	client.SetToken(resp.Auth.ClientToken)
 	return client, nil
 }
 
@@ -64,8 +64,8 @@ func loginData(context.Context) (map[string]any, error) {
 }
 
 const (
-	kvMount   = "secret"
-	secretKey = "prod/app/config"
+	kvMount = "secret"
+	kvPath  = "prod/app/config"
 )
 
 // fetchSecret reads the latest version of secret/data/prod/app/config (KV v2) and how long to cache it.
@@ -74,11 +74,11 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	secret, err := client.KVv2(kvMount).Get(ctx, secretKey)
+	resp, err := client.KVv2(kvMount).Get(ctx, kvPath)
 	if err != nil {
 		return nil, 0, err
 	}
-	return stringFields(secret.Data), cacheTTL, nil
+	return stringFields(resp.Data), cacheTTL, nil
 }
 
 func stringFields(data map[string]any) map[string]string {

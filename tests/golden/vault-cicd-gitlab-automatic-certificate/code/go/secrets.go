@@ -40,14 +40,14 @@ func vaultClient(ctx context.Context) (*vault.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
+	resp, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
 	if err != nil {
 		return nil, err
 	}
-	if secret == nil || secret.Auth == nil {
+	if resp == nil || resp.Auth == nil {
 		return nil, errors.New("vault login returned no token")
 	}
-	client.SetToken(secret.Auth.ClientToken)
+	client.SetToken(resp.Auth.ClientToken)
 	return client, nil
 }
 
@@ -69,24 +69,24 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	secret, err := client.Logical().WriteWithContext(ctx, "pki/issue/prod-app", map[string]any{
+	resp, err := client.Logical().WriteWithContext(ctx, "pki/issue/prod-app", map[string]any{
 		"common_name": "app.prod.example.com",
 		"ttl":         "2160h",
 	})
 	if err != nil {
 		return nil, 0, err
 	}
-	if secret == nil {
+	if resp == nil {
 		return nil, 0, errors.New("vault issued no certificate")
 	}
 	ttl := time.Minute
-	if expiration, ok := secret.Data["expiration"].(interface{ Int64() (int64, error) }); ok {
+	if expiration, ok := resp.Data["expiration"].(interface{ Int64() (int64, error) }); ok {
 		if n, err := expiration.Int64(); err == nil {
 			// Renew at two thirds of the certificate's remaining lifetime.
 			ttl = time.Until(time.Unix(n, 0)) * 2 / 3
 		}
 	}
-	return stringFields(secret.Data), ttl, nil
+	return stringFields(resp.Data), ttl, nil
 }
 
 func stringFields(data map[string]any) map[string]string {

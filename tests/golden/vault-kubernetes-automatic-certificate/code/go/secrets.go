@@ -43,14 +43,14 @@ func vaultClient(ctx context.Context) (*vault.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
+	resp, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
 	if err != nil {
 		return nil, err
 	}
-	if secret == nil || secret.Auth == nil {
+	if resp == nil || resp.Auth == nil {
 		return nil, errors.New("vault login returned no token")
 	}
-	client.SetToken(secret.Auth.ClientToken)
+	client.SetToken(resp.Auth.ClientToken)
 	return client, nil
 }
 
@@ -74,15 +74,15 @@ const certDir = "/var/run/secrets/app-tls"
 
 // fetchSecret reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key).
 func fetchSecret(context.Context) (map[string]string, time.Duration, error) {
-	fields := map[string]string{}
-	for field, name := range map[string]string{"certificate": "tls.crt", "private_key": "tls.key"} {
-		data, err := os.ReadFile(certDir + "/" + name)
-		if err != nil {
-			return nil, 0, err
-		}
-		fields[field] = string(data)
+	crt, err := os.ReadFile(certDir + "/tls.crt")
+	if err != nil {
+		return nil, 0, err
 	}
-	return fields, cacheTTL, nil
+	key, err := os.ReadFile(certDir + "/tls.key")
+	if err != nil {
+		return nil, 0, err
+	}
+	return map[string]string{"certificate": string(crt), "private_key": string(key)}, cacheTTL, nil
 }
 
 func stringFields(data map[string]any) map[string]string {

@@ -43,14 +43,14 @@ func vaultClient(ctx context.Context) (*vault.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
+	resp, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
 	if err != nil {
 		return nil, err
 	}
-	if secret == nil || secret.Auth == nil {
+	if resp == nil || resp.Auth == nil {
 		return nil, errors.New("vault login returned no token")
 	}
-	client.SetToken(secret.Auth.ClientToken)
+	client.SetToken(resp.Auth.ClientToken)
 	return client, nil
 }
 
@@ -76,21 +76,21 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	secret, err := client.Logical().ReadWithContext(ctx, "database/static-creds/prod-app")
+	resp, err := client.Logical().ReadWithContext(ctx, "database/static-creds/prod-app")
 	if err != nil {
 		return nil, 0, err
 	}
-	if secret == nil {
+	if resp == nil {
 		return nil, 0, errors.New("vault returned no credentials")
 	}
-	ttl, _ := secret.TokenTTL()
-	if seconds, ok := secret.Data["ttl"].(interface{ Int64() (int64, error) }); ok {
+	ttl, _ := resp.TokenTTL()
+	if seconds, ok := resp.Data["ttl"].(interface{ Int64() (int64, error) }); ok {
 		if n, err := seconds.Int64(); err == nil {
 			ttl = time.Duration(n) * time.Second
 		}
 	}
 	// Vault reports the seconds until the next rotation; re-read just after it.
-	return stringFields(secret.Data), ttl + 5*time.Second, nil
+	return stringFields(resp.Data), ttl + 5*time.Second, nil
 }
 
 func stringFields(data map[string]any) map[string]string {

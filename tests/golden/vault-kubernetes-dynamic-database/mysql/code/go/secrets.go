@@ -43,14 +43,14 @@ func vaultClient(ctx context.Context) (*vault.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
+	resp, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
 	if err != nil {
 		return nil, err
 	}
-	if secret == nil || secret.Auth == nil {
+	if resp == nil || resp.Auth == nil {
 		return nil, errors.New("vault login returned no token")
 	}
-	client.SetToken(secret.Auth.ClientToken)
+	client.SetToken(resp.Auth.ClientToken)
 	return client, nil
 }
 
@@ -76,15 +76,15 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	secret, err := client.Logical().ReadWithContext(ctx, "db/creds/staging-payments")
+	resp, err := client.Logical().ReadWithContext(ctx, "db/creds/staging-payments")
 	if err != nil {
 		return nil, 0, err
 	}
-	if secret == nil {
+	if resp == nil {
 		return nil, 0, errors.New("vault returned no credentials")
 	}
 	// Refresh when two thirds of the lease have passed, well before Vault revokes the user.
-	return stringFields(secret.Data), time.Duration(secret.LeaseDuration) * time.Second * 2 / 3, nil
+	return stringFields(resp.Data), time.Duration(resp.LeaseDuration) * time.Second * 2 / 3, nil
 }
 
 func stringFields(data map[string]any) map[string]string {
