@@ -5,7 +5,7 @@
 #                     + check-jsonschema (its vendored GitLab CI ci.json and Azure Pipelines
 #                     service-schema.json validate the generated pipelines) and moto[server] (the boto3 snippet runs against it)
 #   .tools/sdk/node   typescript + @types/node + every pinned Node SDK (tsc --noEmit --allowJs --checkJs)
-#   gofmt / javac     Debian golang-go / default-jdk-headless, only when missing
+#   gofmt / javac / groovy   Debian golang-go / default-jdk-headless / groovy, only when missing
 # The SDK pins must equal versions.rs: tests/it/sdk_check.rs compares the installed versions with the table.
 SDK_DIR=$TOOLS/sdk
 SDK_VENV=$SDK_DIR/venv
@@ -61,6 +61,8 @@ fi
 sdk_apt=()
 command -v gofmt >/dev/null 2>&1 || sdk_apt+=(golang-go)
 command -v javac >/dev/null 2>&1 || sdk_apt+=(default-jdk-headless)
+# Apache Groovy (Debian bookworm: 2.4.21) parses generated Jenkinsfiles (tests/it/jenkinsfile_check.groovy).
+command -v groovy >/dev/null 2>&1 || sdk_apt+=(groovy)
 if ((${#sdk_apt[@]})); then
   command -v apt-get >/dev/null 2>&1 || die "${sdk_apt[*]} missing and apt-get is not available"
   log "apt-get install ${sdk_apt[*]}"

@@ -12,6 +12,7 @@ mod docs;
 mod fuzz_smoke;
 mod golden;
 mod k8s_validate;
+mod pipelines;
 mod plugin;
 mod proto_version;
 mod protocol;
