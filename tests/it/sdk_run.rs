@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::backends::{backends, enabled, ROOT};
 use crate::support::tool;
-use crate::vault_backend::{file, prepare_namespace};
+use crate::vault_backend::{file, local_database, no_tls, prepare_namespace, prepare_postgres};
 
 const PASSWORD: &str = "s3cr3t-Value-for-run";
 
@@ -22,10 +22,15 @@ const PASSWORD: &str = "s3cr3t-Value-for-run";
 /// debug logging on for every library;
 /// returns (fields the snippet returned, everything it logged).
 fn run_python(snippet: &str, driver: &str, env: &[(&str, String)]) -> (Value, String) {
+    run_python_then(snippet, driver, "", env)
+}
+
+/// As [`run_python`], with `after` run once the secret has been read (it sees `fields`).
+fn run_python_then(snippet: &str, driver: &str, after: &str, env: &[(&str, String)]) -> (Value, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("app_secrets.py"), snippet).unwrap();
     let program = format!(
-        "import json, logging, sys\n{driver}\nlogging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\nimport app_secrets\nprint(json.dumps(dict(app_secrets.secret.get()), sort_keys=True))\n"
+        "import json, logging, sys\n{driver}\nlogging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\nimport app_secrets\nfields = app_secrets.secret.get()\n{after}\nprint(json.dumps(dict(fields), sort_keys=True))\n"
     );
     let out = Command::new(tool("sdk/venv/bin/python"))
         .args(["-c", &program])
@@ -91,6 +96,43 @@ fn python_vault_snippet_reads_the_planned_kv_secret_from_openbao() {
     );
     assert_eq!(fields, json!({"username": "app-user", "password": PASSWORD}));
     assert!(!logs.contains(PASSWORD), "the secret reached the logs:\n{logs}");
+}
+
+#[test]
+fn python_vault_snippet_mints_working_postgres_credentials_once_per_lease() {
+    if !enabled() {
+        return;
+    }
+    let b = backends();
+    let vars = prepare_postgres();
+    let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Dynamic);
+    req.credential = Some(CredentialType::Database);
+    req.cicd.platform = Some(CicdPlatform::AzureDevops);
+    req.languages = Some(vec![Language::Python]);
+    local_database(b.pg.port)(&mut req);
+    let p = plan(&req);
+    let ns = prepare_namespace(&b.bao);
+    b.bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &vars, &no_tls);
+    let role = "auth/approle/role/prod-app";
+    let role_id = b.bao.read(ROOT, Some(&ns), &format!("{role}/role-id")).unwrap()["data"]["role_id"].clone();
+    let secret_id = b.bao.write(ROOT, Some(&ns), &format!("{role}/secret-id"), &json!({})).unwrap()["data"]["secret_id"].clone();
+    let snippet = p.files().get("code/python/app_secrets.py").cloned().unwrap();
+    // A second read inside the lease's first two thirds comes from the cache: the same user.
+    let (fields, logs) = run_python_then(
+        &snippet,
+        "",
+        "again = app_secrets.secret.get()\nassert again is fields, 'the cache minted a second credential'",
+        &[
+            ("VAULT_ADDR", b.bao.addr.clone()),
+            ("VAULT_NAMESPACE", ns.clone()),
+            ("VAULT_ROLE_ID", role_id.as_str().unwrap().to_string()),
+            ("VAULT_SECRET_ID", secret_id.as_str().unwrap().to_string()),
+        ],
+    );
+    let user = fields["username"].as_str().unwrap();
+    let password = fields["password"].as_str().unwrap();
+    assert_eq!(b.pg.psql(user, password, "app", "SELECT current_user").unwrap(), user);
+    assert!(!logs.contains(password), "the password reached the logs:\n{logs}");
 }
 
 fn free_port() -> u16 {

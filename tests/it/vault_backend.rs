@@ -138,7 +138,7 @@ pub(crate) fn prepare_namespace(bao: &Bao) -> String {
 }
 
 /// Points a plan's database at the local cluster (which has no TLS).
-fn local_database(port: u16) -> impl Fn(&mut Request) {
+pub(crate) fn local_database(port: u16) -> impl Fn(&mut Request) {
     move |req: &mut Request| {
         if req.credential == Some(CredentialType::Database) {
             req.database.engine = Some(DbEngine::Postgresql);
@@ -148,7 +148,7 @@ fn local_database(port: u16) -> impl Fn(&mut Request) {
     }
 }
 
-fn no_tls(kind: &str, v: &mut Value) {
+pub(crate) fn no_tls(kind: &str, v: &mut Value) {
     if kind == "vault_database_secret_backend_connection" {
         let url = v["connection_url"]
             .as_str()
@@ -158,7 +158,7 @@ fn no_tls(kind: &str, v: &mut Value) {
     }
 }
 
-fn prepare_postgres() -> BTreeMap<&'static str, String> {
+pub(crate) fn prepare_postgres() -> BTreeMap<&'static str, String> {
     let pg = &backends().pg;
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
