@@ -235,6 +235,11 @@ fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
                 _ => "approle-file",
             };
             flags.push(("auth", auth));
+            if auth == "kubernetes" {
+                decisions.push(format!(
+                    "integration_code on Kubernetes needs a projected service account token with audience \"{AUDIENCE}\" mounted at {TOKEN_DIR}/token, because the Vault role requires that audience and the default token carries the API server's."
+                ));
+            }
             decisions.push(match src {
                 VaultSource::Kv => format!("integration_code reads the latest version of {path} (KV v2) and caches it for {ttl}s."),
                 VaultSource::DbDynamic => format!("integration_code mints one credential pair from {path} per login and re-reads it at two thirds of its lease."),
@@ -357,6 +362,12 @@ fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
         }
     };
     decisions.push(format!("integration_code authenticates as {identity}."));
+    if s.backend != Backend::Vault && s.languages.contains(&Language::Java) {
+        decisions.push(
+            "The Java integration code returns the secret's text as the field \"value\" (the other languages split a JSON object into fields), because none of the Java SDKs exports a JSON parser; parse it with the JSON library the application already uses."
+                .into(),
+        );
+    }
     vars.push(("__IDENTITY__", identity));
     vars.push(("__IDENTITY_SHORT__", short));
     (Fill { vars, flags }, decisions)

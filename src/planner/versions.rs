@@ -71,7 +71,12 @@ pub fn dependencies(backend: Backend, language: Language) -> Vec<Dependency> {
     let main = sdk(backend, language);
     let first = lib(main.package, main.version);
     match (backend, language) {
-        (Backend::Vault, Language::Java) => vec![bom("org.springframework.cloud:spring-cloud-dependencies", "2025.1.4"), first],
+        // Spring Cloud 2025.1 runs on Boot 4.0: both BOMs, so the starter resolves without Boot's parent POM.
+        (Backend::Vault, Language::Java) => vec![
+            bom("org.springframework.boot:spring-boot-dependencies", "4.0.7"),
+            bom("org.springframework.cloud:spring-cloud-dependencies", "2025.1.4"),
+            first,
+        ],
         (Backend::AwsSecrets, Language::Go) => vec![
             first,
             lib("github.com/aws/aws-sdk-go-v2", "v1.48.0"),
@@ -88,7 +93,7 @@ pub fn dependencies(backend: Backend, language: Language) -> Vec<Dependency> {
         (Backend::AzureKeyVault, Language::Java) => vec![
             bom("com.azure:azure-sdk-bom", "1.3.8"),
             first,
-            lib("com.azure:azure-identity", "1.18.0"),
+            lib("com.azure:azure-identity", "1.18.4"),
         ],
         (Backend::GcpSecretManager, Language::Go) => vec![first, lib("github.com/googleapis/gax-go/v2", "v2.15.0")],
         (Backend::GcpSecretManager, Language::Java) => vec![bom("com.google.cloud:libraries-bom", "26.76.0"), first],
