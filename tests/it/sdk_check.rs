@@ -229,3 +229,67 @@ fn no_snippet_of_any_backend_looks_like_a_secret() {
         results.len()
     );
 }
+
+/// Each dependency file parses with its ecosystem's own parser and names exactly the pinned
+/// versions: `go mod edit -json` (offline), Python's `packaging` requirement grammar, JSON for
+/// package.json, and an XML parser plus the Maven coordinates for pom.xml.
+#[test]
+fn dependency_files_parse_and_pin_the_table() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for b in Backend::ALL {
+        for l in Language::ALL {
+            let deps = versions::dependencies(*b, *l);
+            let text = secretsint::planner::integration::dependency_manifest("app", *l, &deps);
+            let sub = dir.path().join(format!("{b}-{l}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            let (ok, out) = match l {
+                Language::Go => {
+                    std::fs::write(sub.join("go.mod"), &text).unwrap();
+                    run(Command::new("go")
+                        .args(["mod", "edit", "-json"])
+                        .current_dir(&sub)
+                        .env("GOFLAGS", "-mod=mod"))
+                }
+                Language::Python => {
+                    std::fs::write(sub.join("requirements.txt"), &text).unwrap();
+                    run(Command::new(tool("sdk/venv/bin/python"))
+                        .args(["-c", "import sys, json\nfrom pip._vendor.packaging.requirements import Requirement\nprint(json.dumps({(r := Requirement(l)).name: str(r.specifier) for l in open('requirements.txt') if l.strip()}))"])
+                        .current_dir(&sub))
+                }
+                Language::Nodejs => (true, text.clone()),
+                Language::Java => {
+                    std::fs::write(sub.join("pom.xml"), &text).unwrap();
+                    run(Command::new(tool("sdk/venv/bin/python"))
+                        .args(["-c", "import json, xml.etree.ElementTree as E\nns={'m':'http://maven.apache.org/POM/4.0.0'}\nr=E.parse('pom.xml').getroot()\nprint(json.dumps([d.findtext('m:groupId',namespaces=ns)+':'+d.findtext('m:artifactId',namespaces=ns) for d in r.iter('{http://maven.apache.org/POM/4.0.0}dependency')]))"])
+                        .current_dir(&sub))
+                }
+            };
+            assert!(ok, "{b} {l}: the dependency file does not parse:\n{text}\n{out}");
+            let parsed: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{b} {l}: {e}: {out}"));
+            for d in &deps {
+                match l {
+                    Language::Go => assert!(
+                        parsed["Require"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|r| r["Path"] == d.package && r["Version"] == d.version),
+                        "{b} {l}: {} {} not required: {parsed}",
+                        d.package,
+                        d.version
+                    ),
+                    Language::Python => assert_eq!(parsed[d.package], format!("=={}", d.version), "{b} {l}"),
+                    Language::Nodejs => assert_eq!(parsed["dependencies"][d.package], d.version, "{b} {l}"),
+                    Language::Java => assert!(
+                        parsed.as_array().unwrap().iter().any(|c| c == d.package),
+                        "{b} {l}: {} missing: {parsed}",
+                        d.package
+                    ),
+                }
+            }
+        }
+    }
+}
