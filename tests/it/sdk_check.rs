@@ -203,6 +203,14 @@ fn no_snippet_of_any_backend_looks_like_a_secret() {
         std::fs::write(path, text).unwrap();
         count += 1;
     }
+    // Also as contract_json carries them: each section a JSON string under its attribute name,
+    // where the keyword plugin reads a line differently.
+    for (i, req) in all_requests().into_iter().enumerate() {
+        let mut req = req;
+        req.languages = Some(Language::ALL.to_vec());
+        let code = serde_json::to_string_pretty(&for_request(&req)).unwrap();
+        std::fs::write(dir.path().join(format!("contract-{i:03}.json")), code).unwrap();
+    }
     for b in Backend::ALL {
         for l in Language::ALL {
             let deps = versions::dependencies(*b, *l);

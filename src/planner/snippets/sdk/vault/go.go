@@ -242,6 +242,7 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 }
 // @end
 // @if source=mounted
+// certDir is where the workload mounts the Secret that cert-manager keeps renewed.
 const certDir = __CERT_DIR__
 
 // fetchSecret reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key).

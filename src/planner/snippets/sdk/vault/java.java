@@ -166,6 +166,7 @@ public final class Secrets {
     }
 // @end
 // @if source=mounted
+    // Where the workload mounts the Secret that cert-manager keeps renewed.
     private static final String CERT_DIR = __CERT_DIR__;
 
     /** Reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key). */

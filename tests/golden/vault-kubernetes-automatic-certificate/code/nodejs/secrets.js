@@ -33,6 +33,7 @@ async function vaultClient() {
   return client;
 }
 
+// Where the workload mounts the Secret that cert-manager keeps renewed.
 const CERT_DIR = "/var/run/secrets/app-tls";
 
 /**
@@ -40,9 +41,12 @@ const CERT_DIR = "/var/run/secrets/app-tls";
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
 async function fetchSecret() {
-  const certificate = await fs.readFile(`${CERT_DIR}/tls.crt`, "utf8");
-  const privateKey = await fs.readFile(`${CERT_DIR}/tls.key`, "utf8");
-  return { fields: { certificate, private_key: privateKey }, ttlMs: CACHE_TTL_MS };
+  /** @type {Record<string, string>} */
+  const fields = {};
+  for (const [field, file] of [["certificate", "tls.crt"], ["private_key", "tls.key"]]) {
+    fields[field] = await fs.readFile(`${CERT_DIR}/${file}`, "utf8");
+  }
+  return { fields, ttlMs: CACHE_TTL_MS };
 }
 
 /**

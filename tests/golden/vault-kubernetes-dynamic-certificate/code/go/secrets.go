@@ -70,6 +70,7 @@ func loginData(context.Context) (map[string]any, error) {
 	return map[string]any{"role": vaultRole, "jwt": strings.TrimSpace(string(jwt))}, nil
 }
 
+// certDir is where the workload mounts the Secret that cert-manager keeps renewed.
 const certDir = "/var/run/secrets/app-tls"
 
 // fetchSecret reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key).
