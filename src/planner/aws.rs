@@ -33,10 +33,6 @@ const LOG_RETENTION_DAYS: u64 = 365;
 const EKS_OIDC_ID: &str = "EXAMPLED539D4633E53DE1B71EXAMPLE";
 const VPC_ACCESS_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
 
-pub fn covers(s: &Settings) -> bool {
-    s.backend == Backend::AwsSecrets
-}
-
 /// How the secret changes over time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Rotator {

@@ -49,10 +49,6 @@ pub mod roles {
     ];
 }
 
-pub fn covers(s: &Settings) -> bool {
-    s.backend == Backend::AzureKeyVault
-}
-
 /// What Key Vault holds and how it changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Source {

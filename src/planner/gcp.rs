@@ -50,10 +50,6 @@ const ACCESS_SCRIPT_PATH: &str = "ci/gcp-access-secret.sh";
 /// Google's auth libraries expand no variables in credential_source.file.
 const ID_TOKEN_FILE: &str = ".gcp/id-token.jwt";
 
-pub fn covers(s: &Settings) -> bool {
-    s.backend == Backend::GcpSecretManager
-}
-
 /// The rotation period Secret Manager schedules, or `None` for manual rotation.
 fn rotation(s: &Settings) -> (Option<Duration>, Option<Finding>, Option<String>) {
     match s.rotation {

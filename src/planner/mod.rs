@@ -10,6 +10,7 @@ mod azure_cicd;
 pub mod choice;
 mod contract;
 mod gcp;
+pub mod integration;
 pub mod k8s;
 pub mod request;
 mod resolve;
@@ -31,7 +32,7 @@ pub struct SecretsConfig {
     pub authentication_method: AuthMethod,
     pub secret_path: String,
     pub config_format: ConfigFormat,
-    /// `None` only while the combination is not yet planned (a warning says so).
+    /// Always set: every combination is planned (kept optional in the neutral model, null in state if ever absent).
     pub config_file: Option<String>,
 }
 
@@ -51,6 +52,12 @@ pub struct IntegrationCode {
     pub authentication_snippet: String,
     pub secret_retrieval_snippet: String,
     pub error_handling: String,
+    /// Packages for the dependency file in `files`; not part of the data source's schema.
+    #[serde(skip)]
+    pub dependencies: Vec<versions::Dependency>,
+    /// The workload name the dependency file's module/artifact is named after; not in the schema.
+    #[serde(skip)]
+    pub project: String,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -94,7 +101,7 @@ pub struct Plan {
     pub secrets_config: SecretsConfig,
     pub access_policies: Vec<AccessPolicy>,
     pub integration_code: Vec<IntegrationCode>,
-    /// `None` only while the combination is not yet planned.
+    /// Always set: every combination is planned.
     pub rotation_scripts: Option<RotationScripts>,
     pub deployment_manifests: Vec<DeploymentManifest>,
     pub decisions: Vec<String>,
@@ -124,12 +131,14 @@ impl Plan {
             files.insert(format!("policies/{}.{ext}", p.policy_name), p.policy_document.clone());
         }
         for code in &self.integration_code {
-            let (dir, ext) = versions::source_layout(code.language);
+            let (dir, _) = versions::source_layout(code.language);
             let body = format!(
                 "{}\n{}\n{}",
                 code.authentication_snippet, code.secret_retrieval_snippet, code.error_handling
             );
-            files.insert(format!("code/{dir}/secrets.{ext}"), body);
+            files.insert(format!("code/{dir}/{}", integration::source_file(code.language)), body);
+            let manifest = integration::dependency_manifest(&code.project, code.language, &code.dependencies);
+            files.insert(format!("code/{dir}/{}", integration::dependency_file(code.language)), manifest);
         }
         if let Some(r) = &self.rotation_scripts {
             files.insert(
@@ -154,48 +163,21 @@ impl Plan {
 /// Plans a request. Never panics; problems come back as findings.
 pub fn plan(req: &Request) -> Plan {
     let (settings, mut findings) = resolve::resolve(req);
-    let mut plan = match (req.backend, req.target) {
-        (Backend::Vault, Target::Kubernetes) if vault_kubernetes::covers(&settings) => vault_kubernetes::plan(&settings),
-        (Backend::Vault, _) if vault::covers(&settings) => vault::plan(&settings),
-        (Backend::AwsSecrets, _) if aws::covers(&settings) => aws::plan(&settings),
-        (Backend::AzureKeyVault, _) if azure::covers(&settings) => azure::plan(&settings),
-        (Backend::GcpSecretManager, _) if gcp::covers(&settings) => gcp::plan(&settings),
-        _ => not_yet_planned(&settings),
+    let mut plan = match settings.backend {
+        Backend::Vault if vault_kubernetes::covers(&settings) => vault_kubernetes::plan(&settings),
+        Backend::Vault => vault::plan(&settings),
+        Backend::AwsSecrets => aws::plan(&settings),
+        Backend::AzureKeyVault => azure::plan(&settings),
+        Backend::GcpSecretManager => gcp::plan(&settings),
     };
+    // Backend planners leave integration_code empty; it follows from the plan's secrets_config.
+    if plan.secrets_config.config_file.is_some() && plan.integration_code.is_empty() {
+        let (code, mut decisions) = integration::code(&settings, &plan.secrets_config);
+        plan.integration_code = code;
+        plan.decisions.append(&mut decisions);
+    }
     findings.append(&mut plan.findings);
     plan.findings = findings;
     plan.decisions = settings.decisions.iter().cloned().chain(plan.decisions).collect();
     plan
-}
-
-/// The honest placeholder for combinations this version does not plan yet: the identity of the
-/// plan is filled in, artifacts are left empty or null, and a warning names what is missing.
-fn not_yet_planned(s: &Settings) -> Plan {
-    let combo = format!("{} / {} / {} / {}", s.backend, s.target, s.rotation, s.credential);
-    Plan {
-        secrets_config: SecretsConfig {
-            backend_endpoint: s.backend_endpoint(),
-            authentication_method: s.default_auth_method(),
-            secret_path: s.logical_secret_path(),
-            config_format: ConfigFormat::Yaml,
-            config_file: None,
-        },
-        access_policies: Vec::new(),
-        integration_code: Vec::new(),
-        rotation_scripts: None,
-        deployment_manifests: Vec::new(),
-        decisions: vec![format!(
-            "The combination {combo} is not planned by this version; only its endpoint, authentication method and secret path are set."
-        )],
-        findings: vec![Finding {
-            kind: FindingKind::Warning,
-            field: Vec::new(),
-            summary: "Combination Not Yet Planned".to_string(),
-            detail: format!(
-                "secretsint_plan does not yet plan {combo} (backend / target / rotation / credential). \
-                 secrets_config.config_file and rotation_scripts are null, and access_policies, integration_code \
-                 and deployment_manifests are empty. Fully planned today: every vault and aws-secrets combination."
-            ),
-        }],
-    }
 }

@@ -31,10 +31,6 @@ const KV_DELETE_AFTER: &str = "8760h";
 const PKI_MOUNT_MAX_TTL: u64 = 3650 * DAY;
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
-pub fn covers(s: &Settings) -> bool {
-    s.backend == Backend::Vault
-}
-
 /// Where the credential comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
@@ -342,10 +338,6 @@ pub fn plan(s: &Settings) -> Plan {
     decisions.push(format!(
         "The file audit device writes {AUDIT_LOG} with mode 0600, which Vault accepts after the CVE-2025-6000 hardening (no executable modes); OpenBao refuses audit devices over the API, so on OpenBao drop vault_audit and declare the same file device in the server configuration."
     ));
-    decisions.push(
-        "integration_code is empty for this combination: consumers read the files or variables the configuration above renders, so no SDK call is needed."
-            .into(),
-    );
 
     Plan {
         secrets_config: SecretsConfig {
@@ -2134,9 +2126,6 @@ mod tests {
             for r in Rotation::ALL {
                 for c in CredentialType::ALL {
                     let s = settings(*t, *r, *c);
-                    if !covers(&s) {
-                        continue;
-                    }
                     for p in plan(&s).access_policies.iter().filter(|p| p.policy_type == PolicyType::VaultPolicy) {
                         let doc = &p.policy_document;
                         assert!(

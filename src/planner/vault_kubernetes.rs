@@ -8,9 +8,7 @@ use serde::Serialize;
 
 use super::choice::*;
 use super::request::Duration;
-use super::{
-    versions, AccessPolicy, DeploymentManifest, Finding, FindingKind, IntegrationCode, Plan, RotationScripts, SecretsConfig, Settings,
-};
+use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
 
 use super::k8s::{K8sObject, ObjectMeta, ESO_API, GENERATORS_API};
@@ -192,7 +190,7 @@ pub fn plan(s: &Settings) -> Plan {
             config_file: Some(config_file),
         },
         access_policies,
-        integration_code: s.languages.iter().map(|&l| integration_code(s, l)).collect(),
+        integration_code: Vec::new(),
         rotation_scripts: Some(RotationScripts {
             rotation_type: RotationType::VaultEngine,
             schedule: format!("default_ttl={} max_ttl={} refresh_interval={}", ttls.default.to_go(), ttls.max.to_go(), refresh.to_go()),
@@ -872,76 +870,6 @@ fn terraform(s: &Settings, ttls: Ttls, role: &RoleBody, policy: &AccessPolicy) -
         .build()
 }
 
-// ---------------------------------------------------------------------------------------------
-// SDK snippets: the only templates
-
-fn template(language: Language) -> &'static str {
-    match language {
-        Language::Python => include_str!("snippets/vault_kubernetes/python.py"),
-        Language::Go => include_str!("snippets/vault_kubernetes/go.go"),
-        Language::Nodejs => include_str!("snippets/vault_kubernetes/nodejs.js"),
-        Language::Java => include_str!("snippets/vault_kubernetes/java.java"),
-    }
-}
-
-/// A string literal valid in Python, Go, JavaScript and Java (JSON escaping is common to all four).
-fn literal(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
-}
-
-/// The template's three sections (`@section: authentication|secret_retrieval|error_handling`),
-/// placeholders filled, each ending with one newline.
-fn sections(text: &str) -> [String; 3] {
-    let mut out: [String; 3] = Default::default();
-    let mut current: Option<usize> = None;
-    for line in text.lines() {
-        if let Some(pos) = line.find("@section: ") {
-            current = match line[pos + "@section: ".len()..].trim() {
-                "authentication" => Some(0),
-                "secret_retrieval" => Some(1),
-                "error_handling" => Some(2),
-                _ => None,
-            };
-            continue;
-        }
-        if let Some(i) = current {
-            out[i].push_str(line);
-            out[i].push('\n');
-        }
-    }
-    out.map(|part| format!("{}\n", part.trim_matches('\n')))
-}
-
-fn integration_code(s: &Settings, language: Language) -> IntegrationCode {
-    let sdk = versions::sdk(Backend::Vault, language);
-    let filled = [
-        ("__NAME__", s.name.clone()),
-        ("__SDK_VERSION__", sdk.version.to_string()),
-        ("__VAULT_ADDR__", literal(&s.vault.address)),
-        ("__VAULT_NAMESPACE__", literal(s.vault.namespace.as_deref().unwrap_or(""))),
-        ("__AUTH_MOUNT__", literal(&s.vault.auth_mount)),
-        ("__VAULT_ROLE__", literal(&s.role_name())),
-        ("__DATABASE_MOUNT__", literal(&s.vault.database_mount)),
-        ("__TOKEN_PATH__", literal(&format!("{TOKEN_DIR}/token"))),
-    ]
-    .iter()
-    .fold(template(language).to_string(), |text, (key, value)| text.replace(key, value));
-    let [authentication_snippet, mut secret_retrieval_snippet, mut error_handling] = sections(&filled);
-    if language == Language::Python {
-        // PEP 8: two blank lines between top-level definitions once `files` joins the sections.
-        secret_retrieval_snippet.insert(0, '\n');
-        error_handling.insert(0, '\n');
-    }
-    IntegrationCode {
-        language,
-        sdk: sdk.package.to_string(),
-        sdk_version: sdk.version.to_string(),
-        authentication_snippet,
-        secret_retrieval_snippet,
-        error_handling,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1032,18 +960,5 @@ mod tests {
             folded.contains("token_ttl = 14400") && folded.contains("token_max_ttl = 14400"),
             "{tf}"
         );
-    }
-
-    #[test]
-    fn snippet_sections_are_filled() {
-        let s = settings(|r| r.languages = Some(Language::ALL.to_vec()));
-        for code in plan(&s).integration_code {
-            for part in [&code.authentication_snippet, &code.secret_retrieval_snippet, &code.error_handling] {
-                assert!(!part.contains("__") || code.language == Language::Python, "{part}");
-                assert!(!part.contains("@section"), "{part}");
-                assert!(part.ends_with('\n') && !part.ends_with("\n\n") && !part.starts_with("\n\n"));
-            }
-            assert!(code.authentication_snippet.contains("\"prod-app\""));
-        }
     }
 }

@@ -15,7 +15,7 @@ pub fn sdk(backend: Backend, language: Language) -> Sdk {
         (Backend::Vault, Language::Python) => ("hvac", "2.4.0"),
         (Backend::Vault, Language::Go) => ("github.com/hashicorp/vault/api", "v1.23.0"),
         (Backend::Vault, Language::Nodejs) => ("node-vault", "0.12.0"),
-        (Backend::Vault, Language::Java) => ("org.springframework.vault:spring-vault-core", "4.0.4"),
+        (Backend::Vault, Language::Java) => ("org.springframework.cloud:spring-cloud-starter-vault-config", "5.0.3"),
         (Backend::AwsSecrets, Language::Python) => ("boto3", "1.44.8"),
         (Backend::AwsSecrets, Language::Go) => ("github.com/aws/aws-sdk-go-v2/service/secretsmanager", "v1.50.12"),
         (Backend::AwsSecrets, Language::Nodejs) => ("@aws-sdk/client-secrets-manager", "3.1164.0"),
@@ -30,6 +30,75 @@ pub fn sdk(backend: Backend, language: Language) -> Sdk {
         (Backend::GcpSecretManager, Language::Java) => ("com.google.cloud:google-cloud-secretmanager", "2.85.0"),
     };
     Sdk { package, version }
+}
+
+/// A package a snippet needs; `bom` marks a Maven BOM imported in dependencyManagement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dependency {
+    pub package: &'static str,
+    pub version: &'static str,
+    pub bom: bool,
+}
+
+const fn lib(package: &'static str, version: &'static str) -> Dependency {
+    Dependency {
+        package,
+        version,
+        bom: false,
+    }
+}
+
+const fn bom(package: &'static str, version: &'static str) -> Dependency {
+    Dependency {
+        package,
+        version,
+        bom: true,
+    }
+}
+
+/// azure-identity for Python, named in the Azure snippet's header.
+pub const AZURE_IDENTITY_PYTHON: &str = "1.27.0";
+/// The `go` line of generated go.mod files (the SDKs above need at least this).
+pub const GO_VERSION: &str = "1.24";
+/// The engines range of generated package.json files (the Azure and Google SDKs need Node 22).
+pub const NODE_ENGINES: &str = ">=22";
+/// maven.compiler.release of the generated pom.xml (Spring Boot 4 needs 17).
+pub const JAVA_RELEASE: u32 = 17;
+
+/// Everything a backend's snippet in a language imports: the SDK of [`sdk`] first, then its
+/// authentication and core packages; for Java the BOMs that manage the library versions.
+pub fn dependencies(backend: Backend, language: Language) -> Vec<Dependency> {
+    let main = sdk(backend, language);
+    let first = lib(main.package, main.version);
+    match (backend, language) {
+        // Spring Cloud 2025.1 runs on Boot 4.0: both BOMs, so the starter resolves without Boot's parent POM.
+        (Backend::Vault, Language::Java) => vec![
+            bom("org.springframework.boot:spring-boot-dependencies", "4.0.7"),
+            bom("org.springframework.cloud:spring-cloud-dependencies", "2025.1.4"),
+            first,
+        ],
+        (Backend::AwsSecrets, Language::Go) => vec![
+            first,
+            lib("github.com/aws/aws-sdk-go-v2", "v1.48.0"),
+            lib("github.com/aws/aws-sdk-go-v2/config", "v1.33.18"),
+        ],
+        (Backend::AwsSecrets, Language::Java) => vec![bom("software.amazon.awssdk:bom", main.version), first],
+        (Backend::AzureKeyVault, Language::Python) => vec![first, lib("azure-identity", AZURE_IDENTITY_PYTHON)],
+        (Backend::AzureKeyVault, Language::Go) => vec![
+            first,
+            lib("github.com/Azure/azure-sdk-for-go/sdk/azcore", "v1.24.0"),
+            lib("github.com/Azure/azure-sdk-for-go/sdk/azidentity", "v1.14.0"),
+        ],
+        (Backend::AzureKeyVault, Language::Nodejs) => vec![first, lib("@azure/identity", "4.14.1")],
+        (Backend::AzureKeyVault, Language::Java) => vec![
+            bom("com.azure:azure-sdk-bom", "1.3.8"),
+            first,
+            lib("com.azure:azure-identity", "1.18.4"),
+        ],
+        (Backend::GcpSecretManager, Language::Go) => vec![first, lib("github.com/googleapis/gax-go/v2", "v2.15.0")],
+        (Backend::GcpSecretManager, Language::Java) => vec![bom("com.google.cloud:libraries-bom", "26.76.0"), first],
+        _ => vec![first],
+    }
 }
 
 /// The image the Kubernetes rotation CronJob runs (sh, curl, sed, base64; no Vault CLI needed).
@@ -81,7 +150,6 @@ pub const AZURE_CLI_IMAGE: &str = "mcr.microsoft.com/azure-cli:2.91.0";
 /// Python packages the Key Vault rotation Function imports besides azure-keyvault-secrets.
 /// azure-functions 1.26.0 is the newest for Python 3.11-3.12 (2.x needs 3.13).
 pub const AZURE_FUNCTIONS_PYTHON: &str = "1.26.0";
-pub const AZURE_IDENTITY_PYTHON: &str = "1.27.0";
 pub const PSYCOPG_PYTHON: &str = "3.3.9";
 /// google-github-actions/auth major pinned in generated GitHub workflows (domain facts §0).
 pub const GCP_AUTH_ACTION: &str = "v3";

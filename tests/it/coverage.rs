@@ -2,7 +2,7 @@
 //! well-formed plan: no artifact is an empty string, a combination that is not fully planned
 //! says so in a warning, and planning is deterministic.
 
-use secretsint::planner::{self, FindingKind};
+use secretsint::planner;
 
 use crate::support::all_requests;
 
@@ -55,14 +55,13 @@ fn every_combination_is_well_formed() {
             );
         }
         assert!(!plan.decisions.is_empty(), "{combo}: no decisions recorded");
-        let incomplete = sc.config_file.is_none() || plan.rotation_scripts.is_none() || plan.access_policies.is_empty();
-        if incomplete {
-            assert!(
-                plan.findings
-                    .iter()
-                    .any(|f| f.kind == FindingKind::Warning && f.summary.contains("Not Yet Planned")),
-                "{combo}: incomplete plan without a warning"
-            );
-        }
+        assert!(
+            sc.config_file.is_some() && plan.rotation_scripts.is_some() && !plan.access_policies.is_empty(),
+            "{combo}: every combination is planned: config_file, rotation_scripts and access_policies are set"
+        );
+        assert!(
+            !plan.integration_code.is_empty(),
+            "{combo}: integration_code for the default languages"
+        );
     }
 }

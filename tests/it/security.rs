@@ -15,7 +15,7 @@ const CANARY: &str = "canary/leak.txt";
 /// Lines where the keyword plugin fires on a *name* (a schema attribute, a Kubernetes field, a
 /// Go variable), never on a value that could be a secret. Every plugin stays on; only these
 /// exact shapes are skipped. Add a shape here only after reading the flagged line.
-const NAME_NOT_SECRET: &[&str] = &[
+pub(crate) const NAME_NOT_SECRET: &[&str] = &[
     r#"^\s*"secrets_backend": "[a-z-]+",?$"#,       // contract_json: the backend enum
     r#"^\s*"secret_path": "[A-Za-z0-9:/._-]+",?$"#, // contract_json: a path or ARN, not a value
     r#"^\s*secretName: "?[a-z0-9-]+"?$"#,           // Kubernetes volume: the name of a Secret object

@@ -30,7 +30,7 @@ fn all_plans(edit: impl Fn(&mut Request)) -> Vec<(String, Request, Plan)> {
         .collect()
 }
 
-fn file<'a>(p: &'a Plan, name: &str) -> &'a str {
+pub(crate) fn file<'a>(p: &'a Plan, name: &str) -> &'a str {
     &p.deployment_manifests
         .iter()
         .find(|m| m.filename == name)
@@ -108,7 +108,7 @@ fn every_vault_policy_is_accepted_and_enforced_by_openbao() {
 }
 
 /// Auth mounts configured offline, as the plans expect them to exist.
-fn prepare_namespace(bao: &Bao) -> String {
+pub(crate) fn prepare_namespace(bao: &Bao) -> String {
     let ns = bao.namespace();
     let key = rcgen::KeyPair::generate().unwrap();
     let ca = rcgen::CertificateParams::new(vec!["kubernetes.example.com".to_string()])
@@ -138,7 +138,7 @@ fn prepare_namespace(bao: &Bao) -> String {
 }
 
 /// Points a plan's database at the local cluster (which has no TLS).
-fn local_database(port: u16) -> impl Fn(&mut Request) {
+pub(crate) fn local_database(port: u16) -> impl Fn(&mut Request) {
     move |req: &mut Request| {
         if req.credential == Some(CredentialType::Database) {
             req.database.engine = Some(DbEngine::Postgresql);
@@ -148,7 +148,7 @@ fn local_database(port: u16) -> impl Fn(&mut Request) {
     }
 }
 
-fn no_tls(kind: &str, v: &mut Value) {
+pub(crate) fn no_tls(kind: &str, v: &mut Value) {
     if kind == "vault_database_secret_backend_connection" {
         let url = v["connection_url"]
             .as_str()
@@ -158,7 +158,7 @@ fn no_tls(kind: &str, v: &mut Value) {
     }
 }
 
-fn prepare_postgres() -> BTreeMap<&'static str, String> {
+pub(crate) fn prepare_postgres() -> BTreeMap<&'static str, String> {
     let pg = &backends().pg;
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {

@@ -1,107 +1,121 @@
-// Short-lived database credentials for app from Vault's database secrets engine.
-// SDK: node-vault 0.12.0 (community-maintained; HashiCorp ships no official Node client).
-// The pod logs in with a projected service account token whose audience is "vault";
-// nothing here logs the credential.
-'use strict';
+// Database credentials for app from Vault (or OpenBao).
+// SDK: node-vault 0.12.0 (community-maintained; HashiCorp publishes no Node.js client).
+// Identity: service account app/app through Vault's Kubernetes auth (mount kubernetes, role prod-app) with a projected token of audience "vault" at /var/run/secrets/vault/token.
+// Nothing here logs or prints the secret: errors are logged by type only.
+"use strict";
 
-const fs = require('node:fs/promises');
-const nodeVault = require('node-vault');
+const fs = require("node:fs/promises");
+const nodeVault = require("node-vault");
 
 const VAULT_ADDR = process.env.VAULT_ADDR || "https://vault.example.com:8200";
 const VAULT_NAMESPACE = process.env.VAULT_NAMESPACE || "";
 const AUTH_MOUNT = "kubernetes";
 const VAULT_ROLE = "prod-app";
-const DATABASE_MOUNT = "database";
+// A projected service account token whose audience is the one the Vault role requires.
 const TOKEN_PATH = "/var/run/secrets/vault/token";
 
-// Returns a client holding a fresh Vault token; the credential's lease is its child.
-async function vaultLogin() {
+/** @returns {Promise<Record<string, string>>} the pod's service account token for Vault's Kubernetes auth */
+async function loginData() {
+  const jwt = (await fs.readFile(TOKEN_PATH, "utf8")).trim();
+  return { role: VAULT_ROLE, jwt };
+}
+
+/** @returns {Promise<import("node-vault").client>} a client holding a fresh Vault token */
+async function vaultClient() {
   const client = nodeVault({
-    apiVersion: 'v1',
+    apiVersion: "v1",
     endpoint: VAULT_ADDR,
     namespace: VAULT_NAMESPACE || undefined,
     requestOptions: { timeout: 10000 },
   });
-  const jwt = (await fs.readFile(TOKEN_PATH, 'utf8')).trim();
-  // kubernetesLogin stores auth.client_token on the client (tokenSource).
-  await client.kubernetesLogin({ role: VAULT_ROLE, jwt, mount_point: AUTH_MOUNT });
+  const login = await client.write(`auth/${AUTH_MOUNT}/login`, await loginData());
+  client.token = login.auth.client_token;
   return client;
 }
 
-// Mints one username/password pair (GET <database_mount>/creds/<role>) with a new login.
-async function fetchCredentials() {
-  const client = await vaultLogin();
-  const response = await client.read(`${DATABASE_MOUNT}/creds/${VAULT_ROLE}`);
-  const credentials = {
-    username: response.data.username,
-    leaseId: response.lease_id,
-    leaseDurationSeconds: Number(response.lease_duration),
-  };
-  // Not enumerable: JSON.stringify and console.log never show the password.
-  Object.defineProperty(credentials, 'password', { value: response.data.password, enumerable: false });
-  return Object.freeze(credentials);
+/**
+ * Mints one username/password pair (GET database/creds/prod-app); the lease is a child of the login token.
+ * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
+ */
+async function fetchSecret() {
+  const client = await vaultClient();
+  const response = await client.read("database/creds/prod-app");
+  // Refresh when two thirds of the lease have passed, well before Vault revokes the user.
+  return { fields: stringFields(response.data), ttlMs: (response.lease_duration * 1000 * 2) / 3 };
+}
+
+/**
+ * @param {Record<string, unknown>} data
+ * @returns {Record<string, string>}
+ */
+function stringFields(data) {
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, String(value)]));
+}
+
+/**
+ * Server-side and network failures are worth retrying; 4xx answers (bad role, denied) are not.
+ * @param {unknown} error
+ * @returns {boolean}
+ */
+function isRetryable(error) {
+  const status = /** @type {{response?: {statusCode?: number}}} */ (error).response?.statusCode;
+  return status === undefined || status === 429 || status >= 500;
 }
 
 const MAX_ATTEMPTS = 5;
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 8000;
-// Refresh when two thirds of the lease have passed, well before Vault revokes the user.
-const REFRESH_FRACTION = 2 / 3;
+// How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+const CACHE_TTL_MS = 300 * 1000;
 
-// Vault's 4xx answers (bad role, permission denied) are final, except 429.
-function isRetryable(error) {
-  const status = error && error.response && error.response.statusCode;
-  if (typeof status === 'number') {
-    return status >= 500 || status === 429;
-  }
-  return true;
-}
-
-// Runs operation with bounded retries and exponential backoff with full jitter.
+/**
+ * Runs operation with bounded retries and exponential backoff with full jitter.
+ * @template T
+ * @param {() => Promise<T>} operation
+ * @returns {Promise<T>}
+ */
 async function withRetries(operation) {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await operation();
     } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) {
+      if (attempt === MAX_ATTEMPTS || !isRetryable(error)) {
         throw error;
       }
       const delay = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
-      // Only the status is logged: Vault error bodies never carry the password.
-      const status = (error.response && error.response.statusCode) || error.code || 'network error';
-      console.warn(`Vault request failed (${status}); retry ${attempt}/${MAX_ATTEMPTS - 1} in ${Math.round(delay)}ms`);
+      // Only the error's type is logged: responses are never logged, so the secret is not either.
+      const kind = error instanceof Error ? error.name : typeof error;
+      console.warn(`Vault request failed (${kind}); retry ${attempt}/${MAX_ATTEMPTS - 1} in ${Math.round(delay)}ms`);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 }
 
-// Hands out the current pair and fetches a new one before the lease runs out.
-class CredentialCache {
+/** Hands out the current secret and fetches it again once its time to live has passed. */
+class SecretCache {
   constructor() {
-    this.credentials = null;
-    this.refreshAt = 0;
+    /** @type {Promise<{fields: Record<string, string>, ttlMs: number}> | null} */
     this.pending = null;
+    /** @type {Record<string, string> | null} */
+    this.fields = null;
+    this.refreshAt = 0;
   }
 
+  /** @returns {Promise<Record<string, string>>} */
   async get() {
-    if (this.credentials && Date.now() < this.refreshAt) {
-      return this.credentials;
+    if (this.fields === null || Date.now() >= this.refreshAt) {
+      // One fetch at a time: concurrent callers share it.
+      this.pending ??= withRetries(fetchSecret).finally(() => {
+        this.pending = null;
+      });
+      const { fields, ttlMs } = await this.pending;
+      this.fields = fields;
+      this.refreshAt = Date.now() + ttlMs;
     }
-    if (!this.pending) {
-      this.pending = withRetries(fetchCredentials)
-        .then((credentials) => {
-          this.credentials = credentials;
-          this.refreshAt = Date.now() + credentials.leaseDurationSeconds * 1000 * REFRESH_FRACTION;
-          return credentials;
-        })
-        .finally(() => {
-          this.pending = null;
-        });
-    }
-    return this.pending;
+    return this.fields;
   }
 }
 
-const databaseCredentials = new CredentialCache();
+const secret = new SecretCache();
 
-module.exports = { databaseCredentials, fetchCredentials, vaultLogin };
+module.exports = { secret, fetchSecret };

@@ -1,7 +1,7 @@
-// Package secrets hands out short-lived database credentials for app from Vault's
-// database secrets engine (github.com/hashicorp/vault/api v1.23.0 and
-// github.com/hashicorp/vault/api/auth/kubernetes). The pod logs in with a projected service
-// account token whose audience is "vault"; nothing here logs the credential.
+// Package secrets: Database credentials for app from Vault (or OpenBao).
+//
+// SDK: github.com/hashicorp/vault/api v1.23.0. Identity: service account app/app through Vault's Kubernetes auth (mount kubernetes, role prod-app) with a projected token of audience "vault" at /var/run/secrets/vault/token.
+// Nothing here logs or prints the secret: errors are logged by type only.
 package secrets
 
 import (
@@ -10,159 +10,163 @@ import (
 	"fmt"
 	"log"
 	"math/rand"
-	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	vault "github.com/hashicorp/vault/api"
-	auth "github.com/hashicorp/vault/api/auth/kubernetes"
 )
 
 const (
-	defaultVaultAddr      = "https://vault.example.com:8200"
-	defaultVaultNamespace = ""
-	authMount             = "kubernetes"
-	vaultRole             = "prod-app"
-	databaseMount         = "database"
-	tokenPath             = "/var/run/secrets/vault/token"
+	authMount = "kubernetes"
+	vaultRole = "prod-app"
+	// A projected service account token whose audience is the one the Vault role requires.
+	tokenPath = "/var/run/secrets/vault/token"
 )
 
+// vaultClient returns a client for VAULT_ADDR (default "https://vault.example.com:8200") with a fresh token.
+func vaultClient(ctx context.Context) (*vault.Client, error) {
+	config := vault.DefaultConfig()
+	config.Address = envOr("VAULT_ADDR", "https://vault.example.com:8200")
+	config.Timeout = 10 * time.Second
+	// Retries are ours (withRetries below), so the client makes one attempt per call.
+	config.MaxRetries = 0
+	client, err := vault.NewClient(config)
+	if err != nil {
+		return nil, err
+	}
+	if namespace := envOr("VAULT_NAMESPACE", ""); namespace != "" {
+		client.SetNamespace(namespace)
+	}
+	login, err := loginData(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Logical().WriteWithContext(ctx, "auth/"+authMount+"/login", login)
+	if err != nil {
+		return nil, err
+	}
+	if resp == nil || resp.Auth == nil {
+		return nil, errors.New("vault login returned no token")
+	}
+	client.SetToken(resp.Auth.ClientToken)
+	return client, nil
+}
+
 func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+	if value := os.Getenv(name); value != "" {
+		return value
 	}
 	return fallback
 }
 
-// login returns a client holding a fresh Vault token; the credential's lease is its child.
-func login(ctx context.Context) (*vault.Client, error) {
-	cfg := vault.DefaultConfig()
-	cfg.Address = envOr("VAULT_ADDR", defaultVaultAddr)
-	cfg.Timeout = 10 * time.Second
-	client, err := vault.NewClient(cfg)
+// loginData presents the pod's service account token to Vault's Kubernetes auth.
+func loginData(context.Context) (map[string]any, error) {
+	jwt, err := os.ReadFile(tokenPath)
 	if err != nil {
-		return nil, fmt.Errorf("vault client: %w", err)
+		return nil, err
 	}
-	if ns := envOr("VAULT_NAMESPACE", defaultVaultNamespace); ns != "" {
-		client.SetNamespace(ns)
-	}
-	k8sAuth, err := auth.NewKubernetesAuth(vaultRole, auth.WithServiceAccountTokenPath(tokenPath), auth.WithMountPath(authMount))
-	if err != nil {
-		return nil, fmt.Errorf("vault kubernetes auth: %w", err)
-	}
-	secret, err := client.Auth().Login(ctx, k8sAuth)
-	if err != nil {
-		return nil, fmt.Errorf("vault login: %w", err)
-	}
-	if secret == nil || secret.Auth == nil {
-		return nil, errors.New("vault login returned no token")
-	}
-	return client, nil
+	return map[string]any{"role": vaultRole, "jwt": strings.TrimSpace(string(jwt))}, nil
 }
 
-// Credentials is one username/password pair; String and GoString keep the password out of logs.
-type Credentials struct {
-	Username      string
-	Password      string
-	LeaseID       string
-	LeaseDuration time.Duration
+// fetchSecret mints one username/password pair (GET database/creds/prod-app); the lease is a child of the login token.
+func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
+	client, err := vaultClient(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	resp, err := client.Logical().ReadWithContext(ctx, "database/creds/prod-app")
+	if err != nil {
+		return nil, 0, err
+	}
+	if resp == nil {
+		return nil, 0, errors.New("vault returned no credentials")
+	}
+	// Refresh when two thirds of the lease have passed, well before Vault revokes the user.
+	return stringFields(resp.Data), time.Duration(resp.LeaseDuration) * time.Second * 2 / 3, nil
 }
 
-func (c Credentials) String() string {
-	return "Credentials{Username: " + c.Username + ", Password: REDACTED}"
+func stringFields(data map[string]any) map[string]string {
+	fields := make(map[string]string, len(data))
+	for key, value := range data {
+		fields[key] = fmt.Sprint(value)
+	}
+	return fields
 }
 
-func (c Credentials) GoString() string { return c.String() }
-
-// fetchCredentials mints one pair (GET <database_mount>/creds/<role>) with a new login.
-func fetchCredentials(ctx context.Context) (Credentials, error) {
-	client, err := login(ctx)
-	if err != nil {
-		return Credentials{}, err
+// isRetryable: server-side and network failures are worth retrying; 4xx answers (bad role, denied) are not.
+func isRetryable(err error) bool {
+	var response *vault.ResponseError
+	if errors.As(err, &response) {
+		return response.StatusCode == 429 || response.StatusCode >= 500
 	}
-	secret, err := client.Logical().ReadWithContext(ctx, databaseMount+"/creds/"+vaultRole)
-	if err != nil {
-		return Credentials{}, fmt.Errorf("vault read creds: %w", err)
-	}
-	if secret == nil || secret.Data == nil {
-		return Credentials{}, errors.New("vault returned no credentials")
-	}
-	username, okUser := secret.Data["username"].(string)
-	password, okPass := secret.Data["password"].(string)
-	if !okUser || !okPass {
-		return Credentials{}, errors.New("vault credentials lack username or password")
-	}
-	return Credentials{
-		Username:      username,
-		Password:      password,
-		LeaseID:       secret.LeaseID,
-		LeaseDuration: time.Duration(secret.LeaseDuration) * time.Second,
-	}, nil
+	return !errors.Is(err, os.ErrNotExist)
 }
 
 const (
 	maxAttempts = 5
 	baseDelay   = 500 * time.Millisecond
 	maxDelay    = 8 * time.Second
+	// How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+	cacheTTL = 300 * time.Second
 )
 
-// retryable is false for Vault's 4xx answers (bad role, permission denied) except 429.
-func retryable(err error) bool {
-	var respErr *vault.ResponseError
-	if errors.As(err, &respErr) {
-		return respErr.StatusCode >= http.StatusInternalServerError || respErr.StatusCode == http.StatusTooManyRequests
-	}
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
-
-// withRetries runs fetch with bounded retries and exponential backoff with full jitter.
-func withRetries(ctx context.Context) (Credentials, error) {
-	var lastErr error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		creds, err := fetchCredentials(ctx)
+// withRetries runs op with bounded retries and exponential backoff with full jitter.
+func withRetries[T any](ctx context.Context, op func(context.Context) (T, error)) (T, error) {
+	var zero T
+	for attempt := 1; ; attempt++ {
+		result, err := op(ctx)
 		if err == nil {
-			return creds, nil
+			return result, nil
 		}
-		lastErr = err
-		if !retryable(err) || attempt == maxAttempts {
-			break
+		if attempt == maxAttempts || !isRetryable(err) {
+			return zero, err
 		}
 		backoff := baseDelay << (attempt - 1)
 		if backoff > maxDelay {
 			backoff = maxDelay
 		}
-		delay := time.Duration(rand.Int63n(int64(backoff)))
-		// Errors from the Vault client name the path and status, never the password.
-		log.Printf("vault request failed, retry %d/%d in %s: %v", attempt, maxAttempts-1, delay, err)
+		delay := time.Duration(rand.Int63n(int64(backoff) + 1))
+		// Only the error's type is logged: responses are never logged, so the secret is not either.
+		log.Printf("Vault request failed (%T); retry %d/%d in %s", err, attempt, maxAttempts-1, delay)
 		select {
 		case <-ctx.Done():
-			return Credentials{}, ctx.Err()
+			return zero, ctx.Err()
 		case <-time.After(delay):
 		}
 	}
-	return Credentials{}, lastErr
 }
 
-// CredentialCache hands out the current pair and fetches a new one when two thirds of the
-// lease have passed, well before Vault revokes the database user.
-type CredentialCache struct {
+// SecretCache hands out the current secret and fetches it again once its time to live has passed.
+type SecretCache struct {
 	mu        sync.Mutex
-	creds     Credentials
+	fields    map[string]string
 	refreshAt time.Time
 }
 
-func (c *CredentialCache) Get(ctx context.Context) (Credentials, error) {
+type fetched struct {
+	fields map[string]string
+	ttl    time.Duration
+}
+
+// Get returns the cached fields, fetching them first when they are missing or stale.
+func (c *SecretCache) Get(ctx context.Context) (map[string]string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.creds.Username != "" && time.Now().Before(c.refreshAt) {
-		return c.creds, nil
+	if c.fields == nil || time.Now().After(c.refreshAt) {
+		result, err := withRetries(ctx, func(ctx context.Context) (fetched, error) {
+			fields, ttl, err := fetchSecret(ctx)
+			return fetched{fields, ttl}, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		c.fields = result.fields
+		c.refreshAt = time.Now().Add(result.ttl)
 	}
-	creds, err := withRetries(ctx)
-	if err != nil {
-		return Credentials{}, err
-	}
-	c.creds = creds
-	c.refreshAt = time.Now().Add(creds.LeaseDuration * 2 / 3)
-	return creds, nil
+	return c.fields, nil
 }
+
+// Secret is the process-wide cache of the planned secret.
+var Secret = &SecretCache{}

@@ -1,0 +1,42 @@
+// @section: authentication
+// __DESCRIPTION__ for __NAME__ from AWS Secrets Manager.
+// SDK: @aws-sdk/client-secrets-manager __SDK_VERSION__. Identity: __IDENTITY__.
+// Nothing here logs or prints the secret: errors are logged by type only.
+"use strict";
+
+const { GetSecretValueCommand, SecretsManagerClient } = require("@aws-sdk/client-secrets-manager");
+
+const AWS_REGION = process.env.AWS_REGION || __AWS_REGION__;
+// The secret's name: the ARN's random suffix is only known once the secret exists.
+const RESOURCE_ID = __SECRET_ID__;
+
+/** @returns {SecretsManagerClient} a client on the default credential chain, which finds __IDENTITY_SHORT__ */
+function secretsClient() {
+  // Retries are ours (withRetries below), so the SDK makes one attempt per call.
+  return new SecretsManagerClient({ region: AWS_REGION, maxAttempts: 1 });
+}
+
+// @section: secret_retrieval
+/**
+ * Reads the AWSCURRENT version of __SECRET_PATH__ and how long to cache it.
+ * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
+ */
+async function fetchSecret() {
+  const response = await secretsClient().send(new GetSecretValueCommand({ SecretId: RESOURCE_ID, VersionStage: "AWSCURRENT" }));
+  if (response.SecretString === undefined) {
+    throw new Error("the secret has no SecretString");
+  }
+  return { fields: parseFields(response.SecretString), ttlMs: CACHE_TTL_MS };
+}
+
+// @section: error_handling
+const RETRYABLE = new Set(["ThrottlingException", "InternalServiceError", "TimeoutError", "ECONNRESET", "ETIMEDOUT"]);
+
+/**
+ * Throttling, server errors and network failures are worth retrying; AccessDenied or a missing secret is not.
+ * @param {unknown} error
+ * @returns {boolean}
+ */
+function isRetryable(error) {
+  return error instanceof Error && (RETRYABLE.has(error.name) || RETRYABLE.has(String(/** @type {{code?: string}} */ (error).code)));
+}

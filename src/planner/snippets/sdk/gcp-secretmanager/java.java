@@ -1,0 +1,51 @@
+// @section: authentication
+// __DESCRIPTION__ for __NAME__ from Google Cloud Secret Manager.
+// SDK: com.google.cloud:google-cloud-secretmanager __SDK_VERSION__ (BOM com.google.cloud:libraries-bom).
+// Identity: __IDENTITY__.
+// Nothing here logs or prints the secret: errors are logged by type only.
+package com.example.secrets;
+
+import com.google.api.gax.rpc.ApiException;
+import com.google.cloud.secretmanager.v1.SecretManagerServiceClient;
+import com.google.cloud.secretmanager.v1.SecretManagerServiceSettings;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Logger;
+
+public final class Secrets {
+    // The newest enabled version of the planned secret.
+    private static final String VERSION_NAME = __SECRET_VERSION__;
+
+    private Secrets() {}
+
+    /** A client on Application Default Credentials, which resolve to __IDENTITY_SHORT__. */
+    static SecretManagerServiceClient secretClient() throws IOException {
+        SecretManagerServiceSettings.Builder settings = SecretManagerServiceSettings.newBuilder();
+        // Retries are ours (withRetries below), so the SDK makes one attempt per call.
+        settings.accessSecretVersionSettings().setRetrySettings(
+                settings.accessSecretVersionSettings().getRetrySettings().toBuilder().setMaxAttempts(1).build());
+        return SecretManagerServiceClient.create(settings.build());
+    }
+
+// @section: secret_retrieval
+    /**
+     * Accesses __SECRET_PATH__/versions/latest and how long to cache it. The field "value" holds the
+     * secret's text (JSON for structured secrets: parse it with the JSON library the application already uses).
+     */
+    static Fetched fetchSecret() throws IOException {
+        try (SecretManagerServiceClient client = secretClient()) {
+            String text = client.accessSecretVersion(VERSION_NAME).getPayload().getData().toStringUtf8();
+            return new Fetched(Map.of("value", text), CACHE_TTL);
+        }
+    }
+
+// @section: error_handling
+    /** Unavailable, throttled or timed-out calls are worth retrying; PermissionDenied or NotFound is not. */
+    static boolean isRetryable(Exception error) {
+        return error instanceof ApiException api && api.isRetryable();
+    }
+

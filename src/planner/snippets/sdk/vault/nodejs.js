@@ -1,0 +1,174 @@
+// @section: authentication
+// __DESCRIPTION__ for __NAME__ from Vault (or OpenBao).
+// SDK: node-vault __SDK_VERSION__ (community-maintained; HashiCorp publishes no Node.js client).
+// Identity: __IDENTITY__.
+// Nothing here logs or prints the secret: errors are logged by type only.
+"use strict";
+
+// @if auth=kubernetes|approle-file
+const fs = require("node:fs/promises");
+// @end
+const nodeVault = require("node-vault");
+
+const VAULT_ADDR = process.env.VAULT_ADDR || __VAULT_ADDR__;
+const VAULT_NAMESPACE = process.env.VAULT_NAMESPACE || __VAULT_NAMESPACE__;
+const AUTH_MOUNT = __AUTH_MOUNT__;
+const VAULT_ROLE = __VAULT_ROLE__;
+// @if auth=kubernetes
+// A projected service account token whose audience is the one the Vault role requires.
+const TOKEN_PATH = __TOKEN_PATH__;
+// @end
+// @if auth=github
+// The audience the Vault JWT role's bound_audiences expects.
+const OIDC_AUDIENCE = __AUDIENCE__;
+// @end
+// @if auth=approle-file
+const ROLE_ID_PATH = __ROLE_ID_PATH__;
+const SECRET_ID_PATH = __SECRET_ID_PATH__;
+// @end
+// @if auth=kubernetes
+
+/** @returns {Promise<Record<string, string>>} the pod's service account token for Vault's Kubernetes auth */
+async function loginData() {
+  const jwt = (await fs.readFile(TOKEN_PATH, "utf8")).trim();
+  return { role: VAULT_ROLE, jwt };
+}
+// @end
+// @if auth=github
+
+/** @returns {Promise<Record<string, string>>} the job's OIDC token (needs `permissions: id-token: write`) for Vault's JWT auth */
+async function loginData() {
+  const url = `${process.env.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=${encodeURIComponent(OIDC_AUDIENCE)}`;
+  const response = await fetch(url, {
+    headers: { Authorization: `bearer ${process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+    signal: AbortSignal.timeout(10000),
+  });
+  if (!response.ok) {
+    throw new Error(`OIDC token request answered ${response.status}`);
+  }
+  const { value } = /** @type {{value: string}} */ (await response.json());
+  return { role: VAULT_ROLE, jwt: value };
+}
+// @end
+// @if auth=gitlab
+
+/** @returns {Promise<Record<string, string>>} the job's id_tokens entry VAULT_ID_TOKEN for Vault's JWT auth */
+async function loginData() {
+  return { role: VAULT_ROLE, jwt: process.env.VAULT_ID_TOKEN || "" };
+}
+// @end
+// @if auth=approle-env
+
+/** @returns {Promise<Record<string, string>>} the AppRole RoleID and SecretID the pipeline injects */
+async function loginData() {
+  return { role_id: process.env.VAULT_ROLE_ID || "", secret_id: process.env.VAULT_SECRET_ID || "" };
+}
+// @end
+// @if auth=approle-file
+
+/** @returns {Promise<Record<string, string>>} the AppRole RoleID and SecretID files */
+async function loginData() {
+  const roleId = (await fs.readFile(ROLE_ID_PATH, "utf8")).trim();
+  const secretId = (await fs.readFile(SECRET_ID_PATH, "utf8")).trim();
+  return { role_id: roleId, secret_id: secretId };
+}
+// @end
+
+/** @returns {Promise<import("node-vault").client>} a client holding a fresh Vault token */
+async function vaultClient() {
+  const client = nodeVault({
+    apiVersion: "v1",
+    endpoint: VAULT_ADDR,
+    namespace: VAULT_NAMESPACE || undefined,
+    requestOptions: { timeout: 10000 },
+  });
+  const login = await client.write(`auth/${AUTH_MOUNT}/login`, await loginData());
+  client.token = login.auth.client_token;
+  return client;
+}
+
+// @section: secret_retrieval
+// @if source=kv
+/**
+ * Reads the latest version of __SECRET_PATH__ (KV v2) and how long to cache it.
+ * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
+ */
+async function fetchSecret() {
+  const client = await vaultClient();
+  const response = await client.read(__SECRET_PATH_LITERAL__);
+  return { fields: stringFields(response.data.data), ttlMs: CACHE_TTL_MS };
+}
+// @end
+// @if source=dynamic
+/**
+ * Mints one username/password pair (GET __SECRET_PATH__); the lease is a child of the login token.
+ * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
+ */
+async function fetchSecret() {
+  const client = await vaultClient();
+  const response = await client.read(__SECRET_PATH_LITERAL__);
+  // Refresh when two thirds of the lease have passed, well before Vault revokes the user.
+  return { fields: stringFields(response.data), ttlMs: (response.lease_duration * 1000 * 2) / 3 };
+}
+// @end
+// @if source=static
+/**
+ * Reads the current password of the static role (GET __SECRET_PATH__).
+ * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
+ */
+async function fetchSecret() {
+  const client = await vaultClient();
+  const response = await client.read(__SECRET_PATH_LITERAL__);
+  // Vault reports the seconds until the next rotation; re-read just after it.
+  return { fields: stringFields(response.data), ttlMs: (Number(response.data.ttl) + 5) * 1000 };
+}
+// @end
+// @if source=pki
+/**
+ * Issues a certificate and key (POST __SECRET_PATH__); Vault generates the key pair.
+ * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
+ */
+async function fetchSecret() {
+  const client = await vaultClient();
+  const response = await client.write(__SECRET_PATH_LITERAL__, { common_name: __COMMON_NAME__, ttl: __CERT_TTL__ });
+  // Renew at two thirds of the certificate's remaining lifetime.
+  const ttlMs = Math.max(((Number(response.data.expiration) * 1000 - Date.now()) * 2) / 3, 60000);
+  return { fields: stringFields(response.data), ttlMs };
+}
+// @end
+// @if source=mounted
+// Where the workload mounts the Secret that cert-manager keeps renewed.
+const CERT_DIR = __CERT_DIR__;
+
+/**
+ * Reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key).
+ * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
+ */
+async function fetchSecret() {
+  /** @type {Record<string, string>} */
+  const fields = {};
+  for (const [field, file] of [["certificate", "tls.crt"], ["private_key", "tls.key"]]) {
+    fields[field] = await fs.readFile(`${CERT_DIR}/${file}`, "utf8");
+  }
+  return { fields, ttlMs: CACHE_TTL_MS };
+}
+// @end
+
+/**
+ * @param {Record<string, unknown>} data
+ * @returns {Record<string, string>}
+ */
+function stringFields(data) {
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, String(value)]));
+}
+
+// @section: error_handling
+/**
+ * Server-side and network failures are worth retrying; 4xx answers (bad role, denied) are not.
+ * @param {unknown} error
+ * @returns {boolean}
+ */
+function isRetryable(error) {
+  const status = /** @type {{response?: {statusCode?: number}}} */ (error).response?.statusCode;
+  return status === undefined || status === 429 || status >= 500;
+}

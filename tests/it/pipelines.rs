@@ -1,0 +1,347 @@
+//! Every CI/CD pipeline of every combination and platform is accepted by the platform's own
+//! validator (TF_ACC=1). The harness iterates `all_requests()` × every `cicd.platform` and takes
+//! each `cicd` deployment manifest, so backends that land later are covered unchanged:
+//! - `.gitlab-ci.yml`: GitLab's CI JSON schema (`app/assets/javascripts/editor/schema/ci.json`);
+//! - `azure-pipelines.yml`: the Azure Pipelines schema (microsoft/azure-pipelines-vscode
+//!   `service-schema.json`, byte-identical to its commit e8090fd5 of 2026-08-20);
+//!   both as vendored by PyPI check-jsonschema 0.39.0; GitLab's through check-jsonschema itself,
+//!   Azure's through tests/it/azure_pipelines_check.py, which reads YAML as Azure does (all
+//!   scalars are strings: the schema spells booleans as string patterns);
+//! - `.github/workflows/*.yml`: actionlint with zero findings;
+//! - `Jenkinsfile`: Groovy's parser plus the declarative structure (tests/it/jenkinsfile_check.groovy);
+//! - scripts the pipelines run (`*.sh`): `sh -n` (POSIX shell syntax, as the job's `sh` reads them);
+//!
+//! It also checks the rules the issue sets: GitHub OIDC jobs hold `id-token: write` and use current majors
+//! of the official actions, GitLab uses `id_tokens` with `aud` and never `CI_JOB_JWT`, Azure
+//! DevOps uses `AzureKeyVault@2` and marks every variable it sets secret. Canaries prove each
+//! validator rejects a broken file.
+
+use std::path::Path;
+use std::process::Command;
+
+use secretsint::planner::{plan, Choice, CicdPlatform, ManifestType, Target};
+use serde_norway::Value;
+
+use crate::acceptance::acceptance_enabled;
+use crate::support::{all_requests, repo_root, tool};
+use crate::workflow_lint::actionlint;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Github,
+    Gitlab,
+    AzureDevops,
+    Jenkins,
+    /// A script a pipeline runs (e.g. `ci/rotate-kv.sh`).
+    Shell,
+}
+
+fn kind(filename: &str) -> Option<Kind> {
+    let base = filename.rsplit('/').next().unwrap_or(filename);
+    if filename.starts_with(".github/workflows/") {
+        Some(Kind::Github)
+    } else if filename.ends_with(".gitlab-ci.yml") {
+        Some(Kind::Gitlab)
+    } else if base.starts_with("azure-pipelines") && base.ends_with(".yml") {
+        Some(Kind::AzureDevops)
+    } else if base.starts_with("Jenkinsfile") {
+        Some(Kind::Jenkins)
+    } else if filename.ends_with(".sh") {
+        Some(Kind::Shell)
+    } else {
+        None
+    }
+}
+
+/// (origin/filename, kind, content) of every cicd manifest, distinct by content.
+fn pipelines() -> Vec<(String, Kind, String)> {
+    let mut out: Vec<(String, Kind, String)> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for base in all_requests() {
+        let platforms: Vec<Option<CicdPlatform>> = if base.target == Target::Cicd {
+            CicdPlatform::ALL.iter().map(|p| Some(*p)).collect()
+        } else {
+            vec![None]
+        };
+        for platform in platforms {
+            let mut req = base.clone();
+            req.cicd.platform = platform;
+            let origin = format!(
+                "{}-{}-{}-{}{}",
+                req.backend,
+                req.target,
+                req.rotation,
+                req.credential.unwrap(),
+                platform.map(|p| format!("-{p}")).unwrap_or_default()
+            );
+            for m in plan(&req).deployment_manifests {
+                if m.kind != ManifestType::Cicd {
+                    continue;
+                }
+                let k =
+                    kind(&m.filename).unwrap_or_else(|| panic!("{origin}: cicd manifest {} has no validator here: add one", m.filename));
+                if seen.insert(m.content.clone()) {
+                    out.push((format!("{origin}/{}", m.filename), k, m.content));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn write(dir: &Path, items: &[(String, String)]) -> Vec<String> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, (origin, text))| {
+            let name = format!("{i:03}-{}", origin.replace('/', "__"));
+            let name = if name.ends_with(".yml") { name } else { format!("{name}.yml") };
+            std::fs::write(dir.join(&name), text).unwrap();
+            name
+        })
+        .collect()
+}
+
+/// The Azure Pipelines schema as Azure's language server applies it (every scalar a string):
+/// tests/it/azure_pipelines_check.py; returns (ok, report).
+fn check_azure(items: &[(String, String)]) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let names = write(dir.path(), items);
+    let out = Command::new(tool("sdk/venv/bin/python"))
+        .arg(repo_root().join("tests/it/azure_pipelines_check.py"))
+        .args(&names)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), report)
+}
+
+/// check-jsonschema with a vendored schema over `items`; returns (ok, report).
+fn check_schema(schema: &str, transform: &str, items: &[(String, String)]) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let names = write(dir.path(), items);
+    let out = Command::new(tool("sdk/venv/bin/check-jsonschema"))
+        .args(["--builtin-schema", schema, "--data-transform", transform])
+        .args(["--output-format", "text"])
+        .args(&names)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), report)
+}
+
+fn of(kind_wanted: Kind) -> Vec<(String, String)> {
+    pipelines()
+        .into_iter()
+        .filter(|(_, k, _)| *k == kind_wanted)
+        .map(|(o, _, t)| (o, t))
+        .collect()
+}
+
+#[test]
+fn gitlab_pipelines_match_gitlabs_ci_schema_and_use_id_tokens() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let files = of(Kind::Gitlab);
+    assert!(!files.is_empty(), "no .gitlab-ci.yml was generated");
+    let (ok, report) = check_schema("vendor.gitlab-ci", "gitlab-ci", &files);
+    assert!(ok, "GitLab CI schema rejects generated pipelines:\n{report}");
+    for (origin, text) in &files {
+        assert!(
+            !text.contains("CI_JOB_JWT"),
+            "{origin}: CI_JOB_JWT was removed in GitLab 17.0; use id_tokens"
+        );
+        let doc: Value = serde_norway::from_str(text).unwrap();
+        for (job, body) in doc.as_mapping().unwrap() {
+            if let Some(tokens) = body.get("id_tokens").and_then(Value::as_mapping) {
+                for (name, token) in tokens {
+                    let aud = token.get("aud");
+                    assert!(
+                        aud.is_some_and(|a| a.as_str().is_some_and(|s| !s.is_empty()) || a.is_sequence()),
+                        "{origin}: job {job:?} id_tokens.{name:?} has no aud"
+                    );
+                }
+            }
+        }
+    }
+    let canary = "job:\n  script: [echo]\n  id_token:\n    T:\n      aud: x\n".to_string();
+    let (ok, _) = check_schema("vendor.gitlab-ci", "gitlab-ci", &[("canary.yml".into(), canary)]);
+    assert!(!ok, "the GitLab schema must reject an unknown job keyword");
+}
+
+#[test]
+fn azure_pipelines_match_the_azure_pipelines_schema() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let files = of(Kind::AzureDevops);
+    assert!(!files.is_empty(), "no azure-pipelines.yml was generated");
+    let (ok, report) = check_azure(&files);
+    assert!(ok, "Azure Pipelines schema rejects generated pipelines:\n{report}");
+    for (origin, text) in &files {
+        for task in text
+            .match_indices("AzureKeyVault@")
+            .map(|(i, _)| &text[i..i + "AzureKeyVault@2".len().min(text.len() - i)])
+        {
+            assert_eq!(task, "AzureKeyVault@2", "{origin}: use AzureKeyVault@2");
+        }
+        for line in text.lines().filter(|l| l.contains("##vso[task.setvariable")) {
+            // A value is masked, or it is the path of a file in the agent's temp directory.
+            let value = line.split_once(']').map(|(_, v)| v).unwrap_or("");
+            assert!(
+                line.contains("issecret=true") || value.starts_with("$AGENT_TEMPDIRECTORY/"),
+                "{origin}: a variable set from a secret must be masked (issecret=true): {line}"
+            );
+        }
+    }
+    let canary = "trigger: none\njobs:\n- job: a\n  stepz:\n  - bash: echo\n".to_string();
+    let (ok, _) = check_azure(&[("canary.yml".into(), canary)]);
+    assert!(!ok, "the Azure Pipelines schema must reject an unknown job keyword");
+    let (ok, _) = check_azure(&[(
+        "canary2.yml".into(),
+        "trigger: none\nschedules:\n- cron: '0 * * * *'\n  always: maybe\nsteps:\n- bash: echo\n".into(),
+    )]);
+    assert!(!ok, "the Azure Pipelines schema must reject a non-boolean `always`");
+}
+
+/// Official actions and the major each must use (late 2026).
+const CURRENT_MAJORS: &[(&str, &str)] = &[
+    ("actions/checkout", "v7"),
+    ("aws-actions/configure-aws-credentials", "v6"),
+    ("azure/login", "v3"),
+    ("google-github-actions/auth", "v3"),
+    ("hashicorp/vault-action", "v3"),
+];
+/// Actions that exchange the job's OIDC token.
+const OIDC_ACTIONS: &[&str] = &[
+    "aws-actions/configure-aws-credentials",
+    "azure/login",
+    "google-github-actions/auth",
+    "hashicorp/vault-action",
+];
+
+#[test]
+fn github_workflows_pass_actionlint_use_current_actions_and_request_id_tokens() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let files = of(Kind::Github);
+    assert!(!files.is_empty(), "no GitHub workflow was generated");
+    let findings = actionlint(&files);
+    assert!(findings.is_empty(), "actionlint findings:\n{}", findings.join("\n"));
+    for (origin, text) in &files {
+        let doc: Value = serde_norway::from_str(text).unwrap();
+        let top_write = id_token_write(doc.get("permissions"));
+        for (job_name, job) in doc["jobs"].as_mapping().unwrap() {
+            let mut uses_oidc = false;
+            for step in job.get("steps").and_then(Value::as_sequence).into_iter().flatten() {
+                let Some(uses) = step.get("uses").and_then(Value::as_str) else {
+                    continue;
+                };
+                let (action, version) = uses.split_once('@').unwrap_or((uses, ""));
+                if let Some((_, major)) = CURRENT_MAJORS.iter().find(|(a, _)| *a == action) {
+                    assert!(
+                        version == *major || version.starts_with(&format!("{major}.")),
+                        "{origin}: {action}@{version} is not the current major {major}"
+                    );
+                } else {
+                    assert!(
+                        version.starts_with('v') || version.len() == 40,
+                        "{origin}: {uses} is pinned to neither a release tag nor a commit"
+                    );
+                }
+                uses_oidc |= OIDC_ACTIONS.contains(&action);
+            }
+            if uses_oidc {
+                assert!(
+                    top_write || id_token_write(job.get("permissions")),
+                    "{origin}: job {job_name:?} exchanges an OIDC token but lacks permissions id-token: write"
+                );
+            }
+        }
+    }
+}
+
+fn id_token_write(permissions: Option<&Value>) -> bool {
+    permissions
+        .and_then(|p| p.get("id-token"))
+        .and_then(Value::as_str)
+        .is_some_and(|v| v == "write")
+}
+
+/// JAVA_HOME of the `java` on PATH (Debian's groovy script needs it set).
+fn java_home() -> String {
+    let out = Command::new("sh")
+        .args(["-c", "dirname \"$(dirname \"$(readlink -f \"$(command -v java)\")\")\""])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn jenkins_check(dir: &Path, names: &[String]) -> (bool, String) {
+    let out = Command::new("groovy")
+        .arg(repo_root().join("tests/it/jenkinsfile_check.groovy"))
+        .args(names)
+        .current_dir(dir)
+        .env("JAVA_HOME", java_home())
+        .output()
+        .unwrap_or_else(|e| panic!("groovy did not start ({e}): run scripts/install-tools.sh"));
+    (
+        out.status.success(),
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    )
+}
+
+#[test]
+fn jenkinsfiles_parse_as_declarative_pipelines_with_a_credential_binding() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let files = of(Kind::Jenkins);
+    assert!(!files.is_empty(), "no Jenkinsfile was generated");
+    let dir = tempfile::tempdir().unwrap();
+    let names = write(dir.path(), &files);
+    let (ok, report) = jenkins_check(dir.path(), &names);
+    assert!(ok, "Jenkinsfiles are not valid declarative pipelines:\n{report}");
+    for (origin, text) in &files {
+        // Secrets arrive through a credential binding, which also masks them in the console log.
+        assert!(
+            ["withVault(", "withCredentials(", "withAWS("].iter().any(|b| text.contains(b)),
+            "{origin}: no credential binding (withVault, withCredentials or withAWS)"
+        );
+    }
+    let broken = vec![
+        (
+            "broken-syntax".to_string(),
+            "pipeline {\n  agent any\n  stages { stage('x') { steps { sh 'true' }\n}\n".to_string(),
+        ),
+        (
+            "no-stages".to_string(),
+            "pipeline {\n  agent any\n  stage('x') { steps { sh 'true' } }\n}\n".to_string(),
+        ),
+    ];
+    let names = write(dir.path(), &broken);
+    let (_, report) = jenkins_check(dir.path(), &names);
+    assert_eq!(report.lines().count(), 2, "both canaries must be caught:\n{report}");
+}
+
+#[test]
+fn pipeline_scripts_are_valid_posix_shell() {
+    if !acceptance_enabled() {
+        return;
+    }
+    for (origin, text) in of(Kind::Shell) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("script.sh");
+        std::fs::write(&path, &text).unwrap();
+        let out = Command::new("sh").arg("-n").arg(&path).output().unwrap();
+        assert!(out.status.success(), "{origin}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            text.starts_with("#!/bin/sh"),
+            "{origin}: a script the job runs with sh starts with #!/bin/sh"
+        );
+    }
+}

@@ -1,0 +1,299 @@
+//! Every integration snippet of every backend passes its language's own tools (TF_ACC=1):
+//! Python with mypy against the pinned SDKs, JavaScript with `tsc --checkJs` against the pinned
+//! Node packages, Go with `gofmt -l -e`, Java with javac's parser. Snippets come from
+//! `plan().integration_code` for all 144 combinations × every cicd platform × all four
+//! languages (the plan's own, or what it carries once its backend is planned), deduplicated by
+//! content.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use secretsint::planner::{plan, versions, Backend, Choice, CicdPlatform, Language, Target};
+
+use crate::acceptance::acceptance_enabled;
+use crate::support::{all_requests, repo_root, tool};
+
+/// (language, joined file text) for every distinct snippet, with a readable origin for messages.
+pub fn snippets() -> BTreeMap<(Language, String), String> {
+    let mut out = BTreeMap::new();
+    for base in all_requests() {
+        let platforms: Vec<Option<CicdPlatform>> = if base.target == Target::Cicd {
+            CicdPlatform::ALL.iter().map(|p| Some(*p)).collect()
+        } else {
+            vec![None]
+        };
+        for platform in platforms {
+            let mut req = base.clone();
+            req.cicd.platform = platform;
+            req.languages = Some(Language::ALL.to_vec());
+            let origin = format!(
+                "{}-{}-{}-{}{}",
+                req.backend,
+                req.target,
+                req.rotation,
+                req.credential.unwrap(),
+                platform.map(|p| format!("-{p}")).unwrap_or_default()
+            );
+            let code = plan(&req).integration_code;
+            assert_eq!(code.len(), 4, "{origin}: one integration_code per language");
+            for c in code {
+                let text = format!("{}\n{}\n{}", c.authentication_snippet, c.secret_retrieval_snippet, c.error_handling);
+                out.entry((c.language, text)).or_insert(origin.clone());
+            }
+        }
+    }
+    out
+}
+
+fn write_all(dir: &Path, language: Language, ext: &str) -> Vec<(String, String)> {
+    let mut written = Vec::new();
+    for (i, ((lang, text), origin)) in snippets().into_iter().filter(|((l, _), _)| *l == language).enumerate() {
+        let name = format!("s{i:03}_{}.{ext}", origin.replace('-', "_"));
+        let path = if language == Language::Java {
+            // A public class lives in a file of its name: one directory per snippet.
+            let sub = dir.join(format!("s{i:03}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            sub.join("Secrets.java")
+        } else {
+            dir.join(&name)
+        };
+        assert_eq!(lang, language);
+        std::fs::write(&path, text).unwrap();
+        written.push((path.display().to_string(), origin));
+    }
+    written
+}
+
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?} did not start: {e}"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[test]
+fn python_snippets_pass_mypy_against_the_pinned_sdks() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_all(dir.path(), Language::Python, "py");
+    assert!(files.len() >= 4 * 5, "too few Python snippets: {}", files.len());
+    let (ok, out) = run(Command::new(tool("sdk/venv/bin/python"))
+        // --allow-untyped-calls: types-hvac leaves a few hvac methods unannotated.
+        .args([
+            "-m",
+            "mypy",
+            "--strict",
+            "--allow-untyped-calls",
+            "--no-incremental",
+            "--cache-dir",
+            "/dev/null",
+            "--python-version",
+            "3.11",
+        ])
+        .args(files.iter().map(|(p, _)| p))
+        .current_dir(dir.path()));
+    assert!(ok, "mypy found problems in {} Python snippets:\n{out}", files.len());
+}
+
+#[test]
+fn node_snippets_pass_tsc_check_js_against_the_pinned_packages() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(tool("sdk/node/node_modules"), dir.path().join("node_modules")).unwrap();
+    let files = write_all(dir.path(), Language::Nodejs, "js");
+    let (ok, out) = run(Command::new("node")
+        .arg(tool("sdk/node/node_modules/typescript/bin/tsc"))
+        .args(["--noEmit", "--allowJs", "--checkJs", "--strict", "--skipLibCheck"])
+        .args([
+            "--target",
+            "es2022",
+            "--module",
+            "commonjs",
+            "--moduleResolution",
+            "node10",
+            "--types",
+            "node",
+        ])
+        .args(files.iter().map(|(p, _)| p))
+        .current_dir(dir.path()));
+    assert!(ok, "tsc found problems in {} JavaScript snippets:\n{out}", files.len());
+}
+
+#[test]
+fn go_snippets_are_gofmt_clean() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_all(dir.path(), Language::Go, "go");
+    let (ok, out) = run(Command::new("gofmt").args(["-l", "-e"]).arg(dir.path()));
+    assert!(
+        ok && out.trim().is_empty(),
+        "gofmt -l -e over {} Go snippets (unformatted files are listed):\n{out}",
+        files.len()
+    );
+}
+
+#[test]
+fn java_snippets_parse_with_javac() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_all(dir.path(), Language::Java, "java");
+    let (ok, out) = run(Command::new("java")
+        .arg(repo_root().join("tests/it/ParseJava.java"))
+        .args(files.iter().map(|(p, _)| p)));
+    assert!(ok, "javac's parser rejected Java snippets:\n{out}");
+    // The parser is live: a broken file fails.
+    let broken = dir.path().join("Broken.java");
+    std::fs::write(&broken, "class Broken { void f( }\n").unwrap();
+    let (ok, _) = run(Command::new("java").arg(repo_root().join("tests/it/ParseJava.java")).arg(&broken));
+    assert!(!ok, "ParseJava accepted a syntax error");
+}
+
+/// The pins in versions.rs are what .tools/sdk holds, so the type checks above test those versions.
+#[test]
+fn installed_sdks_match_the_versions_table() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let py = tool("sdk/venv/bin/python");
+    for b in Backend::ALL {
+        for dep in versions::dependencies(*b, Language::Python) {
+            let (ok, out) = run(Command::new(&py).args([
+                "-c",
+                &format!("import importlib.metadata as m; print(m.version({:?}))", dep.package),
+            ]));
+            assert!(
+                ok && out.trim() == dep.version,
+                "{}: installed {out:?}, table {}",
+                dep.package,
+                dep.version
+            );
+        }
+        for dep in versions::dependencies(*b, Language::Nodejs) {
+            let manifest = tool("sdk/node/node_modules").join(dep.package).join("package.json");
+            let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+            assert_eq!(json["version"], dep.version, "{}", dep.package);
+        }
+    }
+}
+
+/// detect-secrets finds nothing in any snippet or dependency file of any backend, including the
+/// backends whose planners have not landed yet (tests/it/security.rs scans the planned ones).
+#[test]
+fn no_snippet_of_any_backend_looks_like_a_secret() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut count = 0;
+    for ((language, text), origin) in snippets() {
+        let (dir_name, _) = versions::source_layout(language);
+        let path = dir.path().join(format!("{origin}-{dir_name}.txt"));
+        std::fs::write(path, text).unwrap();
+        count += 1;
+    }
+    // Also as contract_json carries them: each section a JSON string under its attribute name,
+    // where the keyword plugin reads a line differently.
+    for (i, req) in all_requests().into_iter().enumerate() {
+        let mut req = req;
+        req.languages = Some(Language::ALL.to_vec());
+        let code = serde_json::to_string_pretty(&plan(&req).integration_code).unwrap();
+        std::fs::write(dir.path().join(format!("contract-{i:03}.json")), code).unwrap();
+    }
+    for b in Backend::ALL {
+        for l in Language::ALL {
+            let deps = versions::dependencies(*b, *l);
+            let text = secretsint::planner::integration::dependency_manifest("app", *l, &deps);
+            std::fs::write(dir.path().join(format!("deps-{b}-{l}.txt")), text).unwrap();
+        }
+    }
+    let mut args = vec!["scan".to_string(), "--all-files".to_string()];
+    for shape in crate::security::NAME_NOT_SECRET {
+        args.extend(["--exclude-lines".to_string(), shape.to_string()]);
+    }
+    let out = Command::new(tool("bin/detect-secrets"))
+        .args(&args)
+        .arg(".")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = report["results"].as_object().unwrap();
+    assert!(
+        results.is_empty(),
+        "secret-like strings in {} of {count} snippets: {results:#?}",
+        results.len()
+    );
+}
+
+/// Each dependency file parses with its ecosystem's own parser and names exactly the pinned
+/// versions: `go mod edit -json` (offline), Python's `packaging` requirement grammar, JSON for
+/// package.json, and an XML parser plus the Maven coordinates for pom.xml.
+#[test]
+fn dependency_files_parse_and_pin_the_table() {
+    if !acceptance_enabled() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for b in Backend::ALL {
+        for l in Language::ALL {
+            let deps = versions::dependencies(*b, *l);
+            let text = secretsint::planner::integration::dependency_manifest("app", *l, &deps);
+            let sub = dir.path().join(format!("{b}-{l}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            let (ok, out) = match l {
+                Language::Go => {
+                    std::fs::write(sub.join("go.mod"), &text).unwrap();
+                    run(Command::new("go")
+                        .args(["mod", "edit", "-json"])
+                        .current_dir(&sub)
+                        .env("GOFLAGS", "-mod=mod"))
+                }
+                Language::Python => {
+                    std::fs::write(sub.join("requirements.txt"), &text).unwrap();
+                    run(Command::new(tool("sdk/venv/bin/python"))
+                        .args(["-c", "import sys, json\nfrom pip._vendor.packaging.requirements import Requirement\nprint(json.dumps({(r := Requirement(l)).name: str(r.specifier) for l in open('requirements.txt') if l.strip()}))"])
+                        .current_dir(&sub))
+                }
+                Language::Nodejs => (true, text.clone()),
+                Language::Java => {
+                    std::fs::write(sub.join("pom.xml"), &text).unwrap();
+                    run(Command::new(tool("sdk/venv/bin/python"))
+                        .args(["-c", "import json, xml.etree.ElementTree as E\nns={'m':'http://maven.apache.org/POM/4.0.0'}\nr=E.parse('pom.xml').getroot()\nprint(json.dumps([d.findtext('m:groupId',namespaces=ns)+':'+d.findtext('m:artifactId',namespaces=ns) for d in r.iter('{http://maven.apache.org/POM/4.0.0}dependency')]))"])
+                        .current_dir(&sub))
+                }
+            };
+            assert!(ok, "{b} {l}: the dependency file does not parse:\n{text}\n{out}");
+            let parsed: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{b} {l}: {e}: {out}"));
+            for d in &deps {
+                match l {
+                    Language::Go => assert!(
+                        parsed["Require"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|r| r["Path"] == d.package && r["Version"] == d.version),
+                        "{b} {l}: {} {} not required: {parsed}",
+                        d.package,
+                        d.version
+                    ),
+                    Language::Python => assert_eq!(parsed[d.package], format!("=={}", d.version), "{b} {l}"),
+                    Language::Nodejs => assert_eq!(parsed["dependencies"][d.package], d.version, "{b} {l}"),
+                    Language::Java => assert!(
+                        parsed.as_array().unwrap().iter().any(|c| c == d.package),
+                        "{b} {l}: {} missing: {parsed}",
+                        d.package
+                    ),
+                }
+            }
+        }
+    }
+}
