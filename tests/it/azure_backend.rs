@@ -135,7 +135,10 @@ fn golden_azure_every_combination() {
             p.findings
         );
         assert_eq!(p.decisions.iter().any(|d| d.contains("fell back")), falls_back, "{case}");
-        assert!(p.integration_code.is_empty(), "{case}: integration_code belongs to integration.rs");
+        assert!(
+            !p.integration_code.is_empty(),
+            "{case}: integration.rs fills integration_code for every backend"
+        );
         assert!(p.files().contains_key("terraform/azure.tf"), "{case}");
         for text in p.files().values() {
             assert!(!text.contains("external-secrets.io/v1beta1"), "{case}");

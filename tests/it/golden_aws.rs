@@ -72,7 +72,10 @@ fn golden_aws_every_combination() {
             p.findings
         );
         assert_eq!(p.decisions.iter().any(|d| d.contains("fell back")), falls_back, "{case}");
-        assert!(p.integration_code.is_empty(), "{case}: integration_code belongs to integration.rs");
+        assert!(
+            !p.integration_code.is_empty(),
+            "{case}: integration.rs fills integration_code for every backend"
+        );
         assert!(
             p.secrets_config.secret_path.starts_with("arn:aws:secretsmanager:") && !p.secrets_config.secret_path.ends_with('?'),
             "{case}"
