@@ -318,7 +318,6 @@ fn azure_devops(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String
                     "azureSubscription": service_connection(n),
                     "KeyVaultName": s.azure.vault_name,
                     "SecretsFilter": n.object,
-                    "RunAsPreJob": false,
                 },
             },
             {

@@ -51,10 +51,11 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	if output.SecretString == nil {
+	text := output.SecretString
+	if text == nil {
 		return nil, 0, errors.New("the secret has no SecretString")
 	}
-	return parseFields(*output.SecretString), cacheTTL, nil
+	return parseFields(*text), cacheTTL, nil
 }
 
 // isRetryable: throttling, server errors and network failures are worth retrying; AccessDenied or a missing secret is not.
