@@ -61,7 +61,7 @@ pub(super) struct Names {
 
 pub(super) fn names(s: &Settings) -> Names {
     let role = s.role_name();
-    let secret_name = format!("{}/{}/{}", s.environment, s.name, leaf(s.credential));
+    let secret_name = format!("{}/{}/{}", s.environment, s.name, s.credential.leaf());
     let arn = |kind: &str, rest: &str| format!("arn:aws:{kind}:{}:{}:{rest}", s.aws.region, s.aws.account_id);
     let rotation_role = format!("{role}-secret-rotation");
     Names {
@@ -73,7 +73,7 @@ pub(super) fn names(s: &Settings) -> Names {
         consumer_role_arn: format!("arn:aws:iam::{}:role/{role}", s.aws.account_id),
         read_policy: format!("{role}-secret-read"),
         write_policy: format!("{role}-secret-write"),
-        rotation_function: format!("{role}-rotate-{}", leaf(s.credential)),
+        rotation_function: format!("{role}-rotate-{}", s.credential.leaf()),
         rotation_role_arn: format!("arn:aws:iam::{}:role/{rotation_role}", s.aws.account_id),
         rotation_role,
         topic: format!("{role}-secret-rotation"),
@@ -83,16 +83,8 @@ pub(super) fn names(s: &Settings) -> Names {
     }
 }
 
-pub(super) fn leaf(c: CredentialType) -> &'static str {
-    match c {
-        CredentialType::Database => "database",
-        CredentialType::ApiKey => "api-key",
-        CredentialType::Certificate => "certificate",
-        CredentialType::Generic => "config",
-    }
-}
-
-/// The JSON keys of the secret value, in the order consumers see them.
+/// The JSON keys of the secret value, in the order consumers see them: for databases the
+/// structure AWS's rotation templates read (engine, host, port, dbname, username, password).
 pub(super) fn fields(c: CredentialType) -> &'static [&'static str] {
     match c {
         CredentialType::Database => &["engine", "host", "port", "dbname", "username", "password"],
@@ -621,7 +613,7 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, d: &mut Vec<String
         Rotator::Manual => d.push(format!(
             "Rotation is manual: write a new version with `aws secretsmanager put-secret-value --secret-id {} --secret-string file://new-{}.json` under the {} policy; AWSCURRENT moves to it and the old version becomes AWSPREVIOUS.",
             n.secret_name,
-            leaf(s.credential),
+            s.credential.leaf(),
             n.write_policy
         )),
         Rotator::Lambda { period, schedule } => {
@@ -888,7 +880,7 @@ fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifests: &mut Vec
         render::yaml(&secret_store(s)),
     ));
     let refresh = refresh(s, rot);
-    let target = format!("{}-{}", s.name, leaf(s.credential));
+    let target = format!("{}-{}", s.name, s.credential.leaf());
     let es = K8sObject {
         api_version: k8s::ESO_API,
         kind: "ExternalSecret",

@@ -141,15 +141,6 @@ fn fallback_finding(detail: String) -> Finding {
     }
 }
 
-pub(crate) fn leaf(c: CredentialType) -> &'static str {
-    match c {
-        CredentialType::Database => "database",
-        CredentialType::ApiKey => "api-key",
-        CredentialType::Certificate => "certificate",
-        CredentialType::Generic => "config",
-    }
-}
-
 fn content_type(c: CredentialType) -> &'static str {
     match c {
         CredentialType::Database => "application/json",
@@ -173,7 +164,7 @@ pub(crate) struct Names {
 
 pub(crate) fn names(s: &Settings) -> Names {
     let role = s.role_name();
-    let object = format!("{role}-{}", leaf(s.credential));
+    let object = format!("{role}-{}", s.credential.leaf());
     let vault_id = format!(
         "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
         s.azure.subscription_id, s.azure.resource_group, s.azure.vault_name
@@ -767,7 +758,7 @@ fn refresh(s: &Settings, src: Source) -> Duration {
 }
 
 fn external_secret(s: &Settings, src: Source, n: &Names) -> serde_json::Value {
-    let secret = format!("{}-{}", s.name, leaf(s.credential));
+    let secret = format!("{}-{}", s.name, s.credential.leaf());
     let key = format!("secret/{}", n.object);
     let (data, data_from, template) = match (src, s.credential) {
         (Source::Certificate { .. }, _) => {

@@ -85,6 +85,28 @@ choice!(
     Generic => "generic",
 });
 
+impl CredentialType {
+    /// The last segment of every secret's name and path (`config` for generic secrets).
+    pub fn leaf(self) -> &'static str {
+        match self {
+            CredentialType::Database => "database",
+            CredentialType::ApiKey => "api-key",
+            CredentialType::Certificate => "certificate",
+            CredentialType::Generic => "config",
+        }
+    }
+
+    /// The fields a secret of this type holds, in the order consumers see them.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            CredentialType::Database => &["username", "password"],
+            CredentialType::ApiKey => &["api_key"],
+            CredentialType::Certificate => &["certificate", "private_key"],
+            CredentialType::Generic => &["value"],
+        }
+    }
+}
+
 choice!(
     /// Languages for SDK integration code.
     Language, "language" {

@@ -130,25 +130,6 @@ fn certificate_period(s: &Settings, period: Duration) -> (Duration, Option<Findi
     )
 }
 
-/// The JSON fields of a secret version's payload, in the order consumers see them.
-fn fields(c: CredentialType) -> &'static [&'static str] {
-    match c {
-        CredentialType::Database => &["username", "password"],
-        CredentialType::ApiKey => &["api_key"],
-        CredentialType::Certificate => &["certificate", "private_key"],
-        CredentialType::Generic => &["value"],
-    }
-}
-
-fn leaf(c: CredentialType) -> &'static str {
-    match c {
-        CredentialType::Database => "database",
-        CredentialType::ApiKey => "api-key",
-        CredentialType::Certificate => "certificate",
-        CredentialType::Generic => "config",
-    }
-}
-
 /// A GCP resource ID of at most `max` characters that starts with a letter: the text itself when it
 /// fits, else a prefix and eight hex digits of its SHA-256, so distinct inputs stay distinct.
 fn short_id(text: &str, max: usize) -> String {
@@ -186,7 +167,7 @@ struct Names {
 
 fn names(s: &Settings) -> Names {
     let role = s.role_name();
-    let secret_id = format!("{role}-{}", leaf(s.credential));
+    let secret_id = format!("{role}-{}", s.credential.leaf());
     let region = s.gcp.location.clone().unwrap_or_else(|| DEFAULT_REGION.to_string());
     Names {
         project: s.gcp.project_id.clone(),
@@ -407,8 +388,8 @@ pub fn plan(s: &Settings) -> Plan {
             ),
             None => String::new(),
         },
-        if fields(s.credential).len() > 1 { "s" } else { "" },
-        fields(s.credential).join(", ")
+        if s.credential.fields().len() > 1 { "s" } else { "" },
+        s.credential.fields().join(", ")
     ));
     decisions.push(format!(
         "IAM is granted on the single secret with google_secret_manager_secret_iam_member (additive, never authoritative): {ROLE_SECRET_ACCESSOR} (versions.access only) for {}.",
@@ -425,7 +406,7 @@ pub fn plan(s: &Settings) -> Plan {
                 "Rotation is manual: add a version with `gcloud secrets versions add {} --project={} --data-file=new-{}.json` as a member of the placeholder group {} (granted {ROLE_SECRET_VERSION_ADDER}); consumers reading version \"latest\" pick it up on their next read.",
                 n.secret_id,
                 n.project,
-                leaf(s.credential),
+                s.credential.leaf(),
                 writers_group(&n).trim_start_matches("group:")
             ));
             RotationScripts {
@@ -433,12 +414,12 @@ pub fn plan(s: &Settings) -> Plan {
                 schedule: "manual".into(),
                 rotation_logic: render::json(&ManualRotation {
                     secret: n.secret_name.clone(),
-                    payload_fields: fields(s.credential).to_vec(),
+                    payload_fields: s.credential.fields().to_vec(),
                     add_version: format!(
                         "gcloud secrets versions add {} --project={} --data-file=new-{}.json",
                         n.secret_id,
                         n.project,
-                        leaf(s.credential)
+                        s.credential.leaf()
                     ),
                 }),
                 notification: format!(
@@ -734,7 +715,7 @@ fn secret_store(s: &Settings, n: &Names) -> K8sObject<StoreSpec> {
 }
 
 fn external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s::ExternalSecretSpec> {
-    let secret = format!("{}-{}", s.name, leaf(s.credential));
+    let secret = format!("{}-{}", s.name, s.credential.leaf());
     K8sObject {
         api_version: k8s::ESO_API,
         kind: "ExternalSecret",
@@ -751,7 +732,7 @@ fn external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s:
             },
             // One field: a data entry. Several: one extract, because each data entry is its own
             // read and a version added between two reads would pair fields from different versions.
-            data: match fields(s.credential) {
+            data: match s.credential.fields() {
                 [one] => vec![k8s::ExternalSecretData {
                     secret_key: one.to_string(),
                     remote_ref: k8s::RemoteRef {
@@ -761,7 +742,7 @@ fn external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s:
                 }],
                 _ => Vec::new(),
             },
-            data_from: match fields(s.credential) {
+            data_from: match s.credential.fields() {
                 [_] => Vec::new(),
                 _ => vec![k8s::DataFromExtract {
                     extract: k8s::ExtractRef { key: n.secret_id.clone() },
@@ -850,7 +831,7 @@ fn application_target(s: &Settings, n: &Names, decisions: &mut Vec<String>) -> (
         secret_version: format!("{}/versions/latest", n.secret_name),
         service_account: n.app_email(),
         payload_format: "json",
-        payload_fields: fields(s.credential).to_vec(),
+        payload_fields: s.credential.fields().to_vec(),
     };
     decisions.push(format!(
         "The application runs as the dedicated service account {} (attach it to its Cloud Run service, Compute Engine VM or GKE workload) and authenticates with Application Default Credentials from the metadata server, so no key file exists; config/backend.json names the secret version it reads.",
@@ -987,27 +968,27 @@ fn github_target(
         format!(
             "gcloud secrets versions access {}/versions/latest --out-file=\"$RUNNER_TEMP/{}.json\"",
             n.secret_name,
-            leaf(s.credential)
+            s.credential.leaf()
         ),
     ];
     let multiline = s.credential == CredentialType::Certificate;
-    for f in fields(s.credential) {
+    for f in s.credential.fields() {
         let var = env_name(s, f);
         if multiline {
             // PEM spans lines: hand over a file, not an environment variable.
             lines.push(format!(
                 "jq -er '.{f}' \"$RUNNER_TEMP/{}.json\" > \"$RUNNER_TEMP/{f}.pem\"",
-                leaf(s.credential)
+                s.credential.leaf()
             ));
             lines.push(format!("echo \"{var}_FILE=$RUNNER_TEMP/{f}.pem\" >> \"$GITHUB_ENV\""));
         } else {
-            lines.push(format!("value=\"$(jq -er '.{f}' \"$RUNNER_TEMP/{}.json\")\"", leaf(s.credential)));
+            lines.push(format!("value=\"$(jq -er '.{f}' \"$RUNNER_TEMP/{}.json\")\"", s.credential.leaf()));
             lines.push("echo \"::add-mask::$value\"".into());
             lines.push(format!("echo \"{var}=$value\" >> \"$GITHUB_ENV\""));
         }
     }
     if !multiline {
-        lines.push(format!("rm -f \"$RUNNER_TEMP/{}.json\"", leaf(s.credential)));
+        lines.push(format!("rm -f \"$RUNNER_TEMP/{}.json\"", s.credential.leaf()));
     }
     let steps = serde_json::json!([
         {
@@ -1061,7 +1042,7 @@ fn gitlab_target(
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
     use serde_json::{json, Map, Value};
-    let out = format!("$CI_PROJECT_DIR/.gcp/{}.json", leaf(s.credential));
+    let out = format!("$CI_PROJECT_DIR/.gcp/{}.json", s.credential.leaf());
     let mut variables = Map::new();
     for (k, v) in access_env(n, &out) {
         variables.insert(k.into(), v.into());
@@ -1111,7 +1092,7 @@ fn jenkins_target(
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
     let credential = format!("{}-gcp-id-token", n.role);
-    let out = format!(".gcp/{}.json", leaf(s.credential));
+    let out = format!(".gcp/{}.json", s.credential.leaf());
     let mut text = String::from("pipeline {\n  agent any\n  environment {\n");
     for (k, v) in access_env(n, &out) {
         text.push_str(&format!("    {k} = {}\n", groovy(&v)));
@@ -1204,7 +1185,7 @@ fn azure_devops_target(
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
     let connection = format!("{}-gcp", n.role);
-    let out = format!("$(Agent.TempDirectory)/gcp/{}.json", leaf(s.credential));
+    let out = format!("$(Agent.TempDirectory)/gcp/{}.json", s.credential.leaf());
     let mut variables: Vec<AdoVariable> = access_env(n, &out)
         .into_iter()
         .map(|(k, v)| AdoVariable { name: k.into(), value: v })

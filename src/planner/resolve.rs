@@ -408,12 +408,7 @@ impl Settings {
     }
 
     pub fn logical_secret_path(&self) -> String {
-        let leaf = match self.credential {
-            CredentialType::Database => "database",
-            CredentialType::ApiKey => "api-key",
-            CredentialType::Certificate => "certificate",
-            CredentialType::Generic => "config",
-        };
+        let leaf = self.credential.leaf();
         match self.backend {
             Backend::Vault => match (self.rotation, self.credential) {
                 (Rotation::Dynamic, CredentialType::Database) => {

@@ -118,25 +118,6 @@ fn source(s: &Settings) -> (Source, Option<Finding>, Option<String>) {
     }
 }
 
-/// The KV fields of a credential type, in the order consumers see them.
-fn kv_fields(c: CredentialType) -> &'static [&'static str] {
-    match c {
-        CredentialType::Database => &["username", "password"],
-        CredentialType::ApiKey => &["api_key"],
-        CredentialType::Certificate => &["certificate", "private_key"],
-        CredentialType::Generic => &["value"],
-    }
-}
-
-fn leaf(c: CredentialType) -> &'static str {
-    match c {
-        CredentialType::Database => "database",
-        CredentialType::ApiKey => "api-key",
-        CredentialType::Certificate => "certificate",
-        CredentialType::Generic => "config",
-    }
-}
-
 /// Every path and name the plan uses, computed once.
 struct Names {
     role: String,
@@ -154,7 +135,7 @@ struct Names {
 
 fn names(s: &Settings, src: Source) -> Names {
     let role = s.role_name();
-    let kv_key = format!("{}/{}/{}", s.environment, s.name, leaf(s.credential));
+    let kv_key = format!("{}/{}/{}", s.environment, s.name, s.credential.leaf());
     let kv = &s.vault.kv_mount;
     let (consumer_path, consumer_policy) = match src {
         Source::Kv { .. } => (format!("{kv}/data/{kv_key}"), format!("{role}-kv-read")),
@@ -372,9 +353,9 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                     "Rotation is manual: write a new version with `vault kv put -mount={} {} {}` under the {} policy; consumers pick it up on their next read.",
                     s.vault.kv_mount,
                     n.kv_key,
-                    match kv_fields(s.credential) {
+                    match s.credential.fields() {
                         [one] => format!("{one}=- < new-{one}.txt"),
-                        _ => format!("@{}.json", leaf(s.credential)),
+                        _ => format!("@{}.json", s.credential.leaf()),
                     },
                     n.writer_policy
                 )),
@@ -685,7 +666,7 @@ fn store_ref(s: &Settings) -> k8s::SecretStoreRef {
 }
 
 fn kv_external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s::ExternalSecretSpec> {
-    let secret = format!("{}-{}", s.name, leaf(s.credential));
+    let secret = format!("{}-{}", s.name, s.credential.leaf());
     K8sObject {
         api_version: k8s::ESO_API,
         kind: "ExternalSecret",
@@ -699,7 +680,7 @@ fn kv_external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k
             },
             // One field: a data entry. Several: one extract, because each data entry is its own
             // read and a write between two reads would pair fields from different versions.
-            data: match kv_fields(s.credential) {
+            data: match s.credential.fields() {
                 [one] => vec![k8s::ExternalSecretData {
                     secret_key: one.to_string(),
                     remote_ref: k8s::RemoteRef {
@@ -709,7 +690,7 @@ fn kv_external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k
                 }],
                 _ => Vec::new(),
             },
-            data_from: match kv_fields(s.credential) {
+            data_from: match s.credential.fields() {
                 [_] => Vec::new(),
                 _ => vec![k8s::DataFromExtract {
                     extract: k8s::ExtractRef { key: n.kv_key.clone() },
@@ -834,7 +815,7 @@ fn rotation_cronjob(s: &Settings, n: &Names, sch: Schedule) -> K8sObject<k8s::Cr
     K8sObject {
         api_version: "batch/v1",
         kind: "CronJob",
-        metadata: ObjectMeta::namespaced(format!("{}-rotate-{}", s.name, leaf(s.credential)), &s.kubernetes.namespace),
+        metadata: ObjectMeta::namespaced(format!("{}-rotate-{}", s.name, s.credential.leaf()), &s.kubernetes.namespace),
         spec: Some(k8s::CronJobSpec {
             schedule: sch.cron(),
             concurrency_policy: "Forbid",
@@ -891,7 +872,7 @@ fn rotation_env(s: &Settings, n: &Names, sch: Schedule) -> Vec<k8s::EnvVar> {
         },
         k8s::EnvVar {
             name: "SECRET_FIELD",
-            value: kv_fields(s.credential)[0].into(),
+            value: s.credential.fields()[0].into(),
         },
         k8s::EnvVar {
             name: "ROTATION_PERIOD_SECONDS",
@@ -1083,7 +1064,7 @@ fn cicd_target(
                 _ => n.consumer_path.clone(),
             };
             let fields: &[&str] = match src {
-                Source::Kv { .. } => kv_fields(s.credential),
+                Source::Kv { .. } => s.credential.fields(),
                 _ => &["username", "password"],
             };
             let secrets = fields
@@ -1117,7 +1098,7 @@ fn cicd_target(
             env.insert(e.name.into(), e.value.into());
         }
         let rotate = Workflow {
-            name: format!("{} rotate {}", s.name, leaf(s.credential)),
+            name: format!("{} rotate {}", s.name, s.credential.leaf()),
             on: serde_json::json!({"schedule": [{"cron": github_cron(sch)}], "workflow_dispatch": {}}),
             permissions: serde_json::json!({"contents": "read", "id-token": "write"}),
             jobs: [(
@@ -1220,7 +1201,7 @@ fn gitlab_target(
     match src {
         Source::Kv { .. } => {
             let mut secrets = Map::new();
-            for f in kv_fields(s.credential) {
+            for f in s.credential.fields() {
                 secrets.insert(
                     env_name(s, f),
                     json!({
@@ -1263,7 +1244,7 @@ fn gitlab_target(
         let mut script: Vec<Value> = GITLAB_LOGIN.iter().map(|l| Value::from(*l)).collect();
         script.push("sh ci/rotate-kv.sh".into());
         pipeline.insert(
-            format!("{}-rotate-{}", s.name, leaf(s.credential)),
+            format!("{}-rotate-{}", s.name, s.credential.leaf()),
             json!({
                 "image": gitlab_image(),
                 "id_tokens": id_tokens,
@@ -1417,7 +1398,7 @@ fn jenkins_target(
         _ => {
             let (path, version, fields): (String, u64, &[&str]) = match src {
                 // The plugin inserts /data/ itself for KV version 2.
-                Source::Kv { .. } => (format!("{}/{}", s.vault.kv_mount, n.kv_key), 2, kv_fields(s.credential)),
+                Source::Kv { .. } => (format!("{}/{}", s.vault.kv_mount, n.kv_key), 2, s.credential.fields()),
                 _ => (n.consumer_path.clone(), 1, &["username", "password"]),
             };
             let secrets = Groovy::List(vec![Groovy::Map(vec![
@@ -1624,7 +1605,7 @@ fn ado_fetch(s: &Settings, src: Source, n: &Names) -> (Vec<String>, Vec<String>)
             let out = format!("{dir}/response.json");
             lines.push(call("GET", None, &out));
             let (data, fields): (&str, &[&str]) = match src {
-                Source::Kv { .. } => (".data.data", kv_fields(s.credential)),
+                Source::Kv { .. } => (".data.data", s.credential.fields()),
                 _ => (".data", &["username", "password"]),
             };
             for f in fields {
@@ -1698,7 +1679,7 @@ fn azure_devops_target(
         };
         schedules.push(AdoSchedule {
             cron: sch.cron(),
-            display_name: format!("rotate {} {}", s.name, leaf(s.credential)),
+            display_name: format!("rotate {} {}", s.name, s.credential.leaf()),
             branches: ado_branches(s),
             always: true,
         });
@@ -1710,7 +1691,7 @@ fn azure_devops_target(
         script.push("sh ci/rotate-kv.sh".into());
         jobs.push(AdoJob {
             job: "rotate".into(),
-            display_name: format!("{} rotate {}", s.name, leaf(s.credential)),
+            display_name: format!("{} rotate {}", s.name, s.credential.leaf()),
             condition: "eq(variables['Build.Reason'], 'Schedule')".into(),
             pool: AdoPool { vm_image: ADO_VM_IMAGE },
             variables: vars,
