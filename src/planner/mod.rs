@@ -15,7 +15,7 @@ pub mod versions;
 use std::collections::BTreeMap;
 
 pub use choice::*;
-pub use contract::{contract_json, fingerprint};
+pub use contract::{contract_json, fingerprint, identity};
 pub use request::Request;
 pub use resolve::Settings;
 
