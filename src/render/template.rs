@@ -10,27 +10,43 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     let extra: usize = vars.iter().map(|(_, v)| v.len()).sum();
     let mut out = String::with_capacity(template.len() + extra);
     let bytes = template.as_bytes();
-    // Positions worth testing start with the first byte of some key.
+    // Positions worth testing start with the first byte of some key. When every key starts with
+    // the same ASCII byte (`__NAME__`), the standard library's memchr-backed search finds them.
     let mut firsts = [false; 256];
     for (k, _) in vars {
         if let Some(&b) = k.as_bytes().first() {
             firsts[usize::from(b)] = true;
         }
     }
+    let only = match firsts.iter().filter(|&&f| f).count() {
+        1 => firsts
+            .iter()
+            .position(|&f| f)
+            .and_then(|b| u8::try_from(b).ok())
+            .filter(u8::is_ascii),
+        _ => None,
+    };
+    let next = |from: usize| -> Option<usize> {
+        match only {
+            Some(b) => template[from..].find(char::from(b)).map(|i| from + i),
+            None => bytes[from..].iter().position(|&c| firsts[usize::from(c)]).map(|i| from + i),
+        }
+    };
     let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if firsts[usize::from(bytes[i])] {
-            if let Some((k, v)) = vars.iter().find(|(k, _)| !k.is_empty() && bytes[i..].starts_with(k.as_bytes())) {
+    let mut from = 0;
+    while let Some(i) = next(from) {
+        match vars.iter().find(|(k, _)| !k.is_empty() && bytes[i..].starts_with(k.as_bytes())) {
+            Some((k, v)) => {
                 // `i` is a char boundary: the key starts with the same (complete) UTF-8 sequence.
                 out.push_str(&template[copied..i]);
                 out.push_str(v);
-                i += k.len();
-                copied = i;
-                continue;
+                copied = i + k.len();
+                from = copied;
             }
+            // The next candidate may start inside a multi-byte character only when keys do;
+            // advancing to the next char boundary keeps `template[from..]` valid.
+            None => from = i + template[i..].chars().next().map_or(1, char::len_utf8),
         }
-        i += 1;
     }
     out.push_str(&template[copied..]);
     out
@@ -44,29 +60,37 @@ pub fn sections(text: &str) -> [String; 3] {
     const MARKER: &str = "@section: ";
     let mut out: [String; 3] = Default::default();
     let mut current: Option<usize> = None;
-    for line in text.lines() {
-        // A byte search for '@' first: most lines have none.
-        if line.as_bytes().contains(&b'@') {
-            if let Some(pos) = line.find(MARKER) {
-                current = match line[pos + MARKER.len()..].trim() {
-                    "authentication" => Some(0),
-                    "secret_retrieval" => Some(1),
-                    "error_handling" => Some(2),
-                    _ => None,
-                };
-                continue;
+    let mut rest = text;
+    // Whole stretches between marker lines are copied at once, not line by line.
+    loop {
+        let Some(p) = rest.find(MARKER) else {
+            if let Some(i) = current {
+                out[i].push_str(rest);
             }
-        }
+            break;
+        };
+        let line_start = rest[..p].rfind('\n').map_or(0, |n| n + 1);
+        let line_end = rest[p..].find('\n').map_or(rest.len(), |n| p + n + 1);
         if let Some(i) = current {
-            out[i].push_str(line);
-            out[i].push('\n');
+            out[i].push_str(&rest[..line_start]);
         }
+        current = match rest[p + MARKER.len()..line_end].trim() {
+            "authentication" => Some(0),
+            "secret_retrieval" => Some(1),
+            "error_handling" => Some(2),
+            _ => None,
+        };
+        rest = &rest[line_end..];
     }
     out.map(|mut part| {
-        let end = part.trim_end_matches('\n').len();
+        let end = part.trim_end_matches(['\n', '\r']).len();
         part.truncate(end);
-        let start = part.len() - part.trim_start_matches('\n').len();
+        let start = part.len() - part.trim_start_matches(['\n', '\r']).len();
         part.drain(..start);
+        // Line endings as `str::lines` reads them: CRLF becomes LF.
+        if part.contains('\r') {
+            part = part.replace("\r\n", "\n");
+        }
         part.push('\n');
         part
     })
@@ -110,6 +134,9 @@ mod tests {
         assert_eq!(fill(t, &vars), naive);
         assert_eq!(fill("", &vars), "");
         assert_eq!(fill("no keys", &[]), "no keys");
+        let mixed = [("__NAME__", "app"), ("{{x}}", "y"), ("é", "e")];
+        let t = "é {{x}} __NAME__ {{ __NAM {{x}}é";
+        assert_eq!(fill(t, &mixed), mixed.iter().fold(t.to_string(), |text, (k, v)| text.replace(k, v)));
     }
 
     #[test]
@@ -124,6 +151,12 @@ mod tests {
             "before\n# @section: unknown\nskip\n# @section: error_handling\nlast @ line\nemail a@b",
             "",
             "# @section: authentication\n",
+            "# @section: authentication\nno newline at the end",
+            "x\n  // @section: secret_retrieval  \n\n\na\n\nb\n# @section: secret_retrieval\nc\n",
+            include_str!("../planner/snippets/vault_kubernetes/python.py"),
+            include_str!("../planner/snippets/vault_kubernetes/go.go"),
+            include_str!("../planner/snippets/vault_kubernetes/nodejs.js"),
+            include_str!("../planner/snippets/vault_kubernetes/java.java"),
         ] {
             assert_eq!(sections(t), naive_sections(t), "{t:?}");
         }
