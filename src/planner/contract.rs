@@ -48,25 +48,70 @@ fn inputs(s: &Settings) -> Value {
 /// Hex SHA-256 of the normalised inputs. The timestamp is not an input to the plan, so it is left out.
 pub fn fingerprint(req: &Request) -> String {
     let (settings, _) = super::resolve::resolve(req);
-    let digest = Sha256::digest(inputs(&settings).to_string().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    fingerprint_of(&inputs(&settings))
 }
 
 /// The whole result as one pretty-printed JSON document with a trailing newline.
 pub fn contract_json(req: &Request, plan: &Plan) -> String {
+    identity(req, plan).1
+}
+
+/// `(fingerprint, contract_json)` with the defaults resolved once, as a read needs both.
+pub fn identity(req: &Request, plan: &Plan) -> (String, String) {
     let (settings, _) = super::resolve::resolve(req);
-    let mut doc = serde_json::Map::new();
-    if let Value::Object(fields) = inputs(&settings) {
-        doc.extend(fields);
+    let inputs = inputs(&settings);
+    let fingerprint = fingerprint_of(&inputs);
+    let Value::Object(inputs) = inputs else {
+        return (fingerprint, String::new());
+    };
+    // Serialised straight from the plan (no intermediate JSON tree of every artifact), in the
+    // order the document has always had: inputs, timestamp, then the results.
+    let doc = Contract {
+        inputs: &inputs,
+        timestamp: &req.timestamp,
+        plan,
+    };
+    let mut text = Vec::with_capacity(4096);
+    let mut ser = serde_json::Serializer::with_formatter(&mut text, serde_json::ser::PrettyFormatter::new());
+    if serde::Serialize::serialize(&doc, &mut ser).is_err() {
+        return (fingerprint, String::new());
     }
-    doc.insert("timestamp".into(), json!(req.timestamp));
-    doc.insert("secrets_config".into(), json!(plan.secrets_config));
-    doc.insert("access_policies".into(), json!(plan.access_policies));
-    doc.insert("integration_code".into(), json!(plan.integration_code));
-    doc.insert("rotation_scripts".into(), json!(plan.rotation_scripts));
-    doc.insert("deployment_manifests".into(), json!(plan.deployment_manifests));
-    doc.insert("decisions".into(), json!(plan.decisions));
-    let mut text = serde_json::to_string_pretty(&Value::Object(doc)).unwrap_or_default();
-    text.push('\n');
-    text
+    text.push(b'\n');
+    (fingerprint, String::from_utf8(text).unwrap_or_default())
+}
+
+fn fingerprint_of(inputs: &Value) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(inputs.to_string().as_bytes());
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    hex
+}
+
+struct Contract<'a> {
+    inputs: &'a serde_json::Map<String, Value>,
+    timestamp: &'a Option<String>,
+    plan: &'a Plan,
+}
+
+impl serde::Serialize for Contract<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let p = self.plan;
+        let mut map = serializer.serialize_map(Some(self.inputs.len() + 7))?;
+        for (k, v) in self.inputs {
+            map.serialize_entry(k, v)?;
+        }
+        map.serialize_entry("timestamp", self.timestamp)?;
+        map.serialize_entry("secrets_config", &p.secrets_config)?;
+        map.serialize_entry("access_policies", &p.access_policies)?;
+        map.serialize_entry("integration_code", &p.integration_code)?;
+        map.serialize_entry("rotation_scripts", &p.rotation_scripts)?;
+        map.serialize_entry("deployment_manifests", &p.deployment_manifests)?;
+        map.serialize_entry("decisions", &p.decisions)?;
+        map.end()
+    }
 }

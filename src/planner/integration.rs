@@ -11,6 +11,7 @@ use super::choice::*;
 use super::vault_kubernetes::{AUDIENCE, TOKEN_DIR};
 use super::versions::{self, Dependency};
 use super::{IntegrationCode, SecretsConfig, Settings};
+use crate::render::template;
 
 /// Cached reads of a secret nobody rotates on a schedule are re-read this often.
 const MANUAL_CACHE_SECS: u64 = 300;
@@ -356,7 +357,7 @@ fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
 fn render(s: &Settings, language: Language, fill: &Fill) -> IntegrationCode {
     let sdk = versions::sdk(s.backend, language);
     let text = select(template(s.backend, language), &fill.flags);
-    let [authentication_snippet, mut secret_retrieval_snippet, mut error_handling] = sections(&text);
+    let [authentication_snippet, mut secret_retrieval_snippet, mut error_handling] = template::sections(&text);
     // Python wants two blank lines between top-level definitions, the others one.
     let gap = match language {
         Language::Python => "\n\n\n",
@@ -369,7 +370,9 @@ fn render(s: &Settings, language: Language, fill: &Fill) -> IntegrationCode {
     );
     let mut vars = fill.vars.clone();
     vars.push(("__SDK_VERSION__", sdk.version.to_string()));
-    let replace = |text: String| vars.iter().fold(text, |t, (k, v)| t.replace(k, v));
+    // One pass per text: a value (user input) is never scanned again for placeholders.
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let replace = |text: String| template::fill(&text, &vars);
     let authentication_snippet = replace(authentication_snippet);
     secret_retrieval_snippet = replace(secret_retrieval_snippet);
     error_handling = format!("{}\n", replace(error_handling).trim_end_matches('\n'));
@@ -413,29 +416,6 @@ fn select(text: &str, flags: &[(&str, &str)]) -> String {
         }
     }
     out
-}
-
-/// The template's three sections (`@section: authentication|secret_retrieval|error_handling`),
-/// each ending with one newline.
-fn sections(text: &str) -> [String; 3] {
-    let mut out: [String; 3] = Default::default();
-    let mut current: Option<usize> = None;
-    for line in text.lines() {
-        if let Some(pos) = line.find("@section: ") {
-            current = match line[pos + "@section: ".len()..].trim() {
-                "authentication" => Some(0),
-                "secret_retrieval" => Some(1),
-                "error_handling" => Some(2),
-                _ => None,
-            };
-            continue;
-        }
-        if let Some(i) = current {
-            out[i].push_str(line);
-            out[i].push('\n');
-        }
-    }
-    out.map(|part| format!("{}\n", part.trim_matches('\n')))
 }
 
 /// The dependency file of a language for the code's pinned packages, rendered from typed values.

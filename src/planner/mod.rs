@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 pub use azure::roles as azure_roles;
 pub use choice::*;
-pub use contract::{contract_json, fingerprint};
+pub use contract::{contract_json, fingerprint, identity};
 pub use request::Request;
 pub use resolve::Settings;
 

@@ -9,7 +9,8 @@ pub mod convert;
 pub mod v5;
 pub mod v6;
 
-use std::sync::RwLock;
+use std::collections::VecDeque;
+use std::sync::{Mutex, RwLock};
 
 use tokio::sync::watch;
 
@@ -28,7 +29,13 @@ pub enum Wire<'a> {
 pub struct Core {
     config: RwLock<ProviderConfig>,
     stop: watch::Sender<bool>,
+    planned: Mutex<VecDeque<(Vec<u8>, provider::Planned)>>,
 }
+
+/// How many validated plans wait for their read. In its plan walk Terraform validates each data
+/// source and then reads it with the same configuration; with `-parallelism` nodes in flight
+/// the read comes at most a few dozen calls later. A miss only costs planning again.
+const PLANNED_KEPT: usize = 64;
 
 impl Default for Core {
     fn default() -> Self {
@@ -41,6 +48,7 @@ impl Core {
         Core {
             config: RwLock::new(ProviderConfig::default()),
             stop: watch::channel(false).0,
+            planned: Mutex::new(VecDeque::with_capacity(PLANNED_KEPT)),
         }
     }
 
@@ -58,14 +66,14 @@ impl Core {
     }
 
     pub fn validate_provider_config(&self, wire: Wire<'_>) -> Diagnostics {
-        match decode(wire, &self.provider_schema().block.implied_type(), "provider configuration") {
+        match decode(wire, provider_type(), "provider configuration") {
             Ok(v) => provider::config::provider_config(&v).1,
             Err(d) => d,
         }
     }
 
     pub fn configure(&self, wire: Wire<'_>) -> Diagnostics {
-        let value = match decode(wire, &self.provider_schema().block.implied_type(), "provider configuration") {
+        let value = match decode(wire, provider_type(), "provider configuration") {
             Ok(v) => v,
             Err(d) => return d,
         };
@@ -84,10 +92,30 @@ impl Core {
         if type_name != provider::TYPE_NAME {
             return unknown_type("data source", type_name);
         }
-        match decode(wire, &plan_type(), "data source configuration") {
-            Ok(v) => provider::validate(&v, &self.provider_config()),
-            Err(d) => d,
+        let config = match decode(wire, plan_type(), "data source configuration") {
+            Ok(v) => v,
+            Err(d) => return d,
+        };
+        let (diags, planned) = provider::validate_planned(&config, &self.provider_config());
+        if let (Wire::Msgpack(bytes), Some(planned)) = (wire, planned) {
+            if let Ok(mut kept) = self.planned.lock() {
+                if kept.len() == PLANNED_KEPT {
+                    kept.pop_front();
+                }
+                kept.push_back((bytes.to_vec(), planned));
+            }
         }
+        diags
+    }
+
+    /// The plan a validation made for exactly these configuration bytes, taken out of the cache.
+    fn take_planned(&self, wire: Wire<'_>) -> Option<provider::Planned> {
+        let Wire::Msgpack(bytes) = wire else {
+            return None;
+        };
+        let mut kept = self.planned.lock().ok()?;
+        let i = kept.iter().rposition(|(b, _)| b.as_slice() == bytes)?;
+        kept.remove(i).map(|(_, planned)| planned)
     }
 
     /// The new state as msgpack, or `None` when there is none to return.
@@ -96,15 +124,16 @@ impl Core {
             return (None, unknown_type("data source", type_name));
         }
         let ty = plan_type();
-        let config = match decode(wire, &ty, "data source configuration") {
+        let config = match decode(wire, ty, "data source configuration") {
             Ok(v) => v,
             Err(d) => return (None, d),
         };
-        let (state, diags) = provider::read(&config, &self.provider_config());
+        // read_planned re-derives the request and uses the kept plan only if it is identical.
+        let (state, diags) = provider::read_planned(&config, &self.provider_config(), self.take_planned(wire));
         if diags.has_errors() {
             return (None, diags);
         }
-        (Some(msgpack::encode(&state, &ty)), diags)
+        (Some(msgpack::encode(&state, ty)), diags)
     }
 
     pub fn stop(&self) {
@@ -112,8 +141,15 @@ impl Core {
     }
 }
 
-fn plan_type() -> Type {
-    provider::schema::plan().block.implied_type()
+/// The data source's value type, built once: every validate and read decodes against it.
+fn plan_type() -> &'static Type {
+    static TYPE: std::sync::OnceLock<Type> = std::sync::OnceLock::new();
+    TYPE.get_or_init(|| provider::schema::plan().block.implied_type())
+}
+
+fn provider_type() -> &'static Type {
+    static TYPE: std::sync::OnceLock<Type> = std::sync::OnceLock::new();
+    TYPE.get_or_init(|| provider::schema::provider().block.implied_type())
 }
 
 pub fn unknown_type(kind: &str, name: &str) -> Diagnostics {

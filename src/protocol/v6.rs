@@ -44,18 +44,18 @@ fn ok<T>(t: T) -> Rpc<T> {
 
 crate::protocol::common::provider_service!(V6, {
     async fn get_provider_schema(&self, _: Request<get_provider_schema::Request>) -> Rpc<get_provider_schema::Response> {
-        let data_source_schemas = self
-            .core
-            .data_source_schemas()
-            .iter()
-            .map(|(n, s)| (n.to_string(), schema(s)))
-            .collect();
-        ok(get_provider_schema::Response {
-            provider: Some(schema(self.core.provider_schema())),
-            data_source_schemas,
-            server_capabilities: Some(capabilities()),
-            ..Default::default()
-        })
+        // Built once per process: the schema never changes, and Terraform asks for it in every
+        // provider process it starts (fewer times since get_provider_schema_optional, below).
+        static SCHEMA: std::sync::OnceLock<get_provider_schema::Response> = std::sync::OnceLock::new();
+        let core = &self.core;
+        ok(SCHEMA
+            .get_or_init(|| get_provider_schema::Response {
+                provider: Some(schema(core.provider_schema())),
+                data_source_schemas: core.data_source_schemas().iter().map(|(n, s)| (n.to_string(), schema(s))).collect(),
+                server_capabilities: Some(capabilities()),
+                ..Default::default()
+            })
+            .clone())
     }
 
     async fn validate_provider_config(&self, r: Request<validate_provider_config::Request>) -> Rpc<validate_provider_config::Response> {
@@ -153,7 +153,9 @@ crate::protocol::common::provider_service!(V6, {
 fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
         plan_destroy: true,
-        get_provider_schema_optional: false,
+        // Terraform (>= 1.6) then takes the schema from its per-run cache instead of calling
+        // GetProviderSchema again in each of the provider processes a plan starts.
+        get_provider_schema_optional: true,
         move_resource_state: false,
         generate_resource_config: false,
     }

@@ -21,18 +21,33 @@ pub struct ProviderConfig {
 
 /// Validates a data source configuration. Unknown values are skipped, never errors.
 pub fn validate(config: &Value, provider: &ProviderConfig) -> Diagnostics {
+    validate_planned(config, provider).0
+}
+
+/// A request and the plan made for it, which a later read of the same request can reuse.
+pub type Planned = (planner::Request, planner::Plan);
+
+/// [`validate`], also handing back the plan it made to find the cross-field problems.
+pub fn validate_planned(config: &Value, provider: &ProviderConfig) -> (Diagnostics, Option<Planned>) {
     let (request, mut diags) = config::request(config, provider);
-    if let Some(req) = request {
-        // Cross-field rules (per-backend limits) are the planner's; run them at validate time too.
-        let plan = planner::plan(&req);
-        diags.extend(result::findings_to_diagnostics(&plan.findings, provider.strict || req.strict, true));
-    }
-    diags
+    let Some(req) = request else {
+        return (diags, None);
+    };
+    // Cross-field rules (per-backend limits) are the planner's; run them at validate time too.
+    let plan = planner::plan(&req);
+    diags.extend(result::findings_to_diagnostics(&plan.findings, provider.strict || req.strict, true));
+    (diags, Some((req, plan)))
 }
 
 /// Computes the full state of the data source from its configuration.
 /// When any input is unknown, every computed attribute is unknown.
 pub fn read(config: &Value, provider: &ProviderConfig) -> (Value, Diagnostics) {
+    read_planned(config, provider, None)
+}
+
+/// [`read`], reusing `planned` when it was made for exactly this request (the planner is a pure
+/// function of the request, so the result is the same as planning again).
+pub fn read_planned(config: &Value, provider: &ProviderConfig, planned: Option<Planned>) -> (Value, Diagnostics) {
     let (request, mut diags) = config::request(config, provider);
     if config.contains_unknown() {
         return (result::unknown_state(config), diags);
@@ -40,7 +55,10 @@ pub fn read(config: &Value, provider: &ProviderConfig) -> (Value, Diagnostics) {
     let Some(req) = request else {
         return (result::unknown_state(config), diags);
     };
-    let plan = planner::plan(&req);
+    let plan = match planned {
+        Some((planned_req, plan)) if planned_req == req => plan,
+        _ => planner::plan(&req),
+    };
     diags.extend(result::findings_to_diagnostics(&plan.findings, req.strict, false));
     if diags.has_errors() {
         return (result::unknown_state(config), diags);

@@ -92,10 +92,11 @@ pub fn state(config: &Value, req: &Request, plan: &Plan) -> Value {
         })
         .collect();
     let files = plan.files().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let (id, contract_json) = planner::identity(req, plan);
     with_computed(
         config,
         vec![
-            ("id", Value::String(planner::fingerprint(req))),
+            ("id", Value::String(id)),
             ("secrets_config", secrets_config),
             ("access_policies", Value::List(access_policies)),
             ("integration_code", Value::List(integration_code)),
@@ -103,7 +104,7 @@ pub fn state(config: &Value, req: &Request, plan: &Plan) -> Value {
             ("deployment_manifests", Value::List(manifests)),
             ("decisions", Value::List(plan.decisions.iter().map(|d| s(d)).collect())),
             ("files", Value::Map(files)),
-            ("contract_json", Value::String(planner::contract_json(req, plan))),
+            ("contract_json", Value::String(contract_json)),
         ],
     )
 }

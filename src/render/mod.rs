@@ -1,6 +1,8 @@
 //! Typed artifact -> text. Every renderer is deterministic and ends its output with exactly one
 //! newline. Only SDK snippets are templates; everything else is serialised by a library.
 
+pub mod template;
+
 use serde::Serialize;
 
 /// Pretty JSON with a trailing newline.
@@ -82,30 +84,34 @@ fn classify(line: &str) -> Line<'_> {
 
 /// Pads keys so the `=` of consecutive one-line attributes at the same indentation line up.
 /// Heredoc bodies are passed through untouched and do not end a group.
+/// One classification per line and one output buffer: this runs on every rendered HCL file.
 fn align_equals(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let kinds: Vec<Line<'_>> = lines.iter().map(|l| classify(l)).collect();
+    // The key width each attribute line is padded to; `None` leaves the line as it is.
+    let mut width: Vec<Option<usize>> = vec![None; lines.len()];
     let mut group: Vec<usize> = Vec::new();
     let mut group_indent = "";
-    let flush = |group: &mut Vec<usize>, out: &mut Vec<String>| {
-        let width = group.iter().filter_map(|&i| match classify(lines[i]) {
-            Line::Attribute { key, .. } => Some(key.chars().count()),
-            Line::Other => None,
-        });
-        let width = width.max().unwrap_or(0);
+    let flush = |group: &mut Vec<usize>, width: &mut Vec<Option<usize>>| {
+        let w = group
+            .iter()
+            .filter_map(|&i| match kinds[i] {
+                Line::Attribute { key, .. } => Some(key.chars().count()),
+                Line::Other => None,
+            })
+            .max()
+            .unwrap_or(0);
         for &i in group.iter() {
-            if let Line::Attribute { indent, key, value, .. } = classify(lines[i]) {
-                out[i] = format!("{indent}{key}{} = {value}", " ".repeat(width - key.chars().count()));
-            }
+            width[i] = Some(w);
         }
         group.clear();
     };
     let mut i = 0;
     while i < lines.len() {
-        match classify(lines[i]) {
+        match kinds[i] {
             Line::Attribute { indent, heredoc, .. } => {
                 if !group.is_empty() && indent != group_indent {
-                    flush(&mut group, &mut out);
+                    flush(&mut group, &mut width);
                 }
                 group_indent = indent;
                 group.push(i);
@@ -116,22 +122,38 @@ fn align_equals(text: &str) -> String {
                     }
                 }
             }
-            Line::Other => flush(&mut group, &mut out),
+            Line::Other => flush(&mut group, &mut width),
         }
         i += 1;
     }
-    flush(&mut group, &mut out);
-    let mut joined = out.join("\n");
-    if text.ends_with('\n') {
-        joined.push('\n');
+    flush(&mut group, &mut width);
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        match (&kinds[i], width[i]) {
+            (Line::Attribute { indent, key, value, .. }, Some(w)) => {
+                out.push_str(indent);
+                out.push_str(key);
+                out.extend(std::iter::repeat_n(' ', w - key.chars().count()));
+                out.push_str(" = ");
+                out.push_str(value);
+            }
+            _ => out.push_str(line),
+        }
     }
-    joined
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }
 
-fn one_newline(text: String) -> String {
-    let mut t = text.trim_end_matches('\n').to_string();
-    t.push('\n');
-    t
+fn one_newline(mut text: String) -> String {
+    let kept = text.trim_end_matches('\n').len();
+    text.truncate(kept);
+    text.push('\n');
+    text
 }
 
 #[cfg(test)]

@@ -61,10 +61,14 @@ pub fn run() -> i32 {
 }
 
 fn init_logging() {
-    let level = std::env::var("TF_LOG_PROVIDER")
+    // TF_LOG_PROVIDER_<NAME> first, as terraform-plugin-log reads it: one provider's level
+    // without turning on every other plugin's.
+    let level = std::env::var("TF_LOG_PROVIDER_SECRETSINT")
+        .or_else(|_| std::env::var("TF_LOG_PROVIDER"))
         .or_else(|_| std::env::var("TF_LOG"))
         .unwrap_or_default();
     let max = match level.to_ascii_uppercase().as_str() {
+        "OFF" => return,
         "TRACE" | "JSON" => tracing::Level::TRACE,
         "DEBUG" => tracing::Level::DEBUG,
         "INFO" => tracing::Level::INFO,

@@ -339,11 +339,17 @@ mod tests {
             "18446744073709551616",
             "0.1",
             "3.141592653589793238462643383279",
+            "001",
+            "-0",
+            "-000",
+            "-007",
+            "00018446744073709551616",
         ] {
             let n = Value::Number(Number::parse(text).unwrap());
             let back = decode(&encode(&n, &Type::Number), &Type::Number).unwrap();
             assert_eq!(back, n, "{text}");
         }
+        assert_eq!(Number::parse("-007").unwrap(), Number::from_i64(-7));
         // uint64 max arrives as 0xcf
         let mut b = vec![0xcf];
         b.extend_from_slice(&u64::MAX.to_be_bytes());

@@ -23,11 +23,21 @@ impl Number {
         };
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         let exp_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
-        if digits(int) && frac.is_none_or(digits) && exp_ok {
-            Some(Number(t.to_string()))
-        } else {
-            None
+        if !(digits(int) && frac.is_none_or(digits) && exp_ok) {
+            return None;
         }
+        if frac.is_none() && exponent.is_none() {
+            // Integers in canonical form, as cty reads them ("007" is 7, "-0" is 0): the msgpack
+            // encoder writes integers as integers, so a value must equal its own re-encoding
+            // (found by fuzzing: "001" came back as "1").
+            let magnitude = int.trim_start_matches('0');
+            return Some(Number(match (magnitude.is_empty(), t.starts_with('-')) {
+                (true, _) => "0".to_string(),
+                (false, true) => format!("-{magnitude}"),
+                (false, false) => magnitude.to_string(),
+            }));
+        }
+        Some(Number(t.to_string()))
     }
 
     pub fn from_i64(n: i64) -> Number {

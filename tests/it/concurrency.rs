@@ -83,3 +83,45 @@ async fn a_thousand_concurrent_reads_over_one_connection_match_serial_reads() {
         errors.first()
     );
 }
+
+/// Terraform validates a data source and then reads it with the same configuration; the core
+/// keeps the validation's plan for that read. The answer must be the one a read alone gives,
+/// for every combination, and a plan made before the provider configuration changed must not
+/// be reused.
+#[test]
+fn a_read_after_its_validation_equals_a_read_alone() {
+    use secretsint::protocol::{Core, Wire};
+    const TYPE: &str = "secretsint_plan";
+    for cfg in all_combinations() {
+        let bytes = encode(&cfg);
+        let alone = Core::new().read_data_source(TYPE, Wire::Msgpack(&bytes));
+        let core = Core::new();
+        let _ = core.validate_data_source(TYPE, Wire::Msgpack(&bytes));
+        let _ = core.validate_data_source(TYPE, Wire::Msgpack(&bytes));
+        assert_eq!(core.read_data_source(TYPE, Wire::Msgpack(&bytes)), alone, "{cfg:?}");
+        // Taken by the first read; a second read plans again and agrees.
+        assert_eq!(core.read_data_source(TYPE, Wire::Msgpack(&bytes)), alone, "{cfg:?}");
+    }
+
+    let ty = secretsint::provider::schema::provider().block.implied_type();
+    let java = secretsint::tf::msgpack::encode(
+        &Value::object([("default_languages", Value::List(vec![s("java")])), ("strict", Value::Null)]),
+        &ty,
+    );
+    let bytes = encode(&all_combinations()[0]);
+    let expected = {
+        let core = Core::new();
+        assert!(!core.configure(Wire::Msgpack(&java)).has_errors());
+        core.read_data_source(TYPE, Wire::Msgpack(&bytes))
+    };
+    let core = Core::new();
+    let _ = core.validate_data_source(TYPE, Wire::Msgpack(&bytes));
+    assert!(!core.configure(Wire::Msgpack(&java)).has_errors());
+    let got = core.read_data_source(TYPE, Wire::Msgpack(&bytes));
+    assert_eq!(got, expected);
+    assert_ne!(
+        got,
+        Core::new().read_data_source(TYPE, Wire::Msgpack(&bytes)),
+        "default_languages had no effect"
+    );
+}

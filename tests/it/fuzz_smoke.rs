@@ -196,3 +196,13 @@ fn write_fuzz_seeds() {
         }
     }
 }
+
+/// Inputs libFuzzer found, kept as regressions.
+#[test]
+fn fuzzer_findings_stay_fixed() {
+    // A number sent as the string "001" decoded to Number("001") but re-encoded as the integer 1
+    // (found by msgpack_decode on 2026-11-28; numbers are now canonical integers on decode).
+    fuzzing::msgpack_decode(&[
+        0x4d, 0x93, 0xa0, 0x93, 0xd7, 0x5e, 0xd7, 0x00, 0xda, 0x00, 0x80, 0x5b, 0x5b, 0xd7, 0xa3, 0x30, 0x30, 0x31, 0x2e, 0xd4, 0xd7, 0xd7,
+    ]);
+}
