@@ -66,10 +66,10 @@ fn benches(c: &mut Criterion) {
 fn snippet_benches(c: &mut Criterion) {
     use secretsint::render::template;
     let templates = [
-        include_str!("../src/planner/snippets/vault_kubernetes/python.py"),
-        include_str!("../src/planner/snippets/vault_kubernetes/go.go"),
-        include_str!("../src/planner/snippets/vault_kubernetes/nodejs.js"),
-        include_str!("../src/planner/snippets/vault_kubernetes/java.java"),
+        include_str!("../src/planner/snippets/sdk/vault/python.py"),
+        include_str!("../src/planner/snippets/sdk/vault/go.go"),
+        include_str!("../src/planner/snippets/sdk/vault/nodejs.js"),
+        include_str!("../src/planner/snippets/sdk/vault/java.java"),
     ];
     let vars = [
         ("__NAME__", "app"),

@@ -153,10 +153,10 @@ mod tests {
             "# @section: authentication\n",
             "# @section: authentication\nno newline at the end",
             "x\n  // @section: secret_retrieval  \n\n\na\n\nb\n# @section: secret_retrieval\nc\n",
-            include_str!("../planner/snippets/vault_kubernetes/python.py"),
-            include_str!("../planner/snippets/vault_kubernetes/go.go"),
-            include_str!("../planner/snippets/vault_kubernetes/nodejs.js"),
-            include_str!("../planner/snippets/vault_kubernetes/java.java"),
+            include_str!("../planner/snippets/sdk/vault/python.py"),
+            include_str!("../planner/snippets/sdk/vault/go.go"),
+            include_str!("../planner/snippets/sdk/vault/nodejs.js"),
+            include_str!("../planner/snippets/sdk/vault/java.java"),
         ] {
             assert_eq!(sections(t), naive_sections(t), "{t:?}");
         }
