@@ -760,18 +760,6 @@ struct ServiceAccount {
 }
 
 #[derive(Serialize)]
-struct StoreSpec {
-    provider: StoreProvider,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    conditions: Vec<StoreCondition>,
-}
-
-#[derive(Serialize)]
-struct StoreCondition {
-    namespaces: Vec<String>,
-}
-
-#[derive(Serialize)]
 struct StoreProvider {
     aws: AwsProvider,
 }
@@ -791,14 +779,7 @@ struct AwsAuth {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct AwsJwt {
-    service_account_ref: SaRef,
-}
-
-#[derive(Serialize)]
-struct SaRef {
-    name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    namespace: Option<String>,
+    service_account_ref: k8s::StoreServiceAccountRef,
 }
 
 fn store_name(s: &Settings) -> String {
@@ -808,7 +789,7 @@ fn store_name(s: &Settings) -> String {
     }
 }
 
-fn secret_store(s: &Settings) -> K8sObject<StoreSpec> {
+fn secret_store(s: &Settings) -> K8sObject<k8s::StoreSpec<StoreProvider>> {
     let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
     K8sObject {
         api_version: k8s::ESO_API,
@@ -817,29 +798,20 @@ fn secret_store(s: &Settings) -> K8sObject<StoreSpec> {
             name: store_name(s),
             namespace: (!cluster).then(|| s.kubernetes.namespace.clone()),
         },
-        spec: Some(StoreSpec {
-            provider: StoreProvider {
+        spec: Some(k8s::StoreSpec::new(
+            s,
+            StoreProvider {
                 aws: AwsProvider {
                     service: "SecretsManager",
                     region: s.aws.region.clone(),
                     auth: AwsAuth {
                         jwt: AwsJwt {
-                            service_account_ref: SaRef {
-                                name: s.kubernetes.service_account.clone(),
-                                namespace: cluster.then(|| s.kubernetes.namespace.clone()),
-                            },
+                            service_account_ref: k8s::StoreServiceAccountRef::new(s),
                         },
                     },
                 },
             },
-            conditions: if cluster {
-                vec![StoreCondition {
-                    namespaces: vec![s.kubernetes.namespace.clone()],
-                }]
-            } else {
-                Vec::new()
-            },
-        }),
+        )),
     }
 }
 

@@ -630,18 +630,6 @@ fn function_env(s: &Settings, n: &Names) -> Vec<(&'static str, String)> {
 // Kubernetes target: ESO gcpsm store with GKE Workload Identity Federation
 
 #[derive(Serialize)]
-struct StoreSpec {
-    provider: GcpProvider,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    conditions: Vec<StoreCondition>,
-}
-
-#[derive(Serialize)]
-struct StoreCondition {
-    namespaces: Vec<String>,
-}
-
-#[derive(Serialize)]
 struct GcpProvider {
     gcpsm: Gcpsm,
 }
@@ -663,14 +651,7 @@ struct GcpsmAuth {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct WorkloadIdentity {
-    service_account_ref: ServiceAccountRef,
-}
-
-#[derive(Serialize)]
-struct ServiceAccountRef {
-    name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    namespace: Option<String>,
+    service_account_ref: k8s::StoreServiceAccountRef,
 }
 
 fn store_name(s: &Settings) -> String {
@@ -680,7 +661,7 @@ fn store_name(s: &Settings) -> String {
     }
 }
 
-fn secret_store(s: &Settings, n: &Names) -> K8sObject<StoreSpec> {
+fn secret_store(s: &Settings, n: &Names) -> K8sObject<k8s::StoreSpec<GcpProvider>> {
     let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
     K8sObject {
         api_version: k8s::ESO_API,
@@ -689,67 +670,28 @@ fn secret_store(s: &Settings, n: &Names) -> K8sObject<StoreSpec> {
             name: store_name(s),
             namespace: (!cluster).then(|| s.kubernetes.namespace.clone()),
         },
-        spec: Some(StoreSpec {
-            provider: GcpProvider {
+        spec: Some(k8s::StoreSpec::new(
+            s,
+            GcpProvider {
                 gcpsm: Gcpsm {
                     project_id: n.project.clone(),
                     auth: GcpsmAuth {
                         workload_identity: WorkloadIdentity {
-                            service_account_ref: ServiceAccountRef {
-                                name: s.kubernetes.service_account.clone(),
-                                namespace: cluster.then(|| s.kubernetes.namespace.clone()),
-                            },
+                            service_account_ref: k8s::StoreServiceAccountRef::new(s),
                         },
                     },
                 },
             },
-            conditions: if cluster {
-                vec![StoreCondition {
-                    namespaces: vec![s.kubernetes.namespace.clone()],
-                }]
-            } else {
-                Vec::new()
-            },
-        }),
+        )),
     }
 }
 
 fn external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s::ExternalSecretSpec> {
-    let secret = format!("{}-{}", s.name, s.credential.leaf());
-    K8sObject {
-        api_version: k8s::ESO_API,
-        kind: "ExternalSecret",
-        metadata: ObjectMeta::namespaced(&secret, &s.kubernetes.namespace),
-        spec: Some(k8s::ExternalSecretSpec {
-            refresh_interval: refresh.to_go(),
-            secret_store_ref: k8s::SecretStoreRef {
-                name: store_name(s),
-                kind: s.kubernetes.store_kind.as_str(),
-            },
-            target: k8s::ExternalSecretTarget {
-                name: secret.clone(),
-                creation_policy: "Owner",
-            },
-            // One field: a data entry. Several: one extract, because each data entry is its own
-            // read and a version added between two reads would pair fields from different versions.
-            data: match s.credential.fields() {
-                [one] => vec![k8s::ExternalSecretData {
-                    secret_key: one.to_string(),
-                    remote_ref: k8s::RemoteRef {
-                        key: n.secret_id.clone(),
-                        property: one.to_string(),
-                    },
-                }],
-                _ => Vec::new(),
-            },
-            data_from: match s.credential.fields() {
-                [_] => Vec::new(),
-                _ => vec![k8s::DataFromExtract {
-                    extract: k8s::ExtractRef { key: n.secret_id.clone() },
-                }],
-            },
-        }),
-    }
+    let store = k8s::SecretStoreRef {
+        name: store_name(s),
+        kind: s.kubernetes.store_kind.as_str(),
+    };
+    k8s::field_external_secret(s, store, &n.secret_id, refresh)
 }
 
 /// ESO refresh: a minute for database passwords (the old one stops working at rotation), else a

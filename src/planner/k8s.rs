@@ -3,6 +3,10 @@
 
 use serde::Serialize;
 
+use super::choice::StoreKind;
+use super::request::Duration;
+use super::Settings;
+
 pub const ESO_API: &str = "external-secrets.io/v1";
 pub const GENERATORS_API: &str = "generators.external-secrets.io/v1alpha1";
 pub const CERT_MANAGER_API: &str = "cert-manager.io/v1";
@@ -45,6 +49,91 @@ pub fn service_account(name: &str, namespace: &str) -> K8sObject<()> {
 
 // ---------------------------------------------------------------------------------------------
 // External Secrets Operator
+
+/// `spec` of a SecretStore or ClusterSecretStore: the backend's provider block and, for a
+/// ClusterSecretStore, the condition that limits it to the workload's namespace.
+#[derive(Serialize)]
+pub struct StoreSpec<P: Serialize> {
+    pub provider: P,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<StoreCondition>,
+}
+
+/// Limits a ClusterSecretStore to the namespaces listed.
+#[derive(Serialize)]
+pub struct StoreCondition {
+    pub namespaces: Vec<String>,
+}
+
+impl<P: Serialize> StoreSpec<P> {
+    pub fn new(s: &Settings, provider: P) -> StoreSpec<P> {
+        let conditions = match s.kubernetes.store_kind {
+            StoreKind::ClusterSecretStore => vec![StoreCondition {
+                namespaces: vec![s.kubernetes.namespace.clone()],
+            }],
+            StoreKind::SecretStore => Vec::new(),
+        };
+        StoreSpec { provider, conditions }
+    }
+}
+
+/// The service account a store authenticates as; a ClusterSecretStore must name its namespace.
+#[derive(Serialize)]
+pub struct StoreServiceAccountRef {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+impl StoreServiceAccountRef {
+    pub fn new(s: &Settings) -> StoreServiceAccountRef {
+        StoreServiceAccountRef {
+            name: s.kubernetes.service_account.clone(),
+            namespace: (s.kubernetes.store_kind == StoreKind::ClusterSecretStore).then(|| s.kubernetes.namespace.clone()),
+        }
+    }
+}
+
+/// The ExternalSecret that copies the credential's fields from `key` into the Secret
+/// `<name>-<leaf>`. One field is a `data` entry; several are one `dataFrom.extract`, because each
+/// `data` entry is its own read and a write between two reads would pair fields from different
+/// versions.
+pub fn field_external_secret(s: &Settings, store: SecretStoreRef, key: &str, refresh: Duration) -> K8sObject<ExternalSecretSpec> {
+    let secret = format!("{}-{}", s.name, s.credential.leaf());
+    let (data, data_from) = match s.credential.fields() {
+        [one] => (
+            vec![ExternalSecretData {
+                secret_key: one.to_string(),
+                remote_ref: RemoteRef {
+                    key: key.to_string(),
+                    property: one.to_string(),
+                },
+            }],
+            Vec::new(),
+        ),
+        _ => (
+            Vec::new(),
+            vec![DataFromExtract {
+                extract: ExtractRef { key: key.to_string() },
+            }],
+        ),
+    };
+    K8sObject {
+        api_version: ESO_API,
+        kind: "ExternalSecret",
+        metadata: ObjectMeta::namespaced(&secret, &s.kubernetes.namespace),
+        spec: Some(ExternalSecretSpec {
+            refresh_interval: refresh.to_go(),
+            secret_store_ref: store,
+            target: ExternalSecretTarget {
+                name: secret,
+                creation_policy: "Owner",
+            },
+            data,
+            data_from,
+        }),
+    }
+}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -666,38 +666,7 @@ fn store_ref(s: &Settings) -> k8s::SecretStoreRef {
 }
 
 fn kv_external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s::ExternalSecretSpec> {
-    let secret = format!("{}-{}", s.name, s.credential.leaf());
-    K8sObject {
-        api_version: k8s::ESO_API,
-        kind: "ExternalSecret",
-        metadata: ObjectMeta::namespaced(&secret, &s.kubernetes.namespace),
-        spec: Some(k8s::ExternalSecretSpec {
-            refresh_interval: refresh.to_go(),
-            secret_store_ref: store_ref(s),
-            target: k8s::ExternalSecretTarget {
-                name: secret.clone(),
-                creation_policy: "Owner",
-            },
-            // One field: a data entry. Several: one extract, because each data entry is its own
-            // read and a write between two reads would pair fields from different versions.
-            data: match s.credential.fields() {
-                [one] => vec![k8s::ExternalSecretData {
-                    secret_key: one.to_string(),
-                    remote_ref: k8s::RemoteRef {
-                        key: n.kv_key.clone(),
-                        property: one.to_string(),
-                    },
-                }],
-                _ => Vec::new(),
-            },
-            data_from: match s.credential.fields() {
-                [_] => Vec::new(),
-                _ => vec![k8s::DataFromExtract {
-                    extract: k8s::ExtractRef { key: n.kv_key.clone() },
-                }],
-            },
-        }),
-    }
+    k8s::field_external_secret(s, store_ref(s), &n.kv_key, refresh)
 }
 
 /// The ExternalSecret that pulls from the VaultDynamicSecret generator (static-creds).

@@ -11,7 +11,7 @@ use super::request::Duration;
 use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
 
-use super::k8s::{K8sObject, ObjectMeta, ESO_API, GENERATORS_API};
+use super::k8s::{self, K8sObject, ObjectMeta, ESO_API, GENERATORS_API};
 
 /// The audience of every service account token presented to Vault (ESO's and the pod's).
 pub(crate) const AUDIENCE: &str = "vault";
@@ -217,19 +217,6 @@ pub(crate) fn manifest(kind: ManifestType, filename: &str, content: String) -> D
 // Kubernetes objects (field names as in the ESO and core Go types)
 
 #[derive(Serialize)]
-pub(crate) struct StoreSpec {
-    provider: ProviderSpec,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    conditions: Vec<StoreCondition>,
-}
-
-/// Limits a ClusterSecretStore to the namespaces listed.
-#[derive(Serialize)]
-struct StoreCondition {
-    namespaces: Vec<String>,
-}
-
-#[derive(Serialize)]
 pub(crate) struct ProviderSpec {
     vault: VaultProvider,
 }
@@ -351,7 +338,7 @@ pub(crate) fn vault_provider(s: &Settings, kv: bool, sa_namespace: bool) -> Vaul
     }
 }
 
-pub(crate) fn secret_store(s: &Settings) -> K8sObject<StoreSpec> {
+pub(crate) fn secret_store(s: &Settings) -> K8sObject<k8s::StoreSpec<ProviderSpec>> {
     let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
     let metadata = if cluster {
         ObjectMeta {
@@ -365,18 +352,12 @@ pub(crate) fn secret_store(s: &Settings) -> K8sObject<StoreSpec> {
         api_version: ESO_API,
         kind: s.kubernetes.store_kind.as_str(),
         metadata,
-        spec: Some(StoreSpec {
-            provider: ProviderSpec {
+        spec: Some(k8s::StoreSpec::new(
+            s,
+            ProviderSpec {
                 vault: vault_provider(s, true, cluster),
             },
-            conditions: if cluster {
-                vec![StoreCondition {
-                    namespaces: vec![s.kubernetes.namespace.clone()],
-                }]
-            } else {
-                Vec::new()
-            },
-        }),
+        )),
     }
 }
 
