@@ -8,52 +8,22 @@ use std::path::Path;
 use std::process::Command;
 
 use secretsint::planner::{
-    azure_roles, plan, Backend, Choice, CicdPlatform, CredentialType, DbEngine, FindingKind, ManifestType, Plan, Request, Rotation,
-    StoreKind, Target,
+    azure_roles, plan, Backend, Choice, CredentialType, DbEngine, FindingKind, ManifestType, Plan, Request, Rotation, StoreKind, Target,
 };
 
 use crate::acceptance::acceptance_enabled;
-use crate::golden::check_golden;
+use crate::golden::{check_golden, default_combinations, every_platform_combination, GOLDEN_TIMESTAMP};
 use crate::support::{repo_root, tool};
-
-const TIMESTAMP: &str = "2026-11-28T00:00:00Z";
 
 /// Every azure combination with default arguments: `tests/golden/azure-<target>-<rotation>-<credential>/`.
 pub fn azure_combinations() -> Vec<(String, Request)> {
-    let mut out = Vec::new();
-    for t in Target::ALL {
-        for r in Rotation::ALL {
-            for c in CredentialType::ALL {
-                let mut req = Request::new(Backend::AzureKeyVault, *t, *r);
-                req.credential = Some(*c);
-                req.timestamp = Some(TIMESTAMP.into());
-                out.push((format!("azure-{t}-{r}-{c}"), req));
-            }
-        }
-    }
-    out
+    default_combinations(Backend::AzureKeyVault, "azure")
 }
 
 /// The cicd combinations on GitLab CI, Jenkins and Azure DevOps, every rotation and credential:
 /// `tests/golden/azure-cicd-<platform>-<rotation>-<credential>/`.
 pub fn azure_cicd_platform_combinations() -> Vec<(String, Request)> {
-    let mut out = Vec::new();
-    for (platform, label) in [
-        (CicdPlatform::GitlabCi, "gitlab"),
-        (CicdPlatform::Jenkins, "jenkins"),
-        (CicdPlatform::AzureDevops, "azure-devops"),
-    ] {
-        for r in Rotation::ALL {
-            for c in CredentialType::ALL {
-                let mut req = Request::new(Backend::AzureKeyVault, Target::Cicd, *r);
-                req.credential = Some(*c);
-                req.cicd.platform = Some(platform);
-                req.timestamp = Some(TIMESTAMP.into());
-                out.push((format!("azure-cicd-{label}-{r}-{c}"), req));
-            }
-        }
-    }
-    out
+    every_platform_combination(Backend::AzureKeyVault, "azure")
 }
 
 /// Non-default arguments: a ClusterSecretStore, custom names and IDs, a certificate with
@@ -64,7 +34,7 @@ fn custom_cases() -> Vec<(String, Request)> {
     let base = |t: Target, r: Rotation, c: CredentialType| {
         let mut req = Request::new(Backend::AzureKeyVault, t, r);
         req.credential = Some(c);
-        req.timestamp = Some(TIMESTAMP.into());
+        req.timestamp = Some(GOLDEN_TIMESTAMP.into());
         req.name = Some(label("payments"));
         req.environment = Some(label("staging"));
         req.azure.vault_name = Some("kv-staging-payments".into());

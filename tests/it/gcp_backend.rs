@@ -16,48 +16,29 @@ use secretsint::planner::{
 };
 
 use crate::acceptance::{acceptance_enabled, terraform};
-use crate::golden::check_golden;
+use crate::golden::{self, check_golden};
 use crate::k8s_validate::validate_manifests;
 use crate::support::{repo_root, tool};
 
-const TIMESTAMP: &str = "2026-11-28T00:00:00Z";
-
 fn request(t: Target, r: Rotation, c: CredentialType) -> Request {
-    let mut req = Request::new(Backend::GcpSecretManager, t, r);
-    req.credential = Some(c);
-    req.timestamp = Some(TIMESTAMP.into());
-    req
+    golden::golden_request(Backend::GcpSecretManager, t, r, c)
 }
 
 /// The 36 default combinations: `tests/golden/gcp-<target>-<rotation>-<credential>/`.
 fn default_combinations() -> Vec<(String, Request)> {
-    let mut out = Vec::new();
-    for t in Target::ALL {
-        for r in Rotation::ALL {
-            for c in CredentialType::ALL {
-                out.push((format!("gcp-{t}-{r}-{c}"), request(*t, *r, *c)));
-            }
-        }
-    }
-    out
+    golden::default_combinations(Backend::GcpSecretManager, "gcp")
 }
 
 /// GitLab CI, Jenkins and Azure DevOps, each with a manual API key and a rotated database password:
 /// `tests/golden/gcp-cicd-<platform>-<rotation>-<credential>/`.
 fn platform_combinations() -> Vec<(String, Request)> {
     let mut out = Vec::new();
-    for (platform, label) in [
-        (CicdPlatform::GitlabCi, "gitlab"),
-        (CicdPlatform::Jenkins, "jenkins"),
-        (CicdPlatform::AzureDevops, "azure-devops"),
-    ] {
+    for p in golden::OTHER_PLATFORMS {
         for (r, c) in [
             (Rotation::Manual, CredentialType::ApiKey),
             (Rotation::Automatic, CredentialType::Database),
         ] {
-            let mut req = request(Target::Cicd, r, c);
-            req.cicd.platform = Some(platform);
-            out.push((format!("gcp-cicd-{label}-{r}-{c}"), req));
+            out.push(golden::platform_case(Backend::GcpSecretManager, "gcp", p, r, c));
         }
     }
     out

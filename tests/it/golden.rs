@@ -112,46 +112,78 @@ fn golden_vault_kubernetes_dynamic_database() {
     }
 }
 
-/// Every other vault combination with default arguments, one directory each:
-/// `tests/golden/vault-<target>-<rotation>-<credential>/`.
-pub fn vault_combinations() -> Vec<(String, Request)> {
+/// The timestamp every golden request echoes into `contract.json`.
+pub(crate) const GOLDEN_TIMESTAMP: &str = "2026-11-28T00:00:00Z";
+
+/// The golden request of one combination, with its credential type set explicitly.
+pub(crate) fn golden_request(backend: Backend, t: Target, r: Rotation, c: CredentialType) -> Request {
+    let mut req = Request::new(backend, t, r);
+    req.credential = Some(c);
+    req.timestamp = Some(GOLDEN_TIMESTAMP.into());
+    req
+}
+
+/// Every target × rotation × credential of `backend` with default arguments:
+/// `tests/golden/<prefix>-<target>-<rotation>-<credential>/`.
+pub(crate) fn default_combinations(backend: Backend, prefix: &str) -> Vec<(String, Request)> {
     let mut out = Vec::new();
     for t in Target::ALL {
         for r in Rotation::ALL {
             for c in CredentialType::ALL {
-                if (*t, *r, *c) == (Target::Kubernetes, Rotation::Dynamic, CredentialType::Database) {
-                    continue;
-                }
-                let mut req = Request::new(Backend::Vault, *t, *r);
-                req.credential = Some(*c);
-                req.timestamp = Some("2026-11-28T00:00:00Z".into());
-                out.push((format!("vault-{t}-{r}-{c}"), req));
+                out.push((format!("{prefix}-{t}-{r}-{c}"), golden_request(backend, *t, *r, *c)));
             }
         }
     }
     out
 }
 
-/// The cicd combinations again on GitLab CI, Jenkins and Azure DevOps:
-/// `tests/golden/vault-cicd-<gitlab|jenkins|azure-devops>-<rotation>-<credential>/`.
-pub fn vault_cicd_platform_combinations() -> Vec<(String, Request)> {
+/// The cicd platforms other than the default (GitHub Actions), with their golden-directory labels.
+pub(crate) const OTHER_PLATFORMS: [(CicdPlatform, &str); 3] = [
+    (CicdPlatform::GitlabCi, "gitlab"),
+    (CicdPlatform::Jenkins, "jenkins"),
+    (CicdPlatform::AzureDevops, "azure-devops"),
+];
+
+/// A cicd combination on another platform: `tests/golden/<prefix>-cicd-<label>-<rotation>-<credential>/`.
+pub(crate) fn platform_case(
+    backend: Backend,
+    prefix: &str,
+    (platform, label): (CicdPlatform, &str),
+    r: Rotation,
+    c: CredentialType,
+) -> (String, Request) {
+    let mut req = golden_request(backend, Target::Cicd, r, c);
+    req.cicd.platform = Some(platform);
+    (format!("{prefix}-cicd-{label}-{r}-{c}"), req)
+}
+
+/// Every rotation × credential of `backend` on each of the other cicd platforms.
+pub(crate) fn every_platform_combination(backend: Backend, prefix: &str) -> Vec<(String, Request)> {
     let mut out = Vec::new();
-    for (platform, label) in [
-        (CicdPlatform::GitlabCi, "gitlab"),
-        (CicdPlatform::Jenkins, "jenkins"),
-        (CicdPlatform::AzureDevops, "azure-devops"),
-    ] {
+    for p in OTHER_PLATFORMS {
         for r in Rotation::ALL {
             for c in CredentialType::ALL {
-                let mut req = Request::new(Backend::Vault, Target::Cicd, *r);
-                req.credential = Some(*c);
-                req.cicd.platform = Some(platform);
-                req.timestamp = Some("2026-11-28T00:00:00Z".into());
-                out.push((format!("vault-cicd-{label}-{r}-{c}"), req));
+                out.push(platform_case(backend, prefix, p, *r, *c));
             }
         }
     }
     out
+}
+
+/// Every other vault combination with default arguments, one directory each:
+/// `tests/golden/vault-<target>-<rotation>-<credential>/`.
+pub fn vault_combinations() -> Vec<(String, Request)> {
+    let mut out = default_combinations(Backend::Vault, "vault");
+    out.retain(|(_, req)| {
+        (req.target, req.rotation, req.credential) != (Target::Kubernetes, Rotation::Dynamic, Some(CredentialType::Database))
+    });
+    out
+}
+
+/// The cicd combinations again on GitLab CI, Jenkins and Azure DevOps:
+/// `tests/golden/vault-cicd-<gitlab|jenkins|azure-devops>-<rotation>-<credential>/`.
+pub fn vault_cicd_platform_combinations() -> Vec<(String, Request)> {
+    every_platform_combination(Backend::Vault, "vault")
 }
 
 #[test]

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use secretsint::planner::request::{DnsLabel, Duration};
-use secretsint::planner::{plan, Backend, Choice, CicdPlatform, CredentialType, FindingKind, Request, Rotation, StoreKind, Target};
+use secretsint::planner::{plan, Backend, CredentialType, FindingKind, Request, Rotation, StoreKind, Target};
 
-use crate::golden::check_golden;
+use crate::golden::{check_golden, default_combinations, platform_case, OTHER_PLATFORMS};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -15,27 +15,15 @@ fn root() -> PathBuf {
 
 /// All 36 default combinations plus the extra cases, each with its golden directory name.
 pub fn aws_cases() -> Vec<(String, Request)> {
-    let mut out = Vec::new();
-    for t in Target::ALL {
-        for r in Rotation::ALL {
-            for c in CredentialType::ALL {
-                let mut req = Request::new(Backend::AwsSecrets, *t, *r);
-                req.credential = Some(*c);
-                req.timestamp = Some("2026-11-28T00:00:00Z".into());
-                out.push((format!("aws-{t}-{r}-{c}"), req));
-            }
-        }
-    }
-    for (platform, label) in [
-        (CicdPlatform::GitlabCi, "gitlab"),
-        (CicdPlatform::Jenkins, "jenkins"),
-        (CicdPlatform::AzureDevops, "azure-devops"),
-    ] {
-        let mut req = Request::new(Backend::AwsSecrets, Target::Cicd, Rotation::Automatic);
-        req.credential = Some(CredentialType::Database);
-        req.cicd.platform = Some(platform);
-        req.timestamp = Some("2026-11-28T00:00:00Z".into());
-        out.push((format!("aws-cicd-{label}-automatic-database"), req));
+    let mut out = default_combinations(Backend::AwsSecrets, "aws");
+    for p in OTHER_PLATFORMS {
+        out.push(platform_case(
+            Backend::AwsSecrets,
+            "aws",
+            p,
+            Rotation::Automatic,
+            CredentialType::Database,
+        ));
     }
     let mut custom = Request::new(Backend::AwsSecrets, Target::Kubernetes, Rotation::Automatic);
     custom.credential = Some(CredentialType::ApiKey);
