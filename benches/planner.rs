@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use secretsint::planner::{self, Backend, CredentialType, Language, Request, Rotation, Target};
+use secretsint::planner::{self, Backend, Choice, CredentialType, Language, Request, Rotation, Target};
 use secretsint::protocol::{Core, Wire};
 use secretsint::provider::{self, ProviderConfig};
 use secretsint::tf::{msgpack, Value};
@@ -28,9 +28,47 @@ fn largest_config() -> Value {
     ])
 }
 
+fn request(b: Backend, t: Target, r: Rotation, c: CredentialType) -> Request {
+    let mut req = Request::new(b, t, r);
+    req.credential = Some(c);
+    req.languages = Some(Language::ALL.to_vec());
+    req
+}
+
+/// The heaviest combinations of each backend (four languages): kubernetes with a rotated
+/// database credential carries the most artifacts (policies, trust documents, store, rotation
+/// function, Terraform), and the CI/CD target adds a pipeline.
+fn heaviest() -> Vec<Request> {
+    let mut out = Vec::new();
+    for &b in Backend::ALL {
+        for (t, r) in [
+            (Target::Kubernetes, Rotation::Dynamic),
+            (Target::Kubernetes, Rotation::Automatic),
+            (Target::Cicd, Rotation::Dynamic),
+        ] {
+            out.push(request(b, t, r, CredentialType::Database));
+        }
+    }
+    out
+}
+
 fn benches(c: &mut Criterion) {
     let req = largest();
     c.bench_function("planner::plan (largest combination)", |b| b.iter(|| planner::plan(black_box(&req))));
+    for req in heaviest() {
+        let name = [req.backend.as_str(), req.target.as_str(), req.rotation.as_str(), "database"].join(" / ");
+        c.bench_function(&format!("planner::plan/{name}"), |b| b.iter(|| planner::plan(black_box(&req))));
+    }
+    // Every combination once per iteration: the mean plan is this divided by 144.
+    let all: Vec<Request> = Backend::ALL
+        .iter()
+        .flat_map(|&b| Target::ALL.iter().map(move |&t| (b, t)))
+        .flat_map(|(b, t)| Rotation::ALL.iter().map(move |&r| (b, t, r)))
+        .flat_map(|(b, t, r)| CredentialType::ALL.iter().map(move |&c| request(b, t, r, c)))
+        .collect();
+    c.bench_function("planner::plan/all 144 combinations", |b| {
+        b.iter(|| all.iter().map(|r| planner::plan(black_box(r)).decisions.len()).sum::<usize>())
+    });
 
     let config = largest_config();
     let pc = ProviderConfig::default();

@@ -16,7 +16,7 @@ use super::k8s::{self, K8sObject, ObjectMeta};
 use super::request::Duration;
 use super::vault_kubernetes as vk;
 use super::{aws_cicd, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
-use crate::render;
+use crate::render::{self, template};
 
 const MINUTE: u64 = 60;
 const HOUR: u64 = 3600;
@@ -734,11 +734,15 @@ fn lambda_kind(s: &Settings) -> &'static str {
 }
 
 pub(super) fn lambda_source(s: &Settings, n: &Names) -> String {
-    LAMBDA_SOURCE
-        .replace("{{secret_name}}", &n.secret_name)
-        .replace("{{credential}}", s.credential.as_str())
-        .replace("{{kind}}", lambda_kind(s))
-        .replace("{{field}}", fields(s.credential)[0])
+    template::fill(
+        LAMBDA_SOURCE,
+        &[
+            ("{{secret_name}}", &n.secret_name),
+            ("{{credential}}", s.credential.as_str()),
+            ("{{kind}}", lambda_kind(s)),
+            ("{{field}}", fields(s.credential)[0]),
+        ],
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

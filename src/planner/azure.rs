@@ -15,7 +15,7 @@ use super::k8s;
 use super::request::Duration;
 use super::vault_kubernetes::{self as vk};
 use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
-use crate::render;
+use crate::render::{self, template};
 
 const HOUR: u64 = 3600;
 const DAY: u64 = 86_400;
@@ -570,10 +570,14 @@ fn function_source(s: &Settings) -> String {
     } else {
         "none"
     };
-    FUNCTION_TEMPLATE
-        .replace("{{CREDENTIAL_TYPE}}", s.credential.as_str())
-        .replace("{{DATABASE_ENGINE}}", engine)
-        .replace("{{CONTENT_TYPE}}", content_type(s.credential))
+    template::fill(
+        FUNCTION_TEMPLATE,
+        &[
+            ("{{CREDENTIAL_TYPE}}", s.credential.as_str()),
+            ("{{DATABASE_ENGINE}}", engine),
+            ("{{CONTENT_TYPE}}", content_type(s.credential)),
+        ],
+    )
 }
 
 fn host_json() -> serde_json::Value {

@@ -13,7 +13,7 @@ use super::choice::*;
 use super::k8s::{self, K8sObject, ObjectMeta};
 use super::request::Duration;
 use super::{versions, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
-use crate::render;
+use crate::render::{self, template};
 
 const MINUTE: u64 = 60;
 const HOUR: u64 = 3600;
@@ -563,9 +563,7 @@ fn function_source(s: &Settings) -> String {
         CredentialType::Certificate => (IMPORTS_CERTIFICATE, NEW_VALUE_CERTIFICATE),
         CredentialType::ApiKey | CredentialType::Generic => ("", NEW_VALUE_RANDOM),
     };
-    ROTATE_MAIN
-        .replace("# {{IMPORTS}}\n", imports)
-        .replace("# {{NEW_VALUE}}\n", new_value)
+    template::fill(ROTATE_MAIN, &[("# {{IMPORTS}}\n", imports), ("# {{NEW_VALUE}}\n", new_value)])
 }
 
 fn requirements(s: &Settings) -> String {

@@ -11,7 +11,9 @@ use super::choice::*;
 use super::vault_kubernetes::{AUDIENCE, TOKEN_DIR};
 use super::versions::{self, Dependency};
 use super::{IntegrationCode, SecretsConfig, Settings};
-use crate::render::template;
+use std::sync::OnceLock;
+
+use crate::render::template::{self, Conditional};
 
 /// Cached reads of a secret nobody rotates on a schedule are re-read this often.
 const MANUAL_CACHE_SECS: u64 = 300;
@@ -356,7 +358,8 @@ fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
 
 fn render(s: &Settings, language: Language, fill: &Fill) -> IntegrationCode {
     let sdk = versions::sdk(s.backend, language);
-    let text = select(template(s.backend, language), &fill.flags);
+    let (sdk_template, common_template) = compiled(s.backend, language);
+    let text = sdk_template.select(&fill.flags);
     let [authentication_snippet, mut secret_retrieval_snippet, mut error_handling] = template::sections(&text);
     // Python wants two blank lines between top-level definitions, the others one.
     let gap = match language {
@@ -366,7 +369,7 @@ fn render(s: &Settings, language: Language, fill: &Fill) -> IntegrationCode {
     error_handling = format!(
         "{}{gap}{}",
         error_handling.trim_end_matches('\n'),
-        select(common(language), &fill.flags)
+        common_template.select(&fill.flags)
     );
     let mut vars = fill.vars.clone();
     vars.push(("__SDK_VERSION__", sdk.version.to_string()));
@@ -393,29 +396,21 @@ fn render(s: &Settings, language: Language, fill: &Fill) -> IntegrationCode {
     }
 }
 
-/// Keeps the lines whose enclosing `@if key=a|b` markers hold for `flags`; drops the markers.
-fn select(text: &str, flags: &[(&str, &str)]) -> String {
-    let mut out = String::new();
-    let mut stack: Vec<bool> = Vec::new();
-    for line in text.lines() {
-        if let Some(pos) = line.find("@if ") {
-            let cond = line[pos + 4..].trim();
-            let holds = cond
-                .split_once('=')
-                .is_some_and(|(key, values)| values.split('|').any(|v| flags.iter().any(|(k, f)| *k == key && *f == v)));
-            stack.push(holds);
-            continue;
-        }
-        if line.trim_end().ends_with("@end") && (line.trim_start().starts_with('#') || line.trim_start().starts_with("//")) {
-            stack.pop();
-            continue;
-        }
-        if stack.iter().all(|&b| b) {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
+/// The template of a backend and language, and the common code of a language, each split into
+/// its `@if` runs once per process.
+fn compiled(backend: Backend, language: Language) -> (&'static Conditional, &'static Conditional) {
+    static SDK: OnceLock<Vec<Conditional>> = OnceLock::new();
+    static COMMON: OnceLock<Vec<Conditional>> = OnceLock::new();
+    let sdk = SDK.get_or_init(|| {
+        Backend::ALL
+            .iter()
+            .flat_map(|&b| Language::ALL.iter().map(move |&l| Conditional::new(template(b, l))))
+            .collect()
+    });
+    let common = COMMON.get_or_init(|| Language::ALL.iter().map(|&l| Conditional::new(common(l))).collect());
+    let b = Backend::ALL.iter().position(|&x| x == backend).unwrap_or(0);
+    let l = Language::ALL.iter().position(|&x| x == language).unwrap_or(0);
+    (&sdk[b * Language::ALL.len() + l], &common[l])
 }
 
 /// The dependency file of a language for the code's pinned packages, rendered from typed values.
@@ -560,14 +555,6 @@ mod tests {
                 assert!(c.authentication_snippet.contains(extra), "{b:?} {:?}", c.language);
             }
         }
-    }
-
-    #[test]
-    fn select_keeps_only_matching_blocks() {
-        let text = "a\n# @if auth=x|y\nb\n# @if source=kv\nc\n# @end\n# @end\n// @if auth=z\nd\n// @end\ne\n";
-        assert_eq!(select(text, &[("auth", "y"), ("source", "kv")]), "a\nb\nc\ne\n");
-        assert_eq!(select(text, &[("auth", "y")]), "a\nb\ne\n");
-        assert_eq!(select(text, &[("auth", "z")]), "a\nd\ne\n");
     }
 
     #[test]

@@ -87,12 +87,15 @@ fn classify(line: &str) -> Line<'_> {
 /// One classification per line and one output buffer: this runs on every rendered HCL file.
 fn align_equals(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    let kinds: Vec<Line<'_>> = lines.iter().map(|l| classify(l)).collect();
+    // Filled in as the walk below reaches each line: heredoc bodies (whole embedded scripts)
+    // are never classified and stay `Other`.
+    let mut kinds: Vec<Line<'_>> = Vec::with_capacity(lines.len());
+    kinds.resize_with(lines.len(), || Line::Other);
     // The key width each attribute line is padded to; `None` leaves the line as it is.
     let mut width: Vec<Option<usize>> = vec![None; lines.len()];
     let mut group: Vec<usize> = Vec::new();
     let mut group_indent = "";
-    let flush = |group: &mut Vec<usize>, width: &mut Vec<Option<usize>>| {
+    let flush = |group: &mut Vec<usize>, width: &mut Vec<Option<usize>>, kinds: &[Line<'_>]| {
         let w = group
             .iter()
             .filter_map(|&i| match kinds[i] {
@@ -108,10 +111,11 @@ fn align_equals(text: &str) -> String {
     };
     let mut i = 0;
     while i < lines.len() {
+        kinds[i] = classify(lines[i]);
         match kinds[i] {
             Line::Attribute { indent, heredoc, .. } => {
                 if !group.is_empty() && indent != group_indent {
-                    flush(&mut group, &mut width);
+                    flush(&mut group, &mut width, &kinds);
                 }
                 group_indent = indent;
                 group.push(i);
@@ -122,11 +126,11 @@ fn align_equals(text: &str) -> String {
                     }
                 }
             }
-            Line::Other => flush(&mut group, &mut width),
+            Line::Other => flush(&mut group, &mut width, &kinds),
         }
         i += 1;
     }
-    flush(&mut group, &mut width);
+    flush(&mut group, &mut width, &kinds);
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {

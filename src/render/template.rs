@@ -10,26 +10,23 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     let extra: usize = vars.iter().map(|(_, v)| v.len()).sum();
     let mut out = String::with_capacity(template.len() + extra);
     let bytes = template.as_bytes();
-    // Positions worth testing start with the first byte of some key. When every key starts with
-    // the same ASCII byte (`__NAME__`), the standard library's memchr-backed search finds them.
+    // Every key starts with the keys' common prefix (`__` for the SDK templates, `{{` for the
+    // rotation functions): memmem finds its occurrences, skipping the many single `_` of
+    // snake_case code that a search for the first byte stopped at.
+    let prefix = common_prefix(vars);
+    let finder = memchr::memmem::Finder::new(prefix.as_bytes());
+    // Without a common prefix, positions worth testing start with the first byte of some key.
     let mut firsts = [false; 256];
     for (k, _) in vars {
         if let Some(&b) = k.as_bytes().first() {
             firsts[usize::from(b)] = true;
         }
     }
-    let only = match firsts.iter().filter(|&&f| f).count() {
-        1 => firsts
-            .iter()
-            .position(|&f| f)
-            .and_then(|b| u8::try_from(b).ok())
-            .filter(u8::is_ascii),
-        _ => None,
-    };
     let next = |from: usize| -> Option<usize> {
-        match only {
-            Some(b) => template[from..].find(char::from(b)).map(|i| from + i),
-            None => bytes[from..].iter().position(|&c| firsts[usize::from(c)]).map(|i| from + i),
+        if prefix.is_empty() {
+            bytes[from..].iter().position(|&c| firsts[usize::from(c)]).map(|i| from + i)
+        } else {
+            finder.find(&bytes[from..]).map(|i| from + i)
         }
     };
     let mut copied = 0;
@@ -50,6 +47,24 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     }
     out.push_str(&template[copied..]);
     out
+}
+
+/// The longest prefix (whole characters) shared by every non-empty key; empty when there are
+/// none or they share nothing.
+fn common_prefix<'a>(vars: &[(&'a str, &str)]) -> &'a str {
+    let mut keys = vars.iter().map(|(k, _)| *k).filter(|k| !k.is_empty());
+    let Some(first) = keys.next() else { return "" };
+    let mut len = first.len();
+    for k in keys {
+        len = first
+            .char_indices()
+            .zip(k.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8())
+            .min(len);
+    }
+    &first[..len]
 }
 
 /// The template's three sections (`@section: authentication|secret_retrieval|error_handling`
@@ -96,6 +111,76 @@ pub fn sections(text: &str) -> [String; 3] {
     })
 }
 
+/// A template with `@if key=a|b` … `@end` blocks (each marker on a comment line of its own,
+/// nestable), split once into runs of lines that share the same conditions. Selecting the lines
+/// for a set of flags then copies whole runs instead of scanning every line again: scanning was
+/// a third of planning the largest combination.
+#[derive(Debug)]
+pub struct Conditional {
+    runs: Vec<Run>,
+}
+
+#[derive(Debug)]
+struct Run {
+    /// Every enclosing condition, outermost first: (key, accepted values). `None` for a
+    /// malformed condition (no `=`), which never holds.
+    guard: Vec<Option<(String, Vec<String>)>>,
+    text: String,
+}
+
+impl Conditional {
+    pub fn new(text: &str) -> Self {
+        let mut runs: Vec<Run> = Vec::new();
+        let mut stack: Vec<Option<(String, Vec<String>)>> = Vec::new();
+        let mut fresh = true;
+        for line in text.lines() {
+            if let Some(pos) = line.find("@if ") {
+                let cond = line[pos + 4..].trim();
+                stack.push(
+                    cond.split_once('=')
+                        .map(|(key, values)| (key.to_string(), values.split('|').map(str::to_string).collect())),
+                );
+                fresh = true;
+                continue;
+            }
+            let trimmed = line.trim_start();
+            if line.trim_end().ends_with("@end") && (trimmed.starts_with('#') || trimmed.starts_with("//")) {
+                stack.pop();
+                fresh = true;
+                continue;
+            }
+            if fresh {
+                runs.push(Run {
+                    guard: stack.clone(),
+                    text: String::new(),
+                });
+                fresh = false;
+            }
+            if let Some(run) = runs.last_mut() {
+                run.text.push_str(line);
+                run.text.push('\n');
+            }
+        }
+        Conditional { runs }
+    }
+
+    /// The lines whose every enclosing condition holds: some flag has the condition's key and one
+    /// of its values. Lines are joined with `\n` (CRLF becomes LF), markers dropped.
+    pub fn select(&self, flags: &[(&str, &str)]) -> String {
+        let holds = |c: &Option<(String, Vec<String>)>| {
+            c.as_ref()
+                .is_some_and(|(key, values)| flags.iter().any(|(k, f)| k == key && values.iter().any(|v| v == f)))
+        };
+        let mut out = String::new();
+        for run in &self.runs {
+            if run.guard.iter().all(holds) {
+                out.push_str(&run.text);
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +208,14 @@ mod tests {
     }
 
     #[test]
+    fn select_keeps_only_matching_blocks() {
+        let text = "a\n# @if auth=x|y\nb\n# @if source=kv\nc\n# @end\n# @end\n// @if auth=z\nd\n// @end\ne\n";
+        assert_eq!(Conditional::new(text).select(&[("auth", "y"), ("source", "kv")]), "a\nb\nc\ne\n");
+        assert_eq!(Conditional::new(text).select(&[("auth", "y")]), "a\nb\ne\n");
+        assert_eq!(Conditional::new(text).select(&[("auth", "z")]), "a\nd\ne\n");
+    }
+
+    #[test]
     fn fill_matches_replace_chains_when_values_hold_no_keys() {
         let t = "a __NAME__ b __ADDR__ c__NAME__\n__X__ é __NAME";
         let vars = [
@@ -137,6 +230,18 @@ mod tests {
         let mixed = [("__NAME__", "app"), ("{{x}}", "y"), ("é", "e")];
         let t = "é {{x}} __NAME__ {{ __NAM {{x}}é";
         assert_eq!(fill(t, &mixed), mixed.iter().fold(t.to_string(), |text, (k, v)| text.replace(k, v)));
+        // A key right after an extra `_` still matches (the prefix search resumes one byte on).
+        assert_eq!(fill("___NAME__ snake_case __ __NAMEX__", &vars), "_app snake_case __ __NAMEX__");
+        assert_eq!(fill("{{a}}{{ab}}", &[("{{ab}}", "2"), ("{{a}}", "1")]), "12");
+    }
+
+    #[test]
+    fn common_prefix_is_whole_characters() {
+        assert_eq!(common_prefix(&[("__A__", ""), ("__B__", "")]), "__");
+        assert_eq!(common_prefix(&[("éa", ""), ("éb", "")]), "é");
+        assert_eq!(common_prefix(&[("é", ""), ("è", "")]), "");
+        assert_eq!(common_prefix(&[("", ""), ("{{x}}", "")]), "{{x}}");
+        assert_eq!(common_prefix(&[]), "");
     }
 
     #[test]
