@@ -13,8 +13,17 @@ pub fn json<T: Serialize>(value: &T) -> String {
 }
 
 /// One YAML document (no leading `---`) with a trailing newline.
+///
+/// Strings that a YAML 1.1 reader would take for something else (`yes`, `on`, `n`, `2024-01-01`,
+/// `0o17`) are quoted: Kubernetes (sigs.k8s.io/yaml), PyYAML and many CI systems read YAML 1.1.
+/// Long lines are never folded, so a value is on one line as it was given; multi-line strings
+/// are literal blocks (`|`).
 pub fn yaml<T: Serialize>(value: &T) -> String {
-    let text = serde_norway::to_string(value).unwrap_or_default();
+    let options = serde_saphyr::ser_options! {
+        folded_wrap_chars: usize::MAX,
+        min_fold_chars: usize::MAX,
+    };
+    let text = serde_saphyr::to_string_with_options(value, options).unwrap_or_default();
     one_newline(text)
 }
 

