@@ -257,6 +257,10 @@ fn kms_statement(s: &Settings, n: &Names, sid: &str, actions: &[&'static str], e
 }
 
 fn read_policy(s: &Settings, n: &Names) -> String {
+    document(read_statements(s, n))
+}
+
+fn read_statements(s: &Settings, n: &Names) -> Vec<Statement> {
     let mut st = vec![statement(
         "ReadTheSecret",
         "Allow",
@@ -264,7 +268,7 @@ fn read_policy(s: &Settings, n: &Names) -> String {
         &[&n.secret_arn],
     )];
     st.extend(kms_statement(s, n, "DecryptWithTheSecretsKey", &["kms:Decrypt"], false));
-    document(st)
+    st
 }
 
 fn write_policy(s: &Settings, n: &Names) -> String {
@@ -333,12 +337,16 @@ fn lambda_trust(s: &Settings) -> String {
 /// The secret's resource policy: plain HTTP is refused, and only the planned readers may read
 /// the value (AWS services acting for the account, such as rotation itself, are exempt).
 fn resource_policy(s: &Settings, n: &Names, rot: &Rotator) -> String {
+    document(resource_statements(s, n, rot))
+}
+
+fn resource_statements(s: &Settings, n: &Names, rot: &Rotator) -> Vec<Statement> {
     let mut readers = vec![n.consumer_role_arn.clone()];
     if matches!(rot, Rotator::Lambda { .. }) {
         readers.push(n.rotation_role_arn.clone());
     }
     let everyone = json!({"AWS": "*"});
-    document(vec![
+    vec![
         statement("DenyNonTlsAccess", "Deny", &["secretsmanager:*"], &[&n.secret_arn])
             .principal(everyone.clone())
             .when("Bool", "aws:SecureTransport", json!("false")),
@@ -355,7 +363,7 @@ fn resource_policy(s: &Settings, n: &Names, rot: &Rotator) -> String {
         .principal(everyone)
         .when("StringNotEquals", "aws:PrincipalArn", json!(readers))
         .when("BoolIfExists", "aws:PrincipalIsAWSService", json!("false")),
-    ])
+    ]
 }
 
 fn eks_oidc(s: &Settings) -> String {
@@ -579,7 +587,7 @@ pub fn plan(s: &Settings) -> Plan {
     manifests.push(vk::manifest(
         ManifestType::Cloudformation,
         "cloudformation/secret.json",
-        cloudformation(s, &n, &rot, &access_policies),
+        cloudformation(s, &n, &rot),
     ));
     decisions.push(format!(
         "cloudformation/secret.json declares the same secret, resource policy and {} policy for stacks managed with CloudFormation{}; use it or terraform/aws.tf, not both.",
@@ -943,12 +951,12 @@ fn policy_doc<'a>(policies: &'a [AccessPolicy], name: &str) -> &'a str {
 }
 
 fn variable(name: &str, ty: &str, description: &str, default: Option<Expression>) -> Block {
-    let mut b = Block::builder("variable")
+    let mut b = Block::builder(vk::key("variable"))
         .add_label(name)
-        .add_attribute(("type", Expression::Variable(Variable::unchecked(ty))))
-        .add_attribute(("description", description));
+        .add_attribute((vk::key("type"), Expression::Variable(Variable::unchecked(ty))))
+        .add_attribute((vk::key("description"), description));
     if let Some(d) = default {
-        b = b.add_attribute(("default", d));
+        b = b.add_attribute((vk::key("default"), d));
     }
     b.build()
 }
@@ -960,19 +968,22 @@ fn list_of_strings() -> &'static str {
 fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) -> Body {
     let mut b = Body::builder()
         .add_block(
-            Block::builder("terraform")
+            Block::builder(vk::key("terraform"))
                 .add_block(
-                    Block::builder("required_providers")
-                        .add_attribute(("aws", obj(&[("source", "hashicorp/aws".into()), ("version", ">= 5.100.0".into())])))
+                    Block::builder(vk::key("required_providers"))
+                        .add_attribute((
+                            vk::key("aws"),
+                            obj(&[("source", "hashicorp/aws".into()), ("version", ">= 5.100.0".into())]),
+                        ))
                         .build(),
                 )
                 .build(),
         )
         .add_block(
-            Block::builder("provider")
+            Block::builder(vk::key("provider"))
                 .add_label("aws")
-                .add_attribute(("region", s.aws.region.as_str()))
-                .add_attribute(("allowed_account_ids", vec![s.aws.account_id.clone()]))
+                .add_attribute((vk::key("region"), s.aws.region.as_str()))
+                .add_attribute((vk::key("allowed_account_ids"), vec![s.aws.account_id.clone()]))
                 .build(),
         );
     if matches!(rot, Rotator::Lambda { .. }) {
@@ -1005,61 +1016,64 @@ fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) 
             .collect::<Vec<_>>(),
     );
     let mut secret = vk::resource("aws_secretsmanager_secret", "app")
-        .add_attribute(("name", n.secret_name.as_str()))
-        .add_attribute(("description", description(s)));
+        .add_attribute((vk::key("name"), n.secret_name.as_str()))
+        .add_attribute((vk::key("description"), description(s)));
     if let Some(key) = &s.aws.kms_key_id {
-        secret = secret.add_attribute(("kms_key_id", key.as_str()));
+        secret = secret.add_attribute((vk::key("kms_key_id"), key.as_str()));
     }
     b = b
         .add_block(
             secret
-                .add_attribute(("recovery_window_in_days", RECOVERY_WINDOW_DAYS))
-                .add_attribute(("tags", tag_obj))
+                .add_attribute((vk::key("recovery_window_in_days"), RECOVERY_WINDOW_DAYS))
+                .add_attribute((vk::key("tags"), tag_obj))
                 .build(),
         )
         .add_block(
             vk::resource("aws_secretsmanager_secret_policy", "app")
-                .add_attribute(("secret_arn", r("aws_secretsmanager_secret", &["app", "arn"])))
+                .add_attribute((vk::key("secret_arn"), r("aws_secretsmanager_secret", &["app", "arn"])))
                 .add_attribute((
                     "policy",
                     vk::heredoc(policy_doc(policies, &format!("{}-secret-resource-policy", n.role))),
                 ))
-                .add_attribute(("block_public_policy", true))
+                .add_attribute((vk::key("block_public_policy"), true))
                 .build(),
         )
         .add_block(
             vk::resource("aws_iam_policy", "read")
-                .add_attribute(("name", n.read_policy.as_str()))
-                .add_attribute(("description", format!("Read {}", n.secret_name)))
-                .add_attribute(("policy", vk::heredoc(policy_doc(policies, &n.read_policy))))
+                .add_attribute((vk::key("name"), n.read_policy.as_str()))
+                .add_attribute((vk::key("description"), format!("Read {}", n.secret_name)))
+                .add_attribute((vk::key("policy"), vk::heredoc(policy_doc(policies, &n.read_policy))))
                 .build(),
         );
     for block in aws_cicd::terraform_identity(s, n) {
         b = b.add_block(block);
     }
     let mut consumer = vk::resource("aws_iam_role", "consumer")
-        .add_attribute(("name", n.role.as_str()))
+        .add_attribute((vk::key("name"), n.role.as_str()))
         .add_attribute((
             "assume_role_policy",
             vk::heredoc(policy_doc(policies, &format!("{}-trust", n.role))),
         ))
-        .add_attribute(("max_session_duration", HOUR));
+        .add_attribute((vk::key("max_session_duration"), HOUR));
     if let Some((kind, label)) = aws_cicd::identity_ref(s) {
         // IAM refuses a trust policy naming a provider or user that does not exist yet.
-        consumer = consumer.add_attribute(("depends_on", Expression::Array(vec![r(kind, &[label])])));
+        consumer = consumer.add_attribute((vk::key("depends_on"), Expression::Array(vec![r(kind, &[label])])));
     }
     b = b.add_block(consumer.build()).add_block(
         vk::resource("aws_iam_role_policy_attachment", "consumer_read")
-            .add_attribute(("role", r("aws_iam_role", &["consumer", "name"])))
-            .add_attribute(("policy_arn", r("aws_iam_policy", &["read", "arn"])))
+            .add_attribute((vk::key("role"), r("aws_iam_role", &["consumer", "name"])))
+            .add_attribute((vk::key("policy_arn"), r("aws_iam_policy", &["read", "arn"])))
             .build(),
     );
     if s.target == Target::Cicd && s.cicd.platform == CicdPlatform::Jenkins {
         b = b.add_block(
             vk::resource("aws_iam_user_policy", "jenkins_assume")
-                .add_attribute(("name", format!("{}-jenkins-assume", n.role)))
-                .add_attribute(("user", r("aws_iam_user", &["jenkins", "name"])))
-                .add_attribute(("policy", vk::heredoc(policy_doc(policies, &format!("{}-jenkins-assume", n.role)))))
+                .add_attribute((vk::key("name"), format!("{}-jenkins-assume", n.role)))
+                .add_attribute((vk::key("user"), r("aws_iam_user", &["jenkins", "name"])))
+                .add_attribute((
+                    vk::key("policy"),
+                    vk::heredoc(policy_doc(policies, &format!("{}-jenkins-assume", n.role))),
+                ))
                 .build(),
         );
     }
@@ -1067,9 +1081,9 @@ fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) 
         Rotator::Manual => {
             b = b.add_block(
                 vk::resource("aws_iam_policy", "write")
-                    .add_attribute(("name", n.write_policy.as_str()))
-                    .add_attribute(("description", format!("Write new versions of {}", n.secret_name)))
-                    .add_attribute(("policy", vk::heredoc(policy_doc(policies, &n.write_policy))))
+                    .add_attribute((vk::key("name"), n.write_policy.as_str()))
+                    .add_attribute((vk::key("description"), format!("Write new versions of {}", n.secret_name)))
+                    .add_attribute((vk::key("policy"), vk::heredoc(policy_doc(policies, &n.write_policy))))
                     .build(),
             );
         }
@@ -1086,34 +1100,34 @@ fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPo
     let db = s.credential == CredentialType::Database;
     let mut out = vec![
         vk::resource("aws_iam_role", "rotation")
-            .add_attribute(("name", n.rotation_role.as_str()))
+            .add_attribute((vk::key("name"), n.rotation_role.as_str()))
             .add_attribute((
                 "assume_role_policy",
                 vk::heredoc(policy_doc(policies, &format!("{}-trust", n.rotation_role))),
             ))
             .build(),
         vk::resource("aws_iam_policy", "rotation")
-            .add_attribute(("name", n.rotation_role.as_str()))
-            .add_attribute(("description", format!("Rotate {}", n.secret_name)))
-            .add_attribute(("policy", vk::heredoc(policy_doc(policies, &n.rotation_role))))
+            .add_attribute((vk::key("name"), n.rotation_role.as_str()))
+            .add_attribute((vk::key("description"), format!("Rotate {}", n.secret_name)))
+            .add_attribute((vk::key("policy"), vk::heredoc(policy_doc(policies, &n.rotation_role))))
             .build(),
         vk::resource("aws_iam_role_policy_attachment", "rotation")
-            .add_attribute(("role", r("aws_iam_role", &["rotation", "name"])))
-            .add_attribute(("policy_arn", r("aws_iam_policy", &["rotation", "arn"])))
+            .add_attribute((vk::key("role"), r("aws_iam_role", &["rotation", "name"])))
+            .add_attribute((vk::key("policy_arn"), r("aws_iam_policy", &["rotation", "arn"])))
             .build(),
     ];
     if db {
         out.push(
             vk::resource("aws_iam_role_policy_attachment", "rotation_vpc")
-                .add_attribute(("role", r("aws_iam_role", &["rotation", "name"])))
-                .add_attribute(("policy_arn", VPC_ACCESS_POLICY))
+                .add_attribute((vk::key("role"), r("aws_iam_role", &["rotation", "name"])))
+                .add_attribute((vk::key("policy_arn"), VPC_ACCESS_POLICY))
                 .build(),
         );
     }
     out.push(
         vk::resource("aws_cloudwatch_log_group", "rotation")
-            .add_attribute(("name", format!("/aws/lambda/{}", n.rotation_function)))
-            .add_attribute(("retention_in_days", LOG_RETENTION_DAYS))
+            .add_attribute((vk::key("name"), format!("/aws/lambda/{}", n.rotation_function)))
+            .add_attribute((vk::key("retention_in_days"), LOG_RETENTION_DAYS))
             .build(),
     );
     let mut env = vec![("ROTATION_KIND", Expression::String(lambda_kind(s).into()))];
@@ -1121,23 +1135,27 @@ fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPo
         env.push(("VALUE_FIELD", Expression::String(fields(s.credential)[0].into())));
     }
     let mut function = vk::resource("aws_lambda_function", "rotation")
-        .add_attribute(("function_name", n.rotation_function.as_str()))
-        .add_attribute(("description", format!("Rotates {}", n.secret_name)))
-        .add_attribute(("role", r("aws_iam_role", &["rotation", "arn"])))
-        .add_attribute(("runtime", LAMBDA_RUNTIME))
-        .add_attribute(("handler", "lambda_function.lambda_handler"))
-        .add_attribute(("filename", var("rotation_lambda_zip")))
+        .add_attribute((vk::key("function_name"), n.rotation_function.as_str()))
+        .add_attribute((vk::key("description"), format!("Rotates {}", n.secret_name)))
+        .add_attribute((vk::key("role"), r("aws_iam_role", &["rotation", "arn"])))
+        .add_attribute((vk::key("runtime"), LAMBDA_RUNTIME))
+        .add_attribute((vk::key("handler"), "lambda_function.lambda_handler"))
+        .add_attribute((vk::key("filename"), var("rotation_lambda_zip")))
         .add_attribute((
             "source_code_hash",
             Expression::from(FuncCall::builder("filebase64sha256").arg(var("rotation_lambda_zip")).build()),
         ))
-        .add_attribute(("timeout", 30u64))
-        .add_block(Block::builder("environment").add_attribute(("variables", obj(&env))).build());
+        .add_attribute((vk::key("timeout"), 30u64))
+        .add_block(
+            Block::builder(vk::key("environment"))
+                .add_attribute((vk::key("variables"), obj(&env)))
+                .build(),
+        );
     if db {
         function = function.add_block(
-            Block::builder("vpc_config")
-                .add_attribute(("subnet_ids", var("rotation_subnet_ids")))
-                .add_attribute(("security_group_ids", var("rotation_security_group_ids")))
+            Block::builder(vk::key("vpc_config"))
+                .add_attribute((vk::key("subnet_ids"), var("rotation_subnet_ids")))
+                .add_attribute((vk::key("security_group_ids"), var("rotation_security_group_ids")))
                 .build(),
         );
     }
@@ -1161,35 +1179,35 @@ fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPo
     );
     out.push(
         vk::resource("aws_lambda_permission", "secretsmanager")
-            .add_attribute(("statement_id", "AllowSecretsManagerInvoke"))
-            .add_attribute(("action", "lambda:InvokeFunction"))
-            .add_attribute(("function_name", r("aws_lambda_function", &["rotation", "function_name"])))
-            .add_attribute(("principal", "secretsmanager.amazonaws.com"))
-            .add_attribute(("source_account", s.aws.account_id.as_str()))
+            .add_attribute((vk::key("statement_id"), "AllowSecretsManagerInvoke"))
+            .add_attribute((vk::key("action"), "lambda:InvokeFunction"))
+            .add_attribute((vk::key("function_name"), r("aws_lambda_function", &["rotation", "function_name"])))
+            .add_attribute((vk::key("principal"), "secretsmanager.amazonaws.com"))
+            .add_attribute((vk::key("source_account"), s.aws.account_id.as_str()))
             .build(),
     );
     out.push(
         vk::resource("aws_secretsmanager_secret_rotation", "app")
-            .add_attribute(("secret_id", r("aws_secretsmanager_secret", &["app", "id"])))
-            .add_attribute(("rotation_lambda_arn", r("aws_lambda_function", &["rotation", "arn"])))
+            .add_attribute((vk::key("secret_id"), r("aws_secretsmanager_secret", &["app", "id"])))
+            .add_attribute((vk::key("rotation_lambda_arn"), r("aws_lambda_function", &["rotation", "arn"])))
             .add_block(
-                Block::builder("rotation_rules")
-                    .add_attribute(("schedule_expression", schedule))
+                Block::builder(vk::key("rotation_rules"))
+                    .add_attribute((vk::key("schedule_expression"), schedule))
                     .build(),
             )
-            .add_attribute(("depends_on", depends(&["aws_lambda_permission.secretsmanager"])))
+            .add_attribute((vk::key("depends_on"), depends(&["aws_lambda_permission.secretsmanager"])))
             .build(),
     );
     let rule_arn = format!("arn:aws:events:{}:{}:rule/{}", s.aws.region, s.aws.account_id, n.event_rule);
     let topic_arn = format!("arn:aws:sns:{}:{}:{}", s.aws.region, s.aws.account_id, n.topic);
     out.push(
         vk::resource("aws_sns_topic", "rotation")
-            .add_attribute(("name", n.topic.as_str()))
+            .add_attribute((vk::key("name"), n.topic.as_str()))
             .build(),
     );
     out.push(
         vk::resource("aws_sns_topic_policy", "rotation")
-            .add_attribute(("arn", r("aws_sns_topic", &["rotation", "arn"])))
+            .add_attribute((vk::key("arn"), r("aws_sns_topic", &["rotation", "arn"])))
             .add_attribute((
                 "policy",
                 vk::heredoc(&document(vec![statement(
@@ -1205,16 +1223,16 @@ fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPo
     );
     out.push(
         vk::resource("aws_cloudwatch_event_rule", "rotation")
-            .add_attribute(("name", n.event_rule.as_str()))
-            .add_attribute(("description", format!("Rotation outcomes of {}", n.secret_name)))
-            .add_attribute(("event_pattern", vk::heredoc(&event_pattern())))
+            .add_attribute((vk::key("name"), n.event_rule.as_str()))
+            .add_attribute((vk::key("description"), format!("Rotation outcomes of {}", n.secret_name)))
+            .add_attribute((vk::key("event_pattern"), vk::heredoc(&event_pattern())))
             .build(),
     );
     out.push(
         vk::resource("aws_cloudwatch_event_target", "rotation")
-            .add_attribute(("rule", r("aws_cloudwatch_event_rule", &["rotation", "name"])))
-            .add_attribute(("target_id", "sns"))
-            .add_attribute(("arn", r("aws_sns_topic", &["rotation", "arn"])))
+            .add_attribute((vk::key("rule"), r("aws_cloudwatch_event_rule", &["rotation", "name"])))
+            .add_attribute((vk::key("target_id"), "sns"))
+            .add_attribute((vk::key("arn"), r("aws_sns_topic", &["rotation", "arn"])))
             .build(),
     );
     out
@@ -1223,73 +1241,150 @@ fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPo
 // ---------------------------------------------------------------------------------------------
 // CloudFormation
 
-fn cloudformation(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) -> String {
-    let doc = |name: &str| -> Value { serde_json::from_str(policy_doc(policies, name)).unwrap_or(Value::Null) };
-    let mut secret = serde_json::Map::new();
-    secret.insert("Name".into(), json!(n.secret_name));
-    secret.insert("Description".into(), json!(description(s)));
-    if let Some(key) = &s.aws.kms_key_id {
-        secret.insert("KmsKeyId".into(), json!(key));
+/// The CloudFormation template, typed: keys in the order CloudFormation's own examples use.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CfnTemplate<'a> {
+    #[serde(rename = "AWSTemplateFormatVersion")]
+    format_version: &'static str,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameters: Option<Value>,
+    resources: CfnResources<'a>,
+    outputs: Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CfnResources<'a> {
+    secret: CfnResource<CfnSecret<'a>>,
+    secret_resource_policy: CfnResource<CfnResourcePolicy>,
+    read_policy: CfnResource<CfnManagedPolicy<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation_schedule: Option<CfnResource<Value>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CfnResource<P> {
+    #[serde(rename = "Type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    depends_on: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deletion_policy: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_replace_policy: Option<&'static str>,
+    properties: P,
+}
+
+impl<P> CfnResource<P> {
+    fn new(kind: &'static str, properties: P) -> Self {
+        CfnResource {
+            kind,
+            depends_on: None,
+            deletion_policy: None,
+            update_replace_policy: None,
+            properties,
+        }
     }
-    secret.insert(
-        "Tags".into(),
-        Value::Array(tags(s).iter().map(|t| json!({"Key": t.key, "Value": t.value})).collect()),
-    );
-    let mut resources = serde_json::Map::new();
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CfnSecret<'a> {
+    name: &'a str,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kms_key_id: Option<&'a str>,
+    tags: Vec<Tag>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CfnResourcePolicy {
+    secret_id: Value,
+    resource_policy: PolicyDocument,
+    block_public_policy: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CfnManagedPolicy<'a> {
+    managed_policy_name: &'a str,
+    description: String,
+    policy_document: PolicyDocument,
+}
+
+/// Built from the same statements the access policies were rendered from.
+fn cloudformation(s: &Settings, n: &Names, rot: &Rotator) -> String {
+    let doc = |statement: Vec<Statement>| PolicyDocument {
+        version: "2012-10-17",
+        statement,
+    };
     // A stack deletion must not destroy the credential with it.
-    resources.insert(
-        "Secret".into(),
-        json!({"Type": "AWS::SecretsManager::Secret", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": secret}),
+    let mut secret = CfnResource::new(
+        "AWS::SecretsManager::Secret",
+        CfnSecret {
+            name: &n.secret_name,
+            description: description(s),
+            kms_key_id: s.aws.kms_key_id.as_deref(),
+            tags: tags(s),
+        },
     );
-    resources.insert(
-        "SecretResourcePolicy".into(),
-        json!({"Type": "AWS::SecretsManager::ResourcePolicy", "Properties": {
-            "SecretId": {"Ref": "Secret"},
-            "ResourcePolicy": doc(&format!("{}-secret-resource-policy", n.role)),
-            "BlockPublicPolicy": true,
-        }}),
-    );
-    resources.insert(
-        "ReadPolicy".into(),
-        json!({"Type": "AWS::IAM::ManagedPolicy", "Properties": {
-            "ManagedPolicyName": n.read_policy,
-            "Description": format!("Read {}", n.secret_name),
-            "PolicyDocument": doc(&n.read_policy),
-        }}),
-    );
-    let mut template = serde_json::Map::new();
-    template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
-    template.insert(
-        "Description".into(),
-        json!(format!("Secret {} and its access policies", n.secret_name)),
-    );
-    if let Rotator::Lambda { schedule, .. } = rot {
-        template.insert(
-            "Parameters".into(),
-            json!({"RotationLambdaArn": {
-                "Type": "String",
-                "AllowedPattern": "^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:.+$",
-                "Description": format!("ARN of the deployed rotation function {}", n.rotation_function),
-            }}),
-        );
-        resources.insert(
-            "RotationSchedule".into(),
-            json!({"Type": "AWS::SecretsManager::RotationSchedule", "DependsOn": "SecretResourcePolicy", "Properties": {
-                "SecretId": {"Ref": "Secret"},
-                "RotationLambdaARN": {"Ref": "RotationLambdaArn"},
-                "RotationRules": {"ScheduleExpression": schedule},
-            }}),
-        );
-    }
-    template.insert("Resources".into(), Value::Object(resources));
-    template.insert(
-        "Outputs".into(),
-        json!({
+    secret.deletion_policy = Some("Retain");
+    secret.update_replace_policy = Some("Retain");
+    let (parameters, rotation_schedule) = match rot {
+        Rotator::Lambda { schedule, .. } => {
+            let mut schedule_resource = CfnResource::new(
+                "AWS::SecretsManager::RotationSchedule",
+                json!({
+                    "SecretId": {"Ref": "Secret"},
+                    "RotationLambdaARN": {"Ref": "RotationLambdaArn"},
+                    "RotationRules": {"ScheduleExpression": schedule},
+                }),
+            );
+            schedule_resource.depends_on = Some("SecretResourcePolicy");
+            (
+                Some(json!({"RotationLambdaArn": {
+                    "Type": "String",
+                    "AllowedPattern": "^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:.+$",
+                    "Description": format!("ARN of the deployed rotation function {}", n.rotation_function),
+                }})),
+                Some(schedule_resource),
+            )
+        }
+        Rotator::Manual => (None, None),
+    };
+    render::json(&CfnTemplate {
+        format_version: "2010-09-09",
+        description: format!("Secret {} and its access policies", n.secret_name),
+        parameters,
+        resources: CfnResources {
+            secret,
+            secret_resource_policy: CfnResource::new(
+                "AWS::SecretsManager::ResourcePolicy",
+                CfnResourcePolicy {
+                    secret_id: json!({"Ref": "Secret"}),
+                    resource_policy: doc(resource_statements(s, n, rot)),
+                    block_public_policy: true,
+                },
+            ),
+            read_policy: CfnResource::new(
+                "AWS::IAM::ManagedPolicy",
+                CfnManagedPolicy {
+                    managed_policy_name: &n.read_policy,
+                    description: format!("Read {}", n.secret_name),
+                    policy_document: doc(read_statements(s, n)),
+                },
+            ),
+            rotation_schedule,
+        },
+        outputs: json!({
             "SecretArn": {"Description": "The secret's full ARN", "Value": {"Ref": "Secret"}},
             "ReadPolicyArn": {"Description": "Attach to the consumer role", "Value": {"Ref": "ReadPolicy"}},
         }),
-    );
-    render::json(&Value::Object(template))
+    })
 }
 
 pub(super) fn event_pattern() -> String {

@@ -109,8 +109,8 @@ pub(super) fn terraform_identity(s: &Settings, n: &Names) -> Vec<Block> {
     }
     let oidc = |url: String, audience: &str| {
         vk::resource("aws_iam_openid_connect_provider", "ci")
-            .add_attribute(("url", url))
-            .add_attribute(("client_id_list", vec![audience.to_string()]))
+            .add_attribute((vk::key("url"), url))
+            .add_attribute((vk::key("client_id_list"), vec![audience.to_string()]))
             .build()
     };
     vec![match s.cicd.platform {
@@ -118,7 +118,7 @@ pub(super) fn terraform_identity(s: &Settings, n: &Names) -> Vec<Block> {
         CicdPlatform::GitlabCi => oidc(format!("https://{GITLAB_HOST}"), STS_AUDIENCE),
         CicdPlatform::AzureDevops => oidc(format!("https://{}", ado_host()), ADO_AUDIENCE),
         CicdPlatform::Jenkins => vk::resource("aws_iam_user", "jenkins")
-            .add_attribute(("name", jenkins_user(s)))
+            .add_attribute((vk::key("name"), jenkins_user(s)))
             .build(),
     }]
 }

@@ -928,7 +928,7 @@ fn rg(attr: &str) -> Expression {
 }
 
 fn variable(name: &str, description: &str, sensitive: bool, default: Option<Expression>) -> Block {
-    let mut b = Block::builder("variable")
+    let mut b = Block::builder(vk::key("variable"))
         .add_label(name)
         .add_attribute((
             "type",
@@ -940,37 +940,37 @@ fn variable(name: &str, description: &str, sensitive: bool, default: Option<Expr
                 },
             )),
         ))
-        .add_attribute(("description", description));
+        .add_attribute((vk::key("description"), description));
     if let Some(d) = default {
-        b = b.add_attribute(("default", d));
+        b = b.add_attribute((vk::key("default"), d));
     }
     if sensitive {
-        b = b.add_attribute(("sensitive", true));
-        b = b.add_attribute(("ephemeral", true));
+        b = b.add_attribute((vk::key("sensitive"), true));
+        b = b.add_attribute((vk::key("ephemeral"), true));
     }
     b.build()
 }
 
 fn identity_block(label: &str, name: &str) -> Block {
     vk::resource("azurerm_user_assigned_identity", label)
-        .add_attribute(("name", name))
-        .add_attribute(("resource_group_name", rg("name")))
-        .add_attribute(("location", rg("location")))
+        .add_attribute((vk::key("name"), name))
+        .add_attribute((vk::key("resource_group_name"), rg("name")))
+        .add_attribute((vk::key("location"), rg("location")))
         .build()
 }
 
 pub(crate) fn federated_credential(label: &str, name: &str, issuer: Expression, subject: Expression, after: Option<Expression>) -> Block {
     let mut b = vk::resource("azurerm_federated_identity_credential", label)
-        .add_attribute(("name", name))
+        .add_attribute((vk::key("name"), name))
         .add_attribute((
             "user_assigned_identity_id",
             vk::traversal("azurerm_user_assigned_identity", &["app", "id"]),
         ))
-        .add_attribute(("audience", vec![TOKEN_EXCHANGE_AUDIENCE]))
-        .add_attribute(("issuer", issuer))
-        .add_attribute(("subject", subject));
+        .add_attribute((vk::key("audience"), vec![TOKEN_EXCHANGE_AUDIENCE]))
+        .add_attribute((vk::key("issuer"), issuer))
+        .add_attribute((vk::key("subject"), subject));
     if let Some(previous) = after {
-        b = b.add_attribute(("depends_on", Expression::from(vec![previous])));
+        b = b.add_attribute((vk::key("depends_on"), Expression::from(vec![previous])));
     }
     b.build()
 }
@@ -987,48 +987,48 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
     if rotation.is_some() {
         providers.push(("time", obj(&[("source", "hashicorp/time".into()), ("version", ">= 0.12".into())])));
     }
-    let mut required = Block::builder("required_providers");
+    let mut required = Block::builder(vk::key("required_providers"));
     for (k, v) in providers {
         required = required.add_attribute((k, v));
     }
     let mut b = Body::builder()
         .add_block(
-            Block::builder("terraform")
+            Block::builder(vk::key("terraform"))
                 // value_wo (write-only attributes) and ephemeral variables need Terraform 1.11.
-                .add_attribute(("required_version", ">= 1.11"))
+                .add_attribute((vk::key("required_version"), ">= 1.11"))
                 .add_block(required.build())
                 .build(),
         )
         .add_block(
-            Block::builder("provider")
+            Block::builder(vk::key("provider"))
                 .add_label("azurerm")
-                .add_attribute(("subscription_id", s.azure.subscription_id.as_str()))
-                .add_block(Block::builder("features").build())
+                .add_attribute((vk::key("subscription_id"), s.azure.subscription_id.as_str()))
+                .add_block(Block::builder(vk::key("features")).build())
                 .build(),
         )
         .add_block(
-            Block::builder("data")
+            Block::builder(vk::key("data"))
                 .add_label("azurerm_client_config")
                 .add_label("current")
                 .build(),
         )
         .add_block(
-            Block::builder("data")
+            Block::builder(vk::key("data"))
                 .add_label("azurerm_resource_group")
                 .add_label("rg")
-                .add_attribute(("name", s.azure.resource_group.as_str()))
+                .add_attribute((vk::key("name"), s.azure.resource_group.as_str()))
                 .build(),
         )
         .add_block(
             vk::resource("azurerm_key_vault", "kv")
-                .add_attribute(("name", s.azure.vault_name.as_str()))
-                .add_attribute(("location", rg("location")))
-                .add_attribute(("resource_group_name", rg("name")))
-                .add_attribute(("tenant_id", s.azure.tenant_id.as_str()))
-                .add_attribute(("sku_name", "standard"))
-                .add_attribute(("rbac_authorization_enabled", true))
-                .add_attribute(("purge_protection_enabled", true))
-                .add_attribute(("soft_delete_retention_days", 90))
+                .add_attribute((vk::key("name"), s.azure.vault_name.as_str()))
+                .add_attribute((vk::key("location"), rg("location")))
+                .add_attribute((vk::key("resource_group_name"), rg("name")))
+                .add_attribute((vk::key("tenant_id"), s.azure.tenant_id.as_str()))
+                .add_attribute((vk::key("sku_name"), "standard"))
+                .add_attribute((vk::key("rbac_authorization_enabled"), true))
+                .add_attribute((vk::key("purge_protection_enabled"), true))
+                .add_attribute((vk::key("soft_delete_retention_days"), 90))
                 .build(),
         );
     let deployer = Expression::from(vec![vk::traversal("azurerm_role_assignment", &["deployer"])]);
@@ -1071,11 +1071,11 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
                 vk::traversal("var", &["initial_value"])
             };
             let mut secret = vk::resource("azurerm_key_vault_secret", "app")
-                .add_attribute(("name", n.object.as_str()))
-                .add_attribute(("key_vault_id", vk::traversal("azurerm_key_vault", &["kv", "id"])))
-                .add_attribute(("value_wo", value))
-                .add_attribute(("value_wo_version", 1))
-                .add_attribute(("content_type", content_type(s.credential)));
+                .add_attribute((vk::key("name"), n.object.as_str()))
+                .add_attribute((vk::key("key_vault_id"), vk::traversal("azurerm_key_vault", &["kv", "id"])))
+                .add_attribute((vk::key("value_wo"), value))
+                .add_attribute((vk::key("value_wo_version"), 1))
+                .add_attribute((vk::key("content_type"), content_type(s.credential)));
             if let Some(period) = rotation {
                 b = b.add_block(vk::resource("time_static", "secret_created").build());
                 secret = secret.add_attribute((
@@ -1088,11 +1088,11 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
                     ),
                 ));
             }
-            let mut secret = secret.add_attribute(("depends_on", deployer.clone()));
+            let mut secret = secret.add_attribute((vk::key("depends_on"), deployer.clone()));
             if rotation.is_some() {
                 // Later versions belong to the rotation Function.
                 secret = secret.add_block(
-                    Block::builder("lifecycle")
+                    Block::builder(vk::key("lifecycle"))
                         .add_attribute((
                             "ignore_changes",
                             Expression::from(vec![
@@ -1109,51 +1109,59 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
             let action = if auto_renew { "AutoRenew" } else { "EmailContacts" };
             b = b.add_block(
                 vk::resource("azurerm_key_vault_certificate", "app")
-                    .add_attribute(("name", n.object.as_str()))
-                    .add_attribute(("key_vault_id", vk::traversal("azurerm_key_vault", &["kv", "id"])))
+                    .add_attribute((vk::key("name"), n.object.as_str()))
+                    .add_attribute((vk::key("key_vault_id"), vk::traversal("azurerm_key_vault", &["kv", "id"])))
                     .add_block(
-                        Block::builder("certificate_policy")
-                            .add_block(Block::builder("issuer_parameters").add_attribute(("name", "Self")).build())
+                        Block::builder(vk::key("certificate_policy"))
                             .add_block(
-                                Block::builder("key_properties")
-                                    .add_attribute(("exportable", true))
-                                    .add_attribute(("key_type", "EC"))
-                                    .add_attribute(("curve", "P-256"))
-                                    .add_attribute(("reuse_key", false))
+                                Block::builder(vk::key("issuer_parameters"))
+                                    .add_attribute((vk::key("name"), "Self"))
                                     .build(),
                             )
                             .add_block(
-                                Block::builder("lifetime_action")
-                                    .add_block(Block::builder("action").add_attribute(("action_type", action)).build())
+                                Block::builder(vk::key("key_properties"))
+                                    .add_attribute((vk::key("exportable"), true))
+                                    .add_attribute((vk::key("key_type"), "EC"))
+                                    .add_attribute((vk::key("curve"), "P-256"))
+                                    .add_attribute((vk::key("reuse_key"), false))
+                                    .build(),
+                            )
+                            .add_block(
+                                Block::builder(vk::key("lifetime_action"))
                                     .add_block(
-                                        Block::builder("trigger")
-                                            .add_attribute(("days_before_expiry", Source::renew_days(months)))
+                                        Block::builder(vk::key("action"))
+                                            .add_attribute((vk::key("action_type"), action))
+                                            .build(),
+                                    )
+                                    .add_block(
+                                        Block::builder(vk::key("trigger"))
+                                            .add_attribute((vk::key("days_before_expiry"), Source::renew_days(months)))
                                             .build(),
                                     )
                                     .build(),
                             )
                             .add_block(
-                                Block::builder("secret_properties")
-                                    .add_attribute(("content_type", content_type(CredentialType::Certificate)))
+                                Block::builder(vk::key("secret_properties"))
+                                    .add_attribute((vk::key("content_type"), content_type(CredentialType::Certificate)))
                                     .build(),
                             )
                             .add_block(
-                                Block::builder("x509_certificate_properties")
-                                    .add_attribute(("subject", format!("CN={}", s.certificate.common_name)))
-                                    .add_attribute(("validity_in_months", months))
-                                    .add_attribute(("key_usage", vec!["digitalSignature"]))
+                                Block::builder(vk::key("x509_certificate_properties"))
+                                    .add_attribute((vk::key("subject"), format!("CN={}", s.certificate.common_name)))
+                                    .add_attribute((vk::key("validity_in_months"), months))
+                                    .add_attribute((vk::key("key_usage"), vec!["digitalSignature"]))
                                     // Server Authentication.
-                                    .add_attribute(("extended_key_usage", vec!["1.3.6.1.5.5.7.3.1"]))
+                                    .add_attribute((vk::key("extended_key_usage"), vec!["1.3.6.1.5.5.7.3.1"]))
                                     .add_block(
-                                        Block::builder("subject_alternative_names")
-                                            .add_attribute(("dns_names", dns_names(s)))
+                                        Block::builder(vk::key("subject_alternative_names"))
+                                            .add_attribute((vk::key("dns_names"), dns_names(s)))
                                             .build(),
                                     )
                                     .build(),
                             )
                             .build(),
                     )
-                    .add_attribute(("depends_on", deployer.clone()))
+                    .add_attribute((vk::key("depends_on"), deployer.clone()))
                     .build(),
             );
         }
@@ -1164,13 +1172,13 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
     }
     for a in list {
         let mut block = vk::resource("azurerm_role_assignment", a.label)
-            .add_attribute(("scope", a.scope_expr.clone()))
-            .add_attribute(("role_definition_id", role_definition_id(s, a.role)))
-            .add_attribute(("principal_id", a.principal.clone()));
+            .add_attribute((vk::key("scope"), a.scope_expr.clone()))
+            .add_attribute((vk::key("role_definition_id"), role_definition_id(s, a.role)))
+            .add_attribute((vk::key("principal_id"), a.principal.clone()));
         if a.label != "deployer" {
-            block = block.add_attribute(("principal_type", "ServicePrincipal"));
+            block = block.add_attribute((vk::key("principal_type"), "ServicePrincipal"));
         }
-        block = block.add_attribute(("description", format!("{} on {} only", a.role.0, a.scope)));
+        block = block.add_attribute((vk::key("description"), format!("{} on {} only", a.role.0, a.scope)));
         b = b.add_block(block.build());
     }
     if let Some(period) = rotation {
@@ -1179,19 +1187,22 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
         }
     }
     b.add_block(
-        Block::builder("output")
+        Block::builder(vk::key("output"))
             .add_label("workload_client_id")
             .add_attribute((
                 "description",
                 format!("Client ID of {}, for the SDKs, service account and pipelines", n.identity),
             ))
-            .add_attribute(("value", vk::traversal("azurerm_user_assigned_identity", &["app", "client_id"])))
+            .add_attribute((
+                vk::key("value"),
+                vk::traversal("azurerm_user_assigned_identity", &["app", "client_id"]),
+            ))
             .build(),
     )
     .add_block(
-        Block::builder("output")
+        Block::builder(vk::key("output"))
             .add_label("key_vault_uri")
-            .add_attribute(("value", vk::traversal("azurerm_key_vault", &["kv", "vault_uri"])))
+            .add_attribute((vk::key("value"), vk::traversal("azurerm_key_vault", &["kv", "vault_uri"])))
             .build(),
     )
     .build()
@@ -1201,11 +1212,11 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
 fn identity_federation(s: &Settings, n: &Names) -> Vec<Block> {
     match s.target {
         Target::Kubernetes => vec![
-            Block::builder("data")
+            Block::builder(vk::key("data"))
                 .add_label("azurerm_kubernetes_cluster")
                 .add_label("aks")
-                .add_attribute(("name", s.kubernetes.cluster_name.as_str()))
-                .add_attribute(("resource_group_name", rg("name")))
+                .add_attribute((vk::key("name"), s.kubernetes.cluster_name.as_str()))
+                .add_attribute((vk::key("resource_group_name"), rg("name")))
                 .build(),
             federated_credential(
                 "aks",
@@ -1240,59 +1251,59 @@ fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<Block> {
     vec![
         identity_block("rotator", &n.rotator_identity),
         vk::resource("azurerm_storage_account", "rotation")
-            .add_attribute(("name", storage.as_str()))
-            .add_attribute(("resource_group_name", rg("name")))
-            .add_attribute(("location", rg("location")))
-            .add_attribute(("account_tier", "Standard"))
-            .add_attribute(("account_replication_type", "LRS"))
-            .add_attribute(("min_tls_version", "TLS1_2"))
-            .add_attribute(("allow_nested_items_to_be_public", false))
+            .add_attribute((vk::key("name"), storage.as_str()))
+            .add_attribute((vk::key("resource_group_name"), rg("name")))
+            .add_attribute((vk::key("location"), rg("location")))
+            .add_attribute((vk::key("account_tier"), "Standard"))
+            .add_attribute((vk::key("account_replication_type"), "LRS"))
+            .add_attribute((vk::key("min_tls_version"), "TLS1_2"))
+            .add_attribute((vk::key("allow_nested_items_to_be_public"), false))
             .build(),
         vk::resource("azurerm_storage_container", "rotation")
-            .add_attribute(("name", "function-deployments"))
-            .add_attribute(("storage_account_id", vk::traversal("azurerm_storage_account", &["rotation", "id"])))
-            .add_attribute(("container_access_type", "private"))
+            .add_attribute((vk::key("name"), "function-deployments"))
+            .add_attribute((vk::key("storage_account_id"), vk::traversal("azurerm_storage_account", &["rotation", "id"])))
+            .add_attribute((vk::key("container_access_type"), "private"))
             .build(),
         vk::resource("azurerm_service_plan", "rotation")
-            .add_attribute(("name", format!("asp-{}-rotate", n.role)))
-            .add_attribute(("resource_group_name", rg("name")))
-            .add_attribute(("location", rg("location")))
-            .add_attribute(("os_type", "Linux"))
-            .add_attribute(("sku_name", "FC1"))
+            .add_attribute((vk::key("name"), format!("asp-{}-rotate", n.role)))
+            .add_attribute((vk::key("resource_group_name"), rg("name")))
+            .add_attribute((vk::key("location"), rg("location")))
+            .add_attribute((vk::key("os_type"), "Linux"))
+            .add_attribute((vk::key("sku_name"), "FC1"))
             .build(),
         vk::resource("azurerm_function_app_flex_consumption", "rotation")
-            .add_attribute(("name", func_name.as_str()))
-            .add_attribute(("resource_group_name", rg("name")))
-            .add_attribute(("location", rg("location")))
-            .add_attribute(("service_plan_id", vk::traversal("azurerm_service_plan", &["rotation", "id"])))
-            .add_attribute(("storage_container_type", "blobContainer"))
+            .add_attribute((vk::key("name"), func_name.as_str()))
+            .add_attribute((vk::key("resource_group_name"), rg("name")))
+            .add_attribute((vk::key("location"), rg("location")))
+            .add_attribute((vk::key("service_plan_id"), vk::traversal("azurerm_service_plan", &["rotation", "id"])))
+            .add_attribute((vk::key("storage_container_type"), "blobContainer"))
             .add_attribute((
                 "storage_container_endpoint",
                 template("${azurerm_storage_account.rotation.primary_blob_endpoint}${azurerm_storage_container.rotation.name}"),
             ))
             // Identity-based host storage is broken in azurerm 4.x (it still injects an empty
             // AzureWebJobsStorage, hashicorp/terraform-provider-azurerm#29693): use the account key.
-            .add_attribute(("storage_authentication_type", "StorageAccountConnectionString"))
+            .add_attribute((vk::key("storage_authentication_type"), "StorageAccountConnectionString"))
             .add_attribute((
                 "storage_access_key",
                 vk::traversal("azurerm_storage_account", &["rotation", "primary_access_key"]),
             ))
-            .add_attribute(("runtime_name", "python"))
-            .add_attribute(("runtime_version", FUNCTION_PYTHON))
-            .add_attribute(("maximum_instance_count", 40))
-            .add_attribute(("instance_memory_in_mb", 2048))
-            .add_attribute(("https_only", true))
-            .add_attribute(("app_settings", obj(&settings)))
+            .add_attribute((vk::key("runtime_name"), "python"))
+            .add_attribute((vk::key("runtime_version"), FUNCTION_PYTHON))
+            .add_attribute((vk::key("maximum_instance_count"), 40))
+            .add_attribute((vk::key("instance_memory_in_mb"), 2048))
+            .add_attribute((vk::key("https_only"), true))
+            .add_attribute((vk::key("app_settings"), obj(&settings)))
             .add_block(
-                Block::builder("identity")
-                    .add_attribute(("type", "UserAssigned"))
+                Block::builder(vk::key("identity"))
+                    .add_attribute((vk::key("type"), "UserAssigned"))
                     .add_attribute((
                         "identity_ids",
                         Expression::from(vec![vk::traversal("azurerm_user_assigned_identity", &["rotator", "id"])]),
                     ))
                     .build(),
             )
-            .add_block(Block::builder("site_config").build())
+            .add_block(Block::builder(vk::key("site_config")).build())
             .build(),
         variable(
             "rotation_function_published",
@@ -1301,11 +1312,11 @@ fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<Block> {
             Some(Expression::Bool(false)),
         ),
         vk::resource("azurerm_eventgrid_system_topic", "kv")
-            .add_attribute(("name", format!("evgt-{}", s.azure.vault_name)))
-            .add_attribute(("resource_group_name", rg("name")))
-            .add_attribute(("location", rg("location")))
-            .add_attribute(("source_resource_id", vk::traversal("azurerm_key_vault", &["kv", "id"])))
-            .add_attribute(("topic_type", "Microsoft.KeyVault.vaults"))
+            .add_attribute((vk::key("name"), format!("evgt-{}", s.azure.vault_name)))
+            .add_attribute((vk::key("resource_group_name"), rg("name")))
+            .add_attribute((vk::key("location"), rg("location")))
+            .add_attribute((vk::key("source_resource_id"), vk::traversal("azurerm_key_vault", &["kv", "id"])))
+            .add_attribute((vk::key("topic_type"), "Microsoft.KeyVault.vaults"))
             .build(),
         vk::resource("azurerm_eventgrid_system_topic_event_subscription", "near_expiry")
             .add_attribute((
@@ -1316,30 +1327,30 @@ fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<Block> {
                     0,
                 )),
             ))
-            .add_attribute(("name", format!("{}-near-expiry", n.object)))
-            .add_attribute(("system_topic", vk::traversal("azurerm_eventgrid_system_topic", &["kv", "name"])))
-            .add_attribute(("resource_group_name", rg("name")))
-            .add_attribute(("included_event_types", vec![EVENT_NEAR_EXPIRY]))
+            .add_attribute((vk::key("name"), format!("{}-near-expiry", n.object)))
+            .add_attribute((vk::key("system_topic"), vk::traversal("azurerm_eventgrid_system_topic", &["kv", "name"])))
+            .add_attribute((vk::key("resource_group_name"), rg("name")))
+            .add_attribute((vk::key("included_event_types"), vec![EVENT_NEAR_EXPIRY]))
             .add_block(
-                Block::builder("subject_filter")
-                    .add_attribute(("subject_begins_with", n.object.as_str()))
-                    .add_attribute(("subject_ends_with", n.object.as_str()))
-                    .add_attribute(("case_sensitive", true))
+                Block::builder(vk::key("subject_filter"))
+                    .add_attribute((vk::key("subject_begins_with"), n.object.as_str()))
+                    .add_attribute((vk::key("subject_ends_with"), n.object.as_str()))
+                    .add_attribute((vk::key("case_sensitive"), true))
                     .build(),
             )
             .add_block(
-                Block::builder("azure_function_endpoint")
+                Block::builder(vk::key("azure_function_endpoint"))
                     .add_attribute((
                         "function_id",
                         template("${azurerm_function_app_flex_consumption.rotation.id}/functions/rotate_secret"),
                     ))
-                    .add_attribute(("max_events_per_batch", 1))
+                    .add_attribute((vk::key("max_events_per_batch"), 1))
                     .build(),
             )
             .add_block(
-                Block::builder("retry_policy")
-                    .add_attribute(("max_delivery_attempts", 30))
-                    .add_attribute(("event_time_to_live", 1440))
+                Block::builder(vk::key("retry_policy"))
+                    .add_attribute((vk::key("max_delivery_attempts"), 30))
+                    .add_attribute((vk::key("event_time_to_live"), 1440))
                     .build(),
             )
             .build(),

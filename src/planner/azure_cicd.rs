@@ -23,10 +23,10 @@ fn service_connection(n: &Names) -> String {
 /// The federated credentials (Terraform) for the platform; Jenkins uses the managed identity itself.
 pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
     let string_var = |name: &str, description: &str| {
-        Block::builder("variable")
+        Block::builder(vk::key("variable"))
             .add_label(name)
-            .add_attribute(("type", Expression::Variable(hcl::expr::Variable::unchecked("string"))))
-            .add_attribute(("description", description))
+            .add_attribute((vk::key("type"), Expression::Variable(hcl::expr::Variable::unchecked("string"))))
+            .add_attribute((vk::key("description"), description))
             .build()
     };
     let repo = &s.cicd.repository;

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::choice::*;
 use super::k8s::{self, K8sObject, ObjectMeta};
 use super::request::Duration;
+use super::vault_kubernetes as vk;
 use super::{versions, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::{self, template};
 
@@ -1229,15 +1230,15 @@ fn string_map(pairs: &[(&str, String)]) -> Expression {
 }
 
 fn resource(kind: &str, name: &str) -> hcl::structure::BlockBuilder {
-    Block::builder("resource").add_label(kind).add_label(name)
+    Block::builder(vk::key("resource")).add_label(kind).add_label(name)
 }
 
 fn secret_iam(label: &str, secret: Expression, role: &str, member: Expression, n: &Names) -> Block {
     resource("google_secret_manager_secret_iam_member", label)
-        .add_attribute(("project", n.project.as_str()))
-        .add_attribute(("secret_id", secret))
-        .add_attribute(("role", role))
-        .add_attribute(("member", member))
+        .add_attribute((vk::key("project"), n.project.as_str()))
+        .add_attribute((vk::key("secret_id"), secret))
+        .add_attribute((vk::key("role"), role))
+        .add_attribute((vk::key("member"), member))
         .build()
 }
 
@@ -1256,14 +1257,14 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
             obj(&[("source", "hashicorp/archive".into()), ("version", ">= 2.4".into())]),
         ));
     }
-    let mut required = Block::builder("required_providers");
+    let mut required = Block::builder(vk::key("required_providers"));
     for (name, value) in providers {
         required = required.add_attribute((name, value));
     }
     let mut b = Body::builder().add_block(
-        Block::builder("terraform")
+        Block::builder(vk::key("terraform"))
             // plantimestamp() needs Terraform 1.5.
-            .add_attribute(("required_version", if period.is_some() { ">= 1.5" } else { ">= 1.0" }))
+            .add_attribute((vk::key("required_version"), if period.is_some() { ">= 1.5" } else { ">= 1.0" }))
             .add_block(required.build())
             .build(),
     );
@@ -1274,25 +1275,31 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
         ("managed-by", "secretsint".into()),
     ]);
     let replication = match &s.gcp.location {
-        None => Block::builder("replication").add_block(Block::builder("auto").build()).build(),
-        Some(l) => Block::builder("replication")
+        None => Block::builder(vk::key("replication"))
+            .add_block(Block::builder(vk::key("auto")).build())
+            .build(),
+        Some(l) => Block::builder(vk::key("replication"))
             .add_block(
-                Block::builder("user_managed")
-                    .add_block(Block::builder("replicas").add_attribute(("location", l.as_str())).build())
+                Block::builder(vk::key("user_managed"))
+                    .add_block(
+                        Block::builder(vk::key("replicas"))
+                            .add_attribute((vk::key("location"), l.as_str()))
+                            .build(),
+                    )
                     .build(),
             )
             .build(),
     };
     let mut secret = resource("google_secret_manager_secret", "secret")
-        .add_attribute(("project", n.project.as_str()))
-        .add_attribute(("secret_id", n.secret_id.as_str()))
-        .add_attribute(("labels", labels.clone()))
+        .add_attribute((vk::key("project"), n.project.as_str()))
+        .add_attribute((vk::key("secret_id"), n.secret_id.as_str()))
+        .add_attribute((vk::key("labels"), labels.clone()))
         .add_block(replication);
     if let Some(p) = period {
         let seconds = format!("{}s", p.secs());
         secret = secret
             .add_block(
-                Block::builder("rotation")
+                Block::builder(vk::key("rotation"))
                     .add_attribute((
                         "next_rotation_time",
                         Expression::from(
@@ -1302,12 +1309,12 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
                                 .build(),
                         ),
                     ))
-                    .add_attribute(("rotation_period", seconds.as_str()))
+                    .add_attribute((vk::key("rotation_period"), seconds.as_str()))
                     .build(),
             )
             .add_block(
-                Block::builder("topics")
-                    .add_attribute(("name", traversal("google_pubsub_topic", &["rotation", "id"])))
+                Block::builder(vk::key("topics"))
+                    .add_attribute((vk::key("name"), traversal("google_pubsub_topic", &["rotation", "id"])))
                     .build(),
             )
             .add_attribute((
@@ -1319,7 +1326,7 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
                 )]),
             ))
             .add_block(
-                Block::builder("lifecycle")
+                Block::builder(vk::key("lifecycle"))
                     .add_attribute((
                         "ignore_changes",
                         Expression::from(vec![Expression::from(
@@ -1339,10 +1346,10 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
         Target::Application => {
             b = b.add_block(
                 resource("google_service_account", "app")
-                    .add_attribute(("project", n.project.as_str()))
-                    .add_attribute(("account_id", n.app_account.as_str()))
-                    .add_attribute(("display_name", format!("{} ({})", s.name, s.environment)))
-                    .add_attribute(("description", format!("Reads {} only", n.secret_id)))
+                    .add_attribute((vk::key("project"), n.project.as_str()))
+                    .add_attribute((vk::key("account_id"), n.app_account.as_str()))
+                    .add_attribute((vk::key("display_name"), format!("{} ({})", s.name, s.environment)))
+                    .add_attribute((vk::key("description"), format!("Reads {} only", n.secret_id)))
                     .build(),
             );
             traversal("google_service_account", &["app", "member"])
@@ -1382,27 +1389,30 @@ fn pool_blocks(s: &Settings, n: &Names) -> Vec<Block> {
     for (k, v) in attribute_mapping(s) {
         mapping.insert(ObjectKey::from(Expression::from(k)), Expression::from(v));
     }
-    let mut oidc = Block::builder("oidc").add_attribute(("issuer_uri", issuer));
+    let mut oidc = Block::builder(vk::key("oidc")).add_attribute((vk::key("issuer_uri"), issuer));
     if s.cicd.platform == CicdPlatform::AzureDevops {
-        oidc = oidc.add_attribute(("allowed_audiences", vec![ado_app_uri(n)]));
+        oidc = oidc.add_attribute((vk::key("allowed_audiences"), vec![ado_app_uri(n)]));
     }
     vec![
         resource("google_iam_workload_identity_pool", "ci")
-            .add_attribute(("project", n.project.as_str()))
-            .add_attribute(("workload_identity_pool_id", n.pool.as_str()))
-            .add_attribute(("display_name", short_display(&format!("{} CI", n.role))))
-            .add_attribute(("description", format!("{} pipelines reading {}", s.cicd.platform, n.secret_id)))
+            .add_attribute((vk::key("project"), n.project.as_str()))
+            .add_attribute((vk::key("workload_identity_pool_id"), n.pool.as_str()))
+            .add_attribute((vk::key("display_name"), short_display(&format!("{} CI", n.role))))
+            .add_attribute((
+                vk::key("description"),
+                format!("{} pipelines reading {}", s.cicd.platform, n.secret_id),
+            ))
             .build(),
         resource("google_iam_workload_identity_pool_provider", "ci")
-            .add_attribute(("project", n.project.as_str()))
+            .add_attribute((vk::key("project"), n.project.as_str()))
             .add_attribute((
                 "workload_identity_pool_id",
                 traversal("google_iam_workload_identity_pool", &["ci", "workload_identity_pool_id"]),
             ))
-            .add_attribute(("workload_identity_pool_provider_id", n.provider.as_str()))
-            .add_attribute(("display_name", short_display(&s.cicd.platform.to_string())))
-            .add_attribute(("attribute_mapping", Expression::Object(mapping)))
-            .add_attribute(("attribute_condition", condition))
+            .add_attribute((vk::key("workload_identity_pool_provider_id"), n.provider.as_str()))
+            .add_attribute((vk::key("display_name"), short_display(&s.cicd.platform.to_string())))
+            .add_attribute((vk::key("attribute_mapping"), Expression::Object(mapping)))
+            .add_attribute((vk::key("attribute_condition"), condition))
             .add_block(oidc.build())
             .build(),
     ]
@@ -1418,31 +1428,34 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
     let rotator_email = traversal("google_service_account", &["rotator", "email"]);
     let mut out = vec![
         resource("google_pubsub_topic", "rotation")
-            .add_attribute(("project", n.project.as_str()))
-            .add_attribute(("name", n.topic.as_str()))
+            .add_attribute((vk::key("project"), n.project.as_str()))
+            .add_attribute((vk::key("name"), n.topic.as_str()))
             .build(),
         resource("google_project_service_identity", "secretmanager")
             .add_attribute((
                 "provider",
                 Expression::from(Traversal::builder(Variable::unchecked("google-beta")).build()),
             ))
-            .add_attribute(("project", n.project.as_str()))
-            .add_attribute(("service", "secretmanager.googleapis.com"))
+            .add_attribute((vk::key("project"), n.project.as_str()))
+            .add_attribute((vk::key("service"), "secretmanager.googleapis.com"))
             .build(),
         resource("google_pubsub_topic_iam_member", "secretmanager_publisher")
-            .add_attribute(("project", n.project.as_str()))
-            .add_attribute(("topic", traversal("google_pubsub_topic", &["rotation", "name"])))
-            .add_attribute(("role", ROLE_PUBSUB_PUBLISHER))
-            .add_attribute(("member", traversal("google_project_service_identity", &["secretmanager", "member"])))
+            .add_attribute((vk::key("project"), n.project.as_str()))
+            .add_attribute((vk::key("topic"), traversal("google_pubsub_topic", &["rotation", "name"])))
+            .add_attribute((vk::key("role"), ROLE_PUBSUB_PUBLISHER))
+            .add_attribute((
+                vk::key("member"),
+                traversal("google_project_service_identity", &["secretmanager", "member"]),
+            ))
             .build(),
         resource("google_service_account", "rotator")
-            .add_attribute(("project", n.project.as_str()))
-            .add_attribute(("account_id", n.rotator_account.as_str()))
+            .add_attribute((vk::key("project"), n.project.as_str()))
+            .add_attribute((vk::key("account_id"), n.rotator_account.as_str()))
             .add_attribute((
                 "display_name",
                 format!("{} rotation", n.secret_id).chars().take(100).collect::<String>(),
             ))
-            .add_attribute(("description", format!("Adds versions to {} on SECRET_ROTATE", n.secret_id)))
+            .add_attribute((vk::key("description"), format!("Adds versions to {} on SECRET_ROTATE", n.secret_id)))
             .build(),
         secret_iam(
             "rotator_version_adder",
@@ -1456,8 +1469,8 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
     if s.credential == CredentialType::Database {
         out.push(
             resource("google_secret_manager_secret", "database_admin")
-                .add_attribute(("project", n.project.as_str()))
-                .add_attribute(("secret_id", n.admin_secret_id.as_str()))
+                .add_attribute((vk::key("project"), n.project.as_str()))
+                .add_attribute((vk::key("secret_id"), n.admin_secret_id.as_str()))
                 .add_attribute((
                     "labels",
                     string_map(&[
@@ -1467,11 +1480,17 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
                     ]),
                 ))
                 .add_block(match &s.gcp.location {
-                    None => Block::builder("replication").add_block(Block::builder("auto").build()).build(),
-                    Some(l) => Block::builder("replication")
+                    None => Block::builder(vk::key("replication"))
+                        .add_block(Block::builder(vk::key("auto")).build())
+                        .build(),
+                    Some(l) => Block::builder(vk::key("replication"))
                         .add_block(
-                            Block::builder("user_managed")
-                                .add_block(Block::builder("replicas").add_attribute(("location", l.as_str())).build())
+                            Block::builder(vk::key("user_managed"))
+                                .add_block(
+                                    Block::builder(vk::key("replicas"))
+                                        .add_attribute((vk::key("location"), l.as_str()))
+                                        .build(),
+                                )
                                 .build(),
                         )
                         .build(),
@@ -1489,9 +1508,9 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
     if s.credential == CredentialType::Certificate {
         out.push(
             resource("google_privateca_ca_pool_iam_member", "rotator_requester")
-                .add_attribute(("ca_pool", n.ca_pool.as_str()))
-                .add_attribute(("role", ROLE_CA_REQUESTER))
-                .add_attribute(("member", rotator_member.clone()))
+                .add_attribute((vk::key("ca_pool"), n.ca_pool.as_str()))
+                .add_attribute((vk::key("role"), ROLE_CA_REQUESTER))
+                .add_attribute((vk::key("member"), rotator_member.clone()))
                 .build(),
         );
     }
@@ -1500,40 +1519,43 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
         env.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));
     }
     out.extend([
-        Block::builder("data")
+        Block::builder(vk::key("data"))
             .add_label("archive_file")
             .add_label("rotate")
-            .add_attribute(("type", "zip"))
-            .add_attribute(("source_dir", template("${path.module}/../functions/rotate")))
-            .add_attribute(("output_path", template("${path.module}/.build/rotate.zip")))
+            .add_attribute((vk::key("type"), "zip"))
+            .add_attribute((vk::key("source_dir"), template("${path.module}/../functions/rotate")))
+            .add_attribute((vk::key("output_path"), template("${path.module}/.build/rotate.zip")))
             .build(),
         resource("google_storage_bucket", "functions")
-            .add_attribute(("project", n.project.as_str()))
-            .add_attribute(("name", short_id(&format!("{}-{}-functions", n.project, n.role), 63)))
-            .add_attribute(("location", n.region.to_ascii_uppercase()))
-            .add_attribute(("uniform_bucket_level_access", true))
-            .add_attribute(("public_access_prevention", "enforced"))
+            .add_attribute((vk::key("project"), n.project.as_str()))
+            .add_attribute((vk::key("name"), short_id(&format!("{}-{}-functions", n.project, n.role), 63)))
+            .add_attribute((vk::key("location"), n.region.to_ascii_uppercase()))
+            .add_attribute((vk::key("uniform_bucket_level_access"), true))
+            .add_attribute((vk::key("public_access_prevention"), "enforced"))
             .build(),
         resource("google_storage_bucket_object", "rotate")
-            .add_attribute(("bucket", traversal("google_storage_bucket", &["functions", "name"])))
-            .add_attribute(("name", template("rotate-${data.archive_file.rotate.output_md5}.zip")))
-            .add_attribute(("source", traversal("data", &["archive_file", "rotate", "output_path"])))
+            .add_attribute((vk::key("bucket"), traversal("google_storage_bucket", &["functions", "name"])))
+            .add_attribute((vk::key("name"), template("rotate-${data.archive_file.rotate.output_md5}.zip")))
+            .add_attribute((vk::key("source"), traversal("data", &["archive_file", "rotate", "output_path"])))
             .build(),
         resource("google_cloudfunctions2_function", "rotate")
-            .add_attribute(("project", n.project.as_str()))
-            .add_attribute(("name", n.function.as_str()))
-            .add_attribute(("location", n.region.as_str()))
-            .add_attribute(("description", format!("Adds a version to {} on SECRET_ROTATE", n.secret_id)))
+            .add_attribute((vk::key("project"), n.project.as_str()))
+            .add_attribute((vk::key("name"), n.function.as_str()))
+            .add_attribute((vk::key("location"), n.region.as_str()))
+            .add_attribute((
+                vk::key("description"),
+                format!("Adds a version to {} on SECRET_ROTATE", n.secret_id),
+            ))
             .add_block(
-                Block::builder("build_config")
-                    .add_attribute(("runtime", versions::GCP_FUNCTION_RUNTIME))
-                    .add_attribute(("entry_point", "rotate"))
+                Block::builder(vk::key("build_config"))
+                    .add_attribute((vk::key("runtime"), versions::GCP_FUNCTION_RUNTIME))
+                    .add_attribute((vk::key("entry_point"), "rotate"))
                     .add_block(
-                        Block::builder("source")
+                        Block::builder(vk::key("source"))
                             .add_block(
-                                Block::builder("storage_source")
-                                    .add_attribute(("bucket", traversal("google_storage_bucket", &["functions", "name"])))
-                                    .add_attribute(("object", traversal("google_storage_bucket_object", &["rotate", "name"])))
+                                Block::builder(vk::key("storage_source"))
+                                    .add_attribute((vk::key("bucket"), traversal("google_storage_bucket", &["functions", "name"])))
+                                    .add_attribute((vk::key("object"), traversal("google_storage_bucket_object", &["rotate", "name"])))
                                     .build(),
                             )
                             .build(),
@@ -1541,33 +1563,33 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
                     .build(),
             )
             .add_block(
-                Block::builder("service_config")
-                    .add_attribute(("max_instance_count", 1))
-                    .add_attribute(("available_memory", "256M"))
-                    .add_attribute(("timeout_seconds", 120))
-                    .add_attribute(("ingress_settings", "ALLOW_INTERNAL_ONLY"))
-                    .add_attribute(("all_traffic_on_latest_revision", true))
-                    .add_attribute(("service_account_email", rotator_email.clone()))
-                    .add_attribute(("environment_variables", Expression::Object(env)))
+                Block::builder(vk::key("service_config"))
+                    .add_attribute((vk::key("max_instance_count"), 1))
+                    .add_attribute((vk::key("available_memory"), "256M"))
+                    .add_attribute((vk::key("timeout_seconds"), 120))
+                    .add_attribute((vk::key("ingress_settings"), "ALLOW_INTERNAL_ONLY"))
+                    .add_attribute((vk::key("all_traffic_on_latest_revision"), true))
+                    .add_attribute((vk::key("service_account_email"), rotator_email.clone()))
+                    .add_attribute((vk::key("environment_variables"), Expression::Object(env)))
                     .build(),
             )
             .add_block(
-                Block::builder("event_trigger")
-                    .add_attribute(("trigger_region", n.region.as_str()))
-                    .add_attribute(("event_type", PUBSUB_EVENT))
-                    .add_attribute(("pubsub_topic", traversal("google_pubsub_topic", &["rotation", "id"])))
-                    .add_attribute(("retry_policy", "RETRY_POLICY_RETRY"))
-                    .add_attribute(("service_account_email", rotator_email))
+                Block::builder(vk::key("event_trigger"))
+                    .add_attribute((vk::key("trigger_region"), n.region.as_str()))
+                    .add_attribute((vk::key("event_type"), PUBSUB_EVENT))
+                    .add_attribute((vk::key("pubsub_topic"), traversal("google_pubsub_topic", &["rotation", "id"])))
+                    .add_attribute((vk::key("retry_policy"), "RETRY_POLICY_RETRY"))
+                    .add_attribute((vk::key("service_account_email"), rotator_email))
                     .build(),
             )
             .build(),
         // Eventarc pushes to the function's Cloud Run service as the trigger's service account.
         resource("google_cloud_run_v2_service_iam_member", "rotator_invoker")
-            .add_attribute(("project", n.project.as_str()))
-            .add_attribute(("location", n.region.as_str()))
-            .add_attribute(("name", traversal("google_cloudfunctions2_function", &["rotate", "name"])))
-            .add_attribute(("role", ROLE_RUN_INVOKER))
-            .add_attribute(("member", rotator_member))
+            .add_attribute((vk::key("project"), n.project.as_str()))
+            .add_attribute((vk::key("location"), n.region.as_str()))
+            .add_attribute((vk::key("name"), traversal("google_cloudfunctions2_function", &["rotate", "name"])))
+            .add_attribute((vk::key("role"), ROLE_RUN_INVOKER))
+            .add_attribute((vk::key("member"), rotator_member))
             .build(),
     ]);
     out

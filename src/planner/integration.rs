@@ -359,8 +359,7 @@ fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
 fn render(s: &Settings, language: Language, fill: &Fill) -> IntegrationCode {
     let sdk = versions::sdk(s.backend, language);
     let (sdk_template, common_template) = compiled(s.backend, language);
-    let text = sdk_template.select(&fill.flags);
-    let [authentication_snippet, mut secret_retrieval_snippet, mut error_handling] = template::sections(&text);
+    let [authentication_snippet, mut secret_retrieval_snippet, mut error_handling] = sdk_template.sections(&fill.flags);
     // Python wants two blank lines between top-level definitions, the others one.
     let gap = match language {
         Language::Python => "\n\n\n",
@@ -553,6 +552,35 @@ mod tests {
                     c.language
                 );
                 assert!(c.authentication_snippet.contains(extra), "{b:?} {:?}", c.language);
+            }
+        }
+    }
+
+    /// The compiled split equals selecting the text and then splitting it, for every template and
+    /// for flags that switch on each single `@if` value, all of them, and none.
+    #[test]
+    fn compiled_sections_equal_select_then_sections() {
+        for &b in Backend::ALL {
+            for &l in Language::ALL {
+                let text = template(b, l);
+                let mut pairs: Vec<(&str, &str)> = Vec::new();
+                for line in text.lines() {
+                    if let Some(pos) = line.find("@if ") {
+                        if let Some((k, values)) = line[pos + 4..].trim().split_once('=') {
+                            pairs.extend(values.split('|').map(|v| (k, v)));
+                        }
+                    }
+                }
+                let compiled = Conditional::new(text);
+                let mut flag_sets: Vec<Vec<(&str, &str)>> = vec![Vec::new(), pairs.clone()];
+                flag_sets.extend(pairs.iter().map(|p| vec![*p]));
+                for flags in &flag_sets {
+                    assert_eq!(
+                        compiled.sections(flags),
+                        template::sections(&compiled.select(flags)),
+                        "{b}/{l} with {flags:?}"
+                    );
+                }
             }
         }
     }

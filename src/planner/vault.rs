@@ -168,9 +168,9 @@ fn policy_body(paths: &[(&str, &[&str])]) -> Body {
     let mut b = Body::builder();
     for (path, caps) in paths {
         b = b.add_block(
-            Block::builder("path")
+            Block::builder(vk::key("path"))
                 .add_label(*path)
-                .add_attribute(("capabilities", caps.to_vec()))
+                .add_attribute((vk::key("capabilities"), caps.to_vec()))
                 .build(),
         );
     }
@@ -887,34 +887,38 @@ fn application_target(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<
             ttl.to_go()
         ),
     };
-    let approle_config = Block::builder("config")
-        .add_attribute(("role_id_file_path", format!("{AGENT_DIR}/role-id")))
-        .add_attribute(("secret_id_file_path", format!("{AGENT_DIR}/secret-id")))
-        .add_attribute(("remove_secret_id_file_after_reading", false));
-    let mut auto_auth = Block::builder("auto_auth").add_block(
-        Block::builder("method")
+    let approle_config = Block::builder(vk::key("config"))
+        .add_attribute((vk::key("role_id_file_path"), format!("{AGENT_DIR}/role-id")))
+        .add_attribute((vk::key("secret_id_file_path"), format!("{AGENT_DIR}/secret-id")))
+        .add_attribute((vk::key("remove_secret_id_file_after_reading"), false));
+    let mut auto_auth = Block::builder(vk::key("auto_auth")).add_block(
+        Block::builder(vk::key("method"))
             .add_label("approle")
-            .add_attribute(("mount_path", format!("auth/{}", s.vault.auth_mount)))
+            .add_attribute((vk::key("mount_path"), format!("auth/{}", s.vault.auth_mount)))
             .add_block(approle_config.build())
             .build(),
     );
     if let Some(ns) = &s.vault.namespace {
-        auto_auth = auto_auth.add_attribute(("namespace", ns.as_str()));
+        auto_auth = auto_auth.add_attribute((vk::key("namespace"), ns.as_str()));
     }
     let body = Body::builder()
-        .add_block(Block::builder("vault").add_attribute(("address", s.vault.address.as_str())).build())
+        .add_block(
+            Block::builder(vk::key("vault"))
+                .add_attribute((vk::key("address"), s.vault.address.as_str()))
+                .build(),
+        )
         .add_block(auto_auth.build())
         .add_block(
-            Block::builder("template_config")
-                .add_attribute(("exit_on_retry_failure", true))
+            Block::builder(vk::key("template_config"))
+                .add_attribute((vk::key("exit_on_retry_failure"), true))
                 .build(),
         )
         .add_block(
-            Block::builder("template")
-                .add_attribute(("destination", destination.as_str()))
-                .add_attribute(("perms", "0600"))
-                .add_attribute(("error_on_missing_key", true))
-                .add_attribute(("contents", contents))
+            Block::builder(vk::key("template"))
+                .add_attribute((vk::key("destination"), destination.as_str()))
+                .add_attribute((vk::key("perms"), "0600"))
+                .add_attribute((vk::key("error_on_missing_key"), true))
+                .add_attribute((vk::key("contents"), contents))
                 .build(),
         )
         .build();
@@ -1738,10 +1742,13 @@ fn obj(pairs: &[(&str, Expression)]) -> Expression {
 
 fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) -> Body {
     let mut b = Body::builder().add_block(
-        Block::builder("terraform")
+        Block::builder(vk::key("terraform"))
             .add_block(
-                Block::builder("required_providers")
-                    .add_attribute(("vault", obj(&[("source", "hashicorp/vault".into()), ("version", ">= 5.0".into())])))
+                Block::builder(vk::key("required_providers"))
+                    .add_attribute((
+                        vk::key("vault"),
+                        obj(&[("source", "hashicorp/vault".into()), ("version", ">= 5.0".into())]),
+                    ))
                     .build(),
             )
             .build(),
@@ -1752,8 +1759,8 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
         policy_refs.push(label);
         b = b.add_block(
             vk::with_namespace(vk::resource("vault_policy", label), s)
-                .add_attribute(("name", p.policy_name.as_str()))
-                .add_attribute(("policy", vk::heredoc(&p.policy_document)))
+                .add_attribute((vk::key("name"), p.policy_name.as_str()))
+                .add_attribute((vk::key("policy"), vk::heredoc(&p.policy_document)))
                 .build(),
         );
     }
@@ -1765,16 +1772,16 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
             let role = vk::role_body(s, t);
             b = b.add_block(
                 vk::with_namespace(vk::resource("vault_database_secret_backend_role", "app"), s)
-                    .add_attribute(("backend", vk::traversal("vault_mount", &["db", "path"])))
-                    .add_attribute(("name", n.role.as_str()))
+                    .add_attribute((vk::key("backend"), vk::traversal("vault_mount", &["db", "path"])))
+                    .add_attribute((vk::key("name"), n.role.as_str()))
                     .add_attribute((
                         "db_name",
                         vk::traversal("vault_database_secret_backend_connection", &["db", "name"]),
                     ))
-                    .add_attribute(("creation_statements", role.creation_statements))
-                    .add_attribute(("revocation_statements", role.revocation_statements))
-                    .add_attribute(("default_ttl", role.default_ttl))
-                    .add_attribute(("max_ttl", role.max_ttl))
+                    .add_attribute((vk::key("creation_statements"), role.creation_statements))
+                    .add_attribute((vk::key("revocation_statements"), role.revocation_statements))
+                    .add_attribute((vk::key("default_ttl"), role.default_ttl))
+                    .add_attribute((vk::key("max_ttl"), role.max_ttl))
                     .build(),
             );
         }
@@ -1784,16 +1791,16 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
             }
             let role = static_role(s, period);
             let mut block = vk::with_namespace(vk::resource("vault_database_secret_backend_static_role", "app"), s)
-                .add_attribute(("backend", vk::traversal("vault_mount", &["db", "path"])))
-                .add_attribute(("name", n.role.as_str()))
+                .add_attribute((vk::key("backend"), vk::traversal("vault_mount", &["db", "path"])))
+                .add_attribute((vk::key("name"), n.role.as_str()))
                 .add_attribute((
                     "db_name",
                     vk::traversal("vault_database_secret_backend_connection", &["db", "name"]),
                 ))
-                .add_attribute(("username", role.username))
-                .add_attribute(("rotation_period", role.rotation_period));
+                .add_attribute((vk::key("username"), role.username))
+                .add_attribute((vk::key("rotation_period"), role.rotation_period));
             if !role.rotation_statements.is_empty() {
-                block = block.add_attribute(("rotation_statements", role.rotation_statements));
+                block = block.add_attribute((vk::key("rotation_statements"), role.rotation_statements));
             }
             b = b.add_block(block.build());
         }
@@ -1802,33 +1809,33 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
             b = b
                 .add_block(
                     vk::with_namespace(vk::resource("vault_mount", "pki"), s)
-                        .add_attribute(("path", s.vault.pki_mount.as_str()))
-                        .add_attribute(("type", "pki"))
-                        .add_attribute(("description", format!("Certificates for {}", n.role)))
-                        .add_attribute(("max_lease_ttl_seconds", PKI_MOUNT_MAX_TTL))
+                        .add_attribute((vk::key("path"), s.vault.pki_mount.as_str()))
+                        .add_attribute((vk::key("type"), "pki"))
+                        .add_attribute((vk::key("description"), format!("Certificates for {}", n.role)))
+                        .add_attribute((vk::key("max_lease_ttl_seconds"), PKI_MOUNT_MAX_TTL))
                         .build(),
                 )
                 .add_block(
                     vk::with_namespace(vk::resource("vault_pki_secret_backend_role", "app"), s)
-                        .add_attribute(("backend", vk::traversal("vault_mount", &["pki", "path"])))
-                        .add_attribute(("name", n.role.as_str()))
-                        .add_attribute(("allowed_domains", role.allowed_domains))
-                        .add_attribute(("allow_bare_domains", role.allow_bare_domains))
-                        .add_attribute(("allow_subdomains", role.allow_subdomains))
-                        .add_attribute(("allow_glob_domains", role.allow_glob_domains))
-                        .add_attribute(("allow_wildcard_certificates", role.allow_wildcard_certificates))
-                        .add_attribute(("allow_ip_sans", role.allow_ip_sans))
-                        .add_attribute(("enforce_hostnames", role.enforce_hostnames))
-                        .add_attribute(("server_flag", role.server_flag))
-                        .add_attribute(("client_flag", role.client_flag))
-                        .add_attribute(("require_cn", role.require_cn))
-                        .add_attribute(("key_type", role.key_type))
-                        .add_attribute(("key_bits", role.key_bits))
-                        .add_attribute(("key_usage", role.key_usage))
-                        .add_attribute(("ext_key_usage", role.ext_key_usage))
-                        .add_attribute(("ttl", role.ttl))
-                        .add_attribute(("max_ttl", role.max_ttl))
-                        .add_attribute(("no_store", role.no_store))
+                        .add_attribute((vk::key("backend"), vk::traversal("vault_mount", &["pki", "path"])))
+                        .add_attribute((vk::key("name"), n.role.as_str()))
+                        .add_attribute((vk::key("allowed_domains"), role.allowed_domains))
+                        .add_attribute((vk::key("allow_bare_domains"), role.allow_bare_domains))
+                        .add_attribute((vk::key("allow_subdomains"), role.allow_subdomains))
+                        .add_attribute((vk::key("allow_glob_domains"), role.allow_glob_domains))
+                        .add_attribute((vk::key("allow_wildcard_certificates"), role.allow_wildcard_certificates))
+                        .add_attribute((vk::key("allow_ip_sans"), role.allow_ip_sans))
+                        .add_attribute((vk::key("enforce_hostnames"), role.enforce_hostnames))
+                        .add_attribute((vk::key("server_flag"), role.server_flag))
+                        .add_attribute((vk::key("client_flag"), role.client_flag))
+                        .add_attribute((vk::key("require_cn"), role.require_cn))
+                        .add_attribute((vk::key("key_type"), role.key_type))
+                        .add_attribute((vk::key("key_bits"), role.key_bits))
+                        .add_attribute((vk::key("key_usage"), role.key_usage))
+                        .add_attribute((vk::key("ext_key_usage"), role.ext_key_usage))
+                        .add_attribute((vk::key("ttl"), role.ttl))
+                        .add_attribute((vk::key("max_ttl"), role.max_ttl))
+                        .add_attribute((vk::key("no_store"), role.no_store))
                         .build(),
                 );
         }
@@ -1840,10 +1847,10 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
             // Deleting a metadata path destroys every version: Terraform must never do it.
             b = b.add_block(
                 vk::with_namespace(vk::resource("vault_generic_endpoint", "kv_metadata"), s)
-                    .add_attribute(("path", n.kv_metadata.as_str()))
-                    .add_attribute(("data_json", serde_json::to_string(&metadata).unwrap_or_default()))
-                    .add_attribute(("ignore_absent_fields", true))
-                    .add_attribute(("disable_delete", true))
+                    .add_attribute((vk::key("path"), n.kv_metadata.as_str()))
+                    .add_attribute((vk::key("data_json"), serde_json::to_string(&metadata).unwrap_or_default()))
+                    .add_attribute((vk::key("ignore_absent_fields"), true))
+                    .add_attribute((vk::key("disable_delete"), true))
                     .build(),
             );
         }
@@ -1854,10 +1861,10 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
     b.add_block(
         // Audit devices live in the root namespace only.
         vk::resource("vault_audit", "file")
-            .add_attribute(("type", "file"))
-            .add_attribute(("path", "file"))
-            .add_attribute(("description", "Records every read, write and login of this integration"))
-            .add_attribute(("options", obj(&[("file_path", AUDIT_LOG.into()), ("mode", "0600".into())])))
+            .add_attribute((vk::key("type"), "file"))
+            .add_attribute((vk::key("path"), "file"))
+            .add_attribute((vk::key("description"), "Records every read, write and login of this integration"))
+            .add_attribute((vk::key("options"), obj(&[("file_path", AUDIT_LOG.into()), ("mode", "0600".into())])))
             .build(),
     )
     .build()
@@ -1866,33 +1873,36 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
 fn database_blocks(s: &Settings, ttls: Option<Ttls>) -> Vec<Block> {
     let (block_name, plugin, url) = vk::connection(s);
     let string_var = |name: &str, description: String, default: Option<&str>, sensitive: bool| {
-        let mut b = Block::builder("variable")
+        let mut b = Block::builder(vk::key("variable"))
             .add_label(name)
-            .add_attribute(("type", Expression::Variable(hcl::expr::Variable::unchecked("string"))))
-            .add_attribute(("description", description));
+            .add_attribute((vk::key("type"), Expression::Variable(hcl::expr::Variable::unchecked("string"))))
+            .add_attribute((vk::key("description"), description));
         if let Some(d) = default {
-            b = b.add_attribute(("default", d));
+            b = b.add_attribute((vk::key("default"), d));
         }
         if sensitive {
-            b = b.add_attribute(("sensitive", true));
+            b = b.add_attribute((vk::key("sensitive"), true));
         }
         b.build()
     };
     let mut mount = vk::with_namespace(vk::resource("vault_mount", "db"), s)
-        .add_attribute(("path", s.vault.database_mount.as_str()))
-        .add_attribute(("type", "database"))
-        .add_attribute(("description", format!("{} credentials for {}", s.database.engine, s.role_name())));
+        .add_attribute((vk::key("path"), s.vault.database_mount.as_str()))
+        .add_attribute((vk::key("type"), "database"))
+        .add_attribute((
+            vk::key("description"),
+            format!("{} credentials for {}", s.database.engine, s.role_name()),
+        ));
     if let Some(t) = ttls {
         mount = mount
-            .add_attribute(("default_lease_ttl_seconds", t.default.secs()))
-            .add_attribute(("max_lease_ttl_seconds", t.max.secs()));
+            .add_attribute((vk::key("default_lease_ttl_seconds"), t.default.secs()))
+            .add_attribute((vk::key("max_lease_ttl_seconds"), t.max.secs()));
     }
     let mut engine = Block::builder(block_name)
-        .add_attribute(("connection_url", url))
-        .add_attribute(("username", vk::traversal("var", &["db_admin_username"])))
-        .add_attribute(("password", vk::traversal("var", &["db_admin_password"])));
+        .add_attribute((vk::key("connection_url"), url))
+        .add_attribute((vk::key("username"), vk::traversal("var", &["db_admin_username"])))
+        .add_attribute((vk::key("password"), vk::traversal("var", &["db_admin_password"])));
     if s.database.engine == DbEngine::Oracle {
-        engine = engine.add_attribute(("plugin_name", plugin));
+        engine = engine.add_attribute((vk::key("plugin_name"), plugin));
     }
     vec![
         string_var(
@@ -1909,10 +1919,10 @@ fn database_blocks(s: &Settings, ttls: Option<Ttls>) -> Vec<Block> {
         ),
         mount.build(),
         vk::with_namespace(vk::resource("vault_database_secret_backend_connection", "db"), s)
-            .add_attribute(("backend", vk::traversal("vault_mount", &["db", "path"])))
-            .add_attribute(("name", s.role_name()))
-            .add_attribute(("allowed_roles", vec![s.role_name()]))
-            .add_attribute(("verify_connection", true))
+            .add_attribute((vk::key("backend"), vk::traversal("vault_mount", &["db", "path"])))
+            .add_attribute((vk::key("name"), s.role_name()))
+            .add_attribute((vk::key("allowed_roles"), vec![s.role_name()]))
+            .add_attribute((vk::key("verify_connection"), true))
             .add_block(engine.build())
             .build(),
     ]
@@ -1924,14 +1934,14 @@ fn policy_ref(label: &str) -> Expression {
 
 fn approle_role(s: &Settings, label: &str, role: &str, policy: &str, ttl: u64) -> Block {
     vk::with_namespace(vk::resource("vault_approle_auth_backend_role", label), s)
-        .add_attribute(("backend", s.vault.auth_mount.as_str()))
-        .add_attribute(("role_name", role))
-        .add_attribute(("token_policies", policy_ref(policy)))
-        .add_attribute(("token_ttl", ttl))
-        .add_attribute(("token_max_ttl", ttl * 4))
-        .add_attribute(("bind_secret_id", true))
-        .add_attribute(("secret_id_ttl", 30 * DAY))
-        .add_attribute(("secret_id_num_uses", 0))
+        .add_attribute((vk::key("backend"), s.vault.auth_mount.as_str()))
+        .add_attribute((vk::key("role_name"), role))
+        .add_attribute((vk::key("token_policies"), policy_ref(policy)))
+        .add_attribute((vk::key("token_ttl"), ttl))
+        .add_attribute((vk::key("token_max_ttl"), ttl * 4))
+        .add_attribute((vk::key("bind_secret_id"), true))
+        .add_attribute((vk::key("secret_id_ttl"), 30 * DAY))
+        .add_attribute((vk::key("secret_id_num_uses"), 0))
         .build()
 }
 
@@ -1941,14 +1951,14 @@ fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
     let mut out = Vec::new();
     let k8s_role = |label: &str, mount: &str, role: &str, sa: &str, policy: &str, ttl: u64| {
         vk::with_namespace(vk::resource("vault_kubernetes_auth_backend_role", label), s)
-            .add_attribute(("backend", mount))
-            .add_attribute(("role_name", role))
-            .add_attribute(("bound_service_account_names", vec![sa.to_string()]))
-            .add_attribute(("bound_service_account_namespaces", vec![s.kubernetes.namespace.clone()]))
-            .add_attribute(("audience", AUDIENCE))
-            .add_attribute(("token_policies", policy_ref(policy)))
-            .add_attribute(("token_ttl", ttl))
-            .add_attribute(("token_max_ttl", ttl))
+            .add_attribute((vk::key("backend"), mount))
+            .add_attribute((vk::key("role_name"), role))
+            .add_attribute((vk::key("bound_service_account_names"), vec![sa.to_string()]))
+            .add_attribute((vk::key("bound_service_account_namespaces"), vec![s.kubernetes.namespace.clone()]))
+            .add_attribute((vk::key("audience"), AUDIENCE))
+            .add_attribute((vk::key("token_policies"), policy_ref(policy)))
+            .add_attribute((vk::key("token_ttl"), ttl))
+            .add_attribute((vk::key("token_max_ttl"), ttl))
             .build()
     };
     match s.target {
@@ -2000,16 +2010,16 @@ fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                     claims.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));
                 }
                 vk::with_namespace(vk::resource("vault_jwt_auth_backend_role", label), s)
-                    .add_attribute(("backend", s.vault.auth_mount.as_str()))
-                    .add_attribute(("role_name", role))
-                    .add_attribute(("role_type", "jwt"))
-                    .add_attribute(("user_claim", if gitlab { "project_path" } else { "repository" }))
-                    .add_attribute(("bound_audiences", vec![github_audience(s)]))
-                    .add_attribute(("bound_claims_type", if gitlab { "string" } else { "glob" }))
-                    .add_attribute(("bound_claims", Expression::Object(claims)))
-                    .add_attribute(("token_policies", policy_ref(policy)))
-                    .add_attribute(("token_ttl", ttl))
-                    .add_attribute(("token_max_ttl", ttl))
+                    .add_attribute((vk::key("backend"), s.vault.auth_mount.as_str()))
+                    .add_attribute((vk::key("role_name"), role))
+                    .add_attribute((vk::key("role_type"), "jwt"))
+                    .add_attribute((vk::key("user_claim"), if gitlab { "project_path" } else { "repository" }))
+                    .add_attribute((vk::key("bound_audiences"), vec![github_audience(s)]))
+                    .add_attribute((vk::key("bound_claims_type"), if gitlab { "string" } else { "glob" }))
+                    .add_attribute((vk::key("bound_claims"), Expression::Object(claims)))
+                    .add_attribute((vk::key("token_policies"), policy_ref(policy)))
+                    .add_attribute((vk::key("token_ttl"), ttl))
+                    .add_attribute((vk::key("token_max_ttl"), ttl))
                     .build()
             };
             out.push(jwt_role("app", &n.role, "consumer"));

@@ -72,7 +72,7 @@ fn common_prefix<'a>(vars: &[(&'a str, &str)]) -> &'a str {
 /// ending with exactly one newline. Lines before the first marker, and under unknown section
 /// names, are dropped.
 pub fn sections(text: &str) -> [String; 3] {
-    const MARKER: &str = "@section: ";
+    const MARKER: &str = SECTION_MARKER;
     let mut out: [String; 3] = Default::default();
     let mut current: Option<usize> = None;
     let mut rest = text;
@@ -97,6 +97,11 @@ pub fn sections(text: &str) -> [String; 3] {
         };
         rest = &rest[line_end..];
     }
+    finish_sections(out)
+}
+
+/// Each section trimmed of blank lines at both ends, ending with exactly one newline.
+fn finish_sections(out: [String; 3]) -> [String; 3] {
     out.map(|mut part| {
         let end = part.trim_end_matches(['\n', '\r']).len();
         part.truncate(end);
@@ -126,7 +131,23 @@ struct Run {
     /// malformed condition (no `=`), which never holds.
     guard: Vec<Option<(String, Vec<String>)>>,
     text: String,
+    /// Set on an `@section:` marker line (its run holds no text): the section it opens, `None`
+    /// for an unknown name.
+    section: Option<Option<usize>>,
 }
+
+/// The section a `@section: <name>` line opens, if the line is one.
+fn section_marker(line: &str) -> Option<Option<usize>> {
+    let p = line.find(SECTION_MARKER)?;
+    Some(match line[p + SECTION_MARKER.len()..].trim() {
+        "authentication" => Some(0),
+        "secret_retrieval" => Some(1),
+        "error_handling" => Some(2),
+        _ => None,
+    })
+}
+
+const SECTION_MARKER: &str = "@section: ";
 
 impl Conditional {
     pub fn new(text: &str) -> Self {
@@ -149,10 +170,21 @@ impl Conditional {
                 fresh = true;
                 continue;
             }
+            if let Some(section) = section_marker(line) {
+                // Its own run: `select` keeps the line, `sections` switches section on it.
+                runs.push(Run {
+                    guard: stack.clone(),
+                    text: format!("{line}\n"),
+                    section: Some(section),
+                });
+                fresh = true;
+                continue;
+            }
             if fresh {
                 runs.push(Run {
                     guard: stack.clone(),
                     text: String::new(),
+                    section: None,
                 });
                 fresh = false;
             }
@@ -167,17 +199,37 @@ impl Conditional {
     /// The lines whose every enclosing condition holds: some flag has the condition's key and one
     /// of its values. Lines are joined with `\n` (CRLF becomes LF), markers dropped.
     pub fn select(&self, flags: &[(&str, &str)]) -> String {
+        let mut out = String::new();
+        for run in self.selected(flags) {
+            out.push_str(&run.text);
+        }
+        out
+    }
+
+    /// `sections(&self.select(flags))`, without building the selected text and searching it
+    /// again for markers.
+    pub fn sections(&self, flags: &[(&str, &str)]) -> [String; 3] {
+        let mut out: [String; 3] = Default::default();
+        let mut current: Option<usize> = None;
+        for run in self.selected(flags) {
+            match run.section {
+                Some(section) => current = section,
+                None => {
+                    if let Some(i) = current {
+                        out[i].push_str(&run.text);
+                    }
+                }
+            }
+        }
+        finish_sections(out)
+    }
+
+    fn selected<'a>(&'a self, flags: &'a [(&str, &str)]) -> impl Iterator<Item = &'a Run> + 'a {
         let holds = |c: &Option<(String, Vec<String>)>| {
             c.as_ref()
                 .is_some_and(|(key, values)| flags.iter().any(|(k, f)| k == key && values.iter().any(|v| v == f)))
         };
-        let mut out = String::new();
-        for run in &self.runs {
-            if run.guard.iter().all(holds) {
-                out.push_str(&run.text);
-            }
-        }
-        out
+        self.runs.iter().filter(move |run| run.guard.iter().all(holds))
     }
 }
 
