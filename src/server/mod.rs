@@ -93,12 +93,46 @@ impl SocketDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!("secretsint-plugin-{}-{nanos}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("{SOCKET_DIR_PREFIX}{}-{nanos}", std::process::id()));
         std::fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         Ok(SocketDir(dir))
+    }
+}
+
+const SOCKET_DIR_PREFIX: &str = "secretsint-plugin-";
+
+/// A provider that is SIGKILLed (the OOM killer, `kill -9`) cannot remove its socket directory.
+/// The next provider to start removes such leftovers: directories with our prefix, owned by our
+/// user, whose process no longer exists (`/proc/<pid>` is gone). Without procfs nothing is
+/// touched, and a directory whose pid was reused by a live process is kept.
+fn sweep_stale_socket_dirs(own: &std::path::Path) {
+    use std::os::unix::fs::MetadataExt;
+    let (Some(tmp), Ok(own_meta)) = (own.parent(), std::fs::symlink_metadata(own)) else {
+        return;
+    };
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(tmp) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(SOCKET_DIR_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let path = entry.path();
+        let ours = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && m.uid() == own_meta.uid());
+        if ours && path != own && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            debug!(dir = %path.display(), "removing the socket directory of a provider that is gone");
+            let _ = std::fs::remove_dir_all(&path);
+        }
     }
 }
 
@@ -138,6 +172,9 @@ async fn serve(protocol: u32, parent: u32) -> Result<(), String> {
             .map_err(|e| format!("cannot write the handshake: {e}"))?;
     }
     info!(protocol, socket = %socket.display(), "plugin ready");
+    // Off the handshake's path: Terraform is already connecting.
+    let own = dir.0.clone();
+    std::thread::spawn(move || sweep_stale_socket_dirs(&own));
 
     // Every way to be told to go ends in the same shutdown signal.
     {

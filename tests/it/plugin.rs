@@ -76,6 +76,19 @@ fn start(env: &[(&str, &str)]) -> Running {
     }
 }
 
+/// SIGTERM (what go-plugin sends when Shutdown fails), then the provider must be gone within
+/// 5 s with its socket directory removed. SIGKILL would leave the directory: nothing can run.
+fn terminate(r: &mut Running) {
+    let pid = r.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        wait_exit(&mut r.child, Duration::from_secs(5)).is_some(),
+        "provider {pid} ignored SIGTERM"
+    );
+    let dir = r.socket.parent().unwrap();
+    assert!(!dir.exists(), "{} left behind", dir.display());
+}
+
 fn wait_exit(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
     let start = Instant::now();
     while start.elapsed() < within {
@@ -175,8 +188,7 @@ fn negotiates_the_highest_common_protocol() {
     for (offered, want) in [("5,6", "6"), ("5", "5"), ("6", "6")] {
         let mut r = start(&[("PLUGIN_PROTOCOL_VERSIONS", offered)]);
         assert_eq!(r.protocol, want, "offered {offered}");
-        r.child.kill().unwrap();
-        let _ = r.child.wait();
+        terminate(&mut r);
     }
     let out = Command::new(plugin_bin())
         .env_clear()
@@ -244,8 +256,7 @@ async fn handshake_certificate_is_new_per_process() {
     let mut b = start(&[("PLUGIN_CLIENT_CERT", &id.pem)]);
     assert_ne!(a.server_cert, b.server_cert);
     for r in [&mut a, &mut b] {
-        r.child.kill().unwrap();
-        let _ = r.child.wait();
+        terminate(r);
     }
 }
 
@@ -291,4 +302,31 @@ fn exits_when_terraform_goes_away() {
         "plugin {pid} still running after its parent left"
     );
     assert!(start.elapsed() < Duration::from_secs(1), "took {:?} to notice", start.elapsed());
+}
+
+/// A socket directory left by a SIGKILLed provider (its pid is gone) is removed by the next
+/// provider that starts; one of a live process and foreign names are kept.
+#[test]
+fn a_new_provider_removes_socket_directories_of_dead_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead_pid = gone.id();
+    gone.wait().unwrap();
+    let stale = tmp.path().join(format!("secretsint-plugin-{dead_pid}-1"));
+    std::fs::create_dir(&stale).unwrap();
+    std::fs::write(stale.join("plugin.sock"), "").unwrap();
+    let live = tmp.path().join(format!("secretsint-plugin-{}-2", std::process::id()));
+    std::fs::create_dir(&live).unwrap();
+    let other = tmp.path().join(format!("other-{dead_pid}"));
+    std::fs::create_dir(&other).unwrap();
+
+    let mut r = start(&[("TMPDIR", tmp.path().to_str().unwrap())]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while stale.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!stale.exists(), "the dead provider's directory is still there");
+    assert!(live.exists() && other.exists());
+    assert!(r.socket.exists(), "the running provider's own socket must stay");
+    terminate(&mut r);
 }
