@@ -32,7 +32,10 @@ pub fn yaml<T: Serialize>(value: &T) -> String {
 /// `=` signs are aligned as `terraform fmt` aligns them, so generated files pass `fmt -check`.
 pub fn hcl(body: &hcl::Body) -> String {
     use hcl::format::Format;
-    let mut formatter = hcl::format::Formatter::builder().compact_arrays(true).build_vec();
+    // Sized for a whole Terraform file, so the buffer does not regrow from 128 bytes.
+    let mut formatter = hcl::format::Formatter::builder()
+        .compact_arrays(true)
+        .build(Vec::with_capacity(16 << 10));
     let text = body.format_string(&mut formatter).unwrap_or_default();
     one_newline(align_equals(&text))
 }

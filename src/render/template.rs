@@ -123,6 +123,8 @@ fn finish_sections(out: [String; 3]) -> [String; 3] {
 #[derive(Debug)]
 pub struct Conditional {
     runs: Vec<Run>,
+    /// Bytes of all runs: an upper bound for any section.
+    len: usize,
 }
 
 #[derive(Debug)]
@@ -193,7 +195,8 @@ impl Conditional {
                 run.text.push('\n');
             }
         }
-        Conditional { runs }
+        let len = runs.iter().map(|r| r.text.len()).sum();
+        Conditional { runs, len }
     }
 
     /// The lines whose every enclosing condition holds: some flag has the condition's key and one
@@ -209,7 +212,7 @@ impl Conditional {
     /// `sections(&self.select(flags))`, without building the selected text and searching it
     /// again for markers.
     pub fn sections(&self, flags: &[(&str, &str)]) -> [String; 3] {
-        let mut out: [String; 3] = Default::default();
+        let mut out: [String; 3] = std::array::from_fn(|_| String::with_capacity(self.len));
         let mut current: Option<usize> = None;
         for run in self.selected(flags) {
             match run.section {
