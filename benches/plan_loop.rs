@@ -2,7 +2,8 @@
 //! valgrind, the difference between two N gives instructions per plan, a figure that does not
 //! move with machine load as wall time does. Run through `bench/instructions.sh`.
 //!
-//! Usage: plan_loop BACKEND TARGET ROTATION N   (criterion's `--bench` flag is ignored)
+//! Usage: plan_loop BACKEND TARGET ROTATION N   (anything else, as `cargo bench` passes to every
+//! bench target, does nothing)
 
 use std::hint::black_box;
 
@@ -16,9 +17,8 @@ fn main() {
             .zip(Rotation::parse(r))
             .zip(n.parse::<usize>().ok())
             .map(|(((b, t), r), n)| (b, t, r, n)),
-        // `cargo bench` runs every bench target without arguments: nothing to do then.
-        [] => return,
-        _ => None,
+        // `cargo bench [-- FILTER]` runs every bench target, with criterion's arguments: not for us.
+        _ => return,
     };
     let Some((backend, target, rotation, n)) = parsed else {
         eprintln!("usage: plan_loop BACKEND TARGET ROTATION N");
