@@ -370,10 +370,13 @@ fn render(s: &Settings, language: Language, fill: &Fill) -> IntegrationCode {
         error_handling.trim_end_matches('\n'),
         common_template.select(&fill.flags)
     );
-    let mut vars = fill.vars.clone();
-    vars.push(("__SDK_VERSION__", sdk.version.to_string()));
     // One pass per text: a value (user input) is never scanned again for placeholders.
-    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let vars: Vec<(&str, &str)> = fill
+        .vars
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain([("__SDK_VERSION__", sdk.version)])
+        .collect();
     let replace = |text: String| template::fill(&text, &vars);
     let authentication_snippet = replace(authentication_snippet);
     secret_retrieval_snippet = replace(secret_retrieval_snippet);
