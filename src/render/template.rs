@@ -72,13 +72,12 @@ fn common_prefix<'a>(vars: &[(&'a str, &str)]) -> &'a str {
 /// ending with exactly one newline. Lines before the first marker, and under unknown section
 /// names, are dropped.
 pub fn sections(text: &str) -> [String; 3] {
-    const MARKER: &str = SECTION_MARKER;
     let mut out: [String; 3] = Default::default();
     let mut current: Option<usize> = None;
     let mut rest = text;
     // Whole stretches between marker lines are copied at once, not line by line.
     loop {
-        let Some(p) = rest.find(MARKER) else {
+        let Some(p) = rest.find(SECTION_MARKER) else {
             if let Some(i) = current {
                 out[i].push_str(rest);
             }
@@ -89,12 +88,7 @@ pub fn sections(text: &str) -> [String; 3] {
         if let Some(i) = current {
             out[i].push_str(&rest[..line_start]);
         }
-        current = match rest[p + MARKER.len()..line_end].trim() {
-            "authentication" => Some(0),
-            "secret_retrieval" => Some(1),
-            "error_handling" => Some(2),
-            _ => None,
-        };
+        current = section_marker(&rest[p..line_end]).flatten();
         rest = &rest[line_end..];
     }
     finish_sections(out)
@@ -133,12 +127,13 @@ struct Run {
     /// malformed condition (no `=`), which never holds.
     guard: Vec<Option<(String, Vec<String>)>>,
     text: String,
-    /// Set on an `@section:` marker line (its run holds no text): the section it opens, `None`
-    /// for an unknown name.
+    /// Set on an `@section:` marker line, a run of its own that holds just that line: the
+    /// section it opens, `None` for an unknown name.
     section: Option<Option<usize>>,
 }
 
-/// The section a `@section: <name>` line opens, if the line is one.
+/// The section a `@section: <name>` line opens, if the line is one (`Some(None)` for an unknown
+/// name, whose lines are dropped).
 fn section_marker(line: &str) -> Option<Option<usize>> {
     let p = line.find(SECTION_MARKER)?;
     Some(match line[p + SECTION_MARKER.len()..].trim() {
