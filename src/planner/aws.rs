@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use hcl::expr::{Expression, FuncCall, Traversal, Variable};
-use hcl::{Block, Body, Identifier, Object, ObjectKey};
+use hcl::{Block, Body, Object, ObjectKey};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -370,7 +370,7 @@ fn eks_oidc(s: &Settings) -> String {
     format!("oidc.eks.{}.amazonaws.com/id/{EKS_OIDC_ID}", s.aws.region)
 }
 
-fn oidc_provider_arn(s: &Settings, host: &str) -> String {
+pub(super) fn oidc_provider_arn(s: &Settings, host: &str) -> String {
     format!("arn:aws:iam::{}:oidc-provider/{host}", s.aws.account_id)
 }
 
@@ -547,6 +547,7 @@ pub fn plan(s: &Settings) -> Plan {
     let mut findings = Vec::new();
     let rot = rotator(s, &mut findings, &mut decisions);
     let access_policies = policies(s, &n, &rot);
+    let scripts = rotation_scripts(s, &n, &rot);
     let mut manifests = Vec::new();
 
     decisions.push(format!(
@@ -569,7 +570,7 @@ pub fn plan(s: &Settings) -> Plan {
     decisions.push(format!(
         "Deleting the secret keeps it recoverable for {RECOVERY_WINDOW_DAYS} days (recovery_window_in_days)."
     ));
-    rotation_decisions(s, &n, &rot, &mut decisions, &mut findings);
+    rotation_decisions(s, &n, &rot, &scripts, &mut decisions, &mut findings);
 
     match s.target {
         Target::Kubernetes => kubernetes_target(s, &n, &rot, &mut manifests, &mut decisions),
@@ -609,14 +610,14 @@ pub fn plan(s: &Settings) -> Plan {
         },
         access_policies,
         integration_code: Vec::new(),
-        rotation_scripts: Some(rotation_scripts(s, &n, &rot)),
+        rotation_scripts: Some(scripts),
         deployment_manifests: manifests,
         decisions,
         findings,
     }
 }
 
-fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, d: &mut Vec<String>, findings: &mut Vec<Finding>) {
+fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &RotationScripts, d: &mut Vec<String>, findings: &mut Vec<Finding>) {
     match rot {
         Rotator::Manual => d.push(format!(
             "Rotation is manual: write a new version with `aws secretsmanager put-secret-value --secret-id {} --secret-string file://new-{}.json` under the {} policy; AWSCURRENT moves to it and the old version becomes AWSPREVIOUS.",
@@ -636,7 +637,7 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, d: &mut Vec<String
             ));
             d.push(format!(
                 "Package the function as rotation_lambda.zip holding rotation/{} renamed lambda_function.py{}; Terraform reads it from var.rotation_lambda_zip.",
-                super::versions::rotation_logic_filename(&rotation_scripts(s, n, rot)).trim_start_matches("rotation/"),
+                super::versions::rotation_logic_filename(scripts),
                 if s.credential == CredentialType::Database {
                     format!(" plus {PG8000} (pip install --target)")
                 } else {
@@ -918,14 +919,6 @@ fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifests: &mut Vec
 // ---------------------------------------------------------------------------------------------
 // Terraform (hashicorp/aws 5.x)
 
-fn obj(pairs: &[(&str, Expression)]) -> Expression {
-    let mut o = Object::new();
-    for (k, v) in pairs {
-        o.insert(ObjectKey::from(Identifier::unchecked(*k)), v.clone());
-    }
-    Expression::Object(o)
-}
-
 fn quoted_obj(pairs: &[(&str, Expression)]) -> Expression {
     let mut o = Object::new();
     for (k, v) in pairs {
@@ -973,7 +966,7 @@ fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) 
                     Block::builder(vk::key("required_providers"))
                         .add_attribute((
                             vk::key("aws"),
-                            obj(&[("source", "hashicorp/aws".into()), ("version", ">= 5.100.0".into())]),
+                            vk::obj(&[("source", "hashicorp/aws".into()), ("version", ">= 5.100.0".into())]),
                         ))
                         .build(),
                 )
@@ -1045,7 +1038,7 @@ fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) 
                 .add_attribute((vk::key("policy"), vk::heredoc(policy_doc(policies, &n.read_policy))))
                 .build(),
         );
-    for block in aws_cicd::terraform_identity(s, n) {
+    for block in aws_cicd::terraform_identity(s) {
         b = b.add_block(block);
     }
     let mut consumer = vk::resource("aws_iam_role", "consumer")
@@ -1148,7 +1141,7 @@ fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPo
         .add_attribute((vk::key("timeout"), 30u64))
         .add_block(
             Block::builder(vk::key("environment"))
-                .add_attribute((vk::key("variables"), obj(&env)))
+                .add_attribute((vk::key("variables"), vk::obj(&env)))
                 .build(),
         );
     if db {
@@ -1159,21 +1152,16 @@ fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPo
                 .build(),
         );
     }
-    let depends = |refs: &[&str]| {
-        Expression::Array(
-            refs.iter()
-                .map(|x| {
-                    let (root, attr) = x.split_once('.').unwrap_or((x, ""));
-                    r(root, &[attr])
-                })
-                .collect(),
-        )
-    };
+    // `depends_on` lists resource addresses: (type, name) pairs.
+    let depends = |refs: &[(&str, &str)]| Expression::Array(refs.iter().map(|(kind, name)| r(kind, &[name])).collect());
     out.push(
         function
             .add_attribute((
                 "depends_on",
-                depends(&["aws_cloudwatch_log_group.rotation", "aws_iam_role_policy_attachment.rotation"]),
+                depends(&[
+                    ("aws_cloudwatch_log_group", "rotation"),
+                    ("aws_iam_role_policy_attachment", "rotation"),
+                ]),
             ))
             .build(),
     );
@@ -1195,7 +1183,7 @@ fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPo
                     .add_attribute((vk::key("schedule_expression"), schedule))
                     .build(),
             )
-            .add_attribute((vk::key("depends_on"), depends(&["aws_lambda_permission.secretsmanager"])))
+            .add_attribute((vk::key("depends_on"), depends(&[("aws_lambda_permission", "secretsmanager")])))
             .build(),
     );
     let rule_arn = format!("arn:aws:events:{}:{}:rule/{}", s.aws.region, s.aws.account_id, n.event_rule);

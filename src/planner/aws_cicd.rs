@@ -6,7 +6,7 @@ use hcl::Block;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::aws::{document, statement, Names};
+use super::aws::{document, oidc_provider_arn, statement, Names};
 use super::choice::*;
 use super::vault_kubernetes as vk;
 use super::versions;
@@ -22,10 +22,6 @@ const STS_AUDIENCE: &str = "sts.amazonaws.com";
 
 fn ado_host() -> String {
     format!("vstoken.dev.azure.com/{ADO_ORG_ID}")
-}
-
-fn provider_arn(s: &Settings, host: &str) -> String {
-    format!("arn:aws:iam::{}:oidc-provider/{host}", s.aws.account_id)
 }
 
 fn owner_repo(s: &Settings) -> (&str, &str) {
@@ -49,7 +45,7 @@ fn jenkins_credential(s: &Settings) -> String {
 pub(super) fn trust(s: &Settings) -> String {
     let web_identity = |host: &str| {
         statement("CiAssumesTheRoleWithItsOidcToken", "Allow", &["sts:AssumeRoleWithWebIdentity"], &[])
-            .principal(json!({"Federated": provider_arn(s, host)}))
+            .principal(json!({"Federated": oidc_provider_arn(s, host)}))
     };
     let branch = &s.cicd.branch;
     let st = match s.cicd.platform {
@@ -102,8 +98,7 @@ pub(super) fn jenkins_user_policy(n: &Names) -> String {
 }
 
 /// The identity provider (or user) the consumer role trusts, created before the role.
-pub(super) fn terraform_identity(s: &Settings, n: &Names) -> Vec<Block> {
-    let _ = n;
+pub(super) fn terraform_identity(s: &Settings) -> Vec<Block> {
     if s.target != Target::Cicd {
         return Vec::new();
     }

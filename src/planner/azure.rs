@@ -7,7 +7,7 @@
 //! four CI/CD platforms live in `azure_cicd.rs`.
 
 use hcl::expr::{Expression, TemplateExpr};
-use hcl::{Block, Body, Identifier, Object, ObjectKey};
+use hcl::{Block, Body};
 use serde::Serialize;
 
 use super::choice::*;
@@ -906,14 +906,6 @@ fn application_target(s: &Settings, n: &Names, decisions: &mut Vec<String>) -> (
 // ---------------------------------------------------------------------------------------------
 // Terraform (azurerm 4.x)
 
-fn obj(pairs: &[(&str, Expression)]) -> Expression {
-    let mut o = Object::new();
-    for (k, v) in pairs {
-        o.insert(ObjectKey::from(Identifier::unchecked(*k)), v.clone());
-    }
-    Expression::Object(o)
-}
-
 /// hcl-rs writes an empty nested block as `{  }`; `terraform fmt` writes `{}`.
 fn tf_text(body: &Body) -> String {
     render::hcl(body).replace(" {  }\n", " {}\n")
@@ -982,10 +974,13 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
     };
     let mut providers = vec![(
         "azurerm",
-        obj(&[("source", "hashicorp/azurerm".into()), ("version", ">= 4.42, < 5.0".into())]),
+        vk::obj(&[("source", "hashicorp/azurerm".into()), ("version", ">= 4.42, < 5.0".into())]),
     )];
     if rotation.is_some() {
-        providers.push(("time", obj(&[("source", "hashicorp/time".into()), ("version", ">= 0.12".into())])));
+        providers.push((
+            "time",
+            vk::obj(&[("source", "hashicorp/time".into()), ("version", ">= 0.12".into())]),
+        ));
     }
     let mut required = Block::builder(vk::key("required_providers"));
     for (k, v) in providers {
@@ -1051,7 +1046,7 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
                 // The JSON document every reader and the rotation Function share.
                 Expression::from(
                     hcl::expr::FuncCall::builder("jsonencode")
-                        .arg(obj(&[
+                        .arg(vk::obj(&[
                             ("dbname", Expression::from(s.database.database_name.clone())),
                             ("engine", Expression::from(s.database.engine.as_str())),
                             ("host", Expression::from(s.database.host.clone())),
@@ -1293,7 +1288,7 @@ fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<Block> {
             .add_attribute((vk::key("maximum_instance_count"), 40))
             .add_attribute((vk::key("instance_memory_in_mb"), 2048))
             .add_attribute((vk::key("https_only"), true))
-            .add_attribute((vk::key("app_settings"), obj(&settings)))
+            .add_attribute((vk::key("app_settings"), vk::obj(&settings)))
             .add_block(
                 Block::builder(vk::key("identity"))
                     .add_attribute((vk::key("type"), "UserAssigned"))

@@ -431,8 +431,8 @@ pub fn plan(s: &Settings) -> Plan {
         }
         Some(p) => {
             let function = function_source(s);
-            manifests.push(manifest(ManifestType::Terraform, "functions/rotate/main.py", function.clone()));
-            manifests.push(manifest(
+            manifests.push(vk::manifest(ManifestType::Terraform, "functions/rotate/main.py", function.clone()));
+            manifests.push(vk::manifest(
                 ManifestType::Terraform,
                 "functions/rotate/requirements.txt",
                 requirements(s),
@@ -452,7 +452,7 @@ pub fn plan(s: &Settings) -> Plan {
             }
         }
     };
-    manifests.push(manifest(
+    manifests.push(vk::manifest(
         ManifestType::Terraform,
         "terraform/gcp.tf",
         hcl_text(&terraform(s, &n, period)),
@@ -476,14 +476,6 @@ pub fn plan(s: &Settings) -> Plan {
         deployment_manifests: manifests,
         decisions,
         findings,
-    }
-}
-
-fn manifest(kind: ManifestType, filename: &str, content: String) -> DeploymentManifest {
-    DeploymentManifest {
-        kind,
-        filename: filename.into(),
-        content,
     }
 }
 
@@ -714,13 +706,17 @@ fn kubernetes_target(
     decisions: &mut Vec<String>,
     findings: &mut Vec<Finding>,
 ) -> (AuthMethod, ConfigFormat, String) {
-    manifests.push(manifest(
+    manifests.push(vk::manifest(
         ManifestType::Kubernetes,
         "kubernetes/serviceaccount.yaml",
         render::yaml(&k8s::service_account(&s.kubernetes.service_account, &s.kubernetes.namespace)),
     ));
     let store = render::yaml(&secret_store(s, n));
-    manifests.push(manifest(ManifestType::Kubernetes, "kubernetes/secret-store.yaml", store.clone()));
+    manifests.push(vk::manifest(
+        ManifestType::Kubernetes,
+        "kubernetes/secret-store.yaml",
+        store.clone(),
+    ));
     let refresh = refresh(s, period);
     if let Some(p) = period {
         if refresh >= p {
@@ -737,7 +733,7 @@ fn kubernetes_target(
             });
         }
     }
-    manifests.push(manifest(
+    manifests.push(vk::manifest(
         ManifestType::Kubernetes,
         "kubernetes/external-secret.yaml",
         render::yaml(&external_secret(s, n, refresh)),
@@ -956,7 +952,7 @@ fn github_target(
         .collect(),
     };
     let text = render::yaml(&workflow);
-    manifests.push(manifest(ManifestType::Cicd, &file, text.clone()));
+    manifests.push(vk::manifest(ManifestType::Cicd, &file, text.clone()));
     decisions.push(format!(
         "GitHub Actions authenticates with google-github-actions/auth@{} (permissions id-token: write) through provider {} with its default audience, then gcloud (preinstalled on ubuntu-latest) reads version \"latest\" once; {}",
         versions::GCP_AUTH_ACTION,
@@ -1008,8 +1004,8 @@ fn gitlab_target(
     );
     let mut pipeline = Map::new();
     pipeline.insert(format!("{}-secrets", s.name), Value::Object(job));
-    manifests.push(manifest(ManifestType::Cicd, ".gitlab-ci.yml", render::yaml(&pipeline)));
-    manifests.push(manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
+    manifests.push(vk::manifest(ManifestType::Cicd, ".gitlab-ci.yml", render::yaml(&pipeline)));
+    manifests.push(vk::manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
     decisions.push(format!(
         "GitLab CI requests an id_tokens token with aud https://iam.googleapis.com/{} (the provider's default allowed audience; CI_JOB_JWT was removed in GitLab 17.0), exchanges it at the Security Token Service and reads version \"latest\" into $CI_PROJECT_DIR/.gcp with {ACCESS_SCRIPT_PATH}; the provider accepts only project \"{}\" on protected branch \"{}\".",
         n.provider_name(),
@@ -1047,8 +1043,8 @@ fn jenkins_target(
     text.push_str("        }\n      }\n    }\n  }\n  post {\n    always {\n");
     text.push_str(&format!("      sh {}\n", groovy("rm -rf .gcp")));
     text.push_str("    }\n  }\n}\n");
-    manifests.push(manifest(ManifestType::Cicd, "Jenkinsfile", text));
-    manifests.push(manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
+    manifests.push(vk::manifest(ManifestType::Cicd, "Jenkinsfile", text));
+    manifests.push(vk::manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
     decisions.push(format!(
         "Jenkins binds an \"OpenID Connect id token\" credential \"{credential}\" (oidc-provider plugin, issuer {JENKINS_URL}/oidc, a placeholder for your Jenkins root URL) with audience https://iam.googleapis.com/{} through withCredentials; the token's sub is the job URL {}, the only subject the provider accepts, and {ACCESS_SCRIPT_PATH} exchanges it and writes the version to .gcp/ in the workspace, removed after the build.",
         n.provider_name(),
@@ -1166,8 +1162,8 @@ fn azure_devops_target(
             }],
         }],
     };
-    manifests.push(manifest(ManifestType::Cicd, "azure-pipelines.yml", render::yaml(&pipeline)));
-    manifests.push(manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
+    manifests.push(vk::manifest(ManifestType::Cicd, "azure-pipelines.yml", render::yaml(&pipeline)));
+    manifests.push(vk::manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
     decisions.push(format!(
         "Azure Pipelines has no OIDC token Google can verify for a pipeline itself, so the AzureCLI@2 task logs in through the workload identity service connection \"{connection}\" (Entra issuer, not the retiring Azure DevOps issuer) and asks Entra for an access token for the application ID URI {}, which the pool's provider trusts (issuer https://sts.windows.net/{}/, allowed audience {}); register that URI on an Entra application and replace the placeholder service principal object ID {ADO_PRINCIPAL} with the connection's.",
         ado_app_uri(n),
@@ -1200,25 +1196,9 @@ fn hcl_text(body: &Body) -> String {
     out
 }
 
-fn traversal(root: &str, attrs: &[&str]) -> Expression {
-    let mut b = Traversal::builder(Variable::unchecked(root));
-    for a in attrs {
-        b = b.attr(*a);
-    }
-    Expression::from(b.build())
-}
-
 /// A quoted string with `${...}` interpolations, written as is.
 fn template(text: &str) -> Expression {
     Expression::from(TemplateExpr::QuotedString(text.to_string()))
-}
-
-fn obj(pairs: &[(&str, Expression)]) -> Expression {
-    let mut o = Object::new();
-    for (k, v) in pairs {
-        o.insert(ObjectKey::from(Identifier::unchecked(*k)), v.clone());
-    }
-    Expression::Object(o)
 }
 
 fn string_map(pairs: &[(&str, String)]) -> Expression {
@@ -1229,12 +1209,8 @@ fn string_map(pairs: &[(&str, String)]) -> Expression {
     Expression::Object(o)
 }
 
-fn resource(kind: &str, name: &str) -> hcl::structure::BlockBuilder {
-    Block::builder(vk::key("resource")).add_label(kind).add_label(name)
-}
-
 fn secret_iam(label: &str, secret: Expression, role: &str, member: Expression, n: &Names) -> Block {
-    resource("google_secret_manager_secret_iam_member", label)
+    vk::resource("google_secret_manager_secret_iam_member", label)
         .add_attribute((vk::key("project"), n.project.as_str()))
         .add_attribute((vk::key("secret_id"), secret))
         .add_attribute((vk::key("role"), role))
@@ -1245,16 +1221,16 @@ fn secret_iam(label: &str, secret: Expression, role: &str, member: Expression, n
 fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
     let mut providers = vec![(
         "google",
-        obj(&[("source", "hashicorp/google".into()), ("version", GOOGLE_PROVIDER.into())]),
+        vk::obj(&[("source", "hashicorp/google".into()), ("version", GOOGLE_PROVIDER.into())]),
     )];
     if period.is_some() {
         providers.push((
             "google-beta",
-            obj(&[("source", "hashicorp/google-beta".into()), ("version", GOOGLE_PROVIDER.into())]),
+            vk::obj(&[("source", "hashicorp/google-beta".into()), ("version", GOOGLE_PROVIDER.into())]),
         ));
         providers.push((
             "archive",
-            obj(&[("source", "hashicorp/archive".into()), ("version", ">= 2.4".into())]),
+            vk::obj(&[("source", "hashicorp/archive".into()), ("version", ">= 2.4".into())]),
         ));
     }
     let mut required = Block::builder(vk::key("required_providers"));
@@ -1268,7 +1244,7 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
             .add_block(required.build())
             .build(),
     );
-    let secret_ref = traversal("google_secret_manager_secret", &["secret", "secret_id"]);
+    let secret_ref = vk::traversal("google_secret_manager_secret", &["secret", "secret_id"]);
     let labels = string_map(&[
         ("app", s.name.clone()),
         ("environment", s.environment.clone()),
@@ -1290,7 +1266,7 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
             )
             .build(),
     };
-    let mut secret = resource("google_secret_manager_secret", "secret")
+    let mut secret = vk::resource("google_secret_manager_secret", "secret")
         .add_attribute((vk::key("project"), n.project.as_str()))
         .add_attribute((vk::key("secret_id"), n.secret_id.as_str()))
         .add_attribute((vk::key("labels"), labels.clone()))
@@ -1314,7 +1290,7 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
             )
             .add_block(
                 Block::builder(vk::key("topics"))
-                    .add_attribute((vk::key("name"), traversal("google_pubsub_topic", &["rotation", "id"])))
+                    .add_attribute((vk::key("name"), vk::traversal("google_pubsub_topic", &["rotation", "id"])))
                     .build(),
             )
             .add_attribute((
@@ -1345,14 +1321,14 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
     let consumer = match s.target {
         Target::Application => {
             b = b.add_block(
-                resource("google_service_account", "app")
+                vk::resource("google_service_account", "app")
                     .add_attribute((vk::key("project"), n.project.as_str()))
                     .add_attribute((vk::key("account_id"), n.app_account.as_str()))
                     .add_attribute((vk::key("display_name"), format!("{} ({})", s.name, s.environment)))
                     .add_attribute((vk::key("description"), format!("Reads {} only", n.secret_id)))
                     .build(),
             );
-            traversal("google_service_account", &["app", "member"])
+            vk::traversal("google_service_account", &["app", "member"])
         }
         Target::Cicd => {
             for block in pool_blocks(s, n) {
@@ -1394,7 +1370,7 @@ fn pool_blocks(s: &Settings, n: &Names) -> Vec<Block> {
         oidc = oidc.add_attribute((vk::key("allowed_audiences"), vec![ado_app_uri(n)]));
     }
     vec![
-        resource("google_iam_workload_identity_pool", "ci")
+        vk::resource("google_iam_workload_identity_pool", "ci")
             .add_attribute((vk::key("project"), n.project.as_str()))
             .add_attribute((vk::key("workload_identity_pool_id"), n.pool.as_str()))
             .add_attribute((vk::key("display_name"), short_display(&format!("{} CI", n.role))))
@@ -1403,11 +1379,11 @@ fn pool_blocks(s: &Settings, n: &Names) -> Vec<Block> {
                 format!("{} pipelines reading {}", s.cicd.platform, n.secret_id),
             ))
             .build(),
-        resource("google_iam_workload_identity_pool_provider", "ci")
+        vk::resource("google_iam_workload_identity_pool_provider", "ci")
             .add_attribute((vk::key("project"), n.project.as_str()))
             .add_attribute((
                 "workload_identity_pool_id",
-                traversal("google_iam_workload_identity_pool", &["ci", "workload_identity_pool_id"]),
+                vk::traversal("google_iam_workload_identity_pool", &["ci", "workload_identity_pool_id"]),
             ))
             .add_attribute((vk::key("workload_identity_pool_provider_id"), n.provider.as_str()))
             .add_attribute((vk::key("display_name"), short_display(&s.cicd.platform.to_string())))
@@ -1424,14 +1400,14 @@ fn short_display(text: &str) -> String {
 }
 
 fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block> {
-    let rotator_member = traversal("google_service_account", &["rotator", "member"]);
-    let rotator_email = traversal("google_service_account", &["rotator", "email"]);
+    let rotator_member = vk::traversal("google_service_account", &["rotator", "member"]);
+    let rotator_email = vk::traversal("google_service_account", &["rotator", "email"]);
     let mut out = vec![
-        resource("google_pubsub_topic", "rotation")
+        vk::resource("google_pubsub_topic", "rotation")
             .add_attribute((vk::key("project"), n.project.as_str()))
             .add_attribute((vk::key("name"), n.topic.as_str()))
             .build(),
-        resource("google_project_service_identity", "secretmanager")
+        vk::resource("google_project_service_identity", "secretmanager")
             .add_attribute((
                 "provider",
                 Expression::from(Traversal::builder(Variable::unchecked("google-beta")).build()),
@@ -1439,16 +1415,16 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
             .add_attribute((vk::key("project"), n.project.as_str()))
             .add_attribute((vk::key("service"), "secretmanager.googleapis.com"))
             .build(),
-        resource("google_pubsub_topic_iam_member", "secretmanager_publisher")
+        vk::resource("google_pubsub_topic_iam_member", "secretmanager_publisher")
             .add_attribute((vk::key("project"), n.project.as_str()))
-            .add_attribute((vk::key("topic"), traversal("google_pubsub_topic", &["rotation", "name"])))
+            .add_attribute((vk::key("topic"), vk::traversal("google_pubsub_topic", &["rotation", "name"])))
             .add_attribute((vk::key("role"), ROLE_PUBSUB_PUBLISHER))
             .add_attribute((
                 vk::key("member"),
-                traversal("google_project_service_identity", &["secretmanager", "member"]),
+                vk::traversal("google_project_service_identity", &["secretmanager", "member"]),
             ))
             .build(),
-        resource("google_service_account", "rotator")
+        vk::resource("google_service_account", "rotator")
             .add_attribute((vk::key("project"), n.project.as_str()))
             .add_attribute((vk::key("account_id"), n.rotator_account.as_str()))
             .add_attribute((
@@ -1468,7 +1444,7 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
     ];
     if s.credential == CredentialType::Database {
         out.push(
-            resource("google_secret_manager_secret", "database_admin")
+            vk::resource("google_secret_manager_secret", "database_admin")
                 .add_attribute((vk::key("project"), n.project.as_str()))
                 .add_attribute((vk::key("secret_id"), n.admin_secret_id.as_str()))
                 .add_attribute((
@@ -1499,7 +1475,7 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
         );
         out.push(secret_iam(
             "rotator_admin_accessor",
-            traversal("google_secret_manager_secret", &["database_admin", "secret_id"]),
+            vk::traversal("google_secret_manager_secret", &["database_admin", "secret_id"]),
             ROLE_SECRET_ACCESSOR,
             rotator_member.clone(),
             n,
@@ -1507,7 +1483,7 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
     }
     if s.credential == CredentialType::Certificate {
         out.push(
-            resource("google_privateca_ca_pool_iam_member", "rotator_requester")
+            vk::resource("google_privateca_ca_pool_iam_member", "rotator_requester")
                 .add_attribute((vk::key("ca_pool"), n.ca_pool.as_str()))
                 .add_attribute((vk::key("role"), ROLE_CA_REQUESTER))
                 .add_attribute((vk::key("member"), rotator_member.clone()))
@@ -1526,19 +1502,19 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
             .add_attribute((vk::key("source_dir"), template("${path.module}/../functions/rotate")))
             .add_attribute((vk::key("output_path"), template("${path.module}/.build/rotate.zip")))
             .build(),
-        resource("google_storage_bucket", "functions")
+        vk::resource("google_storage_bucket", "functions")
             .add_attribute((vk::key("project"), n.project.as_str()))
             .add_attribute((vk::key("name"), short_id(&format!("{}-{}-functions", n.project, n.role), 63)))
             .add_attribute((vk::key("location"), n.region.to_ascii_uppercase()))
             .add_attribute((vk::key("uniform_bucket_level_access"), true))
             .add_attribute((vk::key("public_access_prevention"), "enforced"))
             .build(),
-        resource("google_storage_bucket_object", "rotate")
-            .add_attribute((vk::key("bucket"), traversal("google_storage_bucket", &["functions", "name"])))
+        vk::resource("google_storage_bucket_object", "rotate")
+            .add_attribute((vk::key("bucket"), vk::traversal("google_storage_bucket", &["functions", "name"])))
             .add_attribute((vk::key("name"), template("rotate-${data.archive_file.rotate.output_md5}.zip")))
-            .add_attribute((vk::key("source"), traversal("data", &["archive_file", "rotate", "output_path"])))
+            .add_attribute((vk::key("source"), vk::traversal("data", &["archive_file", "rotate", "output_path"])))
             .build(),
-        resource("google_cloudfunctions2_function", "rotate")
+        vk::resource("google_cloudfunctions2_function", "rotate")
             .add_attribute((vk::key("project"), n.project.as_str()))
             .add_attribute((vk::key("name"), n.function.as_str()))
             .add_attribute((vk::key("location"), n.region.as_str()))
@@ -1554,8 +1530,11 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
                         Block::builder(vk::key("source"))
                             .add_block(
                                 Block::builder(vk::key("storage_source"))
-                                    .add_attribute((vk::key("bucket"), traversal("google_storage_bucket", &["functions", "name"])))
-                                    .add_attribute((vk::key("object"), traversal("google_storage_bucket_object", &["rotate", "name"])))
+                                    .add_attribute((vk::key("bucket"), vk::traversal("google_storage_bucket", &["functions", "name"])))
+                                    .add_attribute((
+                                        vk::key("object"),
+                                        vk::traversal("google_storage_bucket_object", &["rotate", "name"]),
+                                    ))
                                     .build(),
                             )
                             .build(),
@@ -1577,17 +1556,20 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
                 Block::builder(vk::key("event_trigger"))
                     .add_attribute((vk::key("trigger_region"), n.region.as_str()))
                     .add_attribute((vk::key("event_type"), PUBSUB_EVENT))
-                    .add_attribute((vk::key("pubsub_topic"), traversal("google_pubsub_topic", &["rotation", "id"])))
+                    .add_attribute((vk::key("pubsub_topic"), vk::traversal("google_pubsub_topic", &["rotation", "id"])))
                     .add_attribute((vk::key("retry_policy"), "RETRY_POLICY_RETRY"))
                     .add_attribute((vk::key("service_account_email"), rotator_email))
                     .build(),
             )
             .build(),
         // Eventarc pushes to the function's Cloud Run service as the trigger's service account.
-        resource("google_cloud_run_v2_service_iam_member", "rotator_invoker")
+        vk::resource("google_cloud_run_v2_service_iam_member", "rotator_invoker")
             .add_attribute((vk::key("project"), n.project.as_str()))
             .add_attribute((vk::key("location"), n.region.as_str()))
-            .add_attribute((vk::key("name"), traversal("google_cloudfunctions2_function", &["rotate", "name"])))
+            .add_attribute((
+                vk::key("name"),
+                vk::traversal("google_cloudfunctions2_function", &["rotate", "name"]),
+            ))
             .add_attribute((vk::key("role"), ROLE_RUN_INVOKER))
             .add_attribute((vk::key("member"), rotator_member))
             .build(),

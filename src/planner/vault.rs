@@ -1732,14 +1732,6 @@ fn github_cron(sch: Schedule) -> String {
 // ---------------------------------------------------------------------------------------------
 // Terraform (terraform-provider-vault 5.x)
 
-fn obj(pairs: &[(&str, Expression)]) -> Expression {
-    let mut o = Object::new();
-    for (k, v) in pairs {
-        o.insert(ObjectKey::from(Identifier::unchecked(*k)), v.clone());
-    }
-    Expression::Object(o)
-}
-
 fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) -> Body {
     let mut b = Body::builder().add_block(
         Block::builder(vk::key("terraform"))
@@ -1747,7 +1739,7 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
                 Block::builder(vk::key("required_providers"))
                     .add_attribute((
                         vk::key("vault"),
-                        obj(&[("source", "hashicorp/vault".into()), ("version", ">= 5.0".into())]),
+                        vk::obj(&[("source", "hashicorp/vault".into()), ("version", ">= 5.0".into())]),
                     ))
                     .build(),
             )
@@ -1864,7 +1856,10 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
             .add_attribute((vk::key("type"), "file"))
             .add_attribute((vk::key("path"), "file"))
             .add_attribute((vk::key("description"), "Records every read, write and login of this integration"))
-            .add_attribute((vk::key("options"), obj(&[("file_path", AUDIT_LOG.into()), ("mode", "0600".into())])))
+            .add_attribute((
+                vk::key("options"),
+                vk::obj(&[("file_path", AUDIT_LOG.into()), ("mode", "0600".into())]),
+            ))
             .build(),
     )
     .build()

@@ -723,6 +723,15 @@ pub(crate) fn key(name: &'static str) -> Identifier {
     Identifier::unchecked(name)
 }
 
+/// An HCL object with keys written in our code (plain identifiers, in the given order).
+pub(crate) fn obj(pairs: &[(&str, Expression)]) -> Expression {
+    let mut o = hcl::Object::new();
+    for (k, v) in pairs {
+        o.insert(hcl::ObjectKey::from(Identifier::unchecked(*k)), v.clone());
+    }
+    Expression::Object(o)
+}
+
 pub(crate) fn heredoc(text: &str) -> Expression {
     Expression::from(TemplateExpr::Heredoc(
         Heredoc::new(Identifier::unchecked("EOT"), text).with_strip_mode(HeredocStripMode::None),
