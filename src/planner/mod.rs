@@ -14,6 +14,7 @@ pub mod integration;
 pub mod k8s;
 pub mod request;
 mod resolve;
+pub mod shape;
 mod vault;
 mod vault_kubernetes;
 pub mod versions;

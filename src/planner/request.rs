@@ -10,6 +10,10 @@ pub struct Duration {
 }
 
 impl Duration {
+    /// No duration argument may exceed ten years: every bound a backend or a renderer has
+    /// (int64 nanoseconds in Go, 32-bit seconds in shell arithmetic) lies well beyond it.
+    pub const MAX: Duration = Duration::from_secs(3650 * 86_400);
+
     pub const fn from_secs(seconds: u64) -> Duration {
         Duration { seconds }
     }
@@ -37,11 +41,16 @@ impl Duration {
                 'd' => 86_400,
                 _ => return Err(format!("{text:?} is not a duration; {hint}")),
             };
-            let n: u64 = digits.parse().map_err(|_| format!("{text:?} is not a duration; {hint}"))?;
+            if digits.is_empty() {
+                return Err(format!("{text:?} is not a duration; {hint}"));
+            }
+            let n: u64 = digits
+                .parse()
+                .map_err(|_| format!("{text:?} is longer than 3650d, the longest duration the provider accepts"))?;
             total = n
                 .checked_mul(unit)
                 .and_then(|s| total.checked_add(s))
-                .ok_or_else(|| format!("{text:?} is too long a duration"))?;
+                .ok_or_else(|| format!("{text:?} is longer than 3650d, the longest duration the provider accepts"))?;
             digits.clear();
         }
         if !digits.is_empty() {
@@ -49,6 +58,9 @@ impl Duration {
         }
         if total == 0 {
             return Err(format!("{text:?} is zero; a duration must be positive"));
+        }
+        if total > Duration::MAX.seconds {
+            return Err(format!("{text:?} is longer than 3650d, the longest duration the provider accepts"));
         }
         Ok(Duration { seconds: total })
     }
@@ -109,112 +121,8 @@ impl DnsLabel {
     }
 }
 
-/// Free-form strings that are checked for shape where a backend or Kubernetes would refuse them.
-pub mod shape {
-    pub fn dns_subdomain(text: &str) -> Result<String, String> {
-        let ok = !text.is_empty()
-            && text.len() <= 253
-            && text.split('.').all(|l| {
-                !l.is_empty()
-                    && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-            });
-        if ok {
-            Ok(text.to_string())
-        } else {
-            Err(format!(
-                "{text:?} is not a DNS subdomain name: use lowercase letters, digits, '-' and '.', at most 253 characters"
-            ))
-        }
-    }
-
-    /// A DNS name, optionally with one leading `*.` wildcard label.
-    pub fn dns_subdomain_or_wildcard(text: &str) -> Result<String, String> {
-        match text.strip_prefix("*.") {
-            Some(rest) => dns_subdomain(rest).map(|_| text.to_string()),
-            None => dns_subdomain(text),
-        }
-    }
-
-    pub fn mount_path(text: &str) -> Result<String, String> {
-        let ok = !text.is_empty()
-            && !text.starts_with('/')
-            && !text.ends_with('/')
-            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b))
-            && !text.contains("//")
-            && !has_dot_segment(text);
-        if ok {
-            Ok(text.to_string())
-        } else {
-            Err(format!(
-                "{text:?} is not a mount path: use letters, digits, '-', '_', '.' and inner '/', without leading or trailing '/' or '.'/'..' segments"
-            ))
-        }
-    }
-
-    /// A `.` or `..` segment would make the path climb out of where it is written (path traversal).
-    pub fn has_dot_segment(text: &str) -> bool {
-        text.split('/').any(|seg| seg == "." || seg == "..")
-    }
-
-    pub fn https_url(text: &str) -> Result<String, String> {
-        let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
-        match rest {
-            // Control characters and whitespace never belong in a URL; 2048 is the common URL bound.
-            Some(host)
-                if !host.trim_end_matches('/').is_empty()
-                    && text.len() <= 2048
-                    && !host.contains(|c: char| c.is_whitespace() || c.is_control()) =>
-            {
-                Ok(text.trim_end_matches('/').to_string())
-            }
-            _ => Err(format!(
-                "{text:?} is not a URL: write it as https://host:port, for example \"https://vault.example.com:8200\""
-            )),
-        }
-    }
-
-    pub fn digits(text: &str, len: usize, what: &str) -> Result<String, String> {
-        if text.len() == len && text.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(text.to_string())
-        } else {
-            Err(format!("{text:?} is not {what}: it must be exactly {len} digits"))
-        }
-    }
-
-    pub fn guid(text: &str, what: &str) -> Result<String, String> {
-        let groups: Vec<&str> = text.split('-').collect();
-        let lens = [8, 4, 4, 4, 12];
-        let ok = groups.len() == 5
-            && groups
-                .iter()
-                .zip(lens)
-                .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
-        if ok {
-            Ok(text.to_ascii_lowercase())
-        } else {
-            Err(format!(
-                "{text:?} is not {what}: write a GUID like \"00000000-0000-0000-0000-000000000000\""
-            ))
-        }
-    }
-
-    /// Letters, digits and the given extra punctuation, between `min` and `max` characters.
-    pub fn token(text: &str, min: usize, max: usize, extra: &str, what: &str) -> Result<String, String> {
-        let ok = (min..=max).contains(&text.len()) && text.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
-        if ok {
-            Ok(text.to_string())
-        } else {
-            let extra_desc = if extra.is_empty() {
-                String::new()
-            } else {
-                format!(" and any of {extra:?}")
-            };
-            Err(format!("{text:?} is not {what}: use {min} to {max} letters, digits{extra_desc}"))
-        }
-    }
-}
+/// The grammar of every free-form argument.
+pub use super::shape;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VaultInput {
@@ -350,7 +258,18 @@ mod tests {
             assert_eq!(d.to_text(), canon);
             assert_eq!(d.to_go(), go);
         }
-        for bad in ["", "90", "d", "1w", "-1h", "1.5h", "0h", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "90",
+            "d",
+            "1w",
+            "-1h",
+            "1.5h",
+            "0h",
+            "99999999999999999999d",
+            "18446744073709551615s",
+            "3651d",
+        ] {
             assert!(Duration::parse(bad).is_err(), "{bad}");
         }
     }

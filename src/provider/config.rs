@@ -12,6 +12,16 @@ use super::ProviderConfig;
 /// No argument needs more than this many bytes (the longest real one, a KMS key ARN, is ~2 KB);
 /// a bound keeps a pasted file or a runaway expression from being copied into every artifact.
 pub const MAX_STRING: usize = 4096;
+/// Each language at most once.
+pub const MAX_LANGUAGES: usize = 4;
+/// More subject alternative names than public CAs put in one certificate (100) is a mistake.
+pub const MAX_ALT_NAMES: usize = 100;
+/// AWS Secrets Manager's longest rotation schedule, the longest any backend takes.
+pub const MAX_ROTATION_PERIOD: Duration = Duration::from_secs(999 * 86_400);
+/// An ESO refresh interval longer than a day leaves a rotated secret stale for days.
+pub const MAX_REFRESH_INTERVAL: Duration = Duration::from_secs(86_400);
+/// The CA/Browser Forum's longest leaf certificate lifetime.
+pub const MAX_CERTIFICATE_TTL: Duration = Duration::from_secs(398 * 86_400);
 
 /// Reads attributes while collecting diagnostics; `complete` turns false at the first unknown.
 struct Reader {
@@ -85,11 +95,25 @@ impl Reader {
         self.choice(&path, v)
     }
 
-    fn languages(&mut self, path: &Path, v: &Value) -> Option<Vec<Language>> {
+    /// A list's elements, or `None` (with one diagnostic) when it holds more than `max`: each
+    /// element is checked only within the bound, so a huge list costs one diagnostic, not one
+    /// per element.
+    fn list<'v>(&mut self, path: &Path, v: &'v Value, max: usize) -> Option<&'v [Value]> {
         let Value::List(items) = self.known(v)? else {
             return None;
         };
+        if items.len() > max {
+            self.error(path.clone(), messages::too_many(&path.to_string(), items.len(), max));
+            return None;
+        }
+        Some(items)
+    }
+
+    fn languages(&mut self, path: &Path, v: &Value) -> Option<Vec<Language>> {
+        let items = self.list(path, v, MAX_LANGUAGES)?;
         let mut out: Vec<Language> = Vec::with_capacity(items.len());
+        // Every repeat of a language is one finding: reported once, on the first repeat, with a count.
+        let mut repeats: Vec<(Language, usize, Path)> = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let p = path.with_index(i as i64);
             if item.is_null() {
@@ -100,18 +124,31 @@ impl Reader {
                 continue;
             }
             if let Some(lang) = self.choice::<Language>(&p, item) {
-                if out.contains(&lang) {
-                    self.error(p, messages::duplicate_language(lang.as_str()));
-                } else {
+                if !out.contains(&lang) {
                     out.push(lang);
+                } else if let Some(r) = repeats.iter_mut().find(|r| r.0 == lang) {
+                    r.1 += 1;
+                } else {
+                    repeats.push((lang, 1, p));
                 }
             }
+        }
+        for (lang, count, p) in repeats {
+            self.error(p, messages::duplicate_language(&path.to_string(), lang.as_str(), count));
         }
         Some(out)
     }
 
-    fn duration(&mut self, path: &Path, v: &Value) -> Option<Duration> {
-        self.checked(path, v, Duration::parse)
+    /// A duration of at most `max`, the argument's documented bound.
+    fn duration(&mut self, path: &Path, v: &Value, max: Duration) -> Option<Duration> {
+        self.checked(path, v, |t| {
+            let d = Duration::parse(t)?;
+            if d > max {
+                Err(format!("{t:?} is longer than {}, the longest this argument accepts", max.to_text()))
+            } else {
+                Ok(d)
+            }
+        })
     }
 
     fn label(&mut self, path: &Path, v: &Value, max: usize) -> Option<DnsLabel> {
@@ -144,13 +181,21 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
     let name = r.label(&attr("name"), config.get("name"), 40);
     let environment = r.label(&attr("environment"), config.get("environment"), 40);
     let languages = r.languages(&attr("languages"), config.get("languages"));
-    let rotation_period = r.duration(&attr("rotation_period"), config.get("rotation_period"));
-    let timestamp = r.checked(&attr("timestamp"), config.get("timestamp"), rfc3339);
+    let rotation_period = r.duration(&attr("rotation_period"), config.get("rotation_period"), MAX_ROTATION_PERIOD);
+    let timestamp = r.checked(&attr("timestamp"), config.get("timestamp"), shape::rfc3339);
 
     let b = |name: &str| (Path::attr(name), config.get(name));
     let (p, v) = b("vault");
+    let address_path = p.with_attr("address");
+    let address = r.checked(&address_path, v.get("address"), shape::https_url).map(|(url, plain)| {
+        if plain {
+            let (summary, detail) = messages::plain_http(&address_path.to_string());
+            r.diags.warning(Some(address_path.clone()), summary, detail);
+        }
+        url
+    });
     let vault = VaultInput {
-        address: r.checked(&p.with_attr("address"), v.get("address"), shape::https_url),
+        address,
         namespace: r.checked(&p.with_attr("namespace"), v.get("namespace"), shape::mount_path),
         kv_mount: r.checked(&p.with_attr("kv_mount"), v.get("kv_mount"), shape::mount_path),
         auth_mount: r.checked(&p.with_attr("auth_mount"), v.get("auth_mount"), shape::mount_path),
@@ -163,9 +208,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         account_id: r.checked(&p.with_attr("account_id"), v.get("account_id"), |t| {
             shape::digits(t, 12, "an AWS account ID")
         }),
-        kms_key_id: r.checked(&p.with_attr("kms_key_id"), v.get("kms_key_id"), |t| {
-            shape::token(t, 1, 2048, ":/-_", "a KMS key ARN, ID or alias")
-        }),
+        kms_key_id: r.checked(&p.with_attr("kms_key_id"), v.get("kms_key_id"), shape::kms_key_id),
     };
     let (p, v) = b("azure");
     let azure = AzureInput {
@@ -174,9 +217,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         subscription_id: r.checked(&p.with_attr("subscription_id"), v.get("subscription_id"), |t| {
             shape::guid(t, "a subscription ID")
         }),
-        resource_group: r.checked(&p.with_attr("resource_group"), v.get("resource_group"), |t| {
-            shape::token(t, 1, 90, "-_.()", "a resource group name")
-        }),
+        resource_group: r.checked(&p.with_attr("resource_group"), v.get("resource_group"), shape::resource_group),
     };
     let (p, v) = b("gcp");
     let gcp = GcpInput {
@@ -190,16 +231,12 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
                 }
             })
         }),
-        location: r.checked(&p.with_attr("location"), v.get("location"), |t| {
-            shape::token(t, 1, 63, "-", "a location")
-        }),
+        location: r.checked(&p.with_attr("location"), v.get("location"), shape::gcp_location),
     };
     let (p, v) = b("database");
     let database = DatabaseInput {
         engine: r.choice(&p.with_attr("engine"), v.get("engine")),
-        host: r.checked(&p.with_attr("host"), v.get("host"), |t| {
-            shape::token(t, 1, 253, ".-", "a host name")
-        }),
+        host: r.checked(&p.with_attr("host"), v.get("host"), shape::db_host),
         port: port(&mut r, &p.with_attr("port"), v.get("port")),
         database_name: r.checked(&p.with_attr("database_name"), v.get("database_name"), |t| {
             shape::token(t, 1, 63, "_-", "a database name")
@@ -210,7 +247,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         namespace: r.label(&p.with_attr("namespace"), v.get("namespace"), 63),
         service_account: r.checked(&p.with_attr("service_account"), v.get("service_account"), shape::dns_subdomain),
         store_kind: r.choice(&p.with_attr("store_kind"), v.get("store_kind")),
-        refresh_interval: r.duration(&p.with_attr("refresh_interval"), v.get("refresh_interval")),
+        refresh_interval: r.duration(&p.with_attr("refresh_interval"), v.get("refresh_interval"), MAX_REFRESH_INTERVAL),
         cluster_name: r.checked(&p.with_attr("cluster_name"), v.get("cluster_name"), |t| {
             shape::token(t, 1, 100, "-_", "a cluster name")
         }),
@@ -233,22 +270,19 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         }),
     };
     let (p, v) = b("certificate");
-    let alt_names = match r.known(v.get("alt_names")) {
-        Some(Value::List(items)) => {
-            let base = p.with_attr("alt_names");
-            let names: Vec<Option<String>> = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| r.checked(&base.with_index(i as i64), item, shape::dns_subdomain_or_wildcard))
-                .collect();
-            Some(names.into_iter().flatten().collect())
-        }
-        _ => None,
-    };
+    let alt_path = p.with_attr("alt_names");
+    let alt_names = r.list(&alt_path, v.get("alt_names"), MAX_ALT_NAMES).map(|items| {
+        let names: Vec<Option<String>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| r.checked(&alt_path.with_index(i as i64), item, shape::certificate_name))
+            .collect();
+        names.into_iter().flatten().collect()
+    });
     let certificate = CertificateInput {
-        common_name: r.checked(&p.with_attr("common_name"), v.get("common_name"), shape::dns_subdomain_or_wildcard),
+        common_name: r.checked(&p.with_attr("common_name"), v.get("common_name"), shape::certificate_name),
         alt_names,
-        ttl: r.duration(&p.with_attr("ttl"), v.get("ttl")),
+        ttl: r.duration(&p.with_attr("ttl"), v.get("ttl"), MAX_CERTIFICATE_TTL),
     };
 
     let (Some(backend), Some(target), Some(rotation)) = (backend, target, rotation) else {
@@ -294,47 +328,6 @@ fn port(r: &mut Reader, path: &Path, v: &Value) -> Option<u16> {
             }
         },
         _ => None,
-    }
-}
-
-fn rfc3339(t: &str) -> Result<String, String> {
-    let b = t.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    let ok = b.len() >= 20
-        && digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-        && matches!(b[10], b'T' | b't')
-        && digits(11..13)
-        && b[13] == b':'
-        && digits(14..16)
-        && b[16] == b':'
-        && digits(17..19)
-        && rfc3339_tail(&b[19..]);
-    if ok {
-        Ok(t.to_string())
-    } else {
-        Err(format!(
-            "{t:?} is not an RFC 3339 time; use plantimestamp() or a value like \"2026-01-31T12:00:00Z\""
-        ))
-    }
-}
-
-/// Optional fraction (`.123`, at most nanoseconds), then `Z` or a `+hh:mm`/`-hh:mm` offset.
-fn rfc3339_tail(mut rest: &[u8]) -> bool {
-    if let Some(after_dot) = rest.strip_prefix(b".") {
-        let n = after_dot.iter().take_while(|c| c.is_ascii_digit()).count();
-        if !(1..=9).contains(&n) {
-            return false;
-        }
-        rest = &after_dot[n..];
-    }
-    match rest {
-        [b'Z' | b'z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
-        _ => false,
     }
 }
 

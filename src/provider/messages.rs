@@ -33,10 +33,29 @@ pub fn too_long(attr: &str, len: usize, max: usize) -> (String, String) {
     )
 }
 
-pub fn duplicate_language(given: &str) -> (String, String) {
+pub fn duplicate_language(attr: &str, given: &str, repeats: usize) -> (String, String) {
+    let times = if repeats == 1 {
+        "once more".to_string()
+    } else {
+        format!("{repeats} more times")
+    };
     (
         "Duplicate Language".into(),
-        format!("languages lists {given:?} more than once. List each language once."),
+        format!("{attr} lists {given:?} {times} after its first entry. List each language once."),
+    )
+}
+
+pub fn too_many(attr: &str, len: usize, max: usize) -> (String, String) {
+    (
+        "Too Many Elements".into(),
+        format!("{attr} has {len} elements; the provider accepts at most {max}. Shorten the list."),
+    )
+}
+
+pub fn plain_http(attr: &str) -> (String, String) {
+    (
+        "Plain HTTP Address".into(),
+        format!("{attr} uses http://, which is accepted only for a loopback dev server: tokens and secrets cross the connection in clear text. Use https:// for any shared server."),
     )
 }
 

@@ -109,15 +109,15 @@ fn build_plan() -> Schema {
             "languages",
             Type::list(Type::String),
             format!(
-                "Languages for integration code, each listed once. Each is {} Defaults to the provider's `default_languages`, else python, go and nodejs.",
+                "Languages for integration code, each listed once (at most 4). Each is {} Defaults to the provider's `default_languages`, else python, go and nodejs.",
                 one_of::<Language>().replacen("One of", "one of", 1)
             ),
         ),
         s(
             "rotation_period",
-            "Rotation interval (automatic) or credential TTL (dynamic), written like \"90d\", \"12h\" or \"30m\". Defaults to 90d for automatic and 1h for dynamic. Limits: dynamic from 1m to 24h; AWS from 4h to 999d; GCP at least 1h.",
+            "Rotation interval (automatic) or credential TTL (dynamic), written like \"90d\", \"12h\" or \"30m\". Defaults to 90d for automatic and 1h for dynamic. Limits: at most 999d; dynamic from 1m to 24h; AWS from 4h to 999d; GCP at least 1h.",
         ),
-        s("timestamp", "RFC 3339 time echoed into `contract_json`, e.g. from `plantimestamp()`. The plan itself never reads a clock."),
+        s("timestamp", "RFC 3339 time echoed into `contract_json`, e.g. from `plantimestamp()`; every field must be in range. The plan itself never reads a clock."),
         Attribute::computed("id", Type::String, "Hex SHA-256 fingerprint of the normalized inputs."),
         Attribute::computed(
             "secrets_config",
@@ -159,7 +159,7 @@ fn build_plan() -> Schema {
             vec![
                 s(
                     "address",
-                    "Vault address. Defaults to the placeholder https://vault.example.com:8200.",
+                    "Vault address, https://host[:port][/path]: the host a DNS name, an IPv4 address or a bracketed IPv6 address, the path only letters, digits, '-', '.', '_', '~' and '/'; no credentials, query or fragment; at most 2048 characters. http:// only for a loopback dev server (with a warning). Defaults to the placeholder https://vault.example.com:8200.",
                 ),
                 s("namespace", "Vault Enterprise or OpenBao namespace. Unset by default."),
                 s("kv_mount", "KV version 2 mount. Defaults to \"secret\"."),
@@ -177,7 +177,7 @@ fn build_plan() -> Schema {
             vec![
                 s("region", "AWS region. Defaults to \"us-east-1\"."),
                 s("account_id", "12-digit AWS account ID. Defaults to the placeholder 123456789012."),
-                s("kms_key_id", "Customer-managed KMS key ARN or ID. Unset means the AWS-managed key."),
+                s("kms_key_id", "Customer-managed KMS key: a key ID, an alias (\"alias/...\") or the ARN of either. Unset means the AWS-managed key."),
             ],
         ),
         block(
@@ -190,7 +190,7 @@ fn build_plan() -> Schema {
                 ),
                 s("tenant_id", "Entra tenant ID (GUID). Defaults to a zero GUID placeholder."),
                 s("subscription_id", "Subscription ID (GUID). Defaults to a zero GUID placeholder."),
-                s("resource_group", "Resource group name. Defaults to \"rg-<environment>-<name>\"."),
+                s("resource_group", "Resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' and ')', not ending with '.'. Defaults to \"rg-<environment>-<name>\"."),
             ],
         ),
         block(
@@ -199,7 +199,7 @@ fn build_plan() -> Schema {
             vec![
                 s("project_id", "Project ID. Defaults to the placeholder \"example-project\"."),
                 s("project_number", "Project number. Defaults to the placeholder 123456789012."),
-                s("location", "Region for regional secrets. Unset means global secrets."),
+                s("location", "Region for regional secrets: lowercase letters, digits and inner '-', starting with a letter. Unset means global secrets."),
             ],
         ),
         block(
@@ -210,7 +210,7 @@ fn build_plan() -> Schema {
                     "engine",
                     format!("Database engine. {} Defaults to \"postgresql\".", one_of::<DbEngine>()),
                 ),
-                s("host", "Database host. Defaults to the placeholder db.example.com."),
+                s("host", "Database host: a host name or an IPv4 address. Defaults to the placeholder db.example.com."),
                 Attribute::optional(
                     "port",
                     Type::Number,
@@ -237,7 +237,7 @@ fn build_plan() -> Schema {
                 ),
                 s(
                     "refresh_interval",
-                    "How often External Secrets Operator refreshes, like \"1h\". Defaults from the rotation period.",
+                    "How often External Secrets Operator refreshes, like \"1h\"; at most 24h. Defaults from the rotation period.",
                 ),
                 s(
                     "cluster_name",
@@ -266,10 +266,10 @@ fn build_plan() -> Schema {
             vec![
                 s(
                     "common_name",
-                    "Certificate common name. Defaults to \"<name>.<environment>.example.com\".",
+                    "Certificate common name: a lowercase DNS name (not an IP address), optionally behind one \"*.\" that covers at least two labels. Defaults to \"<name>.<environment>.example.com\".",
                 ),
-                Attribute::optional("alt_names", Type::list(Type::String), "Additional DNS names."),
-                s("ttl", "Certificate lifetime, like \"90d\" or \"72h\". Defaults to 90d."),
+                Attribute::optional("alt_names", Type::list(Type::String), "Additional DNS names, as common_name; at most 100."),
+                s("ttl", "Certificate lifetime, like \"90d\" or \"72h\"; at most 398d. Defaults to 90d."),
             ],
         ),
     ];

@@ -245,6 +245,108 @@ fn refused() -> Vec<(&'static str, Value, &'static str)> {
             with("certificate.alt_names", list(&["ok.example.com", "bad name"])),
             "certificate.alt_names.1",
         ),
+        // holes the injection probe found (issue 16): each is refused on its own attribute now
+        ("location leading hyphen", with("gcp.location", s("-a")), "gcp.location"),
+        ("resource group dot", with("azure.resource_group", s(".")), "azure.resource_group"),
+        (
+            "resource group dot dot",
+            with("azure.resource_group", s("..")),
+            "azure.resource_group",
+        ),
+        (
+            "host leading hyphen",
+            with("database.host", s("-oProxyCommand=id")),
+            "database.host",
+        ),
+        ("kms colon", with("aws.kms_key_id", s(":")), "aws.kms_key_id"),
+        (
+            "kms half an arn",
+            with("aws.kms_key_id", s("arn:aws:kms:us-east-1")),
+            "aws.kms_key_id",
+        ),
+        ("timestamp out of range", with("timestamp", s("2026-13-45T99:99:99Z")), "timestamp"),
+        ("timestamp february 30", with("timestamp", s("2026-02-30T00:00:00Z")), "timestamp"),
+        (
+            "ip address as dns name",
+            with("certificate.common_name", s("10.0.0.1")),
+            "certificate.common_name",
+        ),
+        (
+            "wildcard over a tld",
+            with("certificate.alt_names", list(&["*.com"])),
+            "certificate.alt_names.0",
+        ),
+        (
+            "duration beyond int64",
+            with("rotation_period", s("18446744073709551615s")),
+            "rotation_period",
+        ),
+        ("rotation period over 999d", with("rotation_period", s("1000d")), "rotation_period"),
+        (
+            "refresh interval over 24h",
+            with("kubernetes.refresh_interval", s("25h")),
+            "kubernetes.refresh_interval",
+        ),
+        ("certificate ttl over 398d", with("certificate.ttl", s("399d")), "certificate.ttl"),
+        (
+            "address plain http",
+            with("vault.address", s("http://vault.example.com:8200")),
+            "vault.address",
+        ),
+        (
+            "address credentials",
+            with("vault.address", s("https://admin:pw@vault.example.com")),
+            "vault.address",
+        ),
+        (
+            "address query",
+            with("vault.address", s("https://vault.example.com/?a=b")),
+            "vault.address",
+        ),
+        (
+            "address github expression",
+            with("vault.address", s("https://attacker.example:8200/${{secrets.DEPLOY_KEY}}")),
+            "vault.address",
+        ),
+        (
+            "address gitlab variable",
+            with("vault.address", s("https://vault.example.com/$CI_JOB_TOKEN")),
+            "vault.address",
+        ),
+        (
+            "address azure macro",
+            with("vault.address", s("https://vault.example.com/$(System.AccessToken)")),
+            "vault.address",
+        ),
+        (
+            "address python docstring",
+            with(
+                "vault.address",
+                s("https://vault.example.com:8200/\"\"\"+str(__import__(\"os\").system(\"id\"))+\"\"\""),
+            ),
+            "vault.address",
+        ),
+        (
+            "address java unicode escape",
+            with("vault.address", s("https://vault.example.com/\\u0022")),
+            "vault.address",
+        ),
+        (
+            "address bidi override",
+            with("vault.address", s("https://vault.example.com/\u{202e}x")),
+            "vault.address",
+        ),
+        (
+            "address zero width",
+            with("vault.address", s("https://vault.example.com/\u{200b}x")),
+            "vault.address",
+        ),
+        (
+            "address isolate",
+            with("vault.address", s("https://vault.example.com/\u{2066}x")),
+            "vault.address",
+        ),
+        ("address idn", with("vault.address", s("https://vaulté.example")), "vault.address"),
     ];
     // every string attribute at the top level refuses a value over the bound, on its own path
     for attr in ["credential_type", "environment", "rotation_period", "timestamp"] {
@@ -293,32 +395,22 @@ fn malformed_configurations_get_an_error_on_their_attribute() {
 
 const BENIGN: &str = "https://vault.example.com:8200";
 
-/// Vault addresses that are odd but legal URLs: they must reach every artifact intact.
+/// Vault addresses at the edges of the URL grammar: they must reach every artifact intact. What
+/// used to be accepted here (quotes, `${`, `$(`, YAML and shell specials, Unicode, userinfo)
+/// is now refused by the grammar: `tests/it/injection.rs` holds those payloads.
 fn accepted() -> Vec<(&'static str, String)> {
     let cases: Vec<(&str, &str)> = vec![
-        ("hcl interpolation", "https://vault.example.com:8200/${jndi:ldap://x}"),
-        ("hcl template directive", "https://v.example/%{endif}x%{~for}"),
-        ("escaped interpolation", "https://v.example/$${already}"),
-        ("double quotes", "https://v.example/\"quoted\""),
-        ("backslashes", "https://v.example/back\\slash\\n\\"),
-        ("single quotes", "https://v.example/'single'"),
-        ("yaml comment", "https://v.example/#comment"),
-        ("yaml flow characters", "https://v.example/a:b,c[d]{e}:"),
-        ("yaml anchors and tags", "https://v.example/&anchor*alias!tag|>"),
-        ("yaml document marker", "https://v.example/---/..."),
-        ("helm template", "https://v.example/{{.Values.x}}"),
-        ("shell substitution", "https://v.example/`id`$(id)"),
-        ("html", "https://v.example/<script>alert(1)</script>"),
-        ("json braces", "https://v.example/{\"a\":[1]}"),
-        ("unicode", "https://vaulté.example/ünïcödé/日本"),
-        ("emoji", "https://v.example/🦀"),
-        ("byte order mark", "https://v.example/\u{feff}x"),
-        ("zero width space", "https://v.example/\u{200b}x"),
-        ("plain http", "http://127.0.0.1:8200"),
-        ("ipv6 and userinfo", "https://user@[::1]:8200/p?q=1&r=2"),
+        ("ipv4 host", "https://10.0.0.1:8200"),
+        ("ipv6 host", "https://[2001:db8::1]:8200"),
+        ("ipv4-mapped ipv6", "https://[::ffff:10.0.0.1]"),
+        ("unreserved path", "https://vault.example.com/a-b/c_d/e.f~g"),
+        ("upper-case host", "https://Vault.Example.COM:443"),
+        ("plain http on loopback", "http://127.0.0.1:8200"),
+        ("no port", "https://vault.example.com"),
     ];
     let mut out: Vec<(&str, String)> = cases.into_iter().map(|(w, t)| (w, t.to_string())).collect();
-    out.push(("at the length bound", format!("https://{}", "v".repeat(2048 - 8))));
+    let base = "https://vault.example.com/";
+    out.push(("at the length bound", format!("{base}{}", "v".repeat(2048 - base.len()))));
     out
 }
 
@@ -507,4 +599,36 @@ fn oversized_values_are_bounded_on_the_wire_too() {
         secretsint::protocol::Wire::Msgpack(&[0xdd, 0xff, 0xff, 0xff, 0xff]),
     );
     assert!(state.is_none() && diags.has_errors());
+}
+
+/// A huge list costs one diagnostic, not one per element: 10,000 copies of a language and
+/// 100,001 alt names are each refused once, on the list, and repeats within the bound are
+/// reported once per language with a count.
+#[test]
+fn lists_are_bounded_and_repeats_reported_once() {
+    let pc = ProviderConfig::default();
+    let langs = Value::List(vec![s("python"); 10_000]);
+    let d = provider::validate(&with("languages", langs), &pc);
+    assert_eq!(error_paths(&d), vec![Some(path("languages"))], "{d:?}");
+    assert!(d.iter().any(|x| x.detail.contains("at most 4")), "{d:?}");
+    let names = Value::List(vec![s("a.example.com"); 100_001]);
+    let d = provider::validate(&with("certificate.alt_names", names), &pc);
+    assert_eq!(error_paths(&d), vec![Some(path("certificate.alt_names"))], "{d:?}");
+    let d = provider::validate(&with("languages", list(&["go", "go", "python", "go"])), &pc);
+    assert_eq!(error_paths(&d), vec![Some(path("languages.1"))], "{d:?}");
+    assert!(d.iter().any(|x| x.detail.contains("\"go\" 2 more times")), "{d:?}");
+}
+
+/// A loopback dev server may be plain http, with a warning on the address that says why.
+#[test]
+fn plain_http_on_loopback_is_a_warning() {
+    let pc = ProviderConfig::default();
+    let d = provider::validate(&with("vault.address", s("http://127.0.0.1:8200")), &pc);
+    assert!(!d.has_errors(), "{d:?}");
+    assert!(
+        d.iter().any(|x| x.severity == secretsint::tf::diag::Severity::Warning
+            && x.path.as_ref() == Some(&path("vault.address"))
+            && x.detail.contains("loopback")),
+        "{d:?}"
+    );
 }
