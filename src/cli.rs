@@ -297,11 +297,7 @@ fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Wri
                 return Err("the plan has no files".into());
             };
             for (rel, content) in files {
-                let path = Path::new(dir).join(rel);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-                }
-                std::fs::write(&path, content.as_str().unwrap_or_default()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                let path = write_inside(Path::new(dir), rel, content.as_str().unwrap_or_default())?;
                 writeln!(out, "{}", path.display()).map_err(|e| e.to_string())?;
             }
         }
@@ -322,6 +318,41 @@ fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Wri
         }
     }
     Ok(0)
+}
+
+/// Writes `content` to `dir/rel` without following a symbolic link below `dir`: every directory
+/// on the way is created or must be a real directory, and the file is created anew (O_EXCL), so
+/// a link planted in an output directory cannot redirect a write outside it.
+fn write_inside(dir: &Path, rel: &str, content: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let rel_path = Path::new(rel);
+    if !rel_path.components().all(|c| matches!(c, Component::Normal(_))) {
+        return Err(format!("refusing to write {rel:?}: not a plain relative path"));
+    }
+    // The directory the user named may itself be a link; only what lies below it may not.
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut path = dir.to_path_buf();
+    let parts: Vec<_> = rel_path.components().collect();
+    for (i, part) in parts.iter().enumerate() {
+        path.push(part);
+        let last = i + 1 == parts.len();
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => return Err(format!("refusing to write through the symbolic link {}", path.display())),
+            Ok(m) if !last && !m.is_dir() => return Err(format!("{} is not a directory", path.display())),
+            Ok(m) if last && m.is_dir() => return Err(format!("{} is a directory", path.display())),
+            Ok(_) if last => std::fs::remove_file(&path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?,
+            Ok(_) => {}
+            Err(_) if !last => std::fs::create_dir(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?,
+            Err(_) => {}
+        }
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut file, content.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
 }
 
 /// Diagnostics in Terraform's words: severity, summary, the attribute, then the detail.

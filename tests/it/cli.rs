@@ -62,6 +62,48 @@ fn plan_files_writes_every_artifact() {
     assert!(dir.path().join("policies/prod-app-db-creds.hcl").is_file());
 }
 
+/// A symbolic link planted inside the output directory (a directory link and a file link) is
+/// never followed: the plan fails on it and nothing is written outside the directory.
+#[test]
+fn plan_files_never_follows_a_symlink_below_out() {
+    for planted in ["kubernetes", "kubernetes/external-secret.yaml"] {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let out_dir = dir.path().join("out");
+        std::fs::create_dir_all(out_dir.join("kubernetes")).unwrap();
+        let link = out_dir.join(planted);
+        let _ = std::fs::remove_dir(&link);
+        let target = outside.path().join("target");
+        if planted == "kubernetes" {
+            std::fs::create_dir(&target).unwrap();
+        }
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let mut args = BASE.to_vec();
+        let out_arg = out_dir.to_str().unwrap().to_string();
+        args.extend(["--format", "files", "--out", &out_arg]);
+        let (code, _, err) = secretsint(&args);
+        assert_ne!(code, 0, "{planted}: the write through a link succeeded");
+        assert!(err.contains("symbolic link"), "{planted}: {err}");
+        let escaped: Vec<_> = walk(outside.path());
+        assert!(
+            escaped.iter().all(|p| p == &target),
+            "{planted}: files appeared outside --out: {escaped:?}"
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() && !p.is_symlink() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
+}
+
 #[test]
 fn bad_values_exit_1_with_the_terraform_wording() {
     let (code, _, err) = secretsint(&["plan", "--backend", "hashicorp", "--target", "kubernetes", "--rotation", "dynamic"]);
