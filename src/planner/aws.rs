@@ -16,6 +16,7 @@ use super::k8s::{self, K8sObject, ObjectMeta};
 use super::request::Duration;
 use super::vault_kubernetes as vk;
 use super::{aws_cicd, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::render::escape::{Syntax, Var};
 use crate::render::{self, template};
 
 const MINUTE: u64 = 60;
@@ -743,15 +744,17 @@ fn lambda_kind(s: &Settings) -> &'static str {
 }
 
 pub(super) fn lambda_source(s: &Settings, n: &Names) -> String {
-    template::fill(
+    template::fill_in(
         LAMBDA_SOURCE,
+        Syntax::Python,
         &[
-            ("{{secret_name}}", &n.secret_name),
-            ("{{credential}}", s.credential.as_str()),
-            ("{{kind}}", lambda_kind(s)),
-            ("{{field}}", fields(s.credential)[0]),
+            ("SECRET_NAME", Var::from(n.secret_name.as_str())),
+            ("CREDENTIAL", Var::from(s.credential.as_str())),
+            ("KIND", Var::from(lambda_kind(s))),
+            ("FIELD", Var::from(fields(s.credential)[0])),
         ],
     )
+    .0
 }
 
 // ---------------------------------------------------------------------------------------------

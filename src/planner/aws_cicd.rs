@@ -214,9 +214,13 @@ fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
     let script = vec![
         "umask 077".to_string(),
         format!("mkdir -p \"{dir}\""),
-        "set -- $(aws sts assume-role-with-web-identity --role-arn \"$AWS_ROLE_ARN\" --role-session-name \"gitlab-$CI_PIPELINE_ID\" --web-identity-token \"$AWS_ID_TOKEN\" --duration-seconds 900 --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)".to_string(),
-        "export AWS_ACCESS_KEY_ID=\"$1\" AWS_SECRET_ACCESS_KEY=\"$2\" AWS_SESSION_TOKEN=\"$3\"".to_string(),
-        format!("aws secretsmanager get-secret-value --secret-id \"$SECRET_ID\" --query SecretString --output text > \"{dir}/secret.json\""),
+        // The CLI's web identity provider reads the token from a file: it never stands on a
+        // command line, where the process list would show it.
+        format!("printf '%s' \"$AWS_ID_TOKEN\" > \"{dir}/web-identity-token\""),
+        format!("export AWS_WEB_IDENTITY_TOKEN_FILE=\"{dir}/web-identity-token\" AWS_ROLE_SESSION_NAME=\"gitlab-$CI_PIPELINE_ID\""),
+        format!(
+            "aws secretsmanager get-secret-value --secret-id \"$SECRET_ID\" --query SecretString --output text > \"{dir}/secret.json\""
+        ),
     ];
     let job = json!({
         "image": {"name": versions::AWS_CLI_IMAGE, "entrypoint": [""]},
@@ -232,7 +236,7 @@ fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
     let pipeline: serde_json::Map<String, Value> = [(format!("{}-secrets", s.name), job)].into_iter().collect();
     manifests.push(vk::manifest(ManifestType::Cicd, ".gitlab-ci.yml", render::yaml(&pipeline)));
     d.push(format!(
-        "GitLab CI requests an id_tokens token with aud = {STS_AUDIENCE} (CI_JOB_JWT was removed in GitLab 17.0) and exchanges it with aws sts assume-role-with-web-identity for 15-minute credentials of {}; the trust policy requires sub = project_path:{}:ref_type:branch:ref:{} (protect that branch).",
+        "GitLab CI requests an id_tokens token with aud = {STS_AUDIENCE} (CI_JOB_JWT was removed in GitLab 17.0), writes it to a mode 0600 file named by AWS_WEB_IDENTITY_TOKEN_FILE, and the AWS CLI exchanges it (AssumeRoleWithWebIdentity, for AWS_ROLE_ARN) for temporary credentials of {}, so the token never stands on a command line; the trust policy requires sub = project_path:{}:ref_type:branch:ref:{} (protect that branch).",
         n.role, s.cicd.repository, s.cicd.branch
     ));
     d.push(format!(

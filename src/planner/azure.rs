@@ -15,6 +15,7 @@ use super::k8s;
 use super::request::Duration;
 use super::vault_kubernetes::{self as vk};
 use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::render::escape::{Syntax, Var};
 use crate::render::{self, template};
 
 const HOUR: u64 = 3600;
@@ -570,14 +571,16 @@ fn function_source(s: &Settings) -> String {
     } else {
         "none"
     };
-    template::fill(
+    template::fill_in(
         FUNCTION_TEMPLATE,
+        Syntax::Python,
         &[
-            ("{{CREDENTIAL_TYPE}}", s.credential.as_str()),
-            ("{{DATABASE_ENGINE}}", engine),
-            ("{{CONTENT_TYPE}}", content_type(s.credential)),
+            ("CREDENTIAL_TYPE", Var::from(s.credential.as_str())),
+            ("DATABASE_ENGINE", Var::from(engine)),
+            ("CONTENT_TYPE", Var::from(content_type(s.credential))),
         ],
     )
+    .0
 }
 
 fn host_json() -> serde_json::Value {

@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::azure::{federated_credential, template, Names, Source};
 use super::choice::*;
+use super::ci_env;
 use super::vault_kubernetes as vk;
 use super::{versions, DeploymentManifest, Settings};
 use crate::render;
@@ -128,18 +129,14 @@ fn github(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> 
     match handover(s, src) {
         Handover::Value(var) => {
             lines.push(format!("value=\"$({show})\""));
-            lines.push("echo \"::add-mask::$value\"".into());
-            // A workflow command ends at the line break: refuse rather than leak the rest.
-            lines.push("test \"$(printf '%s' \"$value\" | wc -l)\" -eq 0 || { echo \"the secret spans lines\" >&2; exit 1; }".into());
-            lines.push(format!("echo \"{var}=$value\" >> \"$GITHUB_ENV\""));
+            lines.extend(ci_env::github_env(var, "value"));
         }
         Handover::Database => {
             lines.push(format!("doc=\"$({show})\""));
             lines.push("username=\"$(printf '%s' \"$doc\" | jq -er .username)\"".into());
             lines.push("password=\"$(printf '%s' \"$doc\" | jq -er .password)\"".into());
-            lines.push("echo \"::add-mask::$username\"".into());
-            lines.push("echo \"::add-mask::$password\"".into());
-            lines.push("{ echo \"DB_USERNAME=$username\"; echo \"DB_PASSWORD=$password\"; } >> \"$GITHUB_ENV\"".into());
+            lines.extend(ci_env::github_env("DB_USERNAME", "username"));
+            lines.extend(ci_env::github_env("DB_PASSWORD", "password"));
         }
         Handover::File => {
             lines.push("umask 077".into());
@@ -147,9 +144,9 @@ fn github(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> 
                 "az keyvault secret download --vault-name \"$KEY_VAULT_NAME\" --name \"$KEY_VAULT_OBJECT\" --file \"$RUNNER_TEMP/{}.pem\"",
                 n.object
             ));
-            lines.push(format!(
-                "echo \"CERTIFICATE_FILE=$RUNNER_TEMP/{}.pem\" >> \"$GITHUB_ENV\"",
-                n.object
+            lines.push(ci_env::github_env_path(
+                "CERTIFICATE_FILE",
+                &format!("$RUNNER_TEMP/{}.pem", n.object),
             ));
         }
     }
@@ -186,7 +183,7 @@ fn github(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> 
     ));
     decisions.push(match handover(s, src) {
         Handover::File => "The certificate's PEM bundle (key and chain) is downloaded to $RUNNER_TEMP with mode 0600 and CERTIFICATE_FILE names it; the runner empties $RUNNER_TEMP after the job.".into(),
-        _ => "Each value is masked with ::add-mask:: before it is written to $GITHUB_ENV, so later steps see it and the log never does.".into(),
+        _ => "Each value is masked with ::add-mask:: before it is written to $GITHUB_ENV, so later steps see it and the log never does; a value that spans lines fails the step before it is printed or written.".into(),
     });
     render::yaml(&workflow)
 }

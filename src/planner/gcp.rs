@@ -556,7 +556,12 @@ fn function_source(s: &Settings) -> String {
         CredentialType::Certificate => (IMPORTS_CERTIFICATE, NEW_VALUE_CERTIFICATE),
         CredentialType::ApiKey | CredentialType::Generic => ("", NEW_VALUE_RANDOM),
     };
-    template::fill(ROTATE_MAIN, &[("# {{IMPORTS}}\n", imports), ("# {{NEW_VALUE}}\n", new_value)])
+    // Composition of our own code fragments (the `code` context), so a whole comment line is
+    // the placeholder: the template stays valid Python, and an empty fragment leaves no line.
+    template::fill(
+        ROTATE_MAIN,
+        &[("# {{code:IMPORTS}}\n", imports), ("# {{code:NEW_VALUE}}\n", new_value)],
+    )
 }
 
 fn requirements(s: &Settings) -> String {
@@ -917,11 +922,13 @@ fn github_target(
                 "jq -er '.{f}' \"$RUNNER_TEMP/{}.json\" > \"$RUNNER_TEMP/{f}.pem\"",
                 s.credential.leaf()
             ));
-            lines.push(format!("echo \"{var}_FILE=$RUNNER_TEMP/{f}.pem\" >> \"$GITHUB_ENV\""));
+            lines.push(super::ci_env::github_env_path(
+                &format!("{var}_FILE"),
+                &format!("$RUNNER_TEMP/{f}.pem"),
+            ));
         } else {
             lines.push(format!("value=\"$(jq -er '.{f}' \"$RUNNER_TEMP/{}.json\")\"", s.credential.leaf()));
-            lines.push("echo \"::add-mask::$value\"".into());
-            lines.push(format!("echo \"{var}=$value\" >> \"$GITHUB_ENV\""));
+            lines.extend(super::ci_env::github_env(&var, "value"));
         }
     }
     if !multiline {
@@ -960,7 +967,7 @@ fn github_target(
         if multiline {
             "PEM values span lines, so they are written to files under $RUNNER_TEMP and CERTIFICATE_FILE and PRIVATE_KEY_FILE name them."
         } else {
-            "each field is masked with ::add-mask:: before it reaches $GITHUB_ENV."
+            "each field is masked with ::add-mask:: before it reaches $GITHUB_ENV, and a field that spans lines fails the step before it is printed or written."
         }
     ));
     (AuthMethod::Oidc, ConfigFormat::Yaml, text)

@@ -4,7 +4,8 @@
 //!
 //! The snippets are the only templates (`snippets/sdk/<backend>/<language>` plus the shared
 //! retry and cache code in `snippets/sdk/common/<language>`). Two template features exist:
-//! `__PLACEHOLDER__` replacement with language-neutral string literals, and line markers
+//! `{{<context>:<NAME>}}` placeholders, each escaped for its context in the template's
+//! language by `render::escape` (a string literal, a comment, a number), and line markers
 //! `@section: <part>`, `@if key=value[|value]` … `@end` that keep or drop whole lines.
 
 use super::choice::*;
@@ -13,7 +14,18 @@ use super::versions::{self, Dependency};
 use super::{IntegrationCode, SecretsConfig, Settings};
 use std::sync::OnceLock;
 
+use crate::render::escape::{Syntax, Var};
 use crate::render::template::{self, Conditional};
+
+/// The escaping rules of a language's templates.
+pub(crate) fn syntax(language: Language) -> Syntax {
+    match language {
+        Language::Python => Syntax::Python,
+        Language::Go => Syntax::Go,
+        Language::Nodejs => Syntax::JavaScript,
+        Language::Java => Syntax::Java,
+    }
+}
 
 /// Cached reads of a secret nobody rotates on a schedule are re-read this often.
 const MANUAL_CACHE_SECS: u64 = 300;
@@ -93,21 +105,16 @@ fn vault_source(s: &Settings, path: &str) -> VaultSource {
     }
 }
 
-/// A string literal valid in Python, Go, JavaScript and Java (JSON escaping is common to all four).
-fn literal(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
-}
-
 /// Everything a template needs: placeholder values and the `@if` flags that hold.
 struct Fill {
-    vars: Vec<(&'static str, String)>,
+    vars: Vec<(&'static str, Var)>,
     flags: Vec<(&'static str, &'static str)>,
 }
 
 /// The integration code for every requested language, plus the decisions it took.
 pub(crate) fn code(s: &Settings, cfg: &SecretsConfig) -> (Vec<IntegrationCode>, Vec<String>) {
     let (fill, mut decisions) = fill(s, cfg);
-    let code = s.languages.iter().map(|&l| render(s, l, &fill)).collect();
+    let code = s.languages.iter().map(|&l| render(s, l, &fill).0).collect();
     decisions.push(format!(
         "integration_code retries failed reads at most 5 times with exponential backoff and full jitter (0.5s base, 8s cap), retries only throttling, server and network errors, and logs errors by type only, never a response or the secret; the dependency lines are under code/<language>/ in files ({}).",
         s.languages.iter().map(|l| dependency_file(*l)).collect::<Vec<_>>().join(", ")
@@ -167,12 +174,11 @@ fn cache_ttl(s: &Settings) -> (u64, String) {
 fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
     let (ttl, reason) = cache_ttl(s);
     let mut vars = vec![
-        ("__NAME__", s.name.clone()),
-        ("__DESCRIPTION__", description(s.credential).to_string()),
-        ("__SECRET_PATH__", cfg.secret_path.clone()),
-        ("__SECRET_PATH_LITERAL__", literal(&cfg.secret_path)),
-        ("__CACHE_TTL__", ttl.to_string()),
-        ("__CACHE_REASON__", reason),
+        ("NAME", Var::from(s.name.as_str())),
+        ("DESCRIPTION", Var::from(description(s.credential))),
+        ("SECRET_PATH", Var::from(cfg.secret_path.as_str())),
+        ("CACHE_TTL", Var::Int(ttl)),
+        ("CACHE_REASON", Var::Text(reason)),
     ];
     let mut flags: Vec<(&'static str, &'static str)> = Vec::new();
     let mut decisions = Vec::new();
@@ -184,32 +190,32 @@ fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
             let role = s.role_name();
             let mount = &s.vault.auth_mount;
             vars.extend([
-                ("__BACKEND_LABEL__", "Vault".to_string()),
-                ("__VAULT_ADDR__", literal(&cfg.backend_endpoint)),
-                ("__VAULT_NAMESPACE__", literal(s.vault.namespace.as_deref().unwrap_or(""))),
-                ("__AUTH_MOUNT__", literal(mount)),
-                ("__VAULT_ROLE__", literal(&role)),
-                ("__TOKEN_PATH__", literal(&format!("{TOKEN_DIR}/token"))),
-                ("__AUDIENCE__", literal(&cfg.backend_endpoint)),
-                ("__ROLE_ID_PATH__", literal(&format!("{AGENT_DIR}/role-id"))),
-                ("__SECRET_ID_PATH__", literal(&format!("{AGENT_DIR}/secret-id"))),
-                ("__DATABASE_MOUNT__", literal(&s.vault.database_mount)),
-                ("__PKI_MOUNT__", literal(&s.vault.pki_mount)),
-                ("__COMMON_NAME__", literal(&s.certificate.common_name)),
+                ("BACKEND_LABEL", Var::from("Vault")),
+                ("VAULT_ADDR", Var::from(cfg.backend_endpoint.as_str())),
+                ("VAULT_NAMESPACE", Var::from(s.vault.namespace.as_deref().unwrap_or(""))),
+                ("AUTH_MOUNT", Var::from(mount)),
+                ("VAULT_ROLE", Var::from(role.as_str())),
+                ("TOKEN_PATH", Var::from(format!("{TOKEN_DIR}/token"))),
+                ("AUDIENCE", Var::from(cfg.backend_endpoint.as_str())),
+                ("ROLE_ID_PATH", Var::from(format!("{AGENT_DIR}/role-id"))),
+                ("SECRET_ID_PATH", Var::from(format!("{AGENT_DIR}/secret-id"))),
+                ("DATABASE_MOUNT", Var::from(s.vault.database_mount.as_str())),
+                ("PKI_MOUNT", Var::from(s.vault.pki_mount.as_str())),
+                ("COMMON_NAME", Var::from(s.certificate.common_name.as_str())),
                 (
-                    "__CERT_TTL__",
-                    literal(
+                    "CERT_TTL",
+                    Var::from(
                         &s.rotation_period
                             .filter(|_| s.rotation == Rotation::Dynamic)
                             .unwrap_or(s.certificate.ttl)
                             .to_go(),
                     ),
                 ),
-                ("__CERT_DIR__", literal(&format!("/var/run/secrets/{}-tls", s.name))),
+                ("CERT_DIR", Var::from(format!("/var/run/secrets/{}-tls", s.name))),
             ]);
             let (kv_mount, kv_key) = path.split_once("/data/").unwrap_or((s.vault.kv_mount.as_str(), path));
-            vars.push(("__KV_MOUNT__", literal(kv_mount)));
-            vars.push(("__KV_PATH__", literal(kv_key)));
+            vars.push(("KV_MOUNT", Var::from(kv_mount)));
+            vars.push(("KV_PATH", Var::from(kv_key)));
             let auth = match (cfg.authentication_method, s.cicd.platform) {
                 (AuthMethod::Kubernetes, _) => "kubernetes",
                 (AuthMethod::Jwt, CicdPlatform::GitlabCi) => "gitlab",
@@ -262,9 +268,9 @@ fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
             let region = parts.get(3).copied().unwrap_or(s.aws.region.as_str()).to_string();
             let name = parts.get(6).copied().unwrap_or(path).to_string();
             vars.extend([
-                ("__BACKEND_LABEL__", "Secrets Manager".to_string()),
-                ("__AWS_REGION__", literal(&region)),
-                ("__SECRET_ID__", literal(&name)),
+                ("BACKEND_LABEL", Var::from("Secrets Manager")),
+                ("AWS_REGION", Var::from(region.as_str())),
+                ("SECRET_ID", Var::from(name.as_str())),
             ]);
             flags.push(("payload", "text"));
             decisions.push(format!(
@@ -289,10 +295,10 @@ fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
         Backend::AzureKeyVault => {
             let (vault_url, name) = path.split_once("/secrets/").unwrap_or((cfg.backend_endpoint.as_str(), path));
             vars.extend([
-                ("__BACKEND_LABEL__", "Key Vault".to_string()),
-                ("__VAULT_URL__", literal(vault_url)),
-                ("__SECRET_NAME__", literal(name)),
-                ("__IDENTITY_VERSION__", versions::AZURE_IDENTITY_PYTHON.to_string()),
+                ("BACKEND_LABEL", Var::from("Key Vault")),
+                ("VAULT_URL", Var::from(vault_url)),
+                ("SECRET_NAME", Var::from(name)),
+                ("IDENTITY_VERSION", Var::from(versions::AZURE_IDENTITY_PYTHON)),
             ]);
             flags.push(("payload", "text"));
             let cred = match (s.target, cfg.authentication_method) {
@@ -318,8 +324,8 @@ fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
         }
         Backend::GcpSecretManager => {
             vars.extend([
-                ("__BACKEND_LABEL__", "Secret Manager".to_string()),
-                ("__SECRET_VERSION__", literal(&format!("{path}/versions/latest"))),
+                ("BACKEND_LABEL", Var::from("Secret Manager")),
+                ("SECRET_VERSION", Var::from(format!("{path}/versions/latest"))),
             ]);
             flags.push(("payload", "text"));
             decisions.push(format!(
@@ -351,12 +357,14 @@ fn fill(s: &Settings, cfg: &SecretsConfig) -> (Fill, Vec<String>) {
                 .into(),
         );
     }
-    vars.push(("__IDENTITY__", identity));
-    vars.push(("__IDENTITY_SHORT__", short));
+    vars.push(("IDENTITY", Var::Text(identity)));
+    vars.push(("IDENTITY_SHORT", Var::Text(short)));
     (Fill { vars, flags }, decisions)
 }
 
-fn render(s: &Settings, language: Language, fill: &Fill) -> IntegrationCode {
+/// The code of one language, and the placeholders that could not be filled (none, as the
+/// tests require: a placeholder without a known context or variable is a template bug).
+fn render(s: &Settings, language: Language, fill: &Fill) -> (IntegrationCode, Vec<String>) {
     let sdk = versions::sdk(s.backend, language);
     let (sdk_template, common_template) = compiled(s.backend, language);
     let [authentication_snippet, mut secret_retrieval_snippet, mut error_handling] = sdk_template.sections(&fill.flags);
@@ -370,14 +378,16 @@ fn render(s: &Settings, language: Language, fill: &Fill) -> IntegrationCode {
         error_handling.trim_end_matches('\n'),
         common_template.select(&fill.flags)
     );
-    // One pass per text: a value (user input) is never scanned again for placeholders.
-    let vars: Vec<(&str, &str)> = fill
-        .vars
-        .iter()
-        .map(|(k, v)| (*k, v.as_str()))
-        .chain([("__SDK_VERSION__", sdk.version)])
-        .collect();
-    let replace = |text: String| template::fill(&text, &vars);
+    // One pass per text: a value (user input) is never scanned again for placeholders, and
+    // each is escaped for the context its placeholder names, in the template's language.
+    let mut vars: Vec<(&str, Var)> = fill.vars.iter().map(|(k, v)| (*k, v.clone())).collect();
+    vars.push(("SDK_VERSION", Var::from(sdk.version)));
+    let mut problems = Vec::new();
+    let mut replace = |text: String| {
+        let (filled, unfilled) = template::fill_in(&text, syntax(language), &vars);
+        problems.extend(unfilled);
+        filled
+    };
     let authentication_snippet = replace(authentication_snippet);
     secret_retrieval_snippet = replace(secret_retrieval_snippet);
     error_handling = format!("{}\n", replace(error_handling).trim_end_matches('\n'));
@@ -386,7 +396,7 @@ fn render(s: &Settings, language: Language, fill: &Fill) -> IntegrationCode {
         secret_retrieval_snippet.insert(0, '\n');
         error_handling.insert(0, '\n');
     }
-    IntegrationCode {
+    let code = IntegrationCode {
         language,
         sdk: sdk.package.to_string(),
         sdk_version: sdk.version.to_string(),
@@ -395,7 +405,8 @@ fn render(s: &Settings, language: Language, fill: &Fill) -> IntegrationCode {
         error_handling,
         dependencies: versions::dependencies(s.backend, language),
         project: s.name.clone(),
-    }
+    };
+    (code, problems)
 }
 
 /// The template of a backend and language, and the common code of a language, each split into
@@ -505,11 +516,20 @@ mod tests {
         for req in all_requests() {
             let code = crate::planner::plan(&req).integration_code;
             assert_eq!(code.len(), 4);
+            // Every placeholder of every template under this request's flags names a known
+            // context and a variable that fits it.
+            let (settings, _) = crate::planner::resolve::resolve(&req);
+            let cfg = crate::planner::plan(&req).secrets_config;
+            let (f, _) = fill(&settings, &cfg);
+            for l in Language::ALL {
+                let (_, problems) = render(&settings, *l, &f);
+                assert!(problems.is_empty(), "{:?} {l:?}: unfilled placeholders {problems:?}", req.backend);
+            }
             for c in &code {
                 let all = format!("{}{}{}", c.authentication_snippet, c.secret_retrieval_snippet, c.error_handling);
-                let unfilled = all
-                    .match_indices("__")
-                    .any(|(i, _)| all[i + 2..].starts_with(|c: char| c.is_ascii_uppercase()));
+                let unfilled = ["{{str:", "{{part:", "{{text:", "{{int:", "{{code:"]
+                    .iter()
+                    .any(|p| all.contains(p));
                 assert!(!unfilled, "unfilled placeholder in {:?} {:?}: {all}", req.backend, c.language);
                 assert!(!all.contains("@if") && !all.contains("@end") && !all.contains("@section"), "{all}");
                 assert_eq!(c.sdk_version, versions::sdk(req.backend, c.language).version);

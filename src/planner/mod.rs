@@ -8,6 +8,7 @@ mod aws_cicd;
 mod azure;
 mod azure_cicd;
 pub mod choice;
+mod ci_env;
 mod contract;
 mod gcp;
 pub mod integration;

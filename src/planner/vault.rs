@@ -1026,7 +1026,7 @@ fn cicd_target(
                 "name": "Issue a certificate",
                 "env": {"VAULT_ADDR": s.vault.address, "ISSUE_BODY": body},
                 "run": format!(
-                    "curl --silent --show-error --fail --request POST --header \"X-Vault-Token: $VAULT_TOKEN\" --data \"$ISSUE_BODY\" --output \"$RUNNER_TEMP/certificate.json\" \"$VAULT_ADDR/v1/{}\"",
+                    "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --request POST --header @- --data \"$ISSUE_BODY\" --output \"$RUNNER_TEMP/certificate.json\" \"$VAULT_ADDR/v1/{}\"",
                     n.consumer_path
                 ),
             }));
@@ -1126,9 +1126,10 @@ fn gitlab_bound_claims(s: &Settings) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Logs in with the job's ID token; the `test` line fails the job when Vault refuses.
+/// Logs in with the job's ID token (on curl's stdin, never its command line); the `test` line
+/// fails the job when Vault refuses.
 const GITLAB_LOGIN: [&str; 3] = [
-    r#"VAULT_TOKEN="$(curl --silent --show-error --fail --request POST --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" --data "{\"role\":\"$VAULT_AUTH_ROLE\",\"jwt\":\"$VAULT_ID_TOKEN\"}" "$VAULT_SERVER_URL/v1/auth/$VAULT_AUTH_PATH/login" | sed -n 's/.*"client_token":"\([^"]*\)".*/\1/p')""#,
+    r#"VAULT_TOKEN="$(printf '{"role":"%s","jwt":"%s"}' "$VAULT_AUTH_ROLE" "$VAULT_ID_TOKEN" | curl --silent --show-error --fail --request POST --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" --data @- "$VAULT_SERVER_URL/v1/auth/$VAULT_AUTH_PATH/login" | sed -n 's/.*"client_token":"\([^"]*\)".*/\1/p')""#,
     r#"test -n "$VAULT_TOKEN""#,
     "export VAULT_TOKEN",
 ];
@@ -1136,8 +1137,9 @@ const GITLAB_LOGIN: [&str; 3] = [
 /// One API call with the logged-in token, for what `secrets:` cannot express (a single read of
 /// a dynamic credential, a certificate issue); the response goes to a file, never the log.
 fn gitlab_call(method: &str, path: &str, body: Option<String>, output: &str) -> String {
+    // The token reaches curl as a header on stdin, never on its command line.
     let mut call = format!(
-        "curl --silent --show-error --fail --request {method} --header \"X-Vault-Token: $VAULT_TOKEN\" --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" --output \"{output}\""
+        "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --request {method} --header @- --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" --output \"{output}\""
     );
     if let Some(body) = body {
         call.push_str(&format!(" --data '{body}'"));
@@ -1361,7 +1363,7 @@ fn jenkins_target(
                 vec![Jenkins::Line(format!(
                     "sh {}",
                     g(format!(
-                        "curl --silent --show-error --fail --request POST --header \"X-Vault-Token: $VAULT_TOKEN\" --data '{body}' --output certificate.json \"$VAULT_ADDR/v1/{}\"",
+                        "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --request POST --header @- --data '{body}' --output certificate.json \"$VAULT_ADDR/v1/{}\"",
                         n.consumer_path
                     ))
                     .render()
@@ -1555,8 +1557,9 @@ fn ado_fetch(s: &Settings, src: Source, n: &Names) -> (Vec<String>, Vec<String>)
     let dir = "$AGENT_TEMPDIRECTORY/vault";
     let mut lines = vec![format!("mkdir -p \"{dir}\"")];
     let call = |method: &str, body: Option<String>, out: &str| {
+        // The token reaches curl as a header on stdin, never on its command line.
         let mut c = format!(
-            "curl --silent --show-error --fail --request {method} --header \"X-Vault-Token: $VAULT_TOKEN\" --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" --output \"{out}\""
+            "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --request {method} --header @- --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" --output \"{out}\""
         );
         if let Some(body) = body {
             c.push_str(&format!(" --data '{body}'"));
@@ -1590,13 +1593,7 @@ fn ado_fetch(s: &Settings, src: Source, n: &Names) -> (Vec<String>, Vec<String>)
                     vars.push(format!("{var}_FILE"));
                 } else {
                     lines.push(format!("value=\"$(jq -er '{data}.{f}' \"{out}\")\""));
-                    // A logging command ends at the line break: refuse rather than pass half a value.
-                    lines.push(format!(
-                        "test \"$(printf '%s' \"$value\" | wc -l)\" -eq 0 || {{ echo \"{f} spans lines\" >&2; exit 1; }}"
-                    ));
-                    lines.push(format!(
-                        "printf '##vso[task.setvariable variable=%s;issecret=true]%s\\n' {var} \"$value\""
-                    ));
+                    lines.extend(super::ci_env::azure_devops_secret(&var, "value"));
                     vars.push(var);
                 }
             }

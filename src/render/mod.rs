@@ -1,6 +1,7 @@
 //! Typed artifact -> text. Every renderer is deterministic and ends its output with exactly one
 //! newline. Only SDK snippets are templates; everything else is serialised by a library.
 
+pub mod escape;
 pub mod template;
 
 use serde::Serialize;

@@ -3,6 +3,70 @@
 //! per placeholder over the whole template, `line.find("@section: ")` on every line) were ~40%
 //! of planning the largest combination.
 
+use super::escape::{self, Context, Syntax, Var};
+
+/// Fills every `{{<context>:<NAME>}}` placeholder of a template written in `syntax` with the
+/// variable `NAME`, escaped by `render::escape` for that context (`str`, `part`, `text`, `int`,
+/// `code`), scanning the template once: text a value brings in is never scanned again. Any
+/// other `{{` (a Python f-string, a Go template) is copied as it is. A placeholder whose context
+/// or name is unknown, or whose variable does not fit the context, is written as nothing and
+/// reported in the second return value: `tests/it/templates.rs` requires it empty for every
+/// template and flag set.
+pub fn fill_in(template: &str, syntax: Syntax, vars: &[(&str, Var)]) -> (String, Vec<String>) {
+    let extra: usize = vars
+        .iter()
+        .map(|(_, v)| match v {
+            Var::Text(t) => t.len() + 2,
+            Var::Code(c) => c.len(),
+            Var::Int(_) => 20,
+        })
+        .sum();
+    let mut out = String::with_capacity(template.len() + extra);
+    let mut problems = Vec::new();
+    let mut rest = template;
+    let finder = memchr::memmem::Finder::new(b"{{");
+    while let Some(i) = finder.find(rest.as_bytes()) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        match placeholder(after) {
+            Some((context, name, len)) => {
+                let context = Context::parse(context);
+                let var = vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v);
+                match (context, var) {
+                    (Some(c), Some(v)) if escape::write(&mut out, syntax, c, v) => {}
+                    _ => problems.push(format!("{{{{{}}}}}", &after[..len - 2])),
+                }
+                rest = &after[len..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    (out, problems)
+}
+
+/// `<context>:<NAME>}}` at the start of `text`: the context (lowercase letters), the name
+/// (uppercase letters, digits, `_`) and the length through the closing braces.
+fn placeholder(text: &str) -> Option<(&str, &str, usize)> {
+    let colon = text.bytes().take(8).position(|b| b == b':')?;
+    let context = &text[..colon];
+    if context.is_empty() || !context.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let name_len = text[colon + 1..]
+        .bytes()
+        .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        .count();
+    let name = &text[colon + 1..colon + 1 + name_len];
+    if name.is_empty() || !text[colon + 1 + name_len..].starts_with("}}") {
+        return None;
+    }
+    Some((context, name, colon + 1 + name_len + 2))
+}
+
 /// Replaces every occurrence of each key by its value, scanning the template once. Unlike a chain
 /// of `replace` calls, text that a value brings in is never scanned for keys, so a user's input
 /// cannot smuggle in a placeholder. At one position the first listed key that matches wins.

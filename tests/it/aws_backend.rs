@@ -219,7 +219,10 @@ fn every_cicd_platform_plans_every_rotation_and_credential() {
                 if *platform == CicdPlatform::GitlabCi {
                     let v: Value = serde_norway::from_str(text).unwrap();
                     assert_eq!(v["app-secrets"]["id_tokens"]["AWS_ID_TOKEN"]["aud"], "sts.amazonaws.com", "{case}");
-                    assert!(text.contains("aws sts assume-role-with-web-identity"), "{case}");
+                    // The CLI's web identity provider exchanges the token from a file: it is
+                    // never an argument (the process list would show it).
+                    assert!(text.contains("AWS_WEB_IDENTITY_TOKEN_FILE="), "{case}");
+                    assert!(!text.contains("--web-identity-token"), "{case}");
                 }
                 if *platform == CicdPlatform::AzureDevops {
                     let v: Value = serde_norway::from_str(text).unwrap();

@@ -4,7 +4,7 @@ import os
 
 import boto3
 
-# Secrets Manager rotation function for {{secret_name}} ({{credential}}).
+# Secrets Manager rotation function for {{text:SECRET_NAME}} ({{text:CREDENTIAL}}).
 #
 # Secrets Manager calls lambda_handler once per step: createSecret, setSecret, testSecret,
 # finishSecret. The new version is staged AWSPENDING until finishSecret moves AWSCURRENT to it;
@@ -15,13 +15,13 @@ import boto3
 # names a superuser secret in "masterarn", that superuser switches between <username> and
 # <username>_clone so the previous credential keeps working until the next rotation. Connections
 # use verified TLS (CA bundle in DB_CA_BUNDLE, else the system store) unless the secret sets
-# "ssl": false. Other secrets get a new random "{{field}}".
+# "ssl": false. Other secrets get a new random "{{text:FIELD}}".
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
-ROTATION_KIND = os.environ.get("ROTATION_KIND", "{{kind}}")
-VALUE_FIELD = os.environ.get("VALUE_FIELD", "{{field}}")
+ROTATION_KIND = os.environ.get("ROTATION_KIND", {{str:KIND}})
+VALUE_FIELD = os.environ.get("VALUE_FIELD", {{str:FIELD}})
 EXCLUDE_CHARACTERS = os.environ.get("EXCLUDE_CHARACTERS", "/@\"'\\`")
 PASSWORD_LENGTH = int(os.environ.get("PASSWORD_LENGTH", "32"))
 

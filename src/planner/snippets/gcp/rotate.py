@@ -20,7 +20,7 @@ import functions_framework
 from cloudevents.http.event import CloudEvent
 from google.api_core import exceptions
 from google.cloud import secretmanager
-# {{IMPORTS}}
+# {{code:IMPORTS}}
 
 ALPHABET = string.ascii_letters + string.digits
 
@@ -33,7 +33,7 @@ def new_password(length: int = 32) -> str:
             return value
 
 
-# {{NEW_VALUE}}
+# {{code:NEW_VALUE}}
 
 
 def parse_time(text: str) -> datetime:

@@ -1,7 +1,7 @@
 // @section: authentication
-// Package secrets: __DESCRIPTION__ for __NAME__ from AWS Secrets Manager.
+// Package secrets: {{text:DESCRIPTION}} for {{text:NAME}} from AWS Secrets Manager.
 //
-// SDK: github.com/aws/aws-sdk-go-v2/service/secretsmanager __SDK_VERSION__. Identity: __IDENTITY__.
+// SDK: github.com/aws/aws-sdk-go-v2/service/secretsmanager {{text:SDK_VERSION}}. Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 package secrets
 
@@ -23,13 +23,13 @@ import (
 )
 
 // resourceID is the secret's name: the ARN's random suffix is only known once the secret exists.
-const resourceID = __SECRET_ID__
+const resourceID = {{str:SECRET_ID}}
 
-// secretsClient returns a client on the default credential chain, which finds __IDENTITY_SHORT__.
+// secretsClient returns a client on the default credential chain, which finds {{text:IDENTITY_SHORT}}.
 func secretsClient(ctx context.Context) (*secretsmanager.Client, error) {
 	region := os.Getenv("AWS_REGION")
 	if region == "" {
-		region = __AWS_REGION__
+		region = {{str:AWS_REGION}}
 	}
 	// Retries are ours (withRetries below), so the SDK makes one attempt per call.
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region), config.WithRetryMaxAttempts(1))
@@ -40,7 +40,7 @@ func secretsClient(ctx context.Context) (*secretsmanager.Client, error) {
 }
 
 // @section: secret_retrieval
-// fetchSecret reads the AWSCURRENT version of __SECRET_PATH__ and how long to cache it.
+// fetchSecret reads the AWSCURRENT version of {{text:SECRET_PATH}} and how long to cache it.
 func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := secretsClient(ctx)
 	if err != nil {

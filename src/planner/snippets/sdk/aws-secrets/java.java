@@ -1,6 +1,6 @@
 // @section: authentication
-// __DESCRIPTION__ for __NAME__ from AWS Secrets Manager.
-// SDK: software.amazon.awssdk:secretsmanager __SDK_VERSION__ (BOM software.amazon.awssdk:bom). Identity: __IDENTITY__.
+// {{text:DESCRIPTION}} for {{text:NAME}} from AWS Secrets Manager.
+// SDK: software.amazon.awssdk:secretsmanager {{text:SDK_VERSION}} (BOM software.amazon.awssdk:bom). Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 package com.example.secrets;
 
@@ -17,13 +17,13 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 public final class Secrets {
     // The secret's name: the ARN's random suffix is only known once the secret exists.
-    private static final String RESOURCE_ID = __SECRET_ID__;
+    private static final String RESOURCE_ID = {{str:SECRET_ID}};
 
     private Secrets() {}
 
-    /** A client on the default credential chain, which finds __IDENTITY_SHORT__. */
+    /** A client on the default credential chain, which finds {{text:IDENTITY_SHORT}}. */
     static SecretsManagerClient secretsClient() {
-        String region = System.getenv().getOrDefault("AWS_REGION", __AWS_REGION__);
+        String region = System.getenv().getOrDefault("AWS_REGION", {{str:AWS_REGION}});
         return SecretsManagerClient.builder()
                 .region(Region.of(region))
                 .credentialsProvider(DefaultCredentialsProvider.builder().build())
@@ -34,7 +34,7 @@ public final class Secrets {
 
 // @section: secret_retrieval
     /**
-     * Reads the AWSCURRENT version of __SECRET_PATH__ and how long to cache it. The field "value" holds the
+     * Reads the AWSCURRENT version of {{text:SECRET_PATH}} and how long to cache it. The field "value" holds the
      * secret's text (JSON for structured secrets: parse it with the JSON library the application already uses).
      */
     static Fetched fetchSecret() {

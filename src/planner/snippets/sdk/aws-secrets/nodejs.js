@@ -1,16 +1,16 @@
 // @section: authentication
-// __DESCRIPTION__ for __NAME__ from AWS Secrets Manager.
-// SDK: @aws-sdk/client-secrets-manager __SDK_VERSION__. Identity: __IDENTITY__.
+// {{text:DESCRIPTION}} for {{text:NAME}} from AWS Secrets Manager.
+// SDK: @aws-sdk/client-secrets-manager {{text:SDK_VERSION}}. Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 "use strict";
 
 const { GetSecretValueCommand, SecretsManagerClient } = require("@aws-sdk/client-secrets-manager");
 
-const AWS_REGION = process.env.AWS_REGION || __AWS_REGION__;
+const AWS_REGION = process.env.AWS_REGION || {{str:AWS_REGION}};
 // The secret's name: the ARN's random suffix is only known once the secret exists.
-const RESOURCE_ID = __SECRET_ID__;
+const RESOURCE_ID = {{str:SECRET_ID}};
 
-/** @returns {SecretsManagerClient} a client on the default credential chain, which finds __IDENTITY_SHORT__ */
+/** @returns {SecretsManagerClient} a client on the default credential chain, which finds {{text:IDENTITY_SHORT}} */
 function secretsClient() {
   // Retries are ours (withRetries below), so the SDK makes one attempt per call.
   return new SecretsManagerClient({ region: AWS_REGION, maxAttempts: 1 });
@@ -18,7 +18,7 @@ function secretsClient() {
 
 // @section: secret_retrieval
 /**
- * Reads the AWSCURRENT version of __SECRET_PATH__ and how long to cache it.
+ * Reads the AWSCURRENT version of {{text:SECRET_PATH}} and how long to cache it.
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
 async function fetchSecret() {

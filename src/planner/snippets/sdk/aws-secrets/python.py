@@ -1,7 +1,7 @@
 # @section: authentication
-"""__DESCRIPTION__ for __NAME__ from AWS Secrets Manager.
+"""{{text:DESCRIPTION}} for {{text:NAME}} from AWS Secrets Manager.
 
-SDK: boto3 __SDK_VERSION__. Identity: __IDENTITY__.
+SDK: boto3 {{text:SDK_VERSION}}. Identity: {{text:IDENTITY}}.
 Nothing here logs or prints the secret: errors are logged by type only.
 """
 
@@ -19,9 +19,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError as AwsConnectionError, ReadTimeoutError
 from mypy_boto3_secretsmanager import SecretsManagerClient
 
-AWS_REGION = os.environ.get("AWS_REGION", __AWS_REGION__)
+AWS_REGION = os.environ.get("AWS_REGION", {{str:AWS_REGION}})
 # The secret's name: the ARN's random suffix is only known once the secret exists.
-RESOURCE_ID = __SECRET_ID__
+RESOURCE_ID = {{str:SECRET_ID}}
 
 log = logging.getLogger(__name__)
 # botocore logs whole response bodies (SecretString included) at DEBUG: keep that logger quieter.
@@ -29,7 +29,7 @@ logging.getLogger("botocore.parsers").setLevel(logging.INFO)
 
 
 def secrets_client() -> SecretsManagerClient:
-    """A client on the default credential chain, which finds __IDENTITY_SHORT__."""
+    """A client on the default credential chain, which finds {{text:IDENTITY_SHORT}}."""
     # Retries are ours (with_retries below), so the SDK makes one attempt per call.
     config = Config(region_name=AWS_REGION, retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=10)
     return boto3.client("secretsmanager", config=config)
@@ -37,7 +37,7 @@ def secrets_client() -> SecretsManagerClient:
 
 # @section: secret_retrieval
 def fetch_secret() -> tuple[Mapping[str, str], float]:
-    """Reads the AWSCURRENT version of __SECRET_PATH__; returns its fields and how long to cache them."""
+    """Reads the AWSCURRENT version of {{text:SECRET_PATH}}; returns its fields and how long to cache them."""
     response = secrets_client().get_secret_value(SecretId=RESOURCE_ID, VersionStage="AWSCURRENT")
     return parse_fields(response["SecretString"]), CACHE_TTL_SECONDS
 

@@ -1,7 +1,7 @@
 // @section: authentication
-// Package secrets: __DESCRIPTION__ for __NAME__ from Azure Key Vault.
+// Package secrets: {{text:DESCRIPTION}} for {{text:NAME}} from Azure Key Vault.
 //
-// SDK: azsecrets __SDK_VERSION__ with azidentity. Identity: __IDENTITY__.
+// SDK: azsecrets {{text:SDK_VERSION}} with azidentity. Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 package secrets
 
@@ -23,13 +23,13 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
 
-const itemName = __SECRET_NAME__
+const itemName = {{str:SECRET_NAME}}
 
-// secretClient returns a Key Vault client that authenticates as __IDENTITY_SHORT__.
+// secretClient returns a Key Vault client that authenticates as {{text:IDENTITY_SHORT}}.
 func secretClient() (*azsecrets.Client, error) {
 	vaultURL := os.Getenv("AZURE_KEYVAULT_URL")
 	if vaultURL == "" {
-		vaultURL = __VAULT_URL__
+		vaultURL = {{str:VAULT_URL}}
 	}
 // @if cred=workload
 	// AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE are injected by the workload identity webhook.
@@ -57,7 +57,7 @@ func secretClient() (*azsecrets.Client, error) {
 }
 
 // @section: secret_retrieval
-// fetchSecret reads the current version of __SECRET_PATH__ and how long to cache it.
+// fetchSecret reads the current version of {{text:SECRET_PATH}} and how long to cache it.
 func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := secretClient()
 	if err != nil {

@@ -1,7 +1,7 @@
 // @section: authentication
-// __DESCRIPTION__ for __NAME__ from Azure Key Vault.
-// SDK: com.azure:azure-security-keyvault-secrets __SDK_VERSION__ with azure-identity (BOM com.azure:azure-sdk-bom).
-// Identity: __IDENTITY__.
+// {{text:DESCRIPTION}} for {{text:NAME}} from Azure Key Vault.
+// SDK: com.azure:azure-security-keyvault-secrets {{text:SDK_VERSION}} with azure-identity (BOM com.azure:azure-sdk-bom).
+// Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 package com.example.secrets;
 
@@ -29,11 +29,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 
 public final class Secrets {
-    private static final String ITEM_NAME = __SECRET_NAME__;
+    private static final String ITEM_NAME = {{str:SECRET_NAME}};
 
     private Secrets() {}
 
-    /** A Key Vault client that authenticates as __IDENTITY_SHORT__. */
+    /** A Key Vault client that authenticates as {{text:IDENTITY_SHORT}}. */
     static SecretClient secretClient() {
 // @if cred=workload
         // AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE are injected by the workload identity webhook.
@@ -50,7 +50,7 @@ public final class Secrets {
         TokenCredential credential = new AzureCliCredentialBuilder().build();
 // @end
         return new SecretClientBuilder()
-                .vaultUrl(System.getenv().getOrDefault("AZURE_KEYVAULT_URL", __VAULT_URL__))
+                .vaultUrl(System.getenv().getOrDefault("AZURE_KEYVAULT_URL", {{str:VAULT_URL}}))
                 .credential(credential)
                 // Retries are ours (withRetries below), so the SDK makes one attempt per call.
                 .retryOptions(new RetryOptions(new FixedDelayOptions(0, Duration.ZERO)))
@@ -59,7 +59,7 @@ public final class Secrets {
 
 // @section: secret_retrieval
     /**
-     * Reads the current version of __SECRET_PATH__ and how long to cache it. The field "value" holds the
+     * Reads the current version of {{text:SECRET_PATH}} and how long to cache it. The field "value" holds the
      * secret's text (JSON for structured secrets: parse it with the JSON library the application already uses).
      */
     static Fetched fetchSecret() {

@@ -1,6 +1,6 @@
 // @section: authentication
-// __DESCRIPTION__ for __NAME__ from Azure Key Vault.
-// SDK: @azure/keyvault-secrets __SDK_VERSION__ with @azure/identity. Identity: __IDENTITY__.
+// {{text:DESCRIPTION}} for {{text:NAME}} from Azure Key Vault.
+// SDK: @azure/keyvault-secrets {{text:SDK_VERSION}} with @azure/identity. Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 "use strict";
 
@@ -15,10 +15,10 @@ const { AzureCliCredential } = require("@azure/identity");
 // @end
 const { SecretClient } = require("@azure/keyvault-secrets");
 
-const VAULT_URL = process.env.AZURE_KEYVAULT_URL || __VAULT_URL__;
-const ITEM_NAME = __SECRET_NAME__;
+const VAULT_URL = process.env.AZURE_KEYVAULT_URL || {{str:VAULT_URL}};
+const ITEM_NAME = {{str:SECRET_NAME}};
 
-/** @returns {SecretClient} a Key Vault client that authenticates as __IDENTITY_SHORT__ */
+/** @returns {SecretClient} a Key Vault client that authenticates as {{text:IDENTITY_SHORT}} */
 function secretClient() {
 // @if cred=workload
   // AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE are injected by the workload identity webhook.
@@ -39,7 +39,7 @@ function secretClient() {
 
 // @section: secret_retrieval
 /**
- * Reads the current version of __SECRET_PATH__ and how long to cache it.
+ * Reads the current version of {{text:SECRET_PATH}} and how long to cache it.
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
 async function fetchSecret() {

@@ -1,7 +1,7 @@
 # @section: authentication
-"""__DESCRIPTION__ for __NAME__ from Azure Key Vault.
+"""{{text:DESCRIPTION}} for {{text:NAME}} from Azure Key Vault.
 
-SDK: azure-keyvault-secrets __SDK_VERSION__ with azure-identity __IDENTITY_VERSION__. Identity: __IDENTITY__.
+SDK: azure-keyvault-secrets {{text:SDK_VERSION}} with azure-identity {{text:IDENTITY_VERSION}}. Identity: {{text:IDENTITY}}.
 Nothing here logs or prints the secret: errors are logged by type only.
 """
 
@@ -26,14 +26,14 @@ from azure.identity import AzureCliCredential
 # @end
 from azure.keyvault.secrets import SecretClient
 
-VAULT_URL = os.environ.get("AZURE_KEYVAULT_URL", __VAULT_URL__)
-ITEM_NAME = __SECRET_NAME__
+VAULT_URL = os.environ.get("AZURE_KEYVAULT_URL", {{str:VAULT_URL}})
+ITEM_NAME = {{str:SECRET_NAME}}
 
 log = logging.getLogger(__name__)
 
 
 def secret_client() -> SecretClient:
-    """A Key Vault client that authenticates as __IDENTITY_SHORT__."""
+    """A Key Vault client that authenticates as {{text:IDENTITY_SHORT}}."""
 # @if cred=workload
     # AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE are injected by the workload identity webhook.
     credential = WorkloadIdentityCredential()
@@ -52,7 +52,7 @@ def secret_client() -> SecretClient:
 
 # @section: secret_retrieval
 def fetch_secret() -> tuple[Mapping[str, str], float]:
-    """Reads the current version of __SECRET_PATH__; returns its fields and how long to cache them."""
+    """Reads the current version of {{text:SECRET_PATH}}; returns its fields and how long to cache them."""
     value = secret_client().get_secret(ITEM_NAME).value
     if value is None:
         raise LookupError("the secret has no value")

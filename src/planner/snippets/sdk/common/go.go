@@ -2,8 +2,8 @@ const (
 	maxAttempts = 5
 	baseDelay   = 500 * time.Millisecond
 	maxDelay    = 8 * time.Second
-	// How long a read stays fresh when the backend does not say: __CACHE_REASON__.
-	cacheTTL = __CACHE_TTL__ * time.Second
+	// How long a read stays fresh when the backend does not say: {{text:CACHE_REASON}}.
+	cacheTTL = {{int:CACHE_TTL}} * time.Second
 )
 
 // withRetries runs op with bounded retries and exponential backoff with full jitter.
@@ -23,7 +23,7 @@ func withRetries[T any](ctx context.Context, op func(context.Context) (T, error)
 		}
 		delay := time.Duration(rand.Int63n(int64(backoff) + 1))
 		// Only the error's type is logged: responses are never logged, so the secret is not either.
-		log.Printf("__BACKEND_LABEL__ request failed (%T); retry %d/%d in %s", err, attempt, maxAttempts-1, delay)
+		log.Printf("{{part:BACKEND_LABEL}} request failed (%T); retry %d/%d in %s", err, attempt, maxAttempts-1, delay)
 		select {
 		case <-ctx.Done():
 			return zero, ctx.Err()

@@ -1,8 +1,8 @@
     private static final int MAX_ATTEMPTS = 5;
     private static final long BASE_DELAY_MILLIS = 500;
     private static final long MAX_DELAY_MILLIS = 8000;
-    // How long a read stays fresh when the backend does not say: __CACHE_REASON__.
-    private static final Duration CACHE_TTL = Duration.ofSeconds(__CACHE_TTL__);
+    // How long a read stays fresh when the backend does not say: {{text:CACHE_REASON}}.
+    private static final Duration CACHE_TTL = Duration.ofSeconds({{int:CACHE_TTL}});
     private static final Logger LOG = Logger.getLogger(Secrets.class.getName());
 
     /** Runs operation with bounded retries and exponential backoff with full jitter. */
@@ -17,7 +17,7 @@
                 long cap = Math.min(MAX_DELAY_MILLIS, BASE_DELAY_MILLIS << (attempt - 1));
                 long delay = ThreadLocalRandom.current().nextLong(cap + 1);
                 // Only the error's type is logged: responses are never logged, so the secret is not either.
-                LOG.warning(String.format("__BACKEND_LABEL__ request failed (%s); retry %d/%d in %dms",
+                LOG.warning(String.format("{{part:BACKEND_LABEL}} request failed (%s); retry %d/%d in %dms",
                         error.getClass().getSimpleName(), attempt, MAX_ATTEMPTS - 1, delay));
                 Thread.sleep(delay);
             }

@@ -1,8 +1,8 @@
 const MAX_ATTEMPTS = 5;
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 8000;
-// How long a read stays fresh when the backend does not say: __CACHE_REASON__.
-const CACHE_TTL_MS = __CACHE_TTL__ * 1000;
+// How long a read stays fresh when the backend does not say: {{text:CACHE_REASON}}.
+const CACHE_TTL_MS = {{int:CACHE_TTL}} * 1000;
 
 /**
  * Runs operation with bounded retries and exponential backoff with full jitter.
@@ -21,7 +21,7 @@ async function withRetries(operation) {
       const delay = Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1));
       // Only the error's type is logged: responses are never logged, so the secret is not either.
       const kind = error instanceof Error ? error.name : typeof error;
-      console.warn(`__BACKEND_LABEL__ request failed (${kind}); retry ${attempt}/${MAX_ATTEMPTS - 1} in ${Math.round(delay)}ms`);
+      console.warn(`{{part:BACKEND_LABEL}} request failed (${kind}); retry ${attempt}/${MAX_ATTEMPTS - 1} in ${Math.round(delay)}ms`);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -1,8 +1,8 @@
 MAX_ATTEMPTS = 5
 BASE_DELAY_SECONDS = 0.5
 MAX_DELAY_SECONDS = 8.0
-# How long a read stays fresh when the backend does not say: __CACHE_REASON__.
-CACHE_TTL_SECONDS = __CACHE_TTL__
+# How long a read stays fresh when the backend does not say: {{text:CACHE_REASON}}.
+CACHE_TTL_SECONDS = {{int:CACHE_TTL}}
 
 T = TypeVar("T")
 # @if payload=text
@@ -30,7 +30,7 @@ def with_retries(operation: Callable[[], T]) -> T:
                 raise
             delay = random.uniform(0, min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** (attempt - 1)))
             # Only the error's type is logged: responses are never logged, so the secret is not either.
-            log.warning("__BACKEND_LABEL__ request failed (%s); retry %d/%d in %.1fs", type(error).__name__, attempt, MAX_ATTEMPTS - 1, delay)
+            log.warning("{{part:BACKEND_LABEL}} request failed (%s); retry %d/%d in %.1fs", type(error).__name__, attempt, MAX_ATTEMPTS - 1, delay)
             time.sleep(delay)
     raise RuntimeError("unreachable")
 

@@ -1,7 +1,7 @@
 // @section: authentication
-// Package secrets: __DESCRIPTION__ for __NAME__ from Google Cloud Secret Manager.
+// Package secrets: {{text:DESCRIPTION}} for {{text:NAME}} from Google Cloud Secret Manager.
 //
-// SDK: cloud.google.com/go/secretmanager __SDK_VERSION__. Identity: __IDENTITY__.
+// SDK: cloud.google.com/go/secretmanager {{text:SDK_VERSION}}. Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 package secrets
 
@@ -22,15 +22,15 @@ import (
 )
 
 // versionName is the newest enabled version of the planned secret.
-const versionName = __SECRET_VERSION__
+const versionName = {{str:SECRET_VERSION}}
 
-// secretClient returns a client on Application Default Credentials, which resolve to __IDENTITY_SHORT__.
+// secretClient returns a client on Application Default Credentials, which resolve to {{text:IDENTITY_SHORT}}.
 func secretClient(ctx context.Context) (*secretmanager.Client, error) {
 	return secretmanager.NewClient(ctx)
 }
 
 // @section: secret_retrieval
-// fetchSecret accesses __SECRET_PATH__/versions/latest and how long to cache it.
+// fetchSecret accesses {{text:SECRET_PATH}}/versions/latest and how long to cache it.
 func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := secretClient(ctx)
 	if err != nil {

@@ -1,7 +1,7 @@
 // @section: authentication
-// __DESCRIPTION__ for __NAME__ from Google Cloud Secret Manager.
-// SDK: com.google.cloud:google-cloud-secretmanager __SDK_VERSION__ (BOM com.google.cloud:libraries-bom).
-// Identity: __IDENTITY__.
+// {{text:DESCRIPTION}} for {{text:NAME}} from Google Cloud Secret Manager.
+// SDK: com.google.cloud:google-cloud-secretmanager {{text:SDK_VERSION}} (BOM com.google.cloud:libraries-bom).
+// Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 package com.example.secrets;
 
@@ -18,11 +18,11 @@ import java.util.logging.Logger;
 
 public final class Secrets {
     // The newest enabled version of the planned secret.
-    private static final String VERSION_NAME = __SECRET_VERSION__;
+    private static final String VERSION_NAME = {{str:SECRET_VERSION}};
 
     private Secrets() {}
 
-    /** A client on Application Default Credentials, which resolve to __IDENTITY_SHORT__. */
+    /** A client on Application Default Credentials, which resolve to {{text:IDENTITY_SHORT}}. */
     static SecretManagerServiceClient secretClient() throws IOException {
         SecretManagerServiceSettings.Builder settings = SecretManagerServiceSettings.newBuilder();
         // Retries are ours (withRetries below), so the SDK makes one attempt per call.
@@ -33,7 +33,7 @@ public final class Secrets {
 
 // @section: secret_retrieval
     /**
-     * Accesses __SECRET_PATH__/versions/latest and how long to cache it. The field "value" holds the
+     * Accesses {{text:SECRET_PATH}}/versions/latest and how long to cache it. The field "value" holds the
      * secret's text (JSON for structured secrets: parse it with the JSON library the application already uses).
      */
     static Fetched fetchSecret() throws IOException {

@@ -1,22 +1,22 @@
 // @section: authentication
-// __DESCRIPTION__ for __NAME__ from Google Cloud Secret Manager.
-// SDK: @google-cloud/secret-manager __SDK_VERSION__. Identity: __IDENTITY__.
+// {{text:DESCRIPTION}} for {{text:NAME}} from Google Cloud Secret Manager.
+// SDK: @google-cloud/secret-manager {{text:SDK_VERSION}}. Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 "use strict";
 
 const { SecretManagerServiceClient } = require("@google-cloud/secret-manager");
 
 // The newest enabled version of the planned secret.
-const VERSION_NAME = __SECRET_VERSION__;
+const VERSION_NAME = {{str:SECRET_VERSION}};
 
-/** @returns {SecretManagerServiceClient} a client on Application Default Credentials, which resolve to __IDENTITY_SHORT__ */
+/** @returns {SecretManagerServiceClient} a client on Application Default Credentials, which resolve to {{text:IDENTITY_SHORT}} */
 function secretClient() {
   return new SecretManagerServiceClient();
 }
 
 // @section: secret_retrieval
 /**
- * Accesses __SECRET_PATH__/versions/latest and how long to cache it.
+ * Accesses {{text:SECRET_PATH}}/versions/latest and how long to cache it.
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
 async function fetchSecret() {

@@ -1,7 +1,7 @@
 # @section: authentication
-"""__DESCRIPTION__ for __NAME__ from Google Cloud Secret Manager.
+"""{{text:DESCRIPTION}} for {{text:NAME}} from Google Cloud Secret Manager.
 
-SDK: google-cloud-secret-manager __SDK_VERSION__. Identity: __IDENTITY__.
+SDK: google-cloud-secret-manager {{text:SDK_VERSION}}. Identity: {{text:IDENTITY}}.
 Nothing here logs or prints the secret: errors are logged by type only.
 """
 
@@ -17,19 +17,19 @@ from google.api_core import exceptions as gcp_errors
 from google.cloud import secretmanager
 
 # The newest enabled version of the planned secret.
-VERSION_NAME = __SECRET_VERSION__
+VERSION_NAME = {{str:SECRET_VERSION}}
 
 log = logging.getLogger(__name__)
 
 
 def secret_client() -> secretmanager.SecretManagerServiceClient:
-    """A client on Application Default Credentials, which resolve to __IDENTITY_SHORT__."""
+    """A client on Application Default Credentials, which resolve to {{text:IDENTITY_SHORT}}."""
     return secretmanager.SecretManagerServiceClient()
 
 
 # @section: secret_retrieval
 def fetch_secret() -> tuple[Mapping[str, str], float]:
-    """Accesses __SECRET_PATH__/versions/latest; returns its fields and how long to cache them."""
+    """Accesses {{text:SECRET_PATH}}/versions/latest; returns its fields and how long to cache them."""
     # retry=None: retries are ours (with_retries below), so the SDK makes one attempt per call.
     response = secret_client().access_secret_version(name=VERSION_NAME, retry=None, timeout=10)
     return parse_fields(response.payload.data.decode("utf-8")), CACHE_TTL_SECONDS

@@ -1,7 +1,7 @@
 // @section: authentication
-// Package secrets: __DESCRIPTION__ for __NAME__ from Vault (or OpenBao).
+// Package secrets: {{text:DESCRIPTION}} for {{text:NAME}} from Vault (or OpenBao).
 //
-// SDK: github.com/hashicorp/vault/api __SDK_VERSION__. Identity: __IDENTITY__.
+// SDK: github.com/hashicorp/vault/api {{text:SDK_VERSION}}. Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 package secrets
 
@@ -29,30 +29,30 @@ import (
 )
 
 const (
-	authMount = __AUTH_MOUNT__
-	vaultRole = __VAULT_ROLE__
+	authMount = {{str:AUTH_MOUNT}}
+	vaultRole = {{str:VAULT_ROLE}}
 // @if auth=kubernetes
 	// A projected service account token whose audience is the one the Vault role requires.
-	tokenPath = __TOKEN_PATH__
+	tokenPath = {{str:TOKEN_PATH}}
 // @end
 // @if auth=github
 	// The audience the Vault JWT role's bound_audiences expects.
-	oidcAudience = __AUDIENCE__
+	oidcAudience = {{str:AUDIENCE}}
 // @end
 )
 // @if auth=approle-file
 
 // The AppRole credential files Vault Agent also reads.
 const (
-	roleIDPath   = __ROLE_ID_PATH__
-	secretIDPath = __SECRET_ID_PATH__
+	roleIDPath   = {{str:ROLE_ID_PATH}}
+	secretIDPath = {{str:SECRET_ID_PATH}}
 )
 // @end
 
-// vaultClient returns a client for VAULT_ADDR (default __VAULT_ADDR__) with a fresh token.
+// vaultClient returns a client for VAULT_ADDR (default {{str:VAULT_ADDR}}) with a fresh token.
 func vaultClient(ctx context.Context) (*vault.Client, error) {
 	config := vault.DefaultConfig()
-	config.Address = envOr("VAULT_ADDR", __VAULT_ADDR__)
+	config.Address = envOr("VAULT_ADDR", {{str:VAULT_ADDR}})
 	config.Timeout = 10 * time.Second
 	// Retries are ours (withRetries below), so the client makes one attempt per call.
 	config.MaxRetries = 0
@@ -60,7 +60,7 @@ func vaultClient(ctx context.Context) (*vault.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if namespace := envOr("VAULT_NAMESPACE", __VAULT_NAMESPACE__); namespace != "" {
+	if namespace := envOr("VAULT_NAMESPACE", {{str:VAULT_NAMESPACE}}); namespace != "" {
 		client.SetNamespace(namespace)
 	}
 	login, err := loginData(ctx)
@@ -155,11 +155,11 @@ func loginData(context.Context) (map[string]any, error) {
 // @section: secret_retrieval
 // @if source=kv
 const (
-	kvMount = __KV_MOUNT__
-	kvPath  = __KV_PATH__
+	kvMount = {{str:KV_MOUNT}}
+	kvPath  = {{str:KV_PATH}}
 )
 
-// fetchSecret reads the latest version of __SECRET_PATH__ (KV v2) and how long to cache it.
+// fetchSecret reads the latest version of {{text:SECRET_PATH}} (KV v2) and how long to cache it.
 func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := vaultClient(ctx)
 	if err != nil {
@@ -173,13 +173,13 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 }
 // @end
 // @if source=dynamic
-// fetchSecret mints one username/password pair (GET __SECRET_PATH__); the lease is a child of the login token.
+// fetchSecret mints one username/password pair (GET {{text:SECRET_PATH}}); the lease is a child of the login token.
 func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := vaultClient(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	resp, err := client.Logical().ReadWithContext(ctx, __SECRET_PATH_LITERAL__)
+	resp, err := client.Logical().ReadWithContext(ctx, {{str:SECRET_PATH}})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -191,13 +191,13 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 }
 // @end
 // @if source=static
-// fetchSecret reads the current password of the static role (GET __SECRET_PATH__).
+// fetchSecret reads the current password of the static role (GET {{text:SECRET_PATH}}).
 func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := vaultClient(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	resp, err := client.Logical().ReadWithContext(ctx, __SECRET_PATH_LITERAL__)
+	resp, err := client.Logical().ReadWithContext(ctx, {{str:SECRET_PATH}})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -215,15 +215,15 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 }
 // @end
 // @if source=pki
-// fetchSecret issues a certificate and key (POST __SECRET_PATH__); Vault generates the key pair.
+// fetchSecret issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair.
 func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := vaultClient(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	resp, err := client.Logical().WriteWithContext(ctx, __SECRET_PATH_LITERAL__, map[string]any{
-		"common_name": __COMMON_NAME__,
-		"ttl":         __CERT_TTL__,
+	resp, err := client.Logical().WriteWithContext(ctx, {{str:SECRET_PATH}}, map[string]any{
+		"common_name": {{str:COMMON_NAME}},
+		"ttl":         {{str:CERT_TTL}},
 	})
 	if err != nil {
 		return nil, 0, err
@@ -243,7 +243,7 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 // @end
 // @if source=mounted
 // certDir is where the workload mounts the Secret that cert-manager keeps renewed.
-const certDir = __CERT_DIR__
+const certDir = {{str:CERT_DIR}}
 
 // fetchSecret reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key).
 func fetchSecret(context.Context) (map[string]string, time.Duration, error) {

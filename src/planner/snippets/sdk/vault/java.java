@@ -1,7 +1,7 @@
 // @section: authentication
-// __DESCRIPTION__ for __NAME__ from Vault (or OpenBao).
-// SDK: Spring Vault through spring-cloud-starter-vault-config __SDK_VERSION__ (BOM spring-cloud-dependencies).
-// Identity: __IDENTITY__.
+// {{text:DESCRIPTION}} for {{text:NAME}} from Vault (or OpenBao).
+// SDK: Spring Vault through spring-cloud-starter-vault-config {{text:SDK_VERSION}} (BOM spring-cloud-dependencies).
+// Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 package com.example.secrets;
 
@@ -38,19 +38,19 @@ import org.springframework.web.client.HttpStatusCodeException;
 import org.springframework.web.client.ResourceAccessException;
 
 public final class Secrets {
-    private static final String AUTH_MOUNT = __AUTH_MOUNT__;
-    private static final String VAULT_ROLE = __VAULT_ROLE__;
+    private static final String AUTH_MOUNT = {{str:AUTH_MOUNT}};
+    private static final String VAULT_ROLE = {{str:VAULT_ROLE}};
 // @if auth=kubernetes
     // A projected service account token whose audience is the one the Vault role requires.
-    private static final String TOKEN_PATH = __TOKEN_PATH__;
+    private static final String TOKEN_PATH = {{str:TOKEN_PATH}};
 // @end
 // @if auth=github
     // The audience the Vault JWT role's bound_audiences expects.
-    private static final String OIDC_AUDIENCE = __AUDIENCE__;
+    private static final String OIDC_AUDIENCE = {{str:AUDIENCE}};
 // @end
 // @if auth=approle-file
-    private static final String ROLE_ID_PATH = __ROLE_ID_PATH__;
-    private static final String SECRET_ID_PATH = __SECRET_ID_PATH__;
+    private static final String ROLE_ID_PATH = {{str:ROLE_ID_PATH}};
+    private static final String SECRET_ID_PATH = {{str:SECRET_ID_PATH}};
 // @end
 
     private Secrets() {}
@@ -66,9 +66,9 @@ public final class Secrets {
         factory.setConnectTimeout(Duration.ofSeconds(10));
         factory.setReadTimeout(Duration.ofSeconds(10));
         RestTemplateBuilder builder = RestTemplateBuilder.builder()
-                .endpoint(VaultEndpoint.from(env("VAULT_ADDR", __VAULT_ADDR__)))
+                .endpoint(VaultEndpoint.from(env("VAULT_ADDR", {{str:VAULT_ADDR}})))
                 .requestFactory(factory);
-        String namespace = env("VAULT_NAMESPACE", __VAULT_NAMESPACE__);
+        String namespace = env("VAULT_NAMESPACE", {{str:VAULT_NAMESPACE}});
         if (!namespace.isEmpty()) {
             builder = builder.defaultHeader("X-Vault-Namespace", namespace);
         }
@@ -130,34 +130,34 @@ public final class Secrets {
 
 // @section: secret_retrieval
 // @if source=kv
-    /** Reads the latest version of __SECRET_PATH__ (KV v2) and how long to cache it. */
+    /** Reads the latest version of {{text:SECRET_PATH}} (KV v2) and how long to cache it. */
     static Fetched fetchSecret() throws Exception {
-        VaultResponse response = vaultTemplate().opsForKeyValue(__KV_MOUNT__, KeyValueBackend.KV_2).get(__KV_PATH__);
+        VaultResponse response = vaultTemplate().opsForKeyValue({{str:KV_MOUNT}}, KeyValueBackend.KV_2).get({{str:KV_PATH}});
         return new Fetched(stringFields(Objects.requireNonNull(response, "secret not found").getData()), CACHE_TTL);
     }
 // @end
 // @if source=dynamic
-    /** Mints one username/password pair (GET __SECRET_PATH__); the lease is a child of the login token. */
+    /** Mints one username/password pair (GET {{text:SECRET_PATH}}); the lease is a child of the login token. */
     static Fetched fetchSecret() throws Exception {
-        VaultResponse response = Objects.requireNonNull(vaultTemplate().read(__SECRET_PATH_LITERAL__), "no credentials");
+        VaultResponse response = Objects.requireNonNull(vaultTemplate().read({{str:SECRET_PATH}}), "no credentials");
         // Refresh when two thirds of the lease have passed, well before Vault revokes the user.
         return new Fetched(stringFields(response.getData()), Duration.ofSeconds(response.getLeaseDuration() * 2 / 3));
     }
 // @end
 // @if source=static
-    /** Reads the current password of the static role (GET __SECRET_PATH__). */
+    /** Reads the current password of the static role (GET {{text:SECRET_PATH}}). */
     static Fetched fetchSecret() throws Exception {
-        VaultResponse response = Objects.requireNonNull(vaultTemplate().read(__SECRET_PATH_LITERAL__), "no credentials");
+        VaultResponse response = Objects.requireNonNull(vaultTemplate().read({{str:SECRET_PATH}}), "no credentials");
         Map<String, String> fields = stringFields(response.getData());
         // Vault reports the seconds until the next rotation; re-read just after it.
         return new Fetched(fields, Duration.ofSeconds(Long.parseLong(fields.getOrDefault("ttl", "0")) + 5));
     }
 // @end
 // @if source=pki
-    /** Issues a certificate and key (POST __SECRET_PATH__); Vault generates the key pair. */
+    /** Issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair. */
     static Fetched fetchSecret() throws Exception {
         VaultResponse response = Objects.requireNonNull(
-                vaultTemplate().write(__SECRET_PATH_LITERAL__, Map.of("common_name", __COMMON_NAME__, "ttl", __CERT_TTL__)),
+                vaultTemplate().write({{str:SECRET_PATH}}, Map.of("common_name", {{str:COMMON_NAME}}, "ttl", {{str:CERT_TTL}})),
                 "no certificate");
         Map<String, String> fields = stringFields(response.getData());
         // Renew at two thirds of the certificate's remaining lifetime.
@@ -167,7 +167,7 @@ public final class Secrets {
 // @end
 // @if source=mounted
     // Where the workload mounts the Secret that cert-manager keeps renewed.
-    private static final String CERT_DIR = __CERT_DIR__;
+    private static final String CERT_DIR = {{str:CERT_DIR}};
 
     /** Reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key). */
     static Fetched fetchSecret() throws IOException {

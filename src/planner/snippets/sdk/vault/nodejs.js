@@ -1,7 +1,7 @@
 // @section: authentication
-// __DESCRIPTION__ for __NAME__ from Vault (or OpenBao).
-// SDK: node-vault __SDK_VERSION__ (community-maintained; HashiCorp publishes no Node.js client).
-// Identity: __IDENTITY__.
+// {{text:DESCRIPTION}} for {{text:NAME}} from Vault (or OpenBao).
+// SDK: node-vault {{text:SDK_VERSION}} (community-maintained; HashiCorp publishes no Node.js client).
+// Identity: {{text:IDENTITY}}.
 // Nothing here logs or prints the secret: errors are logged by type only.
 "use strict";
 
@@ -10,21 +10,21 @@ const fs = require("node:fs/promises");
 // @end
 const nodeVault = require("node-vault");
 
-const VAULT_ADDR = process.env.VAULT_ADDR || __VAULT_ADDR__;
-const VAULT_NAMESPACE = process.env.VAULT_NAMESPACE || __VAULT_NAMESPACE__;
-const AUTH_MOUNT = __AUTH_MOUNT__;
-const VAULT_ROLE = __VAULT_ROLE__;
+const VAULT_ADDR = process.env.VAULT_ADDR || {{str:VAULT_ADDR}};
+const VAULT_NAMESPACE = process.env.VAULT_NAMESPACE || {{str:VAULT_NAMESPACE}};
+const AUTH_MOUNT = {{str:AUTH_MOUNT}};
+const VAULT_ROLE = {{str:VAULT_ROLE}};
 // @if auth=kubernetes
 // A projected service account token whose audience is the one the Vault role requires.
-const TOKEN_PATH = __TOKEN_PATH__;
+const TOKEN_PATH = {{str:TOKEN_PATH}};
 // @end
 // @if auth=github
 // The audience the Vault JWT role's bound_audiences expects.
-const OIDC_AUDIENCE = __AUDIENCE__;
+const OIDC_AUDIENCE = {{str:AUDIENCE}};
 // @end
 // @if auth=approle-file
-const ROLE_ID_PATH = __ROLE_ID_PATH__;
-const SECRET_ID_PATH = __SECRET_ID_PATH__;
+const ROLE_ID_PATH = {{str:ROLE_ID_PATH}};
+const SECRET_ID_PATH = {{str:SECRET_ID_PATH}};
 // @end
 // @if auth=kubernetes
 
@@ -90,47 +90,47 @@ async function vaultClient() {
 // @section: secret_retrieval
 // @if source=kv
 /**
- * Reads the latest version of __SECRET_PATH__ (KV v2) and how long to cache it.
+ * Reads the latest version of {{text:SECRET_PATH}} (KV v2) and how long to cache it.
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
 async function fetchSecret() {
   const client = await vaultClient();
-  const response = await client.read(__SECRET_PATH_LITERAL__);
+  const response = await client.read({{str:SECRET_PATH}});
   return { fields: stringFields(response.data.data), ttlMs: CACHE_TTL_MS };
 }
 // @end
 // @if source=dynamic
 /**
- * Mints one username/password pair (GET __SECRET_PATH__); the lease is a child of the login token.
+ * Mints one username/password pair (GET {{text:SECRET_PATH}}); the lease is a child of the login token.
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
 async function fetchSecret() {
   const client = await vaultClient();
-  const response = await client.read(__SECRET_PATH_LITERAL__);
+  const response = await client.read({{str:SECRET_PATH}});
   // Refresh when two thirds of the lease have passed, well before Vault revokes the user.
   return { fields: stringFields(response.data), ttlMs: (response.lease_duration * 1000 * 2) / 3 };
 }
 // @end
 // @if source=static
 /**
- * Reads the current password of the static role (GET __SECRET_PATH__).
+ * Reads the current password of the static role (GET {{text:SECRET_PATH}}).
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
 async function fetchSecret() {
   const client = await vaultClient();
-  const response = await client.read(__SECRET_PATH_LITERAL__);
+  const response = await client.read({{str:SECRET_PATH}});
   // Vault reports the seconds until the next rotation; re-read just after it.
   return { fields: stringFields(response.data), ttlMs: (Number(response.data.ttl) + 5) * 1000 };
 }
 // @end
 // @if source=pki
 /**
- * Issues a certificate and key (POST __SECRET_PATH__); Vault generates the key pair.
+ * Issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair.
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
 async function fetchSecret() {
   const client = await vaultClient();
-  const response = await client.write(__SECRET_PATH_LITERAL__, { common_name: __COMMON_NAME__, ttl: __CERT_TTL__ });
+  const response = await client.write({{str:SECRET_PATH}}, { common_name: {{str:COMMON_NAME}}, ttl: {{str:CERT_TTL}} });
   // Renew at two thirds of the certificate's remaining lifetime.
   const ttlMs = Math.max(((Number(response.data.expiration) * 1000 - Date.now()) * 2) / 3, 60000);
   return { fields: stringFields(response.data), ttlMs };
@@ -138,7 +138,7 @@ async function fetchSecret() {
 // @end
 // @if source=mounted
 // Where the workload mounts the Secret that cert-manager keeps renewed.
-const CERT_DIR = __CERT_DIR__;
+const CERT_DIR = {{str:CERT_DIR}};
 
 /**
  * Reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key).

@@ -1,7 +1,7 @@
 # @section: authentication
-"""__DESCRIPTION__ for __NAME__ from Vault (or OpenBao).
+"""{{text:DESCRIPTION}} for {{text:NAME}} from Vault (or OpenBao).
 
-SDK: hvac __SDK_VERSION__. Identity: __IDENTITY__.
+SDK: hvac {{text:SDK_VERSION}}. Identity: {{text:IDENTITY}}.
 Nothing here logs or prints the secret: errors are logged by type only.
 """
 
@@ -23,21 +23,21 @@ from typing import TypeVar
 import hvac
 from hvac import exceptions as vault_errors
 
-VAULT_ADDR = os.environ.get("VAULT_ADDR", __VAULT_ADDR__)
-VAULT_NAMESPACE = os.environ.get("VAULT_NAMESPACE", __VAULT_NAMESPACE__) or None
-AUTH_MOUNT = __AUTH_MOUNT__
-VAULT_ROLE = __VAULT_ROLE__
+VAULT_ADDR = os.environ.get("VAULT_ADDR", {{str:VAULT_ADDR}})
+VAULT_NAMESPACE = os.environ.get("VAULT_NAMESPACE", {{str:VAULT_NAMESPACE}}) or None
+AUTH_MOUNT = {{str:AUTH_MOUNT}}
+VAULT_ROLE = {{str:VAULT_ROLE}}
 # @if auth=kubernetes
 # A projected service account token whose audience is the one the Vault role requires.
-TOKEN_PATH = __TOKEN_PATH__
+TOKEN_PATH = {{str:TOKEN_PATH}}
 # @end
 # @if auth=github
 # The audience the Vault JWT role's bound_audiences expects.
-OIDC_AUDIENCE = __AUDIENCE__
+OIDC_AUDIENCE = {{str:AUDIENCE}}
 # @end
 # @if auth=approle-file
-ROLE_ID_PATH = __ROLE_ID_PATH__
-SECRET_ID_PATH = __SECRET_ID_PATH__
+ROLE_ID_PATH = {{str:ROLE_ID_PATH}}
+SECRET_ID_PATH = {{str:SECRET_ID_PATH}}
 # @end
 
 log = logging.getLogger(__name__)
@@ -97,23 +97,23 @@ def vault_login() -> hvac.Client:
 
 # @section: secret_retrieval
 # @if source=kv
-KV_MOUNT = __KV_MOUNT__
-KV_PATH = __KV_PATH__
+KV_MOUNT = {{str:KV_MOUNT}}
+KV_PATH = {{str:KV_PATH}}
 
 
 def fetch_secret() -> tuple[Mapping[str, str], float]:
-    """Reads the latest version of __SECRET_PATH__ (KV v2); returns its fields and how long to cache them."""
+    """Reads the latest version of {{text:SECRET_PATH}} (KV v2); returns its fields and how long to cache them."""
     client = vault_login()
     response = client.secrets.kv.v2.read_secret_version(path=KV_PATH, mount_point=KV_MOUNT, raise_on_deleted_version=True)
     fields = {str(key): str(value) for key, value in response["data"]["data"].items()}
     return fields, CACHE_TTL_SECONDS
 # @end
 # @if source=dynamic
-DATABASE_MOUNT = __DATABASE_MOUNT__
+DATABASE_MOUNT = {{str:DATABASE_MOUNT}}
 
 
 def fetch_secret() -> tuple[Mapping[str, str], float]:
-    """Mints one username/password pair (GET __SECRET_PATH__); the lease is a child of the login token."""
+    """Mints one username/password pair (GET {{text:SECRET_PATH}}); the lease is a child of the login token."""
     client = vault_login()
     response = client.secrets.database.generate_credentials(VAULT_ROLE, mount_point=DATABASE_MOUNT)
     fields = {"username": str(response["data"]["username"]), "password": str(response["data"]["password"])}
@@ -121,11 +121,11 @@ def fetch_secret() -> tuple[Mapping[str, str], float]:
     return fields, int(response["lease_duration"]) * 2 / 3
 # @end
 # @if source=static
-DATABASE_MOUNT = __DATABASE_MOUNT__
+DATABASE_MOUNT = {{str:DATABASE_MOUNT}}
 
 
 def fetch_secret() -> tuple[Mapping[str, str], float]:
-    """Reads the current password of the static role (GET __SECRET_PATH__)."""
+    """Reads the current password of the static role (GET {{text:SECRET_PATH}})."""
     client = vault_login()
     response = client.secrets.database.get_static_credentials(VAULT_ROLE, mount_point=DATABASE_MOUNT)
     fields = {"username": str(response["data"]["username"]), "password": str(response["data"]["password"])}
@@ -133,13 +133,13 @@ def fetch_secret() -> tuple[Mapping[str, str], float]:
     return fields, max(float(response["data"]["ttl"]) + 5, 5.0)
 # @end
 # @if source=pki
-PKI_MOUNT = __PKI_MOUNT__
-COMMON_NAME = __COMMON_NAME__
-CERT_TTL = __CERT_TTL__
+PKI_MOUNT = {{str:PKI_MOUNT}}
+COMMON_NAME = {{str:COMMON_NAME}}
+CERT_TTL = {{str:CERT_TTL}}
 
 
 def fetch_secret() -> tuple[Mapping[str, str], float]:
-    """Issues a certificate and key (POST __SECRET_PATH__); Vault generates the key pair."""
+    """Issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair."""
     client = vault_login()
     response = client.secrets.pki.generate_certificate(VAULT_ROLE, COMMON_NAME, extra_params={"ttl": CERT_TTL}, mount_point=PKI_MOUNT)
     data = response["data"]
@@ -148,7 +148,7 @@ def fetch_secret() -> tuple[Mapping[str, str], float]:
     return fields, max((float(data["expiration"]) - time.time()) * 2 / 3, 60.0)
 # @end
 # @if source=mounted
-CERT_DIR = __CERT_DIR__
+CERT_DIR = {{str:CERT_DIR}}
 
 
 def fetch_secret() -> tuple[Mapping[str, str], float]:

@@ -1,6 +1,6 @@
 """Database credentials for payments from Vault (or OpenBao).
 
-SDK: hvac 2.4.0. Identity: service account payments-ns/payments-api through Vault's Kubernetes auth (mount k8s-staging, role staging-payments) with a projected token of audience "vault" at /var/run/secrets/vault/token.
+SDK: hvac 2.4.0. Identity: service account payments-ns/payments-api through Vault's Kubernetes auth (mount k8s-staging, role staging-payments) with a projected token of audience \"vault\" at /var/run/secrets/vault/token.
 Nothing here logs or prints the secret: errors are logged by type only.
 """
 
