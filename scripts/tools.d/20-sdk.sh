@@ -63,6 +63,8 @@ command -v gofmt >/dev/null 2>&1 || sdk_apt+=(golang-go)
 command -v javac >/dev/null 2>&1 || sdk_apt+=(default-jdk-headless)
 # Apache Groovy (Debian bookworm: 2.4.21) parses generated Jenkinsfiles (tests/it/jenkinsfile_check.groovy).
 command -v groovy >/dev/null 2>&1 || sdk_apt+=(groovy)
+# jq runs the generated CI secret-export steps in tests/it/injection.rs (runner images carry it).
+command -v jq >/dev/null 2>&1 || sdk_apt+=(jq)
 if ((${#sdk_apt[@]})); then
   command -v apt-get >/dev/null 2>&1 || die "${sdk_apt[*]} missing and apt-get is not available"
   log "apt-get install ${sdk_apt[*]}"

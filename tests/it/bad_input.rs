@@ -9,7 +9,7 @@ use secretsint::tf::{Diagnostics, Number, Path, Step, Value};
 use crate::support::*;
 
 /// `attr.sub` → the same attribute path the provider reports.
-fn path(dotted: &str) -> Path {
+pub(crate) fn path(dotted: &str) -> Path {
     let mut p = Path::root();
     for part in dotted.split('.') {
         match part.parse::<i64>() {
@@ -21,7 +21,7 @@ fn path(dotted: &str) -> Path {
 }
 
 /// The fully planned combination, with one attribute (possibly inside a block) replaced.
-fn with(dotted: &str, v: Value) -> Value {
+pub(crate) fn with(dotted: &str, v: Value) -> Value {
     let mut root = vault_k8s_dynamic_db();
     set(&mut root, &dotted.split('.').collect::<Vec<_>>(), v);
     root
@@ -355,7 +355,7 @@ fn refused() -> Vec<(&'static str, Value, &'static str)> {
     v
 }
 
-fn error_paths(d: &Diagnostics) -> Vec<Option<Path>> {
+pub(crate) fn error_paths(d: &Diagnostics) -> Vec<Option<Path>> {
     d.iter()
         .filter(|d| d.severity == secretsint::tf::diag::Severity::Error)
         .map(|d| d.path.clone())
@@ -415,7 +415,7 @@ fn accepted() -> Vec<(&'static str, String)> {
 }
 
 /// Every structured artifact of a state, parsed: `files` entries by extension, plus contract_json.
-fn parsed_artifacts(state: &Value) -> Vec<(String, serde_json::Value)> {
+pub(crate) fn parsed_artifacts(state: &Value) -> Vec<(String, serde_json::Value)> {
     let Value::Map(files) = state.get("files") else {
         panic!("no files")
     };
@@ -491,7 +491,7 @@ fn hcl_expr(expr: &hcl::Expression) -> serde_json::Value {
 
 /// Replaces every occurrence of `from` in the tree's strings (keys and values) with `to`,
 /// counting the occurrences.
-fn swap(v: &serde_json::Value, from: &str, to: &str, count: &mut usize) -> serde_json::Value {
+pub(crate) fn swap(v: &serde_json::Value, from: &str, to: &str, count: &mut usize) -> serde_json::Value {
     use serde_json::Value as J;
     // SDK snippets hold the value as a string literal of their language (JSON escaping):
     // that form is the value too.

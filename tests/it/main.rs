@@ -15,6 +15,7 @@ mod fuzz_smoke;
 mod gcp_backend;
 mod golden;
 mod golden_aws;
+mod injection;
 mod k8s_validate;
 mod pipelines;
 mod plugin;
