@@ -185,7 +185,7 @@ fn policies(s: &Settings, src: Source, n: &Names) -> Vec<AccessPolicy> {
     let mut out = vec![AccessPolicy {
         policy_name: n.consumer_policy.clone(),
         policy_type: PolicyType::VaultPolicy,
-        policy_document: render::hcl(&policy_body(&[(&n.consumer_path, consumer_caps)])),
+        policy_document: render::hcl1(&policy_body(&[(&n.consumer_path, consumer_caps)])),
         scope: n.consumer_path.clone(),
     }];
     if let Source::Kv { schedule } = src {
@@ -194,7 +194,7 @@ fn policies(s: &Settings, src: Source, n: &Names) -> Vec<AccessPolicy> {
         out.push(AccessPolicy {
             policy_name: n.writer_policy.clone(),
             policy_type: PolicyType::VaultPolicy,
-            policy_document: render::hcl(&policy_body(&[
+            policy_document: render::hcl1(&policy_body(&[
                 (&n.kv_data, &["create", "update"]),
                 (&n.kv_metadata, metadata_caps),
             ])),
@@ -941,7 +941,7 @@ fn application_target(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<
             s.kubernetes.namespace, n.rotator_sa, n.rotator_role
         ));
     }
-    (AuthMethod::Approle, ConfigFormat::Hcl, render::hcl(&body))
+    (AuthMethod::Approle, ConfigFormat::Hcl, render::hcl1(&body))
 }
 
 // ---------------------------------------------------------------------------------------------

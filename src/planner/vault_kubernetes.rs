@@ -148,7 +148,7 @@ pub fn plan(s: &Settings) -> Plan {
     let access_policies = vec![AccessPolicy {
         policy_name: format!("{role}-db-creds"),
         policy_type: PolicyType::VaultPolicy,
-        policy_document: render::hcl(&policy_doc),
+        policy_document: render::hcl1(&policy_doc),
         scope: creds_path.clone(),
     }];
 

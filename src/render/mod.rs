@@ -41,6 +41,21 @@ pub fn hcl(body: &hcl::Body) -> String {
     one_newline(align_equals(&text))
 }
 
+/// An HCL body that Vault or OpenBao reads (policies, Agent configuration): they parse HCL1,
+/// in which `${` and `%{` inside a string are plain text. hcl-rs writes HCL2's escapes for them
+/// (`$${`, `%%{`), which HCL1 would read as two characters; they are written back as the text
+/// they stand for, so the server sees exactly the planned value. (hcl-rs leaves a `$${` that is
+/// already in a value as it is, so such a value cannot round-trip through either dialect; no
+/// argument's grammar admits a `$`.)
+pub fn hcl1(body: &hcl::Body) -> String {
+    let text = hcl(body);
+    if text.contains("$${") || text.contains("%%{") {
+        text.replace("$${", "${").replace("%%{", "%{")
+    } else {
+        text
+    }
+}
+
 /// One line of formatted HCL, as `terraform fmt` sees it when aligning.
 enum Line<'a> {
     /// `key = value` on one line (a heredoc opener counts): aligned with its neighbours.
@@ -175,6 +190,15 @@ fn one_newline(mut text: String) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hcl1_keeps_template_characters_as_text() {
+        let body = hcl::Body::builder()
+            .add_attribute(("address", "https://v.example/${x}/%{z}\"q\\"))
+            .build();
+        assert_eq!(super::hcl(&body), "address = \"https://v.example/$${x}/%%{z}\\\"q\\\\\"\n");
+        assert_eq!(super::hcl1(&body), "address = \"https://v.example/${x}/%{z}\\\"q\\\\\"\n");
+    }
+
     use super::*;
 
     #[test]

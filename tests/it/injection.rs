@@ -587,3 +587,37 @@ fn run_export_full(dir: &Path, script: &str, secret: &str) -> (bool, Vec<String>
         format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)),
     )
 }
+
+/// Vault and OpenBao read policies as HCL1: a path holding `${`, `%{`, a quote and a backslash
+/// (the grammar refuses all four; here it is bypassed) reaches the real parser as exactly the
+/// planned path (`bao policy fmt` parses and re-prints it).
+#[test]
+fn vault_policies_carry_hostile_paths_exactly() {
+    if !acceptance_enabled() {
+        eprintln!("skipped: needs TF_ACC=1 and OpenBao from scripts/install-tools.sh");
+        return;
+    }
+    use secretsint::planner::{Backend, CredentialType, Rotation};
+    let mount = "db${x}%{y}\"q\\z";
+    let mut req = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Dynamic);
+    req.credential = Some(CredentialType::Database);
+    req.vault.database_mount = Some(mount.to_string());
+    let p = plan(&req);
+    let policy = &p.access_policies[0];
+    let want = format!("{mount}/creds/prod-app");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policy.hcl");
+    std::fs::write(&file, &policy.policy_document).unwrap();
+    let (ok, out) = run(Command::new(tool("bin/bao"))
+        .env("HOME", dir.path())
+        .arg("policy")
+        .arg("fmt")
+        .arg(&file));
+    assert!(ok, "bao policy fmt refused {}:\n{out}", policy.policy_document);
+    let formatted = std::fs::read_to_string(&file).unwrap();
+    // The printed path is an HCL1 quoted string: undo its two escapes and compare.
+    let line = formatted.lines().find(|l| l.starts_with("path ")).expect("a path block");
+    let quoted = line.trim_start_matches("path ").trim_end_matches(" {").trim();
+    let got = quoted[1..quoted.len() - 1].replace("\\\"", "\"").replace("\\\\", "\\");
+    assert_eq!(got, want, "{formatted}");
+}
