@@ -111,6 +111,25 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// No artifacts, only the findings that say why.
+    fn refused(findings: Vec<Finding>) -> Plan {
+        Plan {
+            secrets_config: SecretsConfig {
+                backend_endpoint: String::new(),
+                authentication_method: AuthMethod::Kubernetes,
+                secret_path: String::new(),
+                config_format: ConfigFormat::Hcl,
+                config_file: None,
+            },
+            access_policies: Vec::new(),
+            integration_code: Vec::new(),
+            rotation_scripts: None,
+            deployment_manifests: Vec::new(),
+            decisions: Vec::new(),
+            findings,
+        }
+    }
+
     /// Every artifact as a file: relative path -> content, for `local_file` and `--format files`.
     pub fn files(&self) -> BTreeMap<String, String> {
         let mut files = BTreeMap::new();
@@ -162,8 +181,21 @@ impl Plan {
     }
 }
 
-/// Plans a request. Never panics; problems come back as findings.
+/// Plans a request. Never panics; problems come back as findings. A request whose string
+/// arguments fail their grammar (possible only when built by hand, not through the provider or
+/// the CLI) is refused whole: the grammar is the wall every artifact format relies on.
 pub fn plan(req: &Request) -> Plan {
+    let refused = req.grammar_findings();
+    if !refused.is_empty() {
+        return Plan::refused(refused);
+    }
+    plan_unchecked(req)
+}
+
+/// `plan` without the grammar check, so that tests can show what the escapers of each context
+/// do with values the grammar refuses. The provider and the CLI never call it.
+#[doc(hidden)]
+pub fn plan_unchecked(req: &Request) -> Plan {
     let (settings, mut findings) = resolve::resolve(req);
     let mut plan = match settings.backend {
         Backend::Vault if vault_kubernetes::covers(&settings) => vault_kubernetes::plan(&settings),

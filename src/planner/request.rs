@@ -213,6 +213,82 @@ pub struct Request {
 }
 
 impl Request {
+    /// Every string argument that fails its grammar (`planner::shape`), as an error finding on
+    /// its attribute. The provider checks the same grammars while it reads a configuration, so
+    /// this finds something only when a caller builds a `Request` by hand: `plan()` then
+    /// refuses it, and no value that could change an artifact's meaning reaches any renderer.
+    pub fn grammar_findings(&self) -> Vec<super::Finding> {
+        use shape::*;
+        type Check = fn(&str) -> Result<String, String>;
+        let url: Check = |t| https_url(t).map(|(u, _)| u);
+        let fields: [(&str, &str, Option<&String>, Check); 23] = [
+            ("vault", "address", self.vault.address.as_ref(), url),
+            ("vault", "namespace", self.vault.namespace.as_ref(), mount_path),
+            ("vault", "kv_mount", self.vault.kv_mount.as_ref(), mount_path),
+            ("vault", "auth_mount", self.vault.auth_mount.as_ref(), mount_path),
+            ("vault", "database_mount", self.vault.database_mount.as_ref(), mount_path),
+            ("vault", "pki_mount", self.vault.pki_mount.as_ref(), mount_path),
+            ("aws", "region", self.aws.region.as_ref(), aws_region),
+            ("aws", "account_id", self.aws.account_id.as_ref(), aws_account_id),
+            ("aws", "kms_key_id", self.aws.kms_key_id.as_ref(), kms_key_id),
+            ("azure", "vault_name", self.azure.vault_name.as_ref(), key_vault_name),
+            ("azure", "tenant_id", self.azure.tenant_id.as_ref(), tenant_id),
+            ("azure", "subscription_id", self.azure.subscription_id.as_ref(), subscription_id),
+            ("azure", "resource_group", self.azure.resource_group.as_ref(), resource_group),
+            ("gcp", "project_id", self.gcp.project_id.as_ref(), gcp_project_id),
+            ("gcp", "project_number", self.gcp.project_number.as_ref(), project_number),
+            ("gcp", "location", self.gcp.location.as_ref(), gcp_location),
+            ("database", "host", self.database.host.as_ref(), db_host),
+            ("database", "database_name", self.database.database_name.as_ref(), database_name),
+            (
+                "kubernetes",
+                "service_account",
+                self.kubernetes.service_account.as_ref(),
+                dns_subdomain,
+            ),
+            ("kubernetes", "cluster_name", self.kubernetes.cluster_name.as_ref(), cluster_name),
+            ("cicd", "repository", self.cicd.repository.as_ref(), repository),
+            ("cicd", "branch", self.cicd.branch.as_ref(), branch),
+            (
+                "certificate",
+                "common_name",
+                self.certificate.common_name.as_ref(),
+                certificate_name,
+            ),
+        ];
+        let mut out: Vec<super::Finding> = fields
+            .iter()
+            .filter_map(|(block, attr, value, check)| {
+                let problem = check(value.as_ref()?).err()?;
+                Some(super::Finding {
+                    kind: super::FindingKind::Error,
+                    field: vec![block.to_string(), attr.to_string()],
+                    summary: "Invalid Attribute Value".into(),
+                    detail: format!("{block}.{attr}: {problem}."),
+                })
+            })
+            .collect();
+        for (i, name) in self.certificate.alt_names.iter().flatten().enumerate() {
+            if let Err(problem) = certificate_name(name) {
+                out.push(super::Finding {
+                    kind: super::FindingKind::Error,
+                    field: vec!["certificate".into(), "alt_names".into(), i.to_string()],
+                    summary: "Invalid Attribute Value".into(),
+                    detail: format!("certificate.alt_names[{i}]: {problem}."),
+                });
+            }
+        }
+        if let Some(Err(problem)) = self.timestamp.as_deref().map(rfc3339) {
+            out.push(super::Finding {
+                kind: super::FindingKind::Error,
+                field: vec!["timestamp".into()],
+                summary: "Invalid Attribute Value".into(),
+                detail: format!("timestamp: {problem}."),
+            });
+        }
+        out
+    }
+
     /// A request with only the three required choices set.
     pub fn new(backend: Backend, target: Target, rotation: Rotation) -> Request {
         Request {

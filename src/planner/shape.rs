@@ -393,6 +393,109 @@ fn rfc3339_tail(mut rest: &[u8]) -> bool {
     }
 }
 
+pub fn aws_region(t: &str) -> Result<String, String> {
+    let parts: Vec<&str> = t.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.bytes().all(|c| c.is_ascii_digit()));
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not an AWS region; use a region code like \"us-east-1\" or \"eu-central-1\""
+        ))
+    }
+}
+
+pub fn key_vault_name(t: &str) -> Result<String, String> {
+    let ok = (3..=24).contains(&t.len())
+        && t.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        && t.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && !t.ends_with('-')
+        && !t.contains("--");
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not a Key Vault name: use 3 to 24 letters, digits and single hyphens, starting with a letter"
+        ))
+    }
+}
+
+pub fn gcp_project_id(t: &str) -> Result<String, String> {
+    let ok = (6..=30).contains(&t.len())
+        && t.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && t.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
+        && !t.ends_with('-');
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not a GCP project ID: use 6 to 30 lowercase letters, digits or hyphens, starting with a letter"
+        ))
+    }
+}
+
+pub fn repository(t: &str) -> Result<String, String> {
+    let parts: Vec<&str> = t.split('/').collect();
+    let ok = parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && *p != "." && *p != ".." && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not a repository: write it as \"owner/name\" (GitLab groups may nest: \"group/subgroup/name\")"
+        ))
+    }
+}
+
+pub fn aws_account_id(t: &str) -> Result<String, String> {
+    digits(t, 12, "an AWS account ID")
+}
+
+pub fn tenant_id(t: &str) -> Result<String, String> {
+    guid(t, "a tenant ID")
+}
+
+pub fn subscription_id(t: &str) -> Result<String, String> {
+    guid(t, "a subscription ID")
+}
+
+pub fn project_number(t: &str) -> Result<String, String> {
+    token(t, 1, 20, "", "a project number").and_then(|n| {
+        if n.bytes().all(|c| c.is_ascii_digit()) {
+            Ok(n)
+        } else {
+            Err(format!("{t:?} is not a project number: use digits only"))
+        }
+    })
+}
+
+pub fn database_name(t: &str) -> Result<String, String> {
+    token(t, 1, 63, "_-", "a database name")
+}
+
+pub fn cluster_name(t: &str) -> Result<String, String> {
+    token(t, 1, 100, "-_", "a cluster name")
+}
+
+pub fn branch(t: &str) -> Result<String, String> {
+    token(t, 1, 255, "-_./", "a branch name").and_then(|b| {
+        // git check-ref-format refuses these; they would also climb out of a path.
+        if b.contains("..") || b.starts_with('/') || b.ends_with('/') || b.contains("//") {
+            Err(format!(
+                "{t:?} is not a branch name git accepts: no '..', '//' or leading/trailing '/'"
+            ))
+        } else {
+            Ok(b)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

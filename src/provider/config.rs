@@ -204,33 +204,21 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
     };
     let (p, v) = b("aws");
     let aws = AwsInput {
-        region: r.checked(&p.with_attr("region"), v.get("region"), aws_region),
-        account_id: r.checked(&p.with_attr("account_id"), v.get("account_id"), |t| {
-            shape::digits(t, 12, "an AWS account ID")
-        }),
+        region: r.checked(&p.with_attr("region"), v.get("region"), shape::aws_region),
+        account_id: r.checked(&p.with_attr("account_id"), v.get("account_id"), shape::aws_account_id),
         kms_key_id: r.checked(&p.with_attr("kms_key_id"), v.get("kms_key_id"), shape::kms_key_id),
     };
     let (p, v) = b("azure");
     let azure = AzureInput {
-        vault_name: r.checked(&p.with_attr("vault_name"), v.get("vault_name"), key_vault_name),
-        tenant_id: r.checked(&p.with_attr("tenant_id"), v.get("tenant_id"), |t| shape::guid(t, "a tenant ID")),
-        subscription_id: r.checked(&p.with_attr("subscription_id"), v.get("subscription_id"), |t| {
-            shape::guid(t, "a subscription ID")
-        }),
+        vault_name: r.checked(&p.with_attr("vault_name"), v.get("vault_name"), shape::key_vault_name),
+        tenant_id: r.checked(&p.with_attr("tenant_id"), v.get("tenant_id"), shape::tenant_id),
+        subscription_id: r.checked(&p.with_attr("subscription_id"), v.get("subscription_id"), shape::subscription_id),
         resource_group: r.checked(&p.with_attr("resource_group"), v.get("resource_group"), shape::resource_group),
     };
     let (p, v) = b("gcp");
     let gcp = GcpInput {
-        project_id: r.checked(&p.with_attr("project_id"), v.get("project_id"), gcp_project_id),
-        project_number: r.checked(&p.with_attr("project_number"), v.get("project_number"), |t| {
-            shape::token(t, 1, 20, "", "a project number").and_then(|n| {
-                if n.bytes().all(|c| c.is_ascii_digit()) {
-                    Ok(n)
-                } else {
-                    Err(format!("{t:?} is not a project number: use digits only"))
-                }
-            })
-        }),
+        project_id: r.checked(&p.with_attr("project_id"), v.get("project_id"), shape::gcp_project_id),
+        project_number: r.checked(&p.with_attr("project_number"), v.get("project_number"), shape::project_number),
         location: r.checked(&p.with_attr("location"), v.get("location"), shape::gcp_location),
     };
     let (p, v) = b("database");
@@ -238,9 +226,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         engine: r.choice(&p.with_attr("engine"), v.get("engine")),
         host: r.checked(&p.with_attr("host"), v.get("host"), shape::db_host),
         port: port(&mut r, &p.with_attr("port"), v.get("port")),
-        database_name: r.checked(&p.with_attr("database_name"), v.get("database_name"), |t| {
-            shape::token(t, 1, 63, "_-", "a database name")
-        }),
+        database_name: r.checked(&p.with_attr("database_name"), v.get("database_name"), shape::database_name),
     };
     let (p, v) = b("kubernetes");
     let kubernetes = KubernetesInput {
@@ -248,26 +234,13 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         service_account: r.checked(&p.with_attr("service_account"), v.get("service_account"), shape::dns_subdomain),
         store_kind: r.choice(&p.with_attr("store_kind"), v.get("store_kind")),
         refresh_interval: r.duration(&p.with_attr("refresh_interval"), v.get("refresh_interval"), MAX_REFRESH_INTERVAL),
-        cluster_name: r.checked(&p.with_attr("cluster_name"), v.get("cluster_name"), |t| {
-            shape::token(t, 1, 100, "-_", "a cluster name")
-        }),
+        cluster_name: r.checked(&p.with_attr("cluster_name"), v.get("cluster_name"), shape::cluster_name),
     };
     let (p, v) = b("cicd");
     let cicd = CicdInput {
         platform: r.choice(&p.with_attr("platform"), v.get("platform")),
-        repository: r.checked(&p.with_attr("repository"), v.get("repository"), repository),
-        branch: r.checked(&p.with_attr("branch"), v.get("branch"), |t| {
-            shape::token(t, 1, 255, "-_./", "a branch name").and_then(|b| {
-                // git check-ref-format refuses these; they would also climb out of a path.
-                if b.contains("..") || b.starts_with('/') || b.ends_with('/') || b.contains("//") {
-                    Err(format!(
-                        "{t:?} is not a branch name git accepts: no '..', '//' or leading/trailing '/'"
-                    ))
-                } else {
-                    Ok(b)
-                }
-            })
-        }),
+        repository: r.checked(&p.with_attr("repository"), v.get("repository"), shape::repository),
+        branch: r.checked(&p.with_attr("branch"), v.get("branch"), shape::branch),
     };
     let (p, v) = b("certificate");
     let alt_path = p.with_attr("alt_names");
@@ -328,65 +301,5 @@ fn port(r: &mut Reader, path: &Path, v: &Value) -> Option<u16> {
             }
         },
         _ => None,
-    }
-}
-
-fn aws_region(t: &str) -> Result<String, String> {
-    let parts: Vec<&str> = t.split('-').collect();
-    let ok = parts.len() >= 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|c| c.is_ascii_digit()));
-    if ok {
-        Ok(t.to_string())
-    } else {
-        Err(format!(
-            "{t:?} is not an AWS region; use a region code like \"us-east-1\" or \"eu-central-1\""
-        ))
-    }
-}
-
-fn key_vault_name(t: &str) -> Result<String, String> {
-    let ok = (3..=24).contains(&t.len())
-        && t.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
-        && t.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && !t.ends_with('-')
-        && !t.contains("--");
-    if ok {
-        Ok(t.to_string())
-    } else {
-        Err(format!(
-            "{t:?} is not a Key Vault name: use 3 to 24 letters, digits and single hyphens, starting with a letter"
-        ))
-    }
-}
-
-fn gcp_project_id(t: &str) -> Result<String, String> {
-    let ok = (6..=30).contains(&t.len())
-        && t.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        && t.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
-        && !t.ends_with('-');
-    if ok {
-        Ok(t.to_string())
-    } else {
-        Err(format!(
-            "{t:?} is not a GCP project ID: use 6 to 30 lowercase letters, digits or hyphens, starting with a letter"
-        ))
-    }
-}
-
-fn repository(t: &str) -> Result<String, String> {
-    let parts: Vec<&str> = t.split('/').collect();
-    let ok = parts.len() >= 2
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && *p != "." && *p != ".." && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
-    if ok {
-        Ok(t.to_string())
-    } else {
-        Err(format!(
-            "{t:?} is not a repository: write it as \"owner/name\" (GitLab groups may nest: \"group/subgroup/name\")"
-        ))
     }
 }

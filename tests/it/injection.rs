@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use secretsint::planner::{plan, Choice, CicdPlatform, Language, Request, Target};
+use secretsint::planner::{plan, plan_unchecked, Choice, CicdPlatform, FindingKind, Language, Request, Target};
 use secretsint::provider::{self, ProviderConfig};
 use secretsint::tf::Value;
 
@@ -234,7 +234,7 @@ fn sdk_pairs() -> BTreeMap<(Language, String), (String, String)> {
     };
     let mut out = BTreeMap::new();
     for ((origin, hostile), (_, marker)) in requests_with(HOSTILE).into_iter().zip(requests_with(MARKER_VALUE)) {
-        let (h, m) = (plan(&hostile).integration_code, plan(&marker).integration_code);
+        let (h, m) = (plan_unchecked(&hostile).integration_code, plan_unchecked(&marker).integration_code);
         assert_eq!(h.len(), m.len(), "{origin}");
         for (hc, mc) in h.iter().zip(&m) {
             out.entry((hc.language, join(hc))).or_insert((join(mc), origin.clone()));
@@ -599,10 +599,11 @@ fn vault_policies_carry_hostile_paths_exactly() {
     }
     use secretsint::planner::{Backend, CredentialType, Rotation};
     let mount = "db${x}%{y}\"q\\z";
+    // The grammar refuses this mount; plan_unchecked shows what the HCL1 renderer does with it.
     let mut req = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Dynamic);
     req.credential = Some(CredentialType::Database);
     req.vault.database_mount = Some(mount.to_string());
-    let p = plan(&req);
+    let p = plan_unchecked(&req);
     let policy = &p.access_policies[0];
     let want = format!("{mount}/creds/prod-app");
     let dir = tempfile::tempdir().unwrap();
@@ -620,4 +621,85 @@ fn vault_policies_carry_hostile_paths_exactly() {
     let quoted = line.trim_start_matches("path ").trim_end_matches(" {").trim();
     let got = quoted[1..quoted.len() - 1].replace("\\\"", "\"").replace("\\\\", "\\");
     assert_eq!(got, want, "{formatted}");
+}
+
+/// A value for every string field of a request, for the CI check below.
+fn ci_request(base: &Request, platform: CicdPlatform, value: &str) -> Request {
+    let mut req = base.clone();
+    req.cicd.platform = Some(platform);
+    let v = || Some(value.to_string());
+    req.vault.address = v();
+    req.vault.namespace = v();
+    req.vault.kv_mount = v();
+    req.vault.auth_mount = v();
+    req.vault.database_mount = v();
+    req.vault.pki_mount = v();
+    req.aws.region = v();
+    req.aws.account_id = v();
+    req.aws.kms_key_id = v();
+    req.azure.vault_name = v();
+    req.azure.tenant_id = v();
+    req.azure.subscription_id = v();
+    req.azure.resource_group = v();
+    req.gcp.project_id = v();
+    req.gcp.project_number = v();
+    req.gcp.location = v();
+    req.database.host = v();
+    req.database.database_name = v();
+    req.cicd.repository = Some(format!("{value}/{value}"));
+    req.cicd.branch = v();
+    req.certificate.common_name = v();
+    req
+}
+
+/// What a CI system evaluates in a file: GitHub and Azure `${{ }}`, GitLab `$[[ ]]`, Azure
+/// `$( )` and `$[ ]`, shell `$(`, backticks and `${`, and a bare `$NAME` (GitLab expands it in
+/// variables).
+const CI_OPENERS: &[&str] = &["${{", "$[[", "$(", "$[", "`", "${", "$CI_", "$System", "\n"];
+const CI_HOSTILE: &str = "h${{ secrets.X }}$[[ inputs.y ]]$(System.AccessToken)$[variables.z]$CI_JOB_TOKEN`id`${HOME}'\"\\\nx: y";
+const CI_MARKER: &str = "marker";
+
+/// The planner's own wall: a request built by hand with a hostile value in any string field is
+/// refused whole (an error finding on that field, no artifact), so nothing reaches a CI file,
+/// whose expression syntaxes (`${{ }}`, `$[[ ]]`, `$( )`) no YAML serializer escapes. Canary:
+/// without the check the same value adds expressions and lines to the pipeline files.
+#[test]
+fn hand_built_requests_are_refused_before_any_artifact() {
+    let mut refused = 0;
+    let mut canary_hits = 0;
+    for base in all_requests().into_iter().filter(|r| r.target == Target::Cicd) {
+        for platform in CicdPlatform::ALL {
+            let req = ci_request(&base, *platform, CI_HOSTILE);
+            let p = plan(&req);
+            assert!(
+                p.files().is_empty(),
+                "{} {platform}: artifacts from a hostile request",
+                base.backend
+            );
+            let fields: Vec<String> = p
+                .findings
+                .iter()
+                .filter(|f| f.kind == FindingKind::Error)
+                .map(|f| f.field.join("."))
+                .collect();
+            assert!(fields.len() >= 20, "{} {platform}: only {fields:?} refused", base.backend);
+            refused += 1;
+            let hostile = plan_unchecked(&req).files();
+            let marker = plan_unchecked(&ci_request(&base, *platform, CI_MARKER)).files();
+            for (name, text) in &hostile {
+                let is_ci =
+                    name.starts_with(".github/") || name == ".gitlab-ci.yml" || name == "azure-pipelines.yml" || name == "Jenkinsfile";
+                if let (true, Some(want)) = (is_ci, marker.get(name)) {
+                    if CI_OPENERS.iter().any(|o| text.matches(o).count() != want.matches(o).count()) {
+                        canary_hits += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(refused >= 100, "{refused}");
+    assert!(
+        canary_hits >= 100,
+        "the canary found only {canary_hits} pipeline files changed by the value"
+    );
 }
