@@ -546,7 +546,7 @@ fn certificate_policy_json(s: &Settings, months: u64, auto_renew: bool) -> serde
         "secret_props": {"contentType": content_type(CredentialType::Certificate)},
         "x509_props": {
             "subject": format!("CN={}", s.certificate.common_name),
-            "sans": {"dns_names": dns_names(s)},
+            "sans": {"dns_names": s.certificate.dns_names()},
             "ekus": ["1.3.6.1.5.5.7.3.1"],
             "key_usage": ["digitalSignature"],
             "validity_months": months,
@@ -556,13 +556,6 @@ fn certificate_policy_json(s: &Settings, months: u64, auto_renew: bool) -> serde
             "action": {"action_type": if auto_renew { "AutoRenew" } else { "EmailContacts" }},
         }],
     })
-}
-
-fn dns_names(s: &Settings) -> Vec<String> {
-    let mut dns = vec![s.certificate.common_name.clone()];
-    dns.extend(s.certificate.alt_names.iter().cloned());
-    dns.dedup();
-    dns
 }
 
 fn function_source(s: &Settings) -> String {
@@ -1152,7 +1145,7 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
                                     .add_attribute((vk::key("extended_key_usage"), vec!["1.3.6.1.5.5.7.3.1"]))
                                     .add_block(
                                         Block::builder(vk::key("subject_alternative_names"))
-                                            .add_attribute((vk::key("dns_names"), dns_names(s)))
+                                            .add_attribute((vk::key("dns_names"), s.certificate.dns_names()))
                                             .build(),
                                     )
                                     .build(),

@@ -611,10 +611,7 @@ fn function_env(s: &Settings, n: &Names) -> Vec<(&'static str, String)> {
         CredentialType::Certificate => {
             env.push(("CA_POOL", n.ca_pool.clone()));
             env.push(("COMMON_NAME", s.certificate.common_name.clone()));
-            let mut dns = vec![s.certificate.common_name.clone()];
-            dns.extend(s.certificate.alt_names.iter().cloned());
-            dns.dedup();
-            env.push(("DNS_NAMES", dns.join(",")));
+            env.push(("DNS_NAMES", s.certificate.dns_names().join(",")));
             env.push(("CERT_TTL_SECONDS", certificate_lifetime(s).secs().to_string()));
         }
         _ => {}

@@ -69,6 +69,21 @@ pub struct CertificateSettings {
     pub ttl: Duration,
 }
 
+impl CertificateSettings {
+    /// Every DNS name of the certificate once: the common name, then each alt name not listed
+    /// before it, in the order given (a duplicate anywhere in the list is dropped, not only
+    /// one next to its twin).
+    pub fn dns_names(&self) -> Vec<String> {
+        let mut out = vec![self.common_name.clone()];
+        for name in &self.alt_names {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        out
+    }
+}
+
 /// A request with every default applied. `decisions` lists each default, in argument order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {

@@ -522,11 +522,8 @@ pub struct PkiRole {
 }
 
 fn pki_role(s: &Settings, ttl: Duration) -> PkiRole {
-    let mut domains = vec![s.certificate.common_name.clone()];
-    domains.extend(s.certificate.alt_names.iter().cloned());
-    domains.dedup();
     PkiRole {
-        allowed_domains: domains,
+        allowed_domains: s.certificate.dns_names(),
         allow_bare_domains: true,
         allow_subdomains: false,
         allow_glob_domains: false,
@@ -723,9 +720,7 @@ fn issuer(s: &Settings, n: &Names) -> K8sObject<k8s::IssuerSpec> {
 }
 
 fn certificate(s: &Settings, ttl: Duration) -> K8sObject<k8s::CertificateSpec> {
-    let mut dns = vec![s.certificate.common_name.clone()];
-    dns.extend(s.certificate.alt_names.iter().cloned());
-    dns.dedup();
+    let dns = s.certificate.dns_names();
     K8sObject {
         api_version: k8s::CERT_MANAGER_API,
         kind: "Certificate",

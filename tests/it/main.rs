@@ -26,6 +26,7 @@ mod release;
 mod sdk_check;
 mod sdk_run;
 mod security;
+mod shared_rules;
 mod stress;
 mod supply_chain;
 mod support;

@@ -1,0 +1,61 @@
+//! Rules every backend follows the same way, checked across all four (issue 13's bugs: each was
+//! written once per backend, and some copies were wrong).
+
+use secretsint::planner::{plan, Backend, Choice, CredentialType, FindingKind, Request, Rotation, Target};
+
+/// A certificate's DNS names appear once each in every artifact that lists them, whatever the
+/// order of the duplicates (`Vec::dedup` removed only adjacent ones).
+#[test]
+fn certificate_dns_names_are_listed_once() {
+    for backend in Backend::ALL {
+        for target in [Target::Kubernetes, Target::Application] {
+            let mut req = Request::new(*backend, target, Rotation::Automatic);
+            req.credential = Some(CredentialType::Certificate);
+            req.certificate.common_name = Some("orders.example.com".into());
+            req.certificate.alt_names = Some(vec![
+                "api.example.com".into(),
+                "orders.example.com".into(),
+                "www.example.com".into(),
+                "api.example.com".into(),
+            ]);
+            let p = plan(&req);
+            assert!(
+                !p.findings.iter().any(|f| f.kind == FindingKind::Error),
+                "{backend} {target}: {:?}",
+                p.findings
+            );
+            let mut seen_somewhere = false;
+            for (name, text) in p.files() {
+                for line in text.lines() {
+                    // A line that lists several names (a YAML flow list, an HCL list, a
+                    // comma-separated environment value) must not repeat one.
+                    let hits = |n: &str| line.matches(n).count();
+                    if hits("api.example.com") > 0 && hits("www.example.com") > 0 {
+                        seen_somewhere = true;
+                        assert_eq!(hits("api.example.com"), 1, "{backend} {target} {name}: {line}");
+                        assert!(hits("orders.example.com") <= 1, "{backend} {target} {name}: {line}");
+                    }
+                }
+                if name.ends_with(".yaml") && text.contains("dnsNames") {
+                    let v: serde_json::Value = serde_norway::from_str(&text).unwrap();
+                    let names: Vec<&str> = v["spec"]["dnsNames"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|n| n.as_str().unwrap())
+                        .collect();
+                    assert_eq!(
+                        names,
+                        ["orders.example.com", "api.example.com", "www.example.com"],
+                        "{backend} {name}"
+                    );
+                    seen_somewhere = true;
+                }
+            }
+            if *backend != Backend::AwsSecrets {
+                // AWS plans no certificate issuance (manual fallback), so it lists no names.
+                assert!(seen_somewhere, "{backend} {target}: no artifact lists the names");
+            }
+        }
+    }
+}
