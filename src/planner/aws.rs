@@ -572,6 +572,9 @@ pub fn plan(s: &Settings) -> Plan {
         "Deleting the secret keeps it recoverable for {RECOVERY_WINDOW_DAYS} days (recovery_window_in_days)."
     ));
     rotation_decisions(s, &n, &rot, &scripts, &mut decisions, &mut findings);
+    if let (Target::Kubernetes, Rotator::Lambda { period, .. }) = (s.target, &rot) {
+        findings.extend(k8s::refresh_finding(refresh(s, &rot), *period));
+    }
 
     match s.target {
         Target::Kubernetes => kubernetes_target(s, &n, &rot, &mut manifests, &mut decisions),

@@ -720,21 +720,7 @@ fn kubernetes_target(
         store.clone(),
     ));
     let refresh = refresh(s, period);
-    if let Some(p) = period {
-        if refresh >= p {
-            findings.push(Finding {
-                kind: FindingKind::Error,
-                field: vec!["kubernetes".into(), "refresh_interval".into()],
-                summary: "Refresh Interval Not Below Rotation Period".into(),
-                detail: format!(
-                    "kubernetes.refresh_interval {} is not shorter than the rotation_period {}: the synced Secret would keep a rotated-away value. Use a value below {}, or leave it unset.",
-                    refresh.to_text(),
-                    p.to_text(),
-                    p.to_text()
-                ),
-            });
-        }
-    }
+    findings.extend(period.and_then(|p| k8s::refresh_finding(refresh, p)));
     manifests.push(vk::manifest(
         ManifestType::Kubernetes,
         "kubernetes/external-secret.yaml",

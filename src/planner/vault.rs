@@ -592,11 +592,14 @@ fn kubernetes_target(
         store.clone(),
     ));
     let refresh = refresh(s, src);
+    let period = match src {
+        Source::DbStatic { period } => Some(period),
+        Source::Kv { schedule: Some(sch) } => Some(sch.period),
+        _ => None,
+    };
+    findings.extend(period.and_then(|p| k8s::refresh_finding(refresh, p)));
     match src {
-        Source::DbStatic { period } => {
-            if refresh >= period {
-                findings.push(refresh_too_long(refresh, period));
-            }
+        Source::DbStatic { .. } => {
             manifests.push(vk::manifest(
                 ManifestType::Kubernetes,
                 "kubernetes/vault-dynamic-secret.yaml",
@@ -635,20 +638,6 @@ fn kubernetes_target(
         token_ttl(s, src).to_text()
     ));
     (AuthMethod::Kubernetes, ConfigFormat::Yaml, store)
-}
-
-fn refresh_too_long(refresh: Duration, period: Duration) -> Finding {
-    Finding {
-        kind: FindingKind::Error,
-        field: vec!["kubernetes".into(), "refresh_interval".into()],
-        summary: "Refresh Interval Not Below Rotation Period".into(),
-        detail: format!(
-            "kubernetes.refresh_interval {} is not shorter than the rotation_period {}: the synced Secret would keep a rotated-away password. Use a value below {}, or leave it unset.",
-            refresh.to_text(),
-            period.to_text(),
-            period.to_text()
-        ),
-    }
 }
 
 fn store_ref(s: &Settings) -> k8s::SecretStoreRef {

@@ -1,6 +1,7 @@
 //! Rules every backend follows the same way, checked across all four (issue 13's bugs: each was
 //! written once per backend, and some copies were wrong).
 
+use secretsint::planner::request::Duration;
 use secretsint::planner::{plan, Backend, Choice, CredentialType, FindingKind, Request, Rotation, Target};
 
 /// A certificate's DNS names appear once each in every artifact that lists them, whatever the
@@ -57,5 +58,31 @@ fn certificate_dns_names_are_listed_once() {
                 assert!(seen_somewhere, "{backend} {target}: no artifact lists the names");
             }
         }
+    }
+}
+
+/// Every backend refuses an ESO refresh interval that is not shorter than the rotation period
+/// (AWS and Azure never checked it).
+#[test]
+fn every_backend_refuses_a_refresh_interval_at_or_above_the_period() {
+    for backend in Backend::ALL {
+        let mut req = Request::new(*backend, Target::Kubernetes, Rotation::Automatic);
+        req.credential = Some(CredentialType::ApiKey);
+        req.rotation_period = Some(Duration::parse("4h").unwrap());
+        req.kubernetes.refresh_interval = Some(Duration::parse("5h").unwrap());
+        let p = plan(&req);
+        let errors: Vec<_> = p.findings.iter().filter(|f| f.kind == FindingKind::Error).collect();
+        assert!(
+            errors.iter().any(|f| f.field == ["kubernetes", "refresh_interval"]),
+            "{backend}: no error on kubernetes.refresh_interval: {:?}",
+            p.findings
+        );
+        req.kubernetes.refresh_interval = Some(Duration::parse("1h").unwrap());
+        let p = plan(&req);
+        assert!(
+            !p.findings.iter().any(|f| f.kind == FindingKind::Error),
+            "{backend}: {:?}",
+            p.findings
+        );
     }
 }
