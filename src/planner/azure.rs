@@ -629,11 +629,6 @@ struct KubeObject<S: Serialize> {
 }
 
 #[derive(Serialize)]
-struct StoreSpec {
-    provider: StoreProvider,
-}
-
-#[derive(Serialize)]
 struct StoreProvider {
     azurekv: AzureKvProvider,
 }
@@ -645,14 +640,7 @@ struct AzureKvProvider {
     vault_url: String,
     tenant_id: String,
     environment_type: &'static str,
-    service_account_ref: StoreServiceAccountRef,
-}
-
-#[derive(Serialize)]
-struct StoreServiceAccountRef {
-    name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    namespace: Option<String>,
+    service_account_ref: k8s::StoreServiceAccountRef,
 }
 
 fn store_name(s: &Settings) -> String {
@@ -662,8 +650,7 @@ fn store_name(s: &Settings) -> String {
     }
 }
 
-fn secret_store(s: &Settings, n: &Names) -> KubeObject<StoreSpec> {
-    let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
+fn secret_store(s: &Settings, n: &Names) -> KubeObject<k8s::StoreSpec<StoreProvider>> {
     KubeObject {
         api_version: k8s::ESO_API,
         kind: s.kubernetes.store_kind.as_str(),
@@ -673,20 +660,20 @@ fn secret_store(s: &Settings, n: &Names) -> KubeObject<StoreSpec> {
             annotations: None,
             labels: None,
         },
-        spec: Some(StoreSpec {
-            provider: StoreProvider {
+        // The shared spec: a ClusterSecretStore gets the condition that limits it to the
+        // workload's namespace.
+        spec: Some(k8s::StoreSpec::new(
+            s,
+            StoreProvider {
                 azurekv: AzureKvProvider {
                     auth_type: "WorkloadIdentity",
                     vault_url: n.vault_url.clone(),
                     tenant_id: s.azure.tenant_id.clone(),
                     environment_type: "PublicCloud",
-                    service_account_ref: StoreServiceAccountRef {
-                        name: s.kubernetes.service_account.clone(),
-                        namespace: cluster.then(|| s.kubernetes.namespace.clone()),
-                    },
+                    service_account_ref: k8s::StoreServiceAccountRef::new(s),
                 },
             },
-        }),
+        )),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Rules every backend follows the same way, checked across all four (issue 13's bugs: each was
 //! written once per backend, and some copies were wrong).
 
-use secretsint::planner::request::Duration;
-use secretsint::planner::{plan, Backend, Choice, CredentialType, FindingKind, Request, Rotation, Target};
+use secretsint::planner::request::{DnsLabel, Duration};
+use secretsint::planner::{plan, Backend, Choice, CredentialType, FindingKind, Request, Rotation, StoreKind, Target};
 
 /// A certificate's DNS names appear once each in every artifact that lists them, whatever the
 /// order of the duplicates (`Vec::dedup` removed only adjacent ones).
@@ -84,5 +84,42 @@ fn every_backend_refuses_a_refresh_interval_at_or_above_the_period() {
             "{backend}: {:?}",
             p.findings
         );
+    }
+}
+
+/// A ClusterSecretStore of every backend serves only the workload's namespace (the Azure one,
+/// built by its own copy of the store types, served every namespace).
+#[test]
+fn every_cluster_secret_store_is_limited_to_the_workload_namespace() {
+    for backend in Backend::ALL {
+        for credential in CredentialType::ALL {
+            let mut req = Request::new(*backend, Target::Kubernetes, Rotation::Manual);
+            req.credential = Some(*credential);
+            req.kubernetes.store_kind = Some(StoreKind::ClusterSecretStore);
+            req.kubernetes.namespace = Some(DnsLabel::parse("orders", 63).unwrap());
+            let p = plan(&req);
+            let mut stores = 0;
+            for (name, text) in p.files() {
+                if !name.ends_with(".yaml") || name.starts_with(".") {
+                    continue;
+                }
+                let v: serde_json::Value = serde_norway::from_str(&text).unwrap();
+                if v["kind"] != "ClusterSecretStore" {
+                    continue;
+                }
+                stores += 1;
+                assert_eq!(
+                    v["spec"]["conditions"],
+                    serde_json::json!([{"namespaces": ["orders"]}]),
+                    "{backend} {credential} {name}: the store serves every namespace"
+                );
+            }
+            if *credential != CredentialType::Certificate || *backend != Backend::Vault {
+                assert!(
+                    stores > 0 || p.files().keys().all(|k| !k.contains("store")),
+                    "{backend} {credential}"
+                );
+            }
+        }
     }
 }
