@@ -18,15 +18,6 @@ use serde_json::{json, Value};
 
 use crate::support::tool;
 
-/// True when the backend tests must run (TF_ACC=1, as scripts/test.sh sets); then missing tools fail.
-pub fn enabled() -> bool {
-    if std::env::var("TF_ACC").as_deref() == Ok("1") {
-        return true;
-    }
-    eprintln!("backend test not run: set TF_ACC=1 (scripts/test.sh does)");
-    false
-}
-
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

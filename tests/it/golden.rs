@@ -98,10 +98,12 @@ pub(crate) fn check_golden(case: &str, dir: &Path, req: &Request) {
         "{case}: file list differs (run with UPDATE_GOLDEN=1 and review)"
     );
     for (rel, text) in &first {
-        assert_eq!(
-            text, &want[rel],
-            "{case}/{rel} differs from its golden (run with UPDATE_GOLDEN=1 and review)"
-        );
+        if text != &want[rel] {
+            panic!(
+                "{case}/{rel} differs from its golden (run with UPDATE_GOLDEN=1 and review):\n{}",
+                crate::support::unified_diff(&want[rel], text)
+            );
+        }
     }
 }
 

@@ -27,6 +27,7 @@ mod sdk_check;
 mod sdk_run;
 mod security;
 mod shared_rules;
+mod skips;
 mod stress;
 mod supply_chain;
 mod support;

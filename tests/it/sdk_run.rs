@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use secretsint::planner::{plan, Backend, CicdPlatform, CredentialType, Language, Request, Rotation, Target};
 use serde_json::{json, Value};
 
-use crate::backends::{backends, enabled, ROOT};
+use crate::backends::{backends, ROOT};
 use crate::support::tool;
 use crate::vault_backend::{file, local_database, no_tls, prepare_namespace, prepare_postgres};
 
@@ -58,10 +58,8 @@ fn python_code(req: &Request) -> String {
 }
 
 #[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn python_vault_snippet_reads_the_planned_kv_secret_from_openbao() {
-    if !enabled() {
-        return;
-    }
     let bao = &backends().bao;
     // Azure DevOps runs log in with the AppRole the pipeline injects (VAULT_ROLE_ID/VAULT_SECRET_ID).
     let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Manual);
@@ -102,10 +100,8 @@ fn python_vault_snippet_reads_the_planned_kv_secret_from_openbao() {
 }
 
 #[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn python_vault_snippet_mints_working_postgres_credentials_once_per_lease() {
-    if !enabled() {
-        return;
-    }
     let b = backends();
     let vars = prepare_postgres();
     let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Dynamic);
@@ -152,10 +148,8 @@ impl Drop for Moto {
 }
 
 #[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn boto3_snippet_reads_the_planned_secret_from_moto() {
-    if !enabled() {
-        return;
-    }
     let port = free_port();
     let _moto = Moto(
         Command::new(tool("sdk/venv/bin/moto_server"))

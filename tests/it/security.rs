@@ -53,11 +53,8 @@ fn strings(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
 }
 
 #[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn no_planned_artifact_contains_a_secret_like_string() {
-    if std::env::var("TF_ACC").as_deref() != Ok("1") {
-        eprintln!("detect-secrets scan not run: set TF_ACC=1 (scripts/test.sh does)");
-        return;
-    }
     let tool = repo_root().join(".tools/bin/detect-secrets");
     assert!(
         tool.exists(),

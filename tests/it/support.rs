@@ -103,3 +103,67 @@ pub async fn connect_unix(socket: &Path) -> Channel {
         .await
         .expect("connect")
 }
+
+/// A unified diff of two texts (`-` golden, `+` planned), three lines of context, for golden
+/// mismatches: a longest-common-subsequence over lines, enough for files of a few thousand lines.
+pub fn unified_diff(want: &str, got: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    let (n, m) = (a.len(), b.len());
+    // lcs[i][j]: length of the longest common subsequence of a[i..] and b[j..].
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    // The edit script: (' ' | '-' | '+', line number in a, line number in b, text).
+    let mut ops = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            ops.push((' ', i, j, a[i]));
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            ops.push(('-', i, j, a[i]));
+            i += 1;
+        } else {
+            ops.push(('+', i, j, b[j]));
+            j += 1;
+        }
+    }
+    let mut out = String::from("--- golden\n+++ planned\n");
+    let changed: Vec<usize> = ops.iter().enumerate().filter(|(_, o)| o.0 != ' ').map(|(k, _)| k).collect();
+    let mut k = 0;
+    while k < changed.len() {
+        let start = changed[k].saturating_sub(3);
+        let mut end = changed[k];
+        while k < changed.len() && changed[k] <= end + 7 {
+            end = changed[k];
+            k += 1;
+        }
+        let end = (end + 4).min(ops.len());
+        let (a0, b0) = (ops[start].1 + 1, ops[start].2 + 1);
+        let a_len = ops[start..end].iter().filter(|o| o.0 != '+').count();
+        let b_len = ops[start..end].iter().filter(|o| o.0 != '-').count();
+        out.push_str(&format!("@@ -{a0},{a_len} +{b0},{b_len} @@\n"));
+        for (tag, _, _, line) in &ops[start..end] {
+            out.push_str(&format!("{tag}{line}\n"));
+        }
+    }
+    out
+}
+
+#[test]
+fn unified_diff_shows_changed_lines_with_context() {
+    let want = "a\nb\nc\nd\ne\nf\ng\n";
+    let got = "a\nb\nc\nD\ne\nf\ng\nh\n";
+    let diff = unified_diff(want, got);
+    assert!(diff.contains("-d\n+D\n"), "{diff}");
+    assert!(diff.contains("+h\n"), "{diff}");
+    assert!(diff.starts_with("--- golden\n+++ planned\n@@ -1,"), "{diff}");
+}

@@ -6,7 +6,6 @@ use std::process::{Command, Stdio};
 
 use secretsint::planner::{plan, CicdPlatform, Target};
 
-use crate::acceptance::acceptance_enabled;
 use crate::support::{all_requests, repo_root, tool};
 
 /// Runs actionlint over `(path, text)` workflows; returns one line per finding.
@@ -50,10 +49,8 @@ fn workflows() -> Vec<(String, String)> {
 }
 
 #[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn every_github_workflow_passes_actionlint() {
-    if !acceptance_enabled() {
-        return;
-    }
     let files = workflows();
     assert!(!files.is_empty(), "no workflow was generated");
     let findings = actionlint(&files);
