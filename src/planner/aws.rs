@@ -14,9 +14,9 @@ use serde_json::{json, Value};
 use super::choice::*;
 use super::k8s::{self, K8sObject, ObjectMeta};
 use super::request::Duration;
-use super::vault_kubernetes as vk;
 use super::{aws_cicd, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::escape::{Syntax, Var};
+use crate::render::tf;
 use crate::render::{self, template};
 
 const MINUTE: u64 = 60;
@@ -584,12 +584,12 @@ pub fn plan(s: &Settings) -> Plan {
             n.role, n.read_policy
         )),
     }
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Terraform,
         "terraform/aws.tf",
         render::hcl(&terraform(s, &n, &rot, &access_policies)),
     ));
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Cloudformation,
         "cloudformation/secret.json",
         cloudformation(s, &n, &rot),
@@ -860,12 +860,12 @@ fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifests: &mut Vec
             .collect(),
         },
     };
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/serviceaccount.yaml",
         render::yaml(&sa),
     ));
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/secret-store.yaml",
         render::yaml(&secret_store(s)),
@@ -894,7 +894,7 @@ fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifests: &mut Vec
             }],
         }),
     };
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/external-secret.yaml",
         render::yaml(&es),
@@ -934,7 +934,7 @@ fn quoted_obj(pairs: &[(&str, Expression)]) -> Expression {
 }
 
 fn r(root: &str, attrs: &[&str]) -> Expression {
-    vk::traversal(root, attrs)
+    tf::traversal(root, attrs)
 }
 
 fn var(name: &str) -> Expression {
@@ -950,12 +950,12 @@ fn policy_doc<'a>(policies: &'a [AccessPolicy], name: &str) -> &'a str {
 }
 
 fn variable(name: &str, ty: &str, description: &str, default: Option<Expression>) -> Block {
-    let mut b = Block::builder(vk::key("variable"))
+    let mut b = Block::builder(tf::key("variable"))
         .add_label(name)
-        .add_attribute((vk::key("type"), Expression::Variable(Variable::unchecked(ty))))
-        .add_attribute((vk::key("description"), description));
+        .add_attribute((tf::key("type"), Expression::Variable(Variable::unchecked(ty))))
+        .add_attribute((tf::key("description"), description));
     if let Some(d) = default {
-        b = b.add_attribute((vk::key("default"), d));
+        b = b.add_attribute((tf::key("default"), d));
     }
     b.build()
 }
@@ -967,22 +967,22 @@ fn list_of_strings() -> &'static str {
 fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) -> Body {
     let mut b = Body::builder()
         .add_block(
-            Block::builder(vk::key("terraform"))
+            Block::builder(tf::key("terraform"))
                 .add_block(
-                    Block::builder(vk::key("required_providers"))
+                    Block::builder(tf::key("required_providers"))
                         .add_attribute((
-                            vk::key("aws"),
-                            vk::obj(&[("source", "hashicorp/aws".into()), ("version", ">= 5.100.0".into())]),
+                            tf::key("aws"),
+                            tf::obj(&[("source", "hashicorp/aws".into()), ("version", ">= 5.100.0".into())]),
                         ))
                         .build(),
                 )
                 .build(),
         )
         .add_block(
-            Block::builder(vk::key("provider"))
+            Block::builder(tf::key("provider"))
                 .add_label("aws")
-                .add_attribute((vk::key("region"), s.aws.region.as_str()))
-                .add_attribute((vk::key("allowed_account_ids"), vec![s.aws.account_id.clone()]))
+                .add_attribute((tf::key("region"), s.aws.region.as_str()))
+                .add_attribute((tf::key("allowed_account_ids"), vec![s.aws.account_id.clone()]))
                 .build(),
         );
     if matches!(rot, Rotator::Lambda { .. }) {
@@ -1014,64 +1014,64 @@ fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) 
             .map(|t| (t.key, Expression::String(t.value.clone())))
             .collect::<Vec<_>>(),
     );
-    let mut secret = vk::resource("aws_secretsmanager_secret", "app")
-        .add_attribute((vk::key("name"), n.secret_name.as_str()))
-        .add_attribute((vk::key("description"), description(s)));
+    let mut secret = tf::resource("aws_secretsmanager_secret", "app")
+        .add_attribute((tf::key("name"), n.secret_name.as_str()))
+        .add_attribute((tf::key("description"), description(s)));
     if let Some(key) = &s.aws.kms_key_id {
-        secret = secret.add_attribute((vk::key("kms_key_id"), key.as_str()));
+        secret = secret.add_attribute((tf::key("kms_key_id"), key.as_str()));
     }
     b = b
         .add_block(
             secret
-                .add_attribute((vk::key("recovery_window_in_days"), RECOVERY_WINDOW_DAYS))
-                .add_attribute((vk::key("tags"), tag_obj))
+                .add_attribute((tf::key("recovery_window_in_days"), RECOVERY_WINDOW_DAYS))
+                .add_attribute((tf::key("tags"), tag_obj))
                 .build(),
         )
         .add_block(
-            vk::resource("aws_secretsmanager_secret_policy", "app")
-                .add_attribute((vk::key("secret_arn"), r("aws_secretsmanager_secret", &["app", "arn"])))
+            tf::resource("aws_secretsmanager_secret_policy", "app")
+                .add_attribute((tf::key("secret_arn"), r("aws_secretsmanager_secret", &["app", "arn"])))
                 .add_attribute((
                     "policy",
-                    vk::heredoc(policy_doc(policies, &format!("{}-secret-resource-policy", n.role))),
+                    tf::heredoc(policy_doc(policies, &format!("{}-secret-resource-policy", n.role))),
                 ))
-                .add_attribute((vk::key("block_public_policy"), true))
+                .add_attribute((tf::key("block_public_policy"), true))
                 .build(),
         )
         .add_block(
-            vk::resource("aws_iam_policy", "read")
-                .add_attribute((vk::key("name"), n.read_policy.as_str()))
-                .add_attribute((vk::key("description"), format!("Read {}", n.secret_name)))
-                .add_attribute((vk::key("policy"), vk::heredoc(policy_doc(policies, &n.read_policy))))
+            tf::resource("aws_iam_policy", "read")
+                .add_attribute((tf::key("name"), n.read_policy.as_str()))
+                .add_attribute((tf::key("description"), format!("Read {}", n.secret_name)))
+                .add_attribute((tf::key("policy"), tf::heredoc(policy_doc(policies, &n.read_policy))))
                 .build(),
         );
     for block in aws_cicd::terraform_identity(s) {
         b = b.add_block(block);
     }
-    let mut consumer = vk::resource("aws_iam_role", "consumer")
-        .add_attribute((vk::key("name"), n.role.as_str()))
+    let mut consumer = tf::resource("aws_iam_role", "consumer")
+        .add_attribute((tf::key("name"), n.role.as_str()))
         .add_attribute((
             "assume_role_policy",
-            vk::heredoc(policy_doc(policies, &format!("{}-trust", n.role))),
+            tf::heredoc(policy_doc(policies, &format!("{}-trust", n.role))),
         ))
-        .add_attribute((vk::key("max_session_duration"), HOUR));
+        .add_attribute((tf::key("max_session_duration"), HOUR));
     if let Some((kind, label)) = aws_cicd::identity_ref(s) {
         // IAM refuses a trust policy naming a provider or user that does not exist yet.
-        consumer = consumer.add_attribute((vk::key("depends_on"), Expression::Array(vec![r(kind, &[label])])));
+        consumer = consumer.add_attribute((tf::key("depends_on"), Expression::Array(vec![r(kind, &[label])])));
     }
     b = b.add_block(consumer.build()).add_block(
-        vk::resource("aws_iam_role_policy_attachment", "consumer_read")
-            .add_attribute((vk::key("role"), r("aws_iam_role", &["consumer", "name"])))
-            .add_attribute((vk::key("policy_arn"), r("aws_iam_policy", &["read", "arn"])))
+        tf::resource("aws_iam_role_policy_attachment", "consumer_read")
+            .add_attribute((tf::key("role"), r("aws_iam_role", &["consumer", "name"])))
+            .add_attribute((tf::key("policy_arn"), r("aws_iam_policy", &["read", "arn"])))
             .build(),
     );
     if s.target == Target::Cicd && s.cicd.platform == CicdPlatform::Jenkins {
         b = b.add_block(
-            vk::resource("aws_iam_user_policy", "jenkins_assume")
-                .add_attribute((vk::key("name"), format!("{}-jenkins-assume", n.role)))
-                .add_attribute((vk::key("user"), r("aws_iam_user", &["jenkins", "name"])))
+            tf::resource("aws_iam_user_policy", "jenkins_assume")
+                .add_attribute((tf::key("name"), format!("{}-jenkins-assume", n.role)))
+                .add_attribute((tf::key("user"), r("aws_iam_user", &["jenkins", "name"])))
                 .add_attribute((
-                    vk::key("policy"),
-                    vk::heredoc(policy_doc(policies, &format!("{}-jenkins-assume", n.role))),
+                    tf::key("policy"),
+                    tf::heredoc(policy_doc(policies, &format!("{}-jenkins-assume", n.role))),
                 ))
                 .build(),
         );
@@ -1079,10 +1079,10 @@ fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) 
     match rot {
         Rotator::Manual => {
             b = b.add_block(
-                vk::resource("aws_iam_policy", "write")
-                    .add_attribute((vk::key("name"), n.write_policy.as_str()))
-                    .add_attribute((vk::key("description"), format!("Write new versions of {}", n.secret_name)))
-                    .add_attribute((vk::key("policy"), vk::heredoc(policy_doc(policies, &n.write_policy))))
+                tf::resource("aws_iam_policy", "write")
+                    .add_attribute((tf::key("name"), n.write_policy.as_str()))
+                    .add_attribute((tf::key("description"), format!("Write new versions of {}", n.secret_name)))
+                    .add_attribute((tf::key("policy"), tf::heredoc(policy_doc(policies, &n.write_policy))))
                     .build(),
             );
         }
@@ -1098,63 +1098,63 @@ fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) 
 fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPolicy]) -> Vec<Block> {
     let db = s.credential == CredentialType::Database;
     let mut out = vec![
-        vk::resource("aws_iam_role", "rotation")
-            .add_attribute((vk::key("name"), n.rotation_role.as_str()))
+        tf::resource("aws_iam_role", "rotation")
+            .add_attribute((tf::key("name"), n.rotation_role.as_str()))
             .add_attribute((
                 "assume_role_policy",
-                vk::heredoc(policy_doc(policies, &format!("{}-trust", n.rotation_role))),
+                tf::heredoc(policy_doc(policies, &format!("{}-trust", n.rotation_role))),
             ))
             .build(),
-        vk::resource("aws_iam_policy", "rotation")
-            .add_attribute((vk::key("name"), n.rotation_role.as_str()))
-            .add_attribute((vk::key("description"), format!("Rotate {}", n.secret_name)))
-            .add_attribute((vk::key("policy"), vk::heredoc(policy_doc(policies, &n.rotation_role))))
+        tf::resource("aws_iam_policy", "rotation")
+            .add_attribute((tf::key("name"), n.rotation_role.as_str()))
+            .add_attribute((tf::key("description"), format!("Rotate {}", n.secret_name)))
+            .add_attribute((tf::key("policy"), tf::heredoc(policy_doc(policies, &n.rotation_role))))
             .build(),
-        vk::resource("aws_iam_role_policy_attachment", "rotation")
-            .add_attribute((vk::key("role"), r("aws_iam_role", &["rotation", "name"])))
-            .add_attribute((vk::key("policy_arn"), r("aws_iam_policy", &["rotation", "arn"])))
+        tf::resource("aws_iam_role_policy_attachment", "rotation")
+            .add_attribute((tf::key("role"), r("aws_iam_role", &["rotation", "name"])))
+            .add_attribute((tf::key("policy_arn"), r("aws_iam_policy", &["rotation", "arn"])))
             .build(),
     ];
     if db {
         out.push(
-            vk::resource("aws_iam_role_policy_attachment", "rotation_vpc")
-                .add_attribute((vk::key("role"), r("aws_iam_role", &["rotation", "name"])))
-                .add_attribute((vk::key("policy_arn"), VPC_ACCESS_POLICY))
+            tf::resource("aws_iam_role_policy_attachment", "rotation_vpc")
+                .add_attribute((tf::key("role"), r("aws_iam_role", &["rotation", "name"])))
+                .add_attribute((tf::key("policy_arn"), VPC_ACCESS_POLICY))
                 .build(),
         );
     }
     out.push(
-        vk::resource("aws_cloudwatch_log_group", "rotation")
-            .add_attribute((vk::key("name"), format!("/aws/lambda/{}", n.rotation_function)))
-            .add_attribute((vk::key("retention_in_days"), LOG_RETENTION_DAYS))
+        tf::resource("aws_cloudwatch_log_group", "rotation")
+            .add_attribute((tf::key("name"), format!("/aws/lambda/{}", n.rotation_function)))
+            .add_attribute((tf::key("retention_in_days"), LOG_RETENTION_DAYS))
             .build(),
     );
     let mut env = vec![("ROTATION_KIND", Expression::String(lambda_kind(s).into()))];
     if !db {
         env.push(("VALUE_FIELD", Expression::String(fields(s.credential)[0].into())));
     }
-    let mut function = vk::resource("aws_lambda_function", "rotation")
-        .add_attribute((vk::key("function_name"), n.rotation_function.as_str()))
-        .add_attribute((vk::key("description"), format!("Rotates {}", n.secret_name)))
-        .add_attribute((vk::key("role"), r("aws_iam_role", &["rotation", "arn"])))
-        .add_attribute((vk::key("runtime"), LAMBDA_RUNTIME))
-        .add_attribute((vk::key("handler"), "lambda_function.lambda_handler"))
-        .add_attribute((vk::key("filename"), var("rotation_lambda_zip")))
+    let mut function = tf::resource("aws_lambda_function", "rotation")
+        .add_attribute((tf::key("function_name"), n.rotation_function.as_str()))
+        .add_attribute((tf::key("description"), format!("Rotates {}", n.secret_name)))
+        .add_attribute((tf::key("role"), r("aws_iam_role", &["rotation", "arn"])))
+        .add_attribute((tf::key("runtime"), LAMBDA_RUNTIME))
+        .add_attribute((tf::key("handler"), "lambda_function.lambda_handler"))
+        .add_attribute((tf::key("filename"), var("rotation_lambda_zip")))
         .add_attribute((
             "source_code_hash",
             Expression::from(FuncCall::builder("filebase64sha256").arg(var("rotation_lambda_zip")).build()),
         ))
-        .add_attribute((vk::key("timeout"), 30u64))
+        .add_attribute((tf::key("timeout"), 30u64))
         .add_block(
-            Block::builder(vk::key("environment"))
-                .add_attribute((vk::key("variables"), vk::obj(&env)))
+            Block::builder(tf::key("environment"))
+                .add_attribute((tf::key("variables"), tf::obj(&env)))
                 .build(),
         );
     if db {
         function = function.add_block(
-            Block::builder(vk::key("vpc_config"))
-                .add_attribute((vk::key("subnet_ids"), var("rotation_subnet_ids")))
-                .add_attribute((vk::key("security_group_ids"), var("rotation_security_group_ids")))
+            Block::builder(tf::key("vpc_config"))
+                .add_attribute((tf::key("subnet_ids"), var("rotation_subnet_ids")))
+                .add_attribute((tf::key("security_group_ids"), var("rotation_security_group_ids")))
                 .build(),
         );
     }
@@ -1172,39 +1172,39 @@ fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPo
             .build(),
     );
     out.push(
-        vk::resource("aws_lambda_permission", "secretsmanager")
-            .add_attribute((vk::key("statement_id"), "AllowSecretsManagerInvoke"))
-            .add_attribute((vk::key("action"), "lambda:InvokeFunction"))
-            .add_attribute((vk::key("function_name"), r("aws_lambda_function", &["rotation", "function_name"])))
-            .add_attribute((vk::key("principal"), "secretsmanager.amazonaws.com"))
-            .add_attribute((vk::key("source_account"), s.aws.account_id.as_str()))
+        tf::resource("aws_lambda_permission", "secretsmanager")
+            .add_attribute((tf::key("statement_id"), "AllowSecretsManagerInvoke"))
+            .add_attribute((tf::key("action"), "lambda:InvokeFunction"))
+            .add_attribute((tf::key("function_name"), r("aws_lambda_function", &["rotation", "function_name"])))
+            .add_attribute((tf::key("principal"), "secretsmanager.amazonaws.com"))
+            .add_attribute((tf::key("source_account"), s.aws.account_id.as_str()))
             .build(),
     );
     out.push(
-        vk::resource("aws_secretsmanager_secret_rotation", "app")
-            .add_attribute((vk::key("secret_id"), r("aws_secretsmanager_secret", &["app", "id"])))
-            .add_attribute((vk::key("rotation_lambda_arn"), r("aws_lambda_function", &["rotation", "arn"])))
+        tf::resource("aws_secretsmanager_secret_rotation", "app")
+            .add_attribute((tf::key("secret_id"), r("aws_secretsmanager_secret", &["app", "id"])))
+            .add_attribute((tf::key("rotation_lambda_arn"), r("aws_lambda_function", &["rotation", "arn"])))
             .add_block(
-                Block::builder(vk::key("rotation_rules"))
-                    .add_attribute((vk::key("schedule_expression"), schedule))
+                Block::builder(tf::key("rotation_rules"))
+                    .add_attribute((tf::key("schedule_expression"), schedule))
                     .build(),
             )
-            .add_attribute((vk::key("depends_on"), depends(&[("aws_lambda_permission", "secretsmanager")])))
+            .add_attribute((tf::key("depends_on"), depends(&[("aws_lambda_permission", "secretsmanager")])))
             .build(),
     );
     let rule_arn = format!("arn:aws:events:{}:{}:rule/{}", s.aws.region, s.aws.account_id, n.event_rule);
     let topic_arn = format!("arn:aws:sns:{}:{}:{}", s.aws.region, s.aws.account_id, n.topic);
     out.push(
-        vk::resource("aws_sns_topic", "rotation")
-            .add_attribute((vk::key("name"), n.topic.as_str()))
+        tf::resource("aws_sns_topic", "rotation")
+            .add_attribute((tf::key("name"), n.topic.as_str()))
             .build(),
     );
     out.push(
-        vk::resource("aws_sns_topic_policy", "rotation")
-            .add_attribute((vk::key("arn"), r("aws_sns_topic", &["rotation", "arn"])))
+        tf::resource("aws_sns_topic_policy", "rotation")
+            .add_attribute((tf::key("arn"), r("aws_sns_topic", &["rotation", "arn"])))
             .add_attribute((
                 "policy",
-                vk::heredoc(&document(vec![statement(
+                tf::heredoc(&document(vec![statement(
                     "EventBridgePublishesRotationEvents",
                     "Allow",
                     &["sns:Publish"],
@@ -1216,17 +1216,17 @@ fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPo
             .build(),
     );
     out.push(
-        vk::resource("aws_cloudwatch_event_rule", "rotation")
-            .add_attribute((vk::key("name"), n.event_rule.as_str()))
-            .add_attribute((vk::key("description"), format!("Rotation outcomes of {}", n.secret_name)))
-            .add_attribute((vk::key("event_pattern"), vk::heredoc(&event_pattern())))
+        tf::resource("aws_cloudwatch_event_rule", "rotation")
+            .add_attribute((tf::key("name"), n.event_rule.as_str()))
+            .add_attribute((tf::key("description"), format!("Rotation outcomes of {}", n.secret_name)))
+            .add_attribute((tf::key("event_pattern"), tf::heredoc(&event_pattern())))
             .build(),
     );
     out.push(
-        vk::resource("aws_cloudwatch_event_target", "rotation")
-            .add_attribute((vk::key("rule"), r("aws_cloudwatch_event_rule", &["rotation", "name"])))
-            .add_attribute((vk::key("target_id"), "sns"))
-            .add_attribute((vk::key("arn"), r("aws_sns_topic", &["rotation", "arn"])))
+        tf::resource("aws_cloudwatch_event_target", "rotation")
+            .add_attribute((tf::key("rule"), r("aws_cloudwatch_event_rule", &["rotation", "name"])))
+            .add_attribute((tf::key("target_id"), "sns"))
+            .add_attribute((tf::key("arn"), r("aws_sns_topic", &["rotation", "arn"])))
             .build(),
     );
     out

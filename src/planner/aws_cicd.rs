@@ -8,10 +8,10 @@ use serde_json::{json, Value};
 
 use super::aws::{document, oidc_provider_arn, statement, Names};
 use super::choice::*;
-use super::vault_kubernetes as vk;
 use super::versions;
 use super::{DeploymentManifest, Settings};
 use crate::render;
+use crate::render::tf;
 
 const GITHUB_HOST: &str = "token.actions.githubusercontent.com";
 const GITLAB_HOST: &str = "gitlab.com";
@@ -103,17 +103,17 @@ pub(super) fn terraform_identity(s: &Settings) -> Vec<Block> {
         return Vec::new();
     }
     let oidc = |url: String, audience: &str| {
-        vk::resource("aws_iam_openid_connect_provider", "ci")
-            .add_attribute((vk::key("url"), url))
-            .add_attribute((vk::key("client_id_list"), vec![audience.to_string()]))
+        tf::resource("aws_iam_openid_connect_provider", "ci")
+            .add_attribute((tf::key("url"), url))
+            .add_attribute((tf::key("client_id_list"), vec![audience.to_string()]))
             .build()
     };
     vec![match s.cicd.platform {
         CicdPlatform::GithubActions => oidc(format!("https://{GITHUB_HOST}"), STS_AUDIENCE),
         CicdPlatform::GitlabCi => oidc(format!("https://{GITLAB_HOST}"), STS_AUDIENCE),
         CicdPlatform::AzureDevops => oidc(format!("https://{}", ado_host()), ADO_AUDIENCE),
-        CicdPlatform::Jenkins => vk::resource("aws_iam_user", "jenkins")
-            .add_attribute((vk::key("name"), jenkins_user(s)))
+        CicdPlatform::Jenkins => tf::resource("aws_iam_user", "jenkins")
+            .add_attribute((tf::key("name"), jenkins_user(s)))
             .build(),
     }]
 }
@@ -184,7 +184,7 @@ fn github(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
             .into_iter()
             .collect(),
     };
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,
         &format!(".github/workflows/{}-secrets.yml", s.name),
         render::yaml(&workflow),
@@ -234,7 +234,11 @@ fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
         "script": script,
     });
     let pipeline: serde_json::Map<String, Value> = [(format!("{}-secrets", s.name), job)].into_iter().collect();
-    manifests.push(vk::manifest(ManifestType::Cicd, ".gitlab-ci.yml", render::yaml(&pipeline)));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Cicd,
+        ".gitlab-ci.yml",
+        render::yaml(&pipeline),
+    ));
     d.push(format!(
         "GitLab CI requests an id_tokens token with aud = {STS_AUDIENCE} (CI_JOB_JWT was removed in GitLab 17.0), writes it to a mode 0600 file named by AWS_WEB_IDENTITY_TOKEN_FILE, and the AWS CLI exchanges it (AssumeRoleWithWebIdentity, for AWS_ROLE_ARN) for temporary credentials of {}, so the token never stands on a command line; the trust policy requires sub = project_path:{}:ref_type:branch:ref:{} (protect that branch).",
         n.role, s.cicd.repository, s.cicd.branch
@@ -263,7 +267,7 @@ fn jenkins(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: 
         groovy(&n.secret_name),
         groovy(read)
     );
-    manifests.push(vk::manifest(ManifestType::Cicd, "Jenkinsfile", text));
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, "Jenkinsfile", text));
     d.push(format!(
         "Jenkins has no OIDC token AWS can verify, so it uses the AWS Credentials plugin: credential \"{}\" holds the access key of IAM user {} (create the key outside Terraform so it never enters state) with \"IAM Role To Use\" = {}; that user may only call sts:AssumeRole on the role, and the binding hands the pipeline temporary role credentials.",
         jenkins_credential(s),
@@ -308,7 +312,11 @@ fn azure_devops(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>
             }),
         ],
     };
-    manifests.push(vk::manifest(ManifestType::Cicd, "azure-pipelines.yml", render::yaml(&pipeline)));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Cicd,
+        "azure-pipelines.yml",
+        render::yaml(&pipeline),
+    ));
     let (org, project) = owner_repo(s);
     d.push(format!(
         "Azure Pipelines reads the secret with the AWS Toolkit task {} through the AWS service connection \"{}\" configured with \"Use OIDC\" and role {}; the task stores the value as a secret pipeline variable {var} (masked in logs), which later steps see only through an explicit env mapping.",

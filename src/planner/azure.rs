@@ -13,9 +13,9 @@ use serde::Serialize;
 use super::choice::*;
 use super::k8s;
 use super::request::Duration;
-use super::vault_kubernetes::{self as vk};
 use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::escape::{Syntax, Var};
+use crate::render::tf;
 use crate::render::{self, template};
 
 const HOUR: u64 = 3600;
@@ -230,7 +230,7 @@ struct Assignment {
 }
 
 fn assignments(src: Source, n: &Names) -> Vec<Assignment> {
-    let app = || vk::traversal("azurerm_user_assigned_identity", &["app", "principal_id"]);
+    let app = || tf::traversal("azurerm_user_assigned_identity", &["app", "principal_id"]);
     let mut out = Vec::new();
     match src {
         Source::Secret { rotation } => {
@@ -250,7 +250,7 @@ fn assignments(src: Source, n: &Names) -> Vec<Assignment> {
                     role: roles::KEY_VAULT_SECRETS_OFFICER,
                     scope: n.secret_scope.clone(),
                     scope_expr: template("${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"),
-                    principal: vk::traversal("azurerm_user_assigned_identity", &["rotator", "principal_id"]),
+                    principal: tf::traversal("azurerm_user_assigned_identity", &["rotator", "principal_id"]),
                     principal_name: n.rotator_identity.clone(),
                 });
             }
@@ -287,8 +287,8 @@ fn assignments(src: Source, n: &Names) -> Vec<Assignment> {
         policy_name: format!("{}-deployer-{what}-officer", n.role),
         role: deployer_role,
         scope: n.vault_id.clone(),
-        scope_expr: vk::traversal("azurerm_key_vault", &["kv", "id"]),
-        principal: vk::traversal("data", &["azurerm_client_config", "current", "object_id"]),
+        scope_expr: tf::traversal("azurerm_key_vault", &["kv", "id"]),
+        principal: tf::traversal("data", &["azurerm_client_config", "current", "object_id"]),
         principal_name: "the principal that runs Terraform".into(),
     });
     out
@@ -344,22 +344,26 @@ pub fn plan(s: &Settings) -> Plan {
         _ => None,
     };
     if let Some(code) = &function {
-        manifests.push(vk::manifest(ManifestType::Terraform, "function/function_app.py", code.clone()));
-        manifests.push(vk::manifest(
+        manifests.push(DeploymentManifest::new(
+            ManifestType::Terraform,
+            "function/function_app.py",
+            code.clone(),
+        ));
+        manifests.push(DeploymentManifest::new(
             ManifestType::Terraform,
             "function/host.json",
             render::json(&host_json()),
         ));
-        manifests.push(vk::manifest(
+        manifests.push(DeploymentManifest::new(
             ManifestType::Terraform,
             "function/requirements.txt",
             requirements_txt(s),
         ));
     }
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Terraform,
         "terraform/azure.tf",
-        tf_text(&terraform(s, src, &n, &list)),
+        render::hcl(&terraform(s, src, &n, &list)),
     ));
     decisions.push(format!(
         "The vault {} uses Azure RBAC (rbac_authorization_enabled = true, no access policies), purge protection and 90-day soft delete; every role assignment names a built-in role by its ID and is scoped to the single {} it concerns, except that the principal running Terraform gets {} on the vault because the object does not exist yet to be scoped to.",
@@ -826,22 +830,22 @@ fn kubernetes_target(
     decisions: &mut Vec<String>,
 ) -> (ConfigFormat, String) {
     let store = store_yaml(s, n);
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/serviceaccount.yaml",
         render::yaml(&service_account(s)),
     ));
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/secret-store.yaml",
         store.clone(),
     ));
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/external-secret.yaml",
         render::yaml(&external_secret(s, src, n)),
     ));
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/workload-patch.yaml",
         render::yaml(&workload_patch(s)),
@@ -893,20 +897,16 @@ fn application_target(s: &Settings, n: &Names, decisions: &mut Vec<String>) -> (
 // Terraform (azurerm 4.x)
 
 /// hcl-rs writes an empty nested block as `{  }`; `terraform fmt` writes `{}`.
-fn tf_text(body: &Body) -> String {
-    render::hcl(body).replace(" {  }\n", " {}\n")
-}
-
 pub(crate) fn template(text: &str) -> Expression {
     Expression::from(TemplateExpr::QuotedString(text.to_string()))
 }
 
 fn rg(attr: &str) -> Expression {
-    vk::traversal("data", &["azurerm_resource_group", "rg", attr])
+    tf::traversal("data", &["azurerm_resource_group", "rg", attr])
 }
 
 fn variable(name: &str, description: &str, sensitive: bool, default: Option<Expression>) -> Block {
-    let mut b = Block::builder(vk::key("variable"))
+    let mut b = Block::builder(tf::key("variable"))
         .add_label(name)
         .add_attribute((
             "type",
@@ -918,37 +918,37 @@ fn variable(name: &str, description: &str, sensitive: bool, default: Option<Expr
                 },
             )),
         ))
-        .add_attribute((vk::key("description"), description));
+        .add_attribute((tf::key("description"), description));
     if let Some(d) = default {
-        b = b.add_attribute((vk::key("default"), d));
+        b = b.add_attribute((tf::key("default"), d));
     }
     if sensitive {
-        b = b.add_attribute((vk::key("sensitive"), true));
-        b = b.add_attribute((vk::key("ephemeral"), true));
+        b = b.add_attribute((tf::key("sensitive"), true));
+        b = b.add_attribute((tf::key("ephemeral"), true));
     }
     b.build()
 }
 
 fn identity_block(label: &str, name: &str) -> Block {
-    vk::resource("azurerm_user_assigned_identity", label)
-        .add_attribute((vk::key("name"), name))
-        .add_attribute((vk::key("resource_group_name"), rg("name")))
-        .add_attribute((vk::key("location"), rg("location")))
+    tf::resource("azurerm_user_assigned_identity", label)
+        .add_attribute((tf::key("name"), name))
+        .add_attribute((tf::key("resource_group_name"), rg("name")))
+        .add_attribute((tf::key("location"), rg("location")))
         .build()
 }
 
 pub(crate) fn federated_credential(label: &str, name: &str, issuer: Expression, subject: Expression, after: Option<Expression>) -> Block {
-    let mut b = vk::resource("azurerm_federated_identity_credential", label)
-        .add_attribute((vk::key("name"), name))
+    let mut b = tf::resource("azurerm_federated_identity_credential", label)
+        .add_attribute((tf::key("name"), name))
         .add_attribute((
             "user_assigned_identity_id",
-            vk::traversal("azurerm_user_assigned_identity", &["app", "id"]),
+            tf::traversal("azurerm_user_assigned_identity", &["app", "id"]),
         ))
-        .add_attribute((vk::key("audience"), vec![TOKEN_EXCHANGE_AUDIENCE]))
-        .add_attribute((vk::key("issuer"), issuer))
-        .add_attribute((vk::key("subject"), subject));
+        .add_attribute((tf::key("audience"), vec![TOKEN_EXCHANGE_AUDIENCE]))
+        .add_attribute((tf::key("issuer"), issuer))
+        .add_attribute((tf::key("subject"), subject));
     if let Some(previous) = after {
-        b = b.add_attribute((vk::key("depends_on"), Expression::from(vec![previous])));
+        b = b.add_attribute((tf::key("depends_on"), Expression::from(vec![previous])));
     }
     b.build()
 }
@@ -960,59 +960,59 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
     };
     let mut providers = vec![(
         "azurerm",
-        vk::obj(&[("source", "hashicorp/azurerm".into()), ("version", ">= 4.42, < 5.0".into())]),
+        tf::obj(&[("source", "hashicorp/azurerm".into()), ("version", ">= 4.42, < 5.0".into())]),
     )];
     if rotation.is_some() {
         providers.push((
             "time",
-            vk::obj(&[("source", "hashicorp/time".into()), ("version", ">= 0.12".into())]),
+            tf::obj(&[("source", "hashicorp/time".into()), ("version", ">= 0.12".into())]),
         ));
     }
-    let mut required = Block::builder(vk::key("required_providers"));
+    let mut required = Block::builder(tf::key("required_providers"));
     for (k, v) in providers {
         required = required.add_attribute((k, v));
     }
     let mut b = Body::builder()
         .add_block(
-            Block::builder(vk::key("terraform"))
+            Block::builder(tf::key("terraform"))
                 // value_wo (write-only attributes) and ephemeral variables need Terraform 1.11.
-                .add_attribute((vk::key("required_version"), ">= 1.11"))
+                .add_attribute((tf::key("required_version"), ">= 1.11"))
                 .add_block(required.build())
                 .build(),
         )
         .add_block(
-            Block::builder(vk::key("provider"))
+            Block::builder(tf::key("provider"))
                 .add_label("azurerm")
-                .add_attribute((vk::key("subscription_id"), s.azure.subscription_id.as_str()))
-                .add_block(Block::builder(vk::key("features")).build())
+                .add_attribute((tf::key("subscription_id"), s.azure.subscription_id.as_str()))
+                .add_block(Block::builder(tf::key("features")).build())
                 .build(),
         )
         .add_block(
-            Block::builder(vk::key("data"))
+            Block::builder(tf::key("data"))
                 .add_label("azurerm_client_config")
                 .add_label("current")
                 .build(),
         )
         .add_block(
-            Block::builder(vk::key("data"))
+            Block::builder(tf::key("data"))
                 .add_label("azurerm_resource_group")
                 .add_label("rg")
-                .add_attribute((vk::key("name"), s.azure.resource_group.as_str()))
+                .add_attribute((tf::key("name"), s.azure.resource_group.as_str()))
                 .build(),
         )
         .add_block(
-            vk::resource("azurerm_key_vault", "kv")
-                .add_attribute((vk::key("name"), s.azure.vault_name.as_str()))
-                .add_attribute((vk::key("location"), rg("location")))
-                .add_attribute((vk::key("resource_group_name"), rg("name")))
-                .add_attribute((vk::key("tenant_id"), s.azure.tenant_id.as_str()))
-                .add_attribute((vk::key("sku_name"), "standard"))
-                .add_attribute((vk::key("rbac_authorization_enabled"), true))
-                .add_attribute((vk::key("purge_protection_enabled"), true))
-                .add_attribute((vk::key("soft_delete_retention_days"), 90))
+            tf::resource("azurerm_key_vault", "kv")
+                .add_attribute((tf::key("name"), s.azure.vault_name.as_str()))
+                .add_attribute((tf::key("location"), rg("location")))
+                .add_attribute((tf::key("resource_group_name"), rg("name")))
+                .add_attribute((tf::key("tenant_id"), s.azure.tenant_id.as_str()))
+                .add_attribute((tf::key("sku_name"), "standard"))
+                .add_attribute((tf::key("rbac_authorization_enabled"), true))
+                .add_attribute((tf::key("purge_protection_enabled"), true))
+                .add_attribute((tf::key("soft_delete_retention_days"), 90))
                 .build(),
         );
-    let deployer = Expression::from(vec![vk::traversal("azurerm_role_assignment", &["deployer"])]);
+    let deployer = Expression::from(vec![tf::traversal("azurerm_role_assignment", &["deployer"])]);
     match src {
         Source::Secret { rotation } => {
             let value = if s.credential == CredentialType::Database {
@@ -1032,13 +1032,13 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
                 // The JSON document every reader and the rotation Function share.
                 Expression::from(
                     hcl::expr::FuncCall::builder("jsonencode")
-                        .arg(vk::obj(&[
+                        .arg(tf::obj(&[
                             ("dbname", Expression::from(s.database.database_name.clone())),
                             ("engine", Expression::from(s.database.engine.as_str())),
                             ("host", Expression::from(s.database.host.clone())),
-                            ("password", vk::traversal("var", &["db_password"])),
+                            ("password", tf::traversal("var", &["db_password"])),
                             ("port", Expression::from(u64::from(s.database.port))),
-                            ("username", vk::traversal("var", &["db_username"])),
+                            ("username", tf::traversal("var", &["db_username"])),
                         ]))
                         .build(),
                 )
@@ -1049,31 +1049,31 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
                     true,
                     None,
                 ));
-                vk::traversal("var", &["initial_value"])
+                tf::traversal("var", &["initial_value"])
             };
-            let mut secret = vk::resource("azurerm_key_vault_secret", "app")
-                .add_attribute((vk::key("name"), n.object.as_str()))
-                .add_attribute((vk::key("key_vault_id"), vk::traversal("azurerm_key_vault", &["kv", "id"])))
-                .add_attribute((vk::key("value_wo"), value))
-                .add_attribute((vk::key("value_wo_version"), 1))
-                .add_attribute((vk::key("content_type"), content_type(s.credential)));
+            let mut secret = tf::resource("azurerm_key_vault_secret", "app")
+                .add_attribute((tf::key("name"), n.object.as_str()))
+                .add_attribute((tf::key("key_vault_id"), tf::traversal("azurerm_key_vault", &["kv", "id"])))
+                .add_attribute((tf::key("value_wo"), value))
+                .add_attribute((tf::key("value_wo_version"), 1))
+                .add_attribute((tf::key("content_type"), content_type(s.credential)));
             if let Some(period) = rotation {
-                b = b.add_block(vk::resource("time_static", "secret_created").build());
+                b = b.add_block(tf::resource("time_static", "secret_created").build());
                 secret = secret.add_attribute((
                     "expiration_date",
                     Expression::from(
                         hcl::expr::FuncCall::builder("timeadd")
-                            .arg(vk::traversal("time_static", &["secret_created", "rfc3339"]))
+                            .arg(tf::traversal("time_static", &["secret_created", "rfc3339"]))
                             .arg(format!("{}h", (period.secs() + NEAR_EXPIRY_WINDOW) / HOUR))
                             .build(),
                     ),
                 ));
             }
-            let mut secret = secret.add_attribute((vk::key("depends_on"), deployer.clone()));
+            let mut secret = secret.add_attribute((tf::key("depends_on"), deployer.clone()));
             if rotation.is_some() {
                 // Later versions belong to the rotation Function.
                 secret = secret.add_block(
-                    Block::builder(vk::key("lifecycle"))
+                    Block::builder(tf::key("lifecycle"))
                         .add_attribute((
                             "ignore_changes",
                             Expression::from(vec![
@@ -1089,60 +1089,60 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
         Source::Certificate { months, auto_renew } => {
             let action = if auto_renew { "AutoRenew" } else { "EmailContacts" };
             b = b.add_block(
-                vk::resource("azurerm_key_vault_certificate", "app")
-                    .add_attribute((vk::key("name"), n.object.as_str()))
-                    .add_attribute((vk::key("key_vault_id"), vk::traversal("azurerm_key_vault", &["kv", "id"])))
+                tf::resource("azurerm_key_vault_certificate", "app")
+                    .add_attribute((tf::key("name"), n.object.as_str()))
+                    .add_attribute((tf::key("key_vault_id"), tf::traversal("azurerm_key_vault", &["kv", "id"])))
                     .add_block(
-                        Block::builder(vk::key("certificate_policy"))
+                        Block::builder(tf::key("certificate_policy"))
                             .add_block(
-                                Block::builder(vk::key("issuer_parameters"))
-                                    .add_attribute((vk::key("name"), "Self"))
+                                Block::builder(tf::key("issuer_parameters"))
+                                    .add_attribute((tf::key("name"), "Self"))
                                     .build(),
                             )
                             .add_block(
-                                Block::builder(vk::key("key_properties"))
-                                    .add_attribute((vk::key("exportable"), true))
-                                    .add_attribute((vk::key("key_type"), "EC"))
-                                    .add_attribute((vk::key("curve"), "P-256"))
-                                    .add_attribute((vk::key("reuse_key"), false))
+                                Block::builder(tf::key("key_properties"))
+                                    .add_attribute((tf::key("exportable"), true))
+                                    .add_attribute((tf::key("key_type"), "EC"))
+                                    .add_attribute((tf::key("curve"), "P-256"))
+                                    .add_attribute((tf::key("reuse_key"), false))
                                     .build(),
                             )
                             .add_block(
-                                Block::builder(vk::key("lifetime_action"))
+                                Block::builder(tf::key("lifetime_action"))
                                     .add_block(
-                                        Block::builder(vk::key("action"))
-                                            .add_attribute((vk::key("action_type"), action))
+                                        Block::builder(tf::key("action"))
+                                            .add_attribute((tf::key("action_type"), action))
                                             .build(),
                                     )
                                     .add_block(
-                                        Block::builder(vk::key("trigger"))
-                                            .add_attribute((vk::key("days_before_expiry"), Source::renew_days(months)))
+                                        Block::builder(tf::key("trigger"))
+                                            .add_attribute((tf::key("days_before_expiry"), Source::renew_days(months)))
                                             .build(),
                                     )
                                     .build(),
                             )
                             .add_block(
-                                Block::builder(vk::key("secret_properties"))
-                                    .add_attribute((vk::key("content_type"), content_type(CredentialType::Certificate)))
+                                Block::builder(tf::key("secret_properties"))
+                                    .add_attribute((tf::key("content_type"), content_type(CredentialType::Certificate)))
                                     .build(),
                             )
                             .add_block(
-                                Block::builder(vk::key("x509_certificate_properties"))
-                                    .add_attribute((vk::key("subject"), format!("CN={}", s.certificate.common_name)))
-                                    .add_attribute((vk::key("validity_in_months"), months))
-                                    .add_attribute((vk::key("key_usage"), vec!["digitalSignature"]))
+                                Block::builder(tf::key("x509_certificate_properties"))
+                                    .add_attribute((tf::key("subject"), format!("CN={}", s.certificate.common_name)))
+                                    .add_attribute((tf::key("validity_in_months"), months))
+                                    .add_attribute((tf::key("key_usage"), vec!["digitalSignature"]))
                                     // Server Authentication.
-                                    .add_attribute((vk::key("extended_key_usage"), vec!["1.3.6.1.5.5.7.3.1"]))
+                                    .add_attribute((tf::key("extended_key_usage"), vec!["1.3.6.1.5.5.7.3.1"]))
                                     .add_block(
-                                        Block::builder(vk::key("subject_alternative_names"))
-                                            .add_attribute((vk::key("dns_names"), s.certificate.dns_names()))
+                                        Block::builder(tf::key("subject_alternative_names"))
+                                            .add_attribute((tf::key("dns_names"), s.certificate.dns_names()))
                                             .build(),
                                     )
                                     .build(),
                             )
                             .build(),
                     )
-                    .add_attribute((vk::key("depends_on"), deployer.clone()))
+                    .add_attribute((tf::key("depends_on"), deployer.clone()))
                     .build(),
             );
         }
@@ -1152,14 +1152,14 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
         b = b.add_block(block);
     }
     for a in list {
-        let mut block = vk::resource("azurerm_role_assignment", a.label)
-            .add_attribute((vk::key("scope"), a.scope_expr.clone()))
-            .add_attribute((vk::key("role_definition_id"), role_definition_id(s, a.role)))
-            .add_attribute((vk::key("principal_id"), a.principal.clone()));
+        let mut block = tf::resource("azurerm_role_assignment", a.label)
+            .add_attribute((tf::key("scope"), a.scope_expr.clone()))
+            .add_attribute((tf::key("role_definition_id"), role_definition_id(s, a.role)))
+            .add_attribute((tf::key("principal_id"), a.principal.clone()));
         if a.label != "deployer" {
-            block = block.add_attribute((vk::key("principal_type"), "ServicePrincipal"));
+            block = block.add_attribute((tf::key("principal_type"), "ServicePrincipal"));
         }
-        block = block.add_attribute((vk::key("description"), format!("{} on {} only", a.role.0, a.scope)));
+        block = block.add_attribute((tf::key("description"), format!("{} on {} only", a.role.0, a.scope)));
         b = b.add_block(block.build());
     }
     if let Some(period) = rotation {
@@ -1168,22 +1168,22 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
         }
     }
     b.add_block(
-        Block::builder(vk::key("output"))
+        Block::builder(tf::key("output"))
             .add_label("workload_client_id")
             .add_attribute((
                 "description",
                 format!("Client ID of {}, for the SDKs, service account and pipelines", n.identity),
             ))
             .add_attribute((
-                vk::key("value"),
-                vk::traversal("azurerm_user_assigned_identity", &["app", "client_id"]),
+                tf::key("value"),
+                tf::traversal("azurerm_user_assigned_identity", &["app", "client_id"]),
             ))
             .build(),
     )
     .add_block(
-        Block::builder(vk::key("output"))
+        Block::builder(tf::key("output"))
             .add_label("key_vault_uri")
-            .add_attribute((vk::key("value"), vk::traversal("azurerm_key_vault", &["kv", "vault_uri"])))
+            .add_attribute((tf::key("value"), tf::traversal("azurerm_key_vault", &["kv", "vault_uri"])))
             .build(),
     )
     .build()
@@ -1193,16 +1193,16 @@ fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment]) -> Body 
 fn identity_federation(s: &Settings, n: &Names) -> Vec<Block> {
     match s.target {
         Target::Kubernetes => vec![
-            Block::builder(vk::key("data"))
+            Block::builder(tf::key("data"))
                 .add_label("azurerm_kubernetes_cluster")
                 .add_label("aks")
-                .add_attribute((vk::key("name"), s.kubernetes.cluster_name.as_str()))
-                .add_attribute((vk::key("resource_group_name"), rg("name")))
+                .add_attribute((tf::key("name"), s.kubernetes.cluster_name.as_str()))
+                .add_attribute((tf::key("resource_group_name"), rg("name")))
                 .build(),
             federated_credential(
                 "aks",
                 &format!("aks-{}-{}", s.kubernetes.namespace, s.kubernetes.service_account),
-                vk::traversal("data", &["azurerm_kubernetes_cluster", "aks", "oidc_issuer_url"]),
+                tf::traversal("data", &["azurerm_kubernetes_cluster", "aks", "oidc_issuer_url"]),
                 Expression::from(format!(
                     "system:serviceaccount:{}:{}",
                     s.kubernetes.namespace, s.kubernetes.service_account
@@ -1220,71 +1220,71 @@ fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<Block> {
     let storage = storage_account_name(s);
     let mut settings = vec![
         ("KEY_VAULT_URL", Expression::from(n.vault_url.clone())),
-        ("SECRET_NAME", vk::traversal("azurerm_key_vault_secret", &["app", "name"])),
+        ("SECRET_NAME", tf::traversal("azurerm_key_vault_secret", &["app", "name"])),
         ("ROTATION_PERIOD_SECONDS", Expression::from(period.secs().to_string())),
         ("NEAR_EXPIRY_WINDOW_SECONDS", Expression::from(NEAR_EXPIRY_WINDOW.to_string())),
         (
             "AZURE_CLIENT_ID",
-            vk::traversal("azurerm_user_assigned_identity", &["rotator", "client_id"]),
+            tf::traversal("azurerm_user_assigned_identity", &["rotator", "client_id"]),
         ),
     ];
     settings.sort_by(|a, b| a.0.cmp(b.0));
     vec![
         identity_block("rotator", &n.rotator_identity),
-        vk::resource("azurerm_storage_account", "rotation")
-            .add_attribute((vk::key("name"), storage.as_str()))
-            .add_attribute((vk::key("resource_group_name"), rg("name")))
-            .add_attribute((vk::key("location"), rg("location")))
-            .add_attribute((vk::key("account_tier"), "Standard"))
-            .add_attribute((vk::key("account_replication_type"), "LRS"))
-            .add_attribute((vk::key("min_tls_version"), "TLS1_2"))
-            .add_attribute((vk::key("allow_nested_items_to_be_public"), false))
+        tf::resource("azurerm_storage_account", "rotation")
+            .add_attribute((tf::key("name"), storage.as_str()))
+            .add_attribute((tf::key("resource_group_name"), rg("name")))
+            .add_attribute((tf::key("location"), rg("location")))
+            .add_attribute((tf::key("account_tier"), "Standard"))
+            .add_attribute((tf::key("account_replication_type"), "LRS"))
+            .add_attribute((tf::key("min_tls_version"), "TLS1_2"))
+            .add_attribute((tf::key("allow_nested_items_to_be_public"), false))
             .build(),
-        vk::resource("azurerm_storage_container", "rotation")
-            .add_attribute((vk::key("name"), "function-deployments"))
-            .add_attribute((vk::key("storage_account_id"), vk::traversal("azurerm_storage_account", &["rotation", "id"])))
-            .add_attribute((vk::key("container_access_type"), "private"))
+        tf::resource("azurerm_storage_container", "rotation")
+            .add_attribute((tf::key("name"), "function-deployments"))
+            .add_attribute((tf::key("storage_account_id"), tf::traversal("azurerm_storage_account", &["rotation", "id"])))
+            .add_attribute((tf::key("container_access_type"), "private"))
             .build(),
-        vk::resource("azurerm_service_plan", "rotation")
-            .add_attribute((vk::key("name"), format!("asp-{}-rotate", n.role)))
-            .add_attribute((vk::key("resource_group_name"), rg("name")))
-            .add_attribute((vk::key("location"), rg("location")))
-            .add_attribute((vk::key("os_type"), "Linux"))
-            .add_attribute((vk::key("sku_name"), "FC1"))
+        tf::resource("azurerm_service_plan", "rotation")
+            .add_attribute((tf::key("name"), format!("asp-{}-rotate", n.role)))
+            .add_attribute((tf::key("resource_group_name"), rg("name")))
+            .add_attribute((tf::key("location"), rg("location")))
+            .add_attribute((tf::key("os_type"), "Linux"))
+            .add_attribute((tf::key("sku_name"), "FC1"))
             .build(),
-        vk::resource("azurerm_function_app_flex_consumption", "rotation")
-            .add_attribute((vk::key("name"), func_name.as_str()))
-            .add_attribute((vk::key("resource_group_name"), rg("name")))
-            .add_attribute((vk::key("location"), rg("location")))
-            .add_attribute((vk::key("service_plan_id"), vk::traversal("azurerm_service_plan", &["rotation", "id"])))
-            .add_attribute((vk::key("storage_container_type"), "blobContainer"))
+        tf::resource("azurerm_function_app_flex_consumption", "rotation")
+            .add_attribute((tf::key("name"), func_name.as_str()))
+            .add_attribute((tf::key("resource_group_name"), rg("name")))
+            .add_attribute((tf::key("location"), rg("location")))
+            .add_attribute((tf::key("service_plan_id"), tf::traversal("azurerm_service_plan", &["rotation", "id"])))
+            .add_attribute((tf::key("storage_container_type"), "blobContainer"))
             .add_attribute((
                 "storage_container_endpoint",
                 template("${azurerm_storage_account.rotation.primary_blob_endpoint}${azurerm_storage_container.rotation.name}"),
             ))
             // Identity-based host storage is broken in azurerm 4.x (it still injects an empty
             // AzureWebJobsStorage, hashicorp/terraform-provider-azurerm#29693): use the account key.
-            .add_attribute((vk::key("storage_authentication_type"), "StorageAccountConnectionString"))
+            .add_attribute((tf::key("storage_authentication_type"), "StorageAccountConnectionString"))
             .add_attribute((
                 "storage_access_key",
-                vk::traversal("azurerm_storage_account", &["rotation", "primary_access_key"]),
+                tf::traversal("azurerm_storage_account", &["rotation", "primary_access_key"]),
             ))
-            .add_attribute((vk::key("runtime_name"), "python"))
-            .add_attribute((vk::key("runtime_version"), FUNCTION_PYTHON))
-            .add_attribute((vk::key("maximum_instance_count"), 40))
-            .add_attribute((vk::key("instance_memory_in_mb"), 2048))
-            .add_attribute((vk::key("https_only"), true))
-            .add_attribute((vk::key("app_settings"), vk::obj(&settings)))
+            .add_attribute((tf::key("runtime_name"), "python"))
+            .add_attribute((tf::key("runtime_version"), FUNCTION_PYTHON))
+            .add_attribute((tf::key("maximum_instance_count"), 40))
+            .add_attribute((tf::key("instance_memory_in_mb"), 2048))
+            .add_attribute((tf::key("https_only"), true))
+            .add_attribute((tf::key("app_settings"), tf::obj(&settings)))
             .add_block(
-                Block::builder(vk::key("identity"))
-                    .add_attribute((vk::key("type"), "UserAssigned"))
+                Block::builder(tf::key("identity"))
+                    .add_attribute((tf::key("type"), "UserAssigned"))
                     .add_attribute((
                         "identity_ids",
-                        Expression::from(vec![vk::traversal("azurerm_user_assigned_identity", &["rotator", "id"])]),
+                        Expression::from(vec![tf::traversal("azurerm_user_assigned_identity", &["rotator", "id"])]),
                     ))
                     .build(),
             )
-            .add_block(Block::builder(vk::key("site_config")).build())
+            .add_block(Block::builder(tf::key("site_config")).build())
             .build(),
         variable(
             "rotation_function_published",
@@ -1292,46 +1292,46 @@ fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<Block> {
             false,
             Some(Expression::Bool(false)),
         ),
-        vk::resource("azurerm_eventgrid_system_topic", "kv")
-            .add_attribute((vk::key("name"), format!("evgt-{}", s.azure.vault_name)))
-            .add_attribute((vk::key("resource_group_name"), rg("name")))
-            .add_attribute((vk::key("location"), rg("location")))
-            .add_attribute((vk::key("source_resource_id"), vk::traversal("azurerm_key_vault", &["kv", "id"])))
-            .add_attribute((vk::key("topic_type"), "Microsoft.KeyVault.vaults"))
+        tf::resource("azurerm_eventgrid_system_topic", "kv")
+            .add_attribute((tf::key("name"), format!("evgt-{}", s.azure.vault_name)))
+            .add_attribute((tf::key("resource_group_name"), rg("name")))
+            .add_attribute((tf::key("location"), rg("location")))
+            .add_attribute((tf::key("source_resource_id"), tf::traversal("azurerm_key_vault", &["kv", "id"])))
+            .add_attribute((tf::key("topic_type"), "Microsoft.KeyVault.vaults"))
             .build(),
-        vk::resource("azurerm_eventgrid_system_topic_event_subscription", "near_expiry")
+        tf::resource("azurerm_eventgrid_system_topic_event_subscription", "near_expiry")
             .add_attribute((
                 "count",
                 Expression::from(hcl::expr::Conditional::new(
-                    vk::traversal("var", &["rotation_function_published"]),
+                    tf::traversal("var", &["rotation_function_published"]),
                     1,
                     0,
                 )),
             ))
-            .add_attribute((vk::key("name"), format!("{}-near-expiry", n.object)))
-            .add_attribute((vk::key("system_topic"), vk::traversal("azurerm_eventgrid_system_topic", &["kv", "name"])))
-            .add_attribute((vk::key("resource_group_name"), rg("name")))
-            .add_attribute((vk::key("included_event_types"), vec![EVENT_NEAR_EXPIRY]))
+            .add_attribute((tf::key("name"), format!("{}-near-expiry", n.object)))
+            .add_attribute((tf::key("system_topic"), tf::traversal("azurerm_eventgrid_system_topic", &["kv", "name"])))
+            .add_attribute((tf::key("resource_group_name"), rg("name")))
+            .add_attribute((tf::key("included_event_types"), vec![EVENT_NEAR_EXPIRY]))
             .add_block(
-                Block::builder(vk::key("subject_filter"))
-                    .add_attribute((vk::key("subject_begins_with"), n.object.as_str()))
-                    .add_attribute((vk::key("subject_ends_with"), n.object.as_str()))
-                    .add_attribute((vk::key("case_sensitive"), true))
+                Block::builder(tf::key("subject_filter"))
+                    .add_attribute((tf::key("subject_begins_with"), n.object.as_str()))
+                    .add_attribute((tf::key("subject_ends_with"), n.object.as_str()))
+                    .add_attribute((tf::key("case_sensitive"), true))
                     .build(),
             )
             .add_block(
-                Block::builder(vk::key("azure_function_endpoint"))
+                Block::builder(tf::key("azure_function_endpoint"))
                     .add_attribute((
                         "function_id",
                         template("${azurerm_function_app_flex_consumption.rotation.id}/functions/rotate_secret"),
                     ))
-                    .add_attribute((vk::key("max_events_per_batch"), 1))
+                    .add_attribute((tf::key("max_events_per_batch"), 1))
                     .build(),
             )
             .add_block(
-                Block::builder(vk::key("retry_policy"))
-                    .add_attribute((vk::key("max_delivery_attempts"), 30))
-                    .add_attribute((vk::key("event_time_to_live"), 1440))
+                Block::builder(tf::key("retry_policy"))
+                    .add_attribute((tf::key("max_delivery_attempts"), 30))
+                    .add_attribute((tf::key("event_time_to_live"), 1440))
                     .build(),
             )
             .build(),

@@ -10,9 +10,9 @@ use serde_json::{json, Map, Value};
 use super::azure::{federated_credential, template, Names, Source};
 use super::choice::*;
 use super::ci_env;
-use super::vault_kubernetes as vk;
 use super::{versions, DeploymentManifest, Settings};
 use crate::render;
+use crate::render::tf;
 
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 const GITLAB_ISSUER: &str = "https://gitlab.com";
@@ -24,10 +24,10 @@ fn service_connection(n: &Names) -> String {
 /// The federated credentials (Terraform) for the platform; Jenkins uses the managed identity itself.
 pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
     let string_var = |name: &str, description: &str| {
-        Block::builder(vk::key("variable"))
+        Block::builder(tf::key("variable"))
             .add_label(name)
-            .add_attribute((vk::key("type"), Expression::Variable(hcl::expr::Variable::unchecked("string"))))
-            .add_attribute((vk::key("description"), description))
+            .add_attribute((tf::key("type"), Expression::Variable(hcl::expr::Variable::unchecked("string"))))
+            .add_attribute((tf::key("description"), description))
             .build()
     };
     let repo = &s.cicd.repository;
@@ -52,7 +52,7 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
                 template(&format!(
                     "repo:{owner}@${{var.github_owner_id}}/{name}@${{var.github_repository_id}}:ref:refs/heads/{branch}"
                 )),
-                Some(vk::traversal("azurerm_federated_identity_credential", &["github"])),
+                Some(tf::traversal("azurerm_federated_identity_credential", &["github"])),
             ),
         ],
         CicdPlatform::GitlabCi => vec![federated_credential(
@@ -71,7 +71,7 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
                 "azure_devops",
                 &format!("azure-devops-{}", n.role),
                 Expression::from(format!("https://login.microsoftonline.com/{}/v2.0", s.azure.tenant_id)),
-                vk::traversal("var", &["azure_devops_subject"]),
+                tf::traversal("var", &["azure_devops_subject"]),
                 None,
             ),
         ],
@@ -111,7 +111,7 @@ pub(crate) fn cicd_target(
         CicdPlatform::Jenkins => ("Jenkinsfile".to_string(), jenkins(s, src, n, decisions)),
         CicdPlatform::AzureDevops => ("azure-pipelines.yml".to_string(), azure_devops(s, src, n, decisions)),
     };
-    manifests.push(vk::manifest(ManifestType::Cicd, &filename, text.clone()));
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, &filename, text.clone()));
     decisions.push(format!(
         "The pipeline reads only the secret {} and needs no subscription-level role: the identity {} holds data-plane roles on that one object, so the Azure login allows no subscriptions.",
         n.object, n.identity

@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use super::choice::*;
 use super::k8s::{self, K8sObject, ObjectMeta};
 use super::request::Duration;
-use super::vault_kubernetes as vk;
 use super::{versions, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::render::tf;
 use crate::render::{self, template};
 
 const MINUTE: u64 = 60;
@@ -431,8 +431,12 @@ pub fn plan(s: &Settings) -> Plan {
         }
         Some(p) => {
             let function = function_source(s);
-            manifests.push(vk::manifest(ManifestType::Terraform, "functions/rotate/main.py", function.clone()));
-            manifests.push(vk::manifest(
+            manifests.push(DeploymentManifest::new(
+                ManifestType::Terraform,
+                "functions/rotate/main.py",
+                function.clone(),
+            ));
+            manifests.push(DeploymentManifest::new(
                 ManifestType::Terraform,
                 "functions/rotate/requirements.txt",
                 requirements(s),
@@ -452,10 +456,10 @@ pub fn plan(s: &Settings) -> Plan {
             }
         }
     };
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Terraform,
         "terraform/gcp.tf",
-        hcl_text(&terraform(s, &n, period)),
+        render::hcl(&terraform(s, &n, period)),
     ));
     decisions.push(format!(
         "terraform/gcp.tf requires hashicorp/google {GOOGLE_PROVIDER}{}: every resource type, argument and attribute it uses exists in the 6.50.0 schema.",
@@ -708,20 +712,20 @@ fn kubernetes_target(
     decisions: &mut Vec<String>,
     findings: &mut Vec<Finding>,
 ) -> (AuthMethod, ConfigFormat, String) {
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/serviceaccount.yaml",
         render::yaml(&k8s::service_account(&s.kubernetes.service_account, &s.kubernetes.namespace)),
     ));
     let store = render::yaml(&secret_store(s, n));
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/secret-store.yaml",
         store.clone(),
     ));
     let refresh = refresh(s, period);
     findings.extend(period.and_then(|p| k8s::refresh_finding(refresh, p)));
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/external-secret.yaml",
         render::yaml(&external_secret(s, n, refresh)),
@@ -942,7 +946,7 @@ fn github_target(
         .collect(),
     };
     let text = render::yaml(&workflow);
-    manifests.push(vk::manifest(ManifestType::Cicd, &file, text.clone()));
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, &file, text.clone()));
     decisions.push(format!(
         "GitHub Actions authenticates with google-github-actions/auth@{} (permissions id-token: write) through provider {} with its default audience, then gcloud (preinstalled on ubuntu-latest) reads version \"latest\" once; {}",
         versions::GCP_AUTH_ACTION,
@@ -994,8 +998,16 @@ fn gitlab_target(
     );
     let mut pipeline = Map::new();
     pipeline.insert(format!("{}-secrets", s.name), Value::Object(job));
-    manifests.push(vk::manifest(ManifestType::Cicd, ".gitlab-ci.yml", render::yaml(&pipeline)));
-    manifests.push(vk::manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Cicd,
+        ".gitlab-ci.yml",
+        render::yaml(&pipeline),
+    ));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Cicd,
+        ACCESS_SCRIPT_PATH,
+        ACCESS_SCRIPT.to_string(),
+    ));
     decisions.push(format!(
         "GitLab CI requests an id_tokens token with aud https://iam.googleapis.com/{} (the provider's default allowed audience; CI_JOB_JWT was removed in GitLab 17.0), exchanges it at the Security Token Service and reads version \"latest\" into $CI_PROJECT_DIR/.gcp with {ACCESS_SCRIPT_PATH}; the provider accepts only project \"{}\" on protected branch \"{}\".",
         n.provider_name(),
@@ -1033,8 +1045,12 @@ fn jenkins_target(
     text.push_str("        }\n      }\n    }\n  }\n  post {\n    always {\n");
     text.push_str(&format!("      sh {}\n", groovy("rm -rf .gcp")));
     text.push_str("    }\n  }\n}\n");
-    manifests.push(vk::manifest(ManifestType::Cicd, "Jenkinsfile", text));
-    manifests.push(vk::manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, "Jenkinsfile", text));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Cicd,
+        ACCESS_SCRIPT_PATH,
+        ACCESS_SCRIPT.to_string(),
+    ));
     decisions.push(format!(
         "Jenkins binds an \"OpenID Connect id token\" credential \"{credential}\" (oidc-provider plugin, issuer {JENKINS_URL}/oidc, a placeholder for your Jenkins root URL) with audience https://iam.googleapis.com/{} through withCredentials; the token's sub is the job URL {}, the only subject the provider accepts, and {ACCESS_SCRIPT_PATH} exchanges it and writes the version to .gcp/ in the workspace, removed after the build.",
         n.provider_name(),
@@ -1152,8 +1168,16 @@ fn azure_devops_target(
             }],
         }],
     };
-    manifests.push(vk::manifest(ManifestType::Cicd, "azure-pipelines.yml", render::yaml(&pipeline)));
-    manifests.push(vk::manifest(ManifestType::Cicd, ACCESS_SCRIPT_PATH, ACCESS_SCRIPT.to_string()));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Cicd,
+        "azure-pipelines.yml",
+        render::yaml(&pipeline),
+    ));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Cicd,
+        ACCESS_SCRIPT_PATH,
+        ACCESS_SCRIPT.to_string(),
+    ));
     decisions.push(format!(
         "Azure Pipelines has no OIDC token Google can verify for a pipeline itself, so the AzureCLI@2 task logs in through the workload identity service connection \"{connection}\" (Entra issuer, not the retiring Azure DevOps issuer) and asks Entra for an access token for the application ID URI {}, which the pool's provider trusts (issuer https://sts.windows.net/{}/, allowed audience {}); register that URI on an Entra application and replace the placeholder service principal object ID {ADO_PRINCIPAL} with the connection's.",
         ado_app_uri(n),
@@ -1167,24 +1191,6 @@ fn azure_devops_target(
 
 // ---------------------------------------------------------------------------------------------
 // Terraform (hashicorp/google 6.x/7.x, google-beta for the service identity)
-
-/// `render::hcl`, with empty blocks (`auto {}`) written as `terraform fmt` writes them: the
-/// formatter leaves the indentation of their missing body between the braces.
-fn hcl_text(body: &Body) -> String {
-    let text = render::hcl(body);
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        match line.strip_suffix('}').map(|l| l.trim_end()) {
-            Some(head) if head.ends_with('{') && line.trim_end().len() > head.len() + 1 => {
-                out.push_str(head);
-                out.push('}');
-            }
-            _ => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    out
-}
 
 /// A quoted string with `${...}` interpolations, written as is.
 fn template(text: &str) -> Expression {
@@ -1200,72 +1206,72 @@ fn string_map(pairs: &[(&str, String)]) -> Expression {
 }
 
 fn secret_iam(label: &str, secret: Expression, role: &str, member: Expression, n: &Names) -> Block {
-    vk::resource("google_secret_manager_secret_iam_member", label)
-        .add_attribute((vk::key("project"), n.project.as_str()))
-        .add_attribute((vk::key("secret_id"), secret))
-        .add_attribute((vk::key("role"), role))
-        .add_attribute((vk::key("member"), member))
+    tf::resource("google_secret_manager_secret_iam_member", label)
+        .add_attribute((tf::key("project"), n.project.as_str()))
+        .add_attribute((tf::key("secret_id"), secret))
+        .add_attribute((tf::key("role"), role))
+        .add_attribute((tf::key("member"), member))
         .build()
 }
 
 fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
     let mut providers = vec![(
         "google",
-        vk::obj(&[("source", "hashicorp/google".into()), ("version", GOOGLE_PROVIDER.into())]),
+        tf::obj(&[("source", "hashicorp/google".into()), ("version", GOOGLE_PROVIDER.into())]),
     )];
     if period.is_some() {
         providers.push((
             "google-beta",
-            vk::obj(&[("source", "hashicorp/google-beta".into()), ("version", GOOGLE_PROVIDER.into())]),
+            tf::obj(&[("source", "hashicorp/google-beta".into()), ("version", GOOGLE_PROVIDER.into())]),
         ));
         providers.push((
             "archive",
-            vk::obj(&[("source", "hashicorp/archive".into()), ("version", ">= 2.4".into())]),
+            tf::obj(&[("source", "hashicorp/archive".into()), ("version", ">= 2.4".into())]),
         ));
     }
-    let mut required = Block::builder(vk::key("required_providers"));
+    let mut required = Block::builder(tf::key("required_providers"));
     for (name, value) in providers {
         required = required.add_attribute((name, value));
     }
     let mut b = Body::builder().add_block(
-        Block::builder(vk::key("terraform"))
+        Block::builder(tf::key("terraform"))
             // plantimestamp() needs Terraform 1.5.
-            .add_attribute((vk::key("required_version"), if period.is_some() { ">= 1.5" } else { ">= 1.0" }))
+            .add_attribute((tf::key("required_version"), if period.is_some() { ">= 1.5" } else { ">= 1.0" }))
             .add_block(required.build())
             .build(),
     );
-    let secret_ref = vk::traversal("google_secret_manager_secret", &["secret", "secret_id"]);
+    let secret_ref = tf::traversal("google_secret_manager_secret", &["secret", "secret_id"]);
     let labels = string_map(&[
         ("app", s.name.clone()),
         ("environment", s.environment.clone()),
         ("managed-by", "secretsint".into()),
     ]);
     let replication = match &s.gcp.location {
-        None => Block::builder(vk::key("replication"))
-            .add_block(Block::builder(vk::key("auto")).build())
+        None => Block::builder(tf::key("replication"))
+            .add_block(Block::builder(tf::key("auto")).build())
             .build(),
-        Some(l) => Block::builder(vk::key("replication"))
+        Some(l) => Block::builder(tf::key("replication"))
             .add_block(
-                Block::builder(vk::key("user_managed"))
+                Block::builder(tf::key("user_managed"))
                     .add_block(
-                        Block::builder(vk::key("replicas"))
-                            .add_attribute((vk::key("location"), l.as_str()))
+                        Block::builder(tf::key("replicas"))
+                            .add_attribute((tf::key("location"), l.as_str()))
                             .build(),
                     )
                     .build(),
             )
             .build(),
     };
-    let mut secret = vk::resource("google_secret_manager_secret", "secret")
-        .add_attribute((vk::key("project"), n.project.as_str()))
-        .add_attribute((vk::key("secret_id"), n.secret_id.as_str()))
-        .add_attribute((vk::key("labels"), labels.clone()))
+    let mut secret = tf::resource("google_secret_manager_secret", "secret")
+        .add_attribute((tf::key("project"), n.project.as_str()))
+        .add_attribute((tf::key("secret_id"), n.secret_id.as_str()))
+        .add_attribute((tf::key("labels"), labels.clone()))
         .add_block(replication);
     if let Some(p) = period {
         let seconds = format!("{}s", p.secs());
         secret = secret
             .add_block(
-                Block::builder(vk::key("rotation"))
+                Block::builder(tf::key("rotation"))
                     .add_attribute((
                         "next_rotation_time",
                         Expression::from(
@@ -1275,12 +1281,12 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
                                 .build(),
                         ),
                     ))
-                    .add_attribute((vk::key("rotation_period"), seconds.as_str()))
+                    .add_attribute((tf::key("rotation_period"), seconds.as_str()))
                     .build(),
             )
             .add_block(
-                Block::builder(vk::key("topics"))
-                    .add_attribute((vk::key("name"), vk::traversal("google_pubsub_topic", &["rotation", "id"])))
+                Block::builder(tf::key("topics"))
+                    .add_attribute((tf::key("name"), tf::traversal("google_pubsub_topic", &["rotation", "id"])))
                     .build(),
             )
             .add_attribute((
@@ -1292,7 +1298,7 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
                 )]),
             ))
             .add_block(
-                Block::builder(vk::key("lifecycle"))
+                Block::builder(tf::key("lifecycle"))
                     .add_attribute((
                         "ignore_changes",
                         Expression::from(vec![Expression::from(
@@ -1311,14 +1317,14 @@ fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Body {
     let consumer = match s.target {
         Target::Application => {
             b = b.add_block(
-                vk::resource("google_service_account", "app")
-                    .add_attribute((vk::key("project"), n.project.as_str()))
-                    .add_attribute((vk::key("account_id"), n.app_account.as_str()))
-                    .add_attribute((vk::key("display_name"), format!("{} ({})", s.name, s.environment)))
-                    .add_attribute((vk::key("description"), format!("Reads {} only", n.secret_id)))
+                tf::resource("google_service_account", "app")
+                    .add_attribute((tf::key("project"), n.project.as_str()))
+                    .add_attribute((tf::key("account_id"), n.app_account.as_str()))
+                    .add_attribute((tf::key("display_name"), format!("{} ({})", s.name, s.environment)))
+                    .add_attribute((tf::key("description"), format!("Reads {} only", n.secret_id)))
                     .build(),
             );
-            vk::traversal("google_service_account", &["app", "member"])
+            tf::traversal("google_service_account", &["app", "member"])
         }
         Target::Cicd => {
             for block in pool_blocks(s, n) {
@@ -1355,30 +1361,30 @@ fn pool_blocks(s: &Settings, n: &Names) -> Vec<Block> {
     for (k, v) in attribute_mapping(s) {
         mapping.insert(ObjectKey::from(Expression::from(k)), Expression::from(v));
     }
-    let mut oidc = Block::builder(vk::key("oidc")).add_attribute((vk::key("issuer_uri"), issuer));
+    let mut oidc = Block::builder(tf::key("oidc")).add_attribute((tf::key("issuer_uri"), issuer));
     if s.cicd.platform == CicdPlatform::AzureDevops {
-        oidc = oidc.add_attribute((vk::key("allowed_audiences"), vec![ado_app_uri(n)]));
+        oidc = oidc.add_attribute((tf::key("allowed_audiences"), vec![ado_app_uri(n)]));
     }
     vec![
-        vk::resource("google_iam_workload_identity_pool", "ci")
-            .add_attribute((vk::key("project"), n.project.as_str()))
-            .add_attribute((vk::key("workload_identity_pool_id"), n.pool.as_str()))
-            .add_attribute((vk::key("display_name"), short_display(&format!("{} CI", n.role))))
+        tf::resource("google_iam_workload_identity_pool", "ci")
+            .add_attribute((tf::key("project"), n.project.as_str()))
+            .add_attribute((tf::key("workload_identity_pool_id"), n.pool.as_str()))
+            .add_attribute((tf::key("display_name"), short_display(&format!("{} CI", n.role))))
             .add_attribute((
-                vk::key("description"),
+                tf::key("description"),
                 format!("{} pipelines reading {}", s.cicd.platform, n.secret_id),
             ))
             .build(),
-        vk::resource("google_iam_workload_identity_pool_provider", "ci")
-            .add_attribute((vk::key("project"), n.project.as_str()))
+        tf::resource("google_iam_workload_identity_pool_provider", "ci")
+            .add_attribute((tf::key("project"), n.project.as_str()))
             .add_attribute((
                 "workload_identity_pool_id",
-                vk::traversal("google_iam_workload_identity_pool", &["ci", "workload_identity_pool_id"]),
+                tf::traversal("google_iam_workload_identity_pool", &["ci", "workload_identity_pool_id"]),
             ))
-            .add_attribute((vk::key("workload_identity_pool_provider_id"), n.provider.as_str()))
-            .add_attribute((vk::key("display_name"), short_display(&s.cicd.platform.to_string())))
-            .add_attribute((vk::key("attribute_mapping"), Expression::Object(mapping)))
-            .add_attribute((vk::key("attribute_condition"), condition))
+            .add_attribute((tf::key("workload_identity_pool_provider_id"), n.provider.as_str()))
+            .add_attribute((tf::key("display_name"), short_display(&s.cicd.platform.to_string())))
+            .add_attribute((tf::key("attribute_mapping"), Expression::Object(mapping)))
+            .add_attribute((tf::key("attribute_condition"), condition))
             .add_block(oidc.build())
             .build(),
     ]
@@ -1390,38 +1396,38 @@ fn short_display(text: &str) -> String {
 }
 
 fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block> {
-    let rotator_member = vk::traversal("google_service_account", &["rotator", "member"]);
-    let rotator_email = vk::traversal("google_service_account", &["rotator", "email"]);
+    let rotator_member = tf::traversal("google_service_account", &["rotator", "member"]);
+    let rotator_email = tf::traversal("google_service_account", &["rotator", "email"]);
     let mut out = vec![
-        vk::resource("google_pubsub_topic", "rotation")
-            .add_attribute((vk::key("project"), n.project.as_str()))
-            .add_attribute((vk::key("name"), n.topic.as_str()))
+        tf::resource("google_pubsub_topic", "rotation")
+            .add_attribute((tf::key("project"), n.project.as_str()))
+            .add_attribute((tf::key("name"), n.topic.as_str()))
             .build(),
-        vk::resource("google_project_service_identity", "secretmanager")
+        tf::resource("google_project_service_identity", "secretmanager")
             .add_attribute((
                 "provider",
                 Expression::from(Traversal::builder(Variable::unchecked("google-beta")).build()),
             ))
-            .add_attribute((vk::key("project"), n.project.as_str()))
-            .add_attribute((vk::key("service"), "secretmanager.googleapis.com"))
+            .add_attribute((tf::key("project"), n.project.as_str()))
+            .add_attribute((tf::key("service"), "secretmanager.googleapis.com"))
             .build(),
-        vk::resource("google_pubsub_topic_iam_member", "secretmanager_publisher")
-            .add_attribute((vk::key("project"), n.project.as_str()))
-            .add_attribute((vk::key("topic"), vk::traversal("google_pubsub_topic", &["rotation", "name"])))
-            .add_attribute((vk::key("role"), ROLE_PUBSUB_PUBLISHER))
+        tf::resource("google_pubsub_topic_iam_member", "secretmanager_publisher")
+            .add_attribute((tf::key("project"), n.project.as_str()))
+            .add_attribute((tf::key("topic"), tf::traversal("google_pubsub_topic", &["rotation", "name"])))
+            .add_attribute((tf::key("role"), ROLE_PUBSUB_PUBLISHER))
             .add_attribute((
-                vk::key("member"),
-                vk::traversal("google_project_service_identity", &["secretmanager", "member"]),
+                tf::key("member"),
+                tf::traversal("google_project_service_identity", &["secretmanager", "member"]),
             ))
             .build(),
-        vk::resource("google_service_account", "rotator")
-            .add_attribute((vk::key("project"), n.project.as_str()))
-            .add_attribute((vk::key("account_id"), n.rotator_account.as_str()))
+        tf::resource("google_service_account", "rotator")
+            .add_attribute((tf::key("project"), n.project.as_str()))
+            .add_attribute((tf::key("account_id"), n.rotator_account.as_str()))
             .add_attribute((
                 "display_name",
                 format!("{} rotation", n.secret_id).chars().take(100).collect::<String>(),
             ))
-            .add_attribute((vk::key("description"), format!("Adds versions to {} on SECRET_ROTATE", n.secret_id)))
+            .add_attribute((tf::key("description"), format!("Adds versions to {} on SECRET_ROTATE", n.secret_id)))
             .build(),
         secret_iam(
             "rotator_version_adder",
@@ -1434,9 +1440,9 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
     ];
     if s.credential == CredentialType::Database {
         out.push(
-            vk::resource("google_secret_manager_secret", "database_admin")
-                .add_attribute((vk::key("project"), n.project.as_str()))
-                .add_attribute((vk::key("secret_id"), n.admin_secret_id.as_str()))
+            tf::resource("google_secret_manager_secret", "database_admin")
+                .add_attribute((tf::key("project"), n.project.as_str()))
+                .add_attribute((tf::key("secret_id"), n.admin_secret_id.as_str()))
                 .add_attribute((
                     "labels",
                     string_map(&[
@@ -1446,15 +1452,15 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
                     ]),
                 ))
                 .add_block(match &s.gcp.location {
-                    None => Block::builder(vk::key("replication"))
-                        .add_block(Block::builder(vk::key("auto")).build())
+                    None => Block::builder(tf::key("replication"))
+                        .add_block(Block::builder(tf::key("auto")).build())
                         .build(),
-                    Some(l) => Block::builder(vk::key("replication"))
+                    Some(l) => Block::builder(tf::key("replication"))
                         .add_block(
-                            Block::builder(vk::key("user_managed"))
+                            Block::builder(tf::key("user_managed"))
                                 .add_block(
-                                    Block::builder(vk::key("replicas"))
-                                        .add_attribute((vk::key("location"), l.as_str()))
+                                    Block::builder(tf::key("replicas"))
+                                        .add_attribute((tf::key("location"), l.as_str()))
                                         .build(),
                                 )
                                 .build(),
@@ -1465,7 +1471,7 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
         );
         out.push(secret_iam(
             "rotator_admin_accessor",
-            vk::traversal("google_secret_manager_secret", &["database_admin", "secret_id"]),
+            tf::traversal("google_secret_manager_secret", &["database_admin", "secret_id"]),
             ROLE_SECRET_ACCESSOR,
             rotator_member.clone(),
             n,
@@ -1473,10 +1479,10 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
     }
     if s.credential == CredentialType::Certificate {
         out.push(
-            vk::resource("google_privateca_ca_pool_iam_member", "rotator_requester")
-                .add_attribute((vk::key("ca_pool"), n.ca_pool.as_str()))
-                .add_attribute((vk::key("role"), ROLE_CA_REQUESTER))
-                .add_attribute((vk::key("member"), rotator_member.clone()))
+            tf::resource("google_privateca_ca_pool_iam_member", "rotator_requester")
+                .add_attribute((tf::key("ca_pool"), n.ca_pool.as_str()))
+                .add_attribute((tf::key("role"), ROLE_CA_REQUESTER))
+                .add_attribute((tf::key("member"), rotator_member.clone()))
                 .build(),
         );
     }
@@ -1485,45 +1491,45 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
         env.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));
     }
     out.extend([
-        Block::builder(vk::key("data"))
+        Block::builder(tf::key("data"))
             .add_label("archive_file")
             .add_label("rotate")
-            .add_attribute((vk::key("type"), "zip"))
-            .add_attribute((vk::key("source_dir"), template("${path.module}/../functions/rotate")))
-            .add_attribute((vk::key("output_path"), template("${path.module}/.build/rotate.zip")))
+            .add_attribute((tf::key("type"), "zip"))
+            .add_attribute((tf::key("source_dir"), template("${path.module}/../functions/rotate")))
+            .add_attribute((tf::key("output_path"), template("${path.module}/.build/rotate.zip")))
             .build(),
-        vk::resource("google_storage_bucket", "functions")
-            .add_attribute((vk::key("project"), n.project.as_str()))
-            .add_attribute((vk::key("name"), short_id(&format!("{}-{}-functions", n.project, n.role), 63)))
-            .add_attribute((vk::key("location"), n.region.to_ascii_uppercase()))
-            .add_attribute((vk::key("uniform_bucket_level_access"), true))
-            .add_attribute((vk::key("public_access_prevention"), "enforced"))
+        tf::resource("google_storage_bucket", "functions")
+            .add_attribute((tf::key("project"), n.project.as_str()))
+            .add_attribute((tf::key("name"), short_id(&format!("{}-{}-functions", n.project, n.role), 63)))
+            .add_attribute((tf::key("location"), n.region.to_ascii_uppercase()))
+            .add_attribute((tf::key("uniform_bucket_level_access"), true))
+            .add_attribute((tf::key("public_access_prevention"), "enforced"))
             .build(),
-        vk::resource("google_storage_bucket_object", "rotate")
-            .add_attribute((vk::key("bucket"), vk::traversal("google_storage_bucket", &["functions", "name"])))
-            .add_attribute((vk::key("name"), template("rotate-${data.archive_file.rotate.output_md5}.zip")))
-            .add_attribute((vk::key("source"), vk::traversal("data", &["archive_file", "rotate", "output_path"])))
+        tf::resource("google_storage_bucket_object", "rotate")
+            .add_attribute((tf::key("bucket"), tf::traversal("google_storage_bucket", &["functions", "name"])))
+            .add_attribute((tf::key("name"), template("rotate-${data.archive_file.rotate.output_md5}.zip")))
+            .add_attribute((tf::key("source"), tf::traversal("data", &["archive_file", "rotate", "output_path"])))
             .build(),
-        vk::resource("google_cloudfunctions2_function", "rotate")
-            .add_attribute((vk::key("project"), n.project.as_str()))
-            .add_attribute((vk::key("name"), n.function.as_str()))
-            .add_attribute((vk::key("location"), n.region.as_str()))
+        tf::resource("google_cloudfunctions2_function", "rotate")
+            .add_attribute((tf::key("project"), n.project.as_str()))
+            .add_attribute((tf::key("name"), n.function.as_str()))
+            .add_attribute((tf::key("location"), n.region.as_str()))
             .add_attribute((
-                vk::key("description"),
+                tf::key("description"),
                 format!("Adds a version to {} on SECRET_ROTATE", n.secret_id),
             ))
             .add_block(
-                Block::builder(vk::key("build_config"))
-                    .add_attribute((vk::key("runtime"), versions::GCP_FUNCTION_RUNTIME))
-                    .add_attribute((vk::key("entry_point"), "rotate"))
+                Block::builder(tf::key("build_config"))
+                    .add_attribute((tf::key("runtime"), versions::GCP_FUNCTION_RUNTIME))
+                    .add_attribute((tf::key("entry_point"), "rotate"))
                     .add_block(
-                        Block::builder(vk::key("source"))
+                        Block::builder(tf::key("source"))
                             .add_block(
-                                Block::builder(vk::key("storage_source"))
-                                    .add_attribute((vk::key("bucket"), vk::traversal("google_storage_bucket", &["functions", "name"])))
+                                Block::builder(tf::key("storage_source"))
+                                    .add_attribute((tf::key("bucket"), tf::traversal("google_storage_bucket", &["functions", "name"])))
                                     .add_attribute((
-                                        vk::key("object"),
-                                        vk::traversal("google_storage_bucket_object", &["rotate", "name"]),
+                                        tf::key("object"),
+                                        tf::traversal("google_storage_bucket_object", &["rotate", "name"]),
                                     ))
                                     .build(),
                             )
@@ -1532,36 +1538,36 @@ fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block
                     .build(),
             )
             .add_block(
-                Block::builder(vk::key("service_config"))
-                    .add_attribute((vk::key("max_instance_count"), 1))
-                    .add_attribute((vk::key("available_memory"), "256M"))
-                    .add_attribute((vk::key("timeout_seconds"), 120))
-                    .add_attribute((vk::key("ingress_settings"), "ALLOW_INTERNAL_ONLY"))
-                    .add_attribute((vk::key("all_traffic_on_latest_revision"), true))
-                    .add_attribute((vk::key("service_account_email"), rotator_email.clone()))
-                    .add_attribute((vk::key("environment_variables"), Expression::Object(env)))
+                Block::builder(tf::key("service_config"))
+                    .add_attribute((tf::key("max_instance_count"), 1))
+                    .add_attribute((tf::key("available_memory"), "256M"))
+                    .add_attribute((tf::key("timeout_seconds"), 120))
+                    .add_attribute((tf::key("ingress_settings"), "ALLOW_INTERNAL_ONLY"))
+                    .add_attribute((tf::key("all_traffic_on_latest_revision"), true))
+                    .add_attribute((tf::key("service_account_email"), rotator_email.clone()))
+                    .add_attribute((tf::key("environment_variables"), Expression::Object(env)))
                     .build(),
             )
             .add_block(
-                Block::builder(vk::key("event_trigger"))
-                    .add_attribute((vk::key("trigger_region"), n.region.as_str()))
-                    .add_attribute((vk::key("event_type"), PUBSUB_EVENT))
-                    .add_attribute((vk::key("pubsub_topic"), vk::traversal("google_pubsub_topic", &["rotation", "id"])))
-                    .add_attribute((vk::key("retry_policy"), "RETRY_POLICY_RETRY"))
-                    .add_attribute((vk::key("service_account_email"), rotator_email))
+                Block::builder(tf::key("event_trigger"))
+                    .add_attribute((tf::key("trigger_region"), n.region.as_str()))
+                    .add_attribute((tf::key("event_type"), PUBSUB_EVENT))
+                    .add_attribute((tf::key("pubsub_topic"), tf::traversal("google_pubsub_topic", &["rotation", "id"])))
+                    .add_attribute((tf::key("retry_policy"), "RETRY_POLICY_RETRY"))
+                    .add_attribute((tf::key("service_account_email"), rotator_email))
                     .build(),
             )
             .build(),
         // Eventarc pushes to the function's Cloud Run service as the trigger's service account.
-        vk::resource("google_cloud_run_v2_service_iam_member", "rotator_invoker")
-            .add_attribute((vk::key("project"), n.project.as_str()))
-            .add_attribute((vk::key("location"), n.region.as_str()))
+        tf::resource("google_cloud_run_v2_service_iam_member", "rotator_invoker")
+            .add_attribute((tf::key("project"), n.project.as_str()))
+            .add_attribute((tf::key("location"), n.region.as_str()))
             .add_attribute((
-                vk::key("name"),
-                vk::traversal("google_cloudfunctions2_function", &["rotate", "name"]),
+                tf::key("name"),
+                tf::traversal("google_cloudfunctions2_function", &["rotate", "name"]),
             ))
-            .add_attribute((vk::key("role"), ROLE_RUN_INVOKER))
-            .add_attribute((vk::key("member"), rotator_member))
+            .add_attribute((tf::key("role"), ROLE_RUN_INVOKER))
+            .add_attribute((tf::key("member"), rotator_member))
             .build(),
     ]);
     out

@@ -78,6 +78,16 @@ pub struct DeploymentManifest {
     pub content: String,
 }
 
+impl DeploymentManifest {
+    pub fn new(kind: ManifestType, filename: &str, content: String) -> DeploymentManifest {
+        DeploymentManifest {
+            kind,
+            filename: filename.into(),
+            content,
+        }
+    }
+}
+
 /// Something the user should hear about, tied to the argument it concerns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {

@@ -14,6 +14,7 @@ use super::request::Duration;
 use super::vault_kubernetes::{self as vk, Ttls, AUDIENCE, AUDIT_LOG};
 use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
+use crate::render::tf;
 
 const MINUTE: u64 = 60;
 const HOUR: u64 = 3600;
@@ -168,9 +169,9 @@ fn policy_body(paths: &[(&str, &[&str])]) -> Body {
     let mut b = Body::builder();
     for (path, caps) in paths {
         b = b.add_block(
-            Block::builder(vk::key("path"))
+            Block::builder(tf::key("path"))
                 .add_label(*path)
-                .add_attribute((vk::key("capabilities"), caps.to_vec()))
+                .add_attribute((tf::key("capabilities"), caps.to_vec()))
                 .build(),
         );
     }
@@ -299,19 +300,19 @@ pub fn plan(s: &Settings) -> Plan {
     };
     if let Source::Kv { schedule: Some(sch) } = src {
         if s.target != Target::Cicd {
-            manifests.push(vk::manifest(
+            manifests.push(DeploymentManifest::new(
                 ManifestType::Kubernetes,
                 "kubernetes/rotator-serviceaccount.yaml",
                 render::yaml(&k8s::service_account(&n.rotator_sa, &s.kubernetes.namespace)),
             ));
-            manifests.push(vk::manifest(
+            manifests.push(DeploymentManifest::new(
                 ManifestType::Kubernetes,
                 "kubernetes/rotation-cronjob.yaml",
                 render::yaml(&rotation_cronjob(s, &n, sch)),
             ));
         }
     }
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Terraform,
         "terraform/vault.tf",
         render::hcl(&terraform(s, src, &n, &access_policies)),
@@ -555,7 +556,7 @@ fn kubernetes_target(
     decisions: &mut Vec<String>,
     findings: &mut Vec<Finding>,
 ) -> (AuthMethod, ConfigFormat, String) {
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/serviceaccount.yaml",
         render::yaml(&k8s::service_account(&s.kubernetes.service_account, &s.kubernetes.namespace)),
@@ -565,13 +566,17 @@ fn kubernetes_target(
     ));
     if let Source::Pki { ttl } = src {
         let issuer = render::yaml(&issuer(s, n));
-        manifests.push(vk::manifest(ManifestType::Kubernetes, "kubernetes/issuer.yaml", issuer.clone()));
-        manifests.push(vk::manifest(
+        manifests.push(DeploymentManifest::new(
+            ManifestType::Kubernetes,
+            "kubernetes/issuer.yaml",
+            issuer.clone(),
+        ));
+        manifests.push(DeploymentManifest::new(
             ManifestType::Kubernetes,
             "kubernetes/certificate.yaml",
             render::yaml(&certificate(s, ttl)),
         ));
-        manifests.push(vk::manifest(
+        manifests.push(DeploymentManifest::new(
             ManifestType::Kubernetes,
             "kubernetes/cert-manager-rbac.yaml",
             cert_manager_rbac(s),
@@ -586,7 +591,7 @@ fn kubernetes_target(
     }
 
     let store = render::yaml(&vk::secret_store(s));
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/secret-store.yaml",
         store.clone(),
@@ -600,12 +605,12 @@ fn kubernetes_target(
     findings.extend(period.and_then(|p| k8s::refresh_finding(refresh, p)));
     match src {
         Source::DbStatic { .. } => {
-            manifests.push(vk::manifest(
+            manifests.push(DeploymentManifest::new(
                 ManifestType::Kubernetes,
                 "kubernetes/vault-dynamic-secret.yaml",
                 render::yaml(&vk::dynamic_secret(s, &n.consumer_path)),
             ));
-            manifests.push(vk::manifest(
+            manifests.push(DeploymentManifest::new(
                 ManifestType::Kubernetes,
                 "kubernetes/external-secret.yaml",
                 render::yaml(&generated_external_secret(s, refresh)),
@@ -617,7 +622,7 @@ fn kubernetes_target(
             ));
         }
         _ => {
-            manifests.push(vk::manifest(
+            manifests.push(DeploymentManifest::new(
                 ManifestType::Kubernetes,
                 "kubernetes/external-secret.yaml",
                 render::yaml(&kv_external_secret(s, n, refresh)),
@@ -871,38 +876,38 @@ fn application_target(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<
             ttl.to_go()
         ),
     };
-    let approle_config = Block::builder(vk::key("config"))
-        .add_attribute((vk::key("role_id_file_path"), format!("{AGENT_DIR}/role-id")))
-        .add_attribute((vk::key("secret_id_file_path"), format!("{AGENT_DIR}/secret-id")))
-        .add_attribute((vk::key("remove_secret_id_file_after_reading"), false));
-    let mut auto_auth = Block::builder(vk::key("auto_auth")).add_block(
-        Block::builder(vk::key("method"))
+    let approle_config = Block::builder(tf::key("config"))
+        .add_attribute((tf::key("role_id_file_path"), format!("{AGENT_DIR}/role-id")))
+        .add_attribute((tf::key("secret_id_file_path"), format!("{AGENT_DIR}/secret-id")))
+        .add_attribute((tf::key("remove_secret_id_file_after_reading"), false));
+    let mut auto_auth = Block::builder(tf::key("auto_auth")).add_block(
+        Block::builder(tf::key("method"))
             .add_label("approle")
-            .add_attribute((vk::key("mount_path"), format!("auth/{}", s.vault.auth_mount)))
+            .add_attribute((tf::key("mount_path"), format!("auth/{}", s.vault.auth_mount)))
             .add_block(approle_config.build())
             .build(),
     );
     if let Some(ns) = &s.vault.namespace {
-        auto_auth = auto_auth.add_attribute((vk::key("namespace"), ns.as_str()));
+        auto_auth = auto_auth.add_attribute((tf::key("namespace"), ns.as_str()));
     }
     let body = Body::builder()
         .add_block(
-            Block::builder(vk::key("vault"))
-                .add_attribute((vk::key("address"), s.vault.address.as_str()))
+            Block::builder(tf::key("vault"))
+                .add_attribute((tf::key("address"), s.vault.address.as_str()))
                 .build(),
         )
         .add_block(auto_auth.build())
         .add_block(
-            Block::builder(vk::key("template_config"))
-                .add_attribute((vk::key("exit_on_retry_failure"), true))
+            Block::builder(tf::key("template_config"))
+                .add_attribute((tf::key("exit_on_retry_failure"), true))
                 .build(),
         )
         .add_block(
-            Block::builder(vk::key("template"))
-                .add_attribute((vk::key("destination"), destination.as_str()))
-                .add_attribute((vk::key("perms"), "0600"))
-                .add_attribute((vk::key("error_on_missing_key"), true))
-                .add_attribute((vk::key("contents"), contents))
+            Block::builder(tf::key("template"))
+                .add_attribute((tf::key("destination"), destination.as_str()))
+                .add_attribute((tf::key("perms"), "0600"))
+                .add_attribute((tf::key("error_on_missing_key"), true))
+                .add_attribute((tf::key("contents"), contents))
                 .build(),
         )
         .build();
@@ -1044,7 +1049,7 @@ fn cicd_target(
         .collect(),
     };
     let text = render::yaml(&workflow);
-    manifests.push(vk::manifest(ManifestType::Cicd, &workflow_file, text.clone()));
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, &workflow_file, text.clone()));
     if let Source::Kv { schedule: Some(sch) } = src {
         let mut env = serde_json::Map::new();
         env.insert("VAULT_ADDR".into(), s.vault.address.clone().into());
@@ -1073,12 +1078,16 @@ fn cicd_target(
             .into_iter()
             .collect(),
         };
-        manifests.push(vk::manifest(
+        manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
             &format!(".github/workflows/{}-rotate.yml", s.name),
             render::yaml(&rotate),
         ));
-        manifests.push(vk::manifest(ManifestType::Cicd, "ci/rotate-kv.sh", ROTATE_SCRIPT.to_string()));
+        manifests.push(DeploymentManifest::new(
+            ManifestType::Cicd,
+            "ci/rotate-kv.sh",
+            ROTATE_SCRIPT.to_string(),
+        ));
         decisions.push(format!(
             "The rotation workflow runs on schedule \"{}\" from the default branch, which must be \"{}\" for the rotator role's ref binding to match; it logs in as {} and runs ci/rotate-kv.sh.",
             github_cron(sch),
@@ -1212,7 +1221,11 @@ fn gitlab_target(
                 "script": script,
             }),
         );
-        manifests.push(vk::manifest(ManifestType::Cicd, "ci/rotate-kv.sh", ROTATE_SCRIPT.to_string()));
+        manifests.push(DeploymentManifest::new(
+            ManifestType::Cicd,
+            "ci/rotate-kv.sh",
+            ROTATE_SCRIPT.to_string(),
+        ));
         decisions.push(format!(
             "The rotation job runs only in scheduled pipelines: create a pipeline schedule on branch \"{}\" with cron \"{}\" in the project settings (GitLab keeps schedules outside .gitlab-ci.yml); it logs in as {} and runs ci/rotate-kv.sh.",
             s.cicd.branch,
@@ -1221,7 +1234,7 @@ fn gitlab_target(
         ));
     }
     let text = render::yaml(&pipeline);
-    manifests.push(vk::manifest(ManifestType::Cicd, ".gitlab-ci.yml", text.clone()));
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, ".gitlab-ci.yml", text.clone()));
     decisions.push(format!(
         "GitLab CI logs in through the JWT auth mount \"{}\" (configured with oidc_discovery_url = bound_issuer = {GITLAB_ISSUER}, or your instance URL) with an id_tokens token whose aud is \"{}\" (CI_JOB_JWT was removed in GitLab 17.0); the role binds project \"{}\", protected branch \"{}\".",
         s.vault.auth_mount,
@@ -1388,7 +1401,7 @@ fn jenkins_target(
             )
         }
     };
-    manifests.push(vk::manifest(
+    manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,
         "Jenkinsfile",
         jenkinsfile("secrets", None, Vec::new(), steps),
@@ -1399,12 +1412,16 @@ fn jenkins_target(
         credentials.push(n.rotator_role.clone());
         let env: Vec<(&'static str, String)> = rotation_env(s, n, sch).into_iter().map(|e| (e.name, e.value)).collect();
         let steps = vault_token_binding(s, &n.rotator_role, vec![Jenkins::Line("sh 'sh ci/rotate-kv.sh'".into())]);
-        manifests.push(vk::manifest(
+        manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
             "Jenkinsfile.rotate",
             jenkinsfile("rotate", Some(sch.cron()), env, steps),
         ));
-        manifests.push(vk::manifest(ManifestType::Cicd, "ci/rotate-kv.sh", ROTATE_SCRIPT.to_string()));
+        manifests.push(DeploymentManifest::new(
+            ManifestType::Cicd,
+            "ci/rotate-kv.sh",
+            ROTATE_SCRIPT.to_string(),
+        ));
         decisions.push(format!(
             "Jenkinsfile.rotate runs on cron \"{}\" with the {} AppRole credential and runs ci/rotate-kv.sh; point a separate pipeline job at it.",
             sch.cron(),
@@ -1656,7 +1673,11 @@ fn azure_devops_target(
             }],
         });
         groups.push(format!("\"{}\" (of {})", ado_group(&n.rotator_role), n.rotator_role));
-        manifests.push(vk::manifest(ManifestType::Cicd, "ci/rotate-kv.sh", ROTATE_SCRIPT.to_string()));
+        manifests.push(DeploymentManifest::new(
+            ManifestType::Cicd,
+            "ci/rotate-kv.sh",
+            ROTATE_SCRIPT.to_string(),
+        ));
         decisions.push(format!(
             "Azure Pipelines runs the schedule \"{}\" (UTC) on branch \"{}\" with always: true, since scheduled runs are otherwise skipped when nothing changed; scheduled runs execute only the rotate job, which logs in as {} and runs ci/rotate-kv.sh (checks are at least {} apart: Azure Pipelines allows 1000 scheduled runs a week).",
             sch.cron(),
@@ -1673,7 +1694,7 @@ fn azure_devops_target(
         jobs,
     };
     let text = render::yaml(&pipeline);
-    manifests.push(vk::manifest(ManifestType::Cicd, "azure-pipelines.yml", text.clone()));
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, "azure-pipelines.yml", text.clone()));
     decisions.push(
         "Azure Pipelines authenticates with AppRole, not JWT: the only OIDC token a pipeline can request (System.OidcRequestUri) is minted per Azure service connection for exchange with Microsoft Entra; its Azure DevOps issuer (https://vstoken.dev.azure.com/<org-id>, subject sc://<org>/<project>/<connection>) is deprecated and retires 2027-07-01, and the claims of the Entra-issued replacement are not documented for other relying parties, so Vault could not bind a JWT role to verified issuer, subject and audience values.".into(),
     );
@@ -1715,12 +1736,12 @@ fn github_cron(sch: Schedule) -> String {
 
 fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) -> Body {
     let mut b = Body::builder().add_block(
-        Block::builder(vk::key("terraform"))
+        Block::builder(tf::key("terraform"))
             .add_block(
-                Block::builder(vk::key("required_providers"))
+                Block::builder(tf::key("required_providers"))
                     .add_attribute((
-                        vk::key("vault"),
-                        vk::obj(&[("source", "hashicorp/vault".into()), ("version", ">= 5.0".into())]),
+                        tf::key("vault"),
+                        tf::obj(&[("source", "hashicorp/vault".into()), ("version", ">= 5.0".into())]),
                     ))
                     .build(),
             )
@@ -1731,9 +1752,9 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
         let label = if i == 0 { "consumer" } else { "writer" };
         policy_refs.push(label);
         b = b.add_block(
-            vk::with_namespace(vk::resource("vault_policy", label), s)
-                .add_attribute((vk::key("name"), p.policy_name.as_str()))
-                .add_attribute((vk::key("policy"), vk::heredoc(&p.policy_document)))
+            vk::with_namespace(tf::resource("vault_policy", label), s)
+                .add_attribute((tf::key("name"), p.policy_name.as_str()))
+                .add_attribute((tf::key("policy"), tf::heredoc(&p.policy_document)))
                 .build(),
         );
     }
@@ -1744,17 +1765,17 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
             }
             let role = vk::role_body(s, t);
             b = b.add_block(
-                vk::with_namespace(vk::resource("vault_database_secret_backend_role", "app"), s)
-                    .add_attribute((vk::key("backend"), vk::traversal("vault_mount", &["db", "path"])))
-                    .add_attribute((vk::key("name"), n.role.as_str()))
+                vk::with_namespace(tf::resource("vault_database_secret_backend_role", "app"), s)
+                    .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["db", "path"])))
+                    .add_attribute((tf::key("name"), n.role.as_str()))
                     .add_attribute((
                         "db_name",
-                        vk::traversal("vault_database_secret_backend_connection", &["db", "name"]),
+                        tf::traversal("vault_database_secret_backend_connection", &["db", "name"]),
                     ))
-                    .add_attribute((vk::key("creation_statements"), role.creation_statements))
-                    .add_attribute((vk::key("revocation_statements"), role.revocation_statements))
-                    .add_attribute((vk::key("default_ttl"), role.default_ttl))
-                    .add_attribute((vk::key("max_ttl"), role.max_ttl))
+                    .add_attribute((tf::key("creation_statements"), role.creation_statements))
+                    .add_attribute((tf::key("revocation_statements"), role.revocation_statements))
+                    .add_attribute((tf::key("default_ttl"), role.default_ttl))
+                    .add_attribute((tf::key("max_ttl"), role.max_ttl))
                     .build(),
             );
         }
@@ -1763,17 +1784,17 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
                 b = b.add_block(block);
             }
             let role = static_role(s, period);
-            let mut block = vk::with_namespace(vk::resource("vault_database_secret_backend_static_role", "app"), s)
-                .add_attribute((vk::key("backend"), vk::traversal("vault_mount", &["db", "path"])))
-                .add_attribute((vk::key("name"), n.role.as_str()))
+            let mut block = vk::with_namespace(tf::resource("vault_database_secret_backend_static_role", "app"), s)
+                .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["db", "path"])))
+                .add_attribute((tf::key("name"), n.role.as_str()))
                 .add_attribute((
                     "db_name",
-                    vk::traversal("vault_database_secret_backend_connection", &["db", "name"]),
+                    tf::traversal("vault_database_secret_backend_connection", &["db", "name"]),
                 ))
-                .add_attribute((vk::key("username"), role.username))
-                .add_attribute((vk::key("rotation_period"), role.rotation_period));
+                .add_attribute((tf::key("username"), role.username))
+                .add_attribute((tf::key("rotation_period"), role.rotation_period));
             if !role.rotation_statements.is_empty() {
-                block = block.add_attribute((vk::key("rotation_statements"), role.rotation_statements));
+                block = block.add_attribute((tf::key("rotation_statements"), role.rotation_statements));
             }
             b = b.add_block(block.build());
         }
@@ -1781,34 +1802,34 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
             let role = pki_role(s, ttl);
             b = b
                 .add_block(
-                    vk::with_namespace(vk::resource("vault_mount", "pki"), s)
-                        .add_attribute((vk::key("path"), s.vault.pki_mount.as_str()))
-                        .add_attribute((vk::key("type"), "pki"))
-                        .add_attribute((vk::key("description"), format!("Certificates for {}", n.role)))
-                        .add_attribute((vk::key("max_lease_ttl_seconds"), PKI_MOUNT_MAX_TTL))
+                    vk::with_namespace(tf::resource("vault_mount", "pki"), s)
+                        .add_attribute((tf::key("path"), s.vault.pki_mount.as_str()))
+                        .add_attribute((tf::key("type"), "pki"))
+                        .add_attribute((tf::key("description"), format!("Certificates for {}", n.role)))
+                        .add_attribute((tf::key("max_lease_ttl_seconds"), PKI_MOUNT_MAX_TTL))
                         .build(),
                 )
                 .add_block(
-                    vk::with_namespace(vk::resource("vault_pki_secret_backend_role", "app"), s)
-                        .add_attribute((vk::key("backend"), vk::traversal("vault_mount", &["pki", "path"])))
-                        .add_attribute((vk::key("name"), n.role.as_str()))
-                        .add_attribute((vk::key("allowed_domains"), role.allowed_domains))
-                        .add_attribute((vk::key("allow_bare_domains"), role.allow_bare_domains))
-                        .add_attribute((vk::key("allow_subdomains"), role.allow_subdomains))
-                        .add_attribute((vk::key("allow_glob_domains"), role.allow_glob_domains))
-                        .add_attribute((vk::key("allow_wildcard_certificates"), role.allow_wildcard_certificates))
-                        .add_attribute((vk::key("allow_ip_sans"), role.allow_ip_sans))
-                        .add_attribute((vk::key("enforce_hostnames"), role.enforce_hostnames))
-                        .add_attribute((vk::key("server_flag"), role.server_flag))
-                        .add_attribute((vk::key("client_flag"), role.client_flag))
-                        .add_attribute((vk::key("require_cn"), role.require_cn))
-                        .add_attribute((vk::key("key_type"), role.key_type))
-                        .add_attribute((vk::key("key_bits"), role.key_bits))
-                        .add_attribute((vk::key("key_usage"), role.key_usage))
-                        .add_attribute((vk::key("ext_key_usage"), role.ext_key_usage))
-                        .add_attribute((vk::key("ttl"), role.ttl))
-                        .add_attribute((vk::key("max_ttl"), role.max_ttl))
-                        .add_attribute((vk::key("no_store"), role.no_store))
+                    vk::with_namespace(tf::resource("vault_pki_secret_backend_role", "app"), s)
+                        .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["pki", "path"])))
+                        .add_attribute((tf::key("name"), n.role.as_str()))
+                        .add_attribute((tf::key("allowed_domains"), role.allowed_domains))
+                        .add_attribute((tf::key("allow_bare_domains"), role.allow_bare_domains))
+                        .add_attribute((tf::key("allow_subdomains"), role.allow_subdomains))
+                        .add_attribute((tf::key("allow_glob_domains"), role.allow_glob_domains))
+                        .add_attribute((tf::key("allow_wildcard_certificates"), role.allow_wildcard_certificates))
+                        .add_attribute((tf::key("allow_ip_sans"), role.allow_ip_sans))
+                        .add_attribute((tf::key("enforce_hostnames"), role.enforce_hostnames))
+                        .add_attribute((tf::key("server_flag"), role.server_flag))
+                        .add_attribute((tf::key("client_flag"), role.client_flag))
+                        .add_attribute((tf::key("require_cn"), role.require_cn))
+                        .add_attribute((tf::key("key_type"), role.key_type))
+                        .add_attribute((tf::key("key_bits"), role.key_bits))
+                        .add_attribute((tf::key("key_usage"), role.key_usage))
+                        .add_attribute((tf::key("ext_key_usage"), role.ext_key_usage))
+                        .add_attribute((tf::key("ttl"), role.ttl))
+                        .add_attribute((tf::key("max_ttl"), role.max_ttl))
+                        .add_attribute((tf::key("no_store"), role.no_store))
                         .build(),
                 );
         }
@@ -1819,11 +1840,11 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
             };
             // Deleting a metadata path destroys every version: Terraform must never do it.
             b = b.add_block(
-                vk::with_namespace(vk::resource("vault_generic_endpoint", "kv_metadata"), s)
-                    .add_attribute((vk::key("path"), n.kv_metadata.as_str()))
-                    .add_attribute((vk::key("data_json"), serde_json::to_string(&metadata).unwrap_or_default()))
-                    .add_attribute((vk::key("ignore_absent_fields"), true))
-                    .add_attribute((vk::key("disable_delete"), true))
+                vk::with_namespace(tf::resource("vault_generic_endpoint", "kv_metadata"), s)
+                    .add_attribute((tf::key("path"), n.kv_metadata.as_str()))
+                    .add_attribute((tf::key("data_json"), serde_json::to_string(&metadata).unwrap_or_default()))
+                    .add_attribute((tf::key("ignore_absent_fields"), true))
+                    .add_attribute((tf::key("disable_delete"), true))
                     .build(),
             );
         }
@@ -1833,13 +1854,13 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
     }
     b.add_block(
         // Audit devices live in the root namespace only.
-        vk::resource("vault_audit", "file")
-            .add_attribute((vk::key("type"), "file"))
-            .add_attribute((vk::key("path"), "file"))
-            .add_attribute((vk::key("description"), "Records every read, write and login of this integration"))
+        tf::resource("vault_audit", "file")
+            .add_attribute((tf::key("type"), "file"))
+            .add_attribute((tf::key("path"), "file"))
+            .add_attribute((tf::key("description"), "Records every read, write and login of this integration"))
             .add_attribute((
-                vk::key("options"),
-                vk::obj(&[("file_path", AUDIT_LOG.into()), ("mode", "0600".into())]),
+                tf::key("options"),
+                tf::obj(&[("file_path", AUDIT_LOG.into()), ("mode", "0600".into())]),
             ))
             .build(),
     )
@@ -1849,36 +1870,36 @@ fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) ->
 fn database_blocks(s: &Settings, ttls: Option<Ttls>) -> Vec<Block> {
     let (block_name, plugin, url) = vk::connection(s);
     let string_var = |name: &str, description: String, default: Option<&str>, sensitive: bool| {
-        let mut b = Block::builder(vk::key("variable"))
+        let mut b = Block::builder(tf::key("variable"))
             .add_label(name)
-            .add_attribute((vk::key("type"), Expression::Variable(hcl::expr::Variable::unchecked("string"))))
-            .add_attribute((vk::key("description"), description));
+            .add_attribute((tf::key("type"), Expression::Variable(hcl::expr::Variable::unchecked("string"))))
+            .add_attribute((tf::key("description"), description));
         if let Some(d) = default {
-            b = b.add_attribute((vk::key("default"), d));
+            b = b.add_attribute((tf::key("default"), d));
         }
         if sensitive {
-            b = b.add_attribute((vk::key("sensitive"), true));
+            b = b.add_attribute((tf::key("sensitive"), true));
         }
         b.build()
     };
-    let mut mount = vk::with_namespace(vk::resource("vault_mount", "db"), s)
-        .add_attribute((vk::key("path"), s.vault.database_mount.as_str()))
-        .add_attribute((vk::key("type"), "database"))
+    let mut mount = vk::with_namespace(tf::resource("vault_mount", "db"), s)
+        .add_attribute((tf::key("path"), s.vault.database_mount.as_str()))
+        .add_attribute((tf::key("type"), "database"))
         .add_attribute((
-            vk::key("description"),
+            tf::key("description"),
             format!("{} credentials for {}", s.database.engine, s.role_name()),
         ));
     if let Some(t) = ttls {
         mount = mount
-            .add_attribute((vk::key("default_lease_ttl_seconds"), t.default.secs()))
-            .add_attribute((vk::key("max_lease_ttl_seconds"), t.max.secs()));
+            .add_attribute((tf::key("default_lease_ttl_seconds"), t.default.secs()))
+            .add_attribute((tf::key("max_lease_ttl_seconds"), t.max.secs()));
     }
     let mut engine = Block::builder(block_name)
-        .add_attribute((vk::key("connection_url"), url))
-        .add_attribute((vk::key("username"), vk::traversal("var", &["db_admin_username"])))
-        .add_attribute((vk::key("password"), vk::traversal("var", &["db_admin_password"])));
+        .add_attribute((tf::key("connection_url"), url))
+        .add_attribute((tf::key("username"), tf::traversal("var", &["db_admin_username"])))
+        .add_attribute((tf::key("password"), tf::traversal("var", &["db_admin_password"])));
     if s.database.engine == DbEngine::Oracle {
-        engine = engine.add_attribute((vk::key("plugin_name"), plugin));
+        engine = engine.add_attribute((tf::key("plugin_name"), plugin));
     }
     vec![
         string_var(
@@ -1894,30 +1915,30 @@ fn database_blocks(s: &Settings, ttls: Option<Ttls>) -> Vec<Block> {
             true,
         ),
         mount.build(),
-        vk::with_namespace(vk::resource("vault_database_secret_backend_connection", "db"), s)
-            .add_attribute((vk::key("backend"), vk::traversal("vault_mount", &["db", "path"])))
-            .add_attribute((vk::key("name"), s.role_name()))
-            .add_attribute((vk::key("allowed_roles"), vec![s.role_name()]))
-            .add_attribute((vk::key("verify_connection"), true))
+        vk::with_namespace(tf::resource("vault_database_secret_backend_connection", "db"), s)
+            .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["db", "path"])))
+            .add_attribute((tf::key("name"), s.role_name()))
+            .add_attribute((tf::key("allowed_roles"), vec![s.role_name()]))
+            .add_attribute((tf::key("verify_connection"), true))
             .add_block(engine.build())
             .build(),
     ]
 }
 
 fn policy_ref(label: &str) -> Expression {
-    Expression::from(vec![vk::traversal("vault_policy", &[label, "name"])])
+    Expression::from(vec![tf::traversal("vault_policy", &[label, "name"])])
 }
 
 fn approle_role(s: &Settings, label: &str, role: &str, policy: &str, ttl: u64) -> Block {
-    vk::with_namespace(vk::resource("vault_approle_auth_backend_role", label), s)
-        .add_attribute((vk::key("backend"), s.vault.auth_mount.as_str()))
-        .add_attribute((vk::key("role_name"), role))
-        .add_attribute((vk::key("token_policies"), policy_ref(policy)))
-        .add_attribute((vk::key("token_ttl"), ttl))
-        .add_attribute((vk::key("token_max_ttl"), ttl * 4))
-        .add_attribute((vk::key("bind_secret_id"), true))
-        .add_attribute((vk::key("secret_id_ttl"), 30 * DAY))
-        .add_attribute((vk::key("secret_id_num_uses"), 0))
+    vk::with_namespace(tf::resource("vault_approle_auth_backend_role", label), s)
+        .add_attribute((tf::key("backend"), s.vault.auth_mount.as_str()))
+        .add_attribute((tf::key("role_name"), role))
+        .add_attribute((tf::key("token_policies"), policy_ref(policy)))
+        .add_attribute((tf::key("token_ttl"), ttl))
+        .add_attribute((tf::key("token_max_ttl"), ttl * 4))
+        .add_attribute((tf::key("bind_secret_id"), true))
+        .add_attribute((tf::key("secret_id_ttl"), 30 * DAY))
+        .add_attribute((tf::key("secret_id_num_uses"), 0))
         .build()
 }
 
@@ -1926,15 +1947,15 @@ fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
     let rotates = matches!(src, Source::Kv { schedule: Some(_) });
     let mut out = Vec::new();
     let k8s_role = |label: &str, mount: &str, role: &str, sa: &str, policy: &str, ttl: u64| {
-        vk::with_namespace(vk::resource("vault_kubernetes_auth_backend_role", label), s)
-            .add_attribute((vk::key("backend"), mount))
-            .add_attribute((vk::key("role_name"), role))
-            .add_attribute((vk::key("bound_service_account_names"), vec![sa.to_string()]))
-            .add_attribute((vk::key("bound_service_account_namespaces"), vec![s.kubernetes.namespace.clone()]))
-            .add_attribute((vk::key("audience"), AUDIENCE))
-            .add_attribute((vk::key("token_policies"), policy_ref(policy)))
-            .add_attribute((vk::key("token_ttl"), ttl))
-            .add_attribute((vk::key("token_max_ttl"), ttl))
+        vk::with_namespace(tf::resource("vault_kubernetes_auth_backend_role", label), s)
+            .add_attribute((tf::key("backend"), mount))
+            .add_attribute((tf::key("role_name"), role))
+            .add_attribute((tf::key("bound_service_account_names"), vec![sa.to_string()]))
+            .add_attribute((tf::key("bound_service_account_namespaces"), vec![s.kubernetes.namespace.clone()]))
+            .add_attribute((tf::key("audience"), AUDIENCE))
+            .add_attribute((tf::key("token_policies"), policy_ref(policy)))
+            .add_attribute((tf::key("token_ttl"), ttl))
+            .add_attribute((tf::key("token_max_ttl"), ttl))
             .build()
     };
     match s.target {
@@ -1985,17 +2006,17 @@ fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                 for (k, v) in bound {
                     claims.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));
                 }
-                vk::with_namespace(vk::resource("vault_jwt_auth_backend_role", label), s)
-                    .add_attribute((vk::key("backend"), s.vault.auth_mount.as_str()))
-                    .add_attribute((vk::key("role_name"), role))
-                    .add_attribute((vk::key("role_type"), "jwt"))
-                    .add_attribute((vk::key("user_claim"), if gitlab { "project_path" } else { "repository" }))
-                    .add_attribute((vk::key("bound_audiences"), vec![github_audience(s)]))
-                    .add_attribute((vk::key("bound_claims_type"), if gitlab { "string" } else { "glob" }))
-                    .add_attribute((vk::key("bound_claims"), Expression::Object(claims)))
-                    .add_attribute((vk::key("token_policies"), policy_ref(policy)))
-                    .add_attribute((vk::key("token_ttl"), ttl))
-                    .add_attribute((vk::key("token_max_ttl"), ttl))
+                vk::with_namespace(tf::resource("vault_jwt_auth_backend_role", label), s)
+                    .add_attribute((tf::key("backend"), s.vault.auth_mount.as_str()))
+                    .add_attribute((tf::key("role_name"), role))
+                    .add_attribute((tf::key("role_type"), "jwt"))
+                    .add_attribute((tf::key("user_claim"), if gitlab { "project_path" } else { "repository" }))
+                    .add_attribute((tf::key("bound_audiences"), vec![github_audience(s)]))
+                    .add_attribute((tf::key("bound_claims_type"), if gitlab { "string" } else { "glob" }))
+                    .add_attribute((tf::key("bound_claims"), Expression::Object(claims)))
+                    .add_attribute((tf::key("token_policies"), policy_ref(policy)))
+                    .add_attribute((tf::key("token_ttl"), ttl))
+                    .add_attribute((tf::key("token_max_ttl"), ttl))
                     .build()
             };
             out.push(jwt_role("app", &n.role, "consumer"));

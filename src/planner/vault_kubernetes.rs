@@ -2,7 +2,7 @@
 //! Secrets Operator (a `VaultDynamicSecret` generator feeding an `ExternalSecret`), plus the
 //! Terraform for the Vault side and SDK code for workloads that talk to Vault directly.
 
-use hcl::expr::{Expression, Heredoc, HeredocStripMode, TemplateExpr, Traversal, Variable};
+use hcl::expr::{Expression, Variable};
 use hcl::{Block, Body, Identifier, Object, ObjectKey};
 use serde::Serialize;
 
@@ -10,6 +10,7 @@ use super::choice::*;
 use super::request::Duration;
 use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
+use crate::render::tf::{heredoc, key, resource, traversal};
 
 use super::k8s::{self, K8sObject, ObjectMeta, ESO_API, GENERATORS_API};
 
@@ -153,28 +154,28 @@ pub fn plan(s: &Settings) -> Plan {
     }];
 
     let deployment_manifests = vec![
-        manifest(
+        DeploymentManifest::new(
             ManifestType::Kubernetes,
             "kubernetes/serviceaccount.yaml",
             render::yaml(&service_account(s)),
         ),
-        manifest(ManifestType::Kubernetes, "kubernetes/secret-store.yaml", config_file.clone()),
-        manifest(
+        DeploymentManifest::new(ManifestType::Kubernetes, "kubernetes/secret-store.yaml", config_file.clone()),
+        DeploymentManifest::new(
             ManifestType::Kubernetes,
             "kubernetes/vault-dynamic-secret.yaml",
             render::yaml(&dynamic_secret(s, &creds_path)),
         ),
-        manifest(
+        DeploymentManifest::new(
             ManifestType::Kubernetes,
             "kubernetes/external-secret.yaml",
             render::yaml(&external_secret(s, refresh)),
         ),
-        manifest(
+        DeploymentManifest::new(
             ManifestType::Kubernetes,
             "kubernetes/workload-patch.yaml",
             render::yaml(&workload_patch(s)),
         ),
-        manifest(
+        DeploymentManifest::new(
             ManifestType::Terraform,
             "terraform/vault.tf",
             render::hcl(&terraform(s, ttls, &role_body, &access_policies[0])),
@@ -202,14 +203,6 @@ pub fn plan(s: &Settings) -> Plan {
         deployment_manifests,
         decisions,
         findings,
-    }
-}
-
-pub(crate) fn manifest(kind: ManifestType, filename: &str, content: String) -> DeploymentManifest {
-    DeploymentManifest {
-        kind,
-        filename: filename.into(),
-        content,
     }
 }
 
@@ -703,44 +696,6 @@ pub(crate) fn connection(s: &Settings) -> (&'static str, &'static str, String) {
 
 // ---------------------------------------------------------------------------------------------
 // Terraform (terraform-provider-vault 5.x resource names)
-
-pub(crate) fn traversal(root: &str, attrs: &[&str]) -> Expression {
-    let mut b = Traversal::builder(Variable::unchecked(root));
-    for a in attrs {
-        // Plain ASCII identifiers (all of ours) skip hcl-rs's Unicode sanitising, which was ~7% of
-        // planning an Azure combination; anything else is still sanitised.
-        let plain = a.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
-            && a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
-        b = if plain { b.attr(Identifier::unchecked(*a)) } else { b.attr(*a) };
-    }
-    Expression::from(b.build())
-}
-
-/// An attribute key written in our code. `Identifier::from` re-validates every key against the
-/// Unicode identifier tables (7% of planning an Azure combination); ours are ASCII literals.
-pub(crate) fn key(name: &'static str) -> Identifier {
-    debug_assert!(name.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'));
-    Identifier::unchecked(name)
-}
-
-/// An HCL object with keys written in our code (plain identifiers, in the given order).
-pub(crate) fn obj(pairs: &[(&str, Expression)]) -> Expression {
-    let mut o = hcl::Object::new();
-    for (k, v) in pairs {
-        o.insert(hcl::ObjectKey::from(Identifier::unchecked(*k)), v.clone());
-    }
-    Expression::Object(o)
-}
-
-pub(crate) fn heredoc(text: &str) -> Expression {
-    Expression::from(TemplateExpr::Heredoc(
-        Heredoc::new(Identifier::unchecked("EOT"), text).with_strip_mode(HeredocStripMode::None),
-    ))
-}
-
-pub(crate) fn resource(kind: &str, name: &str) -> hcl::structure::BlockBuilder {
-    Block::builder(key("resource")).add_label(kind).add_label(name)
-}
 
 pub(crate) fn with_namespace(b: hcl::structure::BlockBuilder, s: &Settings) -> hcl::structure::BlockBuilder {
     match &s.vault.namespace {

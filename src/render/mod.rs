@@ -3,6 +3,7 @@
 
 pub mod escape;
 pub mod template;
+pub mod tf;
 
 use serde::Serialize;
 
@@ -38,7 +39,46 @@ pub fn hcl(body: &hcl::Body) -> String {
         .compact_arrays(true)
         .build(Vec::with_capacity(16 << 10));
     let text = body.format_string(&mut formatter).unwrap_or_default();
-    one_newline(align_equals(&text))
+    one_newline(collapse_empty_blocks(align_equals(&text)))
+}
+
+/// hcl-rs writes an empty block as `name {  }` (as many spaces as the body's indentation);
+/// `terraform fmt` writes `name {}`. Heredoc bodies
+/// (embedded scripts and policies) are copied untouched.
+fn collapse_empty_blocks(text: String) -> String {
+    // hcl-rs pads the braces with the body's indentation, so the run of spaces varies.
+    let has_empty = text
+        .match_indices("{ ")
+        .any(|(i, _)| text[i + 1..].trim_start_matches(' ').starts_with('}'));
+    if !has_empty {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut heredoc: Option<String> = None;
+    for line in text.lines() {
+        match &heredoc {
+            Some(marker) => {
+                if line.trim() == marker {
+                    heredoc = None;
+                }
+                out.push_str(line);
+            }
+            None => {
+                if let Line::Attribute { heredoc: Some(m), .. } = classify(line) {
+                    heredoc = Some(m.to_string());
+                }
+                match line.strip_suffix('}').map(str::trim_end) {
+                    Some(head) if head.ends_with('{') && line.len() > head.len() + 1 => {
+                        out.push_str(head);
+                        out.push('}');
+                    }
+                    _ => out.push_str(line),
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// An HCL body that Vault or OpenBao reads (policies, Agent configuration): they parse HCL1,
