@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::aws::{document, oidc_provider_arn, statement, Names};
 use super::choice::*;
+use super::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
 use super::versions;
 use super::{DeploymentManifest, Settings};
 use crate::render;
@@ -251,22 +252,19 @@ fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
 // ---------------------------------------------------------------------------------------------
 // Jenkins
 
-fn groovy(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
 fn jenkins(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
     let read = "umask 077 && aws secretsmanager get-secret-value --secret-id \"$SECRET_ID\" --query SecretString --output text > \"$WORKSPACE_TMP/secret.json\"";
-    let binding = format!(
-        "[[$class: 'AmazonWebServicesCredentialsBinding', credentialsId: {}, accessKeyVariable: 'AWS_ACCESS_KEY_ID', secretKeyVariable: 'AWS_SECRET_ACCESS_KEY']]",
-        groovy(&jenkins_credential(s))
-    );
-    let text = format!(
-        "pipeline {{\n  agent any\n  environment {{\n    AWS_REGION = {}\n    SECRET_ID = {}\n  }}\n  stages {{\n    stage('secrets') {{\n      steps {{\n        withCredentials({binding}) {{\n          sh {}\n        }}\n      }}\n    }}\n  }}\n}}\n",
-        groovy(&s.aws.region),
-        groovy(&n.secret_name),
-        groovy(read)
-    );
+    let binding = Groovy::List(vec![Groovy::Map(vec![
+        ("$class", g("AmazonWebServicesCredentialsBinding")),
+        ("credentialsId", g(jenkins_credential(s))),
+        ("accessKeyVariable", g("AWS_ACCESS_KEY_ID")),
+        ("secretKeyVariable", g("AWS_SECRET_ACCESS_KEY")),
+    ])]);
+    let text = Jenkinsfile {
+        environment: vec![("AWS_REGION", s.aws.region.clone()), ("SECRET_ID", n.secret_name.clone())],
+        ..Jenkinsfile::new("secrets", vec![with_credentials(binding, vec![Step::sh(read)])])
+    }
+    .render();
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, "Jenkinsfile", text));
     d.push(format!(
         "Jenkins has no OIDC token AWS can verify, so it uses the AWS Credentials plugin: credential \"{}\" holds the access key of IAM user {} (create the key outside Terraform so it never enters state) with \"IAM Role To Use\" = {}; that user may only call sts:AssumeRole on the role, and the binding hands the pipeline temporary role credentials.",

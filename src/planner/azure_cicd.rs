@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 use super::azure::{federated_credential, template, Names, Source};
 use super::choice::*;
 use super::ci_env;
+use super::targets::cicd::jenkins::{g, with_credentials, Agent, Groovy, Jenkinsfile, Step};
 use super::{versions, DeploymentManifest, Settings};
 use crate::render;
 use crate::render::tf;
@@ -243,33 +244,27 @@ fn gitlab(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) ->
 // ---------------------------------------------------------------------------------------------
 // Jenkins: agents on Azure with the user-assigned identity attached
 
-fn groovy(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
 fn jenkins(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
     let credential = format!("azure-client-id-{}", n.role);
     let dir = "${WORKSPACE_TMP}/keyvault";
-    let script = [
+    let script = vec![
         "az login --identity --client-id \"$AZURE_CLIENT_ID\" --allow-no-subscriptions --output none".to_string(),
         format!("mkdir -p -m 0700 \"{dir}\""),
         download_line(dir, n, s),
-    ]
-    .join("\n");
-    let mut out = String::new();
-    out.push_str("pipeline {\n  agent { label 'azure' }\n  environment {\n");
-    out.push_str(&format!("    KEY_VAULT_NAME = {}\n", groovy(&s.azure.vault_name)));
-    out.push_str(&format!("    KEY_VAULT_OBJECT = {}\n", groovy(&n.object)));
-    out.push_str("  }\n  stages {\n    stage('secrets') {\n      steps {\n");
-    out.push_str(&format!(
-        "        withCredentials([string(credentialsId: {}, variable: 'AZURE_CLIENT_ID')]) {{\n",
-        groovy(&credential)
-    ));
-    out.push_str("          sh '''\n");
-    for line in script.lines() {
-        out.push_str(&format!("            {line}\n"));
+    ];
+    let binding = Groovy::List(vec![Groovy::Call(
+        "string",
+        vec![("credentialsId", g(&credential)), ("variable", g("AZURE_CLIENT_ID"))],
+    )]);
+    let out = Jenkinsfile {
+        agent: Agent::Label("azure".into()),
+        environment: vec![
+            ("KEY_VAULT_NAME", s.azure.vault_name.clone()),
+            ("KEY_VAULT_OBJECT", n.object.clone()),
+        ],
+        ..Jenkinsfile::new("secrets", vec![with_credentials(binding, vec![Step::Sh(script)])])
     }
-    out.push_str("          '''\n        }\n      }\n    }\n  }\n}\n");
+    .render();
     decisions.push(format!(
         "Jenkins has no identity token Entra can verify, so its agents (label azure) run on Azure VMs or scale sets with the user-assigned identity {} attached and log in with az login --identity --client-id (Azure CLI 2.69 or later); the Credentials Binding plugin's string credential \"{credential}\" holds its client ID (`terraform output -raw workload_client_id`), so no client secret exists.",
         n.identity

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::choice::*;
 use super::k8s::{self, K8sObject, ObjectMeta};
 use super::request::Duration;
+use super::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
 use super::{versions, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::tf;
 use crate::render::{self, template};
@@ -1019,11 +1020,6 @@ fn gitlab_target(
     (AuthMethod::Oidc, ConfigFormat::Json, config)
 }
 
-/// A Groovy single-quoted string literal.
-fn groovy(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
 fn jenkins_target(
     s: &Settings,
     n: &Names,
@@ -1032,19 +1028,19 @@ fn jenkins_target(
 ) -> (AuthMethod, ConfigFormat, String) {
     let credential = format!("{}-gcp-id-token", n.role);
     let out = format!(".gcp/{}.json", s.credential.leaf());
-    let mut text = String::from("pipeline {\n  agent any\n  environment {\n");
-    for (k, v) in access_env(n, &out) {
-        text.push_str(&format!("    {k} = {}\n", groovy(&v)));
+    let binding = Groovy::List(vec![Groovy::Call(
+        "string",
+        vec![("credentialsId", g(&credential)), ("variable", g("GCP_ID_TOKEN"))],
+    )]);
+    let text = Jenkinsfile {
+        environment: access_env(n, &out),
+        always: vec![Step::sh("rm -rf .gcp")],
+        ..Jenkinsfile::new(
+            "secrets",
+            vec![with_credentials(binding, vec![Step::sh(format!("sh {ACCESS_SCRIPT_PATH}"))])],
+        )
     }
-    text.push_str("  }\n  stages {\n    stage('secrets') {\n      steps {\n");
-    text.push_str(&format!(
-        "        withCredentials([string(credentialsId: {}, variable: 'GCP_ID_TOKEN')]) {{\n",
-        groovy(&credential)
-    ));
-    text.push_str(&format!("          sh {}\n", groovy(&format!("sh {ACCESS_SCRIPT_PATH}"))));
-    text.push_str("        }\n      }\n    }\n  }\n  post {\n    always {\n");
-    text.push_str(&format!("      sh {}\n", groovy("rm -rf .gcp")));
-    text.push_str("    }\n  }\n}\n");
+    .render();
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, "Jenkinsfile", text));
     manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,

@@ -16,6 +16,7 @@ pub mod k8s;
 pub mod request;
 mod resolve;
 pub mod shape;
+pub mod targets;
 mod vault;
 mod vault_kubernetes;
 pub mod versions;

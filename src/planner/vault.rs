@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::choice::*;
 use super::k8s::{self, K8sObject, ObjectMeta};
 use super::request::Duration;
+use super::targets::cicd::jenkins::{g, Groovy, Jenkinsfile, Step};
 use super::vault_kubernetes::{self as vk, Ttls, AUDIENCE, AUDIT_LOG};
 use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
@@ -1248,100 +1249,18 @@ fn gitlab_target(
 // ---------------------------------------------------------------------------------------------
 // CI/CD target: Jenkins with the HashiCorp Vault plugin and AppRole
 
-/// A Groovy value; rendered with Groovy's own literal syntax (single-quoted, escaped strings).
-enum Groovy {
-    Str(String),
-    Int(u64),
-    List(Vec<Groovy>),
-    Map(Vec<(&'static str, Groovy)>),
-}
-
-impl Groovy {
-    fn render(&self) -> String {
-        match self {
-            Groovy::Str(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
-            Groovy::Int(i) => i.to_string(),
-            Groovy::List(items) => format!("[{}]", items.iter().map(Groovy::render).collect::<Vec<_>>().join(", ")),
-            Groovy::Map(pairs) if pairs.is_empty() => "[:]".into(),
-            Groovy::Map(pairs) => format!(
-                "[{}]",
-                pairs
-                    .iter()
-                    .map(|(k, v)| format!("{k}: {}", v.render()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
-    }
-}
-
-fn g(s: impl Into<String>) -> Groovy {
-    Groovy::Str(s.into())
-}
-
-/// A nested block of a declarative Jenkinsfile: `head {` lines and blocks `}`.
-enum Jenkins {
-    Line(String),
-    Block(String, Vec<Jenkins>),
-}
-
-impl Jenkins {
-    fn render(&self, depth: usize, out: &mut String) {
-        let pad = "  ".repeat(depth);
-        match self {
-            Jenkins::Line(l) => out.push_str(&format!("{pad}{l}\n")),
-            Jenkins::Block(head, body) => {
-                out.push_str(&format!("{pad}{head} {{\n"));
-                for item in body {
-                    item.render(depth + 1, out);
-                }
-                out.push_str(&format!("{pad}}}\n"));
-            }
-        }
-    }
-}
-
-fn jenkinsfile(stage: &str, triggers: Option<String>, environment: Vec<(&'static str, String)>, steps: Jenkins) -> String {
-    let mut pipeline = vec![Jenkins::Line("agent any".into())];
-    if let Some(cron) = triggers {
-        pipeline.push(Jenkins::Block(
-            "triggers".into(),
-            vec![Jenkins::Line(format!("cron({})", g(cron).render()))],
-        ));
-    }
-    if !environment.is_empty() {
-        pipeline.push(Jenkins::Block(
-            "environment".into(),
-            environment
-                .into_iter()
-                .map(|(k, v)| Jenkins::Line(format!("{k} = {}", g(v).render())))
-                .collect(),
-        ));
-    }
-    pipeline.push(Jenkins::Block(
-        "stages".into(),
-        vec![Jenkins::Block(
-            format!("stage({})", g(stage).render()),
-            vec![Jenkins::Block("steps".into(), vec![steps])],
-        )],
-    ));
-    let mut out = String::new();
-    Jenkins::Block("pipeline".into(), pipeline).render(0, &mut out);
-    out
-}
-
 fn jenkins_credential_id(role: &str) -> String {
     format!("vault-approle-{role}")
 }
 
 /// `withCredentials` exposing VAULT_ADDR and VAULT_TOKEN from an AppRole credential.
-fn vault_token_binding(s: &Settings, role: &str, body: Vec<Jenkins>) -> Jenkins {
+fn vault_token_binding(s: &Settings, role: &str, body: Vec<Step>) -> Step {
     let binding = Groovy::List(vec![Groovy::Map(vec![
         ("$class", g("VaultTokenCredentialBinding")),
         ("credentialsId", g(jenkins_credential_id(role))),
         ("vaultAddr", g(&s.vault.address)),
     ])]);
-    Jenkins::Block(format!("withCredentials({})", binding.render()), body)
+    Step::Block(format!("withCredentials({})", binding.render()), body)
 }
 
 fn jenkins_target(
@@ -1357,7 +1276,7 @@ fn jenkins_target(
             vault_token_binding(
                 s,
                 &n.role,
-                vec![Jenkins::Line(format!(
+                vec![Step::Line(format!(
                     "sh {}",
                     g(format!(
                         "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --request POST --header @- --data '{body}' --output certificate.json \"$VAULT_ADDR/v1/{}\"",
@@ -1392,30 +1311,35 @@ fn jenkins_target(
                 ("engineVersion", Groovy::Int(2)),
             ]);
             // One path entry: the plugin reads it once, so a dynamic username and password belong together.
-            Jenkins::Block(
+            Step::Block(
                 format!(
                     "withVault({})",
                     Groovy::Map(vec![("configuration", config), ("vaultSecrets", secrets)]).render()
                 ),
-                vec![Jenkins::Line("sh 'echo \"secrets from Vault are in the environment\"'".into())],
+                vec![Step::Line("sh 'echo \"secrets from Vault are in the environment\"'".into())],
             )
         }
     };
     manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,
         "Jenkinsfile",
-        jenkinsfile("secrets", None, Vec::new(), steps),
+        Jenkinsfile::new("secrets", vec![steps]).render(),
     ));
 
     let mut credentials = vec![n.role.clone()];
     if let Source::Kv { schedule: Some(sch) } = src {
         credentials.push(n.rotator_role.clone());
         let env: Vec<(&'static str, String)> = rotation_env(s, n, sch).into_iter().map(|e| (e.name, e.value)).collect();
-        let steps = vault_token_binding(s, &n.rotator_role, vec![Jenkins::Line("sh 'sh ci/rotate-kv.sh'".into())]);
+        let steps = vault_token_binding(s, &n.rotator_role, vec![Step::Line("sh 'sh ci/rotate-kv.sh'".into())]);
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
             "Jenkinsfile.rotate",
-            jenkinsfile("rotate", Some(sch.cron()), env, steps),
+            Jenkinsfile {
+                cron: Some(sch.cron()),
+                environment: env,
+                ..Jenkinsfile::new("rotate", vec![steps])
+            }
+            .render(),
         ));
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
@@ -2052,15 +1976,6 @@ mod tests {
                 assert!(matches!(src, Source::Kv { schedule: Some(sch) } if sch.period.secs() == HOUR));
             }
         }
-    }
-
-    #[test]
-    fn groovy_literals_escape_quotes_and_backslashes() {
-        let v = Groovy::Map(vec![
-            ("path", g("it's a \\ path")),
-            ("n", Groovy::List(vec![Groovy::Int(2), Groovy::Map(vec![])])),
-        ]);
-        assert_eq!(v.render(), r"[path: 'it\'s a \\ path', n: [2, [:]]]");
     }
 
     #[test]
