@@ -14,8 +14,8 @@ use super::{DeploymentManifest, Settings};
 use crate::render;
 use crate::render::tf;
 
-const GITHUB_HOST: &str = "token.actions.githubusercontent.com";
-const GITLAB_HOST: &str = "gitlab.com";
+use super::targets::cicd::github::{self, OIDC_HOST as GITHUB_HOST};
+use super::targets::cicd::gitlab::{self, OIDC_HOST as GITLAB_HOST};
 /// Placeholder Azure DevOps organization ID (the issuer is per organization).
 const ADO_ORG_ID: &str = "00000000-0000-0000-0000-000000000000";
 const ADO_AUDIENCE: &str = "api://AzureADTokenExchange";
@@ -51,7 +51,6 @@ pub(super) fn trust(s: &Settings) -> String {
     let branch = &s.cicd.branch;
     let st = match s.cicd.platform {
         CicdPlatform::GithubActions => {
-            let (owner, name) = owner_repo(s);
             // Classic `repo:OWNER/REPO:…` and the 2026 immutable `repo:OWNER@ID/REPO@ID:…`.
             web_identity(GITHUB_HOST)
                 .when("StringEquals", format!("{GITHUB_HOST}:aud"), json!(STS_AUDIENCE))
@@ -59,8 +58,8 @@ pub(super) fn trust(s: &Settings) -> String {
                     "StringLike",
                     format!("{GITHUB_HOST}:sub"),
                     json!([
-                        format!("repo:{}:ref:refs/heads/{branch}", s.cicd.repository),
-                        format!("repo:{owner}@*/{name}@*:ref:refs/heads/{branch}"),
+                        github::subject(&s.cicd.repository, branch),
+                        github::immutable_subject(&s.cicd.repository, "*", "*", branch),
                     ]),
                 )
         }
@@ -69,7 +68,7 @@ pub(super) fn trust(s: &Settings) -> String {
             .when(
                 "StringEquals",
                 format!("{GITLAB_HOST}:sub"),
-                json!(format!("project_path:{}:ref_type:branch:ref:{branch}", s.cicd.repository)),
+                json!(gitlab::subject(&s.cicd.repository, branch)),
             ),
         CicdPlatform::AzureDevops => {
             let (org, project) = owner_repo(s);
@@ -147,14 +146,6 @@ pub(super) fn plan(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManife
 // ---------------------------------------------------------------------------------------------
 // GitHub Actions
 
-#[derive(Serialize)]
-struct Workflow {
-    name: String,
-    on: Value,
-    permissions: Value,
-    jobs: serde_json::Map<String, Value>,
-}
-
 fn github(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
     let prefix = env_prefix(s);
     let steps = json!([
@@ -177,18 +168,10 @@ fn github(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
             },
         },
     ]);
-    let workflow = Workflow {
-        name: format!("{} secrets", s.name),
-        on: json!({"push": {"branches": [s.cicd.branch]}}),
-        permissions: json!({"contents": "read", "id-token": "write"}),
-        jobs: [("deploy".to_string(), json!({"runs-on": "ubuntu-latest", "steps": steps}))]
-            .into_iter()
-            .collect(),
-    };
     manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,
-        &format!(".github/workflows/{}-secrets.yml", s.name),
-        render::yaml(&workflow),
+        &github::path(&s.name, "secrets"),
+        github::Workflow::on_push(&s.name, &s.cicd.branch, steps).render(),
     ));
     d.push(format!(
         "GitHub Actions assumes {} with its OIDC token (permissions id-token: write, aws-actions/configure-aws-credentials {} with audience {STS_AUDIENCE}); the trust policy requires aud = {STS_AUDIENCE} and a sub for repository \"{}\" on refs/heads/{} in both the classic and the immutable (OWNER@ID/REPO@ID) form.",

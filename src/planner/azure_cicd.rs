@@ -15,8 +15,8 @@ use super::{versions, DeploymentManifest, Settings};
 use crate::render;
 use crate::render::tf;
 
-const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
-const GITLAB_ISSUER: &str = "https://gitlab.com";
+use super::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
+use super::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
 
 fn service_connection(n: &Names) -> String {
     format!("sc-{}-keyvault", n.role)
@@ -32,7 +32,7 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
             .build()
     };
     let repo = &s.cicd.repository;
-    let (owner, name) = repo.split_once('/').unwrap_or((repo.as_str(), ""));
+    let (owner, _) = repo.split_once('/').unwrap_or((repo.as_str(), ""));
     let branch = &s.cicd.branch;
     match s.cicd.platform {
         CicdPlatform::GithubActions => vec![
@@ -42,7 +42,7 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
                 "github",
                 &format!("github-{}", n.role),
                 Expression::from(GITHUB_ISSUER),
-                Expression::from(format!("repo:{repo}:ref:refs/heads/{branch}")),
+                Expression::from(github::subject(repo, branch)),
                 None,
             ),
             // Azure refuses concurrent credential writes on one identity: create them in turn.
@@ -50,8 +50,11 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
                 "github_immutable",
                 &format!("github-{}-immutable", n.role),
                 Expression::from(GITHUB_ISSUER),
-                template(&format!(
-                    "repo:{owner}@${{var.github_owner_id}}/{name}@${{var.github_repository_id}}:ref:refs/heads/{branch}"
+                template(&github::immutable_subject(
+                    repo,
+                    "${var.github_owner_id}",
+                    "${var.github_repository_id}",
+                    branch,
                 )),
                 Some(tf::traversal("azurerm_federated_identity_credential", &["github"])),
             ),
@@ -60,7 +63,7 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
             "gitlab",
             &format!("gitlab-{}", n.role),
             Expression::from(GITLAB_ISSUER),
-            Expression::from(format!("project_path:{repo}:ref_type:branch:ref:{branch}")),
+            Expression::from(gitlab::subject(repo, branch)),
             None,
         )],
         CicdPlatform::AzureDevops => vec![
@@ -107,7 +110,7 @@ pub(crate) fn cicd_target(
     decisions: &mut Vec<String>,
 ) -> (ConfigFormat, String) {
     let (filename, text) = match s.cicd.platform {
-        CicdPlatform::GithubActions => (format!(".github/workflows/{}-secrets.yml", s.name), github(s, src, n, decisions)),
+        CicdPlatform::GithubActions => (github::path(&s.name, "secrets"), github_workflow(s, src, n, decisions)),
         CicdPlatform::GitlabCi => (".gitlab-ci.yml".to_string(), gitlab(s, src, n, decisions)),
         CicdPlatform::Jenkins => ("Jenkinsfile".to_string(), jenkins(s, src, n, decisions)),
         CicdPlatform::AzureDevops => ("azure-pipelines.yml".to_string(), azure_devops(s, src, n, decisions)),
@@ -124,7 +127,7 @@ pub(crate) fn cicd_target(
 // ---------------------------------------------------------------------------------------------
 // GitHub Actions: azure/login with OIDC
 
-fn github(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
+fn github_workflow(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
     let show = "az keyvault secret show --vault-name \"$KEY_VAULT_NAME\" --name \"$KEY_VAULT_OBJECT\" --query value --output tsv";
     let mut lines = vec!["set -euo pipefail".to_string()];
     match handover(s, src) {
@@ -167,12 +170,7 @@ fn github(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> 
             "run": lines.join("\n"),
         },
     ]);
-    let workflow = json!({
-        "name": format!("{} secrets", s.name),
-        "on": {"push": {"branches": [s.cicd.branch]}},
-        "permissions": {"contents": "read", "id-token": "write"},
-        "jobs": {"deploy": {"runs-on": "ubuntu-latest", "steps": steps}},
-    });
+    let workflow = github::Workflow::on_push(&s.name, &s.cicd.branch, steps);
     decisions.push(format!(
         "GitHub Actions logs in with azure/login@{} (OIDC, audience api://AzureADTokenExchange) as {}; set the repository secret AZURE_CLIENT_ID (as azure/login's own examples do; it is an identifier, not a credential) to `terraform output -raw workload_client_id`. Two federated credentials trust issuer {GITHUB_ISSUER} for branch {} of {}: the classic subject repo:{}:ref:refs/heads/{} and the immutable repo:OWNER@ID/REPO@ID form (from the github_owner_id and github_repository_id variables), since repositories created or renamed after July 2026 get the latter.",
         versions::AZURE_LOGIN_ACTION,

@@ -28,8 +28,8 @@ pub(crate) const ROLE_PUBSUB_PUBLISHER: &str = "roles/pubsub.publisher";
 pub(crate) const ROLE_RUN_INVOKER: &str = "roles/run.invoker";
 pub(crate) const ROLE_CA_REQUESTER: &str = "roles/privateca.certificateRequester";
 
-const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
-const GITLAB_ISSUER: &str = "https://gitlab.com";
+use super::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
+use super::targets::cicd::gitlab::OIDC_ISSUER as GITLAB_ISSUER;
 /// The oidc-provider plugin's issuer is the Jenkins root URL followed by /oidc.
 const JENKINS_URL: &str = "https://jenkins.example.com";
 const PUBSUB_EVENT: &str = "google.cloud.pubsub.topic.v1.messagePublished";
@@ -773,14 +773,6 @@ fn application_target(s: &Settings, n: &Names, decisions: &mut Vec<String>) -> (
 // ---------------------------------------------------------------------------------------------
 // CI/CD targets: a workload identity pool per pipeline, direct resource access (no service account)
 
-#[derive(Serialize)]
-struct Workflow {
-    name: String,
-    on: serde_json::Value,
-    permissions: serde_json::Value,
-    jobs: serde_json::Map<String, serde_json::Value>,
-}
-
 /// The credential configuration file Google's auth libraries and gcloud read for workload identity
 /// federation: where the subject token is and which provider accepts it.
 #[derive(Serialize)]
@@ -891,7 +883,7 @@ fn github_target(
     manifests: &mut Vec<DeploymentManifest>,
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
-    let file = format!(".github/workflows/{}-secrets.yml", s.name);
+    let file = github::path(&s.name, "secrets");
     let mut lines = vec![
         "set -euo pipefail".to_string(),
         "umask 077".to_string(),
@@ -935,18 +927,7 @@ fn github_target(
             "run": lines.join("\n"),
         },
     ]);
-    let workflow = Workflow {
-        name: format!("{} secrets", s.name),
-        on: serde_json::json!({"push": {"branches": [s.cicd.branch]}}),
-        permissions: serde_json::json!({"contents": "read", "id-token": "write"}),
-        jobs: [(
-            "deploy".to_string(),
-            serde_json::json!({"runs-on": "ubuntu-latest", "steps": steps}),
-        )]
-        .into_iter()
-        .collect(),
-    };
-    let text = render::yaml(&workflow);
+    let text = github::Workflow::on_push(&s.name, &s.cicd.branch, steps).render();
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, &file, text.clone()));
     decisions.push(format!(
         "GitHub Actions authenticates with google-github-actions/auth@{} (permissions id-token: write) through provider {} with its default audience, then gcloud (preinstalled on ubuntu-latest) reads version \"latest\" once; {}",

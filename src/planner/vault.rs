@@ -31,7 +31,8 @@ const KV_VERSIONS: u32 = 10;
 const KV_DELETE_AFTER: &str = "8760h";
 /// The PKI mount's max lease TTL bounds the issuing CA itself (10 years); the role bounds leaves.
 const PKI_MOUNT_MAX_TTL: u64 = 3650 * DAY;
-const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+use super::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
+use super::targets::cicd::gitlab::OIDC_ISSUER as GITLAB_ISSUER;
 
 /// Where the credential comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -945,21 +946,12 @@ fn github_audience(s: &Settings) -> String {
 fn github_bound_claims(s: &Settings) -> Vec<(&'static str, String)> {
     let repo = &s.cicd.repository;
     let git_ref = format!("refs/heads/{}", s.cicd.branch);
-    let (owner, name) = repo.split_once('/').unwrap_or((repo.as_str(), ""));
     // Classic `repo:OWNER/REPO:ref:...` and the 2026 immutable `repo:OWNER@ID/REPO@ID:ref:...`.
     let subjects = [
-        format!("repo:{repo}:ref:{git_ref}"),
-        format!("repo:{owner}@*/{name}@*:ref:{git_ref}"),
+        github::subject(repo, &s.cicd.branch),
+        github::immutable_subject(repo, "*", "*", &s.cicd.branch),
     ];
     vec![("repository", repo.clone()), ("ref", git_ref), ("sub", subjects.join(","))]
-}
-
-#[derive(Serialize)]
-struct Workflow {
-    name: String,
-    on: serde_json::Value,
-    permissions: serde_json::Value,
-    jobs: serde_json::Map<String, serde_json::Value>,
 }
 
 fn vault_action_step(s: &Settings, role: &str, secrets: Option<String>, export_token: bool) -> serde_json::Value {
@@ -1006,7 +998,7 @@ fn cicd_target(
         CicdPlatform::AzureDevops => return azure_devops_target(s, src, n, manifests, decisions),
         _ => {}
     }
-    let workflow_file = format!(".github/workflows/{}-secrets.yml", s.name);
+    let workflow_file = github::path(&s.name, "secrets");
     let mut steps = Vec::new();
     match src {
         Source::Pki { ttl } => {
@@ -1038,18 +1030,7 @@ fn cicd_target(
             steps.push(vault_action_step(s, &n.role, Some(secrets), false));
         }
     }
-    let workflow = Workflow {
-        name: format!("{} secrets", s.name),
-        on: serde_json::json!({"push": {"branches": [s.cicd.branch]}}),
-        permissions: serde_json::json!({"contents": "read", "id-token": "write"}),
-        jobs: [(
-            "deploy".to_string(),
-            serde_json::json!({"runs-on": "ubuntu-latest", "steps": steps}),
-        )]
-        .into_iter()
-        .collect(),
-    };
-    let text = render::yaml(&workflow);
+    let text = github::Workflow::on_push(&s.name, &s.cicd.branch, serde_json::Value::from(steps)).render();
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, &workflow_file, text.clone()));
     if let Source::Kv { schedule: Some(sch) } = src {
         let mut env = serde_json::Map::new();
@@ -1060,29 +1041,21 @@ fn cicd_target(
         for e in rotation_env(s, n, sch) {
             env.insert(e.name.into(), e.value.into());
         }
-        let rotate = Workflow {
-            name: format!("{} rotate {}", s.name, s.credential.leaf()),
-            on: serde_json::json!({"schedule": [{"cron": github_cron(sch)}], "workflow_dispatch": {}}),
-            permissions: serde_json::json!({"contents": "read", "id-token": "write"}),
-            jobs: [(
-                "rotate".to_string(),
-                serde_json::json!({
-                    "runs-on": "ubuntu-latest",
-                    "concurrency": {"group": format!("{}-rotate", s.name), "cancel-in-progress": false},
-                    "steps": [
-                        {"uses": format!("actions/checkout@{}", super::versions::CHECKOUT_ACTION)},
-                        vault_action_step(s, &n.rotator_role, None, true),
-                        {"name": "Rotate", "env": env, "run": "sh ci/rotate-kv.sh"},
-                    ],
-                }),
-            )]
-            .into_iter()
-            .collect(),
-        };
+        let rotate = github::Workflow::on_schedule(
+            format!("{} rotate {}", s.name, s.credential.leaf()),
+            &github_cron(sch),
+            "rotate",
+            format!("{}-rotate", s.name),
+            serde_json::json!([
+                {"uses": format!("actions/checkout@{}", super::versions::CHECKOUT_ACTION)},
+                vault_action_step(s, &n.rotator_role, None, true),
+                {"name": "Rotate", "env": env, "run": "sh ci/rotate-kv.sh"},
+            ]),
+        );
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
-            &format!(".github/workflows/{}-rotate.yml", s.name),
-            render::yaml(&rotate),
+            &github::path(&s.name, "rotate"),
+            rotate.render(),
         ));
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
@@ -1108,8 +1081,6 @@ fn cicd_target(
 
 // ---------------------------------------------------------------------------------------------
 // CI/CD target: GitLab CI with id_tokens (CI_JOB_JWT was removed in GitLab 17.0)
-
-const GITLAB_ISSUER: &str = "https://gitlab.com";
 
 fn gitlab_bound_claims(s: &Settings) -> Vec<(&'static str, String)> {
     vec![

@@ -1,3 +1,5 @@
 //! CI/CD platforms. Each file owns one platform's file layout and syntax.
 
+pub mod github;
+pub mod gitlab;
 pub mod jenkins;
