@@ -3,7 +3,6 @@
 //! OIDC, Jenkins through an IAM user that may only assume the role) and the pipeline file.
 
 use hcl::Block;
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::aws::{document, oidc_provider_arn, statement, Names};
@@ -14,6 +13,7 @@ use super::{DeploymentManifest, Settings};
 use crate::render;
 use crate::render::tf;
 
+use super::targets::cicd::azure_devops::{self as ado, Pipeline};
 use super::targets::cicd::github::{self, OIDC_HOST as GITHUB_HOST};
 use super::targets::cicd::gitlab::{self, OIDC_HOST as GITLAB_HOST};
 /// Placeholder Azure DevOps organization ID (the issuer is per organization).
@@ -261,21 +261,11 @@ fn jenkins(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: 
 // ---------------------------------------------------------------------------------------------
 // Azure DevOps
 
-#[derive(Serialize)]
-struct AzurePipeline {
-    trigger: Value,
-    pr: &'static str,
-    pool: Value,
-    steps: Vec<Value>,
-}
-
 fn azure_devops(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
     let var = format!("{}_JSON", env_prefix(s));
-    let pipeline = AzurePipeline {
-        trigger: json!({"branches": {"include": [s.cicd.branch]}}),
-        pr: "none",
-        pool: json!({"vmImage": "ubuntu-latest"}),
-        steps: vec![
+    let pipeline = Pipeline::steps(
+        &s.cicd.branch,
+        vec![
             json!({
                 "task": versions::AWS_ADO_SECRET_TASK,
                 "displayName": format!("Read {} from AWS Secrets Manager", n.secret_name),
@@ -292,12 +282,8 @@ fn azure_devops(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>
                 "env": {var.clone(): format!("$({var})")},
             }),
         ],
-    };
-    manifests.push(DeploymentManifest::new(
-        ManifestType::Cicd,
-        "azure-pipelines.yml",
-        render::yaml(&pipeline),
-    ));
+    );
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, ado::PATH, pipeline.render()));
     let (org, project) = owner_repo(s);
     d.push(format!(
         "Azure Pipelines reads the secret with the AWS Toolkit task {} through the AWS service connection \"{}\" configured with \"Use OIDC\" and role {}; the task stores the value as a secret pipeline variable {var} (masked in logs), which later steps see only through an explicit env mapping.",

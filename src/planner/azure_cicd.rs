@@ -15,6 +15,7 @@ use super::{versions, DeploymentManifest, Settings};
 use crate::render;
 use crate::render::tf;
 
+use super::targets::cicd::azure_devops::Pipeline;
 use super::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
 use super::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
 
@@ -296,12 +297,10 @@ fn azure_devops(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String
             ),
         ),
     };
-    let pipeline = json!({
-        "trigger": {"branches": {"include": [s.cicd.branch]}},
-        "pr": "none",
-        "pool": {"vmImage": "ubuntu-latest"},
-        "steps": [
-            {
+    let pipeline = Pipeline::steps(
+        &s.cicd.branch,
+        vec![
+            json!({
                 "task": "AzureKeyVault@2",
                 "displayName": "Read secrets from Key Vault",
                 "inputs": {
@@ -309,14 +308,14 @@ fn azure_devops(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String
                     "KeyVaultName": s.azure.vault_name,
                     "SecretsFilter": n.object,
                 },
-            },
-            {
+            }),
+            json!({
                 "bash": script,
                 "displayName": "Use secrets",
                 "env": env,
-            },
+            }),
         ],
-    });
+    );
     decisions.push(format!(
         "Azure Pipelines reads the secret with AzureKeyVault@2 through the service connection \"{}\": create it as Azure Resource Manager, workload identity federation (manual), for the managed identity {} (client ID from `terraform output -raw workload_client_id`); new connections are issued by Microsoft Entra (https://login.microsoftonline.com/{}/v2.0), and the federated credential takes the subject identifier the connection shows through the azure_devops_subject variable, because the Azure DevOps issuer (vstoken.dev.azure.com) retires on 2027-07-01.",
         service_connection(n),
@@ -327,5 +326,5 @@ fn azure_devops(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String
         "AzureKeyVault@2 makes the secret a secret pipeline variable $({}), masked in logs; a script sees it only through the explicit env mapping of the Use secrets step.",
         n.object
     ));
-    render::yaml(&pipeline)
+    pipeline.render()
 }

@@ -28,6 +28,7 @@ pub(crate) const ROLE_PUBSUB_PUBLISHER: &str = "roles/pubsub.publisher";
 pub(crate) const ROLE_RUN_INVOKER: &str = "roles/run.invoker";
 pub(crate) const ROLE_CA_REQUESTER: &str = "roles/privateca.certificateRequester";
 
+use super::targets::cicd::azure_devops::{self as ado, Job, Pipeline};
 use super::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
 use super::targets::cicd::gitlab::OIDC_ISSUER as GITLAB_ISSUER;
 /// The oidc-provider plugin's issuer is the Jenkins root URL followed by /oidc.
@@ -1039,45 +1040,6 @@ fn jenkins_target(
 }
 
 #[derive(Serialize)]
-struct AzurePipeline {
-    trigger: AdoBranchFilter,
-    pr: &'static str,
-    variables: Vec<AdoVariable>,
-    jobs: Vec<AdoJob>,
-}
-
-#[derive(Serialize)]
-struct AdoBranchFilter {
-    branches: AdoInclude,
-}
-
-#[derive(Serialize)]
-struct AdoInclude {
-    include: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct AdoVariable {
-    name: String,
-    value: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AdoJob {
-    job: String,
-    display_name: String,
-    pool: AdoPool,
-    steps: Vec<AdoTaskStep>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AdoPool {
-    vm_image: &'static str,
-}
-
-#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct AdoTaskStep {
     task: &'static str,
@@ -1106,14 +1068,8 @@ fn azure_devops_target(
 ) -> (AuthMethod, ConfigFormat, String) {
     let connection = format!("{}-gcp", n.role);
     let out = format!("$(Agent.TempDirectory)/gcp/{}.json", s.credential.leaf());
-    let mut variables: Vec<AdoVariable> = access_env(n, &out)
-        .into_iter()
-        .map(|(k, v)| AdoVariable { name: k.into(), value: v })
-        .collect();
-    variables.push(AdoVariable {
-        name: "GCP_TOKEN_RESOURCE".into(),
-        value: ado_app_uri(n),
-    });
+    let mut variables: Vec<ado::Variable> = access_env(n, &out).into_iter().map(|(k, v)| ado::Variable::named(k, &v)).collect();
+    variables.push(ado::Variable::named("GCP_TOKEN_RESOURCE", &ado_app_uri(n)));
     let script = [
         "set -euo pipefail",
         "GCP_ID_TOKEN=\"$(az account get-access-token --resource \"$GCP_TOKEN_RESOURCE\" --query accessToken --output tsv)\"",
@@ -1121,34 +1077,21 @@ fn azure_devops_target(
         &format!("sh {ACCESS_SCRIPT_PATH}"),
     ]
     .join("\n");
-    let pipeline = AzurePipeline {
-        trigger: AdoBranchFilter {
-            branches: AdoInclude {
-                include: vec![s.cicd.branch.clone()],
-            },
+    let step = AdoTaskStep {
+        task: "AzureCLI@2",
+        display_name: "Read the secret from Secret Manager".into(),
+        inputs: AzureCliInputs {
+            azure_subscription: connection.clone(),
+            script_type: "bash",
+            script_location: "inlineScript",
+            inline_script: script,
         },
-        pr: "none",
-        variables,
-        jobs: vec![AdoJob {
-            job: "secrets".into(),
-            display_name: format!("{} secrets", s.name),
-            pool: AdoPool { vm_image: "ubuntu-latest" },
-            steps: vec![AdoTaskStep {
-                task: "AzureCLI@2",
-                display_name: "Read the secret from Secret Manager".into(),
-                inputs: AzureCliInputs {
-                    azure_subscription: connection.clone(),
-                    script_type: "bash",
-                    script_location: "inlineScript",
-                    inline_script: script,
-                },
-            }],
-        }],
     };
+    let job = Job::new("secrets", format!("{} secrets", s.name), vec![step]);
     manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,
-        "azure-pipelines.yml",
-        render::yaml(&pipeline),
+        ado::PATH,
+        Pipeline::jobs(&s.cicd.branch, Vec::new(), variables, vec![job]).render(),
     ));
     manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,

@@ -31,6 +31,7 @@ const KV_VERSIONS: u32 = 10;
 const KV_DELETE_AFTER: &str = "8760h";
 /// The PKI mount's max lease TTL bounds the issuing CA itself (10 years); the role bounds leaves.
 const PKI_MOUNT_MAX_TTL: u64 = 3650 * DAY;
+use super::targets::cicd::azure_devops::{BashStep as AdoStep, Job, Pipeline, Schedule as AdoSchedule, Variable, VM_IMAGE as ADO_VM_IMAGE};
 use super::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
 use super::targets::cicd::gitlab::OIDC_ISSUER as GITLAB_ISSUER;
 
@@ -1357,75 +1358,6 @@ fn jenkins_target(
 /// Azure Pipelines allows at most 1000 scheduled runs a week; every 15 minutes is 672.
 const ADO_MIN_CHECK: u64 = 15 * MINUTE;
 /// Microsoft-hosted image with bash, curl and jq.
-const ADO_VM_IMAGE: &str = "ubuntu-latest";
-
-#[derive(Serialize)]
-struct AzurePipeline {
-    trigger: AdoBranchFilter,
-    pr: &'static str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    schedules: Vec<AdoSchedule>,
-    variables: Vec<AdoVariable>,
-    jobs: Vec<AdoJob>,
-}
-
-#[derive(Serialize)]
-struct AdoBranchFilter {
-    branches: AdoInclude,
-}
-
-#[derive(Serialize)]
-struct AdoInclude {
-    include: Vec<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AdoSchedule {
-    cron: String,
-    display_name: String,
-    branches: AdoInclude,
-    always: bool,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum AdoVariable {
-    Group { group: String },
-    Named { name: String, value: String },
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AdoJob {
-    job: String,
-    display_name: String,
-    condition: String,
-    pool: AdoPool,
-    variables: Vec<AdoVariable>,
-    steps: Vec<AdoStep>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AdoPool {
-    vm_image: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AdoStep {
-    bash: String,
-    display_name: String,
-    env: std::collections::BTreeMap<String, String>,
-}
-
-fn ado_branches(s: &Settings) -> AdoInclude {
-    AdoInclude {
-        include: vec![s.cicd.branch.clone()],
-    }
-}
-
 fn ado_group(role: &str) -> String {
     format!("{role}-vault")
 }
@@ -1506,10 +1438,7 @@ fn azure_devops_target(
     manifests: &mut Vec<DeploymentManifest>,
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
-    let named = |name: &str, value: &str| AdoVariable::Named {
-        name: name.into(),
-        value: value.into(),
-    };
+    let named = Variable::named;
     let mut variables = vec![named("VAULT_ADDR", &s.vault.address), named("VAULT_AUTH_PATH", &s.vault.auth_mount)];
     if let Some(ns) = &s.vault.namespace {
         variables.push(named("VAULT_NAMESPACE", ns));
@@ -1527,15 +1456,11 @@ fn azure_devops_target(
         display_name: "Use secrets".into(),
         env: handed_over.iter().map(|v| (v.clone(), format!("$({v})"))).collect(),
     });
-    let mut jobs = vec![AdoJob {
-        job: "secrets".into(),
-        display_name: format!("{} secrets", s.name),
-        // Scheduled runs exist only to rotate.
-        condition: "and(succeeded(), ne(variables['Build.Reason'], 'Schedule'))".into(),
-        pool: AdoPool { vm_image: ADO_VM_IMAGE },
-        variables: vec![AdoVariable::Group { group: ado_group(&n.role) }],
-        steps,
-    }];
+    // Scheduled runs exist only to rotate.
+    let mut jobs = vec![Job::new("secrets", format!("{} secrets", s.name), steps).when(
+        "and(succeeded(), ne(variables['Build.Reason'], 'Schedule'))",
+        vec![Variable::Group { group: ado_group(&n.role) }],
+    )];
     let mut schedules = Vec::new();
     let mut groups = vec![format!("\"{}\" (RoleID and SecretID of {})", ado_group(&n.role), n.role)];
     if let Source::Kv { schedule: Some(sch) } = src {
@@ -1543,30 +1468,29 @@ fn azure_devops_target(
             check: Duration::from_secs(sch.check.secs().max(ADO_MIN_CHECK)),
             ..sch
         };
-        schedules.push(AdoSchedule {
-            cron: sch.cron(),
-            display_name: format!("rotate {} {}", s.name, s.credential.leaf()),
-            branches: ado_branches(s),
-            always: true,
-        });
-        let mut vars = vec![AdoVariable::Group {
+        schedules.push(AdoSchedule::new(
+            sch.cron(),
+            format!("rotate {} {}", s.name, s.credential.leaf()),
+            &s.cicd.branch,
+        ));
+        let mut vars = vec![Variable::Group {
             group: ado_group(&n.rotator_role),
         }];
         vars.extend(rotation_env(s, n, sch).into_iter().map(|e| named(e.name, &e.value)));
         let mut script: Vec<String> = ADO_LOGIN.iter().map(|l| l.to_string()).collect();
         script.push("sh ci/rotate-kv.sh".into());
-        jobs.push(AdoJob {
-            job: "rotate".into(),
-            display_name: format!("{} rotate {}", s.name, s.credential.leaf()),
-            condition: "eq(variables['Build.Reason'], 'Schedule')".into(),
-            pool: AdoPool { vm_image: ADO_VM_IMAGE },
-            variables: vars,
-            steps: vec![AdoStep {
-                bash: script.join("\n"),
-                display_name: "Rotate".into(),
-                env: ado_login_env(),
-            }],
-        });
+        jobs.push(
+            Job::new(
+                "rotate",
+                format!("{} rotate {}", s.name, s.credential.leaf()),
+                vec![AdoStep {
+                    bash: script.join("\n"),
+                    display_name: "Rotate".into(),
+                    env: ado_login_env(),
+                }],
+            )
+            .when("eq(variables['Build.Reason'], 'Schedule')", vars),
+        );
         groups.push(format!("\"{}\" (of {})", ado_group(&n.rotator_role), n.rotator_role));
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
@@ -1581,14 +1505,7 @@ fn azure_devops_target(
             Duration::from_secs(ADO_MIN_CHECK).to_text()
         ));
     }
-    let pipeline = AzurePipeline {
-        trigger: AdoBranchFilter { branches: ado_branches(s) },
-        pr: "none",
-        schedules,
-        variables,
-        jobs,
-    };
-    let text = render::yaml(&pipeline);
+    let text = Pipeline::jobs(&s.cicd.branch, schedules, variables, jobs).render();
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, "azure-pipelines.yml", text.clone()));
     decisions.push(
         "Azure Pipelines authenticates with AppRole, not JWT: the only OIDC token a pipeline can request (System.OidcRequestUri) is minted per Azure service connection for exchange with Microsoft Entra; its Azure DevOps issuer (https://vstoken.dev.azure.com/<org-id>, subject sc://<org>/<project>/<connection>) is deprecated and retires 2027-07-01, and the claims of the Entra-issued replacement are not documented for other relying parties, so Vault could not bind a JWT role to verified issuer, subject and audience values.".into(),
