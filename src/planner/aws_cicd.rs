@@ -3,14 +3,13 @@
 //! OIDC, Jenkins through an IAM user that may only assume the role) and the pipeline file.
 
 use hcl::Block;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::aws::{document, oidc_provider_arn, statement, Names};
 use super::choice::*;
 use super::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
 use super::versions;
 use super::{DeploymentManifest, Settings};
-use crate::render;
 use crate::render::tf;
 
 use super::targets::cicd::azure_devops::{self as ado, Pipeline};
@@ -206,23 +205,19 @@ fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
             "aws secretsmanager get-secret-value --secret-id \"$SECRET_ID\" --query SecretString --output text > \"{dir}/secret.json\""
         ),
     ];
-    let job = json!({
-        "image": {"name": versions::AWS_CLI_IMAGE, "entrypoint": [""]},
-        "id_tokens": {"AWS_ID_TOKEN": {"aud": STS_AUDIENCE}},
-        "variables": {
-            "AWS_REGION": s.aws.region,
-            "AWS_ROLE_ARN": n.consumer_role_arn,
-            "SECRET_ID": n.secret_name,
-        },
-        "rules": [{"if": format!("$CI_COMMIT_BRANCH == \"{}\"", s.cicd.branch)}],
-        "script": script,
+    let variables = json!({
+        "AWS_REGION": s.aws.region,
+        "AWS_ROLE_ARN": n.consumer_role_arn,
+        "SECRET_ID": n.secret_name,
     });
-    let pipeline: serde_json::Map<String, Value> = [(format!("{}-secrets", s.name), job)].into_iter().collect();
-    manifests.push(DeploymentManifest::new(
-        ManifestType::Cicd,
-        ".gitlab-ci.yml",
-        render::yaml(&pipeline),
-    ));
+    let job = gitlab::Job::new()
+        .image(versions::AWS_CLI_IMAGE)
+        .id_token("AWS_ID_TOKEN", STS_AUDIENCE)
+        .variables(variables.as_object().cloned().unwrap_or_default())
+        .on_branch(&s.cicd.branch)
+        .script(script);
+    let pipeline = gitlab::Pipeline::new().job(format!("{}-secrets", s.name), job);
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, gitlab::PATH, pipeline.render()));
     d.push(format!(
         "GitLab CI requests an id_tokens token with aud = {STS_AUDIENCE} (CI_JOB_JWT was removed in GitLab 17.0), writes it to a mode 0600 file named by AWS_WEB_IDENTITY_TOKEN_FILE, and the AWS CLI exchanges it (AssumeRoleWithWebIdentity, for AWS_ROLE_ARN) for temporary credentials of {}, so the token never stands on a command line; the trust policy requires sub = project_path:{}:ref_type:branch:ref:{} (protect that branch).",
         n.role, s.cicd.repository, s.cicd.branch

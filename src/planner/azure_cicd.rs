@@ -5,7 +5,7 @@
 
 use hcl::expr::Expression;
 use hcl::Block;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 
 use super::azure::{federated_credential, template, Names, Source};
 use super::choice::*;
@@ -112,7 +112,7 @@ pub(crate) fn cicd_target(
 ) -> (ConfigFormat, String) {
     let (filename, text) = match s.cicd.platform {
         CicdPlatform::GithubActions => (github::path(&s.name, "secrets"), github_workflow(s, src, n, decisions)),
-        CicdPlatform::GitlabCi => (".gitlab-ci.yml".to_string(), gitlab(s, src, n, decisions)),
+        CicdPlatform::GitlabCi => (gitlab::PATH.to_string(), gitlab_pipeline(s, src, n, decisions)),
         CicdPlatform::Jenkins => ("Jenkinsfile".to_string(), jenkins(s, src, n, decisions)),
         CicdPlatform::AzureDevops => ("azure-pipelines.yml".to_string(), azure_devops(s, src, n, decisions)),
     };
@@ -206,25 +206,23 @@ fn file_name(s: &Settings, n: &Names) -> String {
     }
 }
 
-fn gitlab(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
+fn gitlab_pipeline(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
     let dir = "$CI_PROJECT_DIR/.keyvault";
     let mut variables = Map::new();
     variables.insert("AZURE_TENANT_ID".into(), s.azure.tenant_id.clone().into());
     variables.insert("KEY_VAULT_NAME".into(), s.azure.vault_name.clone().into());
     variables.insert("KEY_VAULT_OBJECT".into(), n.object.clone().into());
-    let job = json!({
-        "image": {"name": versions::AZURE_CLI_IMAGE, "entrypoint": [""]},
-        "id_tokens": {"AZURE_ID_TOKEN": {"aud": super::azure::TOKEN_EXCHANGE_AUDIENCE}},
-        "variables": Value::Object(variables),
-        "rules": [{"if": format!("$CI_COMMIT_BRANCH == \"{}\"", s.cicd.branch)}],
-        "script": [
-            "az login --service-principal --username \"$AZURE_CLIENT_ID\" --tenant \"$AZURE_TENANT_ID\" --federated-token \"$AZURE_ID_TOKEN\" --allow-no-subscriptions --output none",
+    let job = gitlab::Job::new()
+        .image(versions::AZURE_CLI_IMAGE)
+        .id_token("AZURE_ID_TOKEN", super::azure::TOKEN_EXCHANGE_AUDIENCE)
+        .variables(variables)
+        .on_branch(&s.cicd.branch)
+        .script(vec![
+            "az login --service-principal --username \"$AZURE_CLIENT_ID\" --tenant \"$AZURE_TENANT_ID\" --federated-token \"$AZURE_ID_TOKEN\" --allow-no-subscriptions --output none".to_string(),
             format!("mkdir -p -m 0700 \"{dir}\""),
             download_line(dir, n, s),
-        ],
-    });
-    let mut pipeline = Map::new();
-    pipeline.insert(format!("{}-secrets", s.name), job);
+        ]);
+    let pipeline = gitlab::Pipeline::new().job(format!("{}-secrets", s.name), job);
     decisions.push(format!(
         "GitLab CI requests an id_tokens token with aud {} (CI_JOB_JWT was removed in GitLab 17.0) and exchanges it with az login --federated-token as {}; set the CI/CD variable AZURE_CLIENT_ID to `terraform output -raw workload_client_id`. The federated credential trusts issuer {GITLAB_ISSUER} (use your instance URL when self-managed) for subject project_path:{}:ref_type:branch:ref:{}.",
         super::azure::TOKEN_EXCHANGE_AUDIENCE,
@@ -237,7 +235,7 @@ fn gitlab(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) ->
         file_name(s, n),
         versions::AZURE_CLI_IMAGE
     ));
-    render::yaml(&Value::Object(pipeline))
+    pipeline.render()
 }
 
 // ---------------------------------------------------------------------------------------------

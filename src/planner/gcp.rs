@@ -30,7 +30,7 @@ pub(crate) const ROLE_CA_REQUESTER: &str = "roles/privateca.certificateRequester
 
 use super::targets::cicd::azure_devops::{self as ado, Job, Pipeline};
 use super::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
-use super::targets::cicd::gitlab::OIDC_ISSUER as GITLAB_ISSUER;
+use super::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
 /// The oidc-provider plugin's issuer is the Jenkins root URL followed by /oidc.
 const JENKINS_URL: &str = "https://jenkins.example.com";
 const PUBSUB_EVENT: &str = "google.cloud.pubsub.topic.v1.messagePublished";
@@ -944,48 +944,30 @@ fn github_target(
 }
 
 /// The image GitLab, and any container runner, uses for the access script (sh, curl, sed, base64).
-fn curl_image() -> serde_json::Value {
-    // curlimages/curl's entrypoint is curl itself; GitLab needs a shell.
-    serde_json::json!({"name": versions::CURL_IMAGE, "entrypoint": [""]})
-}
-
 fn gitlab_target(
     s: &Settings,
     n: &Names,
     manifests: &mut Vec<DeploymentManifest>,
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
-    use serde_json::{json, Map, Value};
+    use serde_json::Map;
     let out = format!("$CI_PROJECT_DIR/.gcp/{}.json", s.credential.leaf());
     let mut variables = Map::new();
     for (k, v) in access_env(n, &out) {
         variables.insert(k.into(), v.into());
     }
-    let mut job = Map::new();
-    job.insert("image".into(), curl_image());
-    job.insert(
-        "id_tokens".into(),
-        json!({"GCP_ID_TOKEN": {"aud": format!("https://iam.googleapis.com/{}", n.provider_name())}}),
-    );
-    job.insert("variables".into(), Value::Object(variables));
-    job.insert(
-        "script".into(),
-        json!([
+    // curlimages/curl: the access script needs only sh, curl, sed, tr and base64.
+    let job = gitlab::Job::new()
+        .image(versions::CURL_IMAGE)
+        .id_token("GCP_ID_TOKEN", &format!("https://iam.googleapis.com/{}", n.provider_name()))
+        .variables(variables)
+        .script(vec![
             format!("sh {ACCESS_SCRIPT_PATH}"),
-            "echo \"the secret version is in $GCP_SECRET_FILE (mode 0600)\""
-        ]),
-    );
-    job.insert(
-        "rules".into(),
-        json!([{"if": format!("$CI_COMMIT_BRANCH == \"{}\"", s.cicd.branch)}]),
-    );
-    let mut pipeline = Map::new();
-    pipeline.insert(format!("{}-secrets", s.name), Value::Object(job));
-    manifests.push(DeploymentManifest::new(
-        ManifestType::Cicd,
-        ".gitlab-ci.yml",
-        render::yaml(&pipeline),
-    ));
+            "echo \"the secret version is in $GCP_SECRET_FILE (mode 0600)\"".to_string(),
+        ])
+        .on_branch(&s.cicd.branch);
+    let pipeline = gitlab::Pipeline::new().job(format!("{}-secrets", s.name), job);
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, gitlab::PATH, pipeline.render()));
     manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,
         ACCESS_SCRIPT_PATH,

@@ -33,7 +33,7 @@ const KV_DELETE_AFTER: &str = "8760h";
 const PKI_MOUNT_MAX_TTL: u64 = 3650 * DAY;
 use super::targets::cicd::azure_devops::{BashStep as AdoStep, Job, Pipeline, Schedule as AdoSchedule, Variable, VM_IMAGE as ADO_VM_IMAGE};
 use super::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
-use super::targets::cicd::gitlab::OIDC_ISSUER as GITLAB_ISSUER;
+use super::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
 
 /// Where the credential comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1114,11 +1114,6 @@ fn gitlab_call(method: &str, path: &str, body: Option<String>, output: &str) -> 
     call
 }
 
-fn gitlab_image() -> serde_json::Value {
-    // curlimages/curl's entrypoint is curl itself; GitLab needs a shell.
-    serde_json::json!({"name": super::versions::CURL_IMAGE, "entrypoint": [""]})
-}
-
 fn gitlab_target(
     s: &Settings,
     src: Source,
@@ -1127,7 +1122,6 @@ fn gitlab_target(
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
     use serde_json::{json, Map, Value};
-    let id_tokens = json!({"VAULT_ID_TOKEN": {"aud": github_audience(s)}});
     let mut variables = Map::new();
     variables.insert("VAULT_SERVER_URL".into(), s.vault.address.clone().into());
     variables.insert("VAULT_AUTH_PATH".into(), s.vault.auth_mount.clone().into());
@@ -1135,10 +1129,7 @@ fn gitlab_target(
     if let Some(ns) = &s.vault.namespace {
         variables.insert("VAULT_NAMESPACE".into(), ns.clone().into());
     }
-    // Scheduled pipelines run only the rotation job.
-    let rules = json!([{"if": format!("$CI_COMMIT_BRANCH == \"{}\" && $CI_PIPELINE_SOURCE != \"schedule\"", s.cicd.branch)}]);
-    let mut job = Map::new();
-    job.insert("id_tokens".into(), id_tokens.clone());
+    let mut job = gitlab::Job::new().id_token("VAULT_ID_TOKEN", &github_audience(s));
     match src {
         Source::Kv { .. } => {
             let mut secrets = Map::new();
@@ -1152,8 +1143,9 @@ fn gitlab_target(
                     }),
                 );
             }
-            job.insert("secrets".into(), Value::Object(secrets));
-            job.insert("script".into(), json!(["echo \"secrets from Vault are in the job's environment\""]));
+            job = job
+                .secrets(secrets)
+                .script(vec!["echo \"secrets from Vault are in the job's environment\""]);
         }
         _ => {
             let (method, body, out) = match src {
@@ -1167,14 +1159,13 @@ fn gitlab_target(
             let mut script = vec![json!("mkdir -p -m 0700 \"$CI_PROJECT_DIR/.vault\"")];
             script.extend(GITLAB_LOGIN.iter().map(|l| Value::from(*l)));
             script.push(gitlab_call(method, &n.consumer_path, body, out).into());
-            job.insert("image".into(), gitlab_image());
-            job.insert("script".into(), Value::Array(script));
+            // curlimages/curl's entrypoint is curl itself; the job image clears it for a shell.
+            job = job.image(super::versions::CURL_IMAGE).script(script);
         }
     }
-    job.insert("variables".into(), Value::Object(variables.clone()));
-    job.insert("rules".into(), rules);
-    let mut pipeline = Map::new();
-    pipeline.insert(format!("{}-secrets", s.name), Value::Object(job));
+    // Scheduled pipelines run only the rotation job.
+    job = job.variables(variables.clone()).on_branch_unscheduled(&s.cicd.branch);
+    let mut pipeline = gitlab::Pipeline::new().job(format!("{}-secrets", s.name), job);
     if let Source::Kv { schedule: Some(sch) } = src {
         let mut vars = variables.clone();
         vars.insert("VAULT_AUTH_ROLE".into(), n.rotator_role.clone().into());
@@ -1184,15 +1175,14 @@ fn gitlab_target(
         vars.insert("VAULT_ADDR".into(), "$VAULT_SERVER_URL".into());
         let mut script: Vec<Value> = GITLAB_LOGIN.iter().map(|l| Value::from(*l)).collect();
         script.push("sh ci/rotate-kv.sh".into());
-        pipeline.insert(
+        pipeline = pipeline.job(
             format!("{}-rotate-{}", s.name, s.credential.leaf()),
-            json!({
-                "image": gitlab_image(),
-                "id_tokens": id_tokens,
-                "variables": vars,
-                "rules": [{"if": "$CI_PIPELINE_SOURCE == \"schedule\""}],
-                "script": script,
-            }),
+            gitlab::Job::new()
+                .image(super::versions::CURL_IMAGE)
+                .id_token("VAULT_ID_TOKEN", &github_audience(s))
+                .variables(vars)
+                .on_schedule()
+                .script(script),
         );
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
@@ -1206,8 +1196,8 @@ fn gitlab_target(
             n.rotator_role
         ));
     }
-    let text = render::yaml(&pipeline);
-    manifests.push(DeploymentManifest::new(ManifestType::Cicd, ".gitlab-ci.yml", text.clone()));
+    let text = pipeline.render();
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, gitlab::PATH, text.clone()));
     decisions.push(format!(
         "GitLab CI logs in through the JWT auth mount \"{}\" (configured with oidc_discovery_url = bound_issuer = {GITLAB_ISSUER}, or your instance URL) with an id_tokens token whose aud is \"{}\" (CI_JOB_JWT was removed in GitLab 17.0); the role binds project \"{}\", protected branch \"{}\".",
         s.vault.auth_mount,

@@ -8,3 +8,84 @@ pub const OIDC_ISSUER: &str = "https://gitlab.com";
 pub fn subject(path: &str, branch: &str) -> String {
     format!("project_path:{path}:ref_type:branch:ref:{branch}")
 }
+
+use serde_json::{json, Map, Value};
+
+/// Where the pipeline lives in the repository.
+pub const PATH: &str = ".gitlab-ci.yml";
+
+/// One job of `.gitlab-ci.yml`. Keywords are written here only; a backend chooses which, and
+/// in which order they appear (the order is the file's).
+#[derive(Default)]
+pub struct Job(Map<String, Value>);
+
+impl Job {
+    pub fn new() -> Job {
+        Job::default()
+    }
+
+    fn set(mut self, key: &str, value: Value) -> Job {
+        self.0.insert(key.into(), value);
+        self
+    }
+
+    /// A container image whose entrypoint is cleared, so GitLab's shell runs the script.
+    pub fn image(self, image: &str) -> Job {
+        self.set("image", json!({"name": image, "entrypoint": [""]}))
+    }
+
+    /// An OIDC token in `$variable` whose `aud` is `audience`.
+    pub fn id_token(self, variable: &str, audience: &str) -> Job {
+        self.set("id_tokens", json!({ variable: {"aud": audience} }))
+    }
+
+    pub fn variables(self, variables: Map<String, Value>) -> Job {
+        self.set("variables", Value::Object(variables))
+    }
+
+    /// GitLab's native Vault integration: each entry becomes a variable the job reads.
+    pub fn secrets(self, secrets: Map<String, Value>) -> Job {
+        self.set("secrets", Value::Object(secrets))
+    }
+
+    pub fn script<T: Into<Value>>(self, lines: Vec<T>) -> Job {
+        self.set("script", Value::Array(lines.into_iter().map(Into::into).collect()))
+    }
+
+    /// Runs on pipelines of `branch`.
+    pub fn on_branch(self, branch: &str) -> Job {
+        self.set("rules", json!([{"if": format!("$CI_COMMIT_BRANCH == \"{branch}\"")}]))
+    }
+
+    /// Runs on pipelines of `branch`, except scheduled ones.
+    pub fn on_branch_unscheduled(self, branch: &str) -> Job {
+        self.set(
+            "rules",
+            json!([{"if": format!("$CI_COMMIT_BRANCH == \"{branch}\" && $CI_PIPELINE_SOURCE != \"schedule\"")}]),
+        )
+    }
+
+    /// Runs on scheduled pipelines only.
+    pub fn on_schedule(self) -> Job {
+        self.set("rules", json!([{"if": "$CI_PIPELINE_SOURCE == \"schedule\""}]))
+    }
+}
+
+/// The jobs of `.gitlab-ci.yml`, by name.
+#[derive(Default)]
+pub struct Pipeline(Map<String, Value>);
+
+impl Pipeline {
+    pub fn new() -> Pipeline {
+        Pipeline::default()
+    }
+
+    pub fn job(mut self, name: String, job: Job) -> Pipeline {
+        self.0.insert(name, Value::Object(job.0));
+        self
+    }
+
+    pub fn render(&self) -> String {
+        crate::render::yaml(&self.0)
+    }
+}
