@@ -802,10 +802,7 @@ struct AwsJwt {
 }
 
 fn store_name(s: &Settings) -> String {
-    match s.kubernetes.store_kind {
-        StoreKind::SecretStore => format!("{}-aws", s.name),
-        StoreKind::ClusterSecretStore => format!("{}-aws", s.role_name()),
-    }
+    k8s::store_name(s, "aws")
 }
 
 fn secret_store(s: &Settings) -> K8sObject<k8s::StoreSpec<StoreProvider>> {
@@ -872,16 +869,12 @@ fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifests: &mut Vec
     ));
     let refresh = refresh(s, rot);
     let target = format!("{}-{}", s.name, s.credential.leaf());
-    let es = K8sObject {
-        api_version: k8s::ESO_API,
-        kind: "ExternalSecret",
-        metadata: ObjectMeta::namespaced(&target, &s.kubernetes.namespace),
-        spec: Some(k8s::ExternalSecretSpec {
+    let es = k8s::external_secret(
+        s,
+        &target,
+        k8s::ExternalSecretSpec {
             refresh_interval: refresh.to_go(),
-            secret_store_ref: k8s::SecretStoreRef {
-                name: store_name(s),
-                kind: s.kubernetes.store_kind.as_str(),
-            },
+            secret_store_ref: k8s::store_ref(s, "aws"),
             target: k8s::ExternalSecretTarget {
                 name: target.clone(),
                 creation_policy: "Owner",
@@ -892,8 +885,8 @@ fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifests: &mut Vec
                     key: n.secret_name.clone(),
                 },
             }],
-        }),
-    };
+        },
+    );
     manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/external-secret.yaml",

@@ -648,10 +648,7 @@ struct AzureKvProvider {
 }
 
 fn store_name(s: &Settings) -> String {
-    match s.kubernetes.store_kind {
-        StoreKind::SecretStore => format!("{}-azure-keyvault", s.name),
-        StoreKind::ClusterSecretStore => format!("{}-azure-keyvault", s.role_name()),
-    }
+    k8s::store_name(s, "azure-keyvault")
 }
 
 fn secret_store(s: &Settings, n: &Names) -> KubeObject<k8s::StoreSpec<StoreProvider>> {
@@ -790,7 +787,7 @@ fn external_secret(s: &Settings, src: Source, n: &Names) -> serde_json::Value {
     };
     let spec = serde_json::json!({
         "refreshInterval": refresh(s, src).to_go(),
-        "secretStoreRef": {"name": store_name(s), "kind": s.kubernetes.store_kind.as_str()},
+        "secretStoreRef": k8s::store_ref(s, "azure-keyvault"),
         "target": EsTarget { name: secret.clone(), creation_policy: "Owner", template },
     });
     let mut spec = spec.as_object().cloned().unwrap_or_default();
@@ -800,12 +797,7 @@ fn external_secret(s: &Settings, src: Source, n: &Names) -> serde_json::Value {
     if !data_from.is_empty() {
         spec.insert("dataFrom".into(), serde_json::to_value(&data_from).unwrap_or_default());
     }
-    serde_json::json!({
-        "apiVersion": k8s::ESO_API,
-        "kind": "ExternalSecret",
-        "metadata": {"name": secret, "namespace": s.kubernetes.namespace},
-        "spec": spec,
-    })
+    serde_json::to_value(k8s::external_secret(s, &secret, spec)).unwrap_or_default()
 }
 
 /// A strategic-merge patch for the workload: runs it as the federated service account and lets

@@ -654,10 +654,7 @@ struct WorkloadIdentity {
 }
 
 fn store_name(s: &Settings) -> String {
-    match s.kubernetes.store_kind {
-        StoreKind::SecretStore => format!("{}-gcpsm", s.name),
-        StoreKind::ClusterSecretStore => format!("{}-gcpsm", s.role_name()),
-    }
+    k8s::store_name(s, "gcpsm")
 }
 
 fn secret_store(s: &Settings, n: &Names) -> K8sObject<k8s::StoreSpec<GcpProvider>> {

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::choice::StoreKind;
+use super::choice::{Choice, StoreKind};
 use super::request::Duration;
 use super::{Finding, FindingKind, Settings};
 
@@ -110,6 +110,34 @@ impl StoreServiceAccountRef {
     }
 }
 
+/// The one store-name rule: `<name>-<provider>` for a SecretStore; a ClusterSecretStore is
+/// cluster-scoped, so the environment keeps names from different namespaces apart.
+pub fn store_name(s: &Settings, provider: &str) -> String {
+    match s.kubernetes.store_kind {
+        StoreKind::SecretStore => format!("{}-{provider}", s.name),
+        StoreKind::ClusterSecretStore => format!("{}-{provider}", s.role_name()),
+    }
+}
+
+/// The reference an ExternalSecret holds to the workload's store.
+pub fn store_ref(s: &Settings, provider: &str) -> SecretStoreRef {
+    SecretStoreRef {
+        name: store_name(s, provider),
+        kind: s.kubernetes.store_kind.as_str(),
+    }
+}
+
+/// An ExternalSecret named `name` in the workload's namespace: every backend's goes through
+/// here, whatever its spec.
+pub fn external_secret<S: Serialize>(s: &Settings, name: &str, spec: S) -> K8sObject<S> {
+    K8sObject {
+        api_version: ESO_API,
+        kind: "ExternalSecret",
+        metadata: ObjectMeta::namespaced(name, &s.kubernetes.namespace),
+        spec: Some(spec),
+    }
+}
+
 /// The ExternalSecret that copies the credential's fields from `key` into the Secret
 /// `<name>-<leaf>`. One field is a `data` entry; several are one `dataFrom.extract`, because each
 /// `data` entry is its own read and a write between two reads would pair fields from different
@@ -134,21 +162,20 @@ pub fn field_external_secret(s: &Settings, store: SecretStoreRef, key: &str, ref
             }],
         ),
     };
-    K8sObject {
-        api_version: ESO_API,
-        kind: "ExternalSecret",
-        metadata: ObjectMeta::namespaced(&secret, &s.kubernetes.namespace),
-        spec: Some(ExternalSecretSpec {
+    external_secret(
+        s,
+        &secret,
+        ExternalSecretSpec {
             refresh_interval: refresh.to_go(),
             secret_store_ref: store,
             target: ExternalSecretTarget {
-                name: secret,
+                name: secret.clone(),
                 creation_policy: "Owner",
             },
             data,
             data_from,
-        }),
-    }
+        },
+    )
 }
 
 #[derive(Serialize)]

@@ -649,14 +649,7 @@ fn kubernetes_target(
 }
 
 fn store_ref(s: &Settings) -> k8s::SecretStoreRef {
-    let name = match s.kubernetes.store_kind {
-        StoreKind::SecretStore => format!("{}-vault", s.name),
-        StoreKind::ClusterSecretStore => format!("{}-vault", s.role_name()),
-    };
-    k8s::SecretStoreRef {
-        name,
-        kind: s.kubernetes.store_kind.as_str(),
-    }
+    k8s::store_ref(s, "vault")
 }
 
 fn kv_external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s::ExternalSecretSpec> {
@@ -674,11 +667,10 @@ struct GeneratedSpec {
 
 fn generated_external_secret(s: &Settings, refresh: Duration) -> K8sObject<GeneratedSpec> {
     let name = format!("{}-db-credentials", s.name);
-    K8sObject {
-        api_version: k8s::ESO_API,
-        kind: "ExternalSecret",
-        metadata: ObjectMeta::namespaced(&name, &s.kubernetes.namespace),
-        spec: Some(GeneratedSpec {
+    k8s::external_secret(
+        s,
+        &name,
+        GeneratedSpec {
             refresh_interval: refresh.to_go(),
             target: k8s::ExternalSecretTarget {
                 name: name.clone(),
@@ -687,8 +679,8 @@ fn generated_external_secret(s: &Settings, refresh: Duration) -> K8sObject<Gener
             data_from: vec![serde_json::json!({
                 "sourceRef": {"generatorRef": {"apiVersion": k8s::GENERATORS_API, "kind": "VaultDynamicSecret", "name": name}}
             })],
-        }),
-    }
+        },
+    )
 }
 
 fn issuer(s: &Settings, n: &Names) -> K8sObject<k8s::IssuerSpec> {

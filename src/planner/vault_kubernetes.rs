@@ -298,11 +298,7 @@ fn namespaced(name: String, s: &Settings) -> ObjectMeta {
 }
 
 pub(crate) fn store_name(s: &Settings) -> String {
-    match s.kubernetes.store_kind {
-        StoreKind::SecretStore => format!("{}-vault", s.name),
-        // Cluster-scoped: the environment keeps names from different namespaces apart.
-        StoreKind::ClusterSecretStore => format!("{}-vault", s.role_name()),
-    }
+    k8s::store_name(s, "vault")
 }
 
 fn credentials_name(s: &Settings) -> String {
@@ -377,11 +373,10 @@ pub(crate) fn dynamic_secret(s: &Settings, creds_path: &str) -> K8sObject<VaultD
 }
 
 fn external_secret(s: &Settings, refresh: Duration) -> K8sObject<ExternalSecretSpec> {
-    K8sObject {
-        api_version: ESO_API,
-        kind: "ExternalSecret",
-        metadata: namespaced(credentials_name(s), s),
-        spec: Some(ExternalSecretSpec {
+    k8s::external_secret(
+        s,
+        &credentials_name(s),
+        ExternalSecretSpec {
             refresh_interval: refresh.to_go(),
             target: ExternalSecretTarget {
                 name: credentials_name(s),
@@ -396,8 +391,8 @@ fn external_secret(s: &Settings, refresh: Duration) -> K8sObject<ExternalSecretS
                     },
                 },
             }],
-        }),
-    }
+        },
+    )
 }
 
 #[derive(Serialize)]
