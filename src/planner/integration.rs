@@ -8,8 +8,8 @@
 //! language by `render::escape` (a string literal, a comment, a number), and line markers
 //! `@section: <part>`, `@if key=value[|value]` … `@end` that keep or drop whole lines.
 
+use super::backends::vault::dynamic_database::{AUDIENCE, TOKEN_DIR};
 use super::choice::*;
-use super::vault_kubernetes::{AUDIENCE, TOKEN_DIR};
 use super::versions::{self, Dependency};
 use super::{IntegrationCode, SecretsConfig, Settings};
 use std::sync::OnceLock;

@@ -3,27 +3,21 @@
 //! Invariant: no tonic/prost/tokio, no clock, no environment, no randomness, no IO. The same
 //! request always yields byte-identical output.
 
-mod aws;
-mod aws_cicd;
-mod azure;
-mod azure_cicd;
+pub mod backends;
 pub mod choice;
 mod ci_env;
 mod contract;
-mod gcp;
 pub mod integration;
 pub mod k8s;
 pub mod request;
 mod resolve;
 pub mod shape;
 pub mod targets;
-mod vault;
-mod vault_kubernetes;
 pub mod versions;
 
 use std::collections::BTreeMap;
 
-pub use azure::roles as azure_roles;
+pub use backends::azure::roles as azure_roles;
 pub use choice::*;
 pub use contract::{contract_json, fingerprint, identity};
 pub use request::Request;
@@ -209,11 +203,11 @@ pub fn plan(req: &Request) -> Plan {
 pub fn plan_unchecked(req: &Request) -> Plan {
     let (settings, mut findings) = resolve::resolve(req);
     let mut plan = match settings.backend {
-        Backend::Vault if vault_kubernetes::covers(&settings) => vault_kubernetes::plan(&settings),
-        Backend::Vault => vault::plan(&settings),
-        Backend::AwsSecrets => aws::plan(&settings),
-        Backend::AzureKeyVault => azure::plan(&settings),
-        Backend::GcpSecretManager => gcp::plan(&settings),
+        Backend::Vault if backends::vault::dynamic_database::covers(&settings) => backends::vault::dynamic_database::plan(&settings),
+        Backend::Vault => backends::vault::plan(&settings),
+        Backend::AwsSecrets => backends::aws::plan(&settings),
+        Backend::AzureKeyVault => backends::azure::plan(&settings),
+        Backend::GcpSecretManager => backends::gcp::plan(&settings),
     };
     // Backend planners leave integration_code empty; it follows from the plan's secrets_config.
     if plan.secrets_config.config_file.is_some() && plan.integration_code.is_empty() {

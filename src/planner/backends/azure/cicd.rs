@@ -7,17 +7,17 @@ use hcl::expr::Expression;
 use hcl::Block;
 use serde_json::{json, Map};
 
-use super::azure::{federated_credential, template, Names, Source};
-use super::choice::*;
-use super::ci_env;
-use super::targets::cicd::jenkins::{g, with_credentials, Agent, Groovy, Jenkinsfile, Step};
-use super::{versions, DeploymentManifest, Settings};
+use super::{federated_credential, template, Names, Source};
+use crate::planner::choice::*;
+use crate::planner::ci_env;
+use crate::planner::targets::cicd::jenkins::{g, with_credentials, Agent, Groovy, Jenkinsfile, Step};
+use crate::planner::{versions, DeploymentManifest, Settings};
 use crate::render;
 use crate::render::tf;
 
-use super::targets::cicd::azure_devops::Pipeline;
-use super::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
-use super::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
+use crate::planner::targets::cicd::azure_devops::Pipeline;
+use crate::planner::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
+use crate::planner::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
 
 fn service_connection(n: &Names) -> String {
     format!("sc-{}-keyvault", n.role)
@@ -214,7 +214,7 @@ fn gitlab_pipeline(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<St
     variables.insert("KEY_VAULT_OBJECT".into(), n.object.clone().into());
     let job = gitlab::Job::new()
         .image(versions::AZURE_CLI_IMAGE)
-        .id_token("AZURE_ID_TOKEN", super::azure::TOKEN_EXCHANGE_AUDIENCE)
+        .id_token("AZURE_ID_TOKEN", super::TOKEN_EXCHANGE_AUDIENCE)
         .variables(variables)
         .on_branch(&s.cicd.branch)
         .script(vec![
@@ -225,7 +225,7 @@ fn gitlab_pipeline(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<St
     let pipeline = gitlab::Pipeline::new().job(format!("{}-secrets", s.name), job);
     decisions.push(format!(
         "GitLab CI requests an id_tokens token with aud {} (CI_JOB_JWT was removed in GitLab 17.0) and exchanges it with az login --federated-token as {}; set the CI/CD variable AZURE_CLIENT_ID to `terraform output -raw workload_client_id`. The federated credential trusts issuer {GITLAB_ISSUER} (use your instance URL when self-managed) for subject project_path:{}:ref_type:branch:ref:{}.",
-        super::azure::TOKEN_EXCHANGE_AUDIENCE,
+        super::TOKEN_EXCHANGE_AUDIENCE,
         n.identity,
         s.cicd.repository,
         s.cicd.branch

@@ -1,21 +1,23 @@
 //! Vault (or OpenBao) for every target, rotation policy and credential type except
-//! kubernetes / dynamic / database, which `vault_kubernetes.rs` plans. One secret source per
+//! kubernetes / dynamic / database, which `dynamic_database.rs` plans. One secret source per
 //! plan (KV v2, a dynamic or static database role, or a PKI role), one consumer identity per
 //! target (Kubernetes auth, GitHub Actions JWT, AppRole), least-privilege policies for it, the
 //! consumer's own configuration (ESO store, pipeline step, Vault Agent), rotation and Terraform.
+
+pub mod dynamic_database;
 
 use hcl::expr::Expression;
 use hcl::{Block, Body, Identifier, Object, ObjectKey};
 use serde::Serialize;
 
-use super::choice::*;
-use super::k8s::{self, K8sObject, ObjectMeta};
-use super::request::Duration;
-use super::targets::cicd::jenkins::{g, Groovy, Jenkinsfile, Step};
-use super::vault_kubernetes::{self as vk, Ttls, AUDIENCE, AUDIT_LOG};
-use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::planner::choice::*;
+use crate::planner::k8s::{self, K8sObject, ObjectMeta};
+use crate::planner::request::Duration;
+use crate::planner::targets::cicd::jenkins::{g, Groovy, Jenkinsfile, Step};
+use crate::planner::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
 use crate::render::tf;
+use dynamic_database::{self as vk, Ttls, AUDIENCE, AUDIT_LOG};
 
 const MINUTE: u64 = 60;
 const HOUR: u64 = 3600;
@@ -24,16 +26,18 @@ const DAY: u64 = 86_400;
 const FALLBACK_FLOOR: u64 = HOUR;
 /// The auth mount the rotation CronJob logs in with when the target itself is not Kubernetes.
 const ROTATOR_K8S_MOUNT: &str = "kubernetes";
-const ROTATE_SCRIPT: &str = include_str!("snippets/vault/rotate-kv.sh");
+const ROTATE_SCRIPT: &str = include_str!("snippets/rotate-kv.sh");
 const TOKEN_DIR: &str = "/var/run/secrets/vault";
 const KV_VERSIONS: u32 = 10;
 /// Kept versions are destroyed after this long; one year gives audits and rollbacks room.
 const KV_DELETE_AFTER: &str = "8760h";
 /// The PKI mount's max lease TTL bounds the issuing CA itself (10 years); the role bounds leaves.
 const PKI_MOUNT_MAX_TTL: u64 = 3650 * DAY;
-use super::targets::cicd::azure_devops::{BashStep as AdoStep, Job, Pipeline, Schedule as AdoSchedule, Variable, VM_IMAGE as ADO_VM_IMAGE};
-use super::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
-use super::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
+use crate::planner::targets::cicd::azure_devops::{
+    BashStep as AdoStep, Job, Pipeline, Schedule as AdoSchedule, Variable, VM_IMAGE as ADO_VM_IMAGE,
+};
+use crate::planner::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
+use crate::planner::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
 
 /// Where the credential comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -784,7 +788,7 @@ fn rotation_cronjob(s: &Settings, n: &Names, sch: Schedule) -> K8sObject<k8s::Cr
                             restart_policy: "OnFailure",
                             containers: vec![k8s::Container {
                                 name: "rotate".into(),
-                                image: super::versions::CURL_IMAGE.into(),
+                                image: crate::planner::versions::CURL_IMAGE.into(),
                                 command: vec!["/bin/sh".into(), "-c".into(), ROTATE_SCRIPT.into()],
                                 env,
                                 volume_mounts: vec![k8s::VolumeMount {
@@ -966,7 +970,7 @@ fn vault_action_step(s: &Settings, role: &str, secrets: Option<String>, export_t
     serde_json::json!({
         "name": "Authenticate to Vault",
         "id": "vault",
-        "uses": format!("hashicorp/vault-action@{}", super::versions::VAULT_ACTION),
+        "uses": format!("hashicorp/vault-action@{}", crate::planner::versions::VAULT_ACTION),
         "with": with,
     })
 }
@@ -1040,7 +1044,7 @@ fn cicd_target(
             "rotate",
             format!("{}-rotate", s.name),
             serde_json::json!([
-                {"uses": format!("actions/checkout@{}", super::versions::CHECKOUT_ACTION)},
+                {"uses": format!("actions/checkout@{}", crate::planner::versions::CHECKOUT_ACTION)},
                 vault_action_step(s, &n.rotator_role, None, true),
                 {"name": "Rotate", "env": env, "run": "sh ci/rotate-kv.sh"},
             ]),
@@ -1152,7 +1156,7 @@ fn gitlab_target(
             script.extend(GITLAB_LOGIN.iter().map(|l| Value::from(*l)));
             script.push(gitlab_call(method, &n.consumer_path, body, out).into());
             // curlimages/curl's entrypoint is curl itself; the job image clears it for a shell.
-            job = job.image(super::versions::CURL_IMAGE).script(script);
+            job = job.image(crate::planner::versions::CURL_IMAGE).script(script);
         }
     }
     // Scheduled pipelines run only the rotation job.
@@ -1170,7 +1174,7 @@ fn gitlab_target(
         pipeline = pipeline.job(
             format!("{}-rotate-{}", s.name, s.credential.leaf()),
             gitlab::Job::new()
-                .image(super::versions::CURL_IMAGE)
+                .image(crate::planner::versions::CURL_IMAGE)
                 .id_token("VAULT_ID_TOKEN", &github_audience(s))
                 .variables(vars)
                 .on_schedule()
@@ -1403,7 +1407,7 @@ fn ado_fetch(s: &Settings, src: Source, n: &Names) -> (Vec<String>, Vec<String>)
                     vars.push(format!("{var}_FILE"));
                 } else {
                     lines.push(format!("value=\"$(jq -er '{data}.{f}' \"{out}\")\""));
-                    lines.extend(super::ci_env::azure_devops_secret(&var, "value"));
+                    lines.extend(crate::planner::ci_env::azure_devops_secret(&var, "value"));
                     vars.push(var);
                 }
             }

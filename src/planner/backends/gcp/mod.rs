@@ -9,11 +9,11 @@ use hcl::{Block, Body, Identifier, Object, ObjectKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::choice::*;
-use super::k8s::{self, K8sObject, ObjectMeta};
-use super::request::Duration;
-use super::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
-use super::{versions, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::planner::choice::*;
+use crate::planner::k8s::{self, K8sObject, ObjectMeta};
+use crate::planner::request::Duration;
+use crate::planner::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
+use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::tf;
 use crate::render::{self, template};
 
@@ -28,9 +28,9 @@ pub(crate) const ROLE_PUBSUB_PUBLISHER: &str = "roles/pubsub.publisher";
 pub(crate) const ROLE_RUN_INVOKER: &str = "roles/run.invoker";
 pub(crate) const ROLE_CA_REQUESTER: &str = "roles/privateca.certificateRequester";
 
-use super::targets::cicd::azure_devops::{self as ado, Job, Pipeline};
-use super::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
-use super::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
+use crate::planner::targets::cicd::azure_devops::{self as ado, Job, Pipeline};
+use crate::planner::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
+use crate::planner::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
 /// The oidc-provider plugin's issuer is the Jenkins root URL followed by /oidc.
 const JENKINS_URL: &str = "https://jenkins.example.com";
 const PUBSUB_EVENT: &str = "google.cloud.pubsub.topic.v1.messagePublished";
@@ -41,13 +41,13 @@ const GOOGLE_PROVIDER: &str = ">= 6.50";
 /// Placeholder object ID of the Entra service principal behind the Azure DevOps service connection.
 const ADO_PRINCIPAL: &str = "00000000-0000-0000-0000-000000000000";
 
-const ROTATE_MAIN: &str = include_str!("snippets/gcp/rotate.py");
-const NEW_VALUE_RANDOM: &str = include_str!("snippets/gcp/new_value_random.py");
-const NEW_VALUE_DATABASE: &str = include_str!("snippets/gcp/new_value_database.py");
-const NEW_VALUE_CERTIFICATE: &str = include_str!("snippets/gcp/new_value_certificate.py");
-const IMPORTS_DATABASE: &str = include_str!("snippets/gcp/imports_database.py");
-const IMPORTS_CERTIFICATE: &str = include_str!("snippets/gcp/imports_certificate.py");
-const ACCESS_SCRIPT: &str = include_str!("snippets/gcp/access-secret.sh");
+const ROTATE_MAIN: &str = include_str!("snippets/rotate.py");
+const NEW_VALUE_RANDOM: &str = include_str!("snippets/new_value_random.py");
+const NEW_VALUE_DATABASE: &str = include_str!("snippets/new_value_database.py");
+const NEW_VALUE_CERTIFICATE: &str = include_str!("snippets/new_value_certificate.py");
+const IMPORTS_DATABASE: &str = include_str!("snippets/imports_database.py");
+const IMPORTS_CERTIFICATE: &str = include_str!("snippets/imports_certificate.py");
+const ACCESS_SCRIPT: &str = include_str!("snippets/access-secret.sh");
 const ACCESS_SCRIPT_PATH: &str = "ci/gcp-access-secret.sh";
 /// Where config/backend.json expects the CI token: relative to the job's working directory, since
 /// Google's auth libraries expand no variables in credential_source.file.
@@ -900,13 +900,13 @@ fn github_target(
                 "jq -er '.{f}' \"$RUNNER_TEMP/{}.json\" > \"$RUNNER_TEMP/{f}.pem\"",
                 s.credential.leaf()
             ));
-            lines.push(super::ci_env::github_env_path(
+            lines.push(crate::planner::ci_env::github_env_path(
                 &format!("{var}_FILE"),
                 &format!("$RUNNER_TEMP/{f}.pem"),
             ));
         } else {
             lines.push(format!("value=\"$(jq -er '.{f}' \"$RUNNER_TEMP/{}.json\")\"", s.credential.leaf()));
-            lines.extend(super::ci_env::github_env(&var, "value"));
+            lines.extend(crate::planner::ci_env::github_env(&var, "value"));
         }
     }
     if !multiline {

@@ -2,7 +2,7 @@
 //! `<environment>/<name>/<leaf>` per plan with a resource policy that keeps other principals and
 //! plain HTTP out, one consumer identity per target (IRSA, a CI OIDC role, an ECS task role),
 //! least-privilege identity policies, Lambda rotation on a `rate()` schedule with EventBridge
-//! notifications, and the Terraform that deploys all of it. CI/CD pipelines are in `aws_cicd.rs`.
+//! notifications, and the Terraform that deploys all of it. CI/CD pipelines are in `cicd.rs`.
 
 use std::collections::BTreeMap;
 
@@ -11,10 +11,12 @@ use hcl::{Block, Body, Object, ObjectKey};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::choice::*;
-use super::k8s::{self, K8sObject, ObjectMeta};
-use super::request::Duration;
-use super::{aws_cicd, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::planner::choice::*;
+use crate::planner::k8s::{self, K8sObject, ObjectMeta};
+use crate::planner::request::Duration;
+mod cicd;
+
+use crate::planner::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::escape::{Syntax, Var};
 use crate::render::tf;
 use crate::render::{self, template};
@@ -24,7 +26,7 @@ const HOUR: u64 = 3600;
 const DAY: u64 = 86_400;
 /// Secrets Manager rotates at most every four hours.
 const MIN_ROTATION: u64 = 4 * HOUR;
-const LAMBDA_SOURCE: &str = include_str!("snippets/aws/rotation_lambda.py");
+const LAMBDA_SOURCE: &str = include_str!("snippets/rotation_lambda.py");
 /// The Lambda runtime and the PostgreSQL driver bundled with the function.
 pub(super) const LAMBDA_RUNTIME: &str = "python3.13";
 const PG8000: &str = "pg8000==1.31.6";
@@ -397,7 +399,7 @@ fn consumer_trust(s: &Settings) -> String {
                 )),
             )])
         }
-        Target::Cicd => aws_cicd::trust(s),
+        Target::Cicd => cicd::trust(s),
         Target::Application => document(vec![statement("EcsTasksAssumeTheRole", "Allow", &["sts:AssumeRole"], &[])
             .principal(json!({"Service": "ecs-tasks.amazonaws.com"}))
             .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))
@@ -455,7 +457,7 @@ fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {
         out.push(p(
             format!("{}-jenkins-assume", n.role),
             PolicyType::IamPolicy,
-            aws_cicd::jenkins_user_policy(n),
+            cicd::jenkins_user_policy(n),
             &n.consumer_role_arn,
         ));
     }
@@ -578,7 +580,7 @@ pub fn plan(s: &Settings) -> Plan {
 
     match s.target {
         Target::Kubernetes => kubernetes_target(s, &n, &rot, &mut manifests, &mut decisions),
-        Target::Cicd => aws_cicd::plan(s, &n, &mut manifests, &mut decisions),
+        Target::Cicd => cicd::plan(s, &n, &mut manifests, &mut decisions),
         Target::Application => decisions.push(format!(
             "The application runs as the ECS task role {} (trusted by ecs-tasks.amazonaws.com from this account only), which holds {}; on EC2 or Lambda give the same policy to that execution role instead.",
             n.role, n.read_policy
@@ -641,7 +643,7 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
             ));
             d.push(format!(
                 "Package the function as rotation_lambda.zip holding rotation/{} renamed lambda_function.py{}; Terraform reads it from var.rotation_lambda_zip.",
-                super::versions::rotation_logic_filename(scripts),
+                crate::planner::versions::rotation_logic_filename(scripts),
                 if s.credential == CredentialType::Database {
                     format!(" plus {PG8000} (pip install --target)")
                 } else {
@@ -1037,7 +1039,7 @@ fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) 
                 .add_attribute((tf::key("policy"), tf::heredoc(policy_doc(policies, &n.read_policy))))
                 .build(),
         );
-    for block in aws_cicd::terraform_identity(s) {
+    for block in cicd::terraform_identity(s) {
         b = b.add_block(block);
     }
     let mut consumer = tf::resource("aws_iam_role", "consumer")
@@ -1047,7 +1049,7 @@ fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) 
             tf::heredoc(policy_doc(policies, &format!("{}-trust", n.role))),
         ))
         .add_attribute((tf::key("max_session_duration"), HOUR));
-    if let Some((kind, label)) = aws_cicd::identity_ref(s) {
+    if let Some((kind, label)) = cicd::identity_ref(s) {
         // IAM refuses a trust policy naming a provider or user that does not exist yet.
         consumer = consumer.add_attribute((tf::key("depends_on"), Expression::Array(vec![r(kind, &[label])])));
     }

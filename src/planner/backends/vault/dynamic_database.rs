@@ -6,13 +6,13 @@ use hcl::expr::{Expression, Variable};
 use hcl::{Block, Body, Identifier, Object, ObjectKey};
 use serde::Serialize;
 
-use super::choice::*;
-use super::request::Duration;
-use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::planner::choice::*;
+use crate::planner::request::Duration;
+use crate::planner::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
 use crate::render::tf::{heredoc, key, resource, traversal};
 
-use super::k8s::{self, K8sObject, ObjectMeta, ESO_API, GENERATORS_API};
+use crate::planner::k8s::{self, K8sObject, ObjectMeta, ESO_API, GENERATORS_API};
 
 /// The audience of every service account token presented to Vault (ESO's and the pod's).
 pub(crate) const AUDIENCE: &str = "vault";
@@ -119,7 +119,7 @@ pub fn plan(s: &Settings) -> Plan {
         "kubernetes/workload-patch.yaml assumes a Deployment and container both named \"{}\" in namespace \"{}\"; it mounts the projected token at {TOKEN_DIR}/token and the synced Secret at /var/run/secrets/{}.",
         s.name, s.kubernetes.namespace, s.name
     ));
-    super::vault::decisions_db(s, &mut decisions);
+    super::decisions_db(s, &mut decisions);
     decisions.push(format!(
         "The file audit device writes {AUDIT_LOG} with mode 0600, which Vault accepts after the CVE-2025-6000 hardening (no executable modes); OpenBao refuses audit devices over the API, so on OpenBao drop vault_audit and declare the same file device in the server configuration."
     ));

@@ -4,16 +4,18 @@
 //! credential, a managed identity), the consumer's own configuration (ESO `azurekv` store,
 //! pipeline, SDK settings), rotation (expiry + Event Grid + a Python Function, or certificate
 //! lifetime actions) and the Terraform for all of it (azurerm 4.x names). The pipelines for the
-//! four CI/CD platforms live in `azure_cicd.rs`.
+//! four CI/CD platforms live in `cicd.rs`.
+
+mod cicd;
 
 use hcl::expr::{Expression, TemplateExpr};
 use hcl::{Block, Body};
 use serde::Serialize;
 
-use super::choice::*;
-use super::k8s;
-use super::request::Duration;
-use super::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::planner::choice::*;
+use crate::planner::k8s;
+use crate::planner::request::Duration;
+use crate::planner::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::escape::{Syntax, Var};
 use crate::render::tf;
 use crate::render::{self, template};
@@ -27,7 +29,7 @@ pub(crate) const NEAR_EXPIRY_WINDOW: u64 = 30 * DAY;
 const FALLBACK_FLOOR: u64 = DAY;
 /// The shortest validity Key Vault issues a certificate for (`validity_in_months`).
 const MIN_CERT_MONTHS: u64 = 1;
-const FUNCTION_TEMPLATE: &str = include_str!("snippets/azure/function_app.py");
+const FUNCTION_TEMPLATE: &str = include_str!("snippets/function_app.py");
 /// Python version of the rotation Function (Flex Consumption runtime).
 const FUNCTION_PYTHON: &str = "3.12";
 pub(crate) const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
@@ -337,7 +339,7 @@ pub fn plan(s: &Settings) -> Plan {
     let (config_format, config_file) = match s.target {
         Target::Kubernetes => kubernetes_target(s, src, &n, &mut manifests, &mut decisions),
         Target::Application => application_target(s, &n, &mut decisions),
-        Target::Cicd => super::azure_cicd::cicd_target(s, src, &n, &mut manifests, &mut decisions),
+        Target::Cicd => cicd::cicd_target(s, src, &n, &mut manifests, &mut decisions),
     };
     let function = match src {
         Source::Secret { rotation: Some(_) } => Some(function_source(s)),
@@ -592,7 +594,7 @@ fn host_json() -> serde_json::Value {
 
 /// The Function's dependencies, pinned from the versions table.
 fn requirements_txt(s: &Settings) -> String {
-    use super::versions;
+    use crate::planner::versions;
     let mut lines = vec![
         format!("azure-functions=={}", versions::AZURE_FUNCTIONS_PYTHON),
         format!("azure-identity=={}", versions::AZURE_IDENTITY_PYTHON),
@@ -1202,7 +1204,7 @@ fn identity_federation(s: &Settings, n: &Names) -> Vec<Block> {
                 None,
             ),
         ],
-        Target::Cicd => super::azure_cicd::federation(s, n),
+        Target::Cicd => cicd::federation(s, n),
         Target::Application => Vec::new(),
     }
 }

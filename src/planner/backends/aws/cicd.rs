@@ -5,16 +5,16 @@
 use hcl::Block;
 use serde_json::json;
 
-use super::aws::{document, oidc_provider_arn, statement, Names};
-use super::choice::*;
-use super::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
-use super::versions;
-use super::{DeploymentManifest, Settings};
+use super::{document, oidc_provider_arn, statement, Names};
+use crate::planner::choice::*;
+use crate::planner::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
+use crate::planner::versions;
+use crate::planner::{DeploymentManifest, Settings};
 use crate::render::tf;
 
-use super::targets::cicd::azure_devops::{self as ado, Pipeline};
-use super::targets::cicd::github::{self, OIDC_HOST as GITHUB_HOST};
-use super::targets::cicd::gitlab::{self, OIDC_HOST as GITLAB_HOST};
+use crate::planner::targets::cicd::azure_devops::{self as ado, Pipeline};
+use crate::planner::targets::cicd::github::{self, OIDC_HOST as GITHUB_HOST};
+use crate::planner::targets::cicd::gitlab::{self, OIDC_HOST as GITLAB_HOST};
 /// Placeholder Azure DevOps organization ID (the issuer is per organization).
 const ADO_ORG_ID: &str = "00000000-0000-0000-0000-000000000000";
 const ADO_AUDIENCE: &str = "api://AzureADTokenExchange";
