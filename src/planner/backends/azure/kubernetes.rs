@@ -1,0 +1,263 @@
+//! The Kubernetes target of Azure plans: AKS workload identity and the ESO azurekv store.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes target: AKS workload identity + ESO azurekv store
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AnnotatedMeta {
+    name: String,
+    namespace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annotations: Option<std::collections::BTreeMap<&'static str, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<std::collections::BTreeMap<&'static str, String>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct KubeObject<S: Serialize> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: AnnotatedMeta,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spec: Option<S>,
+}
+
+#[derive(Serialize)]
+pub(super) struct StoreProvider {
+    azurekv: AzureKvProvider,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AzureKvProvider {
+    auth_type: &'static str,
+    vault_url: String,
+    tenant_id: String,
+    environment_type: &'static str,
+    service_account_ref: k8s::StoreServiceAccountRef,
+}
+
+pub(super) fn store_name(s: &Settings) -> String {
+    k8s::store_name(s, "azure-keyvault")
+}
+
+pub(super) fn secret_store(s: &Settings, n: &Names) -> KubeObject<k8s::StoreSpec<StoreProvider>> {
+    KubeObject {
+        api_version: k8s::ESO_API,
+        kind: s.kubernetes.store_kind.as_str(),
+        metadata: AnnotatedMeta {
+            name: store_name(s),
+            namespace: s.kubernetes.namespace.clone(),
+            annotations: None,
+            labels: None,
+        },
+        // The shared spec: a ClusterSecretStore gets the condition that limits it to the
+        // workload's namespace.
+        spec: Some(k8s::StoreSpec::new(
+            s,
+            StoreProvider {
+                azurekv: AzureKvProvider {
+                    auth_type: "WorkloadIdentity",
+                    vault_url: n.vault_url.clone(),
+                    tenant_id: s.azure.tenant_id.clone(),
+                    environment_type: "PublicCloud",
+                    service_account_ref: k8s::StoreServiceAccountRef::new(s),
+                },
+            },
+        )),
+    }
+}
+
+/// ClusterSecretStore is cluster-scoped: no namespace in its metadata.
+pub(super) fn store_yaml(s: &Settings, n: &Names) -> String {
+    let mut v = serde_json::to_value(secret_store(s, n)).unwrap_or_default();
+    if s.kubernetes.store_kind == StoreKind::ClusterSecretStore {
+        if let Some(meta) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            meta.remove("namespace");
+        }
+    }
+    render::yaml(&v)
+}
+
+pub(super) fn service_account(s: &Settings) -> KubeObject<()> {
+    let mut annotations = std::collections::BTreeMap::new();
+    annotations.insert("azure.workload.identity/client-id", CLIENT_ID_PLACEHOLDER.to_string());
+    annotations.insert("azure.workload.identity/tenant-id", s.azure.tenant_id.clone());
+    KubeObject {
+        api_version: "v1",
+        kind: "ServiceAccount",
+        metadata: AnnotatedMeta {
+            name: s.kubernetes.service_account.clone(),
+            namespace: s.kubernetes.namespace.clone(),
+            annotations: Some(annotations),
+            labels: None,
+        },
+        spec: None,
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct EsTarget {
+    name: String,
+    creation_policy: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<EsTemplate>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct EsTemplate {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    engine_version: &'static str,
+    data: std::collections::BTreeMap<&'static str, &'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RemoteKey {
+    key: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct EsData {
+    secret_key: &'static str,
+    remote_ref: RemoteKey,
+}
+
+/// How often ESO re-reads: the user's value, or at most an hour and at most a quarter of the period.
+pub(super) fn refresh(s: &Settings, src: Source) -> Duration {
+    if let Some(given) = s.kubernetes.refresh_interval {
+        return given;
+    }
+    match src {
+        Source::Secret { rotation: Some(p) } => Duration::from_secs((p.secs() / 4).clamp(60, HOUR)),
+        _ => Duration::from_secs(HOUR),
+    }
+}
+
+pub(super) fn external_secret(s: &Settings, src: Source, n: &Names) -> serde_json::Value {
+    let secret = format!("{}-{}", s.name, s.credential.leaf());
+    let key = format!("secret/{}", n.object);
+    let (data, data_from, template) = match (src, s.credential) {
+        (Source::Certificate { .. }, _) => {
+            let mut t = std::collections::BTreeMap::new();
+            t.insert("tls.crt", "{{ .bundle | filterPEM \"CERTIFICATE\" }}");
+            t.insert("tls.key", "{{ .bundle | filterPEM \"PRIVATE KEY\" }}");
+            (
+                vec![EsData {
+                    secret_key: "bundle",
+                    remote_ref: RemoteKey { key },
+                }],
+                Vec::new(),
+                Some(EsTemplate {
+                    kind: "kubernetes.io/tls",
+                    engine_version: "v2",
+                    data: t,
+                }),
+            )
+        }
+        (_, CredentialType::Database) => (
+            Vec::new(),
+            vec![k8s::DataFromExtract {
+                extract: k8s::ExtractRef { key },
+            }],
+            None,
+        ),
+        (_, c) => (
+            vec![EsData {
+                secret_key: if c == CredentialType::ApiKey { "api_key" } else { "value" },
+                remote_ref: RemoteKey { key },
+            }],
+            Vec::new(),
+            None,
+        ),
+    };
+    let spec = serde_json::json!({
+        "refreshInterval": refresh(s, src).to_go(),
+        "secretStoreRef": k8s::store_ref(s, "azure-keyvault"),
+        "target": EsTarget { name: secret.clone(), creation_policy: "Owner", template },
+    });
+    let mut spec = spec.as_object().cloned().unwrap_or_default();
+    if !data.is_empty() {
+        spec.insert("data".into(), serde_json::to_value(&data).unwrap_or_default());
+    }
+    if !data_from.is_empty() {
+        spec.insert("dataFrom".into(), serde_json::to_value(&data_from).unwrap_or_default());
+    }
+    serde_json::to_value(k8s::external_secret(s, &secret, spec)).unwrap_or_default()
+}
+
+/// A strategic-merge patch for the workload: runs it as the federated service account and lets
+/// the workload identity webhook inject the token for SDK calls of its own.
+pub(super) fn workload_patch(s: &Settings) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": s.name, "namespace": s.kubernetes.namespace},
+        "spec": {"template": {
+            "metadata": {"labels": {"azure.workload.identity/use": "true"}},
+            "spec": {"serviceAccountName": s.kubernetes.service_account},
+        }},
+    })
+}
+
+pub(super) fn kubernetes_target(
+    s: &Settings,
+    src: Source,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (ConfigFormat, String) {
+    let store = store_yaml(s, n);
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Kubernetes,
+        "kubernetes/serviceaccount.yaml",
+        render::yaml(&service_account(s)),
+    ));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Kubernetes,
+        "kubernetes/secret-store.yaml",
+        store.clone(),
+    ));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Kubernetes,
+        "kubernetes/external-secret.yaml",
+        render::yaml(&external_secret(s, src, n)),
+    ));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Kubernetes,
+        "kubernetes/workload-patch.yaml",
+        render::yaml(&workload_patch(s)),
+    ));
+    decisions.push(format!(
+        "The AKS cluster \"{}\" must run with oidc_issuer_enabled and workload_identity_enabled; the federated credential on {} trusts its OIDC issuer for subject system:serviceaccount:{}:{} with audience {TOKEN_EXCHANGE_AUDIENCE}.",
+        s.kubernetes.cluster_name, n.identity, s.kubernetes.namespace, s.kubernetes.service_account
+    ));
+    decisions.push(format!(
+        "The service account carries azure.workload.identity/client-id = {CLIENT_ID_PLACEHOLDER} as a placeholder: set it to `terraform output -raw workload_client_id` before applying; ESO's {} uses authType WorkloadIdentity with serviceAccountRef, so no client secret exists anywhere.",
+        s.kubernetes.store_kind
+    ));
+    decisions.push(format!(
+        "The ExternalSecret re-reads secret/{} every {}{}.",
+        n.object,
+        refresh(s, src).to_go(),
+        match (src, s.credential) {
+            (Source::Certificate { .. }, _) =>
+                " and splits the PEM bundle into tls.crt and tls.key with filterPEM, making a kubernetes.io/tls Secret",
+            (_, CredentialType::Database) => " and extracts every JSON field into its own key in one read",
+            _ => "",
+        }
+    ));
+    decisions.push(format!(
+        "kubernetes/workload-patch.yaml (kubectl patch deployment {} --patch-file) sets serviceAccountName and the pod label azure.workload.identity/use: \"true\", so the webhook injects the federated token for SDK calls made by the workload itself.",
+        s.name
+    ));
+    (ConfigFormat::Yaml, store)
+}

@@ -1,0 +1,323 @@
+//! The CI/CD targets of GCP plans: a workload identity pool per pipeline platform.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// CI/CD targets: a workload identity pool per pipeline, direct resource access (no service account)
+
+/// The credential configuration file Google's auth libraries and gcloud read for workload identity
+/// federation: where the subject token is and which provider accepts it.
+#[derive(Serialize)]
+pub(super) struct ExternalAccount {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    audience: String,
+    subject_token_type: &'static str,
+    token_url: &'static str,
+    credential_source: CredentialSource,
+    universe_domain: &'static str,
+}
+
+#[derive(Serialize)]
+pub(super) struct CredentialSource {
+    file: String,
+}
+
+pub(super) fn external_account(n: &Names, token_file: &str) -> String {
+    render::json(&ExternalAccount {
+        kind: "external_account",
+        audience: format!("//iam.googleapis.com/{}", n.provider_name()),
+        subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+        token_url: STS_URL,
+        credential_source: CredentialSource { file: token_file.into() },
+        universe_domain: "googleapis.com",
+    })
+}
+
+/// The environment `ci/gcp-access-secret.sh` reads (besides GCP_ID_TOKEN).
+pub(super) fn access_env(n: &Names, file: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("GCP_WIF_AUDIENCE", format!("//iam.googleapis.com/{}", n.provider_name())),
+        ("GCP_SECRET_VERSION", format!("{}/versions/latest", n.secret_name)),
+        ("GCP_SECRET_FILE", file.into()),
+    ]
+}
+
+pub(super) fn cicd_target(
+    s: &Settings,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    let (issuer, condition) = provider_claims(s);
+    decisions.push(format!(
+        "The workload identity pool {} has one OIDC provider {} for issuer {issuer} with attribute_condition `{condition}`; the secret is granted to the federated identity directly, so no Google service account or key exists.",
+        n.pool, n.provider
+    ));
+    match s.cicd.platform {
+        CicdPlatform::GithubActions => github_target(s, n, manifests, decisions),
+        CicdPlatform::GitlabCi => gitlab_target(s, n, manifests, decisions),
+        CicdPlatform::Jenkins => jenkins_target(s, n, manifests, decisions),
+        CicdPlatform::AzureDevops => azure_devops_target(s, n, manifests, decisions),
+    }
+}
+
+/// Issuer and CEL attribute condition of the pool's provider for each platform.
+pub(super) fn provider_claims(s: &Settings) -> (String, String) {
+    let repo = &s.cicd.repository;
+    let branch = &s.cicd.branch;
+    match s.cicd.platform {
+        CicdPlatform::GithubActions => (
+            GITHUB_ISSUER.into(),
+            format!("assertion.repository == '{repo}' && assertion.ref == 'refs/heads/{branch}'"),
+        ),
+        CicdPlatform::GitlabCi => (
+            GITLAB_ISSUER.into(),
+            format!(
+                "assertion.project_path == '{repo}' && assertion.ref_type == 'branch' && assertion.ref == '{branch}' && assertion.ref_protected == 'true'"
+            ),
+        ),
+        CicdPlatform::Jenkins => (format!("{JENKINS_URL}/oidc"), format!("assertion.sub == '{}'", jenkins_job_url(s))),
+        CicdPlatform::AzureDevops => (
+            format!("https://sts.windows.net/{}/", s.azure.tenant_id),
+            format!("assertion.tid == '{}' && assertion.sub == '{ADO_PRINCIPAL}'", s.azure.tenant_id),
+        ),
+    }
+}
+
+pub(super) fn attribute_mapping(s: &Settings) -> Vec<(&'static str, &'static str)> {
+    match s.cicd.platform {
+        CicdPlatform::GithubActions => vec![
+            ("google.subject", "assertion.sub"),
+            ("attribute.repository", "assertion.repository"),
+            ("attribute.repository_owner", "assertion.repository_owner"),
+            ("attribute.ref", "assertion.ref"),
+        ],
+        CicdPlatform::GitlabCi => vec![
+            ("google.subject", "assertion.sub"),
+            ("attribute.project_path", "assertion.project_path"),
+            ("attribute.ref", "assertion.ref"),
+        ],
+        CicdPlatform::Jenkins | CicdPlatform::AzureDevops => vec![("google.subject", "assertion.sub")],
+    }
+}
+
+pub(super) fn env_name(s: &Settings, field: &str) -> String {
+    match s.credential {
+        CredentialType::Database => format!("DB_{}", field.to_ascii_uppercase()),
+        _ => field.to_ascii_uppercase(),
+    }
+}
+
+pub(super) fn github_target(
+    s: &Settings,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    let file = github::path(&s.name, "secrets");
+    let mut lines = vec![
+        "set -euo pipefail".to_string(),
+        "umask 077".to_string(),
+        format!(
+            "gcloud secrets versions access {}/versions/latest --out-file=\"$RUNNER_TEMP/{}.json\"",
+            n.secret_name,
+            s.credential.leaf()
+        ),
+    ];
+    let multiline = s.credential == CredentialType::Certificate;
+    for f in s.credential.fields() {
+        let var = env_name(s, f);
+        if multiline {
+            // PEM spans lines: hand over a file, not an environment variable.
+            lines.push(format!(
+                "jq -er '.{f}' \"$RUNNER_TEMP/{}.json\" > \"$RUNNER_TEMP/{f}.pem\"",
+                s.credential.leaf()
+            ));
+            lines.push(crate::planner::ci_env::github_env_path(
+                &format!("{var}_FILE"),
+                &format!("$RUNNER_TEMP/{f}.pem"),
+            ));
+        } else {
+            lines.push(format!("value=\"$(jq -er '.{f}' \"$RUNNER_TEMP/{}.json\")\"", s.credential.leaf()));
+            lines.extend(crate::planner::ci_env::github_env(&var, "value"));
+        }
+    }
+    if !multiline {
+        lines.push(format!("rm -f \"$RUNNER_TEMP/{}.json\"", s.credential.leaf()));
+    }
+    let steps = serde_json::json!([
+        {
+            "name": "Authenticate to Google Cloud",
+            "id": "auth",
+            "uses": format!("google-github-actions/auth@{}", versions::GCP_AUTH_ACTION),
+            "with": {"workload_identity_provider": n.provider_name()},
+        },
+        {
+            "name": "Read the secret from Secret Manager",
+            "shell": "bash",
+            "run": lines.join("\n"),
+        },
+    ]);
+    let text = github::Workflow::on_push(&s.name, &s.cicd.branch, steps).render();
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, &file, text.clone()));
+    decisions.push(format!(
+        "GitHub Actions authenticates with google-github-actions/auth@{} (permissions id-token: write) through provider {} with its default audience, then gcloud (preinstalled on ubuntu-latest) reads version \"latest\" once; {}",
+        versions::GCP_AUTH_ACTION,
+        n.provider_name(),
+        if multiline {
+            "PEM values span lines, so they are written to files under $RUNNER_TEMP and CERTIFICATE_FILE and PRIVATE_KEY_FILE name them."
+        } else {
+            "each field is masked with ::add-mask:: before it reaches $GITHUB_ENV, and a field that spans lines fails the step before it is printed or written."
+        }
+    ));
+    (AuthMethod::Oidc, ConfigFormat::Yaml, text)
+}
+
+/// The image GitLab, and any container runner, uses for the access script (sh, curl, sed, base64).
+pub(super) fn gitlab_target(
+    s: &Settings,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    use serde_json::Map;
+    let out = format!("$CI_PROJECT_DIR/.gcp/{}.json", s.credential.leaf());
+    let mut variables = Map::new();
+    for (k, v) in access_env(n, &out) {
+        variables.insert(k.into(), v.into());
+    }
+    // curlimages/curl: the access script needs only sh, curl, sed, tr and base64.
+    let job = gitlab::Job::new()
+        .image(versions::CURL_IMAGE)
+        .id_token("GCP_ID_TOKEN", &format!("https://iam.googleapis.com/{}", n.provider_name()))
+        .variables(variables)
+        .script(vec![
+            format!("sh {ACCESS_SCRIPT_PATH}"),
+            "echo \"the secret version is in $GCP_SECRET_FILE (mode 0600)\"".to_string(),
+        ])
+        .on_branch(&s.cicd.branch);
+    let pipeline = gitlab::Pipeline::new().job(format!("{}-secrets", s.name), job);
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, gitlab::PATH, pipeline.render()));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Cicd,
+        ACCESS_SCRIPT_PATH,
+        ACCESS_SCRIPT.to_string(),
+    ));
+    decisions.push(format!(
+        "GitLab CI requests an id_tokens token with aud https://iam.googleapis.com/{} (the provider's default allowed audience; CI_JOB_JWT was removed in GitLab 17.0), exchanges it at the Security Token Service and reads version \"latest\" into $CI_PROJECT_DIR/.gcp with {ACCESS_SCRIPT_PATH}; the provider accepts only project \"{}\" on protected branch \"{}\".",
+        n.provider_name(),
+        s.cicd.repository,
+        s.cicd.branch
+    ));
+    let config = external_account(n, ID_TOKEN_FILE);
+    decisions.push("config/backend.json is a workload identity federation credential configuration: write $GCP_ID_TOKEN to .gcp/id-token.jwt in the job's working directory and point GOOGLE_APPLICATION_CREDENTIALS at the configuration to use Google's client libraries or gcloud instead of the script.".into());
+    (AuthMethod::Oidc, ConfigFormat::Json, config)
+}
+
+pub(super) fn jenkins_target(
+    s: &Settings,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    let credential = format!("{}-gcp-id-token", n.role);
+    let out = format!(".gcp/{}.json", s.credential.leaf());
+    let binding = Groovy::List(vec![Groovy::Call(
+        "string",
+        vec![("credentialsId", g(&credential)), ("variable", g("GCP_ID_TOKEN"))],
+    )]);
+    let text = Jenkinsfile {
+        environment: access_env(n, &out),
+        always: vec![Step::sh("rm -rf .gcp")],
+        ..Jenkinsfile::new(
+            "secrets",
+            vec![with_credentials(binding, vec![Step::sh(format!("sh {ACCESS_SCRIPT_PATH}"))])],
+        )
+    }
+    .render();
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, "Jenkinsfile", text));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Cicd,
+        ACCESS_SCRIPT_PATH,
+        ACCESS_SCRIPT.to_string(),
+    ));
+    decisions.push(format!(
+        "Jenkins binds an \"OpenID Connect id token\" credential \"{credential}\" (oidc-provider plugin, issuer {JENKINS_URL}/oidc, a placeholder for your Jenkins root URL) with audience https://iam.googleapis.com/{} through withCredentials; the token's sub is the job URL {}, the only subject the provider accepts, and {ACCESS_SCRIPT_PATH} exchanges it and writes the version to .gcp/ in the workspace, removed after the build.",
+        n.provider_name(),
+        jenkins_job_url(s)
+    ));
+    let config = external_account(n, ID_TOKEN_FILE);
+    decisions.push("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: write $GCP_ID_TOKEN to .gcp/id-token.jwt in the workspace and point GOOGLE_APPLICATION_CREDENTIALS at the configuration.".into());
+    (AuthMethod::Oidc, ConfigFormat::Json, config)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AdoTaskStep {
+    task: &'static str,
+    display_name: String,
+    inputs: AzureCliInputs,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AzureCliInputs {
+    azure_subscription: String,
+    script_type: &'static str,
+    script_location: &'static str,
+    inline_script: String,
+}
+
+pub(super) fn ado_app_uri(n: &Names) -> String {
+    format!("api://{}-gcp-federation", n.role)
+}
+
+pub(super) fn azure_devops_target(
+    s: &Settings,
+    n: &Names,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> (AuthMethod, ConfigFormat, String) {
+    let connection = format!("{}-gcp", n.role);
+    let out = format!("$(Agent.TempDirectory)/gcp/{}.json", s.credential.leaf());
+    let mut variables: Vec<ado::Variable> = access_env(n, &out).into_iter().map(|(k, v)| ado::Variable::named(k, &v)).collect();
+    variables.push(ado::Variable::named("GCP_TOKEN_RESOURCE", &ado_app_uri(n)));
+    let script = [
+        "set -euo pipefail",
+        "GCP_ID_TOKEN=\"$(az account get-access-token --resource \"$GCP_TOKEN_RESOURCE\" --query accessToken --output tsv)\"",
+        "export GCP_ID_TOKEN",
+        &format!("sh {ACCESS_SCRIPT_PATH}"),
+    ]
+    .join("\n");
+    let step = AdoTaskStep {
+        task: "AzureCLI@2",
+        display_name: "Read the secret from Secret Manager".into(),
+        inputs: AzureCliInputs {
+            azure_subscription: connection.clone(),
+            script_type: "bash",
+            script_location: "inlineScript",
+            inline_script: script,
+        },
+    };
+    let job = Job::new("secrets", format!("{} secrets", s.name), vec![step]);
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Cicd,
+        ado::PATH,
+        Pipeline::jobs(&s.cicd.branch, Vec::new(), variables, vec![job]).render(),
+    ));
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Cicd,
+        ACCESS_SCRIPT_PATH,
+        ACCESS_SCRIPT.to_string(),
+    ));
+    decisions.push(format!(
+        "Azure Pipelines has no OIDC token Google can verify for a pipeline itself, so the AzureCLI@2 task logs in through the workload identity service connection \"{connection}\" (Entra issuer, not the retiring Azure DevOps issuer) and asks Entra for an access token for the application ID URI {}, which the pool's provider trusts (issuer https://sts.windows.net/{}/, allowed audience {}); register that URI on an Entra application and replace the placeholder service principal object ID {ADO_PRINCIPAL} with the connection's.",
+        ado_app_uri(n),
+        s.azure.tenant_id,
+        ado_app_uri(n)
+    ));
+    let config = external_account(n, ID_TOKEN_FILE);
+    decisions.push("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: write the Entra access token to .gcp/id-token.jwt in the working directory and point GOOGLE_APPLICATION_CREDENTIALS at the configuration.".into());
+    (AuthMethod::Oidc, ConfigFormat::Json, config)
+}

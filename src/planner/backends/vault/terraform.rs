@@ -1,0 +1,300 @@
+//! The Terraform of Vault plans (terraform-provider-vault 5.x).
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// Terraform (terraform-provider-vault 5.x)
+
+pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) -> Body {
+    let mut b = Body::builder().add_block(
+        Block::builder(tf::key("terraform"))
+            .add_block(
+                Block::builder(tf::key("required_providers"))
+                    .add_attribute((
+                        tf::key("vault"),
+                        tf::obj(&[("source", "hashicorp/vault".into()), ("version", ">= 5.0".into())]),
+                    ))
+                    .build(),
+            )
+            .build(),
+    );
+    let mut policy_refs = Vec::new();
+    for (i, p) in policies.iter().filter(|p| p.policy_type == PolicyType::VaultPolicy).enumerate() {
+        let label = if i == 0 { "consumer" } else { "writer" };
+        policy_refs.push(label);
+        b = b.add_block(
+            vk::with_namespace(tf::resource("vault_policy", label), s)
+                .add_attribute((tf::key("name"), p.policy_name.as_str()))
+                .add_attribute((tf::key("policy"), tf::heredoc(&p.policy_document)))
+                .build(),
+        );
+    }
+    match src {
+        Source::DbDynamic(t) => {
+            for block in database_blocks(s, Some(t)) {
+                b = b.add_block(block);
+            }
+            let role = vk::role_body(s, t);
+            b = b.add_block(
+                vk::with_namespace(tf::resource("vault_database_secret_backend_role", "app"), s)
+                    .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["db", "path"])))
+                    .add_attribute((tf::key("name"), n.role.as_str()))
+                    .add_attribute((
+                        "db_name",
+                        tf::traversal("vault_database_secret_backend_connection", &["db", "name"]),
+                    ))
+                    .add_attribute((tf::key("creation_statements"), role.creation_statements))
+                    .add_attribute((tf::key("revocation_statements"), role.revocation_statements))
+                    .add_attribute((tf::key("default_ttl"), role.default_ttl))
+                    .add_attribute((tf::key("max_ttl"), role.max_ttl))
+                    .build(),
+            );
+        }
+        Source::DbStatic { period } => {
+            for block in database_blocks(s, None) {
+                b = b.add_block(block);
+            }
+            let role = static_role(s, period);
+            let mut block = vk::with_namespace(tf::resource("vault_database_secret_backend_static_role", "app"), s)
+                .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["db", "path"])))
+                .add_attribute((tf::key("name"), n.role.as_str()))
+                .add_attribute((
+                    "db_name",
+                    tf::traversal("vault_database_secret_backend_connection", &["db", "name"]),
+                ))
+                .add_attribute((tf::key("username"), role.username))
+                .add_attribute((tf::key("rotation_period"), role.rotation_period));
+            if !role.rotation_statements.is_empty() {
+                block = block.add_attribute((tf::key("rotation_statements"), role.rotation_statements));
+            }
+            b = b.add_block(block.build());
+        }
+        Source::Pki { ttl } => {
+            let role = pki_role(s, ttl);
+            b = b
+                .add_block(
+                    vk::with_namespace(tf::resource("vault_mount", "pki"), s)
+                        .add_attribute((tf::key("path"), s.vault.pki_mount.as_str()))
+                        .add_attribute((tf::key("type"), "pki"))
+                        .add_attribute((tf::key("description"), format!("Certificates for {}", n.role)))
+                        .add_attribute((tf::key("max_lease_ttl_seconds"), PKI_MOUNT_MAX_TTL))
+                        .build(),
+                )
+                .add_block(
+                    vk::with_namespace(tf::resource("vault_pki_secret_backend_role", "app"), s)
+                        .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["pki", "path"])))
+                        .add_attribute((tf::key("name"), n.role.as_str()))
+                        .add_attribute((tf::key("allowed_domains"), role.allowed_domains))
+                        .add_attribute((tf::key("allow_bare_domains"), role.allow_bare_domains))
+                        .add_attribute((tf::key("allow_subdomains"), role.allow_subdomains))
+                        .add_attribute((tf::key("allow_glob_domains"), role.allow_glob_domains))
+                        .add_attribute((tf::key("allow_wildcard_certificates"), role.allow_wildcard_certificates))
+                        .add_attribute((tf::key("allow_ip_sans"), role.allow_ip_sans))
+                        .add_attribute((tf::key("enforce_hostnames"), role.enforce_hostnames))
+                        .add_attribute((tf::key("server_flag"), role.server_flag))
+                        .add_attribute((tf::key("client_flag"), role.client_flag))
+                        .add_attribute((tf::key("require_cn"), role.require_cn))
+                        .add_attribute((tf::key("key_type"), role.key_type))
+                        .add_attribute((tf::key("key_bits"), role.key_bits))
+                        .add_attribute((tf::key("key_usage"), role.key_usage))
+                        .add_attribute((tf::key("ext_key_usage"), role.ext_key_usage))
+                        .add_attribute((tf::key("ttl"), role.ttl))
+                        .add_attribute((tf::key("max_ttl"), role.max_ttl))
+                        .add_attribute((tf::key("no_store"), role.no_store))
+                        .build(),
+                );
+        }
+        Source::Kv { .. } => {
+            let metadata = KvMetadata {
+                max_versions: KV_VERSIONS,
+                delete_version_after: KV_DELETE_AFTER,
+            };
+            // Deleting a metadata path destroys every version: Terraform must never do it.
+            b = b.add_block(
+                vk::with_namespace(tf::resource("vault_generic_endpoint", "kv_metadata"), s)
+                    .add_attribute((tf::key("path"), n.kv_metadata.as_str()))
+                    .add_attribute((tf::key("data_json"), serde_json::to_string(&metadata).unwrap_or_default()))
+                    .add_attribute((tf::key("ignore_absent_fields"), true))
+                    .add_attribute((tf::key("disable_delete"), true))
+                    .build(),
+            );
+        }
+    }
+    for block in auth_blocks(s, src, n) {
+        b = b.add_block(block);
+    }
+    b.add_block(
+        // Audit devices live in the root namespace only.
+        tf::resource("vault_audit", "file")
+            .add_attribute((tf::key("type"), "file"))
+            .add_attribute((tf::key("path"), "file"))
+            .add_attribute((tf::key("description"), "Records every read, write and login of this integration"))
+            .add_attribute((
+                tf::key("options"),
+                tf::obj(&[("file_path", AUDIT_LOG.into()), ("mode", "0600".into())]),
+            ))
+            .build(),
+    )
+    .build()
+}
+
+pub(super) fn database_blocks(s: &Settings, ttls: Option<Ttls>) -> Vec<Block> {
+    let (block_name, plugin, url) = vk::connection(s);
+    let string_var = |name: &str, description: String, default: Option<&str>, sensitive: bool| {
+        let mut b = Block::builder(tf::key("variable"))
+            .add_label(name)
+            .add_attribute((tf::key("type"), Expression::Variable(hcl::expr::Variable::unchecked("string"))))
+            .add_attribute((tf::key("description"), description));
+        if let Some(d) = default {
+            b = b.add_attribute((tf::key("default"), d));
+        }
+        if sensitive {
+            b = b.add_attribute((tf::key("sensitive"), true));
+        }
+        b.build()
+    };
+    let mut mount = vk::with_namespace(tf::resource("vault_mount", "db"), s)
+        .add_attribute((tf::key("path"), s.vault.database_mount.as_str()))
+        .add_attribute((tf::key("type"), "database"))
+        .add_attribute((
+            tf::key("description"),
+            format!("{} credentials for {}", s.database.engine, s.role_name()),
+        ));
+    if let Some(t) = ttls {
+        mount = mount
+            .add_attribute((tf::key("default_lease_ttl_seconds"), t.default.secs()))
+            .add_attribute((tf::key("max_lease_ttl_seconds"), t.max.secs()));
+    }
+    let mut engine = Block::builder(block_name)
+        .add_attribute((tf::key("connection_url"), url))
+        .add_attribute((tf::key("username"), tf::traversal("var", &["db_admin_username"])))
+        .add_attribute((tf::key("password"), tf::traversal("var", &["db_admin_password"])));
+    if s.database.engine == DbEngine::Oracle {
+        engine = engine.add_attribute((tf::key("plugin_name"), plugin));
+    }
+    vec![
+        string_var(
+            "db_admin_username",
+            format!("Database user Vault connects as to manage {} credentials.", s.database.engine),
+            Some("vault-admin"),
+            false,
+        ),
+        string_var(
+            "db_admin_password",
+            "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint.".into(),
+            None,
+            true,
+        ),
+        mount.build(),
+        vk::with_namespace(tf::resource("vault_database_secret_backend_connection", "db"), s)
+            .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["db", "path"])))
+            .add_attribute((tf::key("name"), s.role_name()))
+            .add_attribute((tf::key("allowed_roles"), vec![s.role_name()]))
+            .add_attribute((tf::key("verify_connection"), true))
+            .add_block(engine.build())
+            .build(),
+    ]
+}
+
+pub(super) fn policy_ref(label: &str) -> Expression {
+    Expression::from(vec![tf::traversal("vault_policy", &[label, "name"])])
+}
+
+pub(super) fn approle_role(s: &Settings, label: &str, role: &str, policy: &str, ttl: u64) -> Block {
+    vk::with_namespace(tf::resource("vault_approle_auth_backend_role", label), s)
+        .add_attribute((tf::key("backend"), s.vault.auth_mount.as_str()))
+        .add_attribute((tf::key("role_name"), role))
+        .add_attribute((tf::key("token_policies"), policy_ref(policy)))
+        .add_attribute((tf::key("token_ttl"), ttl))
+        .add_attribute((tf::key("token_max_ttl"), ttl * 4))
+        .add_attribute((tf::key("bind_secret_id"), true))
+        .add_attribute((tf::key("secret_id_ttl"), 30 * DAY))
+        .add_attribute((tf::key("secret_id_num_uses"), 0))
+        .build()
+}
+
+pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
+    let ttl = token_ttl(s, src).secs();
+    let rotates = matches!(src, Source::Kv { schedule: Some(_) });
+    let mut out = Vec::new();
+    let k8s_role = |label: &str, mount: &str, role: &str, sa: &str, policy: &str, ttl: u64| {
+        vk::with_namespace(tf::resource("vault_kubernetes_auth_backend_role", label), s)
+            .add_attribute((tf::key("backend"), mount))
+            .add_attribute((tf::key("role_name"), role))
+            .add_attribute((tf::key("bound_service_account_names"), vec![sa.to_string()]))
+            .add_attribute((tf::key("bound_service_account_namespaces"), vec![s.kubernetes.namespace.clone()]))
+            .add_attribute((tf::key("audience"), AUDIENCE))
+            .add_attribute((tf::key("token_policies"), policy_ref(policy)))
+            .add_attribute((tf::key("token_ttl"), ttl))
+            .add_attribute((tf::key("token_max_ttl"), ttl))
+            .build()
+    };
+    match s.target {
+        Target::Kubernetes => {
+            out.push(k8s_role(
+                "app",
+                &s.vault.auth_mount,
+                &n.role,
+                &s.kubernetes.service_account,
+                "consumer",
+                ttl,
+            ));
+            if rotates {
+                out.push(k8s_role(
+                    "rotator",
+                    &s.vault.auth_mount,
+                    &n.rotator_role,
+                    &n.rotator_sa,
+                    "writer",
+                    15 * MINUTE,
+                ));
+            }
+        }
+        Target::Cicd if matches!(s.cicd.platform, CicdPlatform::Jenkins | CicdPlatform::AzureDevops) => {
+            out.push(approle_role(s, "app", &n.role, "consumer", ttl));
+            if rotates {
+                out.push(approle_role(s, "rotator", &n.rotator_role, "writer", 15 * MINUTE));
+            }
+        }
+        Target::Application => {
+            out.push(approle_role(s, "app", &n.role, "consumer", ttl));
+            if rotates {
+                out.push(k8s_role(
+                    "rotator",
+                    ROTATOR_K8S_MOUNT,
+                    &n.rotator_role,
+                    &n.rotator_sa,
+                    "writer",
+                    15 * MINUTE,
+                ));
+            }
+        }
+        Target::Cicd => {
+            let gitlab = s.cicd.platform == CicdPlatform::GitlabCi;
+            let jwt_role = |label: &str, role: &str, policy: &str| {
+                let mut claims = Object::new();
+                let bound = if gitlab { gitlab_bound_claims(s) } else { github_bound_claims(s) };
+                for (k, v) in bound {
+                    claims.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));
+                }
+                vk::with_namespace(tf::resource("vault_jwt_auth_backend_role", label), s)
+                    .add_attribute((tf::key("backend"), s.vault.auth_mount.as_str()))
+                    .add_attribute((tf::key("role_name"), role))
+                    .add_attribute((tf::key("role_type"), "jwt"))
+                    .add_attribute((tf::key("user_claim"), if gitlab { "project_path" } else { "repository" }))
+                    .add_attribute((tf::key("bound_audiences"), vec![github_audience(s)]))
+                    .add_attribute((tf::key("bound_claims_type"), if gitlab { "string" } else { "glob" }))
+                    .add_attribute((tf::key("bound_claims"), Expression::Object(claims)))
+                    .add_attribute((tf::key("token_policies"), policy_ref(policy)))
+                    .add_attribute((tf::key("token_ttl"), ttl))
+                    .add_attribute((tf::key("token_max_ttl"), ttl))
+                    .build()
+            };
+            out.push(jwt_role("app", &n.role, "consumer"));
+            if rotates {
+                out.push(jwt_role("rotator", &n.rotator_role, "writer"));
+            }
+        }
+    }
+    out
+}
