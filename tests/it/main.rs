@@ -17,6 +17,7 @@ mod golden;
 mod golden_aws;
 mod injection;
 mod k8s_validate;
+mod layout;
 mod pipelines;
 mod plugin;
 mod proto_version;

@@ -288,7 +288,7 @@ pub(super) fn vault_token_binding(s: &Settings, role: &str, body: Vec<Step>) -> 
         ("credentialsId", g(jenkins_credential_id(role))),
         ("vaultAddr", g(&s.vault.address)),
     ])]);
-    Step::Block(format!("withCredentials({})", binding.render()), body)
+    with_credentials(binding, body)
 }
 
 pub(super) fn jenkins_target(

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::planner::choice::*;
 use crate::planner::k8s::{self, K8sObject, ObjectMeta};
 use crate::planner::request::Duration;
-use crate::planner::targets::cicd::jenkins::{g, Groovy, Jenkinsfile, Step};
+use crate::planner::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
 use crate::planner::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
 use crate::render::tf;
