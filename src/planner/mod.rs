@@ -8,11 +8,12 @@ pub mod choice;
 mod ci_env;
 mod contract;
 pub mod integration;
-pub mod k8s;
 pub mod request;
 mod resolve;
 pub mod shape;
 pub mod targets;
+/// The Kubernetes target's objects, under the name every backend uses for them.
+pub use targets::kubernetes as k8s;
 pub mod versions;
 
 use std::collections::BTreeMap;

@@ -174,7 +174,7 @@ fn each_platform_syntax_is_written_once() {
         ("vm_image", "planner/targets/cicd/azure_devops.rs"),
         ("withCredentials(", "planner/targets/cicd/jenkins.rs"),
         ("\"agent any\"", "planner/targets/cicd/jenkins.rs"),
-        ("\"ExternalSecret\"", "planner/k8s.rs"),
+        ("\"ExternalSecret\"", "planner/targets/kubernetes.rs"),
         ("\"SecretStore\"", "planner/choice.rs"),
         ("\"ClusterSecretStore\"", "planner/choice.rs"),
         ("token.actions.githubusercontent.com", "planner/targets/cicd/github.rs"),

@@ -2,3 +2,4 @@
 //! from typed values and never imports a backend. Backends hand these modules what they need.
 
 pub mod cicd;
+pub mod kubernetes;

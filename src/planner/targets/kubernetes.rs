@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use super::choice::{Choice, StoreKind};
-use super::request::Duration;
-use super::{Finding, FindingKind, Settings};
+use crate::planner::choice::{Choice, StoreKind};
+use crate::planner::request::Duration;
+use crate::planner::{Finding, FindingKind, Settings};
 
 pub const ESO_API: &str = "external-secrets.io/v1";
 pub const GENERATORS_API: &str = "generators.external-secrets.io/v1alpha1";
