@@ -2,7 +2,7 @@
 //! `contract.json`. `UPDATE_GOLDEN=1 cargo test` rewrites them; read every diff before committing.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use secretsint::planner::request::{DnsLabel, Duration};
 use secretsint::planner::{
@@ -57,10 +57,6 @@ fn render(req: &Request) -> BTreeMap<String, String> {
     files
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/vault-kubernetes-dynamic-database")
-}
-
 fn existing(dir: &Path) -> BTreeMap<String, String> {
     fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -104,13 +100,6 @@ pub(crate) fn check_golden(case: &str, dir: &Path, req: &Request) {
                 crate::support::unified_diff(&want[rel], text)
             );
         }
-    }
-}
-
-#[test]
-fn golden_vault_kubernetes_dynamic_database() {
-    for (case, req) in cases() {
-        check_golden(case, &root().join(case), &req);
     }
 }
 
@@ -189,36 +178,6 @@ pub fn vault_cicd_platform_combinations() -> Vec<(String, Request)> {
 }
 
 #[test]
-fn golden_vault_every_combination() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let combos = vault_combinations();
-    assert_eq!(combos.len(), 35);
-    for (case, req) in combos.into_iter().chain(vault_cicd_platform_combinations()) {
-        let p = plan(&req);
-        assert!(
-            p.secrets_config.config_file.is_some() && p.rotation_scripts.is_some(),
-            "{case} is not planned: {:?}",
-            p.findings
-        );
-        assert!(!p.findings.iter().any(|f| f.kind == FindingKind::Error), "{case}: {:?}", p.findings);
-        let falls_back =
-            req.rotation == Rotation::Dynamic && matches!(req.credential, Some(CredentialType::ApiKey | CredentialType::Generic));
-        assert_eq!(
-            p.findings.iter().any(|f| f.kind == FindingKind::Fallback),
-            falls_back,
-            "{case}: {:?}",
-            p.findings
-        );
-        assert_eq!(p.decisions.iter().any(|d| d.contains("fell back")), falls_back, "{case}");
-        assert!(p.files().keys().any(|k| k == "terraform/vault.tf"), "{case}");
-        for text in p.files().values() {
-            assert!(!text.contains("external-secrets.io/v1beta1"), "{case}");
-        }
-        check_golden(&case, &root.join(&case), &req);
-    }
-}
-
-#[test]
 fn every_case_is_fully_planned_and_parses() {
     for (case, req) in cases() {
         let p = plan(&req);
@@ -243,5 +202,119 @@ fn every_case_is_fully_planned_and_parses() {
             .iter()
             .any(|f| f.kind == FindingKind::Warning && f.field == ["database", "engine"]);
         assert_eq!(warns_engine, matches!(case, "mongodb" | "oracle"), "{case}: {:?}", p.findings);
+    }
+}
+
+/// Every golden case of every backend, one table: the Vault kubernetes/dynamic/database engines,
+/// then each backend's 36 combinations and its CI/CD platform and custom variants.
+fn every_golden_case() -> Vec<(String, Request)> {
+    let mut all: Vec<(String, Request)> = cases()
+        .into_iter()
+        .map(|(c, r)| (format!("vault-kubernetes-dynamic-database/{c}"), r))
+        .collect();
+    all.extend(vault_combinations());
+    all.extend(vault_cicd_platform_combinations());
+    all.extend(crate::golden_aws::aws_cases());
+    all.extend(crate::azure_backend::every_case());
+    all.extend(crate::gcp_backend::every_case());
+    all
+}
+
+/// Whether a combination falls back (a `Fallback` finding and a "fell back" decision), by
+/// backend: `None` where the backend's own tests decide it case by case.
+fn falls_back(req: &Request) -> Option<bool> {
+    let (r, c) = (req.rotation, req.credential);
+    match req.backend {
+        Backend::Vault => Some(r == Rotation::Dynamic && matches!(c, Some(CredentialType::ApiKey | CredentialType::Generic))),
+        Backend::AwsSecrets => Some(r == Rotation::Dynamic || (r == Rotation::Automatic && c == Some(CredentialType::Certificate))),
+        Backend::AzureKeyVault => Some(r == Rotation::Dynamic),
+        Backend::GcpSecretManager => None,
+    }
+}
+
+/// One table-driven golden test for every backend: each case is fully planned without errors,
+/// falls back exactly where its backend must, carries its Terraform and integration code, uses
+/// no retired API (ESO v1beta1, CI_JOB_JWT; for Azure also Azure DevOps' retiring issuer and
+/// azurerm's deprecated RBAC flag), and matches its golden files byte for byte.
+#[test]
+fn every_golden_case_of_every_backend() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let all = every_golden_case();
+    let per_backend = |b: Backend| all.iter().filter(|(_, r)| r.backend == b).count();
+    assert_eq!(
+        [
+            Backend::Vault,
+            Backend::AwsSecrets,
+            Backend::AzureKeyVault,
+            Backend::GcpSecretManager
+        ]
+        .map(per_backend),
+        [
+            cases().len() + 35 + vault_cicd_platform_combinations().len(),
+            40,
+            crate::azure_backend::every_case().len(),
+            crate::gcp_backend::every_case().len()
+        ]
+    );
+    for (case, req) in &all {
+        let p = plan(req);
+        assert!(
+            p.secrets_config.config_file.is_some() && p.rotation_scripts.is_some(),
+            "{case} is not planned: {:?}",
+            p.findings
+        );
+        assert!(!p.findings.iter().any(|f| f.kind == FindingKind::Error), "{case}: {:?}", p.findings);
+        if let Some(expected) = falls_back(req) {
+            assert_eq!(
+                p.findings.iter().any(|f| f.kind == FindingKind::Fallback),
+                expected,
+                "{case}: {:?}",
+                p.findings
+            );
+            assert_eq!(p.decisions.iter().any(|d| d.contains("fell back")), expected, "{case}");
+        }
+        assert!(
+            !p.integration_code.is_empty(),
+            "{case}: integration.rs fills integration_code for every backend"
+        );
+        match req.backend {
+            Backend::AwsSecrets => {
+                let path = &p.secrets_config.secret_path;
+                assert!(
+                    path.starts_with("arn:aws:secretsmanager:") && !path.ends_with('?'),
+                    "{case}: {path}"
+                );
+            }
+            Backend::AzureKeyVault => {
+                let warns_engine = p.findings.iter().any(|f| f.field == ["database", "engine"]);
+                assert_eq!(warns_engine, case == "azure-custom-kubernetes-mysql", "{case}: {:?}", p.findings);
+            }
+            Backend::Vault | Backend::GcpSecretManager => {}
+        }
+        let tf = match req.backend {
+            Backend::Vault => "terraform/vault.tf",
+            Backend::AwsSecrets => "terraform/aws.tf",
+            Backend::AzureKeyVault => "terraform/azure.tf",
+            Backend::GcpSecretManager => "terraform/gcp.tf",
+        };
+        let files = p.files();
+        assert!(files.contains_key(tf), "{case}: no {tf}");
+        // Azure plans no longer trust Azure DevOps' retiring issuer; the AWS Azure DevOps
+        // connection still names it (left for the least-privilege issue).
+        let retired: &[&str] = match req.backend {
+            Backend::AzureKeyVault => &[
+                "external-secrets.io/v1beta1",
+                "CI_JOB_JWT",
+                "vstoken.dev.azure.com",
+                "enable_rbac_authorization",
+            ],
+            _ => &["external-secrets.io/v1beta1", "CI_JOB_JWT"],
+        };
+        for text in files.values() {
+            for r in retired {
+                assert!(!text.contains(r), "{case}: {r}");
+            }
+        }
+        check_golden(case, &root.join(case), req);
     }
 }
