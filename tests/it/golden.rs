@@ -74,31 +74,124 @@ fn existing(dir: &Path) -> BTreeMap<String, String> {
     out
 }
 
+/// SDK code is stored once, by content, under `tests/golden/_sdk/` (most combinations share the
+/// same module); a case directory lists its code files in `code.index` (`path<TAB>shared file`).
+const SDK_STORE: &str = "_sdk";
+const SDK_INDEX: &str = "code.index";
+
+fn golden_root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// The shared file holding `text`: the first 16 hex digits of its SHA-256, then the file's name
+/// (so the native extension stays for the tools that lint goldens).
+fn sdk_name(rel: &str, text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{hex}-{}", rel.rsplit('/').next().unwrap_or(rel))
+}
+
+/// The golden files of a case as stored: every file but the SDK code, plus the code index.
+fn stored_form(files: &BTreeMap<String, String>) -> (BTreeMap<String, String>, Vec<(String, String)>) {
+    let mut stored = BTreeMap::new();
+    let mut shared = Vec::new();
+    let mut index = String::new();
+    for (rel, text) in files {
+        if rel.starts_with("code/") {
+            let name = sdk_name(rel, text);
+            index.push_str(&format!("{rel}\t{name}\n"));
+            shared.push((name, text.clone()));
+        } else {
+            stored.insert(rel.clone(), text.clone());
+        }
+    }
+    if !index.is_empty() {
+        stored.insert(SDK_INDEX.to_string(), index);
+    }
+    (stored, shared)
+}
+
 /// Compares (or with UPDATE_GOLDEN=1 rewrites) one golden directory.
 pub(crate) fn check_golden(case: &str, dir: &Path, req: &Request) {
     let first = render(req);
     assert_eq!(first, render(req), "{case}: planning twice must give byte-identical output");
+    let (stored, shared) = stored_form(&first);
+    let store = golden_root().join(SDK_STORE);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let _ = std::fs::remove_dir_all(dir);
-        for (rel, text) in &first {
+        for (rel, text) in &stored {
             let path = dir.join(rel);
             std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
             std::fs::write(&path, text).expect("write golden");
         }
+        std::fs::create_dir_all(&store).expect("mkdir _sdk");
+        for (name, text) in &shared {
+            std::fs::write(store.join(name), text).expect("write shared golden");
+        }
         return;
     }
     let want = existing(dir);
+    // SDK code first, by content: a template change shows as a diff of the code, not of the
+    // index's hashes.
+    let old_index: BTreeMap<&str, &str> = want
+        .get(SDK_INDEX)
+        .map(|t| t.lines().filter_map(|l| l.split_once('\t')).collect())
+        .unwrap_or_default();
+    for (rel, text) in first.iter().filter(|(rel, _)| rel.starts_with("code/")) {
+        let old = old_index
+            .get(rel.as_str())
+            .and_then(|name| std::fs::read_to_string(store.join(name)).ok())
+            .unwrap_or_default();
+        if &old != text {
+            panic!(
+                "{case}/{rel} differs from its golden (run with UPDATE_GOLDEN=1 and review):\n{}",
+                crate::support::unified_diff(&old, text)
+            );
+        }
+    }
     assert_eq!(
-        first.keys().collect::<Vec<_>>(),
+        stored.keys().collect::<Vec<_>>(),
         want.keys().collect::<Vec<_>>(),
         "{case}: file list differs (run with UPDATE_GOLDEN=1 and review)"
     );
-    for (rel, text) in &first {
+    for (rel, text) in &stored {
         if text != &want[rel] {
             panic!(
                 "{case}/{rel} differs from its golden (run with UPDATE_GOLDEN=1 and review):\n{}",
                 crate::support::unified_diff(&want[rel], text)
             );
+        }
+    }
+    // The index matched, so each shared name is the hash of the planned text: the file must be
+    // there and hold exactly that text.
+    for (name, text) in &shared {
+        let got = std::fs::read_to_string(store.join(name)).unwrap_or_default();
+        assert!(
+            &got == text,
+            "{case}: tests/golden/{SDK_STORE}/{name} is missing or changed (run with UPDATE_GOLDEN=1)"
+        );
+    }
+}
+
+/// With UPDATE_GOLDEN=1, after every case was written: drop shared SDK files no index names.
+fn prune_sdk_store() {
+    let root = golden_root();
+    let mut named = std::collections::BTreeSet::new();
+    for index in existing(&root)
+        .iter()
+        .filter(|(rel, _)| rel.ends_with(SDK_INDEX))
+        .map(|(_, t)| t.clone())
+    {
+        for line in index.lines() {
+            if let Some((_, name)) = line.split_once('\t') {
+                named.insert(name.to_string());
+            }
+        }
+    }
+    for entry in std::fs::read_dir(root.join(SDK_STORE)).into_iter().flatten().flatten() {
+        if !named.contains(&entry.file_name().to_string_lossy().into_owned()) {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }
@@ -316,5 +409,8 @@ fn every_golden_case_of_every_backend() {
             }
         }
         check_golden(case, &root.join(case), req);
+    }
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        prune_sdk_store();
     }
 }
