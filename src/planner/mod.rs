@@ -7,6 +7,8 @@ pub mod backends;
 pub mod choice;
 mod ci_env;
 mod contract;
+pub mod duration;
+pub mod findings;
 pub mod integration;
 pub mod request;
 mod resolve;

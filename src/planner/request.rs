@@ -3,100 +3,7 @@
 
 use super::choice::*;
 
-/// A span of time written like `90d`, `12h`, `30m`, `45s` or `1h30m`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Duration {
-    seconds: u64,
-}
-
-impl Duration {
-    /// No duration argument may exceed ten years: every bound a backend or a renderer has
-    /// (int64 nanoseconds in Go, 32-bit seconds in shell arithmetic) lies well beyond it.
-    pub const MAX: Duration = Duration::from_secs(3650 * 86_400);
-
-    pub const fn from_secs(seconds: u64) -> Duration {
-        Duration { seconds }
-    }
-
-    pub const fn secs(self) -> u64 {
-        self.seconds
-    }
-
-    pub fn parse(text: &str) -> Result<Duration, String> {
-        let hint = "write a whole number followed by a unit s, m, h or d, such as \"90d\", \"12h\" or \"1h30m\"";
-        if text.is_empty() {
-            return Err(format!("an empty string is not a duration; {hint}"));
-        }
-        let mut total: u64 = 0;
-        let mut digits = String::new();
-        for ch in text.chars() {
-            if ch.is_ascii_digit() {
-                digits.push(ch);
-                continue;
-            }
-            let unit = match ch {
-                's' => 1,
-                'm' => 60,
-                'h' => 3600,
-                'd' => 86_400,
-                _ => return Err(format!("{text:?} is not a duration; {hint}")),
-            };
-            if digits.is_empty() {
-                return Err(format!("{text:?} is not a duration; {hint}"));
-            }
-            let n: u64 = digits
-                .parse()
-                .map_err(|_| format!("{text:?} is longer than 3650d, the longest duration the provider accepts"))?;
-            total = n
-                .checked_mul(unit)
-                .and_then(|s| total.checked_add(s))
-                .ok_or_else(|| format!("{text:?} is longer than 3650d, the longest duration the provider accepts"))?;
-            digits.clear();
-        }
-        if !digits.is_empty() {
-            return Err(format!("{text:?} has no unit; {hint}"));
-        }
-        if total == 0 {
-            return Err(format!("{text:?} is zero; a duration must be positive"));
-        }
-        if total > Duration::MAX.seconds {
-            return Err(format!("{text:?} is longer than 3650d, the longest duration the provider accepts"));
-        }
-        Ok(Duration { seconds: total })
-    }
-
-    /// Canonical text: the largest units that divide it, e.g. `90d`, `36h`, `1h30m`.
-    pub fn to_text(self) -> String {
-        let mut rest = self.seconds;
-        let mut out = String::new();
-        for (unit, name) in [(86_400, 'd'), (3600, 'h'), (60, 'm'), (1, 's')] {
-            if rest >= unit {
-                out.push_str(&format!("{}{name}", rest / unit));
-                rest %= unit;
-            }
-        }
-        if out.is_empty() {
-            out.push_str("0s");
-        }
-        out
-    }
-
-    /// Go duration syntax (hours at most), as Kubernetes controllers and Vault accept: `40m`, `2160h`.
-    pub fn to_go(self) -> String {
-        let (h, m, s) = (self.seconds / 3600, (self.seconds % 3600) / 60, self.seconds % 60);
-        let mut out = String::new();
-        if h > 0 {
-            out.push_str(&format!("{h}h"));
-        }
-        if m > 0 {
-            out.push_str(&format!("{m}m"));
-        }
-        if s > 0 || out.is_empty() {
-            out.push_str(&format!("{s}s"));
-        }
-        out
-    }
-}
+pub use super::duration::Duration;
 
 /// An RFC 1123 DNS label: lowercase letters, digits and '-', starting with a letter,
 /// not ending with '-', at most `max` characters.
@@ -260,31 +167,24 @@ impl Request {
             .iter()
             .filter_map(|(block, attr, value, check)| {
                 let problem = check(value.as_ref()?).err()?;
-                Some(super::Finding {
-                    kind: super::FindingKind::Error,
-                    field: vec![block.to_string(), attr.to_string()],
-                    summary: "Invalid Attribute Value".into(),
-                    detail: format!("{block}.{attr}: {problem}."),
-                })
+                Some(super::findings::invalid_value(
+                    vec![block.to_string(), attr.to_string()],
+                    &format!("{block}.{attr}"),
+                    &problem,
+                ))
             })
             .collect();
         for (i, name) in self.certificate.alt_names.iter().flatten().enumerate() {
             if let Err(problem) = certificate_name(name) {
-                out.push(super::Finding {
-                    kind: super::FindingKind::Error,
-                    field: vec!["certificate".into(), "alt_names".into(), i.to_string()],
-                    summary: "Invalid Attribute Value".into(),
-                    detail: format!("certificate.alt_names[{i}]: {problem}."),
-                });
+                out.push(super::findings::invalid_value(
+                    vec!["certificate".into(), "alt_names".into(), i.to_string()],
+                    &format!("certificate.alt_names[{i}]"),
+                    &problem,
+                ));
             }
         }
         if let Some(Err(problem)) = self.timestamp.as_deref().map(rfc3339) {
-            out.push(super::Finding {
-                kind: super::FindingKind::Error,
-                field: vec!["timestamp".into()],
-                summary: "Invalid Attribute Value".into(),
-                detail: format!("timestamp: {problem}."),
-            });
+            out.push(super::findings::invalid_value(vec!["timestamp".into()], "timestamp", &problem));
         }
         out
     }
@@ -318,37 +218,6 @@ impl Request {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        let ok = [
-            ("90d", 7_776_000, "90d", "2160h"),
-            ("12h", 43_200, "12h", "12h"),
-            ("1h30m", 5400, "1h30m", "1h30m"),
-            ("40m", 2400, "40m", "40m"),
-            ("36h", 129_600, "1d12h", "36h"),
-        ];
-        for (text, secs, canon, go) in ok {
-            let d = Duration::parse(text).unwrap();
-            assert_eq!(d.secs(), secs, "{text}");
-            assert_eq!(d.to_text(), canon);
-            assert_eq!(d.to_go(), go);
-        }
-        for bad in [
-            "",
-            "90",
-            "d",
-            "1w",
-            "-1h",
-            "1.5h",
-            "0h",
-            "99999999999999999999d",
-            "18446744073709551615s",
-            "3651d",
-        ] {
-            assert!(Duration::parse(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn dns_labels() {

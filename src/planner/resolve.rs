@@ -2,8 +2,9 @@
 //! the rules that span several arguments (per-backend limits on rotation periods).
 
 use super::choice::*;
+use super::findings;
 use super::request::{Duration, Request};
-use super::{Finding, FindingKind};
+use super::Finding;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct VaultSettings {
@@ -176,12 +177,7 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
     let rotation_period = match req.rotation {
         Rotation::Manual => {
             if req.rotation_period.is_some() {
-                findings.push(Finding {
-                    kind: FindingKind::Warning,
-                    field: vec!["rotation_period".into()],
-                    summary: "Rotation Period Ignored".into(),
-                    detail: "rotation_period has no effect with rotation_policy = \"manual\": manual secrets change only when someone writes a new version. Remove it, or choose \"automatic\" or \"dynamic\".".into(),
-                });
+                findings.push(findings::rotation_period_ignored());
             }
             None
         }
@@ -357,33 +353,17 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
 
 /// The real limits each backend puts on a rotation period.
 fn check_period(b: Backend, rotation: Rotation, period: Duration) -> Option<Finding> {
+    use findings::PeriodProblem::*;
     let s = period.secs();
-    let bad = |detail: String| Finding {
-        kind: FindingKind::Error,
-        field: vec!["rotation_period".into()],
-        summary: "Rotation Period Out Of Range".into(),
-        detail,
+    let problem = match (rotation, b) {
+        (Rotation::Dynamic, _) if s > DAY => DynamicTooLong,
+        (Rotation::Dynamic, _) if s < 60 => DynamicTooShort,
+        (Rotation::Automatic, Backend::AwsSecrets) if !(4 * HOUR..=999 * DAY).contains(&s) => AwsSchedule,
+        (Rotation::Automatic, Backend::GcpSecretManager) if s < HOUR => GcpMinimum,
+        (Rotation::Automatic, _) if s < 60 => ScheduleMinimum,
+        _ => return None,
     };
-    match (rotation, b) {
-        (Rotation::Dynamic, _) if s > DAY => Some(bad(format!(
-            "rotation_period {} is too long for dynamic credentials: short-lived credentials live at most 24h. Use a value from 1m to 24h, or choose rotation_policy = \"automatic\".",
-            period.to_text()
-        ))),
-        (Rotation::Dynamic, _) if s < 60 => Some(bad(format!(
-            "rotation_period {} is too short for dynamic credentials: a consumer must be able to fetch and use them. Use a value from 1m to 24h.",
-            period.to_text()
-        ))),
-        (Rotation::Automatic, Backend::AwsSecrets) if !(4 * HOUR..=999 * DAY).contains(&s) => Some(bad(format!(
-            "rotation_period {} is outside what AWS Secrets Manager accepts for a rotation schedule: use a value from 4h to 999d.",
-            period.to_text()
-        ))),
-        (Rotation::Automatic, Backend::GcpSecretManager) if s < HOUR => Some(bad(format!(
-            "rotation_period {} is shorter than GCP Secret Manager's minimum rotation period: use 1h or more.",
-            period.to_text()
-        ))),
-        (Rotation::Automatic, _) if s < 60 => Some(bad(format!("rotation_period {} is shorter than a schedule can run: use 1m or more.", period.to_text()))),
-        _ => None,
-    }
+    Some(findings::rotation_period_out_of_range(problem, period))
 }
 
 fn join(langs: &[Language]) -> String {

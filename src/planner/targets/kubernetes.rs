@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::planner::choice::{Choice, StoreKind};
 use crate::planner::request::Duration;
-use crate::planner::{Finding, FindingKind, Settings};
+use crate::planner::{Finding, Settings};
 
 pub const ESO_API: &str = "external-secrets.io/v1";
 pub const GENERATORS_API: &str = "generators.external-secrets.io/v1alpha1";
@@ -80,17 +80,7 @@ impl<P: Serialize> StoreSpec<P> {
 /// The one refresh rule of every backend: an ExternalSecret must re-read more often than the
 /// secret rotates, or the synced Secret keeps a value the rotation already replaced.
 pub fn refresh_finding(refresh: Duration, period: Duration) -> Option<Finding> {
-    (refresh >= period).then(|| Finding {
-        kind: FindingKind::Error,
-        field: vec!["kubernetes".into(), "refresh_interval".into()],
-        summary: "Refresh Interval Not Below Rotation Period".into(),
-        detail: format!(
-            "kubernetes.refresh_interval {} is not shorter than the rotation_period {}: the synced Secret would keep a rotated-away value. Use a value below {}, or leave it unset.",
-            refresh.to_text(),
-            period.to_text(),
-            period.to_text()
-        ),
-    })
+    (refresh >= period).then(|| crate::planner::findings::refresh_not_below_period(refresh, period))
 }
 
 /// The service account a store authenticates as; a ClusterSecretStore must name its namespace.

@@ -12,11 +12,12 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::planner::choice::*;
+use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject, ObjectMeta};
 use crate::planner::request::Duration;
 mod cicd;
 
-use crate::planner::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::escape::{Syntax, Var};
 use crate::render::tf;
 use crate::render::{self, template};
@@ -122,18 +123,7 @@ fn rotator(s: &Settings, findings: &mut Vec<Finding>, decisions: &mut Vec<String
     match (s.rotation, s.credential) {
         (Rotation::Manual, _) => Rotator::Manual,
         (_, CredentialType::Certificate) => {
-            findings.push(Finding {
-                kind: FindingKind::Fallback,
-                field: vec!["rotation_policy".into()],
-                summary: "Certificate Rotation Falls Back To Manual".into(),
-                detail: format!(
-                    "AWS Secrets Manager cannot issue or renew certificates, so rotation_policy \"{}\" for a certificate falls back to \"manual\": \
-                     the certificate, its private key and chain are stored as one secret version and a new version is written when the certificate \
-                     is re-issued. For automatic renewal issue it from ACM Private CA with aws_acm_certificate (certificate_authority_arn) and export it, \
-                     or choose rotation_policy = \"manual\" to make this explicit.",
-                    s.rotation
-                ),
-            });
+            findings.push(findings::aws_certificate_falls_back(s.rotation));
             decisions.push(format!(
                 "rotation_policy \"{}\" fell back to \"manual\" for the certificate: Secrets Manager has no certificate issuer; ACM renews only certificates it issued (ACM Private CA certificates can be exported with acm:ExportCertificate), so re-issue through ACM Private CA and write the new PEM bundle as a new version.",
                 s.rotation
@@ -152,18 +142,11 @@ fn rotator(s: &Settings, findings: &mut Vec<Finding>, decisions: &mut Vec<String
         }
         (Rotation::Dynamic, c) => {
             let fallback = Duration::from_secs(MIN_ROTATION);
-            findings.push(Finding {
-                kind: FindingKind::Fallback,
-                field: vec!["rotation_policy".into()],
-                summary: "Dynamic Credentials Fall Back To Scheduled Rotation".into(),
-                detail: format!(
-                    "AWS Secrets Manager does not mint {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \"automatic\" at {}, \
-                     the shortest schedule Secrets Manager allows (rate(4 hours)); the requested TTL {} is not reachable. Choose \
-                     rotation_policy = \"automatic\" to make this explicit, or the vault backend for credentials minted per consumer.",
-                    fallback.to_text(),
-                    period.to_text()
-                ),
-            });
+            findings.push(findings::dynamic_falls_back(
+                findings::NoDynamic::Aws { requested: period },
+                c,
+                fallback,
+            ));
             decisions.push(format!(
                 "rotation_policy \"dynamic\" fell back to \"automatic\" every {}: Secrets Manager cannot mint {c} credentials on demand, and rate(4 hours) is its shortest rotation schedule.",
                 fallback.to_text()
@@ -664,18 +647,7 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
                 d.push("The function runs in the database's VPC (var.rotation_subnet_ids, var.rotation_security_group_ids, AWSLambdaVPCAccessExecutionRole) and reaches Secrets Manager through a secretsmanager interface VPC endpoint or a NAT gateway; it verifies the database's TLS certificate (for RDS and Aurora put the RDS CA bundle global-bundle.pem into the zip and set DB_CA_BUNDLE to it) unless the secret sets \"ssl\": false.".into());
                 d.push(managed_rotation_advice(s));
                 if !matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Redshift) {
-                    findings.push(Finding {
-                        kind: FindingKind::Warning,
-                        field: vec!["database".into(), "engine".into()],
-                        summary: "Rotation Function Speaks PostgreSQL Only".into(),
-                        detail: format!(
-                            "The generated rotation function changes PostgreSQL and Redshift passwords; for database.engine = \"{}\" its setSecret and testSecret refuse to run. \
-                             Deploy AWS's rotation template for {} from the Serverless Application Repository instead and allow its role in the secret's resource policy, \
-                             or use database.engine = \"postgresql\" or \"redshift\".",
-                            s.database.engine,
-                            s.database.engine
-                        ),
-                    });
+                    findings.push(findings::aws_rotation_postgres_only(s.database.engine));
                 }
             } else {
                 d.push(format!(

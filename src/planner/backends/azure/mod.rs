@@ -13,9 +13,10 @@ use hcl::{Block, Body};
 use serde::Serialize;
 
 use crate::planner::choice::*;
+use crate::planner::findings;
 use crate::planner::k8s;
 use crate::planner::request::Duration;
-use crate::planner::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::escape::{Syntax, Var};
 use crate::render::tf;
 use crate::render::{self, template};
@@ -98,20 +99,16 @@ fn source(s: &Settings) -> (Source, Option<Finding>, Option<String>) {
         ),
         (Rotation::Automatic, _) => (Source::Secret { rotation: Some(period) }, None, None),
         (Rotation::Dynamic, CredentialType::Certificate) => {
-            let detail = format!(
-                "Azure Key Vault cannot issue short-lived certificates on demand: its shortest certificate validity is {MIN_CERT_MONTHS} month. \
-                 rotation_policy \"dynamic\" falls back to \"automatic\": a {MIN_CERT_MONTHS}-month certificate that Key Vault renews itself \
-                 {} days before it expires. Choose rotation_policy = \"automatic\" to make this explicit, or use backend \"vault\" for \
-                 certificates that live {}.",
-                Source::renew_days(MIN_CERT_MONTHS),
-                period.to_text()
-            );
             (
                 Source::Certificate {
                     months: MIN_CERT_MONTHS,
                     auto_renew: true,
                 },
-                Some(fallback_finding(detail)),
+                Some(findings::azure_certificate_falls_back(
+                    MIN_CERT_MONTHS,
+                    Source::renew_days(MIN_CERT_MONTHS),
+                    period,
+                )),
                 Some(format!(
                     "rotation_policy \"dynamic\" fell back to \"automatic\": Key Vault cannot mint short-lived certificates, so the certificate is valid {MIN_CERT_MONTHS} month (the shortest Key Vault issues) and auto-renews {} days before expiry.",
                     Source::renew_days(MIN_CERT_MONTHS)
@@ -120,31 +117,15 @@ fn source(s: &Settings) -> (Source, Option<Finding>, Option<String>) {
         }
         (Rotation::Dynamic, c) => {
             let fallback = Duration::from_secs(period.secs().max(FALLBACK_FLOOR));
-            let detail = format!(
-                "Azure Key Vault has no engine that mints {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \
-                 \"automatic\" every {}, the shortest safe period: the Event Grid rotation Function writes a new version and consumers \
-                 re-read it. Choose rotation_policy = \"automatic\" to make this explicit, or use backend \"vault\" for credentials \
-                 minted per consumer.",
-                fallback.to_text()
-            );
             (
                 Source::Secret { rotation: Some(fallback) },
-                Some(fallback_finding(detail)),
+                Some(findings::dynamic_falls_back(findings::NoDynamic::Azure, c, fallback)),
                 Some(format!(
                     "rotation_policy \"dynamic\" fell back to \"automatic\" every {}: Azure Key Vault cannot mint {c} credentials on demand, so the rotation Function writes a new version instead.",
                     fallback.to_text()
                 )),
             )
         }
-    }
-}
-
-fn fallback_finding(detail: String) -> Finding {
-    Finding {
-        kind: FindingKind::Fallback,
-        field: vec!["rotation_policy".into()],
-        summary: "Dynamic Credentials Fall Back To Scheduled Rotation".into(),
-        detail,
     }
 }
 
@@ -409,14 +390,7 @@ fn database_engine_finding(s: &Settings, src: Source) -> Option<Finding> {
     }
     match s.database.engine {
         DbEngine::Postgresql | DbEngine::Redshift => None,
-        engine => Some(Finding {
-            kind: FindingKind::Warning,
-            field: vec!["database".into(), "engine".into()],
-            summary: "Rotation Function Cannot Change This Database's Password".into(),
-            detail: format!(
-                "The generated rotation Function changes the password on the database itself only for \"postgresql\" and \"redshift\". For \"{engine}\" it stops with an error before writing a new version, so the stored password never drifts from the database's. Add the {engine} password change to function/function_app.py (set_database_password), or choose rotation_policy = \"manual\", or use backend \"vault\", whose database engine rotates {engine} passwords."
-            ),
-        }),
+        engine => Some(findings::azure_rotation_engine(engine)),
     }
 }
 
@@ -636,6 +610,7 @@ mod tests {
     use super::*;
     use crate::planner::request::Request;
     use crate::planner::resolve::resolve;
+    use crate::planner::FindingKind;
 
     fn settings(t: Target, r: Rotation, c: CredentialType) -> Settings {
         let mut req = Request::new(Backend::AzureKeyVault, t, r);

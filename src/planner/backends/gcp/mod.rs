@@ -10,10 +10,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::planner::choice::*;
+use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject, ObjectMeta};
 use crate::planner::request::Duration;
 use crate::planner::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
-use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::tf;
 use crate::render::{self, template};
 mod cicd;
@@ -68,18 +69,7 @@ fn rotation(s: &Settings) -> (Option<Duration>, Option<Finding>, Option<String>)
             let c = s.credential;
             (
                 Some(period),
-                Some(Finding {
-                    kind: FindingKind::Fallback,
-                    field: vec!["rotation_policy".into()],
-                    summary: "Dynamic Credentials Fall Back To Scheduled Rotation".into(),
-                    detail: format!(
-                        "GCP Secret Manager stores versions but cannot mint {c} credentials on demand, so rotation_policy \"dynamic\" \
-                         falls back to \"automatic\" at {}, the shortest period Secret Manager schedules (1h minimum): the rotation \
-                         function adds a new version and consumers re-read it. Choose rotation_policy = \"automatic\" to make this \
-                         explicit, or secrets_backend = \"vault\" for credentials minted per consumer.",
-                        period.to_text()
-                    ),
-                }),
+                Some(findings::dynamic_falls_back(findings::NoDynamic::Gcp, c, period)),
                 Some(format!(
                     "rotation_policy \"dynamic\" fell back to \"automatic\" every {}: GCP Secret Manager cannot mint {c} credentials on demand, so Secret Manager's rotation schedule triggers the function that adds a new version.",
                     period.to_text()
@@ -107,19 +97,7 @@ fn certificate_period(s: &Settings, period: Duration) -> (Duration, Option<Findi
     let lifetime = certificate_lifetime(s);
     let renew_at = lifetime.secs() * 2 / 3;
     if renew_at < HOUR {
-        return (
-            Duration::from_secs(HOUR),
-            Some(Finding {
-                kind: FindingKind::Error,
-                field: vec!["certificate".into(), "ttl".into()],
-                summary: "Certificate Lifetime Too Short For Secret Manager Rotation".into(),
-                detail: format!(
-                    "certificate.ttl {} leaves less than 1h, Secret Manager's shortest rotation period, before two thirds of the certificate's life have passed. Use a certificate.ttl of 90m or more.",
-                    lifetime.to_text()
-                ),
-            }),
-            None,
-        );
+        return (Duration::from_secs(HOUR), Some(findings::gcp_certificate_too_short(lifetime)), None);
     }
     if period.secs() <= renew_at {
         return (period, None, None);
@@ -535,15 +513,7 @@ fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<
                     .into(),
             );
             if !matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Redshift | DbEngine::Mysql) {
-                findings.push(Finding {
-                    kind: FindingKind::Warning,
-                    field: vec!["database".into(), "engine".into()],
-                    summary: "Rotation Function Cannot Change This Engine's Password".into(),
-                    detail: format!(
-                        "The generated rotation function changes passwords on postgresql, redshift and mysql only; for {} it stops with an error before adding a version, so no rotation happens. Extend set_database_password in functions/rotate/main.py with the engine's driver, or use database.engine = \"postgresql\", \"redshift\" or \"mysql\".",
-                        s.database.engine
-                    ),
-                });
+                findings.push(findings::gcp_rotation_engine(s.database.engine));
             }
         }
         CredentialType::Certificate => decisions.push(format!(
@@ -777,6 +747,7 @@ mod tests {
     use super::*;
     use crate::planner::request::Request;
     use crate::planner::resolve::resolve;
+    use crate::planner::FindingKind;
 
     fn settings(t: Target, r: Rotation, c: CredentialType) -> Settings {
         let mut req = Request::new(Backend::GcpSecretManager, t, r);

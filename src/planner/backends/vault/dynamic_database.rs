@@ -7,8 +7,9 @@ use hcl::{Block, Body, Identifier, Object, ObjectKey};
 use serde::Serialize;
 
 use crate::planner::choice::*;
+use crate::planner::findings;
 use crate::planner::request::Duration;
-use crate::planner::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
 use crate::render::tf::{heredoc, key, resource, traversal};
 
@@ -52,24 +53,7 @@ pub fn refresh_interval(s: &Settings, ttl: Duration) -> (Duration, Option<Findin
     match s.kubernetes.refresh_interval {
         None => (derived, None),
         Some(given) if given < ttl => (given, None),
-        Some(given) => (
-            given,
-            Some(Finding {
-                kind: FindingKind::Error,
-                field: vec!["kubernetes".into(), "refresh_interval".into()],
-                summary: "Refresh Interval Not Below Credential TTL".into(),
-                detail: format!(
-                    "kubernetes.refresh_interval {} is not shorter than the credential TTL (rotation_period {}). The External Secrets \
-                     Operator mints a new credential on every refresh and never renews the old lease, so the synced Secret would \
-                     hold revoked credentials until the next refresh. Use a value below {}, for example {} (two thirds of the TTL), \
-                     or leave it unset.",
-                    given.to_text(),
-                    ttl.to_text(),
-                    ttl.to_text(),
-                    derived.to_text()
-                ),
-            }),
-        ),
+        Some(given) => (given, Some(findings::refresh_not_below_ttl(given, ttl, derived))),
     }
 }
 
@@ -127,18 +111,8 @@ pub fn plan(s: &Settings) -> Plan {
     ));
 
     match s.database.engine {
-        DbEngine::Mongodb => findings.push(Finding {
-            kind: FindingKind::Warning,
-            field: vec!["database".into(), "engine".into()],
-            summary: "MongoDB Plugin Missing In OpenBao".into(),
-            detail: "OpenBao does not ship the mongodb-database-plugin (its licence is not OSI-approved). On OpenBao, register an external MongoDB database plugin in the plugin catalog and set its name as plugin_name; on Vault the built-in plugin works as planned.".into(),
-        }),
-        DbEngine::Oracle => findings.push(Finding {
-            kind: FindingKind::Warning,
-            field: vec!["database".into(), "engine".into()],
-            summary: "Oracle Plugin Must Be Registered".into(),
-            detail: "vault-plugin-database-oracle is not built into Vault or OpenBao: install it with Oracle's client libraries and register it in the plugin catalog before applying terraform/vault.tf. The role grants schema privileges (GRANT ... ON SCHEMA), which need Oracle Database 23ai; on older releases replace them with per-table grants.".into(),
-        }),
+        DbEngine::Mongodb => findings.push(findings::openbao_mongodb()),
+        DbEngine::Oracle => findings.push(findings::vault_oracle_plugin()),
         _ => {}
     }
 
@@ -696,6 +670,7 @@ mod tests {
     use super::*;
     use crate::planner::request::{Duration, Request};
     use crate::planner::resolve::resolve;
+    use crate::planner::FindingKind;
 
     fn settings(edit: impl FnOnce(&mut Request)) -> Settings {
         let mut req = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Dynamic);

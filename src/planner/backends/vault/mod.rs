@@ -11,10 +11,11 @@ use hcl::{Block, Body, Identifier, Object, ObjectKey};
 use serde::Serialize;
 
 use crate::planner::choice::*;
+use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject, ObjectMeta};
 use crate::planner::request::Duration;
 use crate::planner::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
-use crate::planner::{AccessPolicy, DeploymentManifest, Finding, FindingKind, Plan, RotationScripts, SecretsConfig, Settings};
+use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
 use crate::render::tf;
 use dynamic_database::{self as vk, Ttls, AUDIENCE, AUDIT_LOG};
@@ -106,23 +107,11 @@ fn source(s: &Settings) -> (Source, Option<Finding>, Option<String>) {
         (Rotation::Dynamic, CredentialType::Certificate) => (Source::Pki { ttl: period }, None, None),
         (Rotation::Dynamic, c) => {
             let fallback = Duration::from_secs(period.secs().max(FALLBACK_FLOOR));
-            let detail = format!(
-                "Vault has no secrets engine that mints {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \
-                 \"automatic\" at {}, the shortest safe period: a scheduled job writes a new KV v2 version and consumers re-read \
-                 it. Choose rotation_policy = \"automatic\" to make this explicit, or credential_type = \"database\" or \
-                 \"certificate\" for credentials Vault issues itself.",
-                fallback.to_text()
-            );
             (
                 Source::Kv {
                     schedule: Some(Schedule::new(fallback)),
                 },
-                Some(Finding {
-                    kind: FindingKind::Fallback,
-                    field: vec!["rotation_policy".into()],
-                    summary: "Dynamic Credentials Fall Back To Scheduled Rotation".into(),
-                    detail,
-                }),
+                Some(findings::dynamic_falls_back(findings::NoDynamic::Vault, c, fallback)),
                 Some(format!(
                     "rotation_policy \"dynamic\" fell back to \"automatic\" every {}: Vault cannot mint {c} credentials on demand, so a scheduled job writes a new KV v2 version instead.",
                     fallback.to_text()
@@ -653,6 +642,7 @@ mod tests {
     use super::*;
     use crate::planner::request::Request;
     use crate::planner::resolve::resolve;
+    use crate::planner::FindingKind;
 
     fn settings(t: Target, r: Rotation, c: CredentialType) -> Settings {
         let mut req = Request::new(Backend::Vault, t, r);

@@ -1,0 +1,236 @@
+//! The wording of every finding the planner raises, in one place (as `provider::messages` is
+//! for the provider's own diagnostics): a Title Case summary, what happened, what to do. The
+//! rules that raise them live beside the code they guard.
+
+use super::choice::{CredentialType, DbEngine, Rotation};
+use super::duration::Duration;
+use super::{Finding, FindingKind};
+
+fn finding(kind: FindingKind, field: &[&str], summary: &str, detail: String) -> Finding {
+    Finding {
+        kind,
+        field: field.iter().map(|f| f.to_string()).collect(),
+        summary: summary.into(),
+        detail,
+    }
+}
+
+/// A string argument that fails its grammar (only possible for a hand-built request).
+pub fn invalid_value(field: Vec<String>, shown: &str, problem: &str) -> Finding {
+    Finding {
+        kind: FindingKind::Error,
+        field,
+        summary: "Invalid Attribute Value".into(),
+        detail: format!("{shown}: {problem}."),
+    }
+}
+
+pub fn rotation_period_ignored() -> Finding {
+    finding(
+        FindingKind::Warning,
+        &["rotation_period"],
+        "Rotation Period Ignored",
+        "rotation_period has no effect with rotation_policy = \"manual\": manual secrets change only when someone writes a new version. Remove it, or choose \"automatic\" or \"dynamic\".".into(),
+    )
+}
+
+/// Why a rotation period is outside what the backend or rotation policy accepts.
+pub enum PeriodProblem {
+    DynamicTooLong,
+    DynamicTooShort,
+    AwsSchedule,
+    GcpMinimum,
+    ScheduleMinimum,
+}
+
+pub fn rotation_period_out_of_range(problem: PeriodProblem, period: Duration) -> Finding {
+    let p = period.to_text();
+    let detail = match problem {
+        PeriodProblem::DynamicTooLong => format!(
+            "rotation_period {p} is too long for dynamic credentials: short-lived credentials live at most 24h. Use a value from 1m to 24h, or choose rotation_policy = \"automatic\"."
+        ),
+        PeriodProblem::DynamicTooShort => format!(
+            "rotation_period {p} is too short for dynamic credentials: a consumer must be able to fetch and use them. Use a value from 1m to 24h."
+        ),
+        PeriodProblem::AwsSchedule => format!(
+            "rotation_period {p} is outside what AWS Secrets Manager accepts for a rotation schedule: use a value from 4h to 999d."
+        ),
+        PeriodProblem::GcpMinimum => {
+            format!("rotation_period {p} is shorter than GCP Secret Manager's minimum rotation period: use 1h or more.")
+        }
+        PeriodProblem::ScheduleMinimum => format!("rotation_period {p} is shorter than a schedule can run: use 1m or more."),
+    };
+    finding(FindingKind::Error, &["rotation_period"], "Rotation Period Out Of Range", detail)
+}
+
+/// The one refresh rule of every backend, when it is broken.
+pub fn refresh_not_below_period(refresh: Duration, period: Duration) -> Finding {
+    finding(
+        FindingKind::Error,
+        &["kubernetes", "refresh_interval"],
+        "Refresh Interval Not Below Rotation Period",
+        format!(
+            "kubernetes.refresh_interval {} is not shorter than the rotation_period {}: the synced Secret would keep a rotated-away value. Use a value below {}, or leave it unset.",
+            refresh.to_text(),
+            period.to_text(),
+            period.to_text()
+        ),
+    )
+}
+
+pub fn refresh_not_below_ttl(given: Duration, ttl: Duration, derived: Duration) -> Finding {
+    finding(
+        FindingKind::Error,
+        &["kubernetes", "refresh_interval"],
+        "Refresh Interval Not Below Credential TTL",
+        format!(
+            "kubernetes.refresh_interval {} is not shorter than the credential TTL (rotation_period {}). The External Secrets \
+             Operator mints a new credential on every refresh and never renews the old lease, so the synced Secret would \
+             hold revoked credentials until the next refresh. Use a value below {}, for example {} (two thirds of the TTL), \
+             or leave it unset.",
+            given.to_text(),
+            ttl.to_text(),
+            ttl.to_text(),
+            derived.to_text()
+        ),
+    )
+}
+
+/// The backends that cannot mint credentials on demand.
+pub enum NoDynamic {
+    Vault,
+    Aws { requested: Duration },
+    Azure,
+    Gcp,
+}
+
+/// `rotation_policy = "dynamic"` fell back to scheduled rotation at `fallback`.
+pub fn dynamic_falls_back(backend: NoDynamic, c: CredentialType, fallback: Duration) -> Finding {
+    let f = fallback.to_text();
+    let detail = match backend {
+        NoDynamic::Vault => format!(
+            "Vault has no secrets engine that mints {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \
+             \"automatic\" at {f}, the shortest safe period: a scheduled job writes a new KV v2 version and consumers re-read \
+             it. Choose rotation_policy = \"automatic\" to make this explicit, or credential_type = \"database\" or \
+             \"certificate\" for credentials Vault issues itself."
+        ),
+        NoDynamic::Aws { requested } => format!(
+            "AWS Secrets Manager does not mint {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \"automatic\" at {f}, \
+             the shortest schedule Secrets Manager allows (rate(4 hours)); the requested TTL {} is not reachable. Choose \
+             rotation_policy = \"automatic\" to make this explicit, or the vault backend for credentials minted per consumer.",
+            requested.to_text()
+        ),
+        NoDynamic::Azure => format!(
+            "Azure Key Vault has no engine that mints {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \
+             \"automatic\" every {f}, the shortest safe period: the Event Grid rotation Function writes a new version and consumers \
+             re-read it. Choose rotation_policy = \"automatic\" to make this explicit, or use backend \"vault\" for credentials \
+             minted per consumer."
+        ),
+        NoDynamic::Gcp => format!(
+            "GCP Secret Manager stores versions but cannot mint {c} credentials on demand, so rotation_policy \"dynamic\" \
+             falls back to \"automatic\" at {f}, the shortest period Secret Manager schedules (1h minimum): the rotation \
+             function adds a new version and consumers re-read it. Choose rotation_policy = \"automatic\" to make this \
+             explicit, or secrets_backend = \"vault\" for credentials minted per consumer."
+        ),
+    };
+    finding(
+        FindingKind::Fallback,
+        &["rotation_policy"],
+        "Dynamic Credentials Fall Back To Scheduled Rotation",
+        detail,
+    )
+}
+
+pub fn azure_certificate_falls_back(months: u64, renew_days: u64, period: Duration) -> Finding {
+    finding(
+        FindingKind::Fallback,
+        &["rotation_policy"],
+        "Dynamic Credentials Fall Back To Scheduled Rotation",
+        format!(
+            "Azure Key Vault cannot issue short-lived certificates on demand: its shortest certificate validity is {months} month. \
+             rotation_policy \"dynamic\" falls back to \"automatic\": a {months}-month certificate that Key Vault renews itself \
+             {renew_days} days before it expires. Choose rotation_policy = \"automatic\" to make this explicit, or use backend \"vault\" for \
+             certificates that live {}.",
+            period.to_text()
+        ),
+    )
+}
+
+pub fn aws_certificate_falls_back(rotation: Rotation) -> Finding {
+    finding(
+        FindingKind::Fallback,
+        &["rotation_policy"],
+        "Certificate Rotation Falls Back To Manual",
+        format!(
+            "AWS Secrets Manager cannot issue or renew certificates, so rotation_policy \"{rotation}\" for a certificate falls back to \"manual\": \
+             the certificate, its private key and chain are stored as one secret version and a new version is written when the certificate \
+             is re-issued. For automatic renewal issue it from ACM Private CA with aws_acm_certificate (certificate_authority_arn) and export it, \
+             or choose rotation_policy = \"manual\" to make this explicit."
+        ),
+    )
+}
+
+pub fn aws_rotation_postgres_only(engine: DbEngine) -> Finding {
+    finding(
+        FindingKind::Warning,
+        &["database", "engine"],
+        "Rotation Function Speaks PostgreSQL Only",
+        format!(
+            "The generated rotation function changes PostgreSQL and Redshift passwords; for database.engine = \"{engine}\" its setSecret and testSecret refuse to run. \
+             Deploy AWS's rotation template for {engine} from the Serverless Application Repository instead and allow its role in the secret's resource policy, \
+             or use database.engine = \"postgresql\" or \"redshift\"."
+        ),
+    )
+}
+
+pub fn azure_rotation_engine(engine: DbEngine) -> Finding {
+    finding(
+        FindingKind::Warning,
+        &["database", "engine"],
+        "Rotation Function Cannot Change This Database's Password",
+        format!(
+            "The generated rotation Function changes the password on the database itself only for \"postgresql\" and \"redshift\". For \"{engine}\" it stops with an error before writing a new version, so the stored password never drifts from the database's. Add the {engine} password change to function/function_app.py (set_database_password), or choose rotation_policy = \"manual\", or use backend \"vault\", whose database engine rotates {engine} passwords."
+        ),
+    )
+}
+
+pub fn gcp_rotation_engine(engine: DbEngine) -> Finding {
+    finding(
+        FindingKind::Warning,
+        &["database", "engine"],
+        "Rotation Function Cannot Change This Engine's Password",
+        format!(
+            "The generated rotation function changes passwords on postgresql, redshift and mysql only; for {engine} it stops with an error before adding a version, so no rotation happens. Extend set_database_password in functions/rotate/main.py with the engine's driver, or use database.engine = \"postgresql\", \"redshift\" or \"mysql\"."
+        ),
+    )
+}
+
+pub fn gcp_certificate_too_short(lifetime: Duration) -> Finding {
+    finding(
+        FindingKind::Error,
+        &["certificate", "ttl"],
+        "Certificate Lifetime Too Short For Secret Manager Rotation",
+        format!(
+            "certificate.ttl {} leaves less than 1h, Secret Manager's shortest rotation period, before two thirds of the certificate's life have passed. Use a certificate.ttl of 90m or more.",
+            lifetime.to_text()
+        ),
+    )
+}
+
+pub fn openbao_mongodb() -> Finding {
+    finding(
+        FindingKind::Warning,
+        &["database", "engine"],
+        "MongoDB Plugin Missing In OpenBao",
+        "OpenBao does not ship the mongodb-database-plugin (its licence is not OSI-approved). On OpenBao, register an external MongoDB database plugin in the plugin catalog and set its name as plugin_name; on Vault the built-in plugin works as planned.".into(),
+    )
+}
+
+pub fn vault_oracle_plugin() -> Finding {
+    finding(
+        FindingKind::Warning,
+        &["database", "engine"],
+        "Oracle Plugin Must Be Registered",
+        "vault-plugin-database-oracle is not built into Vault or OpenBao: install it with Oracle's client libraries and register it in the plugin catalog before applying terraform/vault.tf. The role grants schema privileges (GRANT ... ON SCHEMA), which need Oracle Database 23ai; on older releases replace them with per-table grants.".into(),
+    )
+}
