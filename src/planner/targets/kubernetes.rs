@@ -117,6 +117,22 @@ pub fn store_ref(s: &Settings, provider: &str) -> SecretStoreRef {
     }
 }
 
+/// The workload's SecretStore or ClusterSecretStore for `provider` (the ESO provider block,
+/// named `provider_name` in the store's name): a ClusterSecretStore is cluster-scoped (no
+/// namespace) and limited to the workload's namespace by its conditions.
+pub fn secret_store<P: Serialize>(s: &Settings, provider_name: &str, provider: P) -> K8sObject<StoreSpec<P>> {
+    let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
+    K8sObject {
+        api_version: ESO_API,
+        kind: s.kubernetes.store_kind.as_str(),
+        metadata: ObjectMeta {
+            name: store_name(s, provider_name),
+            namespace: (!cluster).then(|| s.kubernetes.namespace.clone()),
+        },
+        spec: Some(StoreSpec::new(s, provider)),
+    }
+}
+
 /// An ExternalSecret named `name` in the workload's namespace: every backend's goes through
 /// here, whatever its spec.
 pub fn external_secret<S: Serialize>(s: &Settings, name: &str, spec: S) -> K8sObject<S> {

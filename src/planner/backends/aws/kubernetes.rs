@@ -48,29 +48,21 @@ pub(super) fn store_name(s: &Settings) -> String {
 }
 
 pub(super) fn secret_store(s: &Settings) -> K8sObject<k8s::StoreSpec<StoreProvider>> {
-    let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
-    K8sObject {
-        api_version: k8s::ESO_API,
-        kind: s.kubernetes.store_kind.as_str(),
-        metadata: ObjectMeta {
-            name: store_name(s),
-            namespace: (!cluster).then(|| s.kubernetes.namespace.clone()),
-        },
-        spec: Some(k8s::StoreSpec::new(
-            s,
-            StoreProvider {
-                aws: AwsProvider {
-                    service: "SecretsManager",
-                    region: s.aws.region.clone(),
-                    auth: AwsAuth {
-                        jwt: AwsJwt {
-                            service_account_ref: k8s::StoreServiceAccountRef::new(s),
-                        },
+    k8s::secret_store(
+        s,
+        "aws",
+        StoreProvider {
+            aws: AwsProvider {
+                service: "SecretsManager",
+                region: s.aws.region.clone(),
+                auth: AwsAuth {
+                    jwt: AwsJwt {
+                        service_account_ref: k8s::StoreServiceAccountRef::new(s),
                     },
                 },
             },
-        )),
-    }
+        },
+    )
 }
 
 pub(super) fn refresh(s: &Settings, rot: &Rotator) -> Duration {

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::planner::choice::*;
 use crate::planner::findings;
-use crate::planner::k8s::{self, K8sObject, ObjectMeta};
+use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
 mod cicd;
 

@@ -41,46 +41,24 @@ pub(super) struct AzureKvProvider {
     service_account_ref: k8s::StoreServiceAccountRef,
 }
 
-pub(super) fn store_name(s: &Settings) -> String {
-    k8s::store_name(s, "azure-keyvault")
-}
-
-pub(super) fn secret_store(s: &Settings, n: &Names) -> KubeObject<k8s::StoreSpec<StoreProvider>> {
-    KubeObject {
-        api_version: k8s::ESO_API,
-        kind: s.kubernetes.store_kind.as_str(),
-        metadata: AnnotatedMeta {
-            name: store_name(s),
-            namespace: s.kubernetes.namespace.clone(),
-            annotations: None,
-            labels: None,
-        },
-        // The shared spec: a ClusterSecretStore gets the condition that limits it to the
-        // workload's namespace.
-        spec: Some(k8s::StoreSpec::new(
-            s,
-            StoreProvider {
-                azurekv: AzureKvProvider {
-                    auth_type: "WorkloadIdentity",
-                    vault_url: n.vault_url.clone(),
-                    tenant_id: s.azure.tenant_id.clone(),
-                    environment_type: "PublicCloud",
-                    service_account_ref: k8s::StoreServiceAccountRef::new(s),
-                },
+pub(super) fn secret_store(s: &Settings, n: &Names) -> k8s::K8sObject<k8s::StoreSpec<StoreProvider>> {
+    k8s::secret_store(
+        s,
+        "azure-keyvault",
+        StoreProvider {
+            azurekv: AzureKvProvider {
+                auth_type: "WorkloadIdentity",
+                vault_url: n.vault_url.clone(),
+                tenant_id: s.azure.tenant_id.clone(),
+                environment_type: "PublicCloud",
+                service_account_ref: k8s::StoreServiceAccountRef::new(s),
             },
-        )),
-    }
+        },
+    )
 }
 
-/// ClusterSecretStore is cluster-scoped: no namespace in its metadata.
 pub(super) fn store_yaml(s: &Settings, n: &Names) -> String {
-    let mut v = serde_json::to_value(secret_store(s, n)).unwrap_or_default();
-    if s.kubernetes.store_kind == StoreKind::ClusterSecretStore {
-        if let Some(meta) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
-            meta.remove("namespace");
-        }
-    }
-    render::yaml(&v)
+    render::yaml(&secret_store(s, n))
 }
 
 pub(super) fn service_account(s: &Settings) -> KubeObject<()> {

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::planner::choice::*;
 use crate::planner::findings;
-use crate::planner::k8s::{self, K8sObject, ObjectMeta};
+use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
 use crate::planner::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
 use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
@@ -632,28 +632,20 @@ fn store_name(s: &Settings) -> String {
 }
 
 fn secret_store(s: &Settings, n: &Names) -> K8sObject<k8s::StoreSpec<GcpProvider>> {
-    let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
-    K8sObject {
-        api_version: k8s::ESO_API,
-        kind: s.kubernetes.store_kind.as_str(),
-        metadata: ObjectMeta {
-            name: store_name(s),
-            namespace: (!cluster).then(|| s.kubernetes.namespace.clone()),
-        },
-        spec: Some(k8s::StoreSpec::new(
-            s,
-            GcpProvider {
-                gcpsm: Gcpsm {
-                    project_id: n.project.clone(),
-                    auth: GcpsmAuth {
-                        workload_identity: WorkloadIdentity {
-                            service_account_ref: k8s::StoreServiceAccountRef::new(s),
-                        },
+    k8s::secret_store(
+        s,
+        "gcpsm",
+        GcpProvider {
+            gcpsm: Gcpsm {
+                project_id: n.project.clone(),
+                auth: GcpsmAuth {
+                    workload_identity: WorkloadIdentity {
+                        service_account_ref: k8s::StoreServiceAccountRef::new(s),
                     },
                 },
             },
-        )),
-    }
+        },
+    )
 }
 
 fn external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s::ExternalSecretSpec> {

@@ -13,7 +13,7 @@ use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationSc
 use crate::render;
 use crate::render::tf::{heredoc, key, resource, traversal};
 
-use crate::planner::k8s::{self, K8sObject, ObjectMeta, ESO_API, GENERATORS_API};
+use crate::planner::k8s::{self, K8sObject, ObjectMeta, GENERATORS_API};
 mod terraform;
 pub(crate) use terraform::*;
 
@@ -273,10 +273,6 @@ fn namespaced(name: String, s: &Settings) -> ObjectMeta {
     }
 }
 
-pub(crate) fn store_name(s: &Settings) -> String {
-    k8s::store_name(s, "vault")
-}
-
 fn credentials_name(s: &Settings) -> String {
     format!("{}-db-credentials", s.name)
 }
@@ -305,25 +301,13 @@ pub(crate) fn vault_provider(s: &Settings, kv: bool, sa_namespace: bool) -> Vaul
 
 pub(crate) fn secret_store(s: &Settings) -> K8sObject<k8s::StoreSpec<ProviderSpec>> {
     let cluster = s.kubernetes.store_kind == StoreKind::ClusterSecretStore;
-    let metadata = if cluster {
-        ObjectMeta {
-            name: store_name(s),
-            namespace: None,
-        }
-    } else {
-        namespaced(store_name(s), s)
-    };
-    K8sObject {
-        api_version: ESO_API,
-        kind: s.kubernetes.store_kind.as_str(),
-        metadata,
-        spec: Some(k8s::StoreSpec::new(
-            s,
-            ProviderSpec {
-                vault: vault_provider(s, true, cluster),
-            },
-        )),
-    }
+    k8s::secret_store(
+        s,
+        "vault",
+        ProviderSpec {
+            vault: vault_provider(s, true, cluster),
+        },
+    )
 }
 
 pub(crate) fn service_account(s: &Settings) -> K8sObject<()> {
