@@ -1,7 +1,7 @@
 //! The `secretsint` command against fixture arguments, including bad flags.
 //!
 //! `tests/fixtures/cli/NAME.args` holds one argument per line; `NAME.expected` the exit code,
-//! stdout and stderr. `UPDATE_EXPECT=1` rewrites the expectations (read them before committing).
+//! stdout and stderr. `UPDATE_GOLDEN=1` (the one variable for every expectation file) rewrites the expectations (read them before committing).
 
 use std::path::Path;
 use std::process::Command;
@@ -176,13 +176,13 @@ fn check(fixture: &Path) {
     let (code, out, err) = secretsint(&args);
     let actual = transcript(code, &out, &err);
     let expected_path = fixture.with_extension("expected");
-    if std::env::var("UPDATE_EXPECT").as_deref() == Ok("1") {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&expected_path, &actual).unwrap();
         return;
     }
     let expected = std::fs::read_to_string(&expected_path)
-        .unwrap_or_else(|_| panic!("{} is missing: run with UPDATE_EXPECT=1 and read it", expected_path.display()));
-    assert_eq!(actual, expected, "{} differs (UPDATE_EXPECT=1 rewrites it)", fixture.display());
+        .unwrap_or_else(|_| panic!("{} is missing: run with UPDATE_GOLDEN=1 and read it", expected_path.display()));
+    assert_eq!(actual, expected, "{} differs (UPDATE_GOLDEN=1 rewrites it)", fixture.display());
 }
 
 #[test]
