@@ -139,6 +139,20 @@ impl Reader {
         Some(out)
     }
 
+    /// Findings of one kind are reported once: when the elements of one list added several
+    /// diagnostics since `before`, the first stays (on its element) and says how many more.
+    fn collapse_repeats(&mut self, before: usize, list: &str) {
+        let mut all = std::mem::take(&mut self.diags).into_vec();
+        if all.len() > before + 1 {
+            let more = all.len() - before - 1;
+            all.truncate(before + 1);
+            all[before].detail.push_str(&messages::and_more(list, more));
+        }
+        for d in all {
+            self.diags.push(d);
+        }
+    }
+
     /// A duration of at most `max`, the argument's documented bound.
     fn duration(&mut self, path: &Path, v: &Value, max: Duration) -> Option<Duration> {
         self.checked(path, v, |t| {
@@ -245,11 +259,13 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
     let (p, v) = b("certificate");
     let alt_path = p.with_attr("alt_names");
     let alt_names = r.list(&alt_path, v.get("alt_names"), MAX_ALT_NAMES).map(|items| {
+        let before = r.diags.iter().count();
         let names: Vec<Option<String>> = items
             .iter()
             .enumerate()
             .map(|(i, item)| r.checked(&alt_path.with_index(i as i64), item, shape::certificate_name))
             .collect();
+        r.collapse_repeats(before, &alt_path.to_string());
         names.into_iter().flatten().collect()
     });
     let certificate = CertificateInput {

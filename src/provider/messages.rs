@@ -45,6 +45,12 @@ pub fn duplicate_language(attr: &str, given: &str, repeats: usize) -> (String, S
     )
 }
 
+/// Appended to the first of several invalid elements of one list.
+pub fn and_more(list: &str, more: usize) -> String {
+    let s = if more == 1 { "" } else { "s" };
+    format!(" {more} more element{s} of {list} fail the same way; fix them alike.")
+}
+
 pub fn too_many(attr: &str, len: usize, max: usize) -> (String, String) {
     (
         "Too Many Elements".into(),

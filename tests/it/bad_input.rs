@@ -614,6 +614,13 @@ fn lists_are_bounded_and_repeats_reported_once() {
     let names = Value::List(vec![s("a.example.com"); 100_001]);
     let d = provider::validate(&with("certificate.alt_names", names), &pc);
     assert_eq!(error_paths(&d), vec![Some(path("certificate.alt_names"))], "{d:?}");
+    let bad: Vec<String> = (0..100).map(|i| format!("bad name {i}")).collect();
+    let d = provider::validate(&with("certificate.alt_names", Value::List(bad.iter().map(|n| s(n)).collect())), &pc);
+    assert_eq!(error_paths(&d), vec![Some(path("certificate.alt_names.0"))], "{d:?}");
+    assert!(
+        d.iter().any(|x| x.detail.contains("99 more elements of certificate.alt_names")),
+        "{d:?}"
+    );
     let d = provider::validate(&with("languages", list(&["go", "go", "python", "go"])), &pc);
     assert_eq!(error_paths(&d), vec![Some(path("languages.1"))], "{d:?}");
     assert!(d.iter().any(|x| x.detail.contains("\"go\" 2 more times")), "{d:?}");
