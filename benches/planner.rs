@@ -104,10 +104,10 @@ fn benches(c: &mut Criterion) {
 fn snippet_benches(c: &mut Criterion) {
     use secretsint::render::template;
     let templates = [
-        include_str!("../src/planner/snippets/sdk/vault/python.py"),
-        include_str!("../src/planner/snippets/sdk/vault/go.go"),
-        include_str!("../src/planner/snippets/sdk/vault/nodejs.js"),
-        include_str!("../src/planner/snippets/sdk/vault/java.java"),
+        include_str!("../src/planner/backends/vault/snippets/sdk/python.py"),
+        include_str!("../src/planner/backends/vault/snippets/sdk/go.go"),
+        include_str!("../src/planner/backends/vault/snippets/sdk/nodejs.js"),
+        include_str!("../src/planner/backends/vault/snippets/sdk/java.java"),
     ];
     let vars = [
         ("__NAME__", "app"),

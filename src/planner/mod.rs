@@ -9,11 +9,12 @@ mod ci_env;
 mod contract;
 pub mod duration;
 pub mod findings;
-pub mod integration;
 pub mod request;
 mod resolve;
 pub mod shape;
 pub mod targets;
+/// The SDK integration code (the application target), under its earlier name.
+pub use targets::application as integration;
 /// The Kubernetes target's objects, under the name every backend uses for them.
 pub use targets::kubernetes as k8s;
 pub mod versions;
@@ -200,6 +201,27 @@ pub fn plan(req: &Request) -> Plan {
     plan_unchecked(req)
 }
 
+/// What the backend of `s` hands the application target: its SDK values and templates.
+pub(crate) fn sdk_parts(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> (integration::Sdk, integration::Templates) {
+    let sdk = match s.backend {
+        Backend::Vault => backends::vault::sdk::sdk(s, cfg, ttl),
+        Backend::AwsSecrets => backends::aws::sdk::sdk(s, cfg, ttl),
+        Backend::AzureKeyVault => backends::azure::sdk::sdk(s, cfg, ttl),
+        Backend::GcpSecretManager => backends::gcp::sdk::sdk(s, cfg, ttl),
+    };
+    (sdk, sdk_templates(s.backend))
+}
+
+/// A backend's SDK template per language.
+pub(crate) fn sdk_templates(backend: Backend) -> integration::Templates {
+    match backend {
+        Backend::Vault => backends::vault::sdk::template,
+        Backend::AwsSecrets => backends::aws::sdk::template,
+        Backend::AzureKeyVault => backends::azure::sdk::template,
+        Backend::GcpSecretManager => backends::gcp::sdk::template,
+    }
+}
+
 /// `plan` without the grammar check, so that tests can show what the escapers of each context
 /// do with values the grammar refuses. The provider and the CLI never call it.
 #[doc(hidden)]
@@ -214,7 +236,9 @@ pub fn plan_unchecked(req: &Request) -> Plan {
     };
     // Backend planners leave integration_code empty; it follows from the plan's secrets_config.
     if plan.secrets_config.config_file.is_some() && plan.integration_code.is_empty() {
-        let (code, mut decisions) = integration::code(&settings, &plan.secrets_config);
+        let (ttl, _) = integration::cache_ttl(&settings);
+        let (sdk, templates) = sdk_parts(&settings, &plan.secrets_config, ttl);
+        let (code, mut decisions) = integration::code(&settings, &plan.secrets_config, sdk, templates);
         plan.integration_code = code;
         plan.decisions.append(&mut decisions);
     }

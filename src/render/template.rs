@@ -372,10 +372,10 @@ mod tests {
             "# @section: authentication\n",
             "# @section: authentication\nno newline at the end",
             "x\n  // @section: secret_retrieval  \n\n\na\n\nb\n# @section: secret_retrieval\nc\n",
-            include_str!("../planner/snippets/sdk/vault/python.py"),
-            include_str!("../planner/snippets/sdk/vault/go.go"),
-            include_str!("../planner/snippets/sdk/vault/nodejs.js"),
-            include_str!("../planner/snippets/sdk/vault/java.java"),
+            include_str!("../planner/backends/vault/snippets/sdk/python.py"),
+            include_str!("../planner/backends/vault/snippets/sdk/go.go"),
+            include_str!("../planner/backends/vault/snippets/sdk/nodejs.js"),
+            include_str!("../planner/backends/vault/snippets/sdk/java.java"),
         ] {
             assert_eq!(sections(t), naive_sections(t), "{t:?}");
         }

@@ -16,6 +16,7 @@ use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
 mod cicd;
+pub(crate) mod sdk;
 
 use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::escape::{Syntax, Var};

@@ -7,6 +7,7 @@
 //! four CI/CD platforms live in `cicd.rs`.
 
 mod cicd;
+pub(crate) mod sdk;
 
 use hcl::expr::{Expression, TemplateExpr};
 use hcl::{Block, Body};

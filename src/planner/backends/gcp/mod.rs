@@ -18,6 +18,7 @@ use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, Plan, 
 use crate::render::tf;
 use crate::render::{self, template};
 mod cicd;
+pub(crate) mod sdk;
 mod terraform;
 use cicd::*;
 use terraform::*;

@@ -5,6 +5,7 @@
 //! consumer's own configuration (ESO store, pipeline step, Vault Agent), rotation and Terraform.
 
 pub mod dynamic_database;
+pub(crate) mod sdk;
 
 use hcl::expr::Expression;
 use hcl::{Block, Body, Identifier, Object, ObjectKey};

@@ -1,0 +1,170 @@
+//! What the SDK code of a vault plan needs from the backend: the template of each
+//! language, the values its placeholders take, the `@if` flags that hold and the identity the
+//! code authenticates as. `targets::application` renders it.
+
+use super::dynamic_database::{AUDIENCE, TOKEN_DIR};
+use super::AGENT_DIR;
+use crate::planner::choice::*;
+use crate::planner::targets::application::Sdk;
+use crate::planner::{SecretsConfig, Settings};
+use crate::render::escape::Var;
+
+/// The SDK template of a language.
+pub(crate) fn template(language: Language) -> &'static str {
+    match language {
+        Language::Python => include_str!("snippets/sdk/python.py"),
+        Language::Go => include_str!("snippets/sdk/go.go"),
+        Language::Nodejs => include_str!("snippets/sdk/nodejs.js"),
+        Language::Java => include_str!("snippets/sdk/java.java"),
+    }
+}
+
+/// The values, flags and decisions of the plan's SDK code; `ttl` is how long it caches a read.
+pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
+    let mut vars: Vec<(&'static str, Var)> = Vec::new();
+    let mut flags: Vec<(&'static str, &'static str)> = Vec::new();
+    let mut decisions = Vec::new();
+    let path = cfg.secret_path.as_str();
+    let (identity, short): (String, String) = {
+        let src = vault_source(s, path);
+        flags.push(("source", src.flag()));
+        let role = s.role_name();
+        let mount = &s.vault.auth_mount;
+        vars.extend([
+            ("BACKEND_LABEL", Var::from("Vault")),
+            ("VAULT_ADDR", Var::from(cfg.backend_endpoint.as_str())),
+            ("VAULT_NAMESPACE", Var::from(s.vault.namespace.as_deref().unwrap_or(""))),
+            ("AUTH_MOUNT", Var::from(mount)),
+            ("VAULT_ROLE", Var::from(role.as_str())),
+            ("TOKEN_PATH", Var::from(format!("{TOKEN_DIR}/token"))),
+            ("AUDIENCE", Var::from(cfg.backend_endpoint.as_str())),
+            ("ROLE_ID_PATH", Var::from(format!("{AGENT_DIR}/role-id"))),
+            ("SECRET_ID_PATH", Var::from(format!("{AGENT_DIR}/secret-id"))),
+            ("DATABASE_MOUNT", Var::from(s.vault.database_mount.as_str())),
+            ("PKI_MOUNT", Var::from(s.vault.pki_mount.as_str())),
+            ("COMMON_NAME", Var::from(s.certificate.common_name.as_str())),
+            (
+                "CERT_TTL",
+                Var::from(
+                    &s.rotation_period
+                        .filter(|_| s.rotation == Rotation::Dynamic)
+                        .unwrap_or(s.certificate.ttl)
+                        .to_go(),
+                ),
+            ),
+            ("CERT_DIR", Var::from(format!("/var/run/secrets/{}-tls", s.name))),
+        ]);
+        let (kv_mount, kv_key) = path.split_once("/data/").unwrap_or((s.vault.kv_mount.as_str(), path));
+        vars.push(("KV_MOUNT", Var::from(kv_mount)));
+        vars.push(("KV_PATH", Var::from(kv_key)));
+        let auth = match (cfg.authentication_method, s.cicd.platform) {
+            (AuthMethod::Kubernetes, _) => "kubernetes",
+            (AuthMethod::Jwt, CicdPlatform::GitlabCi) => "gitlab",
+            (AuthMethod::Jwt, _) => "github",
+            (_, _) if s.target == Target::Cicd => "approle-env",
+            _ => "approle-file",
+        };
+        flags.push(("auth", auth));
+        if auth == "kubernetes" {
+            decisions.push(format!(
+                "integration_code on Kubernetes needs a projected service account token with audience \"{AUDIENCE}\" mounted at {TOKEN_DIR}/token, because the Vault role requires that audience and the default token carries the API server's."
+            ));
+        }
+        decisions.push(match src {
+            VaultSource::Kv => format!("integration_code reads the latest version of {path} (KV v2) and caches it for {ttl}s."),
+            VaultSource::DbDynamic => format!("integration_code mints one credential pair from {path} per login and re-reads it at two thirds of its lease."),
+            VaultSource::DbStatic => format!("integration_code reads {path} and re-reads it just after the next rotation, which Vault reports as ttl."),
+            VaultSource::PkiIssue => format!("integration_code issues a certificate from {path} (Vault generates the key) and issues a new one at two thirds of its lifetime."),
+            VaultSource::CertManagerSecret => format!(
+                "integration_code on Kubernetes reads the certificate cert-manager keeps renewed in Secret {}-tls, mounted at /var/run/secrets/{}-tls, and re-reads it every {ttl}s: only cert-manager holds the {path} permission, so the workload makes no Vault call.",
+                s.name, s.name
+            ),
+        });
+        match auth {
+            "kubernetes" => (
+                format!("service account {}/{} through Vault's Kubernetes auth (mount {mount}, role {role}) with a projected token of audience \"{AUDIENCE}\" at {TOKEN_DIR}/token", s.kubernetes.namespace, s.kubernetes.service_account),
+                "the pod's service account".into(),
+            ),
+            "github" => (
+                format!("the GitHub Actions job's OIDC token (audience {}) through Vault's JWT auth (mount {mount}, role {role})", cfg.backend_endpoint),
+                "the job's OIDC identity".into(),
+            ),
+            "gitlab" => (
+                format!("the GitLab job's id_tokens entry VAULT_ID_TOKEN through Vault's JWT auth (mount {mount}, role {role})"),
+                "the job's OIDC identity".into(),
+            ),
+            "approle-env" => (
+                format!("the AppRole RoleID and SecretID the pipeline injects as VAULT_ROLE_ID and VAULT_SECRET_ID (mount {mount}, role {role})"),
+                "the pipeline's AppRole".into(),
+            ),
+            _ => (
+                format!("the AppRole RoleID and SecretID files in {AGENT_DIR} that Vault Agent also uses (mount {mount}, role {role})"),
+                "the application's AppRole".into(),
+            ),
+        }
+    };
+    Sdk {
+        vars,
+        flags,
+        decisions,
+        identity,
+        short,
+    }
+}
+
+/// What a Vault plan lets the consumer read, recognised from the plan's secret path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum VaultSource {
+    Kv,
+    DbDynamic,
+    DbStatic,
+    PkiIssue,
+    /// cert-manager holds the PKI sign permission; the workload reads the Secret it keeps renewed.
+    CertManagerSecret,
+}
+
+impl VaultSource {
+    fn flag(self) -> &'static str {
+        match self {
+            VaultSource::Kv => "kv",
+            VaultSource::DbDynamic => "dynamic",
+            VaultSource::DbStatic => "static",
+            VaultSource::PkiIssue => "pki",
+            VaultSource::CertManagerSecret => "mounted",
+        }
+    }
+}
+
+fn vault_source(s: &Settings, path: &str) -> VaultSource {
+    let db = &s.vault.database_mount;
+    let pki = &s.vault.pki_mount;
+    if path.starts_with(&format!("{db}/creds/")) {
+        VaultSource::DbDynamic
+    } else if path.starts_with(&format!("{db}/static-creds/")) {
+        VaultSource::DbStatic
+    } else if path.starts_with(&format!("{pki}/issue/")) {
+        VaultSource::PkiIssue
+    } else if path.starts_with(&format!("{pki}/sign/")) {
+        VaultSource::CertManagerSecret
+    } else {
+        VaultSource::Kv
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::request::Request;
+
+    #[test]
+    fn vault_sources_follow_the_secret_path() {
+        let mut req = Request::new(Backend::Vault, Target::Application, Rotation::Dynamic);
+        req.credential = Some(CredentialType::Database);
+        let (s, _) = crate::planner::resolve::resolve(&req);
+        assert_eq!(vault_source(&s, "database/creds/prod-app"), VaultSource::DbDynamic);
+        assert_eq!(vault_source(&s, "database/static-creds/prod-app"), VaultSource::DbStatic);
+        assert_eq!(vault_source(&s, "pki/issue/prod-app"), VaultSource::PkiIssue);
+        assert_eq!(vault_source(&s, "pki/sign/prod-app"), VaultSource::CertManagerSecret);
+        assert_eq!(vault_source(&s, "secret/data/prod/app/config"), VaultSource::Kv);
+    }
+}
