@@ -35,6 +35,7 @@ const MAX_CACHE_SECS: u64 = 300;
 
 /// What a backend hands the SDK code: values for the placeholders, the `@if` flags that hold,
 /// the decisions they imply, and the identity the code authenticates as (long and short).
+#[derive(Default)]
 pub(crate) struct Sdk {
     pub vars: Vec<(&'static str, Var)>,
     pub flags: Vec<(&'static str, &'static str)>,

@@ -19,22 +19,20 @@ pub(crate) fn template(language: Language) -> &'static str {
 
 /// The values, flags and decisions of the plan's SDK code; `ttl` is how long it caches a read.
 pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
-    let mut vars: Vec<(&'static str, Var)> = Vec::new();
-    let mut flags: Vec<(&'static str, &'static str)> = Vec::new();
-    let mut decisions = Vec::new();
+    let mut sdk = Sdk::default();
     let path = cfg.secret_path.as_str();
-    let (identity, short): (String, String) = {
+    (sdk.identity, sdk.short) = {
         // arn:aws:secretsmanager:<region>:<account>:secret:<name>
         let parts: Vec<&str> = path.splitn(7, ':').collect();
         let region = parts.get(3).copied().unwrap_or(s.aws.region.as_str()).to_string();
         let name = parts.get(6).copied().unwrap_or(path).to_string();
-        vars.extend([
+        sdk.vars.extend([
             ("BACKEND_LABEL", Var::from("Secrets Manager")),
             ("AWS_REGION", Var::from(region.as_str())),
             ("SECRET_ID", Var::from(name.as_str())),
         ]);
-        flags.push(("payload", "text"));
-        decisions.push(format!(
+        sdk.flags.push(("payload", "text"));
+        sdk.decisions.push(format!(
             "integration_code reads the AWSCURRENT version of secret {name} in {region} by name (the ARN's random suffix is only known once the secret exists) and caches it for {ttl}s."
         ));
         match cfg.authentication_method {
@@ -53,11 +51,5 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
             _ => ("the IAM role of the instance, task or function the application runs as".into(), "the application's IAM role".into()),
         }
     };
-    Sdk {
-        vars,
-        flags,
-        decisions,
-        identity,
-        short,
-    }
+    sdk
 }

@@ -20,26 +20,24 @@ pub(crate) fn template(language: Language) -> &'static str {
 
 /// The values, flags and decisions of the plan's SDK code; `ttl` is how long it caches a read.
 pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
-    let mut vars: Vec<(&'static str, Var)> = Vec::new();
-    let mut flags: Vec<(&'static str, &'static str)> = Vec::new();
-    let mut decisions = Vec::new();
+    let mut sdk = Sdk::default();
     let path = cfg.secret_path.as_str();
-    let (identity, short): (String, String) = {
+    (sdk.identity, sdk.short) = {
         let (vault_url, name) = path.split_once("/secrets/").unwrap_or((cfg.backend_endpoint.as_str(), path));
-        vars.extend([
+        sdk.vars.extend([
             ("BACKEND_LABEL", Var::from("Key Vault")),
             ("VAULT_URL", Var::from(vault_url)),
             ("SECRET_NAME", Var::from(name)),
             ("IDENTITY_VERSION", Var::from(versions::AZURE_IDENTITY_PYTHON)),
         ]);
-        flags.push(("payload", "text"));
+        sdk.flags.push(("payload", "text"));
         let cred = match (s.target, cfg.authentication_method) {
             (Target::Cicd, _) => "cli",
             (_, AuthMethod::ManagedIdentity) => "managed",
             _ => "workload",
         };
-        flags.push(("cred", cred));
-        decisions.push(format!(
+        sdk.flags.push(("cred", cred));
+        sdk.decisions.push(format!(
             "integration_code reads the current version of secret {name} in {vault_url} and caches it for {ttl}s."
         ));
         match cred {
@@ -54,11 +52,5 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
             ),
         }
     };
-    Sdk {
-        vars,
-        flags,
-        decisions,
-        identity,
-        short,
-    }
+    sdk
 }

@@ -19,17 +19,15 @@ pub(crate) fn template(language: Language) -> &'static str {
 
 /// The values, flags and decisions of the plan's SDK code; `ttl` is how long it caches a read.
 pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
-    let mut vars: Vec<(&'static str, Var)> = Vec::new();
-    let mut flags: Vec<(&'static str, &'static str)> = Vec::new();
-    let mut decisions = Vec::new();
+    let mut sdk = Sdk::default();
     let path = cfg.secret_path.as_str();
-    let (identity, short): (String, String) = {
-        vars.extend([
+    (sdk.identity, sdk.short) = {
+        sdk.vars.extend([
             ("BACKEND_LABEL", Var::from("Secret Manager")),
             ("SECRET_VERSION", Var::from(format!("{path}/versions/latest"))),
         ]);
-        flags.push(("payload", "text"));
-        decisions.push(format!(
+        sdk.flags.push(("payload", "text"));
+        sdk.decisions.push(format!(
             "integration_code accesses {path}/versions/latest (the newest enabled version) and caches it for {ttl}s."
         ));
         match (s.target, cfg.authentication_method) {
@@ -50,11 +48,5 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
             ),
         }
     };
-    Sdk {
-        vars,
-        flags,
-        decisions,
-        identity,
-        short,
-    }
+    sdk
 }

@@ -21,16 +21,14 @@ pub(crate) fn template(language: Language) -> &'static str {
 
 /// The values, flags and decisions of the plan's SDK code; `ttl` is how long it caches a read.
 pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
-    let mut vars: Vec<(&'static str, Var)> = Vec::new();
-    let mut flags: Vec<(&'static str, &'static str)> = Vec::new();
-    let mut decisions = Vec::new();
+    let mut sdk = Sdk::default();
     let path = cfg.secret_path.as_str();
-    let (identity, short): (String, String) = {
+    (sdk.identity, sdk.short) = {
         let src = vault_source(s, path);
-        flags.push(("source", src.flag()));
+        sdk.flags.push(("source", src.flag()));
         let role = s.role_name();
         let mount = &s.vault.auth_mount;
-        vars.extend([
+        sdk.vars.extend([
             ("BACKEND_LABEL", Var::from("Vault")),
             ("VAULT_ADDR", Var::from(cfg.backend_endpoint.as_str())),
             ("VAULT_NAMESPACE", Var::from(s.vault.namespace.as_deref().unwrap_or(""))),
@@ -55,8 +53,8 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
             ("CERT_DIR", Var::from(format!("/var/run/secrets/{}-tls", s.name))),
         ]);
         let (kv_mount, kv_key) = path.split_once("/data/").unwrap_or((s.vault.kv_mount.as_str(), path));
-        vars.push(("KV_MOUNT", Var::from(kv_mount)));
-        vars.push(("KV_PATH", Var::from(kv_key)));
+        sdk.vars.push(("KV_MOUNT", Var::from(kv_mount)));
+        sdk.vars.push(("KV_PATH", Var::from(kv_key)));
         let auth = match (cfg.authentication_method, s.cicd.platform) {
             (AuthMethod::Kubernetes, _) => "kubernetes",
             (AuthMethod::Jwt, CicdPlatform::GitlabCi) => "gitlab",
@@ -64,13 +62,13 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
             (_, _) if s.target == Target::Cicd => "approle-env",
             _ => "approle-file",
         };
-        flags.push(("auth", auth));
+        sdk.flags.push(("auth", auth));
         if auth == "kubernetes" {
-            decisions.push(format!(
+            sdk.decisions.push(format!(
                 "integration_code on Kubernetes needs a projected service account token with audience \"{AUDIENCE}\" mounted at {TOKEN_DIR}/token, because the Vault role requires that audience and the default token carries the API server's."
             ));
         }
-        decisions.push(match src {
+        sdk.decisions.push(match src {
             VaultSource::Kv => format!("integration_code reads the latest version of {path} (KV v2) and caches it for {ttl}s."),
             VaultSource::DbDynamic => format!("integration_code mints one credential pair from {path} per login and re-reads it at two thirds of its lease."),
             VaultSource::DbStatic => format!("integration_code reads {path} and re-reads it just after the next rotation, which Vault reports as ttl."),
@@ -103,13 +101,7 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
             ),
         }
     };
-    Sdk {
-        vars,
-        flags,
-        decisions,
-        identity,
-        short,
-    }
+    sdk
 }
 
 /// What a Vault plan lets the consumer read, recognised from the plan's secret path.
