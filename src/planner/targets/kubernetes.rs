@@ -1,6 +1,8 @@
 //! Typed Kubernetes, External Secrets Operator and cert-manager objects shared by every backend.
 //! Field names and order follow the upstream Go types; serde renders them, nothing is templated.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::planner::choice::{Choice, StoreKind};
@@ -11,11 +13,13 @@ pub const ESO_API: &str = "external-secrets.io/v1";
 pub const GENERATORS_API: &str = "generators.external-secrets.io/v1alpha1";
 pub const CERT_MANAGER_API: &str = "cert-manager.io/v1";
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 pub struct ObjectMeta {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<&'static str, String>,
 }
 
 impl ObjectMeta {
@@ -23,7 +27,21 @@ impl ObjectMeta {
         ObjectMeta {
             name: name.into(),
             namespace: Some(namespace.into()),
+            ..ObjectMeta::default()
         }
+    }
+}
+
+/// A ServiceAccount carrying the annotations a workload identity webhook reads.
+pub fn annotated_service_account(s: &Settings, annotations: BTreeMap<&'static str, String>) -> K8sObject<()> {
+    K8sObject {
+        api_version: "v1",
+        kind: "ServiceAccount",
+        metadata: ObjectMeta {
+            annotations,
+            ..ObjectMeta::namespaced(&s.kubernetes.service_account, &s.kubernetes.namespace)
+        },
+        spec: None,
     }
 }
 
@@ -128,6 +146,7 @@ pub fn secret_store<P: Serialize>(s: &Settings, provider_name: &str, provider: P
         metadata: ObjectMeta {
             name: store_name(s, provider_name),
             namespace: (!cluster).then(|| s.kubernetes.namespace.clone()),
+            ..ObjectMeta::default()
         },
         spec: Some(StoreSpec::new(s, provider)),
     }

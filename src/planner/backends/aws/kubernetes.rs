@@ -6,21 +6,6 @@ use super::*;
 // Kubernetes target: IRSA + ESO
 
 #[derive(Serialize)]
-pub(super) struct AnnotatedMeta {
-    name: String,
-    namespace: String,
-    annotations: BTreeMap<&'static str, String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct ServiceAccount {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: AnnotatedMeta,
-}
-
-#[derive(Serialize)]
 pub(super) struct StoreProvider {
     aws: AwsProvider,
 }
@@ -77,20 +62,15 @@ pub(super) fn refresh(s: &Settings, rot: &Rotator) -> Duration {
 }
 
 pub(super) fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
-    let sa = ServiceAccount {
-        api_version: "v1",
-        kind: "ServiceAccount",
-        metadata: AnnotatedMeta {
-            name: s.kubernetes.service_account.clone(),
-            namespace: s.kubernetes.namespace.clone(),
-            annotations: [
-                ("eks.amazonaws.com/role-arn", n.consumer_role_arn.clone()),
-                ("eks.amazonaws.com/sts-regional-endpoints", "true".to_string()),
-            ]
-            .into_iter()
-            .collect(),
-        },
-    };
+    let sa = k8s::annotated_service_account(
+        s,
+        [
+            ("eks.amazonaws.com/role-arn", n.consumer_role_arn.clone()),
+            ("eks.amazonaws.com/sts-regional-endpoints", "true".to_string()),
+        ]
+        .into_iter()
+        .collect(),
+    );
     manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/serviceaccount.yaml",

@@ -6,27 +6,6 @@ use super::*;
 // Kubernetes target: AKS workload identity + ESO azurekv store
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct AnnotatedMeta {
-    name: String,
-    namespace: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    annotations: Option<std::collections::BTreeMap<&'static str, String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    labels: Option<std::collections::BTreeMap<&'static str, String>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct KubeObject<S: Serialize> {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: AnnotatedMeta,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    spec: Option<S>,
-}
-
-#[derive(Serialize)]
 pub(super) struct StoreProvider {
     azurekv: AzureKvProvider,
 }
@@ -61,21 +40,11 @@ pub(super) fn store_yaml(s: &Settings, n: &Names) -> String {
     render::yaml(&secret_store(s, n))
 }
 
-pub(super) fn service_account(s: &Settings) -> KubeObject<()> {
+pub(super) fn service_account(s: &Settings) -> k8s::K8sObject<()> {
     let mut annotations = std::collections::BTreeMap::new();
     annotations.insert("azure.workload.identity/client-id", CLIENT_ID_PLACEHOLDER.to_string());
     annotations.insert("azure.workload.identity/tenant-id", s.azure.tenant_id.clone());
-    KubeObject {
-        api_version: "v1",
-        kind: "ServiceAccount",
-        metadata: AnnotatedMeta {
-            name: s.kubernetes.service_account.clone(),
-            namespace: s.kubernetes.namespace.clone(),
-            annotations: Some(annotations),
-            labels: None,
-        },
-        spec: None,
-    }
+    k8s::annotated_service_account(s, annotations)
 }
 
 #[derive(Serialize)]

@@ -267,10 +267,7 @@ struct GeneratorRef {
 }
 
 fn namespaced(name: String, s: &Settings) -> ObjectMeta {
-    ObjectMeta {
-        name,
-        namespace: Some(s.kubernetes.namespace.clone()),
-    }
+    ObjectMeta::namespaced(name, &s.kubernetes.namespace)
 }
 
 fn credentials_name(s: &Settings) -> String {
