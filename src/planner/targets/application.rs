@@ -202,13 +202,15 @@ fn render(s: &Settings, language: Language, fill: &Fill, templates: Templates) -
 /// The template of a backend and language, and the common code of a language, each split into
 /// its `@if` runs once per process.
 fn compiled(backend: Backend, language: Language, templates: Templates) -> (&'static Conditional, &'static Conditional) {
-    const SLOTS: usize = 4 * 4;
+    // One slot per backend and language: each backend always hands the same templates
+    // (`planner::sdk_templates`), so the backend's index names them.
+    const SLOTS: usize = <Backend as Choice>::ALL.len() * <Language as Choice>::ALL.len();
     static SDK: [OnceLock<Conditional>; SLOTS] = [const { OnceLock::new() }; SLOTS];
     static COMMON: OnceLock<Vec<Conditional>> = OnceLock::new();
     let common = COMMON.get_or_init(|| Language::ALL.iter().map(|&l| Conditional::new(common(l))).collect());
     let b = Backend::ALL.iter().position(|&x| x == backend).unwrap_or(0);
     let l = Language::ALL.iter().position(|&x| x == language).unwrap_or(0);
-    let sdk = SDK[(b * Language::ALL.len() + l) % SLOTS].get_or_init(|| Conditional::new(templates(language)));
+    let sdk = SDK[b * Language::ALL.len() + l].get_or_init(|| Conditional::new(templates(language)));
     (sdk, &common[l])
 }
 
