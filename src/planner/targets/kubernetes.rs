@@ -95,10 +95,46 @@ impl<P: Serialize> StoreSpec<P> {
     }
 }
 
-/// The one refresh rule of every backend: an ExternalSecret must re-read more often than the
-/// secret rotates, or the synced Secret keeps a value the rotation already replaced.
-pub fn refresh_finding(refresh: Duration, period: Duration) -> Option<Finding> {
-    (refresh >= period).then(|| crate::planner::findings::refresh_not_below_period(refresh, period))
+/// How a secret's value changes, as a backend knows it: the one input of the refresh rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resync {
+    /// Only people change it.
+    Manual,
+    /// Rotated every `period`; the old value keeps working for a while after.
+    Overlapping { period: Duration },
+    /// Rotated every `period`, and the old value stops working at once (one database user):
+    /// re-read within `within` to shorten the window of failed logins.
+    SingleUser { period: Duration, within: Duration },
+    /// A job checks every `check` whether `period` has passed and writes a new version then.
+    Scheduled { period: Duration, check: Duration },
+    /// Every read mints a new credential that lives `ttl`; the old lease is never renewed.
+    Lease { ttl: Duration },
+}
+
+/// The one refresh rule of every backend: the user's `kubernetes.refresh_interval`, or a default
+/// from how the value changes, and the finding when the interval lets the synced Secret keep a
+/// value the rotation (or the lease) already ended.
+pub fn refresh_interval(s: &Settings, resync: Resync) -> (Duration, Option<Finding>) {
+    const MINUTE: u64 = 60;
+    const HOUR: u64 = 3600;
+    use crate::planner::findings::{refresh_not_below_period, refresh_not_below_ttl};
+    let default = match resync {
+        Resync::Manual => Duration::from_secs(HOUR),
+        Resync::Overlapping { period } => Duration::from_secs((period.secs() / 4).clamp(MINUTE, HOUR)),
+        Resync::SingleUser { within, .. } => within,
+        Resync::Scheduled { check, .. } => check,
+        // Two thirds of the TTL: a new credential well before the old one expires.
+        Resync::Lease { ttl } => Duration::from_secs((ttl.secs() * 2 / 3).max(1)),
+    };
+    let refresh = s.kubernetes.refresh_interval.unwrap_or(default);
+    let finding = match resync {
+        Resync::Manual => None,
+        Resync::Overlapping { period } | Resync::SingleUser { period, .. } | Resync::Scheduled { period, .. } => {
+            (refresh >= period).then(|| refresh_not_below_period(refresh, period))
+        }
+        Resync::Lease { ttl } => (refresh >= ttl).then(|| refresh_not_below_ttl(refresh, ttl, default)),
+    };
+    (refresh, finding)
 }
 
 /// The service account a store authenticates as; a ClusterSecretStore must name its namespace.
@@ -449,4 +485,93 @@ pub struct IssuerRef {
     pub name: String,
     pub kind: &'static str,
     pub group: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planner::request::Request;
+    use crate::planner::resolve::resolve;
+    use crate::planner::{Backend, Rotation, Target};
+
+    fn settings(refresh: Option<u64>) -> Settings {
+        let mut r = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Automatic);
+        r.kubernetes.refresh_interval = refresh.map(Duration::from_secs);
+        resolve(&r).0
+    }
+
+    fn default(resync: Resync) -> u64 {
+        refresh_interval(&settings(None), resync).0.secs()
+    }
+
+    const fn d(secs: u64) -> Duration {
+        Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn each_kind_of_change_has_its_default() {
+        assert_eq!(default(Resync::Manual), 3600);
+        // A quarter of the period, between a minute and an hour.
+        assert_eq!(default(Resync::Overlapping { period: d(2 * 3600) }), 1800);
+        assert_eq!(default(Resync::Overlapping { period: d(90 * 86_400) }), 3600);
+        assert_eq!(default(Resync::Overlapping { period: d(120) }), 60);
+        assert_eq!(
+            default(Resync::SingleUser {
+                period: d(86_400),
+                within: d(300)
+            }),
+            300
+        );
+        assert_eq!(
+            default(Resync::Scheduled {
+                period: d(86_400),
+                check: d(900)
+            }),
+            900
+        );
+        assert_eq!(default(Resync::Lease { ttl: d(3600) }), 2400);
+    }
+
+    #[test]
+    fn no_default_breaks_its_own_rule() {
+        for resync in [
+            Resync::Manual,
+            Resync::Overlapping { period: d(120) },
+            Resync::SingleUser {
+                period: d(120),
+                within: d(60),
+            },
+            Resync::Scheduled {
+                period: d(300),
+                check: d(60),
+            },
+            Resync::Lease { ttl: d(60) },
+        ] {
+            assert_eq!(refresh_interval(&settings(None), resync).1, None, "{resync:?}");
+        }
+    }
+
+    #[test]
+    fn a_given_interval_is_kept_and_checked_against_the_period_or_ttl() {
+        let s = settings(Some(3600));
+        for resync in [
+            Resync::Overlapping { period: d(3600) },
+            Resync::SingleUser {
+                period: d(3600),
+                within: d(60),
+            },
+            Resync::Scheduled {
+                period: d(1800),
+                check: d(60),
+            },
+            Resync::Lease { ttl: d(3600) },
+        ] {
+            let (refresh, finding) = refresh_interval(&s, resync);
+            assert_eq!(refresh.secs(), 3600);
+            let finding = finding.unwrap_or_else(|| panic!("{resync:?}: refresh >= period must be an error"));
+            assert_eq!(finding.field, ["kubernetes", "refresh_interval"]);
+        }
+        assert_eq!(refresh_interval(&s, Resync::Manual), (d(3600), None));
+        assert_eq!(refresh_interval(&s, Resync::Overlapping { period: d(7200) }).1, None);
+    }
 }

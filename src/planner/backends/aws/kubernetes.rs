@@ -50,14 +50,16 @@ pub(super) fn secret_store(s: &Settings) -> K8sObject<k8s::StoreSpec<StoreProvid
     )
 }
 
-pub(super) fn refresh(s: &Settings, rot: &Rotator) -> Duration {
-    if let Some(given) = s.kubernetes.refresh_interval {
-        return given;
-    }
-    match rot {
+/// How the synced value changes, for the one refresh rule (`k8s::refresh_interval`).
+pub(super) fn resync(s: &Settings, rot: &Rotator) -> k8s::Resync {
+    match *rot {
+        Rotator::Manual => k8s::Resync::Manual,
         // Single-user rotation invalidates the old password at once: re-read soon after.
-        Rotator::Lambda { .. } if s.credential == CredentialType::Database => Duration::from_secs(5 * MINUTE),
-        _ => Duration::from_secs(HOUR),
+        Rotator::Lambda { period, .. } if s.credential == CredentialType::Database => k8s::Resync::SingleUser {
+            period,
+            within: Duration::from_secs(5 * MINUTE),
+        },
+        Rotator::Lambda { period, .. } => k8s::Resync::Overlapping { period },
     }
 }
 
@@ -81,7 +83,7 @@ pub(super) fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifest
         "kubernetes/secret-store.yaml",
         render::yaml(&secret_store(s)),
     ));
-    let refresh = refresh(s, rot);
+    let refresh = k8s::refresh_interval(s, resync(s, rot)).0;
     let target = format!("{}-{}", s.name, s.credential.leaf());
     let es = k8s::external_secret(
         s,

@@ -564,8 +564,8 @@ pub fn plan(s: &Settings) -> Plan {
         "Deleting the secret keeps it recoverable for {RECOVERY_WINDOW_DAYS} days (recovery_window_in_days)."
     ));
     rotation_decisions(s, &n, &rot, &scripts, &mut decisions, &mut findings);
-    if let (Target::Kubernetes, Rotator::Lambda { period, .. }) = (s.target, &rot) {
-        findings.extend(k8s::refresh_finding(refresh(s, &rot), *period));
+    if s.target == Target::Kubernetes {
+        findings.extend(k8s::refresh_interval(s, resync(s, &rot)).1);
     }
 
     match s.target {

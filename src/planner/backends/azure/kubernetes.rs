@@ -78,15 +78,17 @@ pub(super) struct EsData {
     remote_ref: RemoteKey,
 }
 
-/// How often ESO re-reads: the user's value, or at most an hour and at most a quarter of the period.
-pub(super) fn refresh(s: &Settings, src: Source) -> Duration {
-    if let Some(given) = s.kubernetes.refresh_interval {
-        return given;
-    }
+/// How the synced value changes, for the one refresh rule (`k8s::refresh_interval`).
+pub(super) fn resync(src: Source) -> k8s::Resync {
     match src {
-        Source::Secret { rotation: Some(p) } => Duration::from_secs((p.secs() / 4).clamp(60, HOUR)),
-        _ => Duration::from_secs(HOUR),
+        Source::Secret { rotation: Some(period) } => k8s::Resync::Overlapping { period },
+        _ => k8s::Resync::Manual,
     }
+}
+
+/// How often ESO re-reads.
+pub(super) fn refresh(s: &Settings, src: Source) -> Duration {
+    k8s::refresh_interval(s, resync(src)).0
 }
 
 pub(super) fn external_secret(s: &Settings, src: Source, n: &Names) -> serde_json::Value {

@@ -319,8 +319,8 @@ pub fn plan(s: &Settings) -> Plan {
     if let Some(f) = database_engine_finding(s, src) {
         findings.push(f);
     }
-    if let (Target::Kubernetes, Source::Secret { rotation: Some(period) }) = (s.target, src) {
-        findings.extend(k8s::refresh_finding(refresh(s, src), period));
+    if s.target == Target::Kubernetes {
+        findings.extend(k8s::refresh_interval(s, resync(src)).1);
     }
     let (config_format, config_file) = match s.target {
         Target::Kubernetes => kubernetes_target(s, src, &n, &mut manifests, &mut decisions),

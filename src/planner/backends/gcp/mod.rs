@@ -657,16 +657,16 @@ fn external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s:
     k8s::field_external_secret(s, store, &n.secret_id, refresh)
 }
 
-/// ESO refresh: a minute for database passwords (the old one stops working at rotation), else a
-/// quarter of the period between 1m and 1h, and 1h for manual secrets.
-fn refresh(s: &Settings, period: Option<Duration>) -> Duration {
-    if let Some(given) = s.kubernetes.refresh_interval {
-        return given;
-    }
+/// How the synced value changes, for the one refresh rule (`k8s::refresh_interval`).
+fn resync(s: &Settings, period: Option<Duration>) -> k8s::Resync {
     match period {
-        None => Duration::from_secs(HOUR),
-        Some(_) if s.credential == CredentialType::Database => Duration::from_secs(MINUTE),
-        Some(p) => Duration::from_secs((p.secs() / 4).clamp(MINUTE, HOUR)),
+        None => k8s::Resync::Manual,
+        // One database user: the old password stops working at rotation.
+        Some(period) if s.credential == CredentialType::Database => k8s::Resync::SingleUser {
+            period,
+            within: Duration::from_secs(MINUTE),
+        },
+        Some(period) => k8s::Resync::Overlapping { period },
     }
 }
 
@@ -689,8 +689,8 @@ fn kubernetes_target(
         "kubernetes/secret-store.yaml",
         store.clone(),
     ));
-    let refresh = refresh(s, period);
-    findings.extend(period.and_then(|p| k8s::refresh_finding(refresh, p)));
+    let (refresh, refresh_finding) = k8s::refresh_interval(s, resync(s, period));
+    findings.extend(refresh_finding);
     manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
         "kubernetes/external-secret.yaml",

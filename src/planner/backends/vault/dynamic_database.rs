@@ -46,22 +46,12 @@ pub fn ttls(s: &Settings) -> Ttls {
     Ttls { default, max }
 }
 
-/// The ExternalSecret's refresh interval: the user's, or two thirds of the TTL. Every refresh
-/// mints a new credential and the old one simply expires, so the interval must stay below the TTL.
-pub fn refresh_interval(s: &Settings, ttl: Duration) -> (Duration, Option<Finding>) {
-    let derived = Duration::from_secs((ttl.secs() * 2 / 3).max(1));
-    match s.kubernetes.refresh_interval {
-        None => (derived, None),
-        Some(given) if given < ttl => (given, None),
-        Some(given) => (given, Some(findings::refresh_not_below_ttl(given, ttl, derived))),
-    }
-}
-
 pub fn plan(s: &Settings) -> Plan {
     let role = s.role_name();
     let creds_path = format!("{}/creds/{role}", s.vault.database_mount);
     let ttls = ttls(s);
-    let (refresh, refresh_finding) = refresh_interval(s, ttls.default);
+    // Every refresh mints a new credential and the old one simply expires.
+    let (refresh, refresh_finding) = k8s::refresh_interval(s, k8s::Resync::Lease { ttl: ttls.default });
     let mut decisions = Vec::new();
     let mut findings: Vec<Finding> = refresh_finding.into_iter().collect();
 
@@ -670,12 +660,33 @@ mod tests {
     #[test]
     fn refresh_interval_defaults_to_two_thirds_and_must_stay_below_ttl() {
         let s = settings(|_| {});
-        assert_eq!(refresh_interval(&s, Duration::from_secs(3600)), (Duration::from_secs(2400), None));
+        assert_eq!(
+            k8s::refresh_interval(
+                &s,
+                k8s::Resync::Lease {
+                    ttl: Duration::from_secs(3600)
+                }
+            ),
+            (Duration::from_secs(2400), None)
+        );
         let s = settings(|r| r.kubernetes.refresh_interval = Some(Duration::from_secs(1800)));
-        assert_eq!(refresh_interval(&s, Duration::from_secs(3600)), (Duration::from_secs(1800), None));
+        assert_eq!(
+            k8s::refresh_interval(
+                &s,
+                k8s::Resync::Lease {
+                    ttl: Duration::from_secs(3600)
+                }
+            ),
+            (Duration::from_secs(1800), None)
+        );
         for given in [3600, 7200] {
             let s = settings(|r| r.kubernetes.refresh_interval = Some(Duration::from_secs(given)));
-            let (_, finding) = refresh_interval(&s, Duration::from_secs(3600));
+            let (_, finding) = k8s::refresh_interval(
+                &s,
+                k8s::Resync::Lease {
+                    ttl: Duration::from_secs(3600),
+                },
+            );
             let finding = finding.expect("refresh >= TTL is an error");
             assert_eq!(finding.kind, FindingKind::Error);
             assert_eq!(finding.field, vec!["kubernetes".to_string(), "refresh_interval".to_string()]);

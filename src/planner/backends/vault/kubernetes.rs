@@ -53,13 +53,8 @@ pub(super) fn kubernetes_target(
         "kubernetes/secret-store.yaml",
         store.clone(),
     ));
-    let refresh = refresh(s, src);
-    let period = match src {
-        Source::DbStatic { period } => Some(period),
-        Source::Kv { schedule: Some(sch) } => Some(sch.period),
-        _ => None,
-    };
-    findings.extend(period.and_then(|p| k8s::refresh_finding(refresh, p)));
+    let (refresh, refresh_finding) = k8s::refresh_interval(s, resync(src));
+    findings.extend(refresh_finding);
     match src {
         Source::DbStatic { .. } => {
             manifests.push(DeploymentManifest::new(

@@ -271,16 +271,19 @@ fn pki_max_ttl(ttl: Duration) -> Duration {
     ttl
 }
 
-/// ESO refresh for KV and static creds: at most a quarter of the period, at most 1h.
-fn refresh(s: &Settings, src: Source) -> Duration {
-    if let Some(given) = s.kubernetes.refresh_interval {
-        return given;
-    }
+/// How the synced value changes, for the one refresh rule (`k8s::refresh_interval`).
+fn resync(src: Source) -> k8s::Resync {
     match src {
-        Source::Kv { schedule: Some(sch) } => sch.check,
+        Source::Kv { schedule: Some(sch) } => k8s::Resync::Scheduled {
+            period: sch.period,
+            check: sch.check,
+        },
         // A static role has one password and no overlap: the old one stops working at rotation.
-        Source::DbStatic { .. } => Duration::from_secs(MINUTE),
-        _ => Duration::from_secs(HOUR),
+        Source::DbStatic { period } => k8s::Resync::SingleUser {
+            period,
+            within: Duration::from_secs(MINUTE),
+        },
+        _ => k8s::Resync::Manual,
     }
 }
 
