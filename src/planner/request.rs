@@ -119,72 +119,97 @@ pub struct Request {
     pub strict: bool,
 }
 
+/// One free-text argument: where it sits in the configuration, the grammar it must match, and
+/// where a `Request` holds it. The provider reads, and `plan()` re-checks, every argument through
+/// this one table, so a field and its grammar cannot drift apart between the two walls.
+pub struct TextField {
+    /// The nested block, or `None` for a top-level argument.
+    pub block: Option<&'static str>,
+    pub attr: &'static str,
+    pub grammar: fn(&str) -> Result<String, String>,
+    pub get: fn(&Request) -> Option<&String>,
+    pub slot: fn(&mut Request) -> &mut Option<String>,
+}
+
+impl TextField {
+    /// `block.attr`, as diagnostics and findings name it.
+    pub fn name(&self) -> String {
+        match self.block {
+            Some(block) => format!("{block}.{}", self.attr),
+            None => self.attr.to_string(),
+        }
+    }
+}
+
+macro_rules! text_fields {
+    ($(($($block:ident)?) $attr:ident => $grammar:expr,)*) => {
+        /// Every free-text argument of a request, in schema order.
+        pub const TEXT_FIELDS: &[TextField] = &[$(TextField {
+            block: text_fields!(@block $($block)?),
+            attr: stringify!($attr),
+            grammar: $grammar,
+            get: |r| r.$($block.)?$attr.as_ref(),
+            slot: |r| &mut r.$($block.)?$attr,
+        },)*];
+    };
+    (@block) => { None };
+    (@block $block:ident) => { Some(stringify!($block)) };
+}
+
+/// `https_url` without its plain-http flag: the provider warns about `http://` itself.
+fn url(text: &str) -> Result<String, String> {
+    shape::https_url(text).map(|(url, _)| url)
+}
+
+text_fields! {
+    () timestamp => shape::rfc3339,
+    (vault) address => url,
+    (vault) namespace => shape::mount_path,
+    (vault) kv_mount => shape::mount_path,
+    (vault) auth_mount => shape::mount_path,
+    (vault) database_mount => shape::mount_path,
+    (vault) pki_mount => shape::mount_path,
+    (aws) region => shape::aws_region,
+    (aws) account_id => shape::aws_account_id,
+    (aws) kms_key_id => shape::kms_key_id,
+    (azure) vault_name => shape::key_vault_name,
+    (azure) tenant_id => shape::tenant_id,
+    (azure) subscription_id => shape::subscription_id,
+    (azure) resource_group => shape::resource_group,
+    (gcp) project_id => shape::gcp_project_id,
+    (gcp) project_number => shape::project_number,
+    (gcp) location => shape::gcp_location,
+    (database) host => shape::db_host,
+    (database) database_name => shape::database_name,
+    (kubernetes) service_account => shape::dns_subdomain,
+    (kubernetes) cluster_name => shape::cluster_name,
+    (cicd) repository => shape::repository,
+    (cicd) branch => shape::branch,
+    (certificate) common_name => shape::certificate_name,
+}
+
 impl Request {
     /// Every string argument that fails its grammar (`planner::shape`), as an error finding on
-    /// its attribute. The provider checks the same grammars while it reads a configuration, so
+    /// its attribute. The provider checks the same table while it reads a configuration, so
     /// this finds something only when a caller builds a `Request` by hand: `plan()` then
     /// refuses it, and no value that could change an artifact's meaning reaches any renderer.
     pub fn grammar_findings(&self) -> Vec<super::Finding> {
-        use shape::*;
-        type Check = fn(&str) -> Result<String, String>;
-        let url: Check = |t| https_url(t).map(|(u, _)| u);
-        let fields: [(&str, &str, Option<&String>, Check); 23] = [
-            ("vault", "address", self.vault.address.as_ref(), url),
-            ("vault", "namespace", self.vault.namespace.as_ref(), mount_path),
-            ("vault", "kv_mount", self.vault.kv_mount.as_ref(), mount_path),
-            ("vault", "auth_mount", self.vault.auth_mount.as_ref(), mount_path),
-            ("vault", "database_mount", self.vault.database_mount.as_ref(), mount_path),
-            ("vault", "pki_mount", self.vault.pki_mount.as_ref(), mount_path),
-            ("aws", "region", self.aws.region.as_ref(), aws_region),
-            ("aws", "account_id", self.aws.account_id.as_ref(), aws_account_id),
-            ("aws", "kms_key_id", self.aws.kms_key_id.as_ref(), kms_key_id),
-            ("azure", "vault_name", self.azure.vault_name.as_ref(), key_vault_name),
-            ("azure", "tenant_id", self.azure.tenant_id.as_ref(), tenant_id),
-            ("azure", "subscription_id", self.azure.subscription_id.as_ref(), subscription_id),
-            ("azure", "resource_group", self.azure.resource_group.as_ref(), resource_group),
-            ("gcp", "project_id", self.gcp.project_id.as_ref(), gcp_project_id),
-            ("gcp", "project_number", self.gcp.project_number.as_ref(), project_number),
-            ("gcp", "location", self.gcp.location.as_ref(), gcp_location),
-            ("database", "host", self.database.host.as_ref(), db_host),
-            ("database", "database_name", self.database.database_name.as_ref(), database_name),
-            (
-                "kubernetes",
-                "service_account",
-                self.kubernetes.service_account.as_ref(),
-                dns_subdomain,
-            ),
-            ("kubernetes", "cluster_name", self.kubernetes.cluster_name.as_ref(), cluster_name),
-            ("cicd", "repository", self.cicd.repository.as_ref(), repository),
-            ("cicd", "branch", self.cicd.branch.as_ref(), branch),
-            (
-                "certificate",
-                "common_name",
-                self.certificate.common_name.as_ref(),
-                certificate_name,
-            ),
-        ];
-        let mut out: Vec<super::Finding> = fields
+        let mut out: Vec<super::Finding> = TEXT_FIELDS
             .iter()
-            .filter_map(|(block, attr, value, check)| {
-                let problem = check(value.as_ref()?).err()?;
-                Some(super::findings::invalid_value(
-                    vec![block.to_string(), attr.to_string()],
-                    &format!("{block}.{attr}"),
-                    &problem,
-                ))
+            .filter_map(|f| {
+                let problem = (f.grammar)((f.get)(self)?).err()?;
+                let path = f.block.into_iter().chain([f.attr]).map(String::from).collect();
+                Some(super::findings::invalid_value(path, &f.name(), &problem))
             })
             .collect();
         for (i, name) in self.certificate.alt_names.iter().flatten().enumerate() {
-            if let Err(problem) = certificate_name(name) {
+            if let Err(problem) = shape::certificate_name(name) {
                 out.push(super::findings::invalid_value(
                     vec!["certificate".into(), "alt_names".into(), i.to_string()],
                     &format!("certificate.alt_names[{i}]"),
                     &problem,
                 ));
             }
-        }
-        if let Some(Err(problem)) = self.timestamp.as_deref().map(rfc3339) {
-            out.push(super::findings::invalid_value(vec!["timestamp".into()], "timestamp", &problem));
         }
         out
     }

@@ -1,7 +1,7 @@
 //! Configuration value -> planner request. Every problem becomes a diagnostic on the exact
 //! attribute path; unknown values are skipped and make the request incomplete, never an error.
 
-use crate::planner::request::{shape, CertificateInput, CicdInput, DatabaseInput, DnsLabel, Duration, KubernetesInput};
+use crate::planner::request::{shape, CertificateInput, CicdInput, DatabaseInput, DnsLabel, Duration, KubernetesInput, TEXT_FIELDS};
 use crate::planner::request::{AwsInput, AzureInput, GcpInput, VaultInput};
 use crate::planner::{Backend, Choice, Language, Request, Rotation, Target};
 use crate::tf::{Diagnostics, Path, Value};
@@ -196,65 +196,41 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
     let environment = r.label(&attr("environment"), config.get("environment"), 40);
     let languages = r.languages(&attr("languages"), config.get("languages"));
     let rotation_period = r.duration(&attr("rotation_period"), config.get("rotation_period"), MAX_ROTATION_PERIOD);
-    let timestamp = r.checked(&attr("timestamp"), config.get("timestamp"), shape::rfc3339);
+    // Every free-text argument, through the one table the planner re-checks with.
+    let texts: Vec<Option<String>> = TEXT_FIELDS
+        .iter()
+        .map(|f| {
+            let (path, value) = match f.block {
+                Some(block) => (Path::attr(block).with_attr(f.attr), config.get(block).get(f.attr)),
+                None => (Path::attr(f.attr), config.get(f.attr)),
+            };
+            let text = r.checked(&path, value, f.grammar)?;
+            if text.starts_with("http://") {
+                let (summary, detail) = messages::plain_http(&path.to_string());
+                r.diags.warning(Some(path), summary, detail);
+            }
+            Some(text)
+        })
+        .collect();
 
     let b = |name: &str| (Path::attr(name), config.get(name));
-    let (p, v) = b("vault");
-    let address_path = p.with_attr("address");
-    let address = r.checked(&address_path, v.get("address"), shape::https_url).map(|(url, plain)| {
-        if plain {
-            let (summary, detail) = messages::plain_http(&address_path.to_string());
-            r.diags.warning(Some(address_path.clone()), summary, detail);
-        }
-        url
-    });
-    let vault = VaultInput {
-        address,
-        namespace: r.checked(&p.with_attr("namespace"), v.get("namespace"), shape::mount_path),
-        kv_mount: r.checked(&p.with_attr("kv_mount"), v.get("kv_mount"), shape::mount_path),
-        auth_mount: r.checked(&p.with_attr("auth_mount"), v.get("auth_mount"), shape::mount_path),
-        database_mount: r.checked(&p.with_attr("database_mount"), v.get("database_mount"), shape::mount_path),
-        pki_mount: r.checked(&p.with_attr("pki_mount"), v.get("pki_mount"), shape::mount_path),
-    };
-    let (p, v) = b("aws");
-    let aws = AwsInput {
-        region: r.checked(&p.with_attr("region"), v.get("region"), shape::aws_region),
-        account_id: r.checked(&p.with_attr("account_id"), v.get("account_id"), shape::aws_account_id),
-        kms_key_id: r.checked(&p.with_attr("kms_key_id"), v.get("kms_key_id"), shape::kms_key_id),
-    };
-    let (p, v) = b("azure");
-    let azure = AzureInput {
-        vault_name: r.checked(&p.with_attr("vault_name"), v.get("vault_name"), shape::key_vault_name),
-        tenant_id: r.checked(&p.with_attr("tenant_id"), v.get("tenant_id"), shape::tenant_id),
-        subscription_id: r.checked(&p.with_attr("subscription_id"), v.get("subscription_id"), shape::subscription_id),
-        resource_group: r.checked(&p.with_attr("resource_group"), v.get("resource_group"), shape::resource_group),
-    };
-    let (p, v) = b("gcp");
-    let gcp = GcpInput {
-        project_id: r.checked(&p.with_attr("project_id"), v.get("project_id"), shape::gcp_project_id),
-        project_number: r.checked(&p.with_attr("project_number"), v.get("project_number"), shape::project_number),
-        location: r.checked(&p.with_attr("location"), v.get("location"), shape::gcp_location),
-    };
     let (p, v) = b("database");
     let database = DatabaseInput {
         engine: r.choice(&p.with_attr("engine"), v.get("engine")),
-        host: r.checked(&p.with_attr("host"), v.get("host"), shape::db_host),
         port: port(&mut r, &p.with_attr("port"), v.get("port")),
-        database_name: r.checked(&p.with_attr("database_name"), v.get("database_name"), shape::database_name),
+        ..Default::default()
     };
     let (p, v) = b("kubernetes");
     let kubernetes = KubernetesInput {
         namespace: r.label(&p.with_attr("namespace"), v.get("namespace"), 63),
-        service_account: r.checked(&p.with_attr("service_account"), v.get("service_account"), shape::dns_subdomain),
         store_kind: r.choice(&p.with_attr("store_kind"), v.get("store_kind")),
         refresh_interval: r.duration(&p.with_attr("refresh_interval"), v.get("refresh_interval"), MAX_REFRESH_INTERVAL),
-        cluster_name: r.checked(&p.with_attr("cluster_name"), v.get("cluster_name"), shape::cluster_name),
+        ..Default::default()
     };
     let (p, v) = b("cicd");
     let cicd = CicdInput {
         platform: r.choice(&p.with_attr("platform"), v.get("platform")),
-        repository: r.checked(&p.with_attr("repository"), v.get("repository"), shape::repository),
-        branch: r.checked(&p.with_attr("branch"), v.get("branch"), shape::branch),
+        ..Default::default()
     };
     let (p, v) = b("certificate");
     let alt_path = p.with_attr("alt_names");
@@ -269,9 +245,9 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         names.into_iter().flatten().collect()
     });
     let certificate = CertificateInput {
-        common_name: r.checked(&p.with_attr("common_name"), v.get("common_name"), shape::certificate_name),
         alt_names,
         ttl: r.duration(&p.with_attr("ttl"), v.get("ttl"), MAX_CERTIFICATE_TTL),
+        ..Default::default()
     };
 
     let (Some(backend), Some(target), Some(rotation)) = (backend, target, rotation) else {
@@ -280,7 +256,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
     if !r.complete || r.diags.has_errors() {
         return (None, r.diags);
     }
-    let request = Request {
+    let mut request = Request {
         backend,
         target,
         rotation,
@@ -289,11 +265,11 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         environment,
         languages,
         rotation_period,
-        timestamp,
-        vault,
-        aws,
-        azure,
-        gcp,
+        timestamp: None,
+        vault: VaultInput::default(),
+        aws: AwsInput::default(),
+        azure: AzureInput::default(),
+        gcp: GcpInput::default(),
         database,
         kubernetes,
         cicd,
@@ -301,6 +277,9 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         default_languages: provider.default_languages.clone(),
         strict: provider.strict,
     };
+    for (field, text) in TEXT_FIELDS.iter().zip(texts) {
+        *(field.slot)(&mut request) = text;
+    }
     (Some(request), r.diags)
 }
 
@@ -317,5 +296,58 @@ fn port(r: &mut Reader, path: &Path, v: &Value) -> Option<u16> {
             }
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tf::Type;
+
+    /// String arguments read by a typed reader (a choice, a label, a duration) instead of a grammar.
+    const TYPED: &[&str] = &[
+        "secrets_backend",
+        "integration_target",
+        "rotation_policy",
+        "credential_type",
+        "name",
+        "environment",
+        "rotation_period",
+        "database.engine",
+        "kubernetes.namespace",
+        "kubernetes.store_kind",
+        "kubernetes.refresh_interval",
+        "cicd.platform",
+        "certificate.ttl",
+    ];
+
+    #[test]
+    fn every_free_text_argument_has_exactly_one_grammar() {
+        let schema = crate::provider::schema::plan();
+        let top = schema.block.attributes.iter().map(|a| (String::new(), a));
+        let nested = schema
+            .block
+            .blocks
+            .iter()
+            .flat_map(|b| b.block.attributes.iter().map(move |a| (format!("{}.", b.type_name), a)));
+        let strings: Vec<String> = top
+            .chain(nested)
+            .filter(|(_, a)| a.ty == Type::String && !a.computed)
+            .map(|(prefix, a)| format!("{prefix}{}", a.name))
+            .collect();
+        let table: Vec<String> = TEXT_FIELDS.iter().map(|f| f.name()).collect();
+        for name in &strings {
+            let grammars = table.iter().filter(|t| *t == name).count();
+            assert!(
+                grammars == 1 || (grammars == 0 && TYPED.contains(&name.as_str())),
+                "{name}: a free-text argument needs one row in request::TEXT_FIELDS"
+            );
+        }
+        for name in &table {
+            assert!(
+                strings.contains(name),
+                "TEXT_FIELDS names {name}, which is no string argument of the schema"
+            );
+        }
     }
 }
