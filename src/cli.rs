@@ -251,13 +251,15 @@ pub fn rfc3339_utc(unix_seconds: u64) -> String {
 fn docs(m: &ArgMatches, out: &mut dyn std::io::Write) -> Result<i32, String> {
     let dir = PathBuf::from(m.get_one::<String>("dir").map_or("docs", String::as_str));
     let examples = PathBuf::from(m.get_one::<String>("examples").map_or("examples", String::as_str));
-    let read = |rel: &str| {
-        let path = examples.join(rel);
-        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-    };
-    let pages = crate::docs::pages(&read(crate::docs::PROVIDER_EXAMPLE)?, &read(crate::docs::DATA_SOURCE_EXAMPLE)?);
+    let mut texts = std::collections::BTreeMap::new();
+    for rel in crate::docs::example_files() {
+        let path = examples.join(&rel);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        texts.insert(rel, text);
+    }
+    let pages = crate::docs::pages(&|rel: &str| texts.get(rel).cloned().unwrap_or_default());
     for page in pages {
-        let path = dir.join(page.path);
+        let path = dir.join(&page.path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }

@@ -12,7 +12,7 @@ use crate::tf::Type;
 /// A generated page: path relative to the docs directory, and its content.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page {
-    pub path: &'static str,
+    pub path: String,
     pub content: String,
 }
 
@@ -20,22 +20,64 @@ pub struct Page {
 pub const PROVIDER_EXAMPLE: &str = "provider/provider.tf";
 pub const DATA_SOURCE_EXAMPLE: &str = "data-sources/secretsint_plan/data-source.tf";
 
-/// Every generated page, in a fixed order.
-pub fn pages(provider_example: &str, data_source_example: &str) -> Vec<Page> {
-    vec![
+/// The example of a function, relative to the examples directory (the tfplugindocs path).
+pub fn function_example(name: &str) -> String {
+    format!("functions/{name}/function.tf")
+}
+
+/// Every example file the pages include, relative to the examples directory.
+pub fn example_files() -> Vec<String> {
+    let mut files = vec![PROVIDER_EXAMPLE.to_string(), DATA_SOURCE_EXAMPLE.to_string()];
+    files.extend(provider::functions::functions().iter().map(|f| function_example(f.name)));
+    files
+}
+
+/// Every generated page, in a fixed order; `example` gives an example file's text by its path
+/// from [`example_files`].
+pub fn pages(example: &dyn Fn(&str) -> String) -> Vec<Page> {
+    let mut pages = vec![
         Page {
-            path: "index.md",
-            content: index(provider_example),
+            path: "index.md".into(),
+            content: index(&example(PROVIDER_EXAMPLE)),
         },
         Page {
-            path: "data-sources/plan.md",
-            content: data_source(data_source_example),
+            path: "data-sources/plan.md".into(),
+            content: data_source(&example(DATA_SOURCE_EXAMPLE)),
         },
         Page {
-            path: "decision-table.md",
+            path: "decision-table.md".into(),
             content: decision_table(),
         },
-    ]
+    ];
+    for f in provider::functions::functions() {
+        pages.push(Page {
+            path: format!("functions/{}.md", f.name),
+            content: function(f, &example(&function_example(f.name))),
+        });
+    }
+    pages
+}
+
+/// A function's page, as terraform-plugin-docs lays it out.
+fn function(f: &provider::functions::Function, example_text: &str) -> String {
+    let mut out = frontmatter(&format!("{} function - {}", f.name, provider::PROVIDER_NAME), f.summary);
+    out.push_str(&format!("# function: {}\n\n{}\n\n", f.name, f.description));
+    out.push_str(&example(example_text));
+    let params: Vec<String> = f
+        .parameters
+        .iter()
+        .map(|p| format!("{} {}", p.name, type_name(&p.ty).to_lowercase()))
+        .collect();
+    out.push_str(&format!(
+        "## Signature\n\n```text\n{}({}) {}\n```\n\n## Arguments\n\n",
+        f.name,
+        params.join(", "),
+        type_name(&f.returns).to_lowercase()
+    ));
+    for (i, p) in f.parameters.iter().enumerate() {
+        out.push_str(&format!("{}. `{}` ({}) {}\n", i + 1, p.name, type_name(&p.ty), p.description));
+    }
+    out
 }
 
 fn frontmatter(page_title: &str, description: &str) -> String {
@@ -53,7 +95,9 @@ fn index(provider_example: &str) -> String {
     let mut out = frontmatter(&format!("{} Provider", provider::PROVIDER_NAME), &s.block.description);
     out.push_str(&format!("# {} Provider\n\n{}\n\n", provider::PROVIDER_NAME, s.block.description));
     out.push_str(
-        "It has one data source, [`secretsint_plan`](data-sources/plan.md). The guides show how its attributes feed \
+        "It has one data source, [`secretsint_plan`](data-sources/plan.md), and, for Terraform 1.8 and later, two \
+         functions that plan inline with nothing kept in state: [`plan`](functions/plan.md) and \
+         [`file`](functions/file.md). The guides show how its attributes feed \
          the resources of other providers, one per backend: [Vault](guides/vault.md), \
          [AWS Secrets Manager](guides/aws-secrets.md), [Azure Key Vault](guides/azure-keyvault.md) and \
          [GCP Secret Manager](guides/gcp-secretmanager.md). [The decision table](decision-table.md) lists what \

@@ -15,9 +15,16 @@ macro_rules! provider_service {
                     .iter()
                     .map(|(n, _)| get_metadata::DataSourceMetadata { type_name: n.to_string() })
                     .collect();
+                let functions = self
+                    .core
+                    .functions()
+                    .iter()
+                    .map(|f| get_metadata::FunctionMetadata { name: f.name.to_string() })
+                    .collect();
                 ok(get_metadata::Response {
                     server_capabilities: Some(capabilities()),
                     data_sources,
+                    functions,
                     ..Default::default()
                 })
             }
@@ -162,19 +169,18 @@ macro_rules! provider_service {
 
 
             async fn get_functions(&self, _: Request<get_functions::Request>) -> Rpc<get_functions::Response> {
-                ok(get_functions::Response::default())
+                ok(get_functions::Response {
+                    functions: functions(self.core.functions()),
+                    diagnostics: Vec::new(),
+                })
             }
 
 
             async fn call_function(&self, r: Request<call_function::Request>) -> Rpc<call_function::Response> {
-                let text = crate::provider::messages::unknown_type("function", &r.get_ref().name).1;
-                ok(call_function::Response {
-                    result: None,
-                    error: Some(FunctionError {
-                        text,
-                        function_argument: None,
-                    }),
-                })
+                let req = r.get_ref();
+                let args: Vec<_> = req.arguments.iter().map(|a| wire(Some(a))).collect();
+                let (result, error) = function_result(self.core.call_function(&req.name, &args));
+                ok(call_function::Response { result, error })
             }
 
 

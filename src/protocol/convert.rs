@@ -54,6 +54,47 @@ macro_rules! conversions {
             }
         }
 
+        pub fn function(f: &crate::provider::functions::Function) -> pb::Function {
+            let parameter = |p: &crate::provider::functions::Parameter| pb::function::Parameter {
+                name: p.name.to_string(),
+                r#type: p.ty.to_json_bytes(),
+                allow_null_value: false,
+                allow_unknown_values: false,
+                description: p.description.to_string(),
+                description_kind: pb::StringKind::Markdown as i32,
+            };
+            pb::Function {
+                parameters: f.parameters.iter().map(parameter).collect(),
+                variadic_parameter: None,
+                r#return: Some(pb::function::Return {
+                    r#type: f.returns.to_json_bytes(),
+                }),
+                summary: f.summary.to_string(),
+                description: f.description.clone(),
+                description_kind: pb::StringKind::Markdown as i32,
+                deprecation_message: String::new(),
+            }
+        }
+
+        pub fn functions(fs: &[crate::provider::functions::Function]) -> std::collections::HashMap<String, pb::Function> {
+            fs.iter().map(|f| (f.name.to_string(), function(f))).collect()
+        }
+
+        pub fn function_result(
+            r: Result<Vec<u8>, crate::provider::functions::FunctionError>,
+        ) -> (Option<pb::DynamicValue>, Option<pb::FunctionError>) {
+            match r {
+                Ok(msgpack) => (Some(dynamic(msgpack)), None),
+                Err(e) => (
+                    None,
+                    Some(pb::FunctionError {
+                        text: e.text,
+                        function_argument: e.argument,
+                    }),
+                ),
+            }
+        }
+
         pub fn schema(s: &Schema) -> pb::Schema {
             pb::Schema {
                 version: s.version,

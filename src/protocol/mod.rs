@@ -136,6 +136,35 @@ impl Core {
         (Some(msgpack::encode(&state, ty)), diags)
     }
 
+    /// Every provider-defined function.
+    pub fn functions(&self) -> &'static [provider::functions::Function] {
+        provider::functions::functions()
+    }
+
+    /// The result of a function call as msgpack of its return type. An argument that does not
+    /// decode is an error on that argument, never a gRPC error.
+    pub fn call_function(&self, name: &str, args: &[Wire<'_>]) -> Result<Vec<u8>, provider::functions::FunctionError> {
+        use provider::functions::{function, FunctionError};
+        let f = match function(name) {
+            Some(f) if f.parameters.len() == args.len() => f,
+            // An unknown name or a wrong arity: the function module words the error.
+            _ => return provider::functions::call(name, &vec![Value::Null; args.len()]).map(|_| Vec::new()),
+        };
+        let values = args
+            .iter()
+            .zip(&f.parameters)
+            .enumerate()
+            .map(|(i, (wire, p))| {
+                decode(*wire, &p.ty, "function argument").map_err(|d| FunctionError {
+                    text: d.iter().map(|d| d.detail.as_str()).collect::<Vec<_>>().join(" "),
+                    argument: Some(i as i64),
+                })
+            })
+            .collect::<Result<Vec<Value>, _>>()?;
+        let result = provider::functions::call(name, &values)?;
+        Ok(msgpack::encode(&result, &f.returns))
+    }
+
     pub fn stop(&self) {
         let _ = self.stop.send(true);
     }

@@ -53,6 +53,7 @@ crate::protocol::common::provider_service!(V5, {
                 provider: Some(schema(core.provider_schema())),
                 data_source_schemas: core.data_source_schemas().iter().map(|(n, s)| (n.to_string(), schema(s))).collect(),
                 server_capabilities: Some(capabilities()),
+                functions: functions(core.functions()),
                 ..Default::default()
             })
             .clone())

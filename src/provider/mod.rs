@@ -2,6 +2,7 @@
 //! conversion of a configuration into a planner request, and of a plan into Terraform state.
 
 pub mod config;
+pub mod functions;
 pub mod messages;
 pub mod result;
 pub mod schema;

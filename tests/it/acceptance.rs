@@ -95,7 +95,7 @@ pub(crate) fn plugin() -> PathBuf {
 }
 
 /// A wrapper that forces the provider onto protocol 5, as an old Terraform would.
-fn protocol5_wrapper(dir: &Path) -> PathBuf {
+pub(crate) fn protocol5_wrapper(dir: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join("provider-v5.sh");
     std::fs::write(

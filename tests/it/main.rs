@@ -11,6 +11,7 @@ mod cli;
 mod concurrency;
 mod coverage;
 mod docs;
+mod functions;
 mod fuzz_smoke;
 mod gcp_backend;
 mod golden;

@@ -401,3 +401,174 @@ async fn provider_config_is_validated_and_applied() {
     let contract: serde_json::Value = serde_json::from_str(state.get("contract_json").as_str().unwrap()).unwrap();
     assert_eq!(contract["languages"], serde_json::json!(["java"]));
 }
+
+/// A function argument of dynamic type as Terraform sends it: `[type JSON, value]`.
+fn dynamic_arg(v: &Value) -> Vec<u8> {
+    use secretsint::tf::Type;
+    fn type_of(v: &Value) -> Type {
+        match v {
+            Value::String(_) => Type::String,
+            Value::Number(_) => Type::Number,
+            Value::Bool(_) => Type::Bool,
+            Value::List(items) => Type::Tuple(items.iter().map(type_of).collect()),
+            Value::Map(m) => Type::object(m.iter().map(|(k, v)| (k.clone(), type_of(v)))),
+            Value::Null | Value::Unknown => Type::Dynamic,
+        }
+    }
+    let ty = type_of(v);
+    let type_json = ty.to_json().to_string();
+    let mut out = vec![0x92, 0xda];
+    out.extend((type_json.len() as u16).to_be_bytes());
+    out.extend(type_json.as_bytes());
+    out.extend(secretsint::tf::msgpack::encode(v, &ty));
+    out
+}
+
+fn args6(args: &[Vec<u8>]) -> Vec<p6::DynamicValue> {
+    args.iter()
+        .map(|a| p6::DynamicValue {
+            msgpack: a.clone(),
+            json: vec![],
+        })
+        .collect()
+}
+
+fn args5(args: &[Vec<u8>]) -> Vec<p5::DynamicValue> {
+    args.iter()
+        .map(|a| p5::DynamicValue {
+            msgpack: a.clone(),
+            json: vec![],
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn functions_plan_like_the_data_source_on_both_protocols() {
+    let h = InProcess::start().await;
+    let mut c6 = p6::provider_client::ProviderClient::new(h.channel.clone());
+    let mut c5 = p5::provider_client::ProviderClient::new(h.channel.clone());
+
+    // Declared in the schema, by GetFunctions and in the metadata, identically on both versions.
+    let s6 = c6
+        .get_provider_schema(p6::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    let s5 = c5.get_schema(p5::get_provider_schema::Request {}).await.unwrap().into_inner();
+    let mut names: Vec<&String> = s6.functions.keys().collect();
+    names.sort();
+    assert_eq!(names, ["file", "plan"]);
+    let f6 = c6.get_functions(p6::get_functions::Request {}).await.unwrap().into_inner();
+    let f5 = c5.get_functions(p5::get_functions::Request {}).await.unwrap().into_inner();
+    for name in ["file", "plan"] {
+        let (a, b, c) = (&s6.functions[name], &s5.functions[name], &f6.functions[name]);
+        assert_eq!(a.r#return.as_ref().unwrap().r#type, b.r#return.as_ref().unwrap().r#type);
+        assert_eq!(a, c);
+        assert_eq!(f5.functions[name].summary, a.summary);
+        assert!(a.parameters.iter().all(|p| !p.allow_unknown_values && !p.allow_null_value));
+    }
+    let plan_type: serde_json::Value = serde_json::from_slice(&s6.functions["plan"].r#return.as_ref().unwrap().r#type).unwrap();
+    assert_eq!(plan_type[1]["files"], serde_json::json!(["map", "string"]));
+    let m = c6.get_metadata(p6::get_metadata::Request {}).await.unwrap().into_inner();
+    assert_eq!(m.functions.len(), 2);
+
+    // plan(config) is the data source's state, byte for byte, on both versions.
+    let cfg = vault_k8s_dynamic_db();
+    let state = c6
+        .read_data_source(p6::read_data_source::Request {
+            type_name: "secretsint_plan".into(),
+            config: dv6(&cfg),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .state
+        .unwrap()
+        .msgpack;
+    let arg = dynamic_arg(&cfg);
+    let r6 = c6
+        .call_function(p6::call_function::Request {
+            name: "plan".into(),
+            arguments: args6(std::slice::from_ref(&arg)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let r5 = c5
+        .call_function(p5::call_function::Request {
+            name: "plan".into(),
+            arguments: args5(std::slice::from_ref(&arg)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r6.error, None);
+    assert_eq!(r6.result.as_ref().unwrap().msgpack, state);
+    assert_eq!(r5.result.unwrap().msgpack, state);
+
+    // file(config, path) is one entry of `files`; a missing path fails on argument 1.
+    let files = decode_state(&state).get("files").clone();
+    let Value::Map(files) = files else { panic!("files is a map") };
+    let (path, content) = files.iter().find(|(p, _)| p.starts_with("policies/")).unwrap();
+    let path_arg = secretsint::tf::msgpack::encode(&s(path), &secretsint::tf::Type::String);
+    let r = c6
+        .call_function(p6::call_function::Request {
+            name: "file".into(),
+            arguments: args6(&[arg.clone(), path_arg]),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let got = secretsint::tf::msgpack::decode(&r.result.unwrap().msgpack, &secretsint::tf::Type::String).unwrap();
+    assert_eq!(&got, content);
+    let missing = secretsint::tf::msgpack::encode(&s("nope.yaml"), &secretsint::tf::Type::String);
+    let r = c5
+        .call_function(p5::call_function::Request {
+            name: "file".into(),
+            arguments: args5(&[arg.clone(), missing]),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let e = r.error.unwrap();
+    assert_eq!(e.function_argument, Some(1));
+    assert!(e.text.contains(path.as_str()), "{}", e.text);
+
+    // A refused argument fails on argument 0, naming the attribute; garbage is an error, not a panic.
+    let mut bad = cfg.clone();
+    if let Value::Map(m) = &mut bad {
+        m.insert("secrets_backend".into(), s("Vault"));
+    }
+    let r = c6
+        .call_function(p6::call_function::Request {
+            name: "plan".into(),
+            arguments: args6(&[dynamic_arg(&bad)]),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let e = r.error.unwrap();
+    assert_eq!((e.function_argument, r.result), (Some(0), None));
+    assert!(e.text.starts_with("secrets_backend: "), "{}", e.text);
+    for garbage in [vec![0xc1], vec![0x92, 0xa1, b'x', 0xc0], vec![]] {
+        let r = c6
+            .call_function(p6::call_function::Request {
+                name: "plan".into(),
+                arguments: args6(std::slice::from_ref(&garbage)),
+            })
+            .await
+            .expect("an answer, not a gRPC error")
+            .into_inner();
+        assert_eq!(r.error.unwrap().function_argument, Some(0), "{garbage:?}");
+    }
+    let r = c6
+        .call_function(p6::call_function::Request {
+            name: "plan".into(),
+            arguments: args6(&[arg.clone(), arg]),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.error.unwrap().text.contains("takes 1 argument"));
+}

@@ -1,0 +1,15 @@
+# One artifact of a plan, e.g. the Vault policy of the workload, without the whole plan in state.
+locals {
+  payments = {
+    secrets_backend    = "vault"
+    integration_target = "kubernetes"
+    rotation_policy    = "dynamic"
+    credential_type    = "database"
+    name               = "payments"
+    environment        = "prod"
+  }
+}
+
+output "payments_policy" {
+  value = provider::secretsint::file(local.payments, "policies/prod-payments-db-creds.hcl")
+}
