@@ -52,7 +52,13 @@ fn plan_command() -> Command {
                 .long("out")
                 .value_name("DIR")
                 .required_if_eq("format", "files")
-                .help("Directory for --format files"),
+                .help("Directory for --format files; it must be empty or missing, unless --force"),
+        )
+        .arg(
+            Arg::new("force")
+                .long("force")
+                .action(ArgAction::SetTrue)
+                .help("With --format files: write into a used directory, first removing exactly the files an earlier run listed in its manifest (.secretsint-files); other files stay"),
         )
         .arg(
             Arg::new("strict")
@@ -64,6 +70,7 @@ fn plan_command() -> Command {
             Arg::new("default-language")
                 .long("default-language")
                 .action(ArgAction::Append)
+                .value_delimiter(',')
                 .help("Provider default_languages"),
         );
     for a in schema.block.attributes.iter().filter(|a| !a.computed || a.optional) {
@@ -85,7 +92,8 @@ fn arg_for(block: Option<&str>, name: &str, ty: &Type, required: bool, help: &st
     }
     let arg = Arg::new(flag.clone()).long(flag).required(required).help(help);
     match ty {
-        Type::List(_) => arg.action(ArgAction::Append).value_name("VALUE"),
+        // Repeated (`--languages go --languages java`) or comma-separated (`--languages go,java`).
+        Type::List(_) => arg.action(ArgAction::Append).value_delimiter(',').value_name("VALUE[,VALUE...]"),
         // A flag that is not a number is a usage error (exit 2), as Terraform rejects the type before the provider sees it.
         Type::Number => arg.value_name("NUMBER").value_parser(|v: &str| match Number::parse(v) {
             Some(_) => Ok(v.to_string()),
@@ -294,14 +302,17 @@ fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Wri
     match m.get_one::<String>("format").map(String::as_str) {
         Some("json") => write!(out, "{}", text("contract_json")).map_err(|e| e.to_string())?,
         Some("files") => {
-            let dir = m.get_one::<String>("out").ok_or("--format files needs --out DIR")?;
+            let dir = Path::new(m.get_one::<String>("out").ok_or("--format files needs --out DIR")?);
             let Value::Map(files) = state.get("files") else {
                 return Err("the plan has no files".into());
             };
+            prepare_out_dir(dir, m.get_flag("force"))?;
             for (rel, content) in files {
-                let path = write_inside(Path::new(dir), rel, content.as_str().unwrap_or_default())?;
+                let path = write_inside(dir, rel, content.as_str().unwrap_or_default())?;
                 writeln!(out, "{}", path.display()).map_err(|e| e.to_string())?;
             }
+            let manifest: String = files.keys().map(|rel| format!("{rel}\n")).collect();
+            write_inside(dir, MANIFEST, &manifest)?;
         }
         _ => {
             writeln!(out, "id: {}", text("id")).map_err(|e| e.to_string())?;
@@ -320,6 +331,72 @@ fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Wri
         }
     }
     Ok(0)
+}
+
+/// The list of what `--format files` wrote, one relative path a line, kept in the output directory
+/// so `--force` can remove exactly that and nothing a user put beside it.
+const MANIFEST: &str = ".secretsint-files";
+
+/// An output directory must be missing or empty, so two plans never mix silently. With `force`,
+/// the files an earlier run listed in its manifest are removed first (never through a symbolic
+/// link, and never anything outside the directory); everything else stays.
+fn prepare_out_dir(dir: &Path, force: bool) -> Result<(), String> {
+    let mut entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot read {}: {e}", dir.display())),
+    };
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    if !force {
+        return Err(format!(
+            "{} is not empty: writing there would mix this plan with what is already there. Use an empty directory, or --force to replace the files an earlier `secretsint plan --format files` wrote (listed in its {MANIFEST})",
+            dir.display()
+        ));
+    }
+    let manifest = match std::fs::read_to_string(dir.join(MANIFEST)) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot read {}: {e}", dir.join(MANIFEST).display())),
+    };
+    for rel in manifest.lines().filter(|l| !l.is_empty()).chain([MANIFEST]) {
+        remove_inside(dir, rel)?;
+    }
+    Ok(())
+}
+
+/// Removes `dir/rel` if it is a regular file reached without a symbolic link, then the
+/// directories on its way that it leaves empty.
+fn remove_inside(dir: &Path, rel: &str) -> Result<(), String> {
+    use std::path::Component;
+    let rel_path = Path::new(rel);
+    if !rel_path.components().all(|c| matches!(c, Component::Normal(_))) {
+        return Err(format!(
+            "{MANIFEST} lists {rel:?}, which is not a plain relative path: not removing anything"
+        ));
+    }
+    let mut path = dir.to_path_buf();
+    for part in rel_path.components() {
+        path.push(part);
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => return Err(format!("refusing to remove through the symbolic link {}", path.display())),
+            Ok(_) => {}
+            Err(_) => return Ok(()),
+        }
+    }
+    if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+    let mut parent = path.parent();
+    while let Some(p) = parent.filter(|p| *p != dir && p.starts_with(dir)) {
+        if std::fs::remove_dir(p).is_err() {
+            break;
+        }
+        parent = p.parent();
+    }
+    Ok(())
 }
 
 /// Writes `content` to `dir/rel` without following a symbolic link below `dir`: every directory

@@ -80,7 +80,7 @@ fn plan_files_never_follows_a_symlink_below_out() {
         std::os::unix::fs::symlink(&target, &link).unwrap();
         let mut args = BASE.to_vec();
         let out_arg = out_dir.to_str().unwrap().to_string();
-        args.extend(["--format", "files", "--out", &out_arg]);
+        args.extend(["--format", "files", "--out", &out_arg, "--force"]);
         let (code, _, err) = secretsint(&args);
         assert_ne!(code, 0, "{planted}: the write through a link succeeded");
         assert!(err.contains("symbolic link"), "{planted}: {err}");
@@ -90,6 +90,76 @@ fn plan_files_never_follows_a_symlink_below_out() {
             "{planted}: files appeared outside --out: {escaped:?}"
         );
     }
+}
+
+/// A used output directory is refused; `--force` replaces exactly what the earlier run listed in
+/// its manifest and leaves a user's own files alone.
+#[test]
+fn plan_files_refuses_a_used_directory_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out_arg = out_dir.to_str().unwrap().to_string();
+    let run = |backend: &str, force: bool| {
+        let mut args = vec![
+            "plan",
+            "--backend",
+            backend,
+            "--target",
+            "kubernetes",
+            "--rotation",
+            "dynamic",
+            "--credential",
+            "database",
+        ];
+        args.extend(["--format", "files", "--out", &out_arg]);
+        if force {
+            args.push("--force");
+        }
+        secretsint(&args)
+    };
+    assert_eq!(run("vault", false).0, 0);
+    let first: Vec<_> = walk(&out_dir);
+    let (code, _, err) = run("vault", false);
+    assert_eq!(code, 1, "a second run into the same directory must be refused");
+    assert!(err.contains("is not empty") && err.contains("--force"), "{err}");
+    assert_eq!(walk(&out_dir), first, "a refused run changed nothing");
+
+    std::fs::write(out_dir.join("NOTES.md"), "mine").unwrap();
+    let (code, out, err) = run("gcp-secretmanager", true);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_to_string(out_dir.join("NOTES.md")).unwrap(), "mine");
+    assert!(
+        !out_dir.join("policies/prod-app-db-creds.hcl").exists(),
+        "the Vault plan's files are gone"
+    );
+    let manifest = std::fs::read_to_string(out_dir.join(".secretsint-files")).unwrap();
+    let written: Vec<String> = out
+        .lines()
+        .map(|l| l.strip_prefix(&format!("{out_arg}/")).unwrap().to_string())
+        .collect();
+    assert_eq!(manifest.lines().collect::<Vec<_>>(), written);
+    let mut on_disk: Vec<String> = walk(&out_dir)
+        .into_iter()
+        .filter(|p| p.is_file())
+        .map(|p| p.strip_prefix(&out_dir).unwrap().to_str().unwrap().to_string())
+        .collect();
+    on_disk.sort();
+    let mut expected = written.clone();
+    expected.extend(["NOTES.md".to_string(), ".secretsint-files".to_string()]);
+    expected.sort();
+    assert_eq!(on_disk, expected, "exactly this plan's files, the manifest and the user's file");
+}
+
+#[test]
+fn list_flags_take_commas_or_repeats() {
+    let mut repeated = BASE.to_vec();
+    repeated.extend(["--format", "json", "--languages", "go", "--languages", "java"]);
+    let mut commas = BASE.to_vec();
+    commas.extend(["--format", "json", "--languages", "go,java"]);
+    let (a, b) = (secretsint(&repeated), secretsint(&commas));
+    assert_eq!(a.0, 0, "{}", a.2);
+    assert_eq!(a, b);
+    assert!(a.1.contains("\"java\""));
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
