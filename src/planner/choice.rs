@@ -12,6 +12,34 @@ pub trait Choice: Sized + Copy + 'static {
         Self::ALL.iter().copied().find(|c| c.as_str() == s)
     }
 
+    /// The value a user most likely meant by `text`, which did not parse: the same word in
+    /// another case or with `_` for `-`, a common other name (`k8s`, `postgres`, `github`), or
+    /// the one value within two edits. Only ever a suggestion for a message, never accepted.
+    fn suggest(text: &str) -> Option<Self> {
+        let norm = text.trim().to_ascii_lowercase().replace('_', "-");
+        if let Some(c) = Self::ALL.iter().copied().find(|c| c.as_str().to_ascii_lowercase() == norm) {
+            return Some(c);
+        }
+        if let Some(c) = OTHER_NAMES
+            .iter()
+            .filter(|(other, _)| *other == norm)
+            .find_map(|(_, name)| Self::parse(name))
+        {
+            return Some(c);
+        }
+        let near: Vec<(usize, Self)> = Self::ALL
+            .iter()
+            .copied()
+            .map(|c| (edit_distance(&norm, &c.as_str().to_ascii_lowercase()), c))
+            .filter(|(d, _)| *d <= 2)
+            .collect();
+        let closest = near.iter().map(|(d, _)| *d).min()?;
+        match near.iter().filter(|(d, _)| *d == closest).collect::<Vec<_>>()[..] {
+            [(_, c)] => Some(*c),
+            _ => None,
+        }
+    }
+
     /// `"a", "b" or "c"`, for messages and descriptions.
     fn allowed() -> String {
         let quoted: Vec<String> = Self::ALL.iter().map(|c| format!("\"{}\"", c.as_str())).collect();
@@ -21,6 +49,77 @@ pub trait Choice: Sized + Copy + 'static {
             None => String::new(),
         }
     }
+}
+
+/// Names people use for our values, each mapped to the value it means. Checked by a test: every
+/// right-hand side is a value of some choice.
+const OTHER_NAMES: &[(&str, &str)] = &[
+    ("k8s", "kubernetes"),
+    ("kube", "kubernetes"),
+    ("eks", "kubernetes"),
+    ("aks", "kubernetes"),
+    ("gke", "kubernetes"),
+    ("openbao", "vault"),
+    ("bao", "vault"),
+    ("hashicorp-vault", "vault"),
+    ("aws", "aws-secrets"),
+    ("secretsmanager", "aws-secrets"),
+    ("aws-secretsmanager", "aws-secrets"),
+    ("azure", "azure-keyvault"),
+    ("keyvault", "azure-keyvault"),
+    ("azure-key-vault", "azure-keyvault"),
+    ("gcp", "gcp-secretmanager"),
+    ("google", "gcp-secretmanager"),
+    ("secretmanager", "gcp-secretmanager"),
+    ("gcp-secret-manager", "gcp-secretmanager"),
+    ("ci", "cicd"),
+    ("ci-cd", "cicd"),
+    ("pipeline", "cicd"),
+    ("app", "application"),
+    ("static", "manual"),
+    ("rotate", "automatic"),
+    ("scheduled", "automatic"),
+    ("ephemeral", "dynamic"),
+    ("db", "database"),
+    ("password", "database"),
+    ("apikey", "api-key"),
+    ("token", "api-key"),
+    ("cert", "certificate"),
+    ("tls", "certificate"),
+    ("x509", "certificate"),
+    ("postgres", "postgresql"),
+    ("pg", "postgresql"),
+    ("mariadb", "mysql"),
+    ("mongo", "mongodb"),
+    ("sqlserver", "mssql"),
+    ("sql-server", "mssql"),
+    ("node", "nodejs"),
+    ("javascript", "nodejs"),
+    ("js", "nodejs"),
+    ("typescript", "nodejs"),
+    ("golang", "go"),
+    ("py", "python"),
+    ("github", "github-actions"),
+    ("gha", "github-actions"),
+    ("gitlab", "gitlab-ci"),
+    ("ado", "azure-devops"),
+    ("azure-pipelines", "azure-devops"),
+];
+
+/// Levenshtein distance, for suggestions between short words.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 macro_rules! choice {
@@ -210,6 +309,44 @@ mod tests {
         assert_eq!(Target::allowed(), r#""kubernetes", "cicd" or "application""#);
         for b in Backend::ALL {
             assert_eq!(Backend::parse(b.as_str()), Some(*b));
+        }
+    }
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_for_case_other_names_and_typos() {
+        assert_eq!(Backend::suggest("Vault"), Some(Backend::Vault));
+        assert_eq!(Backend::suggest("openbao"), Some(Backend::Vault));
+        assert_eq!(Target::suggest("k8s"), Some(Target::Kubernetes));
+        assert_eq!(DbEngine::suggest("postgres"), Some(DbEngine::Postgresql));
+        assert_eq!(CredentialType::suggest("api_key"), Some(CredentialType::ApiKey));
+        assert_eq!(Rotation::suggest("dynamc"), Some(Rotation::Dynamic));
+        assert_eq!(StoreKind::suggest("clustersecretstore"), Some(StoreKind::ClusterSecretStore));
+        assert_eq!(CicdPlatform::suggest("github"), Some(CicdPlatform::GithubActions));
+        // Nothing near, or two equally near: no guess.
+        assert_eq!(Rotation::suggest("weekly"), None);
+        assert_eq!(Language::suggest("rust"), None);
+    }
+
+    #[test]
+    fn every_other_name_means_a_value() {
+        let values: Vec<&str> = [
+            Backend::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            Target::ALL.iter().map(|c| c.as_str()).collect(),
+            Rotation::ALL.iter().map(|c| c.as_str()).collect(),
+            CredentialType::ALL.iter().map(|c| c.as_str()).collect(),
+            Language::ALL.iter().map(|c| c.as_str()).collect(),
+            DbEngine::ALL.iter().map(|c| c.as_str()).collect(),
+            CicdPlatform::ALL.iter().map(|c| c.as_str()).collect(),
+        ]
+        .concat();
+        for (other, name) in OTHER_NAMES {
+            assert!(values.contains(name), "{other} -> {name}");
+            assert!(!values.contains(other), "{other} is itself a value");
         }
     }
 }

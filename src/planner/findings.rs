@@ -44,7 +44,7 @@ pub enum PeriodProblem {
 }
 
 pub fn rotation_period_out_of_range(problem: PeriodProblem, period: Duration) -> Finding {
-    let p = period.to_text();
+    let p = period.as_written();
     let detail = match problem {
         PeriodProblem::DynamicTooLong => format!(
             "rotation_period {p} is too long for dynamic credentials: short-lived credentials live at most 24h. Use a value from 1m to 24h, or choose rotation_policy = \"automatic\"."
@@ -71,9 +71,9 @@ pub fn refresh_not_below_period(refresh: Duration, period: Duration) -> Finding 
         "Refresh Interval Not Below Rotation Period",
         format!(
             "kubernetes.refresh_interval {} is not shorter than the rotation_period {}: the synced Secret would keep a rotated-away value. Use a value below {}, or leave it unset.",
-            refresh.to_text(),
-            period.to_text(),
-            period.to_text()
+            refresh.as_written(),
+            period.as_written(),
+            period.as_written()
         ),
     )
 }
@@ -88,10 +88,10 @@ pub fn refresh_not_below_ttl(given: Duration, ttl: Duration, derived: Duration) 
              Operator mints a new credential on every refresh and never renews the old lease, so the synced Secret would \
              hold revoked credentials until the next refresh. Use a value below {}, for example {} (two thirds of the TTL), \
              or leave it unset.",
-            given.to_text(),
-            ttl.to_text(),
-            ttl.to_text(),
-            derived.to_text()
+            given.as_written(),
+            ttl.as_written(),
+            ttl.as_written(),
+            derived.as_written()
         ),
     )
 }
@@ -106,7 +106,7 @@ pub enum NoDynamic {
 
 /// `rotation_policy = "dynamic"` fell back to scheduled rotation at `fallback`.
 pub fn dynamic_falls_back(backend: NoDynamic, c: CredentialType, fallback: Duration) -> Finding {
-    let f = fallback.to_text();
+    let f = fallback.as_written();
     let detail = match backend {
         NoDynamic::Vault => format!(
             "Vault has no secrets engine that mints {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \
@@ -118,7 +118,7 @@ pub fn dynamic_falls_back(backend: NoDynamic, c: CredentialType, fallback: Durat
             "AWS Secrets Manager does not mint {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \"automatic\" at {f}, \
              the shortest schedule Secrets Manager allows (rate(4 hours)); the requested TTL {} is not reachable. Choose \
              rotation_policy = \"automatic\" to make this explicit, or the vault backend for credentials minted per consumer.",
-            requested.to_text()
+            requested.as_written()
         ),
         NoDynamic::Azure => format!(
             "Azure Key Vault has no engine that mints {c} credentials on demand, so rotation_policy \"dynamic\" falls back to \
@@ -151,7 +151,7 @@ pub fn azure_certificate_falls_back(months: u64, renew_days: u64, period: Durati
              rotation_policy \"dynamic\" falls back to \"automatic\": a {months}-month certificate that Key Vault renews itself \
              {renew_days} days before it expires. Choose rotation_policy = \"automatic\" to make this explicit, or use backend \"vault\" for \
              certificates that live {}.",
-            period.to_text()
+            period.as_written()
         ),
     )
 }
@@ -212,7 +212,7 @@ pub fn gcp_certificate_too_short(lifetime: Duration) -> Finding {
         "Certificate Lifetime Too Short For Secret Manager Rotation",
         format!(
             "certificate.ttl {} leaves less than 1h, Secret Manager's shortest rotation period, before two thirds of the certificate's life have passed. Use a certificate.ttl of 90m or more.",
-            lifetime.to_text()
+            lifetime.as_written()
         ),
     )
 }

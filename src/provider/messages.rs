@@ -4,9 +4,14 @@
 use crate::planner::Choice;
 
 pub fn invalid_choice<C: Choice>(attr: &str, given: &str) -> (String, String) {
+    let hint = C::suggest(given).map_or_else(String::new, |c| format!(" Did you mean \"{}\"?", c.as_str()));
     (
         format!("Invalid {}", title(C::WHAT)),
-        format!("{attr} = {given:?} is not a supported {}. Use one of {}.", C::WHAT, C::allowed()),
+        format!(
+            "{attr} = {given:?} is not a supported {}.{hint} Use one of {}.",
+            C::WHAT,
+            C::allowed()
+        ),
     )
 }
 

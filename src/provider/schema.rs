@@ -115,7 +115,7 @@ fn build_plan() -> Schema {
         ),
         s(
             "rotation_period",
-            "Rotation interval (automatic) or credential TTL (dynamic), written like \"90d\", \"12h\" or \"30m\". Defaults to 90d for automatic and 1h for dynamic. Limits: at most 999d; dynamic from 1m to 24h; AWS from 4h to 999d; GCP at least 1h.",
+            "Rotation interval (automatic) or credential TTL (dynamic), written like \"90d\", \"2w\", \"12h\" or \"30m\" (units s, m, h, d, w). Defaults to 90d for automatic and 1h for dynamic. Limits: at most 999d; dynamic from 1m to 24h; AWS from 4h to 999d; GCP at least 1h.",
         ),
         s("timestamp", "RFC 3339 time echoed into `contract_json`, e.g. from `plantimestamp()`; every field must be in range. The plan itself never reads a clock."),
         Attribute::computed("id", Type::String, "Hex SHA-256 fingerprint of the normalized inputs."),

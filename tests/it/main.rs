@@ -33,5 +33,6 @@ mod skips;
 mod stress;
 mod supply_chain;
 mod support;
+mod validation;
 mod vault_backend;
 mod workflow_lint;
