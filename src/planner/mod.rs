@@ -8,6 +8,7 @@ pub mod choice;
 mod ci_env;
 mod contract;
 pub mod duration;
+pub mod effect;
 pub mod findings;
 pub mod request;
 mod resolve;

@@ -1,9 +1,10 @@
 //! Configuration value -> planner request. Every problem becomes a diagnostic on the exact
 //! attribute path; unknown values are skipped and make the request incomplete, never an error.
 
+use crate::planner::effect::{self, Combo};
 use crate::planner::request::{shape, CertificateInput, CicdInput, DatabaseInput, DnsLabel, Duration, KubernetesInput, TEXT_FIELDS};
 use crate::planner::request::{AwsInput, AzureInput, GcpInput, VaultInput};
-use crate::planner::{Backend, Choice, Language, Request, Rotation, Target};
+use crate::planner::{Backend, Choice, CredentialType, Language, Request, Rotation, Target};
 use crate::tf::{Diagnostics, Path, Value};
 
 use super::messages;
@@ -256,6 +257,13 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
     if !r.complete || r.diags.has_errors() {
         return (None, r.diags);
     }
+    let combo = Combo {
+        backend,
+        target,
+        rotation,
+        credential: credential.unwrap_or(CredentialType::Generic),
+    };
+    unused_arguments(&mut r, config, combo, provider.strict);
     let mut request = Request {
         backend,
         target,
@@ -281,6 +289,39 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         *(field.slot)(&mut request) = text;
     }
     (Some(request), r.diags)
+}
+
+/// A warning (an error under `strict`) for every block and argument set in `config` that the
+/// combination does not read: a whole block when none of its arguments is read, else each
+/// argument. The table is `planner::effect::USES`.
+fn unused_arguments(r: &mut Reader, config: &Value, combo: Combo, strict: bool) {
+    let plan = format!(
+        "secrets_backend \"{}\", integration_target \"{}\", rotation_policy \"{}\", credential_type \"{}\"",
+        combo.backend, combo.target, combo.rotation, combo.credential
+    );
+    let set = |v: &Value| !v.is_null() && !v.is_unknown();
+    let report = |r: &mut Reader, path: Path, (summary, detail): (String, String)| {
+        if strict {
+            r.diags.error(Some(path), summary, detail);
+        } else {
+            r.diags.warning(Some(path), summary, detail);
+        }
+    };
+    for (block, when) in effect::BLOCKS {
+        if set(config.get(block)) && !effect::block_used(block, combo) {
+            report(r, Path::attr(block), messages::no_effect("block", block, &plan, when));
+        }
+    }
+    for u in effect::USES {
+        let (path, value) = match u.block {
+            Some(block) if !effect::block_used(block, combo) => continue,
+            Some(block) => (Path::attr(block).with_attr(u.attr), config.get(block).get(u.attr)),
+            None => (Path::attr(u.attr), config.get(u.attr)),
+        };
+        if set(value) && !(u.used)(combo) {
+            report(r, path.clone(), messages::no_effect("argument", &path.to_string(), &plan, u.when));
+        }
+    }
 }
 
 fn port(r: &mut Reader, path: &Path, v: &Value) -> Option<u16> {

@@ -112,3 +112,13 @@ fn title(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// A block or argument set in a configuration that this combination never reads.
+pub fn no_effect(kind: &str, path: &str, plan: &str, when: &str) -> (String, String) {
+    (
+        format!("{} Has No Effect", title(kind)),
+        format!(
+            "The {kind} {path} has no effect on this plan ({plan}): it is used only when {when}. Remove it, or change the choice it belongs to; with strict = true this is an error."
+        ),
+    )
+}

@@ -72,3 +72,179 @@ fn durations_take_weeks_and_messages_quote_them_as_written() {
         "{d:?}"
     );
 }
+
+type Edit = fn(&mut secretsint::planner::Request);
+
+/// Other values for every optional argument: an argument is used when some other value changes
+/// an artifact. Choices get two, so a value that happens to equal the default cannot hide a use.
+fn other_values(field: &str) -> Vec<Edit> {
+    use secretsint::planner::request::{DnsLabel, Duration};
+    use secretsint::planner::{CicdPlatform, DbEngine, StoreKind};
+    match field {
+        "rotation_period" => vec![|r| r.rotation_period = Some(Duration::from_secs(12 * 3600))],
+        "vault.address" => vec![|r| r.vault.address = Some("https://vault.example.org:8200".into())],
+        "vault.namespace" => vec![|r| r.vault.namespace = Some("team-a".into())],
+        "vault.kv_mount" => vec![|r| r.vault.kv_mount = Some("kv2".into())],
+        "vault.auth_mount" => vec![|r| r.vault.auth_mount = Some("auth2".into())],
+        "vault.database_mount" => vec![|r| r.vault.database_mount = Some("db2".into())],
+        "vault.pki_mount" => vec![|r| r.vault.pki_mount = Some("pki2".into())],
+        "aws.region" => vec![|r| r.aws.region = Some("eu-west-1".into())],
+        "aws.account_id" => vec![|r| r.aws.account_id = Some("210987654321".into())],
+        "aws.kms_key_id" => vec![|r| r.aws.kms_key_id = Some("alias/secrets".into())],
+        "azure.vault_name" => vec![|r| r.azure.vault_name = Some("kv-other".into())],
+        "azure.tenant_id" => vec![|r| r.azure.tenant_id = Some("11111111-1111-1111-1111-111111111111".into())],
+        "azure.subscription_id" => vec![|r| r.azure.subscription_id = Some("22222222-2222-2222-2222-222222222222".into())],
+        "azure.resource_group" => vec![|r| r.azure.resource_group = Some("rg-other".into())],
+        "gcp.project_id" => vec![|r| r.gcp.project_id = Some("other-project".into())],
+        "gcp.project_number" => vec![|r| r.gcp.project_number = Some("210987654321".into())],
+        "gcp.location" => vec![|r| r.gcp.location = Some("europe-west1".into())],
+        "database.engine" => vec![|r| r.database.engine = Some(DbEngine::Mysql), |r| {
+            r.database.engine = Some(DbEngine::Mongodb)
+        }],
+        "database.host" => vec![|r| r.database.host = Some("db2.example.com".into())],
+        "database.port" => vec![|r| r.database.port = Some(6543)],
+        "database.database_name" => vec![|r| r.database.database_name = Some("otherdb".into())],
+        "kubernetes.namespace" => vec![|r| r.kubernetes.namespace = Some(DnsLabel::parse("other", 63).unwrap())],
+        "kubernetes.service_account" => vec![|r| r.kubernetes.service_account = Some("other-sa".into())],
+        "kubernetes.store_kind" => vec![|r| r.kubernetes.store_kind = Some(StoreKind::ClusterSecretStore), |r| {
+            r.kubernetes.store_kind = Some(StoreKind::SecretStore)
+        }],
+        "kubernetes.refresh_interval" => vec![|r| r.kubernetes.refresh_interval = Some(Duration::from_secs(7 * 60))],
+        "kubernetes.cluster_name" => vec![|r| r.kubernetes.cluster_name = Some("other-cluster".into())],
+        "cicd.platform" => vec![|r| r.cicd.platform = Some(CicdPlatform::GitlabCi), |r| {
+            r.cicd.platform = Some(CicdPlatform::Jenkins)
+        }],
+        "cicd.repository" => vec![|r| r.cicd.repository = Some("other-org/other-repo".into())],
+        "cicd.branch" => vec![|r| r.cicd.branch = Some("release".into())],
+        "certificate.common_name" => vec![|r| r.certificate.common_name = Some("other.example.com".into())],
+        "certificate.alt_names" => vec![|r| r.certificate.alt_names = Some(vec!["alt.example.com".into()])],
+        "certificate.ttl" => vec![|r| r.certificate.ttl = Some(Duration::from_secs(30 * 86_400))],
+        other => panic!("{other} has no other value here: add one"),
+    }
+}
+
+fn artifacts(p: &secretsint::planner::Plan) -> String {
+    format!(
+        "{:?}",
+        (
+            &p.secrets_config,
+            &p.access_policies,
+            &p.integration_code,
+            &p.rotation_scripts,
+            &p.deployment_manifests,
+            &p.decisions
+        )
+    )
+}
+
+/// `planner::effect::USES` says which combinations read each argument; the planner must agree:
+/// some other value changes an artifact exactly where the table says the argument is used.
+#[test]
+fn the_effect_table_matches_what_the_planner_reads() {
+    use secretsint::planner::effect::{Combo, USES};
+    let mut wrong = Vec::new();
+    for u in USES {
+        let field = match u.block {
+            Some(b) => format!("{b}.{}", u.attr),
+            None => u.attr.to_string(),
+        };
+        for base in all_requests() {
+            let combo = Combo {
+                backend: base.backend,
+                target: base.target,
+                rotation: base.rotation,
+                credential: base.credential.unwrap(),
+            };
+            let before = artifacts(&secretsint::planner::plan(&base));
+            let changed = other_values(&field).into_iter().any(|edit| {
+                let mut r = base.clone();
+                edit(&mut r);
+                artifacts(&secretsint::planner::plan(&r)) != before
+            });
+            if changed != (u.used)(combo) {
+                wrong.push(format!(
+                    "{field} on {combo:?}: the planner {} it",
+                    if changed { "reads" } else { "ignores" }
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} disagreements:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// Every optional argument of the schema is in the table, or read by every combination.
+#[test]
+fn the_effect_table_covers_every_optional_argument() {
+    use secretsint::planner::effect::USES;
+    const EVERYWHERE: [&str; 4] = ["name", "environment", "languages", "timestamp"];
+    let schema = provider::schema::plan();
+    let mut args: Vec<String> = schema
+        .block
+        .attributes
+        .iter()
+        .filter(|a| a.optional && !EVERYWHERE.contains(&a.name.as_str()) && a.name != "credential_type")
+        .map(|a| a.name.clone())
+        .collect();
+    for b in &schema.block.blocks {
+        args.extend(b.block.attributes.iter().map(|a| format!("{}.{}", b.type_name, a.name)));
+    }
+    let table: Vec<String> = USES
+        .iter()
+        .map(|u| match u.block {
+            Some(b) => format!("{b}.{}", u.attr),
+            None => u.attr.to_string(),
+        })
+        .collect();
+    args.sort();
+    let mut sorted = table.clone();
+    sorted.sort();
+    assert_eq!(args, sorted);
+}
+
+#[test]
+fn blocks_and_arguments_with_no_effect_warn_and_fail_under_strict() {
+    // An aws block on a Vault plan: one warning on the block, none on its arguments.
+    let config = with("aws.region", s("eu-west-1"));
+    let d = validate(&config);
+    assert_eq!(
+        only(&d, Severity::Warning, "aws"),
+        (
+            "Block Has No Effect".to_string(),
+            "The block aws has no effect on this plan (secrets_backend \"vault\", integration_target \"kubernetes\", rotation_policy \"dynamic\", credential_type \"database\"): it is used only when secrets_backend = \"aws-secrets\". Remove it, or change the choice it belongs to; with strict = true this is an error.".to_string()
+        )
+    );
+    assert!(!d.iter().any(|x| x.path.as_ref() == Some(&path("aws.region"))));
+    let strict = provider::validate(
+        &config,
+        &ProviderConfig {
+            strict: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(only(&strict, Severity::Error, "aws").0, "Block Has No Effect");
+
+    // A used block with one argument this combination ignores: the argument is named.
+    let mut cert = with("certificate.alt_names", Value::List(vec![s("alt.example.com")]));
+    if let Value::Map(m) = &mut cert {
+        m.insert("credential_type".into(), s("certificate"));
+        m.insert("rotation_policy".into(), s("manual"));
+        m.insert("database".into(), Value::Null);
+        m.insert("rotation_period".into(), Value::Null);
+    }
+    let d = validate(&cert);
+    let (summary, detail) = only(&d, Severity::Warning, "certificate.alt_names");
+    assert_eq!(summary, "Argument Has No Effect");
+    assert!(detail.starts_with("The argument certificate.alt_names has no effect on this plan (secrets_backend \"vault\", integration_target \"kubernetes\", rotation_policy \"manual\", credential_type \"certificate\")"), "{detail}");
+
+    // rotation_period on a manual plan; nothing for arguments the combination reads.
+    let mut manual = with("rotation_policy", s("manual"));
+    if let Value::Map(m) = &mut manual {
+        m.insert("rotation_period".into(), s("30d"));
+    }
+    assert_eq!(
+        only(&validate(&manual), Severity::Warning, "rotation_period").0,
+        "Argument Has No Effect"
+    );
+    let d = validate(&vault_k8s_dynamic_db());
+    assert!(!d.iter().any(|x| x.summary.ends_with("Has No Effect")), "{d:?}");
+}

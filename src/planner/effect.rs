@@ -1,0 +1,171 @@
+//! Which optional arguments a combination uses. An argument set where nothing reads it is a
+//! mistake the user should hear about (an `aws {}` block on a Vault plan, a `kubernetes {}` block
+//! on a CI/CD plan): the provider warns, or refuses under `strict`.
+//!
+//! The table is checked against the planner itself: a test changes each argument in every
+//! combination and requires the artifacts to change exactly where the table says it is used.
+
+use super::choice::{Backend, CredentialType, Rotation, Target};
+
+/// The four choices that decide what a plan reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Combo {
+    pub backend: Backend,
+    pub target: Target,
+    pub rotation: Rotation,
+    pub credential: CredentialType,
+}
+
+/// One optional argument: its block (or `None` at the top level), its name, whether a
+/// combination reads it, and in which combinations it is read, in words.
+pub struct Use {
+    pub block: Option<&'static str>,
+    pub attr: &'static str,
+    pub used: fn(Combo) -> bool,
+    pub when: &'static str,
+}
+
+use Backend::*;
+use CredentialType::{ApiKey, Certificate, Database, Generic};
+
+fn vault(c: Combo) -> bool {
+    c.backend == Vault
+}
+fn aws(c: Combo) -> bool {
+    c.backend == AwsSecrets
+}
+fn azure(c: Combo) -> bool {
+    c.backend == AzureKeyVault
+}
+fn gcp(c: Combo) -> bool {
+    c.backend == GcpSecretManager
+}
+fn database(c: Combo) -> bool {
+    c.credential == Database
+}
+fn certificate(c: Combo) -> bool {
+    c.credential == Certificate
+}
+fn kubernetes(c: Combo) -> bool {
+    c.target == Target::Kubernetes
+}
+fn cicd(c: Combo) -> bool {
+    c.target == Target::Cicd
+}
+
+const VAULT: &str = "secrets_backend = \"vault\"";
+const AWS: &str = "secrets_backend = \"aws-secrets\"";
+const AZURE: &str = "secrets_backend = \"azure-keyvault\"";
+const GCP: &str = "secrets_backend = \"gcp-secretmanager\"";
+const DATABASE: &str = "credential_type = \"database\"";
+const KUBERNETES: &str = "integration_target = \"kubernetes\"";
+const CICD: &str = "integration_target = \"cicd\"";
+
+/// Every optional argument whose use depends on the combination. Arguments every combination
+/// reads (`name`, `environment`, `languages`, `timestamp`, `credential_type`) are not listed.
+pub const USES: &[Use] = &[
+    Use {
+        block: None,
+        attr: "rotation_period",
+        used: |c| c.rotation != Rotation::Manual,
+        when: "rotation_policy = \"automatic\" or \"dynamic\"",
+    },
+    Use { block: Some("vault"), attr: "address", used: vault, when: VAULT },
+    Use { block: Some("vault"), attr: "namespace", used: vault, when: VAULT },
+    Use { block: Some("vault"), attr: "kv_mount", used: vault, when: VAULT },
+    Use { block: Some("vault"), attr: "auth_mount", used: vault, when: VAULT },
+    Use {
+        block: Some("vault"),
+        attr: "database_mount",
+        used: |c| vault(c) && database(c),
+        when: "secrets_backend = \"vault\" and credential_type = \"database\"",
+    },
+    Use {
+        block: Some("vault"),
+        attr: "pki_mount",
+        used: |c| vault(c) && certificate(c),
+        when: "secrets_backend = \"vault\" and credential_type = \"certificate\"",
+    },
+    Use { block: Some("aws"), attr: "region", used: aws, when: AWS },
+    Use { block: Some("aws"), attr: "account_id", used: aws, when: AWS },
+    Use { block: Some("aws"), attr: "kms_key_id", used: aws, when: AWS },
+    Use { block: Some("azure"), attr: "vault_name", used: azure, when: AZURE },
+    Use { block: Some("azure"), attr: "tenant_id", used: azure, when: AZURE },
+    Use { block: Some("azure"), attr: "subscription_id", used: azure, when: AZURE },
+    Use { block: Some("azure"), attr: "resource_group", used: azure, when: AZURE },
+    Use { block: Some("gcp"), attr: "project_id", used: gcp, when: GCP },
+    Use { block: Some("gcp"), attr: "project_number", used: gcp, when: GCP },
+    Use { block: Some("gcp"), attr: "location", used: gcp, when: GCP },
+    Use { block: Some("database"), attr: "engine", used: database, when: DATABASE },
+    Use { block: Some("database"), attr: "host", used: database, when: DATABASE },
+    Use { block: Some("database"), attr: "port", used: database, when: DATABASE },
+    Use { block: Some("database"), attr: "database_name", used: database, when: DATABASE },
+    Use {
+        block: Some("kubernetes"),
+        attr: "namespace",
+        // Vault application plans that rotate a KV secret run the rotation job in the cluster.
+        used: |c| {
+            kubernetes(c)
+                || (vault(c)
+                    && c.target == Target::Application
+                    && c.rotation != Rotation::Manual
+                    && matches!(c.credential, ApiKey | Generic))
+        },
+        when: "integration_target = \"kubernetes\", or a Vault application plan that rotates an api-key or generic secret (its rotation job runs in the cluster)",
+    },
+    Use { block: Some("kubernetes"), attr: "service_account", used: kubernetes, when: KUBERNETES },
+    Use { block: Some("kubernetes"), attr: "store_kind", used: kubernetes, when: KUBERNETES },
+    Use {
+        block: Some("kubernetes"),
+        attr: "refresh_interval",
+        // Vault certificates reach the cluster through cert-manager, which has no refresh interval.
+        used: |c| kubernetes(c) && !(vault(c) && certificate(c) && c.rotation != Rotation::Manual),
+        when: "integration_target = \"kubernetes\" and an External Secrets Operator store syncs the secret (not for Vault PKI certificates, which cert-manager issues)",
+    },
+    Use {
+        block: Some("kubernetes"),
+        attr: "cluster_name",
+        used: |c| kubernetes(c) && (aws(c) || azure(c)),
+        when: "integration_target = \"kubernetes\" on aws-secrets (the EKS cluster) or azure-keyvault (the AKS cluster)",
+    },
+    Use { block: Some("cicd"), attr: "platform", used: cicd, when: CICD },
+    Use { block: Some("cicd"), attr: "repository", used: cicd, when: CICD },
+    Use { block: Some("cicd"), attr: "branch", used: cicd, when: CICD },
+    Use { block: Some("certificate"), attr: "common_name", used: certificate, when: "credential_type = \"certificate\"" },
+    Use {
+        block: Some("certificate"),
+        attr: "alt_names",
+        // The certificate is issued by something that takes names: Vault PKI, Key Vault, CAS.
+        used: |c| {
+            certificate(c)
+                && match c.backend {
+                    Vault | GcpSecretManager => c.rotation != Rotation::Manual,
+                    AzureKeyVault => true,
+                    AwsSecrets => false,
+                }
+        },
+        when: "credential_type = \"certificate\" where the plan issues the certificate: Vault PKI or GCP CA Service (automatic or dynamic) and Azure Key Vault (any rotation); AWS and manual certificates are written by you",
+    },
+    Use { block: Some("certificate"), attr: "ttl", used: certificate, when: "credential_type = \"certificate\"" },
+];
+
+/// The nested blocks `USES` names, in schema order, each with the combinations that read any of
+/// its arguments, in words.
+pub const BLOCKS: &[(&str, &str)] = &[
+    ("vault", VAULT),
+    ("aws", AWS),
+    ("azure", AZURE),
+    ("gcp", GCP),
+    ("database", DATABASE),
+    (
+        "kubernetes",
+        "integration_target = \"kubernetes\", or a Vault application plan that rotates an api-key or generic secret",
+    ),
+    ("cicd", CICD),
+    ("certificate", "credential_type = \"certificate\""),
+];
+
+/// Whether a block has any argument `combo` reads.
+pub fn block_used(block: &str, combo: Combo) -> bool {
+    USES.iter().filter(|u| u.block == Some(block)).any(|u| (u.used)(combo))
+}
