@@ -234,3 +234,16 @@ pub fn vault_oracle_plugin() -> Finding {
         "vault-plugin-database-oracle is not built into Vault or OpenBao: install it with Oracle's client libraries and register it in the plugin catalog before applying terraform/vault.tf. The role grants schema privileges (GRANT ... ON SCHEMA), which need Oracle Database 23ai; on older releases replace them with per-table grants.".into(),
     )
 }
+
+/// Key Vault certificate policies name DNS names, e-mail addresses and UPNs, not IP addresses.
+pub fn azure_certificate_ip_sans(ips: &[String]) -> Finding {
+    finding(
+        FindingKind::Error,
+        &["certificate", "alt_names"],
+        "IP Address Not Supported By Key Vault",
+        format!(
+            "certificate.alt_names lists {}, but an Azure Key Vault certificate policy takes only DNS names, e-mail addresses and user principal names as alternative names. Remove the IP address, or issue this certificate through Vault PKI or GCP Certificate Authority Service.",
+            ips.join(", ")
+        ),
+    )
+}

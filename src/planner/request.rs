@@ -203,7 +203,7 @@ impl Request {
             })
             .collect();
         for (i, name) in self.certificate.alt_names.iter().flatten().enumerate() {
-            if let Err(problem) = shape::certificate_name(name) {
+            if let Err(problem) = shape::subject_alt_name(name) {
                 out.push(super::findings::invalid_value(
                     vec!["certificate".into(), "alt_names".into(), i.to_string()],
                     &format!("certificate.alt_names[{i}]"),

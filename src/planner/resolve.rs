@@ -71,17 +71,39 @@ pub struct CertificateSettings {
 }
 
 impl CertificateSettings {
-    /// Every DNS name of the certificate once: the common name, then each alt name not listed
-    /// before it, in the order given (a duplicate anywhere in the list is dropped, not only
-    /// one next to its twin).
+    /// Every DNS name of the certificate once: the common name, then each DNS alt name not
+    /// listed before it, in the order given (a duplicate anywhere in the list is dropped, not
+    /// only one next to its twin). IP addresses are not DNS names: see [`Self::ip_addresses`].
     pub fn dns_names(&self) -> Vec<String> {
         let mut out = vec![self.common_name.clone()];
-        for name in &self.alt_names {
+        for name in self.alt_names.iter().filter(|n| !super::shape::is_ip_san(n)) {
             if !out.contains(name) {
                 out.push(name.clone());
             }
         }
         out
+    }
+
+    /// The DNS alt names other than the common name, for issue requests that take the common
+    /// name apart.
+    pub fn dns_alt_names(&self) -> Vec<String> {
+        self.dns_names().split_off(1)
+    }
+
+    /// Every IP address among the alt names once, in the order given.
+    pub fn ip_addresses(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for name in self.alt_names.iter().filter(|n| super::shape::is_ip_san(n)) {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        out
+    }
+
+    /// Whether any DNS name of the certificate is a wildcard (`*.orders.example.com`).
+    pub fn has_wildcard(&self) -> bool {
+        self.dns_names().iter().any(|n| n.starts_with("*."))
     }
 }
 

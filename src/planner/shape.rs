@@ -190,6 +190,20 @@ pub fn certificate_name(text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
+/// One subject alternative name: a DNS name as [`certificate_name`] takes it, or an IPv4 or IPv6
+/// address, which is written back in its canonical form (`2001:DB8::1` becomes `2001:db8::1`).
+pub fn subject_alt_name(text: &str) -> Result<String, String> {
+    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
+        return Ok(ip.to_string());
+    }
+    certificate_name(text).map_err(|problem| format!("{problem}; or write an IP address, such as \"10.0.0.1\" or \"2001:db8::1\""))
+}
+
+/// Whether a subject alternative name is an IP address (else it is a DNS name).
+pub fn is_ip_san(name: &str) -> bool {
+    name.parse::<std::net::IpAddr>().is_ok()
+}
+
 /// A database host: a host name or an IPv4 address (what every driver we plan accepts).
 pub fn db_host(text: &str) -> Result<String, String> {
     if is_ipv4(text) || is_host_name(text) {
@@ -565,6 +579,12 @@ mod tests {
     fn names_and_ids() {
         assert!(certificate_name("orders.example.com").is_ok());
         assert!(certificate_name("*.orders.example.com").is_ok());
+        assert_eq!(subject_alt_name("10.0.0.1").as_deref(), Ok("10.0.0.1"));
+        assert_eq!(subject_alt_name("2001:DB8::1").as_deref(), Ok("2001:db8::1"));
+        assert_eq!(subject_alt_name("*.orders.example.com").as_deref(), Ok("*.orders.example.com"));
+        for bad in ["010.0.0.1", "10.0.0.256", "fe80::1%eth0", "*.10.0.0.1", "Orders.example.com", "*"] {
+            assert!(subject_alt_name(bad).is_err(), "{bad}");
+        }
         for bad in ["10.0.0.1", "*.com", "*.*.example.com", "Orders.example.com", "a..b", "-a.example"] {
             assert!(certificate_name(bad).is_err(), "{bad}");
         }

@@ -240,7 +240,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         let names: Vec<Option<String>> = items
             .iter()
             .enumerate()
-            .map(|(i, item)| r.checked(&alt_path.with_index(i as i64), item, shape::certificate_name))
+            .map(|(i, item)| r.checked(&alt_path.with_index(i as i64), item, shape::subject_alt_name))
             .collect();
         r.collapse_repeats(before, &alt_path.to_string());
         names.into_iter().flatten().collect()

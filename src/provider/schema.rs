@@ -268,7 +268,7 @@ fn build_plan() -> Schema {
                     "common_name",
                     "Certificate common name: a lowercase DNS name (not an IP address), optionally behind one \"*.\" that covers at least two labels. Defaults to \"<name>.<environment>.example.com\".",
                 ),
-                Attribute::optional("alt_names", Type::list(Type::String), "Additional DNS names, as common_name; at most 100."),
+                Attribute::optional("alt_names", Type::list(Type::String), "Additional names: DNS names as common_name (a leading \"*.\" makes a wildcard) or IP addresses; at most 100. IP addresses become IP SANs (not on azure-keyvault, whose certificate policies have none)."),
                 s("ttl", "Certificate lifetime, like \"90d\" or \"72h\"; at most 398d. Defaults to 90d."),
             ],
         ),

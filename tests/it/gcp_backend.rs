@@ -277,7 +277,11 @@ fn function_env(tf: &str) -> BTreeMap<String, String> {
 /// Writes `<dir>/<credential>/main.py` and `env.json` for each credential type's rotation function.
 fn write_functions(dir: &Path) {
     for c in CredentialType::ALL {
-        let files = plan(&request(Target::Application, Rotation::Automatic, *c)).files();
+        let mut req = request(Target::Application, Rotation::Automatic, *c);
+        // The certificate carries a wildcard and IP addresses, so both kinds of name are exercised.
+        req.certificate.alt_names =
+            (*c == CredentialType::Certificate).then(|| ["*.orders.example.com", "10.0.0.1", "2001:db8::1"].map(String::from).to_vec());
+        let files = plan(&req).files();
         let sub = dir.join(c.as_str());
         std::fs::create_dir_all(&sub).unwrap();
         assert_eq!(files["functions/rotate/main.py"], files["rotation/cloud-function.py"]);
@@ -673,7 +677,11 @@ fn terraform_matches_the_google_provider_schema() {
 fn test_venv_pins_match_the_generated_requirements() {
     let installer = std::fs::read_to_string(repo_root().join("scripts/tools.d/41-gcp.sh")).unwrap();
     for c in CredentialType::ALL {
-        let files = plan(&request(Target::Application, Rotation::Automatic, *c)).files();
+        let mut req = request(Target::Application, Rotation::Automatic, *c);
+        // The certificate carries a wildcard and IP addresses, so both kinds of name are exercised.
+        req.certificate.alt_names =
+            (*c == CredentialType::Certificate).then(|| ["*.orders.example.com", "10.0.0.1", "2001:db8::1"].map(String::from).to_vec());
+        let files = plan(&req).files();
         for line in files["functions/rotate/requirements.txt"].lines() {
             assert!(installer.contains(&format!("\"{line}\"")), "41-gcp.sh does not install {line}");
         }

@@ -254,6 +254,11 @@ class Certificate(Rotation, unittest.TestCase):
         self.assertEqual(certificate.lifetime.total_seconds(), int(self.env["CERT_TTL_SECONDS"]))
         csr = x509.load_pem_x509_csr(certificate.pem_csr.encode("ascii"))
         self.assertEqual(csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value, self.env["COMMON_NAME"])
+        sans = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        ips = [n for n in self.env.get("IP_ADDRESSES", "").split(",") if n]
+        self.assertTrue(ips, "the planned certificate has IP addresses")
+        self.assertEqual(sans.get_values_for_type(x509.DNSName), self.env["DNS_NAMES"].split(","))
+        self.assertEqual([str(ip) for ip in sans.get_values_for_type(x509.IPAddress)], ips)
         self.assertTrue(payload["private_key"].startswith("-----BEGIN PRIVATE KEY-----"))
         self.assertEqual(payload["certificate"].count("BEGIN CERTIFICATE"), 2)
 

@@ -248,3 +248,81 @@ fn blocks_and_arguments_with_no_effect_warn_and_fail_under_strict() {
     let d = validate(&vault_k8s_dynamic_db());
     assert!(!d.iter().any(|x| x.summary.ends_with("Has No Effect")), "{d:?}");
 }
+
+fn certificate_plan(backend: &str, alt_names: &[&str]) -> Value {
+    let mut c = with("certificate.alt_names", Value::List(alt_names.iter().map(|n| s(n)).collect()));
+    if let Value::Map(m) = &mut c {
+        m.insert("secrets_backend".into(), s(backend));
+        m.insert("credential_type".into(), s("certificate"));
+        m.insert("rotation_policy".into(), s("automatic"));
+        m.insert("rotation_period".into(), Value::Null);
+        m.insert("database".into(), Value::Null);
+    }
+    c
+}
+
+#[test]
+fn alt_names_take_dns_names_wildcards_and_ip_addresses() {
+    let d = validate(&certificate_plan("vault", &["*.orders.example.com", "10.0.0.1", "2001:db8::1"]));
+    assert!(!d.has_errors(), "{d:?}");
+    let d = validate(&certificate_plan("vault", &["orders.example.com", "10.0.0.999"]));
+    assert_eq!(
+        only(&d, Severity::Error, "certificate.alt_names.1").1,
+        "certificate.alt_names[1]: \"10.0.0.999\" is not a DNS name for a certificate: use lowercase labels of letters, digits and inner '-' (at most 63 each, 253 in all) whose last label is not all digits (IP addresses are not DNS names), optionally after one leading \"*.\"; or write an IP address, such as \"10.0.0.1\" or \"2001:db8::1\"."
+    );
+    // Key Vault certificate policies have no IP SANs: refused on the attribute, never dropped.
+    let d = validate(&certificate_plan("azure-keyvault", &["api.example.com", "10.0.0.1"]));
+    assert_eq!(
+        only(&d, Severity::Error, "certificate.alt_names"),
+        (
+            "IP Address Not Supported By Key Vault".to_string(),
+            "certificate.alt_names lists 10.0.0.1, but an Azure Key Vault certificate policy takes only DNS names, e-mail addresses and user principal names as alternative names. Remove the IP address, or issue this certificate through Vault PKI or GCP Certificate Authority Service.".to_string()
+        )
+    );
+}
+
+/// The names a plan issues follow the alt names: the PKI role, cert-manager's Certificate and
+/// every issue request carry the wildcard and the IP addresses, and nothing else widens.
+#[test]
+fn the_planned_certificate_carries_every_alternative_name() {
+    use secretsint::planner::{plan, Backend, CicdPlatform, CredentialType, Request, Rotation, Target};
+    let names = ["*.orders.example.com", "10.0.0.1", "2001:DB8::1"].map(String::from).to_vec();
+    let mut req = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Automatic);
+    req.credential = Some(CredentialType::Certificate);
+    req.certificate.alt_names = Some(
+        names
+            .iter()
+            .map(|n| secretsint::planner::shape::subject_alt_name(n).unwrap())
+            .collect(),
+    );
+    let files = plan(&req).files();
+    let cert = &files["kubernetes/certificate.yaml"];
+    assert!(
+        cert.contains(
+            "dnsNames:\n  - app.prod.example.com\n  - \"*.orders.example.com\"\n  ipAddresses:\n  - \"10.0.0.1\"\n  - 2001:db8::1\n"
+        ),
+        "{cert}"
+    );
+    let tf = &files["terraform/vault.tf"];
+    for line in [
+        "allow_glob_domains          = true",
+        "allow_wildcard_certificates = true",
+        "allow_ip_sans               = true",
+    ] {
+        assert!(tf.contains(line), "{line} in {tf}");
+    }
+    req.target = Target::Cicd;
+    req.cicd.platform = Some(CicdPlatform::GitlabCi);
+    let job = &plan(&req).files()[".gitlab-ci.yml"];
+    assert!(
+        job.contains(r#"\"alt_names\":\"*.orders.example.com\",\"ip_sans\":\"10.0.0.1,2001:db8::1\""#),
+        "{job}"
+    );
+    // Without alt names the role stays as narrow as before.
+    req.certificate.alt_names = None;
+    let tf = &plan(&req).files()["terraform/vault.tf"];
+    assert!(
+        tf.contains("allow_ip_sans               = false") && tf.contains("allow_glob_domains          = false"),
+        "{tf}"
+    );
+}

@@ -380,6 +380,104 @@ fn pki_roles_issue_and_sign_for_the_planned_name_only() {
     }
 }
 
+/// Wildcard and IP alternative names, as planned, are signed by the planned role: the GitLab job's
+/// issue request as it stands in the pipeline, and cert-manager's CSR with the Certificate's
+/// dnsNames and ipAddresses. The bare domain stays refused, and the old role shape (no wildcard,
+/// no IP SANs) refuses the same request: the canary that this test catches the bug.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn pki_roles_sign_wildcard_and_ip_alternative_names_as_planned() {
+    let b = backends();
+    for target in [Target::Cicd, Target::Kubernetes] {
+        let mut req = Request::new(Backend::Vault, target, Rotation::Automatic);
+        req.credential = Some(CredentialType::Certificate);
+        req.cicd.platform = Some(CicdPlatform::GitlabCi);
+        req.certificate.alt_names = Some(
+            ["*.orders.example.com", "api.example.com", "10.0.0.1", "2001:db8::1"]
+                .map(String::from)
+                .to_vec(),
+        );
+        let p = plan(&req);
+        let ns = prepare_namespace(&b.bao);
+        b.bao
+            .apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
+        b.bao
+            .write(
+                ROOT,
+                Some(&ns),
+                "pki/root/generate/internal",
+                &json!({"common_name": "Test Root", "ttl": "87600h"}),
+            )
+            .unwrap();
+        let token = b.bao.token(Some(&ns), &[&p.access_policies[0].policy_name]);
+        let path = p.secrets_config.secret_path.clone();
+        let request: Value = if target == Target::Cicd {
+            let pipeline: Value = serde_norway::from_str(file(&p, ".gitlab-ci.yml")).unwrap();
+            let script = pipeline
+                .as_object()
+                .unwrap()
+                .values()
+                .flat_map(|job| job["script"].as_array().cloned().unwrap_or_default());
+            let call = script
+                .filter_map(|l| l.as_str().map(String::from))
+                .find(|l| l.contains("--data '"))
+                .expect("the job's issue request");
+            let data = call.split("--data '").nth(1).and_then(|rest| rest.split('\'').next()).unwrap();
+            serde_json::from_str(data).unwrap_or_else(|e| panic!("{e}: {call}"))
+        } else {
+            let cert: Value = serde_norway::from_str(file(&p, "kubernetes/certificate.yaml")).unwrap();
+            let spec = &cert["spec"];
+            let mut names: Vec<String> = spec["dnsNames"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap().to_string())
+                .collect();
+            names.extend(
+                spec["ipAddresses"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n.as_str().unwrap().to_string()),
+            );
+            let key = rcgen::KeyPair::generate().unwrap();
+            let cn = spec["commonName"].as_str().unwrap();
+            let mut params = rcgen::CertificateParams::new(names).unwrap();
+            params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+            json!({"csr": params.serialize_request(&key).unwrap().pem().unwrap(), "common_name": cn})
+        };
+        let issued = b
+            .bao
+            .write(&token, Some(&ns), &path, &request)
+            .unwrap_or_else(|e| panic!("{target}: {request} refused: {e}"));
+        let text = subject(issued["data"]["certificate"].as_str().unwrap());
+        for want in [
+            "DNS:*.orders.example.com",
+            "DNS:api.example.com",
+            "IP Address:10.0.0.1",
+            "IP Address:2001:DB8:0:0:0:0:0:1",
+        ] {
+            assert!(text.contains(want), "{target}: {want} missing in {text}");
+        }
+        if target == Target::Cicd {
+            let bare = json!({"common_name": "orders.example.com", "ttl": "1h"});
+            let refused = b.bao.write(&token, Some(&ns), &path, &bare).unwrap_err();
+            assert!(
+                refused.contains("not allowed"),
+                "the bare domain of a wildcard is not planned: {refused}"
+            );
+            let role = path.replace("/issue/", "/roles/");
+            let mut old_shape = b.bao.read(ROOT, Some(&ns), &role).unwrap()["data"].clone();
+            for flag in ["allow_glob_domains", "allow_wildcard_certificates", "allow_ip_sans"] {
+                old_shape[flag] = json!(false);
+            }
+            b.bao.write(ROOT, Some(&ns), &role, &old_shape).unwrap();
+            let refused = b.bao.write(&token, Some(&ns), &path, &request).unwrap_err();
+            assert!(refused.contains("not allowed"), "the old role shape must refuse: {refused}");
+        }
+    }
+}
+
 #[test]
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn the_kv_rotation_script_writes_a_new_version_once_per_period() {

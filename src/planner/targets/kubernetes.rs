@@ -466,6 +466,8 @@ pub struct CertificateSpec {
     pub secret_name: String,
     pub common_name: String,
     pub dns_names: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ip_addresses: Vec<String>,
     pub duration: String,
     pub renew_before: String,
     pub private_key: CertificatePrivateKey,

@@ -319,6 +319,10 @@ pub fn plan(s: &Settings) -> Plan {
     if let Some(f) = database_engine_finding(s, src) {
         findings.push(f);
     }
+    let ips = s.certificate.ip_addresses();
+    if s.credential == CredentialType::Certificate && !ips.is_empty() {
+        findings.push(findings::azure_certificate_ip_sans(&ips));
+    }
     if s.target == Target::Kubernetes {
         findings.extend(k8s::refresh_interval(s, resync(src)).1);
     }
@@ -455,9 +459,9 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
         }
         Source::Certificate { months, auto_renew } => {
             d.push(format!(
-                "The certificate \"{}\" is created by Key Vault itself (issuer Self, EC P-256, exportable, new key on every renewal) for {} (plus alt_names), valid {months} month{}; its PEM bundle with the private key is readable as the secret of the same name.",
+                "The certificate \"{}\" is created by Key Vault itself (issuer Self, EC P-256, exportable, new key on every renewal) for {}, valid {months} month{}; its PEM bundle with the private key is readable as the secret of the same name.",
                 n.object,
-                s.certificate.common_name,
+                s.certificate.dns_names().join(", "),
                 if months == 1 { "" } else { "s" }
             ));
             d.push(format!(

@@ -519,7 +519,11 @@ fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<
         }
         CredentialType::Certificate => decisions.push(format!(
             "For certificates the function makes a new EC P-256 key and CSR for {} and has it signed by Certificate Authority Service pool {} (an existing pool; the rotator gets {ROLE_CA_REQUESTER} on it) with lifetime {}; the version holds the PEM certificate chain and key.",
-            s.certificate.common_name,
+            {
+                let mut names = s.certificate.dns_names();
+                names.extend(s.certificate.ip_addresses());
+                names.join(", ")
+            },
             n.ca_pool,
             certificate_lifetime(s).to_text()
         )),
@@ -593,6 +597,10 @@ fn function_env(s: &Settings, n: &Names) -> Vec<(&'static str, String)> {
             env.push(("CA_POOL", n.ca_pool.clone()));
             env.push(("COMMON_NAME", s.certificate.common_name.clone()));
             env.push(("DNS_NAMES", s.certificate.dns_names().join(",")));
+            let ips = s.certificate.ip_addresses();
+            if !ips.is_empty() {
+                env.push(("IP_ADDRESSES", ips.join(",")));
+            }
             env.push(("CERT_TTL_SECONDS", certificate_lifetime(s).secs().to_string()));
         }
         _ => {}

@@ -70,7 +70,7 @@ pub(super) fn cicd_target(
     match src {
         Source::Pki { ttl } => {
             steps.push(vault_action_step(s, &n.role, None, true));
-            let body = serde_json::json!({"common_name": s.certificate.common_name, "ttl": ttl.to_go()}).to_string();
+            let body = issue_body(s, ttl).to_string();
             steps.push(serde_json::json!({
                 "name": "Issue a certificate",
                 "env": {"VAULT_ADDR": s.vault.address, "ISSUE_BODY": body},
@@ -217,7 +217,7 @@ pub(super) fn gitlab_target(
             let (method, body, out) = match src {
                 Source::Pki { ttl } => (
                     "POST",
-                    Some(json!({"common_name": s.certificate.common_name, "ttl": ttl.to_go()}).to_string()),
+                    Some(issue_body(s, ttl).to_string()),
                     "$CI_PROJECT_DIR/.vault/certificate.json",
                 ),
                 _ => ("GET", None, "$CI_PROJECT_DIR/.vault/db-credentials.json"),
@@ -300,7 +300,7 @@ pub(super) fn jenkins_target(
 ) -> (AuthMethod, ConfigFormat, String) {
     let steps = match src {
         Source::Pki { ttl } => {
-            let body = serde_json::json!({"common_name": s.certificate.common_name, "ttl": ttl.to_go()}).to_string();
+            let body = issue_body(s, ttl).to_string();
             vault_token_binding(
                 s,
                 &n.role,
@@ -454,7 +454,7 @@ pub(super) fn ado_fetch(s: &Settings, src: Source, n: &Names) -> (Vec<String>, V
     let mut vars = Vec::new();
     match src {
         Source::Pki { ttl } => {
-            let body = serde_json::json!({"common_name": s.certificate.common_name, "ttl": ttl.to_go()}).to_string();
+            let body = issue_body(s, ttl).to_string();
             lines.push(call("POST", Some(body), &format!("{dir}/certificate.json")));
             lines.push(format!(
                 "echo \"##vso[task.setvariable variable=CERTIFICATE_JSON_FILE]{dir}/certificate.json\""

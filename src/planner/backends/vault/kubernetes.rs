@@ -167,6 +167,7 @@ pub(super) fn certificate(s: &Settings, ttl: Duration) -> K8sObject<k8s::Certifi
             secret_name: format!("{}-tls", s.name),
             common_name: s.certificate.common_name.clone(),
             dns_names: dns,
+            ip_addresses: s.certificate.ip_addresses(),
             duration: ttl.to_go(),
             renew_before: renew_before(ttl).to_go(),
             private_key: k8s::CertificatePrivateKey {

@@ -385,13 +385,23 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
             period.to_text(),
             n.consumer_path
         )),
-        Source::Pki { ttl } => d.push(format!(
-            "Certificates come from the PKI role {}/roles/{} with ttl = max_ttl = {} for exactly {} (plus alt_names), EC P-256 keys, server auth only; the mount must already hold an issuer (the plan creates no CA) and allows up to 87600h so that issuer's own lifetime fits.",
-            s.vault.pki_mount,
-            n.role,
-            ttl.to_text(),
-            s.certificate.common_name
-        )),
+        Source::Pki { ttl } => {
+            let mut names = s.certificate.dns_names();
+            names.extend(s.certificate.ip_addresses());
+            d.push(format!(
+                "Certificates come from the PKI role {}/roles/{} with ttl = max_ttl = {} for exactly {}, EC P-256 keys, server auth only; the mount must already hold an issuer (the plan creates no CA) and allows up to 87600h so that issuer's own lifetime fits.",
+                s.vault.pki_mount,
+                n.role,
+                ttl.to_text(),
+                names.join(", ")
+            ));
+            if s.certificate.has_wildcard() {
+                d.push("The role allows its wildcard names through glob matching (allow_glob_domains, allow_wildcard_certificates): each admits the wildcard itself and names under it, never the bare domain.".into());
+            }
+            if !s.certificate.ip_addresses().is_empty() {
+                d.push("The role has allow_ip_sans = true because the plan asks for IP addresses: Vault cannot limit IP SANs to a list, so whoever may use the role can have any IP address in a certificate.".into());
+            }
+        }
     }
     if matches!(src, Source::DbDynamic(_) | Source::DbStatic { .. }) {
         decisions_db(s, &mut d);
@@ -506,6 +516,22 @@ fn static_role(s: &Settings, period: Duration) -> StaticRole {
     }
 }
 
+/// The body of a `<pki_mount>/issue/<role>` request for the planned certificate: its common name,
+/// its other DNS names and its IP addresses (each only when there are some), and its lifetime.
+pub(super) fn issue_body(s: &Settings, ttl: Duration) -> serde_json::Value {
+    let mut body = serde_json::Map::new();
+    body.insert("common_name".into(), s.certificate.common_name.clone().into());
+    let (alt, ips) = (s.certificate.dns_alt_names(), s.certificate.ip_addresses());
+    if !alt.is_empty() {
+        body.insert("alt_names".into(), alt.join(",").into());
+    }
+    if !ips.is_empty() {
+        body.insert("ip_sans".into(), ips.join(",").into());
+    }
+    body.insert("ttl".into(), ttl.to_go().into());
+    serde_json::Value::Object(body)
+}
+
 /// The body for `<pki_mount>/roles/<role>`.
 #[derive(Serialize)]
 pub struct PkiRole {
@@ -530,12 +556,15 @@ pub struct PkiRole {
 
 fn pki_role(s: &Settings, ttl: Duration) -> PkiRole {
     PkiRole {
+        // A wildcard name is allowed as itself: with glob matching on, "*.orders.example.com" in
+        // allowed_domains admits that wildcard (and names under it), never the bare domain.
         allowed_domains: s.certificate.dns_names(),
         allow_bare_domains: true,
         allow_subdomains: false,
-        allow_glob_domains: false,
-        allow_wildcard_certificates: false,
-        allow_ip_sans: false,
+        allow_glob_domains: s.certificate.has_wildcard(),
+        allow_wildcard_certificates: s.certificate.has_wildcard(),
+        // Vault has no allow-list for IP SANs: on only when the plan asks for one.
+        allow_ip_sans: !s.certificate.ip_addresses().is_empty(),
         enforce_hostnames: true,
         server_flag: true,
         client_flag: false,
@@ -577,12 +606,19 @@ fn application_target(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<
                 n.consumer_path
             )
         }
-        Source::Pki { ttl } => format!(
-            "{{{{ with pkiCert \"{}\" \"common_name={}\" \"ttl={}\" }}}}{{{{ .Cert }}}}{{{{ .CA }}}}{{{{ .Key }}}}{{{{ end }}}}\n",
-            n.consumer_path,
-            s.certificate.common_name,
-            ttl.to_go()
-        ),
+        Source::Pki { ttl } => {
+            // Each issue parameter as one "key=value" argument of pkiCert, as the body has them.
+            let args: String = issue_body(s, ttl)
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| format!(" \"{k}={}\"", v.as_str().unwrap_or_default()))
+                .collect();
+            format!(
+                "{{{{ with pkiCert \"{}\"{args} }}}}{{{{ .Cert }}}}{{{{ .CA }}}}{{{{ .Key }}}}{{{{ end }}}}\n",
+                n.consumer_path
+            )
+        }
     };
     let approle_config = Block::builder(tf::key("config"))
         .add_attribute((tf::key("role_id_file_path"), format!("{AGENT_DIR}/role-id")))

@@ -41,6 +41,8 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
             ("DATABASE_MOUNT", Var::from(s.vault.database_mount.as_str())),
             ("PKI_MOUNT", Var::from(s.vault.pki_mount.as_str())),
             ("COMMON_NAME", Var::from(s.certificate.common_name.as_str())),
+            ("ALT_NAMES", Var::from(s.certificate.dns_alt_names().join(","))),
+            ("IP_SANS", Var::from(s.certificate.ip_addresses().join(","))),
             (
                 "CERT_TTL",
                 Var::from(

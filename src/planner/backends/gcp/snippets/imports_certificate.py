@@ -1,3 +1,4 @@
+import ipaddress
 from datetime import timedelta
 
 from cryptography import x509

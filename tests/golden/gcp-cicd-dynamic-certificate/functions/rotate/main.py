@@ -20,6 +20,7 @@ import functions_framework
 from cloudevents.http.event import CloudEvent
 from google.api_core import exceptions
 from google.cloud import secretmanager
+import ipaddress
 from datetime import timedelta
 
 from cryptography import x509
@@ -43,10 +44,13 @@ def new_value(client: secretmanager.SecretManagerServiceClient, env: Mapping[str
     """A new key and a certificate for it from the Certificate Authority Service pool."""
     key = ec.generate_private_key(ec.SECP256R1())
     names = [n for n in env["DNS_NAMES"].split(",") if n]
+    ips = [n for n in env.get("IP_ADDRESSES", "").split(",") if n]
+    sans: list[x509.GeneralName] = [x509.DNSName(n) for n in names]
+    sans += [x509.IPAddress(ipaddress.ip_address(n)) for n in ips]
     csr = (
         x509.CertificateSigningRequestBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, env["COMMON_NAME"])]))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .sign(key, hashes.SHA256())
     )
     ca = privateca_v1.CertificateAuthorityServiceClient()

@@ -223,6 +223,8 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	}
 	resp, err := client.Logical().WriteWithContext(ctx, {{str:SECRET_PATH}}, map[string]any{
 		"common_name": {{str:COMMON_NAME}},
+		"alt_names":   {{str:ALT_NAMES}},
+		"ip_sans":     {{str:IP_SANS}},
 		"ttl":         {{str:CERT_TTL}},
 	})
 	if err != nil {

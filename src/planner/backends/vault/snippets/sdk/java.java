@@ -157,7 +157,7 @@ public final class Secrets {
     /** Issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair. */
     static Fetched fetchSecret() throws Exception {
         VaultResponse response = Objects.requireNonNull(
-                vaultTemplate().write({{str:SECRET_PATH}}, Map.of("common_name", {{str:COMMON_NAME}}, "ttl", {{str:CERT_TTL}})),
+                vaultTemplate().write({{str:SECRET_PATH}}, Map.of("common_name", {{str:COMMON_NAME}}, "alt_names", {{str:ALT_NAMES}}, "ip_sans", {{str:IP_SANS}}, "ttl", {{str:CERT_TTL}})),
                 "no certificate");
         Map<String, String> fields = stringFields(response.getData());
         // Renew at two thirds of the certificate's remaining lifetime.

@@ -130,7 +130,7 @@ async function fetchSecret() {
  */
 async function fetchSecret() {
   const client = await vaultClient();
-  const response = await client.write({{str:SECRET_PATH}}, { common_name: {{str:COMMON_NAME}}, ttl: {{str:CERT_TTL}} });
+  const response = await client.write({{str:SECRET_PATH}}, { common_name: {{str:COMMON_NAME}}, alt_names: {{str:ALT_NAMES}}, ip_sans: {{str:IP_SANS}}, ttl: {{str:CERT_TTL}} });
   // Renew at two thirds of the certificate's remaining lifetime.
   const ttlMs = Math.max(((Number(response.data.expiration) * 1000 - Date.now()) * 2) / 3, 60000);
   return { fields: stringFields(response.data), ttlMs };

@@ -136,12 +136,14 @@ def fetch_secret() -> tuple[Mapping[str, str], float]:
 PKI_MOUNT = {{str:PKI_MOUNT}}
 COMMON_NAME = {{str:COMMON_NAME}}
 CERT_TTL = {{str:CERT_TTL}}
+ALT_NAMES = {{str:ALT_NAMES}}
+IP_SANS = {{str:IP_SANS}}
 
 
 def fetch_secret() -> tuple[Mapping[str, str], float]:
     """Issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair."""
     client = vault_login()
-    response = client.secrets.pki.generate_certificate(VAULT_ROLE, COMMON_NAME, extra_params={"ttl": CERT_TTL}, mount_point=PKI_MOUNT)
+    response = client.secrets.pki.generate_certificate(VAULT_ROLE, COMMON_NAME, extra_params={"ttl": CERT_TTL, "alt_names": ALT_NAMES, "ip_sans": IP_SANS}, mount_point=PKI_MOUNT)
     data = response["data"]
     fields = {"certificate": str(data["certificate"]), "private_key": str(data["private_key"]), "issuing_ca": str(data["issuing_ca"])}
     # Renew at two thirds of the certificate's remaining lifetime.

@@ -40,7 +40,7 @@ async function vaultClient() {
  */
 async function fetchSecret() {
   const client = await vaultClient();
-  const response = await client.write("pki/issue/prod-app", { common_name: "app.prod.example.com", ttl: "1h" });
+  const response = await client.write("pki/issue/prod-app", { common_name: "app.prod.example.com", alt_names: "", ip_sans: "", ttl: "1h" });
   // Renew at two thirds of the certificate's remaining lifetime.
   const ttlMs = Math.max(((Number(response.data.expiration) * 1000 - Date.now()) * 2) / 3, 60000);
   return { fields: stringFields(response.data), ttlMs };

@@ -1,6 +1,6 @@
 // Package secrets: A certificate and private key for app from Vault (or OpenBao).
 //
-// SDK: github.com/hashicorp/vault/api v1.23.0. Identity: the GitLab job's id_tokens entry VAULT_ID_TOKEN through Vault's JWT auth (mount jwt, role prod-app).
+// SDK: github.com/hashicorp/vault/api v1.23.0. Identity: the AppRole RoleID and SecretID files in /etc/vault-agent that Vault Agent also uses (mount approle, role prod-app).
 // Nothing here logs or prints the secret: errors are logged by type only.
 package secrets
 
@@ -11,6 +11,7 @@ import (
 	"log"
 	"math/rand"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,8 +19,14 @@ import (
 )
 
 const (
-	authMount = "jwt"
+	authMount = "approle"
 	vaultRole = "prod-app"
+)
+
+// The AppRole credential files Vault Agent also reads.
+const (
+	roleIDPath   = "/etc/vault-agent/role-id"
+	secretIDPath = "/etc/vault-agent/secret-id"
 )
 
 // vaultClient returns a client for VAULT_ADDR (default "https://vault.example.com:8200") with a fresh token.
@@ -58,9 +65,17 @@ func envOr(name, fallback string) string {
 	return fallback
 }
 
-// loginData presents the job's id_tokens entry VAULT_ID_TOKEN to Vault's JWT auth.
+// loginData presents the AppRole RoleID and SecretID files.
 func loginData(context.Context) (map[string]any, error) {
-	return map[string]any{"role": vaultRole, "jwt": os.Getenv("VAULT_ID_TOKEN")}, nil
+	roleID, err := os.ReadFile(roleIDPath)
+	if err != nil {
+		return nil, err
+	}
+	secretID, err := os.ReadFile(secretIDPath)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"role_id": strings.TrimSpace(string(roleID)), "secret_id": strings.TrimSpace(string(secretID))}, nil
 }
 
 // fetchSecret issues a certificate and key (POST pki/issue/prod-app); Vault generates the key pair.
@@ -71,6 +86,8 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	}
 	resp, err := client.Logical().WriteWithContext(ctx, "pki/issue/prod-app", map[string]any{
 		"common_name": "app.prod.example.com",
+		"alt_names":   "",
+		"ip_sans":     "",
 		"ttl":         "2160h",
 	})
 	if err != nil {

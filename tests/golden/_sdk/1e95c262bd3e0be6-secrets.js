@@ -1,6 +1,6 @@
 // A certificate and private key for app from Vault (or OpenBao).
 // SDK: node-vault 0.12.0 (community-maintained; HashiCorp publishes no Node.js client).
-// Identity: the AppRole RoleID and SecretID the pipeline injects as VAULT_ROLE_ID and VAULT_SECRET_ID (mount approle, role prod-app).
+// Identity: the GitHub Actions job's OIDC token (audience https://vault.example.com:8200) through Vault's JWT auth (mount jwt, role prod-app).
 // Nothing here logs or prints the secret: errors are logged by type only.
 "use strict";
 
@@ -8,12 +8,23 @@ const nodeVault = require("node-vault");
 
 const VAULT_ADDR = process.env.VAULT_ADDR || "https://vault.example.com:8200";
 const VAULT_NAMESPACE = process.env.VAULT_NAMESPACE || "";
-const AUTH_MOUNT = "approle";
+const AUTH_MOUNT = "jwt";
 const VAULT_ROLE = "prod-app";
+// The audience the Vault JWT role's bound_audiences expects.
+const OIDC_AUDIENCE = "https://vault.example.com:8200";
 
-/** @returns {Promise<Record<string, string>>} the AppRole RoleID and SecretID the pipeline injects */
+/** @returns {Promise<Record<string, string>>} the job's OIDC token (needs `permissions: id-token: write`) for Vault's JWT auth */
 async function loginData() {
-  return { role_id: process.env.VAULT_ROLE_ID || "", secret_id: process.env.VAULT_SECRET_ID || "" };
+  const url = `${process.env.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=${encodeURIComponent(OIDC_AUDIENCE)}`;
+  const response = await fetch(url, {
+    headers: { Authorization: `bearer ${process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+    signal: AbortSignal.timeout(10000),
+  });
+  if (!response.ok) {
+    throw new Error(`OIDC token request answered ${response.status}`);
+  }
+  const { value } = /** @type {{value: string}} */ (await response.json());
+  return { role: VAULT_ROLE, jwt: value };
 }
 
 /** @returns {Promise<import("node-vault").client>} a client holding a fresh Vault token */
@@ -35,7 +46,7 @@ async function vaultClient() {
  */
 async function fetchSecret() {
   const client = await vaultClient();
-  const response = await client.write("pki/issue/prod-app", { common_name: "app.prod.example.com", ttl: "2160h" });
+  const response = await client.write("pki/issue/prod-app", { common_name: "app.prod.example.com", alt_names: "", ip_sans: "", ttl: "1h" });
   // Renew at two thirds of the certificate's remaining lifetime.
   const ttlMs = Math.max(((Number(response.data.expiration) * 1000 - Date.now()) * 2) / 3, 60000);
   return { fields: stringFields(response.data), ttlMs };
@@ -62,7 +73,7 @@ function isRetryable(error) {
 const MAX_ATTEMPTS = 5;
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 8000;
-// How long a read stays fresh when the backend does not say: a tenth of the 90d rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+// How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
 const CACHE_TTL_MS = 300 * 1000;
 
 /**

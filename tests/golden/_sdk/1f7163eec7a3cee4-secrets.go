@@ -71,6 +71,8 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	}
 	resp, err := client.Logical().WriteWithContext(ctx, "pki/issue/prod-app", map[string]any{
 		"common_name": "app.prod.example.com",
+		"alt_names":   "",
+		"ip_sans":     "",
 		"ttl":         "1h",
 	})
 	if err != nil {

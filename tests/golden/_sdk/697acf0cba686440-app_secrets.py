@@ -39,13 +39,15 @@ def vault_login() -> hvac.Client:
 
 PKI_MOUNT = "pki"
 COMMON_NAME = "app.prod.example.com"
-CERT_TTL = "2160h"
+CERT_TTL = "1h"
+ALT_NAMES = ""
+IP_SANS = ""
 
 
 def fetch_secret() -> tuple[Mapping[str, str], float]:
     """Issues a certificate and key (POST pki/issue/prod-app); Vault generates the key pair."""
     client = vault_login()
-    response = client.secrets.pki.generate_certificate(VAULT_ROLE, COMMON_NAME, extra_params={"ttl": CERT_TTL}, mount_point=PKI_MOUNT)
+    response = client.secrets.pki.generate_certificate(VAULT_ROLE, COMMON_NAME, extra_params={"ttl": CERT_TTL, "alt_names": ALT_NAMES, "ip_sans": IP_SANS}, mount_point=PKI_MOUNT)
     data = response["data"]
     fields = {"certificate": str(data["certificate"]), "private_key": str(data["private_key"]), "issuing_ca": str(data["issuing_ca"])}
     # Renew at two thirds of the certificate's remaining lifetime.
@@ -63,7 +65,7 @@ def is_retryable(error: Exception) -> bool:
 MAX_ATTEMPTS = 5
 BASE_DELAY_SECONDS = 0.5
 MAX_DELAY_SECONDS = 8.0
-# How long a read stays fresh when the backend does not say: a tenth of the 90d rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+# How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
 CACHE_TTL_SECONDS = 300
 
 T = TypeVar("T")

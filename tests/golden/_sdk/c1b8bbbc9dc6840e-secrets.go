@@ -1,6 +1,6 @@
 // Package secrets: A certificate and private key for app from Vault (or OpenBao).
 //
-// SDK: github.com/hashicorp/vault/api v1.23.0. Identity: the AppRole RoleID and SecretID files in /etc/vault-agent that Vault Agent also uses (mount approle, role prod-app).
+// SDK: github.com/hashicorp/vault/api v1.23.0. Identity: the GitLab job's id_tokens entry VAULT_ID_TOKEN through Vault's JWT auth (mount jwt, role prod-app).
 // Nothing here logs or prints the secret: errors are logged by type only.
 package secrets
 
@@ -11,7 +11,6 @@ import (
 	"log"
 	"math/rand"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,14 +18,8 @@ import (
 )
 
 const (
-	authMount = "approle"
+	authMount = "jwt"
 	vaultRole = "prod-app"
-)
-
-// The AppRole credential files Vault Agent also reads.
-const (
-	roleIDPath   = "/etc/vault-agent/role-id"
-	secretIDPath = "/etc/vault-agent/secret-id"
 )
 
 // vaultClient returns a client for VAULT_ADDR (default "https://vault.example.com:8200") with a fresh token.
@@ -65,17 +58,9 @@ func envOr(name, fallback string) string {
 	return fallback
 }
 
-// loginData presents the AppRole RoleID and SecretID files.
+// loginData presents the job's id_tokens entry VAULT_ID_TOKEN to Vault's JWT auth.
 func loginData(context.Context) (map[string]any, error) {
-	roleID, err := os.ReadFile(roleIDPath)
-	if err != nil {
-		return nil, err
-	}
-	secretID, err := os.ReadFile(secretIDPath)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"role_id": strings.TrimSpace(string(roleID)), "secret_id": strings.TrimSpace(string(secretID))}, nil
+	return map[string]any{"role": vaultRole, "jwt": os.Getenv("VAULT_ID_TOKEN")}, nil
 }
 
 // fetchSecret issues a certificate and key (POST pki/issue/prod-app); Vault generates the key pair.
@@ -86,7 +71,9 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	}
 	resp, err := client.Logical().WriteWithContext(ctx, "pki/issue/prod-app", map[string]any{
 		"common_name": "app.prod.example.com",
-		"ttl":         "1h",
+		"alt_names":   "",
+		"ip_sans":     "",
+		"ttl":         "2160h",
 	})
 	if err != nil {
 		return nil, 0, err
@@ -125,7 +112,7 @@ const (
 	maxAttempts = 5
 	baseDelay   = 500 * time.Millisecond
 	maxDelay    = 8 * time.Second
-	// How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+	// How long a read stays fresh when the backend does not say: a tenth of the 90d rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
 	cacheTTL = 300 * time.Second
 )
 

@@ -1,6 +1,6 @@
 // A certificate and private key for app from Vault (or OpenBao).
 // SDK: node-vault 0.12.0 (community-maintained; HashiCorp publishes no Node.js client).
-// Identity: the GitLab job's id_tokens entry VAULT_ID_TOKEN through Vault's JWT auth (mount jwt, role prod-app).
+// Identity: the AppRole RoleID and SecretID the pipeline injects as VAULT_ROLE_ID and VAULT_SECRET_ID (mount approle, role prod-app).
 // Nothing here logs or prints the secret: errors are logged by type only.
 "use strict";
 
@@ -8,12 +8,12 @@ const nodeVault = require("node-vault");
 
 const VAULT_ADDR = process.env.VAULT_ADDR || "https://vault.example.com:8200";
 const VAULT_NAMESPACE = process.env.VAULT_NAMESPACE || "";
-const AUTH_MOUNT = "jwt";
+const AUTH_MOUNT = "approle";
 const VAULT_ROLE = "prod-app";
 
-/** @returns {Promise<Record<string, string>>} the job's id_tokens entry VAULT_ID_TOKEN for Vault's JWT auth */
+/** @returns {Promise<Record<string, string>>} the AppRole RoleID and SecretID the pipeline injects */
 async function loginData() {
-  return { role: VAULT_ROLE, jwt: process.env.VAULT_ID_TOKEN || "" };
+  return { role_id: process.env.VAULT_ROLE_ID || "", secret_id: process.env.VAULT_SECRET_ID || "" };
 }
 
 /** @returns {Promise<import("node-vault").client>} a client holding a fresh Vault token */
@@ -35,7 +35,7 @@ async function vaultClient() {
  */
 async function fetchSecret() {
   const client = await vaultClient();
-  const response = await client.write("pki/issue/prod-app", { common_name: "app.prod.example.com", ttl: "2160h" });
+  const response = await client.write("pki/issue/prod-app", { common_name: "app.prod.example.com", alt_names: "", ip_sans: "", ttl: "2160h" });
   // Renew at two thirds of the certificate's remaining lifetime.
   const ttlMs = Math.max(((Number(response.data.expiration) * 1000 - Date.now()) * 2) / 3, 60000);
   return { fields: stringFields(response.data), ttlMs };

@@ -1,17 +1,19 @@
 // Package secrets: A certificate and private key for app from Vault (or OpenBao).
 //
-// SDK: github.com/hashicorp/vault/api v1.23.0. Identity: the AppRole RoleID and SecretID files in /etc/vault-agent that Vault Agent also uses (mount approle, role prod-app).
+// SDK: github.com/hashicorp/vault/api v1.23.0. Identity: the GitHub Actions job's OIDC token (audience https://vault.example.com:8200) through Vault's JWT auth (mount jwt, role prod-app).
 // Nothing here logs or prints the secret: errors are logged by type only.
 package secrets
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
 	"math/rand"
+	"net/http"
+	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,14 +21,10 @@ import (
 )
 
 const (
-	authMount = "approle"
+	authMount = "jwt"
 	vaultRole = "prod-app"
-)
-
-// The AppRole credential files Vault Agent also reads.
-const (
-	roleIDPath   = "/etc/vault-agent/role-id"
-	secretIDPath = "/etc/vault-agent/secret-id"
+	// The audience the Vault JWT role's bound_audiences expects.
+	oidcAudience = "https://vault.example.com:8200"
 )
 
 // vaultClient returns a client for VAULT_ADDR (default "https://vault.example.com:8200") with a fresh token.
@@ -65,17 +63,29 @@ func envOr(name, fallback string) string {
 	return fallback
 }
 
-// loginData presents the AppRole RoleID and SecretID files.
-func loginData(context.Context) (map[string]any, error) {
-	roleID, err := os.ReadFile(roleIDPath)
+// loginData requests the job's OIDC token (needs `permissions: id-token: write`) for Vault's JWT auth.
+func loginData(ctx context.Context) (map[string]any, error) {
+	endpoint := os.Getenv("ACTIONS_ID_TOKEN_REQUEST_URL") + "&audience=" + url.QueryEscape(oidcAudience)
+	request, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
 		return nil, err
 	}
-	secretID, err := os.ReadFile(secretIDPath)
+	request.Header.Set("Authorization", "bearer "+os.Getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"))
+	response, err := http.DefaultClient.Do(request)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"role_id": strings.TrimSpace(string(roleID)), "secret_id": strings.TrimSpace(string(secretID))}, nil
+	defer response.Body.Close()
+	if response.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("OIDC token request answered %d", response.StatusCode)
+	}
+	var token struct {
+		Value string `json:"value"`
+	}
+	if err := json.NewDecoder(response.Body).Decode(&token); err != nil {
+		return nil, err
+	}
+	return map[string]any{"role": vaultRole, "jwt": token.Value}, nil
 }
 
 // fetchSecret issues a certificate and key (POST pki/issue/prod-app); Vault generates the key pair.
@@ -86,7 +96,9 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	}
 	resp, err := client.Logical().WriteWithContext(ctx, "pki/issue/prod-app", map[string]any{
 		"common_name": "app.prod.example.com",
-		"ttl":         "2160h",
+		"alt_names":   "",
+		"ip_sans":     "",
+		"ttl":         "1h",
 	})
 	if err != nil {
 		return nil, 0, err
@@ -125,7 +137,7 @@ const (
 	maxAttempts = 5
 	baseDelay   = 500 * time.Millisecond
 	maxDelay    = 8 * time.Second
-	// How long a read stays fresh when the backend does not say: a tenth of the 90d rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+	// How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
 	cacheTTL = 300 * time.Second
 )
 

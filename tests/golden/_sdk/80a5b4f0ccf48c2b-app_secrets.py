@@ -1,14 +1,17 @@
 """A certificate and private key for app from Vault (or OpenBao).
 
-SDK: hvac 2.4.0. Identity: the AppRole RoleID and SecretID the pipeline injects as VAULT_ROLE_ID and VAULT_SECRET_ID (mount approle, role prod-app).
+SDK: hvac 2.4.0. Identity: the GitHub Actions job's OIDC token (audience https://vault.example.com:8200) through Vault's JWT auth (mount jwt, role prod-app).
 Nothing here logs or prints the secret: errors are logged by type only.
 """
 
+import json
 import logging
 import os
 import random
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
@@ -17,28 +20,40 @@ from hvac import exceptions as vault_errors
 
 VAULT_ADDR = os.environ.get("VAULT_ADDR", "https://vault.example.com:8200")
 VAULT_NAMESPACE = os.environ.get("VAULT_NAMESPACE", "") or None
-AUTH_MOUNT = "approle"
+AUTH_MOUNT = "jwt"
 VAULT_ROLE = "prod-app"
+# The audience the Vault JWT role's bound_audiences expects.
+OIDC_AUDIENCE = "https://vault.example.com:8200"
 
 log = logging.getLogger(__name__)
 
 
+def github_id_token() -> str:
+    """Requests the job's OIDC token (needs `permissions: id-token: write`)."""
+    url = os.environ["ACTIONS_ID_TOKEN_REQUEST_URL"] + "&" + urllib.parse.urlencode({"audience": OIDC_AUDIENCE})
+    request = urllib.request.Request(url, headers={"Authorization": "bearer " + os.environ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(json.load(response)["value"])
+
+
 def vault_login() -> hvac.Client:
-    """A client holding a fresh Vault token from the AppRole RoleID and SecretID the pipeline injects."""
+    """A client holding a fresh Vault token from the job's GitHub OIDC token (JWT auth)."""
     client = hvac.Client(url=VAULT_ADDR, namespace=VAULT_NAMESPACE, timeout=10)
-    client.auth.approle.login(os.environ["VAULT_ROLE_ID"], os.environ["VAULT_SECRET_ID"], mount_point=AUTH_MOUNT)
+    client.auth.jwt.jwt_login(VAULT_ROLE, github_id_token(), path=AUTH_MOUNT)
     return client
 
 
 PKI_MOUNT = "pki"
 COMMON_NAME = "app.prod.example.com"
-CERT_TTL = "2160h"
+CERT_TTL = "1h"
+ALT_NAMES = ""
+IP_SANS = ""
 
 
 def fetch_secret() -> tuple[Mapping[str, str], float]:
     """Issues a certificate and key (POST pki/issue/prod-app); Vault generates the key pair."""
     client = vault_login()
-    response = client.secrets.pki.generate_certificate(VAULT_ROLE, COMMON_NAME, extra_params={"ttl": CERT_TTL}, mount_point=PKI_MOUNT)
+    response = client.secrets.pki.generate_certificate(VAULT_ROLE, COMMON_NAME, extra_params={"ttl": CERT_TTL, "alt_names": ALT_NAMES, "ip_sans": IP_SANS}, mount_point=PKI_MOUNT)
     data = response["data"]
     fields = {"certificate": str(data["certificate"]), "private_key": str(data["private_key"]), "issuing_ca": str(data["issuing_ca"])}
     # Renew at two thirds of the certificate's remaining lifetime.
@@ -56,7 +71,7 @@ def is_retryable(error: Exception) -> bool:
 MAX_ATTEMPTS = 5
 BASE_DELAY_SECONDS = 0.5
 MAX_DELAY_SECONDS = 8.0
-# How long a read stays fresh when the backend does not say: a tenth of the 90d rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+# How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
 CACHE_TTL_SECONDS = 300
 
 T = TypeVar("T")

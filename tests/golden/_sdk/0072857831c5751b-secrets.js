@@ -1,24 +1,19 @@
 // A certificate and private key for app from Vault (or OpenBao).
 // SDK: node-vault 0.12.0 (community-maintained; HashiCorp publishes no Node.js client).
-// Identity: the AppRole RoleID and SecretID files in /etc/vault-agent that Vault Agent also uses (mount approle, role prod-app).
+// Identity: the GitLab job's id_tokens entry VAULT_ID_TOKEN through Vault's JWT auth (mount jwt, role prod-app).
 // Nothing here logs or prints the secret: errors are logged by type only.
 "use strict";
 
-const fs = require("node:fs/promises");
 const nodeVault = require("node-vault");
 
 const VAULT_ADDR = process.env.VAULT_ADDR || "https://vault.example.com:8200";
 const VAULT_NAMESPACE = process.env.VAULT_NAMESPACE || "";
-const AUTH_MOUNT = "approle";
+const AUTH_MOUNT = "jwt";
 const VAULT_ROLE = "prod-app";
-const ROLE_ID_PATH = "/etc/vault-agent/role-id";
-const SECRET_ID_PATH = "/etc/vault-agent/secret-id";
 
-/** @returns {Promise<Record<string, string>>} the AppRole RoleID and SecretID files */
+/** @returns {Promise<Record<string, string>>} the job's id_tokens entry VAULT_ID_TOKEN for Vault's JWT auth */
 async function loginData() {
-  const roleId = (await fs.readFile(ROLE_ID_PATH, "utf8")).trim();
-  const secretId = (await fs.readFile(SECRET_ID_PATH, "utf8")).trim();
-  return { role_id: roleId, secret_id: secretId };
+  return { role: VAULT_ROLE, jwt: process.env.VAULT_ID_TOKEN || "" };
 }
 
 /** @returns {Promise<import("node-vault").client>} a client holding a fresh Vault token */
@@ -40,7 +35,7 @@ async function vaultClient() {
  */
 async function fetchSecret() {
   const client = await vaultClient();
-  const response = await client.write("pki/issue/prod-app", { common_name: "app.prod.example.com", ttl: "2160h" });
+  const response = await client.write("pki/issue/prod-app", { common_name: "app.prod.example.com", alt_names: "", ip_sans: "", ttl: "1h" });
   // Renew at two thirds of the certificate's remaining lifetime.
   const ttlMs = Math.max(((Number(response.data.expiration) * 1000 - Date.now()) * 2) / 3, 60000);
   return { fields: stringFields(response.data), ttlMs };
@@ -67,7 +62,7 @@ function isRetryable(error) {
 const MAX_ATTEMPTS = 5;
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 8000;
-// How long a read stays fresh when the backend does not say: a tenth of the 90d rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+// How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
 const CACHE_TTL_MS = 300 * 1000;
 
 /**

@@ -71,7 +71,9 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	}
 	resp, err := client.Logical().WriteWithContext(ctx, "pki/issue/prod-app", map[string]any{
 		"common_name": "app.prod.example.com",
-		"ttl":         "2160h",
+		"alt_names":   "",
+		"ip_sans":     "",
+		"ttl":         "1h",
 	})
 	if err != nil {
 		return nil, 0, err
@@ -110,7 +112,7 @@ const (
 	maxAttempts = 5
 	baseDelay   = 500 * time.Millisecond
 	maxDelay    = 8 * time.Second
-	// How long a read stays fresh when the backend does not say: a tenth of the 90d rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+	// How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
 	cacheTTL = 300 * time.Second
 )
 
