@@ -3,7 +3,6 @@
 #
 # docs/guides/gcp-secretmanager.md shows the composition with google_secret_manager_secret_iam_member.
 terraform {
-  required_version = ">= 1.5" # plantimestamp()
   required_providers {
     secretsint = {
       source = "secretsint/secretsint"
@@ -19,7 +18,6 @@ data "secretsint_plan" "deploy" {
   rotation_policy    = "manual"
   credential_type    = "generic"
   name               = "deploy"
-  timestamp          = plantimestamp()
 
   gcp {
     project_id     = "acme-prod"
@@ -39,8 +37,4 @@ output "secret_name" {
 
 output "authentication_method" {
   value = data.secretsint_plan.deploy.secrets_config.authentication_method
-}
-
-output "contract_timestamp" {
-  value = jsondecode(data.secretsint_plan.deploy.contract_json).timestamp
 }

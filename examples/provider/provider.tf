@@ -1,4 +1,12 @@
 # The provider needs no credentials: it only computes. Both arguments are optional.
+terraform {
+  required_providers {
+    secretsint = {
+      source = "secretsint/secretsint"
+    }
+  }
+}
+
 provider "secretsint" {
   # Languages for integration code when a data source sets none.
   default_languages = ["python", "go"]

@@ -16,7 +16,6 @@ data "secretsint_plan" "payments" {
   rotation_policy    = "dynamic"
   credential_type    = "database"
   name               = "payments"
-  timestamp          = plantimestamp()
 
   database {
     engine = "postgresql"

@@ -1,3 +1,11 @@
+terraform {
+  required_providers {
+    secretsint = {
+      source = "secretsint/secretsint"
+    }
+  }
+}
+
 # Dynamic PostgreSQL credentials from Vault, delivered to a Kubernetes workload
 # by the External Secrets Operator.
 data "secretsint_plan" "payments" {

@@ -1,4 +1,13 @@
 # One artifact of a plan, e.g. the Vault policy of the workload, without the whole plan in state.
+terraform {
+  required_version = ">= 1.8" # provider-defined functions
+  required_providers {
+    secretsint = {
+      source = "secretsint/secretsint"
+    }
+  }
+}
+
 locals {
   payments = {
     secrets_backend    = "vault"

@@ -1,4 +1,13 @@
 # The planner inline, with nothing kept in state (Terraform >= 1.8).
+terraform {
+  required_version = ">= 1.8" # provider-defined functions
+  required_providers {
+    secretsint = {
+      source = "secretsint/secretsint"
+    }
+  }
+}
+
 locals {
   payments = provider::secretsint::plan({
     secrets_backend    = "vault"
