@@ -8,7 +8,7 @@ use super::{Plan, Settings};
 
 /// The normalised inputs: every argument after defaults, in a fixed order.
 fn inputs(s: &Settings) -> Value {
-    json!({
+    let mut doc = json!({
         "secrets_backend": s.backend,
         "integration_target": s.target,
         "rotation_policy": s.rotation,
@@ -42,7 +42,18 @@ fn inputs(s: &Settings) -> Value {
             "ttl": s.certificate.ttl.to_text(),
         },
         "strict": s.strict,
-    })
+    });
+    // Arguments added later enter the document only when set, so the fingerprint of every
+    // configuration that does not use them stays what it was.
+    for (block, key, value) in [
+        ("kubernetes", "oidc_issuer", &s.kubernetes.oidc_issuer),
+        ("cicd", "oidc_issuer", &s.cicd.oidc_issuer),
+    ] {
+        if let (Some(v), Some(obj)) = (value, doc.get_mut(block).and_then(Value::as_object_mut)) {
+            obj.insert(key.into(), json!(v));
+        }
+    }
+    doc
 }
 
 /// Hex SHA-256 of the normalised inputs. The timestamp is not an input to the plan, so it is left out.
@@ -101,7 +112,7 @@ impl serde::Serialize for Contract<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let p = self.plan;
-        let mut map = serializer.serialize_map(Some(self.inputs.len() + 7))?;
+        let mut map = serializer.serialize_map(Some(self.inputs.len() + 8))?;
         for (k, v) in self.inputs {
             map.serialize_entry(k, v)?;
         }
@@ -112,6 +123,7 @@ impl serde::Serialize for Contract<'_> {
         map.serialize_entry("rotation_scripts", &p.rotation_scripts)?;
         map.serialize_entry("deployment_manifests", &p.deployment_manifests)?;
         map.serialize_entry("decisions", &p.decisions)?;
+        map.serialize_entry("placeholders", &p.placeholders)?;
         map.end()
     }
 }

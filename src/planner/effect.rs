@@ -5,15 +5,17 @@
 //! The table is checked against the planner itself: a test changes each argument in every
 //! combination and requires the artifacts to change exactly where the table says it is used.
 
-use super::choice::{Backend, CredentialType, Rotation, Target};
+use super::choice::{Backend, CicdPlatform, CredentialType, Rotation, Target};
 
-/// The four choices that decide what a plan reads.
+/// The choices that decide what a plan reads: the four of every plan, and the CI/CD platform
+/// (`cicd.platform`, github-actions when unset), which matters for the cicd target only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Combo {
     pub backend: Backend,
     pub target: Target,
     pub rotation: Rotation,
     pub credential: CredentialType,
+    pub platform: CicdPlatform,
 }
 
 /// One optional argument: its block (or `None` at the top level), its name, whether a
@@ -90,7 +92,13 @@ pub const USES: &[Use] = &[
     Use { block: Some("aws"), attr: "account_id", used: aws, when: AWS },
     Use { block: Some("aws"), attr: "kms_key_id", used: aws, when: AWS },
     Use { block: Some("azure"), attr: "vault_name", used: azure, when: AZURE },
-    Use { block: Some("azure"), attr: "tenant_id", used: azure, when: AZURE },
+    Use {
+        block: Some("azure"),
+        attr: "tenant_id",
+        // GCP trusts Azure DevOps through the Entra tenant's issuer.
+        used: |c| azure(c) || (gcp(c) && cicd(c) && c.platform == CicdPlatform::AzureDevops),
+        when: "secrets_backend = \"azure-keyvault\", or gcp-secretmanager with cicd.platform = \"azure-devops\" (the Entra tenant whose tokens Google trusts)",
+    },
     Use { block: Some("azure"), attr: "subscription_id", used: azure, when: AZURE },
     Use { block: Some("azure"), attr: "resource_group", used: azure, when: AZURE },
     Use { block: Some("gcp"), attr: "project_id", used: gcp, when: GCP },
@@ -128,9 +136,27 @@ pub const USES: &[Use] = &[
         used: |c| kubernetes(c) && (aws(c) || azure(c)),
         when: "integration_target = \"kubernetes\" on aws-secrets (the EKS cluster) or azure-keyvault (the AKS cluster)",
     },
+    Use {
+        block: Some("kubernetes"),
+        attr: "oidc_issuer",
+        used: |c| kubernetes(c) && aws(c),
+        when: "integration_target = \"kubernetes\" on aws-secrets (the EKS cluster's issuer, for IRSA)",
+    },
     Use { block: Some("cicd"), attr: "platform", used: cicd, when: CICD },
     Use { block: Some("cicd"), attr: "repository", used: cicd, when: CICD },
     Use { block: Some("cicd"), attr: "branch", used: cicd, when: CICD },
+    Use {
+        block: Some("cicd"),
+        attr: "oidc_issuer",
+        used: |c| {
+            cicd(c)
+                && matches!(
+                    (c.backend, c.platform),
+                    (AwsSecrets, CicdPlatform::AzureDevops) | (GcpSecretManager, CicdPlatform::Jenkins)
+                )
+        },
+        when: "integration_target = \"cicd\" with cicd.platform = \"azure-devops\" on aws-secrets or \"jenkins\" on gcp-secretmanager (the issuers that are yours)",
+    },
     Use { block: Some("certificate"), attr: "common_name", used: certificate, when: "credential_type = \"certificate\"" },
     Use {
         block: Some("certificate"),
@@ -154,7 +180,10 @@ pub const USES: &[Use] = &[
 pub const BLOCKS: &[(&str, &str)] = &[
     ("vault", VAULT),
     ("aws", AWS),
-    ("azure", AZURE),
+    (
+        "azure",
+        "secrets_backend = \"azure-keyvault\" (tenant_id also for gcp-secretmanager with cicd.platform = \"azure-devops\")",
+    ),
     ("gcp", GCP),
     ("database", DATABASE),
     (

@@ -10,6 +10,7 @@ mod contract;
 pub mod duration;
 pub mod effect;
 pub mod findings;
+pub mod placeholders;
 pub mod request;
 mod resolve;
 pub mod shape;
@@ -118,6 +119,8 @@ pub struct Plan {
     pub deployment_manifests: Vec<DeploymentManifest>,
     pub decisions: Vec<String>,
     pub findings: Vec<Finding>,
+    /// Placeholders left in the artifacts, each with the argument that replaces it.
+    pub placeholders: Vec<placeholders::Placeholder>,
 }
 
 impl Plan {
@@ -137,6 +140,7 @@ impl Plan {
             deployment_manifests: Vec::new(),
             decisions: Vec::new(),
             findings,
+            placeholders: Vec::new(),
         }
     }
 
@@ -246,5 +250,6 @@ pub fn plan_unchecked(req: &Request) -> Plan {
     findings.append(&mut plan.findings);
     plan.findings = findings;
     plan.decisions = settings.decisions.iter().cloned().chain(plan.decisions).collect();
+    plan.placeholders = placeholders::left(req, &settings);
     plan
 }

@@ -78,6 +78,7 @@ pub struct KubernetesInput {
     pub store_kind: Option<StoreKind>,
     pub refresh_interval: Option<Duration>,
     pub cluster_name: Option<String>,
+    pub oidc_issuer: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -85,6 +86,7 @@ pub struct CicdInput {
     pub platform: Option<CicdPlatform>,
     pub repository: Option<String>,
     pub branch: Option<String>,
+    pub oidc_issuer: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -161,6 +163,14 @@ fn url(text: &str) -> Result<String, String> {
     shape::https_url(text).map(|(url, _)| url)
 }
 
+/// An OIDC issuer: `https://` only, even on loopback (no identity provider verifies another).
+fn https_only(text: &str) -> Result<String, String> {
+    match shape::https_url(text)? {
+        (_, true) => Err(format!("{text:?} is not an https URL: an OIDC issuer is always served over https")),
+        (url, false) => Ok(url),
+    }
+}
+
 text_fields! {
     () timestamp => shape::rfc3339,
     (vault) address => url,
@@ -183,8 +193,10 @@ text_fields! {
     (database) database_name => shape::database_name,
     (kubernetes) service_account => shape::dns_subdomain,
     (kubernetes) cluster_name => shape::cluster_name,
+    (kubernetes) oidc_issuer => https_only,
     (cicd) repository => shape::repository,
     (cicd) branch => shape::branch,
+    (cicd) oidc_issuer => https_only,
     (certificate) common_name => shape::certificate_name,
 }
 

@@ -54,6 +54,8 @@ pub struct KubernetesSettings {
     /// Set only when the user chose it; targets derive their own from the rotation period.
     pub refresh_interval: Option<Duration>,
     pub cluster_name: String,
+    /// The cluster's OIDC issuer URL (IRSA), `None` for the placeholder.
+    pub oidc_issuer: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +63,9 @@ pub struct CicdSettings {
     pub platform: CicdPlatform,
     pub repository: String,
     pub branch: String,
+    /// The platform's OIDC issuer URL where it is the user's (Jenkins, Azure DevOps), `None` for
+    /// the placeholder.
+    pub oidc_issuer: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -323,6 +328,7 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         }),
         refresh_interval: req.kubernetes.refresh_interval,
         cluster_name: d.pick(&req.kubernetes.cluster_name, "example-cluster".into(), false, |_| String::new()),
+        oidc_issuer: req.kubernetes.oidc_issuer.clone(),
     };
     let is_cicd = t == Target::Cicd;
     let cicd = CicdSettings {
@@ -335,6 +341,7 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         branch: d.pick(&req.cicd.branch, "main".into(), is_cicd, |v| {
             format!("cicd.branch defaults to \"{v}\".")
         }),
+        oidc_issuer: req.cicd.oidc_issuer.clone(),
     };
     let is_cert = credential == CredentialType::Certificate;
     let certificate = CertificateSettings {

@@ -4,7 +4,7 @@
 use crate::planner::effect::{self, Combo};
 use crate::planner::request::{shape, CertificateInput, CicdInput, DatabaseInput, DnsLabel, Duration, KubernetesInput, TEXT_FIELDS};
 use crate::planner::request::{AwsInput, AzureInput, GcpInput, VaultInput};
-use crate::planner::{Backend, Choice, CredentialType, Language, Request, Rotation, Target};
+use crate::planner::{Backend, Choice, CicdPlatform, CredentialType, Language, Request, Rotation, Target};
 use crate::tf::{Diagnostics, Path, Value};
 
 use super::messages;
@@ -262,6 +262,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         target,
         rotation,
         credential: credential.unwrap_or(CredentialType::Generic),
+        platform: cicd.platform.unwrap_or(CicdPlatform::GithubActions),
     };
     unused_arguments(&mut r, config, combo, provider.strict);
     let mut request = Request {

@@ -122,3 +122,13 @@ pub fn no_effect(kind: &str, path: &str, plan: &str, when: &str) -> (String, Str
         ),
     )
 }
+
+/// A placeholder left in a plan under `strict`.
+pub fn placeholder_in_strict(argument: &str, value: &str) -> (String, String) {
+    (
+        "Placeholder Left In Plan".into(),
+        format!(
+            "{argument} is unset, so the plan carries the placeholder {value:?} in its place. With strict = true every placeholder is an error: set {argument} to the real value."
+        ),
+    )
+}

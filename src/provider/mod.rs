@@ -37,6 +37,7 @@ pub fn validate_planned(config: &Value, provider: &ProviderConfig) -> (Diagnosti
     // Cross-field rules (per-backend limits) are the planner's; run them at validate time too.
     let plan = planner::plan(&req);
     diags.extend(result::findings_to_diagnostics(&plan.findings, provider.strict || req.strict, true));
+    diags.extend(result::placeholders_to_diagnostics(&plan, provider.strict || req.strict));
     (diags, Some((req, plan)))
 }
 
@@ -61,6 +62,7 @@ pub fn read_planned(config: &Value, provider: &ProviderConfig, planned: Option<P
         _ => planner::plan(&req),
     };
     diags.extend(result::findings_to_diagnostics(&plan.findings, req.strict, false));
+    diags.extend(result::placeholders_to_diagnostics(&plan, req.strict));
     if diags.has_errors() {
         return (result::unknown_state(config), diags);
     }

@@ -5,7 +5,7 @@ use crate::tf::{Diagnostics, Path, Value};
 
 use super::messages;
 
-const COMPUTED: [&str; 9] = [
+const COMPUTED: [&str; 10] = [
     "id",
     "secrets_config",
     "access_policies",
@@ -13,6 +13,7 @@ const COMPUTED: [&str; 9] = [
     "rotation_scripts",
     "deployment_manifests",
     "decisions",
+    "placeholders",
     "files",
     "contract_json",
 ];
@@ -103,6 +104,15 @@ pub fn state(config: &Value, req: &Request, plan: &Plan) -> Value {
             ("rotation_scripts", rotation_scripts),
             ("deployment_manifests", Value::List(manifests)),
             ("decisions", Value::List(plan.decisions.iter().map(|d| s(d)).collect())),
+            (
+                "placeholders",
+                Value::List(
+                    plan.placeholders
+                        .iter()
+                        .map(|p| Value::object([("argument", s(&p.argument)), ("value", s(&p.value))]))
+                        .collect(),
+                ),
+            ),
             ("files", Value::Map(files)),
             ("contract_json", Value::String(contract_json)),
         ],
@@ -124,6 +134,19 @@ pub fn findings_to_diagnostics(findings: &[Finding], strict: bool, at_validate: 
             ),
             (FindingKind::Fallback | FindingKind::Warning, _) if !at_validate => diags.warning(path, &f.summary, &f.detail),
             _ => {}
+        }
+    }
+    diags
+}
+
+/// Under `strict`, every placeholder left in the plan is an error on the argument that replaces it.
+pub fn placeholders_to_diagnostics(plan: &Plan, strict: bool) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    if strict {
+        for p in &plan.placeholders {
+            let path = Path::from_steps(p.argument.split('.').map(|n| crate::tf::Step::Attribute(n.to_string())).collect());
+            let (summary, detail) = messages::placeholder_in_strict(&p.argument, &p.value);
+            diags.error(Some(path), summary, detail);
         }
     }
     diags

@@ -88,6 +88,10 @@ pub fn rotation_scripts_type() -> Type {
     Type::object(["rotation_type", "schedule", "rotation_logic", "notification"].map(|n| (n, Type::String)))
 }
 
+pub fn placeholder_type() -> Type {
+    Type::object(["argument", "value"].map(|n| (n, Type::String)))
+}
+
 pub fn deployment_manifest_type() -> Type {
     Type::object(["type", "filename", "content"].map(|n| (n, Type::String)))
 }
@@ -149,6 +153,11 @@ fn build_plan() -> Schema {
             format!("Manifests to deploy: `type` ({}), `filename` and `content`.", ManifestType::allowed()),
         ),
         Attribute::computed("decisions", Type::list(Type::String), "Every default and fallback the planner applied, one sentence each."),
+        Attribute::computed(
+            "placeholders",
+            Type::list(placeholder_type()),
+            "Every placeholder left in the artifacts (an example account ID, Vault address or issuer) with the `argument` that replaces it and the `value` standing in. Empty when every value is real; under the provider's `strict = true` a placeholder left is an error.",
+        ),
         Attribute::computed("files", Type::map(Type::String), "Relative path to content for every artifact, ready for `for_each` into `local_file`."),
         Attribute::computed("contract_json", Type::String, "The whole result as one JSON document: the inputs echoed plus every computed artifact."),
     ];
@@ -243,6 +252,10 @@ fn build_plan() -> Schema {
                     "cluster_name",
                     "Cluster name used in identity bindings. Defaults to the placeholder \"example-cluster\".",
                 ),
+                s(
+                    "oidc_issuer",
+                    "The cluster's OIDC issuer URL, for aws-secrets (IRSA): `aws_eks_cluster.<name>.identity[0].oidc[0].issuer`, like \"https://oidc.eks.us-east-1.amazonaws.com/id/<ID>\". Defaults to a placeholder in aws.region.",
+                ),
             ],
         ),
         block(
@@ -258,6 +271,10 @@ fn build_plan() -> Schema {
                     "Repository as \"owner/name\". Defaults to the placeholder \"example-org/example-repo\".",
                 ),
                 s("branch", "Branch allowed to read secrets. Defaults to \"main\"."),
+                s(
+                    "oidc_issuer",
+                    "The CI platform's OIDC issuer URL where it is yours, not a fixed one: Jenkins (its root URL followed by \"oidc\", from the oidc-provider plugin) for gcp-secretmanager, and the Azure DevOps organization's issuer (\"https://vstoken.dev.azure.com/<organization ID>\") for aws-secrets. Defaults to a placeholder.",
+                ),
             ],
         ),
         block(

@@ -111,11 +111,15 @@ fn other_values(field: &str) -> Vec<Edit> {
         }],
         "kubernetes.refresh_interval" => vec![|r| r.kubernetes.refresh_interval = Some(Duration::from_secs(7 * 60))],
         "kubernetes.cluster_name" => vec![|r| r.kubernetes.cluster_name = Some("other-cluster".into())],
+        "kubernetes.oidc_issuer" => {
+            vec![|r| r.kubernetes.oidc_issuer = Some("https://oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF".into())]
+        }
         "cicd.platform" => vec![|r| r.cicd.platform = Some(CicdPlatform::GitlabCi), |r| {
             r.cicd.platform = Some(CicdPlatform::Jenkins)
         }],
         "cicd.repository" => vec![|r| r.cicd.repository = Some("other-org/other-repo".into())],
         "cicd.branch" => vec![|r| r.cicd.branch = Some("release".into())],
+        "cicd.oidc_issuer" => vec![|r| r.cicd.oidc_issuer = Some("https://ci.example.org/oidc".into())],
         "certificate.common_name" => vec![|r| r.certificate.common_name = Some("other.example.com".into())],
         "certificate.alt_names" => vec![|r| r.certificate.alt_names = Some(vec!["alt.example.com".into()])],
         "certificate.ttl" => vec![|r| r.certificate.ttl = Some(Duration::from_secs(30 * 86_400))],
@@ -142,18 +146,31 @@ fn artifacts(p: &secretsint::planner::Plan) -> String {
 #[test]
 fn the_effect_table_matches_what_the_planner_reads() {
     use secretsint::planner::effect::{Combo, USES};
+    use secretsint::planner::{Choice, CicdPlatform, Target};
     let mut wrong = Vec::new();
     for u in USES {
         let field = match u.block {
             Some(b) => format!("{b}.{}", u.attr),
             None => u.attr.to_string(),
         };
-        for base in all_requests() {
+        let with_platforms = all_requests().into_iter().flat_map(|r| {
+            let platforms: Vec<Option<CicdPlatform>> = match r.target {
+                Target::Cicd => CicdPlatform::ALL.iter().copied().map(Some).collect(),
+                _ => vec![None],
+            };
+            platforms.into_iter().map(move |p| {
+                let mut r = r.clone();
+                r.cicd.platform = p;
+                r
+            })
+        });
+        for base in with_platforms {
             let combo = Combo {
                 backend: base.backend,
                 target: base.target,
                 rotation: base.rotation,
                 credential: base.credential.unwrap(),
+                platform: base.cicd.platform.unwrap_or(CicdPlatform::GithubActions),
             };
             let before = artifacts(&secretsint::planner::plan(&base));
             let changed = other_values(&field).into_iter().any(|edit| {
@@ -325,4 +342,148 @@ fn the_planned_certificate_carries_every_alternative_name() {
         tf.contains("allow_ip_sans               = false") && tf.contains("allow_glob_domains          = false"),
         "{tf}"
     );
+}
+
+/// Every argument that replaces a placeholder, set to a real-looking value.
+fn everything_real(r: &mut secretsint::planner::Request) {
+    r.vault.address = Some("https://vault.acme.test:8200".into());
+    r.aws.account_id = Some("210987654321".into());
+    r.azure.vault_name = Some("kv-acme-prod".into());
+    r.azure.tenant_id = Some("6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f".into());
+    r.azure.subscription_id = Some("7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d".into());
+    r.gcp.project_id = Some("acme-prod".into());
+    r.gcp.project_number = Some("210987654321".into());
+    r.database.host = Some("orders-db.acme.test".into());
+    r.kubernetes.cluster_name = Some("acme-prod".into());
+    r.kubernetes.oidc_issuer = Some("https://oidc.eks.us-east-1.amazonaws.com/id/5C8F0D2A9B7E4F1C3A6D8B0E2F4A6C8E".into());
+    r.cicd.repository = Some("acme/orders".into());
+    r.cicd.oidc_issuer = Some(match r.cicd.platform {
+        Some(secretsint::planner::CicdPlatform::Jenkins) => "https://ci.acme.test/oidc".into(),
+        _ => "https://vstoken.dev.azure.com/1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a".into(),
+    });
+    r.certificate.common_name = Some("orders.acme.test".into());
+}
+
+/// What stands for a value only the user knows, in any artifact.
+const MARKERS: [&str; 7] = [
+    "example.com",
+    "123456789012",
+    "00000000-0000-0000-0000-000000000000",
+    "EXAMPLE",
+    "example-org",
+    "example-project",
+    "example-cluster",
+];
+
+/// Placeholders that no argument replaces yet, each with the combinations that carry it. The
+/// list is the known gap: a new placeholder, or one of these spreading, fails the test.
+fn known_gap(combo: &str, marker: &str, line: &str) -> bool {
+    (combo.starts_with("azure-keyvault/") && marker == "00000000-0000-0000-0000-000000000000")
+        || (combo.starts_with("gcp-secretmanager/cicd/")
+            && combo.ends_with("azure-devops")
+            && marker == "00000000-0000-0000-0000-000000000000")
+        || (combo.starts_with("gcp-secretmanager/") && line.contains("-secret-writers@example.com"))
+        || line.contains("module example.com/")
+}
+
+/// The placeholders a plan lists are in its artifacts, and with every argument that replaces one
+/// set, no placeholder is left anywhere but in the known gap (in any combination and platform).
+#[test]
+fn every_listed_placeholder_is_real_and_the_arguments_replace_them_all() {
+    use secretsint::planner::{plan, Choice, CicdPlatform, Target};
+    let mut leaks = Vec::new();
+    for base in all_requests() {
+        let platforms: Vec<Option<CicdPlatform>> = match base.target {
+            Target::Cicd => CicdPlatform::ALL.iter().copied().map(Some).collect(),
+            _ => vec![None],
+        };
+        for platform in platforms {
+            let mut r = base.clone();
+            r.cicd.platform = platform;
+            let combo = format!(
+                "{}/{}/{}/{}{}",
+                r.backend,
+                r.target,
+                r.rotation,
+                r.credential.unwrap(),
+                platform.map_or(String::new(), |p| format!("/{p}"))
+            );
+            let p = plan(&r);
+            let text: String = p.files().into_values().collect::<Vec<_>>().join("\n") + &p.decisions.join("\n");
+            for ph in &p.placeholders {
+                let bare = ph.value.trim_start_matches("https://");
+                assert!(text.contains(bare), "{combo}: listed placeholder {ph:?} is in no artifact");
+            }
+            everything_real(&mut r);
+            let p = plan(&r);
+            assert_eq!(p.placeholders, vec![], "{combo}");
+            for (path, content) in p.files() {
+                for line in content.lines() {
+                    for marker in MARKERS.iter().filter(|m| line.contains(*m)) {
+                        if !known_gap(&combo, marker, line) {
+                            leaks.push(format!("{combo} {path}: {marker} in {}", line.trim()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    leaks.sort();
+    leaks.dedup();
+    assert!(
+        leaks.is_empty(),
+        "{} placeholders no argument replaces:\n{}",
+        leaks.len(),
+        leaks[..leaks.len().min(40)].join("\n")
+    );
+}
+
+#[test]
+fn placeholders_are_listed_with_their_argument_and_strict_refuses_them() {
+    let (state, d) = provider::read(&vault_k8s_dynamic_db(), &ProviderConfig::default());
+    assert!(!d.has_errors(), "{d:?}");
+    let listed: Vec<(String, String)> = match state.get("placeholders") {
+        Value::List(items) => items
+            .iter()
+            .map(|p| {
+                (
+                    p.get("argument").as_str().unwrap().to_string(),
+                    p.get("value").as_str().unwrap().to_string(),
+                )
+            })
+            .collect(),
+        other => panic!("placeholders is a list: {other:?}"),
+    };
+    assert_eq!(
+        listed,
+        [
+            ("vault.address".to_string(), "https://vault.example.com:8200".to_string()),
+            ("database.host".to_string(), "db.example.com".to_string()),
+        ]
+    );
+    let strict = ProviderConfig {
+        strict: true,
+        ..Default::default()
+    };
+    let d = provider::validate(&vault_k8s_dynamic_db(), &strict);
+    assert_eq!(
+        only(&d, Severity::Error, "vault.address"),
+        (
+            "Placeholder Left In Plan".to_string(),
+            "vault.address is unset, so the plan carries the placeholder \"https://vault.example.com:8200\" in its place. With strict = true every placeholder is an error: set vault.address to the real value.".to_string()
+        )
+    );
+    // Set, they are gone: from the list and from strict's errors.
+    let mut real = with("vault.address", s("https://vault.acme.test:8200"));
+    if let Value::Map(m) = &mut real {
+        let mut db = match m.get("database") {
+            Some(Value::Map(db)) => db.clone(),
+            _ => Default::default(),
+        };
+        db.insert("host".into(), s("orders-db.acme.test"));
+        m.insert("database".into(), Value::Map(db));
+    }
+    let (state, _) = provider::read(&real, &ProviderConfig::default());
+    assert_eq!(state.get("placeholders"), &Value::List(vec![]));
+    assert!(!provider::validate(&real, &strict).has_errors());
 }

@@ -20,8 +20,17 @@ const ADO_ORG_ID: &str = "00000000-0000-0000-0000-000000000000";
 const ADO_AUDIENCE: &str = "api://AzureADTokenExchange";
 const STS_AUDIENCE: &str = "sts.amazonaws.com";
 
-fn ado_host() -> String {
-    format!("vstoken.dev.azure.com/{ADO_ORG_ID}")
+/// The Azure DevOps organization's issuer URL: the user's, or a placeholder.
+pub(crate) fn ado_issuer(s: &Settings) -> String {
+    format!("https://{}", ado_host(s))
+}
+
+/// The Azure DevOps organization's issuer as IAM names it (no scheme): the user's, or a placeholder.
+fn ado_host(s: &Settings) -> String {
+    match &s.cicd.oidc_issuer {
+        Some(url) => url.trim_start_matches("https://").to_string(),
+        None => format!("vstoken.dev.azure.com/{ADO_ORG_ID}"),
+    }
 }
 
 fn owner_repo(s: &Settings) -> (&str, &str) {
@@ -71,7 +80,7 @@ pub(super) fn trust(s: &Settings) -> String {
             ),
         CicdPlatform::AzureDevops => {
             let (org, project) = owner_repo(s);
-            let host = ado_host();
+            let host = ado_host(s);
             web_identity(&host)
                 .when("StringEquals", format!("{host}:aud"), json!(ADO_AUDIENCE))
                 .when(
@@ -110,7 +119,7 @@ pub(super) fn terraform_identity(s: &Settings) -> Vec<Block> {
     vec![match s.cicd.platform {
         CicdPlatform::GithubActions => oidc(format!("https://{GITHUB_HOST}"), STS_AUDIENCE),
         CicdPlatform::GitlabCi => oidc(format!("https://{GITLAB_HOST}"), STS_AUDIENCE),
-        CicdPlatform::AzureDevops => oidc(format!("https://{}", ado_host()), ADO_AUDIENCE),
+        CicdPlatform::AzureDevops => oidc(format!("https://{}", ado_host(s)), ADO_AUDIENCE),
         CicdPlatform::Jenkins => tf::resource("aws_iam_user", "jenkins")
             .add_attribute((tf::key("name"), jenkins_user(s)))
             .build(),
@@ -287,8 +296,9 @@ fn azure_devops(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>
         n.consumer_role_arn
     ));
     d.push(format!(
-        "The role trusts the Azure DevOps issuer https://{} (organization ID placeholder) with aud = {ADO_AUDIENCE} and sub = sc://{org}/{project}/{}; that issuer is deprecated and retires 2027-07-01 (the toolkit still requests tokens from it, aws-toolkit-azure-devops issue 614), so plan the move to the Entra issuer, or to an IAM user in the service connection as for Jenkins, before then.",
-        ado_host(),
+        "The role trusts the Azure DevOps issuer https://{}{} with aud = {ADO_AUDIENCE} and sub = sc://{org}/{project}/{}; that issuer is deprecated and retires 2027-07-01 (the toolkit still requests tokens from it, aws-toolkit-azure-devops issue 614), so plan the move to the Entra issuer, or to an IAM user in the service connection as for Jenkins, before then.",
+        ado_host(s),
+        if s.cicd.oidc_issuer.is_none() { " (organization ID placeholder: set cicd.oidc_issuer)" } else { "" },
         ado_connection(s)
     ));
 }

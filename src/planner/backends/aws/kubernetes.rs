@@ -117,11 +117,12 @@ pub(super) fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifest
         target
     ));
     d.push(format!(
-        "IRSA: service account \"{}\" in namespace \"{}\" is annotated with role {}, whose trust policy requires the cluster's OIDC provider ({}, a placeholder for your cluster's issuer) with sub = system:serviceaccount:{}:{} and aud = sts.amazonaws.com; the store authenticates as that service account (auth.jwt.serviceAccountRef).",
+        "IRSA: service account \"{}\" in namespace \"{}\" is annotated with role {}, whose trust policy requires the cluster's OIDC provider ({}{}) with sub = system:serviceaccount:{}:{} and aud = sts.amazonaws.com; the store authenticates as that service account (auth.jwt.serviceAccountRef).",
         s.kubernetes.service_account,
         s.kubernetes.namespace,
         n.role,
         eks_oidc(s),
+        if s.kubernetes.oidc_issuer.is_none() { ", a placeholder for your cluster's issuer: set kubernetes.oidc_issuer" } else { "" },
         s.kubernetes.namespace,
         s.kubernetes.service_account
     ));

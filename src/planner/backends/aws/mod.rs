@@ -15,7 +15,7 @@ use crate::planner::choice::*;
 use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
-mod cicd;
+pub(crate) mod cicd;
 pub(crate) mod sdk;
 
 use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
@@ -359,8 +359,17 @@ fn resource_statements(s: &Settings, n: &Names, rot: &Rotator) -> Vec<Statement>
     ]
 }
 
+/// The EKS cluster's issuer URL: the user's, or a placeholder.
+pub(crate) fn eks_issuer(s: &Settings) -> String {
+    format!("https://{}", eks_oidc(s))
+}
+
+/// The EKS cluster's issuer as IAM names it (no scheme): the user's, or a placeholder.
 fn eks_oidc(s: &Settings) -> String {
-    format!("oidc.eks.{}.amazonaws.com/id/{EKS_OIDC_ID}", s.aws.region)
+    match &s.kubernetes.oidc_issuer {
+        Some(url) => url.trim_start_matches("https://").to_string(),
+        None => format!("oidc.eks.{}.amazonaws.com/id/{EKS_OIDC_ID}", s.aws.region),
+    }
 }
 
 pub(super) fn oidc_provider_arn(s: &Settings, host: &str) -> String {
@@ -610,6 +619,7 @@ pub fn plan(s: &Settings) -> Plan {
         deployment_manifests: manifests,
         decisions,
         findings,
+        placeholders: Vec::new(),
     }
 }
 

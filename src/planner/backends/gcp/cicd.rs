@@ -77,7 +77,7 @@ pub(super) fn provider_claims(s: &Settings) -> (String, String) {
                 "assertion.project_path == '{repo}' && assertion.ref_type == 'branch' && assertion.ref == '{branch}' && assertion.ref_protected == 'true'"
             ),
         ),
-        CicdPlatform::Jenkins => (format!("{JENKINS_URL}/oidc"), format!("assertion.sub == '{}'", jenkins_job_url(s))),
+        CicdPlatform::Jenkins => (jenkins_issuer(s), format!("assertion.sub == '{}'", jenkins_job_url(s))),
         CicdPlatform::AzureDevops => (
             format!("https://sts.windows.net/{}/", s.azure.tenant_id),
             format!("assertion.tid == '{}' && assertion.sub == '{ADO_PRINCIPAL}'", s.azure.tenant_id),
@@ -243,7 +243,9 @@ pub(super) fn jenkins_target(
         ACCESS_SCRIPT.to_string(),
     ));
     decisions.push(format!(
-        "Jenkins binds an \"OpenID Connect id token\" credential \"{credential}\" (oidc-provider plugin, issuer {JENKINS_URL}/oidc, a placeholder for your Jenkins root URL) with audience https://iam.googleapis.com/{} through withCredentials; the token's sub is the job URL {}, the only subject the provider accepts, and {ACCESS_SCRIPT_PATH} exchanges it and writes the version to .gcp/ in the workspace, removed after the build.",
+        "Jenkins binds an \"OpenID Connect id token\" credential \"{credential}\" (oidc-provider plugin, issuer {}{}) with audience https://iam.googleapis.com/{} through withCredentials; the token's sub is the job URL {}, the only subject the provider accepts, and {ACCESS_SCRIPT_PATH} exchanges it and writes the version to .gcp/ in the workspace, removed after the build.",
+        jenkins_issuer(s),
+        if s.cicd.oidc_issuer.is_none() { ", a placeholder for your Jenkins root URL followed by oidc: set cicd.oidc_issuer" } else { "" },
         n.provider_name(),
         jenkins_job_url(s)
     ));

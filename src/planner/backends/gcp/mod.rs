@@ -231,8 +231,16 @@ fn consumer_member(s: &Settings, n: &Names) -> String {
     }
 }
 
+/// The Jenkins issuer: the user's, or the placeholder root URL followed by "/oidc".
+pub(crate) fn jenkins_issuer(s: &Settings) -> String {
+    s.cicd.oidc_issuer.clone().unwrap_or_else(|| format!("{JENKINS_URL}/oidc"))
+}
+
+/// The job's URL, the `sub` of its tokens: under the root URL the issuer names.
 fn jenkins_job_url(s: &Settings) -> String {
-    format!("{JENKINS_URL}/job/{}/", s.name)
+    let issuer = jenkins_issuer(s);
+    let root = issuer.strip_suffix("/oidc").unwrap_or(&issuer);
+    format!("{root}/job/{}/", s.name)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -465,6 +473,7 @@ pub fn plan(s: &Settings) -> Plan {
         deployment_manifests: manifests,
         decisions,
         findings,
+        placeholders: Vec::new(),
     }
 }
 

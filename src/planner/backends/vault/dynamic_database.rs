@@ -169,6 +169,7 @@ pub fn plan(s: &Settings) -> Plan {
         deployment_manifests,
         decisions,
         findings,
+        placeholders: Vec::new(),
     }
 }
 

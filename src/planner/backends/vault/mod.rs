@@ -341,6 +341,7 @@ pub fn plan(s: &Settings) -> Plan {
         deployment_manifests: manifests,
         decisions,
         findings,
+        placeholders: Vec::new(),
     }
 }
 
