@@ -278,7 +278,15 @@ fn docs(m: &ArgMatches, out: &mut dyn std::io::Write) -> Result<i32, String> {
 }
 
 fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<i32, String> {
-    let config = config_from(m).map_err(|e| e.to_string())?;
+    let mut config = config_from(m).map_err(|e| e.to_string())?;
+    // The CLI keeps nothing in state: it always fills contract_json and every file.
+    if let Value::Map(attrs) = &mut config {
+        if attrs.get("include").is_none_or(Value::is_null) {
+            use crate::planner::Choice;
+            let all = crate::planner::Include::ALL.iter().map(|i| Value::string(i.as_str())).collect();
+            attrs.insert("include".into(), Value::List(all));
+        }
+    }
     let default_languages = match m.get_many::<String>("default-language") {
         Some(vals) => Value::List(vals.map(|v| Value::string(v.as_str())).collect()),
         None => Value::Null,

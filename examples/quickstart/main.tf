@@ -38,7 +38,7 @@ output "access_policies" {
 }
 
 output "files" {
-  description = "Every artifact by relative path, ready for local_file."
+  description = "The files no other attribute holds; include = [\"files\"] adds every artifact by path."
   value       = keys(data.secretsint_plan.payments.files)
 }
 

@@ -30,6 +30,7 @@ data "secretsint_plan" "db" {
   name               = var.name
   environment        = "prod"
   rotation_period    = "1h"
+  include            = ["files"] # every artifact by path, for the artifacts below
 
   vault {
     address        = "https://vault.example.com:8200"

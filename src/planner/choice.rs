@@ -216,6 +216,13 @@ choice!(
 });
 
 choice!(
+    /// What the data source fills beyond its lean default (the CLI always fills both).
+    Include, "extra output" {
+    ContractJson => "contract_json",
+    Files => "files",
+});
+
+choice!(
     /// Database engines the plan can configure.
     DbEngine, "database engine" {
     Postgresql => "postgresql",

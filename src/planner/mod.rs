@@ -144,6 +144,21 @@ impl Plan {
         }
     }
 
+    /// The files no other attribute holds (the SDK dependency files): what the data source keeps
+    /// in `files` unless asked for every copy.
+    pub fn files_unique(&self) -> BTreeMap<String, String> {
+        self.integration_code
+            .iter()
+            .map(|code| {
+                let (dir, _) = versions::source_layout(code.language);
+                (
+                    format!("code/{dir}/{}", integration::dependency_file(code.language)),
+                    integration::dependency_manifest(&code.project, code.language, &code.dependencies),
+                )
+            })
+            .collect()
+    }
+
     /// Every artifact as a file: relative path -> content, for `local_file` and `--format files`.
     pub fn files(&self) -> BTreeMap<String, String> {
         let mut files = BTreeMap::new();

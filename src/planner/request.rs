@@ -116,6 +116,8 @@ pub struct Request {
     pub kubernetes: KubernetesInput,
     pub cicd: CicdInput,
     pub certificate: CertificateInput,
+    /// Copies the data source keeps in state beyond its lean default; the plan is the same.
+    pub include: Option<Vec<Include>>,
     /// From the provider block.
     pub default_languages: Option<Vec<Language>>,
     pub strict: bool,
@@ -246,6 +248,7 @@ impl Request {
             kubernetes: KubernetesInput::default(),
             cicd: CicdInput::default(),
             certificate: CertificateInput::default(),
+            include: None,
             default_languages: None,
             strict: false,
         }

@@ -4,7 +4,7 @@
 use crate::planner::effect::{self, Combo};
 use crate::planner::request::{shape, CertificateInput, CicdInput, DatabaseInput, DnsLabel, Duration, KubernetesInput, TEXT_FIELDS};
 use crate::planner::request::{AwsInput, AzureInput, GcpInput, VaultInput};
-use crate::planner::{Backend, Choice, CicdPlatform, CredentialType, Language, Request, Rotation, Target};
+use crate::planner::{Backend, Choice, CicdPlatform, CredentialType, Include, Language, Request, Rotation, Target};
 use crate::tf::{Diagnostics, Path, Value};
 
 use super::messages;
@@ -111,20 +111,25 @@ impl Reader {
     }
 
     fn languages(&mut self, path: &Path, v: &Value) -> Option<Vec<Language>> {
-        let items = self.list(path, v, MAX_LANGUAGES)?;
-        let mut out: Vec<Language> = Vec::with_capacity(items.len());
-        // Every repeat of a language is one finding: reported once, on the first repeat, with a count.
-        let mut repeats: Vec<(Language, usize, Path)> = Vec::new();
+        self.choices::<Language>(path, v, MAX_LANGUAGES)
+    }
+
+    /// A list of distinct choices, at most `max` long.
+    fn choices<C: Choice + PartialEq>(&mut self, path: &Path, v: &Value, max: usize) -> Option<Vec<C>> {
+        let items = self.list(path, v, max)?;
+        let mut out: Vec<C> = Vec::with_capacity(items.len());
+        // Every repeat of a value is one finding: reported once, on the first repeat, with a count.
+        let mut repeats: Vec<(C, usize, Path)> = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let p = path.with_index(i as i64);
             if item.is_null() {
                 self.error(
                     p,
-                    messages::invalid_value(&path.to_string(), "an element is null; list language names only"),
+                    messages::invalid_value(&path.to_string(), &format!("an element is null; list {} names only", C::WHAT)),
                 );
                 continue;
             }
-            if let Some(lang) = self.choice::<Language>(&p, item) {
+            if let Some(lang) = self.choice::<C>(&p, item) {
                 if !out.contains(&lang) {
                     out.push(lang);
                 } else if let Some(r) = repeats.iter_mut().find(|r| r.0 == lang) {
@@ -135,7 +140,7 @@ impl Reader {
             }
         }
         for (lang, count, p) in repeats {
-            self.error(p, messages::duplicate_language(&path.to_string(), lang.as_str(), count));
+            self.error(p, messages::duplicate_choice(C::WHAT, &path.to_string(), lang.as_str(), count));
         }
         Some(out)
     }
@@ -197,6 +202,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
     let environment = r.label(&attr("environment"), config.get("environment"), 40);
     let languages = r.languages(&attr("languages"), config.get("languages"));
     let rotation_period = r.duration(&attr("rotation_period"), config.get("rotation_period"), MAX_ROTATION_PERIOD);
+    let include = r.choices::<Include>(&attr("include"), config.get("include"), Include::ALL.len());
     // Every free-text argument, through the one table the planner re-checks with.
     let texts: Vec<Option<String>> = TEXT_FIELDS
         .iter()
@@ -283,6 +289,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         kubernetes,
         cicd,
         certificate,
+        include,
         default_languages: provider.default_languages.clone(),
         strict: provider.strict,
     };

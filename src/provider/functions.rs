@@ -102,7 +102,8 @@ fn call_inner(name: &str, args: &[Value]) -> Result<Value, FunctionError> {
             argument: None,
         });
     }
-    let state = plan_state(&args[0])?;
+    // file() reads one artifact, so it plans with every file whatever `include` says.
+    let state = plan_state(&args[0], name == "file")?;
     match name {
         "plan" => Ok(state),
         _ => {
@@ -125,10 +126,13 @@ fn call_inner(name: &str, args: &[Value]) -> Result<Value, FunctionError> {
 }
 
 /// The data source's state for a configuration object, or the first argument's error.
-fn plan_state(config: &Value) -> Result<Value, FunctionError> {
+fn plan_state(config: &Value, all_files: bool) -> Result<Value, FunctionError> {
     let config_error = |text: String| FunctionError { text, argument: Some(0) };
-    let config = conform(config, &config_type(), &Path::root())
+    let mut config = conform(config, &config_type(), &Path::root())
         .map_err(|(path, problem)| config_error(if path.is_root() { problem } else { format!("{path}: {problem}") }))?;
+    if let (true, Value::Map(attrs)) = (all_files, &mut config) {
+        attrs.insert("include".into(), Value::List(vec![Value::string("files")]));
+    }
     let (state, diags) = super::read(&config, &ProviderConfig::default());
     if diags.has_errors() {
         return Err(config_error(errors_text(&diags)));
@@ -255,7 +259,11 @@ mod tests {
 
     #[test]
     fn file_returns_one_artifact_and_names_the_files_when_missing() {
-        let Value::Map(files) = call("plan", &[quickstart()]).unwrap().get("files").clone() else {
+        let mut full = quickstart();
+        if let Value::Map(m) = &mut full {
+            m.insert("include".into(), Value::List(vec![Value::string("files")]));
+        }
+        let Value::Map(files) = call("plan", &[full]).unwrap().get("files").clone() else {
             panic!("files is a map");
         };
         let (path, content) = files.iter().next().unwrap();

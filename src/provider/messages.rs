@@ -38,15 +38,15 @@ pub fn too_long(attr: &str, len: usize, max: usize) -> (String, String) {
     )
 }
 
-pub fn duplicate_language(attr: &str, given: &str, repeats: usize) -> (String, String) {
+pub fn duplicate_choice(what: &str, attr: &str, given: &str, repeats: usize) -> (String, String) {
     let times = if repeats == 1 {
         "once more".to_string()
     } else {
         format!("{repeats} more times")
     };
     (
-        "Duplicate Language".into(),
-        format!("{attr} lists {given:?} {times} after its first entry. List each language once."),
+        format!("Duplicate {}", title(what)),
+        format!("{attr} lists {given:?} {times} after its first entry. List each {what} once."),
     )
 }
 

@@ -1,6 +1,6 @@
 //! Plan -> Terraform state value, and planner findings -> diagnostics.
 
-use crate::planner::{self, Choice, Finding, FindingKind, Plan, Request};
+use crate::planner::{self, Choice, Finding, FindingKind, Include, Plan, Request};
 use crate::tf::{Diagnostics, Path, Value};
 
 use super::messages;
@@ -92,8 +92,19 @@ pub fn state(config: &Value, req: &Request, plan: &Plan) -> Value {
             ])
         })
         .collect();
-    let files = plan.files().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-    let (id, contract_json) = planner::identity(req, plan);
+    let include = req.include.as_deref().unwrap_or_default();
+    let files = if include.contains(&Include::Files) {
+        plan.files()
+    } else {
+        plan.files_unique()
+    };
+    let files = files.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let (id, contract_json) = if include.contains(&Include::ContractJson) {
+        let (id, contract) = planner::identity(req, plan);
+        (id, Value::String(contract))
+    } else {
+        (planner::fingerprint(req), Value::Null)
+    };
     with_computed(
         config,
         vec![
@@ -114,7 +125,7 @@ pub fn state(config: &Value, req: &Request, plan: &Plan) -> Value {
                 ),
             ),
             ("files", Value::Map(files)),
-            ("contract_json", Value::String(contract_json)),
+            ("contract_json", contract_json),
         ],
     )
 }

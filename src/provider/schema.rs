@@ -122,6 +122,14 @@ fn build_plan() -> Schema {
             "Rotation interval (automatic) or credential TTL (dynamic), written like \"90d\", \"2w\", \"12h\" or \"30m\" (units s, m, h, d, w). Defaults to 90d for automatic and 1h for dynamic. Limits: at most 999d; dynamic from 1m to 24h; AWS from 4h to 999d; GCP at least 1h.",
         ),
         s("timestamp", "RFC 3339 time echoed into `contract_json`, e.g. from `plantimestamp()`; every field must be in range. The plan itself never reads a clock."),
+        Attribute::optional(
+            "include",
+            Type::list(Type::String),
+            format!(
+                "Copies to keep in state besides the lean default, each listed once: \"contract_json\" fills `contract_json`; \"files\" fills `files` with every artifact by path (copies of the manifests, policies, configuration, rotation logic and SDK sources the other attributes hold). {} Unset, no attribute repeats another, which keeps a plan's state small; `provider::secretsint::file()` reads one artifact without state.",
+                one_of::<Include>()
+            ),
+        ),
         Attribute::computed("id", Type::String, "Hex SHA-256 fingerprint of the normalized inputs."),
         Attribute::computed(
             "secrets_config",
@@ -158,8 +166,8 @@ fn build_plan() -> Schema {
             Type::list(placeholder_type()),
             "Every placeholder left in the artifacts (an example account ID, Vault address or issuer) with the `argument` that replaces it and the `value` standing in. Empty when every value is real; under the provider's `strict = true` a placeholder left is an error.",
         ),
-        Attribute::computed("files", Type::map(Type::String), "Relative path to content for every artifact, ready for `for_each` into `local_file`."),
-        Attribute::computed("contract_json", Type::String, "The whole result as one JSON document: the inputs echoed plus every computed artifact."),
+        Attribute::computed("files", Type::map(Type::String), "Relative path to content for every artifact, ready for `for_each` into `local_file`, with `include = [\"files\"]`; otherwise only the files no other attribute holds (the SDK dependency files such as requirements.txt and go.mod)."),
+        Attribute::computed("contract_json", Type::String, "The whole result as one JSON document: the inputs echoed plus every computed artifact. Null unless `include` lists \"contract_json\"."),
     ];
     let blocks = vec![
         block(

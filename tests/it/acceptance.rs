@@ -125,6 +125,7 @@ data "secretsint_plan" "db" {
   name               = "payments"
   environment        = "staging"
   timestamp          = "2026-11-28T12:00:00Z"
+  include            = ["contract_json"]
 
   database {
     engine = "postgresql"
@@ -399,4 +400,42 @@ output "policy" {
     ] {
         assert_eq!(bao.capabilities(ns, &token, denied), ["deny"], "{denied}");
     }
+}
+
+/// The quickstart's data source keeps at most 30 KB in state: no computed attribute repeats
+/// another unless `include` asks for it (it held ~81 KB with contract_json and every file).
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn the_quickstart_data_source_keeps_at_most_30_kb_of_state() {
+    let main = std::fs::read_to_string(repo_root().join("examples/quickstart/main.tf")).unwrap();
+    let ws = Workspace::new(&main, &plugin());
+    ws.ok("1.15.5", &["init", "-input=false", "-no-color"]);
+    ws.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
+    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(ws.path("terraform.tfstate")).unwrap()).unwrap();
+    let instance = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "secretsint_plan")
+        .map(|r| r["instances"][0]["attributes"].to_string())
+        .unwrap();
+    assert!(
+        instance.len() <= 30 * 1024,
+        "the quickstart data source keeps {} bytes in state",
+        instance.len()
+    );
+    // Asked for, the copies are there.
+    let full = main.replace(
+        "  name               = \"payments\"\n",
+        "  name               = \"payments\"\n  include            = [\"contract_json\", \"files\"]\n",
+    );
+    assert_ne!(full, main);
+    let ws = Workspace::new(&full, &plugin());
+    ws.ok("1.15.5", &["init", "-input=false", "-no-color"]);
+    ws.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
+    let text = std::fs::read_to_string(ws.path("terraform.tfstate")).unwrap();
+    assert!(
+        text.contains("code/python/app_secrets.py") && text.contains("\"contract_json\": \"{"),
+        "include fills the copies"
+    );
 }

@@ -56,6 +56,8 @@ pub fn vault_k8s_dynamic_db() -> Value {
         ("integration_target", s("kubernetes")),
         ("rotation_policy", s("dynamic")),
         ("credential_type", s("database")),
+        // Every copy, so tests can read contract_json and the code files.
+        ("include", Value::List(vec![s("contract_json"), s("files")])),
     ])
 }
 

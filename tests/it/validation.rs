@@ -193,7 +193,7 @@ fn the_effect_table_matches_what_the_planner_reads() {
 #[test]
 fn the_effect_table_covers_every_optional_argument() {
     use secretsint::planner::effect::USES;
-    const EVERYWHERE: [&str; 4] = ["name", "environment", "languages", "timestamp"];
+    const EVERYWHERE: [&str; 5] = ["name", "environment", "languages", "timestamp", "include"];
     let schema = provider::schema::plan();
     let mut args: Vec<String> = schema
         .block
