@@ -187,8 +187,9 @@ if [[ ${1:-} == --terraform-only ]]; then
 fi
 
 # ---------------------------------------------------------------- release tools (Debian)
+# wine64 runs the windows_amd64 release binary in the release test.
 missing=()
-for tool_pkg in gpg:gnupg zip:zip unzip:unzip; do
+for tool_pkg in gpg:gnupg zip:zip unzip:unzip file:file /usr/lib/wine/wine64:wine64; do
   command -v "${tool_pkg%%:*}" >/dev/null 2>&1 || missing+=("${tool_pkg#*:}")
 done
 if [[ ${#missing[@]} -gt 0 ]]; then
@@ -208,7 +209,8 @@ fi
 ZIG_VERSION=0.17.1
 CARGO_ZIGBUILD_VERSION=0.24.1
 ZIG_VENV=$TOOLS/venv-zig
-MUSL_TARGETS=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
+# Linux (static musl), macOS (amd64, arm64) and Windows (amd64, GNU ABI): zig links all five.
+MUSL_TARGETS=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-gnu)
 command -v rustup >/dev/null 2>&1 || die "rustup not found (needed for the musl targets of scripts/release.sh)"
 installed_targets=$(rustup target list --installed)
 missing_targets=()

@@ -1,7 +1,5 @@
 //! The pieces of go-plugin's handshake: the cookie, protocol negotiation and the stdout line.
 
-use std::path::Path;
-
 use base64::Engine;
 
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -28,11 +26,11 @@ pub fn negotiate(offered: Option<&str>) -> Result<u32, String> {
 
 /// `1|<protocol>|unix|<socket>|grpc|<certificate>`: the certificate is the server's DER in
 /// standard base64 without padding, or empty when TLS is off.
-pub fn line(protocol: u32, socket: &Path, cert_der: Option<&[u8]>) -> String {
+pub fn line(protocol: u32, network: &str, address: &str, cert_der: Option<&[u8]>) -> String {
     let cert = cert_der
         .map(|der| base64::engine::general_purpose::STANDARD_NO_PAD.encode(der))
         .unwrap_or_default();
-    format!("{CORE_PROTOCOL}|{protocol}|unix|{}|grpc|{cert}", socket.display())
+    format!("{CORE_PROTOCOL}|{protocol}|{network}|{address}|grpc|{cert}")
 }
 
 #[cfg(test)]
@@ -57,7 +55,8 @@ mod tests {
 
     #[test]
     fn handshake_line_shape() {
-        let l = line(6, Path::new("/tmp/x/plugin.sock"), Some(&[1, 2, 3, 4]));
+        let l = line(6, "unix", "/tmp/x/plugin.sock", Some(&[1, 2, 3, 4]));
         assert_eq!(l, "1|6|unix|/tmp/x/plugin.sock|grpc|AQIDBA");
+        assert_eq!(line(5, "tcp", "127.0.0.1:50123", None), "1|5|tcp|127.0.0.1:50123|grpc|");
     }
 }

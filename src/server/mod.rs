@@ -6,11 +6,9 @@ mod services;
 pub mod tls;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::UnixListener;
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
@@ -24,7 +22,11 @@ const DRAIN: Duration = Duration::from_millis(800);
 /// Runs the plugin until Terraform lets it go; returns the process exit code.
 pub fn run() -> i32 {
     // Taken first: if Terraform dies, the plugin is re-parented and this id changes.
-    let parent = std::os::unix::process::parent_id();
+    #[cfg(unix)]
+    let parent = Some(std::os::unix::process::parent_id());
+    // Windows has no re-parenting to watch: Terraform ends the process itself.
+    #[cfg(not(unix))]
+    let parent = None;
     if std::env::var(MAGIC_COOKIE_KEY).ok().as_deref() != Some(MAGIC_COOKIE_VALUE) {
         eprintln!(
             "terraform-provider-secretsint {} (plugin protocols 6 and 5)\n\
@@ -84,8 +86,10 @@ fn init_logging() {
 }
 
 /// A private directory for the socket, removed on drop so no file outlives the process.
-struct SocketDir(PathBuf);
+#[cfg(unix)]
+struct SocketDir(std::path::PathBuf);
 
+#[cfg(unix)]
 impl SocketDir {
     fn create() -> Result<SocketDir, String> {
         use std::os::unix::fs::DirBuilderExt;
@@ -102,9 +106,11 @@ impl SocketDir {
     }
 }
 
+#[cfg(unix)]
 const SOCKET_DIR_PREFIX: &str = "secretsint-plugin-";
 
 /// A provider that is SIGKILLed (the OOM killer, `kill -9`) cannot remove its socket directory.
+#[cfg(unix)]
 /// The next provider to start removes such leftovers: directories with our prefix, owned by our
 /// user, whose process no longer exists (`/proc/<pid>` is gone). Without procfs nothing is
 /// touched, and a directory whose pid was reused by a live process is kept.
@@ -136,13 +142,35 @@ fn sweep_stale_socket_dirs(own: &std::path::Path) {
     }
 }
 
+#[cfg(unix)]
 impl Drop for SocketDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
-async fn serve(protocol: u32, parent: u32) -> Result<(), String> {
+/// Where the plugin listens: a unix socket in a private directory (removed when the plugin
+/// ends), or on Windows a TCP port on the loopback address, as go-plugin does there.
+#[cfg(unix)]
+fn listen() -> Result<(services::Listener, String, String, SocketDir), String> {
+    let dir = SocketDir::create()?;
+    let socket = dir.0.join("plugin.sock");
+    let listener = services::Listener::bind(&socket).map_err(|e| format!("cannot listen on {}: {e}", socket.display()))?;
+    Ok((listener, "unix".into(), socket.display().to_string(), dir))
+}
+
+#[cfg(not(unix))]
+fn listen() -> Result<(services::Listener, String, String, ()), String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?.to_string();
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let listener = services::Listener::from_std(listener).map_err(|e| e.to_string())?;
+    Ok((listener, "tcp".into(), address, ()))
+}
+
+/// Fires on SIGTERM (unix); Windows sends none, Terraform ends the process there.
+#[cfg(unix)]
+fn terminations() -> Result<tokio::sync::mpsc::Receiver<()>, String> {
     // Terraform forwards Ctrl-C to the whole process group; it then tells us to stop itself.
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
@@ -151,30 +179,68 @@ async fn serve(protocol: u32, parent: u32) -> Result<(), String> {
             debug!("ignoring SIGINT; Terraform stops the provider itself");
         }
     });
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        while sigterm.recv().await.is_some() {
+            let _ = tx.send(()).await;
+        }
+    });
+    Ok(rx)
+}
+
+#[cfg(not(unix))]
+fn terminations() -> Result<tokio::sync::mpsc::Receiver<()>, String> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        // Ctrl-C reaches every process of the console; Terraform then stops the provider itself.
+        while tokio::signal::ctrl_c().await.is_ok() {
+            debug!("ignoring Ctrl-C; Terraform stops the provider itself");
+        }
+        drop(tx);
+    });
+    Ok(rx)
+}
+
+/// Whether the process that started the plugin is gone (unix: the plugin was re-parented).
+fn parent_gone(parent: Option<u32>) -> bool {
+    #[cfg(unix)]
+    {
+        parent.is_some_and(|p| std::os::unix::process::parent_id() != p)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = parent;
+        false
+    }
+}
+
+async fn serve(protocol: u32, parent: Option<u32>) -> Result<(), String> {
+    let mut sigterm = terminations()?;
 
     let tls = match std::env::var("PLUGIN_CLIENT_CERT") {
         Ok(pem) if !pem.trim().is_empty() => Some(tls::AutoMtls::new(pem.as_bytes())?),
         _ => None,
     };
-    let dir = SocketDir::create()?;
-    let socket = dir.0.join("plugin.sock");
-    let listener = UnixListener::bind(&socket).map_err(|e| format!("cannot listen on {}: {e}", socket.display()))?;
+    let (listener, network, address, dir) = listen()?;
 
     let core = Arc::new(Core::new());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let shutdown_tx = Arc::new(shutdown_tx);
 
-    let line = handshake::line(protocol, &socket, tls.as_ref().map(|t| t.server_cert_der()));
+    let line = handshake::line(protocol, &network, &address, tls.as_ref().map(|t| t.server_cert_der()));
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{line}")
             .and_then(|_| out.flush())
             .map_err(|e| format!("cannot write the handshake: {e}"))?;
     }
-    info!(protocol, socket = %socket.display(), "plugin ready");
+    info!(protocol, network, address, "plugin ready");
     // Off the handshake's path: Terraform is already connecting.
-    let own = dir.0.clone();
-    std::thread::spawn(move || sweep_stale_socket_dirs(&own));
+    #[cfg(unix)]
+    {
+        let own = dir.0.clone();
+        std::thread::spawn(move || sweep_stale_socket_dirs(&own));
+    }
 
     // Every way to be told to go ends in the same shutdown signal.
     {
@@ -185,9 +251,9 @@ async fn serve(protocol: u32, parent: u32) -> Result<(), String> {
             let reason = loop {
                 tokio::select! {
                     _ = stopped.wait_for(|s| *s) => break "StopProvider",
-                    _ = sigterm.recv() => break "SIGTERM",
+                    Some(()) = sigterm.recv() => break "SIGTERM",
                     _ = tick.tick() => {
-                        if std::os::unix::process::parent_id() != parent {
+                        if parent_gone(parent) {
                             break "Terraform went away";
                         }
                     }
@@ -223,6 +289,10 @@ async fn serve(protocol: u32, parent: u32) -> Result<(), String> {
             tokio::time::sleep(DRAIN).await;
         } => debug!("drain period over"),
     }
+    // The socket directory goes last, once nothing listens on it any more.
+    #[cfg(unix)]
     drop(dir);
+    #[cfg(not(unix))]
+    let () = dir;
     Ok(())
 }

@@ -5,7 +5,15 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{UnixListener, UnixStream};
+/// What the plugin listens on: a unix socket, or TCP on loopback where there are none (Windows).
+#[cfg(unix)]
+pub type Listener = tokio::net::UnixListener;
+#[cfg(unix)]
+type Socket = tokio::net::UnixStream;
+#[cfg(not(unix))]
+pub type Listener = tokio::net::TcpListener;
+#[cfg(not(unix))]
+type Socket = tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::{Stream, StreamExt};
@@ -85,8 +93,8 @@ pub fn broker(shutdown: watch::Receiver<bool>) -> plugin::grpc_broker_server::Gr
 
 /// One accepted connection, with or without TLS.
 pub enum Conn {
-    Tls(Box<tokio_rustls::server::TlsStream<UnixStream>>),
-    Plain(UnixStream),
+    Tls(Box<tokio_rustls::server::TlsStream<Socket>>),
+    Plain(Socket),
 }
 
 impl tonic::transport::server::Connected for Conn {
@@ -142,11 +150,7 @@ impl AsyncWrite for Conn {
 
 /// Accepts connections and completes TLS handshakes off the accept loop, so one slow or
 /// refused client never delays another. Refused handshakes are logged and dropped.
-pub fn incoming(
-    listener: UnixListener,
-    tls: Option<AutoMtls>,
-    mut shutdown: watch::Receiver<bool>,
-) -> ReceiverStream<std::io::Result<Conn>> {
+pub fn incoming(listener: Listener, tls: Option<AutoMtls>, mut shutdown: watch::Receiver<bool>) -> ReceiverStream<std::io::Result<Conn>> {
     let (tx, rx) = mpsc::channel(16);
     let acceptor = tls.as_ref().map(AutoMtls::acceptor);
     tokio::spawn(async move {

@@ -1,7 +1,9 @@
 //! The release assets from `scripts/release.sh`, checked as a registry and Terraform check them:
 //! the signature verifies, the checksums match, the manifest declares protocols 6.0 and 5.0, the
 //! linux_amd64 and linux_arm64 zips each hold a static musl binary for their architecture (the
-//! amd64 one runs here, the arm64 one under qemu-aarch64 when installed), and `terraform init`
+//! amd64 one runs here, the arm64 one under qemu-aarch64 when installed), the darwin_amd64,
+//! darwin_arm64 and windows_amd64 zips a Mach-O or PE32+ binary for theirs (the Windows one runs
+//! under Wine), `terraform providers lock` records all five platforms, and `terraform init`
 //! installs the amd64 zip from a filesystem mirror (packed layout) and from a signed local
 //! registry, recording a `zh:` hash equal to the SHA256SUMS entry.
 //!
@@ -87,6 +89,13 @@ fn release_zip_is_signed_static_and_installs_from_a_mirror() {
     // The registry's asset names: a zip per platform, each a static musl binary.
     let zip = out.join(format!("{NAME}_{v}_linux_amd64.zip"));
     let zip_arm64 = out.join(format!("{NAME}_{v}_linux_arm64.zip"));
+    let foreign: Vec<(&str, PathBuf)> = ["darwin_amd64", "darwin_arm64", "windows_amd64"]
+        .into_iter()
+        .map(|p| (p, out.join(format!("{NAME}_{v}_{p}.zip"))))
+        .collect();
+    for (_, z) in &foreign {
+        assert!(z.is_file(), "{} missing", z.display());
+    }
     let sums = out.join(format!("{NAME}_{v}_SHA256SUMS"));
     let sig = out.join(format!("{NAME}_{v}_SHA256SUMS.sig"));
     let manifest = out.join(format!("{NAME}_{v}_manifest.json"));
@@ -115,7 +124,10 @@ fn release_zip_is_signed_static_and_installs_from_a_mirror() {
     assert_eq!(zip_sum, sha256_hex(&zip));
     assert_eq!(entry(&zip_arm64), sha256_hex(&zip_arm64));
     assert_eq!(entry(&manifest), sha256_hex(&manifest));
-    assert_eq!(sums_text.lines().count(), 3, "{sums_text}");
+    for (_, z) in &foreign {
+        assert_eq!(entry(z), sha256_hex(z));
+    }
+    assert_eq!(sums_text.lines().count(), 6, "{sums_text}");
 
     let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
     assert_eq!(m["version"], 1);
@@ -147,11 +159,35 @@ fn release_zip_is_signed_static_and_installs_from_a_mirror() {
         None => eprintln!("arm64 binary not run: no qemu-aarch64 or qemu-aarch64-static on PATH"),
     }
 
+    // macOS and Windows: each zip holds one binary of the right format and architecture; the
+    // Windows one starts under Wine, as far as its magic-cookie message and its handshake.
+    let mut unpacked = Vec::new();
+    for (platform, z) in &foreign {
+        let dir = tmp.path().join(format!("unpacked-{platform}"));
+        run(Command::new("unzip").arg("-q").arg(z).arg("-d").arg(&dir));
+        let exe = if platform.starts_with("windows") { ".exe" } else { "" };
+        let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(entries, [std::ffi::OsString::from(format!("{NAME}_v{v}{exe}"))], "{platform}");
+        unpacked.push((*platform, dir.join(format!("{NAME}_v{v}{exe}"))));
+    }
+    assert_mach_o(&unpacked[0].1, 0x0100_0007, "x86_64");
+    assert_mach_o(&unpacked[1].1, 0x0100_000c, "arm64");
+    assert_pe_amd64(&unpacked[2].1);
+    run_under_wine(&unpacked[2].1, tmp.path());
+
     // A filesystem mirror in the packed layout: the zip itself, as a registry mirror holds it.
     let mirror = tmp.path().join("mirror");
     let host_dir = mirror.join("registry.terraform.io/secretsint/secretsint");
     std::fs::create_dir_all(&host_dir).unwrap();
     std::fs::copy(&zip, host_dir.join(zip.file_name().unwrap())).unwrap();
+    // The other four platforms beside it, for `terraform providers lock` below.
+    let all_zips = std::iter::once(&zip_arm64).chain(foreign.iter().map(|(_, z)| z));
+    let lock_mirror = tmp.path().join("lock-mirror");
+    let lock_dir = lock_mirror.join("registry.terraform.io/secretsint/secretsint");
+    std::fs::create_dir_all(&lock_dir).unwrap();
+    for z in all_zips.chain(std::iter::once(&zip)) {
+        std::fs::copy(z, lock_dir.join(z.file_name().unwrap())).unwrap();
+    }
     let rc = tmp.path().join("terraform.rc");
     std::fs::write(
         &rc,
@@ -191,6 +227,24 @@ fn release_zip_is_signed_static_and_installs_from_a_mirror() {
             "Terraform {version}"
         );
     }
+
+    // A lock file made on Linux serves every platform: `providers lock` over the mirror records an
+    // h1: hash for each of the five packages.
+    let work = tmp.path().join("lock-all");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("main.tf"), main_tf("secretsint/secretsint", v)).unwrap();
+    let mut lock_cmd = terraform_cmd("1.15.5", &work, &rc);
+    lock_cmd
+        .arg("providers")
+        .arg("lock")
+        .arg(format!("-fs-mirror={}", lock_mirror.display()));
+    for p in ["linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64", "windows_amd64"] {
+        lock_cmd.arg(format!("-platform={p}"));
+    }
+    run(&mut lock_cmd);
+    let lock = std::fs::read_to_string(work.join(".terraform.lock.hcl")).unwrap();
+    let h1s = lock.matches("\"h1:").count();
+    assert_eq!(h1s, 5, "one h1: hash per platform:\n{lock}");
 
     // A registry (the provider registry protocol over HTTPS on localhost): Terraform downloads the
     // zip, verifies the GPG signature over SHA256SUMS and the zip against it, and records zh:.
@@ -260,6 +314,74 @@ fn release_zip_is_signed_static_and_installs_from_a_mirror() {
         assert!(err.contains(words), "tampered {case}: {err}");
         assert!(!work.join(".terraform.lock.hcl").exists());
     }
+}
+
+/// A 64-bit Mach-O executable (MH_MAGIC_64, MH_EXECUTE) for `cputype`.
+fn assert_mach_o(bin: &Path, cputype: u32, arch: &str) {
+    let bytes = std::fs::read(bin).unwrap();
+    let word = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+    assert_eq!(word(0), 0xfeed_facf, "{} is not a 64-bit Mach-O file", bin.display());
+    assert_eq!(word(4), cputype, "{} is not {arch}", bin.display());
+    assert_eq!(word(12), 2, "{} is not an executable (MH_EXECUTE)", bin.display());
+    eprintln!("darwin {arch}: {} bytes", bytes.len());
+}
+
+/// A PE32+ console executable for x86-64 (IMAGE_FILE_MACHINE_AMD64, subsystem console).
+fn assert_pe_amd64(bin: &Path) {
+    let bytes = std::fs::read(bin).unwrap();
+    assert_eq!(&bytes[..2], b"MZ", "{} has no DOS header", bin.display());
+    let pe = u32::from_le_bytes(bytes[0x3c..0x40].try_into().unwrap()) as usize;
+    assert_eq!(&bytes[pe..pe + 4], b"PE\0\0", "{} has no PE header", bin.display());
+    assert_eq!(u16::from_le_bytes([bytes[pe + 4], bytes[pe + 5]]), 0x8664, "not x86-64");
+    let optional = pe + 24;
+    assert_eq!(u16::from_le_bytes([bytes[optional], bytes[optional + 1]]), 0x20b, "not PE32+");
+    assert_eq!(
+        u16::from_le_bytes([bytes[optional + 68], bytes[optional + 69]]),
+        3,
+        "not a console program"
+    );
+    eprintln!("windows amd64: {} bytes", bytes.len());
+}
+
+/// Starts the Windows binary under Debian's Wine: without the magic cookie it explains itself and
+/// exits 1; with it, it prints go-plugin's handshake on a loopback TCP port.
+fn run_under_wine(exe: &Path, tmp: &Path) {
+    let wine = PathBuf::from("/usr/lib/wine/wine64");
+    assert!(wine.exists(), "wine64 is missing: run scripts/install-tools.sh");
+    let dir = exe.parent().unwrap();
+    // Wine 8 lacks bcryptprimitives.dll: a small stand-in beside the binary, built with zig.
+    run(Command::new(repo_root().join(".tools/bin/zig"))
+        .args(["cc", "-target", "x86_64-windows-gnu", "-shared", "-ladvapi32", "-o"])
+        .arg(dir.join("bcryptprimitives.dll"))
+        .arg(repo_root().join("tests/it/wine_bcryptprimitives.c")));
+    let wine_cmd = || {
+        let mut c = Command::new(&wine);
+        c.arg(exe)
+            .env("WINEPREFIX", tmp.join("wineprefix"))
+            .env("WINEDEBUG", "-all")
+            .env_remove(secretsint::server::MAGIC_COOKIE_KEY);
+        c
+    };
+    // The first start creates the prefix; its own messages go to stderr before the program's.
+    let out = wine_cmd().output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("This binary is a plugin for Terraform and OpenTofu"), "{said}");
+    let mut child = wine_cmd()
+        .env(secretsint::server::MAGIC_COOKIE_KEY, secretsint::server::MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.starts_with("1|6|tcp|127.0.0.1:") && line.trim_end().ends_with("|grpc|"),
+        "{line}"
+    );
 }
 
 /// ELF e_machine values.
