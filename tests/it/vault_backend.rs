@@ -466,6 +466,11 @@ fn pki_roles_sign_wildcard_and_ip_alternative_names_as_planned() {
                 refused.contains("not allowed"),
                 "the bare domain of a wildcard is not planned: {refused}"
             );
+            // As the decision says: a name under the wildcard is admitted too.
+            let under = json!({"common_name": "api.orders.example.com", "ttl": "1h"});
+            b.bao
+                .write(&token, Some(&ns), &path, &under)
+                .unwrap_or_else(|e| panic!("a name under the wildcard: {e}"));
             let role = path.replace("/issue/", "/roles/");
             let mut old_shape = b.bao.read(ROOT, Some(&ns), &role).unwrap()["data"].clone();
             for flag in ["allow_glob_domains", "allow_wildcard_certificates", "allow_ip_sans"] {
