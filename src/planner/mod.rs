@@ -161,7 +161,7 @@ impl Plan {
 
     /// Every artifact as a file: relative path -> content, for `local_file` and `--format files`.
     pub fn files(&self) -> BTreeMap<String, String> {
-        let mut files = BTreeMap::new();
+        let mut files = self.files_unique();
         if let Some(config) = &self.secrets_config.config_file {
             let ext = match self.secrets_config.config_format {
                 ConfigFormat::Hcl => "hcl",
@@ -187,8 +187,6 @@ impl Plan {
                 code.authentication_snippet, code.secret_retrieval_snippet, code.error_handling
             );
             files.insert(format!("code/{dir}/{}", integration::source_file(code.language)), body);
-            let manifest = integration::dependency_manifest(&code.project, code.language, &code.dependencies);
-            files.insert(format!("code/{dir}/{}", integration::dependency_file(code.language)), manifest);
         }
         if let Some(r) = &self.rotation_scripts {
             files.insert(

@@ -106,6 +106,13 @@ impl CertificateSettings {
         out
     }
 
+    /// Every name of the certificate once: its DNS names, then its IP addresses.
+    pub fn all_names(&self) -> Vec<String> {
+        let mut names = self.dns_names();
+        names.extend(self.ip_addresses());
+        names
+    }
+
     /// Whether any DNS name of the certificate is a wildcard (`*.orders.example.com`).
     pub fn has_wildcard(&self) -> bool {
         self.dns_names().iter().any(|n| n.starts_with("*."))

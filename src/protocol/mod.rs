@@ -144,12 +144,8 @@ impl Core {
     /// The result of a function call as msgpack of its return type. An argument that does not
     /// decode is an error on that argument, never a gRPC error.
     pub fn call_function(&self, name: &str, args: &[Wire<'_>]) -> Result<Vec<u8>, provider::functions::FunctionError> {
-        use provider::functions::{function, FunctionError};
-        let f = match function(name) {
-            Some(f) if f.parameters.len() == args.len() => f,
-            // An unknown name or a wrong arity: the function module words the error.
-            _ => return provider::functions::call(name, &vec![Value::Null; args.len()]).map(|_| Vec::new()),
-        };
+        use provider::functions::{signature, FunctionError};
+        let f = signature(name, args.len())?;
         let values = args
             .iter()
             .zip(&f.parameters)

@@ -89,19 +89,25 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, FunctionError> {
     })
 }
 
-fn call_inner(name: &str, args: &[Value]) -> Result<Value, FunctionError> {
+/// The function `name` when it exists and takes `arguments` arguments; else the error to return.
+pub fn signature(name: &str, arguments: usize) -> Result<&'static Function, FunctionError> {
     let Some(f) = function(name) else {
         return Err(FunctionError {
-            text: super::messages::unknown_type("function", name).1,
+            text: super::messages::unknown_type("function", name).1.trim_end_matches('.').to_string(),
             argument: None,
         });
     };
-    if args.len() != f.parameters.len() {
+    if arguments != f.parameters.len() {
         return Err(FunctionError {
-            text: format!("{name} takes {} argument(s), got {}.", f.parameters.len(), args.len()),
+            text: format!("{name} takes {} argument(s), got {arguments}", f.parameters.len()),
             argument: None,
         });
     }
+    Ok(f)
+}
+
+fn call_inner(name: &str, args: &[Value]) -> Result<Value, FunctionError> {
+    signature(name, args.len())?;
     // file() reads one artifact, so it plans with every file whatever `include` says.
     let state = plan_state(&args[0], name == "file")?;
     match name {

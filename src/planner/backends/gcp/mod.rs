@@ -528,11 +528,7 @@ fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<
         }
         CredentialType::Certificate => decisions.push(format!(
             "For certificates the function makes a new EC P-256 key and CSR for {} and has it signed by Certificate Authority Service pool {} (an existing pool; the rotator gets {ROLE_CA_REQUESTER} on it) with lifetime {}; the version holds the PEM certificate chain and key.",
-            {
-                let mut names = s.certificate.dns_names();
-                names.extend(s.certificate.ip_addresses());
-                names.join(", ")
-            },
+            s.certificate.all_names().join(", "),
             n.ca_pool,
             certificate_lifetime(s).to_text()
         )),

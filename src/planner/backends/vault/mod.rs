@@ -387,14 +387,12 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
             n.consumer_path
         )),
         Source::Pki { ttl } => {
-            let mut names = s.certificate.dns_names();
-            names.extend(s.certificate.ip_addresses());
             d.push(format!(
                 "Certificates come from the PKI role {}/roles/{} with ttl = max_ttl = {} for exactly {}, EC P-256 keys, server auth only; the mount must already hold an issuer (the plan creates no CA) and allows up to 87600h so that issuer's own lifetime fits.",
                 s.vault.pki_mount,
                 n.role,
                 ttl.to_text(),
-                names.join(", ")
+                s.certificate.all_names().join(", ")
             ));
             if s.certificate.has_wildcard() {
                 d.push("The role allows its wildcard names through glob matching (allow_glob_domains, allow_wildcard_certificates): each admits the wildcard itself and names under it, never the bare domain.".into());
