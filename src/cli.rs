@@ -99,6 +99,7 @@ fn arg_for(block: Option<&str>, name: &str, ty: &Type, required: bool, help: &st
             Some(_) => Ok(v.to_string()),
             None => Err(format!("{v:?} is not a number")),
         }),
+        Type::Bool => arg.value_name("true|false").value_parser(["true", "false"]),
         _ => arg.value_name("VALUE"),
     }
 }
@@ -213,6 +214,10 @@ fn flag_value(m: &ArgMatches, id: &str, ty: &Type) -> Result<Value, String> {
     Ok(match ty {
         Type::List(_) => match m.get_many::<String>(id) {
             Some(vals) => Value::List(vals.map(|v| Value::string(v.as_str())).collect()),
+            None => Value::Null,
+        },
+        Type::Bool => match m.get_one::<String>(id).map(String::as_str) {
+            Some(v) => Value::Bool(v == "true"),
             None => Value::Null,
         },
         Type::Number => match m.get_one::<String>(id) {

@@ -48,10 +48,20 @@ fn inputs(s: &Settings) -> Value {
     for (block, key, value) in [
         ("kubernetes", "oidc_issuer", &s.kubernetes.oidc_issuer),
         ("cicd", "oidc_issuer", &s.cicd.oidc_issuer),
+        // Equal to its placeholder, an ID plans exactly as when unset.
+        ("cicd", "owner_id", &(s.cicd.owner_id != "123456").then(|| s.cicd.owner_id.clone())),
+        (
+            "cicd",
+            "repository_id",
+            &(s.cicd.repository_id != "456789").then(|| s.cicd.repository_id.clone()),
+        ),
     ] {
         if let (Some(v), Some(obj)) = (value, doc.get_mut(block).and_then(Value::as_object_mut)) {
             obj.insert(key.into(), json!(v));
         }
+    }
+    if s.cicd.classic_subject {
+        doc["cicd"]["classic_subject"] = json!(true);
     }
     doc
 }

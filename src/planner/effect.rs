@@ -62,6 +62,13 @@ const GCP: &str = "secrets_backend = \"gcp-secretmanager\"";
 const DATABASE: &str = "credential_type = \"database\"";
 const KUBERNETES: &str = "integration_target = \"kubernetes\"";
 const CICD: &str = "integration_target = \"cicd\"";
+const PINS_IDS: &str =
+    "integration_target = \"cicd\" with cicd.platform = \"github-actions\" or \"gitlab-ci\" (the platforms whose tokens carry numeric IDs)";
+
+/// GitHub and GitLab tokens carry the numeric IDs a trust can pin.
+fn pins_ids(c: Combo) -> bool {
+    cicd(c) && matches!(c.platform, CicdPlatform::GithubActions | CicdPlatform::GitlabCi)
+}
 
 /// Every optional argument whose use depends on the combination. Arguments every combination
 /// reads (`name`, `environment`, `languages`, `timestamp`, `credential_type`) are not listed.
@@ -152,10 +159,29 @@ pub const USES: &[Use] = &[
             cicd(c)
                 && matches!(
                     (c.backend, c.platform),
-                    (AwsSecrets, CicdPlatform::AzureDevops) | (GcpSecretManager, CicdPlatform::Jenkins)
+                    (AwsSecrets, CicdPlatform::AzureDevops)
+                        | (Vault | AwsSecrets | GcpSecretManager, CicdPlatform::Jenkins)
                 )
         },
-        when: "integration_target = \"cicd\" with cicd.platform = \"azure-devops\" on aws-secrets or \"jenkins\" on gcp-secretmanager (the issuers that are yours)",
+        when: "integration_target = \"cicd\" with cicd.platform = \"azure-devops\" on aws-secrets or \"jenkins\" on any backend but azure-keyvault (the issuers that are yours)",
+    },
+    Use {
+        block: Some("cicd"),
+        attr: "owner_id",
+        used: pins_ids,
+        when: PINS_IDS,
+    },
+    Use {
+        block: Some("cicd"),
+        attr: "repository_id",
+        used: pins_ids,
+        when: PINS_IDS,
+    },
+    Use {
+        block: Some("cicd"),
+        attr: "classic_subject",
+        used: |c| cicd(c) && c.platform == CicdPlatform::GithubActions,
+        when: "integration_target = \"cicd\" with cicd.platform = \"github-actions\"",
     },
     Use { block: Some("certificate"), attr: "common_name", used: certificate, when: "credential_type = \"certificate\"" },
     Use {

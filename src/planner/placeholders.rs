@@ -36,6 +36,8 @@ const SOURCES: &[Source] = &[
         CicdPlatform::Jenkins => backends::gcp::jenkins_issuer(s),
         _ => backends::aws::cicd::ado_issuer(s),
     }),
+    ("cicd", "owner_id", |s| s.cicd.owner_id.clone()),
+    ("cicd", "repository_id", |s| s.cicd.repository_id.clone()),
     ("certificate", "common_name", |s| s.certificate.common_name.clone()),
 ];
 

@@ -87,6 +87,9 @@ pub struct CicdInput {
     pub repository: Option<String>,
     pub branch: Option<String>,
     pub oidc_issuer: Option<String>,
+    pub owner_id: Option<String>,
+    pub repository_id: Option<String>,
+    pub classic_subject: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -199,6 +202,8 @@ text_fields! {
     (cicd) repository => shape::repository,
     (cicd) branch => shape::branch,
     (cicd) oidc_issuer => https_only,
+    (cicd) owner_id => shape::numeric_id,
+    (cicd) repository_id => shape::numeric_id,
     (certificate) common_name => shape::certificate_name,
 }
 

@@ -66,6 +66,12 @@ pub struct CicdSettings {
     /// The platform's OIDC issuer URL where it is the user's (Jenkins, Azure DevOps), `None` for
     /// the placeholder.
     pub oidc_issuer: Option<String>,
+    /// The owner's (GitHub) or namespace's (GitLab) numeric ID the trust pins.
+    pub owner_id: String,
+    /// The repository's (GitHub) or project's (GitLab) numeric ID the trust pins.
+    pub repository_id: String,
+    /// GitHub: also trust the classic name-based subject (`repo:OWNER/REPO:…`).
+    pub classic_subject: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -233,8 +239,8 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
 
     let auth_default = match (t, req.cicd.platform) {
         (Target::Kubernetes, _) => "kubernetes",
-        // Jenkins has no workload identity token Vault can verify; its Vault plugin uses AppRole.
-        (Target::Cicd, Some(CicdPlatform::Jenkins)) => "approle",
+        // The oidc-provider plugin's tokens; a JWT mount trusts one issuer, so Jenkins has its own.
+        (Target::Cicd, Some(CicdPlatform::Jenkins)) => "jwt-jenkins",
         // Azure DevOps pipeline tokens are for Entra exchange and their issuer retires in 2027.
         (Target::Cicd, Some(CicdPlatform::AzureDevops)) => "approle",
         (Target::Cicd, _) => "jwt",
@@ -338,6 +344,12 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         oidc_issuer: req.kubernetes.oidc_issuer.clone(),
     };
     let is_cicd = t == Target::Cicd;
+    // GitHub and GitLab put the numeric IDs in their tokens; Jenkins and Azure DevOps do not.
+    let pins_ids = is_cicd
+        && matches!(
+            req.cicd.platform.unwrap_or(CicdPlatform::GithubActions),
+            CicdPlatform::GithubActions | CicdPlatform::GitlabCi
+        );
     let cicd = CicdSettings {
         platform: d.pick(&req.cicd.platform, CicdPlatform::GithubActions, is_cicd, |v| {
             format!("cicd.platform defaults to \"{v}\".")
@@ -349,6 +361,13 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
             format!("cicd.branch defaults to \"{v}\".")
         }),
         oidc_issuer: req.cicd.oidc_issuer.clone(),
+        owner_id: d.pick(&req.cicd.owner_id, "123456".into(), pins_ids, |v| {
+            format!("cicd.owner_id defaults to the placeholder \"{v}\".")
+        }),
+        repository_id: d.pick(&req.cicd.repository_id, "456789".into(), pins_ids, |v| {
+            format!("cicd.repository_id defaults to the placeholder \"{v}\".")
+        }),
+        classic_subject: req.cicd.classic_subject.unwrap_or(false),
     };
     let is_cert = credential == CredentialType::Certificate;
     let certificate = CertificateSettings {

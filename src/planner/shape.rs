@@ -452,6 +452,18 @@ pub fn gcp_project_id(t: &str) -> Result<String, String> {
     }
 }
 
+/// A platform's numeric ID of a repository, project, owner or namespace: 1 to 20 digits, no
+/// leading zero. Compared as a string, as the platforms put it in their tokens.
+pub fn numeric_id(t: &str) -> Result<String, String> {
+    if (1..=20).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) && !t.starts_with('0') {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not a numeric ID: write the number the platform shows, like \"123456\" (digits only, no leading zero)"
+        ))
+    }
+}
+
 pub fn repository(t: &str) -> Result<String, String> {
     let parts: Vec<&str> = t.split('/').collect();
     let ok = parts.len() >= 2

@@ -103,10 +103,6 @@ pub fn dependencies(backend: Backend, language: Language) -> Vec<Dependency> {
 
 /// The image the Kubernetes rotation CronJob runs (sh, curl, sed, base64; no Vault CLI needed).
 pub const CURL_IMAGE: &str = "curlimages/curl:8.17.0";
-/// hashicorp/vault-action release pinned in generated GitHub workflows.
-pub const VAULT_ACTION: &str = "v3.4.0";
-/// actions/checkout major pinned in generated GitHub workflows.
-pub const CHECKOUT_ACTION: &str = "v7";
 
 /// Directory and file extension for a language's snippet in `files`.
 pub fn source_layout(language: Language) -> (&'static str, &'static str) {
@@ -135,24 +131,16 @@ pub fn rotation_logic_filename(r: &RotationScripts) -> String {
     format!("{}.{ext}", r.rotation_type)
 }
 
-/// aws-actions/configure-aws-credentials major pinned in generated GitHub workflows.
-pub const AWS_CREDENTIALS_ACTION: &str = "v6";
-/// aws-actions/aws-secretsmanager-get-secrets major pinned in generated GitHub workflows.
-pub const AWS_GET_SECRETS_ACTION: &str = "v3";
 /// The AWS CLI image GitLab jobs run (its entrypoint is `aws`; jobs override it).
 pub const AWS_CLI_IMAGE: &str = "amazon/aws-cli:2.27.9";
 /// AWS Toolkit for Azure DevOps task that reads a Secrets Manager secret into a secret variable.
 pub const AWS_ADO_SECRET_TASK: &str = "SecretsManagerGetSecret@1";
-/// azure/login major pinned in generated GitHub workflows (domain-facts §0).
-pub const AZURE_LOGIN_ACTION: &str = "v3";
 /// The Azure CLI image GitLab jobs run (PyPI azure-cli 2.91.0, 2026-10).
 pub const AZURE_CLI_IMAGE: &str = "mcr.microsoft.com/azure-cli:2.91.0";
 /// Python packages the Key Vault rotation Function imports besides azure-keyvault-secrets.
 /// azure-functions 1.26.0 is the newest for Python 3.11-3.12 (2.x needs 3.13).
 pub const AZURE_FUNCTIONS_PYTHON: &str = "1.26.0";
 pub const PSYCOPG_PYTHON: &str = "3.3.9";
-/// google-github-actions/auth major pinned in generated GitHub workflows (domain facts §0).
-pub const GCP_AUTH_ACTION: &str = "v3";
 /// The Cloud Functions (2nd gen) runtime of the generated rotation function.
 pub const GCP_FUNCTION_RUNTIME: &str = "python313";
 /// Python packages the generated GCP rotation function imports, pinned in its requirements.txt
@@ -162,3 +150,76 @@ pub const GCP_PRIVATE_CA: &str = "1.20.0";
 pub const GCP_CRYPTOGRAPHY: &str = "50.0.2";
 pub const GCP_PG8000: &str = "1.31.6";
 pub const GCP_PYMYSQL: &str = "1.2.4";
+
+/// A GitHub Action the generated workflows use, pinned by the full commit its release tag points
+/// at (tags can move; commits cannot). `uses:` carries the commit and a `# <version>` comment,
+/// the form Dependabot and Renovate update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Action {
+    pub repository: &'static str,
+    pub version: &'static str,
+    /// The commit `version` points at (an annotated tag peeled to its commit).
+    pub commit: &'static str,
+    /// `runs.using` of the action.yml at that commit: a runtime runners run by default.
+    pub runtime: &'static str,
+    /// When tag, commit and runtime were last read off the action's repository.
+    pub checked: &'static str,
+}
+
+impl Action {
+    /// The `uses:` value: `<repository>@<commit>`.
+    pub fn uses(&self) -> String {
+        format!("{}@{}", self.repository, self.commit)
+    }
+
+    /// `<repository> <version>`, as decisions name it.
+    pub fn named(&self) -> String {
+        format!("{} {}", self.repository, self.version)
+    }
+}
+
+pub const CHECKOUT: Action = Action {
+    repository: "actions/checkout",
+    version: "v7.0.1",
+    commit: "3d3c42e5aac5ba805825da76410c181273ba90b1",
+    runtime: "node24",
+    checked: "2026-12-03",
+};
+pub const AWS_CREDENTIALS: Action = Action {
+    repository: "aws-actions/configure-aws-credentials",
+    version: "v6.2.3",
+    commit: "e6de054238d6b7531b4efff3b6587d9aade6a06c",
+    runtime: "node24",
+    checked: "2026-12-03",
+};
+pub const AWS_GET_SECRETS: Action = Action {
+    repository: "aws-actions/aws-secretsmanager-get-secrets",
+    version: "v3.0.1",
+    commit: "2cb1a461cbd4865ac4299648312e4704c646cd53",
+    runtime: "node24",
+    checked: "2026-12-03",
+};
+/// An annotated tag: the commit, not the tag object 858f4093….
+pub const AZURE_LOGIN: Action = Action {
+    repository: "azure/login",
+    version: "v3.0.1",
+    commit: "f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca",
+    runtime: "node24",
+    checked: "2026-12-03",
+};
+pub const GCP_AUTH: Action = Action {
+    repository: "google-github-actions/auth",
+    version: "v3.0.0",
+    commit: "7c6bc770dae815cd3e89ee6cdf493a5fab2cc093",
+    runtime: "node24",
+    checked: "2026-12-03",
+};
+
+/// Every action a generated workflow may use; a test fails on any other `uses:`.
+pub const ACTIONS: &[Action] = &[CHECKOUT, AWS_CREDENTIALS, AWS_GET_SECRETS, AZURE_LOGIN, GCP_AUTH];
+
+/// The pinned action a `uses:` value names, if it is one of ours.
+pub fn action(uses: &str) -> Option<&'static Action> {
+    let (repository, commit) = uses.split_once('@')?;
+    ACTIONS.iter().find(|a| a.repository == repository && a.commit == commit)
+}

@@ -42,6 +42,17 @@ impl Reader {
         }
     }
 
+    /// An optional bool; null or unknown is `None` (unknown also marks the read incomplete).
+    fn flag(&mut self, path: &Path, v: &Value) -> Option<bool> {
+        match self.known(v)? {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.error(path.clone(), messages::invalid_value(&path.to_string(), "must be true or false"));
+                None
+            }
+        }
+    }
+
     fn error(&mut self, path: Path, (summary, detail): (String, String)) {
         self.diags.error(Some(path), summary, detail);
     }
@@ -237,6 +248,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
     let (p, v) = b("cicd");
     let cicd = CicdInput {
         platform: r.choice(&p.with_attr("platform"), v.get("platform")),
+        classic_subject: r.flag(&p.with_attr("classic_subject"), v.get("classic_subject")),
         ..Default::default()
     };
     let (p, v) = b("certificate");

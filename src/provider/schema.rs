@@ -281,7 +281,20 @@ fn build_plan() -> Schema {
                 s("branch", "Branch allowed to read secrets. Defaults to \"main\"."),
                 s(
                     "oidc_issuer",
-                    "The CI platform's OIDC issuer URL where it is yours, not a fixed one: Jenkins (its root URL followed by \"oidc\", from the oidc-provider plugin) for gcp-secretmanager, and the Azure DevOps organization's issuer (\"https://vstoken.dev.azure.com/<organization ID>\") for aws-secrets. Defaults to a placeholder.",
+                    "The CI platform's OIDC issuer URL where it is yours, not a fixed one: Jenkins (its root URL followed by \"oidc\", from the oidc-provider plugin) for aws-secrets and gcp-secretmanager, and the Azure DevOps organization's issuer (\"https://vstoken.dev.azure.com/<organization ID>\") for aws-secrets. Defaults to a placeholder.",
+                ),
+                s(
+                    "owner_id",
+                    "Numeric ID of the repository's owner, which every trust pins so a recycled or transferred name gets nothing: github-actions `repository_owner_id` (`gh api users/<owner> --jq .id`), gitlab-ci `namespace_id` (the group's ID). Defaults to the placeholder \"123456\".",
+                ),
+                s(
+                    "repository_id",
+                    "Numeric ID of the repository, which every trust pins: github-actions `repository_id` (`gh api repos/<owner>/<name> --jq .id`), gitlab-ci `project_id` (the project's ID). Defaults to the placeholder \"456789\".",
+                ),
+                Attribute::optional(
+                    "classic_subject",
+                    Type::Bool,
+                    "github-actions only, a compatibility switch: also trust the classic name-based subject `repo:<owner>/<name>:ref:refs/heads/<branch>` beside the immutable `repo:<owner>@<owner_id>/<name>@<repository_id>:…` that repositories created or renamed after July 2026 get. Backends that can check the ID claims (Vault, GCP) still require both IDs; AWS and Azure match the subject alone, so there the classic form trusts the name. Defaults to false.",
                 ),
             ],
         ),

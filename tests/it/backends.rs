@@ -251,6 +251,16 @@ impl Bao {
                     continue;
                 }
                 "vault_database_secret_backend_connection" => {
+                    // terraform-provider-vault sends the write-only password_wo as `password`
+                    // and keeps password_wo_version to itself.
+                    let obj = v.as_object_mut().unwrap();
+                    if let Some(p) = obj.remove("password_wo") {
+                        assert!(
+                            obj.remove("password_wo_version").is_some(),
+                            "{kind}.{label}: password_wo without its version"
+                        );
+                        obj.insert("password".into(), p);
+                    }
                     let backend = take(&mut v, "backend");
                     format!("{backend}/config/{}", take(&mut v, "name"))
                 }

@@ -436,10 +436,11 @@ fn stub_bin(dir: &Path, secret: &str, script: &str) {
     let mut doc = fields(&value);
     doc["data"] = fields(secret);
     doc["data"]["data"] = fields(secret);
+    doc["auth"] = serde_json::json!({"client_token": secret});
     let doc = doc.to_string();
     std::fs::write(dir.join("doc.json"), &doc).unwrap();
     let script = format!(
-        "#!/bin/sh\n# prints or writes the secret document\nfor a in \"$@\"; do case $a in --out-file=*) cat {d} > \"${{a#--out-file=}}\"; exit 0;; esac; done\nprev=''\nfor a in \"$@\"; do if [ \"$prev\" = --output ] && [ \"$a\" != tsv ]; then cat {d} > \"$a\"; exit 0; fi; prev=$a; done\ncase \" $* \" in *' --query value '*) jq -r .value {d};; *) cat {d};; esac\n",
+        "#!/bin/sh\n# prints or writes the secret document; reads its stdin first, as curl reads a header or body from it (a\n# stub that exits first would SIGPIPE the printf feeding it and fail the step under pipefail)\ncat >/dev/null\nfor a in \"$@\"; do case $a in --out-file=*) cat {d} > \"${{a#--out-file=}}\"; exit 0;; esac; done\nprev=''\nfor a in \"$@\"; do if [ \"$prev\" = --output ] && [ \"$a\" != tsv ]; then cat {d} > \"$a\"; exit 0; fi; prev=$a; done\ncase \" $* \" in *' --query value '*) jq -r .value {d};; *) cat {d};; esac\n",
         d = dir.join("doc.json").display()
     );
     for name in ["gcloud", "az", "curl"] {
@@ -566,6 +567,11 @@ fn run_export_full(dir: &Path, script: &str, secret: &str) -> (bool, Vec<String>
         .env("RUNNER_TEMP", &tmp)
         .env("AGENT_TEMPDIRECTORY", &tmp)
         .env("VAULT_TOKEN", "token")
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", "https://runner.example.com/token?api-version=2.0")
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token")
+        .env("OIDC_AUDIENCE", "https://vault.example.com")
+        .env("VAULT_ROLE", "prod-app")
+        .env("VAULT_AUTH_PATH", "jwt")
         .env("VAULT_ADDR", "https://vault.example.com")
         .env("KEY_VAULT_NAME", "kv")
         .env("KEY_VAULT_OBJECT", "obj")

@@ -11,15 +11,17 @@
 //! - `Jenkinsfile`: Groovy's parser plus the declarative structure (tests/it/jenkinsfile_check.groovy);
 //! - scripts the pipelines run (`*.sh`): `sh -n` (POSIX shell syntax, as the job's `sh` reads them);
 //!
-//! It also checks the rules the issue sets: GitHub OIDC jobs hold `id-token: write` and use current majors
-//! of the official actions, GitLab uses `id_tokens` with `aud` and never `CI_JOB_JWT`, Azure
+//! It also checks the rules the issue sets: GitHub OIDC jobs hold `id-token: write`, and every
+//! action is pinned by the full commit of an entry of `versions::ACTIONS` (on node24) with its
+//! version as a comment; GitLab uses `id_tokens` with `aud` and never `CI_JOB_JWT`, Azure
 //! DevOps uses `AzureKeyVault@2` and marks every variable it sets secret. Canaries prove each
 //! validator rejects a broken file.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use secretsint::planner::{plan, Choice, CicdPlatform, ManifestType, Target};
+use secretsint::planner::{plan, versions, Choice, CicdPlatform, ManifestType, Target};
 use serde_norway::Value;
 
 use crate::support::{all_requests, repo_root, tool};
@@ -202,21 +204,8 @@ fn azure_pipelines_match_the_azure_pipelines_schema() {
     assert!(!ok, "the Azure Pipelines schema must reject a non-boolean `always`");
 }
 
-/// Official actions and the major each must use (late 2026).
-const CURRENT_MAJORS: &[(&str, &str)] = &[
-    ("actions/checkout", "v7"),
-    ("aws-actions/configure-aws-credentials", "v6"),
-    ("azure/login", "v3"),
-    ("google-github-actions/auth", "v3"),
-    ("hashicorp/vault-action", "v3"),
-];
 /// Actions that exchange the job's OIDC token.
-const OIDC_ACTIONS: &[&str] = &[
-    "aws-actions/configure-aws-credentials",
-    "azure/login",
-    "google-github-actions/auth",
-    "hashicorp/vault-action",
-];
+const OIDC_ACTIONS: &[&str] = &["aws-actions/configure-aws-credentials", "azure/login", "google-github-actions/auth"];
 
 #[test]
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
@@ -234,19 +223,21 @@ fn github_workflows_pass_actionlint_use_current_actions_and_request_id_tokens() 
                 let Some(uses) = step.get("uses").and_then(Value::as_str) else {
                     continue;
                 };
-                let (action, version) = uses.split_once('@').unwrap_or((uses, ""));
-                if let Some((_, major)) = CURRENT_MAJORS.iter().find(|(a, _)| *a == action) {
-                    assert!(
-                        version == *major || version.starts_with(&format!("{major}.")),
-                        "{origin}: {action}@{version} is not the current major {major}"
-                    );
-                } else {
-                    assert!(
-                        version.starts_with('v') || version.len() == 40,
-                        "{origin}: {uses} is pinned to neither a release tag nor a commit"
-                    );
-                }
+                let (action, commit) = uses.split_once('@').unwrap_or((uses, ""));
+                assert!(
+                    commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                    "{origin}: {uses} is not pinned by a full commit SHA"
+                );
+                let pinned = versions::action(uses).unwrap_or_else(|| panic!("{origin}: {uses} is not in versions::ACTIONS"));
+                assert_eq!(pinned.runtime, "node24", "{origin}: {action} runs on {}", pinned.runtime);
+                let line = format!("uses: {uses} # {}", pinned.version);
+                assert!(text.contains(&line), "{origin}: no `{line}` (the version comment Dependabot reads)");
                 uses_oidc |= OIDC_ACTIONS.contains(&action);
+            }
+            for step in job.get("steps").and_then(Value::as_sequence).into_iter().flatten() {
+                // A shell step that requests the token itself (the Vault login).
+                let run = step.get("run").and_then(Value::as_str).unwrap_or_default();
+                uses_oidc |= run.contains("$ACTIONS_ID_TOKEN_REQUEST_URL");
             }
             if uses_oidc {
                 assert!(
@@ -333,4 +324,67 @@ fn pipeline_scripts_are_valid_posix_shell() {
             "{origin}: a script the job runs with sh starts with #!/bin/sh"
         );
     }
+}
+
+/// Azure DevOps trust names a service connection (or a variable group) only, so every Azure
+/// Pipelines plan binds the planned branch with a branch control check on what it logs in with:
+/// arguments as microsoft/azuredevops 1.16 declares them (tests/fixtures/azuredevops-arguments.json),
+/// allowed_branches exactly the planned branch, branch protection verified.
+#[test]
+fn azure_pipelines_logins_are_bound_to_the_planned_branch() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("tests/fixtures/azuredevops-arguments.json")).unwrap()).unwrap();
+    let schema = &fixture["azuredevops_check_branch_control"];
+    let known: Vec<&str> = schema["arguments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let required: Vec<&str> = schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let kinds: Vec<&str> = schema["target_resource_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let mut checked = 0;
+    for req in all_requests().into_iter().filter(|r| r.target == Target::Cicd) {
+        let mut req = req.clone();
+        req.cicd.platform = Some(CicdPlatform::AzureDevops);
+        req.cicd.branch = Some("release".into());
+        let files = plan(&req).files();
+        let origin = format!("{}-{}-{}", req.backend, req.rotation, req.credential.unwrap());
+        let tf = files
+            .get("terraform/azure-devops.tf")
+            .unwrap_or_else(|| panic!("{origin}: no branch control"));
+        let body: hcl::Body = hcl::from_str(tf).unwrap();
+        let checks: Vec<&hcl::Block> = body
+            .blocks()
+            .filter(|b| b.identifier() == "resource" && b.labels()[0].as_str() == "azuredevops_check_branch_control")
+            .collect();
+        assert!(!checks.is_empty(), "{origin}: no azuredevops_check_branch_control");
+        for check in checks {
+            let attrs: BTreeMap<String, String> = check
+                .body()
+                .attributes()
+                .map(|a| (a.key().to_string(), a.expr().to_string()))
+                .collect();
+            for key in attrs.keys() {
+                assert!(
+                    known.contains(&key.as_str()),
+                    "{origin}: {key} is no argument of azuredevops_check_branch_control"
+                );
+            }
+            for key in &required {
+                assert!(attrs.contains_key(*key), "{origin}: required {key} missing");
+            }
+            let kind = attrs["target_resource_type"].trim_matches('"');
+            assert!(kinds.contains(&kind), "{origin}: target_resource_type {kind}");
+            assert_eq!(attrs["allowed_branches"], "\"refs/heads/release\"", "{origin}");
+            assert_eq!(attrs["verify_branch_protection"], "true", "{origin}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 48, "only {checked} checks");
 }

@@ -105,3 +105,32 @@ fn no_planned_artifact_contains_a_secret_like_string() {
         );
     }
 }
+
+/// No artifact of any combination or CI platform carries a control character (other than line
+/// feed and tab): one once hid inside a Jenkinsfile's sed expression, where it broke the login
+/// while every parser accepted the file.
+#[test]
+fn no_artifact_carries_a_control_character() {
+    use secretsint::planner::{plan, Choice, CicdPlatform, Target};
+    let mut files = 0;
+    for req in crate::support::all_requests() {
+        let platforms: Vec<Option<CicdPlatform>> = match req.target {
+            Target::Cicd => CicdPlatform::ALL.iter().copied().map(Some).collect(),
+            _ => vec![None],
+        };
+        for platform in platforms {
+            let mut req = req.clone();
+            req.cicd.platform = platform;
+            for (path, text) in plan(&req).files() {
+                files += 1;
+                if let Some((i, c)) = text.char_indices().find(|(_, c)| c.is_control() && *c != '\n' && *c != '\t') {
+                    panic!(
+                        "{}-{}-{}-{:?} {path}: control character {:?} at byte {i}",
+                        req.backend, req.target, req.rotation, platform, c
+                    );
+                }
+            }
+        }
+    }
+    assert!(files > 3000, "only {files} files");
+}

@@ -120,6 +120,9 @@ fn other_values(field: &str) -> Vec<Edit> {
         "cicd.repository" => vec![|r| r.cicd.repository = Some("other-org/other-repo".into())],
         "cicd.branch" => vec![|r| r.cicd.branch = Some("release".into())],
         "cicd.oidc_issuer" => vec![|r| r.cicd.oidc_issuer = Some("https://ci.example.org/oidc".into())],
+        "cicd.owner_id" => vec![|r| r.cicd.owner_id = Some("24680".into())],
+        "cicd.repository_id" => vec![|r| r.cicd.repository_id = Some("13579".into())],
+        "cicd.classic_subject" => vec![|r| r.cicd.classic_subject = Some(true)],
         "certificate.common_name" => vec![|r| r.certificate.common_name = Some("other.example.com".into())],
         "certificate.alt_names" => vec![|r| r.certificate.alt_names = Some(vec!["alt.example.com".into()])],
         "certificate.ttl" => vec![|r| r.certificate.ttl = Some(Duration::from_secs(30 * 86_400))],
@@ -357,6 +360,8 @@ fn everything_real(r: &mut secretsint::planner::Request) {
     r.kubernetes.cluster_name = Some("acme-prod".into());
     r.kubernetes.oidc_issuer = Some("https://oidc.eks.us-east-1.amazonaws.com/id/5C8F0D2A9B7E4F1C3A6D8B0E2F4A6C8E".into());
     r.cicd.repository = Some("acme/orders".into());
+    r.cicd.owner_id = Some("8675309".into());
+    r.cicd.repository_id = Some("31337001".into());
     r.cicd.oidc_issuer = Some(match r.cicd.platform {
         Some(secretsint::planner::CicdPlatform::Jenkins) => "https://ci.acme.test/oidc".into(),
         _ => "https://vstoken.dev.azure.com/1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a".into(),
@@ -365,9 +370,11 @@ fn everything_real(r: &mut secretsint::planner::Request) {
 }
 
 /// What stands for a value only the user knows, in any artifact.
-const MARKERS: [&str; 7] = [
+const MARKERS: [&str; 9] = [
     "example.com",
     "123456789012",
+    "123456",
+    "456789",
     "00000000-0000-0000-0000-000000000000",
     "EXAMPLE",
     "example-org",

@@ -114,7 +114,12 @@ pub(crate) fn prepare_namespace(bao: &Bao) -> String {
         .self_signed(&key)
         .unwrap();
     bao.enable(&ns, "secrets", "secret", json!({"type": "kv", "options": {"version": "2"}}));
-    for (path, kind) in [("kubernetes", "kubernetes"), ("jwt", "jwt"), ("approle", "approle")] {
+    for (path, kind) in [
+        ("kubernetes", "kubernetes"),
+        ("jwt", "jwt"),
+        ("jwt-jenkins", "jwt"),
+        ("approle", "approle"),
+    ] {
         bao.enable(&ns, "auth", path, json!({"type": kind}));
     }
     bao.write(
@@ -236,9 +241,10 @@ fn check_terraform_applies(b: &crate::backends::Backends, vars: &BTreeMap<&str, 
                 assert_eq!(role["data"]["bound_claims"]["ref_protected"], "true", "{case}");
                 assert_eq!(role["data"]["bound_audiences"][0], "https://vault.example.com:8200", "{case}");
             } else if path.starts_with("auth/jwt/") {
-                let sub = &role["data"]["bound_claims"]["sub"];
-                assert_eq!(sub.as_array().map(Vec::len), Some(2), "{case}: both sub formats: {role}");
-                assert_eq!(role["data"]["bound_claims_type"], "glob");
+                let claims = &role["data"]["bound_claims"];
+                assert_eq!(claims["repository_id"], "456789", "{case}: {role}");
+                assert_eq!(claims["repository_owner_id"], "123456", "{case}: {role}");
+                assert_eq!(role["data"]["bound_claims_type"], "string", "{case}: no globs");
             }
         }
     }
@@ -375,8 +381,14 @@ fn pki_roles_issue_and_sign_for_the_planned_name_only() {
             "{target}/{rotation}: lifetime {} want {want_ttl}",
             expiry - now
         );
-        let refused = b.bao.write(&token, Some(&ns), path, &body("evil.example.com")).unwrap_err();
-        assert!(refused.contains("not allowed") || refused.contains("common name"), "{refused}");
+        // Names outside the plan, including "localhost", which Vault's default admits.
+        for other in ["evil.example.com", "localhost"] {
+            let refused = b.bao.write(&token, Some(&ns), path, &body(other)).unwrap_err();
+            assert!(
+                refused.contains("not allowed") || refused.contains("common name"),
+                "{other}: {refused}"
+            );
+        }
     }
 }
 
@@ -577,16 +589,24 @@ fn jwt_roles_log_in_only_the_bound_repository_and_branch() {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
     let github_iss = "https://token.actions.githubusercontent.com";
     let gitlab_iss = "https://gitlab.com";
-    for (platform, issuer) in [(CicdPlatform::GithubActions, github_iss), (CicdPlatform::GitlabCi, gitlab_iss)] {
+    let jenkins_iss = "https://jenkins.example.com/oidc";
+    for (platform, issuer, classic) in [
+        (CicdPlatform::GithubActions, github_iss, false),
+        (CicdPlatform::GitlabCi, gitlab_iss, false),
+        (CicdPlatform::GithubActions, github_iss, true),
+        (CicdPlatform::Jenkins, jenkins_iss, false),
+    ] {
         let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Manual);
         req.credential = Some(CredentialType::ApiKey);
         req.cicd.platform = Some(platform);
+        req.cicd.classic_subject = classic.then_some(true);
         let p = plan(&req);
         let ns = prepare_namespace(bao);
+        let mount = if platform == CicdPlatform::Jenkins { "jwt-jenkins" } else { "jwt" };
         bao.write(
             ROOT,
             Some(&ns),
-            "auth/jwt/config",
+            &format!("auth/{mount}/config"),
             &json!({"jwt_validation_pubkeys": [key.public_key_pem()], "bound_issuer": issuer, "jwt_supported_algs": ["EdDSA"]}),
         )
         .unwrap();
@@ -595,40 +615,94 @@ fn jwt_roles_log_in_only_the_bound_repository_and_branch() {
             bao.write(
                 ROOT,
                 Some(&ns),
-                "auth/jwt/login",
+                &format!("auth/{mount}/login"),
                 &json!({"role": "prod-app", "jwt": ci_jwt(&key, issuer, claims)}),
             )
         };
         let cases: Vec<(Value, bool)> = match platform {
-            CicdPlatform::GithubActions => {
-                let ok = |sub: &str| json!({"repository": "example-org/example-repo", "ref": "refs/heads/main", "sub": sub});
+            CicdPlatform::Jenkins => vec![
+                (json!({"sub": "https://jenkins.example.com/job/app/", "build_number": 7}), true),
+                // Another job on the same controller, or the same path on another controller.
+                (json!({"sub": "https://jenkins.example.com/job/other/"}), false),
+                (json!({"sub": "https://jenkins.example.com/job/app-rotate/"}), false),
+                (
+                    json!({"sub": "https://jenkins.example.com/job/app/", "aud": "https://other.example.com"}),
+                    false,
+                ),
+            ],
+            CicdPlatform::GithubActions if classic => {
+                let token = |owner_id: &str, repo_id: &str, sub: &str| {
+                    json!({"repository": "example-org/example-repo", "repository_owner_id": owner_id,
+                        "repository_id": repo_id, "ref": "refs/heads/main", "sub": sub})
+                };
+                let classic_sub = "repo:example-org/example-repo:ref:refs/heads/main";
                 vec![
-                    (ok("repo:example-org/example-repo:ref:refs/heads/main"), true),
-                    (ok("repo:example-org@123456/example-repo@456789:ref:refs/heads/main"), true),
-                    (ok("repo:example-org/example-repo:pull_request"), false),
+                    (token("123456", "456789", classic_sub), true),
                     (
-                        json!({"repository": "example-org/other", "ref": "refs/heads/main", "sub": "repo:example-org/other:ref:refs/heads/main"}),
+                        token(
+                            "123456",
+                            "456789",
+                            "repo:example-org@123456/example-repo@456789:ref:refs/heads/main",
+                        ),
+                        true,
+                    ),
+                    // The IDs stay pinned whatever the subject's form.
+                    (token("999999", "1", classic_sub), false),
+                ]
+            }
+            CicdPlatform::GithubActions => {
+                let token = |owner_id: &str, repo_id: &str, r: &str, sub: &str| {
+                    json!({"repository": "example-org/example-repo", "repository_owner_id": owner_id,
+                        "repository_id": repo_id, "ref": r, "sub": sub})
+                };
+                let immutable = |o: &str, i: &str| format!("repo:example-org@{o}/example-repo@{i}:ref:refs/heads/main");
+                let classic = "repo:example-org/example-repo:ref:refs/heads/main";
+                vec![
+                    (token("123456", "456789", "refs/heads/main", &immutable("123456", "456789")), true),
+                    // Other IDs, in either subject form: a recycled or transferred name.
+                    (token("999999", "1", "refs/heads/main", &immutable("999999", "1")), false),
+                    (token("123456", "1", "refs/heads/main", &immutable("123456", "1")), false),
+                    (token("999999", "456789", "refs/heads/main", classic), false),
+                    // The classic form only under cicd.classic_subject (below).
+                    (token("123456", "456789", "refs/heads/main", classic), false),
+                    (
+                        token(
+                            "123456",
+                            "456789",
+                            "refs/heads/dev",
+                            &immutable("123456", "456789").replace("main", "dev"),
+                        ),
                         false,
                     ),
                     (
-                        json!({"repository": "example-org/example-repo", "ref": "refs/heads/dev", "sub": "repo:example-org/example-repo:ref:refs/heads/dev"}),
+                        token(
+                            "123456",
+                            "456789",
+                            "refs/heads/main",
+                            "repo:example-org@123456/example-repo@456789:pull_request",
+                        ),
                         false,
                     ),
                     (
-                        json!({"repository": "example-org/example-repo", "ref": "refs/heads/main", "sub": "repo:example-org/example-repo:ref:refs/heads/main", "aud": "https://github.com/example-org"}),
+                        json!({"repository": "example-org/example-repo", "repository_owner_id": "123456", "repository_id": "456789", "ref": "refs/heads/main",
+                            "sub": immutable("123456", "456789"), "aud": "https://github.com/example-org"}),
                         false,
                     ),
                 ]
             }
             _ => {
-                let claims = |protected: &str, r: &str| {
-                    json!({"project_path": "example-org/example-repo", "ref": r, "ref_type": "branch", "ref_protected": protected,
+                let ids = |ns: &str, project: &str, protected: &str, r: &str| {
+                    json!({"namespace_id": ns, "project_id": project, "project_path": "example-org/example-repo", "ref": r,
+                        "ref_type": "branch", "ref_protected": protected,
                         "sub": format!("project_path:example-org/example-repo:ref_type:branch:ref:{r}")})
                 };
                 vec![
-                    (claims("true", "main"), true),
-                    (claims("false", "main"), false),
-                    (claims("true", "dev"), false),
+                    (ids("123456", "456789", "true", "main"), true),
+                    (ids("123456", "456789", "false", "main"), false),
+                    (ids("123456", "456789", "true", "dev"), false),
+                    // The same path under another project or namespace ID: recycled or moved.
+                    (ids("123456", "1", "true", "main"), false),
+                    (ids("999999", "456789", "true", "main"), false),
                 ]
             }
         };
@@ -679,7 +753,26 @@ fn azure_pipelines_step_logs_in_with_approle_and_sets_only_masked_variables() {
             .env("AGENT_TEMPDIRECTORY", temp.path())
             .output()
             .unwrap();
-        let leftovers = std::fs::read_dir(temp.path().join("vault")).map(|d| d.count()).unwrap_or(0);
+        // The job's last step (condition: always()) revokes the token and removes the directory.
+        let cleanup = pipeline["jobs"][0]["steps"].as_array().unwrap().last().unwrap()["bash"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let token = std::fs::read_to_string(temp.path().join("secretsint/vault-token")).unwrap_or_default();
+        let done = Command::new("bash")
+            .args(["-c", &cleanup])
+            .env("VAULT_ADDR", &bao.addr)
+            .env("VAULT_NAMESPACE", &ns)
+            .env("AGENT_TEMPDIRECTORY", temp.path())
+            .output()
+            .unwrap();
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+        assert!(!token.is_empty(), "the login left no token for the cleanup step");
+        assert!(
+            bao.read(&token, Some(&ns), "auth/token/lookup-self").is_err(),
+            "the token outlived the job"
+        );
+        let leftovers = usize::from(temp.path().join("secretsint").exists());
         (out, leftovers)
     };
     let (out, leftovers) = run("s3cr3t-Value");
@@ -695,4 +788,172 @@ fn azure_pipelines_step_logs_in_with_approle_and_sets_only_masked_variables() {
     let (out, _) = run("line-one\nline-two");
     assert!(!out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).contains("line-two"));
+}
+
+/// The GitHub workflow as a runner runs it, against OpenBao: the job requests its own OIDC token
+/// (for the planned audience only), logs in, reads the secret into a masked `$GITHUB_ENV` value,
+/// and its always-run last step leaves `$RUNNER_TEMP` empty and the Vault token revoked, also
+/// when a step before it failed. Canary: the same job without that step leaves a live token.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn github_workflow_reads_once_and_leaves_no_token_or_file_behind() {
+    use crate::github_runner::{run_job, Outcome, TokenEndpoint};
+    let bao = &backends().bao;
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let issuer = "https://token.actions.githubusercontent.com";
+    let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Manual);
+    req.credential = Some(CredentialType::ApiKey);
+    req.cicd.platform = Some(CicdPlatform::GithubActions);
+    let p = plan(&req);
+    let ns = prepare_namespace(bao);
+    bao.write(
+        ROOT,
+        Some(&ns),
+        "auth/jwt/config",
+        &json!({"jwt_validation_pubkeys": [key.public_key_pem()], "bound_issuer": issuer, "jwt_supported_algs": ["EdDSA"]}),
+    )
+    .unwrap();
+    bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
+    bao.write(
+        ROOT,
+        Some(&ns),
+        "secret/data/prod/app/api-key",
+        &json!({"data": {"api_key": "s3cr3t-Value"}}),
+    )
+    .unwrap();
+    let jwt = ci_jwt(
+        &key,
+        issuer,
+        json!({"repository": "example-org/example-repo", "repository_owner_id": "123456", "repository_id": "456789",
+            "ref": "refs/heads/main", "sub": "repo:example-org@123456/example-repo@456789:ref:refs/heads/main"}),
+    );
+    // The endpoint hands the token out only for the audience the role binds.
+    let endpoint = TokenEndpoint::start(&jwt, "https://vault.example.com:8200");
+    let workflow = file(&p, ".github/workflows/app-secrets.yml");
+    let local = [("VAULT_ADDR", bao.addr.as_str()), ("VAULT_NAMESPACE", ns.as_str())];
+    let token_alive = |token: &str| bao.read(token, Some(&ns), "auth/token/lookup-self").is_ok();
+
+    let run = run_job(workflow, "deploy", &endpoint, &local, &[]);
+    assert!(
+        run.steps.iter().all(|(_, o)| *o == Outcome::Success),
+        "{:?}\n{}",
+        run.steps,
+        run.stderr
+    );
+    assert_eq!(run.env.get("API_KEY").map(String::as_str), Some("s3cr3t-Value"));
+    let token = run
+        .env
+        .get("VAULT_TOKEN")
+        .expect("the login hands VAULT_TOKEN to later steps")
+        .clone();
+    // Every secret was masked, and nothing printed it but its own mask command.
+    for secret in ["s3cr3t-Value", token.as_str(), jwt.as_str()] {
+        assert!(run.masks.iter().any(|m| m == secret), "{secret:.12}… was never masked");
+        let printed = run.stdout.lines().chain(run.stderr.lines()).filter(|l| l.contains(secret)).count();
+        assert_eq!(printed, 1, "{secret:.12}… printed outside its ::add-mask::");
+    }
+    assert_eq!(run.temp_left, Vec::<String>::new(), "files left in $RUNNER_TEMP");
+    assert!(!token_alive(&token), "the Vault token outlived the job");
+
+    // A failing step: the always-run cleanup still revokes the token.
+    bao.write(ROOT, Some(&ns), "secret/data/prod/app/api-key", &json!({"data": {"other": "x"}}))
+        .unwrap();
+    let run = run_job(workflow, "deploy", &endpoint, &local, &[]);
+    let outcomes: Vec<Outcome> = run.steps.iter().map(|(_, o)| *o).collect();
+    assert_eq!(outcomes, [Outcome::Success, Outcome::Failure, Outcome::Success], "{:?}", run.steps);
+    assert!(!token_alive(&run.env["VAULT_TOKEN"]), "a failed job left its token alive");
+    assert_eq!(run.temp_left, Vec::<String>::new());
+
+    // Canary: without the last step the harness sees the live token.
+    let cleanup = run.steps.last().unwrap().0.clone();
+    let run = run_job(workflow, "deploy", &endpoint, &local, &[cleanup.as_str()]);
+    assert!(
+        token_alive(&run.env["VAULT_TOKEN"]),
+        "the harness must notice a job that keeps its token"
+    );
+}
+
+/// The `sh '''…'''` bodies of a Jenkinsfile, unescaped as Groovy reads them (`\\` and `\'`).
+fn jenkins_sh_bodies(jenkinsfile: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = jenkinsfile;
+    while let Some(start) = rest.find("sh '''\n") {
+        let body = &rest[start + 7..];
+        let end = body.find("'''").unwrap();
+        out.push(body[..end].replace("\\'", "'").replace("\\\\", "\\"));
+        rest = &body[end + 3..];
+    }
+    out
+}
+
+/// The Jenkins build as an agent runs it, against OpenBao: the oidc-provider token logs in at
+/// the JWT mount, the secret lands in the build's private directory, and `post { always }`
+/// revokes the token and removes the directory.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn jenkins_build_logs_in_with_its_oidc_token_and_leaves_nothing_behind() {
+    let bao = &backends().bao;
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let issuer = "https://jenkins.example.com/oidc";
+    let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Manual);
+    req.credential = Some(CredentialType::ApiKey);
+    req.cicd.platform = Some(CicdPlatform::Jenkins);
+    let p = plan(&req);
+    let ns = prepare_namespace(bao);
+    bao.write(
+        ROOT,
+        Some(&ns),
+        "auth/jwt-jenkins/config",
+        &json!({"jwt_validation_pubkeys": [key.public_key_pem()], "bound_issuer": issuer, "jwt_supported_algs": ["EdDSA"]}),
+    )
+    .unwrap();
+    bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
+    bao.write(
+        ROOT,
+        Some(&ns),
+        "secret/data/prod/app/api-key",
+        &json!({"data": {"api_key": "s3cr3t-Value"}}),
+    )
+    .unwrap();
+    let bodies = jenkins_sh_bodies(file(&p, "Jenkinsfile"));
+    assert_eq!(bodies.len(), 2, "the secrets step and the post step: {bodies:?}");
+    let workspace_tmp = tempfile::tempdir().unwrap();
+    let run = |script: &str, token: &str| {
+        // Jenkins runs `sh -xe`: every command is traced to the build log.
+        Command::new("sh")
+            .args(["-xec", script])
+            .env("VAULT_ADDR", &bao.addr)
+            .env("VAULT_AUTH_PATH", "jwt-jenkins")
+            .env("VAULT_NAMESPACE", &ns)
+            .env("VAULT_ID_TOKEN", token)
+            .env("WORKSPACE_TMP", workspace_tmp.path())
+            .output()
+            .unwrap()
+    };
+    let jwt = ci_jwt(&key, issuer, json!({"sub": "https://jenkins.example.com/job/app/"}));
+    let out = run(&bodies[0], &jwt);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cr3t"));
+    let dir = workspace_tmp.path().join("secretsint");
+    let response: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("secret.json")).unwrap()).unwrap();
+    assert_eq!(response["data"]["data"]["api_key"], "s3cr3t-Value");
+    let token = std::fs::read_to_string(dir.join("vault-token")).unwrap();
+    assert!(bao.read(&token, Some(&ns), "auth/token/lookup-self").is_ok());
+    let log = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        !log.contains(&token) && !log.contains("s3cr3t"),
+        "the build log shows a secret:\n{log}"
+    );
+    let out = run(&bodies[1], "");
+    let log = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!log.contains(&token), "the post step's log shows the token:\n{log}");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        bao.read(&token, Some(&ns), "auth/token/lookup-self").is_err(),
+        "the token outlived the build"
+    );
+    assert!(!dir.exists(), "the build's secret directory outlived it");
+    // Another job's token gets nothing.
+    let other = ci_jwt(&key, issuer, json!({"sub": "https://jenkins.example.com/job/other/"}));
+    assert!(!run(&bodies[0], &other).status.success());
 }

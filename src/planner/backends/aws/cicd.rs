@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{document, oidc_provider_arn, statement, Names};
 use crate::planner::choice::*;
-use crate::planner::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
+use crate::planner::targets::cicd::jenkins::{self, g, with_credentials, Groovy, Jenkinsfile, Step};
 use crate::planner::versions;
 use crate::planner::{DeploymentManifest, Settings};
 use crate::render::tf;
@@ -43,12 +43,15 @@ fn ado_connection(s: &Settings) -> String {
     format!("aws-{}", s.role_name())
 }
 
-fn jenkins_user(s: &Settings) -> String {
-    format!("jenkins-{}", s.role_name())
+/// The Jenkins credential (oidc-provider plugin, "OpenID Connect id token as file") whose
+/// token AWS exchanges.
+fn jenkins_credential(s: &Settings) -> String {
+    format!("aws-{}-id-token", s.role_name())
 }
 
-fn jenkins_credential(s: &Settings) -> String {
-    format!("aws-{}", s.role_name())
+/// The Jenkins issuer as IAM names it (no scheme), from `cicd.oidc_issuer` or the placeholder.
+fn jenkins_host(s: &Settings) -> String {
+    jenkins::issuer(&s.cicd).trim_start_matches("https://").to_string()
 }
 
 pub(super) fn trust(s: &Settings) -> String {
@@ -59,16 +62,15 @@ pub(super) fn trust(s: &Settings) -> String {
     let branch = &s.cicd.branch;
     let st = match s.cicd.platform {
         CicdPlatform::GithubActions => {
-            // Classic `repo:OWNER/REPO:…` and the 2026 immutable `repo:OWNER@ID/REPO@ID:…`.
+            // IAM offers only aud and sub as condition keys of this provider: the immutable
+            // subject, exact, carries both IDs (the classic one only when asked for).
+            let subjects = github::trusted_subjects(&s.cicd);
             web_identity(GITHUB_HOST)
                 .when("StringEquals", format!("{GITHUB_HOST}:aud"), json!(STS_AUDIENCE))
                 .when(
-                    "StringLike",
+                    "StringEquals",
                     format!("{GITHUB_HOST}:sub"),
-                    json!([
-                        github::subject(&s.cicd.repository, branch),
-                        github::immutable_subject(&s.cicd.repository, "*", "*", branch),
-                    ]),
+                    if subjects.len() == 1 { json!(subjects[0]) } else { json!(subjects) },
                 )
         }
         CicdPlatform::GitlabCi => web_identity(GITLAB_HOST)
@@ -89,20 +91,15 @@ pub(super) fn trust(s: &Settings) -> String {
                     json!(format!("sc://{org}/{project}/{}", ado_connection(s))),
                 )
         }
-        CicdPlatform::Jenkins => statement("JenkinsUserAssumesTheRole", "Allow", &["sts:AssumeRole"], &[])
-            .principal(json!({"AWS": format!("arn:aws:iam::{}:user/{}", s.aws.account_id, jenkins_user(s))})),
+        // The oidc-provider plugin's token: sub is the job's URL.
+        CicdPlatform::Jenkins => {
+            let host = jenkins_host(s);
+            web_identity(&host)
+                .when("StringEquals", format!("{host}:aud"), json!(STS_AUDIENCE))
+                .when("StringEquals", format!("{host}:sub"), json!(jenkins::job_url(&s.cicd, &s.name)))
+        }
     };
     document(vec![st])
-}
-
-/// The Jenkins IAM user may do one thing: assume the consumer role.
-pub(super) fn jenkins_user_policy(n: &Names) -> String {
-    document(vec![statement(
-        "AssumeTheSecretsReaderRole",
-        "Allow",
-        &["sts:AssumeRole"],
-        &[&n.consumer_role_arn],
-    )])
 }
 
 /// The identity provider (or user) the consumer role trusts, created before the role.
@@ -120,16 +117,13 @@ pub(super) fn terraform_identity(s: &Settings) -> Vec<Block> {
         CicdPlatform::GithubActions => oidc(format!("https://{GITHUB_HOST}"), STS_AUDIENCE),
         CicdPlatform::GitlabCi => oidc(format!("https://{GITLAB_HOST}"), STS_AUDIENCE),
         CicdPlatform::AzureDevops => oidc(format!("https://{}", ado_host(s)), ADO_AUDIENCE),
-        CicdPlatform::Jenkins => tf::resource("aws_iam_user", "jenkins")
-            .add_attribute((tf::key("name"), jenkins_user(s)))
-            .build(),
+        CicdPlatform::Jenkins => oidc(format!("https://{}", jenkins_host(s)), STS_AUDIENCE),
     }]
 }
 
 /// The Terraform address the consumer role must wait for.
 pub(super) fn identity_ref(s: &Settings) -> Option<(&'static str, &'static str)> {
     match (s.target, s.cicd.platform) {
-        (Target::Cicd, CicdPlatform::Jenkins) => Some(("aws_iam_user", "jenkins")),
         (Target::Cicd, _) => Some(("aws_iam_openid_connect_provider", "ci")),
         _ => None,
     }
@@ -159,7 +153,7 @@ fn github(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
     let steps = json!([
         {
             "name": "Configure AWS credentials",
-            "uses": format!("aws-actions/configure-aws-credentials@{}", versions::AWS_CREDENTIALS_ACTION),
+            "uses": versions::AWS_CREDENTIALS.uses(),
             "with": {
                 "role-to-assume": n.consumer_role_arn,
                 "role-session-name": format!("{}-${{{{ github.run_id }}}}", s.name),
@@ -169,7 +163,7 @@ fn github(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
         },
         {
             "name": "Read the secret",
-            "uses": format!("aws-actions/aws-secretsmanager-get-secrets@{}", versions::AWS_GET_SECRETS_ACTION),
+            "uses": versions::AWS_GET_SECRETS.uses(),
             "with": {
                 "secret-ids": format!("{prefix},{}", n.secret_name),
                 "parse-json-secrets": true,
@@ -182,15 +176,14 @@ fn github(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
         github::Workflow::on_push(&s.name, &s.cicd.branch, steps).render(),
     ));
     d.push(format!(
-        "GitHub Actions assumes {} with its OIDC token (permissions id-token: write, aws-actions/configure-aws-credentials {} with audience {STS_AUDIENCE}); the trust policy requires aud = {STS_AUDIENCE} and a sub for repository \"{}\" on refs/heads/{} in both the classic and the immutable (OWNER@ID/REPO@ID) form.",
+        "GitHub Actions assumes {} with its OIDC token (permissions id-token: write, {} with audience {STS_AUDIENCE}); the trust policy requires aud = {STS_AUDIENCE} and, exactly (StringEquals), {}.",
         n.role,
-        versions::AWS_CREDENTIALS_ACTION,
-        s.cicd.repository,
-        s.cicd.branch
+        versions::AWS_CREDENTIALS.named(),
+        github::subjects_text(&s.cicd)
     ));
     d.push(format!(
-        "aws-actions/aws-secretsmanager-get-secrets {} reads only {} and exports each JSON key as {prefix}_<KEY>, masking every value in the log.",
-        versions::AWS_GET_SECRETS_ACTION,
+        "{} reads only {} and exports each JSON key as {prefix}_<KEY>, masking every value in the log.",
+        versions::AWS_GET_SECRETS.named(),
         n.secret_name
     ));
     d.push(format!(
@@ -202,10 +195,9 @@ fn github(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
 // GitLab CI
 
 fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
-    let dir = "$CI_PROJECT_DIR/.aws";
+    let dir = gitlab::SECRETS_DIR;
     let script = vec![
-        "umask 077".to_string(),
-        format!("mkdir -p \"{dir}\""),
+        gitlab::make_secrets_dir(),
         // The CLI's web identity provider reads the token from a file: it never stands on a
         // command line, where the process list would show it.
         format!("printf '%s' \"$AWS_ID_TOKEN\" > \"{dir}/web-identity-token\""),
@@ -224,7 +216,8 @@ fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
         .id_token("AWS_ID_TOKEN", STS_AUDIENCE)
         .variables(variables.as_object().cloned().unwrap_or_default())
         .on_branch(&s.cicd.branch)
-        .script(script);
+        .script(script)
+        .cleanup(Vec::new());
     let pipeline = gitlab::Pipeline::new().job(format!("{}-secrets", s.name), job);
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, gitlab::PATH, pipeline.render()));
     d.push(format!(
@@ -232,7 +225,7 @@ fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
         n.role, s.cicd.repository, s.cicd.branch
     ));
     d.push(format!(
-        "GitLab cannot mask values read at run time, so the job writes the secret JSON to {dir}/secret.json (mode 0600, inside the job's workspace) and never prints it; the OIDC provider is https://{GITLAB_HOST} (use your instance URL when self-managed)."
+        "GitLab cannot mask values read at run time, so the job writes the secret JSON to {dir}/secret.json (mode 0600, in a private directory outside the project directory) and never prints it; after_script removes the directory (with the web identity token) however the job ended; the OIDC provider is https://{GITLAB_HOST} (use your instance URL when self-managed)."
     ));
 }
 
@@ -240,26 +233,42 @@ fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
 // Jenkins
 
 fn jenkins(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
-    let read = "umask 077 && aws secretsmanager get-secret-value --secret-id \"$SECRET_ID\" --query SecretString --output text > \"$WORKSPACE_TMP/secret.json\"";
-    let binding = Groovy::List(vec![Groovy::Map(vec![
-        ("$class", g("AmazonWebServicesCredentialsBinding")),
-        ("credentialsId", g(jenkins_credential(s))),
-        ("accessKeyVariable", g("AWS_ACCESS_KEY_ID")),
-        ("secretKeyVariable", g("AWS_SECRET_ACCESS_KEY")),
-    ])]);
+    let out = format!("{}/secret.json", jenkins::SECRETS_DIR);
+    let read = vec![
+        jenkins::make_secrets_dir(),
+        format!("aws secretsmanager get-secret-value --secret-id \"$SECRET_ID\" --query SecretString --output text > \"{out}\""),
+    ];
+    // The plugin writes a fresh token to a file for the block; the AWS CLI's web identity
+    // provider reads AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN itself.
+    let binding = Groovy::List(vec![Groovy::Call(
+        "file",
+        vec![
+            ("credentialsId", g(jenkins_credential(s))),
+            ("variable", g("AWS_WEB_IDENTITY_TOKEN_FILE")),
+        ],
+    )]);
     let text = Jenkinsfile {
-        environment: vec![("AWS_REGION", s.aws.region.clone()), ("SECRET_ID", n.secret_name.clone())],
-        ..Jenkinsfile::new("secrets", vec![with_credentials(binding, vec![Step::sh(read)])])
+        environment: vec![
+            ("AWS_REGION", s.aws.region.clone()),
+            ("AWS_ROLE_ARN", n.consumer_role_arn.clone()),
+            ("AWS_ROLE_SESSION_NAME", format!("jenkins-{}", s.name)),
+            ("SECRET_ID", n.secret_name.clone()),
+        ],
+        always: jenkins::cleanup(Vec::new()),
+        ..Jenkinsfile::new("secrets", vec![with_credentials(binding, vec![Step::Sh(read)])])
     }
     .render();
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, "Jenkinsfile", text));
     d.push(format!(
-        "Jenkins has no OIDC token AWS can verify, so it uses the AWS Credentials plugin: credential \"{}\" holds the access key of IAM user {} (create the key outside Terraform so it never enters state) with \"IAM Role To Use\" = {}; that user may only call sts:AssumeRole on the role, and the binding hands the pipeline temporary role credentials.",
+        "Jenkins needs no AWS key: the oidc-provider plugin's credential \"{}\" (kind \"OpenID Connect id token as file\", audience {STS_AUDIENCE}) writes a fresh token for the block, and the AWS CLI exchanges it (AssumeRoleWithWebIdentity) for temporary credentials of {}. The trust accepts issuer https://{} (set cicd.oidc_issuer to your controller's root URL followed by /oidc; AWS fetches its discovery document, so it must be reachable from the internet) with aud {STS_AUDIENCE} and sub {}, the job's URL, exactly.",
         jenkins_credential(s),
-        jenkins_user(s),
-        n.consumer_role_arn
+        n.role,
+        jenkins_host(s),
+        jenkins::job_url(&s.cicd, &s.name)
     ));
-    d.push("The pipeline writes the secret JSON to $WORKSPACE_TMP/secret.json (umask 077), outside the workspace and never in the log; Jenkins masks only bound credentials, not values read at run time.".into());
+    d.push(format!(
+        "The pipeline writes the secret JSON to {out} (mode 0600 in a private directory under WORKSPACE_TMP, outside the workspace) and never prints it; post {{ always {{ … }} }} removes the directory however the build ended. Jenkins masks only bound credentials, not values read at run time."
+    ));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,6 +297,8 @@ fn azure_devops(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>
         ],
     );
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, ado::PATH, pipeline.render()));
+    let connection = [("service_connection", ado_connection(s))];
+    ado::protect(ado::Protected::ServiceConnection, &connection, &s.cicd.branch, manifests, d);
     let (org, project) = owner_repo(s);
     d.push(format!(
         "Azure Pipelines reads the secret with the AWS Toolkit task {} through the AWS service connection \"{}\" configured with \"Use OIDC\" and role {}; the task stores the value as a secret pipeline variable {var} (masked in logs), which later steps see only through an explicit env mapping.",

@@ -42,7 +42,6 @@ const RECOVERY_WINDOW_DAYS: u64 = 30;
 const LOG_RETENTION_DAYS: u64 = 365;
 /// EKS OIDC issuer placeholder (the cluster's `identity.oidc.issuer` without `https://`).
 const EKS_OIDC_ID: &str = "EXAMPLED539D4633E53DE1B71EXAMPLE";
-const VPC_ACCESS_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole";
 
 /// How the secret changes over time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -300,7 +299,40 @@ fn rotation_policy(s: &Settings, n: &Names) -> String {
             )],
         ),
     ];
+    st.push(statement(
+        "SendFailedInvocationsToTheTopic",
+        "Allow",
+        &["sns:Publish"],
+        &[&format!("arn:aws:sns:{}:{}:{}", s.aws.region, s.aws.account_id, n.topic)],
+    ));
+    // X-Ray's write actions have no resource type: "*" is the narrowest resource they accept.
+    st.push(statement(
+        "WriteTraces",
+        "Allow",
+        &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        &["*"],
+    ));
     if s.credential == CredentialType::Database {
+        // What AWSLambdaVPCAccessExecutionRole grants for the function's network interfaces,
+        // without its logs actions on every log group: the changes are scoped to this account
+        // and region, the two Describe actions have no resource type ("*" is their narrowest).
+        st.push(statement(
+            "ManageTheFunctionsNetworkInterfaces",
+            "Allow",
+            &[
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:CreateNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            &[&format!("arn:aws:ec2:{}:{}:*", s.aws.region, s.aws.account_id)],
+        ));
+        st.push(statement(
+            "DescribeTheFunctionsNetwork",
+            "Allow",
+            &["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+            &["*"],
+        ));
         st.insert(
             1,
             statement(
@@ -449,14 +481,6 @@ fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {
             format!("{}-pod-identity-trust", n.role),
             PolicyType::IamTrustPolicy,
             pod_identity_trust(s),
-            &n.consumer_role_arn,
-        ));
-    }
-    if s.target == Target::Cicd && s.cicd.platform == CicdPlatform::Jenkins {
-        out.push(p(
-            format!("{}-jenkins-assume", n.role),
-            PolicyType::IamPolicy,
-            cicd::jenkins_user_policy(n),
             &n.consumer_role_arn,
         ));
     }
@@ -642,6 +666,10 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
                 n.event_rule, n.topic
             ));
             d.push(format!(
+                "The function traces to X-Ray, keeps 2 reserved concurrent executions, and sends an invocation that fails asynchronously to the topic {} as its dead-letter target.",
+                n.topic
+            ));
+            d.push(format!(
                 "Package the function as rotation_lambda.zip holding rotation/{} renamed lambda_function.py{}; Terraform reads it from var.rotation_lambda_zip.",
                 crate::planner::versions::rotation_logic_filename(scripts),
                 if s.credential == CredentialType::Database {
@@ -655,7 +683,7 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
                     "Database rotation is single-user: the function changes the password of the secret's own user, so the old password stops working at setSecret and consumers must re-read the secret on an authentication failure. Add \"masterarn\" naming a superuser secret (the rotation role may read {}) to switch to alternating users (<username> and <username>_clone), which keeps the previous credential valid until the next rotation.",
                     n.superuser_secret_arn
                 ));
-                d.push("The function runs in the database's VPC (var.rotation_subnet_ids, var.rotation_security_group_ids, AWSLambdaVPCAccessExecutionRole) and reaches Secrets Manager through a secretsmanager interface VPC endpoint or a NAT gateway; it verifies the database's TLS certificate (for RDS and Aurora put the RDS CA bundle global-bundle.pem into the zip and set DB_CA_BUNDLE to it) unless the secret sets \"ssl\": false.".into());
+                d.push("The function runs in the database's VPC (var.rotation_subnet_ids, var.rotation_security_group_ids; the rotation policy grants the network-interface actions of AWSLambdaVPCAccessExecutionRole itself, without that managed policy's logs actions on every log group) and reaches Secrets Manager through a secretsmanager interface VPC endpoint or a NAT gateway; it verifies the database's TLS certificate (for RDS and Aurora put the RDS CA bundle global-bundle.pem into the zip and set DB_CA_BUNDLE to it) unless the secret sets \"ssl\": false.".into());
                 d.push(managed_rotation_advice(s));
                 if !matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Redshift) {
                     findings.push(findings::aws_rotation_postgres_only(s.database.engine));

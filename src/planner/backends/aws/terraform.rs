@@ -144,18 +144,6 @@ pub(super) fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[Acce
             .add_attribute((tf::key("policy_arn"), r("aws_iam_policy", &["read", "arn"])))
             .build(),
     );
-    if s.target == Target::Cicd && s.cicd.platform == CicdPlatform::Jenkins {
-        b = b.add_block(
-            tf::resource("aws_iam_user_policy", "jenkins_assume")
-                .add_attribute((tf::key("name"), format!("{}-jenkins-assume", n.role)))
-                .add_attribute((tf::key("user"), r("aws_iam_user", &["jenkins", "name"])))
-                .add_attribute((
-                    tf::key("policy"),
-                    tf::heredoc(policy_doc(policies, &format!("{}-jenkins-assume", n.role))),
-                ))
-                .build(),
-        );
-    }
     match rot {
         Rotator::Manual => {
             b = b.add_block(
@@ -195,14 +183,6 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies:
             .add_attribute((tf::key("policy_arn"), r("aws_iam_policy", &["rotation", "arn"])))
             .build(),
     ];
-    if db {
-        out.push(
-            tf::resource("aws_iam_role_policy_attachment", "rotation_vpc")
-                .add_attribute((tf::key("role"), r("aws_iam_role", &["rotation", "name"])))
-                .add_attribute((tf::key("policy_arn"), VPC_ACCESS_POLICY))
-                .build(),
-        );
-    }
     out.push(
         tf::resource("aws_cloudwatch_log_group", "rotation")
             .add_attribute((tf::key("name"), format!("/aws/lambda/{}", n.rotation_function)))
@@ -225,6 +205,18 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies:
             Expression::from(FuncCall::builder("filebase64sha256").arg(var("rotation_lambda_zip")).build()),
         ))
         .add_attribute((tf::key("timeout"), 30u64))
+        // Secrets Manager runs one rotation step at a time per secret; two leaves room for a retry.
+        .add_attribute((tf::key("reserved_concurrent_executions"), 2u64))
+        .add_block(
+            Block::builder(tf::key("tracing_config"))
+                .add_attribute((tf::key("mode"), "Active"))
+                .build(),
+        )
+        .add_block(
+            Block::builder(tf::key("dead_letter_config"))
+                .add_attribute((tf::key("target_arn"), r("aws_sns_topic", &["rotation", "arn"])))
+                .build(),
+        )
         .add_block(
             Block::builder(tf::key("environment"))
                 .add_attribute((tf::key("variables"), tf::obj(&env)))

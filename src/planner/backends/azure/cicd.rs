@@ -7,15 +7,14 @@ use hcl::expr::Expression;
 use hcl::Block;
 use serde_json::{json, Map};
 
-use super::{federated_credential, template, Names, Source};
+use super::{federated_credential, Names, Source};
 use crate::planner::choice::*;
 use crate::planner::ci_env;
-use crate::planner::targets::cicd::jenkins::{g, with_credentials, Agent, Groovy, Jenkinsfile, Step};
+use crate::planner::targets::cicd::jenkins::{self, g, with_credentials, Agent, Groovy, Jenkinsfile, Step};
 use crate::planner::{versions, DeploymentManifest, Settings};
-use crate::render;
 use crate::render::tf;
 
-use crate::planner::targets::cicd::azure_devops::Pipeline;
+use crate::planner::targets::cicd::azure_devops::{self as ado, Pipeline};
 use crate::planner::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
 use crate::planner::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
 
@@ -33,33 +32,23 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
             .build()
     };
     let repo = &s.cicd.repository;
-    let (owner, _) = repo.split_once('/').unwrap_or((repo.as_str(), ""));
     let branch = &s.cicd.branch;
     match s.cicd.platform {
-        CicdPlatform::GithubActions => vec![
-            string_var("github_owner_id", &format!("Numeric ID of the GitHub owner {owner} (gh api users/{owner} --jq .id), for the immutable subject format.")),
-            string_var("github_repository_id", &format!("Numeric ID of the repository {repo} (gh api repos/{repo} --jq .id), for the immutable subject format.")),
-            federated_credential(
-                "github",
-                &format!("github-{}", n.role),
-                Expression::from(GITHUB_ISSUER),
-                Expression::from(github::subject(repo, branch)),
-                None,
-            ),
-            // Azure refuses concurrent credential writes on one identity: create them in turn.
-            federated_credential(
-                "github_immutable",
-                &format!("github-{}-immutable", n.role),
-                Expression::from(GITHUB_ISSUER),
-                template(&github::immutable_subject(
-                    repo,
-                    "${var.github_owner_id}",
-                    "${var.github_repository_id}",
-                    branch,
-                )),
-                Some(tf::traversal("azurerm_federated_identity_credential", &["github"])),
-            ),
-        ],
+        // One credential per trusted subject (the immutable one first, pinned to the IDs);
+        // Azure refuses concurrent credential writes on one identity, so each waits for the last.
+        CicdPlatform::GithubActions => github::trusted_subjects(&s.cicd)
+            .into_iter()
+            .enumerate()
+            .map(|(i, subject)| {
+                let (label, name) = if i == 0 {
+                    ("github".to_string(), format!("github-{}", n.role))
+                } else {
+                    ("github_classic".to_string(), format!("github-{}-classic", n.role))
+                };
+                let after = (i > 0).then(|| tf::traversal("azurerm_federated_identity_credential", &["github"]));
+                federated_credential(&label, &name, Expression::from(GITHUB_ISSUER), Expression::from(subject), after)
+            })
+            .collect(),
         CicdPlatform::GitlabCi => vec![federated_credential(
             "gitlab",
             &format!("gitlab-{}", n.role),
@@ -117,6 +106,10 @@ pub(crate) fn cicd_target(
         CicdPlatform::AzureDevops => ("azure-pipelines.yml".to_string(), azure_devops(s, src, n, decisions)),
     };
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, &filename, text.clone()));
+    if s.cicd.platform == CicdPlatform::AzureDevops {
+        let connection = [("service_connection", service_connection(n))];
+        ado::protect(ado::Protected::ServiceConnection, &connection, &s.cicd.branch, manifests, decisions);
+    }
     decisions.push(format!(
         "The pipeline reads only the secret {} and needs no subscription-level role: the identity {} holds data-plane roles on that one object, so the Azure login allows no subscriptions.",
         n.object, n.identity
@@ -158,7 +151,7 @@ fn github_workflow(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<Str
     let steps = json!([
         {
             "name": "Log in to Azure",
-            "uses": format!("azure/login@{}", versions::AZURE_LOGIN_ACTION),
+            "uses": versions::AZURE_LOGIN.uses(),
             "with": {
                 "client-id": "${{ secrets.AZURE_CLIENT_ID }}",
                 "tenant-id": s.azure.tenant_id,
@@ -170,22 +163,25 @@ fn github_workflow(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<Str
             "env": {"KEY_VAULT_NAME": s.azure.vault_name, "KEY_VAULT_OBJECT": n.object},
             "run": lines.join("\n"),
         },
+        github::cleanup_step(
+            "Log out of Azure and remove secret files",
+            serde_json::Map::new(),
+            vec![format!("rm -f \"$RUNNER_TEMP/{}.pem\"", n.object), "az logout || true".to_string()],
+        ),
     ]);
     let workflow = github::Workflow::on_push(&s.name, &s.cicd.branch, steps);
     decisions.push(format!(
-        "GitHub Actions logs in with azure/login@{} (OIDC, audience api://AzureADTokenExchange) as {}; set the repository secret AZURE_CLIENT_ID (as azure/login's own examples do; it is an identifier, not a credential) to `terraform output -raw workload_client_id`. Two federated credentials trust issuer {GITHUB_ISSUER} for branch {} of {}: the classic subject repo:{}:ref:refs/heads/{} and the immutable repo:OWNER@ID/REPO@ID form (from the github_owner_id and github_repository_id variables), since repositories created or renamed after July 2026 get the latter.",
-        versions::AZURE_LOGIN_ACTION,
+        "GitHub Actions logs in with {} (OIDC, audience api://AzureADTokenExchange) as {}; set the repository secret AZURE_CLIENT_ID (as azure/login's own examples do; it is an identifier, not a credential) to `terraform output -raw workload_client_id`. Its federated credentials trust issuer {GITHUB_ISSUER} with {} (a federated credential matches the subject alone).",
+        versions::AZURE_LOGIN.named(),
         n.identity,
-        s.cicd.branch,
-        s.cicd.repository,
-        s.cicd.repository,
-        s.cicd.branch
+        github::subjects_text(&s.cicd)
     ));
     decisions.push(match handover(s, src) {
-        Handover::File => "The certificate's PEM bundle (key and chain) is downloaded to $RUNNER_TEMP with mode 0600 and CERTIFICATE_FILE names it; the runner empties $RUNNER_TEMP after the job.".into(),
+        Handover::File => "The certificate's PEM bundle (key and chain) is downloaded to $RUNNER_TEMP with mode 0600 and CERTIFICATE_FILE names it.".into(),
         _ => "Each value is masked with ::add-mask:: before it is written to $GITHUB_ENV, so later steps see it and the log never does; a value that spans lines fails the step before it is printed or written.".into(),
     });
-    render::yaml(&workflow)
+    decisions.push("The workflow's last step runs even after a failure or a cancel (if: always()): it removes any secret file from $RUNNER_TEMP and logs the Azure CLI out, so a self-hosted runner keeps no session; put your own steps before it.".into());
+    workflow.render()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,7 +203,7 @@ fn file_name(s: &Settings, n: &Names) -> String {
 }
 
 fn gitlab_pipeline(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
-    let dir = "$CI_PROJECT_DIR/.keyvault";
+    let dir = gitlab::SECRETS_DIR;
     let mut variables = Map::new();
     variables.insert("AZURE_TENANT_ID".into(), s.azure.tenant_id.clone().into());
     variables.insert("KEY_VAULT_NAME".into(), s.azure.vault_name.clone().into());
@@ -219,9 +215,10 @@ fn gitlab_pipeline(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<St
         .on_branch(&s.cicd.branch)
         .script(vec![
             "az login --service-principal --username \"$AZURE_CLIENT_ID\" --tenant \"$AZURE_TENANT_ID\" --federated-token \"$AZURE_ID_TOKEN\" --allow-no-subscriptions --output none".to_string(),
-            format!("mkdir -p -m 0700 \"{dir}\""),
+            gitlab::make_secrets_dir(),
             download_line(dir, n, s),
-        ]);
+        ])
+        .cleanup(vec!["az logout || true".to_string()]);
     let pipeline = gitlab::Pipeline::new().job(format!("{}-secrets", s.name), job);
     decisions.push(format!(
         "GitLab CI requests an id_tokens token with aud {} (CI_JOB_JWT was removed in GitLab 17.0) and exchanges it with az login --federated-token as {}; set the CI/CD variable AZURE_CLIENT_ID to `terraform output -raw workload_client_id`. The federated credential trusts issuer {GITLAB_ISSUER} (use your instance URL when self-managed) for subject project_path:{}:ref_type:branch:ref:{}.",
@@ -231,7 +228,7 @@ fn gitlab_pipeline(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<St
         s.cicd.branch
     ));
     decisions.push(format!(
-        "The job downloads the secret to {dir}/{} (mode 0700 directory) instead of printing it; the job image is {}.",
+        "The job downloads the secret to {dir}/{} (a mode 0700 directory outside the project directory) instead of printing it; after_script logs out of Azure and removes the directory however the job ended; the job image is {}.",
         file_name(s, n),
         versions::AZURE_CLI_IMAGE
     ));
@@ -243,10 +240,10 @@ fn gitlab_pipeline(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<St
 
 fn jenkins(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
     let credential = format!("azure-client-id-{}", n.role);
-    let dir = "${WORKSPACE_TMP}/keyvault";
+    let dir = jenkins::SECRETS_DIR;
     let script = vec![
         "az login --identity --client-id \"$AZURE_CLIENT_ID\" --allow-no-subscriptions --output none".to_string(),
-        format!("mkdir -p -m 0700 \"{dir}\""),
+        jenkins::make_secrets_dir(),
         download_line(dir, n, s),
     ];
     let binding = Groovy::List(vec![Groovy::Call(
@@ -259,6 +256,7 @@ fn jenkins(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -
             ("KEY_VAULT_NAME", s.azure.vault_name.clone()),
             ("KEY_VAULT_OBJECT", n.object.clone()),
         ],
+        always: jenkins::cleanup(vec!["az logout || true".to_string()]),
         ..Jenkinsfile::new("secrets", vec![with_credentials(binding, vec![Step::Sh(script)])])
     }
     .render();
@@ -267,7 +265,7 @@ fn jenkins(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -
         n.identity
     ));
     decisions.push(format!(
-        "The job downloads the secret to {dir}/{} (WORKSPACE_TMP is outside the workspace and private to the build) instead of printing it.",
+        "The job downloads the secret to {dir}/{} (a mode 0700 directory under WORKSPACE_TMP, outside the workspace) instead of printing it; post {{ always {{ … }} }} logs out of Azure and removes the directory however the build ended.",
         file_name(s, n)
     ));
     out
@@ -290,8 +288,11 @@ fn azure_devops(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String
         Handover::File => (
             json!({"CERTIFICATE_PEM": var}),
             format!(
-                "set -euo pipefail\numask 077\nprintf '%s\\n' \"$CERTIFICATE_PEM\" > \"$(Agent.TempDirectory)/{}.pem\"\necho \"the certificate bundle is in $(Agent.TempDirectory)/{}.pem\"",
-                n.object, n.object
+                "set -euo pipefail\n{}\nprintf '%s\\n' \"$CERTIFICATE_PEM\" > \"{dir}/{}.pem\"\necho \"the certificate bundle is in {dir}/{}.pem\"",
+                ado::make_secrets_dir(),
+                n.object,
+                n.object,
+                dir = ado::SECRETS_DIR
             ),
         ),
     };
@@ -312,6 +313,7 @@ fn azure_devops(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String
                 "displayName": "Use secrets",
                 "env": env,
             }),
+            serde_json::to_value(ado::cleanup_step(Vec::new(), Default::default())).unwrap_or_default(),
         ],
     );
     decisions.push(format!(
@@ -321,7 +323,7 @@ fn azure_devops(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String
         s.azure.tenant_id
     ));
     decisions.push(format!(
-        "AzureKeyVault@2 makes the secret a secret pipeline variable $({}), masked in logs; a script sees it only through the explicit env mapping of the Use secrets step.",
+        "AzureKeyVault@2 makes the secret a secret pipeline variable $({}), masked in logs; a script sees it only through the explicit env mapping of the Use secrets step. A last step runs however the job went (condition: always()) and removes $(Agent.TempDirectory)/secretsint, where any secret file was written; put your own steps before it.",
         n.object
     ));
     pipeline.render()

@@ -366,6 +366,17 @@ pub fn plan(s: &Settings) -> Plan {
             Source::Certificate { .. } => roles::KEY_VAULT_CERTIFICATES_OFFICER.0,
         }
     ));
+    decisions.push(
+        "The vault's AuditEvent log (every read and write of its secrets) goes to the Log Analytics workspace var.log_analytics_workspace_id through the diagnostic setting \"audit\".".into(),
+    );
+    decisions.push(format!(
+        "The vault's network rules deny by default (network_acls default_action = \"Deny\", bypass AzureServices): only var.key_vault_allowed_ip_ranges and the subnets in var.key_vault_allowed_subnet_ids{} reach its data plane, so put the egress of whoever runs terraform apply and of every consumer there (a GitHub-hosted runner has no fixed address: use a self-hosted runner in an allowed subnet). The public endpoint stays on for those rules to apply; a private endpoint needs a virtual network the plan does not own.",
+        if matches!(src, Source::Secret { rotation: Some(_) }) {
+            " (plus var.rotation_function_subnet_id, the rotation Function's outbound subnet)"
+        } else {
+            ""
+        }
+    ));
     decisions.push(format!(
         "terraform/azure.tf reads the existing resource group \"{}\" and creates everything else in its region; new role assignments can take a few minutes to apply, so a first run may need a second apply.",
         s.azure.resource_group
@@ -437,7 +448,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                     ));
                     d.push("The Function ignores an event whose version is no longer the current one, so a redelivered event or a manual update in between never adds a second version.".into());
                     d.push(format!(
-                        "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({} on the secret only); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken) and is reached with its access key, because azurerm 4.x still writes an empty AzureWebJobsStorage when a Flex Consumption app uses an identity for storage (hashicorp/terraform-provider-azurerm#29693).",
+                        "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({} on the secret only); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken) and is reached with its access key, because azurerm 4.x still writes an empty AzureWebJobsStorage when a Flex Consumption app uses an identity for storage (hashicorp/terraform-provider-azurerm#29693); the account keeps deleted blobs and containers for 7 days and logs any SAS signed for longer than an hour. Its outbound traffic leaves through var.rotation_function_subnet_id (virtual network integration), the subnet the vault allows.",
                         n.rotator_identity,
                         roles::KEY_VAULT_SECRETS_OFFICER.0,
                         storage_account_name(s)

@@ -38,6 +38,47 @@ pub(super) fn variable(name: &str, description: &str, sensitive: bool, default: 
     b.build()
 }
 
+/// A `list(string)` variable; without a default Terraform asks for it, so nobody gets an empty
+/// allow-list by accident.
+pub(super) fn list_variable(name: &str, description: &str, default_empty: bool) -> Block {
+    let mut b = Block::builder(tf::key("variable"))
+        .add_label(name)
+        .add_attribute((
+            "type",
+            Expression::from(
+                hcl::expr::FuncCall::builder("list")
+                    .arg(Expression::Variable(hcl::expr::Variable::unchecked("string")))
+                    .build(),
+            ),
+        ))
+        .add_attribute((tf::key("description"), description));
+    if default_empty {
+        b = b.add_attribute((tf::key("default"), Expression::Array(vec![])));
+    }
+    b.build()
+}
+
+/// The vault's network rules: deny by default, Azure's trusted services bypass, and the
+/// allow-lists from variables (plus the rotation Function's subnet when the plan has one).
+fn network_acls(rotation: bool) -> Block {
+    let subnets = if rotation {
+        Expression::from(
+            hcl::expr::FuncCall::builder("concat")
+                .arg(tf::traversal("var", &["key_vault_allowed_subnet_ids"]))
+                .arg(Expression::from(vec![tf::traversal("var", &["rotation_function_subnet_id"])]))
+                .build(),
+        )
+    } else {
+        tf::traversal("var", &["key_vault_allowed_subnet_ids"])
+    };
+    Block::builder(tf::key("network_acls"))
+        .add_attribute((tf::key("default_action"), "Deny"))
+        .add_attribute((tf::key("bypass"), "AzureServices"))
+        .add_attribute((tf::key("ip_rules"), tf::traversal("var", &["key_vault_allowed_ip_ranges"])))
+        .add_attribute((tf::key("virtual_network_subnet_ids"), subnets))
+        .build()
+}
+
 pub(super) fn identity_block(label: &str, name: &str) -> Block {
     tf::resource("azurerm_user_assigned_identity", label)
         .add_attribute((tf::key("name"), name))
@@ -69,7 +110,7 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
     };
     let mut providers = vec![(
         "azurerm",
-        tf::obj(&[("source", "hashicorp/azurerm".into()), ("version", ">= 4.42, < 5.0".into())]),
+        tf::obj(&[("source", "hashicorp/azurerm".into()), ("version", ">= 4.65, < 5.0".into())]),
     )];
     if rotation.is_some() {
         providers.push((
@@ -119,8 +160,40 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
                 .add_attribute((tf::key("rbac_authorization_enabled"), true))
                 .add_attribute((tf::key("purge_protection_enabled"), true))
                 .add_attribute((tf::key("soft_delete_retention_days"), 90))
+                .add_block(network_acls(rotation.is_some()))
                 .build(),
-        );
+        )
+        .add_block(list_variable(
+            "key_vault_allowed_ip_ranges",
+            "Public IPv4 addresses or CIDR ranges allowed to reach the Key Vault's data plane (it denies every other network): the egress of whoever runs terraform apply and of every consumer outside the allowed subnets. [] allows none.",
+            false,
+        ))
+        .add_block(variable(
+            "log_analytics_workspace_id",
+            "Resource ID of the Log Analytics workspace that receives the vault's AuditEvent log (every read and write of a secret).",
+            false,
+            None,
+        ))
+        .add_block(
+            tf::resource("azurerm_monitor_diagnostic_setting", "kv_audit")
+                .add_attribute((tf::key("name"), "audit"))
+                .add_attribute((tf::key("target_resource_id"), tf::traversal("azurerm_key_vault", &["kv", "id"])))
+                .add_attribute((
+                    tf::key("log_analytics_workspace_id"),
+                    tf::traversal("var", &["log_analytics_workspace_id"]),
+                ))
+                .add_block(
+                    Block::builder(tf::key("enabled_log"))
+                        .add_attribute((tf::key("category"), "AuditEvent"))
+                        .build(),
+                )
+                .build(),
+        )
+        .add_block(list_variable(
+            "key_vault_allowed_subnet_ids",
+            "Subnet IDs allowed to reach the Key Vault (each needs the Microsoft.KeyVault service endpoint): the AKS node subnet, self-hosted runner subnets.",
+            true,
+        ));
     let deployer = Expression::from(vec![tf::traversal("azurerm_role_assignment", &["deployer"])]);
     match src {
         Source::Secret { rotation } => {
@@ -348,6 +421,29 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<
             .add_attribute((tf::key("account_replication_type"), "LRS"))
             .add_attribute((tf::key("min_tls_version"), "TLS1_2"))
             .add_attribute((tf::key("allow_nested_items_to_be_public"), false))
+            // The host reads the account with its key (below); nothing else needs a SAS, so any
+            // SAS someone signs expires within the hour and is logged.
+            .add_attribute((tf::key("shared_access_key_enabled"), true))
+            .add_block(
+                Block::builder(tf::key("sas_policy"))
+                    .add_attribute((tf::key("expiration_period"), "0.01:00:00"))
+                    .add_attribute((tf::key("expiration_action"), "Log"))
+                    .build(),
+            )
+            .add_block(
+                Block::builder(tf::key("blob_properties"))
+                    .add_block(
+                        Block::builder(tf::key("delete_retention_policy"))
+                            .add_attribute((tf::key("days"), 7))
+                            .build(),
+                    )
+                    .add_block(
+                        Block::builder(tf::key("container_delete_retention_policy"))
+                            .add_attribute((tf::key("days"), 7))
+                            .build(),
+                    )
+                    .build(),
+            )
             .build(),
         tf::resource("azurerm_storage_container", "rotation")
             .add_attribute((tf::key("name"), "function-deployments"))
@@ -383,6 +479,7 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<
             .add_attribute((tf::key("maximum_instance_count"), 40))
             .add_attribute((tf::key("instance_memory_in_mb"), 2048))
             .add_attribute((tf::key("https_only"), true))
+            .add_attribute((tf::key("virtual_network_subnet_id"), tf::traversal("var", &["rotation_function_subnet_id"])))
             .add_attribute((tf::key("app_settings"), tf::obj(&settings)))
             .add_block(
                 Block::builder(tf::key("identity"))
@@ -395,6 +492,12 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<
             )
             .add_block(Block::builder(tf::key("site_config")).build())
             .build(),
+        variable(
+            "rotation_function_subnet_id",
+            "Subnet (delegated to Microsoft.App/environments, with the Microsoft.KeyVault service endpoint) the rotation Function's outbound traffic leaves through; the Key Vault allows it.",
+            false,
+            None,
+        ),
         variable(
             "rotation_function_published",
             "Set to true once function/ is published to the Function App: Event Grid refuses a subscription to a function that does not exist yet.",

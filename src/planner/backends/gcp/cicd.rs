@@ -67,14 +67,30 @@ pub(super) fn provider_claims(s: &Settings) -> (String, String) {
     let repo = &s.cicd.repository;
     let branch = &s.cicd.branch;
     match s.cicd.platform {
-        CicdPlatform::GithubActions => (
-            GITHUB_ISSUER.into(),
-            format!("assertion.repository == '{repo}' && assertion.ref == 'refs/heads/{branch}'"),
-        ),
+        // The numeric IDs whatever the subject's format, then the trusted subjects.
+        CicdPlatform::GithubActions => {
+            let subjects: Vec<String> = github::trusted_subjects(&s.cicd)
+                .iter()
+                .map(|sub| format!("assertion.sub == '{sub}'"))
+                .collect();
+            let subjects = if subjects.len() == 1 {
+                subjects[0].clone()
+            } else {
+                format!("({})", subjects.join(" || "))
+            };
+            (
+                GITHUB_ISSUER.into(),
+                format!(
+                    "assertion.repository_owner_id == '{}' && assertion.repository_id == '{}' && assertion.ref == 'refs/heads/{branch}' && {subjects}",
+                    s.cicd.owner_id, s.cicd.repository_id
+                ),
+            )
+        }
         CicdPlatform::GitlabCi => (
             GITLAB_ISSUER.into(),
             format!(
-                "assertion.project_path == '{repo}' && assertion.ref_type == 'branch' && assertion.ref == '{branch}' && assertion.ref_protected == 'true'"
+                "assertion.namespace_id == '{}' && assertion.project_id == '{}' && assertion.project_path == '{repo}' && assertion.ref_type == 'branch' && assertion.ref == '{branch}' && assertion.ref_protected == 'true'",
+                s.cicd.owner_id, s.cicd.repository_id
             ),
         ),
         CicdPlatform::Jenkins => (jenkins_issuer(s), format!("assertion.sub == '{}'", jenkins_job_url(s))),
@@ -90,11 +106,15 @@ pub(super) fn attribute_mapping(s: &Settings) -> Vec<(&'static str, &'static str
         CicdPlatform::GithubActions => vec![
             ("google.subject", "assertion.sub"),
             ("attribute.repository", "assertion.repository"),
+            ("attribute.repository_id", "assertion.repository_id"),
             ("attribute.repository_owner", "assertion.repository_owner"),
+            ("attribute.repository_owner_id", "assertion.repository_owner_id"),
             ("attribute.ref", "assertion.ref"),
         ],
         CicdPlatform::GitlabCi => vec![
             ("google.subject", "assertion.sub"),
+            ("attribute.namespace_id", "assertion.namespace_id"),
+            ("attribute.project_id", "assertion.project_id"),
             ("attribute.project_path", "assertion.project_path"),
             ("attribute.ref", "assertion.ref"),
         ],
@@ -107,6 +127,15 @@ pub(super) fn env_name(s: &Settings, field: &str) -> String {
         CredentialType::Database => format!("DB_{}", field.to_ascii_uppercase()),
         _ => field.to_ascii_uppercase(),
     }
+}
+
+/// Every file under `$RUNNER_TEMP` the GitHub job may write, quoted for the shell.
+fn github_files(s: &Settings) -> Vec<String> {
+    let mut out = vec![format!("\"$RUNNER_TEMP/{}.json\"", s.credential.leaf())];
+    if s.credential == CredentialType::Certificate {
+        out.extend(s.credential.fields().iter().map(|f| format!("\"$RUNNER_TEMP/{f}.pem\"")));
+    }
+    out
 }
 
 pub(super) fn github_target(
@@ -150,7 +179,7 @@ pub(super) fn github_target(
         {
             "name": "Authenticate to Google Cloud",
             "id": "auth",
-            "uses": format!("google-github-actions/auth@{}", versions::GCP_AUTH_ACTION),
+            "uses": versions::GCP_AUTH.uses(),
             "with": {"workload_identity_provider": n.provider_name()},
         },
         {
@@ -158,12 +187,13 @@ pub(super) fn github_target(
             "shell": "bash",
             "run": lines.join("\n"),
         },
+        github::cleanup_step("Remove secret files", serde_json::Map::new(), vec![format!("rm -f {}", github_files(s).join(" "))]),
     ]);
     let text = github::Workflow::on_push(&s.name, &s.cicd.branch, steps).render();
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, &file, text.clone()));
     decisions.push(format!(
-        "GitHub Actions authenticates with google-github-actions/auth@{} (permissions id-token: write) through provider {} with its default audience, then gcloud (preinstalled on ubuntu-latest) reads version \"latest\" once; {}",
-        versions::GCP_AUTH_ACTION,
+        "GitHub Actions authenticates with {} (permissions id-token: write) through provider {} with its default audience, then gcloud (preinstalled on ubuntu-latest) reads version \"latest\" once; {}",
+        versions::GCP_AUTH.named(),
         n.provider_name(),
         if multiline {
             "PEM values span lines, so they are written to files under $RUNNER_TEMP and CERTIFICATE_FILE and PRIVATE_KEY_FILE name them."
@@ -171,6 +201,7 @@ pub(super) fn github_target(
             "each field is masked with ::add-mask:: before it reaches $GITHUB_ENV, and a field that spans lines fails the step before it is printed or written."
         }
     ));
+    decisions.push("The workflow's last step runs even after a failure or a cancel (if: always()) and removes every secret file from $RUNNER_TEMP; google-github-actions/auth removes its own credentials file in its post step. Put your own steps before the last one.".into());
     (AuthMethod::Oidc, ConfigFormat::Yaml, text)
 }
 
@@ -182,7 +213,7 @@ pub(super) fn gitlab_target(
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
     use serde_json::Map;
-    let out = format!("$CI_PROJECT_DIR/.gcp/{}.json", s.credential.leaf());
+    let out = format!("{}/{}.json", gitlab::SECRETS_DIR, s.credential.leaf());
     let mut variables = Map::new();
     for (k, v) in access_env(n, &out) {
         variables.insert(k.into(), v.into());
@@ -193,9 +224,11 @@ pub(super) fn gitlab_target(
         .id_token("GCP_ID_TOKEN", &format!("https://iam.googleapis.com/{}", n.provider_name()))
         .variables(variables)
         .script(vec![
+            gitlab::make_secrets_dir(),
             format!("sh {ACCESS_SCRIPT_PATH}"),
             "echo \"the secret version is in $GCP_SECRET_FILE (mode 0600)\"".to_string(),
         ])
+        .cleanup(Vec::new())
         .on_branch(&s.cicd.branch);
     let pipeline = gitlab::Pipeline::new().job(format!("{}-secrets", s.name), job);
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, gitlab::PATH, pipeline.render()));
@@ -205,8 +238,9 @@ pub(super) fn gitlab_target(
         ACCESS_SCRIPT.to_string(),
     ));
     decisions.push(format!(
-        "GitLab CI requests an id_tokens token with aud https://iam.googleapis.com/{} (the provider's default allowed audience; CI_JOB_JWT was removed in GitLab 17.0), exchanges it at the Security Token Service and reads version \"latest\" into $CI_PROJECT_DIR/.gcp with {ACCESS_SCRIPT_PATH}; the provider accepts only project \"{}\" on protected branch \"{}\".",
+        "GitLab CI requests an id_tokens token with aud https://iam.googleapis.com/{} (the provider's default allowed audience; CI_JOB_JWT was removed in GitLab 17.0), exchanges it at the Security Token Service and reads version \"latest\" into {} with {ACCESS_SCRIPT_PATH} (a mode 0700 directory outside the project directory, which after_script removes however the job ended); the provider accepts only project \"{}\" on protected branch \"{}\".",
         n.provider_name(),
+        gitlab::SECRETS_DIR,
         s.cicd.repository,
         s.cicd.branch
     ));
@@ -222,17 +256,26 @@ pub(super) fn jenkins_target(
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
     let credential = format!("{}-gcp-id-token", n.role);
-    let out = format!(".gcp/{}.json", s.credential.leaf());
+    let out = format!("{}/{}.json", jenkins::SECRETS_DIR, s.credential.leaf());
     let binding = Groovy::List(vec![Groovy::Call(
         "string",
         vec![("credentialsId", g(&credential)), ("variable", g("GCP_ID_TOKEN"))],
     )]);
+    // The file's path is set in the shell, where $WORKSPACE_TMP expands.
+    let mut environment = access_env(n, &out);
+    environment.retain(|(k, _)| *k != "GCP_SECRET_FILE");
     let text = Jenkinsfile {
-        environment: access_env(n, &out),
-        always: vec![Step::sh("rm -rf .gcp")],
+        environment,
+        always: jenkins::cleanup(Vec::new()),
         ..Jenkinsfile::new(
             "secrets",
-            vec![with_credentials(binding, vec![Step::sh(format!("sh {ACCESS_SCRIPT_PATH}"))])],
+            vec![with_credentials(
+                binding,
+                vec![Step::Sh(vec![
+                    jenkins::make_secrets_dir(),
+                    format!("GCP_SECRET_FILE=\"{out}\" sh {ACCESS_SCRIPT_PATH}"),
+                ])],
+            )],
         )
     }
     .render();
@@ -243,11 +286,12 @@ pub(super) fn jenkins_target(
         ACCESS_SCRIPT.to_string(),
     ));
     decisions.push(format!(
-        "Jenkins binds an \"OpenID Connect id token\" credential \"{credential}\" (oidc-provider plugin, issuer {}{}) with audience https://iam.googleapis.com/{} through withCredentials; the token's sub is the job URL {}, the only subject the provider accepts, and {ACCESS_SCRIPT_PATH} exchanges it and writes the version to .gcp/ in the workspace, removed after the build.",
+        "Jenkins binds an \"OpenID Connect id token\" credential \"{credential}\" (oidc-provider plugin, issuer {}{}) with audience https://iam.googleapis.com/{} through withCredentials; the token's sub is the job URL {}, the only subject the provider accepts, and {ACCESS_SCRIPT_PATH} exchanges it and writes the version to {} (a private directory under WORKSPACE_TMP, outside the workspace), which post {{ always {{ … }} }} removes however the build ended.",
         jenkins_issuer(s),
         if s.cicd.oidc_issuer.is_none() { ", a placeholder for your Jenkins root URL followed by oidc: set cicd.oidc_issuer" } else { "" },
         n.provider_name(),
-        jenkins_job_url(s)
+        jenkins_job_url(s),
+        jenkins::SECRETS_DIR
     ));
     let config = external_account(n, ID_TOKEN_FILE);
     decisions.push("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: write $GCP_ID_TOKEN to .gcp/id-token.jwt in the workspace and point GOOGLE_APPLICATION_CREDENTIALS at the configuration.".into());
@@ -282,13 +326,15 @@ pub(super) fn azure_devops_target(
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
     let connection = format!("{}-gcp", n.role);
-    let out = format!("$(Agent.TempDirectory)/gcp/{}.json", s.credential.leaf());
+    // A pipeline variable: the macro form, which Azure Pipelines expands (it would not expand $AGENT_TEMPDIRECTORY there).
+    let out = format!("{}/{}.json", ado::SECRETS_DIR_MACRO, s.credential.leaf());
     let mut variables: Vec<ado::Variable> = access_env(n, &out).into_iter().map(|(k, v)| ado::Variable::named(k, &v)).collect();
     variables.push(ado::Variable::named("GCP_TOKEN_RESOURCE", &ado_app_uri(n)));
     let script = [
         "set -euo pipefail",
         "GCP_ID_TOKEN=\"$(az account get-access-token --resource \"$GCP_TOKEN_RESOURCE\" --query accessToken --output tsv)\"",
         "export GCP_ID_TOKEN",
+        &ado::make_secrets_dir(),
         &format!("sh {ACCESS_SCRIPT_PATH}"),
     ]
     .join("\n");
@@ -302,12 +348,18 @@ pub(super) fn azure_devops_target(
             inline_script: script,
         },
     };
-    let job = Job::new("secrets", format!("{} secrets", s.name), vec![step]);
+    let steps = vec![
+        serde_json::to_value(step).unwrap_or_default(),
+        serde_json::to_value(ado::cleanup_step(Vec::new(), Default::default())).unwrap_or_default(),
+    ];
+    let job = Job::new("secrets", format!("{} secrets", s.name), steps);
     manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,
         ado::PATH,
         Pipeline::jobs(&s.cicd.branch, Vec::new(), variables, vec![job]).render(),
     ));
+    let protected = [("service_connection", connection.clone())];
+    ado::protect(ado::Protected::ServiceConnection, &protected, &s.cicd.branch, manifests, decisions);
     manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,
         ACCESS_SCRIPT_PATH,

@@ -13,7 +13,7 @@ use crate::planner::choice::*;
 use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
-use crate::planner::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
+use crate::planner::targets::cicd::jenkins::{self, g, with_credentials, Groovy, Jenkinsfile, Step};
 use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::tf;
 use crate::render::{self, template};
@@ -38,7 +38,6 @@ use crate::planner::targets::cicd::azure_devops::{self as ado, Job, Pipeline};
 use crate::planner::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
 use crate::planner::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
 /// The oidc-provider plugin's issuer is the Jenkins root URL followed by /oidc.
-const JENKINS_URL: &str = "https://jenkins.example.com";
 const PUBSUB_EVENT: &str = "google.cloud.pubsub.topic.v1.messagePublished";
 const DEFAULT_REGION: &str = "us-central1";
 const STS_URL: &str = "https://sts.googleapis.com/v1/token";
@@ -216,14 +215,14 @@ fn consumer_member(s: &Settings, n: &Names) -> String {
         Target::Application => format!("serviceAccount:{}", n.app_email()),
         Target::Cicd => match s.cicd.platform {
             CicdPlatform::GithubActions => format!(
-                "principalSet://iam.googleapis.com/{}/attribute.repository/{}",
+                "principalSet://iam.googleapis.com/{}/attribute.repository_id/{}",
                 n.pool_name(),
-                s.cicd.repository
+                s.cicd.repository_id
             ),
             CicdPlatform::GitlabCi => format!(
-                "principalSet://iam.googleapis.com/{}/attribute.project_path/{}",
+                "principalSet://iam.googleapis.com/{}/attribute.project_id/{}",
                 n.pool_name(),
-                s.cicd.repository
+                s.cicd.repository_id
             ),
             CicdPlatform::Jenkins => format!("{iam}/{}/subject/{}", n.pool_name(), jenkins_job_url(s)),
             CicdPlatform::AzureDevops => format!("{iam}/{}/subject/{ADO_PRINCIPAL}", n.pool_name()),
@@ -231,16 +230,14 @@ fn consumer_member(s: &Settings, n: &Names) -> String {
     }
 }
 
-/// The Jenkins issuer: the user's, or the placeholder root URL followed by "/oidc".
+/// The Jenkins issuer (the oidc-provider plugin's).
 pub(crate) fn jenkins_issuer(s: &Settings) -> String {
-    s.cicd.oidc_issuer.clone().unwrap_or_else(|| format!("{JENKINS_URL}/oidc"))
+    jenkins::issuer(&s.cicd)
 }
 
-/// The job's URL, the `sub` of its tokens: under the root URL the issuer names.
+/// The job's URL, the `sub` of its tokens.
 fn jenkins_job_url(s: &Settings) -> String {
-    let issuer = jenkins_issuer(s);
-    let root = issuer.strip_suffix("/oidc").unwrap_or(&issuer);
-    format!("{root}/job/{}/", s.name)
+    jenkins::job_url(&s.cicd, &s.name)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,6 +454,10 @@ pub fn plan(s: &Settings) -> Plan {
     decisions.push(format!(
         "terraform/gcp.tf requires hashicorp/google {GOOGLE_PROVIDER}{}: every resource type, argument and attribute it uses exists in the 6.50.0 schema.",
         if period.is_some() { " (and google-beta for the service agent identity)" } else { "" }
+    ));
+    decisions.push(format!(
+        "Data Access audit logs are off by default, so the plan turns them on for Secret Manager in project {} (google_project_iam_audit_config, DATA_READ and DATA_WRITE): every AccessSecretVersion and AddSecretVersion is recorded. The config is one per project and service, shared by every workload there: if the project already declares it, keep that one and drop this block, so destroying one workload never turns the logs off.",
+        n.project
     ));
 
     Plan {

@@ -125,6 +125,23 @@ pub(super) fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Bo
             );
     }
     b = b.add_block(secret.build());
+    // Data Access audit logs are off by default, so AccessSecretVersion would go unrecorded.
+    b = b.add_block(
+        tf::resource("google_project_iam_audit_config", "secretmanager")
+            .add_attribute((tf::key("project"), n.project.as_str()))
+            .add_attribute((tf::key("service"), "secretmanager.googleapis.com"))
+            .add_block(
+                Block::builder(tf::key("audit_log_config"))
+                    .add_attribute((tf::key("log_type"), "DATA_READ"))
+                    .build(),
+            )
+            .add_block(
+                Block::builder(tf::key("audit_log_config"))
+                    .add_attribute((tf::key("log_type"), "DATA_WRITE"))
+                    .build(),
+            )
+            .build(),
+    );
 
     // The consumer's identity and its grant.
     let consumer = match s.target {
@@ -317,6 +334,23 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -
             .add_attribute((tf::key("location"), n.region.to_ascii_uppercase()))
             .add_attribute((tf::key("uniform_bucket_level_access"), true))
             .add_attribute((tf::key("public_access_prevention"), "enforced"))
+            // Versioned, so an overwritten or deleted function source can be restored; old
+            // versions go after 30 days.
+            .add_block(
+                Block::builder(tf::key("versioning"))
+                    .add_attribute((tf::key("enabled"), true))
+                    .build(),
+            )
+            .add_block(
+                Block::builder(tf::key("lifecycle_rule"))
+                    .add_block(
+                        Block::builder(tf::key("condition"))
+                            .add_attribute((tf::key("days_since_noncurrent_time"), 30))
+                            .build(),
+                    )
+                    .add_block(Block::builder(tf::key("action")).add_attribute((tf::key("type"), "Delete")).build())
+                    .build(),
+            )
             .build(),
         tf::resource("google_storage_bucket_object", "rotate")
             .add_attribute((tf::key("bucket"), tf::traversal("google_storage_bucket", &["functions", "name"])))

@@ -10,39 +10,105 @@ pub(super) fn github_audience(s: &Settings) -> String {
     s.vault.address.clone()
 }
 
+/// Exact matches (`bound_claims_type = "string"`): the two numeric IDs whatever the subject's
+/// format, the ref, and the trusted subjects (a comma-separated list is "any of").
 pub(super) fn github_bound_claims(s: &Settings) -> Vec<(&'static str, String)> {
-    let repo = &s.cicd.repository;
-    let git_ref = format!("refs/heads/{}", s.cicd.branch);
-    // Classic `repo:OWNER/REPO:ref:...` and the 2026 immutable `repo:OWNER@ID/REPO@ID:ref:...`.
-    let subjects = [
-        github::subject(repo, &s.cicd.branch),
-        github::immutable_subject(repo, "*", "*", &s.cicd.branch),
-    ];
-    vec![("repository", repo.clone()), ("ref", git_ref), ("sub", subjects.join(","))]
+    vec![
+        ("repository_owner_id", s.cicd.owner_id.clone()),
+        ("repository_id", s.cicd.repository_id.clone()),
+        ("ref", format!("refs/heads/{}", s.cicd.branch)),
+        ("sub", github::trusted_subjects(&s.cicd).join(",")),
+    ]
 }
 
-pub(super) fn vault_action_step(s: &Settings, role: &str, secrets: Option<String>, export_token: bool) -> serde_json::Value {
-    let mut with = serde_json::Map::new();
-    with.insert("url".into(), s.vault.address.clone().into());
+/// The environment every Vault step of a GitHub job reads.
+fn github_vault_env(s: &Settings) -> serde_json::Map<String, serde_json::Value> {
+    let mut env = serde_json::Map::new();
+    env.insert("VAULT_ADDR".into(), s.vault.address.clone().into());
     if let Some(ns) = &s.vault.namespace {
-        with.insert("namespace".into(), ns.clone().into());
+        env.insert("VAULT_NAMESPACE".into(), ns.clone().into());
     }
-    with.insert("method".into(), "jwt".into());
-    with.insert("path".into(), s.vault.auth_mount.clone().into());
-    with.insert("role".into(), role.into());
-    with.insert("jwtGithubAudience".into(), github_audience(s).into());
-    if let Some(secrets) = secrets {
-        with.insert("secrets".into(), secrets.into());
-    }
-    if export_token {
-        with.insert("exportToken".into(), true.into());
-    }
+    env
+}
+
+/// `curl` with the token as a header on stdin (never on its command line) and the namespace.
+const GITHUB_VAULT_CURL: &str = "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --header @- --header \"X-Vault-Namespace: ${VAULT_NAMESPACE:-}\"";
+
+/// Logs in with the job's own OIDC token (no action: a shell step, so no third-party code sees
+/// the token) and hands the masked Vault token to later steps.
+fn github_login_step(s: &Settings, role: &str) -> serde_json::Value {
+    let mut env = github_vault_env(s);
+    env.insert("VAULT_AUTH_PATH".into(), s.vault.auth_mount.clone().into());
+    env.insert("VAULT_ROLE".into(), role.into());
+    env.insert("OIDC_AUDIENCE".into(), github_audience(s).into());
+    let mut lines = vec!["set -euo pipefail".to_string()];
+    lines.extend(github::id_token_lines());
+    lines.push(
+        r#"VAULT_TOKEN="$(printf '{"role":"%s","jwt":"%s"}' "$VAULT_ROLE" "$jwt" | curl --silent --show-error --fail --request POST --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" --data @- "$VAULT_ADDR/v1/auth/$VAULT_AUTH_PATH/login" | jq -er '.auth.client_token')""#
+            .to_string(),
+    );
+    lines.extend(crate::planner::ci_env::github_env("VAULT_TOKEN", "VAULT_TOKEN"));
     serde_json::json!({
-        "name": "Authenticate to Vault",
-        "id": "vault",
-        "uses": format!("hashicorp/vault-action@{}", crate::planner::versions::VAULT_ACTION),
-        "with": with,
+        "name": "Log in to Vault",
+        "shell": "bash",
+        "env": env,
+        "run": lines.join("\n"),
     })
+}
+
+/// The job's last step, run even after a failure or a cancel: removes every file under
+/// `$RUNNER_TEMP` that held secret material and revokes the Vault token (and with it every
+/// lease it created, such as dynamic database credentials).
+fn github_cleanup_step(s: &Settings, files: &[String]) -> serde_json::Value {
+    let mut lines = Vec::new();
+    if !files.is_empty() {
+        let quoted: Vec<String> = files.iter().map(|f| format!("\"$RUNNER_TEMP/{f}\"")).collect();
+        lines.push(format!("rm -f {}", quoted.join(" ")));
+    }
+    lines.push("if [ -n \"${VAULT_TOKEN:-}\" ]; then".to_string());
+    lines.push(format!(
+        "  {GITHUB_VAULT_CURL} --request POST \"$VAULT_ADDR/v1/auth/token/revoke-self\" || echo '::warning::the Vault token could not be revoked; it expires with its TTL'"
+    ));
+    lines.push("fi".to_string());
+    github::cleanup_step("Revoke the Vault token and remove secret files", github_vault_env(s), lines)
+}
+
+/// Reads `path` once into a file under `$RUNNER_TEMP` and hands each field to later steps:
+/// single-line values masked in `$GITHUB_ENV`, PEM values as files named by `<VAR>_FILE`.
+/// Returns the step and the files the cleanup step removes.
+fn github_read_step(s: &Settings, path: &str, fields: &[&str], data: &str) -> (serde_json::Value, Vec<String>) {
+    let response = "vault-response.json".to_string();
+    let mut lines = vec![
+        "set -euo pipefail".to_string(),
+        "umask 077".to_string(),
+        format!("{GITHUB_VAULT_CURL} --output \"$RUNNER_TEMP/{response}\" \"$VAULT_ADDR/v1/{path}\""),
+    ];
+    let mut files = vec![response.clone()];
+    let multiline = s.credential == CredentialType::Certificate;
+    for f in fields {
+        let var = env_name(s, f);
+        if multiline {
+            lines.push(format!(
+                "jq -er '{data}.{f}' \"$RUNNER_TEMP/{response}\" > \"$RUNNER_TEMP/{f}.pem\""
+            ));
+            lines.push(crate::planner::ci_env::github_env_path(
+                &format!("{var}_FILE"),
+                &format!("$RUNNER_TEMP/{f}.pem"),
+            ));
+            files.push(format!("{f}.pem"));
+        } else {
+            lines.push(format!("value=\"$(jq -er '{data}.{f}' \"$RUNNER_TEMP/{response}\")\""));
+            lines.extend(crate::planner::ci_env::github_env(&var, "value"));
+        }
+    }
+    lines.push(format!("rm -f \"$RUNNER_TEMP/{response}\""));
+    let step = serde_json::json!({
+        "name": "Read the secret",
+        "shell": "bash",
+        "env": github_vault_env(s),
+        "run": lines.join("\n"),
+    });
+    (step, files)
 }
 
 pub(super) fn env_name(s: &Settings, field: &str) -> String {
@@ -66,37 +132,35 @@ pub(super) fn cicd_target(
         _ => {}
     }
     let workflow_file = github::path(&s.name, "secrets");
-    let mut steps = Vec::new();
-    match src {
+    let mut steps = vec![github_login_step(s, &n.role)];
+    let files = match src {
         Source::Pki { ttl } => {
-            steps.push(vault_action_step(s, &n.role, None, true));
             let body = issue_body(s, ttl).to_string();
+            let mut env = github_vault_env(s);
+            env.insert("ISSUE_BODY".into(), body.into());
             steps.push(serde_json::json!({
                 "name": "Issue a certificate",
-                "env": {"VAULT_ADDR": s.vault.address, "ISSUE_BODY": body},
+                "shell": "bash",
+                "env": env,
                 "run": format!(
-                    "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --request POST --header @- --data \"$ISSUE_BODY\" --output \"$RUNNER_TEMP/certificate.json\" \"$VAULT_ADDR/v1/{}\"",
+                    "set -euo pipefail\numask 077\n{GITHUB_VAULT_CURL} --request POST --data \"$ISSUE_BODY\" --output \"$RUNNER_TEMP/certificate.json\" \"$VAULT_ADDR/v1/{}\"",
                     n.consumer_path
                 ),
             }));
+            vec!["certificate.json".to_string()]
+        }
+        Source::Kv { .. } => {
+            let (step, files) = github_read_step(s, &n.kv_data, s.credential.fields(), ".data.data");
+            steps.push(step);
+            files
         }
         _ => {
-            let path = match src {
-                Source::Kv { .. } => n.kv_data.clone(),
-                _ => n.consumer_path.clone(),
-            };
-            let fields: &[&str] = match src {
-                Source::Kv { .. } => s.credential.fields(),
-                _ => &["username", "password"],
-            };
-            let secrets = fields
-                .iter()
-                .map(|f| format!("{path} {f} | {}", env_name(s, f)))
-                .collect::<Vec<_>>()
-                .join(" ;\n");
-            steps.push(vault_action_step(s, &n.role, Some(secrets), false));
+            let (step, files) = github_read_step(s, &n.consumer_path, &["username", "password"], ".data");
+            steps.push(step);
+            files
         }
-    }
+    };
+    steps.push(github_cleanup_step(s, &files));
     let text = github::Workflow::on_push(&s.name, &s.cicd.branch, serde_json::Value::from(steps)).render();
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, &workflow_file, text.clone()));
     if let Source::Kv { schedule: Some(sch) } = src {
@@ -114,9 +178,10 @@ pub(super) fn cicd_target(
             "rotate",
             format!("{}-rotate", s.name),
             serde_json::json!([
-                {"uses": format!("actions/checkout@{}", crate::planner::versions::CHECKOUT_ACTION)},
-                vault_action_step(s, &n.rotator_role, None, true),
+                {"uses": crate::planner::versions::CHECKOUT.uses(), "with": {"persist-credentials": false}},
+                github_login_step(s, &n.rotator_role),
                 {"name": "Rotate", "env": env, "run": "sh ci/rotate-kv.sh"},
+                github_cleanup_step(s, &[]),
             ]),
         );
         manifests.push(DeploymentManifest::new(
@@ -136,12 +201,24 @@ pub(super) fn cicd_target(
             n.rotator_role
         ));
     }
+    let handover = match src {
+        Source::Pki { .. } => "the issued certificate, key and chain are in $RUNNER_TEMP/certificate.json".to_string(),
+        _ if s.credential == CredentialType::Certificate => {
+            "each PEM field is written to $RUNNER_TEMP/<field>.pem and <FIELD>_FILE names it".to_string()
+        }
+        _ => "each field is masked with ::add-mask:: before it reaches $GITHUB_ENV, and a value that spans lines fails the step before anything prints it".to_string(),
+    };
     decisions.push(format!(
-        "GitHub Actions logs in through the JWT auth mount \"{}\" (configured with oidc_discovery_url = bound_issuer = {GITHUB_ISSUER}) with audience \"{}\"; the role binds repository \"{}\" and ref refs/heads/{} and accepts both the classic and the immutable (OWNER@ID/REPO@ID) sub formats.",
+        "The workflow runs no third-party action for Vault: a bash step requests the job's OIDC token from the runner and logs in with it, masking both tokens before use, then {handover}. Its last step runs even after a failure or a cancel (if: always()), removes those files from $RUNNER_TEMP and revokes the Vault token (auth/token/revoke-self), which also revokes every lease the job created; put your own steps before it."
+    ));
+    decisions.push(format!(
+        "GitHub Actions logs in through the JWT auth mount \"{}\" (configured with oidc_discovery_url = bound_issuer = {GITHUB_ISSUER}) with audience \"{}\"; the role matches claims exactly (bound_claims_type = \"string\"): repository_owner_id {}, repository_id {}, ref refs/heads/{} and {}.",
         s.vault.auth_mount,
         github_audience(s),
-        s.cicd.repository,
-        s.cicd.branch
+        s.cicd.owner_id,
+        s.cicd.repository_id,
+        s.cicd.branch,
+        github::subjects_text(&s.cicd)
     ));
     (AuthMethod::Jwt, ConfigFormat::Yaml, text)
 }
@@ -151,6 +228,8 @@ pub(super) fn cicd_target(
 
 pub(super) fn gitlab_bound_claims(s: &Settings) -> Vec<(&'static str, String)> {
     vec![
+        ("namespace_id", s.cicd.owner_id.clone()),
+        ("project_id", s.cicd.repository_id.clone()),
         ("project_path", s.cicd.repository.clone()),
         ("ref", s.cicd.branch.clone()),
         ("ref_type", "branch".into()),
@@ -165,6 +244,27 @@ pub(super) const GITLAB_LOGIN: [&str; 3] = [
     r#"test -n "$VAULT_TOKEN""#,
     "export VAULT_TOKEN",
 ];
+
+/// After the login: keeps the token in the job's private directory `dir` (mode 0600), where the
+/// cleanup, another shell or step, finds it for [`revoke_kept_token`].
+fn keep_token(dir: &str) -> String {
+    format!("printf '%s' \"$VAULT_TOKEN\" > \"{dir}/vault-token\"")
+}
+
+/// The shell line of a cleanup step that revokes the Vault token a job kept in `dir` (and with
+/// it every lease the token created), where `addr` names the variable holding Vault's address.
+/// A missing token (the login never happened) is no error, nor is a Vault that cannot be reached.
+fn revoke_kept_token(dir: &str, addr: &str) -> String {
+    let token = format!("{dir}/vault-token");
+    format!(
+        "if [ -s \"{token}\" ]; then printf 'X-Vault-Token: %s\\n' \"$(cat \"{token}\")\" | curl --silent --show-error --request POST --header @- --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" \"${addr}/v1/auth/token/revoke-self\" || echo 'the Vault token could not be revoked; it expires with its TTL'; fi"
+    )
+}
+
+/// `after_script` lines that revoke the job's Vault token (and every lease it created).
+fn gitlab_revoke() -> Vec<String> {
+    vec![revoke_kept_token(gitlab::SECRETS_DIR, "VAULT_SERVER_URL")]
+}
 
 /// One API call with the logged-in token, for what `secrets:` cannot express (a single read of
 /// a dynamic credential, a certificate issue); the response goes to a file, never the log.
@@ -218,15 +318,19 @@ pub(super) fn gitlab_target(
                 Source::Pki { ttl } => (
                     "POST",
                     Some(issue_body(s, ttl).to_string()),
-                    "$CI_PROJECT_DIR/.vault/certificate.json",
+                    format!("{}/certificate.json", gitlab::SECRETS_DIR),
                 ),
-                _ => ("GET", None, "$CI_PROJECT_DIR/.vault/db-credentials.json"),
+                _ => ("GET", None, format!("{}/db-credentials.json", gitlab::SECRETS_DIR)),
             };
-            let mut script = vec![json!("mkdir -p -m 0700 \"$CI_PROJECT_DIR/.vault\"")];
+            let mut script = vec![json!(gitlab::make_secrets_dir())];
             script.extend(GITLAB_LOGIN.iter().map(|l| Value::from(*l)));
-            script.push(gitlab_call(method, &n.consumer_path, body, out).into());
+            script.push(keep_token(gitlab::SECRETS_DIR).into());
+            script.push(gitlab_call(method, &n.consumer_path, body, &out).into());
             // curlimages/curl's entrypoint is curl itself; the job image clears it for a shell.
-            job = job.image(crate::planner::versions::CURL_IMAGE).script(script);
+            job = job
+                .image(crate::planner::versions::CURL_IMAGE)
+                .script(script)
+                .cleanup(gitlab_revoke());
         }
     }
     // Scheduled pipelines run only the rotation job.
@@ -239,7 +343,9 @@ pub(super) fn gitlab_target(
             vars.insert(e.name.into(), e.value.into());
         }
         vars.insert("VAULT_ADDR".into(), "$VAULT_SERVER_URL".into());
-        let mut script: Vec<Value> = GITLAB_LOGIN.iter().map(|l| Value::from(*l)).collect();
+        let mut script: Vec<Value> = vec![gitlab::make_secrets_dir().into()];
+        script.extend(GITLAB_LOGIN.iter().map(|l| Value::from(*l)));
+        script.push(keep_token(gitlab::SECRETS_DIR).into());
         script.push("sh ci/rotate-kv.sh".into());
         pipeline = pipeline.job(
             format!("{}-rotate-{}", s.name, s.credential.leaf()),
@@ -248,7 +354,8 @@ pub(super) fn gitlab_target(
                 .id_token("VAULT_ID_TOKEN", &github_audience(s))
                 .variables(vars)
                 .on_schedule()
-                .script(script),
+                .script(script)
+                .cleanup(gitlab_revoke()),
         );
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
@@ -265,9 +372,11 @@ pub(super) fn gitlab_target(
     let text = pipeline.render();
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, gitlab::PATH, text.clone()));
     decisions.push(format!(
-        "GitLab CI logs in through the JWT auth mount \"{}\" (configured with oidc_discovery_url = bound_issuer = {GITLAB_ISSUER}, or your instance URL) with an id_tokens token whose aud is \"{}\" (CI_JOB_JWT was removed in GitLab 17.0); the role binds project \"{}\", protected branch \"{}\".",
+        "GitLab CI logs in through the JWT auth mount \"{}\" (configured with oidc_discovery_url = bound_issuer = {GITLAB_ISSUER}, or your instance URL) with an id_tokens token whose aud is \"{}\" (CI_JOB_JWT was removed in GitLab 17.0); the role binds namespace_id {} and project_id {} (so a recycled or moved path gets nothing), project \"{}\" and protected branch \"{}\".",
         s.vault.auth_mount,
         github_audience(s),
+        s.cicd.owner_id,
+        s.cicd.repository_id,
         s.cicd.repository,
         s.cicd.branch
     ));
@@ -275,20 +384,52 @@ pub(super) fn gitlab_target(
 }
 
 // ---------------------------------------------------------------------------------------------
-// CI/CD target: Jenkins with the HashiCorp Vault plugin and AppRole
+// CI/CD target: Jenkins with the oidc-provider plugin's token at a JWT auth mount
 
+/// The Jenkins credential (oidc-provider plugin, "OpenID Connect id token") of a role.
 pub(super) fn jenkins_credential_id(role: &str) -> String {
-    format!("vault-approle-{role}")
+    format!("vault-{role}-id-token")
 }
 
-/// `withCredentials` exposing VAULT_ADDR and VAULT_TOKEN from an AppRole credential.
-pub(super) fn vault_token_binding(s: &Settings, role: &str, body: Vec<Step>) -> Step {
-    let binding = Groovy::List(vec![Groovy::Map(vec![
-        ("$class", g("VaultTokenCredentialBinding")),
-        ("credentialsId", g(jenkins_credential_id(role))),
-        ("vaultAddr", g(&s.vault.address)),
-    ])]);
-    with_credentials(binding, body)
+/// The Jenkins job a role's token comes from: the secrets pipeline, or the rotation pipeline.
+pub(super) fn jenkins_job(s: &Settings, rotator: bool) -> String {
+    if rotator {
+        format!("{}-rotate", s.name)
+    } else {
+        s.name.clone()
+    }
+}
+
+/// Exact matches on the token of the planned Jenkins job: its URL is the subject.
+pub(super) fn jenkins_bound_claims(s: &Settings, rotator: bool) -> Vec<(&'static str, String)> {
+    vec![("sub", jenkins::job_url(&s.cicd, &jenkins_job(s, rotator)))]
+}
+
+/// `withCredentials` minting a fresh token of the role's credential into VAULT_ID_TOKEN, around
+/// one shell step that logs in with it (token on curl's stdin), keeps the Vault token where the
+/// cleanup finds it, then runs `lines`.
+fn jenkins_login(role: &str, lines: Vec<String>) -> Step {
+    let binding = Groovy::List(vec![Groovy::Call(
+        "string",
+        vec![("credentialsId", g(jenkins_credential_id(role))), ("variable", g("VAULT_ID_TOKEN"))],
+    )]);
+    let mut script = vec![
+        jenkins::NO_TRACE.to_string(),
+        jenkins::make_secrets_dir(),
+        format!(
+            r#"VAULT_TOKEN="$(printf '{{"role":"%s","jwt":"%s"}}' "{role}" "$VAULT_ID_TOKEN" | curl --silent --show-error --fail --request POST --header "X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}" --data @- "$VAULT_ADDR/v1/auth/$VAULT_AUTH_PATH/login" | sed -n 's/.*"client_token":"\([^"]*\)".*/\1/p')""#
+        ),
+        r#"test -n "$VAULT_TOKEN""#.to_string(),
+        "export VAULT_TOKEN".to_string(),
+        keep_token(jenkins::SECRETS_DIR),
+    ];
+    script.extend(lines);
+    with_credentials(binding, vec![Step::Sh(script)])
+}
+
+/// `post { always { … } }`: revoke the build's Vault token (and its leases), remove the files.
+fn jenkins_cleanup() -> Vec<Step> {
+    jenkins::cleanup(vec![revoke_kept_token(jenkins::SECRETS_DIR, "VAULT_ADDR")])
 }
 
 pub(super) fn jenkins_target(
@@ -298,74 +439,57 @@ pub(super) fn jenkins_target(
     manifests: &mut Vec<DeploymentManifest>,
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
-    let steps = match src {
-        Source::Pki { ttl } => {
-            let body = issue_body(s, ttl).to_string();
-            vault_token_binding(
-                s,
-                &n.role,
-                vec![Step::Line(format!(
-                    "sh {}",
-                    g(format!(
-                        "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --request POST --header @- --data '{body}' --output certificate.json \"$VAULT_ADDR/v1/{}\"",
-                        n.consumer_path
-                    ))
-                    .render()
-                ))],
-            )
+    let mut environment = vec![
+        ("VAULT_ADDR", s.vault.address.clone()),
+        ("VAULT_AUTH_PATH", s.vault.auth_mount.clone()),
+    ];
+    if let Some(ns) = &s.vault.namespace {
+        environment.push(("VAULT_NAMESPACE", ns.clone()));
+    }
+    let curl = |method: &str, body: Option<String>, out: &str, path: &str| {
+        // The token reaches curl as a header on stdin, never on its command line.
+        let mut c = format!(
+            "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --request {method} --header @- --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" --output \"{}/{out}\"",
+            jenkins::SECRETS_DIR
+        );
+        if let Some(body) = body {
+            c.push_str(&format!(" --data '{body}'"));
         }
-        _ => {
-            let (path, version, fields): (String, u64, &[&str]) = match src {
-                // The plugin inserts /data/ itself for KV version 2.
-                Source::Kv { .. } => (format!("{}/{}", s.vault.kv_mount, n.kv_key), 2, s.credential.fields()),
-                _ => (n.consumer_path.clone(), 1, &["username", "password"]),
-            };
-            let secrets = Groovy::List(vec![Groovy::Map(vec![
-                ("path", g(path)),
-                ("engineVersion", Groovy::Int(version)),
-                (
-                    "secretValues",
-                    Groovy::List(
-                        fields
-                            .iter()
-                            .map(|f| Groovy::Map(vec![("envVar", g(env_name(s, f))), ("vaultKey", g(*f))]))
-                            .collect(),
-                    ),
-                ),
-            ])]);
-            let config = Groovy::Map(vec![
-                ("vaultUrl", g(&s.vault.address)),
-                ("vaultCredentialId", g(jenkins_credential_id(&n.role))),
-                ("engineVersion", Groovy::Int(2)),
-            ]);
-            // One path entry: the plugin reads it once, so a dynamic username and password belong together.
-            Step::Block(
-                format!(
-                    "withVault({})",
-                    Groovy::Map(vec![("configuration", config), ("vaultSecrets", secrets)]).render()
-                ),
-                vec![Step::Line("sh 'echo \"secrets from Vault are in the environment\"'".into())],
-            )
-        }
+        c.push_str(&format!(" \"$VAULT_ADDR/v1/{path}\""));
+        c
+    };
+    let (out, read) = match src {
+        Source::Pki { ttl } => (
+            "certificate.json",
+            curl("POST", Some(issue_body(s, ttl).to_string()), "certificate.json", &n.consumer_path),
+        ),
+        Source::Kv { .. } => ("secret.json", curl("GET", None, "secret.json", &n.kv_data)),
+        _ => ("db-credentials.json", curl("GET", None, "db-credentials.json", &n.consumer_path)),
     };
     manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,
         "Jenkinsfile",
-        Jenkinsfile::new("secrets", vec![steps]).render(),
+        Jenkinsfile {
+            environment: environment.clone(),
+            always: jenkins_cleanup(),
+            ..Jenkinsfile::new("secrets", vec![jenkins_login(&n.role, vec![read])])
+        }
+        .render(),
     ));
 
     let mut credentials = vec![n.role.clone()];
     if let Source::Kv { schedule: Some(sch) } = src {
         credentials.push(n.rotator_role.clone());
-        let env: Vec<(&'static str, String)> = rotation_env(s, n, sch).into_iter().map(|e| (e.name, e.value)).collect();
-        let steps = vault_token_binding(s, &n.rotator_role, vec![Step::Line("sh 'sh ci/rotate-kv.sh'".into())]);
+        let mut env = environment.clone();
+        env.extend(rotation_env(s, n, sch).into_iter().map(|e| (e.name, e.value)));
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
             "Jenkinsfile.rotate",
             Jenkinsfile {
                 cron: Some(sch.cron()),
                 environment: env,
-                ..Jenkinsfile::new("rotate", vec![steps])
+                always: jenkins_cleanup(),
+                ..Jenkinsfile::new("rotate", vec![jenkins_login(&n.rotator_role, vec!["sh ci/rotate-kv.sh".into()])])
             }
             .render(),
         ));
@@ -375,37 +499,37 @@ pub(super) fn jenkins_target(
             ROTATE_SCRIPT.to_string(),
         ));
         decisions.push(format!(
-            "Jenkinsfile.rotate runs on cron \"{}\" with the {} AppRole credential and runs ci/rotate-kv.sh; point a separate pipeline job at it.",
+            "Jenkinsfile.rotate runs on cron \"{}\" as the pipeline job \"{}\" (its URL is the rotator role's bound subject), logs in as {} and runs ci/rotate-kv.sh.",
             sch.cron(),
+            jenkins_job(s, true),
             n.rotator_role
         ));
     }
+    // Configuration as Code for the oidc-provider plugin: one token credential per role.
     let casc = serde_json::json!({
         "credentials": {"system": {"domainCredentials": [{"credentials": credentials.iter().map(|role| serde_json::json!({
-            "vaultAppRoleCredential": {
+            "idToken": {
                 "id": jenkins_credential_id(role),
-                "description": format!("Vault AppRole {role}"),
-                "path": s.vault.auth_mount,
-                "roleId": format!("${{VAULT_ROLE_ID_{}}}", role.to_ascii_uppercase().replace('-', "_")),
-                "secretId": format!("${{VAULT_SECRET_ID_{}}}", role.to_ascii_uppercase().replace('-', "_")),
+                "description": format!("OIDC token for Vault role {role}"),
+                "audience": github_audience(s),
                 "scope": "GLOBAL",
             }
         })).collect::<Vec<_>>()}]}},
-        "unclassified": {"hashicorpVault": {"configuration": {
-            "vaultUrl": s.vault.address,
-            "vaultCredentialId": jenkins_credential_id(&n.role),
-            "engineVersion": 2,
-        }}},
     });
     let text = render::yaml(&casc);
     decisions.push(format!(
-        "Jenkins authenticates with AppRole through the HashiCorp Vault plugin: config/backend.yaml is its Configuration-as-Code section, reading each RoleID and SecretID from the environment (VAULT_ROLE_ID_*/VAULT_SECRET_ID_*) so no secret is written into it; SecretIDs live {} and should be re-issued response-wrapped.",
-        Duration::from_secs(30 * DAY).to_text()
+        "Jenkins needs no Vault credential: the oidc-provider plugin mints a fresh token (credential \"{}\", audience \"{}\"; config/backend.yaml is its Configuration-as-Code section) and the build logs in at the JWT auth mount \"{}\", configured with oidc_discovery_url = bound_issuer = {} (set cicd.oidc_issuer to your controller's root URL followed by /oidc; Vault fetches its discovery document and keys from there). The role matches sub = {}, the job's URL, exactly (bound_claims_type = \"string\").",
+        jenkins_credential_id(&n.role),
+        github_audience(s),
+        s.vault.auth_mount,
+        jenkins::issuer(&s.cicd),
+        jenkins::job_url(&s.cicd, &jenkins_job(s, false))
     ));
-    if s.vault.namespace.is_some() {
-        decisions.push("Set the Vault namespace in the plugin's global configuration as well; the generated Configuration-as-Code section does not carry it.".into());
-    }
-    (AuthMethod::Approle, ConfigFormat::Yaml, text)
+    decisions.push(format!(
+        "The build writes the Vault response to {}/{out} (mode 0600 in a private directory under WORKSPACE_TMP, outside the workspace) and never prints it: its shell steps start with set +x, because Jenkins runs sh -xe and masks only bound credentials, not the Vault token derived from one. post {{ always {{ … }} }} revokes the Vault token (auth/token/revoke-self, which also ends every lease it created) and removes the directory however the build ended.",
+        jenkins::SECRETS_DIR
+    ));
+    (AuthMethod::Jwt, ConfigFormat::Yaml, text)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,6 +540,12 @@ pub(super) const ADO_MIN_CHECK: u64 = 15 * MINUTE;
 /// Microsoft-hosted image with bash, curl and jq.
 pub(super) fn ado_group(role: &str) -> String {
     format!("{role}-vault")
+}
+
+/// The job's last step: revokes the Vault token the job left in the secrets directory (and every
+/// lease it created), then removes the directory.
+fn ado_cleanup() -> AdoStep {
+    ado::cleanup_step(vec![revoke_kept_token(ado::SECRETS_DIR, "VAULT_ADDR")], Default::default())
 }
 
 /// Secret variables reach a script only through an explicit `env` mapping.
@@ -438,8 +568,9 @@ pub(super) const ADO_LOGIN: [&str; 5] = [
 /// The bash lines that fetch the planned credential once and hand each value to later steps.
 /// Returns the lines and the names of the variables they set (secret values, or file paths).
 pub(super) fn ado_fetch(s: &Settings, src: Source, n: &Names) -> (Vec<String>, Vec<String>) {
-    let dir = "$AGENT_TEMPDIRECTORY/vault";
-    let mut lines = vec![format!("mkdir -p \"{dir}\"")];
+    let dir = ado::SECRETS_DIR;
+    // The cleanup step (another process) revokes the token it finds here.
+    let mut lines = vec![ado::make_secrets_dir(), keep_token(dir)];
     let call = |method: &str, body: Option<String>, out: &str| {
         // The token reaches curl as a header on stdin, never on its command line.
         let mut c = format!(
@@ -502,16 +633,13 @@ pub(super) fn azure_devops_target(
     let (fetch, handed_over) = ado_fetch(s, src, n);
     let mut script: Vec<String> = ADO_LOGIN.iter().map(|l| l.to_string()).collect();
     script.extend(fetch);
-    let mut steps = vec![AdoStep {
-        bash: script.join("\n"),
-        display_name: "Read secrets from Vault".into(),
-        env: ado_login_env(),
-    }];
-    steps.push(AdoStep {
-        bash: "echo \"secrets from Vault (or the files holding them) are mapped into this step's environment\"".into(),
-        display_name: "Use secrets".into(),
-        env: handed_over.iter().map(|v| (v.clone(), format!("$({v})"))).collect(),
-    });
+    let mut steps = vec![AdoStep::new(script.join("\n"), "Read secrets from Vault", ado_login_env())];
+    steps.push(AdoStep::new(
+        "echo \"secrets from Vault (or the files holding them) are mapped into this step's environment\"".into(),
+        "Use secrets",
+        handed_over.iter().map(|v| (v.clone(), format!("$({v})"))).collect(),
+    ));
+    steps.push(ado_cleanup());
     // Scheduled runs exist only to rotate.
     let mut jobs = vec![Job::new("secrets", format!("{} secrets", s.name), steps).when(
         "and(succeeded(), ne(variables['Build.Reason'], 'Schedule'))",
@@ -534,16 +662,14 @@ pub(super) fn azure_devops_target(
         }];
         vars.extend(rotation_env(s, n, sch).into_iter().map(|e| named(e.name, &e.value)));
         let mut script: Vec<String> = ADO_LOGIN.iter().map(|l| l.to_string()).collect();
+        script.push(ado::make_secrets_dir());
+        script.push(keep_token(ado::SECRETS_DIR));
         script.push("sh ci/rotate-kv.sh".into());
         jobs.push(
             Job::new(
                 "rotate",
                 format!("{} rotate {}", s.name, s.credential.leaf()),
-                vec![AdoStep {
-                    bash: script.join("\n"),
-                    display_name: "Rotate".into(),
-                    env: ado_login_env(),
-                }],
+                vec![AdoStep::new(script.join("\n"), "Rotate", ado_login_env()), ado_cleanup()],
             )
             .when("eq(variables['Build.Reason'], 'Schedule')", vars),
         );
@@ -563,6 +689,17 @@ pub(super) fn azure_devops_target(
     }
     let text = Pipeline::jobs(&s.cicd.branch, schedules, variables, jobs).render();
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, "azure-pipelines.yml", text.clone()));
+    let mut protected_groups = vec![("variable_group", ado_group(&n.role))];
+    if matches!(src, Source::Kv { schedule: Some(_) }) {
+        protected_groups.push(("rotator_variable_group", ado_group(&n.rotator_role)));
+    }
+    ado::protect(
+        ado::Protected::VariableGroup,
+        &protected_groups,
+        &s.cicd.branch,
+        manifests,
+        decisions,
+    );
     decisions.push(
         "Azure Pipelines authenticates with AppRole, not JWT: the only OIDC token a pipeline can request (System.OidcRequestUri) is minted per Azure service connection for exchange with Microsoft Entra; its Azure DevOps issuer (https://vstoken.dev.azure.com/<org-id>, subject sc://<org>/<project>/<connection>) is deprecated and retires 2027-07-01, and the claims of the Entra-issued replacement are not documented for other relying parties, so Vault could not bind a JWT role to verified issuer, subject and audience values.".into(),
     );
@@ -576,12 +713,13 @@ pub(super) fn azure_devops_target(
     decisions.push(
         "token_bound_cidrs and secret_id_bound_cidrs are left unset because Microsoft-hosted agents have no fixed egress addresses; on self-hosted agents set both to the agents' egress CIDRs.".into(),
     );
+    decisions.push("Each job ends with a step that runs however the job went (condition: always()): it revokes the job's Vault token (auth/token/revoke-self, which also ends every lease the token created) and removes $(Agent.TempDirectory)/secretsint, where the token and any secret file were kept; put your own steps before it.".into());
     decisions.push(match src {
         Source::Pki { .. } => format!(
-            "The certificate, its private key and chain are written to $(Agent.TempDirectory)/vault/certificate.json (the agent empties it after the job) and CERTIFICATE_JSON_FILE names it; the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq), which self-hosted agents must match."
+            "The certificate, its private key and chain are written to $(Agent.TempDirectory)/secretsint/certificate.json (a mode 0700 directory) and CERTIFICATE_JSON_FILE names it; the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq), which self-hosted agents must match."
         ),
         _ if s.credential == CredentialType::Certificate => format!(
-            "PEM values span lines, which a logging command cannot carry, so they are written to $(Agent.TempDirectory)/vault (the agent empties it after the job) and CERTIFICATE_FILE and PRIVATE_KEY_FILE name them; the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq), which self-hosted agents must match."
+            "PEM values span lines, which a logging command cannot carry, so they are written to $(Agent.TempDirectory)/secretsint (a mode 0700 directory) and CERTIFICATE_FILE and PRIVATE_KEY_FILE name them; the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq), which self-hosted agents must match."
         ),
         _ => format!(
             "Each value is read once and becomes a secret pipeline variable through a ##vso[task.setvariable ...;issecret=true] logging command, so the agent masks it in logs and later steps see it only when they map it into env (as the Use secrets step does); the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq), which self-hosted agents must match."

@@ -2,7 +2,7 @@
 //! Secrets Operator (a `VaultDynamicSecret` generator feeding an `ExternalSecret`), plus the
 //! Terraform for the Vault side and SDK code for workloads that talk to Vault directly.
 
-use hcl::expr::{Expression, Variable};
+use hcl::expr::Expression;
 use hcl::{Block, Body, Identifier, Object, ObjectKey};
 use serde::Serialize;
 

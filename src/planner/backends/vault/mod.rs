@@ -15,7 +15,7 @@ use crate::planner::choice::*;
 use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject, ObjectMeta};
 use crate::planner::request::Duration;
-use crate::planner::targets::cicd::jenkins::{g, with_credentials, Groovy, Jenkinsfile, Step};
+use crate::planner::targets::cicd::jenkins::{self, g, with_credentials, Groovy, Jenkinsfile, Step};
 use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
 use crate::render::tf;
@@ -42,7 +42,7 @@ const KV_DELETE_AFTER: &str = "8760h";
 /// The PKI mount's max lease TTL bounds the issuing CA itself (10 years); the role bounds leaves.
 const PKI_MOUNT_MAX_TTL: u64 = 3650 * DAY;
 use crate::planner::targets::cicd::azure_devops::{
-    BashStep as AdoStep, Job, Pipeline, Schedule as AdoSchedule, Variable, VM_IMAGE as ADO_VM_IMAGE,
+    self as ado, BashStep as AdoStep, Job, Pipeline, Schedule as AdoSchedule, Variable, VM_IMAGE as ADO_VM_IMAGE,
 };
 use crate::planner::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
 use crate::planner::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
@@ -304,6 +304,16 @@ pub fn plan(s: &Settings) -> Plan {
         Target::Application => application_target(s, src, &n, &mut decisions),
         Target::Cicd => cicd_target(s, src, &n, &mut manifests, &mut decisions),
     };
+    if s.target == Target::Cicd && s.cicd.platform == CicdPlatform::AzureDevops {
+        decisions.push(
+            "The CI login fell back to a stored credential: the pipeline logs in with an AppRole SecretID kept on the CI system (see the finding on cicd.platform).".into(),
+        );
+        findings.push(findings::static_ci_credential(
+            "Azure DevOps",
+            "an AppRole SecretID",
+            "its only pipeline token is minted per Azure service connection for Microsoft Entra, with no documented issuer and subject Vault could bind.",
+        ));
+    }
     if let Source::Kv { schedule: Some(sch) } = src {
         if s.target != Target::Cicd {
             manifests.push(DeploymentManifest::new(
@@ -388,7 +398,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
         )),
         Source::Pki { ttl } => {
             d.push(format!(
-                "Certificates come from the PKI role {}/roles/{} with ttl = max_ttl = {} for exactly {}, EC P-256 keys, server auth only; the mount must already hold an issuer (the plan creates no CA) and allows up to 87600h so that issuer's own lifetime fits.",
+                "Certificates come from the PKI role {}/roles/{} with ttl = max_ttl = {} for exactly {} (allow_localhost = false, no subdomains), EC P-256 keys, server auth only; the mount must already hold an issuer (the plan creates no CA) and allows up to 87600h so that issuer's own lifetime fits.",
                 s.vault.pki_mount,
                 n.role,
                 ttl.to_text(),
@@ -536,6 +546,7 @@ pub(super) fn issue_body(s: &Settings, ttl: Duration) -> serde_json::Value {
 pub struct PkiRole {
     pub allowed_domains: Vec<String>,
     pub allow_bare_domains: bool,
+    pub allow_localhost: bool,
     pub allow_subdomains: bool,
     pub allow_glob_domains: bool,
     pub allow_wildcard_certificates: bool,
@@ -559,6 +570,8 @@ fn pki_role(s: &Settings, ttl: Duration) -> PkiRole {
         // allowed_domains admits that wildcard (and names under it), never the bare domain.
         allowed_domains: s.certificate.dns_names(),
         allow_bare_domains: true,
+        // Vault's default admits "localhost" beside allowed_domains: only the planned names.
+        allow_localhost: false,
         allow_subdomains: false,
         allow_glob_domains: s.certificate.has_wildcard(),
         allow_wildcard_certificates: s.certificate.has_wildcard(),

@@ -6,18 +6,7 @@ use super::*;
 // Terraform (terraform-provider-vault 5.x)
 
 pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[AccessPolicy]) -> Body {
-    let mut b = Body::builder().add_block(
-        Block::builder(tf::key("terraform"))
-            .add_block(
-                Block::builder(tf::key("required_providers"))
-                    .add_attribute((
-                        tf::key("vault"),
-                        tf::obj(&[("source", "hashicorp/vault".into()), ("version", ">= 5.0".into())]),
-                    ))
-                    .build(),
-            )
-            .build(),
-    );
+    let mut b = Body::builder().add_block(terraform_block());
     let mut policy_refs = Vec::new();
     for (i, p) in policies.iter().filter(|p| p.policy_type == PolicyType::VaultPolicy).enumerate() {
         let label = if i == 0 { "consumer" } else { "writer" };
@@ -86,6 +75,7 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[Access
                         .add_attribute((tf::key("name"), n.role.as_str()))
                         .add_attribute((tf::key("allowed_domains"), role.allowed_domains))
                         .add_attribute((tf::key("allow_bare_domains"), role.allow_bare_domains))
+                        .add_attribute((tf::key("allow_localhost"), role.allow_localhost))
                         .add_attribute((tf::key("allow_subdomains"), role.allow_subdomains))
                         .add_attribute((tf::key("allow_glob_domains"), role.allow_glob_domains))
                         .add_attribute((tf::key("allow_wildcard_certificates"), role.allow_wildcard_certificates))
@@ -138,21 +128,64 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[Access
     .build()
 }
 
-pub(super) fn database_blocks(s: &Settings, ttls: Option<Ttls>) -> Vec<Block> {
-    let (block_name, plugin, url) = vk::connection(s);
-    let string_var = |name: &str, description: String, default: Option<&str>, sensitive: bool| {
-        let mut b = Block::builder(tf::key("variable"))
+/// The variables Vault's database connection reads: the admin user, and its password as an
+/// ephemeral variable (Terraform keeps it in no plan and no state).
+pub(super) fn admin_variables(s: &Settings) -> [Block; 2] {
+    let var = |name: &str, description: String| {
+        Block::builder(tf::key("variable"))
             .add_label(name)
             .add_attribute((tf::key("type"), Expression::Variable(hcl::expr::Variable::unchecked("string"))))
-            .add_attribute((tf::key("description"), description));
-        if let Some(d) = default {
-            b = b.add_attribute((tf::key("default"), d));
-        }
-        if sensitive {
-            b = b.add_attribute((tf::key("sensitive"), true));
-        }
-        b.build()
+            .add_attribute((tf::key("description"), description))
     };
+    [
+        var(
+            "db_admin_username",
+            format!("Database user Vault connects as to manage {} credentials.", s.database.engine),
+        )
+        .add_attribute((tf::key("default"), "vault-admin"))
+        .build(),
+        var(
+            "db_admin_password",
+            "Password of db_admin_username, sent to Vault once through the write-only password_wo (raise password_wo_version to send a new one); rotate it afterwards with the database/rotate-root endpoint.".into(),
+        )
+        .add_attribute((tf::key("sensitive"), true))
+        .add_attribute((tf::key("ephemeral"), true))
+        .build(),
+    ]
+}
+
+/// The connection's engine block (`postgresql { … }`): the admin password goes through the
+/// write-only `password_wo` (terraform-provider-vault 5.0), so it never enters the state.
+pub(super) fn engine_block(s: &Settings) -> Block {
+    let (block_name, plugin, url) = vk::connection(s);
+    let mut engine = Block::builder(block_name)
+        .add_attribute((tf::key("connection_url"), url))
+        .add_attribute((tf::key("username"), tf::traversal("var", &["db_admin_username"])))
+        .add_attribute((tf::key("password_wo"), tf::traversal("var", &["db_admin_password"])))
+        .add_attribute((tf::key("password_wo_version"), 1u64));
+    if s.database.engine == DbEngine::Oracle {
+        engine = engine.add_attribute((tf::key("plugin_name"), plugin));
+    }
+    engine.build()
+}
+
+/// `terraform { required_version, required_providers { vault } }`: write-only arguments and
+/// ephemeral variables need Terraform 1.11.
+pub(super) fn terraform_block() -> Block {
+    Block::builder(tf::key("terraform"))
+        .add_attribute((tf::key("required_version"), ">= 1.11"))
+        .add_block(
+            Block::builder(tf::key("required_providers"))
+                .add_attribute((
+                    tf::key("vault"),
+                    tf::obj(&[("source", "hashicorp/vault".into()), ("version", ">= 5.0".into())]),
+                ))
+                .build(),
+        )
+        .build()
+}
+
+pub(super) fn database_blocks(s: &Settings, ttls: Option<Ttls>) -> Vec<Block> {
     let mut mount = vk::with_namespace(tf::resource("vault_mount", "db"), s)
         .add_attribute((tf::key("path"), s.vault.database_mount.as_str()))
         .add_attribute((tf::key("type"), "database"))
@@ -165,33 +198,17 @@ pub(super) fn database_blocks(s: &Settings, ttls: Option<Ttls>) -> Vec<Block> {
             .add_attribute((tf::key("default_lease_ttl_seconds"), t.default.secs()))
             .add_attribute((tf::key("max_lease_ttl_seconds"), t.max.secs()));
     }
-    let mut engine = Block::builder(block_name)
-        .add_attribute((tf::key("connection_url"), url))
-        .add_attribute((tf::key("username"), tf::traversal("var", &["db_admin_username"])))
-        .add_attribute((tf::key("password"), tf::traversal("var", &["db_admin_password"])));
-    if s.database.engine == DbEngine::Oracle {
-        engine = engine.add_attribute((tf::key("plugin_name"), plugin));
-    }
+    let [username, password] = admin_variables(s);
     vec![
-        string_var(
-            "db_admin_username",
-            format!("Database user Vault connects as to manage {} credentials.", s.database.engine),
-            Some("vault-admin"),
-            false,
-        ),
-        string_var(
-            "db_admin_password",
-            "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint.".into(),
-            None,
-            true,
-        ),
+        username,
+        password,
         mount.build(),
         vk::with_namespace(tf::resource("vault_database_secret_backend_connection", "db"), s)
             .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["db", "path"])))
             .add_attribute((tf::key("name"), s.role_name()))
             .add_attribute((tf::key("allowed_roles"), vec![s.role_name()]))
             .add_attribute((tf::key("verify_connection"), true))
-            .add_block(engine.build())
+            .add_block(engine_block(s))
             .build(),
     ]
 }
@@ -250,7 +267,7 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                 ));
             }
         }
-        Target::Cicd if matches!(s.cicd.platform, CicdPlatform::Jenkins | CicdPlatform::AzureDevops) => {
+        Target::Cicd if s.cicd.platform == CicdPlatform::AzureDevops => {
             out.push(approle_role(s, "app", &n.role, "consumer", ttl));
             if rotates {
                 out.push(approle_role(s, "rotator", &n.rotator_role, "writer", 15 * MINUTE));
@@ -270,10 +287,13 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
             }
         }
         Target::Cicd => {
-            let gitlab = s.cicd.platform == CicdPlatform::GitlabCi;
             let jwt_role = |label: &str, role: &str, policy: &str| {
                 let mut claims = Object::new();
-                let bound = if gitlab { gitlab_bound_claims(s) } else { github_bound_claims(s) };
+                let (bound, user_claim) = match s.cicd.platform {
+                    CicdPlatform::GitlabCi => (gitlab_bound_claims(s), "project_path"),
+                    CicdPlatform::Jenkins => (jenkins_bound_claims(s, label == "rotator"), "sub"),
+                    _ => (github_bound_claims(s), "repository"),
+                };
                 for (k, v) in bound {
                     claims.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));
                 }
@@ -281,9 +301,9 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                     .add_attribute((tf::key("backend"), s.vault.auth_mount.as_str()))
                     .add_attribute((tf::key("role_name"), role))
                     .add_attribute((tf::key("role_type"), "jwt"))
-                    .add_attribute((tf::key("user_claim"), if gitlab { "project_path" } else { "repository" }))
+                    .add_attribute((tf::key("user_claim"), user_claim))
                     .add_attribute((tf::key("bound_audiences"), vec![github_audience(s)]))
-                    .add_attribute((tf::key("bound_claims_type"), if gitlab { "string" } else { "glob" }))
+                    .add_attribute((tf::key("bound_claims_type"), "string"))
                     .add_attribute((tf::key("bound_claims"), Expression::Object(claims)))
                     .add_attribute((tf::key("token_policies"), policy_ref(policy)))
                     .add_attribute((tf::key("token_ttl"), ttl))

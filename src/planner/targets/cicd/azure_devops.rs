@@ -168,5 +168,140 @@ impl Pool {
 pub struct BashStep {
     pub bash: String,
     pub display_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<&'static str>,
     pub env: std::collections::BTreeMap<String, String>,
+}
+
+impl BashStep {
+    pub fn new(bash: String, display_name: &str, env: std::collections::BTreeMap<String, String>) -> BashStep {
+        BashStep {
+            bash,
+            display_name: display_name.into(),
+            condition: None,
+            env,
+        }
+    }
+}
+
+/// The job's private directory for secret material, under the agent's temp directory (which
+/// the agent also empties after the job), created mode 0700 and removed by [`cleanup_step`].
+pub const SECRETS_DIR: &str = "$AGENT_TEMPDIRECTORY/secretsint";
+
+/// [`SECRETS_DIR`] as a macro, for values outside scripts (pipeline variables), which Azure
+/// Pipelines expands before a step runs; scripts use the environment form.
+pub const SECRETS_DIR_MACRO: &str = "$(Agent.TempDirectory)/secretsint";
+
+/// The bash line that creates [`SECRETS_DIR`]; files written after it are private (umask 077).
+pub fn make_secrets_dir() -> String {
+    format!("umask 077 && mkdir -p \"{SECRETS_DIR}\"")
+}
+
+/// The job's last step, run however the steps before it ended (`condition: always()`):
+/// `lines` first (a token revocation), then [`SECRETS_DIR`] is removed.
+pub fn cleanup_step(lines: Vec<String>, env: std::collections::BTreeMap<String, String>) -> BashStep {
+    let mut all = lines;
+    all.push(format!("rm -rf \"{SECRETS_DIR}\""));
+    BashStep {
+        bash: all.join("\n"),
+        display_name: "Remove secret files".into(),
+        condition: Some("always()"),
+        env,
+    }
+}
+
+/// What an Azure Pipelines job uses to log in, which a branch control check protects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protected {
+    /// A service connection (`endpoint`).
+    ServiceConnection,
+    /// A variable group (`variablegroup`), such as one holding an AppRole RoleID and SecretID.
+    VariableGroup,
+}
+
+/// Where [`branch_control`] is written among the plan's files.
+pub const TERRAFORM_PATH: &str = "terraform/azure-devops.tf";
+
+/// microsoft/azuredevops: the floor that has `azuredevops_check_branch_control` as written here.
+const PROVIDER: &str = ">= 1.16, < 2.0";
+
+/// `terraform/azure-devops.tf`: a branch control check on each thing the pipeline logs in
+/// with (`targets`: the Terraform label of each, and its name as Azure DevOps shows it), so a
+/// run of any other branch than `branch` (or of an unprotected one) waits and fails instead of
+/// receiving the credential. The cloud-side trust (a federated credential, an OIDC subject)
+/// names the connection only; this check is what binds the branch.
+pub fn branch_control(protected: Protected, targets: &[(&str, String)], branch: &str) -> String {
+    use crate::render::tf;
+    use hcl::{Block, Body, Expression};
+    let (kind, what) = match protected {
+        Protected::ServiceConnection => ("endpoint", "service connection (Project settings > Service connections)"),
+        Protected::VariableGroup => ("variablegroup", "variable group (Pipelines > Library)"),
+    };
+    let var = |name: &str, description: String| {
+        Block::builder(tf::key("variable"))
+            .add_label(name)
+            .add_attribute((tf::key("type"), Expression::Variable(hcl::expr::Variable::unchecked("string"))))
+            .add_attribute((tf::key("description"), description))
+            .build()
+    };
+    let mut body = Body::builder()
+        .add_block(
+            Block::builder(tf::key("terraform"))
+                .add_block(
+                    Block::builder(tf::key("required_providers"))
+                        .add_attribute((
+                            "azuredevops",
+                            tf::obj(&[("source", "microsoft/azuredevops".into()), ("version", PROVIDER.into())]),
+                        ))
+                        .build(),
+                )
+                .build(),
+        )
+        .add_block(var(
+            "azure_devops_project_id",
+            "ID of the Azure DevOps project that runs the pipeline.".into(),
+        ));
+    for (label, name) in targets {
+        let variable = format!("azure_devops_{label}_id");
+        body = body.add_block(var(&variable, format!("ID of the {what} \"{name}\"."))).add_block(
+            tf::resource("azuredevops_check_branch_control", label)
+                .add_attribute((tf::key("project_id"), tf::traversal("var", &["azure_devops_project_id"])))
+                .add_attribute((tf::key("display_name"), format!("{name}: only refs/heads/{branch}")))
+                .add_attribute((tf::key("target_resource_id"), tf::traversal("var", &[&variable])))
+                .add_attribute((tf::key("target_resource_type"), kind))
+                .add_attribute((tf::key("allowed_branches"), format!("refs/heads/{branch}")))
+                .add_attribute((tf::key("verify_branch_protection"), true))
+                .add_attribute((tf::key("ignore_unknown_protection_status"), false))
+                .add_attribute((tf::key("timeout"), 60))
+                .build(),
+        );
+    }
+    crate::render::hcl(&body.build())
+}
+
+/// Adds [`branch_control`] to the plan's files and its decision to the plan's decisions.
+pub fn protect(
+    protected: Protected,
+    targets: &[(&str, String)],
+    branch: &str,
+    manifests: &mut Vec<crate::planner::DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) {
+    manifests.push(crate::planner::DeploymentManifest::new(
+        crate::planner::ManifestType::Terraform,
+        TERRAFORM_PATH,
+        branch_control(protected, targets, branch),
+    ));
+    decisions.push(branch_control_decision(protected, branch));
+}
+
+/// The decision that goes with [`branch_control`].
+pub fn branch_control_decision(protected: Protected, branch: &str) -> String {
+    let what = match protected {
+        Protected::ServiceConnection => "service connection",
+        Protected::VariableGroup => "variable group",
+    };
+    format!(
+        "{TERRAFORM_PATH} (microsoft/azuredevops {PROVIDER}) puts a branch control check on the {what}: only runs of refs/heads/{branch}, with branch protection verified, may use it; any other branch waits and fails after 60 minutes instead of receiving the credential. Apply it with the IDs of the project and the {what}."
+    )
 }

@@ -14,6 +14,16 @@ use serde_json::{json, Map, Value};
 /// Where the pipeline lives in the repository.
 pub const PATH: &str = ".gitlab-ci.yml";
 
+/// The job's private directory for secret material: outside `$CI_PROJECT_DIR` (which persists
+/// between jobs on shell runners and feeds caches and artifacts), created mode 0700 by
+/// [`make_secrets_dir`] and removed by the job's `after_script` ([`Job::cleanup`]).
+pub const SECRETS_DIR: &str = "/tmp/secretsint-$CI_JOB_ID";
+
+/// The script line that creates [`SECRETS_DIR`]; files written after it are private (umask 077).
+pub fn make_secrets_dir() -> String {
+    format!("umask 077 && mkdir -p \"{SECRETS_DIR}\"")
+}
+
 /// One job of `.gitlab-ci.yml`. Keywords are written here only; a backend chooses which, and
 /// in which order they appear (the order is the file's).
 #[derive(Default)]
@@ -50,6 +60,14 @@ impl Job {
 
     pub fn script<T: Into<Value>>(self, lines: Vec<T>) -> Job {
         self.set("script", Value::Array(lines.into_iter().map(Into::into).collect()))
+    }
+
+    /// `after_script`, which GitLab runs in its own shell however the script ended (failure,
+    /// timeout or cancel): `lines` first (a token revocation), then [`SECRETS_DIR`] is removed.
+    pub fn cleanup(self, lines: Vec<String>) -> Job {
+        let mut all = lines;
+        all.push(format!("rm -rf \"{SECRETS_DIR}\""));
+        self.set("after_script", Value::Array(all.into_iter().map(Value::from).collect()))
     }
 
     /// Runs on pipelines of `branch`.

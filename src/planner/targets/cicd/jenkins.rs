@@ -1,5 +1,46 @@
 //! Declarative Jenkinsfiles: Groovy literals and the pipeline's block structure, rendered from
-//! typed values. No backend writes Groovy text of its own.
+//! typed values. No backend writes Groovy text of its own. Also the facts of Jenkins' OIDC
+//! provider plugin (issuer, subject) and where a build keeps secret material.
+
+use crate::planner::resolve::CicdSettings;
+
+/// The placeholder root URL of the Jenkins controller (`cicd.oidc_issuer` replaces it).
+pub const PLACEHOLDER_URL: &str = "https://jenkins.example.com";
+
+/// The issuer of the oidc-provider plugin's tokens: the user's, or the placeholder root URL
+/// followed by `/oidc`.
+pub fn issuer(c: &CicdSettings) -> String {
+    c.oidc_issuer.clone().unwrap_or_else(|| format!("{PLACEHOLDER_URL}/oidc"))
+}
+
+/// The job's URL, the `sub` of its tokens (the plugin's default): under the issuer's root URL.
+pub fn job_url(c: &CicdSettings, job: &str) -> String {
+    let issuer = issuer(c);
+    let root = issuer.strip_suffix("/oidc").unwrap_or(&issuer);
+    format!("{root}/job/{job}/")
+}
+
+/// The build's private directory for secret material: under `$WORKSPACE_TMP` (outside the
+/// workspace), created mode 0700 and removed by [`cleanup`] in `post { always { … } }`.
+pub const SECRETS_DIR: &str = "$WORKSPACE_TMP/secretsint";
+
+/// The shell line that creates [`SECRETS_DIR`]; files written after it are private (umask 077).
+pub fn make_secrets_dir() -> String {
+    format!("umask 077 && mkdir -p \"{SECRETS_DIR}\"")
+}
+
+/// The first line of a Jenkins `sh` step that handles a secret: Jenkins runs `sh -xe`, which
+/// traces every command with its variables expanded into the build log, and masks only values
+/// bound by `withCredentials`, not ones a script derives (a Vault token).
+pub const NO_TRACE: &str = "set +x";
+
+/// The `post { always { … } }` steps: `lines` first (a token revocation), then the directory.
+pub fn cleanup(lines: Vec<String>) -> Vec<Step> {
+    let mut all = vec![NO_TRACE.to_string()];
+    all.extend(lines);
+    all.push(format!("rm -rf \"{SECRETS_DIR}\""));
+    vec![Step::Sh(all)]
+}
 
 /// A Groovy value, rendered in Groovy's literal syntax: strings single-quoted (never GStrings,
 /// so `${…}` in a value is text), with `\` and `'` escaped.

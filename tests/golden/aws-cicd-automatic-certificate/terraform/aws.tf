@@ -143,13 +143,8 @@ resource "aws_iam_role" "consumer" {
       ],
       "Condition": {
         "StringEquals": {
-          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-        },
-        "StringLike": {
-          "token.actions.githubusercontent.com:sub": [
-            "repo:example-org/example-repo:ref:refs/heads/main",
-            "repo:example-org@*/example-repo@*:ref:refs/heads/main"
-          ]
+          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+          "token.actions.githubusercontent.com:sub": "repo:example-org@123456/example-repo@456789:ref:refs/heads/main"
         }
       }
     }

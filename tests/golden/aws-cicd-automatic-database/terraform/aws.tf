@@ -160,13 +160,8 @@ resource "aws_iam_role" "consumer" {
       ],
       "Condition": {
         "StringEquals": {
-          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-        },
-        "StringLike": {
-          "token.actions.githubusercontent.com:sub": [
-            "repo:example-org/example-repo:ref:refs/heads/main",
-            "repo:example-org@*/example-repo@*:ref:refs/heads/main"
-          ]
+          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+          "token.actions.githubusercontent.com:sub": "repo:example-org@123456/example-repo@456789:ref:refs/heads/main"
         }
       }
     }
@@ -258,6 +253,51 @@ resource "aws_iam_policy" "rotation" {
       "Resource": [
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod-app-rotate-database:*"
       ]
+    },
+    {
+      "Sid": "SendFailedInvocationsToTheTopic",
+      "Effect": "Allow",
+      "Action": [
+        "sns:Publish"
+      ],
+      "Resource": [
+        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+      ]
+    },
+    {
+      "Sid": "WriteTraces",
+      "Effect": "Allow",
+      "Action": [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords"
+      ],
+      "Resource": [
+        "*"
+      ]
+    },
+    {
+      "Sid": "ManageTheFunctionsNetworkInterfaces",
+      "Effect": "Allow",
+      "Action": [
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:UnassignPrivateIpAddresses"
+      ],
+      "Resource": [
+        "arn:aws:ec2:us-east-1:123456789012:*"
+      ]
+    },
+    {
+      "Sid": "DescribeTheFunctionsNetwork",
+      "Effect": "Allow",
+      "Action": [
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets"
+      ],
+      "Resource": [
+        "*"
+      ]
     }
   ]
 }
@@ -269,25 +309,29 @@ resource "aws_iam_role_policy_attachment" "rotation" {
   policy_arn = aws_iam_policy.rotation.arn
 }
 
-resource "aws_iam_role_policy_attachment" "rotation_vpc" {
-  role       = aws_iam_role.rotation.name
-  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-}
-
 resource "aws_cloudwatch_log_group" "rotation" {
   name              = "/aws/lambda/prod-app-rotate-database"
   retention_in_days = 365
 }
 
 resource "aws_lambda_function" "rotation" {
-  function_name    = "prod-app-rotate-database"
-  description      = "Rotates prod/app/database"
-  role             = aws_iam_role.rotation.arn
-  runtime          = "python3.13"
-  handler          = "lambda_function.lambda_handler"
-  filename         = var.rotation_lambda_zip
-  source_code_hash = filebase64sha256(var.rotation_lambda_zip)
-  timeout          = 30
+  function_name                  = "prod-app-rotate-database"
+  description                    = "Rotates prod/app/database"
+  role                           = aws_iam_role.rotation.arn
+  runtime                        = "python3.13"
+  handler                        = "lambda_function.lambda_handler"
+  filename                       = var.rotation_lambda_zip
+  source_code_hash               = filebase64sha256(var.rotation_lambda_zip)
+  timeout                        = 30
+  reserved_concurrent_executions = 2
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  dead_letter_config {
+    target_arn = aws_sns_topic.rotation.arn
+  }
 
   environment {
     variables = {

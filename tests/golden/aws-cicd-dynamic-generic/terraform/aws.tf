@@ -150,13 +150,8 @@ resource "aws_iam_role" "consumer" {
       ],
       "Condition": {
         "StringEquals": {
-          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-        },
-        "StringLike": {
-          "token.actions.githubusercontent.com:sub": [
-            "repo:example-org/example-repo:ref:refs/heads/main",
-            "repo:example-org@*/example-repo@*:ref:refs/heads/main"
-          ]
+          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+          "token.actions.githubusercontent.com:sub": "repo:example-org@123456/example-repo@456789:ref:refs/heads/main"
         }
       }
     }
@@ -238,6 +233,27 @@ resource "aws_iam_policy" "rotation" {
       "Resource": [
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod-app-rotate-config:*"
       ]
+    },
+    {
+      "Sid": "SendFailedInvocationsToTheTopic",
+      "Effect": "Allow",
+      "Action": [
+        "sns:Publish"
+      ],
+      "Resource": [
+        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+      ]
+    },
+    {
+      "Sid": "WriteTraces",
+      "Effect": "Allow",
+      "Action": [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords"
+      ],
+      "Resource": [
+        "*"
+      ]
     }
   ]
 }
@@ -255,14 +271,23 @@ resource "aws_cloudwatch_log_group" "rotation" {
 }
 
 resource "aws_lambda_function" "rotation" {
-  function_name    = "prod-app-rotate-config"
-  description      = "Rotates prod/app/config"
-  role             = aws_iam_role.rotation.arn
-  runtime          = "python3.13"
-  handler          = "lambda_function.lambda_handler"
-  filename         = var.rotation_lambda_zip
-  source_code_hash = filebase64sha256(var.rotation_lambda_zip)
-  timeout          = 30
+  function_name                  = "prod-app-rotate-config"
+  description                    = "Rotates prod/app/config"
+  role                           = aws_iam_role.rotation.arn
+  runtime                        = "python3.13"
+  handler                        = "lambda_function.lambda_handler"
+  filename                       = var.rotation_lambda_zip
+  source_code_hash               = filebase64sha256(var.rotation_lambda_zip)
+  timeout                        = 30
+  reserved_concurrent_executions = 2
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  dead_letter_config {
+    target_arn = aws_sns_topic.rotation.arn
+  }
 
   environment {
     variables = {

@@ -138,8 +138,9 @@ resource "aws_iam_policy" "read" {
 EOT
 }
 
-resource "aws_iam_user" "jenkins" {
-  name = "jenkins-prod-app"
+resource "aws_iam_openid_connect_provider" "ci" {
+  url            = "https://jenkins.example.com/oidc"
+  client_id_list = ["sts.amazonaws.com"]
 }
 
 resource "aws_iam_role" "consumer" {
@@ -149,47 +150,31 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "JenkinsUserAssumesTheRole",
+      "Sid": "CiAssumesTheRoleWithItsOidcToken",
       "Effect": "Allow",
       "Principal": {
-        "AWS": "arn:aws:iam::123456789012:user/jenkins-prod-app"
+        "Federated": "arn:aws:iam::123456789012:oidc-provider/jenkins.example.com/oidc"
       },
       "Action": [
-        "sts:AssumeRole"
-      ]
+        "sts:AssumeRoleWithWebIdentity"
+      ],
+      "Condition": {
+        "StringEquals": {
+          "jenkins.example.com/oidc:aud": "sts.amazonaws.com",
+          "jenkins.example.com/oidc:sub": "https://jenkins.example.com/job/app/"
+        }
+      }
     }
   ]
 }
 EOT
   max_session_duration = 3600
-  depends_on           = [aws_iam_user.jenkins]
+  depends_on           = [aws_iam_openid_connect_provider.ci]
 }
 
 resource "aws_iam_role_policy_attachment" "consumer_read" {
   role       = aws_iam_role.consumer.name
   policy_arn = aws_iam_policy.read.arn
-}
-
-resource "aws_iam_user_policy" "jenkins_assume" {
-  name   = "prod-app-jenkins-assume"
-  user   = aws_iam_user.jenkins.name
-  policy = <<EOT
-{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Sid": "AssumeTheSecretsReaderRole",
-      "Effect": "Allow",
-      "Action": [
-        "sts:AssumeRole"
-      ],
-      "Resource": [
-        "arn:aws:iam::123456789012:role/prod-app"
-      ]
-    }
-  ]
-}
-EOT
 }
 
 resource "aws_iam_role" "rotation" {
@@ -268,6 +253,51 @@ resource "aws_iam_policy" "rotation" {
       "Resource": [
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod-app-rotate-database:*"
       ]
+    },
+    {
+      "Sid": "SendFailedInvocationsToTheTopic",
+      "Effect": "Allow",
+      "Action": [
+        "sns:Publish"
+      ],
+      "Resource": [
+        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+      ]
+    },
+    {
+      "Sid": "WriteTraces",
+      "Effect": "Allow",
+      "Action": [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords"
+      ],
+      "Resource": [
+        "*"
+      ]
+    },
+    {
+      "Sid": "ManageTheFunctionsNetworkInterfaces",
+      "Effect": "Allow",
+      "Action": [
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:UnassignPrivateIpAddresses"
+      ],
+      "Resource": [
+        "arn:aws:ec2:us-east-1:123456789012:*"
+      ]
+    },
+    {
+      "Sid": "DescribeTheFunctionsNetwork",
+      "Effect": "Allow",
+      "Action": [
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets"
+      ],
+      "Resource": [
+        "*"
+      ]
     }
   ]
 }
@@ -279,25 +309,29 @@ resource "aws_iam_role_policy_attachment" "rotation" {
   policy_arn = aws_iam_policy.rotation.arn
 }
 
-resource "aws_iam_role_policy_attachment" "rotation_vpc" {
-  role       = aws_iam_role.rotation.name
-  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-}
-
 resource "aws_cloudwatch_log_group" "rotation" {
   name              = "/aws/lambda/prod-app-rotate-database"
   retention_in_days = 365
 }
 
 resource "aws_lambda_function" "rotation" {
-  function_name    = "prod-app-rotate-database"
-  description      = "Rotates prod/app/database"
-  role             = aws_iam_role.rotation.arn
-  runtime          = "python3.13"
-  handler          = "lambda_function.lambda_handler"
-  filename         = var.rotation_lambda_zip
-  source_code_hash = filebase64sha256(var.rotation_lambda_zip)
-  timeout          = 30
+  function_name                  = "prod-app-rotate-database"
+  description                    = "Rotates prod/app/database"
+  role                           = aws_iam_role.rotation.arn
+  runtime                        = "python3.13"
+  handler                        = "lambda_function.lambda_handler"
+  filename                       = var.rotation_lambda_zip
+  source_code_hash               = filebase64sha256(var.rotation_lambda_zip)
+  timeout                        = 30
+  reserved_concurrent_executions = 2
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  dead_letter_config {
+    target_arn = aws_sns_topic.rotation.arn
+  }
 
   environment {
     variables = {

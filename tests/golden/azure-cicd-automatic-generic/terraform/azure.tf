@@ -4,7 +4,7 @@ terraform {
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = ">= 4.42, < 5.0"
+      version = ">= 4.65, < 5.0"
     }
     time = {
       source  = "hashicorp/time"
@@ -34,6 +34,39 @@ resource "azurerm_key_vault" "kv" {
   rbac_authorization_enabled = true
   purge_protection_enabled   = true
   soft_delete_retention_days = 90
+
+  network_acls {
+    default_action             = "Deny"
+    bypass                     = "AzureServices"
+    ip_rules                   = var.key_vault_allowed_ip_ranges
+    virtual_network_subnet_ids = concat(var.key_vault_allowed_subnet_ids, [var.rotation_function_subnet_id])
+  }
+}
+
+variable "key_vault_allowed_ip_ranges" {
+  type        = list(string)
+  description = "Public IPv4 addresses or CIDR ranges allowed to reach the Key Vault's data plane (it denies every other network): the egress of whoever runs terraform apply and of every consumer outside the allowed subnets. [] allows none."
+}
+
+variable "log_analytics_workspace_id" {
+  type        = string
+  description = "Resource ID of the Log Analytics workspace that receives the vault's AuditEvent log (every read and write of a secret)."
+}
+
+resource "azurerm_monitor_diagnostic_setting" "kv_audit" {
+  name                       = "audit"
+  target_resource_id         = azurerm_key_vault.kv.id
+  log_analytics_workspace_id = var.log_analytics_workspace_id
+
+  enabled_log {
+    category = "AuditEvent"
+  }
+}
+
+variable "key_vault_allowed_subnet_ids" {
+  type        = list(string)
+  description = "Subnet IDs allowed to reach the Key Vault (each needs the Microsoft.KeyVault service endpoint): the AKS node subnet, self-hosted runner subnets."
+  default     = []
 }
 
 variable "initial_value" {
@@ -65,31 +98,12 @@ resource "azurerm_user_assigned_identity" "app" {
   location            = data.azurerm_resource_group.rg.location
 }
 
-variable "github_owner_id" {
-  type        = string
-  description = "Numeric ID of the GitHub owner example-org (gh api users/example-org --jq .id), for the immutable subject format."
-}
-
-variable "github_repository_id" {
-  type        = string
-  description = "Numeric ID of the repository example-org/example-repo (gh api repos/example-org/example-repo --jq .id), for the immutable subject format."
-}
-
 resource "azurerm_federated_identity_credential" "github" {
   name                      = "github-prod-app"
   user_assigned_identity_id = azurerm_user_assigned_identity.app.id
   audience                  = ["api://AzureADTokenExchange"]
   issuer                    = "https://token.actions.githubusercontent.com"
-  subject                   = "repo:example-org/example-repo:ref:refs/heads/main"
-}
-
-resource "azurerm_federated_identity_credential" "github_immutable" {
-  name                      = "github-prod-app-immutable"
-  user_assigned_identity_id = azurerm_user_assigned_identity.app.id
-  audience                  = ["api://AzureADTokenExchange"]
-  issuer                    = "https://token.actions.githubusercontent.com"
-  subject                   = "repo:example-org@${var.github_owner_id}/example-repo@${var.github_repository_id}:ref:refs/heads/main"
-  depends_on                = [azurerm_federated_identity_credential.github]
+  subject                   = "repo:example-org@123456/example-repo@456789:ref:refs/heads/main"
 }
 
 resource "azurerm_role_assignment" "app_secrets_user" {
@@ -129,6 +143,22 @@ resource "azurerm_storage_account" "rotation" {
   account_replication_type        = "LRS"
   min_tls_version                 = "TLS1_2"
   allow_nested_items_to_be_public = false
+  shared_access_key_enabled       = true
+
+  sas_policy {
+    expiration_period = "0.01:00:00"
+    expiration_action = "Log"
+  }
+
+  blob_properties {
+    delete_retention_policy {
+      days = 7
+    }
+
+    container_delete_retention_policy {
+      days = 7
+    }
+  }
 }
 
 resource "azurerm_storage_container" "rotation" {
@@ -159,6 +189,7 @@ resource "azurerm_function_app_flex_consumption" "rotation" {
   maximum_instance_count      = 40
   instance_memory_in_mb       = 2048
   https_only                  = true
+  virtual_network_subnet_id   = var.rotation_function_subnet_id
   app_settings = {
     AZURE_CLIENT_ID            = azurerm_user_assigned_identity.rotator.client_id
     KEY_VAULT_URL              = "https://kv-example.vault.azure.net"
@@ -173,6 +204,11 @@ resource "azurerm_function_app_flex_consumption" "rotation" {
   }
 
   site_config {}
+}
+
+variable "rotation_function_subnet_id" {
+  type        = string
+  description = "Subnet (delegated to Microsoft.App/environments, with the Microsoft.KeyVault service endpoint) the rotation Function's outbound traffic leaves through; the Key Vault allows it."
 }
 
 variable "rotation_function_published" {

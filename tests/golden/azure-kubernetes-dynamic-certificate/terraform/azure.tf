@@ -4,7 +4,7 @@ terraform {
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = ">= 4.42, < 5.0"
+      version = ">= 4.65, < 5.0"
     }
   }
 }
@@ -30,6 +30,39 @@ resource "azurerm_key_vault" "kv" {
   rbac_authorization_enabled = true
   purge_protection_enabled   = true
   soft_delete_retention_days = 90
+
+  network_acls {
+    default_action             = "Deny"
+    bypass                     = "AzureServices"
+    ip_rules                   = var.key_vault_allowed_ip_ranges
+    virtual_network_subnet_ids = var.key_vault_allowed_subnet_ids
+  }
+}
+
+variable "key_vault_allowed_ip_ranges" {
+  type        = list(string)
+  description = "Public IPv4 addresses or CIDR ranges allowed to reach the Key Vault's data plane (it denies every other network): the egress of whoever runs terraform apply and of every consumer outside the allowed subnets. [] allows none."
+}
+
+variable "log_analytics_workspace_id" {
+  type        = string
+  description = "Resource ID of the Log Analytics workspace that receives the vault's AuditEvent log (every read and write of a secret)."
+}
+
+resource "azurerm_monitor_diagnostic_setting" "kv_audit" {
+  name                       = "audit"
+  target_resource_id         = azurerm_key_vault.kv.id
+  log_analytics_workspace_id = var.log_analytics_workspace_id
+
+  enabled_log {
+    category = "AuditEvent"
+  }
+}
+
+variable "key_vault_allowed_subnet_ids" {
+  type        = list(string)
+  description = "Subnet IDs allowed to reach the Key Vault (each needs the Microsoft.KeyVault service endpoint): the AKS node subnet, self-hosted runner subnets."
+  default     = []
 }
 
 resource "azurerm_key_vault_certificate" "app" {

@@ -46,6 +46,19 @@ resource "google_secret_manager_secret" "secret" {
   }
 }
 
+resource "google_project_iam_audit_config" "secretmanager" {
+  project = "example-project"
+  service = "secretmanager.googleapis.com"
+
+  audit_log_config {
+    log_type = "DATA_READ"
+  }
+
+  audit_log_config {
+    log_type = "DATA_WRITE"
+  }
+}
+
 resource "google_service_account" "app" {
   project      = "example-project"
   account_id   = "prod-app"
@@ -117,6 +130,20 @@ resource "google_storage_bucket" "functions" {
   location                    = "US-CENTRAL1"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
+
+  versioning {
+    enabled = true
+  }
+
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 30
+    }
+
+    action {
+      type = "Delete"
+    }
+  }
 }
 
 resource "google_storage_bucket_object" "rotate" {

@@ -46,6 +46,19 @@ resource "google_secret_manager_secret" "secret" {
   }
 }
 
+resource "google_project_iam_audit_config" "secretmanager" {
+  project = "example-project"
+  service = "secretmanager.googleapis.com"
+
+  audit_log_config {
+    log_type = "DATA_READ"
+  }
+
+  audit_log_config {
+    log_type = "DATA_WRITE"
+  }
+}
+
 resource "google_iam_workload_identity_pool" "ci" {
   project                   = "example-project"
   workload_identity_pool_id = "prod-app-ci"
@@ -59,12 +72,14 @@ resource "google_iam_workload_identity_pool_provider" "ci" {
   workload_identity_pool_provider_id = "github"
   display_name                       = "github-actions"
   attribute_mapping = {
-    "google.subject"             = "assertion.sub"
-    "attribute.repository"       = "assertion.repository"
-    "attribute.repository_owner" = "assertion.repository_owner"
-    "attribute.ref"              = "assertion.ref"
+    "google.subject"                = "assertion.sub"
+    "attribute.repository"          = "assertion.repository"
+    "attribute.repository_id"       = "assertion.repository_id"
+    "attribute.repository_owner"    = "assertion.repository_owner"
+    "attribute.repository_owner_id" = "assertion.repository_owner_id"
+    "attribute.ref"                 = "assertion.ref"
   }
-  attribute_condition = "assertion.repository == 'example-org/example-repo' && assertion.ref == 'refs/heads/main'"
+  attribute_condition = "assertion.repository_owner_id == '123456' && assertion.repository_id == '456789' && assertion.ref == 'refs/heads/main' && assertion.sub == 'repo:example-org@123456/example-repo@456789:ref:refs/heads/main'"
 
   oidc {
     issuer_uri = "https://token.actions.githubusercontent.com"
@@ -75,7 +90,7 @@ resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod-app-ci/attribute.repository/example-org/example-repo"
+  member    = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod-app-ci/attribute.repository_id/456789"
 }
 
 resource "google_pubsub_topic" "rotation" {
@@ -129,6 +144,20 @@ resource "google_storage_bucket" "functions" {
   location                    = "US-CENTRAL1"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
+
+  versioning {
+    enabled = true
+  }
+
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 30
+    }
+
+    action {
+      type = "Delete"
+    }
+  }
 }
 
 resource "google_storage_bucket_object" "rotate" {

@@ -46,6 +46,19 @@ resource "google_secret_manager_secret" "secret" {
   }
 }
 
+resource "google_project_iam_audit_config" "secretmanager" {
+  project = "example-project"
+  service = "secretmanager.googleapis.com"
+
+  audit_log_config {
+    log_type = "DATA_READ"
+  }
+
+  audit_log_config {
+    log_type = "DATA_WRITE"
+  }
+}
+
 resource "google_iam_workload_identity_pool" "ci" {
   project                   = "example-project"
   workload_identity_pool_id = "prod-app-ci"
@@ -60,10 +73,12 @@ resource "google_iam_workload_identity_pool_provider" "ci" {
   display_name                       = "gitlab-ci"
   attribute_mapping = {
     "google.subject"         = "assertion.sub"
+    "attribute.namespace_id" = "assertion.namespace_id"
+    "attribute.project_id"   = "assertion.project_id"
     "attribute.project_path" = "assertion.project_path"
     "attribute.ref"          = "assertion.ref"
   }
-  attribute_condition = "assertion.project_path == 'example-org/example-repo' && assertion.ref_type == 'branch' && assertion.ref == 'main' && assertion.ref_protected == 'true'"
+  attribute_condition = "assertion.namespace_id == '123456' && assertion.project_id == '456789' && assertion.project_path == 'example-org/example-repo' && assertion.ref_type == 'branch' && assertion.ref == 'main' && assertion.ref_protected == 'true'"
 
   oidc {
     issuer_uri = "https://gitlab.com"
@@ -74,7 +89,7 @@ resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod-app-ci/attribute.project_path/example-org/example-repo"
+  member    = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod-app-ci/attribute.project_id/456789"
 }
 
 resource "google_pubsub_topic" "rotation" {
@@ -149,6 +164,20 @@ resource "google_storage_bucket" "functions" {
   location                    = "US-CENTRAL1"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
+
+  versioning {
+    enabled = true
+  }
+
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 30
+    }
+
+    action {
+      type = "Delete"
+    }
+  }
 }
 
 resource "google_storage_bucket_object" "rotate" {

@@ -50,6 +50,19 @@ resource "google_secret_manager_secret" "secret" {
   }
 }
 
+resource "google_project_iam_audit_config" "secretmanager" {
+  project = "acme-payments-prod"
+  service = "secretmanager.googleapis.com"
+
+  audit_log_config {
+    log_type = "DATA_READ"
+  }
+
+  audit_log_config {
+    log_type = "DATA_WRITE"
+  }
+}
+
 resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "acme-payments-prod"
   secret_id = google_secret_manager_secret.secret.secret_id
@@ -133,6 +146,20 @@ resource "google_storage_bucket" "functions" {
   location                    = "EUROPE-WEST4"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
+
+  versioning {
+    enabled = true
+  }
+
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 30
+    }
+
+    action {
+      type = "Delete"
+    }
+  }
 }
 
 resource "google_storage_bucket_object" "rotate" {

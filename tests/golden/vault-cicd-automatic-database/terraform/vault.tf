@@ -1,4 +1,6 @@
 terraform {
+  required_version = ">= 1.11"
+
   required_providers {
     vault = {
       source  = "hashicorp/vault"
@@ -24,8 +26,9 @@ variable "db_admin_username" {
 
 variable "db_admin_password" {
   type        = string
-  description = "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint."
+  description = "Password of db_admin_username, sent to Vault once through the write-only password_wo (raise password_wo_version to send a new one); rotate it afterwards with the database/rotate-root endpoint."
   sensitive   = true
+  ephemeral   = true
 }
 
 resource "vault_mount" "db" {
@@ -41,9 +44,10 @@ resource "vault_database_secret_backend_connection" "db" {
   verify_connection = true
 
   postgresql {
-    connection_url = "postgresql://{{username}}:{{password}}@db.example.com:5432/app?sslmode=verify-full"
-    username       = var.db_admin_username
-    password       = var.db_admin_password
+    connection_url      = "postgresql://{{username}}:{{password}}@db.example.com:5432/app?sslmode=verify-full"
+    username            = var.db_admin_username
+    password_wo         = var.db_admin_password
+    password_wo_version = 1
   }
 }
 
@@ -62,11 +66,12 @@ resource "vault_jwt_auth_backend_role" "app" {
   role_type         = "jwt"
   user_claim        = "repository"
   bound_audiences   = ["https://vault.example.com:8200"]
-  bound_claims_type = "glob"
+  bound_claims_type = "string"
   bound_claims = {
-    repository = "example-org/example-repo"
-    ref        = "refs/heads/main"
-    sub        = "repo:example-org/example-repo:ref:refs/heads/main,repo:example-org@*/example-repo@*:ref:refs/heads/main"
+    repository_owner_id = "123456"
+    repository_id       = "456789"
+    ref                 = "refs/heads/main"
+    sub                 = "repo:example-org@123456/example-repo@456789:ref:refs/heads/main"
   }
   token_policies = [vault_policy.consumer.name]
   token_ttl      = 900

@@ -1,4 +1,6 @@
 terraform {
+  required_version = ">= 1.11"
+
   required_providers {
     vault = {
       source  = "hashicorp/vault"
@@ -42,11 +44,12 @@ resource "vault_jwt_auth_backend_role" "app" {
   role_type         = "jwt"
   user_claim        = "repository"
   bound_audiences   = ["https://vault.example.com:8200"]
-  bound_claims_type = "glob"
+  bound_claims_type = "string"
   bound_claims = {
-    repository = "example-org/example-repo"
-    ref        = "refs/heads/main"
-    sub        = "repo:example-org/example-repo:ref:refs/heads/main,repo:example-org@*/example-repo@*:ref:refs/heads/main"
+    repository_owner_id = "123456"
+    repository_id       = "456789"
+    ref                 = "refs/heads/main"
+    sub                 = "repo:example-org@123456/example-repo@456789:ref:refs/heads/main"
   }
   token_policies = [vault_policy.consumer.name]
   token_ttl      = 900
@@ -59,11 +62,12 @@ resource "vault_jwt_auth_backend_role" "rotator" {
   role_type         = "jwt"
   user_claim        = "repository"
   bound_audiences   = ["https://vault.example.com:8200"]
-  bound_claims_type = "glob"
+  bound_claims_type = "string"
   bound_claims = {
-    repository = "example-org/example-repo"
-    ref        = "refs/heads/main"
-    sub        = "repo:example-org/example-repo:ref:refs/heads/main,repo:example-org@*/example-repo@*:ref:refs/heads/main"
+    repository_owner_id = "123456"
+    repository_id       = "456789"
+    ref                 = "refs/heads/main"
+    sub                 = "repo:example-org@123456/example-repo@456789:ref:refs/heads/main"
   }
   token_policies = [vault_policy.writer.name]
   token_ttl      = 900

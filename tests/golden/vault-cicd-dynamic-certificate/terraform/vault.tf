@@ -1,4 +1,6 @@
 terraform {
+  required_version = ">= 1.11"
+
   required_providers {
     vault = {
       source  = "hashicorp/vault"
@@ -28,6 +30,7 @@ resource "vault_pki_secret_backend_role" "app" {
   name                        = "prod-app"
   allowed_domains             = ["app.prod.example.com"]
   allow_bare_domains          = true
+  allow_localhost             = false
   allow_subdomains            = false
   allow_glob_domains          = false
   allow_wildcard_certificates = false
@@ -51,11 +54,12 @@ resource "vault_jwt_auth_backend_role" "app" {
   role_type         = "jwt"
   user_claim        = "repository"
   bound_audiences   = ["https://vault.example.com:8200"]
-  bound_claims_type = "glob"
+  bound_claims_type = "string"
   bound_claims = {
-    repository = "example-org/example-repo"
-    ref        = "refs/heads/main"
-    sub        = "repo:example-org/example-repo:ref:refs/heads/main,repo:example-org@*/example-repo@*:ref:refs/heads/main"
+    repository_owner_id = "123456"
+    repository_id       = "456789"
+    ref                 = "refs/heads/main"
+    sub                 = "repo:example-org@123456/example-repo@456789:ref:refs/heads/main"
   }
   token_policies = [vault_policy.consumer.name]
   token_ttl      = 900

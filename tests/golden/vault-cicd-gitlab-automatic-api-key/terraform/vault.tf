@@ -1,4 +1,6 @@
 terraform {
+  required_version = ">= 1.11"
+
   required_providers {
     vault = {
       source  = "hashicorp/vault"
@@ -44,6 +46,8 @@ resource "vault_jwt_auth_backend_role" "app" {
   bound_audiences   = ["https://vault.example.com:8200"]
   bound_claims_type = "string"
   bound_claims = {
+    namespace_id  = "123456"
+    project_id    = "456789"
     project_path  = "example-org/example-repo"
     ref           = "main"
     ref_type      = "branch"
@@ -62,6 +66,8 @@ resource "vault_jwt_auth_backend_role" "rotator" {
   bound_audiences   = ["https://vault.example.com:8200"]
   bound_claims_type = "string"
   bound_claims = {
+    namespace_id  = "123456"
+    project_id    = "456789"
     project_path  = "example-org/example-repo"
     ref           = "main"
     ref_type      = "branch"

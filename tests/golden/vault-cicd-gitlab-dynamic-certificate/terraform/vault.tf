@@ -1,4 +1,6 @@
 terraform {
+  required_version = ">= 1.11"
+
   required_providers {
     vault = {
       source  = "hashicorp/vault"
@@ -28,6 +30,7 @@ resource "vault_pki_secret_backend_role" "app" {
   name                        = "prod-app"
   allowed_domains             = ["app.prod.example.com"]
   allow_bare_domains          = true
+  allow_localhost             = false
   allow_subdomains            = false
   allow_glob_domains          = false
   allow_wildcard_certificates = false
@@ -53,6 +56,8 @@ resource "vault_jwt_auth_backend_role" "app" {
   bound_audiences   = ["https://vault.example.com:8200"]
   bound_claims_type = "string"
   bound_claims = {
+    namespace_id  = "123456"
+    project_id    = "456789"
     project_path  = "example-org/example-repo"
     ref           = "main"
     ref_type      = "branch"

@@ -1,4 +1,6 @@
 terraform {
+  required_version = ">= 1.11"
+
   required_providers {
     vault = {
       source  = "hashicorp/vault"
@@ -36,26 +38,34 @@ resource "vault_generic_endpoint" "kv_metadata" {
   disable_delete       = true
 }
 
-resource "vault_approle_auth_backend_role" "app" {
-  backend            = "approle"
-  role_name          = "prod-app"
-  token_policies     = [vault_policy.consumer.name]
-  token_ttl          = 900
-  token_max_ttl      = 3600
-  bind_secret_id     = true
-  secret_id_ttl      = 2592000
-  secret_id_num_uses = 0
+resource "vault_jwt_auth_backend_role" "app" {
+  backend           = "jwt-jenkins"
+  role_name         = "prod-app"
+  role_type         = "jwt"
+  user_claim        = "sub"
+  bound_audiences   = ["https://vault.example.com:8200"]
+  bound_claims_type = "string"
+  bound_claims = {
+    sub = "https://jenkins.example.com/job/app/"
+  }
+  token_policies = [vault_policy.consumer.name]
+  token_ttl      = 900
+  token_max_ttl  = 900
 }
 
-resource "vault_approle_auth_backend_role" "rotator" {
-  backend            = "approle"
-  role_name          = "prod-app-rotator"
-  token_policies     = [vault_policy.writer.name]
-  token_ttl          = 900
-  token_max_ttl      = 3600
-  bind_secret_id     = true
-  secret_id_ttl      = 2592000
-  secret_id_num_uses = 0
+resource "vault_jwt_auth_backend_role" "rotator" {
+  backend           = "jwt-jenkins"
+  role_name         = "prod-app-rotator"
+  role_type         = "jwt"
+  user_claim        = "sub"
+  bound_audiences   = ["https://vault.example.com:8200"]
+  bound_claims_type = "string"
+  bound_claims = {
+    sub = "https://jenkins.example.com/job/app-rotate/"
+  }
+  token_policies = [vault_policy.writer.name]
+  token_ttl      = 900
+  token_max_ttl  = 900
 }
 
 resource "vault_audit" "file" {

@@ -1,4 +1,6 @@
 terraform {
+  required_version = ">= 1.11"
+
   required_providers {
     vault = {
       source  = "hashicorp/vault"
@@ -24,8 +26,9 @@ variable "db_admin_username" {
 
 variable "db_admin_password" {
   type        = string
-  description = "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint."
+  description = "Password of db_admin_username, sent to Vault once through the write-only password_wo (raise password_wo_version to send a new one); rotate it afterwards with the database/rotate-root endpoint."
   sensitive   = true
+  ephemeral   = true
 }
 
 resource "vault_mount" "db" {
@@ -41,9 +44,10 @@ resource "vault_database_secret_backend_connection" "db" {
   verify_connection = true
 
   postgresql {
-    connection_url = "postgresql://{{username}}:{{password}}@db.example.com:5432/app?sslmode=verify-full"
-    username       = var.db_admin_username
-    password       = var.db_admin_password
+    connection_url      = "postgresql://{{username}}:{{password}}@db.example.com:5432/app?sslmode=verify-full"
+    username            = var.db_admin_username
+    password_wo         = var.db_admin_password
+    password_wo_version = 1
   }
 }
 
@@ -56,15 +60,19 @@ resource "vault_database_secret_backend_static_role" "app" {
   rotation_statements = ["ALTER USER \"{{name}}\" WITH PASSWORD '{{password}}';"]
 }
 
-resource "vault_approle_auth_backend_role" "app" {
-  backend            = "approle"
-  role_name          = "prod-app"
-  token_policies     = [vault_policy.consumer.name]
-  token_ttl          = 900
-  token_max_ttl      = 3600
-  bind_secret_id     = true
-  secret_id_ttl      = 2592000
-  secret_id_num_uses = 0
+resource "vault_jwt_auth_backend_role" "app" {
+  backend           = "jwt-jenkins"
+  role_name         = "prod-app"
+  role_type         = "jwt"
+  user_claim        = "sub"
+  bound_audiences   = ["https://vault.example.com:8200"]
+  bound_claims_type = "string"
+  bound_claims = {
+    sub = "https://jenkins.example.com/job/app/"
+  }
+  token_policies = [vault_policy.consumer.name]
+  token_ttl      = 900
+  token_max_ttl  = 900
 }
 
 resource "vault_audit" "file" {

@@ -1,4 +1,6 @@
 terraform {
+  required_version = ">= 1.11"
+
   required_providers {
     vault = {
       source  = "hashicorp/vault"
@@ -28,6 +30,7 @@ resource "vault_pki_secret_backend_role" "app" {
   name                        = "prod-app"
   allowed_domains             = ["app.prod.example.com"]
   allow_bare_domains          = true
+  allow_localhost             = false
   allow_subdomains            = false
   allow_glob_domains          = false
   allow_wildcard_certificates = false

@@ -13,62 +13,15 @@ pub(crate) fn with_namespace(b: hcl::structure::BlockBuilder, s: &Settings) -> h
 }
 
 pub(super) fn terraform(s: &Settings, ttls: Ttls, role: &RoleBody, policy: &AccessPolicy) -> Body {
-    let (block_name, plugin, url) = connection(s);
-    let string_var = |name: &str, description: String, default: Option<String>, sensitive: bool| {
-        let mut b = Block::builder(key("variable"))
-            .add_label(name)
-            .add_attribute((key("type"), Expression::Variable(Variable::unchecked("string"))));
-        b = b.add_attribute((key("description"), description));
-        if let Some(d) = default {
-            b = b.add_attribute((key("default"), d));
-        }
-        if sensitive {
-            b = b.add_attribute((key("sensitive"), true));
-        }
-        b.build()
-    };
-
-    let mut vault_req = Object::new();
-    vault_req.insert(
-        ObjectKey::from(Identifier::unchecked("source")),
-        Expression::from("hashicorp/vault"),
-    );
-    vault_req.insert(ObjectKey::from(Identifier::unchecked("version")), Expression::from(">= 5.0"));
-
-    let mut engine = Block::builder(block_name)
-        .add_attribute((key("connection_url"), url))
-        .add_attribute((key("username"), traversal("var", &["db_admin_username"])))
-        .add_attribute((key("password"), traversal("var", &["db_admin_password"])));
-    if s.database.engine == DbEngine::Oracle {
-        engine = engine.add_attribute((key("plugin_name"), plugin));
-    }
-
     let mut audit_options = Object::new();
     audit_options.insert(ObjectKey::from(Identifier::unchecked("file_path")), Expression::from(AUDIT_LOG));
     audit_options.insert(ObjectKey::from(Identifier::unchecked("mode")), Expression::from("0600"));
 
+    let [username, password] = super::super::terraform::admin_variables(s);
     Body::builder()
-        .add_block(
-            Block::builder(key("terraform"))
-                .add_block(
-                    Block::builder(key("required_providers"))
-                        .add_attribute((key("vault"), Expression::Object(vault_req)))
-                        .build(),
-                )
-                .build(),
-        )
-        .add_block(string_var(
-            "db_admin_username",
-            format!("Database user Vault connects as to manage {} credentials.", s.database.engine),
-            Some("vault-admin".into()),
-            false,
-        ))
-        .add_block(string_var(
-            "db_admin_password",
-            "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint.".into(),
-            None,
-            true,
-        ))
+        .add_block(super::super::terraform::terraform_block())
+        .add_block(username)
+        .add_block(password)
         .add_block(
             with_namespace(resource("vault_mount", "db"), s)
                 .add_attribute((key("path"), s.vault.database_mount.as_str()))
@@ -87,7 +40,7 @@ pub(super) fn terraform(s: &Settings, ttls: Ttls, role: &RoleBody, policy: &Acce
                 .add_attribute((key("name"), role.db_name.as_str()))
                 .add_attribute((key("allowed_roles"), vec![s.role_name()]))
                 .add_attribute((key("verify_connection"), true))
-                .add_block(engine.build())
+                .add_block(super::super::terraform::engine_block(s))
                 .build(),
         )
         .add_block(

@@ -1,4 +1,6 @@
 terraform {
+  required_version = ">= 1.11"
+
   required_providers {
     vault = {
       source  = "hashicorp/vault"
@@ -15,8 +17,9 @@ variable "db_admin_username" {
 
 variable "db_admin_password" {
   type        = string
-  description = "Password of db_admin_username; rotate it afterwards with the database/rotate-root endpoint."
+  description = "Password of db_admin_username, sent to Vault once through the write-only password_wo (raise password_wo_version to send a new one); rotate it afterwards with the database/rotate-root endpoint."
   sensitive   = true
+  ephemeral   = true
 }
 
 resource "vault_mount" "db" {
@@ -34,10 +37,11 @@ resource "vault_database_secret_backend_connection" "db" {
   verify_connection = true
 
   oracle {
-    connection_url = "{{username}}/{{password}}@//db.example.com:1521/app"
-    username       = var.db_admin_username
-    password       = var.db_admin_password
-    plugin_name    = "vault-plugin-database-oracle"
+    connection_url      = "{{username}}/{{password}}@//db.example.com:1521/app"
+    username            = var.db_admin_username
+    password_wo         = var.db_admin_password
+    password_wo_version = 1
+    plugin_name         = "vault-plugin-database-oracle"
   }
 }
 

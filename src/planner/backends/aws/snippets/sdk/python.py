@@ -12,12 +12,15 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError as AwsConnectionError, ReadTimeoutError
-from mypy_boto3_secretsmanager import SecretsManagerClient
+
+if TYPE_CHECKING:
+    # Type hints only (mypy with boto3-stubs[secretsmanager]); nothing imports it at run time.
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 AWS_REGION = os.environ.get("AWS_REGION", {{str:AWS_REGION}})
 # The secret's name: the ARN's random suffix is only known once the secret exists.
@@ -28,7 +31,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("botocore.parsers").setLevel(logging.INFO)
 
 
-def secrets_client() -> SecretsManagerClient:
+def secrets_client() -> "SecretsManagerClient":
     """A client on the default credential chain, which finds {{text:IDENTITY_SHORT}}."""
     # Retries are ours (with_retries below), so the SDK makes one attempt per call.
     config = Config(region_name=AWS_REGION, retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=10)

@@ -1,0 +1,45 @@
+terraform {
+  required_providers {
+    azuredevops = {
+      source  = "microsoft/azuredevops"
+      version = ">= 1.16, < 2.0"
+    }
+  }
+}
+
+variable "azure_devops_project_id" {
+  type        = string
+  description = "ID of the Azure DevOps project that runs the pipeline."
+}
+
+variable "azure_devops_variable_group_id" {
+  type        = string
+  description = "ID of the variable group (Pipelines > Library) \"prod-app-vault\"."
+}
+
+resource "azuredevops_check_branch_control" "variable_group" {
+  project_id                       = var.azure_devops_project_id
+  display_name                     = "prod-app-vault: only refs/heads/main"
+  target_resource_id               = var.azure_devops_variable_group_id
+  target_resource_type             = "variablegroup"
+  allowed_branches                 = "refs/heads/main"
+  verify_branch_protection         = true
+  ignore_unknown_protection_status = false
+  timeout                          = 60
+}
+
+variable "azure_devops_rotator_variable_group_id" {
+  type        = string
+  description = "ID of the variable group (Pipelines > Library) \"prod-app-rotator-vault\"."
+}
+
+resource "azuredevops_check_branch_control" "rotator_variable_group" {
+  project_id                       = var.azure_devops_project_id
+  display_name                     = "prod-app-rotator-vault: only refs/heads/main"
+  target_resource_id               = var.azure_devops_rotator_variable_group_id
+  target_resource_type             = "variablegroup"
+  allowed_branches                 = "refs/heads/main"
+  verify_branch_protection         = true
+  ignore_unknown_protection_status = false
+  timeout                          = 60
+}
