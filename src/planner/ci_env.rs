@@ -25,6 +25,24 @@ pub fn github_env_path(name: &str, path: &str) -> String {
     format!("printf '%s=%s\\n' {name} \"{path}\" >> \"$GITHUB_ENV\"")
 }
 
+/// GitHub Actions: hands each field `(name, VAR)` of the JSON document at `doc` (under
+/// `$RUNNER_TEMP`; `data` is the jq path to the fields) to later steps: a value through
+/// [`github_env`], or with `pem` (values that span lines) a file `$RUNNER_TEMP/<name>.pem`
+/// that `<VAR>_FILE` names.
+pub fn github_fields(doc: &str, data: &str, fields: &[(&str, String)], pem: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (f, var) in fields {
+        if pem {
+            lines.push(format!("jq -er '{data}.{f}' \"{doc}\" > \"$RUNNER_TEMP/{f}.pem\""));
+            lines.push(github_env_path(&format!("{var}_FILE"), &format!("$RUNNER_TEMP/{f}.pem")));
+        } else {
+            lines.push(format!("value=\"$(jq -er '{data}.{f}' \"{doc}\")\""));
+            lines.extend(github_env(var, "value"));
+        }
+    }
+    lines
+}
+
 /// Azure Pipelines: refuse a multi-line value, then set it as a secret variable (the agent
 /// masks a secret variable from the moment the logging command is read).
 pub fn azure_devops_secret(name: &str, var: &str) -> Vec<String> {

@@ -55,6 +55,16 @@ fn inputs(s: &Settings) -> Value {
             "repository_id",
             &(s.cicd.repository_id != "456789").then(|| s.cicd.repository_id.clone()),
         ),
+        (
+            "cicd",
+            "principal_id",
+            &(s.cicd.principal_id != super::resolve::ADO_PRINCIPAL).then(|| s.cicd.principal_id.clone()),
+        ),
+        (
+            "cicd",
+            "rotator_principal_id",
+            &(s.cicd.rotator_principal_id != super::resolve::ADO_ROTATOR_PRINCIPAL).then(|| s.cicd.rotator_principal_id.clone()),
+        ),
     ] {
         if let (Some(v), Some(obj)) = (value, doc.get_mut(block).and_then(Value::as_object_mut)) {
             obj.insert(key.into(), json!(v));

@@ -70,6 +70,13 @@ fn pins_ids(c: Combo) -> bool {
     cicd(c) && matches!(c.platform, CicdPlatform::GithubActions | CicdPlatform::GitlabCi)
 }
 
+const ENTRA_PRINCIPAL: &str = "integration_target = \"cicd\" with cicd.platform = \"azure-devops\" on vault or gcp-secretmanager (the service principal whose Entra access token they trust)";
+
+/// Azure DevOps reaches Vault and Google with an Entra access token of a service connection.
+fn entra_principal(c: Combo) -> bool {
+    cicd(c) && c.platform == CicdPlatform::AzureDevops && matches!(c.backend, Vault | GcpSecretManager)
+}
+
 /// Every optional argument whose use depends on the combination. Arguments every combination
 /// reads (`name`, `environment`, `languages`, `timestamp`, `credential_type`) are not listed.
 pub const USES: &[Use] = &[
@@ -102,9 +109,9 @@ pub const USES: &[Use] = &[
     Use {
         block: Some("azure"),
         attr: "tenant_id",
-        // GCP trusts Azure DevOps through the Entra tenant's issuer.
-        used: |c| azure(c) || (gcp(c) && cicd(c) && c.platform == CicdPlatform::AzureDevops),
-        when: "secrets_backend = \"azure-keyvault\", or gcp-secretmanager with cicd.platform = \"azure-devops\" (the Entra tenant whose tokens Google trusts)",
+        // Vault and GCP trust Azure DevOps through the Entra tenant's issuer.
+        used: |c| azure(c) || entra_principal(c),
+        when: "secrets_backend = \"azure-keyvault\", or vault or gcp-secretmanager with cicd.platform = \"azure-devops\" (the Entra tenant whose tokens Vault or Google trusts)",
     },
     Use { block: Some("azure"), attr: "subscription_id", used: azure, when: AZURE },
     Use { block: Some("azure"), attr: "resource_group", used: azure, when: AZURE },
@@ -176,6 +183,18 @@ pub const USES: &[Use] = &[
         attr: "repository_id",
         used: pins_ids,
         when: PINS_IDS,
+    },
+    Use {
+        block: Some("cicd"),
+        attr: "principal_id",
+        used: entra_principal,
+        when: ENTRA_PRINCIPAL,
+    },
+    Use {
+        block: Some("cicd"),
+        attr: "rotator_principal_id",
+        used: |c| entra_principal(c) && vault(c) && c.rotation != Rotation::Manual && matches!(c.credential, CredentialType::ApiKey | CredentialType::Generic),
+        when: "secrets_backend = \"vault\" with cicd.platform = \"azure-devops\", rotation_policy \"automatic\" or \"dynamic\" and credential_type \"api-key\" or \"generic\" (a pipeline job rotates the KV secret)",
     },
     Use {
         block: Some("cicd"),

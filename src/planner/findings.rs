@@ -170,19 +170,6 @@ pub fn aws_certificate_falls_back(rotation: Rotation) -> Finding {
     )
 }
 
-/// A CI platform whose login to the backend needs a stored credential (no token it can verify).
-pub fn static_ci_credential(platform: &str, credential: &str, why: &str) -> Finding {
-    finding(
-        FindingKind::Fallback,
-        &["cicd", "platform"],
-        "CI Login Uses A Stored Credential",
-        format!(
-            "On {platform} the plan cannot log in keylessly: {why} So the pipeline logs in with {credential}, a credential stored on the CI system. \
-             Choose cicd.platform = \"github-actions\" or \"gitlab-ci\" for a login with the job's own short-lived token, or keep this with strict = false."
-        ),
-    )
-}
-
 pub fn aws_rotation_postgres_only(engine: DbEngine) -> Finding {
     finding(
         FindingKind::Warning,

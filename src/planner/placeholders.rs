@@ -33,11 +33,13 @@ const SOURCES: &[Source] = &[
     ("kubernetes", "oidc_issuer", backends::aws::eks_issuer),
     ("cicd", "repository", |s| s.cicd.repository.clone()),
     ("cicd", "oidc_issuer", |s| match s.cicd.platform {
-        CicdPlatform::Jenkins => backends::gcp::jenkins_issuer(s),
+        CicdPlatform::Jenkins => crate::planner::targets::cicd::jenkins::issuer(&s.cicd),
         _ => backends::aws::cicd::ado_issuer(s),
     }),
     ("cicd", "owner_id", |s| s.cicd.owner_id.clone()),
     ("cicd", "repository_id", |s| s.cicd.repository_id.clone()),
+    ("cicd", "principal_id", |s| s.cicd.principal_id.clone()),
+    ("cicd", "rotator_principal_id", |s| s.cicd.rotator_principal_id.clone()),
     ("certificate", "common_name", |s| s.certificate.common_name.clone()),
 ];
 

@@ -90,6 +90,8 @@ pub struct CicdInput {
     pub owner_id: Option<String>,
     pub repository_id: Option<String>,
     pub classic_subject: Option<bool>,
+    pub principal_id: Option<String>,
+    pub rotator_principal_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -204,6 +206,8 @@ text_fields! {
     (cicd) oidc_issuer => https_only,
     (cicd) owner_id => shape::numeric_id,
     (cicd) repository_id => shape::numeric_id,
+    (cicd) principal_id => shape::object_id,
+    (cicd) rotator_principal_id => shape::object_id,
     (certificate) common_name => shape::certificate_name,
 }
 

@@ -72,6 +72,11 @@ pub struct CicdSettings {
     pub repository_id: String,
     /// GitHub: also trust the classic name-based subject (`repo:OWNER/REPO:…`).
     pub classic_subject: bool,
+    /// Azure DevOps: object ID of the Entra service principal behind the workload identity
+    /// service connection whose access token Vault or Google trusts.
+    pub principal_id: String,
+    /// Azure DevOps to Vault: the same for the rotation job's own service connection.
+    pub rotator_principal_id: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -172,6 +177,11 @@ impl Defaults {
     }
 }
 
+/// The placeholder object ID of the service principal behind an Azure DevOps service connection.
+pub const ADO_PRINCIPAL: &str = "00000000-0000-0000-0000-000000000000";
+/// The same for the connection of a Vault rotation job: another principal, so the two roles differ.
+pub const ADO_ROTATOR_PRINCIPAL: &str = "00000000-0000-0000-0000-000000000001";
+
 pub fn default_port(engine: DbEngine) -> u16 {
     match engine {
         DbEngine::Postgresql => 5432,
@@ -241,8 +251,8 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         (Target::Kubernetes, _) => "kubernetes",
         // The oidc-provider plugin's tokens; a JWT mount trusts one issuer, so Jenkins has its own.
         (Target::Cicd, Some(CicdPlatform::Jenkins)) => "jwt-jenkins",
-        // Azure DevOps pipeline tokens are for Entra exchange and their issuer retires in 2027.
-        (Target::Cicd, Some(CicdPlatform::AzureDevops)) => "approle",
+        // Entra access tokens of the pipeline's service connection: another issuer, another mount.
+        (Target::Cicd, Some(CicdPlatform::AzureDevops)) => "jwt-azure-devops",
         (Target::Cicd, _) => "jwt",
         (Target::Application, _) => "approle",
     };
@@ -350,6 +360,11 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
             req.cicd.platform.unwrap_or(CicdPlatform::GithubActions),
             CicdPlatform::GithubActions | CicdPlatform::GitlabCi
         );
+    // Azure DevOps reaches Vault and Google with an Entra access token of a service connection's
+    // service principal; Vault's KV rotation job has a connection (and principal) of its own.
+    let uses_principal =
+        is_cicd && req.cicd.platform == Some(CicdPlatform::AzureDevops) && matches!(b, Backend::Vault | Backend::GcpSecretManager);
+    let rotates_in_ci = req.rotation != Rotation::Manual && matches!(credential, CredentialType::ApiKey | CredentialType::Generic);
     let cicd = CicdSettings {
         platform: d.pick(&req.cicd.platform, CicdPlatform::GithubActions, is_cicd, |v| {
             format!("cicd.platform defaults to \"{v}\".")
@@ -368,6 +383,15 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
             format!("cicd.repository_id defaults to the placeholder \"{v}\".")
         }),
         classic_subject: req.cicd.classic_subject.unwrap_or(false),
+        principal_id: d.pick(&req.cicd.principal_id, ADO_PRINCIPAL.into(), uses_principal, |v| {
+            format!("cicd.principal_id defaults to the placeholder {v}.")
+        }),
+        rotator_principal_id: d.pick(
+            &req.cicd.rotator_principal_id,
+            ADO_ROTATOR_PRINCIPAL.into(),
+            uses_principal && b == Backend::Vault && rotates_in_ci,
+            |v| format!("cicd.rotator_principal_id defaults to the placeholder {v}."),
+        ),
     };
     let is_cert = credential == CredentialType::Certificate;
     let certificate = CertificateSettings {

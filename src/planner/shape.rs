@@ -487,6 +487,10 @@ pub fn tenant_id(t: &str) -> Result<String, String> {
     guid(t, "a tenant ID")
 }
 
+pub fn object_id(t: &str) -> Result<String, String> {
+    guid(t, "an object ID")
+}
+
 pub fn subscription_id(t: &str) -> Result<String, String> {
     guid(t, "a subscription ID")
 }

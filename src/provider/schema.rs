@@ -291,6 +291,14 @@ fn build_plan() -> Schema {
                     "repository_id",
                     "Numeric ID of the repository, which every trust pins: github-actions `repository_id` (`gh api repos/<owner>/<name> --jq .id`), gitlab-ci `project_id` (the project's ID). Defaults to the placeholder \"456789\".",
                 ),
+                s(
+                    "principal_id",
+                    "azure-devops with vault or gcp-secretmanager: object ID of the Entra service principal behind the pipeline's workload identity service connection (`az ad sp show --id <client ID> --query id`). The pipeline asks Entra for an access token of that principal, and the Vault role or Google pool trusts that principal only. Defaults to a zero GUID placeholder.",
+                ),
+                s(
+                    "rotator_principal_id",
+                    "azure-devops with vault, when a pipeline job rotates a KV secret: object ID of the service principal behind the rotation job's own service connection, so the job that reads cannot write. Defaults to the placeholder GUID ending in 1.",
+                ),
                 Attribute::optional(
                     "classic_subject",
                     Type::Bool,

@@ -318,11 +318,7 @@ fn every_golden_case() -> Vec<(String, Request)> {
 fn falls_back(req: &Request) -> Option<bool> {
     let (r, c) = (req.rotation, req.credential);
     match req.backend {
-        // Azure DevOps logs in to Vault with a stored AppRole SecretID.
-        Backend::Vault => Some(
-            (r == Rotation::Dynamic && matches!(c, Some(CredentialType::ApiKey | CredentialType::Generic)))
-                || (req.target == Target::Cicd && req.cicd.platform == Some(CicdPlatform::AzureDevops)),
-        ),
+        Backend::Vault => Some(r == Rotation::Dynamic && matches!(c, Some(CredentialType::ApiKey | CredentialType::Generic))),
         Backend::AwsSecrets => Some(r == Rotation::Dynamic || (r == Rotation::Automatic && c == Some(CredentialType::Certificate))),
         Backend::AzureKeyVault => Some(r == Rotation::Dynamic),
         Backend::GcpSecretManager => None,

@@ -1,19 +1,21 @@
 //! The generated Python snippets run for real (TF_ACC=1): the Vault one against the OpenBao dev
-//! server, logging in with the AppRole the plan's Terraform created and reading the planned KV v2
+//! server, logging in at the JWT role the plan's Terraform created and reading the planned KV v2
 //! secret; the boto3 one against moto reading the planned Secrets Manager secret. Both must hand
 //! back exactly the stored fields and never write the secret value to their logs.
 
-use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use secretsint::planner::{plan, Backend, CicdPlatform, CredentialType, Language, Request, Rotation, Target};
+use secretsint::planner::{plan, Backend, CredentialType, Language, Request, Rotation, Target};
 use serde_json::{json, Value};
 
 use crate::backends::{backends, ROOT};
 use crate::support::tool;
-use crate::vault_backend::{file, local_database, no_tls, prepare_namespace, prepare_postgres};
+use crate::vault_backend::{
+    ado_request, azure_pipelines_plan, entra_token, file, local_database, no_tls, prepare_namespace, prepare_postgres, trust_jwt_signer,
+    ADO_PRINCIPAL, ADO_TENANT,
+};
 
 const PASSWORD: &str = "s3cr3t-Value-for-run";
 
@@ -61,17 +63,13 @@ fn python_code(req: &Request) -> String {
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn python_vault_snippet_reads_the_planned_kv_secret_from_openbao() {
     let bao = &backends().bao;
-    // Azure DevOps runs log in with the AppRole the pipeline injects (VAULT_ROLE_ID/VAULT_SECRET_ID).
+    // Azure DevOps runs log in with the Entra access token the pipeline puts in VAULT_ID_TOKEN.
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
     let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Manual);
     req.credential = Some(CredentialType::Database);
-    req.cicd.platform = Some(CicdPlatform::AzureDevops);
     req.languages = Some(vec![Language::Python]);
-    let p = plan(&req);
-    let ns = prepare_namespace(bao);
-    bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
-    let role = "auth/approle/role/prod-app";
-    let role_id = bao.read(ROOT, Some(&ns), &format!("{role}/role-id")).unwrap()["data"]["role_id"].clone();
-    let secret_id = bao.write(ROOT, Some(&ns), &format!("{role}/secret-id"), &json!({})).unwrap()["data"]["secret_id"].clone();
+    let req = ado_request(req);
+    let (p, ns) = azure_pipelines_plan(bao, &key, req.clone());
     bao.write(
         ROOT,
         Some(&ns),
@@ -91,8 +89,7 @@ fn python_vault_snippet_reads_the_planned_kv_secret_from_openbao() {
         &[
             ("VAULT_ADDR", bao.addr.clone()),
             ("VAULT_NAMESPACE", ns.clone()),
-            ("VAULT_ROLE_ID", role_id.as_str().unwrap().to_string()),
-            ("VAULT_SECRET_ID", secret_id.as_str().unwrap().to_string()),
+            ("VAULT_ID_TOKEN", entra_token(&key, ADO_PRINCIPAL, json!({}))),
         ],
     );
     assert_eq!(fields, json!({"username": "app-user", "password": PASSWORD}));
@@ -104,17 +101,21 @@ fn python_vault_snippet_reads_the_planned_kv_secret_from_openbao() {
 fn python_vault_snippet_mints_working_postgres_credentials_once_per_lease() {
     let b = backends();
     let vars = prepare_postgres();
-    let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Dynamic);
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let mut req = ado_request(Request::new(Backend::Vault, Target::Cicd, Rotation::Dynamic));
     req.credential = Some(CredentialType::Database);
-    req.cicd.platform = Some(CicdPlatform::AzureDevops);
     req.languages = Some(vec![Language::Python]);
     local_database(b.pg.port)(&mut req);
     let p = plan(&req);
     let ns = prepare_namespace(&b.bao);
+    trust_jwt_signer(
+        &b.bao,
+        &ns,
+        "jwt-azure-devops",
+        &key,
+        &format!("https://sts.windows.net/{ADO_TENANT}/"),
+    );
     b.bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &vars, &no_tls);
-    let role = "auth/approle/role/prod-app";
-    let role_id = b.bao.read(ROOT, Some(&ns), &format!("{role}/role-id")).unwrap()["data"]["role_id"].clone();
-    let secret_id = b.bao.write(ROOT, Some(&ns), &format!("{role}/secret-id"), &json!({})).unwrap()["data"]["secret_id"].clone();
     let snippet = p.files().get("code/python/app_secrets.py").cloned().unwrap();
     // A second read inside the lease's first two thirds comes from the cache: the same user.
     let (fields, logs) = run_python_then(
@@ -124,8 +125,7 @@ fn python_vault_snippet_mints_working_postgres_credentials_once_per_lease() {
         &[
             ("VAULT_ADDR", b.bao.addr.clone()),
             ("VAULT_NAMESPACE", ns.clone()),
-            ("VAULT_ROLE_ID", role_id.as_str().unwrap().to_string()),
-            ("VAULT_SECRET_ID", secret_id.as_str().unwrap().to_string()),
+            ("VAULT_ID_TOKEN", entra_token(&key, ADO_PRINCIPAL, json!({}))),
         ],
     );
     let user = fields["username"].as_str().unwrap();

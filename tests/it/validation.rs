@@ -123,6 +123,10 @@ fn other_values(field: &str) -> Vec<Edit> {
         "cicd.owner_id" => vec![|r| r.cicd.owner_id = Some("24680".into())],
         "cicd.repository_id" => vec![|r| r.cicd.repository_id = Some("13579".into())],
         "cicd.classic_subject" => vec![|r| r.cicd.classic_subject = Some(true)],
+        "cicd.principal_id" => vec![|r| r.cicd.principal_id = Some("44444444-4444-4444-8444-444444444444".into())],
+        "cicd.rotator_principal_id" => {
+            vec![|r| r.cicd.rotator_principal_id = Some("55555555-5555-4555-8555-555555555555".into())]
+        }
         "certificate.common_name" => vec![|r| r.certificate.common_name = Some("other.example.com".into())],
         "certificate.alt_names" => vec![|r| r.certificate.alt_names = Some(vec!["alt.example.com".into()])],
         "certificate.ttl" => vec![|r| r.certificate.ttl = Some(Duration::from_secs(30 * 86_400))],
@@ -366,16 +370,19 @@ fn everything_real(r: &mut secretsint::planner::Request) {
         Some(secretsint::planner::CicdPlatform::Jenkins) => "https://ci.acme.test/oidc".into(),
         _ => "https://vstoken.dev.azure.com/1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a".into(),
     });
+    r.cicd.principal_id = Some("2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e".into());
+    r.cicd.rotator_principal_id = Some("3c4d5e6f-7a8b-4c9d-8e1f-2a3b4c5d6e7f".into());
     r.certificate.common_name = Some("orders.acme.test".into());
 }
 
 /// What stands for a value only the user knows, in any artifact.
-const MARKERS: [&str; 9] = [
+const MARKERS: [&str; 10] = [
     "example.com",
     "123456789012",
     "123456",
     "456789",
     "00000000-0000-0000-0000-000000000000",
+    "00000000-0000-0000-0000-000000000001",
     "EXAMPLE",
     "example-org",
     "example-project",
@@ -386,9 +393,6 @@ const MARKERS: [&str; 9] = [
 /// list is the known gap: a new placeholder, or one of these spreading, fails the test.
 fn known_gap(combo: &str, marker: &str, line: &str) -> bool {
     (combo.starts_with("azure-keyvault/") && marker == "00000000-0000-0000-0000-000000000000")
-        || (combo.starts_with("gcp-secretmanager/cicd/")
-            && combo.ends_with("azure-devops")
-            && marker == "00000000-0000-0000-0000-000000000000")
         || (combo.starts_with("gcp-secretmanager/") && line.contains("-secret-writers@example.com"))
         || line.contains("module example.com/")
 }

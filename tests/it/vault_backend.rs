@@ -118,6 +118,7 @@ pub(crate) fn prepare_namespace(bao: &Bao) -> String {
         ("kubernetes", "kubernetes"),
         ("jwt", "jwt"),
         ("jwt-jenkins", "jwt"),
+        ("jwt-azure-devops", "jwt"),
         ("approle", "approle"),
     ] {
         bao.enable(&ns, "auth", path, json!({"type": kind}));
@@ -236,6 +237,17 @@ fn check_terraform_applies(b: &crate::backends::Backends, vars: &BTreeMap<&str, 
             }
             if path.starts_with("auth/kubernetes/") {
                 assert_eq!(role["data"]["audience"], "vault", "{case}");
+            }
+            if path.starts_with("auth/jwt-azure-devops/") {
+                let claims = &role["data"]["bound_claims"];
+                assert_eq!(claims["tid"], "00000000-0000-0000-0000-000000000000", "{case}: {role}");
+                assert!(claims["oid"].as_str().is_some_and(|o| o.starts_with("00000000-")), "{case}: {role}");
+                assert_eq!(role["data"]["bound_claims_type"], "string", "{case}: no globs");
+                assert_eq!(
+                    role["data"]["bound_audiences"],
+                    json!(["api://prod-app-vault-federation"]),
+                    "{case}"
+                );
             }
             if path.starts_with("auth/jwt/") && case.contains("gitlab") {
                 assert_eq!(role["data"]["bound_claims"]["ref_protected"], "true", "{case}");
@@ -564,8 +576,31 @@ fn every_kubernetes_manifest_passes_strict_schema_validation() {
     crate::k8s_validate::validate_manifests(&manifests);
 }
 
+/// Configures the JWT auth `mount` of namespace `ns` to trust tokens `key` signs for `issuer`
+/// (EdDSA, so a test can sign what a CI platform would).
+pub(crate) fn trust_jwt_signer(bao: &Bao, ns: &str, mount: &str, key: &rcgen::KeyPair, issuer: &str) {
+    bao.write(
+        ROOT,
+        Some(ns),
+        &format!("auth/{mount}/config"),
+        &json!({"jwt_validation_pubkeys": [key.public_key_pem()], "bound_issuer": issuer, "jwt_supported_algs": ["EdDSA"]}),
+    )
+    .unwrap();
+}
+
+/// The API key the CI tests read: `s3cr3t-Value` at the planned KV path.
+fn write_api_key(bao: &Bao, ns: &str) {
+    bao.write(
+        ROOT,
+        Some(ns),
+        "secret/data/prod/app/api-key",
+        &json!({"data": {"api_key": "s3cr3t-Value"}}),
+    )
+    .unwrap();
+}
+
 /// A JWT as a CI platform would mint it, signed with `key` (EdDSA).
-fn ci_jwt(key: &rcgen::KeyPair, issuer: &str, claims: Value) -> String {
+pub(crate) fn ci_jwt(key: &rcgen::KeyPair, issuer: &str, claims: Value) -> String {
     use base64::Engine;
     use rcgen::SigningKey;
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -603,13 +638,7 @@ fn jwt_roles_log_in_only_the_bound_repository_and_branch() {
         let p = plan(&req);
         let ns = prepare_namespace(bao);
         let mount = if platform == CicdPlatform::Jenkins { "jwt-jenkins" } else { "jwt" };
-        bao.write(
-            ROOT,
-            Some(&ns),
-            &format!("auth/{mount}/config"),
-            &json!({"jwt_validation_pubkeys": [key.public_key_pem()], "bound_issuer": issuer, "jwt_supported_algs": ["EdDSA"]}),
-        )
-        .unwrap();
+        trust_jwt_signer(bao, &ns, mount, &key, issuer);
         bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
         let login = |claims: Value| {
             bao.write(
@@ -717,77 +746,233 @@ fn jwt_roles_log_in_only_the_bound_repository_and_branch() {
     }
 }
 
-/// The Azure Pipelines step as the agent runs it: AppRole login with the variable group's
-/// RoleID and SecretID, one read, and a masked secret variable per field, nothing else on stdout.
+/// The tenant, principals and audience of the Azure Pipelines tests.
+pub(crate) const ADO_TENANT: &str = "3c1b5a2e-0000-4000-8000-00000000000a";
+pub(crate) const ADO_PRINCIPAL: &str = "3c1b5a2e-0000-4000-8000-0000000000b1";
+pub(crate) const ADO_ROTATOR: &str = "3c1b5a2e-0000-4000-8000-0000000000b2";
+
+/// `req` on Azure Pipelines, in the test tenant, with the test principals.
+pub(crate) fn ado_request(mut req: Request) -> Request {
+    req.cicd.platform = Some(CicdPlatform::AzureDevops);
+    req.azure.tenant_id = Some(ADO_TENANT.into());
+    req.cicd.principal_id = Some(ADO_PRINCIPAL.into());
+    req.cicd.rotator_principal_id = Some(ADO_ROTATOR.into());
+    req
+}
+
+/// An Azure Pipelines plan for those principals, and its JWT mount configured to trust `key`
+/// as the tenant's Entra issuer (EdDSA instead of Entra's RS256, so the test can sign).
+pub(crate) fn azure_pipelines_plan(bao: &Bao, key: &rcgen::KeyPair, req: Request) -> (Plan, String) {
+    let p = plan(&ado_request(req));
+    let ns = prepare_namespace(bao);
+    trust_jwt_signer(bao, &ns, "jwt-azure-devops", key, &format!("https://sts.windows.net/{ADO_TENANT}/"));
+    bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
+    (p, ns)
+}
+
+/// An Entra access token as `az account get-access-token --resource <aud>` returns it for an
+/// application's service principal (version 1: issuer sts.windows.net, `oid` and `sub` the
+/// principal's object ID), with `edit` applied to its claims.
+pub(crate) fn entra_token(key: &rcgen::KeyPair, principal: &str, edit: Value) -> String {
+    let mut claims = json!({"aud": "api://prod-app-vault-federation", "tid": ADO_TENANT, "oid": principal,
+        "sub": principal, "appid": "5f0c0000-0000-4000-8000-0000000000c1", "idtyp": "app", "ver": "1.0"});
+    for (k, v) in edit.as_object().unwrap() {
+        claims[k] = v.clone();
+    }
+    let iss = claims["iss"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or(format!("https://sts.windows.net/{ADO_TENANT}/"));
+    ci_jwt(key, &iss, claims)
+}
+
+/// A stand-in for the Azure CLI that the AzureCLI@2 task signs in: `az account get-access-token`
+/// prints `$STUB_ACCESS_TOKEN`, only for the resource the pipeline is meant to ask for.
+pub(crate) fn stub_az(dir: &std::path::Path, resource: &str) -> std::path::PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let az = bin.join("az");
+    std::fs::write(
+        &az,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in\n  'account get-access-token --resource {resource} --query accessToken --output tsv') printf '%s\\n' \"$STUB_ACCESS_TOKEN\" ;;\n  *) echo \"az: unexpected arguments: $*\" >&2; exit 2 ;;\nesac\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+/// Runs one step's script the way the Azure Pipelines agent does: bash, the pipeline's and the
+/// job's variables as environment variables, `$AGENT_TEMPDIRECTORY`, and the stub CLI first on PATH.
+fn run_ado_step(
+    script: &str,
+    vars: &[(String, String)],
+    temp: &std::path::Path,
+    bin: &std::path::Path,
+    token: &str,
+    cwd: &std::path::Path,
+) -> std::process::Output {
+    Command::new("bash")
+        .args(["-c", script])
+        .current_dir(cwd)
+        .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("AGENT_TEMPDIRECTORY", temp)
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()))
+        .env("STUB_ACCESS_TOKEN", token)
+        .output()
+        .unwrap()
+}
+
+fn ado_variables(list: &Value) -> Vec<(String, String)> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| (v["name"].as_str().unwrap().to_string(), v["value"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// The Azure Pipelines jobs as the agent runs them, against OpenBao: the AzureCLI@2 script asks
+/// for its service connection's Entra access token, logs in at the JWT mount, hands the value
+/// over as a masked variable only, and the always-run step revokes the token and removes the
+/// files. No stored credential exists anywhere. Tokens of another principal, tenant, issuer or
+/// audience get nothing; the reading job's principal cannot log in as the rotator, and the
+/// rotation job's principal can and writes a new version.
 #[test]
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
-fn azure_pipelines_step_logs_in_with_approle_and_sets_only_masked_variables() {
+fn azure_pipelines_jobs_log_in_with_their_connections_entra_token_only() {
     let bao = &backends().bao;
-    let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Manual);
-    req.credential = Some(CredentialType::Database);
-    req.cicd.platform = Some(CicdPlatform::AzureDevops);
-    let p = plan(&req);
-    let ns = prepare_namespace(bao);
-    bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
-    let role = "auth/approle/role/prod-app";
-    let role_id = bao.read(ROOT, Some(&ns), &format!("{role}/role-id")).unwrap()["data"]["role_id"].clone();
-    let secret_id = bao.write(ROOT, Some(&ns), &format!("{role}/secret-id"), &json!({})).unwrap()["data"]["secret_id"].clone();
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Automatic);
+    req.credential = Some(CredentialType::ApiKey);
+    let (p, ns) = azure_pipelines_plan(bao, &key, req);
     let pipeline: Value = serde_norway::from_str(file(&p, "azure-pipelines.yml")).unwrap();
-    let script = pipeline["jobs"][0]["steps"][0]["bash"].as_str().unwrap().to_string();
-    let run = |password: &str| {
-        bao.write(
-            ROOT,
-            Some(&ns),
-            "secret/data/prod/app/database",
-            &json!({"data": {"username": "app-user", "password": password}}),
-        )
-        .unwrap();
-        let temp = tempfile::tempdir().unwrap();
-        let out = Command::new("bash")
-            .args(["-c", &script])
-            .env("VAULT_ADDR", &bao.addr)
-            .env("VAULT_AUTH_PATH", "approle")
-            .env("VAULT_NAMESPACE", &ns)
-            .env("VAULT_ROLE_ID", role_id.as_str().unwrap())
-            .env("VAULT_SECRET_ID", secret_id.as_str().unwrap())
-            .env("AGENT_TEMPDIRECTORY", temp.path())
-            .output()
-            .unwrap();
-        // The job's last step (condition: always()) revokes the token and removes the directory.
-        let cleanup = pipeline["jobs"][0]["steps"].as_array().unwrap().last().unwrap()["bash"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let token = std::fs::read_to_string(temp.path().join("secretsint/vault-token")).unwrap_or_default();
-        let done = Command::new("bash")
-            .args(["-c", &cleanup])
-            .env("VAULT_ADDR", &bao.addr)
-            .env("VAULT_NAMESPACE", &ns)
-            .env("AGENT_TEMPDIRECTORY", temp.path())
-            .output()
-            .unwrap();
-        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
-        assert!(!token.is_empty(), "the login left no token for the cleanup step");
-        assert!(
-            bao.read(&token, Some(&ns), "auth/token/lookup-self").is_err(),
-            "the token outlived the job"
-        );
-        let leftovers = usize::from(temp.path().join("secretsint").exists());
-        (out, leftovers)
-    };
-    let (out, leftovers) = run("s3cr3t-Value");
+    for text in [file(&p, "azure-pipelines.yml"), file(&p, "terraform/vault.tf")] {
+        for stored in ["VAULT_SECRET_ID", "secret_id", "approle", "variablegroup"] {
+            assert!(!text.contains(stored), "a stored credential ({stored}) is still planned:\n{text}");
+        }
+    }
+    let mut vars = ado_variables(&pipeline["variables"]);
+    vars.push(("VAULT_NAMESPACE".into(), ns.clone()));
+    vars.iter_mut()
+        .filter(|(k, _)| k == "VAULT_ADDR")
+        .for_each(|(_, v)| *v = bao.addr.clone());
+    let resource = "api://prod-app-vault-federation";
+    let work = tempfile::tempdir().unwrap();
+    let bin = stub_az(work.path(), resource);
+    let secrets_job = &pipeline["jobs"][0];
+    let read = &secrets_job["steps"][0];
+    assert_eq!(read["task"], "AzureCLI@2");
+    assert_eq!(read["inputs"]["azureSubscription"], "prod-app-vault");
+    let script = read["inputs"]["inlineScript"].as_str().unwrap();
+    let cleanup = secrets_job["steps"].as_array().unwrap().last().unwrap();
+    assert_eq!(cleanup["condition"], "always()");
+    let cleanup = cleanup["bash"].as_str().unwrap();
+    write_api_key(bao, &ns);
+
+    let temp = tempfile::tempdir().unwrap();
+    let out = run_ado_step(
+        script,
+        &vars,
+        temp.path(),
+        &bin,
+        &entra_token(&key, ADO_PRINCIPAL, json!({})),
+        work.path(),
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "##vso[task.setvariable variable=DB_USERNAME;issecret=true]app-user\n\
-         ##vso[task.setvariable variable=DB_PASSWORD;issecret=true]s3cr3t-Value\n"
+        "##vso[task.setvariable variable=API_KEY;issecret=true]s3cr3t-Value\n",
+        "the step prints the value once, as a secret variable, and nothing else"
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cr3t"));
-    assert_eq!(leftovers, 0, "the Vault response is removed");
-    // A logging command ends at a line break: the step fails instead of passing half a value.
-    let (out, _) = run("line-one\nline-two");
-    assert!(!out.status.success());
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("line-two"));
+    let token = std::fs::read_to_string(temp.path().join("secretsint/vault-token")).unwrap();
+    let me = bao.read(&token, Some(&ns), "auth/token/lookup-self").unwrap();
+    assert_eq!(me["data"]["policies"], json!(["default", "prod-app-kv-read"]), "{me}");
+    let done = run_ado_step(cleanup, &vars, temp.path(), &bin, "", work.path());
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(
+        bao.read(&token, Some(&ns), "auth/token/lookup-self").is_err(),
+        "the token outlived the job"
+    );
+    assert!(!temp.path().join("secretsint").exists(), "the job's secret directory outlived it");
+
+    // Any other identity, tenant, issuer or audience is refused, and the step prints nothing.
+    let other_tenant = "9d000000-0000-4000-8000-000000000009";
+    for (what, jwt) in [
+        (
+            "another principal",
+            entra_token(&key, "9d000000-0000-4000-8000-0000000000e1", json!({})),
+        ),
+        ("the rotator's principal", entra_token(&key, ADO_ROTATOR, json!({}))),
+        ("another tenant", entra_token(&key, ADO_PRINCIPAL, json!({"tid": other_tenant}))),
+        (
+            "another issuer",
+            entra_token(
+                &key,
+                ADO_PRINCIPAL,
+                json!({"iss": format!("https://sts.windows.net/{other_tenant}/")}),
+            ),
+        ),
+        (
+            "a token for Azure Resource Manager",
+            entra_token(&key, ADO_PRINCIPAL, json!({"aud": "https://management.azure.com/"})),
+        ),
+        (
+            "the v2 issuer",
+            entra_token(
+                &key,
+                ADO_PRINCIPAL,
+                json!({"iss": format!("https://login.microsoftonline.com/{ADO_TENANT}/v2.0")}),
+            ),
+        ),
+    ] {
+        let temp = tempfile::tempdir().unwrap();
+        let out = run_ado_step(script, &vars, temp.path(), &bin, &jwt, work.path());
+        assert!(!out.status.success(), "{what} logged in");
+        assert!(out.stdout.is_empty(), "{what}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+
+    // The rotation job: its own connection and principal; the reader's principal cannot rotate.
+    let rotate_job = &pipeline["jobs"][1];
+    let rotate = &rotate_job["steps"][0];
+    assert_eq!(rotate["inputs"]["azureSubscription"], "prod-app-rotator-vault");
+    let rotate_script = rotate["inputs"]["inlineScript"].as_str().unwrap();
+    let mut rotate_vars = vars.clone();
+    rotate_vars.extend(ado_variables(&rotate_job["variables"]));
+    std::fs::create_dir_all(work.path().join("ci")).unwrap();
+    std::fs::write(work.path().join("ci/rotate-kv.sh"), file(&p, "ci/rotate-kv.sh")).unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let refused = run_ado_step(
+        rotate_script,
+        &rotate_vars,
+        temp.path(),
+        &bin,
+        &entra_token(&key, ADO_PRINCIPAL, json!({})),
+        work.path(),
+    );
+    assert!(!refused.status.success(), "the reading job's principal rotated the secret");
+    let out = run_ado_step(
+        rotate_script,
+        &rotate_vars,
+        temp.path(),
+        &bin,
+        &entra_token(&key, ADO_ROTATOR, json!({})),
+        work.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let meta = bao.read(ROOT, Some(&ns), "secret/metadata/prod/app/api-key").unwrap();
+    assert_eq!(meta["data"]["current_version"], 2, "the rotation job wrote no new version: {meta}");
+    let token = std::fs::read_to_string(temp.path().join("secretsint/vault-token")).unwrap();
+    let cleanup = rotate_job["steps"].as_array().unwrap().last().unwrap()["bash"].as_str().unwrap();
+    assert!(run_ado_step(cleanup, &rotate_vars, temp.path(), &bin, "", work.path())
+        .status
+        .success());
+    assert!(
+        bao.read(&token, Some(&ns), "auth/token/lookup-self").is_err(),
+        "the rotator's token outlived the job"
+    );
 }
 
 /// The GitHub workflow as a runner runs it, against OpenBao: the job requests its own OIDC token
@@ -806,21 +991,9 @@ fn github_workflow_reads_once_and_leaves_no_token_or_file_behind() {
     req.cicd.platform = Some(CicdPlatform::GithubActions);
     let p = plan(&req);
     let ns = prepare_namespace(bao);
-    bao.write(
-        ROOT,
-        Some(&ns),
-        "auth/jwt/config",
-        &json!({"jwt_validation_pubkeys": [key.public_key_pem()], "bound_issuer": issuer, "jwt_supported_algs": ["EdDSA"]}),
-    )
-    .unwrap();
+    trust_jwt_signer(bao, &ns, "jwt", &key, issuer);
     bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
-    bao.write(
-        ROOT,
-        Some(&ns),
-        "secret/data/prod/app/api-key",
-        &json!({"data": {"api_key": "s3cr3t-Value"}}),
-    )
-    .unwrap();
+    write_api_key(bao, &ns);
     let jwt = ci_jwt(
         &key,
         issuer,
@@ -900,21 +1073,9 @@ fn jenkins_build_logs_in_with_its_oidc_token_and_leaves_nothing_behind() {
     req.cicd.platform = Some(CicdPlatform::Jenkins);
     let p = plan(&req);
     let ns = prepare_namespace(bao);
-    bao.write(
-        ROOT,
-        Some(&ns),
-        "auth/jwt-jenkins/config",
-        &json!({"jwt_validation_pubkeys": [key.public_key_pem()], "bound_issuer": issuer, "jwt_supported_algs": ["EdDSA"]}),
-    )
-    .unwrap();
+    trust_jwt_signer(bao, &ns, "jwt-jenkins", &key, issuer);
     bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
-    bao.write(
-        ROOT,
-        Some(&ns),
-        "secret/data/prod/app/api-key",
-        &json!({"data": {"api_key": "s3cr3t-Value"}}),
-    )
-    .unwrap();
+    write_api_key(bao, &ns);
     let bodies = jenkins_sh_bodies(file(&p, "Jenkinsfile"));
     assert_eq!(bodies.len(), 2, "the secrets step and the post step: {bodies:?}");
     let workspace_tmp = tempfile::tempdir().unwrap();

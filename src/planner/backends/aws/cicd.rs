@@ -298,7 +298,7 @@ fn azure_devops(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>
     );
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, ado::PATH, pipeline.render()));
     let connection = [("service_connection", ado_connection(s))];
-    ado::protect(ado::Protected::ServiceConnection, &connection, &s.cicd.branch, manifests, d);
+    ado::protect(&connection, &s.cicd.branch, manifests, d);
     let (org, project) = owner_repo(s);
     d.push(format!(
         "Azure Pipelines reads the secret with the AWS Toolkit task {} through the AWS service connection \"{}\" configured with \"Use OIDC\" and role {}; the task stores the value as a secret pipeline variable {var} (masked in logs), which later steps see only through an explicit env mapping.",

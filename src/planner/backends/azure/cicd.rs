@@ -108,7 +108,7 @@ pub(crate) fn cicd_target(
     manifests.push(DeploymentManifest::new(ManifestType::Cicd, &filename, text.clone()));
     if s.cicd.platform == CicdPlatform::AzureDevops {
         let connection = [("service_connection", service_connection(n))];
-        ado::protect(ado::Protected::ServiceConnection, &connection, &s.cicd.branch, manifests, decisions);
+        ado::protect(&connection, &s.cicd.branch, manifests, decisions);
     }
     decisions.push(format!(
         "The pipeline reads only the secret {} and needs no subscription-level role: the identity {} holds data-plane roles on that one object, so the Azure login allows no subscriptions.",

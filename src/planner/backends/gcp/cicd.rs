@@ -95,8 +95,8 @@ pub(super) fn provider_claims(s: &Settings) -> (String, String) {
         ),
         CicdPlatform::Jenkins => (jenkins_issuer(s), format!("assertion.sub == '{}'", jenkins_job_url(s))),
         CicdPlatform::AzureDevops => (
-            format!("https://sts.windows.net/{}/", s.azure.tenant_id),
-            format!("assertion.tid == '{}' && assertion.sub == '{ADO_PRINCIPAL}'", s.azure.tenant_id),
+            ado::entra_issuer(&s.azure.tenant_id),
+            format!("assertion.tid == '{}' && assertion.sub == '{}'", s.azure.tenant_id, s.cicd.principal_id),
         ),
     }
 }
@@ -155,23 +155,13 @@ pub(super) fn github_target(
         ),
     ];
     let multiline = s.credential == CredentialType::Certificate;
-    for f in s.credential.fields() {
-        let var = env_name(s, f);
-        if multiline {
-            // PEM spans lines: hand over a file, not an environment variable.
-            lines.push(format!(
-                "jq -er '.{f}' \"$RUNNER_TEMP/{}.json\" > \"$RUNNER_TEMP/{f}.pem\"",
-                s.credential.leaf()
-            ));
-            lines.push(crate::planner::ci_env::github_env_path(
-                &format!("{var}_FILE"),
-                &format!("$RUNNER_TEMP/{f}.pem"),
-            ));
-        } else {
-            lines.push(format!("value=\"$(jq -er '.{f}' \"$RUNNER_TEMP/{}.json\")\"", s.credential.leaf()));
-            lines.extend(crate::planner::ci_env::github_env(&var, "value"));
-        }
-    }
+    let fields: Vec<(&str, String)> = s.credential.fields().iter().map(|f| (*f, env_name(s, f))).collect();
+    lines.extend(crate::planner::ci_env::github_fields(
+        &format!("$RUNNER_TEMP/{}.json", s.credential.leaf()),
+        "",
+        &fields,
+        multiline,
+    ));
     if !multiline {
         lines.push(format!("rm -f \"$RUNNER_TEMP/{}.json\"", s.credential.leaf()));
     }
@@ -298,23 +288,6 @@ pub(super) fn jenkins_target(
     (AuthMethod::Oidc, ConfigFormat::Json, config)
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct AdoTaskStep {
-    task: &'static str,
-    display_name: String,
-    inputs: AzureCliInputs,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct AzureCliInputs {
-    azure_subscription: String,
-    script_type: &'static str,
-    script_location: &'static str,
-    inline_script: String,
-}
-
 pub(super) fn ado_app_uri(n: &Names) -> String {
     format!("api://{}-gcp-federation", n.role)
 }
@@ -331,23 +304,14 @@ pub(super) fn azure_devops_target(
     let mut variables: Vec<ado::Variable> = access_env(n, &out).into_iter().map(|(k, v)| ado::Variable::named(k, &v)).collect();
     variables.push(ado::Variable::named("GCP_TOKEN_RESOURCE", &ado_app_uri(n)));
     let script = [
-        "set -euo pipefail",
-        "GCP_ID_TOKEN=\"$(az account get-access-token --resource \"$GCP_TOKEN_RESOURCE\" --query accessToken --output tsv)\"",
-        "export GCP_ID_TOKEN",
-        &ado::make_secrets_dir(),
-        &format!("sh {ACCESS_SCRIPT_PATH}"),
+        "set -euo pipefail".to_string(),
+        ado::entra_token_line("GCP_ID_TOKEN", "GCP_TOKEN_RESOURCE"),
+        "export GCP_ID_TOKEN".to_string(),
+        ado::make_secrets_dir(),
+        format!("sh {ACCESS_SCRIPT_PATH}"),
     ]
     .join("\n");
-    let step = AdoTaskStep {
-        task: "AzureCLI@2",
-        display_name: "Read the secret from Secret Manager".into(),
-        inputs: AzureCliInputs {
-            azure_subscription: connection.clone(),
-            script_type: "bash",
-            script_location: "inlineScript",
-            inline_script: script,
-        },
-    };
+    let step = ado::AzureCliStep::new(&connection, "Read the secret from Secret Manager", script);
     let steps = vec![
         serde_json::to_value(step).unwrap_or_default(),
         serde_json::to_value(ado::cleanup_step(Vec::new(), Default::default())).unwrap_or_default(),
@@ -359,17 +323,18 @@ pub(super) fn azure_devops_target(
         Pipeline::jobs(&s.cicd.branch, Vec::new(), variables, vec![job]).render(),
     ));
     let protected = [("service_connection", connection.clone())];
-    ado::protect(ado::Protected::ServiceConnection, &protected, &s.cicd.branch, manifests, decisions);
+    ado::protect(&protected, &s.cicd.branch, manifests, decisions);
     manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,
         ACCESS_SCRIPT_PATH,
         ACCESS_SCRIPT.to_string(),
     ));
     decisions.push(format!(
-        "Azure Pipelines has no OIDC token Google can verify for a pipeline itself, so the AzureCLI@2 task logs in through the workload identity service connection \"{connection}\" (Entra issuer, not the retiring Azure DevOps issuer) and asks Entra for an access token for the application ID URI {}, which the pool's provider trusts (issuer https://sts.windows.net/{}/, allowed audience {}); register that URI on an Entra application and replace the placeholder service principal object ID {ADO_PRINCIPAL} with the connection's.",
+        "Azure Pipelines has no OIDC token Google can verify for a pipeline itself, so the AzureCLI@2 task logs in through the workload identity service connection \"{connection}\" (Entra issuer, not the retiring Azure DevOps issuer) and asks Entra for an access token for the application ID URI {}, which the pool's provider trusts (issuer https://sts.windows.net/{}/, allowed audience {}); register that URI on an Entra application; the provider admits the connection's service principal {} (cicd.principal_id) only.",
         ado_app_uri(n),
         s.azure.tenant_id,
-        ado_app_uri(n)
+        ado_app_uri(n),
+        s.cicd.principal_id
     ));
     let config = external_account(n, ID_TOKEN_FILE);
     decisions.push("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: write the Entra access token to .gcp/id-token.jwt in the working directory and point GOOGLE_APPLICATION_CREDENTIALS at the configuration.".into());

@@ -43,8 +43,6 @@ const DEFAULT_REGION: &str = "us-central1";
 const STS_URL: &str = "https://sts.googleapis.com/v1/token";
 /// The generated Terraform is checked against the hashicorp/google 6.50.0 schema in tests.
 const GOOGLE_PROVIDER: &str = ">= 6.50";
-/// Placeholder object ID of the Entra service principal behind the Azure DevOps service connection.
-const ADO_PRINCIPAL: &str = "00000000-0000-0000-0000-000000000000";
 
 const ROTATE_MAIN: &str = include_str!("snippets/rotate.py");
 const NEW_VALUE_RANDOM: &str = include_str!("snippets/new_value_random.py");
@@ -225,13 +223,13 @@ fn consumer_member(s: &Settings, n: &Names) -> String {
                 s.cicd.repository_id
             ),
             CicdPlatform::Jenkins => format!("{iam}/{}/subject/{}", n.pool_name(), jenkins_job_url(s)),
-            CicdPlatform::AzureDevops => format!("{iam}/{}/subject/{ADO_PRINCIPAL}", n.pool_name()),
+            CicdPlatform::AzureDevops => format!("{iam}/{}/subject/{}", n.pool_name(), s.cicd.principal_id),
         },
     }
 }
 
 /// The Jenkins issuer (the oidc-provider plugin's).
-pub(crate) fn jenkins_issuer(s: &Settings) -> String {
+pub(super) fn jenkins_issuer(s: &Settings) -> String {
     jenkins::issuer(&s.cicd)
 }
 

@@ -1,4 +1,4 @@
-//! The CI/CD target of Vault plans: GitHub Actions and GitLab CI with JWT auth, Jenkins and Azure Pipelines with AppRole.
+//! The CI/CD target of Vault plans: every platform logs in at a JWT auth mount with a token of its own.
 
 use super::*;
 
@@ -85,21 +85,15 @@ fn github_read_step(s: &Settings, path: &str, fields: &[&str], data: &str) -> (s
     ];
     let mut files = vec![response.clone()];
     let multiline = s.credential == CredentialType::Certificate;
-    for f in fields {
-        let var = env_name(s, f);
-        if multiline {
-            lines.push(format!(
-                "jq -er '{data}.{f}' \"$RUNNER_TEMP/{response}\" > \"$RUNNER_TEMP/{f}.pem\""
-            ));
-            lines.push(crate::planner::ci_env::github_env_path(
-                &format!("{var}_FILE"),
-                &format!("$RUNNER_TEMP/{f}.pem"),
-            ));
-            files.push(format!("{f}.pem"));
-        } else {
-            lines.push(format!("value=\"$(jq -er '{data}.{f}' \"$RUNNER_TEMP/{response}\")\""));
-            lines.extend(crate::planner::ci_env::github_env(&var, "value"));
-        }
+    let named: Vec<(&str, String)> = fields.iter().map(|f| (*f, env_name(s, f))).collect();
+    lines.extend(crate::planner::ci_env::github_fields(
+        &format!("$RUNNER_TEMP/{response}"),
+        data,
+        &named,
+        multiline,
+    ));
+    if multiline {
+        files.extend(fields.iter().map(|f| format!("{f}.pem")));
     }
     lines.push(format!("rm -f \"$RUNNER_TEMP/{response}\""));
     let step = serde_json::json!({
@@ -237,13 +231,19 @@ pub(super) fn gitlab_bound_claims(s: &Settings) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Logs in with the job's ID token (on curl's stdin, never its command line); the `test` line
-/// fails the job when Vault refuses.
-pub(super) const GITLAB_LOGIN: [&str; 3] = [
-    r#"VAULT_TOKEN="$(printf '{"role":"%s","jwt":"%s"}' "$VAULT_AUTH_ROLE" "$VAULT_ID_TOKEN" | curl --silent --show-error --fail --request POST --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" --data @- "$VAULT_SERVER_URL/v1/auth/$VAULT_AUTH_PATH/login" | sed -n 's/.*"client_token":"\([^"]*\)".*/\1/p')""#,
-    r#"test -n "$VAULT_TOKEN""#,
-    "export VAULT_TOKEN",
-];
+/// Logs in at the JWT mount `$VAULT_AUTH_PATH` as `role` (a shell word: a literal role name or
+/// a variable) with the CI platform's token in `$VAULT_ID_TOKEN`, at the Vault address held by
+/// the variable `addr`. The token reaches curl on stdin, never its command line; the response is
+/// parsed with sed (no jq on every CI image); the `test` line fails the job when Vault refuses.
+pub(super) fn jwt_login(role: &str, addr: &str) -> [String; 3] {
+    [
+        format!(
+            r#"VAULT_TOKEN="$(printf '{{"role":"%s","jwt":"%s"}}' "{role}" "$VAULT_ID_TOKEN" | curl --silent --show-error --fail --request POST --header "X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}" --data @- "${addr}/v1/auth/$VAULT_AUTH_PATH/login" | sed -n 's/.*"client_token":"\([^"]*\)".*/\1/p')""#
+        ),
+        r#"test -n "$VAULT_TOKEN""#.to_string(),
+        "export VAULT_TOKEN".to_string(),
+    ]
+}
 
 /// After the login: keeps the token in the job's private directory `dir` (mode 0600), where the
 /// cleanup, another shell or step, finds it for [`revoke_kept_token`].
@@ -266,17 +266,17 @@ fn gitlab_revoke() -> Vec<String> {
     vec![revoke_kept_token(gitlab::SECRETS_DIR, "VAULT_SERVER_URL")]
 }
 
-/// One API call with the logged-in token, for what `secrets:` cannot express (a single read of
-/// a dynamic credential, a certificate issue); the response goes to a file, never the log.
-pub(super) fn gitlab_call(method: &str, path: &str, body: Option<String>, output: &str) -> String {
-    // The token reaches curl as a header on stdin, never on its command line.
+/// One API call with the logged-in token, at the Vault address held by the variable `addr`: the
+/// token reaches curl as a header on stdin, never its command line, and the response goes to
+/// the file `output`, never the log.
+pub(super) fn vault_call(addr: &str, method: &str, path: &str, body: Option<String>, output: &str) -> String {
     let mut call = format!(
         "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --request {method} --header @- --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" --output \"{output}\""
     );
     if let Some(body) = body {
         call.push_str(&format!(" --data '{body}'"));
     }
-    call.push_str(&format!(" \"$VAULT_SERVER_URL/v1/{path}\""));
+    call.push_str(&format!(" \"${addr}/v1/{path}\""));
     call
 }
 
@@ -323,9 +323,9 @@ pub(super) fn gitlab_target(
                 _ => ("GET", None, format!("{}/db-credentials.json", gitlab::SECRETS_DIR)),
             };
             let mut script = vec![json!(gitlab::make_secrets_dir())];
-            script.extend(GITLAB_LOGIN.iter().map(|l| Value::from(*l)));
+            script.extend(jwt_login("$VAULT_AUTH_ROLE", "VAULT_SERVER_URL").map(Value::from));
             script.push(keep_token(gitlab::SECRETS_DIR).into());
-            script.push(gitlab_call(method, &n.consumer_path, body, &out).into());
+            script.push(vault_call("VAULT_SERVER_URL", method, &n.consumer_path, body, &out).into());
             // curlimages/curl's entrypoint is curl itself; the job image clears it for a shell.
             job = job
                 .image(crate::planner::versions::CURL_IMAGE)
@@ -344,7 +344,7 @@ pub(super) fn gitlab_target(
         }
         vars.insert("VAULT_ADDR".into(), "$VAULT_SERVER_URL".into());
         let mut script: Vec<Value> = vec![gitlab::make_secrets_dir().into()];
-        script.extend(GITLAB_LOGIN.iter().map(|l| Value::from(*l)));
+        script.extend(jwt_login("$VAULT_AUTH_ROLE", "VAULT_SERVER_URL").map(Value::from));
         script.push(keep_token(gitlab::SECRETS_DIR).into());
         script.push("sh ci/rotate-kv.sh".into());
         pipeline = pipeline.job(
@@ -413,16 +413,9 @@ fn jenkins_login(role: &str, lines: Vec<String>) -> Step {
         "string",
         vec![("credentialsId", g(jenkins_credential_id(role))), ("variable", g("VAULT_ID_TOKEN"))],
     )]);
-    let mut script = vec![
-        jenkins::NO_TRACE.to_string(),
-        jenkins::make_secrets_dir(),
-        format!(
-            r#"VAULT_TOKEN="$(printf '{{"role":"%s","jwt":"%s"}}' "{role}" "$VAULT_ID_TOKEN" | curl --silent --show-error --fail --request POST --header "X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}" --data @- "$VAULT_ADDR/v1/auth/$VAULT_AUTH_PATH/login" | sed -n 's/.*"client_token":"\([^"]*\)".*/\1/p')""#
-        ),
-        r#"test -n "$VAULT_TOKEN""#.to_string(),
-        "export VAULT_TOKEN".to_string(),
-        keep_token(jenkins::SECRETS_DIR),
-    ];
+    let mut script = vec![jenkins::NO_TRACE.to_string(), jenkins::make_secrets_dir()];
+    script.extend(jwt_login(role, "VAULT_ADDR"));
+    script.push(keep_token(jenkins::SECRETS_DIR));
     script.extend(lines);
     with_credentials(binding, vec![Step::Sh(script)])
 }
@@ -447,16 +440,7 @@ pub(super) fn jenkins_target(
         environment.push(("VAULT_NAMESPACE", ns.clone()));
     }
     let curl = |method: &str, body: Option<String>, out: &str, path: &str| {
-        // The token reaches curl as a header on stdin, never on its command line.
-        let mut c = format!(
-            "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --request {method} --header @- --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" --output \"{}/{out}\"",
-            jenkins::SECRETS_DIR
-        );
-        if let Some(body) = body {
-            c.push_str(&format!(" --data '{body}'"));
-        }
-        c.push_str(&format!(" \"$VAULT_ADDR/v1/{path}\""));
-        c
+        vault_call("VAULT_ADDR", method, path, body, &format!("{}/{out}", jenkins::SECRETS_DIR))
     };
     let (out, read) = match src {
         Source::Pki { ttl } => (
@@ -533,13 +517,32 @@ pub(super) fn jenkins_target(
 }
 
 // ---------------------------------------------------------------------------------------------
-// CI/CD target: Azure Pipelines with AppRole (no Vault-verifiable pipeline identity token)
+// CI/CD target: Azure Pipelines with an Entra access token of its service connection
 
 /// Azure Pipelines allows at most 1000 scheduled runs a week; every 15 minutes is 672.
 pub(super) const ADO_MIN_CHECK: u64 = 15 * MINUTE;
-/// Microsoft-hosted image with bash, curl and jq.
-pub(super) fn ado_group(role: &str) -> String {
+
+/// The workload identity service connection a role's job signs in through.
+pub(super) fn ado_connection(role: &str) -> String {
     format!("{role}-vault")
+}
+
+/// The application ID URI the pipeline requests an Entra access token for: the `aud` Vault's
+/// role requires, so a token the principal holds for anything else (Azure Resource Manager,
+/// Microsoft Graph) does not log in.
+pub(super) fn ado_audience(role: &str) -> String {
+    format!("api://{role}-vault-federation")
+}
+
+/// Exact matches on the Entra access token: the tenant (`tid`), and the object ID (`oid`) of the
+/// service principal behind the job's service connection.
+pub(super) fn ado_bound_claims(s: &Settings, rotator: bool) -> Vec<(&'static str, String)> {
+    let principal = if rotator {
+        &s.cicd.rotator_principal_id
+    } else {
+        &s.cicd.principal_id
+    };
+    vec![("tid", s.azure.tenant_id.clone()), ("oid", principal.clone())]
 }
 
 /// The job's last step: revokes the Vault token the job left in the secrets directory (and every
@@ -548,40 +551,26 @@ fn ado_cleanup() -> AdoStep {
     ado::cleanup_step(vec![revoke_kept_token(ado::SECRETS_DIR, "VAULT_ADDR")], Default::default())
 }
 
-/// Secret variables reach a script only through an explicit `env` mapping.
-pub(super) fn ado_login_env() -> std::collections::BTreeMap<String, String> {
-    ["VAULT_ROLE_ID", "VAULT_SECRET_ID"]
-        .into_iter()
-        .map(|v| (v.to_string(), format!("$({v})")))
-        .collect()
+/// The script of a job's AzureCLI@2 step: the Entra access token, the login as `role` with it,
+/// the Vault token kept where the cleanup step finds it, then `lines`.
+fn ado_login_script(role: &str, lines: Vec<String>) -> String {
+    let mut script = vec![
+        "set -euo pipefail".to_string(),
+        ado::make_secrets_dir(),
+        ado::entra_token_line("VAULT_ID_TOKEN", "VAULT_TOKEN_RESOURCE"),
+    ];
+    script.extend(jwt_login(role, "VAULT_ADDR"));
+    script.push(keep_token(ado::SECRETS_DIR));
+    script.extend(lines);
+    script.join("\n")
 }
-
-/// Logs in with the job's RoleID and SecretID; the SecretID goes to curl on stdin, never argv.
-pub(super) const ADO_LOGIN: [&str; 5] = [
-    "set -euo pipefail",
-    "umask 077",
-    r#"login="$(printf '{"role_id":"%s","secret_id":"%s"}' "$VAULT_ROLE_ID" "$VAULT_SECRET_ID" | curl --silent --show-error --fail --request POST --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" --data @- "$VAULT_ADDR/v1/auth/$VAULT_AUTH_PATH/login")""#,
-    r#"VAULT_TOKEN="$(printf '%s' "$login" | jq -er '.auth.client_token')""#,
-    "export VAULT_TOKEN",
-];
 
 /// The bash lines that fetch the planned credential once and hand each value to later steps.
 /// Returns the lines and the names of the variables they set (secret values, or file paths).
 pub(super) fn ado_fetch(s: &Settings, src: Source, n: &Names) -> (Vec<String>, Vec<String>) {
     let dir = ado::SECRETS_DIR;
-    // The cleanup step (another process) revokes the token it finds here.
-    let mut lines = vec![ado::make_secrets_dir(), keep_token(dir)];
-    let call = |method: &str, body: Option<String>, out: &str| {
-        // The token reaches curl as a header on stdin, never on its command line.
-        let mut c = format!(
-            "printf 'X-Vault-Token: %s\\n' \"$VAULT_TOKEN\" | curl --silent --show-error --fail --request {method} --header @- --header \"X-Vault-Namespace: ${{VAULT_NAMESPACE:-}}\" --output \"{out}\""
-        );
-        if let Some(body) = body {
-            c.push_str(&format!(" --data '{body}'"));
-        }
-        c.push_str(&format!(" \"$VAULT_ADDR/v1/{}\"", n.consumer_path));
-        c
-    };
+    let call = |method: &str, body: Option<String>, out: &str| vault_call("VAULT_ADDR", method, &n.consumer_path, body, out);
+    let mut lines = Vec::new();
     let mut vars = Vec::new();
     match src {
         Source::Pki { ttl } => {
@@ -626,27 +615,35 @@ pub(super) fn azure_devops_target(
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
     let named = Variable::named;
-    let mut variables = vec![named("VAULT_ADDR", &s.vault.address), named("VAULT_AUTH_PATH", &s.vault.auth_mount)];
+    let mut variables = vec![
+        named("VAULT_ADDR", &s.vault.address),
+        named("VAULT_AUTH_PATH", &s.vault.auth_mount),
+        named("VAULT_TOKEN_RESOURCE", &ado_audience(&n.role)),
+    ];
     if let Some(ns) = &s.vault.namespace {
         variables.push(named("VAULT_NAMESPACE", ns));
     }
     let (fetch, handed_over) = ado_fetch(s, src, n);
-    let mut script: Vec<String> = ADO_LOGIN.iter().map(|l| l.to_string()).collect();
-    script.extend(fetch);
-    let mut steps = vec![AdoStep::new(script.join("\n"), "Read secrets from Vault", ado_login_env())];
-    steps.push(AdoStep::new(
-        "echo \"secrets from Vault (or the files holding them) are mapped into this step's environment\"".into(),
-        "Use secrets",
-        handed_over.iter().map(|v| (v.clone(), format!("$({v})"))).collect(),
-    ));
-    steps.push(ado_cleanup());
+    let read = ado::AzureCliStep::new(
+        &ado_connection(&n.role),
+        "Read secrets from Vault",
+        ado_login_script(&n.role, fetch),
+    );
+    let steps = vec![
+        serde_json::to_value(read).unwrap_or_default(),
+        serde_json::to_value(AdoStep::new(
+            "echo \"secrets from Vault (or the files holding them) are mapped into this step's environment\"".into(),
+            "Use secrets",
+            handed_over.iter().map(|v| (v.clone(), format!("$({v})"))).collect(),
+        ))
+        .unwrap_or_default(),
+        serde_json::to_value(ado_cleanup()).unwrap_or_default(),
+    ];
     // Scheduled runs exist only to rotate.
-    let mut jobs = vec![Job::new("secrets", format!("{} secrets", s.name), steps).when(
-        "and(succeeded(), ne(variables['Build.Reason'], 'Schedule'))",
-        vec![Variable::Group { group: ado_group(&n.role) }],
-    )];
+    let mut jobs = vec![Job::new("secrets", format!("{} secrets", s.name), steps)
+        .when("and(succeeded(), ne(variables['Build.Reason'], 'Schedule'))", Vec::new())];
     let mut schedules = Vec::new();
-    let mut groups = vec![format!("\"{}\" (RoleID and SecretID of {})", ado_group(&n.role), n.role)];
+    let mut connections = vec![("service_connection", ado_connection(&n.role))];
     if let Source::Kv { schedule: Some(sch) } = src {
         let sch = Schedule {
             check: Duration::from_secs(sch.check.secs().max(ADO_MIN_CHECK)),
@@ -657,75 +654,78 @@ pub(super) fn azure_devops_target(
             format!("rotate {} {}", s.name, s.credential.leaf()),
             &s.cicd.branch,
         ));
-        let mut vars = vec![Variable::Group {
-            group: ado_group(&n.rotator_role),
-        }];
-        vars.extend(rotation_env(s, n, sch).into_iter().map(|e| named(e.name, &e.value)));
-        let mut script: Vec<String> = ADO_LOGIN.iter().map(|l| l.to_string()).collect();
-        script.push(ado::make_secrets_dir());
-        script.push(keep_token(ado::SECRETS_DIR));
-        script.push("sh ci/rotate-kv.sh".into());
+        let vars = rotation_env(s, n, sch).into_iter().map(|e| named(e.name, &e.value)).collect();
+        let rotate = ado::AzureCliStep::new(
+            &ado_connection(&n.rotator_role),
+            "Rotate",
+            ado_login_script(&n.rotator_role, vec!["sh ci/rotate-kv.sh".into()]),
+        );
         jobs.push(
             Job::new(
                 "rotate",
                 format!("{} rotate {}", s.name, s.credential.leaf()),
-                vec![AdoStep::new(script.join("\n"), "Rotate", ado_login_env()), ado_cleanup()],
+                vec![
+                    serde_json::to_value(rotate).unwrap_or_default(),
+                    serde_json::to_value(ado_cleanup()).unwrap_or_default(),
+                ],
             )
             .when("eq(variables['Build.Reason'], 'Schedule')", vars),
         );
-        groups.push(format!("\"{}\" (of {})", ado_group(&n.rotator_role), n.rotator_role));
+        connections.push(("rotator_service_connection", ado_connection(&n.rotator_role)));
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
             "ci/rotate-kv.sh",
             ROTATE_SCRIPT.to_string(),
         ));
         decisions.push(format!(
-            "Azure Pipelines runs the schedule \"{}\" (UTC) on branch \"{}\" with always: true, since scheduled runs are otherwise skipped when nothing changed; scheduled runs execute only the rotate job, which logs in as {} and runs ci/rotate-kv.sh (checks are at least {} apart: Azure Pipelines allows 1000 scheduled runs a week).",
+            "Azure Pipelines runs the schedule \"{}\" (UTC) on branch \"{}\" with always: true, since scheduled runs are otherwise skipped when nothing changed; scheduled runs execute only the rotate job, which signs in through its own service connection \"{}\", logs in as {} and runs ci/rotate-kv.sh (checks are at least {} apart: Azure Pipelines allows 1000 scheduled runs a week).",
             sch.cron(),
             s.cicd.branch,
+            ado_connection(&n.rotator_role),
             n.rotator_role,
             Duration::from_secs(ADO_MIN_CHECK).to_text()
         ));
     }
     let text = Pipeline::jobs(&s.cicd.branch, schedules, variables, jobs).render();
-    manifests.push(DeploymentManifest::new(ManifestType::Cicd, "azure-pipelines.yml", text.clone()));
-    let mut protected_groups = vec![("variable_group", ado_group(&n.role))];
-    if matches!(src, Source::Kv { schedule: Some(_) }) {
-        protected_groups.push(("rotator_variable_group", ado_group(&n.rotator_role)));
-    }
-    ado::protect(
-        ado::Protected::VariableGroup,
-        &protected_groups,
-        &s.cicd.branch,
-        manifests,
-        decisions,
-    );
-    decisions.push(
-        "Azure Pipelines authenticates with AppRole, not JWT: the only OIDC token a pipeline can request (System.OidcRequestUri) is minted per Azure service connection for exchange with Microsoft Entra; its Azure DevOps issuer (https://vstoken.dev.azure.com/<org-id>, subject sc://<org>/<project>/<connection>) is deprecated and retires 2027-07-01, and the claims of the Entra-issued replacement are not documented for other relying parties, so Vault could not bind a JWT role to verified issuer, subject and audience values.".into(),
-    );
+    manifests.push(DeploymentManifest::new(ManifestType::Cicd, ado::PATH, text.clone()));
+    ado::protect(&connections, &s.cicd.branch, manifests, decisions);
+    let principals = if connections.len() > 1 {
+        format!(
+            "{} (cicd.principal_id) for role {} and {} (cicd.rotator_principal_id, behind \"{}\") for role {}",
+            s.cicd.principal_id,
+            n.role,
+            s.cicd.rotator_principal_id,
+            ado_connection(&n.rotator_role),
+            n.rotator_role
+        )
+    } else {
+        format!("{} (cicd.principal_id) for role {}", s.cicd.principal_id, n.role)
+    };
     decisions.push(format!(
-        "Create the variable group{} {} in the project's Library, each holding VAULT_ROLE_ID (auth/{}/role/<role>/role-id) and VAULT_SECRET_ID (a SecretID, marked secret), authorized for this pipeline only; secret variables reach scripts only through the env mappings in azure-pipelines.yml, and SecretIDs live {} and should be re-issued before then.",
-        if groups.len() > 1 { "s" } else { "" },
-        groups.join(" and "),
+        "Azure Pipelines logs in to Vault with no stored credential: an AzureCLI@2 step signs in through the workload identity service connection \"{}\" and asks Microsoft Entra for an access token for the application ID URI {} (register it on an Entra application), which the JWT auth mount \"{}\" accepts once configured with oidc_discovery_url = bound_issuer = {}. The roles match exactly (bound_claims_type = \"string\") the audience, tid {} and the oid (object ID) of the connection's service principal: {}.",
+        ado_connection(&n.role),
+        ado_audience(&n.role),
         s.vault.auth_mount,
-        Duration::from_secs(30 * DAY).to_text()
+        ado::entra_issuer(&s.azure.tenant_id),
+        s.azure.tenant_id,
+        principals
     ));
     decisions.push(
-        "token_bound_cidrs and secret_id_bound_cidrs are left unset because Microsoft-hosted agents have no fixed egress addresses; on self-hosted agents set both to the agents' egress CIDRs.".into(),
+        "token_bound_cidrs is left unset because Microsoft-hosted agents have no fixed egress addresses; on self-hosted agents set it to the agents' egress CIDRs.".into(),
     );
     decisions.push("Each job ends with a step that runs however the job went (condition: always()): it revokes the job's Vault token (auth/token/revoke-self, which also ends every lease the token created) and removes $(Agent.TempDirectory)/secretsint, where the token and any secret file were kept; put your own steps before it.".into());
     decisions.push(match src {
         Source::Pki { .. } => format!(
-            "The certificate, its private key and chain are written to $(Agent.TempDirectory)/secretsint/certificate.json (a mode 0700 directory) and CERTIFICATE_JSON_FILE names it; the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq), which self-hosted agents must match."
+            "The certificate, its private key and chain are written to $(Agent.TempDirectory)/secretsint/certificate.json (a mode 0700 directory) and CERTIFICATE_JSON_FILE names it; the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq, Azure CLI), which self-hosted agents must match."
         ),
         _ if s.credential == CredentialType::Certificate => format!(
-            "PEM values span lines, which a logging command cannot carry, so they are written to $(Agent.TempDirectory)/secretsint (a mode 0700 directory) and CERTIFICATE_FILE and PRIVATE_KEY_FILE name them; the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq), which self-hosted agents must match."
+            "PEM values span lines, which a logging command cannot carry, so they are written to $(Agent.TempDirectory)/secretsint (a mode 0700 directory) and CERTIFICATE_FILE and PRIVATE_KEY_FILE name them; the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq, Azure CLI), which self-hosted agents must match."
         ),
         _ => format!(
-            "Each value is read once and becomes a secret pipeline variable through a ##vso[task.setvariable ...;issecret=true] logging command, so the agent masks it in logs and later steps see it only when they map it into env (as the Use secrets step does); the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq), which self-hosted agents must match."
+            "Each value is read once and becomes a secret pipeline variable through a ##vso[task.setvariable ...;issecret=true] logging command, so the agent masks it in logs and later steps see it only when they map it into env (as the Use secrets step does); the jobs run on the Microsoft-hosted {ADO_VM_IMAGE} image (bash, curl, jq, Azure CLI), which self-hosted agents must match."
         ),
     });
-    (AuthMethod::Approle, ConfigFormat::Yaml, text)
+    (AuthMethod::Jwt, ConfigFormat::Yaml, text)
 }
 
 /// GitHub runs scheduled workflows at most every 5 minutes.

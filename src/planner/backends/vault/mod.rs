@@ -304,16 +304,6 @@ pub fn plan(s: &Settings) -> Plan {
         Target::Application => application_target(s, src, &n, &mut decisions),
         Target::Cicd => cicd_target(s, src, &n, &mut manifests, &mut decisions),
     };
-    if s.target == Target::Cicd && s.cicd.platform == CicdPlatform::AzureDevops {
-        decisions.push(
-            "The CI login fell back to a stored credential: the pipeline logs in with an AppRole SecretID kept on the CI system (see the finding on cicd.platform).".into(),
-        );
-        findings.push(findings::static_ci_credential(
-            "Azure DevOps",
-            "an AppRole SecretID",
-            "its only pipeline token is minted per Azure service connection for Microsoft Entra, with no documented issuer and subject Vault could bind.",
-        ));
-    }
     if let Source::Kv { schedule: Some(sch) } = src {
         if s.target != Target::Cicd {
             manifests.push(DeploymentManifest::new(

@@ -59,9 +59,9 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
         sdk.vars.push(("KV_PATH", Var::from(kv_key)));
         let auth = match (cfg.authentication_method, s.cicd.platform) {
             (AuthMethod::Kubernetes, _) => "kubernetes",
-            (AuthMethod::Jwt, CicdPlatform::GitlabCi) => "gitlab",
-            (AuthMethod::Jwt, _) => "github",
-            (_, _) if s.target == Target::Cicd => "approle-env",
+            (AuthMethod::Jwt, CicdPlatform::GithubActions) => "github",
+            // The pipeline hands the job's token to the code in VAULT_ID_TOKEN.
+            (AuthMethod::Jwt, _) => "id-token",
             _ => "approle-file",
         };
         sdk.flags.push(("auth", auth));
@@ -89,14 +89,24 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
                 format!("the GitHub Actions job's OIDC token (audience {}) through Vault's JWT auth (mount {mount}, role {role})", cfg.backend_endpoint),
                 "the job's OIDC identity".into(),
             ),
-            "gitlab" => (
-                format!("the GitLab job's id_tokens entry VAULT_ID_TOKEN through Vault's JWT auth (mount {mount}, role {role})"),
-                "the job's OIDC identity".into(),
-            ),
-            "approle-env" => (
-                format!("the AppRole RoleID and SecretID the pipeline injects as VAULT_ROLE_ID and VAULT_SECRET_ID (mount {mount}, role {role})"),
-                "the pipeline's AppRole".into(),
-            ),
+            "id-token" => {
+                let token = match s.cicd.platform {
+                    CicdPlatform::GitlabCi => "the GitLab job's id_tokens entry VAULT_ID_TOKEN".to_string(),
+                    CicdPlatform::Jenkins => format!(
+                        "the Jenkins build's oidc-provider token (credential {}) bound to VAULT_ID_TOKEN with withCredentials",
+                        super::cicd::jenkins_credential_id(&role)
+                    ),
+                    _ => format!(
+                        "an Entra access token of the service connection \"{}\" for {}, which an AzureCLI@2 step puts in VAULT_ID_TOKEN (az account get-access-token --resource)",
+                        super::cicd::ado_connection(&role),
+                        super::cicd::ado_audience(&role)
+                    ),
+                };
+                (
+                    format!("{token} through Vault's JWT auth (mount {mount}, role {role})"),
+                    "the job's OIDC identity".into(),
+                )
+            }
             _ => (
                 format!("the AppRole RoleID and SecretID files in {AGENT_DIR} that Vault Agent also uses (mount {mount}, role {role})"),
                 "the application's AppRole".into(),

@@ -267,12 +267,6 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                 ));
             }
         }
-        Target::Cicd if s.cicd.platform == CicdPlatform::AzureDevops => {
-            out.push(approle_role(s, "app", &n.role, "consumer", ttl));
-            if rotates {
-                out.push(approle_role(s, "rotator", &n.rotator_role, "writer", 15 * MINUTE));
-            }
-        }
         Target::Application => {
             out.push(approle_role(s, "app", &n.role, "consumer", ttl));
             if rotates {
@@ -289,10 +283,12 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
         Target::Cicd => {
             let jwt_role = |label: &str, role: &str, policy: &str| {
                 let mut claims = Object::new();
-                let (bound, user_claim) = match s.cicd.platform {
-                    CicdPlatform::GitlabCi => (gitlab_bound_claims(s), "project_path"),
-                    CicdPlatform::Jenkins => (jenkins_bound_claims(s, label == "rotator"), "sub"),
-                    _ => (github_bound_claims(s), "repository"),
+                let rotator = label == "rotator";
+                let (bound, user_claim, audience) = match s.cicd.platform {
+                    CicdPlatform::GitlabCi => (gitlab_bound_claims(s), "project_path", github_audience(s)),
+                    CicdPlatform::Jenkins => (jenkins_bound_claims(s, rotator), "sub", github_audience(s)),
+                    CicdPlatform::AzureDevops => (ado_bound_claims(s, rotator), "oid", ado_audience(&n.role)),
+                    CicdPlatform::GithubActions => (github_bound_claims(s), "repository", github_audience(s)),
                 };
                 for (k, v) in bound {
                     claims.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));
@@ -302,7 +298,7 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                     .add_attribute((tf::key("role_name"), role))
                     .add_attribute((tf::key("role_type"), "jwt"))
                     .add_attribute((tf::key("user_claim"), user_claim))
-                    .add_attribute((tf::key("bound_audiences"), vec![github_audience(s)]))
+                    .add_attribute((tf::key("bound_audiences"), vec![audience]))
                     .add_attribute((tf::key("bound_claims_type"), "string"))
                     .add_attribute((tf::key("bound_claims"), Expression::Object(claims)))
                     .add_attribute((tf::key("token_policies"), policy_ref(policy)))

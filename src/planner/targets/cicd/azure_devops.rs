@@ -100,17 +100,16 @@ impl Schedule {
     }
 }
 
-/// A variable group or a named value.
+/// A named pipeline variable.
 #[derive(Serialize)]
-#[serde(untagged)]
-pub enum Variable {
-    Group { group: String },
-    Named { name: String, value: String },
+pub struct Variable {
+    name: String,
+    value: String,
 }
 
 impl Variable {
     pub fn named(name: &str, value: &str) -> Variable {
-        Variable::Named {
+        Variable {
             name: name.into(),
             value: value.into(),
         }
@@ -142,10 +141,10 @@ impl<S: Serialize> Job<S> {
         }
     }
 
-    /// Runs only when `condition` holds, with job-level variables.
+    /// Runs only when `condition` holds, with job-level variables (if any).
     pub fn when(mut self, condition: &str, variables: Vec<Variable>) -> Job<S> {
         self.condition = Some(condition.into());
-        self.variables = Some(variables);
+        self.variables = (!variables.is_empty()).then_some(variables);
         self
     }
 }
@@ -184,6 +183,55 @@ impl BashStep {
     }
 }
 
+/// An `AzureCLI@2` task: a bash script run after the Azure CLI signed in through a workload
+/// identity service connection, so `az account get-access-token` answers for the connection's
+/// service principal. Referencing the connection in the job is also what makes Azure Pipelines
+/// run the connection's checks (such as [`branch_control`]) before the job starts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AzureCliStep {
+    task: &'static str,
+    display_name: String,
+    inputs: AzureCliInputs,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AzureCliInputs {
+    azure_subscription: String,
+    script_type: &'static str,
+    script_location: &'static str,
+    inline_script: String,
+}
+
+impl AzureCliStep {
+    pub fn new(connection: &str, display_name: &str, script: String) -> AzureCliStep {
+        AzureCliStep {
+            task: "AzureCLI@2",
+            display_name: display_name.into(),
+            inputs: AzureCliInputs {
+                azure_subscription: connection.into(),
+                script_type: "bash",
+                script_location: "inlineScript",
+                inline_script: script,
+            },
+        }
+    }
+}
+
+/// The issuer of the Entra access tokens an [`AzureCliStep`] requests for an application ID
+/// URI (version 1 tokens, the default for an application that does not ask for version 2).
+pub fn entra_issuer(tenant_id: &str) -> String {
+    format!("https://sts.windows.net/{tenant_id}/")
+}
+
+/// The bash line of an [`AzureCliStep`] that puts into `var` an Entra access token of the
+/// connection's service principal, for the application ID URI held by `resource_var`. Its
+/// claims `tid` (the tenant) and `sub` (the principal's object ID) are what a relying party binds.
+pub fn entra_token_line(var: &str, resource_var: &str) -> String {
+    format!("{var}=\"$(az account get-access-token --resource \"${resource_var}\" --query accessToken --output tsv)\"")
+}
+
 /// The job's private directory for secret material, under the agent's temp directory (which
 /// the agent also empties after the job), created mode 0700 and removed by [`cleanup_step`].
 pub const SECRETS_DIR: &str = "$AGENT_TEMPDIRECTORY/secretsint";
@@ -194,29 +242,20 @@ pub const SECRETS_DIR_MACRO: &str = "$(Agent.TempDirectory)/secretsint";
 
 /// The bash line that creates [`SECRETS_DIR`]; files written after it are private (umask 077).
 pub fn make_secrets_dir() -> String {
-    format!("umask 077 && mkdir -p \"{SECRETS_DIR}\"")
+    super::make_private_dir(SECRETS_DIR)
 }
 
 /// The job's last step, run however the steps before it ended (`condition: always()`):
 /// `lines` first (a token revocation), then [`SECRETS_DIR`] is removed.
 pub fn cleanup_step(lines: Vec<String>, env: std::collections::BTreeMap<String, String>) -> BashStep {
     let mut all = lines;
-    all.push(format!("rm -rf \"{SECRETS_DIR}\""));
+    all.push(super::remove_dir(SECRETS_DIR));
     BashStep {
         bash: all.join("\n"),
         display_name: "Remove secret files".into(),
         condition: Some("always()"),
         env,
     }
-}
-
-/// What an Azure Pipelines job uses to log in, which a branch control check protects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Protected {
-    /// A service connection (`endpoint`).
-    ServiceConnection,
-    /// A variable group (`variablegroup`), such as one holding an AppRole RoleID and SecretID.
-    VariableGroup,
 }
 
 /// Where [`branch_control`] is written among the plan's files.
@@ -230,13 +269,10 @@ const PROVIDER: &str = ">= 1.16, < 2.0";
 /// run of any other branch than `branch` (or of an unprotected one) waits and fails instead of
 /// receiving the credential. The cloud-side trust (a federated credential, an OIDC subject)
 /// names the connection only; this check is what binds the branch.
-pub fn branch_control(protected: Protected, targets: &[(&str, String)], branch: &str) -> String {
+pub fn branch_control(targets: &[(&str, String)], branch: &str) -> String {
     use crate::render::tf;
     use hcl::{Block, Body, Expression};
-    let (kind, what) = match protected {
-        Protected::ServiceConnection => ("endpoint", "service connection (Project settings > Service connections)"),
-        Protected::VariableGroup => ("variablegroup", "variable group (Pipelines > Library)"),
-    };
+    let what = "service connection (Project settings > Service connections)";
     let var = |name: &str, description: String| {
         Block::builder(tf::key("variable"))
             .add_label(name)
@@ -268,7 +304,7 @@ pub fn branch_control(protected: Protected, targets: &[(&str, String)], branch: 
                 .add_attribute((tf::key("project_id"), tf::traversal("var", &["azure_devops_project_id"])))
                 .add_attribute((tf::key("display_name"), format!("{name}: only refs/heads/{branch}")))
                 .add_attribute((tf::key("target_resource_id"), tf::traversal("var", &[&variable])))
-                .add_attribute((tf::key("target_resource_type"), kind))
+                .add_attribute((tf::key("target_resource_type"), "endpoint"))
                 .add_attribute((tf::key("allowed_branches"), format!("refs/heads/{branch}")))
                 .add_attribute((tf::key("verify_branch_protection"), true))
                 .add_attribute((tf::key("ignore_unknown_protection_status"), false))
@@ -281,7 +317,6 @@ pub fn branch_control(protected: Protected, targets: &[(&str, String)], branch: 
 
 /// Adds [`branch_control`] to the plan's files and its decision to the plan's decisions.
 pub fn protect(
-    protected: Protected,
     targets: &[(&str, String)],
     branch: &str,
     manifests: &mut Vec<crate::planner::DeploymentManifest>,
@@ -290,18 +325,19 @@ pub fn protect(
     manifests.push(crate::planner::DeploymentManifest::new(
         crate::planner::ManifestType::Terraform,
         TERRAFORM_PATH,
-        branch_control(protected, targets, branch),
+        branch_control(targets, branch),
     ));
-    decisions.push(branch_control_decision(protected, branch));
+    decisions.push(branch_control_decision(branch, targets.len()));
 }
 
 /// The decision that goes with [`branch_control`].
-pub fn branch_control_decision(protected: Protected, branch: &str) -> String {
-    let what = match protected {
-        Protected::ServiceConnection => "service connection",
-        Protected::VariableGroup => "variable group",
+pub fn branch_control_decision(branch: &str, connections: usize) -> String {
+    let (on, it, ids) = if connections > 1 {
+        ("each service connection", "them", "each service connection")
+    } else {
+        ("the service connection", "it", "the service connection")
     };
     format!(
-        "{TERRAFORM_PATH} (microsoft/azuredevops {PROVIDER}) puts a branch control check on the {what}: only runs of refs/heads/{branch}, with branch protection verified, may use it; any other branch waits and fails after 60 minutes instead of receiving the credential. Apply it with the IDs of the project and the {what}."
+        "{TERRAFORM_PATH} (microsoft/azuredevops {PROVIDER}) puts a branch control check on {on}: only runs of refs/heads/{branch}, with branch protection verified, may use {it}; any other branch waits and fails after 60 minutes instead of receiving the credential. Apply it with the IDs of the project and {ids}."
     )
 }

@@ -21,7 +21,7 @@ pub const SECRETS_DIR: &str = "/tmp/secretsint-$CI_JOB_ID";
 
 /// The script line that creates [`SECRETS_DIR`]; files written after it are private (umask 077).
 pub fn make_secrets_dir() -> String {
-    format!("umask 077 && mkdir -p \"{SECRETS_DIR}\"")
+    super::make_private_dir(SECRETS_DIR)
 }
 
 /// One job of `.gitlab-ci.yml`. Keywords are written here only; a backend chooses which, and
@@ -66,7 +66,7 @@ impl Job {
     /// timeout or cancel): `lines` first (a token revocation), then [`SECRETS_DIR`] is removed.
     pub fn cleanup(self, lines: Vec<String>) -> Job {
         let mut all = lines;
-        all.push(format!("rm -rf \"{SECRETS_DIR}\""));
+        all.push(super::remove_dir(SECRETS_DIR));
         self.set("after_script", Value::Array(all.into_iter().map(Value::from).collect()))
     }
 

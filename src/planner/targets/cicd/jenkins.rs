@@ -26,7 +26,7 @@ pub const SECRETS_DIR: &str = "$WORKSPACE_TMP/secretsint";
 
 /// The shell line that creates [`SECRETS_DIR`]; files written after it are private (umask 077).
 pub fn make_secrets_dir() -> String {
-    format!("umask 077 && mkdir -p \"{SECRETS_DIR}\"")
+    super::make_private_dir(SECRETS_DIR)
 }
 
 /// The first line of a Jenkins `sh` step that handles a secret: Jenkins runs `sh -xe`, which
@@ -38,7 +38,7 @@ pub const NO_TRACE: &str = "set +x";
 pub fn cleanup(lines: Vec<String>) -> Vec<Step> {
     let mut all = vec![NO_TRACE.to_string()];
     all.extend(lines);
-    all.push(format!("rm -rf \"{SECRETS_DIR}\""));
+    all.push(super::remove_dir(SECRETS_DIR));
     vec![Step::Sh(all)]
 }
 

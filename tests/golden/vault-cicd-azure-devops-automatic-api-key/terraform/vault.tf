@@ -38,26 +38,36 @@ resource "vault_generic_endpoint" "kv_metadata" {
   disable_delete       = true
 }
 
-resource "vault_approle_auth_backend_role" "app" {
-  backend            = "approle"
-  role_name          = "prod-app"
-  token_policies     = [vault_policy.consumer.name]
-  token_ttl          = 900
-  token_max_ttl      = 3600
-  bind_secret_id     = true
-  secret_id_ttl      = 2592000
-  secret_id_num_uses = 0
+resource "vault_jwt_auth_backend_role" "app" {
+  backend           = "jwt-azure-devops"
+  role_name         = "prod-app"
+  role_type         = "jwt"
+  user_claim        = "oid"
+  bound_audiences   = ["api://prod-app-vault-federation"]
+  bound_claims_type = "string"
+  bound_claims = {
+    tid = "00000000-0000-0000-0000-000000000000"
+    oid = "00000000-0000-0000-0000-000000000000"
+  }
+  token_policies = [vault_policy.consumer.name]
+  token_ttl      = 900
+  token_max_ttl  = 900
 }
 
-resource "vault_approle_auth_backend_role" "rotator" {
-  backend            = "approle"
-  role_name          = "prod-app-rotator"
-  token_policies     = [vault_policy.writer.name]
-  token_ttl          = 900
-  token_max_ttl      = 3600
-  bind_secret_id     = true
-  secret_id_ttl      = 2592000
-  secret_id_num_uses = 0
+resource "vault_jwt_auth_backend_role" "rotator" {
+  backend           = "jwt-azure-devops"
+  role_name         = "prod-app-rotator"
+  role_type         = "jwt"
+  user_claim        = "oid"
+  bound_audiences   = ["api://prod-app-vault-federation"]
+  bound_claims_type = "string"
+  bound_claims = {
+    tid = "00000000-0000-0000-0000-000000000000"
+    oid = "00000000-0000-0000-0000-000000000001"
+  }
+  token_policies = [vault_policy.writer.name]
+  token_ttl      = 900
+  token_max_ttl  = 900
 }
 
 resource "vault_audit" "file" {

@@ -12,32 +12,32 @@ variable "azure_devops_project_id" {
   description = "ID of the Azure DevOps project that runs the pipeline."
 }
 
-variable "azure_devops_variable_group_id" {
+variable "azure_devops_service_connection_id" {
   type        = string
-  description = "ID of the variable group (Pipelines > Library) \"prod-app-vault\"."
+  description = "ID of the service connection (Project settings > Service connections) \"prod-app-vault\"."
 }
 
-resource "azuredevops_check_branch_control" "variable_group" {
+resource "azuredevops_check_branch_control" "service_connection" {
   project_id                       = var.azure_devops_project_id
   display_name                     = "prod-app-vault: only refs/heads/main"
-  target_resource_id               = var.azure_devops_variable_group_id
-  target_resource_type             = "variablegroup"
+  target_resource_id               = var.azure_devops_service_connection_id
+  target_resource_type             = "endpoint"
   allowed_branches                 = "refs/heads/main"
   verify_branch_protection         = true
   ignore_unknown_protection_status = false
   timeout                          = 60
 }
 
-variable "azure_devops_rotator_variable_group_id" {
+variable "azure_devops_rotator_service_connection_id" {
   type        = string
-  description = "ID of the variable group (Pipelines > Library) \"prod-app-rotator-vault\"."
+  description = "ID of the service connection (Project settings > Service connections) \"prod-app-rotator-vault\"."
 }
 
-resource "azuredevops_check_branch_control" "rotator_variable_group" {
+resource "azuredevops_check_branch_control" "rotator_service_connection" {
   project_id                       = var.azure_devops_project_id
   display_name                     = "prod-app-rotator-vault: only refs/heads/main"
-  target_resource_id               = var.azure_devops_rotator_variable_group_id
-  target_resource_type             = "variablegroup"
+  target_resource_id               = var.azure_devops_rotator_service_connection_id
+  target_resource_type             = "endpoint"
   allowed_branches                 = "refs/heads/main"
   verify_branch_protection         = true
   ignore_unknown_protection_status = false

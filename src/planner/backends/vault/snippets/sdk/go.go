@@ -122,18 +122,11 @@ func loginData(ctx context.Context) (map[string]any, error) {
 	return map[string]any{"role": vaultRole, "jwt": token.Value}, nil
 }
 // @end
-// @if auth=gitlab
+// @if auth=id-token
 
-// loginData presents the job's id_tokens entry VAULT_ID_TOKEN to Vault's JWT auth.
+// loginData presents the CI job's own token in VAULT_ID_TOKEN to Vault's JWT auth.
 func loginData(context.Context) (map[string]any, error) {
 	return map[string]any{"role": vaultRole, "jwt": os.Getenv("VAULT_ID_TOKEN")}, nil
-}
-// @end
-// @if auth=approle-env
-
-// loginData presents the AppRole RoleID and SecretID the pipeline injects.
-func loginData(context.Context) (map[string]any, error) {
-	return map[string]any{"role_id": os.Getenv("VAULT_ROLE_ID"), "secret_id": os.Getenv("VAULT_SECRET_ID")}, nil
 }
 // @end
 // @if auth=approle-file

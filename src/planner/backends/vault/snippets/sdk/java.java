@@ -104,18 +104,11 @@ public final class Secrets {
         return Map.of("role", VAULT_ROLE, "jwt", body.substring(start, body.indexOf('"', start)));
     }
 // @end
-// @if auth=gitlab
+// @if auth=id-token
 
-    /** The job's id_tokens entry VAULT_ID_TOKEN for Vault's JWT auth. */
+    /** The CI job's own token in VAULT_ID_TOKEN for Vault's JWT auth. */
     private static Map<String, String> loginData() {
         return Map.of("role", VAULT_ROLE, "jwt", env("VAULT_ID_TOKEN", ""));
-    }
-// @end
-// @if auth=approle-env
-
-    /** The AppRole RoleID and SecretID the pipeline injects. */
-    private static Map<String, String> loginData() {
-        return Map.of("role_id", env("VAULT_ROLE_ID", ""), "secret_id", env("VAULT_SECRET_ID", ""));
     }
 // @end
 // @if auth=approle-file

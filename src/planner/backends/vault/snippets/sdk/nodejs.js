@@ -50,18 +50,11 @@ async function loginData() {
   return { role: VAULT_ROLE, jwt: value };
 }
 // @end
-// @if auth=gitlab
+// @if auth=id-token
 
-/** @returns {Promise<Record<string, string>>} the job's id_tokens entry VAULT_ID_TOKEN for Vault's JWT auth */
+/** @returns {Promise<Record<string, string>>} the CI job's own token in VAULT_ID_TOKEN for Vault's JWT auth */
 async function loginData() {
   return { role: VAULT_ROLE, jwt: process.env.VAULT_ID_TOKEN || "" };
-}
-// @end
-// @if auth=approle-env
-
-/** @returns {Promise<Record<string, string>>} the AppRole RoleID and SecretID the pipeline injects */
-async function loginData() {
-  return { role_id: process.env.VAULT_ROLE_ID || "", secret_id: process.env.VAULT_SECRET_ID || "" };
 }
 // @end
 // @if auth=approle-file

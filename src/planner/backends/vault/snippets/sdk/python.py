@@ -67,18 +67,11 @@ def vault_login() -> hvac.Client:
     client.auth.jwt.jwt_login(VAULT_ROLE, github_id_token(), path=AUTH_MOUNT)
     return client
 # @end
-# @if auth=gitlab
+# @if auth=id-token
 def vault_login() -> hvac.Client:
-    """A client holding a fresh Vault token from the job's id_tokens entry VAULT_ID_TOKEN (JWT auth)."""
+    """A client holding a fresh Vault token from the CI job's own token in VAULT_ID_TOKEN (JWT auth)."""
     client = hvac.Client(url=VAULT_ADDR, namespace=VAULT_NAMESPACE, timeout=10)
     client.auth.jwt.jwt_login(VAULT_ROLE, os.environ["VAULT_ID_TOKEN"], path=AUTH_MOUNT)
-    return client
-# @end
-# @if auth=approle-env
-def vault_login() -> hvac.Client:
-    """A client holding a fresh Vault token from the AppRole RoleID and SecretID the pipeline injects."""
-    client = hvac.Client(url=VAULT_ADDR, namespace=VAULT_NAMESPACE, timeout=10)
-    client.auth.approle.login(os.environ["VAULT_ROLE_ID"], os.environ["VAULT_SECRET_ID"], mount_point=AUTH_MOUNT)
     return client
 # @end
 # @if auth=approle-file
