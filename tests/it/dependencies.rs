@@ -2,8 +2,10 @@
 //! beside a generated `requirements.txt` imports in a fresh venv that has exactly those pins
 //! installed from PyPI, and every generated Node.js module `require`s after `npm install` of its
 //! own `package.json` from the npm registry. (A shared environment hid a runtime import of
-//! mypy_boto3_secretsmanager, a typing-only package, in every AWS module.) A module importing a
-//! package it does not declare is the canary.
+//! mypy_boto3_secretsmanager, a typing-only package, in every AWS module, and the AWS rotation
+//! function imported pg8000 inside a function with no requirements.txt at all.) Every package a
+//! module imports, at any depth, must resolve. A module importing a package it does not declare
+//! is the canary.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -69,10 +71,39 @@ fn venv(dir: &Path) -> std::path::PathBuf {
     py
 }
 
+/// Imports the module, then every package it imports anywhere, also inside a function (a lazy
+/// import fails only on the code path that reaches it, in production); imports under
+/// `if TYPE_CHECKING:` are for type checkers only and are skipped.
+const IMPORT_EVERYTHING: &str = r#"
+import ast, importlib, sys
+name = sys.argv[1]
+importlib.import_module(name)
+tree = ast.parse(open(name + ".py", encoding="utf-8").read())
+def typing_only(node):
+    test = node.test
+    return isinstance(node, ast.If) and (getattr(test, "id", None) == "TYPE_CHECKING" or getattr(test, "attr", None) == "TYPE_CHECKING")
+def walk(node):
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and typing_only(child):
+            for other in child.orelse:
+                yield from walk_one(other)
+            continue
+        yield from walk_one(child)
+def walk_one(node):
+    yield node
+    yield from walk(node)
+for node in walk(tree):
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            importlib.import_module(alias.name)
+    elif isinstance(node, ast.ImportFrom) and node.level == 0:
+        importlib.import_module(node.module)
+"#;
+
 fn import_all(py: &Path, dir: &Path, modules: &[String]) -> Result<(), String> {
     for m in modules {
         let out = Command::new(py)
-            .args(["-c", &format!("import {m}")])
+            .args(["-c", IMPORT_EVERYTHING, m])
             .current_dir(dir)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -108,6 +139,20 @@ fn python_modules_import_with_only_their_requirements() {
                 import_all(&py, temp.path(), &["undeclared".into()]).is_err(),
                 "the fresh venv is not fresh"
             );
+            // Canary: an undeclared package imported only inside a function (as the rotation
+            // function imported pg8000 before it had a requirements.txt) fails too; one imported
+            // only for type checkers does not.
+            std::fs::write(temp.path().join("lazy.py"), "def client():\n    import mypy_boto3_secretsmanager\n").unwrap();
+            assert!(
+                import_all(&py, temp.path(), &["lazy".into()]).is_err(),
+                "a lazy import went unchecked"
+            );
+            std::fs::write(
+                temp.path().join("typing_only.py"),
+                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import mypy_boto3_secretsmanager\n",
+            )
+            .unwrap();
+            import_all(&py, temp.path(), &["typing_only".into()]).expect("a typing-only import counted as a runtime one");
             canary_done = true;
         }
     }

@@ -38,6 +38,9 @@ const LAMBDA_SOURCE: &str = include_str!("snippets/rotation_lambda.py");
 /// The Lambda runtime and the PostgreSQL driver bundled with the function.
 pub(super) const LAMBDA_RUNTIME: &str = "python3.13";
 const PG8000: &str = "pg8000==1.31.6";
+/// The rotation function's package directory: handler and pinned requirements.
+const LAMBDA_HANDLER_PATH: &str = "functions/rotation/lambda_function.py";
+const LAMBDA_REQUIREMENTS_PATH: &str = "functions/rotation/requirements.txt";
 const RECOVERY_WINDOW_DAYS: u64 = 30;
 const LOG_RETENTION_DAYS: u64 = 365;
 /// EKS OIDC issuer placeholder (the cluster's `identity.oidc.issuer` without `https://`).
@@ -609,6 +612,20 @@ pub fn plan(s: &Settings) -> Plan {
             n.role, n.read_policy
         )),
     }
+    if matches!(rot, Rotator::Lambda { .. }) {
+        // The function's package: its handler as the runtime loads it, and every package it
+        // imports, pinned (the Lambda runtime's own boto3 changes under the function otherwise).
+        manifests.push(DeploymentManifest::new(
+            ManifestType::Terraform,
+            LAMBDA_HANDLER_PATH,
+            lambda_source(s, &n),
+        ));
+        manifests.push(DeploymentManifest::new(
+            ManifestType::Terraform,
+            LAMBDA_REQUIREMENTS_PATH,
+            lambda_requirements(),
+        ));
+    }
     manifests.push(DeploymentManifest::new(
         ManifestType::Terraform,
         "terraform/aws.tf",
@@ -670,13 +687,9 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
                 n.topic
             ));
             d.push(format!(
-                "Package the function as rotation_lambda.zip holding rotation/{} renamed lambda_function.py{}; Terraform reads it from var.rotation_lambda_zip.",
+                "Package the function from {LAMBDA_HANDLER_PATH} (rotation/{} with the name the runtime loads) and the pins in {LAMBDA_REQUIREMENTS_PATH} ({}): `pip install --target build -r {LAMBDA_REQUIREMENTS_PATH}`, copy the handler into build/ and zip build/ as rotation_lambda.zip; Terraform reads it from var.rotation_lambda_zip. The package carries its own boto3 so a runtime update cannot change the SDK under it.",
                 crate::planner::versions::rotation_logic_filename(scripts),
-                if s.credential == CredentialType::Database {
-                    format!(" plus {PG8000} (pip install --target)")
-                } else {
-                    String::new()
-                }
+                lambda_requirements().trim_end().replace('\n', ", ")
             ));
             if s.credential == CredentialType::Database {
                 d.push(format!(
@@ -763,6 +776,14 @@ fn lambda_kind(s: &Settings) -> &'static str {
     } else {
         "value"
     }
+}
+
+/// The rotation function's requirements.txt: boto3 at the version our Python code is written
+/// against, and pg8000, which the database rotation imports. One function serves both kinds
+/// (ROTATION_KIND is an environment variable), so every package carries the driver.
+fn lambda_requirements() -> String {
+    let sdk = crate::planner::versions::sdk(Backend::AwsSecrets, Language::Python);
+    format!("{}=={}\n{PG8000}\n", sdk.package, sdk.version)
 }
 
 pub(super) fn lambda_source(s: &Settings, n: &Names) -> String {

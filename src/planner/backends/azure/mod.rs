@@ -562,17 +562,18 @@ fn certificate_policy_json(s: &Settings, months: u64, auto_renew: bool) -> serde
     })
 }
 
+/// The Function's code: only the rotation its credential needs (a database password change
+/// imports psycopg; a value rotation does not carry that code at all).
 fn function_source(s: &Settings) -> String {
-    let engine = if s.credential == CredentialType::Database {
-        s.database.engine.as_str()
+    let (kind, engine) = if s.credential == CredentialType::Database {
+        ("database", s.database.engine.as_str())
     } else {
-        "none"
+        ("value", "none")
     };
     template::fill_in(
-        FUNCTION_TEMPLATE,
+        &template::Conditional::new(FUNCTION_TEMPLATE).select(&[("kind", kind)]),
         Syntax::Python,
         &[
-            ("CREDENTIAL_TYPE", Var::from(s.credential.as_str())),
             ("DATABASE_ENGINE", Var::from(engine)),
             ("CONTENT_TYPE", Var::from(content_type(s.credential))),
         ],
