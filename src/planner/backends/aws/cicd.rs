@@ -224,6 +224,7 @@ fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
         "GitLab CI requests an id_tokens token with aud = {STS_AUDIENCE} (CI_JOB_JWT was removed in GitLab 17.0), writes it to a mode 0600 file named by AWS_WEB_IDENTITY_TOKEN_FILE, and the AWS CLI exchanges it (AssumeRoleWithWebIdentity, for AWS_ROLE_ARN) for temporary credentials of {}, so the token never stands on a command line; the trust policy requires sub = project_path:{}:ref_type:branch:ref:{} (protect that branch).",
         n.role, s.cicd.repository, s.cicd.branch
     ));
+    d.push(gitlab::subject_only_decision("The role's trust policy"));
     d.push(format!(
         "GitLab cannot mask values read at run time, so the job writes the secret JSON to {dir}/secret.json (mode 0600, in a private directory outside the project directory) and never prints it; after_script removes the directory (with the web identity token) however the job ended; the OIDC provider is https://{GITLAB_HOST} (use your instance URL when self-managed)."
     ));

@@ -227,6 +227,7 @@ fn gitlab_pipeline(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<St
         s.cicd.repository,
         s.cicd.branch
     ));
+    decisions.push(gitlab::subject_only_decision("The federated credential"));
     decisions.push(format!(
         "The job downloads the secret to {dir}/{} (a mode 0700 directory outside the project directory) instead of printing it; after_script logs out of Azure and removes the directory however the job ended; the job image is {}.",
         file_name(s, n),

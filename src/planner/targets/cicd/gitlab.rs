@@ -9,6 +9,14 @@ pub fn subject(path: &str, branch: &str) -> String {
     format!("project_path:{path}:ref_type:branch:ref:{branch}")
 }
 
+/// What a trust that matches the subject alone (`trust`: an IAM role's trust policy, an Entra
+/// federated credential) cannot check, where Vault and GCP bind more claims.
+pub fn subject_only_decision(trust: &str) -> String {
+    format!(
+        "{trust} matches the token's sub alone, and GitLab builds sub only from project_path, ref_type and ref (the components a project may choose): it cannot pin namespace_id and project_id or require ref_protected as the Vault and GCP plans do, so a group or project path deleted and registered again by someone else would match. Keep those paths and protect the branch, or choose vault or gcp-secretmanager for a trust bound to the IDs."
+    )
+}
+
 use serde_json::{json, Map, Value};
 
 /// Where the pipeline lives in the repository.
