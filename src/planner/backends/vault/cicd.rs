@@ -702,7 +702,7 @@ pub(super) fn azure_devops_target(
         format!("{} (cicd.principal_id) for role {}", s.cicd.principal_id, n.role)
     };
     decisions.push(format!(
-        "Azure Pipelines logs in to Vault with no stored credential: an AzureCLI@2 step signs in through the workload identity service connection \"{}\" and asks Microsoft Entra for an access token for the application ID URI {} (register it on an Entra application), which the JWT auth mount \"{}\" accepts once configured with oidc_discovery_url = bound_issuer = {}. The roles match exactly (bound_claims_type = \"string\") the audience, tid {} and the oid (object ID) of the connection's service principal: {}.",
+        "Azure Pipelines logs in to Vault with no stored credential: an AzureCLI@2 step signs in through the workload identity service connection \"{}\" and asks Microsoft Entra for an access token for the application ID URI {} (register it on an Entra application and leave its requestedAccessTokenVersion unset or 1: version 2 tokens carry another issuer), which the JWT auth mount \"{}\" accepts once configured with oidc_discovery_url = bound_issuer = {}. The roles match exactly (bound_claims_type = \"string\") the audience, tid {} and the oid (object ID) of the connection's service principal: {}.",
         ado_connection(&n.role),
         ado_audience(&n.role),
         s.vault.auth_mount,
