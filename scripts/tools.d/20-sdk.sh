@@ -42,7 +42,7 @@ if [[ -x $SDK_VENV/bin/python && -f $SDK_VENV/.installed && "$(cat -- "$SDK_VENV
 else
   log "pip install ${SDK_PY_PINS[*]} into .tools/sdk/venv"
   [[ -x $SDK_VENV/bin/python ]] || "$PYTHON" -m venv "$SDK_VENV" || die "python3 -m venv failed for .tools/sdk/venv"
-  "$SDK_VENV/bin/python" -m pip install -q "${SDK_PY_PINS[@]}" >&2 || die "pip install of the SDK pins failed"
+  retry "$SDK_VENV/bin/python" -m pip install -q "${SDK_PY_PINS[@]}" >&2 || die "pip install of the SDK pins failed"
   printf '%s\n' "$sdk_py_want" >"$SDK_VENV/.installed"
 fi
 
@@ -53,7 +53,7 @@ else
   rm -rf -- "$SDK_NODE"
   mkdir -p -- "$SDK_NODE"
   printf '{"name":"secretsint-sdk-check","private":true}\n' >"$SDK_NODE/package.json"
-  (cd -- "$SDK_NODE" && npm install --no-audit --no-fund --save-exact --silent --engine-strict=false "${SDK_NPM_PINS[@]}") >&2 ||
+  (cd -- "$SDK_NODE" && retry npm install --no-audit --no-fund --save-exact --silent --engine-strict=false "${SDK_NPM_PINS[@]}") >&2 ||
     die "npm install of the Node SDK pins failed"
   printf '%s\n' "$sdk_npm_want" >"$SDK_NODE/.installed"
 fi

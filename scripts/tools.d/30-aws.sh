@@ -12,6 +12,6 @@ else
   rm -rf -- "$AWS_VENV"
   "$PYTHON" -m venv "$AWS_VENV" >&2 || die "python3 -m venv for the AWS tools failed"
   # shellcheck disable=SC2086 # one word per requirement
-  "$AWS_VENV/bin/python" -m pip install -q $AWS_PKGS >&2 || die "pip install $AWS_PKGS failed"
+  retry "$AWS_VENV/bin/python" -m pip install -q $AWS_PKGS >&2 || die "pip install $AWS_PKGS failed"
   printf '%s\n' "$AWS_PKGS" >"$AWS_VENV/.installed"
 fi

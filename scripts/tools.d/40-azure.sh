@@ -20,7 +20,7 @@ else
   log "pip install ${AZURE_WANT} into ${AZURE_VENV#"$REPO_ROOT"/}"
   rm -rf -- "$AZURE_VENV"
   "$PYTHON" -m venv "$AZURE_VENV" >&2 || die "python3 -m venv for the Azure checkers failed"
-  "$AZURE_VENV/bin/python" -m pip install -q "${AZURE_PINS[@]}" >&2 ||
+  retry "$AZURE_VENV/bin/python" -m pip install -q "${AZURE_PINS[@]}" >&2 ||
     die "pip install ${AZURE_WANT} failed"
   printf '%s\n' "$AZURE_WANT" >"$AZURE_VENV/.installed"
 fi

@@ -22,7 +22,7 @@ else
   log "creating .tools/gcp: ${GCP_PACKAGES[*]}"
   rm -rf -- "$GCP_VENV"
   "$PYTHON" -m venv "$GCP_VENV" >&2 || die "python3 -m venv for .tools/gcp failed"
-  "$GCP_VENV/bin/python" -m pip install -q "${GCP_PACKAGES[@]}" >&2 ||
+  retry "$GCP_VENV/bin/python" -m pip install -q "${GCP_PACKAGES[@]}" >&2 ||
     die "pip install into .tools/gcp failed"
   printf '%s\n' "$GCP_STAMP" >"$GCP_VENV/.installed"
 fi
@@ -46,7 +46,7 @@ else
   mkdir -p -- "$GCP_SCHEMA_DIR"
   printf '{"name":"secretsint-gcp-schema","private":true}\n' >"$GCP_SCHEMA_DIR/package.json"
   # Only the .d.ts files are read: no peer dependencies (cdktf, constructs), no install scripts.
-  (cd -- "$GCP_SCHEMA_DIR" && npm install --no-audit --no-fund --save-exact --silent --legacy-peer-deps \
+  (cd -- "$GCP_SCHEMA_DIR" && retry npm install --no-audit --no-fund --save-exact --silent --legacy-peer-deps \
     --ignore-scripts "${GCP_SCHEMA_PACKAGES[@]}") >&2 || die "npm install of the google provider schemas failed"
   printf '%s\n' "$GCP_SCHEMA_STAMP" >"$GCP_SCHEMA_DIR/.installed"
 fi

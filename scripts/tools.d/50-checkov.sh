@@ -11,6 +11,6 @@ else
   rm -rf -- "$CHECKOV_VENV"
   "$PYTHON" -m venv "$CHECKOV_VENV" >&2 || die "python3 -m venv for checkov failed"
   # shellcheck disable=SC2086 # one word per requirement
-  "$CHECKOV_VENV/bin/python" -m pip install -q $CHECKOV_PKGS >&2 || die "pip install $CHECKOV_PKGS failed"
+  retry "$CHECKOV_VENV/bin/python" -m pip install -q $CHECKOV_PKGS >&2 || die "pip install $CHECKOV_PKGS failed"
   printf '%s\n' "$CHECKOV_PKGS" >"$CHECKOV_VENV/.installed"
 fi
