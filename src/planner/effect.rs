@@ -239,6 +239,13 @@ pub const BLOCKS: &[(&str, &str)] = &[
     ("certificate", "credential_type = \"certificate\""),
 ];
 
+/// Whether `combo` reads the argument `attr` of `block` (false for an argument not in the table).
+pub fn argument_used(block: &str, attr: &str, combo: Combo) -> bool {
+    USES.iter()
+        .find(|u| u.block == Some(block) && u.attr == attr)
+        .is_some_and(|u| (u.used)(combo))
+}
+
 /// Whether a block has any argument `combo` reads.
 pub fn block_used(block: &str, combo: Combo) -> bool {
     USES.iter().filter(|u| u.block == Some(block)).any(|u| (u.used)(combo))

@@ -354,17 +354,16 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         oidc_issuer: req.kubernetes.oidc_issuer.clone(),
     };
     let is_cicd = t == Target::Cicd;
-    // GitHub and GitLab put the numeric IDs in their tokens; Jenkins and Azure DevOps do not.
-    let pins_ids = is_cicd
-        && matches!(
-            req.cicd.platform.unwrap_or(CicdPlatform::GithubActions),
-            CicdPlatform::GithubActions | CicdPlatform::GitlabCi
-        );
-    // Azure DevOps reaches Vault and Google with an Entra access token of a service connection's
-    // service principal; Vault's KV rotation job has a connection (and principal) of its own.
-    let uses_principal =
-        is_cicd && req.cicd.platform == Some(CicdPlatform::AzureDevops) && matches!(b, Backend::Vault | Backend::GcpSecretManager);
-    let rotates_in_ci = req.rotation != Rotation::Manual && matches!(credential, CredentialType::ApiKey | CredentialType::Generic);
+    // Which CI arguments this combination reads is the effect table's to say (the numeric IDs on
+    // GitHub and GitLab, the Entra principals on Azure DevOps), not a second copy of its rules.
+    let combo = super::effect::Combo {
+        backend: b,
+        target: t,
+        rotation: req.rotation,
+        credential,
+        platform: req.cicd.platform.unwrap_or(CicdPlatform::GithubActions),
+    };
+    let reads = |attr: &str| super::effect::argument_used("cicd", attr, combo);
     let cicd = CicdSettings {
         platform: d.pick(&req.cicd.platform, CicdPlatform::GithubActions, is_cicd, |v| {
             format!("cicd.platform defaults to \"{v}\".")
@@ -376,20 +375,20 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
             format!("cicd.branch defaults to \"{v}\".")
         }),
         oidc_issuer: req.cicd.oidc_issuer.clone(),
-        owner_id: d.pick(&req.cicd.owner_id, "123456".into(), pins_ids, |v| {
+        owner_id: d.pick(&req.cicd.owner_id, "123456".into(), reads("owner_id"), |v| {
             format!("cicd.owner_id defaults to the placeholder \"{v}\".")
         }),
-        repository_id: d.pick(&req.cicd.repository_id, "456789".into(), pins_ids, |v| {
+        repository_id: d.pick(&req.cicd.repository_id, "456789".into(), reads("repository_id"), |v| {
             format!("cicd.repository_id defaults to the placeholder \"{v}\".")
         }),
         classic_subject: req.cicd.classic_subject.unwrap_or(false),
-        principal_id: d.pick(&req.cicd.principal_id, ADO_PRINCIPAL.into(), uses_principal, |v| {
+        principal_id: d.pick(&req.cicd.principal_id, ADO_PRINCIPAL.into(), reads("principal_id"), |v| {
             format!("cicd.principal_id defaults to the placeholder {v}.")
         }),
         rotator_principal_id: d.pick(
             &req.cicd.rotator_principal_id,
             ADO_ROTATOR_PRINCIPAL.into(),
-            uses_principal && b == Backend::Vault && rotates_in_ci,
+            reads("rotator_principal_id"),
             |v| format!("cicd.rotator_principal_id defaults to the placeholder {v}."),
         ),
     };

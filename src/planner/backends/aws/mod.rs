@@ -618,7 +618,7 @@ pub fn plan(s: &Settings) -> Plan {
         manifests.push(DeploymentManifest::new(
             ManifestType::Terraform,
             LAMBDA_HANDLER_PATH,
-            lambda_source(s, &n),
+            scripts.rotation_logic.clone(),
         ));
         manifests.push(DeploymentManifest::new(
             ManifestType::Terraform,

@@ -330,9 +330,9 @@ pub(super) fn azure_devops_target(
         ACCESS_SCRIPT.to_string(),
     ));
     decisions.push(format!(
-        "Azure Pipelines has no OIDC token Google can verify for a pipeline itself, so the AzureCLI@2 task logs in through the workload identity service connection \"{connection}\" (Entra issuer, not the retiring Azure DevOps issuer) and asks Entra for an access token for the application ID URI {}, which the pool's provider trusts (issuer https://sts.windows.net/{}/, allowed audience {}); register that URI on an Entra application; the provider admits the connection's service principal {} (cicd.principal_id) only.",
+        "Azure Pipelines has no OIDC token Google can verify for a pipeline itself, so the AzureCLI@2 task logs in through the workload identity service connection \"{connection}\" (Entra issuer, not the retiring Azure DevOps issuer) and asks Entra for an access token for the application ID URI {}, which the pool's provider trusts (issuer {}, allowed audience {}); register that URI on an Entra application; the provider admits the connection's service principal {} (cicd.principal_id) only.",
         ado_app_uri(n),
-        s.azure.tenant_id,
+        ado::entra_issuer(&s.azure.tenant_id),
         ado_app_uri(n),
         s.cicd.principal_id
     ));

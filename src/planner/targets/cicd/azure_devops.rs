@@ -226,8 +226,9 @@ pub fn entra_issuer(tenant_id: &str) -> String {
 }
 
 /// The bash line of an [`AzureCliStep`] that puts into `var` an Entra access token of the
-/// connection's service principal, for the application ID URI held by `resource_var`. Its
-/// claims `tid` (the tenant) and `sub` (the principal's object ID) are what a relying party binds.
+/// connection's service principal, for the application ID URI held by `resource_var`. A relying
+/// party binds its `aud`, `tid` (the tenant) and the principal's object ID, which the token
+/// carries as `oid` (and, in an app-only token, as `sub` too).
 pub fn entra_token_line(var: &str, resource_var: &str) -> String {
     format!("{var}=\"$(az account get-access-token --resource \"${resource_var}\" --query accessToken --output tsv)\"")
 }
@@ -332,12 +333,12 @@ pub fn protect(
 
 /// The decision that goes with [`branch_control`].
 pub fn branch_control_decision(branch: &str, connections: usize) -> String {
-    let (on, it, ids) = if connections > 1 {
-        ("each service connection", "them", "each service connection")
+    let (on, it) = if connections > 1 {
+        ("each service connection", "them")
     } else {
-        ("the service connection", "it", "the service connection")
+        ("the service connection", "it")
     };
     format!(
-        "{TERRAFORM_PATH} (microsoft/azuredevops {PROVIDER}) puts a branch control check on {on}: only runs of refs/heads/{branch}, with branch protection verified, may use {it}; any other branch waits and fails after 60 minutes instead of receiving the credential. Apply it with the IDs of the project and {ids}."
+        "{TERRAFORM_PATH} (microsoft/azuredevops {PROVIDER}) puts a branch control check on {on}: only runs of refs/heads/{branch}, with branch protection verified, may use {it}; any other branch waits and fails after 60 minutes instead of receiving the credential. Apply it with the IDs of the project and {on}."
     )
 }
