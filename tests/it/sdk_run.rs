@@ -3,6 +3,7 @@
 //! secret; the boto3 one against moto reading the planned Secrets Manager secret. Both must hand
 //! back exactly the stored fields and never write the secret value to their logs.
 
+use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,10 +13,7 @@ use serde_json::{json, Value};
 
 use crate::backends::{backends, ROOT};
 use crate::support::tool;
-use crate::vault_backend::{
-    ado_request, azure_pipelines_plan, entra_token, file, local_database, no_tls, prepare_namespace, prepare_postgres, trust_jwt_signer,
-    ADO_PRINCIPAL, ADO_TENANT,
-};
+use crate::vault_backend::{ado_request, azure_pipelines_plan, entra_token, local_database, no_tls, prepare_postgres, ADO_PRINCIPAL};
 
 const PASSWORD: &str = "s3cr3t-Value-for-run";
 
@@ -69,7 +67,7 @@ fn python_vault_snippet_reads_the_planned_kv_secret_from_openbao() {
     req.credential = Some(CredentialType::Database);
     req.languages = Some(vec![Language::Python]);
     let req = ado_request(req);
-    let (p, ns) = azure_pipelines_plan(bao, &key, req.clone());
+    let (p, ns) = azure_pipelines_plan(bao, &key, req.clone(), &BTreeMap::new(), &|_, _| {});
     bao.write(
         ROOT,
         Some(&ns),
@@ -106,16 +104,7 @@ fn python_vault_snippet_mints_working_postgres_credentials_once_per_lease() {
     req.credential = Some(CredentialType::Database);
     req.languages = Some(vec![Language::Python]);
     local_database(b.pg.port)(&mut req);
-    let p = plan(&req);
-    let ns = prepare_namespace(&b.bao);
-    trust_jwt_signer(
-        &b.bao,
-        &ns,
-        "jwt-azure-devops",
-        &key,
-        &format!("https://sts.windows.net/{ADO_TENANT}/"),
-    );
-    b.bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &vars, &no_tls);
+    let (p, ns) = azure_pipelines_plan(&b.bao, &key, req, &vars, &no_tls);
     let snippet = p.files().get("code/python/app_secrets.py").cloned().unwrap();
     // A second read inside the lease's first two thirds comes from the cache: the same user.
     let (fields, logs) = run_python_then(

@@ -760,13 +760,20 @@ pub(crate) fn ado_request(mut req: Request) -> Request {
     req
 }
 
-/// An Azure Pipelines plan for those principals, and its JWT mount configured to trust `key`
-/// as the tenant's Entra issuer (EdDSA instead of Entra's RS256, so the test can sign).
-pub(crate) fn azure_pipelines_plan(bao: &Bao, key: &rcgen::KeyPair, req: Request) -> (Plan, String) {
+/// An Azure Pipelines plan for those principals, its JWT mount configured to trust `key` as the
+/// tenant's Entra issuer (EdDSA instead of Entra's RS256, so the test can sign), and its
+/// Terraform applied with `vars` and `rewrite` (as [`Bao::apply_terraform`]).
+pub(crate) fn azure_pipelines_plan(
+    bao: &Bao,
+    key: &rcgen::KeyPair,
+    req: Request,
+    vars: &BTreeMap<&str, String>,
+    rewrite: &dyn Fn(&str, &mut Value),
+) -> (Plan, String) {
     let p = plan(&ado_request(req));
     let ns = prepare_namespace(bao);
     trust_jwt_signer(bao, &ns, "jwt-azure-devops", key, &format!("https://sts.windows.net/{ADO_TENANT}/"));
-    bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
+    bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), vars, rewrite);
     (p, ns)
 }
 
@@ -846,7 +853,7 @@ fn azure_pipelines_jobs_log_in_with_their_connections_entra_token_only() {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
     let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Automatic);
     req.credential = Some(CredentialType::ApiKey);
-    let (p, ns) = azure_pipelines_plan(bao, &key, req);
+    let (p, ns) = azure_pipelines_plan(bao, &key, req, &BTreeMap::new(), &|_, _| {});
     let pipeline: Value = serde_norway::from_str(file(&p, "azure-pipelines.yml")).unwrap();
     for text in [file(&p, "azure-pipelines.yml"), file(&p, "terraform/vault.tf")] {
         for stored in ["VAULT_SECRET_ID", "secret_id", "approle", "variablegroup"] {
