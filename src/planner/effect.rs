@@ -164,13 +164,14 @@ pub const USES: &[Use] = &[
         attr: "oidc_issuer",
         used: |c| {
             cicd(c)
-                && matches!(
-                    (c.backend, c.platform),
-                    (AwsSecrets, CicdPlatform::AzureDevops)
-                        | (Vault | AwsSecrets | GcpSecretManager, CicdPlatform::Jenkins)
-                )
+                && match c.platform {
+                    CicdPlatform::AzureDevops => c.backend == AwsSecrets,
+                    // The issuer of any platform without a fixed one (Jenkins): on every backend.
+                    CicdPlatform::GithubActions | CicdPlatform::GitlabCi => false,
+                    _ => true,
+                }
         },
-        when: "integration_target = \"cicd\" with cicd.platform = \"azure-devops\" on aws-secrets or \"jenkins\" on any backend but azure-keyvault (the issuers that are yours)",
+        when: "integration_target = \"cicd\" with cicd.platform = \"azure-devops\" on aws-secrets or \"jenkins\" on any backend (the issuers that are yours)",
     },
     Use {
         block: Some("cicd"),

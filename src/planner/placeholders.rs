@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::effect::{self, Combo};
 use super::request::{Request, TEXT_FIELDS};
-use super::{backends, CicdPlatform, Settings};
+use super::{backends, Settings};
 
 /// A placeholder left in a plan: the argument that replaces it, and the value standing in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -32,9 +32,11 @@ const SOURCES: &[Source] = &[
     ("kubernetes", "cluster_name", |s| s.kubernetes.cluster_name.clone()),
     ("kubernetes", "oidc_issuer", backends::aws::eks_issuer),
     ("cicd", "repository", |s| s.cicd.repository.clone()),
-    ("cicd", "oidc_issuer", |s| match s.cicd.platform {
-        CicdPlatform::Jenkins => crate::planner::targets::cicd::jenkins::issuer(&s.cicd),
-        _ => backends::aws::cicd::ado_issuer(s),
+    ("cicd", "oidc_issuer", |s| {
+        match crate::planner::targets::cicd::token_platform(s.cicd.platform) {
+            Some(p) => p.issuer(&s.cicd),
+            None => backends::aws::cicd::ado_issuer(s),
+        }
     }),
     ("cicd", "owner_id", |s| s.cicd.owner_id.clone()),
     ("cicd", "repository_id", |s| s.cicd.repository_id.clone()),

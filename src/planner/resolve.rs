@@ -248,13 +248,13 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
     }
 
     let auth_default = match (t, req.cicd.platform) {
-        (Target::Kubernetes, _) => "kubernetes",
-        // The oidc-provider plugin's tokens; a JWT mount trusts one issuer, so Jenkins has its own.
-        (Target::Cicd, Some(CicdPlatform::Jenkins)) => "jwt-jenkins",
+        (Target::Kubernetes, _) => "kubernetes".to_string(),
         // Entra access tokens of the pipeline's service connection: another issuer, another mount.
-        (Target::Cicd, Some(CicdPlatform::AzureDevops)) => "jwt-azure-devops",
-        (Target::Cicd, _) => "jwt",
-        (Target::Application, _) => "approle",
+        (Target::Cicd, Some(CicdPlatform::AzureDevops)) => "jwt-azure-devops".into(),
+        (Target::Cicd, None | Some(CicdPlatform::GithubActions | CicdPlatform::GitlabCi)) => "jwt".into(),
+        // A JWT mount trusts one issuer, so a platform whose issuer is yours (Jenkins) has its own.
+        (Target::Cicd, Some(p)) => format!("jwt-{}", p.as_str()),
+        (Target::Application, _) => "approle".into(),
     };
     let is_vault = b == Backend::Vault;
     let vault = VaultSettings {
@@ -265,7 +265,7 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         kv_mount: d.pick(&req.vault.kv_mount, "secret".into(), is_vault, |v| {
             format!("vault.kv_mount defaults to \"{v}\" (KV version 2).")
         }),
-        auth_mount: d.pick(&req.vault.auth_mount, auth_default.into(), is_vault, |v| {
+        auth_mount: d.pick(&req.vault.auth_mount, auth_default, is_vault, |v| {
             format!("vault.auth_mount defaults to \"{v}\" for the {t} target.")
         }),
         database_mount: d.pick(

@@ -281,7 +281,7 @@ fn build_plan() -> Schema {
                 s("branch", "Branch allowed to read secrets. Defaults to \"main\"."),
                 s(
                     "oidc_issuer",
-                    "The CI platform's OIDC issuer URL where it is yours, not a fixed one: Jenkins (its root URL followed by \"oidc\", from the oidc-provider plugin) for aws-secrets and gcp-secretmanager, and the Azure DevOps organization's issuer (\"https://vstoken.dev.azure.com/<organization ID>\") for aws-secrets. Defaults to a placeholder.",
+                    "The CI platform's OIDC issuer URL where it is yours, not a fixed one: Jenkins (its root URL followed by \"oidc\", from the oidc-provider plugin) on every backend, and the Azure DevOps organization's issuer (\"https://vstoken.dev.azure.com/<organization ID>\") for aws-secrets. Defaults to a placeholder.",
                 ),
                 s(
                     "owner_id",

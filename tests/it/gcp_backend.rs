@@ -207,7 +207,7 @@ fn cicd_files_follow_each_platform() {
             CicdPlatform::Jenkins => {
                 let jf = &files["Jenkinsfile"];
                 assert!(
-                    jf.contains("withCredentials([string(credentialsId: 'prod-app-gcp-id-token'"),
+                    jf.contains("withCredentials([file(credentialsId: 'prod-app-gcp-id-token', variable: 'ID_TOKEN_FILE')"),
                     "{jf}"
                 );
             }

@@ -193,6 +193,49 @@ fn each_platform_syntax_is_written_once() {
     }
 }
 
+/// A platform reached through its OIDC tokens (`targets::cicd::TokenPlatform`, Jenkins today) is
+/// named only in its own file, `targets/cicd/mod.rs` and the `CicdPlatform` enum: no backend,
+/// and no rule of the planner, names it. So a new such platform touches `targets/cicd/` and one
+/// enum variant. Canary: a backend line that names the platform is found.
+#[test]
+fn token_platforms_are_named_only_in_their_folder() {
+    use secretsint::planner::targets::cicd::token_platform;
+    use secretsint::planner::{Choice, CicdPlatform};
+    let src = repo_root().join("src");
+    let token: Vec<CicdPlatform> = CicdPlatform::ALL.iter().copied().filter(|p| token_platform(*p).is_some()).collect();
+    assert!(!token.is_empty(), "no platform goes through the generic path");
+    let mentions = |text: &str, p: CicdPlatform| -> bool {
+        let slug = token_platform(p).unwrap().slug();
+        let needles = [format!("CicdPlatform::{p:?}"), format!("cicd::{slug}"), format!("{slug}::")];
+        text.lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .any(|l| needles.iter().any(|n| l.contains(n.as_str())))
+    };
+    for p in &token {
+        let slug = token_platform(*p).unwrap().slug();
+        let allowed = [
+            format!("planner/targets/cicd/{slug}.rs"),
+            "planner/targets/cicd/mod.rs".to_string(),
+            "planner/choice.rs".to_string(),
+        ];
+        let holders: Vec<String> = rust_files(&src)
+            .into_iter()
+            .filter(|f| mentions(&std::fs::read_to_string(f).unwrap(), *p))
+            .map(|f| f.strip_prefix(&src).unwrap().display().to_string())
+            .filter(|name| !allowed.contains(name))
+            .collect();
+        assert!(holders.is_empty(), "{p:?} is named outside its folder, in {holders:?}");
+    }
+    assert!(mentions(
+        "        CicdPlatform::Jenkins => jenkins_target(s, n, manifests, d),",
+        CicdPlatform::Jenkins
+    ));
+    assert!(mentions(
+        "use crate::planner::targets::cicd::jenkins::{self, g};",
+        CicdPlatform::Jenkins
+    ));
+}
+
 /// Every path in the code map of docs/architecture.md exists.
 #[test]
 fn every_code_map_path_exists() {

@@ -33,6 +33,9 @@ enum Kind {
     Gitlab,
     AzureDevops,
     Jenkins,
+    /// Jenkins Configuration as Code (the token credentials a Jenkinsfile binds); checked
+    /// against the plan's Jenkinsfiles and trust by `jenkins_token_credentials_…`.
+    JenkinsCasc,
     /// A script a pipeline runs (e.g. `ci/rotate-kv.sh`).
     Shell,
 }
@@ -47,6 +50,8 @@ fn kind(filename: &str) -> Option<Kind> {
         Some(Kind::AzureDevops)
     } else if base.starts_with("Jenkinsfile") {
         Some(Kind::Jenkins)
+    } else if filename.starts_with("jenkins/") && filename.ends_with(".yaml") {
+        Some(Kind::JenkinsCasc)
     } else if filename.ends_with(".sh") {
         Some(Kind::Shell)
     } else {
@@ -308,6 +313,111 @@ fn jenkinsfiles_parse_as_declarative_pipelines_with_a_credential_binding() {
     let names = write(dir.path(), &broken);
     let (_, report) = jenkins_check(dir.path(), &names);
     assert_eq!(report.lines().count(), 2, "both canaries must be caught:\n{report}");
+}
+
+/// The `file(credentialsId: …, variable: 'ID_TOKEN_FILE')` bindings of a plan's Jenkinsfiles.
+fn bound_token_credentials(jenkinsfiles: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for text in jenkinsfiles {
+        let mut rest = *text;
+        while let Some(at) = rest.find("file(credentialsId: '") {
+            let tail = &rest[at + 21..];
+            let end = tail.find('\'').unwrap();
+            assert!(
+                tail[end..].starts_with("', variable: 'ID_TOKEN_FILE')"),
+                "a token file bound to another variable: {text}"
+            );
+            out.push(tail[..end].to_string());
+            rest = &tail[end..];
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The ids and audiences of the `idTokenFile` credentials of a Configuration-as-Code document,
+/// or what is wrong with it.
+fn casc_token_credentials(text: &str) -> Result<Vec<(String, String)>, String> {
+    let doc: Value = serde_norway::from_str(text).map_err(|e| e.to_string())?;
+    let domains = doc["credentials"]["system"]["domainCredentials"]
+        .as_sequence()
+        .ok_or("no credentials.system.domainCredentials")?;
+    let mut out = Vec::new();
+    for domain in domains {
+        for entry in domain["credentials"].as_sequence().ok_or("a domain without credentials")? {
+            let cred = entry
+                .get("idTokenFile")
+                .ok_or_else(|| format!("not an idTokenFile credential: {entry:?}"))?;
+            let field = |k: &str| cred.get(k).and_then(Value::as_str).map(str::to_string);
+            let id = field("id").ok_or("a credential without id")?;
+            let audience = field("audience").ok_or_else(|| format!("{id}: no audience (the backend's trust requires one)"))?;
+            match field("scope").as_deref() {
+                Some("GLOBAL") => {}
+                other => return Err(format!("{id}: scope {other:?}, not GLOBAL (pipelines could not bind it)")),
+            }
+            out.push((id, audience));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Every Jenkins plan, on every backend: the Configuration-as-Code section defines exactly the
+/// token credentials its Jenkinsfiles bind, each with the audience the plan's Terraform trusts.
+/// Canaries: a missing credential, a wrong kind, a missing audience are caught.
+#[test]
+fn jenkins_token_credentials_as_code_match_the_bindings_and_the_trust() {
+    let mut checked = 0;
+    for base in all_requests().into_iter().filter(|r| r.target == Target::Cicd) {
+        let mut req = base.clone();
+        req.cicd.platform = Some(CicdPlatform::Jenkins);
+        let p = plan(&req);
+        let origin = format!("{}-{}-{}", req.backend, req.rotation, req.credential.unwrap());
+        let m = &p.deployment_manifests;
+        let jenkinsfiles: Vec<&str> = m
+            .iter()
+            .filter(|m| m.filename.starts_with("Jenkinsfile"))
+            .map(|m| m.content.as_str())
+            .collect();
+        let casc = m
+            .iter()
+            .find(|m| kind(&m.filename) == Some(Kind::JenkinsCasc))
+            .unwrap_or_else(|| panic!("{origin}: no credentials as code"));
+        let terraform: String = m
+            .iter()
+            .filter(|m| m.filename.ends_with(".tf"))
+            .map(|m| m.content.as_str())
+            .collect();
+        let defined = casc_token_credentials(&casc.content).unwrap_or_else(|e| panic!("{origin}: {e}"));
+        let ids: Vec<String> = defined.iter().map(|(id, _)| id.clone()).collect();
+        assert_eq!(ids, bound_token_credentials(&jenkinsfiles), "{origin}: defined ≠ bound");
+        for (id, audience) in &defined {
+            // Google's default audience is the provider's own resource name.
+            let google_default = audience.starts_with("https://iam.googleapis.com/projects/")
+                && terraform.contains(&format!(
+                    "workload_identity_pool_provider_id = \"{}\"",
+                    audience.rsplit('/').next().unwrap()
+                ));
+            assert!(
+                terraform.contains(audience.as_str()) || google_default,
+                "{origin}: {id}'s audience {audience} is not trusted"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} Jenkins plans");
+    let good =
+        "credentials:\n  system:\n    domainCredentials:\n    - credentials:\n      - idTokenFile: {id: a, audience: x, scope: GLOBAL}\n";
+    assert!(casc_token_credentials(good).is_ok());
+    assert!(
+        casc_token_credentials(&good.replace("idTokenFile", "idToken")).is_err(),
+        "the string kind binds no file"
+    );
+    assert!(casc_token_credentials(&good.replace("audience: x, ", "")).is_err());
+    assert_ne!(
+        bound_token_credentials(&["withCredentials([file(credentialsId: 'a', variable: 'ID_TOKEN_FILE')])"]),
+        vec!["b".to_string()]
+    );
 }
 
 #[test]

@@ -1086,14 +1086,18 @@ fn jenkins_build_logs_in_with_its_oidc_token_and_leaves_nothing_behind() {
     let bodies = jenkins_sh_bodies(file(&p, "Jenkinsfile"));
     assert_eq!(bodies.len(), 2, "the secrets step and the post step: {bodies:?}");
     let workspace_tmp = tempfile::tempdir().unwrap();
+    let credentials = tempfile::tempdir().unwrap();
     let run = |script: &str, token: &str| {
+        // The oidc-provider plugin's "id token as file" credential: a fresh file for the block.
+        let token_file = credentials.path().join("id-token");
+        std::fs::write(&token_file, token).unwrap();
         // Jenkins runs `sh -xe`: every command is traced to the build log.
         Command::new("sh")
             .args(["-xec", script])
             .env("VAULT_ADDR", &bao.addr)
             .env("VAULT_AUTH_PATH", "jwt-jenkins")
             .env("VAULT_NAMESPACE", &ns)
-            .env("VAULT_ID_TOKEN", token)
+            .env("ID_TOKEN_FILE", &token_file)
             .env("WORKSPACE_TMP", workspace_tmp.path())
             .output()
             .unwrap()
@@ -1109,7 +1113,7 @@ fn jenkins_build_logs_in_with_its_oidc_token_and_leaves_nothing_behind() {
     assert!(bao.read(&token, Some(&ns), "auth/token/lookup-self").is_ok());
     let log = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(
-        !log.contains(&token) && !log.contains("s3cr3t"),
+        !log.contains(&token) && !log.contains("s3cr3t") && !log.contains(&jwt),
         "the build log shows a secret:\n{log}"
     );
     let out = run(&bodies[1], "");

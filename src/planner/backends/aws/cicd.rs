@@ -1,13 +1,13 @@
 //! AWS Secrets Manager consumed by a CI/CD pipeline: the role's trust policy and identity
 //! provider per platform (GitHub Actions and GitLab CI OIDC, Azure DevOps service-connection
-//! OIDC, Jenkins through an IAM user that may only assume the role) and the pipeline file.
+//! OIDC, any other platform through the OIDC token it mints into a file) and the pipeline file.
 
 use hcl::Block;
 use serde_json::json;
 
 use super::{document, oidc_provider_arn, statement, Names};
 use crate::planner::choice::*;
-use crate::planner::targets::cicd::jenkins::{self, g, with_credentials, Groovy, Jenkinsfile, Step};
+use crate::planner::targets::cicd::{self as ci, TokenJob, TokenPlatform, TokenTrust};
 use crate::planner::versions;
 use crate::planner::{DeploymentManifest, Settings};
 use crate::render::tf;
@@ -41,17 +41,6 @@ fn owner_repo(s: &Settings) -> (&str, &str) {
 /// The Azure DevOps service connection the pipeline names; also the OIDC subject's last segment.
 fn ado_connection(s: &Settings) -> String {
     format!("aws-{}", s.role_name())
-}
-
-/// The Jenkins credential (oidc-provider plugin, "OpenID Connect id token as file") whose
-/// token AWS exchanges.
-fn jenkins_credential(s: &Settings) -> String {
-    format!("aws-{}-id-token", s.role_name())
-}
-
-/// The Jenkins issuer as IAM names it (no scheme), from `cicd.oidc_issuer` or the placeholder.
-fn jenkins_host(s: &Settings) -> String {
-    jenkins::issuer(&s.cicd).trim_start_matches("https://").to_string()
 }
 
 pub(super) fn trust(s: &Settings) -> String {
@@ -91,13 +80,16 @@ pub(super) fn trust(s: &Settings) -> String {
                     json!(format!("sc://{org}/{project}/{}", ado_connection(s))),
                 )
         }
-        // The oidc-provider plugin's token: sub is the job's URL.
-        CicdPlatform::Jenkins => {
-            let host = jenkins_host(s);
-            web_identity(&host)
-                .when("StringEquals", format!("{host}:aud"), json!(STS_AUDIENCE))
-                .when("StringEquals", format!("{host}:sub"), json!(jenkins::job_url(&s.cicd, &s.name)))
-        }
+        platform => match ci::token_platform(platform) {
+            Some(p) => {
+                let trust = token_trust(s, p);
+                let host = trust.issuer_host();
+                web_identity(host)
+                    .when("StringEquals", format!("{host}:aud"), json!(trust.audience))
+                    .when("StringEquals", format!("{host}:sub"), json!(trust.subject))
+            }
+            None => return document(Vec::new()),
+        },
     };
     document(vec![st])
 }
@@ -117,7 +109,13 @@ pub(super) fn terraform_identity(s: &Settings) -> Vec<Block> {
         CicdPlatform::GithubActions => oidc(format!("https://{GITHUB_HOST}"), STS_AUDIENCE),
         CicdPlatform::GitlabCi => oidc(format!("https://{GITLAB_HOST}"), STS_AUDIENCE),
         CicdPlatform::AzureDevops => oidc(format!("https://{}", ado_host(s)), ADO_AUDIENCE),
-        CicdPlatform::Jenkins => oidc(format!("https://{}", jenkins_host(s)), STS_AUDIENCE),
+        platform => match ci::token_platform(platform) {
+            Some(p) => {
+                let trust = token_trust(s, p);
+                oidc(trust.issuer, &trust.audience)
+            }
+            None => return Vec::new(),
+        },
     }]
 }
 
@@ -140,8 +138,12 @@ pub(super) fn plan(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManife
     match s.cicd.platform {
         CicdPlatform::GithubActions => github(s, n, manifests, d),
         CicdPlatform::GitlabCi => gitlab(s, n, manifests, d),
-        CicdPlatform::Jenkins => jenkins(s, n, manifests, d),
         CicdPlatform::AzureDevops => azure_devops(s, n, manifests, d),
+        platform => {
+            if let Some(p) = ci::token_platform(platform) {
+                token_job(s, n, p, manifests, d)
+            }
+        }
     }
 }
 
@@ -231,45 +233,47 @@ fn gitlab(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
 }
 
 // ---------------------------------------------------------------------------------------------
-// Jenkins
+// Any platform that mints OIDC tokens into a file (Jenkins, …): the AWS CLI exchanges it
 
-fn jenkins(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
-    let out = format!("{}/secret.json", jenkins::SECRETS_DIR);
-    let read = vec![
-        jenkins::make_secrets_dir(),
-        format!("aws secretsmanager get-secret-value --secret-id \"$SECRET_ID\" --query SecretString --output text > \"{out}\""),
-    ];
-    // The plugin writes a fresh token to a file for the block; the AWS CLI's web identity
-    // provider reads AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN itself.
-    let binding = Groovy::List(vec![Groovy::Call(
-        "file",
-        vec![
-            ("credentialsId", g(jenkins_credential(s))),
-            ("variable", g("AWS_WEB_IDENTITY_TOKEN_FILE")),
-        ],
-    )]);
-    let text = Jenkinsfile {
+/// The job's token: its issuer, the STS audience, the job's exact subject.
+fn token_trust(s: &Settings, p: &dyn TokenPlatform) -> TokenTrust {
+    TokenTrust::new(p, &s.cicd, &s.name, STS_AUDIENCE)
+}
+
+fn token_job(s: &Settings, n: &Names, p: &dyn TokenPlatform, manifests: &mut Vec<DeploymentManifest>, d: &mut Vec<String>) {
+    let out = format!("{}/secret.json", p.secrets_dir());
+    let job = TokenJob {
+        name: s.name.clone(),
+        purpose: "secrets",
+        principal: format!("aws-{}", s.role_name()),
+        audience: STS_AUDIENCE.into(),
         environment: vec![
             ("AWS_REGION", s.aws.region.clone()),
             ("AWS_ROLE_ARN", n.consumer_role_arn.clone()),
-            ("AWS_ROLE_SESSION_NAME", format!("jenkins-{}", s.name)),
+            ("AWS_ROLE_SESSION_NAME", format!("{}-{}", p.slug(), s.name)),
             ("SECRET_ID", n.secret_name.clone()),
         ],
-        always: jenkins::cleanup(Vec::new()),
-        ..Jenkinsfile::new("secrets", vec![with_credentials(binding, vec![Step::Sh(read)])])
-    }
-    .render();
-    manifests.push(DeploymentManifest::new(ManifestType::Cicd, "Jenkinsfile", text));
+        inputs: Vec::new(),
+        cron: None,
+        // The AWS CLI's web identity provider reads the token file and AWS_ROLE_ARN itself.
+        script: vec![
+            format!("export AWS_WEB_IDENTITY_TOKEN_FILE=\"${}\"", ci::ID_TOKEN_FILE),
+            format!("aws secretsmanager get-secret-value --secret-id \"$SECRET_ID\" --query SecretString --output text > \"{out}\""),
+        ],
+        cleanup: Vec::new(),
+    };
+    let trust = token_trust(s, p);
     d.push(format!(
-        "Jenkins needs no AWS key: the oidc-provider plugin's credential \"{}\" (kind \"OpenID Connect id token as file\", audience {STS_AUDIENCE}) writes a fresh token for the block, and the AWS CLI exchanges it (AssumeRoleWithWebIdentity) for temporary credentials of {}. The trust accepts issuer https://{} (set cicd.oidc_issuer to your controller's root URL followed by /oidc; AWS fetches its discovery document, so it must be reachable from the internet) with aud {STS_AUDIENCE} and sub {}, the job's URL, exactly.",
-        jenkins_credential(s),
+        "{} needs no AWS key: the AWS CLI exchanges {} (AssumeRoleWithWebIdentity, AWS_WEB_IDENTITY_TOKEN_FILE) for temporary credentials of {}. The trust accepts issuer {} (AWS fetches its discovery document, so it must be reachable from the internet) with aud {} and sub {} exactly.",
+        p.title(),
+        p.token_text(&job.principal, &job.audience),
         n.role,
-        jenkins_host(s),
-        jenkins::job_url(&s.cicd, &s.name)
+        trust.issuer,
+        trust.audience,
+        trust.subject
     ));
-    d.push(format!(
-        "The pipeline writes the secret JSON to {out} (mode 0600 in a private directory under WORKSPACE_TMP, outside the workspace) and never prints it; post {{ always {{ … }} }} removes the directory however the build ended. Jenkins masks only bound credentials, not values read at run time."
-    ));
+    d.push(format!("The job writes the secret JSON to {out} and never prints it."));
+    p.render(&s.cicd, &[job], manifests, d);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,7 +312,7 @@ fn azure_devops(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>
         n.consumer_role_arn
     ));
     d.push(format!(
-        "The role trusts the Azure DevOps issuer https://{}{} with aud = {ADO_AUDIENCE} and sub = sc://{org}/{project}/{}; that issuer is deprecated and retires 2027-07-01 (the toolkit still requests tokens from it, aws-toolkit-azure-devops issue 614), so plan the move to the Entra issuer, or to an IAM user in the service connection as for Jenkins, before then.",
+        "The role trusts the Azure DevOps issuer https://{}{} with aud = {ADO_AUDIENCE} and sub = sc://{org}/{project}/{}; that issuer is deprecated and retires 2027-07-01 (the toolkit still requests tokens from it, aws-toolkit-azure-devops issue 614), so plan the move to the Entra issuer, before then.",
         ado_host(s),
         if s.cicd.oidc_issuer.is_none() { " (organization ID placeholder: set cicd.oidc_issuer)" } else { "" },
         ado_connection(s)

@@ -1,5 +1,5 @@
 //! Azure Key Vault consumed from CI/CD: the pipeline file for each `cicd.platform` and the
-//! federated credential (or managed identity) that lets it act as the workload identity.
+//! federated credential that lets it act as the workload identity.
 //! Every pipeline reads only the planned secret, never prints it, and hands it over masked or
 //! as a file.
 
@@ -10,7 +10,7 @@ use serde_json::{json, Map};
 use super::{federated_credential, Names, Source};
 use crate::planner::choice::*;
 use crate::planner::ci_env;
-use crate::planner::targets::cicd::jenkins::{self, g, with_credentials, Agent, Groovy, Jenkinsfile, Step};
+use crate::planner::targets::cicd::{self as ci, TokenJob, TokenPlatform, TokenTrust};
 use crate::planner::{versions, DeploymentManifest, Settings};
 use crate::render::tf;
 
@@ -22,7 +22,7 @@ fn service_connection(n: &Names) -> String {
     format!("sc-{}-keyvault", n.role)
 }
 
-/// The federated credentials (Terraform) for the platform; Jenkins uses the managed identity itself.
+/// The federated credentials (Terraform) for the platform.
 pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
     let string_var = |name: &str, description: &str| {
         Block::builder(tf::key("variable"))
@@ -69,7 +69,20 @@ pub(crate) fn federation(s: &Settings, n: &Names) -> Vec<Block> {
                 None,
             ),
         ],
-        CicdPlatform::Jenkins => Vec::new(),
+        // The job's token, its exact subject.
+        platform => match ci::token_platform(platform) {
+            Some(p) => {
+                let trust = token_trust(s, p);
+                vec![federated_credential(
+                    p.slug(),
+                    &format!("{}-{}", p.slug(), n.role),
+                    Expression::from(trust.issuer),
+                    Expression::from(trust.subject),
+                    None,
+                )]
+            }
+            None => Vec::new(),
+        },
     }
 }
 
@@ -99,13 +112,21 @@ pub(crate) fn cicd_target(
     manifests: &mut Vec<DeploymentManifest>,
     decisions: &mut Vec<String>,
 ) -> (ConfigFormat, String) {
-    let (filename, text) = match s.cicd.platform {
-        CicdPlatform::GithubActions => (github::path(&s.name, "secrets"), github_workflow(s, src, n, decisions)),
-        CicdPlatform::GitlabCi => (gitlab::PATH.to_string(), gitlab_pipeline(s, src, n, decisions)),
-        CicdPlatform::Jenkins => ("Jenkinsfile".to_string(), jenkins(s, src, n, decisions)),
-        CicdPlatform::AzureDevops => ("azure-pipelines.yml".to_string(), azure_devops(s, src, n, decisions)),
+    let native = match s.cicd.platform {
+        CicdPlatform::GithubActions => Some((github::path(&s.name, "secrets"), github_workflow(s, src, n, decisions))),
+        CicdPlatform::GitlabCi => Some((gitlab::PATH.to_string(), gitlab_pipeline(s, src, n, decisions))),
+        CicdPlatform::AzureDevops => Some(("azure-pipelines.yml".to_string(), azure_devops(s, src, n, decisions))),
+        _ => None,
     };
-    manifests.push(DeploymentManifest::new(ManifestType::Cicd, &filename, text.clone()));
+    let text = match native {
+        Some((filename, text)) => {
+            manifests.push(DeploymentManifest::new(ManifestType::Cicd, &filename, text.clone()));
+            text
+        }
+        None => ci::token_platform(s.cicd.platform)
+            .map(|p| token_target(s, n, p, manifests, decisions))
+            .unwrap_or_default(),
+    };
     if s.cicd.platform == CicdPlatform::AzureDevops {
         let connection = [("service_connection", service_connection(n))];
         ado::protect(&connection, &s.cicd.branch, manifests, decisions);
@@ -114,7 +135,8 @@ pub(crate) fn cicd_target(
         "The pipeline reads only the secret {} and needs no subscription-level role: the identity {} holds data-plane roles on that one object, so the Azure login allows no subscriptions.",
         n.object, n.identity
     ));
-    // A Jenkinsfile is Groovy, which no config_format names; it is returned as text like the YAML ones.
+    // A pipeline file in another language (a Jenkinsfile is Groovy), which no config_format
+    // names, is returned as text like the YAML ones.
     (ConfigFormat::Yaml, text)
 }
 
@@ -237,39 +259,63 @@ fn gitlab_pipeline(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<St
 }
 
 // ---------------------------------------------------------------------------------------------
-// Jenkins: agents on Azure with the user-assigned identity attached
+// Any platform that mints OIDC tokens into a file (Jenkins, …): az login --federated-token
 
-fn jenkins(s: &Settings, _src: Source, n: &Names, decisions: &mut Vec<String>) -> String {
-    let credential = format!("azure-client-id-{}", n.role);
-    let dir = jenkins::SECRETS_DIR;
-    let script = vec![
-        "az login --identity --client-id \"$AZURE_CLIENT_ID\" --allow-no-subscriptions --output none".to_string(),
-        jenkins::make_secrets_dir(),
-        download_line(dir, n, s),
-    ];
-    let binding = Groovy::List(vec![Groovy::Call(
-        "string",
-        vec![("credentialsId", g(&credential)), ("variable", g("AZURE_CLIENT_ID"))],
-    )]);
-    let out = Jenkinsfile {
-        agent: Agent::Label("azure".into()),
+/// The job's token: its issuer, the token-exchange audience, the job's exact subject.
+fn token_trust(s: &Settings, p: &dyn TokenPlatform) -> TokenTrust {
+    TokenTrust::new(p, &s.cicd, &s.name, super::TOKEN_EXCHANGE_AUDIENCE)
+}
+
+/// The job, rendered by the platform; returns the text of its pipeline file.
+fn token_target(
+    s: &Settings,
+    n: &Names,
+    p: &dyn TokenPlatform,
+    manifests: &mut Vec<DeploymentManifest>,
+    decisions: &mut Vec<String>,
+) -> String {
+    let dir = p.secrets_dir();
+    let job = TokenJob {
+        name: s.name.clone(),
+        purpose: "secrets",
+        principal: format!("azure-{}", n.role),
+        audience: super::TOKEN_EXCHANGE_AUDIENCE.into(),
         environment: vec![
+            ("AZURE_TENANT_ID", s.azure.tenant_id.clone()),
             ("KEY_VAULT_NAME", s.azure.vault_name.clone()),
             ("KEY_VAULT_OBJECT", n.object.clone()),
         ],
-        always: jenkins::cleanup(vec!["az logout || true".to_string()]),
-        ..Jenkinsfile::new("secrets", vec![with_credentials(binding, vec![Step::Sh(script)])])
-    }
-    .render();
+        inputs: vec![(
+            "AZURE_CLIENT_ID",
+            format!("the client ID of {} (`terraform output -raw workload_client_id`)", n.identity),
+        )],
+        cron: None,
+        script: vec![
+            format!(
+                "az login --service-principal --username \"$AZURE_CLIENT_ID\" --tenant \"$AZURE_TENANT_ID\" --federated-token \"$(cat \"${}\")\" --allow-no-subscriptions --output none",
+                ci::ID_TOKEN_FILE
+            ),
+            download_line(dir, n, s),
+        ],
+        cleanup: vec!["az logout || true".to_string()],
+    };
+    let trust = token_trust(s, p);
     decisions.push(format!(
-        "Jenkins has no identity token Entra can verify, so its agents (label azure) run on Azure VMs or scale sets with the user-assigned identity {} attached and log in with az login --identity --client-id (Azure CLI 2.69 or later); the Credentials Binding plugin's string credential \"{credential}\" holds its client ID (`terraform output -raw workload_client_id`), so no client secret exists.",
-        n.identity
+        "{} signs in to Microsoft Entra with no client secret: az login --federated-token exchanges {} as {}; its federated credential trusts issuer {} (Entra fetches the issuer's discovery document, so it must be reachable from the internet) with audience {} and subject {} exactly.",
+        p.title(),
+        p.token_text(&job.principal, &job.audience),
+        n.identity,
+        trust.issuer,
+        trust.audience,
+        trust.subject
     ));
     decisions.push(format!(
-        "The job downloads the secret to {dir}/{} (a mode 0700 directory under WORKSPACE_TMP, outside the workspace) instead of printing it; post {{ always {{ … }} }} logs out of Azure and removes the directory however the build ended.",
+        "The job downloads the secret to {dir}/{} instead of printing it; its always-run cleanup logs out of Azure.",
         file_name(s, n)
     ));
-    out
+    let first = manifests.len();
+    p.render(&s.cicd, &[job], manifests, decisions);
+    manifests.get(first).map(|m| m.content.clone()).unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -57,8 +57,11 @@ pub(super) fn cicd_target(
     match s.cicd.platform {
         CicdPlatform::GithubActions => github_target(s, n, manifests, decisions),
         CicdPlatform::GitlabCi => gitlab_target(s, n, manifests, decisions),
-        CicdPlatform::Jenkins => jenkins_target(s, n, manifests, decisions),
         CicdPlatform::AzureDevops => azure_devops_target(s, n, manifests, decisions),
+        platform => match ci::token_platform(platform) {
+            Some(p) => token_target(s, n, p, manifests, decisions),
+            None => (AuthMethod::Oidc, ConfigFormat::Json, String::new()),
+        },
     }
 }
 
@@ -93,11 +96,15 @@ pub(super) fn provider_claims(s: &Settings) -> (String, String) {
                 s.cicd.owner_id, s.cicd.repository_id
             ),
         ),
-        CicdPlatform::Jenkins => (jenkins_issuer(s), format!("assertion.sub == '{}'", jenkins_job_url(s))),
         CicdPlatform::AzureDevops => (
             ado::entra_issuer(&s.azure.tenant_id),
             format!("assertion.tid == '{}' && assertion.sub == '{}'", s.azure.tenant_id, s.cicd.principal_id),
         ),
+        // The job's exact subject, which names it.
+        platform => match ci::token_platform(platform) {
+            Some(p) => (p.issuer(&s.cicd), format!("assertion.sub == '{}'", p.subject(&s.cicd, &s.name))),
+            None => (String::new(), "false".into()),
+        },
     }
 }
 
@@ -118,7 +125,7 @@ pub(super) fn attribute_mapping(s: &Settings) -> Vec<(&'static str, &'static str
             ("attribute.project_path", "assertion.project_path"),
             ("attribute.ref", "assertion.ref"),
         ],
-        CicdPlatform::Jenkins | CicdPlatform::AzureDevops => vec![("google.subject", "assertion.sub")],
+        _ => vec![("google.subject", "assertion.sub")],
     }
 }
 
@@ -239,52 +246,50 @@ pub(super) fn gitlab_target(
     (AuthMethod::Oidc, ConfigFormat::Json, config)
 }
 
-pub(super) fn jenkins_target(
+/// Any platform that mints OIDC tokens into a file (Jenkins, …): the token's audience is the
+/// provider's default, and ci/gcp-access-secret.sh exchanges it.
+pub(super) fn token_target(
     s: &Settings,
     n: &Names,
+    p: &dyn TokenPlatform,
     manifests: &mut Vec<DeploymentManifest>,
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
-    let credential = format!("{}-gcp-id-token", n.role);
-    let out = format!("{}/{}.json", jenkins::SECRETS_DIR, s.credential.leaf());
-    let binding = Groovy::List(vec![Groovy::Call(
-        "string",
-        vec![("credentialsId", g(&credential)), ("variable", g("GCP_ID_TOKEN"))],
-    )]);
-    // The file's path is set in the shell, where $WORKSPACE_TMP expands.
+    let out = format!("{}/{}.json", p.secrets_dir(), s.credential.leaf());
+    // The file's path is set in the shell, where the platform's directory variable expands.
     let mut environment = access_env(n, &out);
     environment.retain(|(k, _)| *k != "GCP_SECRET_FILE");
-    let text = Jenkinsfile {
+    let job = TokenJob {
+        name: s.name.clone(),
+        purpose: "secrets",
+        principal: format!("{}-gcp", n.role),
+        audience: format!("https://iam.googleapis.com/{}", n.provider_name()),
         environment,
-        always: jenkins::cleanup(Vec::new()),
-        ..Jenkinsfile::new(
-            "secrets",
-            vec![with_credentials(
-                binding,
-                vec![Step::Sh(vec![
-                    jenkins::make_secrets_dir(),
-                    format!("GCP_SECRET_FILE=\"{out}\" sh {ACCESS_SCRIPT_PATH}"),
-                ])],
-            )],
-        )
-    }
-    .render();
-    manifests.push(DeploymentManifest::new(ManifestType::Cicd, "Jenkinsfile", text));
+        inputs: Vec::new(),
+        cron: None,
+        script: vec![
+            format!("GCP_ID_TOKEN=\"$(cat \"${}\")\"", ci::ID_TOKEN_FILE),
+            "export GCP_ID_TOKEN".into(),
+            format!("GCP_SECRET_FILE=\"{out}\" sh {ACCESS_SCRIPT_PATH}"),
+        ],
+        cleanup: Vec::new(),
+    };
+    let trust = TokenTrust::new(p, &s.cicd, &job.name, &job.audience);
+    decisions.push(format!(
+        "{} needs no Google key: {ACCESS_SCRIPT_PATH} exchanges {} with the STS for the federated identity and writes the version to {out}; the provider trusts issuer {} and accepts only sub {}, the planned job's.",
+        p.title(),
+        p.token_text(&job.principal, &job.audience),
+        trust.issuer,
+        trust.subject
+    ));
+    p.render(&s.cicd, &[job], manifests, decisions);
     manifests.push(DeploymentManifest::new(
         ManifestType::Cicd,
         ACCESS_SCRIPT_PATH,
         ACCESS_SCRIPT.to_string(),
     ));
-    decisions.push(format!(
-        "Jenkins binds an \"OpenID Connect id token\" credential \"{credential}\" (oidc-provider plugin, issuer {}{}) with audience https://iam.googleapis.com/{} through withCredentials; the token's sub is the job URL {}, the only subject the provider accepts, and {ACCESS_SCRIPT_PATH} exchanges it and writes the version to {} (a private directory under WORKSPACE_TMP, outside the workspace), which post {{ always {{ … }} }} removes however the build ended.",
-        jenkins_issuer(s),
-        if s.cicd.oidc_issuer.is_none() { ", a placeholder for your Jenkins root URL followed by oidc: set cicd.oidc_issuer" } else { "" },
-        n.provider_name(),
-        jenkins_job_url(s),
-        jenkins::SECRETS_DIR
-    ));
     let config = external_account(n, ID_TOKEN_FILE);
-    decisions.push("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: write $GCP_ID_TOKEN to .gcp/id-token.jwt in the workspace and point GOOGLE_APPLICATION_CREDENTIALS at the configuration.".into());
+    decisions.push(format!("config/backend.json is a workload identity federation credential configuration for Google's client libraries and gcloud: copy the job's token to {ID_TOKEN_FILE} in the working directory and point GOOGLE_APPLICATION_CREDENTIALS at the configuration."));
     (AuthMethod::Oidc, ConfigFormat::Json, config)
 }
 

@@ -13,7 +13,7 @@ use crate::planner::choice::*;
 use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
-use crate::planner::targets::cicd::jenkins::{self, g, with_credentials, Groovy, Jenkinsfile, Step};
+use crate::planner::targets::cicd::{self as ci, TokenJob, TokenPlatform, TokenTrust};
 use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::tf;
 use crate::render::{self, template};
@@ -37,7 +37,6 @@ pub(crate) const ROLE_CA_REQUESTER: &str = "roles/privateca.certificateRequester
 use crate::planner::targets::cicd::azure_devops::{self as ado, Job, Pipeline};
 use crate::planner::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
 use crate::planner::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
-/// The oidc-provider plugin's issuer is the Jenkins root URL followed by /oidc.
 const PUBSUB_EVENT: &str = "google.cloud.pubsub.topic.v1.messagePublished";
 const DEFAULT_REGION: &str = "us-central1";
 const STS_URL: &str = "https://sts.googleapis.com/v1/token";
@@ -171,8 +170,8 @@ fn names(s: &Settings) -> Names {
             match s.cicd.platform {
                 CicdPlatform::GithubActions => "github",
                 CicdPlatform::GitlabCi => "gitlab",
-                CicdPlatform::Jenkins => "jenkins",
                 CicdPlatform::AzureDevops => "azure-devops",
+                platform => ci::token_platform(platform).map_or("ci", |p| p.slug()),
             },
             32,
         ),
@@ -222,20 +221,15 @@ fn consumer_member(s: &Settings, n: &Names) -> String {
                 n.pool_name(),
                 s.cicd.repository_id
             ),
-            CicdPlatform::Jenkins => format!("{iam}/{}/subject/{}", n.pool_name(), jenkins_job_url(s)),
             CicdPlatform::AzureDevops => format!("{iam}/{}/subject/{}", n.pool_name(), s.cicd.principal_id),
+            platform => {
+                let subject = ci::token_platform(platform)
+                    .map(|p| p.subject(&s.cicd, &s.name))
+                    .unwrap_or_default();
+                format!("{iam}/{}/subject/{subject}", n.pool_name())
+            }
         },
     }
-}
-
-/// The Jenkins issuer (the oidc-provider plugin's).
-pub(super) fn jenkins_issuer(s: &Settings) -> String {
-    jenkins::issuer(&s.cicd)
-}
-
-/// The job's URL, the `sub` of its tokens.
-fn jenkins_job_url(s: &Settings) -> String {
-    jenkins::job_url(&s.cicd, &s.name)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -121,9 +121,13 @@ pub(super) fn cicd_target(
 ) -> (AuthMethod, ConfigFormat, String) {
     match s.cicd.platform {
         CicdPlatform::GitlabCi => return gitlab_target(s, src, n, manifests, decisions),
-        CicdPlatform::Jenkins => return jenkins_target(s, src, n, manifests, decisions),
         CicdPlatform::AzureDevops => return azure_devops_target(s, src, n, manifests, decisions),
-        _ => {}
+        CicdPlatform::GithubActions => {}
+        platform => {
+            if let Some(p) = ci::token_platform(platform) {
+                return token_target(s, src, n, p, manifests, decisions);
+            }
+        }
     }
     let workflow_file = github::path(&s.name, "secrets");
     let mut steps = vec![github_login_step(s, &n.role)];
@@ -384,15 +388,15 @@ pub(super) fn gitlab_target(
 }
 
 // ---------------------------------------------------------------------------------------------
-// CI/CD target: Jenkins with the oidc-provider plugin's token at a JWT auth mount
+// CI/CD target: any platform that mints OIDC tokens into a file (Jenkins, …), at a JWT auth mount
 
-/// The Jenkins credential (oidc-provider plugin, "OpenID Connect id token") of a role.
-pub(super) fn jenkins_credential_id(role: &str) -> String {
-    format!("vault-{role}-id-token")
+/// The platform's name of the token credential (or setting) of a role.
+fn token_principal(role: &str) -> String {
+    format!("vault-{role}")
 }
 
-/// The Jenkins job a role's token comes from: the secrets pipeline, or the rotation pipeline.
-pub(super) fn jenkins_job(s: &Settings, rotator: bool) -> String {
+/// The job a role's token comes from: the secrets job, or the rotation job.
+fn token_job_name(s: &Settings, rotator: bool) -> String {
     if rotator {
         format!("{}-rotate", s.name)
     } else {
@@ -400,38 +404,29 @@ pub(super) fn jenkins_job(s: &Settings, rotator: bool) -> String {
     }
 }
 
-/// Exact matches on the token of the planned Jenkins job: its URL is the subject.
-pub(super) fn jenkins_bound_claims(s: &Settings, rotator: bool) -> Vec<(&'static str, String)> {
-    vec![("sub", jenkins::job_url(&s.cicd, &jenkins_job(s, rotator)))]
+/// Exact matches on the token of the planned job: its subject, which names the job.
+pub(super) fn token_bound_claims(s: &Settings, p: &dyn TokenPlatform, rotator: bool) -> Vec<(&'static str, String)> {
+    vec![("sub", p.subject(&s.cicd, &token_job_name(s, rotator)))]
 }
 
-/// `withCredentials` minting a fresh token of the role's credential into VAULT_ID_TOKEN, around
-/// one shell step that logs in with it (token on curl's stdin), keeps the Vault token where the
-/// cleanup finds it, then runs `lines`.
-fn jenkins_login(role: &str, lines: Vec<String>) -> Step {
-    let binding = Groovy::List(vec![Groovy::Call(
-        "string",
-        vec![("credentialsId", g(jenkins_credential_id(role))), ("variable", g("VAULT_ID_TOKEN"))],
-    )]);
-    let mut script = vec![jenkins::NO_TRACE.to_string(), jenkins::make_secrets_dir()];
-    script.extend(jwt_login(role, "VAULT_ADDR"));
-    script.push(keep_token(jenkins::SECRETS_DIR));
-    script.extend(lines);
-    with_credentials(binding, vec![Step::Sh(script)])
+/// How the SDK's decisions name the job's token.
+pub(super) fn token_text(s: &Settings, p: &dyn TokenPlatform, role: &str) -> String {
+    format!(
+        "{}, which the step that runs the code exports from its file (export VAULT_ID_TOKEN=\"$(cat \"${}\")\")",
+        p.token_text(&token_principal(role), &github_audience(s)),
+        ci::ID_TOKEN_FILE
+    )
 }
 
-/// `post { always { … } }`: revoke the build's Vault token (and its leases), remove the files.
-fn jenkins_cleanup() -> Vec<Step> {
-    jenkins::cleanup(vec![revoke_kept_token(jenkins::SECRETS_DIR, "VAULT_ADDR")])
-}
-
-pub(super) fn jenkins_target(
+pub(super) fn token_target(
     s: &Settings,
     src: Source,
     n: &Names,
+    p: &dyn TokenPlatform,
     manifests: &mut Vec<DeploymentManifest>,
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
+    let dir = p.secrets_dir();
     let mut environment = vec![
         ("VAULT_ADDR", s.vault.address.clone()),
         ("VAULT_AUTH_PATH", s.vault.auth_mount.clone()),
@@ -439,9 +434,8 @@ pub(super) fn jenkins_target(
     if let Some(ns) = &s.vault.namespace {
         environment.push(("VAULT_NAMESPACE", ns.clone()));
     }
-    let curl = |method: &str, body: Option<String>, out: &str, path: &str| {
-        vault_call("VAULT_ADDR", method, path, body, &format!("{}/{out}", jenkins::SECRETS_DIR))
-    };
+    let curl =
+        |method: &str, body: Option<String>, out: &str, path: &str| vault_call("VAULT_ADDR", method, path, body, &format!("{dir}/{out}"));
     let (out, read) = match src {
         Source::Pki { ttl } => (
             "certificate.json",
@@ -450,69 +444,60 @@ pub(super) fn jenkins_target(
         Source::Kv { .. } => ("secret.json", curl("GET", None, "secret.json", &n.kv_data)),
         _ => ("db-credentials.json", curl("GET", None, "db-credentials.json", &n.consumer_path)),
     };
-    manifests.push(DeploymentManifest::new(
-        ManifestType::Cicd,
-        "Jenkinsfile",
-        Jenkinsfile {
-            environment: environment.clone(),
-            always: jenkins_cleanup(),
-            ..Jenkinsfile::new("secrets", vec![jenkins_login(&n.role, vec![read])])
+    // The token file's content goes to curl on stdin (jwt_login), never on a command line; the
+    // Vault token is kept where the always-run cleanup finds it to revoke it.
+    let login = |role: &str| {
+        let mut lines = vec![format!("VAULT_ID_TOKEN=\"$(cat \"${}\")\"", ci::ID_TOKEN_FILE)];
+        lines.extend(jwt_login(role, "VAULT_ADDR"));
+        lines.push(keep_token(dir));
+        lines
+    };
+    let job = |rotator: bool, role: &str, environment: Vec<(&'static str, String)>, cron: Option<String>, work: String| {
+        let mut script = login(role);
+        script.push(work);
+        TokenJob {
+            name: token_job_name(s, rotator),
+            purpose: if rotator { "rotate" } else { "secrets" },
+            principal: token_principal(role),
+            audience: github_audience(s),
+            environment,
+            inputs: Vec::new(),
+            cron,
+            script,
+            cleanup: vec![revoke_kept_token(dir, "VAULT_ADDR")],
         }
-        .render(),
-    ));
-
-    let mut credentials = vec![n.role.clone()];
+    };
+    let mut jobs = vec![job(false, &n.role, environment.clone(), None, read)];
+    let mut subjects = vec![format!("{} only {}", n.role, p.subject(&s.cicd, &token_job_name(s, false)))];
     if let Source::Kv { schedule: Some(sch) } = src {
-        credentials.push(n.rotator_role.clone());
         let mut env = environment.clone();
         env.extend(rotation_env(s, n, sch).into_iter().map(|e| (e.name, e.value)));
-        manifests.push(DeploymentManifest::new(
-            ManifestType::Cicd,
-            "Jenkinsfile.rotate",
-            Jenkinsfile {
-                cron: Some(sch.cron()),
-                environment: env,
-                always: jenkins_cleanup(),
-                ..Jenkinsfile::new("rotate", vec![jenkins_login(&n.rotator_role, vec!["sh ci/rotate-kv.sh".into()])])
-            }
-            .render(),
-        ));
+        jobs.push(job(true, &n.rotator_role, env, Some(sch.cron()), "sh ci/rotate-kv.sh".into()));
+        subjects.push(format!("{} only {}", n.rotator_role, p.subject(&s.cicd, &token_job_name(s, true))));
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
             "ci/rotate-kv.sh",
             ROTATE_SCRIPT.to_string(),
         ));
         decisions.push(format!(
-            "Jenkinsfile.rotate runs on cron \"{}\" as the pipeline job \"{}\" (its URL is the rotator role's bound subject), logs in as {} and runs ci/rotate-kv.sh.",
-            sch.cron(),
-            jenkins_job(s, true),
+            "The rotation job \"{}\" logs in as {} and runs ci/rotate-kv.sh; the secrets job's token cannot log in as that role.",
+            token_job_name(s, true),
             n.rotator_role
         ));
     }
-    // Configuration as Code for the oidc-provider plugin: one token credential per role.
-    let casc = serde_json::json!({
-        "credentials": {"system": {"domainCredentials": [{"credentials": credentials.iter().map(|role| serde_json::json!({
-            "idToken": {
-                "id": jenkins_credential_id(role),
-                "description": format!("OIDC token for Vault role {role}"),
-                "audience": github_audience(s),
-                "scope": "GLOBAL",
-            }
-        })).collect::<Vec<_>>()}]}},
-    });
-    let text = render::yaml(&casc);
+    let trust = TokenTrust::new(p, &s.cicd, &s.name, &github_audience(s));
     decisions.push(format!(
-        "Jenkins needs no Vault credential: the oidc-provider plugin mints a fresh token (credential \"{}\", audience \"{}\"; config/backend.yaml is its Configuration-as-Code section) and the build logs in at the JWT auth mount \"{}\", configured with oidc_discovery_url = bound_issuer = {} (set cicd.oidc_issuer to your controller's root URL followed by /oidc; Vault fetches its discovery document and keys from there). The role matches sub = {}, the job's URL, exactly (bound_claims_type = \"string\").",
-        jenkins_credential_id(&n.role),
-        github_audience(s),
+        "{} logs in to Vault with no stored credential: each job exchanges {} at the JWT auth mount \"{}\", configured with oidc_discovery_url = bound_issuer = {} (Vault fetches its discovery document and keys from there). Each role matches the audience and sub exactly (bound_claims_type = \"string\"): {}.",
+        p.title(),
+        p.token_text(&token_principal(&n.role), &trust.audience),
         s.vault.auth_mount,
-        jenkins::issuer(&s.cicd),
-        jenkins::job_url(&s.cicd, &jenkins_job(s, false))
+        trust.issuer,
+        subjects.join("; ")
     ));
     decisions.push(format!(
-        "The build writes the Vault response to {}/{out} (mode 0600 in a private directory under WORKSPACE_TMP, outside the workspace) and never prints it: its shell steps start with set +x, because Jenkins runs sh -xe and masks only bound credentials, not the Vault token derived from one. post {{ always {{ … }} }} revokes the Vault token (auth/token/revoke-self, which also ends every lease it created) and removes the directory however the build ended.",
-        jenkins::SECRETS_DIR
+        "The job writes the Vault response to {dir}/{out} and never prints it; its always-run cleanup revokes the Vault token (auth/token/revoke-self, which also ends every lease it created)."
     ));
+    let text = p.render(&s.cicd, &jobs, manifests, decisions);
     (AuthMethod::Jwt, ConfigFormat::Yaml, text)
 }
 

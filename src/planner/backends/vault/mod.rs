@@ -15,7 +15,7 @@ use crate::planner::choice::*;
 use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject, ObjectMeta};
 use crate::planner::request::Duration;
-use crate::planner::targets::cicd::jenkins::{self, g, with_credentials, Groovy, Jenkinsfile, Step};
+use crate::planner::targets::cicd::{self as ci, TokenJob, TokenPlatform, TokenTrust};
 use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
 use crate::render::tf;

@@ -90,12 +90,9 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
                 "the job's OIDC identity".into(),
             ),
             "id-token" => {
-                let token = match s.cicd.platform {
-                    CicdPlatform::GitlabCi => "the GitLab job's id_tokens entry VAULT_ID_TOKEN".to_string(),
-                    CicdPlatform::Jenkins => format!(
-                        "the Jenkins build's oidc-provider token (credential {}) bound to VAULT_ID_TOKEN with withCredentials",
-                        super::cicd::jenkins_credential_id(&role)
-                    ),
+                let token = match (s.cicd.platform, crate::planner::targets::cicd::token_platform(s.cicd.platform)) {
+                    (CicdPlatform::GitlabCi, _) => "the GitLab job's id_tokens entry VAULT_ID_TOKEN".to_string(),
+                    (_, Some(p)) => super::cicd::token_text(s, p, &role),
                     _ => format!(
                         "an Entra access token of the service connection \"{}\" for {}, which an AzureCLI@2 step puts in VAULT_ID_TOKEN (az account get-access-token --resource)",
                         super::cicd::ado_connection(&role),

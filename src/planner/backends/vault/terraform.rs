@@ -286,9 +286,12 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                 let rotator = label == "rotator";
                 let (bound, user_claim, audience) = match s.cicd.platform {
                     CicdPlatform::GitlabCi => (gitlab_bound_claims(s), "project_path", github_audience(s)),
-                    CicdPlatform::Jenkins => (jenkins_bound_claims(s, rotator), "sub", github_audience(s)),
                     CicdPlatform::AzureDevops => (ado_bound_claims(s, rotator), "oid", ado_audience(&n.role)),
                     CicdPlatform::GithubActions => (github_bound_claims(s), "repository", github_audience(s)),
+                    platform => match ci::token_platform(platform) {
+                        Some(p) => (token_bound_claims(s, p, rotator), "sub", github_audience(s)),
+                        None => (Vec::new(), "sub", github_audience(s)),
+                    },
                 };
                 for (k, v) in bound {
                     claims.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));

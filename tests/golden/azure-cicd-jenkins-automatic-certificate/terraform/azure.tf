@@ -116,6 +116,14 @@ resource "azurerm_user_assigned_identity" "app" {
   location            = data.azurerm_resource_group.rg.location
 }
 
+resource "azurerm_federated_identity_credential" "jenkins" {
+  name                      = "jenkins-prod-app"
+  user_assigned_identity_id = azurerm_user_assigned_identity.app.id
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = "https://jenkins.example.com/oidc"
+  subject                   = "https://jenkins.example.com/job/app/"
+}
+
 resource "azurerm_role_assignment" "app_secrets_user" {
   scope              = "${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_certificate.app.name}"
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
