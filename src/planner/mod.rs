@@ -20,6 +20,7 @@ pub use targets::application as integration;
 /// The Kubernetes target's objects, under the name every backend uses for them.
 pub use targets::kubernetes as k8s;
 pub mod versions;
+pub mod window;
 
 use std::collections::BTreeMap;
 
@@ -69,6 +70,10 @@ pub struct RotationScripts {
     pub schedule: String,
     pub rotation_logic: String,
     pub notification: String,
+    /// How long a replaced credential keeps working after the new one exists (`window`).
+    pub overlap: String,
+    /// The longest a planned consumer keeps using a copy it read before (`window`).
+    pub max_staleness: String,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]

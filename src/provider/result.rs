@@ -79,6 +79,8 @@ pub fn state(config: &Value, req: &Request, plan: &Plan) -> Value {
             ("schedule", s(&r.schedule)),
             ("rotation_logic", s(&r.rotation_logic)),
             ("notification", s(&r.notification)),
+            ("overlap", s(&r.overlap)),
+            ("max_staleness", s(&r.max_staleness)),
         ])
     });
     let manifests = plan

@@ -85,7 +85,17 @@ pub fn integration_code_type() -> Type {
 }
 
 pub fn rotation_scripts_type() -> Type {
-    Type::object(["rotation_type", "schedule", "rotation_logic", "notification"].map(|n| (n, Type::String)))
+    Type::object(
+        [
+            "rotation_type",
+            "schedule",
+            "rotation_logic",
+            "notification",
+            "overlap",
+            "max_staleness",
+        ]
+        .map(|n| (n, Type::String)),
+    )
 }
 
 pub fn placeholder_type() -> Type {
@@ -153,7 +163,7 @@ fn build_plan() -> Schema {
         Attribute::computed(
             "rotation_scripts",
             rotation_scripts_type(),
-            format!("Rotation workflow: `rotation_type` ({}), `schedule`, `rotation_logic` and `notification`.", RotationType::allowed()),
+            format!("Rotation workflow: `rotation_type` ({}), `schedule`, `rotation_logic`, `notification`, `overlap` (how long a replaced credential keeps working after the new one exists, e.g. `30d` or `0s`) and `max_staleness` (the longest a planned consumer keeps using a copy it read before: refresh interval plus sync delay, or cache TTL). A plan that rotates with `overlap` not above `max_staleness` carries a warning, an error under the provider's `strict = true`.", RotationType::allowed()),
         ),
         Attribute::computed(
             "deployment_manifests",

@@ -468,6 +468,66 @@ fn rotation_lambda_alternates_users_when_a_superuser_secret_is_named() {
     pg.admin("postgres", &format!("DROP ROLE {user}"));
 }
 
+/// Runs tests/it/aws/soak.py with the plan's own rotation function and Python SDK module: a
+/// consumer connects to PostgreSQL every 50ms with what the SDK hands it (cache 250ms) while the
+/// function rotates the secret every 600ms under moto, 20 times.
+fn soak(user: &str, alternate: bool) -> Value {
+    let pg = &backends().pg;
+    let (old, clone) = ("initial-password-for-tests", format!("{user}_clone"));
+    pg.admin("postgres", &format!("DROP ROLE IF EXISTS {clone}"));
+    pg.admin("postgres", &format!("DROP ROLE IF EXISTS {user}"));
+    pg.admin("postgres", &format!("CREATE ROLE {user} LOGIN PASSWORD '{old}'"));
+    let mut req = Request::new(Backend::AwsSecrets, Target::Application, Rotation::Automatic);
+    req.credential = Some(CredentialType::Database);
+    let p = plan(&req);
+    let files = p.files();
+    let dir = tempfile::tempdir().unwrap();
+    let (lambda, sdk) = (dir.path().join("lambda_function.py"), dir.path().join("app_secrets.py"));
+    std::fs::write(&lambda, &files["functions/rotation/lambda_function.py"]).unwrap();
+    std::fs::write(&sdk, &files["code/python/app_secrets.py"]).unwrap();
+    let spec = json!({
+        "name": "prod/app/database",
+        "secret": db_secret(pg.port, user, old),
+        "superuser": alternate.then(|| db_secret(pg.port, "postgres", &pg.superuser_password)),
+        "alternate": alternate,
+        "rotations": 20,
+        "period_seconds": 0.6,
+        "cache_seconds": 0.25,
+        "connect_every_seconds": 0.05,
+    });
+    let out = python(
+        &repo_root().join("tests/it/aws/soak.py"),
+        &[lambda.to_str().unwrap(), sdk.to_str().unwrap(), &spec.to_string()],
+        None,
+    );
+    pg.admin("postgres", &format!("DROP ROLE IF EXISTS {clone}"));
+    pg.admin("postgres", &format!("DROP ROLE IF EXISTS {user}"));
+    serde_json::from_str(&out).unwrap()
+}
+
+/// The soak of issue 15 on AWS: with the plan as generated (alternating users, the superuser
+/// named by SUPERUSER_SECRET_ID) no login fails across 20 rotations. The canary: the same
+/// function and consumer with one user (the old plan's shape) fail logins after rotations.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn soak_alternating_users_never_fail_a_login_and_the_single_user_shape_does() {
+    let v = soak("aws_soak_app", true);
+    eprintln!("alternating users: {v}");
+    assert_eq!(v["rotations"], 20, "{v}");
+    assert_eq!(v["steps"], 80, "four steps per rotation: {v}");
+    assert!(v["connections"].as_u64().unwrap() >= 150, "{v}");
+    assert_eq!(v["failures"], 0, "a consumer login failed during rotation: {v}");
+    assert_eq!(v["users"], json!(["aws_soak_app", "aws_soak_app_clone"]), "{v}");
+
+    let canary = soak("aws_soak_single", false);
+    eprintln!("single user: {canary}");
+    assert_eq!(canary["rotations"], 20, "{canary}");
+    assert!(
+        canary["failures"].as_u64().unwrap() > 0,
+        "the harness must catch the single-user outage: {canary}"
+    );
+}
+
 #[test]
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn rotation_lambda_rotates_an_api_key_value() {

@@ -318,6 +318,46 @@ fn version_is_the_crate_version() {
     assert_eq!(out.trim(), format!("secretsint {}", env!("CARGO_PKG_VERSION")));
 }
 
+/// A rotation that can leave consumers with a dead credential (one database user whose password
+/// changes behind a synced copy) is a warning normally and an error under --strict, on
+/// rotation_policy; the same plan with dynamic credentials passes --strict.
+#[test]
+fn a_rotation_window_that_breaks_consumers_fails_under_strict() {
+    let args = |rotation: &'static str| {
+        vec![
+            "plan",
+            "--backend",
+            "vault",
+            "--target",
+            "kubernetes",
+            "--rotation",
+            rotation,
+            "--credential",
+            "database",
+            "--format",
+            "json",
+        ]
+    };
+    let (code, out, err) = secretsint(&args("automatic"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Rotation Can Break Consumers"), "{err}");
+    let contract: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(contract["rotation_scripts"]["overlap"], "0s");
+    let mut strict = args("automatic");
+    strict.push("--strict");
+    let (code, _, err) = secretsint(&strict);
+    assert_ne!(code, 0, "strict turns the window finding into an error: {err}");
+    assert!(err.contains("rotation_policy") && err.contains("can fail for up to"), "{err}");
+    let mut strict = args("dynamic");
+    strict.push("--strict");
+    let (_, _, err) = secretsint(&strict);
+    // (strict still refuses the placeholders of an unset address and host)
+    assert!(
+        !err.contains("Rotation Can Break Consumers"),
+        "a lease read again before it expires holds: {err}"
+    );
+}
+
 /// Dynamic API keys fall back to scheduled rotation: a warning normally, an error under --strict.
 #[test]
 fn dynamic_api_key_fallback_warns_and_fails_under_strict() {

@@ -102,7 +102,7 @@ fn every_gcp_combination_is_fully_planned() {
         assert!(!p.findings.iter().any(|f| f.kind == FindingKind::Error), "{case}: {:?}", p.findings);
         let dynamic = req.rotation == Rotation::Dynamic;
         assert_eq!(
-            p.findings.iter().any(|f| f.kind == FindingKind::Fallback),
+            p.findings.iter().any(crate::support::substitutes),
             dynamic,
             "{case}: {:?}",
             p.findings

@@ -359,7 +359,7 @@ fn every_golden_case_of_every_backend() {
         assert!(!p.findings.iter().any(|f| f.kind == FindingKind::Error), "{case}: {:?}", p.findings);
         if let Some(expected) = falls_back(req) {
             assert_eq!(
-                p.findings.iter().any(|f| f.kind == FindingKind::Fallback),
+                p.findings.iter().any(crate::support::substitutes),
                 expected,
                 "{case}: {:?}",
                 p.findings

@@ -29,6 +29,7 @@ mod protocol;
 mod provider_floors;
 mod purity;
 mod release;
+mod rotation_window;
 mod runner_cleanup;
 mod sdk_check;
 mod sdk_run;

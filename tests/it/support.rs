@@ -30,6 +30,15 @@ pub fn all_requests() -> Vec<secretsint::planner::Request> {
     out
 }
 
+/// The summary of the rotation-window finding (`planner::window`): a fallback by severity (an
+/// error under `strict`), but not a substitution, so it has no "fell back" decision.
+pub const WINDOW_FINDING: &str = "Rotation Can Break Consumers";
+
+/// Whether a finding says the planner substituted something (a fallback other than the window's).
+pub fn substitutes(f: &secretsint::planner::Finding) -> bool {
+    f.kind == secretsint::planner::FindingKind::Fallback && f.summary != WINDOW_FINDING
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -106,6 +106,7 @@ pub(super) fn cloudformation(s: &Settings, n: &Names, rot: &Rotator) -> String {
                     "SecretId": {"Ref": "Secret"},
                     "RotationLambdaARN": {"Ref": "RotationLambdaArn"},
                     "RotationRules": {"ScheduleExpression": schedule},
+                    "RotateImmediatelyOnUpdate": false,
                 }),
             );
             schedule_resource.depends_on = Some("SecretResourcePolicy");

@@ -54,6 +54,8 @@ pub(super) fn secret_store(s: &Settings) -> K8sObject<k8s::StoreSpec<StoreProvid
 pub(super) fn resync(s: &Settings, rot: &Rotator) -> k8s::Resync {
     match *rot {
         Rotator::Manual => k8s::Resync::Manual,
+        // Alternating users keep the previous credential until the next rotation.
+        Rotator::Lambda { period, .. } if super::alternates(s) => k8s::Resync::Overlapping { period },
         // Single-user rotation invalidates the old password at once: re-read soon after.
         Rotator::Lambda { period, .. } if s.credential == CredentialType::Database => k8s::Resync::SingleUser {
             period,

@@ -15,6 +15,7 @@ use crate::planner::choice::*;
 use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
+use crate::planner::window::{self, Replaced};
 pub(crate) mod cicd;
 pub(crate) mod sdk;
 
@@ -70,6 +71,8 @@ pub(super) struct Names {
     pub topic: String,
     pub event_rule: String,
     pub superuser_secret_arn: String,
+    /// The secret holding the superuser the rotation function alternates users with.
+    pub superuser_secret_name: String,
 }
 
 pub(super) fn names(s: &Settings) -> Names {
@@ -79,6 +82,7 @@ pub(super) fn names(s: &Settings) -> Names {
     let rotation_role = format!("{role}-secret-rotation");
     Names {
         secret_arn: arn("secretsmanager", &format!("secret:{secret_name}-??????")),
+        superuser_secret_name: format!("{}/{}/database-superuser", s.environment, s.name),
         superuser_secret_arn: arn(
             "secretsmanager",
             &format!("secret:{}/{}/database-superuser-??????", s.environment, s.name),
@@ -576,7 +580,7 @@ pub fn plan(s: &Settings) -> Plan {
     let mut findings = Vec::new();
     let rot = rotator(s, &mut findings, &mut decisions);
     let access_policies = policies(s, &n, &rot);
-    let scripts = rotation_scripts(s, &n, &rot);
+    let mut scripts = rotation_scripts(s, &n, &rot);
     let mut manifests = Vec::new();
 
     decisions.push(format!(
@@ -600,6 +604,15 @@ pub fn plan(s: &Settings) -> Plan {
         "Deleting the secret keeps it recoverable for {RECOVERY_WINDOW_DAYS} days (recovery_window_in_days)."
     ));
     rotation_decisions(s, &n, &rot, &scripts, &mut decisions, &mut findings);
+    // Alternating users keep the previous credential until the next rotation; one user's
+    // password changing in place, or an overwritten value, stops the old one at once.
+    let replaced = match rot {
+        Rotator::Manual => Replaced::NotRotated,
+        Rotator::Lambda { period, .. } if alternates(s) => Replaced::Overlapping { period, overlap: period },
+        Rotator::Lambda { period, .. } => Replaced::AtOnce { period },
+    };
+    let refresh = window::refresh(s, resync(s, &rot));
+    window::apply(s, replaced, refresh, &mut scripts, &mut decisions, &mut findings);
     if s.target == Target::Kubernetes {
         findings.extend(k8s::refresh_interval(s, resync(s, &rot)).1);
     }
@@ -691,11 +704,16 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
                 crate::planner::versions::rotation_logic_filename(scripts),
                 lambda_requirements().trim_end().replace('\n', ", ")
             ));
+            d.push("The rotation resource sets rotate_immediately = false (RotateImmediatelyOnUpdate in CloudFormation): enabling rotation starts none, and the first rotation waits for the schedule, so put the secret's first version after the apply and before then.".into());
             if s.credential == CredentialType::Database {
-                d.push(format!(
-                    "Database rotation is single-user: the function changes the password of the secret's own user, so the old password stops working at setSecret and consumers must re-read the secret on an authentication failure. Add \"masterarn\" naming a superuser secret (the rotation role may read {}) to switch to alternating users (<username> and <username>_clone), which keeps the previous credential valid until the next rotation.",
-                    n.superuser_secret_arn
-                ));
+                d.push(if alternates(s) {
+                    format!(
+                        "Database rotation alternates users (AWS's multi-user strategy): the function logs in with the superuser secret {} (SUPERUSER_SECRET_ID; create it before the first rotation with the engine, host, port, dbname, username and password of a user allowed to create roles; the rotation role may read {}), creates <username>_clone as a member of <username> (so it has the same privileges) the first time, and each rotation sets a new password on whichever of the two is not current, so the previous credential keeps working until the next rotation. A secret's own \"masterarn\" names another superuser secret.",
+                        n.superuser_secret_name, n.superuser_secret_arn
+                    )
+                } else {
+                    "Database rotation is single-user: the function changes the password of the secret's own user, so the old password stops working at setSecret.".to_string()
+                });
                 d.push("The function runs in the database's VPC (var.rotation_subnet_ids, var.rotation_security_group_ids; the rotation policy grants the network-interface actions of AWSLambdaVPCAccessExecutionRole itself, without that managed policy's logs actions on every log group) and reaches Secrets Manager through a secretsmanager interface VPC endpoint or a NAT gateway; it verifies the database's TLS certificate (for RDS and Aurora put the RDS CA bundle global-bundle.pem into the zip and set DB_CA_BUNDLE to it) unless the secret sets \"ssl\": false.".into());
                 d.push(managed_rotation_advice(s));
                 if !matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Redshift) {
@@ -744,6 +762,8 @@ fn managed_rotation_advice(s: &Settings) -> String {
 fn rotation_scripts(s: &Settings, n: &Names, rot: &Rotator) -> RotationScripts {
     match rot {
         Rotator::Manual => RotationScripts {
+            overlap: String::new(),
+            max_staleness: String::new(),
             rotation_type: RotationType::None,
             schedule: "manual".into(),
             // What a manual rotation does, as data: no value, and no key a scanner reads as one.
@@ -759,6 +779,8 @@ fn rotation_scripts(s: &Settings, n: &Names, rot: &Rotator) -> RotationScripts {
             ),
         },
         Rotator::Lambda { schedule, .. } => RotationScripts {
+            overlap: String::new(),
+            max_staleness: String::new(),
             rotation_type: RotationType::Lambda,
             schedule: schedule.clone(),
             rotation_logic: lambda_source(s, n),
@@ -768,6 +790,12 @@ fn rotation_scripts(s: &Settings, n: &Names, rot: &Rotator) -> RotationScripts {
             ),
         },
     }
+}
+
+/// Whether the rotation function alternates database users: the PostgreSQL path it ships
+/// (CREATE ROLE … IN ROLE); other engines rotate one user, or not at all.
+pub(super) fn alternates(s: &Settings) -> bool {
+    s.credential == CredentialType::Database && s.database.engine == DbEngine::Postgresql
 }
 
 fn lambda_kind(s: &Settings) -> &'static str {

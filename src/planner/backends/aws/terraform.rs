@@ -193,6 +193,9 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies:
     if !db {
         env.push(("VALUE_FIELD", Expression::String(fields(s.credential)[0].into())));
     }
+    if alternates(s) {
+        env.push(("SUPERUSER_SECRET_ID", Expression::String(n.superuser_secret_name.clone())));
+    }
     let mut function = tf::resource("aws_lambda_function", "rotation")
         .add_attribute((tf::key("function_name"), n.rotation_function.as_str()))
         .add_attribute((tf::key("description"), format!("Rotates {}", n.secret_name)))
@@ -256,6 +259,8 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies:
         tf::resource("aws_secretsmanager_secret_rotation", "app")
             .add_attribute((tf::key("secret_id"), r("aws_secretsmanager_secret", &["app", "id"])))
             .add_attribute((tf::key("rotation_lambda_arn"), r("aws_lambda_function", &["rotation", "arn"])))
+            // The first version is put after apply; rotating at once would find no AWSCURRENT.
+            .add_attribute((tf::key("rotate_immediately"), false))
             .add_block(
                 Block::builder(tf::key("rotation_rules"))
                     .add_attribute((tf::key("schedule_expression"), schedule))

@@ -17,6 +17,7 @@ use crate::planner::choice::*;
 use crate::planner::findings;
 use crate::planner::k8s;
 use crate::planner::request::Duration;
+use crate::planner::window::{self, Replaced};
 use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::escape::{Syntax, Var};
 use crate::render::tf;
@@ -382,6 +383,26 @@ pub fn plan(s: &Settings) -> Plan {
         s.azure.resource_group
     ));
 
+    let mut scripts = rotation_scripts(s, src, &n, function);
+    // The Function changes the one user's password or overwrites the value; Key Vault renews a
+    // certificate a third of its lifetime before it expires.
+    let replaced = match src {
+        Source::Secret { rotation: Some(period) } => Replaced::AtOnce { period },
+        Source::Certificate { months, auto_renew: true } => Replaced::Overlapping {
+            period: Duration::from_secs((months * 30 - Source::renew_days(months)) * DAY),
+            overlap: Duration::from_secs(Source::renew_days(months) * DAY),
+        },
+        _ => Replaced::NotRotated,
+    };
+    window::apply(
+        s,
+        replaced,
+        window::refresh(s, resync(src)),
+        &mut scripts,
+        &mut decisions,
+        &mut findings,
+    );
+
     Plan {
         secrets_config: SecretsConfig {
             backend_endpoint: s.backend_endpoint(),
@@ -392,7 +413,7 @@ pub fn plan(s: &Settings) -> Plan {
         },
         access_policies,
         integration_code: Vec::new(),
-        rotation_scripts: Some(rotation_scripts(s, src, &n, function)),
+        rotation_scripts: Some(scripts),
         deployment_manifests: manifests,
         decisions,
         findings,
@@ -440,7 +461,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                 )),
                 Some(period) => {
                     d.push(format!(
-                        "Key Vault has no native secret rotation: every version expires {} after it is written (the rotation period {} plus the {}-day window in which Key Vault publishes {EVENT_NEAR_EXPIRY}), and an Event Grid subscription on the vault's system topic sends that event for \"{}\" to the Python Function rotate_secret, which writes exactly one new version; the previous version stays valid for 30 more days.",
+                        "Key Vault has no native secret rotation: every version expires {} after it is written (the rotation period {} plus the {}-day window in which Key Vault publishes {EVENT_NEAR_EXPIRY}), and an Event Grid subscription on the vault's system topic sends that event for \"{}\" to the Python Function rotate_secret, which writes exactly one new version; the previous version stays readable in Key Vault (unexpired) for 30 more days.",
                         Duration::from_secs(period.secs() + NEAR_EXPIRY_WINDOW).to_text(),
                         period.to_text(),
                         NEAR_EXPIRY_WINDOW / DAY,
@@ -499,6 +520,8 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
 fn rotation_scripts(s: &Settings, src: Source, n: &Names, function: Option<String>) -> RotationScripts {
     match (src, function) {
         (Source::Secret { rotation: Some(period) }, Some(code)) => RotationScripts {
+            overlap: String::new(),
+            max_staleness: String::new(),
             rotation_type: RotationType::EventGridFunction,
             schedule: format!(
                 "every {} ({EVENT_NEAR_EXPIRY} with expiration_date = written + {})",
@@ -512,6 +535,8 @@ fn rotation_scripts(s: &Settings, src: Source, n: &Names, function: Option<Strin
             ),
         },
         (Source::Certificate { months, auto_renew }, _) => RotationScripts {
+            overlap: String::new(),
+            max_staleness: String::new(),
             rotation_type: if auto_renew { RotationType::Managed } else { RotationType::None },
             schedule: format!(
                 "validity {months} month{}, {} {} days before expiry",
@@ -526,6 +551,8 @@ fn rotation_scripts(s: &Settings, src: Source, n: &Names, function: Option<Strin
             ),
         },
         _ => RotationScripts {
+            overlap: String::new(),
+            max_staleness: String::new(),
             rotation_type: RotationType::None,
             schedule: "manual".into(),
             rotation_logic: render::json(&serde_json::json!({

@@ -14,6 +14,7 @@ use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
 use crate::planner::targets::cicd::{self as ci, TokenJob, TokenPlatform, TokenTrust};
+use crate::planner::window::{self, Replaced};
 use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::tf;
 use crate::render::{self, template};
@@ -383,7 +384,7 @@ pub fn plan(s: &Settings) -> Plan {
         Target::Application => application_target(s, &n, &mut decisions),
         Target::Cicd => cicd_target(s, &n, &mut manifests, &mut decisions),
     };
-    let rotation_scripts = match period {
+    let mut rotation_scripts = match period {
         None => {
             decisions.push(format!(
                 "Rotation is manual: add a version with `gcloud secrets versions add {} --project={} --data-file=new-{}.json` as a member of the placeholder group {} (granted {ROLE_SECRET_VERSION_ADDER}); consumers reading version \"latest\" pick it up on their next read.",
@@ -393,6 +394,8 @@ pub fn plan(s: &Settings) -> Plan {
                 writers_group(&n).trim_start_matches("group:")
             ));
             RotationScripts {
+                overlap: String::new(),
+                max_staleness: String::new(),
                 rotation_type: RotationType::None,
                 schedule: "manual".into(),
                 rotation_logic: render::json(&ManualRotation {
@@ -425,6 +428,8 @@ pub fn plan(s: &Settings) -> Plan {
             ));
             rotation_decisions(s, &n, p, &mut decisions, &mut findings);
             RotationScripts {
+                overlap: String::new(),
+                max_staleness: String::new(),
                 rotation_type: RotationType::CloudFunction,
                 schedule: format!("rotation_period={}s", p.secs()),
                 rotation_logic: function,
@@ -438,6 +443,18 @@ pub fn plan(s: &Settings) -> Plan {
             }
         }
     };
+    // The function changes the one user's password or overwrites the value; a certificate is
+    // replaced before its lifetime ends, and the old one works until then.
+    let replaced = match (period, s.credential) {
+        (None, _) => Replaced::NotRotated,
+        (Some(period), CredentialType::Certificate) => Replaced::Overlapping {
+            period,
+            overlap: Duration::from_secs(certificate_lifetime(s).secs().saturating_sub(period.secs())),
+        },
+        (Some(period), _) => Replaced::AtOnce { period },
+    };
+    let refresh = window::refresh(s, resync(s, period));
+    window::apply(s, replaced, refresh, &mut rotation_scripts, &mut decisions, &mut findings);
     manifests.push(DeploymentManifest::new(
         ManifestType::Terraform,
         "terraform/gcp.tf",

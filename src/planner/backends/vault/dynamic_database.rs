@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::planner::choice::*;
 use crate::planner::findings;
 use crate::planner::request::Duration;
+use crate::planner::window::{self, Replaced};
 use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
 use crate::render::tf::{heredoc, key, resource, traversal};
@@ -148,6 +149,25 @@ pub fn plan(s: &Settings) -> Plan {
         ),
     ];
 
+    let mut scripts = RotationScripts {
+        overlap: String::new(),
+        max_staleness: String::new(),
+        rotation_type: RotationType::VaultEngine,
+        schedule: format!("default_ttl={} max_ttl={} refresh_interval={}", ttls.default.to_go(), ttls.max.to_go(), refresh.to_go()),
+        rotation_logic,
+        notification: format!(
+            "Vault revokes each {creds_path} lease at its TTL; issuance and revocation are recorded by the file audit device at {AUDIT_LOG}."
+        ),
+    };
+    window::apply(
+        s,
+        Replaced::Lease { ttl: ttls.default },
+        Some(refresh),
+        &mut scripts,
+        &mut decisions,
+        &mut findings,
+    );
+
     Plan {
         secrets_config: SecretsConfig {
             backend_endpoint: s.vault.address.clone(),
@@ -158,14 +178,7 @@ pub fn plan(s: &Settings) -> Plan {
         },
         access_policies,
         integration_code: Vec::new(),
-        rotation_scripts: Some(RotationScripts {
-            rotation_type: RotationType::VaultEngine,
-            schedule: format!("default_ttl={} max_ttl={} refresh_interval={}", ttls.default.to_go(), ttls.max.to_go(), refresh.to_go()),
-            rotation_logic,
-            notification: format!(
-                "Vault revokes each {creds_path} lease at its TTL; issuance and revocation are recorded by the file audit device at {AUDIT_LOG}."
-            ),
-        }),
+        rotation_scripts: Some(scripts),
         deployment_manifests,
         decisions,
         findings,

@@ -16,6 +16,7 @@ use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject, ObjectMeta};
 use crate::planner::request::Duration;
 use crate::planner::targets::cicd::{self as ci, TokenJob, TokenPlatform, TokenTrust};
+use crate::planner::window::{self, Replaced};
 use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render;
 use crate::render::tf;
@@ -326,6 +327,22 @@ pub fn plan(s: &Settings) -> Plan {
     decisions.push(format!(
         "The file audit device writes {AUDIT_LOG} with mode 0600, which Vault accepts after the CVE-2025-6000 hardening (no executable modes); OpenBao refuses audit devices over the API, so on OpenBao drop vault_audit and declare the same file device in the server configuration."
     ));
+    let mut scripts = rotation_scripts(s, src, &n);
+    // A static role changes its one password and the job overwrites the KV value; leases and
+    // certificates are read again at two thirds of their lifetime.
+    let replaced = match src {
+        Source::Kv { schedule: Some(sch) } => Replaced::AtOnce { period: sch.period },
+        Source::DbStatic { period } => Replaced::AtOnce { period },
+        Source::DbDynamic(t) => Replaced::Lease { ttl: t.default },
+        Source::Pki { ttl } => Replaced::Lease { ttl },
+        Source::Kv { schedule: None } => Replaced::NotRotated,
+    };
+    // cert-manager, not ESO, renews a certificate on Kubernetes.
+    let refresh = match src {
+        Source::Pki { .. } => None,
+        _ => window::refresh(s, resync(src)),
+    };
+    window::apply(s, replaced, refresh, &mut scripts, &mut decisions, &mut findings);
 
     Plan {
         secrets_config: SecretsConfig {
@@ -337,7 +354,7 @@ pub fn plan(s: &Settings) -> Plan {
         },
         access_policies,
         integration_code: Vec::new(),
-        rotation_scripts: Some(rotation_scripts(s, src, &n)),
+        rotation_scripts: Some(scripts),
         deployment_manifests: manifests,
         decisions,
         findings,
@@ -426,6 +443,8 @@ pub(super) fn decisions_db(s: &Settings, d: &mut Vec<String>) {
 fn rotation_scripts(s: &Settings, src: Source, n: &Names) -> RotationScripts {
     match src {
         Source::Kv { schedule: None } => RotationScripts {
+            overlap: String::new(),
+            max_staleness: String::new(),
             rotation_type: RotationType::None,
             schedule: "manual".into(),
             rotation_logic: render::json(&KvMetadata {
@@ -438,6 +457,8 @@ fn rotation_scripts(s: &Settings, src: Source, n: &Names) -> RotationScripts {
             ),
         },
         Source::Kv { schedule: Some(sch) } => RotationScripts {
+            overlap: String::new(),
+            max_staleness: String::new(),
             rotation_type: RotationType::Cronjob,
             schedule: sch.cron(),
             rotation_logic: ROTATE_SCRIPT.to_string(),
@@ -447,6 +468,8 @@ fn rotation_scripts(s: &Settings, src: Source, n: &Names) -> RotationScripts {
             ),
         },
         Source::DbDynamic(t) => RotationScripts {
+            overlap: String::new(),
+            max_staleness: String::new(),
             rotation_type: RotationType::VaultEngine,
             schedule: format!("default_ttl={} max_ttl={}", t.default.to_go(), t.max.to_go()),
             rotation_logic: render::json(&vk::role_body(s, t)),
@@ -456,6 +479,8 @@ fn rotation_scripts(s: &Settings, src: Source, n: &Names) -> RotationScripts {
             ),
         },
         Source::DbStatic { period } => RotationScripts {
+            overlap: String::new(),
+            max_staleness: String::new(),
             rotation_type: RotationType::VaultEngine,
             schedule: format!("rotation_period={}", period.to_go()),
             rotation_logic: render::json(&static_role(s, period)),
@@ -466,6 +491,8 @@ fn rotation_scripts(s: &Settings, src: Source, n: &Names) -> RotationScripts {
             ),
         },
         Source::Pki { ttl } => RotationScripts {
+            overlap: String::new(),
+            max_staleness: String::new(),
             rotation_type: if s.target == Target::Kubernetes {
                 RotationType::CertManager
             } else {

@@ -11,9 +11,10 @@ import boto3
 # Secrets Manager then labels the old version AWSPREVIOUS.
 #
 # Database secrets are JSON with engine, host, port, dbname, username and password (the AWS
-# convention). Single user: the user's own password changes. Alternating users: when the secret
-# names a superuser secret in "masterarn", that superuser switches between <username> and
-# <username>_clone so the previous credential keeps working until the next rotation. Connections
+# convention). Alternating users: when the secret names a superuser secret in "masterarn", or
+# SUPERUSER_SECRET_ID names one, that superuser switches between <username> and <username>_clone
+# so the previous credential keeps working until the next rotation. Otherwise the user's own
+# password changes, and the old one stops working at once. Connections
 # use verified TLS (CA bundle in DB_CA_BUNDLE, else the system store) unless the secret sets
 # "ssl": false. Other secrets get a new random "api_key".
 
@@ -24,6 +25,12 @@ ROTATION_KIND = os.environ.get("ROTATION_KIND", "value")
 VALUE_FIELD = os.environ.get("VALUE_FIELD", "api_key")
 EXCLUDE_CHARACTERS = os.environ.get("EXCLUDE_CHARACTERS", "/@\"'\\`")
 PASSWORD_LENGTH = int(os.environ.get("PASSWORD_LENGTH", "32"))
+SUPERUSER_SECRET_ID = os.environ.get("SUPERUSER_SECRET_ID", "")
+
+
+def superuser_of(secret):
+    """The superuser secret that alternates users for this secret, or "" for a single user."""
+    return secret.get("masterarn") or SUPERUSER_SECRET_ID
 
 
 def lambda_handler(event, context):
@@ -88,9 +95,11 @@ def create_secret(service, arn, token, rotation_token):
         pass
     pending = dict(current)
     if ROTATION_KIND == "database":
-        if "masterarn" in current:
+        master = superuser_of(current)
+        if master:
             username = current["username"]
             pending["username"] = username[: -len("_clone")] if username.endswith("_clone") else username + "_clone"
+            pending["masterarn"] = master
         pending["password"] = new_password(service)
     else:
         # For a key issued by a third party, replace this with that provider's key-issuing call.
@@ -144,8 +153,8 @@ def set_secret(service, arn, token):
         logger.info("setSecret: AWSPENDING of %s already logs in", arn)
         return
     current = get_secret_dict(service, arn, "AWSCURRENT")
-    if "masterarn" in current:
-        master = json.loads(service.get_secret_value(SecretId=current["masterarn"])["SecretString"])
+    if superuser_of(current):
+        master = json.loads(service.get_secret_value(SecretId=superuser_of(current))["SecretString"])
         master.setdefault("ssl", current.get("ssl", True))
         conn = connect(master)
         if not conn:

@@ -335,7 +335,8 @@ resource "aws_lambda_function" "rotation" {
 
   environment {
     variables = {
-      ROTATION_KIND = "database"
+      ROTATION_KIND       = "database"
+      SUPERUSER_SECRET_ID = "prod/app/database-superuser"
     }
   }
 
@@ -358,6 +359,7 @@ resource "aws_lambda_permission" "secretsmanager" {
 resource "aws_secretsmanager_secret_rotation" "app" {
   secret_id           = aws_secretsmanager_secret.app.id
   rotation_lambda_arn = aws_lambda_function.rotation.arn
+  rotate_immediately  = false
 
   rotation_rules {
     schedule_expression = "rate(90 days)"

@@ -329,7 +329,8 @@ resource "aws_lambda_function" "rotation" {
 
   environment {
     variables = {
-      ROTATION_KIND = "database"
+      ROTATION_KIND       = "database"
+      SUPERUSER_SECRET_ID = "prod/app/database-superuser"
     }
   }
 
@@ -352,6 +353,7 @@ resource "aws_lambda_permission" "secretsmanager" {
 resource "aws_secretsmanager_secret_rotation" "app" {
   secret_id           = aws_secretsmanager_secret.app.id
   rotation_lambda_arn = aws_lambda_function.rotation.arn
+  rotate_immediately  = false
 
   rotation_rules {
     schedule_expression = "rate(90 days)"

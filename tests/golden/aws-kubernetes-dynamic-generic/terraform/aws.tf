@@ -304,6 +304,7 @@ resource "aws_lambda_permission" "secretsmanager" {
 resource "aws_secretsmanager_secret_rotation" "app" {
   secret_id           = aws_secretsmanager_secret.app.id
   rotation_lambda_arn = aws_lambda_function.rotation.arn
+  rotate_immediately  = false
 
   rotation_rules {
     schedule_expression = "rate(4 hours)"

@@ -1,0 +1,90 @@
+"""Soak: a consumer that reads a rotated database secret through the generated Python SDK module
+and opens a new PostgreSQL connection every few hundred milliseconds, while the generated rotation
+Lambda rotates the secret again and again under moto's RotateSecret. Time runs compressed: the
+SDK cache lives CACHE_SECONDS instead of minutes and a rotation follows every PERIOD_SECONDS
+instead of days, so the staleness-to-period ratio is far worse than in production.
+
+usage: soak.py LAMBDA_PY SDK_PY SPEC_JSON
+SPEC_JSON: {"name", "secret" (first value), "superuser" (value of the superuser secret, or null),
+"alternate" (whether the Lambda gets SUPERUSER_SECRET_ID, as the plan sets it), "rotations",
+"period_seconds", "cache_seconds", "connect_every_seconds"}.
+Prints JSON: rotations run, connections tried, failures (authentication errors surfaced to the
+application), and the users the consumer logged in as.
+"""
+
+import json
+import os
+import sys
+import threading
+import time
+
+from moto_rotation import Moto, load
+
+lambda_path, sdk_path, spec = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+name = spec["name"]
+superuser_name = name + "-superuser"
+if spec["alternate"]:
+    # What terraform/aws.tf sets on the function.
+    os.environ["SUPERUSER_SECRET_ID"] = superuser_name
+moto = Moto(lambda_path)
+try:
+    import pg8000.native
+
+    if spec.get("superuser"):
+        moto.sm.create_secret(Name=superuser_name, SecretString=json.dumps(spec["superuser"]))
+    moto.sm.create_secret(Name=name, SecretString=json.dumps(spec["secret"]))
+
+    sdk = load(sdk_path, "app_secrets")
+    sdk.RESOURCE_ID = name
+    sdk.CACHE_TTL_SECONDS = spec["cache_seconds"]
+
+    stop = threading.Event()
+    tally = {"connections": 0, "failures": 0, "users": set(), "errors": []}
+
+    def consumer():
+        while not stop.is_set():
+            fields = sdk.secret.get()
+            tally["connections"] += 1
+            try:
+                conn = pg8000.native.Connection(
+                    user=fields["username"],
+                    password=fields["password"],
+                    host=fields["host"],
+                    port=int(fields["port"]),
+                    database=fields["dbname"],
+                    timeout=5,
+                )
+                conn.run("SELECT 1")
+                conn.close()
+                tally["users"].add(fields["username"])
+            except pg8000.native.DatabaseError as error:
+                tally["failures"] += 1
+                if len(tally["errors"]) < 3:
+                    tally["errors"].append(str(error.args[0].get("M", "")) if error.args and isinstance(error.args[0], dict) else type(error).__name__)
+            stop.wait(spec["connect_every_seconds"])
+
+    thread = threading.Thread(target=consumer)
+    thread.start()
+    rotations = 0
+    try:
+        for _ in range(spec["rotations"]):
+            time.sleep(spec["period_seconds"])
+            moto.rotate(name)
+            rotations += 1
+        time.sleep(spec["period_seconds"])
+    finally:
+        stop.set()
+        thread.join()
+    json.dump(
+        {
+            "rotations": rotations,
+            "steps": len(moto.steps),
+            "connections": tally["connections"],
+            "failures": tally["failures"],
+            "users": sorted(tally["users"]),
+            "errors": tally["errors"],
+        },
+        sys.stdout,
+    )
+finally:
+    moto.stop()

@@ -1,0 +1,166 @@
+//! The rotation window (`planner::window`, issue 15): every plan states how long a replaced
+//! credential keeps working (`rotation_scripts.overlap`) and how long a planned consumer may keep
+//! a copy (`max_staleness`), in its outputs and in one decision; a plan that rotates with an
+//! overlap not above the staleness carries the window finding (a fallback: an error under
+//! `strict`), and no other plan does.
+
+use secretsint::planner::duration::Duration;
+use secretsint::planner::{plan, Backend, Choice, CicdPlatform, CredentialType, FindingKind, Plan, Request, Rotation, Target};
+
+use crate::support::{all_requests, WINDOW_FINDING};
+
+fn every_plan() -> Vec<(String, Request, Plan)> {
+    let mut out = Vec::new();
+    for base in all_requests() {
+        let platforms: Vec<Option<CicdPlatform>> = if base.target == Target::Cicd {
+            CicdPlatform::ALL.iter().map(|p| Some(*p)).collect()
+        } else {
+            vec![None]
+        };
+        for platform in platforms {
+            let mut req = base.clone();
+            req.cicd.platform = platform;
+            let case = format!(
+                "{}-{}-{}-{}{}",
+                req.backend,
+                req.target,
+                req.rotation,
+                req.credential.unwrap(),
+                platform.map(|p| format!("-{p}")).unwrap_or_default()
+            );
+            let p = plan(&req);
+            out.push((case, req, p));
+        }
+    }
+    out
+}
+
+/// (overlap, max_staleness, rotates, window finding present) of a plan, checked for shape.
+fn window_of(case: &str, p: &Plan) -> (Duration, Duration, bool, bool) {
+    let r = p.rotation_scripts.as_ref().unwrap_or_else(|| panic!("{case}: no rotation_scripts"));
+    // The provider's durations are positive; the window's may be 0s.
+    let parse = |text: &str, what: &str| match text {
+        "0s" => Duration::from_secs(0),
+        _ => Duration::parse(text).unwrap_or_else(|e| panic!("{case}: {what} {text:?}: {e}")),
+    };
+    let overlap = parse(&r.overlap, "overlap");
+    let stale = parse(&r.max_staleness, "max_staleness");
+    let stated: Vec<&String> = p.decisions.iter().filter(|d| d.starts_with("Rotation window: ")).collect();
+    assert_eq!(stated.len(), 1, "{case}: one decision states the window: {stated:?}");
+    let rotates = !stated[0].contains("the plan replaces nothing");
+    let found: Vec<_> = p.findings.iter().filter(|f| f.summary == WINDOW_FINDING).collect();
+    assert!(found.len() <= 1, "{case}: {found:?}");
+    if let Some(f) = found.first() {
+        assert_eq!(f.kind, FindingKind::Fallback, "{case}: an error under strict, a warning otherwise");
+        assert_eq!(f.field, ["rotation_policy"], "{case}");
+        assert!(
+            f.detail.contains(&format!("may keep a copy for {}", r.max_staleness)),
+            "{case}: {}",
+            f.detail
+        );
+    }
+    (overlap, stale, rotates, !found.is_empty())
+}
+
+fn req(backend: Backend, target: Target, rotation: Rotation, credential: CredentialType) -> Request {
+    let mut r = Request::new(backend, target, rotation);
+    r.credential = Some(credential);
+    r
+}
+
+#[test]
+fn every_plan_states_its_window_and_warns_exactly_when_it_does_not_hold() {
+    let (mut holds, mut breaks, mut manual) = (0, 0, 0);
+    for (case, _, p) in every_plan() {
+        let (overlap, stale, rotates, warned) = window_of(&case, &p);
+        let manual_type = p.rotation_scripts.as_ref().unwrap().rotation_type.as_str() == "none";
+        assert_eq!(!rotates, manual_type, "{case}: rotation_type none ⇔ the plan replaces nothing");
+        assert_eq!(
+            warned,
+            rotates && overlap <= stale,
+            "{case}: overlap {overlap:?}, max_staleness {stale:?}"
+        );
+        match (rotates, warned) {
+            (false, _) => manual += 1,
+            (true, false) => holds += 1,
+            (true, true) => breaks += 1,
+        }
+    }
+    eprintln!("rotation window over every plan: {holds} rotate and hold, {breaks} rotate and can break consumers, {manual} rotate nothing");
+    assert!(holds > 0 && breaks > 0 && manual > 0);
+}
+
+/// What the windows are, where the backends' rotation shapes decide them.
+#[test]
+fn the_windows_follow_how_each_backend_replaces_its_credential() {
+    use Backend::*;
+    use CredentialType::*;
+    use Rotation::*;
+    use Target::*;
+    let cases = [
+        // AWS alternates PostgreSQL users: the previous one works until the next rotation.
+        (req(AwsSecrets, Kubernetes, Automatic, Database), "90d", "1h2m", false),
+        // One database user whose password changes: nothing overlaps.
+        (req(AzureKeyVault, Application, Automatic, Database), "0s", "5m", true),
+        (req(GcpSecretManager, Kubernetes, Automatic, Database), "0s", "5m", true),
+        (req(Vault, Kubernetes, Automatic, Database), "0s", "5m", true),
+        // An overwritten API key stops at once too.
+        (req(Vault, Cicd, Automatic, ApiKey), "0s", "6h", true),
+        // A lease read again at two thirds of its lifetime: a third of it overlaps.
+        (req(Vault, Kubernetes, Dynamic, Database), "20m", "2m", false),
+        (req(Vault, Application, Dynamic, Database), "20m", "0s", false),
+        // A CI job keeps its lease for the whole job, assumed up to 6h.
+        (req(Vault, Cicd, Dynamic, Database), "1h", "6h", true),
+        // Certificates renewed before they expire: the old one works until then.
+        (req(AzureKeyVault, Kubernetes, Automatic, Certificate), "30d", "1h2m", false),
+        // Nothing is rotated by the plan.
+        (req(AwsSecrets, Application, Manual, ApiKey), "0s", "5m", false),
+    ];
+    // A Redshift user rotates alone (the function alternates PostgreSQL users only).
+    let mut redshift = req(AwsSecrets, Kubernetes, Automatic, Database);
+    redshift.database.engine = Some(secretsint::planner::DbEngine::Redshift);
+    let cases: Vec<_> = cases.into_iter().chain([(redshift, "0s", "7m", true)]).collect();
+    for (r, overlap, stale, warned) in cases {
+        let case = format!("{}-{}-{}-{}", r.backend, r.target, r.rotation, r.credential.unwrap());
+        let p = plan(&r);
+        let s = p.rotation_scripts.as_ref().unwrap();
+        assert_eq!((s.overlap.as_str(), s.max_staleness.as_str()), (overlap, stale), "{case}");
+        assert_eq!(p.findings.iter().any(|f| f.summary == WINDOW_FINDING), warned, "{case}");
+    }
+}
+
+/// The rule answers the arguments that move the window: a CI lease as long as the job holds;
+/// an ESO refresh interval so close to the lease's lifetime that the old credential expires
+/// before pods see the new one breaks (the canary for a harness that would miss a late sync).
+#[test]
+fn the_window_moves_with_the_lifetime_and_the_refresh_interval() {
+    let mut ci = req(Backend::Vault, Target::Cicd, Rotation::Dynamic, CredentialType::Database);
+    ci.rotation_period = Some(Duration::parse("6h").unwrap());
+    let p = plan(&ci);
+    let f = p
+        .findings
+        .iter()
+        .find(|f| f.summary == WINDOW_FINDING)
+        .expect("a lease as long as the job does not outlive it");
+    assert!(f.detail.contains("Set rotation_period to more than 6h"), "{}", f.detail);
+    ci.rotation_period = Some(Duration::parse("7h").unwrap());
+    let p = plan(&ci);
+    assert!(!p.findings.iter().any(|f| f.summary == WINDOW_FINDING), "{:?}", p.findings);
+
+    let mut k8s = req(Backend::Vault, Target::Kubernetes, Rotation::Dynamic, CredentialType::Database);
+    k8s.rotation_period = Some(Duration::parse("1h").unwrap());
+    k8s.kubernetes.refresh_interval = Some(Duration::parse("59m").unwrap());
+    let p = plan(&k8s);
+    let s = p.rotation_scripts.as_ref().unwrap();
+    assert_eq!((s.overlap.as_str(), s.max_staleness.as_str()), ("1m", "2m"));
+    let f = p
+        .findings
+        .iter()
+        .find(|f| f.summary == WINDOW_FINDING)
+        .expect("a 1m overlap behind a 2m sync breaks");
+    assert!(
+        f.detail.contains("can fail for up to 1m") && f.detail.contains("Lower kubernetes.refresh_interval"),
+        "{}",
+        f.detail
+    );
+}
