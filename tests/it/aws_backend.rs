@@ -470,7 +470,7 @@ fn rotation_lambda_alternates_users_when_a_superuser_secret_is_named() {
 
 /// Runs tests/it/aws/soak.py with the plan's own rotation function and Python SDK module: a
 /// consumer connects to PostgreSQL every 50ms with what the SDK hands it (cache 250ms) while the
-/// function rotates the secret every 600ms under moto, 20 times.
+/// function rotates the secret every second under moto, 20 times.
 fn soak(user: &str, alternate: bool) -> Value {
     let pg = &backends().pg;
     let (old, clone) = ("initial-password-for-tests", format!("{user}_clone"));
@@ -491,7 +491,7 @@ fn soak(user: &str, alternate: bool) -> Value {
         "superuser": alternate.then(|| db_secret(pg.port, "postgres", &pg.superuser_password)),
         "alternate": alternate,
         "rotations": 20,
-        "period_seconds": 0.6,
+        "period_seconds": 1.0,
         "cache_seconds": 0.25,
         "connect_every_seconds": 0.05,
     });
@@ -515,7 +515,8 @@ fn soak_alternating_users_never_fail_a_login_and_the_single_user_shape_does() {
     eprintln!("alternating users: {v}");
     assert_eq!(v["rotations"], 20, "{v}");
     assert_eq!(v["steps"], 80, "four steps per rotation: {v}");
-    assert!(v["connections"].as_u64().unwrap() >= 150, "{v}");
+    // However loaded the machine, the consumer logged in between every two rotations.
+    assert!(v["fewest_between_rotations"].as_u64().unwrap() >= 1, "{v}");
     assert_eq!(v["failures"], 0, "a consumer login failed during rotation: {v}");
     assert_eq!(v["users"], json!(["aws_soak_app", "aws_soak_app_clone"]), "{v}");
 

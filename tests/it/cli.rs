@@ -323,20 +323,12 @@ fn version_is_the_crate_version() {
 /// rotation_policy; the same plan with dynamic credentials passes --strict.
 #[test]
 fn a_rotation_window_that_breaks_consumers_fails_under_strict() {
+    // BASE with another rotation_policy.
     let args = |rotation: &'static str| {
-        vec![
-            "plan",
-            "--backend",
-            "vault",
-            "--target",
-            "kubernetes",
-            "--rotation",
-            rotation,
-            "--credential",
-            "database",
-            "--format",
-            "json",
-        ]
+        let mut a = BASE.to_vec();
+        a[6] = rotation;
+        a.extend(["--format", "json"]);
+        a
     };
     let (code, out, err) = secretsint(&args("automatic"));
     assert_eq!(code, 0, "{err}");

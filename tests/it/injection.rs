@@ -191,37 +191,20 @@ const MARKER_VALUE: &str = "https://marker.example/marker";
 
 fn requests_with(value: &str) -> Vec<(String, Request)> {
     let mut out = Vec::new();
-    for base in all_requests() {
-        let platforms: Vec<Option<CicdPlatform>> = if base.target == Target::Cicd {
-            CicdPlatform::ALL.iter().map(|p| Some(*p)).collect()
-        } else {
-            vec![None]
-        };
-        for platform in platforms {
-            let mut req = base.clone();
-            req.cicd.platform = platform;
-            req.languages = Some(Language::ALL.to_vec());
-            let v = || Some(value.to_string());
-            req.vault.address = v();
-            req.vault.namespace = v();
-            req.vault.auth_mount = v();
-            req.vault.database_mount = v();
-            req.vault.pki_mount = v();
-            req.aws.region = v();
-            req.azure.vault_name = v();
-            req.gcp.project_id = v();
-            req.kubernetes.service_account = v();
-            req.certificate.common_name = v();
-            let origin = format!(
-                "{}-{}-{}-{}{}",
-                req.backend,
-                req.target,
-                req.rotation,
-                req.credential.unwrap(),
-                platform.map(|p| format!("-{p}")).unwrap_or_default()
-            );
-            out.push((origin, req));
-        }
+    for (origin, mut req) in every_request_on_every_platform() {
+        req.languages = Some(Language::ALL.to_vec());
+        let v = || Some(value.to_string());
+        req.vault.address = v();
+        req.vault.namespace = v();
+        req.vault.auth_mount = v();
+        req.vault.database_mount = v();
+        req.vault.pki_mount = v();
+        req.aws.region = v();
+        req.azure.vault_name = v();
+        req.gcp.project_id = v();
+        req.kubernetes.service_account = v();
+        req.certificate.common_name = v();
+        out.push((origin, req));
     }
     out
 }

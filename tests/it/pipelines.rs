@@ -21,10 +21,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use secretsint::planner::{plan, versions, Choice, CicdPlatform, ManifestType, Target};
+use secretsint::planner::{plan, versions, CicdPlatform, ManifestType, Target};
 use serde_norway::Value;
 
-use crate::support::{all_requests, repo_root, tool};
+use crate::support::{all_requests, every_request_on_every_platform, repo_root, tool};
 use crate::workflow_lint::actionlint;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,32 +63,14 @@ fn kind(filename: &str) -> Option<Kind> {
 fn pipelines() -> Vec<(String, Kind, String)> {
     let mut out: Vec<(String, Kind, String)> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for base in all_requests() {
-        let platforms: Vec<Option<CicdPlatform>> = if base.target == Target::Cicd {
-            CicdPlatform::ALL.iter().map(|p| Some(*p)).collect()
-        } else {
-            vec![None]
-        };
-        for platform in platforms {
-            let mut req = base.clone();
-            req.cicd.platform = platform;
-            let origin = format!(
-                "{}-{}-{}-{}{}",
-                req.backend,
-                req.target,
-                req.rotation,
-                req.credential.unwrap(),
-                platform.map(|p| format!("-{p}")).unwrap_or_default()
-            );
-            for m in plan(&req).deployment_manifests {
-                if m.kind != ManifestType::Cicd {
-                    continue;
-                }
-                let k =
-                    kind(&m.filename).unwrap_or_else(|| panic!("{origin}: cicd manifest {} has no validator here: add one", m.filename));
-                if seen.insert(m.content.clone()) {
-                    out.push((format!("{origin}/{}", m.filename), k, m.content));
-                }
+    for (origin, req) in every_request_on_every_platform() {
+        for m in plan(&req).deployment_manifests {
+            if m.kind != ManifestType::Cicd {
+                continue;
+            }
+            let k = kind(&m.filename).unwrap_or_else(|| panic!("{origin}: cicd manifest {} has no validator here: add one", m.filename));
+            if seen.insert(m.content.clone()) {
+                out.push((format!("{origin}/{}", m.filename), k, m.content));
             }
         }
     }

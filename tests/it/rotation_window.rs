@@ -5,34 +5,15 @@
 //! `strict`), and no other plan does.
 
 use secretsint::planner::duration::Duration;
-use secretsint::planner::{plan, Backend, Choice, CicdPlatform, CredentialType, FindingKind, Plan, Request, Rotation, Target};
+use secretsint::planner::{plan, Backend, Choice, CredentialType, FindingKind, Plan, Request, Rotation, Target};
 
-use crate::support::{all_requests, WINDOW_FINDING};
+use crate::support::{every_request_on_every_platform, WINDOW_FINDING};
 
-fn every_plan() -> Vec<(String, Request, Plan)> {
-    let mut out = Vec::new();
-    for base in all_requests() {
-        let platforms: Vec<Option<CicdPlatform>> = if base.target == Target::Cicd {
-            CicdPlatform::ALL.iter().map(|p| Some(*p)).collect()
-        } else {
-            vec![None]
-        };
-        for platform in platforms {
-            let mut req = base.clone();
-            req.cicd.platform = platform;
-            let case = format!(
-                "{}-{}-{}-{}{}",
-                req.backend,
-                req.target,
-                req.rotation,
-                req.credential.unwrap(),
-                platform.map(|p| format!("-{p}")).unwrap_or_default()
-            );
-            let p = plan(&req);
-            out.push((case, req, p));
-        }
-    }
-    out
+fn every_plan() -> Vec<(String, Plan)> {
+    every_request_on_every_platform()
+        .into_iter()
+        .map(|(case, req)| (case, plan(&req)))
+        .collect()
 }
 
 /// (overlap, max_staleness, rotates, window finding present) of a plan, checked for shape.
@@ -71,7 +52,7 @@ fn req(backend: Backend, target: Target, rotation: Rotation, credential: Credent
 #[test]
 fn every_plan_states_its_window_and_warns_exactly_when_it_does_not_hold() {
     let (mut holds, mut breaks, mut manual) = (0, 0, 0);
-    for (case, _, p) in every_plan() {
+    for (case, p) in every_plan() {
         let (overlap, stale, rotates, warned) = window_of(&case, &p);
         let manual_type = p.rotation_scripts.as_ref().unwrap().rotation_type.as_str() == "none";
         assert_eq!(!rotates, manual_type, "{case}: rotation_type none ⇔ the plan replaces nothing");

@@ -9,37 +9,20 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use secretsint::planner::{plan, versions, Backend, Choice, CicdPlatform, Language, Target};
+use secretsint::planner::{plan, versions, Backend, Choice, Language};
 
-use crate::support::{all_requests, repo_root, tool};
+use crate::support::{all_requests, every_request_on_every_platform, repo_root, tool};
 
 /// (language, joined file text) for every distinct snippet, with a readable origin for messages.
 pub fn snippets() -> BTreeMap<(Language, String), String> {
     let mut out = BTreeMap::new();
-    for base in all_requests() {
-        let platforms: Vec<Option<CicdPlatform>> = if base.target == Target::Cicd {
-            CicdPlatform::ALL.iter().map(|p| Some(*p)).collect()
-        } else {
-            vec![None]
-        };
-        for platform in platforms {
-            let mut req = base.clone();
-            req.cicd.platform = platform;
-            req.languages = Some(Language::ALL.to_vec());
-            let origin = format!(
-                "{}-{}-{}-{}{}",
-                req.backend,
-                req.target,
-                req.rotation,
-                req.credential.unwrap(),
-                platform.map(|p| format!("-{p}")).unwrap_or_default()
-            );
-            let code = plan(&req).integration_code;
-            assert_eq!(code.len(), 4, "{origin}: one integration_code per language");
-            for c in code {
-                let text = format!("{}\n{}\n{}", c.authentication_snippet, c.secret_retrieval_snippet, c.error_handling);
-                out.entry((c.language, text)).or_insert(origin.clone());
-            }
+    for (origin, mut req) in every_request_on_every_platform() {
+        req.languages = Some(Language::ALL.to_vec());
+        let code = plan(&req).integration_code;
+        assert_eq!(code.len(), 4, "{origin}: one integration_code per language");
+        for c in code {
+            let text = format!("{}\n{}\n{}", c.authentication_snippet, c.secret_retrieval_snippet, c.error_handling);
+            out.entry((c.language, text)).or_insert(origin.clone());
         }
     }
     out

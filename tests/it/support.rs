@@ -39,6 +39,34 @@ pub fn substitutes(f: &secretsint::planner::Finding) -> bool {
     f.kind == secretsint::planner::FindingKind::Fallback && f.summary != WINDOW_FINDING
 }
 
+/// Every request of [`all_requests`], a `cicd` one once per CI/CD platform, each named
+/// `<backend>-<target>-<rotation>-<credential>[-<platform>]`.
+pub fn every_request_on_every_platform() -> Vec<(String, secretsint::planner::Request)> {
+    use secretsint::planner::{Choice, CicdPlatform, Target};
+    let mut out = Vec::new();
+    for base in all_requests() {
+        let platforms: Vec<Option<CicdPlatform>> = if base.target == Target::Cicd {
+            CicdPlatform::ALL.iter().map(|p| Some(*p)).collect()
+        } else {
+            vec![None]
+        };
+        for platform in platforms {
+            let mut req = base.clone();
+            req.cicd.platform = platform;
+            let case = format!(
+                "{}-{}-{}-{}{}",
+                req.backend,
+                req.target,
+                req.rotation,
+                req.credential.unwrap(),
+                platform.map(|p| format!("-{p}")).unwrap_or_default()
+            );
+            out.push((case, req));
+        }
+    }
+    out
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

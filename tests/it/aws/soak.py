@@ -9,7 +9,7 @@ SPEC_JSON: {"name", "secret" (first value), "superuser" (value of the superuser 
 "alternate" (whether the Lambda gets SUPERUSER_SECRET_ID, as the plan sets it), "rotations",
 "period_seconds", "cache_seconds", "connect_every_seconds"}.
 Prints JSON: rotations run, connections tried, failures (authentication errors surfaced to the
-application), and the users the consumer logged in as.
+application), the fewest connections between two rotations, and the users logged in as.
 """
 
 import json
@@ -40,11 +40,15 @@ try:
 
     stop = threading.Event()
     tally = {"connections": 0, "failures": 0, "users": set(), "errors": []}
+    # Connections tried after the n-th rotation (index 0: before the first).
+    between = [0] * (spec["rotations"] + 1)
+    rotations = 0
 
     def consumer():
         while not stop.is_set():
             fields = sdk.secret.get()
             tally["connections"] += 1
+            between[rotations] += 1
             try:
                 conn = pg8000.native.Connection(
                     user=fields["username"],
@@ -65,7 +69,6 @@ try:
 
     thread = threading.Thread(target=consumer)
     thread.start()
-    rotations = 0
     try:
         for _ in range(spec["rotations"]):
             time.sleep(spec["period_seconds"])
@@ -81,6 +84,7 @@ try:
             "steps": len(moto.steps),
             "connections": tally["connections"],
             "failures": tally["failures"],
+            "fewest_between_rotations": min(between),
             "users": sorted(tally["users"]),
             "errors": tally["errors"],
         },
