@@ -286,7 +286,7 @@ impl TokenPlatform for Jenkins {
             })
             .collect();
         decisions.push(format!(
-            "Jenkins stores no credential for the backend: the oidc-provider plugin mints a fresh token for each build from an \"OpenID Connect id token as file\" credential ({CASC_PATH} is their Configuration-as-Code section): {}. withCredentials names the token's file in {ID_TOKEN_FILE}; the issuer is {}{}.",
+            "Jenkins stores no secret for the backend: the oidc-provider plugin mints a fresh token for each build from an \"OpenID Connect id token as file\" credential ({CASC_PATH} is their Configuration-as-Code section): {}. withCredentials names the token's file in {ID_TOKEN_FILE}; the issuer is {}{}.",
             tokens.join("; "),
             issuer(c),
             if c.oidc_issuer.is_none() { " (a placeholder: set cicd.oidc_issuer to your controller's root URL followed by /oidc; the backend fetches its discovery document and keys from there)" } else { "" }
