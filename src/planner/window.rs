@@ -56,14 +56,10 @@ pub const KUBELET_SYNC: Duration = Duration::from_secs(2 * 60);
 /// runners stop a job after 6 hours, and the other platforms' defaults are shorter.
 pub const CI_JOB: Duration = Duration::from_secs(6 * 3600);
 
-fn secs(d: Duration) -> u64 {
-    d.secs()
-}
-
 /// How stale a planned consumer's copy can get, and the parts that add up to it. A consumer of
 /// a lease reads again before its credential expires, so only the delivery of its new copy
 /// counts.
-pub fn staleness(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Duration, String) {
+fn staleness(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Duration, String) {
     let lease = matches!(replaced, Replaced::Lease { .. });
     match s.target {
         Target::Kubernetes => {
@@ -71,8 +67,8 @@ pub fn staleness(s: &Settings, replaced: Replaced, refresh: Option<Duration>) ->
             let sdk = if lease { 0 } else { cache };
             match refresh {
                 Some(refresh) => {
-                    let synced = if lease { 0 } else { secs(refresh) };
-                    let total = (synced + secs(KUBELET_SYNC)).max(sdk);
+                    let synced = if lease { 0 } else { refresh.secs() };
+                    let total = (synced + KUBELET_SYNC.secs()).max(sdk);
                     (
                         Duration::from_secs(total),
                         format!(
@@ -134,8 +130,8 @@ pub fn window(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> Wi
         // anyone else at two thirds of the lifetime.
         Replaced::Lease { ttl } if s.target == Target::Cicd => (ttl, true),
         Replaced::Lease { ttl } => match refresh {
-            Some(r) => (Duration::from_secs(secs(ttl).saturating_sub(secs(r))), true),
-            None => (Duration::from_secs(secs(ttl) - secs(ttl) * 2 / 3), true),
+            Some(r) => (Duration::from_secs(ttl.secs().saturating_sub(r.secs())), true),
+            None => (Duration::from_secs(ttl.secs() - ttl.secs() * 2 / 3), true),
         },
     };
     Window {
@@ -162,6 +158,7 @@ pub fn rule(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Win
     } else {
         ""
     };
+    let mut finding = None;
     let decision = if !w.rotates {
         format!(
             "Rotation window: the plan replaces nothing; whoever replaces the {what} by hand must keep the old one working for more than {}, the longest a planned consumer keeps a copy ({}).{restart}",
@@ -176,15 +173,7 @@ pub fn rule(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Win
             w.parts
         )
     } else {
-        format!(
-            "Rotation window: {}, but a planned consumer may keep a copy for {} ({}): {}.{restart}",
-            kept(s, what, replaced, &w),
-            w.max_staleness.to_text(),
-            w.parts,
-            effect(s, replaced, &w)
-        )
-    };
-    let finding = (!w.holds()).then(|| {
+        let (how, effect) = (kept(s, what, replaced, &w), effect(s, replaced, &w));
         let fix = match replaced {
             Replaced::Lease { .. } if s.target == Target::Cicd => WindowFix::LongerLease(w.max_staleness),
             Replaced::AtOnce { .. } => WindowFix::NothingOverlaps {
@@ -194,15 +183,20 @@ pub fn rule(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Win
                 kubernetes: s.target == Target::Kubernetes,
             },
         };
-        findings::rotation_window_too_short(
+        finding = Some(findings::rotation_window_too_short(
             what,
-            &kept(s, what, replaced, &w),
+            &how,
             w.max_staleness,
             &w.parts,
-            &effect(s, replaced, &w),
+            &effect,
             fix,
+        ));
+        format!(
+            "Rotation window: {how}, but a planned consumer may keep a copy for {} ({}): {effect}.{restart}",
+            w.max_staleness.to_text(),
+            w.parts
         )
-    });
+    };
     (w, decision, finding)
 }
 
@@ -212,13 +206,13 @@ fn effect(s: &Settings, replaced: Replaced, w: &Window) -> String {
         Replaced::Lease { ttl } if s.target == Target::Cicd => format!("a job that runs longer than {} loses it", ttl.to_text()),
         _ => format!(
             "after each rotation its logins can fail for up to {}",
-            Duration::from_secs(secs(w.max_staleness) - secs(w.overlap)).to_text()
+            Duration::from_secs(w.max_staleness.secs() - w.overlap.secs()).to_text()
         ),
     }
 }
 
 /// What happens to the credential a consumer holds, as the window's decision and finding say it.
-pub fn kept(s: &Settings, what: &str, replaced: Replaced, w: &Window) -> String {
+fn kept(s: &Settings, what: &str, replaced: Replaced, w: &Window) -> String {
     match replaced {
         Replaced::AtOnce { .. } if s.credential == CredentialType::Database => {
             format!("the rotation changes the one database user's password, so the old {what} stops working as soon as the new one is set")
@@ -234,9 +228,14 @@ pub fn kept(s: &Settings, what: &str, replaced: Replaced, w: &Window) -> String 
     }
 }
 
-/// The ESO refresh interval of a Kubernetes plan whose synced value changes as `resync` says.
-pub fn refresh(s: &Settings, resync: kubernetes::Resync) -> Option<Duration> {
-    (s.target == Target::Kubernetes).then(|| kubernetes::refresh_interval(s, resync).0)
+/// The ESO refresh interval of a Kubernetes plan whose synced value changes as `resync` says,
+/// with the refresh rule's finding; nothing for another target.
+pub fn refresh(s: &Settings, resync: kubernetes::Resync) -> (Option<Duration>, Option<Finding>) {
+    if s.target != Target::Kubernetes {
+        return (None, None);
+    }
+    let (refresh, finding) = kubernetes::refresh_interval(s, resync);
+    (Some(refresh), finding)
 }
 
 /// Applies [`rule`] to a plan: fills the window into `scripts`, states it, and raises the finding.

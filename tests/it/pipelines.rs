@@ -350,8 +350,7 @@ fn casc_token_credentials(text: &str) -> Result<Vec<(String, String)>, String> {
 #[test]
 fn jenkins_token_credentials_as_code_match_the_bindings_and_the_trust() {
     let mut checked = 0;
-    for base in all_requests().into_iter().filter(|r| r.target == Target::Cicd) {
-        let mut req = base.clone();
+    for mut req in all_requests().into_iter().filter(|r| r.target == Target::Cicd) {
         req.cicd.platform = Some(CicdPlatform::Jenkins);
         let p = plan(&req);
         let origin = format!("{}-{}-{}", req.backend, req.rotation, req.credential.unwrap());

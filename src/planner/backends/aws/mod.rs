@@ -611,11 +611,9 @@ pub fn plan(s: &Settings) -> Plan {
         Rotator::Lambda { period, .. } if alternates(s) => Replaced::Overlapping { period, overlap: period },
         Rotator::Lambda { period, .. } => Replaced::AtOnce { period },
     };
-    let refresh = window::refresh(s, resync(s, &rot));
+    let (refresh, refresh_finding) = window::refresh(s, resync(s, &rot));
     window::apply(s, replaced, refresh, &mut scripts, &mut decisions, &mut findings);
-    if s.target == Target::Kubernetes {
-        findings.extend(k8s::refresh_interval(s, resync(s, &rot)).1);
-    }
+    findings.extend(refresh_finding);
 
     match s.target {
         Target::Kubernetes => kubernetes_target(s, &n, &rot, &mut manifests, &mut decisions),

@@ -324,9 +324,8 @@ pub fn plan(s: &Settings) -> Plan {
     if s.credential == CredentialType::Certificate && !ips.is_empty() {
         findings.push(findings::azure_certificate_ip_sans(&ips));
     }
-    if s.target == Target::Kubernetes {
-        findings.extend(k8s::refresh_interval(s, resync(src)).1);
-    }
+    let (refresh, refresh_finding) = window::refresh(s, resync(src));
+    findings.extend(refresh_finding);
     let (config_format, config_file) = match s.target {
         Target::Kubernetes => kubernetes_target(s, src, &n, &mut manifests, &mut decisions),
         Target::Application => application_target(s, &n, &mut decisions),
@@ -394,14 +393,7 @@ pub fn plan(s: &Settings) -> Plan {
         },
         _ => Replaced::NotRotated,
     };
-    window::apply(
-        s,
-        replaced,
-        window::refresh(s, resync(src)),
-        &mut scripts,
-        &mut decisions,
-        &mut findings,
-    );
+    window::apply(s, replaced, refresh, &mut scripts, &mut decisions, &mut findings);
 
     Plan {
         secrets_config: SecretsConfig {

@@ -453,7 +453,8 @@ pub fn plan(s: &Settings) -> Plan {
         },
         (Some(period), _) => Replaced::AtOnce { period },
     };
-    let refresh = window::refresh(s, resync(s, period));
+    // (kubernetes_target raised the refresh rule's finding)
+    let refresh = window::refresh(s, resync(s, period)).0;
     window::apply(s, replaced, refresh, &mut rotation_scripts, &mut decisions, &mut findings);
     manifests.push(DeploymentManifest::new(
         ManifestType::Terraform,

@@ -404,9 +404,14 @@ fn token_job_name(s: &Settings, rotator: bool) -> String {
     }
 }
 
+/// The exact `sub` of the tokens of the secrets job, or of the rotation job.
+fn token_subject(s: &Settings, p: &dyn TokenPlatform, rotator: bool) -> String {
+    p.subject(&s.cicd, &token_job_name(s, rotator))
+}
+
 /// Exact matches on the token of the planned job: its subject, which names the job.
 pub(super) fn token_bound_claims(s: &Settings, p: &dyn TokenPlatform, rotator: bool) -> Vec<(&'static str, String)> {
-    vec![("sub", p.subject(&s.cicd, &token_job_name(s, rotator)))]
+    vec![("sub", token_subject(s, p, rotator))]
 }
 
 /// How the SDK's decisions name the job's token.
@@ -468,12 +473,12 @@ pub(super) fn token_target(
         }
     };
     let mut jobs = vec![job(false, &n.role, environment.clone(), None, read)];
-    let mut subjects = vec![format!("{} only {}", n.role, p.subject(&s.cicd, &token_job_name(s, false)))];
+    let mut subjects = vec![format!("{} only {}", n.role, token_subject(s, p, false))];
     if let Source::Kv { schedule: Some(sch) } = src {
         let mut env = environment.clone();
         env.extend(rotation_env(s, n, sch).into_iter().map(|e| (e.name, e.value)));
         jobs.push(job(true, &n.rotator_role, env, Some(sch.cron()), "sh ci/rotate-kv.sh".into()));
-        subjects.push(format!("{} only {}", n.rotator_role, p.subject(&s.cicd, &token_job_name(s, true))));
+        subjects.push(format!("{} only {}", n.rotator_role, token_subject(s, p, true)));
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
             "ci/rotate-kv.sh",

@@ -340,7 +340,8 @@ pub fn plan(s: &Settings) -> Plan {
     // cert-manager, not ESO, renews a certificate on Kubernetes.
     let refresh = match src {
         Source::Pki { .. } => None,
-        _ => window::refresh(s, resync(src)),
+        // (kubernetes_target raised the refresh rule's finding)
+        _ => window::refresh(s, resync(src)).0,
     };
     window::apply(s, replaced, refresh, &mut scripts, &mut decisions, &mut findings);
 
