@@ -491,16 +491,21 @@ pub(super) fn token_target(
         ));
     }
     let trust = TokenTrust::new(p, &s.cicd, &s.name, &github_audience(s));
+    // Each job has its own token: the rotation job's is not the secrets job's.
+    let tokens: Vec<String> = jobs
+        .iter()
+        .map(|job| format!("{} job: {}", job.purpose, p.token_text(&job.principal, &job.audience)))
+        .collect();
     decisions.push(format!(
-        "{} logs in to Vault with no stored credential: each job exchanges {} at the JWT auth mount \"{}\", configured with oidc_discovery_url = bound_issuer = {} (Vault fetches its discovery document and keys from there). Each role matches the audience and sub exactly (bound_claims_type = \"string\"): {}.",
+        "{} logs in to Vault with no stored credential: each job exchanges its own token ({}) at the JWT auth mount \"{}\", configured with oidc_discovery_url = bound_issuer = {} (Vault fetches its discovery document and keys from there). Each role matches the audience and sub exactly (bound_claims_type = \"string\"): {}.",
         p.title(),
-        p.token_text(&token_principal(&n.role), &trust.audience),
+        tokens.join("; "),
         s.vault.auth_mount,
         trust.issuer,
         subjects.join("; ")
     ));
     decisions.push(format!(
-        "The job writes the Vault response to {dir}/{out} and never prints it; its always-run cleanup revokes the Vault token (auth/token/revoke-self, which also ends every lease it created)."
+        "The secrets job writes the Vault response to {dir}/{out} and never prints it; each job's always-run cleanup revokes its Vault token (auth/token/revoke-self, which also ends every lease it created)."
     ));
     let text = p.render(&s.cicd, &jobs, manifests, decisions);
     (AuthMethod::Jwt, ConfigFormat::Yaml, text)
