@@ -42,4 +42,5 @@ mod supply_chain;
 mod support;
 mod validation;
 mod vault_backend;
+mod vault_soak;
 mod workflow_lint;

@@ -84,12 +84,15 @@ fn the_windows_follow_how_each_backend_replaces_its_credential() {
         // One database user whose password changes: nothing overlaps.
         (req(AzureKeyVault, Application, Automatic, Database), "0s", "5m", true),
         (req(GcpSecretManager, Kubernetes, Automatic, Database), "0s", "5m", true),
-        (req(Vault, Kubernetes, Automatic, Database), "0s", "5m", true),
         // An overwritten API key stops at once too.
         (req(Vault, Cicd, Automatic, ApiKey), "0s", "6h", true),
         // A lease read again at two thirds of its lifetime: a third of it overlaps.
         (req(Vault, Kubernetes, Dynamic, Database), "20m", "2m", false),
         (req(Vault, Application, Dynamic, Database), "20m", "0s", false),
+        // Vault plans an automatic database credential as a lease too (24h at most), never a
+        // static role's one password.
+        (req(Vault, Kubernetes, Automatic, Database), "8h", "2m", false),
+        (req(Vault, Application, Automatic, Database), "8h", "0s", false),
         // A CI job keeps its lease for the whole job, assumed up to 6h.
         (req(Vault, Cicd, Dynamic, Database), "1h", "6h", true),
         // Certificates renewed before they expire: the old one works until then.

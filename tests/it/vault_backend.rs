@@ -173,8 +173,6 @@ pub(crate) fn prepare_postgres() -> BTreeMap<&'static str, String> {
         );
         pg.admin("app", "CREATE TABLE orders (id serial PRIMARY KEY)");
         pg.admin("postgres", "CREATE ROLE \"prod-app\" WITH LOGIN PASSWORD 'initial-password'");
-        // Only the static-role test rotates this one, so parallel tests cannot race it.
-        pg.admin("postgres", "CREATE ROLE \"prod-ledger\" WITH LOGIN PASSWORD 'initial-password'");
     });
     BTreeMap::from([
         ("db_admin_username", "vault-admin".to_string()),
@@ -292,39 +290,6 @@ fn dynamic_postgres_credentials_log_in_and_are_dropped_on_revoke() {
         assert_eq!(count, "0", "{target}: revocation drops the user");
         assert!(b.pg.psql(user, password, "app", "SELECT 1").is_err());
     }
-}
-
-#[test]
-#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
-fn static_role_rotates_a_real_postgres_password() {
-    let b = backends();
-    let vars = prepare_postgres();
-    let mut req = Request::new(Backend::Vault, Target::Application, Rotation::Automatic);
-    req.credential = Some(CredentialType::Database);
-    req.name = Some(secretsint::planner::request::DnsLabel::parse("ledger", 40).unwrap());
-    req.database.database_name = Some("app".into());
-    local_database(b.pg.port)(&mut req);
-    let p = plan(&req);
-    let ns = prepare_namespace(&b.bao);
-    b.bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &vars, &no_tls);
-    let token = b.bao.token(Some(&ns), &[&p.access_policies[0].policy_name]);
-    let read = || b.bao.read(&token, Some(&ns), &p.secrets_config.secret_path).unwrap();
-    let first = read();
-    assert_eq!(first["data"]["username"], "prod-ledger");
-    assert_eq!(first["data"]["rotation_period"], 90 * 86_400);
-    let old = first["data"]["password"].as_str().unwrap().to_string();
-    assert!(
-        b.pg.psql("prod-ledger", "initial-password", "app", "SELECT 1").is_err(),
-        "Vault took the password over"
-    );
-    b.pg.psql("prod-ledger", &old, "app", "SELECT 1").unwrap();
-    b.bao
-        .write(ROOT, Some(&ns), "database/rotate-role/prod-ledger", &json!({}))
-        .unwrap();
-    let new = read()["data"]["password"].as_str().unwrap().to_string();
-    assert_ne!(new, old);
-    assert_eq!(b.pg.psql("prod-ledger", &new, "app", "SELECT current_user").unwrap(), "prod-ledger");
-    assert!(b.pg.psql("prod-ledger", &old, "app", "SELECT 1").is_err());
 }
 
 fn subject(pem: &str) -> String {
@@ -1128,4 +1093,69 @@ fn jenkins_build_logs_in_with_its_oidc_token_and_leaves_nothing_behind() {
     // Another job's token gets nothing.
     let other = ci_jwt(&key, issuer, json!({"sub": "https://jenkins.example.com/job/other/"}));
     assert!(!run(&bodies[0], &other).status.success());
+}
+
+/// The policies a Kubernetes auth login as `role` gets: its token_policies plus "default".
+fn login_policies(bao: &Bao, ns: &str, role: &str) -> (Vec<String>, Value) {
+    let r = bao.read(ROOT, Some(ns), &format!("auth/kubernetes/role/{role}")).unwrap();
+    let mut policies: Vec<String> = r["data"]["token_policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    policies.push("default".into());
+    (policies, r["data"].clone())
+}
+
+/// cert-manager signs with its own service account and Vault role; the workload's own login is
+/// denied pki/sign (the old shape, where the Issuer logged in as the workload, granted it).
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn cert_manager_signs_with_its_own_role_and_the_workload_is_denied_pki_sign() {
+    let b = backends();
+    for rotation in [Rotation::Automatic, Rotation::Dynamic] {
+        let mut req = Request::new(Backend::Vault, Target::Kubernetes, rotation);
+        req.credential = Some(CredentialType::Certificate);
+        let p = plan(&req);
+        let ns = prepare_namespace(&b.bao);
+        b.bao
+            .apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
+        b.bao
+            .write(
+                ROOT,
+                Some(&ns),
+                "pki/root/generate/internal",
+                &json!({"common_name": "Test Root", "ttl": "87600h"}),
+            )
+            .unwrap();
+        let issuer: Value = serde_norway::from_str(file(&p, "kubernetes/issuer.yaml")).unwrap();
+        let auth = &issuer["spec"]["vault"]["auth"]["kubernetes"];
+        let (issuer_role, issuer_sa) = (auth["role"].as_str().unwrap(), auth["serviceAccountRef"]["name"].as_str().unwrap());
+        assert_eq!((issuer_role, issuer_sa), ("prod-app-cert-manager", "app-cert-manager"));
+        assert!(file(&p, "kubernetes/cert-manager-rbac.yaml").contains("- app-cert-manager"));
+        assert!(!file(&p, "kubernetes/cert-manager-rbac.yaml").contains("- app\n"));
+        let path = p.secrets_config.secret_path.clone();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["app.prod.example.com".to_string()]).unwrap();
+        params.distinguished_name.push(rcgen::DnType::CommonName, "app.prod.example.com");
+        let csr = json!({"csr": params.serialize_request(&key).unwrap().pem().unwrap(), "common_name": "app.prod.example.com"});
+
+        // cert-manager's own role: bound to the Issuer's service account, and it signs.
+        let (policies, role) = login_policies(&b.bao, &ns, issuer_role);
+        assert_eq!(role["bound_service_account_names"], json!([issuer_sa]));
+        let refs: Vec<&str> = policies.iter().map(String::as_str).collect();
+        let token = b.bao.token(Some(&ns), &refs);
+        let signed = b.bao.write(&token, Some(&ns), &path, &csr).unwrap();
+        assert!(signed["data"]["certificate"].as_str().unwrap().contains("BEGIN CERTIFICATE"));
+
+        // The workload's own role: bound to its service account, denied pki/sign.
+        let (policies, role) = login_policies(&b.bao, &ns, "prod-app");
+        assert_eq!(role["bound_service_account_names"], json!(["app"]));
+        let refs: Vec<&str> = policies.iter().map(String::as_str).collect();
+        let token = b.bao.token(Some(&ns), &refs);
+        let denied = b.bao.write(&token, Some(&ns), &path, &csr).unwrap_err();
+        assert!(denied.contains("403") && denied.contains("permission denied"), "{denied}");
+        assert_eq!(b.bao.capabilities(Some(&ns), &token, &path), vec!["deny".to_string()]);
+    }
 }

@@ -28,8 +28,22 @@ const DAY: u64 = 86_400;
 pub fn covers(s: &Settings) -> bool {
     s.backend == Backend::Vault
         && s.target == Target::Kubernetes
-        && s.rotation == Rotation::Dynamic
+        && matches!(s.rotation, Rotation::Dynamic | Rotation::Automatic)
         && s.credential == CredentialType::Database
+}
+
+/// Why an "automatic" database plan gets dynamic credentials: a static role rotates the one
+/// user's password, which stops working at once while consumers still hold a copy.
+pub fn automatic_decision(s: &Settings) -> String {
+    let t = ttls(s);
+    format!(
+        "rotation_policy \"automatic\" for a database is planned as Vault dynamic credentials, not a static role: a static role changes the one database user's password, and the old password stops working at once while ESO, Vault Agent or the integration code still hold a copy; here every read creates its own database user that lives {} and consumers read a new one before it expires{}.",
+        t.default.to_text(),
+        match s.rotation_period {
+            Some(p) if p.secs() > DAY => format!(" (the {} rotation_period is capped at 24h, the longest lease the role allows)", p.to_text()),
+            _ => String::new(),
+        }
+    )
 }
 
 /// The lifetimes the plan writes explicitly (Vault would otherwise fall back to 768h).
@@ -42,7 +56,8 @@ pub struct Ttls {
 }
 
 pub fn ttls(s: &Settings) -> Ttls {
-    let default = s.rotation_period.unwrap_or(Duration::from_secs(3600));
+    // Dynamic periods are validated to at most 24h; an automatic one may be longer.
+    let default = Duration::from_secs(s.rotation_period.map_or(3600, |p| p.secs().min(DAY)));
     let max = Duration::from_secs((default.secs() * 4).min(DAY).max(default.secs()));
     Ttls { default, max }
 }
@@ -53,11 +68,14 @@ pub fn plan(s: &Settings) -> Plan {
     let ttls = ttls(s);
     // Every refresh mints a new credential and the old one simply expires.
     let (refresh, refresh_finding) = k8s::refresh_interval(s, k8s::Resync::Lease { ttl: ttls.default });
-    let mut decisions = Vec::new();
+    let mut decisions: Vec<String> = (s.rotation == Rotation::Automatic)
+        .then(|| automatic_decision(s))
+        .into_iter()
+        .collect();
     let mut findings: Vec<Finding> = refresh_finding.into_iter().collect();
 
     decisions.push(format!(
-        "The database role sets default_ttl = {} (the rotation_period) and max_ttl = {} (four times the TTL, capped at 24h) explicitly, because Vault otherwise falls back to the mount's and then the system's 768h.",
+        "The database role sets default_ttl = {} (the rotation_period, at most 24h) and max_ttl = {} (four times the TTL, capped at 24h) explicitly, because Vault otherwise falls back to the mount's and then the system's 768h.",
         ttls.default.to_text(),
         ttls.max.to_text()
     ));
@@ -665,10 +683,20 @@ mod tests {
     }
 
     #[test]
-    fn covers_only_vault_kubernetes_dynamic_database() {
+    fn covers_vault_kubernetes_database_plans_that_rotate() {
         assert!(covers(&settings(|_| {})));
         assert!(!covers(&settings(|r| r.credential = Some(CredentialType::Generic))));
-        assert!(!covers(&settings(|r| r.rotation = Rotation::Automatic)));
+        // An automatic database credential is a dynamic one (no single-user static role).
+        assert!(covers(&settings(|r| r.rotation = Rotation::Automatic)));
+        assert!(!covers(&settings(|r| r.rotation = Rotation::Manual)));
+        assert!(!covers(&settings(|r| r.target = Target::Application)));
+    }
+
+    #[test]
+    fn an_automatic_period_longer_than_a_day_is_capped_and_says_so() {
+        let s = settings(|r| r.rotation = Rotation::Automatic);
+        assert_eq!(ttls(&s).default, Duration::from_secs(DAY));
+        assert!(automatic_decision(&s).contains("capped at 24h"), "{}", automatic_decision(&s));
     }
 
     #[test]

@@ -35,14 +35,25 @@ pub(super) fn kubernetes_target(
         ));
         manifests.push(DeploymentManifest::new(
             ManifestType::Kubernetes,
+            "kubernetes/cert-manager-serviceaccount.yaml",
+            render::yaml(&k8s::service_account(&n.issuer_sa, &s.kubernetes.namespace)),
+        ));
+        manifests.push(DeploymentManifest::new(
+            ManifestType::Kubernetes,
             "kubernetes/cert-manager-rbac.yaml",
-            cert_manager_rbac(s),
+            cert_manager_rbac(s, n),
         ));
         decisions.push(format!(
-            "cert-manager signs through the Issuer at {} with its own key (privateKey.rotationPolicy Always) and renews {} before expiry; the Issuer logs in as service account \"{}\", which cert-manager may mint tokens for through kubernetes/cert-manager-rbac.yaml.",
+            "cert-manager signs through the Issuer at {} with its own key (privateKey.rotationPolicy Always) and renews {} before expiry; the Issuer logs in with its own identity, service account \"{}\" and Kubernetes auth role {} (policy {}), and kubernetes/cert-manager-rbac.yaml lets cert-manager mint tokens for that service account only.",
             n.consumer_path,
             renew_before(ttl).to_text(),
-            s.kubernetes.service_account
+            n.issuer_sa,
+            n.issuer_role,
+            n.consumer_policy
+        ));
+        decisions.push(format!(
+            "The workload's own Kubernetes auth role {} (service account \"{}\") carries no PKI policy, so a pod running as the workload is denied {}; it reads the certificate from the Secret cert-manager writes.",
+            n.role, s.kubernetes.service_account, n.consumer_path
         ));
         return (AuthMethod::Kubernetes, ConfigFormat::Yaml, issuer);
     }
@@ -55,38 +66,18 @@ pub(super) fn kubernetes_target(
     ));
     let (refresh, refresh_finding) = k8s::refresh_interval(s, resync(src));
     findings.extend(refresh_finding);
-    match src {
-        Source::DbStatic { .. } => {
-            manifests.push(DeploymentManifest::new(
-                ManifestType::Kubernetes,
-                "kubernetes/vault-dynamic-secret.yaml",
-                render::yaml(&vk::dynamic_secret(s, &n.consumer_path)),
-            ));
-            manifests.push(DeploymentManifest::new(
-                ManifestType::Kubernetes,
-                "kubernetes/external-secret.yaml",
-                render::yaml(&generated_external_secret(s, refresh)),
-            ));
-            decisions.push(format!(
-                "The static credentials are read through a VaultDynamicSecret generator (GET {}), because ESO's Vault store reads only KV; reading static-creds mints nothing. The old password stops working the moment Vault rotates it, so the ExternalSecret re-reads every {} and workloads must reconnect with the re-read Secret on an authentication failure.",
-                n.consumer_path,
-                refresh.to_go()
-            ));
-        }
-        _ => {
-            manifests.push(DeploymentManifest::new(
-                ManifestType::Kubernetes,
-                "kubernetes/external-secret.yaml",
-                render::yaml(&kv_external_secret(s, n, refresh)),
-            ));
-            decisions.push(format!(
-                "The ExternalSecret reads {} through the {} every {} in one read (all fields of one version together), with no metadata access.",
-                n.kv_data,
-                s.kubernetes.store_kind,
-                refresh.to_go()
-            ));
-        }
-    }
+    // Database plans (dynamic credentials) are planned by dynamic_database.rs: only KV is left.
+    manifests.push(DeploymentManifest::new(
+        ManifestType::Kubernetes,
+        "kubernetes/external-secret.yaml",
+        render::yaml(&kv_external_secret(s, n, refresh)),
+    ));
+    decisions.push(format!(
+        "The ExternalSecret reads {} through the {} every {} in one read (all fields of one version together), with no metadata access.",
+        n.kv_data,
+        s.kubernetes.store_kind,
+        refresh.to_go()
+    ));
     decisions.push(format!(
         "The Kubernetes auth role {} binds service account \"{}\" in namespace \"{}\" with token_ttl {}.",
         n.role,
@@ -105,33 +96,6 @@ pub(super) fn kv_external_secret(s: &Settings, n: &Names, refresh: Duration) -> 
     k8s::field_external_secret(s, store_ref(s), &n.kv_key, refresh)
 }
 
-/// The ExternalSecret that pulls from the VaultDynamicSecret generator (static-creds).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct GeneratedSpec {
-    refresh_interval: String,
-    target: k8s::ExternalSecretTarget,
-    data_from: Vec<serde_json::Value>,
-}
-
-pub(super) fn generated_external_secret(s: &Settings, refresh: Duration) -> K8sObject<GeneratedSpec> {
-    let name = format!("{}-db-credentials", s.name);
-    k8s::external_secret(
-        s,
-        &name,
-        GeneratedSpec {
-            refresh_interval: refresh.to_go(),
-            target: k8s::ExternalSecretTarget {
-                name: name.clone(),
-                creation_policy: "Owner",
-            },
-            data_from: vec![serde_json::json!({
-                "sourceRef": {"generatorRef": {"apiVersion": k8s::GENERATORS_API, "kind": "VaultDynamicSecret", "name": name}}
-            })],
-        },
-    )
-}
-
 pub(super) fn issuer(s: &Settings, n: &Names) -> K8sObject<k8s::IssuerSpec> {
     K8sObject {
         api_version: k8s::CERT_MANAGER_API,
@@ -145,9 +109,9 @@ pub(super) fn issuer(s: &Settings, n: &Names) -> K8sObject<k8s::IssuerSpec> {
                 auth: k8s::VaultIssuerAuth {
                     kubernetes: k8s::VaultIssuerKubernetesAuth {
                         mount_path: format!("/v1/auth/{}", s.vault.auth_mount),
-                        role: n.role.clone(),
+                        role: n.issuer_role.clone(),
                         service_account_ref: k8s::IssuerServiceAccountRef {
-                            name: s.kubernetes.service_account.clone(),
+                            name: n.issuer_sa.clone(),
                             audiences: vec![AUDIENCE],
                         },
                     },

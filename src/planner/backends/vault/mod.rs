@@ -56,9 +56,6 @@ enum Source {
         schedule: Option<Schedule>,
     },
     DbDynamic(Ttls),
-    DbStatic {
-        period: Duration,
-    },
     Pki {
         ttl: Duration,
     },
@@ -95,7 +92,9 @@ fn source(s: &Settings) -> (Source, Option<Finding>, Option<String>) {
     let period = s.rotation_period.unwrap_or(Duration::from_secs(HOUR));
     match (s.rotation, s.credential) {
         (Rotation::Manual, _) => (Source::Kv { schedule: None }, None, None),
-        (Rotation::Automatic, CredentialType::Database) => (Source::DbStatic { period }, None, None),
+        // A static role changes one user's password, which stops working at once while ESO, Vault
+        // Agent or the integration code still hold the old copy: every consumer gets its own user.
+        (Rotation::Automatic, CredentialType::Database) => (Source::DbDynamic(vk::ttls(s)), None, Some(vk::automatic_decision(s))),
         (Rotation::Automatic, CredentialType::Certificate) => (Source::Pki { ttl: s.certificate.ttl }, None, None),
         (Rotation::Automatic, _) => (
             Source::Kv {
@@ -136,6 +135,10 @@ struct Names {
     writer_policy: String,
     rotator_role: String,
     rotator_sa: String,
+    /// cert-manager's own Vault role and the service account its Issuer logs in as (PKI on
+    /// Kubernetes): never the workload's.
+    issuer_role: String,
+    issuer_sa: String,
 }
 
 fn names(s: &Settings, src: Source) -> Names {
@@ -145,10 +148,6 @@ fn names(s: &Settings, src: Source) -> Names {
     let (consumer_path, consumer_policy) = match src {
         Source::Kv { .. } => (format!("{kv}/data/{kv_key}"), format!("{role}-kv-read")),
         Source::DbDynamic(_) => (format!("{}/creds/{role}", s.vault.database_mount), format!("{role}-db-creds")),
-        Source::DbStatic { .. } => (
-            format!("{}/static-creds/{role}", s.vault.database_mount),
-            format!("{role}-db-static-creds"),
-        ),
         // cert-manager sends its own CSR (sign); Vault Agent and pipelines let Vault make the key (issue).
         Source::Pki { .. } if s.target == Target::Kubernetes => (format!("{}/sign/{role}", s.vault.pki_mount), format!("{role}-pki-sign")),
         Source::Pki { .. } => (format!("{}/issue/{role}", s.vault.pki_mount), format!("{role}-pki-issue")),
@@ -162,6 +161,8 @@ fn names(s: &Settings, src: Source) -> Names {
         writer_policy: format!("{role}-kv-write"),
         rotator_role: format!("{role}-rotator"),
         rotator_sa: format!("{}-rotator", s.name),
+        issuer_role: format!("{role}-cert-manager"),
+        issuer_sa: format!("{}-cert-manager", s.name),
         role,
     }
 }
@@ -210,11 +211,8 @@ fn policies(s: &Settings, src: Source, n: &Names) -> Vec<AccessPolicy> {
         out.push(AccessPolicy {
             policy_name: format!("{}-cert-manager-token", n.role),
             policy_type: PolicyType::KubernetesRbac,
-            policy_document: cert_manager_rbac(s),
-            scope: format!(
-                "serviceaccounts/{}/token in namespace {}",
-                s.kubernetes.service_account, s.kubernetes.namespace
-            ),
+            policy_document: cert_manager_rbac(s, n),
+            scope: format!("serviceaccounts/{}/token in namespace {}", n.issuer_sa, s.kubernetes.namespace),
         });
     }
     out
@@ -224,8 +222,9 @@ fn src_is_pki_on_k8s(s: &Settings, src: Source) -> bool {
     matches!(src, Source::Pki { .. }) && s.target == Target::Kubernetes
 }
 
-/// cert-manager requests a Vault-audience token for the workload's service account itself.
-fn cert_manager_rbac(s: &Settings) -> String {
+/// cert-manager may request a Vault-audience token for the Issuer's own service account only,
+/// never for the workload's.
+fn cert_manager_rbac(s: &Settings, n: &Names) -> String {
     let name = format!("{}-cert-manager-vault-token", s.name);
     let role = k8s::Role {
         api_version: "rbac.authorization.k8s.io/v1",
@@ -234,7 +233,7 @@ fn cert_manager_rbac(s: &Settings) -> String {
         rules: vec![k8s::PolicyRule {
             api_groups: vec![""],
             resources: vec!["serviceaccounts/token"],
-            resource_names: vec![s.kubernetes.service_account.clone()],
+            resource_names: vec![n.issuer_sa.clone()],
             verbs: vec!["create"],
         }],
     };
@@ -278,11 +277,6 @@ fn resync(src: Source) -> k8s::Resync {
         Source::Kv { schedule: Some(sch) } => k8s::Resync::Scheduled {
             period: sch.period,
             check: sch.check,
-        },
-        // A static role has one password and no overlap: the old one stops working at rotation.
-        Source::DbStatic { period } => k8s::Resync::SingleUser {
-            period,
-            within: Duration::from_secs(MINUTE),
         },
         _ => k8s::Resync::Manual,
     }
@@ -328,11 +322,10 @@ pub fn plan(s: &Settings) -> Plan {
         "The file audit device writes {AUDIT_LOG} with mode 0600, which Vault accepts after the CVE-2025-6000 hardening (no executable modes); OpenBao refuses audit devices over the API, so on OpenBao drop vault_audit and declare the same file device in the server configuration."
     ));
     let mut scripts = rotation_scripts(s, src, &n);
-    // A static role changes its one password and the job overwrites the KV value; leases and
-    // certificates are read again at two thirds of their lifetime.
+    // The job overwrites the KV value; leases and certificates are read again at two thirds of
+    // their lifetime.
     let replaced = match src {
         Source::Kv { schedule: Some(sch) } => Replaced::AtOnce { period: sch.period },
-        Source::DbStatic { period } => Replaced::AtOnce { period },
         Source::DbDynamic(t) => Replaced::Lease { ttl: t.default },
         Source::Pki { ttl } => Replaced::Lease { ttl },
         Source::Kv { schedule: None } => Replaced::NotRotated,
@@ -398,12 +391,6 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
             t.default.to_text(),
             t.max.to_text()
         )),
-        Source::DbStatic { period } => d.push(format!(
-            "Automatic database rotation uses a static role: Vault rotates the password of the existing database user \"{}\" every {} and consumers read {}; create that user before applying terraform/vault.tf.",
-            n.role,
-            period.to_text(),
-            n.consumer_path
-        )),
         Source::Pki { ttl } => {
             d.push(format!(
                 "Certificates come from the PKI role {}/roles/{} with ttl = max_ttl = {} for exactly {} (allow_localhost = false, no subdomains), EC P-256 keys, server auth only; the mount must already hold an issuer (the plan creates no CA) and allows up to 87600h so that issuer's own lifetime fits.",
@@ -420,7 +407,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
             }
         }
     }
-    if matches!(src, Source::DbDynamic(_) | Source::DbStatic { .. }) {
+    if matches!(src, Source::DbDynamic(_)) {
         decisions_db(s, &mut d);
     }
     d
@@ -479,18 +466,6 @@ fn rotation_scripts(s: &Settings, src: Source, n: &Names) -> RotationScripts {
                 n.consumer_path
             ),
         },
-        Source::DbStatic { period } => RotationScripts {
-            overlap: String::new(),
-            max_staleness: String::new(),
-            rotation_type: RotationType::VaultEngine,
-            schedule: format!("rotation_period={}", period.to_go()),
-            rotation_logic: render::json(&static_role(s, period)),
-            notification: format!(
-                "Vault rotates the password every {} and records each rotation in the file audit device at {AUDIT_LOG}; {} reports last_vault_rotation and ttl.",
-                period.to_text(),
-                n.consumer_path
-            ),
-        },
         Source::Pki { ttl } => RotationScripts {
             overlap: String::new(),
             max_staleness: String::new(),
@@ -515,32 +490,6 @@ fn renew_before(ttl: Duration) -> Duration {
 struct KvMetadata {
     max_versions: u32,
     delete_version_after: &'static str,
-}
-
-/// The body for `<database_mount>/static-roles/<role>`.
-#[derive(Serialize)]
-pub struct StaticRole {
-    pub db_name: String,
-    pub username: String,
-    pub rotation_period: u64,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub rotation_statements: Vec<String>,
-}
-
-fn static_role(s: &Settings, period: Duration) -> StaticRole {
-    let statements = match s.database.engine {
-        DbEngine::Postgresql | DbEngine::Redshift => vec!["ALTER USER \"{{name}}\" WITH PASSWORD '{{password}}';".to_string()],
-        DbEngine::Mysql => vec!["ALTER USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';".to_string()],
-        DbEngine::Mssql => vec!["ALTER LOGIN [{{name}}] WITH PASSWORD = '{{password}}';".to_string()],
-        // The Oracle and MongoDB plugins change the password themselves.
-        DbEngine::Oracle | DbEngine::Mongodb => Vec::new(),
-    };
-    StaticRole {
-        db_name: s.role_name(),
-        username: s.role_name(),
-        rotation_period: period.secs(),
-        rotation_statements: statements,
-    }
 }
 
 /// The body of a `<pki_mount>/issue/<role>` request for the planned certificate: its common name,
@@ -616,40 +565,35 @@ fn pki_role(s: &Settings, ttl: Duration) -> PkiRole {
 const AGENT_DIR: &str = "/etc/vault-agent";
 
 fn application_target(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<String>) -> (AuthMethod, ConfigFormat, String) {
-    let destination = format!(
-        "/run/secrets/{}/{}",
-        s.name,
-        if matches!(src, Source::Pki { .. }) {
-            "tls.pem"
-        } else {
-            "credentials.json"
-        }
-    );
-    let contents = match src {
+    if let Source::Pki { ttl } = src {
+        // One issuing path: a Vault Agent template beside the integration code would issue a
+        // second certificate (a second live key) on every start, and two Agent templates for the
+        // certificate and the key issue twice and disagree, so only the integration code issues.
+        decisions.push(format!(
+            "Only the integration code issues certificates (POST {} with the request shown in config_file, a new one at two thirds of its lifetime), so each process holds one live key; the plan configures no Vault Agent template that would issue a second one. It logs in with AppRole role {} from the RoleID and SecretID files in {AGENT_DIR}, delivered by your orchestrator.",
+            n.consumer_path, n.role
+        ));
+        decisions.push(format!(
+            "SecretIDs live {} and may be used any number of times, because the integration code logs in again with the same files after each restart; deliver them response-wrapped.",
+            Duration::from_secs(30 * DAY).to_text()
+        ));
+        return (AuthMethod::Approle, ConfigFormat::Json, render::json(&issue_body(s, ttl)));
+    }
+    let destination = format!("/run/secrets/{}/credentials.json", s.name);
+    let read = match src {
         Source::Kv { .. } => format!(
             "{{{{ with secret \"{}\" }}}}{{{{ .Data.data | toJSON }}}}{{{{ end }}}}\n",
             n.kv_data
         ),
-        Source::DbDynamic(_) | Source::DbStatic { .. } => {
+        // (certificates returned above)
+        Source::DbDynamic(_) | Source::Pki { .. } => {
             format!(
                 "{{{{ with secret \"{}\" }}}}{{{{ .Data | toJSON }}}}{{{{ end }}}}\n",
                 n.consumer_path
             )
         }
-        Source::Pki { ttl } => {
-            // Each issue parameter as one "key=value" argument of pkiCert, as the body has them.
-            let args: String = issue_body(s, ttl)
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| format!(" \"{k}={}\"", v.as_str().unwrap_or_default()))
-                .collect();
-            format!(
-                "{{{{ with pkiCert \"{}\"{args} }}}}{{{{ .Cert }}}}{{{{ .CA }}}}{{{{ .Key }}}}{{{{ end }}}}\n",
-                n.consumer_path
-            )
-        }
     };
+    let contents = read;
     let approle_config = Block::builder(tf::key("config"))
         .add_attribute((tf::key("role_id_file_path"), format!("{AGENT_DIR}/role-id")))
         .add_attribute((tf::key("secret_id_file_path"), format!("{AGENT_DIR}/secret-id")))
@@ -690,7 +634,6 @@ fn application_target(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<
         n.role,
         match src {
             Source::DbDynamic(_) => " or the lease nears its end",
-            Source::Pki { .. } => " or the certificate nears expiry",
             _ => "",
         }
     ));

@@ -105,7 +105,10 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
                 )
             }
             _ => (
-                format!("the AppRole RoleID and SecretID files in {AGENT_DIR} that Vault Agent also uses (mount {mount}, role {role})"),
+                format!(
+                    "the AppRole RoleID and SecretID files in {AGENT_DIR}{} (mount {mount}, role {role})",
+                    if src == VaultSource::PkiIssue { "" } else { " that Vault Agent also uses" }
+                ),
                 "the application's AppRole".into(),
             ),
         }

@@ -39,25 +39,6 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[Access
                     .build(),
             );
         }
-        Source::DbStatic { period } => {
-            for block in database_blocks(s, None) {
-                b = b.add_block(block);
-            }
-            let role = static_role(s, period);
-            let mut block = vk::with_namespace(tf::resource("vault_database_secret_backend_static_role", "app"), s)
-                .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["db", "path"])))
-                .add_attribute((tf::key("name"), n.role.as_str()))
-                .add_attribute((
-                    "db_name",
-                    tf::traversal("vault_database_secret_backend_connection", &["db", "name"]),
-                ))
-                .add_attribute((tf::key("username"), role.username))
-                .add_attribute((tf::key("rotation_period"), role.rotation_period));
-            if !role.rotation_statements.is_empty() {
-                block = block.add_attribute((tf::key("rotation_statements"), role.rotation_statements));
-            }
-            b = b.add_block(block.build());
-        }
         Source::Pki { ttl } => {
             let role = pki_role(s, ttl);
             b = b
@@ -234,35 +215,48 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
     let ttl = token_ttl(s, src).secs();
     let rotates = matches!(src, Source::Kv { schedule: Some(_) });
     let mut out = Vec::new();
-    let k8s_role = |label: &str, mount: &str, role: &str, sa: &str, policy: &str, ttl: u64| {
+    let k8s_role = |label: &str, mount: &str, role: &str, sa: &str, policy: Option<&str>, ttl: u64| {
+        let policies = policy.map_or(Expression::Array(Vec::new()), policy_ref);
         vk::with_namespace(tf::resource("vault_kubernetes_auth_backend_role", label), s)
             .add_attribute((tf::key("backend"), mount))
             .add_attribute((tf::key("role_name"), role))
             .add_attribute((tf::key("bound_service_account_names"), vec![sa.to_string()]))
             .add_attribute((tf::key("bound_service_account_namespaces"), vec![s.kubernetes.namespace.clone()]))
             .add_attribute((tf::key("audience"), AUDIENCE))
-            .add_attribute((tf::key("token_policies"), policy_ref(policy)))
+            .add_attribute((tf::key("token_policies"), policies))
             .add_attribute((tf::key("token_ttl"), ttl))
             .add_attribute((tf::key("token_max_ttl"), ttl))
             .build()
     };
+    let pki_on_k8s = src_is_pki_on_k8s(s, src);
     match s.target {
         Target::Kubernetes => {
+            // On PKI plans the sign policy belongs to cert-manager's own role, not the workload's.
             out.push(k8s_role(
                 "app",
                 &s.vault.auth_mount,
                 &n.role,
                 &s.kubernetes.service_account,
-                "consumer",
+                (!pki_on_k8s).then_some("consumer"),
                 ttl,
             ));
+            if pki_on_k8s {
+                out.push(k8s_role(
+                    "cert_manager",
+                    &s.vault.auth_mount,
+                    &n.issuer_role,
+                    &n.issuer_sa,
+                    Some("consumer"),
+                    ttl,
+                ));
+            }
             if rotates {
                 out.push(k8s_role(
                     "rotator",
                     &s.vault.auth_mount,
                     &n.rotator_role,
                     &n.rotator_sa,
-                    "writer",
+                    Some("writer"),
                     15 * MINUTE,
                 ));
             }
@@ -275,7 +269,7 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                     ROTATOR_K8S_MOUNT,
                     &n.rotator_role,
                     &n.rotator_sa,
-                    "writer",
+                    Some("writer"),
                     15 * MINUTE,
                 ));
             }

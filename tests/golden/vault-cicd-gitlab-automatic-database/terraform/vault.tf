@@ -10,9 +10,9 @@ terraform {
 }
 
 resource "vault_policy" "consumer" {
-  name   = "prod-app-db-static-creds"
+  name   = "prod-app-db-creds"
   policy = <<EOT
-path "database/static-creds/prod-app" {
+path "database/creds/prod-app" {
   capabilities = ["read"]
 }
 EOT
@@ -32,9 +32,11 @@ variable "db_admin_password" {
 }
 
 resource "vault_mount" "db" {
-  path        = "database"
-  type        = "database"
-  description = "postgresql credentials for prod-app"
+  path                      = "database"
+  type                      = "database"
+  description               = "postgresql credentials for prod-app"
+  default_lease_ttl_seconds = 86400
+  max_lease_ttl_seconds     = 86400
 }
 
 resource "vault_database_secret_backend_connection" "db" {
@@ -51,13 +53,14 @@ resource "vault_database_secret_backend_connection" "db" {
   }
 }
 
-resource "vault_database_secret_backend_static_role" "app" {
-  backend             = vault_mount.db.path
-  name                = "prod-app"
-  db_name             = vault_database_secret_backend_connection.db.name
-  username            = "prod-app"
-  rotation_period     = 7776000
-  rotation_statements = ["ALTER USER \"{{name}}\" WITH PASSWORD '{{password}}';"]
+resource "vault_database_secret_backend_role" "app" {
+  backend               = vault_mount.db.path
+  name                  = "prod-app"
+  db_name               = vault_database_secret_backend_connection.db.name
+  creation_statements   = ["CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';", "GRANT CONNECT ON DATABASE \"app\" TO \"{{name}}\";", "GRANT USAGE ON SCHEMA public TO \"{{name}}\";", "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{{name}}\";", "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \"{{name}}\";"]
+  revocation_statements = ["REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM \"{{name}}\";", "REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM \"{{name}}\";", "REVOKE USAGE ON SCHEMA public FROM \"{{name}}\";", "REVOKE CONNECT ON DATABASE \"app\" FROM \"{{name}}\";", "DROP ROLE IF EXISTS \"{{name}}\";"]
+  default_ttl           = 86400
+  max_ttl               = 86400
 }
 
 resource "vault_jwt_auth_backend_role" "app" {
@@ -76,8 +79,8 @@ resource "vault_jwt_auth_backend_role" "app" {
     ref_protected = "true"
   }
   token_policies = [vault_policy.consumer.name]
-  token_ttl      = 900
-  token_max_ttl  = 900
+  token_ttl      = 86400
+  token_max_ttl  = 86400
 }
 
 resource "vault_audit" "file" {

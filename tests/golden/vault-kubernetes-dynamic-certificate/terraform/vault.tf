@@ -54,6 +54,17 @@ resource "vault_kubernetes_auth_backend_role" "app" {
   bound_service_account_names      = ["app"]
   bound_service_account_namespaces = ["app"]
   audience                         = "vault"
+  token_policies                   = []
+  token_ttl                        = 3600
+  token_max_ttl                    = 3600
+}
+
+resource "vault_kubernetes_auth_backend_role" "cert_manager" {
+  backend                          = "kubernetes"
+  role_name                        = "prod-app-cert-manager"
+  bound_service_account_names      = ["app-cert-manager"]
+  bound_service_account_namespaces = ["app"]
+  audience                         = "vault"
   token_policies                   = [vault_policy.consumer.name]
   token_ttl                        = 3600
   token_max_ttl                    = 3600

@@ -1,3 +1,0 @@
-path "database/static-creds/prod-app" {
-  capabilities = ["read"]
-}
