@@ -3,7 +3,8 @@
 # tests/it/sdk_run.rs, tests/it/pipelines.rs):
 #   .tools/sdk/venv   mypy + every pinned Python SDK of src/planner/versions.rs (+ typed stubs), jsonschema
 #                     + check-jsonschema (its vendored GitLab CI ci.json and Azure Pipelines
-#                     service-schema.json validate the generated pipelines) and moto[server] (the boto3 snippet runs against it)
+#                     service-schema.json validate the generated pipelines), moto[server] (the boto3 snippet runs against it)
+#                     and the pg8000 / PyMySQL drivers (the connect helper's re-read on a refused login runs against them)
 #   .tools/sdk/node   typescript + @types/node + every pinned Node SDK (tsc --noEmit --allowJs --checkJs)
 #   gofmt / javac / groovy   Debian golang-go / default-jdk-headless / groovy, only when missing
 # The SDK pins must equal versions.rs: tests/it/sdk_check.rs compares the installed versions with the table.
@@ -23,6 +24,8 @@ SDK_PY_PINS=(
   "jsonschema==4.26.0"
   "check-jsonschema==0.39.0"
   "moto[server]==5.2.5"
+  "pg8000==1.31.6"
+  "PyMySQL==1.2.4"
 )
 SDK_NPM_PINS=(
   "typescript@5.9.3"

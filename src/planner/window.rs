@@ -103,6 +103,17 @@ fn staleness(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Du
                     Duration::from_secs(0),
                     "none: the integration code reads again before its credential expires".into(),
                 )
+            } else if rereads(s) {
+                // The copy is used until the database refuses it, then re-read; the cache TTL
+                // no longer bounds how long a refused copy is used.
+                let (cache, _) = application::cache_ttl(s);
+                let retry = application::auth_retry_secs();
+                (
+                    Duration::from_secs(retry.min(cache)),
+                    format!(
+                        "a refused copy, until its re-read on an authentication failure: the integration code's connect helper then reads the secret again and retries for up to {retry}s; a copy that still works is kept up to its {cache}s cache"
+                    ),
+                )
             } else {
                 let (cache, _) = application::cache_ttl(s);
                 (Duration::from_secs(cache), format!("the integration code's {cache}s cache"))
@@ -114,6 +125,33 @@ fn staleness(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Du
                 "one job: a job reads the value when it starts and is assumed to end within {}",
                 CI_JOB.to_text()
             ),
+        ),
+    }
+}
+
+/// Whether the planned consumer is the integration code's connect helper, which re-reads the
+/// secret and retries when the database refuses a login (application plans of database
+/// credentials; on Kubernetes pods also read the synced Secret, which nothing re-reads early).
+fn rereads(s: &Settings) -> bool {
+    s.target == Target::Application && s.credential == CredentialType::Database
+}
+
+/// When a re-reading consumer finds the new value after the old one stopped working: what each
+/// backend's rotation makes readable, and when, against the connect helper's retry.
+fn readable(s: &Settings) -> String {
+    let retry = application::auth_retry_secs();
+    match s.backend {
+        Backend::AwsSecrets => format!(
+            "AWSCURRENT moves to the new password at finishSecret, after setSecret changed it and testSecret tried it, so a refused login recovers only when both steps finish within the connect helper's {retry}s of retries (each Lambda step may run up to its 30s timeout)"
+        ),
+        Backend::AzureKeyVault => format!(
+            "the Function writes the new version before it commits the password change, so a refused login finds the new value within the connect helper's {retry}s of retries when that commit lands within them"
+        ),
+        Backend::GcpSecretManager => format!(
+            "the function adds the new version right after it changes the password, so a refused login finds the new value within the connect helper's {retry}s of retries when that one call lands within them"
+        ),
+        Backend::Vault => format!(
+            "Vault serves the new password once its rotation completes, so a refused login finds it within the connect helper's {retry}s of retries"
         ),
     }
 }
@@ -154,7 +192,7 @@ pub fn rule(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Win
     };
     // Kubernetes consumers of a synced Secret: what max_staleness cannot cover.
     let restart = if s.target == Target::Kubernetes {
-        " Pods that read the Secret as environment variables see a new value only when they restart: the plan adds no reload hook, so restart them on a change or mount the Secret as a volume and read it again."
+        " Pods that read the Secret as environment variables see a new value only when they restart, and the plan emits no Deployment to carry a reload hook: annotate yours with secret.reloader.stakater.com/reload naming the synced Secret so Stakater Reloader restarts its pods when ESO changes it, or mount the Secret as a volume and read it again."
     } else {
         ""
     };
@@ -204,6 +242,11 @@ pub fn rule(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Win
 fn effect(s: &Settings, replaced: Replaced, w: &Window) -> String {
     match replaced {
         Replaced::Lease { ttl } if s.target == Target::Cicd => format!("a job that runs longer than {} loses it", ttl.to_text()),
+        Replaced::AtOnce { .. } | Replaced::Overlapping { .. } if rereads(s) => format!(
+            "after each rotation its logins can be refused for up to {} before an error surfaces; {}",
+            Duration::from_secs(w.max_staleness.secs() - w.overlap.secs()).to_text(),
+            readable(s)
+        ),
         _ => format!(
             "after each rotation its logins can fail for up to {}",
             Duration::from_secs(w.max_staleness.secs() - w.overlap.secs()).to_text()

@@ -81,8 +81,9 @@ fn the_windows_follow_how_each_backend_replaces_its_credential() {
     let cases = [
         // AWS alternates PostgreSQL users: the previous one works until the next rotation.
         (req(AwsSecrets, Kubernetes, Automatic, Database), "90d", "1h2m", false),
-        // One database user whose password changes: nothing overlaps.
-        (req(AzureKeyVault, Application, Automatic, Database), "0s", "5m", true),
+        // One database user whose password changes: nothing overlaps. The application's connect
+        // helper re-reads a refused copy and retries for 15s; pods reading a synced Secret do not.
+        (req(AzureKeyVault, Application, Automatic, Database), "0s", "15s", true),
         (req(GcpSecretManager, Kubernetes, Automatic, Database), "0s", "5m", true),
         // An overwritten API key stops at once too.
         (req(Vault, Cicd, Automatic, ApiKey), "0s", "6h", true),
@@ -147,4 +148,51 @@ fn the_window_moves_with_the_lifetime_and_the_refresh_interval() {
         "{}",
         f.detail
     );
+}
+
+/// An application's database credential is read through the connect helper, which re-reads a
+/// refused copy: the staleness is its 15s of retries, not the cache, and the decision says what
+/// the retry depends on per backend. Other credentials (no connect helper) keep the cache.
+#[test]
+fn the_connect_helper_bounds_an_application_database_copy_by_its_retries() {
+    for b in Backend::ALL {
+        let p = plan(&req(*b, Target::Application, Rotation::Automatic, CredentialType::Database));
+        let s = p.rotation_scripts.as_ref().unwrap();
+        let window = p.decisions.iter().find(|d| d.starts_with("Rotation window: ")).unwrap();
+        if *b == Backend::Vault {
+            // Vault's automatic database credential is a lease the code reads again before it
+            // expires: nothing stale to retry past.
+            assert_eq!((s.overlap.as_str(), s.max_staleness.as_str()), ("8h", "0s"), "{b}");
+            assert!(window.contains("reads again before its credential expires"), "{b}: {window}");
+        } else {
+            assert_eq!(s.max_staleness, "15s", "{b}");
+            assert!(window.contains("until its re-read on an authentication failure"), "{b}: {window}");
+        }
+        assert!(
+            p.decisions
+                .iter()
+                .any(|d| d.contains("retries after 0s, 1s, 2s, 4s, 8s (15s in all)")),
+            "{b}: {:?}",
+            p.decisions
+        );
+        if s.overlap == "0s" {
+            assert!(window.contains("before an error surfaces"), "{b}: {window}");
+        }
+        let generic = plan(&req(*b, Target::Application, Rotation::Automatic, CredentialType::Generic));
+        assert_eq!(generic.rotation_scripts.as_ref().unwrap().max_staleness, "5m", "{b}");
+    }
+    // AWS single-user rotation (Redshift): the retry covers setSecret..finishSecret only when
+    // both steps finish within it, and the decision says so.
+    let mut redshift = req(
+        Backend::AwsSecrets,
+        Target::Application,
+        Rotation::Automatic,
+        CredentialType::Database,
+    );
+    redshift.database.engine = Some(secretsint::planner::DbEngine::Redshift);
+    let p = plan(&redshift);
+    let window = p.decisions.iter().find(|d| d.starts_with("Rotation window: ")).unwrap();
+    if p.rotation_scripts.as_ref().unwrap().overlap == "0s" {
+        assert!(window.contains("AWSCURRENT moves to the new password at finishSecret"), "{window}");
+    }
 }

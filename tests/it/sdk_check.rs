@@ -265,3 +265,86 @@ fn dependency_files_parse_and_pin_the_table() {
         }
     }
 }
+
+/// Every language's module exposes the explicit re-read (invalidate) and, for a database
+/// credential, the connect helper that uses it; other credentials carry no helper.
+#[test]
+fn every_module_exposes_invalidate_and_database_modules_the_connect_helper() {
+    let names = |l: Language| match l {
+        Language::Python => ("def invalidate(self)", "def connect(", "secret.invalidate()"),
+        Language::Nodejs => ("  invalidate() {", "async function connect(", "secret.invalidate();"),
+        Language::Go => ("func (c *SecretCache) Invalidate()", "func Connect[C any](", "Secret.Invalidate()"),
+        Language::Java => (
+            "public synchronized void invalidate()",
+            "public static <C> C connect(",
+            "SECRET.invalidate();",
+        ),
+    };
+    let mut database = 0;
+    for ((l, text), origin) in snippets() {
+        let (invalidate, connect, use_it) = names(l);
+        assert!(text.contains(invalidate), "{origin} {l}: no invalidate");
+        let is_database = origin.contains("-database");
+        assert_eq!(text.contains(connect), is_database, "{origin} {l}: connect helper");
+        assert_eq!(text.contains(use_it), is_database, "{origin} {l}: the helper invalidates");
+        database += usize::from(is_database);
+    }
+    assert!(database >= 4 * 4, "too few database snippets: {database}");
+}
+
+/// The shared cache and connect helper type-check beyond a parser: the common Go code passes
+/// `go vet` and runs, the common Java code compiles with javac -Xlint:all -Werror, each with a
+/// stub fetchSecret (the backends' SDKs cannot be fetched offline). The Go run checks that a
+/// wrapped go-sql-driver/mysql 1045 message counts as an authentication failure.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn the_common_go_and_java_code_compiles_with_a_stub_backend() {
+    let mut req = secretsint::planner::Request::new(
+        Backend::Vault,
+        secretsint::planner::Target::Application,
+        secretsint::planner::Rotation::Automatic,
+    );
+    req.credential = Some(secretsint::planner::CredentialType::Database);
+    req.languages = Some(vec![Language::Go, Language::Java]);
+    let code = plan(&req).integration_code;
+    let dir = tempfile::tempdir().unwrap();
+    for c in code {
+        let common = c.error_handling;
+        match c.language {
+            Language::Go => {
+                let start = common.find("const (\n\tmaxAttempts").expect("the common Go code");
+                let program = format!(
+                    "package main\n\nimport (\n\t\"context\"\n\t\"encoding/json\"\n\t\"errors\"\n\t\"fmt\"\n\t\"log\"\n\t\"math/rand\"\n\t\"sync\"\n\t\"time\"\n)\n\nvar _ = json.Marshal\n\nfunc isRetryable(err error) bool {{ return false }}\n\nfunc fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {{\n\treturn map[string]string{{\"username\": \"u\"}}, time.Minute, nil\n}}\n\nfunc main() {{\n\tcalls := 0\n\t_, err := Connect(context.Background(), func(ctx context.Context, f map[string]string) (int, error) {{\n\t\tcalls++\n\t\treturn 0, fmt.Errorf(\"open: %w\", errors.New(\"Error 1045 (28000): Access denied\"))\n\t}}, AuthRetryDelays[:2])\n\tif err == nil || calls != 3 || !IsAuthFailure(err) {{\n\t\tpanic(fmt.Sprint(\"calls \", calls, err))\n\t}}\n\tfmt.Println(\"ok\")\n}}\n\n{}",
+                    &common[start..]
+                );
+                let sub = dir.path().join("go");
+                std::fs::create_dir_all(&sub).unwrap();
+                std::fs::write(sub.join("main.go"), program).unwrap();
+                std::fs::write(sub.join("go.mod"), "module example.com/check\n\ngo 1.19\n").unwrap();
+                let env = [("GOFLAGS", "-mod=mod"), ("GOPROXY", "off"), ("GOCACHE", "/tmp/secretsint-gocache")];
+                let (ok, out) = run(Command::new("go").arg("vet").arg(".").current_dir(&sub).envs(env));
+                assert!(ok, "go vet:\n{out}");
+                let (ok, out) = run(Command::new("go").args(["run", "."]).current_dir(&sub).envs(env));
+                assert!(ok && out.contains("ok"), "go run:\n{out}");
+            }
+            Language::Java => {
+                let start = common
+                    .find("    private static final int MAX_ATTEMPTS")
+                    .expect("the common Java code");
+                let program = format!(
+                    "import java.time.Duration;\nimport java.time.Instant;\nimport java.util.Map;\nimport java.util.concurrent.Callable;\nimport java.util.concurrent.ThreadLocalRandom;\nimport java.util.logging.Logger;\n\npublic final class Secrets {{\n    static boolean isRetryable(Exception error) {{\n        return false;\n    }}\n\n    static Fetched fetchSecret() {{\n        return new Fetched(Map.of(\"username\", \"u\"), Duration.ofMinutes(1));\n    }}\n\n{}",
+                    &common[start..]
+                );
+                let sub = dir.path().join("java");
+                std::fs::create_dir_all(&sub).unwrap();
+                std::fs::write(sub.join("Secrets.java"), program).unwrap();
+                let (ok, out) = run(Command::new("javac")
+                    .args(["-Xlint:all", "-Werror", "-d", "."])
+                    .arg("Secrets.java")
+                    .current_dir(&sub));
+                assert!(ok, "javac:\n{out}");
+            }
+            _ => unreachable!(),
+        }
+    }
+}

@@ -189,3 +189,177 @@ fn boto3_snippet_reads_the_planned_secret_from_moto() {
 fn p_secret_path(req: &Request) -> String {
     plan(req).secrets_config.secret_path
 }
+
+/// One process that rotates a database user's password under the generated AWS Python module's
+/// cached copy, the way single-user rotation does: the password changes on the database first
+/// (setSecret), and the new value becomes the secret's current one `gap` seconds later
+/// (finishSecret). After each rotation the application opens a connection through the module's
+/// `connect` helper with the stale cached copy; it prints what it counted as JSON.
+const REREAD_HARNESS: &str = r#"
+import json, logging, os, sys, threading
+import boto3
+logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+# The harness's own writes (the "finish-secret" thread, and create_secret before the module is
+# imported) carry passwords in botocore's debug lines; only the module's logging is checked.
+quiet = threading.local()
+for handler in logging.getLogger().handlers:
+    handler.addFilter(lambda record: record.threadName != "finish-secret" and not getattr(quiet, "on", False))
+engine, port, admin_password = os.environ["ENGINE"], int(os.environ["DB_PORT"]), os.environ["DB_ADMIN_PASSWORD"]
+name, user = os.environ["SECRET_NAME"], "sdk_reread"
+gaps = [float(g) for g in os.environ["GAPS"].split(",")]
+if engine == "postgresql":
+    import pg8000.dbapi as driver
+    def open_as(u, p):
+        return driver.connect(user=u, password=p, host="127.0.0.1", port=port, database="postgres", timeout=5)
+    admin_user, set_password = "postgres", "ALTER ROLE sdk_reread PASSWORD '{}'"
+else:
+    import pymysql as driver
+    def open_as(u, p):
+        return driver.connect(user=u, password=p, host="127.0.0.1", port=port, connect_timeout=5)
+    admin_user, set_password = "root", "ALTER USER 'sdk_reread'@'%' IDENTIFIED BY '{}'"
+def admin(sql):
+    connection = open_as(admin_user, admin_password)
+    connection.cursor().execute(sql)
+    connection.commit()
+    connection.close()
+def document(password):
+    return json.dumps({"username": user, "password": password})
+admin(set_password.format("Initial-pw-0"))
+client = boto3.client("secretsmanager")
+quiet.on = True
+client.create_secret(Name=name, SecretString=document("Initial-pw-0"))
+quiet.on = False
+import app_secrets
+refused = []
+class Count(logging.Handler):
+    def emit(self, record):
+        if record.getMessage().startswith("the database refused the credential"):
+            refused.append(record.getMessage())
+app_secrets.log.addHandler(Count())
+delays = app_secrets.AUTH_RETRY_DELAYS_SECONDS if os.environ["RETRY"] == "on" else ()
+def open_connection(fields):
+    return open_as(fields["username"], fields["password"])
+counts = {"rotations": 0, "connections": 0, "errors": 0, "error_types": []}
+def use():
+    try:
+        connection = app_secrets.connect(open_connection, delays)
+        connection.cursor().execute("SELECT 1")
+        connection.close()
+        counts["connections"] += 1
+    except Exception as error:
+        counts["errors"] += 1
+        counts["error_types"].append(type(error).__name__ + ":" + str(app_secrets.is_auth_failure(error)))
+use()
+for n, gap in enumerate(gaps, start=1):
+    password = f"Rotated-pw-{n}"
+    admin(set_password.format(password))
+    counts["rotations"] += 1
+    finish = threading.Timer(gap, lambda: client.put_secret_value(SecretId=name, SecretString=document(password)))
+    finish.name = "finish-secret"
+    finish.start()
+    use()
+    finish.join()
+    # Once finishSecret has run, the next connection works whatever the first one did.
+    use()
+counts["retries"] = len(refused)
+print(json.dumps(counts))
+"#;
+
+/// Runs [`REREAD_HARNESS`] against `engine` with the connect helper's retry on or off.
+fn reread_after_rotations(engine: &str, port: u16, admin_password: &str, retry: bool, gaps: &str) -> (Value, String) {
+    let port_moto = free_port();
+    let _moto = Moto(
+        Command::new(tool("sdk/venv/bin/moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port_moto.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port_moto)).is_err() {
+        assert!(Instant::now() < deadline, "moto did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut req = Request::new(Backend::AwsSecrets, Target::Application, Rotation::Automatic);
+    req.credential = Some(CredentialType::Database);
+    let snippet = python_code(&req);
+    let arn = p_secret_path(&req);
+    let name = arn.split(":secret:").nth(1).unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app_secrets.py"), &snippet).unwrap();
+    let out = Command::new(tool("sdk/venv/bin/python"))
+        .args(["-c", REREAD_HARNESS])
+        .current_dir(dir.path())
+        .envs([
+            ("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port_moto}")),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_DEFAULT_REGION", "us-east-1".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("ENGINE", engine.into()),
+            ("DB_PORT", port.to_string()),
+            ("DB_ADMIN_PASSWORD", admin_password.into()),
+            ("SECRET_NAME", name),
+            ("GAPS", gaps.into()),
+            ("RETRY", if retry { "on" } else { "off" }.into()),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "the harness failed:\n{stderr}");
+    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+}
+
+/// Gaps between the password change and the new value becoming readable, in seconds: none, and
+/// up to 4.5s of the helper's 15s budget (its delays are 0s, 1s, 2s, 4s and 8s).
+const GAPS: &str = "0,0.4,1.5,2.5,4.5";
+
+fn check_reread(engine: &str, port: u16, admin_password: &str) {
+    let (counts, logs) = reread_after_rotations(engine, port, admin_password, true, GAPS);
+    eprintln!("{engine}, re-read on: {counts}");
+    assert_eq!(counts["rotations"], 5, "{counts}");
+    assert_eq!(counts["errors"], 0, "the connect helper surfaced errors: {counts}\n{logs}");
+    assert_eq!(counts["connections"], 11, "{counts}");
+    assert!(
+        counts["retries"].as_u64().unwrap() >= 5,
+        "every rotation refused the cached copy once: {counts}"
+    );
+    assert!(
+        !logs.contains("Rotated-pw-") && !logs.contains("Initial-pw-"),
+        "a password reached the logs:\n{logs}"
+    );
+    // The canary: the same rotations with the re-read switched off keep the stale copy for the
+    // whole 300s cache, so every connection after the first rotation is refused, even once the
+    // new value is current.
+    let (canary, _) = reread_after_rotations(engine, port, admin_password, false, GAPS);
+    eprintln!("{engine}, re-read off (canary): {canary}");
+    assert_eq!(canary["errors"], 10, "the harness misses the stale copy: {canary}");
+    assert_eq!(canary["connections"], 1, "{canary}");
+    assert!(
+        canary["error_types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.as_str().unwrap().ends_with(":True")),
+        "each surfaced error is a refused login the helper recognises: {canary}"
+    );
+}
+
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn python_connect_helper_rereads_a_rotated_postgres_password_and_surfaces_no_error() {
+    let pg = &backends().pg;
+    pg.admin("postgres", "DROP ROLE IF EXISTS sdk_reread");
+    pg.admin("postgres", "CREATE ROLE sdk_reread LOGIN");
+    check_reread("postgresql", pg.port, &pg.superuser_password);
+}
+
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn python_connect_helper_rereads_a_rotated_mariadb_password_and_surfaces_no_error() {
+    let db = crate::backends::mariadb();
+    db.admin("DROP USER IF EXISTS 'sdk_reread'@'%'");
+    db.admin("CREATE USER 'sdk_reread'@'%'");
+    check_reread("mysql", db.port, &db.root_password);
+}

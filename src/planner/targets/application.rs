@@ -33,6 +33,21 @@ const MANUAL_CACHE_SECS: u64 = 300;
 const MIN_CACHE_SECS: u64 = 30;
 const MAX_CACHE_SECS: u64 = 300;
 
+/// The connect helper's waits before each re-read and retry after the database refused the
+/// cached credential (database plans); the common templates spell the same list.
+pub(crate) const AUTH_RETRY_DELAYS_SECS: [u64; 5] = [0, 1, 2, 4, 8];
+
+/// How long after its first refused login the connect helper keeps re-reading and retrying.
+pub(crate) const fn auth_retry_secs() -> u64 {
+    let mut total = 0;
+    let mut i = 0;
+    while i < AUTH_RETRY_DELAYS_SECS.len() {
+        total += AUTH_RETRY_DELAYS_SECS[i];
+        i += 1;
+    }
+    total
+}
+
 /// What a backend hands the SDK code: values for the placeholders, the `@if` flags that hold,
 /// the decisions they imply, and the identity the code authenticates as (long and short).
 #[derive(Default)]
@@ -71,6 +86,36 @@ pub(crate) fn code(s: &Settings, cfg: &SecretsConfig, sdk: Sdk, templates: Templ
         "integration_code retries failed reads at most 5 times with exponential backoff and full jitter (0.5s base, 8s cap), retries only throttling, server and network errors, and logs errors by type only, never a response or the secret; the dependency lines are under code/<language>/ in files ({}).",
         s.languages.iter().map(|l| dependency_file(*l)).collect::<Vec<_>>().join(", ")
     ));
+    let names = |python: &'static str, go: &'static str, node: &'static str, java: &'static str| {
+        s.languages
+            .iter()
+            .map(|l| match l {
+                Language::Python => python,
+                Language::Go => go,
+                Language::Nodejs => node,
+                Language::Java => java,
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    decisions.push(format!(
+        "integration_code's cache has an explicit re-read that drops the cached copy, so the next read fetches the secret again ({}).",
+        names(
+            "secret.invalidate() in Python",
+            "Secret.Invalidate() in Go",
+            "secret.invalidate() in Node.js",
+            "Secrets.SECRET.invalidate() in Java"
+        )
+    ));
+    if s.credential == CredentialType::Database {
+        decisions.push(format!(
+            "integration_code's connect helper ({}) opens a connection with the cached credential and, when the database refuses the login (SQLSTATE 28P01 or 28000, or MySQL/MariaDB error 1045, as {} report them), invalidates the cache, reads the secret again and retries after {} ({}s in all) before surfacing the error.",
+            names("connect in Python", "Connect in Go", "connect in Node.js", "Secrets.connect in Java"),
+            names("psycopg, psycopg2, pg8000, PyMySQL and mysqlclient", "pgx and go-sql-driver/mysql", "node-postgres and mysql2", "JDBC drivers"),
+            AUTH_RETRY_DELAYS_SECS.iter().map(|d| format!("{d}s")).collect::<Vec<_>>().join(", "),
+            auth_retry_secs()
+        ));
+    }
     (code, decisions)
 }
 
@@ -134,12 +179,14 @@ fn fill(s: &Settings, cfg: &SecretsConfig, sdk: Sdk) -> (Fill, Vec<String>) {
     ];
     let Sdk {
         vars: backend_vars,
-        flags,
+        mut flags,
         mut decisions,
         identity,
         short,
     } = sdk;
     vars.extend(backend_vars);
+    // `credential=database` adds the common code's connect helper (re-read and retry on a refused login).
+    flags.push(("credential", s.credential.as_str()));
     decisions.push(format!("integration_code authenticates as {identity}."));
     if s.backend != Backend::Vault && s.languages.contains(&Language::Java) {
         decisions.push(
@@ -383,6 +430,42 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The connect helper of every language waits exactly AUTH_RETRY_DELAYS_SECS, which the
+    /// rotation window counts on.
+    #[test]
+    fn every_language_retries_a_refused_login_after_the_same_delays() {
+        let py = AUTH_RETRY_DELAYS_SECS
+            .iter()
+            .map(|d| format!("{d}.0"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let ms = AUTH_RETRY_DELAYS_SECS
+            .iter()
+            .map(|d| (d * 1000).to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let go = AUTH_RETRY_DELAYS_SECS
+            .iter()
+            .map(|d| match d {
+                0 => "0".to_string(),
+                1 => "time.Second".to_string(),
+                d => format!("{d} * time.Second"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let total = format!("({}s in all)", auth_retry_secs());
+        for (l, list) in [
+            (Language::Python, format!("AUTH_RETRY_DELAYS_SECONDS = ({py})")),
+            (Language::Nodejs, format!("AUTH_RETRY_DELAYS_MS = [{ms}]")),
+            (Language::Go, format!("[]time.Duration{{{go}}}")),
+            (Language::Java, format!("AUTH_RETRY_DELAY_MILLIS = {{{ms}}}")),
+        ] {
+            let text = common(l);
+            assert!(text.contains(&list), "{l:?}: {list}");
+            assert!(text.contains(&total), "{l:?}: {total}");
         }
     }
 

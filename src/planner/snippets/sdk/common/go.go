@@ -77,5 +77,63 @@ func (c *SecretCache) Get(ctx context.Context) (map[string]string, error) {
 	return c.fields, nil
 }
 
+// Invalidate drops the cached copy, so the next Get reads the secret again (after the backend's value was refused).
+func (c *SecretCache) Invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fields = nil
+}
+
 // Secret is the process-wide cache of the planned secret.
 var Secret = &SecretCache{}
+// @if credential=database
+
+// AuthRetryDelays: a refused login means the cached credential was replaced, so Connect re-reads
+// it and retries after each delay (15s in all): a new value written up to 15s after the old one
+// stopped working is still found.
+var AuthRetryDelays = []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
+
+// IsAuthFailure reports whether a database driver's error says the server refused the username or
+// password: SQLSTATE 28P01 or 28000 (pgx's *pgconn.PgError reports it through SQLState), or MySQL and
+// MariaDB error 1045 (go-sql-driver/mysql's *mysql.MySQLError prints it as "Error 1045").
+func IsAuthFailure(err error) bool {
+	var coded interface{ SQLState() string }
+	if errors.As(err, &coded) {
+		state := coded.SQLState()
+		return state == "28P01" || state == "28000"
+	}
+	for ; err != nil; err = errors.Unwrap(err) {
+		message := err.Error()
+		if len(message) >= 11 && message[:10] == "Error 1045" && (message[10] == ':' || message[10] == ' ') {
+			return true
+		}
+	}
+	return false
+}
+
+// Connect opens a connection with the current credential; when the database refuses it, it drops
+// the cached copy, reads the secret again and retries after each of retryDelays, then returns the error.
+func Connect[C any](ctx context.Context, open func(context.Context, map[string]string) (C, error), retryDelays []time.Duration) (C, error) {
+	var zero C
+	for attempt := 0; ; attempt++ {
+		fields, err := Secret.Get(ctx)
+		if err != nil {
+			return zero, err
+		}
+		conn, err := open(ctx, fields)
+		if err == nil {
+			return conn, nil
+		}
+		if attempt >= len(retryDelays) || !IsAuthFailure(err) {
+			return zero, err
+		}
+		log.Printf("the database refused the credential (%T); reading the secret again, retry %d/%d in %s", err, attempt+1, len(retryDelays), retryDelays[attempt])
+		Secret.Invalidate()
+		select {
+		case <-ctx.Done():
+			return zero, ctx.Err()
+		case <-time.After(retryDelays[attempt]):
+		}
+	}
+}
+// @end

@@ -45,8 +45,57 @@
             }
             return fields;
         }
+
+        /** Drops the cached copy, so the next get() reads the secret again (after the backend's value was refused). */
+        public synchronized void invalidate() {
+            fields = null;
+        }
     }
 
     /** The process-wide cache of the planned secret. */
     public static final SecretCache SECRET = new SecretCache();
+// @if credential=database
+
+    // A refused login means the cached credential was replaced: re-read it and retry after each delay
+    // (15s in all), so a new value written up to 15s after the old one stopped working is still found.
+    static final long[] AUTH_RETRY_DELAY_MILLIS = {0, 1000, 2000, 4000, 8000};
+
+    /** Opens a connection (JDBC or another driver's) from the secret's fields. */
+    @FunctionalInterface
+    public interface Opener<C> {
+        C open(Map<String, String> fields) throws java.sql.SQLException;
+    }
+
+    /** Whether the database refused the username or password: SQLSTATE 28P01 or 28000, or MySQL and MariaDB error 1045. */
+    static boolean isAuthFailure(java.sql.SQLException error) {
+        String state = error.getSQLState();
+        return "28P01".equals(state) || "28000".equals(state) || error.getErrorCode() == 1045;
+    }
+
+    /**
+     * Opens a connection with the current credential; when the database refuses it, drops the cached
+     * copy, reads the secret again and retries after each of retryDelayMillis, then throws.
+     */
+    public static <C> C connect(Opener<C> opener, long[] retryDelayMillis) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            Map<String, String> fields = SECRET.get();
+            try {
+                return opener.open(fields);
+            } catch (java.sql.SQLException error) {
+                if (attempt >= retryDelayMillis.length || !isAuthFailure(error)) {
+                    throw error;
+                }
+                LOG.warning(String.format("the database refused the credential (%s); reading the secret again, retry %d/%d in %dms",
+                        error.getClass().getSimpleName(), attempt + 1, retryDelayMillis.length, retryDelayMillis[attempt]));
+                SECRET.invalidate();
+                Thread.sleep(retryDelayMillis[attempt]);
+            }
+        }
+    }
+
+    /** As connect(opener, retryDelayMillis), with AUTH_RETRY_DELAY_MILLIS. */
+    public static <C> C connect(Opener<C> opener) throws Exception {
+        return connect(opener, AUTH_RETRY_DELAY_MILLIS);
+    }
+// @end
 }

@@ -69,8 +69,67 @@ class SecretCache {
     }
     return this.fields;
   }
+
+  /** Drops the cached copy, so the next get() reads the secret again (after the backend's value was refused). */
+  invalidate() {
+    this.fields = null;
+    this.refreshAt = 0;
+  }
 }
 
 const secret = new SecretCache();
+// @if credential=database
+
+// A refused login means the cached credential was replaced: re-read it and retry after each delay
+// (15s in all), so a new value written up to 15s after the old one stopped working is still found.
+const AUTH_RETRY_DELAYS_MS = [0, 1000, 2000, 4000, 8000];
+// SQLSTATE 28P01 (wrong password) and 28000 (invalid authorization); MySQL and MariaDB error 1045.
+const AUTH_SQLSTATES = new Set(["28P01", "28000"]);
+const MYSQL_ACCESS_DENIED = 1045;
+
+/**
+ * Whether a database driver's error says the server refused the username or password.
+ * @param {unknown} error
+ * @returns {boolean}
+ */
+function isAuthFailure(error) {
+  if (error === null || typeof error !== "object") {
+    return false;
+  }
+  // node-postgres puts the SQLSTATE in code; mysql2 the server's error number in errno.
+  const { code, errno } = /** @type {{ code?: unknown, errno?: unknown }} */ (error);
+  return (typeof code === "string" && AUTH_SQLSTATES.has(code)) || errno === MYSQL_ACCESS_DENIED;
+}
+
+/**
+ * Opens a connection with the current credential; when the database refuses it, drops the cached
+ * copy, reads the secret again and retries after each of retryDelaysMs, then throws.
+ * @template C
+ * @param {(fields: Record<string, string>) => Promise<C>} openConnection
+ * @param {readonly number[]} [retryDelaysMs]
+ * @returns {Promise<C>}
+ */
+async function connect(openConnection, retryDelaysMs = AUTH_RETRY_DELAYS_MS) {
+  for (let attempt = 0; ; attempt += 1) {
+    const fields = await secret.get();
+    try {
+      return await openConnection(fields);
+    } catch (error) {
+      if (attempt >= retryDelaysMs.length || !isAuthFailure(error)) {
+        throw error;
+      }
+      const delay = retryDelaysMs[attempt];
+      const kind = error instanceof Error ? error.name : typeof error;
+      console.warn(`the database refused the credential (${kind}); reading the secret again, retry ${attempt + 1}/${retryDelaysMs.length} in ${delay}ms`);
+      secret.invalidate();
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+module.exports = { secret, fetchSecret, connect, isAuthFailure };
+// @end
+// @if credential=api-key|certificate|generic
 
 module.exports = { secret, fetchSecret };
+// @end

@@ -51,5 +51,54 @@ class SecretCache:
                 self._refresh_at = time.monotonic() + ttl
             return self._fields
 
+    def invalidate(self) -> None:
+        """Drops the cached copy, so the next get() reads the secret again (after the backend's value was refused)."""
+        with self._lock:
+            self._fields = None
+
 
 secret = SecretCache()
+# @if credential=database
+
+# A refused login means the cached credential was replaced: re-read it and retry after each delay
+# (15s in all), so a new value written up to 15s after the old one stopped working is still found.
+AUTH_RETRY_DELAYS_SECONDS = (0.0, 1.0, 2.0, 4.0, 8.0)
+# SQLSTATE 28P01 (wrong password) and 28000 (invalid authorization); MySQL and MariaDB error 1045.
+AUTH_SQLSTATES = frozenset({"28P01", "28000"})
+MYSQL_ACCESS_DENIED = 1045
+
+Connection = TypeVar("Connection")
+
+
+def is_auth_failure(error: Exception) -> bool:
+    """Whether a database driver's error says the server refused the username or password."""
+    # psycopg 3 names the SQLSTATE sqlstate, psycopg2 pgcode.
+    if getattr(error, "sqlstate", None) in AUTH_SQLSTATES or getattr(error, "pgcode", None) in AUTH_SQLSTATES:
+        return True
+    first = error.args[0] if error.args else None
+    if isinstance(first, dict):
+        # pg8000 passes the server's error fields; "C" is the SQLSTATE.
+        return first.get("C") in AUTH_SQLSTATES
+    # PyMySQL and mysqlclient pass the server's error number first.
+    return first == MYSQL_ACCESS_DENIED
+
+
+def connect(
+    open_connection: Callable[[Mapping[str, str]], Connection],
+    retry_delays: tuple[float, ...] = AUTH_RETRY_DELAYS_SECONDS,
+) -> Connection:
+    """Opens a connection with the current credential; when the database refuses it, drops the
+    cached copy, reads the secret again and retries after each of retry_delays, then raises."""
+    for attempt in range(len(retry_delays) + 1):
+        fields = secret.get()
+        try:
+            return open_connection(fields)
+        except Exception as error:
+            if attempt == len(retry_delays) or not is_auth_failure(error):
+                raise
+            delay = retry_delays[attempt]
+            log.warning("the database refused the credential (%s); reading the secret again, retry %d/%d in %.1fs", type(error).__name__, attempt + 1, len(retry_delays), delay)
+            secret.invalidate()
+            time.sleep(delay)
+    raise RuntimeError("unreachable")
+# @end
