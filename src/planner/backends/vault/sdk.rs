@@ -73,7 +73,6 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
         sdk.decisions.push(match src {
             VaultSource::Kv => format!("integration_code reads the latest version of {path} (KV v2) and caches it for {ttl}s."),
             VaultSource::DbDynamic => format!("integration_code mints one credential pair from {path} per login and re-reads it at two thirds of its lease."),
-            VaultSource::DbStatic => format!("integration_code reads {path} and re-reads it just after the next rotation, which Vault reports as ttl."),
             VaultSource::PkiIssue => format!("integration_code issues a certificate from {path} (Vault generates the key) and issues a new one at two thirds of its lifetime."),
             VaultSource::CertManagerSecret => format!(
                 "integration_code on Kubernetes reads the certificate cert-manager keeps renewed in Secret {}-tls, mounted at /var/run/secrets/{}-tls, and re-reads it every {ttl}s: only cert-manager holds the {path} permission, so the workload makes no Vault call.",
@@ -121,7 +120,6 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
 enum VaultSource {
     Kv,
     DbDynamic,
-    DbStatic,
     PkiIssue,
     /// cert-manager holds the PKI sign permission; the workload reads the Secret it keeps renewed.
     CertManagerSecret,
@@ -132,7 +130,6 @@ impl VaultSource {
         match self {
             VaultSource::Kv => "kv",
             VaultSource::DbDynamic => "dynamic",
-            VaultSource::DbStatic => "static",
             VaultSource::PkiIssue => "pki",
             VaultSource::CertManagerSecret => "mounted",
         }
@@ -144,8 +141,6 @@ fn vault_source(s: &Settings, path: &str) -> VaultSource {
     let pki = &s.vault.pki_mount;
     if path.starts_with(&format!("{db}/creds/")) {
         VaultSource::DbDynamic
-    } else if path.starts_with(&format!("{db}/static-creds/")) {
-        VaultSource::DbStatic
     } else if path.starts_with(&format!("{pki}/issue/")) {
         VaultSource::PkiIssue
     } else if path.starts_with(&format!("{pki}/sign/")) {
@@ -166,7 +161,6 @@ mod tests {
         req.credential = Some(CredentialType::Database);
         let (s, _) = crate::planner::resolve::resolve(&req);
         assert_eq!(vault_source(&s, "database/creds/prod-app"), VaultSource::DbDynamic);
-        assert_eq!(vault_source(&s, "database/static-creds/prod-app"), VaultSource::DbStatic);
         assert_eq!(vault_source(&s, "pki/issue/prod-app"), VaultSource::PkiIssue);
         assert_eq!(vault_source(&s, "pki/sign/prod-app"), VaultSource::CertManagerSecret);
         assert_eq!(vault_source(&s, "secret/data/prod/app/config"), VaultSource::Kv);

@@ -183,30 +183,6 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	return stringFields(resp.Data), time.Duration(resp.LeaseDuration) * time.Second * 2 / 3, nil
 }
 // @end
-// @if source=static
-// fetchSecret reads the current password of the static role (GET {{text:SECRET_PATH}}).
-func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
-	client, err := vaultClient(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	resp, err := client.Logical().ReadWithContext(ctx, {{str:SECRET_PATH}})
-	if err != nil {
-		return nil, 0, err
-	}
-	if resp == nil {
-		return nil, 0, errors.New("vault returned no credentials")
-	}
-	ttl, _ := resp.TokenTTL()
-	if seconds, ok := resp.Data["ttl"].(interface{ Int64() (int64, error) }); ok {
-		if n, err := seconds.Int64(); err == nil {
-			ttl = time.Duration(n) * time.Second
-		}
-	}
-	// Vault reports the seconds until the next rotation; re-read just after it.
-	return stringFields(resp.Data), ttl + 5*time.Second, nil
-}
-// @end
 // @if source=pki
 // fetchSecret issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair.
 func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {

@@ -137,15 +137,6 @@ public final class Secrets {
         return new Fetched(stringFields(response.getData()), Duration.ofSeconds(response.getLeaseDuration() * 2 / 3));
     }
 // @end
-// @if source=static
-    /** Reads the current password of the static role (GET {{text:SECRET_PATH}}). */
-    static Fetched fetchSecret() throws Exception {
-        VaultResponse response = Objects.requireNonNull(vaultTemplate().read({{str:SECRET_PATH}}), "no credentials");
-        Map<String, String> fields = stringFields(response.getData());
-        // Vault reports the seconds until the next rotation; re-read just after it.
-        return new Fetched(fields, Duration.ofSeconds(Long.parseLong(fields.getOrDefault("ttl", "0")) + 5));
-    }
-// @end
 // @if source=pki
     /** Issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair. */
     static Fetched fetchSecret() throws Exception {

@@ -104,18 +104,6 @@ async function fetchSecret() {
   return { fields: stringFields(response.data), ttlMs: (response.lease_duration * 1000 * 2) / 3 };
 }
 // @end
-// @if source=static
-/**
- * Reads the current password of the static role (GET {{text:SECRET_PATH}}).
- * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
- */
-async function fetchSecret() {
-  const client = await vaultClient();
-  const response = await client.read({{str:SECRET_PATH}});
-  // Vault reports the seconds until the next rotation; re-read just after it.
-  return { fields: stringFields(response.data), ttlMs: (Number(response.data.ttl) + 5) * 1000 };
-}
-// @end
 // @if source=pki
 /**
  * Issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair.

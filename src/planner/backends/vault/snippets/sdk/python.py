@@ -113,18 +113,6 @@ def fetch_secret() -> tuple[Mapping[str, str], float]:
     # Refresh when two thirds of the lease have passed, well before Vault revokes the user.
     return fields, int(response["lease_duration"]) * 2 / 3
 # @end
-# @if source=static
-DATABASE_MOUNT = {{str:DATABASE_MOUNT}}
-
-
-def fetch_secret() -> tuple[Mapping[str, str], float]:
-    """Reads the current password of the static role (GET {{text:SECRET_PATH}})."""
-    client = vault_login()
-    response = client.secrets.database.get_static_credentials(VAULT_ROLE, mount_point=DATABASE_MOUNT)
-    fields = {"username": str(response["data"]["username"]), "password": str(response["data"]["password"])}
-    # Vault reports the seconds until the next rotation; re-read just after it.
-    return fields, max(float(response["data"]["ttl"]) + 5, 5.0)
-# @end
 # @if source=pki
 PKI_MOUNT = {{str:PKI_MOUNT}}
 COMMON_NAME = {{str:COMMON_NAME}}
