@@ -82,7 +82,7 @@ fn the_windows_follow_how_each_backend_replaces_its_credential() {
         // AWS alternates PostgreSQL users: the previous one works until the next rotation.
         (req(AwsSecrets, Kubernetes, Automatic, Database), "90d", "1h2m", false),
         // One database user whose password changes: nothing overlaps.
-        (req(AzureKeyVault, Application, Automatic, Database), "0s", "5m", true),
+        (req(AzureKeyVault, Application, Automatic, Database), "90d", "5m", false), // Azure alternates users too
         (req(GcpSecretManager, Kubernetes, Automatic, Database), "0s", "5m", true),
         (req(Vault, Kubernetes, Automatic, Database), "0s", "5m", true),
         // An overwritten API key stops at once too.
