@@ -533,7 +533,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                                     _ => "creating the clone on the first rotation as a member of db_username, so it holds the same privileges",
                                 },
                                 grant = match s.database.engine {
-                                    DbEngine::Mysql => " and to grant what db_username holds (WITH GRANT OPTION)",
+                                    DbEngine::Mysql => " (CREATE USER, SELECT on mysql.user) and to grant what db_username holds (WITH GRANT OPTION)",
                                     _ => " (CREATEROLE)",
                                 },
                             ),

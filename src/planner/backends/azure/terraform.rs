@@ -275,7 +275,7 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
                 b = b
                     .add_block(variable(
                         "db_admin_username",
-                        "Database user the rotation Function logs in as to create db_username's clone and set passwords (PostgreSQL: CREATEROLE; MySQL: CREATE USER and the grants db_username holds, WITH GRANT OPTION).",
+                        "Database user the rotation Function logs in as to create db_username's clone and set passwords (PostgreSQL: CREATEROLE; MySQL: CREATE USER, SELECT on mysql.user and the grants db_username holds, WITH GRANT OPTION).",
                         false,
                         None,
                     ))

@@ -100,7 +100,7 @@ resource "azurerm_key_vault_secret" "app" {
 
 variable "db_admin_username" {
   type        = string
-  description = "Database user the rotation Function logs in as to create db_username's clone and set passwords (PostgreSQL: CREATEROLE; MySQL: CREATE USER and the grants db_username holds, WITH GRANT OPTION)."
+  description = "Database user the rotation Function logs in as to create db_username's clone and set passwords (PostgreSQL: CREATEROLE; MySQL: CREATE USER, SELECT on mysql.user and the grants db_username holds, WITH GRANT OPTION)."
 }
 
 variable "db_admin_password" {
