@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # Azure Key Vault checkers into .tools/azure (a venv of its own): mypy with the pinned Azure SDKs
 # (src/planner/versions.rs, domain-facts §7), the Azure Functions runtime library the rotation
-# function imports (1.26.0: the newest for Python 3.11; 2.x needs 3.13), and psycopg for its
-# database step. tests/it/azure_backend.rs type-checks the
-# generated rotation function with it and runs its logic with the SDK client replaced.
+# function imports (1.26.0: the newest for Python 3.11; 2.x needs 3.13), and the database drivers
+# of its database step: psycopg (PostgreSQL, Redshift) and PyMySQL (MySQL/MariaDB, with its type
+# stubs for mypy). tests/it/azure_backend.rs type-checks the generated rotation function with it,
+# runs its logic with the SDK client replaced, and soaks it against PostgreSQL and MariaDB.
 AZURE_VENV=$TOOLS/azure
 AZURE_PINS=(
   "mypy==2.4.1"
@@ -12,6 +13,8 @@ AZURE_PINS=(
   "azure-functions==1.26.0"
   "psycopg==3.3.9"
   "psycopg-binary==3.3.9"
+  "PyMySQL==1.2.4"
+  "types-PyMySQL==1.2.0.20260923"
 )
 AZURE_WANT=${AZURE_PINS[*]}
 if [[ -f $AZURE_VENV/.installed && "$(cat -- "$AZURE_VENV/.installed")" == "$AZURE_WANT" && -x $AZURE_VENV/bin/mypy ]]; then

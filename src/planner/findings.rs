@@ -183,13 +183,13 @@ pub fn aws_rotation_postgres_only(engine: DbEngine) -> Finding {
     )
 }
 
-pub fn azure_rotation_engine(engine: DbEngine) -> Finding {
+pub fn azure_rotation_engine(engine: DbEngine, requested: Rotation) -> Finding {
     finding(
-        FindingKind::Warning,
+        FindingKind::Fallback,
         &["database", "engine"],
         "Rotation Function Cannot Change This Database's Password",
         format!(
-            "The generated rotation Function changes the password on the database itself only for \"postgresql\" and \"redshift\". For \"{engine}\" it stops with an error before writing a new version, so the stored password never drifts from the database's. Add the {engine} password change to function/function_app.py (set_database_password), or choose rotation_policy = \"manual\", or use backend \"vault\", whose database engine rotates {engine} passwords."
+            "The generated rotation Function changes passwords on \"postgresql\", \"mysql\" and \"redshift\" only, so for \"{engine}\" rotation_policy \"{requested}\" falls back to \"manual\": the plan emits no rotation Function, and the secret changes only when someone writes a new version after changing the password on the database. Use database.engine \"postgresql\" or \"mysql\" for rotation with alternating users, or backend \"vault\", whose database engine rotates {engine} passwords where it has a plugin for it."
         ),
     )
 }

@@ -141,6 +141,9 @@ pub const AZURE_CLI_IMAGE: &str = "mcr.microsoft.com/azure-cli:2.91.0";
 /// azure-functions 1.26.0 is the newest for Python 3.11-3.12 (2.x needs 3.13).
 pub const AZURE_FUNCTIONS_PYTHON: &str = "1.26.0";
 pub const PSYCOPG_PYTHON: &str = "3.3.9";
+/// The MySQL/MariaDB driver of the Key Vault rotation Function (pure Python, as in
+/// scripts/tools.d/40-azure.sh).
+pub const AZURE_PYMYSQL_PYTHON: &str = "1.2.4";
 /// The Cloud Functions (2nd gen) runtime of the generated rotation function.
 pub const GCP_FUNCTION_RUNTIME: &str = "python313";
 /// Python packages the generated GCP rotation function imports, pinned in its requirements.txt

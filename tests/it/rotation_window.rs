@@ -81,9 +81,9 @@ fn the_windows_follow_how_each_backend_replaces_its_credential() {
     let cases = [
         // AWS alternates PostgreSQL users: the previous one works until the next rotation.
         (req(AwsSecrets, Kubernetes, Automatic, Database), "90d", "1h2m", false),
-        // One database user whose password changes: nothing overlaps. The application's connect
-        // helper re-reads a refused copy and retries for 15s; pods reading a synced Secret do not.
-        (req(AzureKeyVault, Application, Automatic, Database), "0s", "15s", true),
+        // Azure alternates users: the previous one works a whole period; the application's
+        // connect helper re-reads a refused copy for 15s.
+        (req(AzureKeyVault, Application, Automatic, Database), "90d", "15s", false),
         (req(GcpSecretManager, Kubernetes, Automatic, Database), "0s", "5m", true),
         // An overwritten API key stops at once too.
         (req(Vault, Cicd, Automatic, ApiKey), "0s", "6h", true),

@@ -79,8 +79,56 @@ fn months_for(ttl: Duration) -> u64 {
     ttl.secs().div_ceil(30 * DAY).max(MIN_CERT_MONTHS)
 }
 
+/// How the rotation Function changes a database password, by engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DbRotation {
+    /// Two users, `<username>` and `<username>_clone`, alternate; an admin credential sets the
+    /// password of the one the current version does not name.
+    Alternating,
+    /// The stored user changes its own password (Redshift has no role inheritance to clone
+    /// a user with).
+    SingleUser,
+    /// The Function has no driver for the engine: no rotation is planned.
+    Unsupported,
+}
+
+pub(crate) fn db_rotation(s: &Settings) -> DbRotation {
+    match s.database.engine {
+        DbEngine::Postgresql | DbEngine::Mysql => DbRotation::Alternating,
+        DbEngine::Redshift => DbRotation::SingleUser,
+        _ => DbRotation::Unsupported,
+    }
+}
+
+/// Whether the plan's rotation Function alternates database users.
+pub(crate) fn alternates(s: &Settings, src: Source) -> bool {
+    matches!(src, Source::Secret { rotation: Some(_) })
+        && s.credential == CredentialType::Database
+        && db_rotation(s) == DbRotation::Alternating
+}
+
+/// The Python driver the Function imports for the engine (its `@if driver=` flag).
+fn driver(s: &Settings) -> &'static str {
+    match s.database.engine {
+        DbEngine::Mysql => "pymysql",
+        _ => "psycopg",
+    }
+}
+
 fn source(s: &Settings) -> (Source, Option<Finding>, Option<String>) {
     let period = s.rotation_period.unwrap_or(Duration::from_secs(HOUR));
+    let rotates = s.rotation != Rotation::Manual;
+    if rotates && s.credential == CredentialType::Database && db_rotation(s) == DbRotation::Unsupported {
+        let engine = s.database.engine;
+        return (
+            Source::Secret { rotation: None },
+            Some(findings::azure_rotation_engine(engine, s.rotation)),
+            Some(format!(
+                "rotation_policy \"{}\" fell back to \"manual\": the rotation Function changes passwords on postgresql, mysql and redshift only, so for {engine} the plan emits no Function and the secret changes only when someone writes a new version.",
+                s.rotation
+            )),
+        );
+    }
     match (s.rotation, s.credential) {
         (Rotation::Manual, CredentialType::Certificate) => (
             Source::Certificate {
@@ -146,6 +194,9 @@ pub(crate) struct Names {
     pub object: String,
     pub vault_id: String,
     pub secret_scope: String,
+    /// The secret holding the admin credential the rotation Function alternates users with.
+    pub admin_object: String,
+    pub admin_scope: String,
     pub certificate_scope: String,
     pub identity: String,
     pub rotator_identity: String,
@@ -159,8 +210,11 @@ pub(crate) fn names(s: &Settings) -> Names {
         "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
         s.azure.subscription_id, s.azure.resource_group, s.azure.vault_name
     );
+    let admin_object = format!("{role}-database-admin");
     Names {
         secret_scope: format!("{vault_id}/secrets/{object}"),
+        admin_scope: format!("{vault_id}/secrets/{admin_object}"),
+        admin_object,
         certificate_scope: format!("{vault_id}/certificates/{object}"),
         identity: format!("id-{role}"),
         rotator_identity: format!("id-{role}-rotator"),
@@ -218,7 +272,7 @@ struct Assignment {
     principal_name: String,
 }
 
-fn assignments(src: Source, n: &Names) -> Vec<Assignment> {
+fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
     let app = || tf::traversal("azurerm_user_assigned_identity", &["app", "principal_id"]);
     let mut out = Vec::new();
     match src {
@@ -239,6 +293,18 @@ fn assignments(src: Source, n: &Names) -> Vec<Assignment> {
                     role: roles::KEY_VAULT_SECRETS_OFFICER,
                     scope: n.secret_scope.clone(),
                     scope_expr: template("${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"),
+                    principal: tf::traversal("azurerm_user_assigned_identity", &["rotator", "principal_id"]),
+                    principal_name: n.rotator_identity.clone(),
+                });
+            }
+            if alternates(s, src) {
+                // Only the rotation Function reads the admin credential; consumers never can.
+                out.push(Assignment {
+                    label: "rotator_admin_secrets_user",
+                    policy_name: format!("{}-rotator-admin-secrets-user", n.role),
+                    role: roles::KEY_VAULT_SECRETS_USER,
+                    scope: n.admin_scope.clone(),
+                    scope_expr: template("${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.db_admin.name}"),
                     principal: tf::traversal("azurerm_user_assigned_identity", &["rotator", "principal_id"]),
                     principal_name: n.rotator_identity.clone(),
                 });
@@ -312,14 +378,11 @@ pub fn plan(s: &Settings) -> Plan {
     let n = names(s);
     let mut decisions: Vec<String> = fallback_decision.into_iter().collect();
     let mut findings: Vec<Finding> = fallback.into_iter().collect();
-    let list = assignments(src, &n);
+    let list = assignments(s, src, &n);
     let access_policies = policies(s, &list);
     let mut manifests = Vec::new();
 
     decisions.extend(source_decisions(s, src, &n));
-    if let Some(f) = database_engine_finding(s, src) {
-        findings.push(f);
-    }
     let ips = s.certificate.ip_addresses();
     if s.credential == CredentialType::Certificate && !ips.is_empty() {
         findings.push(findings::azure_certificate_ip_sans(&ips));
@@ -383,9 +446,11 @@ pub fn plan(s: &Settings) -> Plan {
     ));
 
     let mut scripts = rotation_scripts(s, src, &n, function);
-    // The Function changes the one user's password or overwrites the value; Key Vault renews a
+    // Alternating users keep the previous version's user working until the next rotation; one
+    // user's password or an overwritten value stops working at once. Key Vault renews a
     // certificate a third of its lifetime before it expires.
     let replaced = match src {
+        Source::Secret { rotation: Some(period) } if alternates(s, src) => Replaced::Overlapping { period, overlap: period },
         Source::Secret { rotation: Some(period) } => Replaced::AtOnce { period },
         Source::Certificate { months, auto_renew: true } => Replaced::Overlapping {
             period: Duration::from_secs((months * 30 - Source::renew_days(months)) * DAY),
@@ -410,17 +475,6 @@ pub fn plan(s: &Settings) -> Plan {
         decisions,
         findings,
         placeholders: Vec::new(),
-    }
-}
-
-fn database_engine_finding(s: &Settings, src: Source) -> Option<Finding> {
-    let rotates = matches!(src, Source::Secret { rotation: Some(_) });
-    if !rotates || s.credential != CredentialType::Database {
-        return None;
-    }
-    match s.database.engine {
-        DbEngine::Postgresql | DbEngine::Redshift => None,
-        engine => Some(findings::azure_rotation_engine(engine)),
     }
 }
 
@@ -467,13 +521,25 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                         storage_account_name(s)
                     ));
                     d.push(match s.credential {
-                        CredentialType::Database => match s.database.engine {
-                            DbEngine::Postgresql | DbEngine::Redshift => format!(
+                        CredentialType::Database => match db_rotation(s) {
+                            DbRotation::Alternating => format!(
+                                "Database passwords rotate with alternating users: the Function reads the admin credential from the Key Vault secret \"{admin}\" (app setting ADMIN_SECRET_NAME; terraform/azure.tf writes it from the variables db_admin_username and the ephemeral db_admin_password, and only {rotator} may read it, as {user_role}), logs in as that admin to the same server over TLS (sslmode=verify-full unless the documents set sslmode), sets a new password on whichever of the user db_username (default \"{role}\") and its clone \"<db_username>_clone\" the current version does not name ({create}) and writes a new version naming that user, so the user of the previous version keeps working until the rotation after, one rotation period later; the admin must be allowed to create users and change their passwords{grant}, and the Function must reach the database (for a private one, give the Function App virtual_network_subnet_id).",
+                                admin = n.admin_object,
+                                role = n.role,
+                                rotator = n.rotator_identity,
+                                user_role = roles::KEY_VAULT_SECRETS_USER.0,
+                                create = match s.database.engine {
+                                    DbEngine::Mysql => "creating the clone on the first rotation with the same hosts as db_username and copying db_username's grants to it before each of its rotations; revoke a grant from both",
+                                    _ => "creating the clone on the first rotation as a member of db_username, so it holds the same privileges",
+                                },
+                                grant = match s.database.engine {
+                                    DbEngine::Mysql => " (CREATE USER, SELECT on mysql.user) and to grant what db_username holds (WITH GRANT OPTION)",
+                                    _ => " (CREATEROLE)",
+                                },
+                            ),
+                            _ => format!(
                                 "Database passwords rotate single-user: the Function logs in as the stored user over TLS (sslmode=verify-full), runs ALTER USER ... WITH PASSWORD inside a transaction and commits it only after the new version is written, so a failed write leaves the old password working; the {} user must be allowed to change its own password, and the Function must reach the database (for a private one, give the Function App virtual_network_subnet_id).",
                                 s.database.engine
-                            ),
-                            engine => format!(
-                                "The Function cannot change a {engine} password yet: it fails before writing, so the secret never holds a password the database does not know (see the warning)."
                             ),
                         },
                         CredentialType::ApiKey => "The Function writes a new random API key (32 random bytes, URL-safe); for a key issued by a third party, replace that step with the provider's key-rotation call.".to_string(),
@@ -582,15 +648,15 @@ fn certificate_policy_json(s: &Settings, months: u64, auto_renew: bool) -> serde
 }
 
 /// The Function's code: only the rotation its credential needs (a database password change
-/// imports psycopg; a value rotation does not carry that code at all).
+/// carries the one driver its engine needs; a value rotation carries no database code at all).
 fn function_source(s: &Settings) -> String {
-    let (kind, engine) = if s.credential == CredentialType::Database {
-        ("database", s.database.engine.as_str())
+    let (kind, engine, driver) = if s.credential == CredentialType::Database {
+        ("database", s.database.engine.as_str(), driver(s))
     } else {
-        ("value", "none")
+        ("value", "none", "none")
     };
     template::fill_in(
-        &template::Conditional::new(FUNCTION_TEMPLATE).select(&[("kind", kind)]),
+        &template::Conditional::new(FUNCTION_TEMPLATE).select(&[("kind", kind), ("driver", driver)]),
         Syntax::Python,
         &[
             ("DATABASE_ENGINE", Var::from(engine)),
@@ -620,7 +686,10 @@ fn requirements_txt(s: &Settings) -> String {
         ),
     ];
     if s.credential == CredentialType::Database {
-        lines.push(format!("psycopg[binary]=={}", versions::PSYCOPG_PYTHON));
+        lines.push(match driver(s) {
+            "pymysql" => format!("PyMySQL=={}", versions::AZURE_PYMYSQL_PYTHON),
+            _ => format!("psycopg[binary]=={}", versions::PSYCOPG_PYTHON),
+        });
     }
     lines.join("\n") + "\n"
 }

@@ -201,7 +201,11 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
                 b = b
                     .add_block(variable(
                         "db_username",
-                        "Database user the application logs in as; the rotation Function changes this user's own password.",
+                        match (rotation, alternates(s, src)) {
+                            (None, _) => "Database user the application logs in as.",
+                            (Some(_), true) => "Database user the application logs in as first; the rotation Function alternates it with <db_username>_clone, which it creates.",
+                            (Some(_), false) => "Database user the application logs in as; the rotation Function changes this user's own password.",
+                        },
                         false,
                         Some(Expression::from(n.role.clone())),
                     ))
@@ -267,6 +271,41 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
                 );
             }
             b = b.add_block(secret.build());
+            if alternates(s, src) {
+                b = b
+                    .add_block(variable(
+                        "db_admin_username",
+                        "Database user the rotation Function logs in as to create db_username's clone and set passwords (PostgreSQL: CREATEROLE; MySQL: CREATE USER, SELECT on mysql.user and the grants db_username holds, WITH GRANT OPTION).",
+                        false,
+                        None,
+                    ))
+                    .add_block(variable(
+                        "db_admin_password",
+                        "Password of db_admin_username, written once into the admin secret. Ephemeral: never stored in state.",
+                        true,
+                        None,
+                    ))
+                    .add_block(
+                        tf::resource("azurerm_key_vault_secret", "db_admin")
+                            .add_attribute((tf::key("name"), n.admin_object.as_str()))
+                            .add_attribute((tf::key("key_vault_id"), tf::traversal("azurerm_key_vault", &["kv", "id"])))
+                            .add_attribute((
+                                "value_wo",
+                                Expression::from(
+                                    hcl::expr::FuncCall::builder("jsonencode")
+                                        .arg(tf::obj(&[
+                                            ("password", tf::traversal("var", &["db_admin_password"])),
+                                            ("username", tf::traversal("var", &["db_admin_username"])),
+                                        ]))
+                                        .build(),
+                                ),
+                            ))
+                            .add_attribute((tf::key("value_wo_version"), 1))
+                            .add_attribute((tf::key("content_type"), content_type(CredentialType::Database)))
+                            .add_attribute((tf::key("depends_on"), deployer.clone()))
+                            .build(),
+                    );
+            }
         }
         Source::Certificate { months, auto_renew } => {
             let action = if auto_renew { "AutoRenew" } else { "EmailContacts" };
@@ -345,7 +384,7 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
         b = b.add_block(block.build());
     }
     if let Some(period) = rotation {
-        for block in rotation_blocks(s, n, period) {
+        for block in rotation_blocks(s, src, n, period) {
             b = b.add_block(block);
         }
     }
@@ -397,7 +436,7 @@ pub(super) fn identity_federation(s: &Settings, n: &Names) -> Vec<Block> {
     }
 }
 
-pub(super) fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<Block> {
+pub(super) fn rotation_blocks(s: &Settings, src: Source, n: &Names, period: Duration) -> Vec<Block> {
     let func_name = format!("func-{}-rotate", n.role);
     let storage = storage_account_name(s);
     let mut settings = vec![
@@ -410,6 +449,12 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, period: Duration) -> Vec<
             tf::traversal("azurerm_user_assigned_identity", &["rotator", "client_id"]),
         ),
     ];
+    if alternates(s, src) {
+        settings.push((
+            "ADMIN_SECRET_NAME",
+            tf::traversal("azurerm_key_vault_secret", &["db_admin", "name"]),
+        ));
+    }
     settings.sort_by(|a, b| a.0.cmp(b.0));
     vec![
         identity_block("rotator", &n.rotator_identity),

@@ -71,7 +71,7 @@ variable "key_vault_allowed_subnet_ids" {
 
 variable "db_username" {
   type        = string
-  description = "Database user the application logs in as; the rotation Function changes this user's own password."
+  description = "Database user the application logs in as first; the rotation Function alternates it with <db_username>_clone, which it creates."
   default     = "prod-app"
 }
 
@@ -96,6 +96,27 @@ resource "azurerm_key_vault_secret" "app" {
   lifecycle {
     ignore_changes = [expiration_date, tags]
   }
+}
+
+variable "db_admin_username" {
+  type        = string
+  description = "Database user the rotation Function logs in as to create db_username's clone and set passwords (PostgreSQL: CREATEROLE; MySQL: CREATE USER, SELECT on mysql.user and the grants db_username holds, WITH GRANT OPTION)."
+}
+
+variable "db_admin_password" {
+  type        = string
+  description = "Password of db_admin_username, written once into the admin secret. Ephemeral: never stored in state."
+  sensitive   = true
+  ephemeral   = true
+}
+
+resource "azurerm_key_vault_secret" "db_admin" {
+  name             = "prod-app-database-admin"
+  key_vault_id     = azurerm_key_vault.kv.id
+  value_wo         = jsonencode({ password = var.db_admin_password, username = var.db_admin_username })
+  value_wo_version = 1
+  content_type     = "application/json"
+  depends_on       = [azurerm_role_assignment.deployer]
 }
 
 resource "azurerm_user_assigned_identity" "app" {
@@ -131,6 +152,14 @@ resource "azurerm_role_assignment" "rotator_secrets_officer" {
   principal_id       = azurerm_user_assigned_identity.rotator.principal_id
   principal_type     = "ServicePrincipal"
   description        = "Key Vault Secrets Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-database only"
+}
+
+resource "azurerm_role_assignment" "rotator_admin_secrets_user" {
+  scope              = "${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.db_admin.name}"
+  role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
+  principal_id       = azurerm_user_assigned_identity.rotator.principal_id
+  principal_type     = "ServicePrincipal"
+  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-database-admin only"
 }
 
 resource "azurerm_role_assignment" "deployer" {
@@ -202,6 +231,7 @@ resource "azurerm_function_app_flex_consumption" "rotation" {
   https_only                  = true
   virtual_network_subnet_id   = var.rotation_function_subnet_id
   app_settings = {
+    ADMIN_SECRET_NAME          = azurerm_key_vault_secret.db_admin.name
     AZURE_CLIENT_ID            = azurerm_user_assigned_identity.rotator.client_id
     KEY_VAULT_URL              = "https://kv-example.vault.azure.net"
     NEAR_EXPIRY_WINDOW_SECONDS = "2592000"

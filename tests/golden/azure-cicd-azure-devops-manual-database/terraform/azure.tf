@@ -67,7 +67,7 @@ variable "key_vault_allowed_subnet_ids" {
 
 variable "db_username" {
   type        = string
-  description = "Database user the application logs in as; the rotation Function changes this user's own password."
+  description = "Database user the application logs in as."
   default     = "prod-app"
 }
 
