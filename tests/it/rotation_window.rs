@@ -83,7 +83,8 @@ fn the_windows_follow_how_each_backend_replaces_its_credential() {
         (req(AwsSecrets, Kubernetes, Automatic, Database), "90d", "1h2m", false),
         // One database user whose password changes: nothing overlaps.
         (req(AzureKeyVault, Application, Automatic, Database), "0s", "5m", true),
-        (req(GcpSecretManager, Kubernetes, Automatic, Database), "0s", "5m", true),
+        // GCP alternates users too (PostgreSQL, MySQL, Redshift).
+        (req(GcpSecretManager, Kubernetes, Automatic, Database), "90d", "1h2m", false),
         (req(Vault, Kubernetes, Automatic, Database), "0s", "5m", true),
         // An overwritten API key stops at once too.
         (req(Vault, Cicd, Automatic, ApiKey), "0s", "6h", true),
