@@ -781,25 +781,34 @@ fn seconds(text: &str) -> f64 {
     total
 }
 
-/// The issue-15 soak on GCP: the plan `gcp-secretmanager/kubernetes/dynamic/database` (hourly
-/// rotation behind ESO) for `engine`, its generated function and environment, its own refresh
-/// interval and max_staleness compressed so one hour takes PERIOD seconds. `single_user` runs
-/// the old shape with the same code: both user names the same, so each rotation changes the
-/// password of the user consumers hold.
-fn soak(engine: DbEngine, name: &str, single_user: bool) -> serde_json::Value {
+/// The issue-15 soak on GCP: the plan `gcp-secretmanager/<target>/dynamic/database` (hourly
+/// rotation) for `engine`, its generated function and environment, and its consumer path with the
+/// plan's own numbers compressed so one hour takes PERIOD seconds: Kubernetes reads through ESO's
+/// refresh interval and the kubelet's delay, the application through the generated Python SDK
+/// module's cache. `single_user` runs the old shape with the same code: both user names the same,
+/// so each rotation changes the password of the user consumers hold.
+fn soak(target: Target, engine: DbEngine, name: &str, single_user: bool) -> serde_json::Value {
     const PERIOD: f64 = 1.5;
-    let mut req = request(Target::Kubernetes, Rotation::Dynamic, CredentialType::Database);
+    let mut req = request(target, Rotation::Dynamic, CredentialType::Database);
     req.name = Some(label(name));
     req.database.engine = Some(engine);
     let p = plan(&req);
     let files = p.files();
     let r = p.rotation_scripts.as_ref().unwrap();
     let period = seconds(r.schedule.trim_start_matches("rotation_period="));
-    let external: serde_json::Value = serde_norway::from_str(&files["kubernetes/external-secret.yaml"]).unwrap();
-    let refresh = seconds(external["spec"]["refreshInterval"].as_str().unwrap());
     let staleness = seconds(&r.max_staleness);
     assert!(seconds(&r.overlap) > staleness, "{r:?}");
     let scale = PERIOD / period;
+    let dir = tempfile::tempdir().unwrap();
+    let consumer = if target == Target::Kubernetes {
+        let external: serde_json::Value = serde_norway::from_str(&files["kubernetes/external-secret.yaml"]).unwrap();
+        let refresh = seconds(external["spec"]["refreshInterval"].as_str().unwrap());
+        serde_json::json!({"refresh_seconds": refresh * scale, "sync_seconds": (staleness - refresh) * scale})
+    } else {
+        let sdk = dir.path().join("app_secrets.py");
+        std::fs::write(&sdk, &files["code/python/app_secrets.py"]).unwrap();
+        serde_json::json!({"sdk_py": sdk, "cache_seconds": staleness * scale})
+    };
 
     let mut env = function_env(&files["terraform/gcp.tf"]);
     let (user, clone) = (env["DB_USERNAME"].clone(), env["DB_ALTERNATE_USERNAME"].clone());
@@ -836,20 +845,18 @@ fn soak(engine: DbEngine, name: &str, single_user: bool) -> serde_json::Value {
     env.insert("DB_HOST".into(), "127.0.0.1".into());
     env.insert("DB_PORT".into(), port.to_string());
     env.insert("DB_NAME".into(), database.into());
-    let dir = tempfile::tempdir().unwrap();
     let main = dir.path().join("main.py");
     std::fs::write(&main, &files["functions/rotate/main.py"]).unwrap();
-    let spec = serde_json::json!({
+    let mut spec = serde_json::json!({
         "env": env,
         "admin": admin,
         "first": {"username": user, "password": first},
         "consumer_database": database,
         "rotations": 20,
         "period_seconds": PERIOD,
-        "refresh_seconds": refresh * scale,
-        "sync_seconds": (staleness - refresh) * scale,
         "connect_every_seconds": 0.2,
     });
+    spec.as_object_mut().unwrap().extend(consumer.as_object().unwrap().clone());
     let out = Command::new(tool("gcp/bin/python"))
         .arg(repo_root().join("tests/it/gcp_soak.py"))
         .arg(&main)
@@ -875,9 +882,9 @@ fn soak(engine: DbEngine, name: &str, single_user: bool) -> serde_json::Value {
     v
 }
 
-fn check_soak(engine: DbEngine, name: &str) {
-    let v = soak(engine, name, false);
-    eprintln!("{engine} alternating users: {v}");
+fn check_soak(target: Target, engine: DbEngine, name: &str) {
+    let v = soak(target, engine, name, false);
+    eprintln!("{target} {engine} alternating users: {v}");
     assert_eq!(v["rotations"], 20, "{v}");
     assert_eq!(v["versions"], 21, "one version per rotation: {v}");
     // However loaded the machine, the consumer logged in between every two rotations.
@@ -885,8 +892,8 @@ fn check_soak(engine: DbEngine, name: &str) {
     assert_eq!(v["failures"], 0, "a consumer login failed during rotation: {v}");
     assert_eq!(v["users"], v["users_planned"], "{v}");
 
-    let canary = soak(engine, &format!("{name}1"), true);
-    eprintln!("{engine} single user (canary): {canary}");
+    let canary = soak(target, engine, &format!("{name}1"), true);
+    eprintln!("{target} {engine} single user (canary): {canary}");
     assert_eq!(canary["rotations"], 20, "{canary}");
     assert!(
         canary["failures"].as_u64().unwrap() > 0,
@@ -895,16 +902,18 @@ fn check_soak(engine: DbEngine, name: &str) {
 }
 
 /// Issue 15 on GCP, PostgreSQL 15: alternating users never fail a login across 20 rotations
-/// behind the planned ESO staleness; the single-user shape in the same harness does.
+/// behind the planned ESO staleness or SDK cache; the single-user shape in the same harness does.
 #[test]
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn soak_postgresql_alternating_users_never_fail_a_login_and_the_single_user_shape_does() {
-    check_soak(DbEngine::Postgresql, "gsoakpg");
+    check_soak(Target::Kubernetes, DbEngine::Postgresql, "gsoakpg");
+    check_soak(Target::Application, DbEngine::Postgresql, "gsoakpgapp");
 }
 
 /// The same soak against MariaDB 10.11 (database.engine = "mysql", PyMySQL).
 #[test]
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn soak_mariadb_alternating_users_never_fail_a_login_and_the_single_user_shape_does() {
-    check_soak(DbEngine::Mysql, "gsoakmy");
+    check_soak(Target::Kubernetes, DbEngine::Mysql, "gsoakmy");
+    check_soak(Target::Application, DbEngine::Mysql, "gsoakmyapp");
 }

@@ -8,11 +8,13 @@ usage: gcp_soak.py MAIN_PY SPEC_JSON
 SPEC_JSON: {"env" (the function's environment from terraform/gcp.tf, DB_HOST/DB_PORT/DB_NAME pointed
 at the local server), "admin" {username, password}, "first" {username, password} (the version a
 person adds before the first rotation), "consumer_database" (or null), "rotations",
-"period_seconds", "refresh_seconds", "sync_seconds", "connect_every_seconds"}.
+"period_seconds", "connect_every_seconds", and the consumer path: "refresh_seconds" and
+"sync_seconds" (Kubernetes), or "sdk_py" and "cache_seconds" (application)}.
 
-The consumer path is the Kubernetes plan's, time-compressed: ESO copies version "latest" every
+The consumer path is the plan's, time-compressed. Kubernetes: ESO copies version "latest" every
 refresh_seconds, and the pod sees a copy sync_seconds after ESO wrote it (the kubelet's delay);
-the plan's max_staleness is refresh + sync. The local servers have no TLS certificate, so the
+the plan's max_staleness is refresh + sync. Application: the generated Python SDK module
+(code/python/app_secrets.py) reads through its cache, which lives cache_seconds. The local servers have no TLS certificate, so the
 harness drops the function's TLS arguments (pg8000's ssl_context, PyMySQL's ssl_verify_*); the
 SQL the function runs is unchanged.
 
@@ -75,7 +77,7 @@ def get_secret_version(*, name):
     return secretmanager.SecretVersion(name=version, create_time=created, state=secretmanager.SecretVersion.State.ENABLED)
 
 
-def access_secret_version(*, name):
+def access_secret_version(*, name, **_options):
     version, _, data = store.latest(name)
     return secretmanager.AccessSecretVersionResponse(name=version, payload=secretmanager.SecretPayload(data=data))
 
@@ -163,6 +165,15 @@ def eso():
         stop.wait(spec["refresh_seconds"])
 
 
+def sdk_module():
+    loader = importlib.util.spec_from_file_location("app_secrets", spec["sdk_py"])
+    sdk = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(sdk)
+    assert sdk.VERSION_NAME == f"{secret}/versions/latest", sdk.VERSION_NAME
+    sdk.CACHE_TTL_SECONDS = spec["cache_seconds"]
+    return sdk
+
+
 def mounted():
     """The newest copy the kubelet has put into the pod's volume by now."""
     seen = time.monotonic() - spec["sync_seconds"]
@@ -172,8 +183,9 @@ def mounted():
 
 
 def consumer():
+    read = sdk_module().secret.get if spec.get("sdk_py") else mounted
     while not stop.is_set():
-        fields = mounted()
+        fields = read()
         tally["connections"] += 1
         between[rotations] += 1
         try:
@@ -190,11 +202,14 @@ threads = [threading.Thread(target=eso)]
 with mock.patch.object(function.secretmanager, "SecretManagerServiceClient", return_value=client), mock.patch.object(
     function, "pg8000", pg8000_without_tls
 ), mock.patch.object(function, "pymysql", pymysql_without_tls), mock.patch.dict("os.environ", env):
-    threads[0].start()
-    while not synced:
-        time.sleep(0.01)
+    if spec.get("sdk_py"):
+        threads = []
+    else:
+        threads[0].start()
+        while not synced:
+            time.sleep(0.01)
     threads.append(threading.Thread(target=consumer))
-    threads[1].start()
+    threads[-1].start()
     try:
         for number in range(spec["rotations"]):
             time.sleep(spec["period_seconds"])
