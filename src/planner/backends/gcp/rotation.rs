@@ -59,10 +59,10 @@ pub(super) fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions
                 lifetime.to_text()
             ));
             decisions.push(
-                "Each certificate request carries a request_id derived from the Pub/Sub message ID (a UUID v5 of the secret and the message), which CAS honours in every tier for at least 60 minutes: a redelivered or retried event issues no second certificate (certificate_id, required by the Enterprise tier and ignored by DevOps, comes from the same ID). If CAS answers a retry with the certificate of an earlier attempt whose key was lost, the function adds no version and fails, and Eventarc retries it.".into(),
+                "Certificate issuance is keyed by the event: a redelivered message whose version was already added stops at the publish-time check before any request, and every CreateCertificate carries a request_id derived from the Pub/Sub message ID (a UUID v5 of the secret and the message ID), which CAS remembers for at least 60 minutes, so a retry within that time issues no second certificate (certificate_id, required by the Enterprise tier and ignored by DevOps, comes from the same ID). If CAS answers a retry with the certificate of an earlier attempt whose key was never stored, the function adds no version and fails, and Eventarc retries; a retry after those 60 minutes gets a new certificate.".into(),
             );
             decisions.push(format!(
-                "Old versions hold private keys, so at each rotation the function disables every version except \"latest\" whose certificate has expired (created more than {} ago, when its overlap is over) and destroys it one rotation period ({}) later; with {ROLE_SECRET_VERSION_MANAGER} instead of {ROLE_SECRET_VERSION_ADDER} for that. Only versions whose certificates can still be valid stay enabled.",
+                "Old versions hold private keys, so at each rotation the function disables every version other than \"latest\" whose certificate has expired (created more than {} ago: its overlap is over), and destroys a disabled version once its certificate has been expired for one rotation period ({}) more; it holds {ROLE_SECRET_VERSION_MANAGER} instead of {ROLE_SECRET_VERSION_ADDER} for that. An expired key stays enabled at most until the next rotation.",
                 lifetime.to_text(),
                 p.to_text()
             ));
