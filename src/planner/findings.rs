@@ -194,13 +194,15 @@ pub fn azure_rotation_engine(engine: DbEngine, requested: Rotation) -> Finding {
     )
 }
 
-pub fn gcp_rotation_engine(engine: DbEngine) -> Finding {
+pub fn gcp_rotation_engine(engine: DbEngine, rotation: Rotation) -> Finding {
     finding(
-        FindingKind::Warning,
+        FindingKind::Fallback,
         &["database", "engine"],
         "Rotation Function Cannot Change This Engine's Password",
         format!(
-            "The generated rotation function changes passwords on postgresql, redshift and mysql only; for {engine} it stops with an error before adding a version, so no rotation happens. Extend set_database_password in functions/rotate/main.py with the engine's driver, or use database.engine = \"postgresql\", \"redshift\" or \"mysql\"."
+            "The generated rotation function changes passwords on postgresql, redshift and mysql only, so rotation_policy \"{rotation}\" for {engine} \
+             falls back to \"manual\": the plan emits no rotation schedule, topic or function, and people add new versions. Use \
+             database.engine = \"postgresql\", \"redshift\" or \"mysql\" for alternating-user rotation, or rotation_policy = \"manual\" to make this explicit."
         ),
     )
 }

@@ -13,6 +13,7 @@ import os
 import sys
 import types
 import unittest
+import uuid
 from datetime import datetime, timedelta, timezone
 from unittest import mock
 
@@ -37,13 +38,18 @@ def load(credential):
 
 
 class FakeSecretManager:
-    """SecretManagerServiceClient's get_secret_version, access_secret_version and add_secret_version."""
+    """SecretManagerServiceClient's get_secret_version, access_secret_version, add_secret_version,
+    list_secret_versions, disable_secret_version and destroy_secret_version."""
 
-    def __init__(self, latest=None, admin=None):
+    def __init__(self, latest=None, admin=None, current=None, versions=()):
         self.latest = latest
         self.admin = admin
+        self.current = current
+        self.versions = list(versions)
         self.added = []
         self.accessed = []
+        self.disabled = []
+        self.destroyed = []
 
     def get_secret_version(self, *, name):
         if self.latest is None:
@@ -52,8 +58,23 @@ class FakeSecretManager:
 
     def access_secret_version(self, *, name):
         self.accessed.append(name)
-        data = json.dumps(self.admin).encode("utf-8")
+        if name.endswith("-database-admin/versions/latest"):
+            value = self.admin
+        elif self.latest is None or self.current is None:
+            raise exceptions.NotFound(f"{name} has no versions")
+        else:
+            value = self.current
+        data = json.dumps(value).encode("utf-8")
         return types.SimpleNamespace(name=name, payload=types.SimpleNamespace(data=data))
+
+    def list_secret_versions(self, *, parent):
+        return list(self.versions)
+
+    def disable_secret_version(self, *, name):
+        self.disabled.append(name)
+
+    def destroy_secret_version(self, *, name):
+        self.destroyed.append(name)
 
     def add_secret_version(self, *, parent, payload):
         self.added.append((parent, json.loads(payload.data.decode("utf-8"))))
@@ -173,7 +194,13 @@ class Database(Rotation, unittest.TestCase):
         FakePg.statements = []
         return {"pg8000": FakePg}
 
+    def fresh(self):
+        fake = super().fresh()
+        fake.current = {"username": self.env["DB_ALTERNATE_USERNAME"], "password": "old"}
+        return fake
+
     def check_payload(self, payload):
+        # Version "latest" holds the alternate user, so the function sets the first user's password.
         self.assertEqual(payload["username"], self.env["DB_USERNAME"])
         self.assertEqual(
             FakePg.statements,
@@ -185,7 +212,26 @@ class Database(Rotation, unittest.TestCase):
     def test_admin_credentials_come_from_the_admin_secret(self):
         fake = self.fresh()
         self.run_function(fake, event(self.env), **self.extra())
-        self.assertEqual(fake.accessed, [self.env["DB_ADMIN_SECRET_VERSION"]])
+        self.assertEqual(fake.accessed, [self.env["DB_ADMIN_SECRET_VERSION"], self.env["SECRET_NAME"] + "/versions/latest"])
+
+    def test_users_alternate_and_latest_user_is_never_changed(self):
+        first, second = self.env["DB_USERNAME"], self.env["DB_ALTERNATE_USERNAME"]
+        self.assertNotEqual(first, second)
+        for current, expected in ((first, second), (second, first), (None, first)):
+            fake = self.fresh()
+            fake.current = None if current is None else {"username": current, "password": "old"}
+            self.run_function(fake, event(self.env), **self.extra())
+            self.assertEqual(fake.added[0][1]["username"], expected)
+            self.assertEqual(len(FakePg.statements), 1)
+            self.assertIn(f'ALTER ROLE "{expected}"', FakePg.statements[0])
+
+    def test_a_foreign_user_in_latest_adds_no_version(self):
+        fake = self.fresh()
+        fake.current = {"username": "someone_else", "password": "old"}
+        with self.assertRaises(ValueError):
+            self.run_function(fake, event(self.env), **self.extra())
+        self.assertEqual(fake.added, [])
+        self.assertEqual(FakePg.statements, [])
 
     def test_mysql_uses_a_parameterised_alter_user(self):
         executed = []
@@ -214,7 +260,9 @@ class Database(Rotation, unittest.TestCase):
         self.env = {**self.env, "DB_ENGINE": "mysql", "DB_PORT": "3306"}
         self.run_function(fake, event(self.env), pymysql=types.SimpleNamespace(connect=lambda **kw: Conn()))
         self.assertEqual(len(fake.added), 1)
-        self.assertEqual(executed, [("ALTER USER %s@'%%' IDENTIFIED BY %s", (self.env["DB_USERNAME"], fake.added[0][1]["password"]))])
+        self.assertEqual(
+            executed, [("ALTER USER %s@'%%' IDENTIFIED BY %s", (self.env["DB_USERNAME"], fake.added[0][1]["password"]))]
+        )
 
     def test_unsupported_engine_adds_no_version(self):
         fake = self.fresh()
@@ -225,34 +273,83 @@ class Database(Rotation, unittest.TestCase):
 
 
 class FakeCa:
-    requests = []
+    """CertificateAuthorityServiceClient.create_certificate with CAS's request_id contract: a
+    repeated request ID is answered with the first response and issues nothing."""
+
+    issued = []
+    answers = {}
+    key = None
 
     def __init__(self, *a, **kw):
         pass
 
-    def create_certificate(self, *, parent, certificate, certificate_id):
-        FakeCa.requests.append((parent, certificate, certificate_id))
-        return types.SimpleNamespace(
-            pem_certificate="-----BEGIN CERTIFICATE-----\nLEAF\n-----END CERTIFICATE-----\n",
+    @classmethod
+    def reset(cls):
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        cls.issued, cls.answers = [], {}
+        cls.key = ec.generate_private_key(ec.SECP256R1())
+
+    def create_certificate(self, *, request):
+        from cryptography.hazmat.primitives import hashes, serialization
+
+        if request.request_id in FakeCa.answers:
+            return FakeCa.answers[request.request_id]
+        csr = x509.load_pem_x509_csr(request.certificate.pem_csr.encode("ascii"))
+        issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
+        now = datetime.now(timezone.utc)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(csr.subject)
+            .issuer_name(issuer)
+            .public_key(csr.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + request.certificate.lifetime)
+            .sign(FakeCa.key, hashes.SHA256())
+        )
+        answer = types.SimpleNamespace(
+            pem_certificate=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
             pem_certificate_chain=["-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"],
         )
+        FakeCa.issued.append(request)
+        FakeCa.answers[request.request_id] = answer
+        return answer
+
+
+def version(number, age, state):
+    return types.SimpleNamespace(
+        name=f"projects/example-project/secrets/s/versions/{number}",
+        create_time=datetime.now(timezone.utc) - age,
+        state=state,
+    )
 
 
 class Certificate(Rotation, unittest.TestCase):
     credential = "certificate"
     fields = ("certificate", "private_key")
 
+    def setUp(self):
+        super().setUp()
+        FakeCa.reset()
+
     def extra(self):
-        FakeCa.requests = []
-        return {"privateca_v1": types.SimpleNamespace(CertificateAuthorityServiceClient=FakeCa, Certificate=self.module.privateca_v1.Certificate)}
+        return {
+            "privateca_v1": types.SimpleNamespace(
+                CertificateAuthorityServiceClient=FakeCa,
+                Certificate=self.module.privateca_v1.Certificate,
+                CreateCertificateRequest=self.module.privateca_v1.CreateCertificateRequest,
+            )
+        }
 
     def check_payload(self, payload):
-        self.assertEqual(len(FakeCa.requests), 1)
-        parent, certificate, certificate_id = FakeCa.requests[0]
-        self.assertEqual(parent, self.env["CA_POOL"])
-        self.assertEqual(certificate_id, "rotate-1234567890")
-        self.assertEqual(certificate.lifetime.total_seconds(), int(self.env["CERT_TTL_SECONDS"]))
-        csr = x509.load_pem_x509_csr(certificate.pem_csr.encode("ascii"))
+        self.assertEqual(len(FakeCa.issued), 1)
+        request = FakeCa.issued[0]
+        self.assertEqual(request.parent, self.env["CA_POOL"])
+        self.assertEqual(str(uuid.UUID(request.request_id)), request.request_id)
+        self.assertEqual(request.certificate_id, "rotate-" + request.request_id)
+        self.assertEqual(request.certificate.lifetime.total_seconds(), int(self.env["CERT_TTL_SECONDS"]))
+        csr = x509.load_pem_x509_csr(request.certificate.pem_csr.encode("ascii"))
         self.assertEqual(csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value, self.env["COMMON_NAME"])
         sans = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         ips = [n for n in self.env.get("IP_ADDRESSES", "").split(",") if n]
@@ -261,6 +358,54 @@ class Certificate(Rotation, unittest.TestCase):
         self.assertEqual([str(ip) for ip in sans.get_values_for_type(x509.IPAddress)], ips)
         self.assertTrue(payload["private_key"].startswith("-----BEGIN PRIVATE KEY-----"))
         self.assertEqual(payload["certificate"].count("BEGIN CERTIFICATE"), 2)
+
+    def test_request_id_comes_from_the_event_alone(self):
+        ids = []
+        for message_id in ("1234567890", "1234567890", "1234567891"):
+            FakeCa.reset()
+            ev = event(self.env)
+            ev.data["message"]["messageId"] = message_id
+            self.run_function(self.fresh(), ev, **self.extra())
+            ids.append(FakeCa.issued[0].request_id)
+        self.assertEqual(ids[0], ids[1])
+        self.assertNotEqual(ids[0], ids[2])
+
+    def test_redelivered_event_issues_no_second_certificate(self):
+        # Delivered once: issued and stored. Redelivered: version "latest" is newer, nothing is asked.
+        fake = self.fresh()
+        self.run_function(fake, event(self.env), **self.extra())
+        fake.latest = datetime.now(timezone.utc)
+        self.run_function(fake, event(self.env), **self.extra())
+        self.assertEqual((len(FakeCa.issued), len(fake.added)), (1, 1))
+        # Issued, but the version was never added (the first attempt died): the retry carries the
+        # same request ID, CAS answers with the first certificate, and the function adds nothing.
+        FakeCa.reset()
+        broken = self.fresh()
+        broken.add_secret_version = mock.Mock(side_effect=exceptions.ServiceUnavailable("try again"))
+        with self.assertRaises(exceptions.ServiceUnavailable):
+            self.run_function(broken, event(self.env), **self.extra())
+        retry = self.fresh()
+        with self.assertRaises(RuntimeError):
+            self.run_function(retry, event(self.env), **self.extra())
+        self.assertEqual((len(FakeCa.issued), retry.added), (1, []))
+
+    def test_old_versions_end_disabled_then_destroyed(self):
+        ttl = timedelta(seconds=int(self.env["CERT_TTL_SECONDS"]))
+        period = timedelta(seconds=int(self.env["ROTATION_PERIOD_SECONDS"]))
+        enabled, disabled = self.module.secretmanager.SecretVersion.State.ENABLED, self.module.secretmanager.SecretVersion.State.DISABLED
+        fake = self.fresh()
+        fake.versions = [
+            version(9, period, enabled),  # latest: never touched
+            version(8, ttl - period / 10, enabled),  # still valid: its overlap runs
+            version(7, ttl + period / 10, enabled),  # expired: disabled
+            version(6, ttl + period / 2, disabled),  # disabled less than a period ago: kept
+            version(5, ttl + period * 2, disabled),  # disabled a period ago: destroyed
+            version(4, ttl * 10, enabled),  # long expired: disabled now, destroyed next time
+        ]
+        self.run_function(fake, event(self.env), **self.extra())
+        self.assertEqual([n.rsplit("/", 1)[1] for n in fake.disabled], ["7", "4"])
+        self.assertEqual([n.rsplit("/", 1)[1] for n in fake.destroyed], ["5"])
+        self.assertEqual(len(fake.added), 1)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,8 @@ fn the_windows_follow_how_each_backend_replaces_its_credential() {
         // Azure alternates users: the previous one works a whole period; the application's
         // connect helper re-reads a refused copy for 15s.
         (req(AzureKeyVault, Application, Automatic, Database), "90d", "15s", false),
-        (req(GcpSecretManager, Kubernetes, Automatic, Database), "0s", "5m", true),
+        // GCP alternates users too (PostgreSQL, MySQL, Redshift).
+        (req(GcpSecretManager, Kubernetes, Automatic, Database), "90d", "1h2m", false),
         // An overwritten API key stops at once too.
         (req(Vault, Cicd, Automatic, ApiKey), "0s", "6h", true),
         // A lease read again at two thirds of its lifetime: a third of it overlaps.

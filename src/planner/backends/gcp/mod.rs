@@ -19,17 +19,19 @@ use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, Plan, 
 use crate::render::tf;
 use crate::render::{self, template};
 mod cicd;
+mod rotation;
 pub(crate) mod sdk;
 mod terraform;
 use cicd::*;
+use rotation::*;
 use terraform::*;
 
-const MINUTE: u64 = 60;
 const HOUR: u64 = 3600;
 
 /// IAM roles the plan grants (domain facts §5); `tests` holds the table they are checked against.
 pub(crate) const ROLE_SECRET_ACCESSOR: &str = "roles/secretmanager.secretAccessor";
 pub(crate) const ROLE_SECRET_VERSION_ADDER: &str = "roles/secretmanager.secretVersionAdder";
+pub(crate) const ROLE_SECRET_VERSION_MANAGER: &str = "roles/secretmanager.secretVersionManager";
 pub(crate) const ROLE_SECRET_VIEWER: &str = "roles/secretmanager.viewer";
 pub(crate) const ROLE_PUBSUB_PUBLISHER: &str = "roles/pubsub.publisher";
 pub(crate) const ROLE_RUN_INVOKER: &str = "roles/run.invoker";
@@ -56,8 +58,23 @@ const ACCESS_SCRIPT_PATH: &str = "ci/gcp-access-secret.sh";
 /// Google's auth libraries expand no variables in credential_source.file.
 const ID_TOKEN_FILE: &str = ".gcp/id-token.jwt";
 
+/// Whether the generated function can change this engine's passwords (pg8000 or PyMySQL).
+fn function_rotates(engine: DbEngine) -> bool {
+    matches!(engine, DbEngine::Postgresql | DbEngine::Redshift | DbEngine::Mysql)
+}
+
 /// The rotation period Secret Manager schedules, or `None` for manual rotation.
 fn rotation(s: &Settings) -> (Option<Duration>, Option<Finding>, Option<String>) {
+    if s.rotation != Rotation::Manual && s.credential == CredentialType::Database && !function_rotates(s.database.engine) {
+        return (
+            None,
+            Some(findings::gcp_rotation_engine(s.database.engine, s.rotation)),
+            Some(format!(
+                "rotation_policy \"{}\" fell back to \"manual\": the rotation function changes passwords on postgresql, redshift and mysql only, so for {} the plan emits no rotation schedule, topic or function.",
+                s.rotation, s.database.engine
+            )),
+        );
+    }
     match s.rotation {
         Rotation::Manual => (None, None, None),
         Rotation::Automatic => (s.rotation_period, None, None),
@@ -143,6 +160,8 @@ struct Names {
     rotator_account: String,
     app_account: String,
     admin_secret_id: String,
+    /// The second database user the function alternates with `role`.
+    alternate_user: String,
     ca_pool: String,
     pool: String,
     provider: String,
@@ -161,6 +180,7 @@ fn names(s: &Settings) -> Names {
         rotator_account: short_id(&format!("{role}-rotator"), 30),
         app_account: short_id(&role, 30),
         admin_secret_id: format!("{role}-database-admin"),
+        alternate_user: format!("{role}_clone"),
         ca_pool: format!(
             "projects/{}/locations/{region}/caPools/{}",
             s.gcp.project_id,
@@ -290,12 +310,8 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
             &n.secret_id,
         )),
         Some(_) => {
-            out.push(secret(
-                format!("{}-rotator-version-adder", n.role),
-                ROLE_SECRET_VERSION_ADDER,
-                rotator.clone(),
-                &n.secret_id,
-            ));
+            let (label, role) = rotator_writer_role(s);
+            out.push(secret(format!("{}-rotator-{label}", n.role), role, rotator.clone(), &n.secret_id));
             out.push(secret(
                 format!("{}-rotator-viewer", n.role),
                 ROLE_SECRET_VIEWER,
@@ -303,6 +319,12 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
                 &n.secret_id,
             ));
             if s.credential == CredentialType::Database {
+                out.push(secret(
+                    format!("{}-rotator-accessor", n.role),
+                    ROLE_SECRET_ACCESSOR,
+                    rotator.clone(),
+                    &n.secret_id,
+                ));
                 out.push(secret(
                     format!("{}-rotator-admin-accessor", n.role),
                     ROLE_SECRET_ACCESSOR,
@@ -333,6 +355,15 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
         }
     }
     out
+}
+
+/// What the function may do to the secret's versions: add them, and for certificates also disable
+/// and destroy old ones (they hold private keys).
+fn rotator_writer_role(s: &Settings) -> (&'static str, &'static str) {
+    match s.credential {
+        CredentialType::Certificate => ("version-manager", ROLE_SECRET_VERSION_MANAGER),
+        _ => ("version-adder", ROLE_SECRET_VERSION_ADDER),
+    }
 }
 
 /// Who may add versions by hand when rotation is manual (a placeholder group).
@@ -426,7 +457,7 @@ pub fn plan(s: &Settings) -> Plan {
                 "functions/rotate/requirements.txt",
                 requirements(s),
             ));
-            rotation_decisions(s, &n, p, &mut decisions, &mut findings);
+            rotation_decisions(s, &n, p, &mut decisions);
             RotationScripts {
                 overlap: String::new(),
                 max_staleness: String::new(),
@@ -443,10 +474,12 @@ pub fn plan(s: &Settings) -> Plan {
             }
         }
     };
-    // The function changes the one user's password or overwrites the value; a certificate is
-    // replaced before its lifetime ends, and the old one works until then.
+    // The function sets the password of the user the latest version does not hold, so the
+    // previous version's user works a whole period; a certificate is replaced before its
+    // lifetime ends, and the old one works until then; other values are overwritten.
     let replaced = match (period, s.credential) {
         (None, _) => Replaced::NotRotated,
+        (Some(period), CredentialType::Database) => Replaced::Overlapping { period, overlap: period },
         (Some(period), CredentialType::Certificate) => Replaced::Overlapping {
             period,
             overlap: Duration::from_secs(certificate_lifetime(s).secs().saturating_sub(period.secs())),
@@ -454,7 +487,7 @@ pub fn plan(s: &Settings) -> Plan {
         (Some(period), _) => Replaced::AtOnce { period },
     };
     // (kubernetes_target raised the refresh rule's finding)
-    let refresh = window::refresh(s, resync(s, period)).0;
+    let refresh = window::refresh(s, resync(period)).0;
     window::apply(s, replaced, refresh, &mut rotation_scripts, &mut decisions, &mut findings);
     manifests.push(DeploymentManifest::new(
         ManifestType::Terraform,
@@ -493,135 +526,6 @@ struct ManualRotation {
     secret: String,
     payload_fields: Vec<&'static str>,
     add_version: String,
-}
-
-fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<String>, findings: &mut Vec<Finding>) {
-    decisions.push(format!(
-        "Secret Manager rotates on its own schedule: rotation_period = {}s ({}), and next_rotation_time = timeadd(plantimestamp(), \"{}s\") at the first apply; the planner reads no clock (the timestamp argument only reaches contract_json), and Terraform ignores later changes to next_rotation_time because Secret Manager advances it after every rotation.",
-        p.secs(),
-        p.to_text(),
-        p.secs()
-    ));
-    decisions.push(format!(
-        "Rotation needs the topic projects/{}/topics/{}: the Secret Manager service agent service-{}@gcp-sa-secretmanager.iam.gserviceaccount.com (created by google_project_service_identity, google-beta) gets {ROLE_PUBSUB_PUBLISHER} on it, and the secret depends on that grant.",
-        n.project, n.topic, n.number
-    ));
-    decisions.push(format!(
-        "The rotation function {} (Cloud Functions 2nd gen, {} in {}) runs as {} with {ROLE_SECRET_VERSION_ADDER} and {ROLE_SECRET_VIEWER} on the secret only; it is triggered by {PUBSUB_EVENT} on the topic, acts only on eventType SECRET_ROTATE for this secret, and adds exactly one version per notification: a redelivered message finds a version newer than its publish time and adds nothing.",
-        n.function,
-        versions::GCP_FUNCTION_RUNTIME,
-        n.region,
-        n.rotator_email()
-    ));
-    if s.gcp.location.is_none() {
-        decisions.push(format!(
-            "The function, its source bucket and trigger run in {DEFAULT_REGION}; set gcp.location to choose the region."
-        ));
-    }
-    decisions.push(format!(
-        "The plan enables no APIs: enable secretmanager, pubsub, cloudfunctions, cloudbuild, run, eventarc and artifactregistry{} in project {} first; terraform/gcp.tf zips functions/rotate with hashicorp/archive, so keep the two directories side by side.",
-        if s.credential == CredentialType::Certificate { " (and privateca)" } else { "" },
-        n.project
-    ));
-    match s.credential {
-        CredentialType::Database => {
-            decisions.push(format!(
-                "The function changes the password of database user \"{}\" on {}:{} before adding the version, connecting as the admin whose JSON credentials (username, password) you add to secret {} (only the rotator may read it); it connects with TLS verification, so the database must be reachable from the function (Direct VPC egress for private IPs) with a certificate the function trusts.",
-                n.role, s.database.host, s.database.port, n.admin_secret_id
-            ));
-            decisions.push(
-                "Single-user rotation: the old password stops working when the function changes it, so consumers must re-read the secret on an authentication failure; create the database user before the first rotation."
-                    .into(),
-            );
-            if !matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Redshift | DbEngine::Mysql) {
-                findings.push(findings::gcp_rotation_engine(s.database.engine));
-            }
-        }
-        CredentialType::Certificate => decisions.push(format!(
-            "For certificates the function makes a new EC P-256 key and CSR for {} and has it signed by Certificate Authority Service pool {} (an existing pool; the rotator gets {ROLE_CA_REQUESTER} on it) with lifetime {}; the version holds the PEM certificate chain and key.",
-            s.certificate.all_names().join(", "),
-            n.ca_pool,
-            certificate_lifetime(s).to_text()
-        )),
-        CredentialType::ApiKey | CredentialType::Generic => decisions.push(format!(
-            "The function writes a new random 32-character {} value; for a key issued by a third party, replace new_value in functions/rotate/main.py with that provider's key-rotation call.",
-            s.credential
-        )),
-    }
-}
-
-/// The rotation function's source: the shared handler with the credential's `new_value`.
-fn function_source(s: &Settings) -> String {
-    let (imports, new_value) = match s.credential {
-        CredentialType::Database => (IMPORTS_DATABASE, NEW_VALUE_DATABASE),
-        CredentialType::Certificate => (IMPORTS_CERTIFICATE, NEW_VALUE_CERTIFICATE),
-        CredentialType::ApiKey | CredentialType::Generic => ("", NEW_VALUE_RANDOM),
-    };
-    // Composition of our own code fragments (the `code` context), so a whole comment line is
-    // the placeholder: the template stays valid Python, and an empty fragment leaves no line.
-    template::fill(
-        ROTATE_MAIN,
-        &[("# {{code:IMPORTS}}\n", imports), ("# {{code:NEW_VALUE}}\n", new_value)],
-    )
-}
-
-fn requirements(s: &Settings) -> String {
-    let mut lines = vec![
-        format!("functions-framework=={}", versions::GCP_FUNCTIONS_FRAMEWORK),
-        format!(
-            "{}=={}",
-            versions::sdk(Backend::GcpSecretManager, Language::Python).package,
-            versions::sdk(Backend::GcpSecretManager, Language::Python).version
-        ),
-    ];
-    match s.credential {
-        CredentialType::Database => {
-            lines.push(format!("pg8000=={}", versions::GCP_PG8000));
-            lines.push(format!("PyMySQL=={}", versions::GCP_PYMYSQL));
-        }
-        CredentialType::Certificate => {
-            lines.push(format!("google-cloud-private-ca=={}", versions::GCP_PRIVATE_CA));
-            lines.push(format!("cryptography=={}", versions::GCP_CRYPTOGRAPHY));
-        }
-        _ => {}
-    }
-    lines.sort();
-    let mut text = lines.join("\n");
-    text.push('\n');
-    text
-}
-
-/// The function's environment: what to rotate and how, never a secret value.
-fn function_env(s: &Settings, n: &Names) -> Vec<(&'static str, String)> {
-    let mut env = vec![
-        ("SECRET_NAME", n.secret_name.clone()),
-        ("CREDENTIAL_TYPE", s.credential.as_str().to_string()),
-    ];
-    match s.credential {
-        CredentialType::Database => {
-            env.push(("DB_ENGINE", s.database.engine.as_str().to_string()));
-            env.push(("DB_HOST", s.database.host.clone()));
-            env.push(("DB_PORT", s.database.port.to_string()));
-            env.push(("DB_NAME", s.database.database_name.clone()));
-            env.push(("DB_USERNAME", n.role.clone()));
-            env.push((
-                "DB_ADMIN_SECRET_VERSION",
-                format!("projects/{}/secrets/{}/versions/latest", n.project, n.admin_secret_id),
-            ));
-        }
-        CredentialType::Certificate => {
-            env.push(("CA_POOL", n.ca_pool.clone()));
-            env.push(("COMMON_NAME", s.certificate.common_name.clone()));
-            env.push(("DNS_NAMES", s.certificate.dns_names().join(",")));
-            let ips = s.certificate.ip_addresses();
-            if !ips.is_empty() {
-                env.push(("IP_ADDRESSES", ips.join(",")));
-            }
-            env.push(("CERT_TTL_SECONDS", certificate_lifetime(s).secs().to_string()));
-        }
-        _ => {}
-    }
-    env
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -682,14 +586,10 @@ fn external_secret(s: &Settings, n: &Names, refresh: Duration) -> K8sObject<k8s:
 }
 
 /// How the synced value changes, for the one refresh rule (`k8s::refresh_interval`).
-fn resync(s: &Settings, period: Option<Duration>) -> k8s::Resync {
+fn resync(period: Option<Duration>) -> k8s::Resync {
     match period {
         None => k8s::Resync::Manual,
-        // One database user: the old password stops working at rotation.
-        Some(period) if s.credential == CredentialType::Database => k8s::Resync::SingleUser {
-            period,
-            within: Duration::from_secs(MINUTE),
-        },
+        // Alternating database users: the previous version's user keeps working a whole period.
         Some(period) => k8s::Resync::Overlapping { period },
     }
 }
@@ -713,7 +613,7 @@ fn kubernetes_target(
         "kubernetes/secret-store.yaml",
         store.clone(),
     ));
-    let (refresh, refresh_finding) = k8s::refresh_interval(s, resync(s, period));
+    let (refresh, refresh_finding) = k8s::refresh_interval(s, resync(period));
     findings.extend(refresh_finding);
     manifests.push(DeploymentManifest::new(
         ManifestType::Kubernetes,
@@ -774,9 +674,10 @@ mod tests {
 
     /// Role names the plan grants, as listed in domain-facts.md §5 (Secret Manager, Pub/Sub
     /// publisher for the service agent) and the Cloud Run / CA Service roles the function needs.
-    const EXPECTED_ROLES: [(&str, &str); 6] = [
+    const EXPECTED_ROLES: [(&str, &str); 7] = [
         ("secret reader", "roles/secretmanager.secretAccessor"),
         ("version adder", "roles/secretmanager.secretVersionAdder"),
+        ("version manager (disable, destroy)", "roles/secretmanager.secretVersionManager"),
         ("metadata viewer", "roles/secretmanager.viewer"),
         ("service agent on the topic", "roles/pubsub.publisher"),
         ("eventarc push to the function", "roles/run.invoker"),
@@ -788,6 +689,7 @@ mod tests {
         let ours = [
             ROLE_SECRET_ACCESSOR,
             ROLE_SECRET_VERSION_ADDER,
+            ROLE_SECRET_VERSION_MANAGER,
             ROLE_SECRET_VIEWER,
             ROLE_PUBSUB_PUBLISHER,
             ROLE_RUN_INVOKER,
@@ -858,6 +760,35 @@ mod tests {
             assert_eq!(period.map(|p| p.secs()), Some(HOUR));
             assert_eq!(finding.map(|f| f.kind), Some(FindingKind::Fallback));
             assert!(decision.is_some());
+        }
+    }
+
+    #[test]
+    fn database_rotation_alternates_users_for_a_whole_period() {
+        let p = plan(&settings(Target::Kubernetes, Rotation::Dynamic, CredentialType::Database));
+        let r = p.rotation_scripts.clone().unwrap();
+        assert_eq!(r.overlap, "1h", "{r:?}");
+        assert!(p.decisions.iter().any(|d| d.starts_with("Alternating users:")));
+        assert!(!p.decisions.iter().any(|d| d.contains("Single-user")));
+        let tf = &p.files()["terraform/gcp.tf"];
+        assert!(tf.contains("DB_ALTERNATE_USERNAME") && tf.contains("rotator_accessor"), "{tf}");
+    }
+
+    #[test]
+    fn engines_the_function_cannot_rotate_get_no_rotation_resources() {
+        for engine in [DbEngine::Mongodb, DbEngine::Mssql, DbEngine::Oracle] {
+            let mut req = Request::new(Backend::GcpSecretManager, Target::Kubernetes, Rotation::Automatic);
+            req.credential = Some(CredentialType::Database);
+            req.database.engine = Some(engine);
+            let p = plan(&resolve(&req).0);
+            assert_eq!(p.rotation_scripts.as_ref().unwrap().rotation_type, RotationType::None, "{engine}");
+            assert!(p
+                .findings
+                .iter()
+                .any(|f| f.kind == FindingKind::Fallback && f.field == ["database", "engine"]));
+            let files = p.files();
+            assert!(!files.contains_key("functions/rotate/main.py"));
+            assert!(!files["terraform/gcp.tf"].contains("google_cloudfunctions2_function"));
         }
     }
 

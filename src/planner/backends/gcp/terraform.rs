@@ -176,8 +176,8 @@ pub(super) fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Bo
                 n,
             ));
         }
-        Some(_) => {
-            for block in rotation_blocks(s, n, secret_ref) {
+        Some(period) => {
+            for block in rotation_blocks(s, n, secret_ref, period) {
                 b = b.add_block(block);
             }
         }
@@ -225,7 +225,7 @@ pub(super) fn short_display(text: &str) -> String {
     text.chars().take(32).collect()
 }
 
-pub(super) fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -> Vec<Block> {
+pub(super) fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression, period: Duration) -> Vec<Block> {
     let rotator_member = tf::traversal("google_service_account", &["rotator", "member"]);
     let rotator_email = tf::traversal("google_service_account", &["rotator", "email"]);
     let mut out = vec![
@@ -260,15 +260,23 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -
             .add_attribute((tf::key("description"), format!("Adds versions to {} on SECRET_ROTATE", n.secret_id)))
             .build(),
         secret_iam(
-            "rotator_version_adder",
+            &format!("rotator_{}", rotator_writer_role(s).0.replace('-', "_")),
             secret_ref.clone(),
-            ROLE_SECRET_VERSION_ADDER,
+            rotator_writer_role(s).1,
             rotator_member.clone(),
             n,
         ),
-        secret_iam("rotator_viewer", secret_ref, ROLE_SECRET_VIEWER, rotator_member.clone(), n),
+        secret_iam("rotator_viewer", secret_ref.clone(), ROLE_SECRET_VIEWER, rotator_member.clone(), n),
     ];
     if s.credential == CredentialType::Database {
+        // The function reads which user version "latest" holds.
+        out.push(secret_iam(
+            "rotator_accessor",
+            secret_ref,
+            ROLE_SECRET_ACCESSOR,
+            rotator_member.clone(),
+            n,
+        ));
         out.push(
             tf::resource("google_secret_manager_secret", "database_admin")
                 .add_attribute((tf::key("project"), n.project.as_str()))
@@ -317,7 +325,7 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression) -
         );
     }
     let mut env = Object::new();
-    for (k, v) in function_env(s, n) {
+    for (k, v) in function_env(s, n, period) {
         env.insert(ObjectKey::from(Identifier::unchecked(k)), Expression::from(v));
     }
     out.extend([

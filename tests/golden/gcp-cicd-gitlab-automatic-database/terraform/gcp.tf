@@ -131,6 +131,13 @@ resource "google_secret_manager_secret_iam_member" "rotator_viewer" {
   member    = google_service_account.rotator.member
 }
 
+resource "google_secret_manager_secret_iam_member" "rotator_accessor" {
+  project   = "example-project"
+  secret_id = google_secret_manager_secret.secret.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.rotator.member
+}
+
 resource "google_secret_manager_secret" "database_admin" {
   project   = "example-project"
   secret_id = "prod-app-database-admin"
@@ -219,6 +226,7 @@ resource "google_cloudfunctions2_function" "rotate" {
       DB_PORT                 = "5432"
       DB_NAME                 = "app"
       DB_USERNAME             = "prod-app"
+      DB_ALTERNATE_USERNAME   = "prod-app_clone"
       DB_ADMIN_SECRET_VERSION = "projects/example-project/secrets/prod-app-database-admin/versions/latest"
     }
   }

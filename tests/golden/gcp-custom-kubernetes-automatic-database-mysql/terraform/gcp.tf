@@ -109,6 +109,13 @@ resource "google_secret_manager_secret_iam_member" "rotator_viewer" {
   member    = google_service_account.rotator.member
 }
 
+resource "google_secret_manager_secret_iam_member" "rotator_accessor" {
+  project   = "acme-payments-prod"
+  secret_id = google_secret_manager_secret.secret.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.rotator.member
+}
+
 resource "google_secret_manager_secret" "database_admin" {
   project   = "acme-payments-prod"
   secret_id = "staging-payments-ledger-reconciliation-service-database-admin"
@@ -201,6 +208,7 @@ resource "google_cloudfunctions2_function" "rotate" {
       DB_PORT                 = "3306"
       DB_NAME                 = "payments-ledger-reconciliation-service"
       DB_USERNAME             = "staging-payments-ledger-reconciliation-service"
+      DB_ALTERNATE_USERNAME   = "staging-payments-ledger-reconciliation-service_clone"
       DB_ADMIN_SECRET_VERSION = "projects/acme-payments-prod/secrets/staging-payments-ledger-reconciliation-service-database-admin/versions/latest"
     }
   }

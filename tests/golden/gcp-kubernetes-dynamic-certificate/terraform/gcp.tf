@@ -91,10 +91,10 @@ resource "google_service_account" "rotator" {
   description  = "Adds versions to prod-app-certificate on SECRET_ROTATE"
 }
 
-resource "google_secret_manager_secret_iam_member" "rotator_version_adder" {
+resource "google_secret_manager_secret_iam_member" "rotator_version_manager" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
-  role      = "roles/secretmanager.secretVersionAdder"
+  role      = "roles/secretmanager.secretVersionManager"
   member    = google_service_account.rotator.member
 }
 
@@ -171,12 +171,13 @@ resource "google_cloudfunctions2_function" "rotate" {
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.rotator.email
     environment_variables = {
-      SECRET_NAME      = "projects/example-project/secrets/prod-app-certificate"
-      CREDENTIAL_TYPE  = "certificate"
-      CA_POOL          = "projects/example-project/locations/us-central1/caPools/prod-app-pool"
-      COMMON_NAME      = "app.prod.example.com"
-      DNS_NAMES        = "app.prod.example.com"
-      CERT_TTL_SECONDS = "5400"
+      SECRET_NAME             = "projects/example-project/secrets/prod-app-certificate"
+      CREDENTIAL_TYPE         = "certificate"
+      CA_POOL                 = "projects/example-project/locations/us-central1/caPools/prod-app-pool"
+      COMMON_NAME             = "app.prod.example.com"
+      DNS_NAMES               = "app.prod.example.com"
+      CERT_TTL_SECONDS        = "5400"
+      ROTATION_PERIOD_SECONDS = "3600"
     }
   }
 

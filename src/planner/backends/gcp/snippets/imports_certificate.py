@@ -1,5 +1,6 @@
 import ipaddress
-from datetime import timedelta
+import uuid
+from datetime import timedelta, timezone
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization

@@ -81,11 +81,26 @@ def set_database_password(env: Mapping[str, str], admin: Mapping[str, str], user
         raise RuntimeError(f"password changes for {engine} are not implemented: extend set_database_password")
 
 
+def alternate_user(client: secretmanager.SecretManagerServiceClient, env: Mapping[str, str]) -> str:
+    """The one of the two users that version "latest" does not hold: the user consumers are using
+    keeps its password, and the other one gets the new password."""
+    users = (env["DB_USERNAME"], env["DB_ALTERNATE_USERNAME"])
+    try:
+        latest = client.access_secret_version(name=f"{env['SECRET_NAME']}/versions/latest")
+    except exceptions.NotFound:
+        return users[0]
+    current = json.loads(latest.payload.data.decode("utf-8")).get("username")
+    if current not in users:
+        raise ValueError(f"version latest holds a user this function does not alternate: expected {users[0]} or {users[1]}")
+    return users[1] if current == users[0] else users[0]
+
+
 def new_value(client: secretmanager.SecretManagerServiceClient, env: Mapping[str, str], event_id: str) -> Dict[str, str]:
-    """Sets a new password on the database first, so the version never holds an unset password."""
+    """Sets a new password on the other user first, so the version never holds an unset password and
+    the previous version's user keeps working until the next rotation."""
     admin_version = client.access_secret_version(name=env["DB_ADMIN_SECRET_VERSION"])
     admin: Dict[str, str] = json.loads(admin_version.payload.data.decode("utf-8"))
-    username = env["DB_USERNAME"]
+    username = alternate_user(client, env)
     password = new_password(32)
     set_database_password(env, admin, username, password)
     return {"username": username, "password": password}
