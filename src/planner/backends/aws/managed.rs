@@ -123,7 +123,7 @@ pub(super) fn managed_master_decision(m: &ManagedService, schedule: &str) -> Str
         ),
     };
     format!(
-        "Managed rotation: {} rotates the master password itself; {source}, and schedules {reference} on {schedule} (aws_secretsmanager_secret_rotation without a function, rotate_immediately = false). That rotation is single-user: the old master password stops working when it completes, so no application reads the master secret; applications read the plan's own secret.",
+        "Managed rotation: {} rotates the master password itself; {source}, and schedules {reference} on {schedule} (aws_secretsmanager_secret_rotation without a function, rotate_immediately = false). That rotation is single-user: the old master password stops working when it completes, so no application reads the master secret; applications read the plan's own secret. The schedule belongs to the instance or cluster, not to this workload: when several plans use the same database, keep aws_secretsmanager_secret_rotation.master (and its data source or variable) in one of them.",
         m.describe()
     )
 }
