@@ -2,8 +2,9 @@
 # AWS Secrets Manager checkers (PyPI) into .tools/aws, one venv:
 #   moto[server] (a local AWS API: IAM, Secrets Manager, STS), boto3 (the SDK the rotation Lambda
 #   imports), parliament (IAM policy linter), cfn-lint (CloudFormation linter, offline specs),
-#   pg8000 (pure-Python PostgreSQL driver the generated Lambda uses). tests/it/aws_backend.rs runs them; with TF_ACC=1 a missing one fails the test.
-AWS_PKGS="moto[server]==5.2.5 boto3==1.44.8 parliament==1.6.4 pg8000==1.31.6 cfn-lint==1.58.0"
+#   pg8000 and PyMySQL (the pure-Python PostgreSQL and MySQL/MariaDB drivers the generated Lambda
+#   uses, pinned as its requirements.txt pins them). tests/it/aws_backend.rs runs them; with TF_ACC=1 a missing one fails the test.
+AWS_PKGS="moto[server]==5.2.5 boto3==1.44.8 parliament==1.6.4 pg8000==1.31.6 PyMySQL==1.2.4 cfn-lint==1.58.0"
 AWS_VENV=$TOOLS/aws
 if [[ -f $AWS_VENV/.installed && "$(cat -- "$AWS_VENV/.installed")" == "$AWS_PKGS" && -x $AWS_VENV/bin/python ]]; then
   log "$AWS_PKGS already in ${AWS_VENV#"$REPO_ROOT"/}"

@@ -170,15 +170,20 @@ pub fn aws_certificate_falls_back(rotation: Rotation) -> Finding {
     )
 }
 
-pub fn aws_rotation_postgres_only(engine: DbEngine) -> Finding {
+/// AWS: the generated rotation function does not speak the engine, so the plan rotates nothing.
+pub fn aws_rotation_engine_falls_back(rotation: Rotation, engine: DbEngine, template: &str, managed: Option<&str>) -> Finding {
+    let master = match managed {
+        Some(service) => format!(" The master user's password is left to the managed rotation of {service}, scheduled in terraform/aws.tf; application users need the template."),
+        None => String::new(),
+    };
     finding(
-        FindingKind::Warning,
+        FindingKind::Fallback,
         &["database", "engine"],
-        "Rotation Function Speaks PostgreSQL Only",
+        "Rotation Falls Back To Manual",
         format!(
-            "The generated rotation function changes PostgreSQL and Redshift passwords; for database.engine = \"{engine}\" its setSecret and testSecret refuse to run. \
-             Deploy AWS's rotation template for {engine} from the Serverless Application Repository instead and allow its role in the secret's resource policy, \
-             or use database.engine = \"postgresql\" or \"redshift\"."
+            "rotation_policy = \"{rotation}\" fell back to \"manual\": the generated rotation function rotates PostgreSQL, Redshift, MySQL and MariaDB users, not database.engine = \"{engine}\", so the plan emits no rotation function and no rotation schedule. \
+             Deploy AWS's alternating-users rotation template {template} from the Serverless Application Repository, attach it with aws_secretsmanager_secret_rotation and allow its role in the secret's resource policy, \
+             or choose rotation_policy = \"manual\".{master}"
         ),
     )
 }

@@ -11,18 +11,25 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use secretsint::planner::request::Duration;
-use secretsint::planner::{plan, Backend, CredentialType, FindingKind, ManifestType, Plan, PolicyType, Request, Rotation, Target};
+use secretsint::planner::{
+    plan, Backend, Choice, CredentialType, DbEngine, FindingKind, ManifestType, Plan, PolicyType, Request, Rotation, Target,
+};
 use serde_json::{json, Value};
 
+use crate::aws_rotation::engine_requests;
 use crate::backends::backends;
 use crate::golden_aws::aws_cases;
 use crate::support::{all_requests, repo_root, tool};
 
-/// Every AWS plan the tests look at: the golden cases and the 36 combinations of all_requests.
+/// Every AWS plan the tests look at: the golden cases, the 36 combinations of all_requests, and
+/// the database plans on each engine and on each service with managed rotation.
 fn all_plans() -> Vec<(String, Plan)> {
     let mut out: Vec<(String, Plan)> = aws_cases().into_iter().map(|(case, req)| (case, plan(&req))).collect();
     for req in all_requests().into_iter().filter(|r| r.backend == Backend::AwsSecrets) {
         let case = format!("{}/{}/{:?}", req.target, req.rotation, req.credential);
+        out.push((case, plan(&req)));
+    }
+    for (case, req) in engine_requests() {
         out.push((case, plan(&req)));
     }
     out
@@ -275,7 +282,7 @@ fn schedules_follow_the_rotation_period_and_aws_limits() {
 
 #[test]
 fn every_cicd_platform_plans_every_rotation_and_credential() {
-    use secretsint::planner::{Choice, CicdPlatform};
+    use secretsint::planner::CicdPlatform;
     for platform in CicdPlatform::ALL {
         for r in Rotation::ALL {
             for c in CredentialType::ALL {
@@ -382,7 +389,11 @@ fn python(script: &Path, args: &[&str], stdin: Option<&str>) -> String {
 fn rotate(target: Target, credential: CredentialType, spec: Value) -> Value {
     let mut req = Request::new(Backend::AwsSecrets, target, Rotation::Automatic);
     req.credential = Some(credential);
-    let p = plan(&req);
+    rotate_with(&req, spec)
+}
+
+pub(crate) fn rotate_with(req: &Request, spec: Value) -> Value {
+    let p = plan(req);
     let source = p.rotation_scripts.as_ref().unwrap().rotation_logic.clone();
     assert_eq!(p.files()["rotation/lambda.py"], source);
     let dir = tempfile::tempdir().unwrap();
@@ -477,8 +488,21 @@ fn soak(user: &str, alternate: bool) -> Value {
     pg.admin("postgres", &format!("DROP ROLE IF EXISTS {clone}"));
     pg.admin("postgres", &format!("DROP ROLE IF EXISTS {user}"));
     pg.admin("postgres", &format!("CREATE ROLE {user} LOGIN PASSWORD '{old}'"));
+    let out = run_soak(
+        DbEngine::Postgresql,
+        db_secret(pg.port, user, old),
+        alternate.then(|| db_secret(pg.port, "postgres", &pg.superuser_password)),
+        alternate,
+    );
+    pg.admin("postgres", &format!("DROP ROLE IF EXISTS {clone}"));
+    pg.admin("postgres", &format!("DROP ROLE IF EXISTS {user}"));
+    out
+}
+
+pub(crate) fn run_soak(engine: DbEngine, secret: Value, superuser: Option<Value>, alternate: bool) -> Value {
     let mut req = Request::new(Backend::AwsSecrets, Target::Application, Rotation::Automatic);
     req.credential = Some(CredentialType::Database);
+    req.database.engine = Some(engine);
     let p = plan(&req);
     let files = p.files();
     let dir = tempfile::tempdir().unwrap();
@@ -487,8 +511,8 @@ fn soak(user: &str, alternate: bool) -> Value {
     std::fs::write(&sdk, &files["code/python/app_secrets.py"]).unwrap();
     let spec = json!({
         "name": "prod/app/database",
-        "secret": db_secret(pg.port, user, old),
-        "superuser": alternate.then(|| db_secret(pg.port, "postgres", &pg.superuser_password)),
+        "secret": secret,
+        "superuser": superuser,
         "alternate": alternate,
         "rotations": 20,
         "period_seconds": 1.0,
@@ -500,8 +524,6 @@ fn soak(user: &str, alternate: bool) -> Value {
         &[lambda.to_str().unwrap(), sdk.to_str().unwrap(), &spec.to_string()],
         None,
     );
-    pg.admin("postgres", &format!("DROP ROLE IF EXISTS {clone}"));
-    pg.admin("postgres", &format!("DROP ROLE IF EXISTS {user}"));
     serde_json::from_str(&out).unwrap()
 }
 
@@ -609,6 +631,9 @@ fn generated_terraform_passes_terraform_validate() {
             if tf.contains(&format!("variable \"{var}\"")) {
                 root.push_str(&format!("  {var} = []\n"));
             }
+        }
+        if tf.contains("variable \"master_secret_arn\"") {
+            root.push_str("  master_secret_arn = \"arn:aws:secretsmanager:us-east-1:123456789012:secret:example\"\n");
         }
         root.push_str("}\n");
     }

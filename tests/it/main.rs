@@ -4,6 +4,7 @@
 
 mod acceptance;
 mod aws_backend;
+mod aws_rotation;
 mod azure_backend;
 mod backends;
 mod bad_input;

@@ -2,14 +2,20 @@
 
 usage: rotate.py LAMBDA_PY SPEC_JSON
 SPEC_JSON: {"name": secret name, "secret": its first value, "superuser": null or the value of a
-superuser secret; when given, the secret names it in "masterarn" (alternating users)}.
-Prints JSON: the AWSCURRENT and AWSPREVIOUS secrets afterwards and the steps that ran.
+superuser secret; when given, the secret names it in "masterarn" (alternating users),
+"first_apply": optional, true to start as a first apply does: the secret holds its first version
+and rotation is enabled without rotating (rotate_immediately = false: Secrets Manager runs
+testSecret only on a copy of AWSCURRENT) before the first rotation. moto cannot enable rotation
+on a secret with no version at all (its RotateSecret fails inside moto), so the moment between
+the apply and the first PutSecretValue is not modelled here}.
+Prints JSON: the AWSCURRENT and AWSPREVIOUS secrets afterwards, the steps that ran, and
+"enable_steps", the steps enabling rotation ran.
 """
 
 import json
 import sys
 
-from moto_rotation import Moto
+from moto_rotation import FUNCTION_ARN, Moto
 
 spec_in = json.loads(sys.argv[2])
 name = spec_in["name"]
@@ -19,7 +25,19 @@ try:
     if spec_in.get("superuser"):
         master = moto.sm.create_secret(Name=name + "-superuser", SecretString=json.dumps(spec_in["superuser"]))
         secret["masterarn"] = master["ARN"]
-    moto.sm.create_secret(Name=name, SecretString=json.dumps(secret))
+    enable_steps = []
+    if spec_in.get("first_apply"):
+        moto.sm.create_secret(Name=name, SecretString=json.dumps(secret))
+        moto.sm.rotate_secret(
+            SecretId=name,
+            RotationLambdaARN=FUNCTION_ARN,
+            RotationRules={"AutomaticallyAfterDays": 1},
+            RotateImmediately=False,
+        )
+        enable_steps = list(moto.steps)
+        del moto.steps[:]
+    else:
+        moto.sm.create_secret(Name=name, SecretString=json.dumps(secret))
     moto.rotate(name)
     stages = moto.sm.describe_secret(SecretId=name)["VersionIdsToStages"]
     json.dump(
@@ -27,6 +45,7 @@ try:
             "current": moto.value(name, "AWSCURRENT"),
             "previous": moto.value(name, "AWSPREVIOUS"),
             "steps": moto.steps,
+            "enable_steps": enable_steps,
             "stages": sorted(map(sorted, stages.values())),
         },
         sys.stdout,

@@ -1,5 +1,6 @@
 """Soak: a consumer that reads a rotated database secret through the generated Python SDK module
-and opens a new PostgreSQL connection every few hundred milliseconds, while the generated rotation
+and opens a new PostgreSQL or MariaDB connection (by the secret's engine) every few hundred
+milliseconds, while the generated rotation
 Lambda rotates the secret again and again under moto's RotateSecret. Time runs compressed: the
 SDK cache lives CACHE_SECONDS instead of minutes and a rotation follows every PERIOD_SECONDS
 instead of days, so the staleness-to-period ratio is far worse than in production.
@@ -29,6 +30,40 @@ if spec["alternate"]:
 moto = Moto(lambda_path)
 try:
     import pg8000.native
+    import pymysql
+
+    mysql = spec["secret"]["engine"] in ("mysql", "mariadb")
+
+    def login(fields):
+        """Opens a connection as the application would and runs one query; raises on refusal."""
+        if mysql:
+            conn = pymysql.connect(
+                user=fields["username"],
+                password=fields["password"],
+                host=fields["host"],
+                port=int(fields["port"]),
+                database=fields["dbname"],
+                ssl_disabled=True,
+                connect_timeout=5,
+            )
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+        else:
+            conn = pg8000.native.Connection(
+                user=fields["username"],
+                password=fields["password"],
+                host=fields["host"],
+                port=int(fields["port"]),
+                database=fields["dbname"],
+                timeout=5,
+            )
+            conn.run("SELECT 1")
+        conn.close()
+
+    def refusal(error):
+        if isinstance(error, pymysql.err.OperationalError):
+            return str(error.args[1]) if len(error.args) > 1 else type(error).__name__
+        return str(error.args[0].get("M", "")) if error.args and isinstance(error.args[0], dict) else type(error).__name__
 
     if spec.get("superuser"):
         moto.sm.create_secret(Name=superuser_name, SecretString=json.dumps(spec["superuser"]))
@@ -50,21 +85,12 @@ try:
             tally["connections"] += 1
             between[rotations] += 1
             try:
-                conn = pg8000.native.Connection(
-                    user=fields["username"],
-                    password=fields["password"],
-                    host=fields["host"],
-                    port=int(fields["port"]),
-                    database=fields["dbname"],
-                    timeout=5,
-                )
-                conn.run("SELECT 1")
-                conn.close()
+                login(fields)
                 tally["users"].add(fields["username"])
-            except pg8000.native.DatabaseError as error:
+            except (pg8000.native.DatabaseError, pymysql.err.OperationalError) as error:
                 tally["failures"] += 1
                 if len(tally["errors"]) < 3:
-                    tally["errors"].append(str(error.args[0].get("M", "")) if error.args and isinstance(error.args[0], dict) else type(error).__name__)
+                    tally["errors"].append(refusal(error))
             stop.wait(spec["connect_every_seconds"])
 
     thread = threading.Thread(target=consumer)

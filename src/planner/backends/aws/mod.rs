@@ -25,9 +25,11 @@ use crate::render::tf;
 use crate::render::{self, template};
 mod cloudformation;
 mod kubernetes;
+mod managed;
 mod terraform;
 use cloudformation::*;
 use kubernetes::*;
+use managed::*;
 use terraform::*;
 
 const MINUTE: u64 = 60;
@@ -36,9 +38,11 @@ const DAY: u64 = 86_400;
 /// Secrets Manager rotates at most every four hours.
 const MIN_ROTATION: u64 = 4 * HOUR;
 const LAMBDA_SOURCE: &str = include_str!("snippets/rotation_lambda.py");
-/// The Lambda runtime and the PostgreSQL driver bundled with the function.
+/// The Lambda runtime and the database drivers bundled with the function (pure Python, so one
+/// zip runs on either Lambda architecture).
 pub(super) const LAMBDA_RUNTIME: &str = "python3.13";
 const PG8000: &str = "pg8000==1.31.6";
+const PYMYSQL: &str = "PyMySQL==1.2.4";
 /// The rotation function's package directory: handler and pinned requirements.
 const LAMBDA_HANDLER_PATH: &str = "functions/rotation/lambda_function.py";
 const LAMBDA_REQUIREMENTS_PATH: &str = "functions/rotation/requirements.txt";
@@ -134,6 +138,21 @@ fn rotator(s: &Settings, findings: &mut Vec<Finding>, decisions: &mut Vec<String
             decisions.push(format!(
                 "rotation_policy \"{}\" fell back to \"manual\" for the certificate: Secrets Manager has no certificate issuer; ACM renews only certificates it issued (ACM Private CA certificates can be exported with acm:ExportCertificate), so re-issue through ACM Private CA and write the new PEM bundle as a new version.",
                 s.rotation
+            ));
+            Rotator::Manual
+        }
+        (_, CredentialType::Database) if !lambda_rotates(s.database.engine) => {
+            findings.push(findings::aws_rotation_engine_falls_back(
+                s.rotation,
+                s.database.engine,
+                sar_template(s.database.engine),
+                managed_service(s).map(|m| m.describe()).as_deref(),
+            ));
+            decisions.push(format!(
+                "rotation_policy \"{}\" fell back to \"manual\" for database.engine = \"{}\": the generated rotation function rotates PostgreSQL, Redshift, MySQL and MariaDB users only, so the plan emits no rotation function and no rotation schedule (a schedule whose function refuses the engine would fail every rotation); rotate it with AWS's {} rotation template from the Serverless Application Repository (alternating users), and allow that function's role in the secret's resource policy.",
+                s.rotation,
+                s.database.engine,
+                sar_template(s.database.engine)
             ));
             Rotator::Manual
         }
@@ -603,7 +622,10 @@ pub fn plan(s: &Settings) -> Plan {
     decisions.push(format!(
         "Deleting the secret keeps it recoverable for {RECOVERY_WINDOW_DAYS} days (recovery_window_in_days)."
     ));
-    rotation_decisions(s, &n, &rot, &scripts, &mut decisions, &mut findings);
+    rotation_decisions(s, &n, &rot, &scripts, &mut decisions);
+    if let Some((m, schedule)) = managed_master(s) {
+        decisions.push(managed_master_decision(&m, &schedule));
+    }
     // Alternating users keep the previous credential until the next rotation; one user's
     // password changing in place, or an overwritten value, stops the old one at once.
     let replaced = match rot {
@@ -675,7 +697,7 @@ pub fn plan(s: &Settings) -> Plan {
     }
 }
 
-fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &RotationScripts, d: &mut Vec<String>, findings: &mut Vec<Finding>) {
+fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &RotationScripts, d: &mut Vec<String>) {
     match rot {
         Rotator::Manual => d.push(format!(
             "Rotation is manual: write a new version with `aws secretsmanager put-secret-value --secret-id {} --secret-string file://new-{}.json` under the {} policy; AWSCURRENT moves to it and the old version becomes AWSPREVIOUS.",
@@ -706,17 +728,28 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
             if s.credential == CredentialType::Database {
                 d.push(if alternates(s) {
                     format!(
-                        "Database rotation alternates users (AWS's multi-user strategy): the function logs in with the superuser secret {} (SUPERUSER_SECRET_ID; create it before the first rotation with the engine, host, port, dbname, username and password of a user allowed to create roles; the rotation role may read {}), creates <username>_clone as a member of <username> (so it has the same privileges) the first time, and each rotation sets a new password on whichever of the two is not current, so the previous credential keeps working until the next rotation. A secret's own \"masterarn\" names another superuser secret.",
-                        n.superuser_secret_name, n.superuser_secret_arn
+                        "Database rotation alternates users (AWS's multi-user strategy): the function logs in with the superuser secret {} (SUPERUSER_SECRET_ID; create it before the first rotation with the username and password of a user allowed to {}, and engine, host, port and dbname where they differ from the rotated secret's; the rotation role may read {}), creates <username>_clone {} the first time, and each rotation sets a new password on whichever of the two is not current, so the previous credential keeps working until the next rotation. A secret's own \"masterarn\" names another superuser secret.",
+                        n.superuser_secret_name,
+                        if s.database.engine == DbEngine::Mysql {
+                            "create users and grant what the application user holds"
+                        } else {
+                            "create roles"
+                        },
+                        n.superuser_secret_arn,
+                        if s.database.engine == DbEngine::Mysql {
+                            "at host '%' with every grant SHOW GRANTS lists for <username>@'%' (so it has the same privileges; grant later privileges to both)"
+                        } else {
+                            "as a member of <username> (so it has the same privileges)"
+                        }
                     )
                 } else {
-                    "Database rotation is single-user: the function changes the password of the secret's own user, so the old password stops working at setSecret.".to_string()
+                    format!(
+                        "Database rotation is single-user: the function changes the password of the secret's own user, so the old password stops working at setSecret ({} has no role membership the function could give a second user).",
+                        s.database.engine
+                    )
                 });
                 d.push("The function runs in the database's VPC (var.rotation_subnet_ids, var.rotation_security_group_ids; the rotation policy grants the network-interface actions of AWSLambdaVPCAccessExecutionRole itself, without that managed policy's logs actions on every log group) and reaches Secrets Manager through a secretsmanager interface VPC endpoint or a NAT gateway; it verifies the database's TLS certificate (for RDS and Aurora put the RDS CA bundle global-bundle.pem into the zip and set DB_CA_BUNDLE to it) unless the secret sets \"ssl\": false.".into());
                 d.push(managed_rotation_advice(s));
-                if !matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Redshift) {
-                    findings.push(findings::aws_rotation_postgres_only(s.database.engine));
-                }
             } else {
                 d.push(format!(
                     "Each rotation writes a new random {} (GetRandomPassword, 32 characters); for a key issued by a third party, replace createSecret's generate call with that provider's key-issuing API and setSecret with its activation.",
@@ -724,36 +757,6 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
                 ));
             }
         }
-    }
-}
-
-/// Managed rotation (no Lambda) exists only for master and admin users, and the service then
-/// owns a secret of its own name; the advice names the instance or cluster the host points at.
-fn managed_rotation_advice(s: &Settings) -> String {
-    let host = s.database.host.as_str();
-    let id = host.split('.').next().unwrap_or(host);
-    let second = host.split('.').nth(1).unwrap_or_default();
-    let target = if host.ends_with(".rds.amazonaws.com") && second.starts_with("cluster-") {
-        Some(format!(
-            "the Aurora cluster \"{id}\" (aws_rds_cluster manage_master_user_password = true, ModifyDBCluster ManageMasterUserPassword)"
-        ))
-    } else if host.ends_with(".rds.amazonaws.com") {
-        Some(format!(
-            "the RDS instance \"{id}\" (aws_db_instance manage_master_user_password = true, ModifyDBInstance ManageMasterUserPassword)"
-        ))
-    } else if host.ends_with(".redshift.amazonaws.com") {
-        Some(format!(
-            "the Redshift cluster \"{id}\" (aws_redshift_cluster manage_master_password = true, ModifyCluster ManageMasterPassword)"
-        ))
-    } else {
-        None
-    };
-    match target {
-        Some(t) => format!(
-            "database.host is an endpoint of {t}: if this secret holds its master user, use that managed rotation instead of this function; the service then creates and rotates its own secret (named by the service, not {}/{}/database), so point consumers at that ARN. Application users keep this function.",
-            s.environment, s.name
-        ),
-        None => "For an RDS or Aurora master user or a Redshift admin user, prefer managed rotation instead of this function: set ManageMasterUserPassword (RDS, Aurora) or ManageMasterPassword (Redshift) on the instance or cluster, and the service creates and rotates its own secret.".into(),
     }
 }
 
@@ -790,10 +793,29 @@ fn rotation_scripts(s: &Settings, n: &Names, rot: &Rotator) -> RotationScripts {
     }
 }
 
-/// Whether the rotation function alternates database users: the PostgreSQL path it ships
-/// (CREATE ROLE … IN ROLE); other engines rotate one user, or not at all.
+/// Whether the rotation function alternates database users: PostgreSQL (a clone that is a
+/// member of the user: CREATE ROLE … IN ROLE) and MySQL/MariaDB (a clone given every grant SHOW
+/// GRANTS lists); Redshift rotates one user, and other engines get no function at all.
 pub(super) fn alternates(s: &Settings) -> bool {
-    s.credential == CredentialType::Database && s.database.engine == DbEngine::Postgresql
+    s.credential == CredentialType::Database && matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Mysql)
+}
+
+/// The engines the generated rotation function speaks (pg8000 for PostgreSQL and Redshift,
+/// PyMySQL for MySQL and MariaDB).
+pub(super) fn lambda_rotates(engine: DbEngine) -> bool {
+    matches!(engine, DbEngine::Postgresql | DbEngine::Redshift | DbEngine::Mysql)
+}
+
+/// AWS's own alternating-users rotation template for an engine our function does not speak.
+fn sar_template(engine: DbEngine) -> &'static str {
+    match engine {
+        DbEngine::Mssql => "SecretsManagerRDSSQLServerRotationMultiUser",
+        DbEngine::Oracle => "SecretsManagerRDSOracleRotationMultiUser",
+        DbEngine::Mongodb => "SecretsManagerMongoDBRotationMultiUser",
+        DbEngine::Mysql => "SecretsManagerRDSMySQLRotationMultiUser",
+        DbEngine::Postgresql => "SecretsManagerRDSPostgreSQLRotationMultiUser",
+        DbEngine::Redshift => "SecretsManagerRedshiftRotationMultiUser",
+    }
 }
 
 fn lambda_kind(s: &Settings) -> &'static str {
@@ -805,11 +827,12 @@ fn lambda_kind(s: &Settings) -> &'static str {
 }
 
 /// The rotation function's requirements.txt: boto3 at the version our Python code is written
-/// against, and pg8000, which the database rotation imports. One function serves both kinds
-/// (ROTATION_KIND is an environment variable), so every package carries the driver.
+/// against, and pg8000 and PyMySQL, which the database rotation imports. One function serves
+/// every kind and engine (ROTATION_KIND and the secret's engine are read at run time), so every
+/// package carries both drivers.
 fn lambda_requirements() -> String {
     let sdk = crate::planner::versions::sdk(Backend::AwsSecrets, Language::Python);
-    format!("{}=={}\n{PG8000}\n", sdk.package, sdk.version)
+    format!("{}=={}\n{PG8000}\n{PYMYSQL}\n", sdk.package, sdk.version)
 }
 
 pub(super) fn lambda_source(s: &Settings, n: &Names) -> String {

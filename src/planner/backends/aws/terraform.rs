@@ -1,6 +1,7 @@
 //! The Terraform of AWS plans (hashicorp/aws 5.x).
 
 use super::*;
+use hcl::expr::{BinaryOp, BinaryOperator};
 
 // ---------------------------------------------------------------------------------------------
 // Terraform (hashicorp/aws 5.x)
@@ -160,7 +161,93 @@ pub(super) fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[Acce
             }
         }
     }
+    if let Some((m, schedule)) = managed_master(s) {
+        for block in managed_master_blocks(&m, &schedule) {
+            b = b.add_block(block);
+        }
+    }
     b.build()
+}
+
+/// The master password's managed rotation: the service rotates it (no function); the plan checks
+/// that the service manages it where a data source can tell, and sets the schedule.
+pub(super) fn managed_master_blocks(m: &ManagedService, schedule: &str) -> Vec<Block> {
+    let (resource, argument) = m.switch();
+    let postcondition = |data: &str| {
+        Block::builder(tf::key("lifecycle"))
+            .add_block(
+                Block::builder(tf::key("postcondition"))
+                    .add_attribute((
+                        tf::key("condition"),
+                        Expression::from(BinaryOp::new(
+                            FuncCall::builder("length").arg(r("self", &["master_user_secret"])).build(),
+                            BinaryOperator::Greater,
+                            0u64,
+                        )),
+                    ))
+                    .add_attribute((
+                        tf::key("error_message"),
+                        format!(
+                            "{data} {} does not manage its master password in Secrets Manager: set {argument} = true on its {resource}.",
+                            m.id()
+                        ),
+                    ))
+                    .build(),
+            )
+            .build()
+    };
+    let mut out = Vec::new();
+    let secret_arn = match m {
+        ManagedService::RdsInstance(id) | ManagedService::RdsCluster(id) => {
+            let (data, key, what) = match m {
+                ManagedService::RdsInstance(_) => ("aws_db_instance", "db_instance_identifier", "The RDS instance"),
+                _ => ("aws_rds_cluster", "cluster_identifier", "The DB cluster"),
+            };
+            out.push(
+                Block::builder(tf::key("data"))
+                    .add_label(data)
+                    .add_label("database")
+                    .add_attribute((tf::key(key), id.as_str()))
+                    .add_block(postcondition(what))
+                    .build(),
+            );
+            Expression::from(
+                Traversal::builder(Variable::unchecked("data"))
+                    .attr(data)
+                    .attr("database")
+                    .attr("master_user_secret")
+                    .index(0u64)
+                    .attr("secret_arn")
+                    .build(),
+            )
+        }
+        ManagedService::Redshift(id) | ManagedService::DocumentDb(id) => {
+            let attribute = match m {
+                ManagedService::Redshift(_) => "master_password_secret_arn",
+                _ => "master_user_secret[0].secret_arn",
+            };
+            out.push(variable(
+                "master_secret_arn",
+                "string",
+                &format!("The {attribute} of the {resource} \"{id}\" ({argument} = true): the secret its service rotates"),
+                None,
+            ));
+            var("master_secret_arn")
+        }
+    };
+    out.push(
+        tf::resource("aws_secretsmanager_secret_rotation", "master")
+            .add_attribute((tf::key("secret_id"), secret_arn))
+            // Managed rotation: the service rotates, so no rotation_lambda_arn.
+            .add_attribute((tf::key("rotate_immediately"), false))
+            .add_block(
+                Block::builder(tf::key("rotation_rules"))
+                    .add_attribute((tf::key("schedule_expression"), schedule))
+                    .build(),
+            )
+            .build(),
+    );
+    out
 }
 
 pub(super) fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPolicy]) -> Vec<Block> {

@@ -11,7 +11,8 @@ import boto3
 # Secrets Manager then labels the old version AWSPREVIOUS.
 #
 # Database secrets are JSON with engine, host, port, dbname, username and password (the AWS
-# convention). Alternating users: when the secret names a superuser secret in "masterarn", or
+# convention); engine is postgres or redshift (pg8000) or mysql or mariadb (PyMySQL).
+# Alternating users: when the secret names a superuser secret in "masterarn", or
 # SUPERUSER_SECRET_ID names one, that superuser switches between <username> and <username>_clone
 # so the previous credential keeps working until the next rotation. Otherwise the user's own
 # password changes, and the old one stops working at once. Connections
@@ -26,6 +27,8 @@ VALUE_FIELD = os.environ.get("VALUE_FIELD", "engine")
 EXCLUDE_CHARACTERS = os.environ.get("EXCLUDE_CHARACTERS", "/@\"'\\`")
 PASSWORD_LENGTH = int(os.environ.get("PASSWORD_LENGTH", "32"))
 SUPERUSER_SECRET_ID = os.environ.get("SUPERUSER_SECRET_ID", "")
+POSTGRES_ENGINES = ("postgres", "postgresql", "redshift")
+MYSQL_ENGINES = ("mysql", "mariadb")
 
 
 def superuser_of(secret):
@@ -74,8 +77,8 @@ def get_secret_dict(service, arn, stage, token=None):
         for key in ("engine", "host", "username", "password"):
             if key not in value:
                 raise KeyError("%s key is missing from the secret JSON" % key)
-        if value["engine"] not in ("postgres", "postgresql", "redshift"):
-            raise ValueError("This function rotates PostgreSQL and Redshift users, not %s" % value["engine"])
+        if value["engine"] not in POSTGRES_ENGINES + MYSQL_ENGINES:
+            raise ValueError("This function rotates PostgreSQL, Redshift, MySQL and MariaDB users, not %s" % value["engine"])
     return value
 
 
@@ -116,14 +119,26 @@ def create_secret(service, arn, token, rotation_token):
     logger.info("createSecret: put version %s of %s as AWSPENDING", token, arn)
 
 
-def connect(secret):
-    import ssl
+def is_mysql(secret):
+    return secret["engine"] in MYSQL_ENGINES
 
-    import pg8000.native
+
+def ssl_context(secret):
+    import ssl
 
     # RDS and Aurora certificates chain to the RDS CAs, which are not in the default trust store:
     # ship global-bundle.pem in the zip and set DB_CA_BUNDLE to its path.
-    ssl_context = ssl.create_default_context(cafile=os.environ.get("DB_CA_BUNDLE")) if secret.get("ssl", True) else None
+    return ssl.create_default_context(cafile=os.environ.get("DB_CA_BUNDLE")) if secret.get("ssl", True) else None
+
+
+def connect(secret):
+    """A connection as the secret's user, or None when the database refuses its login."""
+    return connect_mysql(secret) if is_mysql(secret) else connect_postgres(secret)
+
+
+def connect_postgres(secret):
+    import pg8000.native
+
     try:
         return pg8000.native.Connection(
             user=secret["username"],
@@ -131,7 +146,7 @@ def connect(secret):
             host=secret["host"],
             port=int(secret.get("port", 5432)),
             database=secret.get("dbname", "postgres"),
-            ssl_context=ssl_context,
+            ssl_context=ssl_context(secret),
             timeout=5,
         )
     except pg8000.native.DatabaseError:
@@ -140,12 +155,40 @@ def connect(secret):
         return None
 
 
+def connect_mysql(secret):
+    import pymysql
+
+    context = ssl_context(secret)
+    try:
+        return pymysql.connect(
+            user=secret["username"],
+            password=secret["password"],
+            host=secret["host"],
+            port=int(secret.get("port", 3306)),
+            database=secret.get("dbname") or None,
+            ssl=context,
+            ssl_disabled=context is None,
+            connect_timeout=5,
+            autocommit=True,
+        )
+    except pymysql.err.OperationalError:
+        return None
+
+
+def superuser_secret(service, current):
+    """The superuser's secret; what it leaves out (a service-managed master secret holds only
+    username and password) is the database of the rotated secret."""
+    master = json.loads(service.get_secret_value(SecretId=superuser_of(current))["SecretString"])
+    for key in ("engine", "host", "port", "dbname", "ssl"):
+        if key in current:
+            master.setdefault(key, current[key])
+    return master
+
+
 def set_secret(service, arn, token):
     if ROTATION_KIND != "database":
         logger.info("setSecret: %s holds no database user; nothing to set", arn)
         return
-    from pg8000.native import identifier, literal
-
     pending = get_secret_dict(service, arn, "AWSPENDING", token)
     conn = connect(pending)
     if conn:
@@ -153,15 +196,11 @@ def set_secret(service, arn, token):
         logger.info("setSecret: AWSPENDING of %s already logs in", arn)
         return
     current = get_secret_dict(service, arn, "AWSCURRENT")
-    if superuser_of(current):
-        master = json.loads(service.get_secret_value(SecretId=superuser_of(current))["SecretString"])
-        master.setdefault("ssl", current.get("ssl", True))
-        conn = connect(master)
+    as_superuser = bool(superuser_of(current))
+    if as_superuser:
+        conn = connect(superuser_secret(service, current))
         if not conn:
             raise ValueError("setSecret: the superuser secret of %s does not log in" % arn)
-        exists = conn.run("SELECT 1 FROM pg_roles WHERE rolname = :name", name=pending["username"])
-        if not exists:
-            conn.run("CREATE ROLE %s WITH LOGIN IN ROLE %s" % (identifier(pending["username"]), identifier(current["username"])))
     else:
         conn = connect(current)
         if not conn:
@@ -173,10 +212,45 @@ def set_secret(service, arn, token):
         if not conn:
             raise ValueError("setSecret: neither AWSCURRENT nor AWSPREVIOUS of %s logs in" % arn)
     try:
-        conn.run("ALTER USER %s WITH PASSWORD %s" % (identifier(pending["username"]), literal(pending["password"])))
+        if is_mysql(pending):
+            set_mysql_password(conn, current, pending, as_superuser)
+        else:
+            set_postgres_password(conn, current, pending, as_superuser)
     finally:
         conn.close()
     logger.info("setSecret: set the AWSPENDING password of %s in the database", arn)
+
+
+def set_postgres_password(conn, current, pending, as_superuser):
+    from pg8000.native import identifier, literal
+
+    if as_superuser:
+        exists = conn.run("SELECT 1 FROM pg_roles WHERE rolname = :name", name=pending["username"])
+        if not exists:
+            # A member of the current user holds its privileges.
+            conn.run("CREATE ROLE %s WITH LOGIN IN ROLE %s" % (identifier(pending["username"]), identifier(current["username"])))
+    conn.run("ALTER USER %s WITH PASSWORD %s" % (identifier(pending["username"]), literal(pending["password"])))
+
+
+def set_mysql_password(conn, current, pending, as_superuser):
+    # PyMySQL quotes every %s argument as a string literal, which MySQL accepts as a user name.
+    with conn.cursor() as cur:
+        if not as_superuser:
+            # A user may always change its own password; MariaDB still has PASSWORD(), MySQL 8 not.
+            cur.execute("SELECT VERSION()")
+            mariadb = "mariadb" in cur.fetchone()[0].lower()
+            cur.execute("SET PASSWORD = PASSWORD(%s)" if mariadb else "SET PASSWORD = %s", (pending["password"],))
+            return
+        cur.execute("SELECT 1 FROM mysql.user WHERE User = %s AND Host = '%%'", (pending["username"],))
+        if not cur.fetchone():
+            # The clone gets every grant of the current user: each SHOW GRANTS line up to its grantee.
+            cur.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (pending["username"], pending["password"]))
+            cur.execute("SHOW GRANTS FOR %s@'%%'", (current["username"],))
+            for (grant,) in cur.fetchall():
+                head = grant.rsplit(" TO ", 1)[0].replace("%", "%%")
+                option = " WITH GRANT OPTION" if grant.endswith(" WITH GRANT OPTION") else ""
+                cur.execute(head + " TO %s@'%%'" + option, (pending["username"],))
+        cur.execute("ALTER USER %s@'%%' IDENTIFIED BY %s", (pending["username"], pending["password"]))
 
 
 def test_secret(service, arn, token):
@@ -185,11 +259,19 @@ def test_secret(service, arn, token):
         if not pending.get(VALUE_FIELD):
             raise ValueError("testSecret: AWSPENDING of %s has no %s" % (arn, VALUE_FIELD))
         return
+    test_database_login(arn, pending)
+
+
+def test_database_login(arn, pending):
     conn = connect(pending)
     if not conn:
         raise ValueError("testSecret: AWSPENDING of %s does not log in" % arn)
     try:
-        conn.run("SELECT 1")
+        if is_mysql(pending):
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1")
+        else:
+            conn.run("SELECT 1")
     finally:
         conn.close()
     logger.info("testSecret: AWSPENDING of %s logs in", arn)
