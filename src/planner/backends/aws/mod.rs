@@ -16,6 +16,7 @@ use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
 use crate::planner::window::{self, Replaced};
+use crate::planner::ApiKeyRotation;
 pub(crate) mod cicd;
 pub(crate) mod sdk;
 
@@ -23,9 +24,11 @@ use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationSc
 use crate::render::escape::{Syntax, Var};
 use crate::render::tf;
 use crate::render::{self, template};
+mod api_key;
 mod cloudformation;
 mod kubernetes;
 mod terraform;
+use api_key::*;
 use cloudformation::*;
 use kubernetes::*;
 use terraform::*;
@@ -319,6 +322,7 @@ fn rotation_policy(s: &Settings, n: &Names) -> String {
         &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
         &["*"],
     ));
+    api_key_rotation_statements(s, &mut st);
     if s.credential == CredentialType::Database {
         // What AWSLambdaVPCAccessExecutionRole grants for the function's network interfaces,
         // without its logs actions on every log group: the changes are scoped to this account
@@ -608,6 +612,8 @@ pub fn plan(s: &Settings) -> Plan {
     // password changing in place, or an overwritten value, stops the old one at once.
     let replaced = match rot {
         Rotator::Manual => Replaced::NotRotated,
+        // A reminder replaces nothing: people rotate the third-party key.
+        Rotator::Lambda { .. } if api_key_rotation(s) == Some(ApiKeyRotation::Reminder) => Replaced::NotRotated,
         Rotator::Lambda { period, .. } if alternates(s) => Replaced::Overlapping { period, overlap: period },
         Rotator::Lambda { period, .. } => Replaced::AtOnce { period },
     };
@@ -684,11 +690,15 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
             n.write_policy
         )),
         Rotator::Lambda { period, schedule } => {
+            if let Some(mode) = api_key_rotation(s) {
+                api_key_decisions(s, n, &mode, *period, schedule, d, findings);
+            } else {
             d.push(format!(
                 "The Lambda {} rotates the secret on {schedule} (every {}) through createSecret, setSecret, testSecret and finishSecret, staging the new version AWSPENDING until it is tested; Secrets Manager invokes it under a permission limited to this account (aws:SourceAccount, not aws:SourceArn, so one function can serve several secrets).",
                 n.rotation_function,
                 period.to_text()
             ));
+            }
             d.push(format!(
                 "EventBridge rule {} sends RotationSucceeded, RotationFailed and RotationAbandoned (CloudTrail service events) to the SNS topic {}; subscribe the on-call address to it.",
                 n.event_rule, n.topic
@@ -717,10 +727,15 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
                 if !matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Redshift) {
                     findings.push(findings::aws_rotation_postgres_only(s.database.engine));
                 }
-            } else {
+            } else if api_key_rotation(s).is_none() {
                 d.push(format!(
-                    "Each rotation writes a new random {} (GetRandomPassword, 32 characters); for a key issued by a third party, replace createSecret's generate call with that provider's key-issuing API and setSecret with its activation.",
-                    fields(s.credential)[0]
+                    "Each rotation writes a new random {} (GetRandomPassword, 32 characters){}.",
+                    fields(s.credential)[0],
+                    if s.credential == CredentialType::ApiKey {
+                        ": the key is self-issued (api_key.issuer = \"self\"), so the service that checks it must read this secret"
+                    } else {
+                        ""
+                    }
                 ));
             }
         }
@@ -813,6 +828,9 @@ fn lambda_requirements() -> String {
 }
 
 pub(super) fn lambda_source(s: &Settings, n: &Names) -> String {
+    if let Some(mode) = api_key_rotation(s) {
+        return api_key_lambda_source(n, &mode);
+    }
     template::fill_in(
         LAMBDA_SOURCE,
         Syntax::Python,

@@ -15,9 +15,11 @@ use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
 use crate::planner::targets::cicd::{self as ci, TokenJob, TokenPlatform, TokenTrust};
 use crate::planner::window::{self, Replaced};
+mod api_key;
 use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::tf;
 use crate::render::{self, template};
+use api_key::*;
 mod cicd;
 pub(crate) mod sdk;
 mod terraform;
@@ -46,6 +48,7 @@ const GOOGLE_PROVIDER: &str = ">= 6.50";
 
 const ROTATE_MAIN: &str = include_str!("snippets/rotate.py");
 const NEW_VALUE_RANDOM: &str = include_str!("snippets/new_value_random.py");
+
 const NEW_VALUE_DATABASE: &str = include_str!("snippets/new_value_database.py");
 const NEW_VALUE_CERTIFICATE: &str = include_str!("snippets/new_value_certificate.py");
 const IMPORTS_DATABASE: &str = include_str!("snippets/imports_database.py");
@@ -65,6 +68,10 @@ fn rotation(s: &Settings) -> (Option<Duration>, Option<Finding>, Option<String>)
             let asked = s.rotation_period.unwrap_or(Duration::from_secs(HOUR));
             let period = Duration::from_secs(asked.secs().max(HOUR));
             let c = s.credential;
+            // A third-party API key's function writes nothing: its own reminder finding says so.
+            if reminds(s) {
+                return (Some(period), None, None);
+            }
             (
                 Some(period),
                 Some(findings::dynamic_falls_back(findings::NoDynamic::Gcp, c, period)),
@@ -348,6 +355,9 @@ pub fn plan(s: &Settings) -> Plan {
     let n = names(s);
     let mut decisions: Vec<String> = fallback_decision.into_iter().collect();
     let mut findings: Vec<Finding> = fallback.into_iter().collect();
+    if period.is_some() && reminds(s) {
+        findings.push(findings::api_key_rotation_reminds(s.backend, s.rotation));
+    }
     if let (Some(p), CredentialType::Certificate) = (period, s.credential) {
         let (p, finding, decision) = certificate_period(s, p);
         period = Some(p);
@@ -433,13 +443,7 @@ pub fn plan(s: &Settings) -> Plan {
                 rotation_type: RotationType::CloudFunction,
                 schedule: format!("rotation_period={}s", p.secs()),
                 rotation_logic: function,
-                notification: format!(
-                    "Secret Manager publishes SECRET_ROTATE to projects/{}/topics/{} every {}; the function {} adds one version per notification, and failed runs are retried by Eventarc (RETRY_POLICY_RETRY) and visible in Cloud Logging.",
-                    n.project,
-                    n.topic,
-                    p.to_text(),
-                    n.function
-                ),
+                notification: notification(s, &n, p),
             }
         }
     };
@@ -447,6 +451,8 @@ pub fn plan(s: &Settings) -> Plan {
     // replaced before its lifetime ends, and the old one works until then.
     let replaced = match (period, s.credential) {
         (None, _) => Replaced::NotRotated,
+        // A reminder replaces nothing: people rotate the third-party key.
+        (Some(_), CredentialType::ApiKey) if reminds(s) => Replaced::NotRotated,
         (Some(period), CredentialType::Certificate) => Replaced::Overlapping {
             period,
             overlap: Duration::from_secs(certificate_lifetime(s).secs().saturating_sub(period.secs())),
@@ -506,13 +512,17 @@ fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<
         "Rotation needs the topic projects/{}/topics/{}: the Secret Manager service agent service-{}@gcp-sa-secretmanager.iam.gserviceaccount.com (created by google_project_service_identity, google-beta) gets {ROLE_PUBSUB_PUBLISHER} on it, and the secret depends on that grant.",
         n.project, n.topic, n.number
     ));
-    decisions.push(format!(
+    if reminds(s) {
+        decisions.push(reminder_decision(s, n));
+    } else {
+        decisions.push(format!(
         "The rotation function {} (Cloud Functions 2nd gen, {} in {}) runs as {} with {ROLE_SECRET_VERSION_ADDER} and {ROLE_SECRET_VIEWER} on the secret only; it is triggered by {PUBSUB_EVENT} on the topic, acts only on eventType SECRET_ROTATE for this secret, and adds exactly one version per notification: a redelivered message finds a version newer than its publish time and adds nothing.",
         n.function,
         versions::GCP_FUNCTION_RUNTIME,
         n.region,
         n.rotator_email()
     ));
+    }
     if s.gcp.location.is_none() {
         decisions.push(format!(
             "The function, its source bucket and trigger run in {DEFAULT_REGION}; set gcp.location to choose the region."
@@ -543,8 +553,9 @@ fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<
             n.ca_pool,
             certificate_lifetime(s).to_text()
         )),
-        CredentialType::ApiKey | CredentialType::Generic => decisions.push(format!(
-            "The function writes a new random 32-character {} value; for a key issued by a third party, replace new_value in functions/rotate/main.py with that provider's key-rotation call.",
+        CredentialType::ApiKey => decisions.extend(self_issued_decision(s)),
+        CredentialType::Generic => decisions.push(format!(
+            "The function writes a new random 32-character {} value.",
             s.credential
         )),
     }
@@ -552,6 +563,9 @@ fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<
 
 /// The rotation function's source: the shared handler with the credential's `new_value`.
 fn function_source(s: &Settings) -> String {
+    if reminds(s) {
+        return REMIND_API_KEY.to_string();
+    }
     let (imports, new_value) = match s.credential {
         CredentialType::Database => (IMPORTS_DATABASE, NEW_VALUE_DATABASE),
         CredentialType::Certificate => (IMPORTS_CERTIFICATE, NEW_VALUE_CERTIFICATE),
@@ -856,6 +870,9 @@ mod tests {
         for c in CredentialType::ALL {
             let (period, finding, decision) = rotation(&settings(Target::Application, Rotation::Dynamic, *c));
             assert_eq!(period.map(|p| p.secs()), Some(HOUR));
+            if *c == CredentialType::ApiKey {
+                continue; // a reminder instead: api_key::tests
+            }
             assert_eq!(finding.map(|f| f.kind), Some(FindingKind::Fallback));
             assert!(decision.is_some());
         }

@@ -195,26 +195,13 @@ resource "aws_iam_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "RotateTheSecret",
+      "Sid": "DescribeTheSecretItReminds",
       "Effect": "Allow",
       "Action": [
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:PutSecretValue",
-        "secretsmanager:UpdateSecretVersionStage"
+        "secretsmanager:DescribeSecret"
       ],
       "Resource": [
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/api-key-??????"
-      ]
-    },
-    {
-      "Sid": "GenerateNewValues",
-      "Effect": "Allow",
-      "Action": [
-        "secretsmanager:GetRandomPassword"
-      ],
-      "Resource": [
-        "*"
       ]
     },
     {
