@@ -469,7 +469,12 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                 )),
                 Some(period) => {
                     d.push(format!(
-                        "Key Vault has no native secret rotation: every version expires {} after it is written (the rotation period {} plus the {}-day window in which Key Vault publishes {EVENT_NEAR_EXPIRY}), and an Event Grid subscription on the vault's system topic sends that event for \"{}\" to the Python Function rotate_secret, which {}.",
+                        "Key Vault has no native secret rotation: {} expires {} after it is written (the rotation period {} plus the {}-day window in which Key Vault publishes {EVENT_NEAR_EXPIRY}), and an Event Grid subscription on the vault's system topic sends that event for \"{}\" to the Python Function rotate_secret, which {}.",
+                        if reminds(s) {
+                            "the version terraform/azure.tf writes (and each key written later with the reminder's --expires)"
+                        } else {
+                            "every version"
+                        },
                         Duration::from_secs(period.secs() + NEAR_EXPIRY_WINDOW).to_text(),
                         period.to_text(),
                         NEAR_EXPIRY_WINDOW / DAY,
