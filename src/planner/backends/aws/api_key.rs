@@ -52,10 +52,12 @@ pub(super) fn api_key_decisions(
         ApiKeyRotation::Reminder => {
             findings.push(findings::api_key_rotation_reminds(s.backend, s.rotation));
             d.push(format!(
-                "rotation_policy \"{}\" fell back to a reminder for the third-party API key: with no api_key.issuer_hook nothing here can mint a key, and a random one would break every consumer. The Lambda {} runs on {schedule} (every {}) and at createSecret writes nothing and fails with a reminder, so Secrets Manager reports RotationFailed; its role may only describe the secret. Rotate the key at its issuer and write it with PutSecretValue, or declare api_key.issuer_hook.",
+                "rotation_policy \"{}\" fell back to a reminder for the third-party API key: with no api_key.issuer_hook nothing here can mint a key, and a random one would break every consumer. The Lambda {} runs on {schedule} (every {}) and at createSecret writes nothing and fails with a reminder, so Secrets Manager reports RotationFailed; its role may only describe the secret. Rotate the key at its issuer and write it with `aws secretsmanager put-secret-value --secret-id {} --secret-string file://new-api-key.json` under the {} policy, or declare api_key.issuer_hook.",
                 s.rotation,
                 n.rotation_function,
-                period.to_text()
+                period.to_text(),
+                n.secret_name,
+                n.write_policy
             ));
         }
         ApiKeyRotation::Hook(hook) => d.push(format!(

@@ -495,6 +495,10 @@ fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {
             &n.consumer_role_arn,
         ));
     }
+    // People write a third-party key the reminder asks for, as they do a manual secret.
+    if matches!(rot, Rotator::Lambda { .. }) && api_key_rotation(s) == Some(ApiKeyRotation::Reminder) {
+        out.push(p(n.write_policy.clone(), PolicyType::IamPolicy, write_policy(s, n), &n.secret_arn));
+    }
     match rot {
         Rotator::Manual => out.push(p(n.write_policy.clone(), PolicyType::IamPolicy, write_policy(s, n), &n.secret_arn)),
         Rotator::Lambda { .. } => {
