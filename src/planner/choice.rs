@@ -234,6 +234,14 @@ choice!(
 });
 
 choice!(
+    /// Who issues an API key: a third party the plan cannot mint keys at (the default), or this
+    /// plan itself, when the key is only a shared secret the consumer and the service both read.
+    ApiKeyIssuer, "API key issuer" {
+    ThirdParty => "third-party",
+    SelfIssued => "self",
+});
+
+choice!(
     /// External Secrets Operator store kinds.
     StoreKind, "store kind" {
     SecretStore => "SecretStore",

@@ -219,7 +219,22 @@ pub const USES: &[Use] = &[
         when: "credential_type = \"certificate\" where the plan issues the certificate: Vault PKI or GCP CA Service (automatic or dynamic) and Azure Key Vault (any rotation); AWS and manual certificates are written by you",
     },
     Use { block: Some("certificate"), attr: "ttl", used: certificate, when: "credential_type = \"certificate\"" },
+    Use { block: Some("api_key"), attr: "issuer", used: rotates_api_key, when: ROTATES_API_KEY },
+    Use {
+        block: Some("api_key"),
+        attr: "issuer_hook",
+        // Only the AWS rotation function calls a hook so far (it invokes a Lambda function).
+        used: |c| rotates_api_key(c) && aws(c),
+        when: "secrets_backend = \"aws-secrets\" with credential_type = \"api-key\" and rotation_policy \"automatic\" or \"dynamic\"",
+    },
 ];
+
+const ROTATES_API_KEY: &str = "credential_type = \"api-key\" with rotation_policy \"automatic\" or \"dynamic\"";
+
+/// Only a rotation needs to know who issues the key and how to mint one.
+fn rotates_api_key(c: Combo) -> bool {
+    c.credential == ApiKey && c.rotation != Rotation::Manual
+}
 
 /// The nested blocks `USES` names, in schema order, each with the combinations that read any of
 /// its arguments, in words.
@@ -238,6 +253,7 @@ pub const BLOCKS: &[(&str, &str)] = &[
     ),
     ("cicd", CICD),
     ("certificate", "credential_type = \"certificate\""),
+    ("api_key", ROTATES_API_KEY),
 ];
 
 /// Whether `combo` reads the argument `attr` of `block` (false for an argument not in the table).

@@ -2,7 +2,7 @@
 //! for the provider's own diagnostics): a Title Case summary, what happened, what to do. The
 //! rules that raise them live beside the code they guard.
 
-use super::choice::{CredentialType, DbEngine, Rotation};
+use super::choice::{Backend, CredentialType, DbEngine, Rotation};
 use super::duration::Duration;
 use super::{Finding, FindingKind};
 
@@ -138,6 +138,32 @@ pub fn dynamic_falls_back(backend: NoDynamic, c: CredentialType, fallback: Durat
         &["rotation_policy"],
         "Dynamic Credentials Fall Back To Scheduled Rotation",
         detail,
+    )
+}
+
+/// A third-party API key with no issuer hook: the plan's schedule reminds people, and nothing
+/// it generates writes a key.
+pub fn api_key_rotation_reminds(backend: Backend, rotation: Rotation) -> Finding {
+    let reminder = match backend {
+        Backend::AwsSecrets => {
+            "the rotation Lambda fails each scheduled rotation with a reminder, which the plan's EventBridge rule sends to its SNS topic"
+        }
+        Backend::AzureKeyVault => "the Event Grid Function logs a reminder when Key Vault publishes SecretNearExpiry",
+        Backend::GcpSecretManager => {
+            "the function subscribed to the secret's rotation topic logs a reminder when Secret Manager publishes SECRET_ROTATE"
+        }
+        Backend::Vault => "the scheduled job fails with a reminder when the secret is older than rotation_period",
+    };
+    finding(
+        FindingKind::Fallback,
+        &["rotation_policy"],
+        "API Key Rotation Falls Back To A Reminder",
+        format!(
+            "The API key is issued by a third party (api_key.issuer = \"third-party\", the default) and no api_key.issuer_hook says how to mint a new one, \
+             so rotation_policy \"{rotation}\" falls back to a reminder: {reminder}, and nothing the plan generates writes a new key (a random value would be \
+             a key the issuer does not know, and every consumer would fail). Rotate the key at its issuer and write the new one, or set api_key.issuer_hook \
+             to what mints a key, or set api_key.issuer = \"self\" (or credential_type = \"generic\") when the plan may make the key up."
+        ),
     )
 }
 

@@ -28,7 +28,7 @@ pub use backends::azure::roles as azure_roles;
 pub use choice::*;
 pub use contract::{contract_json, fingerprint, identity};
 pub use request::Request;
-pub use resolve::Settings;
+pub use resolve::{ApiKeyRotation, Settings};
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SecretsConfig {

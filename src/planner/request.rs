@@ -101,6 +101,13 @@ pub struct CertificateInput {
     pub ttl: Option<Duration>,
 }
 
+/// Who issues an API key and, for a third-party key, where a new one is minted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ApiKeyInput {
+    pub issuer: Option<ApiKeyIssuer>,
+    pub issuer_hook: Option<String>,
+}
+
 /// A complete, form-checked request. Cross-field rules (per-backend limits) are the planner's.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
@@ -121,6 +128,7 @@ pub struct Request {
     pub kubernetes: KubernetesInput,
     pub cicd: CicdInput,
     pub certificate: CertificateInput,
+    pub api_key: ApiKeyInput,
     /// Copies the data source keeps in state beyond its lean default; the plan is the same.
     pub include: Option<Vec<Include>>,
     /// From the provider block.
@@ -209,6 +217,7 @@ text_fields! {
     (cicd) principal_id => shape::object_id,
     (cicd) rotator_principal_id => shape::object_id,
     (certificate) common_name => shape::certificate_name,
+    (api_key) issuer_hook => shape::issuer_hook,
 }
 
 impl Request {
@@ -257,6 +266,7 @@ impl Request {
             kubernetes: KubernetesInput::default(),
             cicd: CicdInput::default(),
             certificate: CertificateInput::default(),
+            api_key: ApiKeyInput::default(),
             include: None,
             default_languages: None,
             strict: false,

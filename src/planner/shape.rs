@@ -479,6 +479,27 @@ pub fn repository(t: &str) -> Result<String, String> {
     }
 }
 
+/// Where an API key is minted at its issuer: an AWS Lambda function's ARN
+/// (`arn:aws:lambda:<region>:<account>:function:<name>`, no version or alias), which the AWS
+/// rotation function invokes with its own role.
+pub fn issuer_hook(t: &str) -> Result<String, String> {
+    let parts: Vec<&str> = t.split(':').collect();
+    let ok = parts.len() == 7
+        && parts[..3] == ["arn", "aws", "lambda"]
+        && aws_region(parts[3]).is_ok()
+        && aws_account_id(parts[4]).is_ok()
+        && parts[5] == "function"
+        && (1..=64).contains(&parts[6].len())
+        && parts[6].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not a Lambda function ARN: write it as arn:aws:lambda:<region>:<12-digit account>:function:<name> (1 to 64 letters, digits, '-' or '_'; no version or alias)"
+        ))
+    }
+}
+
 pub fn aws_account_id(t: &str) -> Result<String, String> {
     digits(t, 12, "an AWS account ID")
 }

@@ -3,7 +3,7 @@
 
 use crate::planner::effect::{self, Combo};
 use crate::planner::request::{shape, CertificateInput, CicdInput, DatabaseInput, DnsLabel, Duration, KubernetesInput, TEXT_FIELDS};
-use crate::planner::request::{AwsInput, AzureInput, GcpInput, VaultInput};
+use crate::planner::request::{ApiKeyInput, AwsInput, AzureInput, GcpInput, VaultInput};
 use crate::planner::{Backend, Choice, CicdPlatform, CredentialType, Include, Language, Request, Rotation, Target};
 use crate::tf::{Diagnostics, Path, Value};
 
@@ -269,6 +269,12 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         ..Default::default()
     };
 
+    let (p, v) = b("api_key");
+    let api_key = ApiKeyInput {
+        issuer: r.choice(&p.with_attr("issuer"), v.get("issuer")),
+        ..Default::default()
+    };
+
     let (Some(backend), Some(target), Some(rotation)) = (backend, target, rotation) else {
         return (None, r.diags);
     };
@@ -301,6 +307,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         kubernetes,
         cicd,
         certificate,
+        api_key,
         include,
         default_languages: provider.default_languages.clone(),
         strict: provider.strict,
@@ -380,6 +387,7 @@ mod tests {
         "kubernetes.refresh_interval",
         "cicd.platform",
         "certificate.ttl",
+        "api_key.issuer",
     ];
 
     #[test]

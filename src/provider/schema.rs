@@ -328,6 +328,23 @@ fn build_plan() -> Schema {
                 s("ttl", "Certificate lifetime, like \"90d\" or \"72h\"; at most 398d. Defaults to 90d."),
             ],
         ),
+        block(
+            "api_key",
+            "Who issues the API key (credential_type = \"api-key\" with rotation_policy \"automatic\" or \"dynamic\"). The plan never replaces a key it did not issue with random data: without an issuer hook a third-party key is rotated by people, and the plan's schedule only reminds them.",
+            vec![
+                s(
+                    "issuer",
+                    format!(
+                        "{} \"self\" when the key is a shared secret this plan may mint (the service that checks it reads the same secret): rotation writes 32 random characters. \"third-party\" when another system issues it (a SaaS API, a partner): rotation calls issuer_hook, or without one falls back to a reminder on the rotation schedule with a warning (an error under the provider's `strict = true`). Defaults to \"third-party\".",
+                        one_of::<ApiKeyIssuer>()
+                    ),
+                ),
+                s(
+                    "issuer_hook",
+                    "aws-secrets, third-party keys only: the ARN of a Lambda function (arn:aws:lambda:<region>:<account>:function:<name>) that mints a new key at the issuer. The rotation function invokes it with {\"SecretId\", \"ClientRequestToken\"}, expects {\"api_key\": \"<new key>\"} back, and stores that key only when it is non-empty and differs from the current one. Unset means no hook; the other backends call no hook yet, so their third-party keys always fall back to a reminder.",
+                ),
+            ],
+        ),
     ];
     Schema {
         version: 0,

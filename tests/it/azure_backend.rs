@@ -272,6 +272,11 @@ fn functions() -> Vec<(String, String, String)> {
         );
         reqs.push((format!("azure-application-automatic-database-{engine}"), req));
     }
+    // A self-issued API key keeps the random-value Function; a third-party one only reminds.
+    let mut own = Request::new(Backend::AzureKeyVault, Target::Application, Rotation::Automatic);
+    own.credential = Some(CredentialType::ApiKey);
+    own.api_key.issuer = Some(secretsint::planner::ApiKeyIssuer::SelfIssued);
+    reqs.push(("azure-application-automatic-api-key-self".into(), own));
     for (_, req) in reqs {
         let p = plan(&req);
         let Some(code) = p.files().get("function/function_app.py").cloned() else {
@@ -281,8 +286,11 @@ fn functions() -> Vec<(String, String, String)> {
             continue;
         }
         let credential = req.credential.unwrap().as_str().to_string();
+        let reminds = p.findings.iter().any(|f| f.summary == "API Key Rotation Falls Back To A Reminder");
         let engine = if credential == "database" {
             req.database.engine.unwrap_or(DbEngine::Postgresql).as_str().to_string()
+        } else if reminds {
+            "reminder".to_string()
         } else {
             "none".to_string()
         };
@@ -304,9 +312,10 @@ fn rotation_function_passes_mypy_strict_against_the_pinned_sdks() {
         std::fs::write(&path, code).unwrap();
         paths.push(path);
     }
-    // The value rotation (api-key and generic share it) and one per engine the Function rotates
-    // (postgresql, mysql, redshift); the others plan no Function.
-    assert_eq!(paths.len(), 4, "{paths:?}");
+    // The value rotation (a self-issued api-key and generic share it), the third-party API key's
+    // reminder, and one per engine the Function rotates (postgresql, mysql, redshift); the other
+    // engines plan no Function.
+    assert_eq!(paths.len(), 5, "{paths:?}");
     let mypy = |files: &[std::path::PathBuf]| {
         Command::new(tool("azure/bin/mypy"))
             .args(["--strict", "--no-error-summary", "--cache-dir"])
@@ -367,7 +376,12 @@ fn rotation_function_adds_exactly_one_version() {
             "{credential}/{engine}:\n{stdout}{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(stdout.contains("writes exactly one version"), "{credential}/{engine}: {stdout}");
+        let wants = if engine == "reminder" {
+            "reminds and writes nothing"
+        } else {
+            "writes exactly one version"
+        };
+        assert!(stdout.contains(wants), "{credential}/{engine}: {stdout}");
     }
 }
 

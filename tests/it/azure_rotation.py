@@ -11,6 +11,7 @@ objects from an in-memory version list.
 
 import importlib.util
 import json
+import logging
 import os
 import sys
 from datetime import datetime, timedelta, timezone
@@ -111,6 +112,33 @@ def pg_login(password: str) -> bool:
         return False
 
 
+def remind(path: str, module: Any) -> None:
+    """A third-party API key's Function: it logs a reminder and never writes the secret."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    for write_path in ("set_secret", "token_urlsafe", "import secrets", "SecretClient", "import random"):
+        check(write_path not in source, f"the reminder holds a write or random path: {write_path}")
+    store = Store("initial-key-for-tests")
+    v1 = store.versions[0].properties.version
+    assert v1 is not None
+    records: List[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logging.getLogger().addHandler(Keep())
+    # Any Key Vault client the Function made would be the store's autospecced one.
+    with mock.patch("azure.keyvault.secrets.SecretClient", return_value=store.client):
+        module.rotate_secret(event(v1, name="another-secret"))
+        module.rotate_secret(event(v1))
+    errors = [r.getMessage() for r in records if r.levelno >= logging.ERROR]
+    check(len(errors) == 1 and NAME in errors[0] and "az keyvault secret set" in errors[0], str(errors))
+    check(store.client.set_secret.call_count == 0 and store.writes == [], "the reminder wrote the secret")
+    check(len(store.versions) == 1 and store.versions[0].value == "initial-key-for-tests", "the key changed")
+    print("ok: a third-party API key's Function reminds and writes nothing")
+
+
 def main() -> None:
     path, credential, engine = sys.argv[1:4]
     os.environ.update({
@@ -118,6 +146,9 @@ def main() -> None:
         "NEAR_EXPIRY_WINDOW_SECONDS": str(WINDOW), "AZURE_CLIENT_ID": "00000000-0000-0000-0000-000000000000",
     })
     module = load(path)
+    if engine == "reminder":
+        remind(path, module)
+        return
     if credential == "database":
         first: Dict[str, Any] = {
             "engine": engine, "host": os.environ.get("PGHOST", "db.example.com"), "port": int(os.environ.get("PGPORT", "5432")),

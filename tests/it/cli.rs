@@ -369,14 +369,34 @@ fn dynamic_api_key_fallback_warns_and_fails_under_strict() {
         "--format",
         "json",
     ];
+    // A third-party API key (the default issuer): the scheduled job only reminds.
     let (code, out, err) = secretsint(&args);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("Dynamic Credentials Fall Back To Scheduled Rotation"), "{err}");
+    assert!(
+        err.contains("Warning: API Key Rotation Falls Back To A Reminder\n  on rotation_policy"),
+        "{err}"
+    );
     let contract: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(contract["rotation_scripts"]["rotation_type"], "cronjob");
+    let script = contract["rotation_scripts"]["rotation_logic"].as_str().unwrap();
+    assert!(!script.contains("urandom") && !script.contains("api POST"), "{script}");
     let mut strict = args.to_vec();
     strict.push("--strict");
     let (code, _, err) = secretsint(&strict);
     assert_ne!(code, 0, "strict turns the fallback into an error: {err}");
-    assert!(err.contains("rotation_policy"), "{err}");
+    assert!(
+        err.contains("Error: API Key Rotation Falls Back To A Reminder (strict mode)\n  on rotation_policy"),
+        "{err}"
+    );
+    // A self-issued key is the plan's own to make up: the dynamic fallback writes a random one.
+    let mut own = args.to_vec();
+    own.extend(["--api-key-issuer", "self"]);
+    let (code, out, err) = secretsint(&own);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("Dynamic Credentials Fall Back To Scheduled Rotation") && !err.contains("Reminder"),
+        "{err}"
+    );
+    let contract: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(contract["rotation_scripts"]["rotation_logic"].as_str().unwrap().contains("urandom"));
 }

@@ -102,7 +102,9 @@ fn every_gcp_combination_is_fully_planned() {
             p.findings
         );
         assert!(!p.findings.iter().any(|f| f.kind == FindingKind::Error), "{case}: {:?}", p.findings);
-        let dynamic = req.rotation == Rotation::Dynamic;
+        // A third-party API key falls back to a reminder under automatic rotation too.
+        let dynamic =
+            req.rotation == Rotation::Dynamic || (req.rotation != Rotation::Manual && req.credential == Some(CredentialType::ApiKey));
         assert_eq!(
             p.findings.iter().any(crate::support::substitutes),
             dynamic,
@@ -293,6 +295,10 @@ fn function_env(tf: &str) -> BTreeMap<String, String> {
 fn write_functions(dir: &Path) {
     for c in CredentialType::ALL {
         let mut req = request(Target::Application, Rotation::Automatic, *c);
+        // The random-value function is the self-issued key's; the third-party reminder has its own test.
+        if *c == CredentialType::ApiKey {
+            req.api_key.issuer = Some(secretsint::planner::ApiKeyIssuer::SelfIssued);
+        }
         // The certificate carries a wildcard and IP addresses, so both kinds of name are exercised.
         req.certificate.alt_names =
             (*c == CredentialType::Certificate).then(|| ["*.orders.example.com", "10.0.0.1", "2001:db8::1"].map(String::from).to_vec());
@@ -307,6 +313,13 @@ fn write_functions(dir: &Path) {
         assert!(requirements.contains("google-cloud-secret-manager==2.32.0"), "{requirements}");
         assert!(requirements.contains("functions-framework=="), "{requirements}");
     }
+    // A third-party API key: the reminder, which gcp_rotate_test.py's ApiKeyReminder runs.
+    let files = plan(&request(Target::Application, Rotation::Automatic, CredentialType::ApiKey)).files();
+    let sub = dir.join("api-key-reminder");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("main.py"), &files["functions/rotate/main.py"]).unwrap();
+    let env = function_env(&files["terraform/gcp.tf"]);
+    std::fs::write(sub.join("env.json"), serde_json::to_string(&env).unwrap()).unwrap();
 }
 
 /// mypy --strict accepts every variant of the rotation function against the pinned SDKs in .tools/gcp.
@@ -694,6 +707,10 @@ fn test_venv_pins_match_the_generated_requirements() {
     let installer = std::fs::read_to_string(repo_root().join("scripts/tools.d/41-gcp.sh")).unwrap();
     for c in CredentialType::ALL {
         let mut req = request(Target::Application, Rotation::Automatic, *c);
+        // The random-value function is the self-issued key's; the third-party reminder has its own test.
+        if *c == CredentialType::ApiKey {
+            req.api_key.issuer = Some(secretsint::planner::ApiKeyIssuer::SelfIssued);
+        }
         // The certificate carries a wildcard and IP addresses, so both kinds of name are exercised.
         req.certificate.alt_names =
             (*c == CredentialType::Certificate).then(|| ["*.orders.example.com", "10.0.0.1", "2001:db8::1"].map(String::from).to_vec());

@@ -8,6 +8,7 @@ its Terraform sets. Asserts that SECRET_ROTATE adds exactly one version and ever
 import base64
 import contextlib
 import importlib.util
+import io
 import json
 import os
 import sys
@@ -21,6 +22,7 @@ from cloudevents.http import CloudEvent
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from google.api_core import exceptions
+from google.cloud import secretmanager
 
 ROOT = sys.argv.pop(1)
 PUBLISHED = "2026-11-28T00:00:00.123456789Z"
@@ -406,6 +408,41 @@ class Certificate(Rotation, unittest.TestCase):
         self.assertEqual([n.rsplit("/", 1)[1] for n in fake.disabled], ["7", "4"])
         self.assertEqual([n.rsplit("/", 1)[1] for n in fake.destroyed], ["5"])
         self.assertEqual(len(fake.added), 1)
+
+
+class ApiKeyReminder(unittest.TestCase):
+    """A third-party API key (no issuer hook): SECRET_ROTATE logs a reminder and adds no version."""
+
+    def setUp(self):
+        self.module, self.env = load("api-key-reminder")
+
+    def run_function(self, ev):
+        fake = mock.create_autospec(secretmanager.SecretManagerServiceClient, instance=True)
+        out = io.StringIO()
+        # Any client the function made would be this autospecced one, recording every call.
+        with mock.patch.dict(os.environ, self.env, clear=False), mock.patch.object(
+            secretmanager, "SecretManagerServiceClient", return_value=fake
+        ), contextlib.redirect_stdout(out):
+            self.module.rotate(ev)
+        return fake, [json.loads(line) for line in out.getvalue().splitlines()]
+
+    def test_holds_no_write_or_random_path(self):
+        with open(os.path.join(ROOT, "api-key-reminder", "main.py"), encoding="utf-8") as f:
+            source = f.read()
+        for path in ("add_secret_version", "secretmanager", "import secrets", "import random", "new_password"):
+            self.assertNotIn(path, source)
+
+    def test_secret_rotate_logs_one_error_and_writes_nothing(self):
+        fake, entries = self.run_function(event(self.env))
+        self.assertEqual(fake.mock_calls, [])
+        self.assertEqual(len(entries), 1)
+        self.assertEqual(entries[0]["severity"], "ERROR")
+        self.assertIn(self.env["SECRET_NAME"], entries[0]["message"])
+
+    def test_other_events_and_secrets_log_nothing(self):
+        for ev in (event(self.env, "SECRET_UPDATE"), event(self.env, secret="projects/123456789012/secrets/someone-else")):
+            fake, entries = self.run_function(ev)
+            self.assertEqual((fake.mock_calls, entries), ([], []))
 
 
 if __name__ == "__main__":

@@ -317,6 +317,10 @@ fn every_golden_case() -> Vec<(String, Request)> {
 /// backend: `None` where the backend's own tests decide it case by case.
 fn falls_back(req: &Request) -> Option<bool> {
     let (r, c) = (req.rotation, req.credential);
+    // A third-party API key (the default issuer) falls back to a reminder on every backend.
+    if r != Rotation::Manual && c == Some(CredentialType::ApiKey) && req.api_key.issuer.is_none() {
+        return Some(true);
+    }
     match req.backend {
         Backend::Vault => Some(r == Rotation::Dynamic && matches!(c, Some(CredentialType::ApiKey | CredentialType::Generic))),
         Backend::AwsSecrets => Some(r == Rotation::Dynamic || (r == Rotation::Automatic && c == Some(CredentialType::Certificate))),

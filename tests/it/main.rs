@@ -3,6 +3,7 @@
 //! binary, the CLI, docs, release, and acceptance against real Terraform.
 
 mod acceptance;
+mod api_key_rotation;
 mod aws_backend;
 mod aws_rotation;
 mod azure_backend;

@@ -81,7 +81,17 @@ async fn schema_is_complete_and_identical_on_both_protocols() {
     let blocks: Vec<&str> = ds6.block_types.iter().map(|b| b.type_name.as_str()).collect();
     assert_eq!(
         blocks,
-        ["vault", "aws", "azure", "gcp", "database", "kubernetes", "cicd", "certificate"]
+        [
+            "vault",
+            "aws",
+            "azure",
+            "gcp",
+            "database",
+            "kubernetes",
+            "cicd",
+            "certificate",
+            "api_key"
+        ]
     );
     let backend = ds6.attributes.iter().find(|a| a.name == "secrets_backend").unwrap();
     assert!(backend.required && !backend.computed);

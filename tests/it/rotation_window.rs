@@ -49,13 +49,24 @@ fn req(backend: Backend, target: Target, rotation: Rotation, credential: Credent
     r
 }
 
+fn self_issued(mut r: Request) -> Request {
+    r.api_key.issuer = Some(secretsint::planner::ApiKeyIssuer::SelfIssued);
+    r
+}
+
 #[test]
 fn every_plan_states_its_window_and_warns_exactly_when_it_does_not_hold() {
     let (mut holds, mut breaks, mut manual) = (0, 0, 0);
     for (case, p) in every_plan() {
         let (overlap, stale, rotates, warned) = window_of(&case, &p);
         let manual_type = p.rotation_scripts.as_ref().unwrap().rotation_type.as_str() == "none";
-        assert_eq!(!rotates, manual_type, "{case}: rotation_type none ⇔ the plan replaces nothing");
+        // A third-party API key's schedule only reminds: its workflow runs and replaces nothing.
+        let reminds = p.findings.iter().any(|f| f.summary == "API Key Rotation Falls Back To A Reminder");
+        assert_eq!(
+            !rotates,
+            manual_type || reminds,
+            "{case}: rotation_type none ⇔ the plan replaces nothing"
+        );
         assert_eq!(
             warned,
             rotates && overlap <= stale,
@@ -86,8 +97,11 @@ fn the_windows_follow_how_each_backend_replaces_its_credential() {
         (req(AzureKeyVault, Application, Automatic, Database), "90d", "15s", false),
         // GCP alternates users too (PostgreSQL, MySQL, Redshift).
         (req(GcpSecretManager, Kubernetes, Automatic, Database), "90d", "1h2m", false),
-        // An overwritten API key stops at once too.
-        (req(Vault, Cicd, Automatic, ApiKey), "0s", "6h", true),
+        // An overwritten (self-issued) API key stops at once too.
+        (self_issued(req(Vault, Cicd, Automatic, ApiKey)), "0s", "6h", true),
+        // A third-party API key is only reminded of: people replace it.
+        (req(Vault, Cicd, Automatic, ApiKey), "0s", "6h", false),
+        (req(AwsSecrets, Application, Automatic, ApiKey), "0s", "5m", false),
         // A lease read again at two thirds of its lifetime: a third of it overlaps.
         (req(Vault, Kubernetes, Dynamic, Database), "20m", "2m", false),
         (req(Vault, Application, Dynamic, Database), "20m", "0s", false),

@@ -130,6 +130,8 @@ fn other_values(field: &str) -> Vec<Edit> {
         "certificate.common_name" => vec![|r| r.certificate.common_name = Some("other.example.com".into())],
         "certificate.alt_names" => vec![|r| r.certificate.alt_names = Some(vec!["alt.example.com".into()])],
         "certificate.ttl" => vec![|r| r.certificate.ttl = Some(Duration::from_secs(30 * 86_400))],
+        "api_key.issuer" => vec![|r| r.api_key.issuer = Some(secretsint::planner::ApiKeyIssuer::SelfIssued)],
+        "api_key.issuer_hook" => vec![|r| r.api_key.issuer_hook = Some("arn:aws:lambda:us-east-1:123456789012:function:mint-key".into())],
         other => panic!("{other} has no other value here: add one"),
     }
 }

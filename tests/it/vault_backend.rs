@@ -478,6 +478,8 @@ fn the_kv_rotation_script_writes_a_new_version_once_per_period() {
     let bao = &backends().bao;
     let mut req = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Automatic);
     req.credential = Some(CredentialType::ApiKey);
+    // Only a self-issued key may be made up; a third-party one is reminded of (the next test).
+    req.api_key.issuer = Some(secretsint::planner::ApiKeyIssuer::SelfIssued);
     let p = plan(&req);
     let ns = prepare_namespace(bao);
     bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
@@ -514,6 +516,72 @@ fn the_kv_rotation_script_writes_a_new_version_once_per_period() {
     let value = bao.read(ROOT, Some(&ns), "secret/data/prod/app/api-key").unwrap();
     let key = value["data"]["data"]["api_key"].as_str().unwrap();
     assert!(key.len() == 43 && key.chars().all(|c| c.is_ascii_alphanumeric()), "{key}");
+}
+
+/// A third-party API key: the job fails with the reminder once the key is due, and the key in
+/// OpenBao is the one people wrote, before and after; once they record rotated_at it is quiet.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn the_kv_reminder_never_changes_a_third_party_api_key() {
+    let bao = &backends().bao;
+    let mut req = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Automatic);
+    req.credential = Some(CredentialType::ApiKey);
+    let p = plan(&req);
+    assert!(p.findings.iter().any(|f| f.summary == "API Key Rotation Falls Back To A Reminder"));
+    let ns = prepare_namespace(bao);
+    bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
+    write_api_key(bao, &ns);
+    let writer = p.access_policies.iter().find(|a| a.policy_name.ends_with("-kv-write")).unwrap();
+    let token = bao.token(Some(&ns), &[&writer.policy_name]);
+    let cronjob: Value = serde_norway::from_str(file(&p, "kubernetes/rotation-cronjob.yaml")).unwrap();
+    let container = &cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
+    let script = container["command"][2].as_str().unwrap().to_string();
+    assert_eq!(script, p.rotation_scripts.as_ref().unwrap().rotation_logic);
+    for write_path in ["urandom", "api POST", "api PATCH"] {
+        assert!(!script.contains(write_path), "the reminder holds a write path: {write_path}");
+    }
+    let run = || {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &script]);
+        for e in container["env"].as_array().unwrap() {
+            cmd.env(e["name"].as_str().unwrap(), e["value"].as_str().unwrap());
+        }
+        cmd.env("VAULT_ADDR", &bao.addr)
+            .env("VAULT_TOKEN", &token)
+            .env("VAULT_NAMESPACE", &ns)
+            .output()
+            .unwrap()
+    };
+    let key = || bao.read(ROOT, Some(&ns), "secret/data/prod/app/api-key").unwrap()["data"]["data"]["api_key"].clone();
+    let out = run();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("is due for rotation"), "{err}");
+    assert_eq!(key(), "s3cr3t-Value");
+    let meta = bao.read(ROOT, Some(&ns), "secret/metadata/prod/app/api-key").unwrap();
+    assert_eq!(meta["data"]["current_version"], 1, "the reminder wrote a version");
+    // The person rotates at the issuer, writes the key and records the time, as the reminder says.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    bao.write(
+        ROOT,
+        Some(&ns),
+        "secret/data/prod/app/api-key",
+        &json!({"data": {"api_key": "n3w-Value"}}),
+    )
+    .unwrap();
+    bao.write(
+        ROOT,
+        Some(&ns),
+        "secret/metadata/prod/app/api-key",
+        &json!({"custom_metadata": {"rotated_at": now.to_string()}}),
+    )
+    .unwrap();
+    let out = run();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not due yet"));
+    assert_eq!(key(), "n3w-Value");
 }
 
 #[test]

@@ -16,6 +16,7 @@ use crate::planner::findings;
 use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
 use crate::planner::window::{self, Replaced};
+use crate::planner::ApiKeyRotation;
 pub(crate) mod cicd;
 pub(crate) mod sdk;
 
@@ -23,10 +24,12 @@ use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationSc
 use crate::render::escape::{Syntax, Var};
 use crate::render::tf;
 use crate::render::{self, template};
+mod api_key;
 mod cloudformation;
 mod kubernetes;
 mod managed;
 mod terraform;
+use api_key::*;
 use cloudformation::*;
 use kubernetes::*;
 use managed::*;
@@ -338,6 +341,7 @@ fn rotation_policy(s: &Settings, n: &Names) -> String {
         &["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
         &["*"],
     ));
+    api_key_rotation_statements(s, &mut st);
     if s.credential == CredentialType::Database {
         // What AWSLambdaVPCAccessExecutionRole grants for the function's network interfaces,
         // without its logs actions on every log group: the changes are scoped to this account
@@ -510,6 +514,10 @@ fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {
             &n.consumer_role_arn,
         ));
     }
+    // People write a third-party key the reminder asks for, as they do a manual secret.
+    if matches!(rot, Rotator::Lambda { .. }) && api_key_rotation(s) == Some(ApiKeyRotation::Reminder) {
+        out.push(p(n.write_policy.clone(), PolicyType::IamPolicy, write_policy(s, n), &n.secret_arn));
+    }
     match rot {
         Rotator::Manual => out.push(p(n.write_policy.clone(), PolicyType::IamPolicy, write_policy(s, n), &n.secret_arn)),
         Rotator::Lambda { .. } => {
@@ -622,7 +630,7 @@ pub fn plan(s: &Settings) -> Plan {
     decisions.push(format!(
         "Deleting the secret keeps it recoverable for {RECOVERY_WINDOW_DAYS} days (recovery_window_in_days)."
     ));
-    rotation_decisions(s, &n, &rot, &scripts, &mut decisions);
+    rotation_decisions(s, &n, &rot, &scripts, &mut decisions, &mut findings);
     if let Some((m, schedule)) = managed_master(s) {
         decisions.push(managed_master_decision(&m, &schedule));
     }
@@ -630,6 +638,8 @@ pub fn plan(s: &Settings) -> Plan {
     // password changing in place, or an overwritten value, stops the old one at once.
     let replaced = match rot {
         Rotator::Manual => Replaced::NotRotated,
+        // A reminder replaces nothing: people rotate the third-party key.
+        Rotator::Lambda { .. } if api_key_rotation(s) == Some(ApiKeyRotation::Reminder) => Replaced::NotRotated,
         Rotator::Lambda { period, .. } if alternates(s) => Replaced::Overlapping { period, overlap: period },
         Rotator::Lambda { period, .. } => Replaced::AtOnce { period },
     };
@@ -697,7 +707,7 @@ pub fn plan(s: &Settings) -> Plan {
     }
 }
 
-fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &RotationScripts, d: &mut Vec<String>) {
+fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &RotationScripts, d: &mut Vec<String>, findings: &mut Vec<Finding>) {
     match rot {
         Rotator::Manual => d.push(format!(
             "Rotation is manual: write a new version with `aws secretsmanager put-secret-value --secret-id {} --secret-string file://new-{}.json` under the {} policy; AWSCURRENT moves to it and the old version becomes AWSPREVIOUS.",
@@ -706,11 +716,15 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
             n.write_policy
         )),
         Rotator::Lambda { period, schedule } => {
+            if let Some(mode) = api_key_rotation(s) {
+                api_key_decisions(s, n, &mode, *period, schedule, d, findings);
+            } else {
             d.push(format!(
                 "The Lambda {} rotates the secret on {schedule} (every {}) through createSecret, setSecret, testSecret and finishSecret, staging the new version AWSPENDING until it is tested; Secrets Manager invokes it under a permission limited to this account (aws:SourceAccount, not aws:SourceArn, so one function can serve several secrets).",
                 n.rotation_function,
                 period.to_text()
             ));
+            }
             d.push(format!(
                 "EventBridge rule {} sends RotationSucceeded, RotationFailed and RotationAbandoned (CloudTrail service events) to the SNS topic {}; subscribe the on-call address to it.",
                 n.event_rule, n.topic
@@ -750,10 +764,15 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
                 });
                 d.push("The function runs in the database's VPC (var.rotation_subnet_ids, var.rotation_security_group_ids; the rotation policy grants the network-interface actions of AWSLambdaVPCAccessExecutionRole itself, without that managed policy's logs actions on every log group) and reaches Secrets Manager through a secretsmanager interface VPC endpoint or a NAT gateway; it verifies the database's TLS certificate (for RDS and Aurora put the RDS CA bundle global-bundle.pem into the zip and set DB_CA_BUNDLE to it) unless the secret sets \"ssl\": false.".into());
                 d.push(managed_rotation_advice(s));
-            } else {
+            } else if api_key_rotation(s).is_none() {
                 d.push(format!(
-                    "Each rotation writes a new random {} (GetRandomPassword, 32 characters); for a key issued by a third party, replace createSecret's generate call with that provider's key-issuing API and setSecret with its activation.",
-                    fields(s.credential)[0]
+                    "Each rotation writes a new random {} (GetRandomPassword, 32 characters){}.",
+                    fields(s.credential)[0],
+                    if s.credential == CredentialType::ApiKey {
+                        ": the key is self-issued (api_key.issuer = \"self\"), so the service that checks it must read this secret"
+                    } else {
+                        ""
+                    }
                 ));
             }
         }
@@ -836,6 +855,9 @@ fn lambda_requirements() -> String {
 }
 
 pub(super) fn lambda_source(s: &Settings, n: &Names) -> String {
+    if let Some(mode) = api_key_rotation(s) {
+        return api_key_lambda_source(n, &mode);
+    }
     template::fill_in(
         LAMBDA_SOURCE,
         Syntax::Python,

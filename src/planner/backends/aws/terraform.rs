@@ -156,6 +156,15 @@ pub(super) fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[Acce
             );
         }
         Rotator::Lambda { schedule, .. } => {
+            if api_key_rotation(s) == Some(ApiKeyRotation::Reminder) {
+                b = b.add_block(
+                    tf::resource("aws_iam_policy", "write")
+                        .add_attribute((tf::key("name"), n.write_policy.as_str()))
+                        .add_attribute((tf::key("description"), format!("Write new versions of {}", n.secret_name)))
+                        .add_attribute((tf::key("policy"), tf::heredoc(policy_doc(policies, &n.write_policy))))
+                        .build(),
+                );
+            }
             for block in rotation_blocks(s, n, schedule, policies) {
                 b = b.add_block(block);
             }

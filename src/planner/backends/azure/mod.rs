@@ -37,6 +37,13 @@ const FALLBACK_FLOOR: u64 = DAY;
 /// The shortest validity Key Vault issues a certificate for (`validity_in_months`).
 const MIN_CERT_MONTHS: u64 = 1;
 const FUNCTION_TEMPLATE: &str = include_str!("snippets/function_app.py");
+/// The Function of a third-party API key: it logs a reminder and never writes the secret.
+const REMIND_FUNCTION: &str = include_str!("snippets/remind_app.py");
+
+/// Whether the Function only reminds: a third-party API key, which it cannot mint.
+fn reminds(s: &Settings) -> bool {
+    s.credential == CredentialType::ApiKey && s.api_key.rotation() == crate::planner::ApiKeyRotation::Reminder
+}
 /// Python version of the rotation Function (Flex Consumption runtime).
 const FUNCTION_PYTHON: &str = "3.12";
 pub(crate) const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
@@ -167,6 +174,10 @@ fn source(s: &Settings) -> (Source, Option<Finding>, Option<String>) {
         }
         (Rotation::Dynamic, c) => {
             let fallback = Duration::from_secs(period.secs().max(FALLBACK_FLOOR));
+            // A third-party API key's Function writes nothing: its own reminder finding says so.
+            if reminds(s) {
+                return (Source::Secret { rotation: Some(fallback) }, None, None);
+            }
             (
                 Source::Secret { rotation: Some(fallback) },
                 Some(findings::dynamic_falls_back(findings::NoDynamic::Azure, c, fallback)),
@@ -383,6 +394,9 @@ pub fn plan(s: &Settings) -> Plan {
     let mut manifests = Vec::new();
 
     decisions.extend(source_decisions(s, src, &n));
+    if reminds(s) && matches!(src, Source::Secret { rotation: Some(_) }) {
+        findings.push(findings::api_key_rotation_reminds(s.backend, s.rotation));
+    }
     let ips = s.certificate.ip_addresses();
     if s.credential == CredentialType::Certificate && !ips.is_empty() {
         findings.push(findings::azure_certificate_ip_sans(&ips));
@@ -451,6 +465,8 @@ pub fn plan(s: &Settings) -> Plan {
     // certificate a third of its lifetime before it expires.
     let replaced = match src {
         Source::Secret { rotation: Some(period) } if alternates(s, src) => Replaced::Overlapping { period, overlap: period },
+        // A reminder replaces nothing: people rotate the third-party key.
+        Source::Secret { rotation: Some(_) } if reminds(s) => Replaced::NotRotated,
         Source::Secret { rotation: Some(period) } => Replaced::AtOnce { period },
         Source::Certificate { months, auto_renew: true } => Replaced::Overlapping {
             period: Duration::from_secs((months * 30 - Source::renew_days(months)) * DAY),
@@ -507,13 +523,25 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                 )),
                 Some(period) => {
                     d.push(format!(
-                        "Key Vault has no native secret rotation: every version expires {} after it is written (the rotation period {} plus the {}-day window in which Key Vault publishes {EVENT_NEAR_EXPIRY}), and an Event Grid subscription on the vault's system topic sends that event for \"{}\" to the Python Function rotate_secret, which writes exactly one new version; the previous version stays readable in Key Vault (unexpired) for 30 more days.",
+                        "Key Vault has no native secret rotation: {} expires {} after it is written (the rotation period {} plus the {}-day window in which Key Vault publishes {EVENT_NEAR_EXPIRY}), and an Event Grid subscription on the vault's system topic sends that event for \"{}\" to the Python Function rotate_secret, which {}.",
+                        if reminds(s) {
+                            "the version terraform/azure.tf writes (and each key written later with the reminder's --expires)"
+                        } else {
+                            "every version"
+                        },
                         Duration::from_secs(period.secs() + NEAR_EXPIRY_WINDOW).to_text(),
                         period.to_text(),
                         NEAR_EXPIRY_WINDOW / DAY,
-                        n.object
+                        n.object,
+                        if reminds(s) {
+                            "reminds people to rotate the key (below)"
+                        } else {
+                            "writes exactly one new version; the previous version stays readable in Key Vault (unexpired) for 30 more days"
+                        }
                     ));
-                    d.push("The Function ignores an event whose version is no longer the current one, so a redelivered event or a manual update in between never adds a second version.".into());
+                    if !reminds(s) {
+                        d.push("The Function ignores an event whose version is no longer the current one, so a redelivered event or a manual update in between never adds a second version.".into());
+                    }
                     d.push(format!(
                         "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({} on the secret only); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken) and is reached with its access key, because azurerm 4.x still writes an empty AzureWebJobsStorage when a Flex Consumption app uses an identity for storage (hashicorp/terraform-provider-azurerm#29693); the account keeps deleted blobs and containers for 7 days and logs any SAS signed for longer than an hour. Its outbound traffic leaves through var.rotation_function_subnet_id (virtual network integration), the subnet the vault allows.",
                         n.rotator_identity,
@@ -542,7 +570,11 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                                 s.database.engine
                             ),
                         },
-                        CredentialType::ApiKey => "The Function writes a new random API key (32 random bytes, URL-safe); for a key issued by a third party, replace that step with the provider's key-rotation call.".to_string(),
+                        CredentialType::ApiKey if reminds(s) => format!(
+                            "rotation_policy \"{}\" fell back to a reminder for the third-party API key: the Function holds no Key Vault client and never writes the secret (a random value would be a key the issuer does not know); on {EVENT_NEAR_EXPIRY} for \"{}\" it logs one error with the az keyvault secret set command (with --expires) that writes the new key, for an Azure Monitor alert to send to people. Rotate the key at its issuer, or set api_key.issuer = \"self\" if the plan may make it up.",
+                            s.rotation, n.object
+                        ),
+                        CredentialType::ApiKey => "The Function writes a new random API key (32 random bytes, URL-safe): the key is self-issued (api_key.issuer = \"self\"), so the service that checks it must read this secret.".to_string(),
                         _ => "The Function writes a new random value (32 random bytes, URL-safe).".to_string(),
                     });
                 }
@@ -650,6 +682,9 @@ fn certificate_policy_json(s: &Settings, months: u64, auto_renew: bool) -> serde
 /// The Function's code: only the rotation its credential needs (a database password change
 /// carries the one driver its engine needs; a value rotation carries no database code at all).
 fn function_source(s: &Settings) -> String {
+    if reminds(s) {
+        return REMIND_FUNCTION.to_string();
+    }
     let (kind, engine, driver) = if s.credential == CredentialType::Database {
         ("database", s.database.engine.as_str(), driver(s))
     } else {
@@ -727,7 +762,17 @@ mod tests {
     #[test]
     fn dynamic_always_falls_back() {
         for c in CredentialType::ALL {
-            let (_, finding, decision) = source(&settings(Target::Application, Rotation::Dynamic, *c));
+            let s = settings(Target::Application, Rotation::Dynamic, *c);
+            let (_, finding, decision) = source(&s);
+            if *c == CredentialType::ApiKey {
+                // A third-party key falls back to a reminder, which the plan reports instead.
+                assert!(finding.is_none() && decision.is_none());
+                assert!(plan(&s)
+                    .findings
+                    .iter()
+                    .any(|f| f.summary == "API Key Rotation Falls Back To A Reminder"));
+                continue;
+            }
             assert_eq!(finding.map(|f| f.kind), Some(FindingKind::Fallback), "{c}");
             assert!(decision.is_some_and(|d| d.contains("fell back")), "{c}");
         }

@@ -15,9 +15,11 @@ use crate::planner::k8s::{self, K8sObject};
 use crate::planner::request::Duration;
 use crate::planner::targets::cicd::{self as ci, TokenJob, TokenPlatform, TokenTrust};
 use crate::planner::window::{self, Replaced};
+mod api_key;
 use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::tf;
 use crate::render::{self, template};
+use api_key::*;
 mod cicd;
 mod rotation;
 pub(crate) mod sdk;
@@ -48,6 +50,7 @@ const GOOGLE_PROVIDER: &str = ">= 6.50";
 
 const ROTATE_MAIN: &str = include_str!("snippets/rotate.py");
 const NEW_VALUE_RANDOM: &str = include_str!("snippets/new_value_random.py");
+
 const NEW_VALUE_DATABASE: &str = include_str!("snippets/new_value_database.py");
 const NEW_VALUE_CERTIFICATE: &str = include_str!("snippets/new_value_certificate.py");
 const IMPORTS_DATABASE: &str = include_str!("snippets/imports_database.py");
@@ -82,6 +85,10 @@ fn rotation(s: &Settings) -> (Option<Duration>, Option<Finding>, Option<String>)
             let asked = s.rotation_period.unwrap_or(Duration::from_secs(HOUR));
             let period = Duration::from_secs(asked.secs().max(HOUR));
             let c = s.credential;
+            // A third-party API key's function writes nothing: its own reminder finding says so.
+            if reminds(s) {
+                return (Some(period), None, None);
+            }
             (
                 Some(period),
                 Some(findings::dynamic_falls_back(findings::NoDynamic::Gcp, c, period)),
@@ -379,6 +386,9 @@ pub fn plan(s: &Settings) -> Plan {
     let n = names(s);
     let mut decisions: Vec<String> = fallback_decision.into_iter().collect();
     let mut findings: Vec<Finding> = fallback.into_iter().collect();
+    if period.is_some() && reminds(s) {
+        findings.push(findings::api_key_rotation_reminds(s.backend, s.rotation));
+    }
     if let (Some(p), CredentialType::Certificate) = (period, s.credential) {
         let (p, finding, decision) = certificate_period(s, p);
         period = Some(p);
@@ -464,13 +474,7 @@ pub fn plan(s: &Settings) -> Plan {
                 rotation_type: RotationType::CloudFunction,
                 schedule: format!("rotation_period={}s", p.secs()),
                 rotation_logic: function,
-                notification: format!(
-                    "Secret Manager publishes SECRET_ROTATE to projects/{}/topics/{} every {}; the function {} adds one version per notification, and failed runs are retried by Eventarc (RETRY_POLICY_RETRY) and visible in Cloud Logging.",
-                    n.project,
-                    n.topic,
-                    p.to_text(),
-                    n.function
-                ),
+                notification: notification(s, &n, p),
             }
         }
     };
@@ -480,6 +484,8 @@ pub fn plan(s: &Settings) -> Plan {
     let replaced = match (period, s.credential) {
         (None, _) => Replaced::NotRotated,
         (Some(period), CredentialType::Database) => Replaced::Overlapping { period, overlap: period },
+        // A reminder replaces nothing: people rotate the third-party key.
+        (Some(_), CredentialType::ApiKey) if reminds(s) => Replaced::NotRotated,
         (Some(period), CredentialType::Certificate) => Replaced::Overlapping {
             period,
             overlap: Duration::from_secs(certificate_lifetime(s).secs().saturating_sub(period.secs())),
@@ -758,6 +764,9 @@ mod tests {
         for c in CredentialType::ALL {
             let (period, finding, decision) = rotation(&settings(Target::Application, Rotation::Dynamic, *c));
             assert_eq!(period.map(|p| p.secs()), Some(HOUR));
+            if *c == CredentialType::ApiKey {
+                continue; // a reminder instead: api_key::tests
+            }
             assert_eq!(finding.map(|f| f.kind), Some(FindingKind::Fallback));
             assert!(decision.is_some());
         }

@@ -14,19 +14,23 @@ pub(super) fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions
         "Rotation needs the topic projects/{}/topics/{}: the Secret Manager service agent service-{}@gcp-sa-secretmanager.iam.gserviceaccount.com (created by google_project_service_identity, google-beta) gets {ROLE_PUBSUB_PUBLISHER} on it, and the secret depends on that grant.",
         n.project, n.topic, n.number
     ));
-    decisions.push(format!(
-        "The rotation function {} (Cloud Functions 2nd gen, {} in {}) runs as {} with {}{} and {ROLE_SECRET_VIEWER} on the secret only; it is triggered by {PUBSUB_EVENT} on the topic, acts only on eventType SECRET_ROTATE for this secret, and adds exactly one version per notification: a redelivered message finds a version newer than its publish time and adds nothing.",
-        n.function,
-        versions::GCP_FUNCTION_RUNTIME,
-        n.region,
-        n.rotator_email(),
-        rotator_writer_role(s).1,
-        if s.credential == CredentialType::Database {
-            format!(", {ROLE_SECRET_ACCESSOR} (to read which user version \"latest\" holds)")
-        } else {
-            String::new()
-        }
-    ));
+    if reminds(s) {
+        decisions.push(reminder_decision(s, n));
+    } else {
+        decisions.push(format!(
+            "The rotation function {} (Cloud Functions 2nd gen, {} in {}) runs as {} with {}{} and {ROLE_SECRET_VIEWER} on the secret only; it is triggered by {PUBSUB_EVENT} on the topic, acts only on eventType SECRET_ROTATE for this secret, and adds exactly one version per notification: a redelivered message finds a version newer than its publish time and adds nothing.",
+            n.function,
+            versions::GCP_FUNCTION_RUNTIME,
+            n.region,
+            n.rotator_email(),
+            rotator_writer_role(s).1,
+            if s.credential == CredentialType::Database {
+                format!(", {ROLE_SECRET_ACCESSOR} (to read which user version \"latest\" holds)")
+            } else {
+                String::new()
+            }
+        ));
+    }
     if s.gcp.location.is_none() {
         decisions.push(format!(
             "The function, its source bucket and trigger run in {DEFAULT_REGION}; set gcp.location to choose the region."
@@ -67,15 +71,16 @@ pub(super) fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions
                 p.to_text()
             ));
         }
-        CredentialType::ApiKey | CredentialType::Generic => decisions.push(format!(
-            "The function writes a new random 32-character {} value; for a key issued by a third party, replace new_value in functions/rotate/main.py with that provider's key-rotation call.",
-            s.credential
-        )),
+        CredentialType::ApiKey => decisions.extend(self_issued_decision(s)),
+        CredentialType::Generic => decisions.push(format!("The function writes a new random 32-character {} value.", s.credential)),
     }
 }
 
 /// The rotation function's source: the shared handler with the credential's `new_value`.
 pub(super) fn function_source(s: &Settings) -> String {
+    if reminds(s) {
+        return REMIND_API_KEY.to_string();
+    }
     let (imports, new_value) = match s.credential {
         CredentialType::Database => (IMPORTS_DATABASE, NEW_VALUE_DATABASE),
         CredentialType::Certificate => (IMPORTS_CERTIFICATE, NEW_VALUE_CERTIFICATE),

@@ -190,7 +190,7 @@ pub(super) fn cicd_target(
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
             "ci/rotate-kv.sh",
-            ROTATE_SCRIPT.to_string(),
+            rotate_script(s).to_string(),
         ));
         decisions.push(format!(
             "The rotation workflow runs on schedule \"{}\" from the default branch, which must be \"{}\" for the rotator role's ref binding to match; it logs in as {} and runs ci/rotate-kv.sh.",
@@ -364,7 +364,7 @@ pub(super) fn gitlab_target(
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
             "ci/rotate-kv.sh",
-            ROTATE_SCRIPT.to_string(),
+            rotate_script(s).to_string(),
         ));
         decisions.push(format!(
             "The rotation job runs only in scheduled pipelines: create a pipeline schedule on branch \"{}\" with cron \"{}\" in the project settings (GitLab keeps schedules outside .gitlab-ci.yml); it logs in as {} and runs ci/rotate-kv.sh.",
@@ -482,7 +482,7 @@ pub(super) fn token_target(
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
             "ci/rotate-kv.sh",
-            ROTATE_SCRIPT.to_string(),
+            rotate_script(s).to_string(),
         ));
         decisions.push(format!(
             "The rotation job \"{}\" logs in as {} and runs ci/rotate-kv.sh; the secrets job's token cannot log in as that role.",
@@ -670,7 +670,7 @@ pub(super) fn azure_devops_target(
         manifests.push(DeploymentManifest::new(
             ManifestType::Cicd,
             "ci/rotate-kv.sh",
-            ROTATE_SCRIPT.to_string(),
+            rotate_script(s).to_string(),
         ));
         decisions.push(format!(
             "Azure Pipelines runs the schedule \"{}\" (UTC) on branch \"{}\" with always: true, since scheduled runs are otherwise skipped when nothing changed; scheduled runs execute only the rotate job, which signs in through its own service connection \"{}\", logs in as {} and runs ci/rotate-kv.sh (checks are at least {} apart: Azure Pipelines allows 1000 scheduled runs a week).",

@@ -199,7 +199,7 @@ pub(super) fn rotation_cronjob(s: &Settings, n: &Names, sch: Schedule) -> K8sObj
                             containers: vec![k8s::Container {
                                 name: "rotate".into(),
                                 image: crate::planner::versions::CURL_IMAGE.into(),
-                                command: vec!["/bin/sh".into(), "-c".into(), ROTATE_SCRIPT.into()],
+                                command: vec!["/bin/sh".into(), "-c".into(), rotate_script(s).into()],
                                 env,
                                 volume_mounts: vec![k8s::VolumeMount {
                                     name: "vault-token",

@@ -36,6 +36,22 @@ const FALLBACK_FLOOR: u64 = HOUR;
 /// The auth mount the rotation CronJob logs in with when the target itself is not Kubernetes.
 const ROTATOR_K8S_MOUNT: &str = "kubernetes";
 const ROTATE_SCRIPT: &str = include_str!("snippets/rotate-kv.sh");
+/// The scheduled job of a third-party API key: it reminds, and never writes the secret.
+const REMIND_SCRIPT: &str = include_str!("snippets/remind-kv.sh");
+
+/// Whether the scheduled KV job only reminds: a third-party API key, which no Vault job can mint.
+pub(super) fn reminds(s: &Settings) -> bool {
+    s.credential == CredentialType::ApiKey && s.api_key.rotation() == crate::planner::ApiKeyRotation::Reminder
+}
+
+/// The scheduled KV job's script: a new random value, or for a third-party API key a reminder.
+pub(super) fn rotate_script(s: &Settings) -> &'static str {
+    if reminds(s) {
+        REMIND_SCRIPT
+    } else {
+        ROTATE_SCRIPT
+    }
+}
 const TOKEN_DIR: &str = "/var/run/secrets/vault";
 const KV_VERSIONS: u32 = 10;
 /// Kept versions are destroyed after this long; one year gives audits and rollbacks room.
@@ -108,6 +124,16 @@ fn source(s: &Settings) -> (Source, Option<Finding>, Option<String>) {
         (Rotation::Dynamic, CredentialType::Certificate) => (Source::Pki { ttl: period }, None, None),
         (Rotation::Dynamic, c) => {
             let fallback = Duration::from_secs(period.secs().max(FALLBACK_FLOOR));
+            // A third-party API key's job writes nothing: its own reminder finding says so.
+            if reminds(s) {
+                return (
+                    Source::Kv {
+                        schedule: Some(Schedule::new(fallback)),
+                    },
+                    None,
+                    None,
+                );
+            }
             (
                 Source::Kv {
                     schedule: Some(Schedule::new(fallback)),
@@ -290,6 +316,9 @@ pub fn plan(s: &Settings) -> Plan {
     let n = names(s, src);
     let mut decisions: Vec<String> = fallback_decision.into_iter().collect();
     let mut findings: Vec<Finding> = fallback.into_iter().collect();
+    if reminds(s) && matches!(src, Source::Kv { schedule: Some(_) }) {
+        findings.push(findings::api_key_rotation_reminds(s.backend, s.rotation));
+    }
     let access_policies = policies(s, src, &n);
     let mut manifests = Vec::new();
 
@@ -325,6 +354,8 @@ pub fn plan(s: &Settings) -> Plan {
     // The job overwrites the KV value; leases and certificates are read again at two thirds of
     // their lifetime.
     let replaced = match src {
+        // A reminder replaces nothing: people rotate the third-party key.
+        Source::Kv { schedule: Some(_) } if reminds(s) => Replaced::NotRotated,
         Source::Kv { schedule: Some(sch) } => Replaced::AtOnce { period: sch.period },
         Source::DbDynamic(t) => Replaced::Lease { ttl: t.default },
         Source::Pki { ttl } => Replaced::Lease { ttl },
@@ -378,11 +409,22 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                     },
                     n.writer_policy
                 )),
+                Some(sch) if reminds(s) => d.push(format!(
+                    "rotation_policy \"{}\" fell back to a reminder for the third-party API key: a job checks every {} and, once {} have passed since custom_metadata.rotated_at, fails with the commands that write a new key and record rotated_at, so the schedule's failure notice is the reminder; it never writes the secret (a random value would be a key the issuer does not know). Rotate the key at its issuer, or set api_key.issuer = \"self\" if the plan may make it up.",
+                    s.rotation,
+                    sch.check.to_text(),
+                    sch.period.to_text()
+                )),
                 Some(sch) => d.push(format!(
-                    "A job checks every {} and writes a new random {} version once {} have passed since custom_metadata.rotated_at; for a key issued by a third party, replace its generate step with that provider's key-rotation call.",
+                    "A job checks every {} and writes a new random {} version once {} have passed since custom_metadata.rotated_at{}.",
                     sch.check.to_text(),
                     s.credential,
-                    sch.period.to_text()
+                    sch.period.to_text(),
+                    if s.credential == CredentialType::ApiKey {
+                        ": the key is self-issued (api_key.issuer = \"self\"), so the service that checks it must read this secret"
+                    } else {
+                        ""
+                    }
                 )),
             }
         }
@@ -449,11 +491,18 @@ fn rotation_scripts(s: &Settings, src: Source, n: &Names) -> RotationScripts {
             max_staleness: String::new(),
             rotation_type: RotationType::Cronjob,
             schedule: sch.cron(),
-            rotation_logic: ROTATE_SCRIPT.to_string(),
-            notification: format!(
-                "Each rotation writes a new version of {} and sets custom_metadata.rotated_at; a failed run fails the job and is retried at the next check.",
-                n.kv_data
-            ),
+            rotation_logic: rotate_script(s).to_string(),
+            notification: if reminds(s) {
+                format!(
+                    "Once the key in {} is due, every check fails the job with the reminder until someone writes a new key and sets custom_metadata.rotated_at; alert on the job's failures.",
+                    n.kv_data
+                )
+            } else {
+                format!(
+                    "Each rotation writes a new version of {} and sets custom_metadata.rotated_at; a failed run fails the job and is retried at the next check.",
+                    n.kv_data
+                )
+            },
         },
         Source::DbDynamic(t) => RotationScripts {
             overlap: String::new(),
@@ -667,7 +716,8 @@ mod tests {
     fn dynamic_falls_back_only_where_vault_cannot_mint() {
         for c in CredentialType::ALL {
             let (src, finding, decision) = source(&settings(Target::Application, Rotation::Dynamic, *c));
-            let falls_back = matches!(c, CredentialType::ApiKey | CredentialType::Generic);
+            // A third-party API key (the default issuer) falls back to a reminder instead.
+            let falls_back = matches!(c, CredentialType::Generic);
             assert_eq!(finding.is_some(), falls_back, "{c}");
             assert_eq!(decision.is_some(), falls_back, "{c}");
             if falls_back {

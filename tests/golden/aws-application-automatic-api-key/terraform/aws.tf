@@ -163,6 +163,29 @@ resource "aws_iam_role_policy_attachment" "consumer_read" {
   policy_arn = aws_iam_policy.read.arn
 }
 
+resource "aws_iam_policy" "write" {
+  name        = "prod-app-secret-write"
+  description = "Write new versions of prod/app/api-key"
+  policy      = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "WriteNewVersions",
+      "Effect": "Allow",
+      "Action": [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:PutSecretValue"
+      ],
+      "Resource": [
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/api-key-??????"
+      ]
+    }
+  ]
+}
+EOT
+}
+
 resource "aws_iam_role" "rotation" {
   name               = "prod-app-secret-rotation"
   assume_role_policy = <<EOT
@@ -197,26 +220,13 @@ resource "aws_iam_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "RotateTheSecret",
+      "Sid": "DescribeTheSecretItReminds",
       "Effect": "Allow",
       "Action": [
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:PutSecretValue",
-        "secretsmanager:UpdateSecretVersionStage"
+        "secretsmanager:DescribeSecret"
       ],
       "Resource": [
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/api-key-??????"
-      ]
-    },
-    {
-      "Sid": "GenerateNewValues",
-      "Effect": "Allow",
-      "Action": [
-        "secretsmanager:GetRandomPassword"
-      ],
-      "Resource": [
-        "*"
       ]
     },
     {

@@ -177,6 +177,47 @@ resource "aws_iam_role_policy_attachment" "consumer_read" {
   policy_arn = aws_iam_policy.read.arn
 }
 
+resource "aws_iam_policy" "write" {
+  name        = "staging-payments-secret-write"
+  description = "Write new versions of staging/payments/api-key"
+  policy      = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "WriteNewVersions",
+      "Effect": "Allow",
+      "Action": [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:PutSecretValue"
+      ],
+      "Resource": [
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/payments/api-key-??????"
+      ]
+    },
+    {
+      "Sid": "EncryptWithTheSecretsKey",
+      "Effect": "Allow",
+      "Action": [
+        "kms:GenerateDataKey"
+      ],
+      "Resource": [
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+      ],
+      "Condition": {
+        "StringEquals": {
+          "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"
+        },
+        "StringLike": {
+          "kms:EncryptionContext:SecretARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/payments/api-key-*"
+        }
+      }
+    }
+  ]
+}
+EOT
+}
+
 resource "aws_iam_role" "rotation" {
   name               = "staging-payments-secret-rotation"
   assume_role_policy = <<EOT
@@ -211,26 +252,13 @@ resource "aws_iam_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "RotateTheSecret",
+      "Sid": "DescribeTheSecretItReminds",
       "Effect": "Allow",
       "Action": [
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:PutSecretValue",
-        "secretsmanager:UpdateSecretVersionStage"
+        "secretsmanager:DescribeSecret"
       ],
       "Resource": [
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/payments/api-key-??????"
-      ]
-    },
-    {
-      "Sid": "GenerateNewValues",
-      "Effect": "Allow",
-      "Action": [
-        "secretsmanager:GetRandomPassword"
-      ],
-      "Resource": [
-        "*"
       ]
     },
     {

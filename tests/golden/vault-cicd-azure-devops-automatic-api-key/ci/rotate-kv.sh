@@ -1,18 +1,18 @@
 #!/bin/sh
-# Writes a new version of one KV v2 secret when the current one is older than its rotation period.
+# Reminds people to rotate a third-party API key held in one KV v2 secret: when the current key is
+# older than its rotation period, the job fails with what to do, so the schedule's failure
+# notice is the reminder. It never writes the secret: only the key's issuer can make a new key.
 # Needs only sh, curl, sed, tr and head (curlimages/curl, GitHub runners). Configuration comes
 # from the environment:
 #   VAULT_ADDR, VAULT_NAMESPACE (optional), KV_MOUNT, SECRET_PATH, SECRET_FIELD,
 #   ROTATION_PERIOD_SECONDS, CHECK_INTERVAL_SECONDS, and either VAULT_TOKEN or
 #   VAULT_AUTH_MOUNT + VAULT_ROLE + VAULT_JWT_FILE (Kubernetes auth with a projected token).
-# The time of the last rotation is kept in the secret's custom_metadata as rotated_at (epoch seconds).
+# The time of the last rotation is kept in the secret's custom_metadata as rotated_at (epoch seconds),
+# which whoever writes the new key sets (the reminder says how).
 set -eu
 
 # No secret ever stands on curl's command line (the process list shows it to every user): the
-# token reaches curl as a header on stdin, request bodies from a mode 0600 file or stdin.
-umask 077
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# token reaches curl as a header on stdin.
 
 api() {
   method=$1
@@ -40,20 +40,16 @@ now=$(date -u +%s)
 last=$(api GET "${KV_MOUNT}/metadata/${SECRET_PATH}" 2>/dev/null |
   sed -n 's/.*"rotated_at":"\([0-9]*\)".*/\1/p' || true)
 last=${last:-0}
-# Rotate one check interval early so the new version exists before the period ends.
 if [ $((now - last)) -lt $((ROTATION_PERIOD_SECONDS - CHECK_INTERVAL_SECONDS)) ]; then
   echo "${KV_MOUNT}/data/${SECRET_PATH} was rotated at ${last}; not due yet"
   exit 0
 fi
 
-# 43 alphanumerics: about 256 bits, and safe inside JSON and shell without quoting.
-value=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 43)
-printf '{"data":{"%s":"%s"}}' "${SECRET_FIELD}" "${value}" >"$work/body.json"
-api POST "${KV_MOUNT}/data/${SECRET_PATH}" --output /dev/null \
-  --header "Content-Type: application/json" \
-  --data "@$work/body.json"
-rm -f "$work/body.json"
-api PATCH "${KV_MOUNT}/metadata/${SECRET_PATH}" --output /dev/null \
-  --header "Content-Type: application/merge-patch+json" \
-  --data "{\"custom_metadata\":{\"rotated_at\":\"${now}\"}}"
-echo "wrote a new version of ${KV_MOUNT}/data/${SECRET_PATH}"
+cat >&2 <<EOF
+The API key in ${KV_MOUNT}/data/${SECRET_PATH} is due for rotation (last rotated at ${last}).
+It is issued by a third party, so this job changes nothing: rotate it at the issuer, then write it
+and record the time, which stops this reminder until the next period:
+  vault kv put -mount=${KV_MOUNT} ${SECRET_PATH} ${SECRET_FIELD}=- < new-${SECRET_FIELD}.txt
+  vault kv metadata put -mount=${KV_MOUNT} -custom-metadata=rotated_at=\$(date -u +%s) ${SECRET_PATH}
+EOF
+exit 1

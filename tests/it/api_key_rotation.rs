@@ -1,0 +1,235 @@
+//! API key rotation never makes up a key the plan does not issue. A third-party key (the
+//! default) without an issuer hook gets a reminder on every backend, and nothing generated
+//! writes a key; a self-issued key is rotated to random data; on AWS an issuer hook mints the
+//! key, and testSecret refuses one that is empty or not new. Run against moto here; the Azure,
+//! GCP and Vault reminders run in their backends' tests (azure_rotation.py, gcp_rotate_test.py,
+//! vault_backend.rs).
+
+use std::process::Command;
+
+use secretsint::planner::{plan, ApiKeyIssuer, Backend, Choice, CredentialType, Plan, Request, Rotation, Target};
+use serde_json::Value;
+
+use crate::support::{repo_root, tool};
+
+const REMINDER: &str = "API Key Rotation Falls Back To A Reminder";
+const HOOK: &str = "arn:aws:lambda:us-east-1:123456789012:function:mint-key";
+
+fn api_key(backend: Backend, target: Target, rotation: Rotation, issuer: Option<ApiKeyIssuer>) -> Request {
+    let mut r = Request::new(backend, target, rotation);
+    r.credential = Some(CredentialType::ApiKey);
+    r.api_key.issuer = issuer;
+    r
+}
+
+/// The calls and commands by which each backend's generated code writes or makes up a value.
+fn write_paths(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::AwsSecrets => &["put_secret_value(", "get_random_password(", "update_secret_version_stage("],
+        Backend::AzureKeyVault => &[".set_secret(", "token_urlsafe("],
+        Backend::GcpSecretManager => &[".add_secret_version(", "secrets.choice("],
+        Backend::Vault => &["/dev/urandom", "api POST \"${KV_MOUNT}/data/"],
+    }
+}
+
+fn written(p: &Plan, backend: Backend) -> Vec<String> {
+    let files = p.files();
+    let mut found = Vec::new();
+    for (path, text) in &files {
+        for w in write_paths(backend) {
+            if text.contains(w) {
+                found.push(format!("{path}: {w}"));
+            }
+        }
+    }
+    found
+}
+
+/// Every rotating third-party plan on every backend and target falls back to a reminder and holds
+/// no code that writes or makes up a key; the same plans with a self-issued key do hold it, so
+/// the scan is live (the canary).
+#[test]
+fn no_generated_code_writes_a_third_party_api_key() {
+    let mut checked = 0;
+    for backend in Backend::ALL {
+        for target in Target::ALL {
+            for rotation in [Rotation::Automatic, Rotation::Dynamic] {
+                let case = format!("{backend}-{target}-{rotation}");
+                let p = plan(&api_key(*backend, *target, rotation, None));
+                let reminders: Vec<_> = p.findings.iter().filter(|f| f.summary == REMINDER).collect();
+                assert_eq!(reminders.len(), 1, "{case}: {:?}", p.findings);
+                assert_eq!(reminders[0].field, ["rotation_policy"], "{case}");
+                assert!(p.decisions.iter().any(|d| d.contains("fell back to a reminder")), "{case}");
+                let scripts = p.rotation_scripts.as_ref().unwrap();
+                assert_eq!(scripts.overlap, "0s", "{case}: a reminder replaces nothing");
+                assert_eq!(written(&p, *backend), Vec::<String>::new(), "{case}");
+
+                let own = plan(&api_key(*backend, *target, rotation, Some(ApiKeyIssuer::SelfIssued)));
+                assert!(!own.findings.iter().any(|f| f.summary == REMINDER), "{case}");
+                assert!(
+                    !written(&own, *backend).is_empty(),
+                    "{case}: the canary found no write path in the self-issued plan"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 24);
+}
+
+/// A manual API key plan reads no `api_key` block: nothing rotates.
+#[test]
+fn manual_api_keys_raise_no_reminder() {
+    for backend in Backend::ALL {
+        let p = plan(&api_key(*backend, Target::Application, Rotation::Manual, None));
+        assert!(!p.findings.iter().any(|f| f.summary == REMINDER), "{backend}");
+    }
+}
+
+/// A self-issued key has no issuer hook: the contradiction is an error on the hook's path.
+#[test]
+fn a_self_issued_key_with_an_issuer_hook_is_refused_on_its_path() {
+    let mut r = api_key(
+        Backend::AwsSecrets,
+        Target::Application,
+        Rotation::Automatic,
+        Some(ApiKeyIssuer::SelfIssued),
+    );
+    r.api_key.issuer_hook = Some(HOOK.into());
+    let p = plan(&r);
+    let f = p
+        .findings
+        .iter()
+        .find(|f| f.field == ["api_key", "issuer_hook"])
+        .expect("an error on api_key.issuer_hook");
+    assert_eq!(f.kind, secretsint::planner::FindingKind::Error);
+    // A hook that is no Lambda ARN is refused by its grammar.
+    r.api_key.issuer = None;
+    r.api_key.issuer_hook = Some("https://keys.example.com/mint".into());
+    let p = plan(&r);
+    assert!(
+        p.findings
+            .iter()
+            .any(|f| f.field == ["api_key", "issuer_hook"] && f.detail.contains("Lambda function ARN")),
+        "{:?}",
+        p.findings
+    );
+}
+
+/// The AWS hook plan: the function may invoke the hook and nothing else mints a value.
+#[test]
+fn the_aws_issuer_hook_plan_invokes_only_the_hook() {
+    let mut r = api_key(Backend::AwsSecrets, Target::Application, Rotation::Automatic, None);
+    r.api_key.issuer_hook = Some(HOOK.into());
+    let p = plan(&r);
+    assert!(!p.findings.iter().any(|f| f.summary == REMINDER));
+    let code = &p.rotation_scripts.as_ref().unwrap().rotation_logic;
+    assert!(
+        code.contains(HOOK) && !code.contains("get_random_password") && !code.contains("RotationNeedsAPerson"),
+        "{code}"
+    );
+    let policy = &p.files()["policies/prod-app-secret-rotation.json"];
+    let doc: Value = serde_json::from_str(policy).unwrap();
+    let invoke: Vec<&Value> = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Action"].to_string().contains("lambda:"))
+        .collect();
+    assert_eq!(invoke.len(), 1, "{policy}");
+    assert_eq!(invoke[0]["Resource"], serde_json::json!([HOOK]));
+    assert!(!policy.contains("GetRandomPassword"), "{policy}");
+}
+
+/// Runs the plan's Lambda through moto's RotateSecret (tests/it/aws/rotate_api_key.py).
+fn moto_rotation(r: &Request, scenario: &str) -> Value {
+    let p = plan(r);
+    let source = p.rotation_scripts.as_ref().unwrap().rotation_logic.clone();
+    assert_eq!(p.files()["functions/rotation/lambda_function.py"], source);
+    let dir = tempfile::tempdir().unwrap();
+    let lambda = dir.path().join("lambda_function.py");
+    std::fs::write(&lambda, &source).unwrap();
+    let out = Command::new(tool("aws/bin/python"))
+        .arg(repo_root().join("tests/it/aws/rotate_api_key.py"))
+        .arg(&lambda)
+        .arg(scenario)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The generated reminder Lambda under moto: RotateSecret fails at createSecret, AWSCURRENT keeps
+/// the key people wrote, and no version holds any other key.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn aws_reminder_leaves_the_stored_key_unchanged() {
+    let r = api_key(Backend::AwsSecrets, Target::Application, Rotation::Automatic, None);
+    for write_path in write_paths(Backend::AwsSecrets) {
+        assert!(
+            !plan(&r).rotation_scripts.unwrap().rotation_logic.contains(write_path),
+            "{write_path}"
+        );
+    }
+    let v = moto_rotation(&r, "reminder");
+    assert!(v["error"].is_string(), "RotateSecret must report the reminder as a failure: {v}");
+    assert_eq!(v["steps"], serde_json::json!(["createSecret"]), "{v}");
+    assert_eq!(v["current"], "initial-key-for-tests", "{v}");
+    let keys: Vec<&Value> = v["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| &x["api_key"])
+        .filter(|k| !k.is_null())
+        .collect();
+    assert_eq!(
+        keys,
+        [&Value::from("initial-key-for-tests")],
+        "no version may hold another key: {v}"
+    );
+}
+
+/// With an issuer hook, the key the hook mints becomes AWSCURRENT; a hook that returns the
+/// current key or none leaves AWSCURRENT as it was (testSecret and createSecret refuse them).
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn aws_issuer_hook_mints_the_key_and_a_stale_one_is_refused() {
+    let mut r = api_key(Backend::AwsSecrets, Target::Application, Rotation::Automatic, None);
+    r.api_key.issuer_hook = Some(HOOK.into());
+    let v = moto_rotation(&r, "hook");
+    assert_eq!(v["error"], Value::Null, "{v}");
+    assert_eq!(
+        v["steps"],
+        serde_json::json!(["createSecret", "setSecret", "testSecret", "finishSecret"]),
+        "{v}"
+    );
+    assert_eq!(v["hook_calls"], serde_json::json!([["ClientRequestToken", "SecretId"]]), "{v}");
+    assert_eq!(v["current"], "minted-key-1", "{v}");
+    for (scenario, steps) in [
+        ("hook-same", vec!["createSecret", "setSecret", "testSecret"]),
+        ("hook-empty", vec!["createSecret"]),
+    ] {
+        let v = moto_rotation(&r, scenario);
+        assert!(v["error"].is_string(), "{scenario}: {v}");
+        assert_eq!(v["steps"], serde_json::json!(steps), "{scenario}: {v}");
+        assert_eq!(v["current"], "initial-key-for-tests", "{scenario}: {v}");
+    }
+}
+
+/// A self-issued key is the plan's own: the rotation writes a new random one.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn aws_self_issued_key_rotates_to_a_new_random_key() {
+    let r = api_key(
+        Backend::AwsSecrets,
+        Target::Cicd,
+        Rotation::Automatic,
+        Some(ApiKeyIssuer::SelfIssued),
+    );
+    let v = moto_rotation(&r, "reminder");
+    assert_eq!(v["error"], Value::Null, "{v}");
+    let new = v["current"].as_str().unwrap();
+    assert!(new.len() == 32 && new != "initial-key-for-tests", "{v}");
+}
