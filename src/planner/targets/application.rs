@@ -57,6 +57,9 @@ pub(crate) struct Sdk {
     pub decisions: Vec<String>,
     pub identity: String,
     pub short: String,
+    /// The code reads files a platform keeps current and calls no backend (Vault's
+    /// cert-manager path): it authenticates as nothing.
+    pub no_backend_call: bool,
 }
 
 /// A backend's SDK template of a language.
@@ -183,11 +186,14 @@ fn fill(s: &Settings, cfg: &SecretsConfig, sdk: Sdk) -> (Fill, Vec<String>) {
         mut decisions,
         identity,
         short,
+        no_backend_call,
     } = sdk;
     vars.extend(backend_vars);
     // `credential=database` adds the common code's connect helper (re-read and retry on a refused login).
     flags.push(("credential", s.credential.as_str()));
-    decisions.push(format!("integration_code authenticates as {identity}."));
+    if !no_backend_call {
+        decisions.push(format!("integration_code authenticates as {identity}."));
+    }
     if s.backend != Backend::Vault && s.languages.contains(&Language::Java) {
         decisions.push(
             "The Java integration code returns the secret's text as the field \"value\" (the other languages split a JSON object into fields), because none of the Java SDKs exports a JSON parser; parse it with the JSON library the application already uses."

@@ -65,7 +65,8 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
             _ => "approle-file",
         };
         sdk.flags.push(("auth", auth));
-        if auth == "kubernetes" {
+        sdk.no_backend_call = src == VaultSource::CertManagerSecret;
+        if auth == "kubernetes" && !sdk.no_backend_call {
             sdk.decisions.push(format!(
                 "integration_code on Kubernetes needs a projected service account token with audience \"{AUDIENCE}\" mounted at {TOKEN_DIR}/token, because the Vault role requires that audience and the default token carries the API server's."
             ));
@@ -80,6 +81,10 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
             ),
         });
         match auth {
+            _ if sdk.no_backend_call => (
+                format!("none at Vault: the pod reads the Secret {}-tls that cert-manager keeps renewed, mounted as a volume", s.name),
+                "nothing at Vault".into(),
+            ),
             "kubernetes" => (
                 format!("service account {}/{} through Vault's Kubernetes auth (mount {mount}, role {role}) with a projected token of audience \"{AUDIENCE}\" at {TOKEN_DIR}/token", s.kubernetes.namespace, s.kubernetes.service_account),
                 "the pod's service account".into(),

@@ -1,6 +1,6 @@
 // Package secrets: A certificate and private key for app from Vault (or OpenBao).
 //
-// SDK: github.com/hashicorp/vault/api v1.23.0. Identity: service account app/app through Vault's Kubernetes auth (mount kubernetes, role prod-app) with a projected token of audience "vault" at /var/run/secrets/vault/token.
+// SDK: github.com/hashicorp/vault/api v1.23.0. Identity: none at Vault: the pod reads the Secret app-tls that cert-manager keeps renewed, mounted as a volume.
 // Nothing here logs or prints the secret: errors are logged by type only.
 package secrets
 
@@ -107,7 +107,7 @@ const (
 	maxAttempts = 5
 	baseDelay   = 500 * time.Millisecond
 	maxDelay    = 8 * time.Second
-	// How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+	// How long a read stays fresh when the backend does not say: a tenth of the 90d rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
 	cacheTTL = 300 * time.Second
 )
 

@@ -1,6 +1,6 @@
 """A certificate and private key for app from Vault (or OpenBao).
 
-SDK: hvac 2.4.0. Identity: service account app/app through Vault's Kubernetes auth (mount kubernetes, role prod-app) with a projected token of audience \"vault\" at /var/run/secrets/vault/token.
+SDK: hvac 2.4.0. Identity: none at Vault: the pod reads the Secret app-tls that cert-manager keeps renewed, mounted as a volume.
 Nothing here logs or prints the secret: errors are logged by type only.
 """
 

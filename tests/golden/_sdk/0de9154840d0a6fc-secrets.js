@@ -1,6 +1,6 @@
 // A certificate and private key for app from Vault (or OpenBao).
 // SDK: node-vault 0.12.0 (community-maintained; HashiCorp publishes no Node.js client).
-// Identity: service account app/app through Vault's Kubernetes auth (mount kubernetes, role prod-app) with a projected token of audience "vault" at /var/run/secrets/vault/token.
+// Identity: none at Vault: the pod reads the Secret app-tls that cert-manager keeps renewed, mounted as a volume.
 // Nothing here logs or prints the secret: errors are logged by type only.
 "use strict";
 
@@ -70,7 +70,7 @@ function isRetryable(error) {
 const MAX_ATTEMPTS = 5;
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 8000;
-// How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+// How long a read stays fresh when the backend does not say: a tenth of the 90d rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
 const CACHE_TTL_MS = 300 * 1000;
 
 /**
