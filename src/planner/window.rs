@@ -192,7 +192,7 @@ pub fn rule(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Win
     };
     // Kubernetes consumers of a synced Secret: what max_staleness cannot cover.
     let restart = if s.target == Target::Kubernetes {
-        " Pods that read the Secret as environment variables see a new value only when they restart, and the plan emits no Deployment to carry a reload hook: annotate yours with secret.reloader.stakater.com/reload naming the synced Secret so Stakater Reloader restarts its pods when ESO changes it, or mount the Secret as a volume and read it again."
+        " Pods that read the Secret as environment variables see a new value only when they restart: the plan marks the Secret it keeps current with reloader.stakater.com/match: \"true\" (ESO's target template, cert-manager's secretTemplate), so annotating your Deployment with reloader.stakater.com/search: \"true\" lets Stakater Reloader restart its pods when the Secret changes; or mount the Secret as a volume and read it again."
     } else {
         ""
     };

@@ -211,3 +211,43 @@ fn the_connect_helper_bounds_an_application_database_copy_by_its_retries() {
         assert!(window.contains("AWSCURRENT moves to the new password at finishSecret"), "{window}");
     }
 }
+
+/// The reload path a Kubernetes plan gives pods that read a synced Secret as environment
+/// variables: every Secret the plan keeps current (ESO's target, cert-manager's Certificate) is
+/// marked for Stakater Reloader's search mode, and the window decision says how to use it.
+#[test]
+fn every_secret_a_kubernetes_plan_keeps_current_is_marked_for_reloader() {
+    use secretsint::planner::ManifestType;
+    let mut marked = 0;
+    for (case, req) in every_request_on_every_platform() {
+        if req.target != Target::Kubernetes {
+            continue;
+        }
+        let p = plan(&req);
+        let window = p.decisions.iter().find(|d| d.starts_with("Rotation window: ")).unwrap();
+        assert!(window.contains("reloader.stakater.com/search: \"true\""), "{case}: {window}");
+        let mut synced = 0;
+        let manifests = p.deployment_manifests.iter().filter(|m| m.kind == ManifestType::Kubernetes);
+        for (m, doc) in manifests
+            .flat_map(|m| serde_norway::Deserializer::from_str(&m.content).map(move |d| (m, serde::Deserialize::deserialize(d).unwrap())))
+        {
+            let doc: serde_norway::Value = doc;
+            let annotations = match doc["kind"].as_str() {
+                Some("ExternalSecret") => &doc["spec"]["target"]["template"]["metadata"]["annotations"],
+                Some("Certificate") => &doc["spec"]["secretTemplate"]["annotations"],
+                _ => continue,
+            };
+            assert_eq!(
+                annotations["reloader.stakater.com/match"].as_str(),
+                Some("true"),
+                "{case}: {}\n{}",
+                m.filename,
+                m.content
+            );
+            synced += 1;
+        }
+        assert!(synced > 0, "{case}: no synced Secret");
+        marked += 1;
+    }
+    assert_eq!(marked, 48, "every backend x rotation x credential on Kubernetes");
+}

@@ -229,10 +229,7 @@ pub fn field_external_secret(s: &Settings, store: SecretStoreRef, key: &str, ref
         ExternalSecretSpec {
             refresh_interval: refresh.to_go(),
             secret_store_ref: store,
-            target: ExternalSecretTarget {
-                name: secret.clone(),
-                creation_policy: "Owner",
-            },
+            target: ExternalSecretTarget::owned(secret.clone(), None),
             data,
             data_from,
         },
@@ -273,6 +270,58 @@ pub struct SecretStoreRef {
 pub struct ExternalSecretTarget {
     pub name: String,
     pub creation_policy: &'static str,
+    pub template: TargetTemplate,
+}
+
+/// The annotation Stakater Reloader's search mode matches on a Secret: a Deployment annotated
+/// `reloader.stakater.com/search: "true"` is restarted when such a Secret changes.
+pub const RELOADER_MATCH: &str = "reloader.stakater.com/match";
+
+/// The annotations every Secret a plan keeps current carries (ESO's target template, cert-manager's
+/// secretTemplate), so its consumers can be restarted when it changes.
+pub fn synced_secret_annotations() -> BTreeMap<&'static str, &'static str> {
+    BTreeMap::from([(RELOADER_MATCH, "true")])
+}
+
+impl ExternalSecretTarget {
+    /// The Secret `name`, owned by its ExternalSecret and marked for Reloader; `shape` is the
+    /// Secret's type and templated data where the plan reshapes the fields (a TLS Secret).
+    pub fn owned(name: String, shape: Option<(&'static str, BTreeMap<&'static str, &'static str>)>) -> Self {
+        let (kind, data) = match shape {
+            Some((kind, data)) => (Some(kind), data),
+            None => (None, BTreeMap::new()),
+        };
+        ExternalSecretTarget {
+            name,
+            creation_policy: "Owner",
+            template: TargetTemplate {
+                kind,
+                engine_version: "v2",
+                metadata: TemplateMetadata {
+                    annotations: synced_secret_annotations(),
+                },
+                data,
+            },
+        }
+    }
+}
+
+/// `target.template`: with no `data`, ESO writes the provider's fields as they are and applies
+/// only the metadata.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetTemplate {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+    pub engine_version: &'static str,
+    pub metadata: TemplateMetadata,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<&'static str, &'static str>,
+}
+
+#[derive(Serialize)]
+pub struct TemplateMetadata {
+    pub annotations: BTreeMap<&'static str, &'static str>,
 }
 
 #[derive(Serialize)]
@@ -472,6 +521,13 @@ pub struct CertificateSpec {
     pub renew_before: String,
     pub private_key: CertificatePrivateKey,
     pub issuer_ref: IssuerRef,
+    pub secret_template: CertificateSecretTemplate,
+}
+
+/// `secretTemplate`: annotations cert-manager puts on the Secret it keeps renewed.
+#[derive(Serialize)]
+pub struct CertificateSecretTemplate {
+    pub annotations: BTreeMap<&'static str, &'static str>,
 }
 
 #[derive(Serialize)]

@@ -93,10 +93,7 @@ pub(super) fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifest
         k8s::ExternalSecretSpec {
             refresh_interval: refresh.to_go(),
             secret_store_ref: k8s::store_ref(s, "aws"),
-            target: k8s::ExternalSecretTarget {
-                name: target.clone(),
-                creation_policy: "Owner",
-            },
+            target: k8s::ExternalSecretTarget::owned(target.clone(), None),
             data: Vec::new(),
             data_from: vec![k8s::DataFromExtract {
                 extract: k8s::ExtractRef {

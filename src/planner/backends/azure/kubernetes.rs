@@ -49,24 +49,6 @@ pub(super) fn service_account(s: &Settings) -> k8s::K8sObject<()> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct EsTarget {
-    name: String,
-    creation_policy: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    template: Option<EsTemplate>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct EsTemplate {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    engine_version: &'static str,
-    data: std::collections::BTreeMap<&'static str, &'static str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 pub(super) struct RemoteKey {
     key: String,
 }
@@ -105,11 +87,7 @@ pub(super) fn external_secret(s: &Settings, src: Source, n: &Names) -> serde_jso
                     remote_ref: RemoteKey { key },
                 }],
                 Vec::new(),
-                Some(EsTemplate {
-                    kind: "kubernetes.io/tls",
-                    engine_version: "v2",
-                    data: t,
-                }),
+                Some(("kubernetes.io/tls", t)),
             )
         }
         (_, CredentialType::Database) => (
@@ -131,7 +109,7 @@ pub(super) fn external_secret(s: &Settings, src: Source, n: &Names) -> serde_jso
     let spec = serde_json::json!({
         "refreshInterval": refresh(s, src).to_go(),
         "secretStoreRef": k8s::store_ref(s, "azure-keyvault"),
-        "target": EsTarget { name: secret.clone(), creation_policy: "Owner", template },
+        "target": k8s::ExternalSecretTarget::owned(secret.clone(), template),
     });
     let mut spec = spec.as_object().cloned().unwrap_or_default();
     if !data.is_empty() {

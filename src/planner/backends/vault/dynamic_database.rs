@@ -257,15 +257,8 @@ pub(crate) struct VaultDynamicSecretSpec {
 #[serde(rename_all = "camelCase")]
 struct ExternalSecretSpec {
     refresh_interval: String,
-    target: ExternalSecretTarget,
+    target: k8s::ExternalSecretTarget,
     data_from: Vec<DataFrom>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ExternalSecretTarget {
-    name: String,
-    creation_policy: &'static str,
 }
 
 #[derive(Serialize)]
@@ -357,10 +350,7 @@ fn external_secret(s: &Settings, refresh: Duration) -> K8sObject<ExternalSecretS
         &credentials_name(s),
         ExternalSecretSpec {
             refresh_interval: refresh.to_go(),
-            target: ExternalSecretTarget {
-                name: credentials_name(s),
-                creation_policy: "Owner",
-            },
+            target: k8s::ExternalSecretTarget::owned(credentials_name(s), None),
             data_from: vec![DataFrom {
                 source_ref: SourceRef {
                     generator_ref: GeneratorRef {

@@ -144,6 +144,9 @@ pub(super) fn certificate(s: &Settings, ttl: Duration) -> K8sObject<k8s::Certifi
                 kind: "Issuer",
                 group: "cert-manager.io",
             },
+            secret_template: k8s::CertificateSecretTemplate {
+                annotations: k8s::synced_secret_annotations(),
+            },
         }),
     }
 }
