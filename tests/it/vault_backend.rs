@@ -886,6 +886,8 @@ fn azure_pipelines_jobs_log_in_with_their_connections_entra_token_only() {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
     let mut req = Request::new(Backend::Vault, Target::Cicd, Rotation::Automatic);
     req.credential = Some(CredentialType::ApiKey);
+    // A self-issued key: its rotation job writes a new version (a third-party key's only reminds).
+    req.api_key.issuer = Some(secretsint::planner::ApiKeyIssuer::SelfIssued);
     let (p, ns) = azure_pipelines_plan(bao, &key, req, &BTreeMap::new(), &|_, _| {});
     let pipeline: Value = serde_norway::from_str(file(&p, "azure-pipelines.yml")).unwrap();
     for text in [file(&p, "azure-pipelines.yml"), file(&p, "terraform/vault.tf")] {
