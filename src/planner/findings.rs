@@ -285,8 +285,8 @@ pub fn azure_certificate_ip_sans(ips: &[String]) -> Finding {
 pub enum WindowFix {
     /// Each CI job's lease must outlive the job: a `rotation_period` of more than this.
     LongerLease(Duration),
-    /// Nothing keeps the old credential working; `dynamic` is offered where the backend has it.
-    NothingOverlaps { dynamic: bool },
+    /// Nothing keeps the old credential working.
+    NothingOverlaps,
     /// The overlap exists but the copies are older; on Kubernetes the refresh interval counts.
     YoungerCopies { kubernetes: bool },
 }
@@ -298,9 +298,8 @@ pub fn rotation_window_too_short(what: &str, how: &str, stale: Duration, parts: 
         WindowFix::LongerLease(at_least) => {
             format!("Set rotation_period to more than {} so each job's credential outlives the job.", at_least.to_text())
         }
-        WindowFix::NothingOverlaps { dynamic } => format!(
-            "Nothing in this plan keeps the old {what} working: {}rotate by hand with an overlap (rotation_policy = \"manual\"), or make every consumer read the secret again and retry when a login fails.",
-            if dynamic { "choose rotation_policy = \"dynamic\" (a lease per consumer, read again before it expires), " } else { "" }
+        WindowFix::NothingOverlaps => format!(
+            "Nothing in this plan keeps the old {what} working: rotate by hand with an overlap (rotation_policy = \"manual\"), or make every consumer read the secret again and retry when a login fails."
         ),
         WindowFix::YoungerCopies { kubernetes: true } => {
             format!("Lower kubernetes.refresh_interval, or lengthen the {what}'s lifetime, until the overlap exceeds the copies' age.")

@@ -7,7 +7,7 @@
 //! Backends say how their credential is replaced ([`Replaced`]); targets say how stale a
 //! consumer's copy can get ([`staleness`]). Neither knows the other.
 
-use super::choice::{Backend, CredentialType, Rotation, Target};
+use super::choice::{Backend, CredentialType, Target};
 use super::duration::Duration;
 use super::findings::{self, WindowFix};
 use super::targets::{application, kubernetes};
@@ -137,10 +137,11 @@ fn rereads(s: &Settings) -> bool {
 }
 
 /// When a re-reading consumer finds the new value after the old one stopped working: what each
-/// backend's rotation makes readable, and when, against the connect helper's retry.
-fn readable(s: &Settings) -> String {
+/// backend's rotation makes readable, and when, against the connect helper's retry. Vault has
+/// none: its database credentials are leases, which a consumer reads again before they expire.
+fn readable(s: &Settings) -> Option<String> {
     let retry = application::auth_retry_secs();
-    match s.backend {
+    Some(match s.backend {
         Backend::AwsSecrets => format!(
             "AWSCURRENT moves to the new password at finishSecret, after setSecret changed it and testSecret tried it, so a refused login recovers only when both steps finish within the connect helper's {retry}s of retries (each Lambda step may run up to its 30s timeout)"
         ),
@@ -150,10 +151,8 @@ fn readable(s: &Settings) -> String {
         Backend::GcpSecretManager => format!(
             "the function adds the new version right after it changes the password, so a refused login finds the new value within the connect helper's {retry}s of retries when that one call lands within them"
         ),
-        Backend::Vault => format!(
-            "Vault serves the new password once its rotation completes, so a refused login finds it within the connect helper's {retry}s of retries"
-        ),
-    }
+        Backend::Vault => return None,
+    })
 }
 
 /// The window of a plan whose credential is `replaced`, with `refresh` the ESO refresh
@@ -214,9 +213,7 @@ pub fn rule(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Win
         let (how, effect) = (kept(s, what, replaced, &w), effect(s, replaced, &w));
         let fix = match replaced {
             Replaced::Lease { .. } if s.target == Target::Cicd => WindowFix::LongerLease(w.max_staleness),
-            Replaced::AtOnce { .. } => WindowFix::NothingOverlaps {
-                dynamic: s.backend == Backend::Vault && s.credential == CredentialType::Database && s.rotation != Rotation::Dynamic,
-            },
+            Replaced::AtOnce { .. } => WindowFix::NothingOverlaps,
             _ => WindowFix::YoungerCopies {
                 kubernetes: s.target == Target::Kubernetes,
             },
@@ -240,17 +237,13 @@ pub fn rule(s: &Settings, replaced: Replaced, refresh: Option<Duration>) -> (Win
 
 /// What a consumer suffers when the window does not hold.
 fn effect(s: &Settings, replaced: Replaced, w: &Window) -> String {
-    match replaced {
-        Replaced::Lease { ttl } if s.target == Target::Cicd => format!("a job that runs longer than {} loses it", ttl.to_text()),
-        Replaced::AtOnce { .. } | Replaced::Overlapping { .. } if rereads(s) => format!(
-            "after each rotation its logins can be refused for up to {} before an error surfaces; {}",
-            Duration::from_secs(w.max_staleness.secs() - w.overlap.secs()).to_text(),
-            readable(s)
-        ),
-        _ => format!(
-            "after each rotation its logins can fail for up to {}",
-            Duration::from_secs(w.max_staleness.secs() - w.overlap.secs()).to_text()
-        ),
+    let gap = Duration::from_secs(w.max_staleness.secs() - w.overlap.secs()).to_text();
+    match (replaced, rereads(s).then(|| readable(s)).flatten()) {
+        (Replaced::Lease { ttl }, _) if s.target == Target::Cicd => format!("a job that runs longer than {} loses it", ttl.to_text()),
+        (Replaced::AtOnce { .. } | Replaced::Overlapping { .. }, Some(when)) => {
+            format!("after each rotation its logins can be refused for up to {gap} before an error surfaces; {when}")
+        }
+        _ => format!("after each rotation its logins can fail for up to {gap}"),
     }
 }
 

@@ -38,14 +38,8 @@ const MAX_CACHE_SECS: u64 = 300;
 pub(crate) const AUTH_RETRY_DELAYS_SECS: [u64; 5] = [0, 1, 2, 4, 8];
 
 /// How long after its first refused login the connect helper keeps re-reading and retrying.
-pub(crate) const fn auth_retry_secs() -> u64 {
-    let mut total = 0;
-    let mut i = 0;
-    while i < AUTH_RETRY_DELAYS_SECS.len() {
-        total += AUTH_RETRY_DELAYS_SECS[i];
-        i += 1;
-    }
-    total
+pub(crate) fn auth_retry_secs() -> u64 {
+    AUTH_RETRY_DELAYS_SECS.iter().sum()
 }
 
 /// What a backend hands the SDK code: values for the placeholders, the `@if` flags that hold,
