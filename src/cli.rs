@@ -316,11 +316,15 @@ fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Wri
         Some("json") => write!(out, "{}", text("contract_json")).map_err(|e| e.to_string())?,
         Some("files") => {
             let dir = Path::new(m.get_one::<String>("out").ok_or("--format files needs --out DIR")?);
-            let Value::Map(files) = state.get("files") else {
+            let Value::Map(mut files) = state.get("files").clone() else {
                 return Err("the plan has no files".into());
             };
+            // The platform's shared files sit beside the workload's, under platform/.
+            if let Value::Map(platform) = state.get("platform_files") {
+                files.extend(platform.clone());
+            }
             prepare_out_dir(dir, m.get_flag("force"))?;
-            for (rel, content) in files {
+            for (rel, content) in &files {
                 let path = write_inside(dir, rel, content.as_str().unwrap_or_default())?;
                 writeln!(out, "{}", path.display()).map_err(|e| e.to_string())?;
             }

@@ -132,7 +132,7 @@ impl serde::Serialize for Contract<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let p = self.plan;
-        let mut map = serializer.serialize_map(Some(self.inputs.len() + 8))?;
+        let mut map = serializer.serialize_map(Some(self.inputs.len() + 9))?;
         for (k, v) in self.inputs {
             map.serialize_entry(k, v)?;
         }
@@ -144,6 +144,7 @@ impl serde::Serialize for Contract<'_> {
         map.serialize_entry("deployment_manifests", &p.deployment_manifests)?;
         map.serialize_entry("decisions", &p.decisions)?;
         map.serialize_entry("placeholders", &p.placeholders)?;
+        map.serialize_entry("platform_files", &p.platform_files)?;
         map.end()
     }
 }

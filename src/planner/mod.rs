@@ -126,6 +126,12 @@ pub struct Plan {
     pub findings: Vec<Finding>,
     /// Placeholders left in the artifacts, each with the argument that replaces it.
     pub placeholders: Vec<placeholders::Placeholder>,
+    /// What every workload on the same platform shares (secrets-engine mounts, auth backends,
+    /// audit devices, OIDC providers, workload-identity pools): relative path under `platform/`
+    /// -> content. A function of the platform inputs only (backend, target, the backend's block,
+    /// the cluster and store kind, the CI platform and repository), never of the workload, its
+    /// environment or its secrets, so every plan on one platform holds the same bytes.
+    pub platform_files: BTreeMap<String, String>,
 }
 
 impl Plan {
@@ -146,6 +152,7 @@ impl Plan {
             decisions: Vec::new(),
             findings,
             placeholders: Vec::new(),
+            platform_files: BTreeMap::new(),
         }
     }
 

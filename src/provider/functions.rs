@@ -114,13 +114,23 @@ fn call_inner(name: &str, args: &[Value]) -> Result<Value, FunctionError> {
         "plan" => Ok(state),
         _ => {
             let path = args[1].as_str().unwrap_or_default();
-            match state.get("files").get(path) {
-                Value::String(content) => Ok(Value::String(content.clone())),
-                _ => {
-                    let files = match state.get("files") {
-                        Value::Map(m) => m.keys().map(String::as_str).collect::<Vec<_>>().join(", "),
-                        _ => String::new(),
-                    };
+            // A workload file, or one the platform shares (under platform/).
+            let found = match state.get("files").get(path) {
+                Value::String(content) => Some(content.clone()),
+                _ => state.get("platform_files").get(path).as_str().map(str::to_string),
+            };
+            match found {
+                Some(content) => Ok(Value::String(content)),
+                None => {
+                    let files = ["files", "platform_files"]
+                        .iter()
+                        .filter_map(|attr| match state.get(attr) {
+                            Value::Map(m) => Some(m.keys().map(String::as_str).collect::<Vec<_>>()),
+                            _ => None,
+                        })
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     Err(FunctionError {
                         text: format!("This plan has no file {path:?}. Its files are: {files}."),
                         argument: Some(1),

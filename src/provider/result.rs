@@ -5,7 +5,7 @@ use crate::tf::{Diagnostics, Path, Value};
 
 use super::messages;
 
-const COMPUTED: [&str; 10] = [
+const COMPUTED: [&str; 11] = [
     "id",
     "secrets_config",
     "access_policies",
@@ -15,6 +15,7 @@ const COMPUTED: [&str; 10] = [
     "decisions",
     "placeholders",
     "files",
+    "platform_files",
     "contract_json",
 ];
 
@@ -127,6 +128,10 @@ pub fn state(config: &Value, req: &Request, plan: &Plan) -> Value {
                 ),
             ),
             ("files", Value::Map(files)),
+            (
+                "platform_files",
+                Value::Map(plan.platform_files.iter().map(|(k, v)| (k.clone(), s(v))).collect()),
+            ),
             ("contract_json", contract_json),
         ],
     )

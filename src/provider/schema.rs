@@ -177,6 +177,7 @@ fn build_plan() -> Schema {
             "Every placeholder left in the artifacts (an example account ID, Vault address or issuer) with the `argument` that replaces it and the `value` standing in. Empty when every value is real; under the provider's `strict = true` a placeholder left is an error.",
         ),
         Attribute::computed("files", Type::map(Type::String), "Relative path to content for every artifact, ready for `for_each` into `local_file`, with `include = [\"files\"]`; otherwise only the files no other attribute holds (the SDK dependency files such as requirements.txt and go.mod)."),
+        Attribute::computed("platform_files", Type::map(Type::String), "What every workload on the same platform shares, by relative path under `platform/`: secrets-engine mounts and their issuers, auth backends, audit devices, OIDC providers, workload-identity pools. It depends only on the platform inputs (`secrets_backend`, `integration_target`, the backend's block, `kubernetes.cluster_name` and `store_kind`, `cicd.platform` and `repository`), never on `name`, `environment` or the secret, so every plan on one platform holds the same bytes: apply it once, from one place, before the workloads, whose Terraform only references these objects."),
         Attribute::computed("contract_json", Type::String, "The whole result as one JSON document: the inputs echoed plus every computed artifact. Null unless `include` lists \"contract_json\"."),
     ];
     let blocks = vec![

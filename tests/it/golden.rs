@@ -53,6 +53,15 @@ fn cases() -> Vec<(&'static str, Request)> {
 fn render(req: &Request) -> BTreeMap<String, String> {
     let p = plan(req);
     let mut files = p.files();
+    assert!(
+        files.keys().all(|k| !k.starts_with("platform/")),
+        "platform/ holds platform_files only"
+    );
+    assert!(
+        p.platform_files.keys().all(|k| k.starts_with("platform/")),
+        "platform_files live under platform/"
+    );
+    files.extend(p.platform_files.clone());
     files.insert("contract.json".into(), contract_json(req, &p));
     files
 }

@@ -524,6 +524,7 @@ pub fn plan(s: &Settings) -> Plan {
         decisions,
         findings,
         placeholders: Vec::new(),
+        platform_files: Default::default(),
     }
 }
 
