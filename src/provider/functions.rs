@@ -77,7 +77,7 @@ pub fn functions() -> &'static [Function] {
                 }],
                 returns: schema::plan().block.implied_type(),
                 summary: "A secrets integration plan",
-                description: "Plans `config` and returns the same object the `secretsint_plan` data source holds: the arguments as given (unset ones null) and every computed attribute. The provider block does not apply: set `languages` in `config`. An argument the planner refuses fails the call, naming the argument; warnings are not shown, the `decisions` attribute lists every default and fallback applied.".to_string(),
+                description: "Plans `config` and returns the same object the `secretsint_plan` data source holds: the arguments as given (unset ones null) and every computed attribute. The provider block does not apply: set `languages` in `config`. An argument the planner refuses fails the call, naming the argument; warnings are not shown, the `decisions` attribute lists every default and fallback applied. Arguments unknown at plan time (an attribute of a resource not yet created) leave known what does not depend on them, so `for_each = provider::secretsint::plan({...}).files` plans on the first run; the data source cannot, since Terraform reads a data source whose arguments are unknown only at apply.".to_string(),
             },
         ]
     })
