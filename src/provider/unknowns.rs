@@ -326,4 +326,94 @@ mod tests {
         };
         assert_eq!(narrowed(&quickstart(Value::Unknown), &provider), None);
     }
+
+    fn set(config: &mut Value, path: &str, v: Value) {
+        let Value::Map(m) = config else { unreachable!() };
+        match path.split_once('.') {
+            Some((block, attr)) => {
+                let Value::Map(b) = m.entry(block.to_string()).or_insert_with(|| Value::Map(Default::default())) else {
+                    unreachable!()
+                };
+                b.insert(attr.to_string(), v);
+            }
+            None => {
+                m.insert(path.to_string(), v);
+            }
+        }
+    }
+
+    /// The property behind the stand-ins, for every argument that has them, on one combination
+    /// per backend and target: whatever real value the argument turns out to have, every value
+    /// known at plan time is the real plan's.
+    #[test]
+    fn every_stand_in_argument_keeps_known_only_what_real_values_agree_on() {
+        let guid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        let samples: &[(&str, &[&str])] = &[
+            ("name", &["payments", "b", "orders-eu-2"]),
+            ("environment", &["staging", "p", "prod-eu-west"]),
+            ("kubernetes.namespace", &["default", "team-a"]),
+            ("kubernetes.service_account", &["orders", "orders.api-v1"]),
+            ("kubernetes.cluster_name", &["prod-eks", "Main_Cluster1"]),
+            (
+                "kubernetes.oidc_issuer",
+                &["https://oidc.eks.us-east-1.amazonaws.com/id/ABC123", "https://issuer.example"],
+            ),
+            ("vault.address", &["https://vault.example.com:8200", "https://10.0.0.5"]),
+            ("database.host", &["db.internal", "10.1.2.3"]),
+            ("database.database_name", &["orders", "app_db-1"]),
+            ("aws.account_id", &["123456789012"]),
+            ("azure.tenant_id", &[guid]),
+            ("azure.subscription_id", &[guid]),
+            ("cicd.principal_id", &[guid]),
+            ("cicd.rotator_principal_id", &[guid]),
+            ("gcp.project_id", &["my-project-123"]),
+            ("gcp.project_number", &["123456789012"]),
+        ];
+        let combos = [
+            ["vault", "kubernetes", "dynamic", "database"],
+            ["vault", "cicd", "automatic", "api-key"],
+            ["aws-secrets", "kubernetes", "automatic", "database"],
+            ["aws-secrets", "application", "manual", "generic"],
+            ["azure-keyvault", "cicd", "automatic", "api-key"],
+            ["azure-keyvault", "kubernetes", "manual", "generic"],
+            ["gcp-secretmanager", "application", "automatic", "database"],
+            ["gcp-secretmanager", "kubernetes", "manual", "api-key"],
+        ];
+        let provider = ProviderConfig::default();
+        let mut narrowed_some = 0;
+        for (path, _) in STAND_INS {
+            let reals = samples
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, r)| *r)
+                .unwrap_or_else(|| panic!("{path}: no samples"));
+            for [backend, target, rotation, credential] in combos {
+                let mut config = Value::object([
+                    ("secrets_backend", s(backend)),
+                    ("integration_target", s(target)),
+                    ("rotation_policy", s(rotation)),
+                    ("credential_type", s(credential)),
+                    ("include", Value::List(vec![s("files"), s("contract_json")])),
+                ]);
+                set(&mut config, path, Value::Unknown);
+                let Some(narrow) = narrowed(&config, &provider) else { continue };
+                narrowed_some += 1;
+                for real in reals {
+                    set(&mut config, path, s(real));
+                    let (state, diags) = super::super::read(&config, &provider);
+                    if diags.has_errors() {
+                        continue;
+                    }
+                    let mut wrong = Vec::new();
+                    check_known(&narrow, &state, "", &mut wrong);
+                    assert!(
+                        wrong.is_empty(),
+                        "{path} = {real:?} on {backend}/{target}/{rotation}/{credential}:\n{}",
+                        wrong.join("\n")
+                    );
+                }
+            }
+        }
+        assert!(narrowed_some > STAND_INS.len() * 4, "most cases narrow: {narrowed_some}");
+    }
 }

@@ -560,7 +560,11 @@ fn an_unknown_namespace_keeps_files_keys_known_for_for_each() {
         let ws = Workspace::new(&unknown_namespace_tf(false, namespace), &plugin());
         ws.ok(version, &["init", "-input=false", "-no-color"]);
         // TRACE names every RPC Terraform calls (DEBUG does not).
-        let out = ws.command(version, &["plan", "-input=false", "-no-color"]).env("TF_LOG", "TRACE").output().unwrap();
+        let out = ws
+            .command(version, &["plan", "-input=false", "-no-color"])
+            .env("TF_LOG", "TRACE")
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             !out.status.success() && stderr.contains("Invalid for_each argument"),

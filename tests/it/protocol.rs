@@ -239,6 +239,10 @@ fn check_narrow(narrow: &Value, real: &Value, namespace: &str) {
         panic!("files keys stay known: {:?}", narrow.get("files"));
     };
     assert!(files.keys().eq(real_files.keys()), "files keys differ from the real plan's");
+    // Empty for every backend today; its keys must stay known as they are filled.
+    let platform = narrow.get("platform_files");
+    assert!(matches!(platform, Value::Map(_)), "platform_files keys stay known: {platform:?}");
+    assert_eq!(platform, real.get("platform_files"));
     let mut known = 0;
     for (path, content) in files {
         let real_content = real_files[path].as_str().unwrap();
