@@ -2,13 +2,14 @@
 //! unknown values is planned twice, each unknown replaced by one of two stand-ins its grammar
 //! accepts, and only what the two plans agree on stays known. The planner never sees an unknown.
 //!
-//! The two stand-ins of an argument differ in length and in every character the grammar lets
-//! vary (counted from either end), and one has a hyphen or dot where the other has none, so any
-//! part of a result that copies, cuts, hashes or measures the argument differs between the two
-//! plans and comes out unknown. What agrees did not depend on the argument, within what two
-//! samples can show: an argument whose grammar has branches two samples cannot cover (a KMS key
-//! given as an ID, an alias or an ARN), an unknown choice, flag, number, list or whole block has
-//! no stand-ins, and then every computed attribute is unknown, as before.
+//! The two stand-ins of an argument differ in every character the grammar lets vary (counted
+//! from either end), in length unless the grammar fixes it, and where the grammar allows one,
+//! only one of them has a hyphen or dot, so any part of a result that copies, cuts, hashes or
+//! measures the argument differs between the two plans and comes out unknown. What agrees did
+//! not depend on the argument, within what two samples can show: an argument whose grammar has
+//! branches two samples cannot cover (a KMS key given as an ID, an alias or an ARN), an unknown
+//! choice, flag, number, list or whole block has no stand-ins, and then every computed
+//! attribute is unknown, as before.
 
 use crate::planner;
 use crate::tf::Value;
