@@ -555,6 +555,14 @@ fn an_unknown_namespace_keeps_files_keys_known_for_for_each() {
         String::from_utf8_lossy(&second.stdout)
     );
 
+    // Protocol 5 plans the same instances with the same known contents.
+    let ws5 = Workspace::new(&unknown_namespace_tf(true, NS_FROM_RESOURCE), &protocol5_wrapper(ws.dir.path()));
+    ws5.ok("1.15.5", &["init", "-input=false", "-no-color"]);
+    ws5.ok("1.15.5", &["plan", "-input=false", "-no-color", "-out=tfplan"]);
+    assert!(ws5.log().contains("using plugin: version=5"), "protocol 5 expected");
+    let shown5: serde_json::Value = serde_json::from_str(&ws5.ok("1.15.5", &["show", "-json", "tfplan"])).unwrap();
+    assert_eq!(shown5["resource_changes"], shown["resource_changes"], "protocol 5 plans otherwise");
+
     // The data source: Terraform defers the read, so for_each over its files cannot plan.
     for (version, namespace) in [("1.15.5", NS_FROM_RESOURCE), ("1.0.3", NS_FROM_TIMESTAMP)] {
         let ws = Workspace::new(&unknown_namespace_tf(false, namespace), &plugin());
