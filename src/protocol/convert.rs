@@ -59,7 +59,7 @@ macro_rules! conversions {
                 name: p.name.to_string(),
                 r#type: p.ty.to_json_bytes(),
                 allow_null_value: false,
-                allow_unknown_values: false,
+                allow_unknown_values: p.allow_unknown,
                 description: p.description.to_string(),
                 description_kind: pb::StringKind::Markdown as i32,
             };

@@ -4,9 +4,11 @@
 //! A function gets no provider configuration (Terraform may call it before, or without,
 //! configuring the provider), so `default_languages` and `strict` of the provider block do not
 //! apply: an error finding fails the call, warnings are not shown (they stay visible in
-//! `decisions` and through the data source). Terraform itself answers for unknown and null
-//! arguments, since no parameter allows them: a call with an unknown argument has an unknown
-//! result.
+//! `decisions` and through the data source). Terraform itself answers for null arguments.
+//! Unknown values reach the functions (Terraform >= 1.8 passes them only to a parameter that
+//! allows them): a configuration with unknowns is planned as the data source plans it, so the
+//! keys of `files` stay known where they do not depend on the unknowns and
+//! `for_each = provider::secretsint::plan({...}).files` plans on the first run.
 
 use std::sync::OnceLock;
 
@@ -19,6 +21,8 @@ pub struct Parameter {
     pub name: &'static str,
     pub ty: Type,
     pub description: &'static str,
+    /// Whether Terraform passes unknown values (else it answers an unknown result itself).
+    pub allow_unknown: bool,
 }
 
 pub struct Function {
@@ -50,11 +54,13 @@ pub fn functions() -> &'static [Function] {
                         name: "config",
                         ty: Type::Dynamic,
                         description: CONFIG,
+                        allow_unknown: true,
                     },
                     Parameter {
                         name: "path",
                         ty: Type::String,
                         description: "A key of the plan's `files` attribute, e.g. `policies/prod-orders-db-creds.hcl`.",
+                        allow_unknown: true,
                     },
                 ],
                 returns: Type::String,
@@ -67,10 +73,11 @@ pub fn functions() -> &'static [Function] {
                     name: "config",
                     ty: Type::Dynamic,
                     description: CONFIG,
+                    allow_unknown: true,
                 }],
                 returns: schema::plan().block.implied_type(),
                 summary: "A secrets integration plan",
-                description: "Plans `config` and returns the same object the `secretsint_plan` data source holds: the arguments as given (unset ones null) and every computed attribute. The provider block does not apply: set `languages` in `config`. An argument the planner refuses fails the call, naming the argument; warnings are not shown, the `decisions` attribute lists every default and fallback applied.".to_string(),
+                description: "Plans `config` and returns the same object the `secretsint_plan` data source holds: the arguments as given (unset ones null) and every computed attribute. The provider block does not apply: set `languages` in `config`. An argument the planner refuses fails the call, naming the argument; warnings are not shown, the `decisions` attribute lists every default and fallback applied. Arguments unknown at plan time (an attribute of a resource not yet created) leave known what does not depend on them, so `for_each = provider::secretsint::plan({...}).files` plans on the first run; the data source cannot, since Terraform reads a data source whose arguments are unknown only at apply.".to_string(),
             },
         ]
     })
@@ -108,6 +115,10 @@ pub fn signature(name: &str, arguments: usize) -> Result<&'static Function, Func
 
 fn call_inner(name: &str, args: &[Value]) -> Result<Value, FunctionError> {
     signature(name, args.len())?;
+    // A wholly unknown argument (the whole configuration, or the path) leaves nothing to plan.
+    if args.iter().any(Value::is_unknown) {
+        return Ok(Value::Unknown);
+    }
     // file() reads one artifact, so it plans with every file whatever `include` says.
     let state = plan_state(&args[0], name == "file")?;
     match name {
@@ -116,12 +127,16 @@ fn call_inner(name: &str, args: &[Value]) -> Result<Value, FunctionError> {
             let path = args[1].as_str().unwrap_or_default();
             // A workload file, or one the platform shares (under platform/).
             let found = match state.get("files").get(path) {
-                Value::String(content) => Some(content.clone()),
-                _ => state.get("platform_files").get(path).as_str().map(str::to_string),
+                Value::Null => state.get("platform_files").get(path),
+                v => v,
             };
+            let keys_unknown = ["files", "platform_files"].iter().any(|attr| state.get(attr).is_unknown());
             match found {
-                Some(content) => Ok(Value::String(content)),
-                None => {
+                Value::String(content) => Ok(Value::String(content.clone())),
+                // Content that depends on an unknown argument, or keys that do.
+                Value::Unknown => Ok(Value::Unknown),
+                _ if keys_unknown => Ok(Value::Unknown),
+                _ => {
                     let files = ["files", "platform_files"]
                         .iter()
                         .filter_map(|attr| match state.get(attr) {

@@ -6,6 +6,7 @@ pub mod functions;
 pub mod messages;
 pub mod result;
 pub mod schema;
+pub mod unknowns;
 
 use crate::planner;
 use crate::tf::{Diagnostics, Value};
@@ -42,7 +43,8 @@ pub fn validate_planned(config: &Value, provider: &ProviderConfig) -> (Diagnosti
 }
 
 /// Computes the full state of the data source from its configuration.
-/// When any input is unknown, every computed attribute is unknown.
+/// When inputs are unknown, only what depends on them is unknown (see [`unknowns`]), or every
+/// computed attribute when that cannot be told.
 pub fn read(config: &Value, provider: &ProviderConfig) -> (Value, Diagnostics) {
     read_planned(config, provider, None)
 }
@@ -52,7 +54,12 @@ pub fn read(config: &Value, provider: &ProviderConfig) -> (Value, Diagnostics) {
 pub fn read_planned(config: &Value, provider: &ProviderConfig, planned: Option<Planned>) -> (Value, Diagnostics) {
     let (request, mut diags) = config::request(config, provider);
     if config.contains_unknown() {
-        return (result::unknown_state(config), diags);
+        // Only the diagnostics of the known values: a stand-in's are about a value nobody set.
+        if diags.has_errors() {
+            return (result::unknown_state(config), diags);
+        }
+        let state = unknowns::narrowed(config, provider).unwrap_or_else(|| result::unknown_state(config));
+        return (state, diags);
     }
     let Some(req) = request else {
         return (result::unknown_state(config), diags);

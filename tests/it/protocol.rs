@@ -163,7 +163,7 @@ async fn validate_reports_every_error_on_its_path() {
 }
 
 #[tokio::test]
-async fn unknown_values_are_not_errors_and_make_outputs_unknown() {
+async fn unknown_values_are_not_errors_and_make_what_depends_on_them_unknown() {
     let h = InProcess::start().await;
     let mut c6 = p6::provider_client::ProviderClient::new(h.channel.clone());
     let mut cfg = vault_k8s_dynamic_db();
@@ -199,9 +199,187 @@ async fn unknown_values_are_not_errors_and_make_outputs_unknown() {
         .into_inner();
     assert!(errors6(&r.diagnostics).is_empty());
     let state = decode_state(&r.state.unwrap().msgpack);
-    for computed in ["id", "secrets_config", "access_policies", "files", "contract_json"] {
+    // The name is in every file path and in the contract: those are wholly unknown.
+    for computed in ["id", "files", "contract_json"] {
         assert_eq!(state.get(computed), &Value::Unknown, "{computed}");
     }
+    assert_eq!(state.get("name"), &Value::Unknown);
+    assert_no_stand_in(&state);
+}
+
+/// No stand-in of `provider::unknowns` is in any known string of `v`, keys included.
+fn assert_no_stand_in(v: &Value) {
+    fn strings(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(t) => out.push(t.clone()),
+            Value::List(items) => items.iter().for_each(|i| strings(i, out)),
+            Value::Map(m) => m.iter().for_each(|(k, i)| {
+                out.push(k.clone());
+                strings(i, out)
+            }),
+            _ => {}
+        }
+    }
+    let mut texts = Vec::new();
+    strings(v, &mut texts);
+    for (path, pair) in secretsint::provider::unknowns::STAND_INS {
+        for stand_in in pair {
+            assert!(
+                !texts.iter().any(|t| t.contains(stand_in)),
+                "the stand-in {stand_in:?} of {path} leaked"
+            );
+        }
+    }
+}
+
+/// Checks a state planned with an unknown namespace against the state of a known one: the same
+/// `files` keys, unknown content at least where the real content names the namespace, known content equal to the real one, and every policy name known.
+fn check_narrow(narrow: &Value, real: &Value, namespace: &str) {
+    let (Value::Map(files), Value::Map(real_files)) = (narrow.get("files"), real.get("files")) else {
+        panic!("files keys stay known: {:?}", narrow.get("files"));
+    };
+    assert!(files.keys().eq(real_files.keys()), "files keys differ from the real plan's");
+    // Empty for every backend today; its keys must stay known as they are filled.
+    let platform = narrow.get("platform_files");
+    assert!(matches!(platform, Value::Map(_)), "platform_files keys stay known: {platform:?}");
+    assert_eq!(platform, real.get("platform_files"));
+    let mut known = 0;
+    for (path, content) in files {
+        let real_content = real_files[path].as_str().unwrap();
+        match content {
+            Value::Unknown => {}
+            _ => {
+                known += 1;
+                assert_eq!(content, &real_files[path], "{path}");
+                assert!(!real_content.contains(namespace), "{path} names the namespace yet is known");
+            }
+        }
+    }
+    assert!(known > 0 && known < files.len(), "{known} of {} files known", files.len());
+    assert!(
+        files
+            .iter()
+            .any(|(p, c)| c.is_unknown() && real_files[p].as_str().unwrap().contains(namespace)),
+        "a file naming the namespace is unknown"
+    );
+    let (Value::List(policies), Value::List(real_policies)) = (narrow.get("access_policies"), real.get("access_policies")) else {
+        panic!("access_policies stays a known list: {:?}", narrow.get("access_policies"));
+    };
+    assert_eq!(policies.len(), real_policies.len());
+    for (p, r) in policies.iter().zip(real_policies) {
+        assert_eq!(p.get("policy_name"), r.get("policy_name"));
+    }
+    assert_no_stand_in(narrow);
+}
+
+/// Invariant 5: a namespace from a resource not yet created leaves `files` keys, policy names
+/// and the content not naming it known, on both protocols, through the data source and plan().
+#[tokio::test]
+async fn an_unknown_namespace_leaves_files_keys_and_policy_names_known_on_both_protocols() {
+    let h = InProcess::start().await;
+    let mut c6 = p6::provider_client::ProviderClient::new(h.channel.clone());
+    let mut c5 = p5::provider_client::ProviderClient::new(h.channel.clone());
+    let with_namespace = |ns: Value| {
+        let mut cfg = vault_k8s_dynamic_db();
+        if let Value::Map(m) = &mut cfg {
+            m.insert("name".into(), s("orders"));
+            m.insert("include".into(), Value::List(vec![s("files")]));
+            m.insert("kubernetes".into(), config(&[("namespace", ns)]));
+        }
+        cfg
+    };
+    let (unknown, known) = (with_namespace(Value::Unknown), with_namespace(s("shop-ns")));
+    let real = c6
+        .read_data_source(p6::read_data_source::Request {
+            type_name: "secretsint_plan".into(),
+            config: dv6(&known),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let real = decode_state(&real.state.unwrap().msgpack);
+    let r6 = c6
+        .read_data_source(p6::read_data_source::Request {
+            type_name: "secretsint_plan".into(),
+            config: dv6(&unknown),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let r5 = c5
+        .read_data_source(p5::read_data_source::Request {
+            type_name: "secretsint_plan".into(),
+            config: dv5(&unknown),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r6.diagnostics.is_empty() && r5.diagnostics.is_empty(), "{:?}", r6.diagnostics);
+    let (state6, state5) = (r6.state.unwrap().msgpack, r5.state.unwrap().msgpack);
+    assert_eq!(state6, state5, "protocols differ");
+    let narrow = decode_state(&state6);
+    assert_eq!(narrow.get("kubernetes").get("namespace"), &Value::Unknown);
+    check_narrow(&narrow, &real, "shop-ns");
+
+    // plan() gets the unknown too (its parameter allows unknowns) and answers the same object.
+    let arg = dynamic_arg(&unknown);
+    let f6 = c6
+        .call_function(p6::call_function::Request {
+            name: "plan".into(),
+            arguments: args6(std::slice::from_ref(&arg)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let f5 = c5
+        .call_function(p5::call_function::Request {
+            name: "plan".into(),
+            arguments: args5(std::slice::from_ref(&arg)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(f6.error, None);
+    let result = f6.result.unwrap().msgpack;
+    assert_eq!(result, f5.result.unwrap().msgpack);
+    check_narrow(&decode_state(&result), &real, "shop-ns");
+
+    // file() of a path whose content names the namespace is unknown; of one that does not, known.
+    let Value::Map(files) = narrow.get("files") else { unreachable!() };
+    for (path, content) in files {
+        let path_arg = secretsint::tf::msgpack::encode(&s(path), &secretsint::tf::Type::String);
+        let r = c6
+            .call_function(p6::call_function::Request {
+                name: "file".into(),
+                arguments: args6(&[arg.clone(), path_arg]),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(r.error, None, "{path}");
+        let got = secretsint::tf::msgpack::decode(&r.result.unwrap().msgpack, &secretsint::tf::Type::String).unwrap();
+        assert_eq!(&got, content, "{path}");
+    }
+
+    // A wholly unknown configuration gives an unknown result, as Terraform itself would answer.
+    let r = c6
+        .call_function(p6::call_function::Request {
+            name: "plan".into(),
+            arguments: args6(&[dynamic_arg(&Value::Unknown)]),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.error, None);
+    let got = secretsint::tf::msgpack::decode(
+        &r.result.unwrap().msgpack,
+        &secretsint::provider::schema::plan().block.implied_type(),
+    )
+    .unwrap();
+    assert_eq!(got, Value::Unknown);
 }
 
 #[tokio::test]
@@ -475,7 +653,8 @@ async fn functions_plan_like_the_data_source_on_both_protocols() {
         assert_eq!(a.r#return.as_ref().unwrap().r#type, b.r#return.as_ref().unwrap().r#type);
         assert_eq!(a, c);
         assert_eq!(f5.functions[name].summary, a.summary);
-        assert!(a.parameters.iter().all(|p| !p.allow_unknown_values && !p.allow_null_value));
+        // Unknowns reach the functions, which keep them narrow; nulls are Terraform's to refuse.
+        assert!(a.parameters.iter().all(|p| p.allow_unknown_values && !p.allow_null_value));
     }
     let plan_type: serde_json::Value = serde_json::from_slice(&s6.functions["plan"].r#return.as_ref().unwrap().r#type).unwrap();
     assert_eq!(plan_type[1]["files"], serde_json::json!(["map", "string"]));
