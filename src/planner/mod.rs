@@ -231,6 +231,41 @@ pub fn plan(req: &Request) -> Plan {
     plan_unchecked(req)
 }
 
+/// The checks alone, without rendering a single artifact: the grammar, the cross-field rules,
+/// and every error a plan of the request would raise (each backend's limits). This is what
+/// `validate` runs; the fallbacks a backend takes and the warnings about them come with the plan
+/// itself (`plan`), where `strict` makes the fallbacks errors. `tests/it/validation.rs` checks
+/// that the errors are exactly the plan's, over every combination.
+pub fn check(req: &Request) -> Checked {
+    let refused = req.grammar_findings();
+    if !refused.is_empty() {
+        return Checked {
+            findings: refused,
+            placeholders: Vec::new(),
+        };
+    }
+    let (settings, mut findings) = resolve::resolve(req);
+    let errors = match settings.backend {
+        Backend::Vault if backends::vault::dynamic_database::covers(&settings) => backends::vault::dynamic_database::errors(&settings),
+        Backend::Vault => backends::vault::errors(&settings),
+        Backend::AwsSecrets => backends::aws::errors(&settings),
+        Backend::AzureKeyVault => backends::azure::errors(&settings),
+        Backend::GcpSecretManager => backends::gcp::errors(&settings),
+    };
+    findings.extend(errors.into_iter().filter(|f| f.kind == FindingKind::Error));
+    Checked {
+        findings,
+        placeholders: placeholders::left(req, &settings),
+    }
+}
+
+/// What [`check`] finds: the findings that need no plan, and the placeholders a plan would leave.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    pub placeholders: Vec<placeholders::Placeholder>,
+}
+
 /// What the backend of `s` hands the application target: its SDK values and templates.
 pub(crate) fn sdk_parts(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> (integration::Sdk, integration::Templates) {
     let sdk = match s.backend {

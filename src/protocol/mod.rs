@@ -9,8 +9,7 @@ pub mod convert;
 pub mod v5;
 pub mod v6;
 
-use std::collections::VecDeque;
-use std::sync::{Mutex, RwLock};
+use std::sync::RwLock;
 
 use tokio::sync::watch;
 
@@ -29,13 +28,7 @@ pub enum Wire<'a> {
 pub struct Core {
     config: RwLock<ProviderConfig>,
     stop: watch::Sender<bool>,
-    planned: Mutex<VecDeque<(Vec<u8>, provider::Planned)>>,
 }
-
-/// How many validated plans wait for their read. In its plan walk Terraform validates each data
-/// source and then reads it with the same configuration; with `-parallelism` nodes in flight
-/// the read comes at most a few dozen calls later. A miss only costs planning again.
-const PLANNED_KEPT: usize = 64;
 
 impl Default for Core {
     fn default() -> Self {
@@ -48,7 +41,6 @@ impl Core {
         Core {
             config: RwLock::new(ProviderConfig::default()),
             stop: watch::channel(false).0,
-            planned: Mutex::new(VecDeque::with_capacity(PLANNED_KEPT)),
         }
     }
 
@@ -96,26 +88,7 @@ impl Core {
             Ok(v) => v,
             Err(d) => return d,
         };
-        let (diags, planned) = provider::validate_planned(&config, &self.provider_config());
-        if let (Wire::Msgpack(bytes), Some(planned)) = (wire, planned) {
-            if let Ok(mut kept) = self.planned.lock() {
-                if kept.len() == PLANNED_KEPT {
-                    kept.pop_front();
-                }
-                kept.push_back((bytes.to_vec(), planned));
-            }
-        }
-        diags
-    }
-
-    /// The plan a validation made for exactly these configuration bytes, taken out of the cache.
-    fn take_planned(&self, wire: Wire<'_>) -> Option<provider::Planned> {
-        let Wire::Msgpack(bytes) = wire else {
-            return None;
-        };
-        let mut kept = self.planned.lock().ok()?;
-        let i = kept.iter().rposition(|(b, _)| b.as_slice() == bytes)?;
-        kept.remove(i).map(|(_, planned)| planned)
+        provider::validate(&config, &self.provider_config())
     }
 
     /// The new state as msgpack, or `None` when there is none to return.
@@ -128,8 +101,7 @@ impl Core {
             Ok(v) => v,
             Err(d) => return (None, d),
         };
-        // read_planned re-derives the request and uses the kept plan only if it is identical.
-        let (state, diags) = provider::read_planned(&config, &self.provider_config(), self.take_planned(wire));
+        let (state, diags) = provider::read(&config, &self.provider_config());
         if diags.has_errors() {
             return (None, diags);
         }

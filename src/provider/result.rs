@@ -1,5 +1,6 @@
 //! Plan -> Terraform state value, and planner findings -> diagnostics.
 
+use crate::planner::placeholders::Placeholder;
 use crate::planner::{self, Choice, Finding, FindingKind, Include, Plan, Request};
 use crate::tf::{Diagnostics, Path, Value};
 
@@ -158,10 +159,10 @@ pub fn findings_to_diagnostics(findings: &[Finding], strict: bool, at_validate: 
 }
 
 /// Under `strict`, every placeholder left in the plan is an error on the argument that replaces it.
-pub fn placeholders_to_diagnostics(plan: &Plan, strict: bool) -> Diagnostics {
+pub fn placeholders_to_diagnostics(placeholders: &[Placeholder], strict: bool) -> Diagnostics {
     let mut diags = Diagnostics::new();
     if strict {
-        for p in &plan.placeholders {
+        for p in placeholders {
             let path = Path::from_steps(p.argument.split('.').map(|n| crate::tf::Step::Attribute(n.to_string())).collect());
             let (summary, detail) = messages::placeholder_in_strict(&p.argument, &p.value);
             diags.error(Some(path), summary, detail);

@@ -102,7 +102,7 @@ fn plan(config: &Value, provider: &ProviderConfig) -> Option<Value> {
     let strict = provider.strict || req.strict;
     if diags.has_errors()
         || result::findings_to_diagnostics(&plan.findings, strict, false).has_errors()
-        || result::placeholders_to_diagnostics(&plan, strict).has_errors()
+        || result::placeholders_to_diagnostics(&plan.placeholders, strict).has_errors()
     {
         return None;
     }

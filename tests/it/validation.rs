@@ -500,3 +500,70 @@ fn placeholders_are_listed_with_their_argument_and_strict_refuses_them() {
     assert_eq!(state.get("placeholders"), &Value::List(vec![]));
     assert!(!provider::validate(&real, &strict).has_errors());
 }
+
+/// `validate` runs `planner::check`, not the planner: its errors must be exactly the errors a plan
+/// of the same request raises, on every combination and CI platform, with the arguments that
+/// make a backend's own limits bite (refresh intervals against the rotation, short certificate
+/// lifetimes, IP alternative names, short and long rotation periods).
+#[test]
+fn the_checks_alone_find_every_error_the_plan_finds() {
+    use secretsint::planner::duration::Duration;
+    use secretsint::planner::{check, plan, Finding, FindingKind, Request};
+    let d = |text: &str| Some(Duration::parse(text).unwrap());
+    type Edit = Box<dyn Fn(&mut Request)>;
+    let variants: Vec<(&str, Edit)> = vec![
+        ("as given", Box::new(|_: &mut Request| {})),
+        (
+            "refresh 1m",
+            Box::new(move |r: &mut Request| r.kubernetes.refresh_interval = d("1m")),
+        ),
+        (
+            "refresh 48h",
+            Box::new(move |r: &mut Request| r.kubernetes.refresh_interval = d("48h")),
+        ),
+        (
+            "refresh 200d",
+            Box::new(move |r: &mut Request| r.kubernetes.refresh_interval = d("200d")),
+        ),
+        ("period 1h", Box::new(move |r: &mut Request| r.rotation_period = d("1h"))),
+        ("period 30d", Box::new(move |r: &mut Request| r.rotation_period = d("30d"))),
+        (
+            "short certificate with an IP",
+            Box::new(move |r: &mut Request| {
+                r.certificate.ttl = d("30m");
+                r.certificate.alt_names = Some(vec!["orders.example.com".into(), "10.0.0.1".into()]);
+            }),
+        ),
+    ];
+    let errors = |findings: &[Finding]| {
+        let mut out: Vec<String> = findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Error)
+            .map(|f| format!("{}: {} ({})", f.field.join("."), f.summary, f.detail))
+            .collect();
+        out.sort();
+        out
+    };
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for (case, base) in every_request_on_every_platform() {
+        for (variant, edit) in &variants {
+            let mut req = base.clone();
+            edit(&mut req);
+            let findings = plan(&req).findings;
+            assert_eq!(errors(&check(&req).findings), errors(&findings), "{case}, {variant}");
+            for f in findings.iter().filter(|f| f.kind == FindingKind::Error) {
+                *seen.entry(f.summary.clone()).or_default() += 1;
+            }
+        }
+    }
+    // The variants reach every error a backend raises while planning, or the comparison would
+    // prove nothing about them.
+    for summary in [
+        "Refresh Interval Not Below Rotation Period",
+        "Refresh Interval Not Below Credential TTL",
+        "Certificate Lifetime Too Short For Secret Manager Rotation",
+        "IP Address Not Supported By Key Vault",
+    ] {
+        assert!(seen.get(summary).is_some_and(|n| *n > 0), "no request raised {summary:?}: {seen:?}");
+    }
+}

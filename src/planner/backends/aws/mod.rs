@@ -871,3 +871,9 @@ pub(super) fn lambda_source(s: &Settings, n: &Names) -> String {
     )
     .0
 }
+
+/// The errors [`plan`] raises, found without rendering anything (what `validate` checks).
+pub fn errors(s: &Settings) -> Vec<Finding> {
+    let rot = rotator(s, &mut Vec::new(), &mut Vec::new());
+    window::refresh(s, resync(s, &rot)).1.into_iter().collect()
+}

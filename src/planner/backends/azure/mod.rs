@@ -747,6 +747,14 @@ fn application_target(s: &Settings, n: &Names, decisions: &mut Vec<String>) -> (
     (ConfigFormat::Json, render::json(&config))
 }
 
+/// The errors [`plan`] raises, found without rendering anything (what `validate` checks).
+pub fn errors(s: &Settings) -> Vec<Finding> {
+    let (src, _, _) = source(s);
+    let ips = s.certificate.ip_addresses();
+    let ip_sans = (s.credential == CredentialType::Certificate && !ips.is_empty()).then(|| findings::azure_certificate_ip_sans(&ips));
+    ip_sans.into_iter().chain(window::refresh(s, resync(src)).1).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

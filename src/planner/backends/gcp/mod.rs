@@ -666,6 +666,21 @@ fn application_target(s: &Settings, n: &Names, decisions: &mut Vec<String>) -> (
     (AuthMethod::WorkloadIdentity, ConfigFormat::Json, render::json(&config))
 }
 
+/// The errors [`plan`] raises, found without rendering anything (what `validate` checks).
+pub fn errors(s: &Settings) -> Vec<Finding> {
+    let (mut period, _, _) = rotation(s);
+    let mut out = Vec::new();
+    if let (Some(p), CredentialType::Certificate) = (period, s.credential) {
+        let (p, finding, _) = certificate_period(s, p);
+        period = Some(p);
+        out.extend(finding);
+    }
+    if s.target == Target::Kubernetes {
+        out.extend(k8s::refresh_interval(s, resync(period)).1);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

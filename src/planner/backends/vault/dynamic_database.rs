@@ -659,6 +659,14 @@ pub(crate) fn connection(s: &Settings) -> (&'static str, &'static str, String) {
     }
 }
 
+/// The errors [`plan`] raises, found without rendering anything (what `validate` checks).
+pub fn errors(s: &Settings) -> Vec<Finding> {
+    k8s::refresh_interval(s, k8s::Resync::Lease { ttl: ttls(s).default })
+        .1
+        .into_iter()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

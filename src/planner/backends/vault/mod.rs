@@ -700,6 +700,16 @@ fn application_target(s: &Settings, src: Source, n: &Names, decisions: &mut Vec<
     (AuthMethod::Approle, ConfigFormat::Hcl, render::hcl1(&body))
 }
 
+/// The errors [`plan`] raises, found without rendering anything (what `validate` checks).
+pub fn errors(s: &Settings) -> Vec<Finding> {
+    let (src, _, _) = source(s);
+    // cert-manager signs a Kubernetes plan's certificate; nothing is synced, nothing refreshes.
+    if s.target != Target::Kubernetes || matches!(src, Source::Pki { .. }) {
+        return Vec::new();
+    }
+    k8s::refresh_interval(s, resync(src)).1.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
