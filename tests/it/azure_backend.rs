@@ -532,7 +532,13 @@ fn every_terraform_name_is_a_current_azurerm_name() {
 fn every_terraform_file_is_fmt_clean() {
     let dir = tempfile::tempdir().unwrap();
     for (case, req) in every_case() {
-        std::fs::write(dir.path().join(format!("{case}.tf")), file(&plan(&req), "terraform/azure.tf")).unwrap();
+        let p = plan(&req);
+        std::fs::write(dir.path().join(format!("{case}.tf")), file(&p, "terraform/azure.tf")).unwrap();
+        std::fs::write(
+            dir.path().join(format!("{case}-platform.tf")),
+            &p.platform_files["platform/azure.tf"],
+        )
+        .unwrap();
     }
     let out = Command::new(crate::acceptance::terraform("1.15.5"))
         .args(["fmt", "-check", "-list=true", "-no-color"])

@@ -268,7 +268,8 @@ fn kubernetes_manifests_pass_strict_validation() {
 fn terraform_is_fmt_clean() {
     let dir = tempfile::tempdir().unwrap();
     for (case, req) in every_plan_on_every_platform() {
-        for (path, text) in plan(&req).files() {
+        let p = plan(&req);
+        for (path, text) in p.files().into_iter().chain(p.platform_files.clone()) {
             if path.ends_with(".tf") {
                 std::fs::write(dir.path().join(format!("{case}-{}", path.replace('/', "_"))), text).unwrap();
             }

@@ -83,7 +83,7 @@ pub(crate) fn system_topic_name(s: &Settings) -> String {
     format!("evgt-{}", s.azure.vault_name)
 }
 
-/// The `terraform`, `provider`, client and resource group blocks both files start with.
+/// The `terraform`, `provider` and resource group blocks both files start with.
 fn preamble(s: &Settings, time: bool) -> Body {
     let mut providers = vec![(
         "azurerm",
@@ -112,12 +112,6 @@ fn preamble(s: &Settings, time: bool) -> Body {
                 .add_label("azurerm")
                 .add_attribute((tf::key("subscription_id"), s.azure.subscription_id.as_str()))
                 .add_block(Block::builder(tf::key("features")).build())
-                .build(),
-        )
-        .add_block(
-            Block::builder(tf::key("data"))
-                .add_label("azurerm_client_config")
-                .add_label("current")
                 .build(),
         )
         .add_block(
@@ -156,7 +150,14 @@ pub(super) fn platform(s: &Settings) -> Body {
     for block in preamble(s, false).into_blocks() {
         b = b.add_block(block);
     }
+    // Who applies the platform: the deployer the officer roles go to.
     b.add_block(
+        Block::builder(tf::key("data"))
+            .add_label("azurerm_client_config")
+            .add_label("current")
+            .build(),
+    )
+    .add_block(
         tf::resource("azurerm_key_vault", "kv")
             .add_attribute((tf::key("name"), s.azure.vault_name.as_str()))
             .add_attribute((tf::key("location"), rg("location")))

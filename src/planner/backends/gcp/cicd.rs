@@ -244,7 +244,7 @@ pub(super) fn gitlab_target(
         ACCESS_SCRIPT.to_string(),
     ));
     decisions.push(format!(
-        "GitLab CI requests an id_tokens token with aud https://iam.googleapis.com/{} (the provider's default allowed audience; CI_JOB_JWT was removed in GitLab 17.0), exchanges it at the Security Token Service and reads version \"latest\" into {} with {ACCESS_SCRIPT_PATH} (a mode 0700 directory outside the project directory, which after_script removes however the job ended); the provider accepts only project \"{}\" on protected branch \"{}\".",
+        "GitLab CI requests an id_tokens token with aud https://iam.googleapis.com/{} (the provider's default allowed audience; CI_JOB_JWT was removed in GitLab 17.0), exchanges it at the Security Token Service and reads version \"latest\" into {} with {ACCESS_SCRIPT_PATH} (a mode 0700 directory outside the project directory, which after_script removes however the job ended); the provider accepts only project \"{}\" on a protected branch, and the secret's binding only branch \"{}\".",
         n.provider_name(),
         gitlab::SECRETS_DIR,
         s.cicd.repository,

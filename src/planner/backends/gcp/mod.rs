@@ -252,6 +252,12 @@ impl Names {
 
 /// The identity that reads the secret, as an IAM member string.
 fn consumer_member(s: &Settings, n: &Names) -> String {
+    member_in_pool(s, n, &n.pool_name())
+}
+
+/// The consumer as an IAM member, a CI one named within `pool` (the pool's resource name, or the
+/// Terraform expression that reads it).
+fn member_in_pool(s: &Settings, n: &Names, pool: &str) -> String {
     let iam = "principal://iam.googleapis.com";
     match s.target {
         Target::Kubernetes => format!(
@@ -263,21 +269,16 @@ fn consumer_member(s: &Settings, n: &Names) -> String {
             // The pool's provider admits only this repository's branch tokens; the binding
             // narrows them to the workload's branch.
             CicdPlatform::GithubActions => format!(
-                "principalSet://iam.googleapis.com/{}/attribute.ref/refs/heads/{}",
-                n.pool_name(),
+                "principalSet://iam.googleapis.com/{pool}/attribute.ref/refs/heads/{}",
                 s.cicd.branch
             ),
-            CicdPlatform::GitlabCi => format!(
-                "principalSet://iam.googleapis.com/{}/attribute.ref/{}",
-                n.pool_name(),
-                s.cicd.branch
-            ),
-            CicdPlatform::AzureDevops => format!("{iam}/{}/subject/{}", n.pool_name(), s.cicd.principal_id),
+            CicdPlatform::GitlabCi => format!("principalSet://iam.googleapis.com/{pool}/attribute.ref/{}", s.cicd.branch),
+            CicdPlatform::AzureDevops => format!("{iam}/{pool}/subject/{}", s.cicd.principal_id),
             platform => {
                 let subject = ci::token_platform(platform)
                     .map(|p| p.subject(&s.cicd, &s.name))
                     .unwrap_or_default();
-                format!("{iam}/{}/subject/{subject}", n.pool_name())
+                format!("{iam}/{pool}/subject/{subject}")
             }
         },
     }

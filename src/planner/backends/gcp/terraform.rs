@@ -144,7 +144,7 @@ pub(super) fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Bo
                     .add_attribute((tf::key("workload_identity_pool_id"), n.pool.as_str()))
                     .build(),
             );
-            template(&consumer_member(s, n).replace(&n.pool_name(), "${data.google_iam_workload_identity_pool.ci.name}"))
+            template(&member_in_pool(s, n, "${data.google_iam_workload_identity_pool.ci.name}"))
         }
         Target::Kubernetes => Expression::from(consumer_member(s, n)),
     };

@@ -15,11 +15,11 @@ provider "azurerm" {
   features {}
 }
 
-data "azurerm_client_config" "current" {}
-
 data "azurerm_resource_group" "rg" {
   name = "rg-secrets"
 }
+
+data "azurerm_client_config" "current" {}
 
 resource "azurerm_key_vault" "kv" {
   name                       = "kv-example"
