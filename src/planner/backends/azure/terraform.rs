@@ -332,7 +332,6 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
                     ),
                 ));
             }
-            let mut secret = secret;
             if rotation.is_some() {
                 // Later versions belong to the rotation Function.
                 secret = secret.add_block(
