@@ -8,8 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use secretsint::planner::request::DnsLabel;
-use secretsint::planner::{plan, Backend, Choice, CicdPlatform, CredentialType, ManifestType, Plan, Request, Rotation, Target};
+use secretsint::planner::request::{DnsLabel, Duration};
+use secretsint::planner::{plan, Backend, Choice, CicdPlatform, CredentialType, DbEngine, ManifestType, Plan, Request, Rotation, Target};
 
 /// Resource types only the platform may declare: their names do not depend on the workload.
 fn shared_types(backend: Backend) -> &'static [&'static str] {
@@ -57,6 +57,16 @@ fn request(backend: Backend, target: Target, platform: Option<CicdPlatform>, w: 
     req.name = Some(label(name));
     req.environment = Some(label(environment));
     req.cicd.platform = platform;
+    if name == "eu-payments" {
+        // Workload inputs beyond the four enums, which the platform must not read either.
+        req.database.engine = Some(DbEngine::Mysql);
+        req.database.host = Some("mysql.payments.example.com".into());
+        req.certificate.common_name = Some("payments.example.com".into());
+        req.kubernetes.namespace = Some(label("payments"));
+        req.kubernetes.service_account = Some("payments-api".into());
+        req.cicd.branch = Some("release".into());
+        req.rotation_period = Some(Duration::parse("30d").unwrap());
+    }
     req
 }
 
