@@ -1,9 +1,10 @@
 # An AKS workload reading an API key from Azure Key Vault through workload identity and the
 # External Secrets Operator.
 #
-# The plan's files hold terraform/azure.tf (vault, identity, federated credential, role
-# assignments) and the ESO manifests; docs/guides/azure-keyvault.md shows the composition with
-# azurerm_role_assignment and kubernetes_manifest.
+# The plan's files hold terraform/azure.tf (identity, federated credential, role
+# assignments) and the ESO manifests; platform_files holds platform/azure.tf (the vault, its audit
+# setting and system topic), shared by every workload on the vault. docs/guides/azure-keyvault.md
+# shows the composition with azurerm_role_assignment and kubernetes_manifest.
 terraform {
   required_version = ">= 1.0"
   required_providers {

@@ -333,7 +333,8 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
             is_azure,
             |v| format!("azure.subscription_id defaults to the placeholder {v}."),
         ),
-        resource_group: d.pick(&req.azure.resource_group, format!("rg-{environment}-{name}"), is_azure, |v| {
+        // The vault's group is the platform's, so its default cannot name a workload.
+        resource_group: d.pick(&req.azure.resource_group, "rg-secrets".into(), is_azure, |v| {
             format!("azure.resource_group defaults to \"{v}\".")
         }),
     };

@@ -218,7 +218,7 @@ fn build_plan() -> Schema {
                 ),
                 s("tenant_id", "Entra tenant ID (GUID). Defaults to a zero GUID placeholder."),
                 s("subscription_id", "Subscription ID (GUID). Defaults to a zero GUID placeholder."),
-                s("resource_group", "Resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' and ')', not ending with '.'. Defaults to \"rg-<environment>-<name>\"."),
+                s("resource_group", "Resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' and ')', not ending with '.'. Holds the vault (a platform object) and every workload's identities. Defaults to \"rg-secrets\"."),
             ],
         ),
         block(

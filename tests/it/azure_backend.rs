@@ -467,49 +467,58 @@ fn every_terraform_name_is_a_current_azurerm_name() {
     let schema = azurerm_names();
     let meta = ["count", "depends_on", "for_each", "provider", "lifecycle"];
     let mut checked = 0;
+    let mut platforms = 0;
     for (case, req) in every_case() {
         let p = plan(&req);
-        let text = file(&p, "terraform/azure.tf");
-        let body: hcl::Body = hcl::from_str(text).unwrap();
-        for block in body.blocks() {
-            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            let kind = match (block.identifier.as_str(), labels.as_slice()) {
-                ("resource", [kind, _]) => kind.to_string(),
-                ("data", [kind, _]) => format!("data.{kind}"),
-                _ => continue,
-            };
-            let arguments = names_of(&schema, &kind, "arguments");
-            let mut used = Vec::new();
-            used_names(&block.body, &mut used);
-            for name in &used {
+        // The workload's Terraform and the platform's (issue 14), each against the same names.
+        for (name, text) in [
+            ("terraform/azure.tf", file(&p, "terraform/azure.tf")),
+            ("platform/azure.tf", p.platform_files["platform/azure.tf"].as_str()),
+        ] {
+            platforms += usize::from(name.starts_with("platform/"));
+            let case = format!("{case}/{name}");
+            let body: hcl::Body = hcl::from_str(text).unwrap();
+            for block in body.blocks() {
+                let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+                let kind = match (block.identifier.as_str(), labels.as_slice()) {
+                    ("resource", [kind, _]) => kind.to_string(),
+                    ("data", [kind, _]) => format!("data.{kind}"),
+                    _ => continue,
+                };
+                let arguments = names_of(&schema, &kind, "arguments");
+                let mut used = Vec::new();
+                used_names(&block.body, &mut used);
+                for name in &used {
+                    assert!(
+                        arguments.contains(name) || meta.contains(&name.as_str()),
+                        "{case}: {kind} has no argument or block {name:?} in azurerm 4.x"
+                    );
+                }
+                let top: Vec<String> = block
+                    .body
+                    .attributes()
+                    .map(|a| a.key.to_string())
+                    .chain(block.body.blocks().map(|b| b.identifier.to_string()))
+                    .collect();
+                for required in names_of(&schema, &kind, "required") {
+                    assert!(top.contains(&required), "{case}: {kind} lacks required {required:?}");
+                }
+                checked += 1;
+            }
+            let refs = references(text);
+            assert!(refs.len() > 5, "{case}: {refs:?}");
+            for (kind, attr) in refs {
+                let known = names_of(&schema, &kind, "attributes");
+                let args = names_of(&schema, &kind, "arguments");
                 assert!(
-                    arguments.contains(name) || meta.contains(&name.as_str()),
-                    "{case}: {kind} has no argument or block {name:?} in azurerm 4.x"
+                    attr == "id" || known.contains(&attr) || args.contains(&attr),
+                    "{case}: {kind} exports no {attr:?}"
                 );
             }
-            let top: Vec<String> = block
-                .body
-                .attributes()
-                .map(|a| a.key.to_string())
-                .chain(block.body.blocks().map(|b| b.identifier.to_string()))
-                .collect();
-            for required in names_of(&schema, &kind, "required") {
-                assert!(top.contains(&required), "{case}: {kind} lacks required {required:?}");
-            }
-            checked += 1;
-        }
-        let refs = references(text);
-        assert!(refs.len() > 5, "{case}: {refs:?}");
-        for (kind, attr) in refs {
-            let known = names_of(&schema, &kind, "attributes");
-            let args = names_of(&schema, &kind, "arguments");
-            assert!(
-                attr == "id" || known.contains(&attr) || args.contains(&attr),
-                "{case}: {kind} exports no {attr:?}"
-            );
         }
     }
     assert!(checked > 500, "{checked}");
+    assert_eq!(platforms, every_case().len());
     // The check is live: a misspelled or deprecated argument is caught.
     let schema_args = names_of(&schema, "azurerm_key_vault", "arguments");
     assert!(!schema_args.contains(&"enable_rbac_authorization".to_string()));
@@ -523,7 +532,13 @@ fn every_terraform_name_is_a_current_azurerm_name() {
 fn every_terraform_file_is_fmt_clean() {
     let dir = tempfile::tempdir().unwrap();
     for (case, req) in every_case() {
-        std::fs::write(dir.path().join(format!("{case}.tf")), file(&plan(&req), "terraform/azure.tf")).unwrap();
+        let p = plan(&req);
+        std::fs::write(dir.path().join(format!("{case}.tf")), file(&p, "terraform/azure.tf")).unwrap();
+        std::fs::write(
+            dir.path().join(format!("{case}-platform.tf")),
+            &p.platform_files["platform/azure.tf"],
+        )
+        .unwrap();
     }
     let out = Command::new(crate::acceptance::terraform("1.15.5"))
         .args(["fmt", "-check", "-list=true", "-no-color"])

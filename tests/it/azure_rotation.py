@@ -77,7 +77,7 @@ def event(version: str, name: str = NAME, event_type: str = "Microsoft.KeyVault.
         id="00000000-0000-0000-0000-000000000001",
         data={"Id": f"{VAULT}/secrets/{name}/{version}", "VaultName": "kv-example", "ObjectType": "Secret",
               "ObjectName": name, "Version": version, "NBF": None, "EXP": 1_790_000_000},
-        topic="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example",
+        topic="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example",
         subject=name,
         event_type=event_type,
         event_time=datetime.now(timezone.utc),

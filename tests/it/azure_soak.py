@@ -84,7 +84,7 @@ def near_expiry(version: str) -> func.EventGridEvent:
         id=f"event-{version}",
         data={"Id": f"{VAULT}/secrets/{NAME}/{version}", "VaultName": "kv-example", "ObjectType": "Secret",
               "ObjectName": NAME, "Version": version, "NBF": None, "EXP": 1_790_000_000},
-        topic="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example",
+        topic="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example",
         subject=NAME,
         event_type="Microsoft.KeyVault.SecretNearExpiry",
         event_time=datetime.now(timezone.utc),

@@ -57,7 +57,9 @@ fn write_all(dir: &Path) -> usize {
                 combo.push('-');
                 combo.push_str(p.as_str());
             }
-            for (path, text) in plan(&req).files() {
+            // The platform's files beside the workload's (issue 14): checkov sees each module whole.
+            let p = plan(&req);
+            for (path, text) in p.files().into_iter().chain(p.platform_files.clone()) {
                 let kubernetes = path.ends_with(".yaml") && text.starts_with("apiVersion:");
                 let keep = path.ends_with(".tf") || kubernetes;
                 if !keep {

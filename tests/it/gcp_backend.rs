@@ -229,8 +229,16 @@ fn cicd_files_follow_each_platform() {
             }
         }
         assert!(cicd > 0, "{p}");
-        let tf = &files["terraform/gcp.tf"];
-        assert!(tf.contains("attribute_condition"), "{p}: every provider has an attribute_condition");
+        // The pool and its provider are the platform's (issue 14).
+        let platform = &plan(&req).platform_files["platform/gcp.tf"];
+        assert!(
+            platform.contains("attribute_condition"),
+            "{p}: every provider has an attribute_condition"
+        );
+        assert!(
+            !files["terraform/gcp.tf"].contains("google_iam_workload_identity_pool_provider"),
+            "{p}"
+        );
     }
 }
 
@@ -260,7 +268,8 @@ fn kubernetes_manifests_pass_strict_validation() {
 fn terraform_is_fmt_clean() {
     let dir = tempfile::tempdir().unwrap();
     for (case, req) in every_plan_on_every_platform() {
-        for (path, text) in plan(&req).files() {
+        let p = plan(&req);
+        for (path, text) in p.files().into_iter().chain(p.platform_files.clone()) {
             if path.ends_with(".tf") {
                 std::fs::write(dir.path().join(format!("{case}-{}", path.replace('/', "_"))), text).unwrap();
             }
@@ -468,6 +477,9 @@ fn schema_file(kind: &str, type_name: &str) -> std::path::PathBuf {
             ]
         }
         ("data", None) if type_name == "archive_file" => vec![root.join("provider-archive/lib/data-archive-file")],
+        ("data", Some(rest)) => vec![root
+            .join("provider-google/lib")
+            .join(format!("data-google-{}", rest.replace('_', "-")))],
         _ => Vec::new(),
     };
     candidates
@@ -599,7 +611,7 @@ fn references(text: &str) -> Vec<(String, String, String)> {
     while i < bytes.len() {
         let starts = i == 0 || !word(bytes[i - 1]);
         let rest = &text[i..];
-        if starts && (rest.starts_with("google_") || rest.starts_with("data.archive_file.")) {
+        if starts && (rest.starts_with("google_") || rest.starts_with("data.archive_file.") || rest.starts_with("data.google_")) {
             let len = rest.bytes().take_while(|b| word(*b)).count();
             let parts: Vec<&str> = rest[..len].split('.').collect();
             match parts.as_slice() {
@@ -621,62 +633,72 @@ fn terraform_matches_the_google_provider_schema() {
     let mut problems = Vec::new();
     let mut cache: BTreeMap<String, ResourceSchema> = BTreeMap::new();
     let mut checked = 0;
+    let mut platforms = 0;
     for (case, req) in every_plan_on_every_platform() {
-        let files = plan(&req).files();
-        let text = &files["terraform/gcp.tf"];
-        let body: hcl::Body = hcl::from_str(text).unwrap();
-        let mut declared = Vec::new();
-        for block in body.blocks() {
-            let kind = block.identifier.as_str();
-            if kind != "resource" && kind != "data" {
-                continue;
-            }
-            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-            let (type_name, label) = (labels[0], labels[1]);
-            let key = format!("{kind}.{type_name}");
-            let schema = cache
-                .entry(key.clone())
-                .or_insert_with(|| load_schema(&schema_file(kind, type_name)));
-            let interface = format!("{}Config", schema.class);
-            check_block(
-                schema,
-                &interface,
-                &schema.class,
-                &block.body,
-                &format!("{case}: {type_name}.{label}"),
-                &mut problems,
-            );
-            declared.push((
-                if kind == "data" {
-                    format!("data.{type_name}")
-                } else {
-                    type_name.to_string()
-                },
-                label.to_string(),
-            ));
-            checked += 1;
-        }
-        let refs = references(text);
-        assert!(refs.len() >= 2, "{case}: references not found");
-        for (type_name, label, attr) in refs {
-            if !declared.contains(&(type_name.clone(), label.clone())) {
-                problems.push(format!("{case}: {type_name}.{label} is referenced but not declared"));
-                continue;
-            }
-            let key = if let Some(t) = type_name.strip_prefix("data.") {
-                format!("data.{t}")
-            } else {
-                format!("resource.{type_name}")
-            };
-            let schema = &cache[&key];
-            if !schema.getters.contains(&camel(&attr)) {
-                problems.push(format!(
-                    "{case}: {type_name}.{label}.{attr} is not an attribute the provider exports"
+        let p = plan(&req);
+        let files = p.files();
+        // The workload's Terraform and the platform's (issue 14), each a module of its own.
+        for (name, text) in [
+            ("terraform/gcp.tf", &files["terraform/gcp.tf"]),
+            ("platform/gcp.tf", &p.platform_files["platform/gcp.tf"]),
+        ] {
+            platforms += usize::from(name.starts_with("platform/"));
+            let case = format!("{case}/{name}");
+            let body: hcl::Body = hcl::from_str(text).unwrap();
+            let mut declared = Vec::new();
+            for block in body.blocks() {
+                let kind = block.identifier.as_str();
+                if kind != "resource" && kind != "data" {
+                    continue;
+                }
+                let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+                let (type_name, label) = (labels[0], labels[1]);
+                let key = format!("{kind}.{type_name}");
+                let schema = cache
+                    .entry(key.clone())
+                    .or_insert_with(|| load_schema(&schema_file(kind, type_name)));
+                let interface = format!("{}Config", schema.class);
+                check_block(
+                    schema,
+                    &interface,
+                    &schema.class,
+                    &block.body,
+                    &format!("{case}: {type_name}.{label}"),
+                    &mut problems,
+                );
+                declared.push((
+                    if kind == "data" {
+                        format!("data.{type_name}")
+                    } else {
+                        type_name.to_string()
+                    },
+                    label.to_string(),
                 ));
+                checked += 1;
+            }
+            let refs = references(text);
+            assert!(refs.len() >= 2 || name.starts_with("platform/"), "{case}: references not found");
+            for (type_name, label, attr) in refs {
+                if !declared.contains(&(type_name.clone(), label.clone())) {
+                    problems.push(format!("{case}: {type_name}.{label} is referenced but not declared"));
+                    continue;
+                }
+                let key = if let Some(t) = type_name.strip_prefix("data.") {
+                    format!("data.{t}")
+                } else {
+                    format!("resource.{type_name}")
+                };
+                let schema = &cache[&key];
+                if !schema.getters.contains(&camel(&attr)) {
+                    problems.push(format!(
+                        "{case}: {type_name}.{label}.{attr} is not an attribute the provider exports"
+                    ));
+                }
             }
         }
     }
     assert!(checked > 300, "{checked}");
+    assert_eq!(platforms, every_plan_on_every_platform().len());
     // The check is live: a misspelt argument and a missing required one are both reported.
     let planted: hcl::Body = hcl::from_str(
         "resource \"google_secret_manager_secret\" \"x\" {\n  project = \"p\"\n  replication {\n    auto {}\n  }\n  rotation {\n    rotation_periodx = \"3600s\"\n  }\n}\n",

@@ -11,6 +11,7 @@ mod backends;
 mod bad_input;
 mod checkov;
 mod cli;
+mod cloud_platform;
 mod concurrency;
 mod coverage;
 mod dependencies;

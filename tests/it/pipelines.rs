@@ -364,21 +364,23 @@ fn jenkins_token_credentials_as_code_match_the_bindings_and_the_trust() {
             .iter()
             .find(|m| kind(&m.filename) == Some(Kind::JenkinsCasc))
             .unwrap_or_else(|| panic!("{origin}: no credentials as code"));
+        // The workload's Terraform and the platform's, where a shared pool and provider live.
         let terraform: String = m
             .iter()
             .filter(|m| m.filename.ends_with(".tf"))
             .map(|m| m.content.as_str())
+            .chain(p.platform_files.values().map(String::as_str))
             .collect();
         let defined = casc_token_credentials(&casc.content).unwrap_or_else(|e| panic!("{origin}: {e}"));
         let ids: Vec<String> = defined.iter().map(|(id, _)| id.clone()).collect();
         assert_eq!(ids, bound_token_credentials(&jenkinsfiles), "{origin}: defined ≠ bound");
         for (id, audience) in &defined {
             // Google's default audience is the provider's own resource name.
+            let mut path = audience.rsplit('/');
+            let (provider, pool) = (path.next().unwrap(), path.nth(1).unwrap_or_default());
             let google_default = audience.starts_with("https://iam.googleapis.com/projects/")
-                && terraform.contains(&format!(
-                    "workload_identity_pool_provider_id = \"{}\"",
-                    audience.rsplit('/').next().unwrap()
-                ));
+                && terraform.contains(&format!("workload_identity_pool_provider_id = \"{provider}\""))
+                && terraform.contains(&format!("workload_identity_pool_id = \"{pool}\""));
             assert!(
                 terraform.contains(audience.as_str()) || google_default,
                 "{origin}: {id}'s audience {audience} is not trusted"

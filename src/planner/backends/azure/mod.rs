@@ -36,6 +36,8 @@ pub(crate) const NEAR_EXPIRY_WINDOW: u64 = 30 * DAY;
 const FALLBACK_FLOOR: u64 = DAY;
 /// The shortest validity Key Vault issues a certificate for (`validity_in_months`).
 const MIN_CERT_MONTHS: u64 = 1;
+/// What every workload on the vault shares, under `platform_files`.
+pub(crate) const PLATFORM_FILE: &str = "platform/azure.tf";
 const FUNCTION_TEMPLATE: &str = include_str!("snippets/function_app.py");
 /// The Function of a third-party API key: it logs a reminder and never writes the secret.
 const REMIND_FUNCTION: &str = include_str!("snippets/remind_app.py");
@@ -293,7 +295,7 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
                 policy_name: format!("{}-secrets-user", n.role),
                 role: roles::KEY_VAULT_SECRETS_USER,
                 scope: n.secret_scope.clone(),
-                scope_expr: template("${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"),
+                scope_expr: template("${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"),
                 principal: app(),
                 principal_name: n.identity.clone(),
             });
@@ -303,7 +305,7 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
                     policy_name: format!("{}-rotator-secrets-officer", n.role),
                     role: roles::KEY_VAULT_SECRETS_OFFICER,
                     scope: n.secret_scope.clone(),
-                    scope_expr: template("${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"),
+                    scope_expr: template("${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"),
                     principal: tf::traversal("azurerm_user_assigned_identity", &["rotator", "principal_id"]),
                     principal_name: n.rotator_identity.clone(),
                 });
@@ -315,7 +317,7 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
                     policy_name: format!("{}-rotator-admin-secrets-user", n.role),
                     role: roles::KEY_VAULT_SECRETS_USER,
                     scope: n.admin_scope.clone(),
-                    scope_expr: template("${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.db_admin.name}"),
+                    scope_expr: template("${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.db_admin.name}"),
                     principal: tf::traversal("azurerm_user_assigned_identity", &["rotator", "principal_id"]),
                     principal_name: n.rotator_identity.clone(),
                 });
@@ -328,7 +330,7 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
                 policy_name: format!("{}-secrets-user", n.role),
                 role: roles::KEY_VAULT_SECRETS_USER,
                 scope: n.secret_scope.clone(),
-                scope_expr: template("${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_certificate.app.name}"),
+                scope_expr: template("${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_certificate.app.name}"),
                 principal: app(),
                 principal_name: n.identity.clone(),
             });
@@ -337,7 +339,7 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
                 policy_name: format!("{}-certificate-user", n.role),
                 role: roles::KEY_VAULT_CERTIFICATE_USER,
                 scope: n.certificate_scope.clone(),
-                scope_expr: template("${azurerm_key_vault.kv.id}/certificates/${azurerm_key_vault_certificate.app.name}"),
+                scope_expr: template("${data.azurerm_key_vault.kv.id}/certificates/${azurerm_key_vault_certificate.app.name}"),
                 principal: app(),
                 principal_name: n.identity.clone(),
             });
@@ -353,7 +355,7 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
         policy_name: format!("{}-deployer-{what}-officer", n.role),
         role: deployer_role,
         scope: n.vault_id.clone(),
-        scope_expr: tf::traversal("azurerm_key_vault", &["kv", "id"]),
+        scope_expr: vault("id"),
         principal: tf::traversal("data", &["azurerm_client_config", "current", "object_id"]),
         principal_name: "the principal that runs Terraform".into(),
     });
@@ -435,21 +437,24 @@ pub fn plan(s: &Settings) -> Plan {
         render::hcl(&terraform(s, src, &n, &list)),
     ));
     decisions.push(format!(
-        "The vault {} uses Azure RBAC (rbac_authorization_enabled = true, no access policies), purge protection and 90-day soft delete; every role assignment names a built-in role by its ID and is scoped to the single {} it concerns, except that the principal running Terraform gets {} on the vault because the object does not exist yet to be scoped to.",
+        "The vault {vault} is a platform object: {PLATFORM_FILE} declares it once for every workload on it (with its audit setting, its Event Grid system topic {topic} and the deployer's roles), and terraform/azure.tf only looks it up (data \"azurerm_key_vault\"), so destroying one workload leaves the vault and every other workload's secrets in place; apply {PLATFORM_FILE} once, before the workloads.",
+        vault = s.azure.vault_name,
+        topic = system_topic_name(s),
+    ));
+    decisions.push(format!(
+        "The vault {} uses Azure RBAC (rbac_authorization_enabled = true, no access policies), purge protection and 90-day soft delete; every role assignment names a built-in role by its ID and is scoped to the single {} it concerns, except that {PLATFORM_FILE} gives the principal that applies it {} and {} on the vault, because a workload's objects do not exist yet to be scoped to (apply the workloads as that principal, or grant yours the same).",
         s.azure.vault_name,
         if matches!(src, Source::Certificate { .. }) { "certificate" } else { "secret" },
-        match src {
-            Source::Secret { .. } => roles::KEY_VAULT_SECRETS_OFFICER.0,
-            Source::Certificate { .. } => roles::KEY_VAULT_CERTIFICATES_OFFICER.0,
-        }
+        roles::KEY_VAULT_SECRETS_OFFICER.0,
+        roles::KEY_VAULT_CERTIFICATES_OFFICER.0,
     ));
-    decisions.push(
-        "The vault's AuditEvent log (every read and write of its secrets) goes to the Log Analytics workspace var.log_analytics_workspace_id through the diagnostic setting \"audit\".".into(),
-    );
     decisions.push(format!(
-        "The vault's network rules deny by default (network_acls default_action = \"Deny\", bypass AzureServices): only var.key_vault_allowed_ip_ranges and the subnets in var.key_vault_allowed_subnet_ids{} reach its data plane, so put the egress of whoever runs terraform apply and of every consumer there (a GitHub-hosted runner has no fixed address: use a self-hosted runner in an allowed subnet). The public endpoint stays on for those rules to apply; a private endpoint needs a virtual network the plan does not own.",
+        "The vault's AuditEvent log (every read and write of its secrets) goes to the Log Analytics workspace var.log_analytics_workspace_id through the diagnostic setting \"audit\" that {PLATFORM_FILE} declares."
+    ));
+    decisions.push(format!(
+        "The vault's network rules ({PLATFORM_FILE}) deny by default (network_acls default_action = \"Deny\", bypass AzureServices): only var.key_vault_allowed_ip_ranges and the subnets in var.key_vault_allowed_subnet_ids reach its data plane, so put the egress of whoever runs terraform apply and of every consumer there{} (a GitHub-hosted runner has no fixed address: use a self-hosted runner in an allowed subnet). The public endpoint stays on for those rules to apply; a private endpoint needs a virtual network the plan does not own.",
         if matches!(src, Source::Secret { rotation: Some(_) }) {
-            " (plus var.rotation_function_subnet_id, the rotation Function's outbound subnet)"
+            ", including this workload's var.rotation_function_subnet_id, the rotation Function's outbound subnet"
         } else {
             ""
         }
@@ -491,7 +496,7 @@ pub fn plan(s: &Settings) -> Plan {
         decisions,
         findings,
         placeholders: Vec::new(),
-        platform_files: Default::default(),
+        platform_files: [(PLATFORM_FILE.to_string(), render::hcl(&platform(s)))].into(),
     }
 }
 
@@ -524,7 +529,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                 )),
                 Some(period) => {
                     d.push(format!(
-                        "Key Vault has no native secret rotation: {} expires {} after it is written (the rotation period {} plus the {}-day window in which Key Vault publishes {EVENT_NEAR_EXPIRY}), and an Event Grid subscription on the vault's system topic sends that event for \"{}\" to the Python Function rotate_secret, which {}.",
+                        "Key Vault has no native secret rotation: {} expires {} after it is written (the rotation period {} plus the {}-day window in which Key Vault publishes {EVENT_NEAR_EXPIRY}), and an Event Grid subscription on the vault's system topic (declared by {PLATFORM_FILE}; the subscription is this workload's) sends that event for \"{}\" to the Python Function rotate_secret, which {}.",
                         if reminds(s) {
                             "the version terraform/azure.tf writes (and each key written later with the reminder's --expires)"
                         } else {
@@ -544,7 +549,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                         d.push("The Function ignores an event whose version is no longer the current one, so a redelivered event or a manual update in between never adds a second version.".into());
                     }
                     d.push(format!(
-                        "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({} on the secret only); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken) and is reached with its access key, because azurerm 4.x still writes an empty AzureWebJobsStorage when a Flex Consumption app uses an identity for storage (hashicorp/terraform-provider-azurerm#29693); the account keeps deleted blobs and containers for 7 days and logs any SAS signed for longer than an hour. Its outbound traffic leaves through var.rotation_function_subnet_id (virtual network integration), the subnet the vault allows.",
+                        "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({} on the secret only); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken) and is reached with its access key, because azurerm 4.x still writes an empty AzureWebJobsStorage when a Flex Consumption app uses an identity for storage (hashicorp/terraform-provider-azurerm#29693); the account keeps deleted blobs and containers for 7 days and logs any SAS signed for longer than an hour. Its outbound traffic leaves through var.rotation_function_subnet_id (virtual network integration), a subnet the vault must allow: list it in key_vault_allowed_subnet_ids of {PLATFORM_FILE}.",
                         n.rotator_identity,
                         roles::KEY_VAULT_SECRETS_OFFICER.0,
                         storage_account_name(s)

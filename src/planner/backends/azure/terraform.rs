@@ -59,24 +59,175 @@ pub(super) fn list_variable(name: &str, description: &str, default_empty: bool) 
 }
 
 /// The vault's network rules: deny by default, Azure's trusted services bypass, and the
-/// allow-lists from variables (plus the rotation Function's subnet when the plan has one).
-fn network_acls(rotation: bool) -> Block {
-    let subnets = if rotation {
-        Expression::from(
-            hcl::expr::FuncCall::builder("concat")
-                .arg(tf::traversal("var", &["key_vault_allowed_subnet_ids"]))
-                .arg(Expression::from(vec![tf::traversal("var", &["rotation_function_subnet_id"])]))
-                .build(),
-        )
-    } else {
-        tf::traversal("var", &["key_vault_allowed_subnet_ids"])
-    };
+/// allow-lists from variables (every workload's rotation Function subnet goes into the subnets).
+fn network_acls() -> Block {
     Block::builder(tf::key("network_acls"))
         .add_attribute((tf::key("default_action"), "Deny"))
         .add_attribute((tf::key("bypass"), "AzureServices"))
         .add_attribute((tf::key("ip_rules"), tf::traversal("var", &["key_vault_allowed_ip_ranges"])))
-        .add_attribute((tf::key("virtual_network_subnet_ids"), subnets))
+        .add_attribute((
+            tf::key("virtual_network_subnet_ids"),
+            tf::traversal("var", &["key_vault_allowed_subnet_ids"]),
+        ))
         .build()
+}
+
+/// The platform's Key Vault, looked up by name (platform/azure.tf declares it).
+pub(super) fn vault(attr: &str) -> Expression {
+    tf::traversal("data", &["azurerm_key_vault", "kv", attr])
+}
+
+/// The vault's Event Grid system topic: Azure allows one per source resource, so every workload's
+/// subscription attaches to this one, which platform/azure.tf declares.
+pub(crate) fn system_topic_name(s: &Settings) -> String {
+    format!("evgt-{}", s.azure.vault_name)
+}
+
+/// The `terraform`, `provider` and resource group blocks both files start with.
+fn preamble(s: &Settings, time: bool) -> Body {
+    let mut providers = vec![(
+        "azurerm",
+        tf::obj(&[("source", "hashicorp/azurerm".into()), ("version", ">= 4.65, < 5.0".into())]),
+    )];
+    if time {
+        providers.push((
+            "time",
+            tf::obj(&[("source", "hashicorp/time".into()), ("version", ">= 0.12".into())]),
+        ));
+    }
+    let mut required = Block::builder(tf::key("required_providers"));
+    for (k, v) in providers {
+        required = required.add_attribute((k, v));
+    }
+    Body::builder()
+        .add_block(
+            Block::builder(tf::key("terraform"))
+                // value_wo (write-only attributes) and ephemeral variables need Terraform 1.11.
+                .add_attribute((tf::key("required_version"), ">= 1.11"))
+                .add_block(required.build())
+                .build(),
+        )
+        .add_block(
+            Block::builder(tf::key("provider"))
+                .add_label("azurerm")
+                .add_attribute((tf::key("subscription_id"), s.azure.subscription_id.as_str()))
+                .add_block(Block::builder(tf::key("features")).build())
+                .build(),
+        )
+        .add_block(
+            Block::builder(tf::key("data"))
+                .add_label("azurerm_resource_group")
+                .add_label("rg")
+                .add_attribute((tf::key("name"), s.azure.resource_group.as_str()))
+                .build(),
+        )
+        .build()
+}
+
+/// What every workload on the vault shares (platform/azure.tf): the vault itself, its audit
+/// diagnostic setting, its one Event Grid system topic and the deployer's officer roles on it.
+/// Reads only the `azure {}` block, so every plan on one vault renders the same bytes.
+pub(super) fn platform(s: &Settings) -> Body {
+    let kv = |attr: &str| tf::traversal("azurerm_key_vault", &["kv", attr]);
+    let deployer = |label: &str, role: (&str, &str), what: &str| {
+        tf::resource("azurerm_role_assignment", label)
+            .add_attribute((tf::key("scope"), kv("id")))
+            .add_attribute((tf::key("role_definition_id"), role_definition_id(s, role)))
+            .add_attribute((
+                tf::key("principal_id"),
+                tf::traversal("data", &["azurerm_client_config", "current", "object_id"]),
+            ))
+            .add_attribute((
+                tf::key("description"),
+                format!(
+                    "{} on {} for the principal that applies Terraform: workloads create {what} that do not exist yet to be scoped to",
+                    role.0, s.azure.vault_name
+                ),
+            ))
+            .build()
+    };
+    let mut b = Body::builder();
+    for block in preamble(s, false).into_blocks() {
+        b = b.add_block(block);
+    }
+    // Who applies the platform: the deployer the officer roles go to.
+    b.add_block(
+        Block::builder(tf::key("data"))
+            .add_label("azurerm_client_config")
+            .add_label("current")
+            .build(),
+    )
+    .add_block(
+        tf::resource("azurerm_key_vault", "kv")
+            .add_attribute((tf::key("name"), s.azure.vault_name.as_str()))
+            .add_attribute((tf::key("location"), rg("location")))
+            .add_attribute((tf::key("resource_group_name"), rg("name")))
+            .add_attribute((tf::key("tenant_id"), s.azure.tenant_id.as_str()))
+            .add_attribute((tf::key("sku_name"), "standard"))
+            .add_attribute((tf::key("rbac_authorization_enabled"), true))
+            .add_attribute((tf::key("purge_protection_enabled"), true))
+            .add_attribute((tf::key("soft_delete_retention_days"), 90))
+            .add_block(network_acls())
+            .build(),
+    )
+    .add_block(list_variable(
+        "key_vault_allowed_ip_ranges",
+        "Public IPv4 addresses or CIDR ranges allowed to reach the Key Vault's data plane (it denies every other network): the egress of whoever runs terraform apply and of every consumer outside the allowed subnets. [] allows none.",
+        false,
+    ))
+    .add_block(list_variable(
+        "key_vault_allowed_subnet_ids",
+        "Subnet IDs allowed to reach the Key Vault (each needs the Microsoft.KeyVault service endpoint): the AKS node subnet, self-hosted runner subnets and every workload's rotation_function_subnet_id.",
+        true,
+    ))
+    .add_block(variable(
+        "log_analytics_workspace_id",
+        "Resource ID of the Log Analytics workspace that receives the vault's AuditEvent log (every read and write of a secret).",
+        false,
+        None,
+    ))
+    .add_block(
+        tf::resource("azurerm_monitor_diagnostic_setting", "kv_audit")
+            .add_attribute((tf::key("name"), "audit"))
+            .add_attribute((tf::key("target_resource_id"), kv("id")))
+            .add_attribute((
+                tf::key("log_analytics_workspace_id"),
+                tf::traversal("var", &["log_analytics_workspace_id"]),
+            ))
+            .add_block(
+                Block::builder(tf::key("enabled_log"))
+                    .add_attribute((tf::key("category"), "AuditEvent"))
+                    .build(),
+            )
+            .build(),
+    )
+    .add_block(
+        // Azure allows one system topic per source resource: every workload subscribes to this one.
+        tf::resource("azurerm_eventgrid_system_topic", "kv")
+            .add_attribute((tf::key("name"), system_topic_name(s)))
+            .add_attribute((tf::key("resource_group_name"), rg("name")))
+            .add_attribute((tf::key("location"), rg("location")))
+            .add_attribute((tf::key("source_resource_id"), kv("id")))
+            .add_attribute((tf::key("topic_type"), "Microsoft.KeyVault.vaults"))
+            .build(),
+    )
+    .add_block(deployer(
+        "deployer_secrets_officer",
+        roles::KEY_VAULT_SECRETS_OFFICER,
+        "secrets",
+    ))
+    .add_block(deployer(
+        "deployer_certificates_officer",
+        roles::KEY_VAULT_CERTIFICATES_OFFICER,
+        "certificates",
+    ))
+    .add_block(
+        Block::builder(tf::key("output"))
+            .add_label("key_vault_uri")
+            .add_attribute((tf::key("value"), kv("vault_uri")))
+            .build(),
+    )
+    .build()
 }
 
 pub(super) fn identity_block(label: &str, name: &str) -> Block {
@@ -108,93 +259,19 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
         Source::Secret { rotation } => rotation,
         Source::Certificate { .. } => None,
     };
-    let mut providers = vec![(
-        "azurerm",
-        tf::obj(&[("source", "hashicorp/azurerm".into()), ("version", ">= 4.65, < 5.0".into())]),
-    )];
-    if rotation.is_some() {
-        providers.push((
-            "time",
-            tf::obj(&[("source", "hashicorp/time".into()), ("version", ">= 0.12".into())]),
-        ));
+    let mut b = Body::builder();
+    for block in preamble(s, rotation.is_some()).into_blocks() {
+        b = b.add_block(block);
     }
-    let mut required = Block::builder(tf::key("required_providers"));
-    for (k, v) in providers {
-        required = required.add_attribute((k, v));
-    }
-    let mut b = Body::builder()
-        .add_block(
-            Block::builder(tf::key("terraform"))
-                // value_wo (write-only attributes) and ephemeral variables need Terraform 1.11.
-                .add_attribute((tf::key("required_version"), ">= 1.11"))
-                .add_block(required.build())
-                .build(),
-        )
-        .add_block(
-            Block::builder(tf::key("provider"))
-                .add_label("azurerm")
-                .add_attribute((tf::key("subscription_id"), s.azure.subscription_id.as_str()))
-                .add_block(Block::builder(tf::key("features")).build())
-                .build(),
-        )
-        .add_block(
-            Block::builder(tf::key("data"))
-                .add_label("azurerm_client_config")
-                .add_label("current")
-                .build(),
-        )
-        .add_block(
-            Block::builder(tf::key("data"))
-                .add_label("azurerm_resource_group")
-                .add_label("rg")
-                .add_attribute((tf::key("name"), s.azure.resource_group.as_str()))
-                .build(),
-        )
-        .add_block(
-            tf::resource("azurerm_key_vault", "kv")
-                .add_attribute((tf::key("name"), s.azure.vault_name.as_str()))
-                .add_attribute((tf::key("location"), rg("location")))
-                .add_attribute((tf::key("resource_group_name"), rg("name")))
-                .add_attribute((tf::key("tenant_id"), s.azure.tenant_id.as_str()))
-                .add_attribute((tf::key("sku_name"), "standard"))
-                .add_attribute((tf::key("rbac_authorization_enabled"), true))
-                .add_attribute((tf::key("purge_protection_enabled"), true))
-                .add_attribute((tf::key("soft_delete_retention_days"), 90))
-                .add_block(network_acls(rotation.is_some()))
-                .build(),
-        )
-        .add_block(list_variable(
-            "key_vault_allowed_ip_ranges",
-            "Public IPv4 addresses or CIDR ranges allowed to reach the Key Vault's data plane (it denies every other network): the egress of whoever runs terraform apply and of every consumer outside the allowed subnets. [] allows none.",
-            false,
-        ))
-        .add_block(variable(
-            "log_analytics_workspace_id",
-            "Resource ID of the Log Analytics workspace that receives the vault's AuditEvent log (every read and write of a secret).",
-            false,
-            None,
-        ))
-        .add_block(
-            tf::resource("azurerm_monitor_diagnostic_setting", "kv_audit")
-                .add_attribute((tf::key("name"), "audit"))
-                .add_attribute((tf::key("target_resource_id"), tf::traversal("azurerm_key_vault", &["kv", "id"])))
-                .add_attribute((
-                    tf::key("log_analytics_workspace_id"),
-                    tf::traversal("var", &["log_analytics_workspace_id"]),
-                ))
-                .add_block(
-                    Block::builder(tf::key("enabled_log"))
-                        .add_attribute((tf::key("category"), "AuditEvent"))
-                        .build(),
-                )
-                .build(),
-        )
-        .add_block(list_variable(
-            "key_vault_allowed_subnet_ids",
-            "Subnet IDs allowed to reach the Key Vault (each needs the Microsoft.KeyVault service endpoint): the AKS node subnet, self-hosted runner subnets.",
-            true,
-        ));
-    let deployer = Expression::from(vec![tf::traversal("azurerm_role_assignment", &["deployer"])]);
+    let mut b = b.add_block(
+        // The vault belongs to the platform (platform/azure.tf): the workload only looks it up.
+        Block::builder(tf::key("data"))
+            .add_label("azurerm_key_vault")
+            .add_label("kv")
+            .add_attribute((tf::key("name"), s.azure.vault_name.as_str()))
+            .add_attribute((tf::key("resource_group_name"), rg("name")))
+            .build(),
+    );
     match src {
         Source::Secret { rotation } => {
             let value = if s.credential == CredentialType::Database {
@@ -239,7 +316,7 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
             };
             let mut secret = tf::resource("azurerm_key_vault_secret", "app")
                 .add_attribute((tf::key("name"), n.object.as_str()))
-                .add_attribute((tf::key("key_vault_id"), tf::traversal("azurerm_key_vault", &["kv", "id"])))
+                .add_attribute((tf::key("key_vault_id"), vault("id")))
                 .add_attribute((tf::key("value_wo"), value))
                 .add_attribute((tf::key("value_wo_version"), 1))
                 .add_attribute((tf::key("content_type"), content_type(s.credential)));
@@ -255,7 +332,6 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
                     ),
                 ));
             }
-            let mut secret = secret.add_attribute((tf::key("depends_on"), deployer.clone()));
             if rotation.is_some() {
                 // Later versions belong to the rotation Function.
                 secret = secret.add_block(
@@ -288,7 +364,7 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
                     .add_block(
                         tf::resource("azurerm_key_vault_secret", "db_admin")
                             .add_attribute((tf::key("name"), n.admin_object.as_str()))
-                            .add_attribute((tf::key("key_vault_id"), tf::traversal("azurerm_key_vault", &["kv", "id"])))
+                            .add_attribute((tf::key("key_vault_id"), vault("id")))
                             .add_attribute((
                                 "value_wo",
                                 Expression::from(
@@ -302,7 +378,6 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
                             ))
                             .add_attribute((tf::key("value_wo_version"), 1))
                             .add_attribute((tf::key("content_type"), content_type(CredentialType::Database)))
-                            .add_attribute((tf::key("depends_on"), deployer.clone()))
                             .build(),
                     );
             }
@@ -312,7 +387,7 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
             b = b.add_block(
                 tf::resource("azurerm_key_vault_certificate", "app")
                     .add_attribute((tf::key("name"), n.object.as_str()))
-                    .add_attribute((tf::key("key_vault_id"), tf::traversal("azurerm_key_vault", &["kv", "id"])))
+                    .add_attribute((tf::key("key_vault_id"), vault("id")))
                     .add_block(
                         Block::builder(tf::key("certificate_policy"))
                             .add_block(
@@ -363,7 +438,6 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
                             )
                             .build(),
                     )
-                    .add_attribute((tf::key("depends_on"), deployer.clone()))
                     .build(),
             );
         }
@@ -372,14 +446,13 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
     for block in identity_federation(s, n) {
         b = b.add_block(block);
     }
-    for a in list {
+    // The deployer's assignment on the whole vault is the platform's (platform/azure.tf).
+    for a in list.iter().filter(|a| a.label != "deployer") {
         let mut block = tf::resource("azurerm_role_assignment", a.label)
             .add_attribute((tf::key("scope"), a.scope_expr.clone()))
             .add_attribute((tf::key("role_definition_id"), role_definition_id(s, a.role)))
             .add_attribute((tf::key("principal_id"), a.principal.clone()));
-        if a.label != "deployer" {
-            block = block.add_attribute((tf::key("principal_type"), "ServicePrincipal"));
-        }
+        block = block.add_attribute((tf::key("principal_type"), "ServicePrincipal"));
         block = block.add_attribute((tf::key("description"), format!("{} on {} only", a.role.0, a.scope)));
         b = b.add_block(block.build());
     }
@@ -404,7 +477,7 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, list: &[Assignment
     .add_block(
         Block::builder(tf::key("output"))
             .add_label("key_vault_uri")
-            .add_attribute((tf::key("value"), tf::traversal("azurerm_key_vault", &["kv", "vault_uri"])))
+            .add_attribute((tf::key("value"), vault("vault_uri")))
             .build(),
     )
     .build()
@@ -549,13 +622,6 @@ pub(super) fn rotation_blocks(s: &Settings, src: Source, n: &Names, period: Dura
             false,
             Some(Expression::Bool(false)),
         ),
-        tf::resource("azurerm_eventgrid_system_topic", "kv")
-            .add_attribute((tf::key("name"), format!("evgt-{}", s.azure.vault_name)))
-            .add_attribute((tf::key("resource_group_name"), rg("name")))
-            .add_attribute((tf::key("location"), rg("location")))
-            .add_attribute((tf::key("source_resource_id"), tf::traversal("azurerm_key_vault", &["kv", "id"])))
-            .add_attribute((tf::key("topic_type"), "Microsoft.KeyVault.vaults"))
-            .build(),
         tf::resource("azurerm_eventgrid_system_topic_event_subscription", "near_expiry")
             .add_attribute((
                 "count",
@@ -566,7 +632,8 @@ pub(super) fn rotation_blocks(s: &Settings, src: Source, n: &Names, period: Dura
                 )),
             ))
             .add_attribute((tf::key("name"), format!("{}-near-expiry", n.object)))
-            .add_attribute((tf::key("system_topic"), tf::traversal("azurerm_eventgrid_system_topic", &["kv", "name"])))
+            // The vault's one system topic is the platform's: attached to by name.
+            .add_attribute((tf::key("system_topic"), system_topic_name(s)))
             .add_attribute((tf::key("resource_group_name"), rg("name")))
             .add_attribute((tf::key("included_event_types"), vec![EVENT_NEAR_EXPIRY]))
             .add_block(

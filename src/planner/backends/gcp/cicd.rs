@@ -51,8 +51,11 @@ pub(super) fn cicd_target(
 ) -> (AuthMethod, ConfigFormat, String) {
     let (issuer, condition) = provider_claims(s);
     decisions.push(format!(
-        "The workload identity pool {} has one OIDC provider {} for issuer {issuer} with attribute_condition `{condition}`; the secret is granted to the federated identity directly, so no Google service account or key exists.",
-        n.pool, n.provider
+        "The workload identity pool {} ({PLATFORM_FILE}: one per pipeline platform and repository, shared by every workload whose pipelines run in {}) has one OIDC provider {} for issuer {issuer} with attribute_condition `{condition}`; the secret is granted directly to {}, so no Google service account or key exists.",
+        n.pool,
+        s.cicd.repository,
+        n.provider,
+        consumer_member(s, n)
     ));
     match s.cicd.platform {
         CicdPlatform::GithubActions => github_target(s, n, manifests, decisions),
@@ -65,17 +68,19 @@ pub(super) fn cicd_target(
     }
 }
 
-/// Issuer and CEL attribute condition of the pool's provider for each platform.
+/// Issuer and CEL attribute condition of the pool's provider for each platform. The provider is
+/// the platform's, so its condition names the repository (its IDs) and never a workload's branch
+/// or job: each workload's binding names those (`consumer_member`).
 pub(super) fn provider_claims(s: &Settings) -> (String, String) {
     let repo = &s.cicd.repository;
-    let branch = &s.cicd.branch;
     match s.cicd.platform {
-        // The numeric IDs whatever the subject's format, then the trusted subjects.
+        // The numeric IDs whatever the subject's format, then a branch subject of a trusted form.
         CicdPlatform::GithubActions => {
-            let subjects: Vec<String> = github::trusted_subjects(&s.cicd)
-                .iter()
-                .map(|sub| format!("assertion.sub == '{sub}'"))
-                .collect();
+            let mut prefixes = vec![github::immutable_subject(repo, &s.cicd.owner_id, &s.cicd.repository_id, "")];
+            if s.cicd.classic_subject {
+                prefixes.push(github::subject(repo, ""));
+            }
+            let subjects: Vec<String> = prefixes.iter().map(|p| format!("assertion.sub.startsWith('{p}')")).collect();
             let subjects = if subjects.len() == 1 {
                 subjects[0].clone()
             } else {
@@ -84,7 +89,7 @@ pub(super) fn provider_claims(s: &Settings) -> (String, String) {
             (
                 GITHUB_ISSUER.into(),
                 format!(
-                    "assertion.repository_owner_id == '{}' && assertion.repository_id == '{}' && assertion.ref == 'refs/heads/{branch}' && {subjects}",
+                    "assertion.repository_owner_id == '{}' && assertion.repository_id == '{}' && {subjects}",
                     s.cicd.owner_id, s.cicd.repository_id
                 ),
             )
@@ -92,7 +97,7 @@ pub(super) fn provider_claims(s: &Settings) -> (String, String) {
         CicdPlatform::GitlabCi => (
             GITLAB_ISSUER.into(),
             format!(
-                "assertion.namespace_id == '{}' && assertion.project_id == '{}' && assertion.project_path == '{repo}' && assertion.ref_type == 'branch' && assertion.ref == '{branch}' && assertion.ref_protected == 'true'",
+                "assertion.namespace_id == '{}' && assertion.project_id == '{}' && assertion.project_path == '{repo}' && assertion.ref_type == 'branch' && assertion.ref_protected == 'true'",
                 s.cicd.owner_id, s.cicd.repository_id
             ),
         ),
@@ -100,9 +105,13 @@ pub(super) fn provider_claims(s: &Settings) -> (String, String) {
             ado::entra_issuer(&s.azure.tenant_id),
             format!("assertion.tid == '{}' && assertion.sub == '{}'", s.azure.tenant_id, s.cicd.principal_id),
         ),
-        // The job's exact subject, which names it.
+        // The jobs under the issuer's root; each binding names its job's exact subject.
         platform => match ci::token_platform(platform) {
-            Some(p) => (p.issuer(&s.cicd), format!("assertion.sub == '{}'", p.subject(&s.cicd, &s.name))),
+            Some(p) => {
+                let job = p.subject(&s.cicd, "");
+                let prefix = job.trim_end_matches('/');
+                (p.issuer(&s.cicd), format!("assertion.sub.startsWith('{prefix}/')"))
+            }
             None => (String::new(), "false".into()),
         },
     }
@@ -235,7 +244,7 @@ pub(super) fn gitlab_target(
         ACCESS_SCRIPT.to_string(),
     ));
     decisions.push(format!(
-        "GitLab CI requests an id_tokens token with aud https://iam.googleapis.com/{} (the provider's default allowed audience; CI_JOB_JWT was removed in GitLab 17.0), exchanges it at the Security Token Service and reads version \"latest\" into {} with {ACCESS_SCRIPT_PATH} (a mode 0700 directory outside the project directory, which after_script removes however the job ended); the provider accepts only project \"{}\" on protected branch \"{}\".",
+        "GitLab CI requests an id_tokens token with aud https://iam.googleapis.com/{} (the provider's default allowed audience; CI_JOB_JWT was removed in GitLab 17.0), exchanges it at the Security Token Service and reads version \"latest\" into {} with {ACCESS_SCRIPT_PATH} (a mode 0700 directory outside the project directory, which after_script removes however the job ended); the provider accepts only project \"{}\" on a protected branch, and the secret's binding only branch \"{}\".",
         n.provider_name(),
         gitlab::SECRETS_DIR,
         s.cicd.repository,
@@ -293,8 +302,9 @@ pub(super) fn token_target(
     (AuthMethod::Oidc, ConfigFormat::Json, config)
 }
 
+/// The application ID URI the pool's provider accepts as audience: the platform's, one per project.
 pub(super) fn ado_app_uri(n: &Names) -> String {
-    format!("api://{}-gcp-federation", n.role)
+    format!("api://{}-gcp-federation", n.project)
 }
 
 pub(super) fn azure_devops_target(

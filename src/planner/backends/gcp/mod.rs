@@ -42,6 +42,8 @@ pub(crate) const ROLE_CA_REQUESTER: &str = "roles/privateca.certificateRequester
 use crate::planner::targets::cicd::azure_devops::{self as ado, Job, Pipeline};
 use crate::planner::targets::cicd::github::{self, OIDC_ISSUER as GITHUB_ISSUER};
 use crate::planner::targets::cicd::gitlab::{self, OIDC_ISSUER as GITLAB_ISSUER};
+/// What every workload in the project shares, under `platform_files`.
+pub(crate) const PLATFORM_FILE: &str = "platform/gcp.tf";
 const PUBSUB_EVENT: &str = "google.cloud.pubsub.topic.v1.messagePublished";
 const DEFAULT_REGION: &str = "us-central1";
 const STS_URL: &str = "https://sts.googleapis.com/v1/token";
@@ -193,20 +195,39 @@ fn names(s: &Settings) -> Names {
             s.gcp.project_id,
             short_id(&format!("{role}-pool"), 63)
         ),
-        pool: short_id(&format!("{role}-ci"), 32),
-        provider: short_id(
-            match s.cicd.platform {
-                CicdPlatform::GithubActions => "github",
-                CicdPlatform::GitlabCi => "gitlab",
-                CicdPlatform::AzureDevops => "azure-devops",
-                platform => ci::token_platform(platform).map_or("ci", |p| p.slug()),
-            },
-            32,
-        ),
+        pool: ci_pool_id(s),
+        provider: provider_id(s),
         region,
         secret_id,
         role,
     }
+}
+
+/// The CI workload identity pool: one per pipeline platform and repository, shared by every
+/// workload whose pipelines run there (4-32 lowercase letters, digits and '-').
+fn ci_pool_id(s: &Settings) -> String {
+    let repo: String = s
+        .cicd
+        .repository
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    short_id(&format!("{}-{repo}", provider_id(s)), 32)
+        .trim_end_matches('-')
+        .to_string()
+}
+
+/// The pool's one OIDC provider, named after the pipeline platform.
+fn provider_id(s: &Settings) -> String {
+    short_id(
+        match s.cicd.platform {
+            CicdPlatform::GithubActions => "github",
+            CicdPlatform::GitlabCi => "gitlab",
+            CicdPlatform::AzureDevops => "azure-devops",
+            platform => ci::token_platform(platform).map_or("ci", |p| p.slug()),
+        },
+        32,
+    )
 }
 
 impl Names {
@@ -231,6 +252,12 @@ impl Names {
 
 /// The identity that reads the secret, as an IAM member string.
 fn consumer_member(s: &Settings, n: &Names) -> String {
+    member_in_pool(s, n, &n.pool_name())
+}
+
+/// The consumer as an IAM member, a CI one named within `pool` (the pool's resource name, or the
+/// Terraform expression that reads it).
+fn member_in_pool(s: &Settings, n: &Names, pool: &str) -> String {
     let iam = "principal://iam.googleapis.com";
     match s.target {
         Target::Kubernetes => format!(
@@ -239,22 +266,19 @@ fn consumer_member(s: &Settings, n: &Names) -> String {
         ),
         Target::Application => format!("serviceAccount:{}", n.app_email()),
         Target::Cicd => match s.cicd.platform {
+            // The pool's provider admits only this repository's branch tokens; the binding
+            // narrows them to the workload's branch.
             CicdPlatform::GithubActions => format!(
-                "principalSet://iam.googleapis.com/{}/attribute.repository_id/{}",
-                n.pool_name(),
-                s.cicd.repository_id
+                "principalSet://iam.googleapis.com/{pool}/attribute.ref/refs/heads/{}",
+                s.cicd.branch
             ),
-            CicdPlatform::GitlabCi => format!(
-                "principalSet://iam.googleapis.com/{}/attribute.project_id/{}",
-                n.pool_name(),
-                s.cicd.repository_id
-            ),
-            CicdPlatform::AzureDevops => format!("{iam}/{}/subject/{}", n.pool_name(), s.cicd.principal_id),
+            CicdPlatform::GitlabCi => format!("principalSet://iam.googleapis.com/{pool}/attribute.ref/{}", s.cicd.branch),
+            CicdPlatform::AzureDevops => format!("{iam}/{pool}/subject/{}", s.cicd.principal_id),
             platform => {
                 let subject = ci::token_platform(platform)
                     .map(|p| p.subject(&s.cicd, &s.name))
                     .unwrap_or_default();
-                format!("{iam}/{}/subject/{subject}", n.pool_name())
+                format!("{iam}/{pool}/subject/{subject}")
             }
         },
     }
@@ -501,11 +525,22 @@ pub fn plan(s: &Settings) -> Plan {
         render::hcl(&terraform(s, &n, period)),
     ));
     decisions.push(format!(
-        "terraform/gcp.tf requires hashicorp/google {GOOGLE_PROVIDER}{}: every resource type, argument and attribute it uses exists in the 6.50.0 schema.",
-        if period.is_some() { " (and google-beta for the service agent identity)" } else { "" }
+        "terraform/gcp.tf requires hashicorp/google {GOOGLE_PROVIDER}: every resource type, argument and attribute it uses exists in the 6.50.0 schema."
     ));
     decisions.push(format!(
-        "Data Access audit logs are off by default, so the plan turns them on for Secret Manager in project {} (google_project_iam_audit_config, DATA_READ and DATA_WRITE): every AccessSecretVersion and AddSecretVersion is recorded. The config is one per project and service, shared by every workload there: if the project already declares it, keep that one and drop this block, so destroying one workload never turns the logs off.",
+        "{PLATFORM_FILE} holds what every workload in project {} shares{}, and depends on no workload: apply it once, before the workloads, whose terraform/gcp.tf only refers to it, so destroying one workload leaves it in place.",
+        n.project,
+        if s.target == Target::Cicd {
+            format!(
+                ": the Data Access audit config, the Secret Manager service agent (google-beta) and the workload identity pool {} with its provider {}",
+                n.pool, n.provider
+            )
+        } else {
+            ": the Data Access audit config and the Secret Manager service agent (google-beta)".to_string()
+        }
+    ));
+    decisions.push(format!(
+        "Data Access audit logs are off by default, so {PLATFORM_FILE} turns them on for Secret Manager in project {} (google_project_iam_audit_config, DATA_READ and DATA_WRITE): every AccessSecretVersion and AddSecretVersion is recorded. The config is one per project and service: if the project already declares it elsewhere, keep that one and drop this block.",
         n.project
     ));
 
@@ -524,7 +559,7 @@ pub fn plan(s: &Settings) -> Plan {
         decisions,
         findings,
         placeholders: Vec::new(),
-        platform_files: Default::default(),
+        platform_files: [(PLATFORM_FILE.to_string(), render::hcl(&platform(s, &n)))].into(),
     }
 }
 

@@ -11,7 +11,7 @@ pub(super) fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions
         p.secs()
     ));
     decisions.push(format!(
-        "Rotation needs the topic projects/{}/topics/{}: the Secret Manager service agent service-{}@gcp-sa-secretmanager.iam.gserviceaccount.com (created by google_project_service_identity, google-beta) gets {ROLE_PUBSUB_PUBLISHER} on it, and the secret depends on that grant.",
+        "Rotation needs the topic projects/{}/topics/{}: the Secret Manager service agent service-{}@gcp-sa-secretmanager.iam.gserviceaccount.com (created by google_project_service_identity in {PLATFORM_FILE}) gets {ROLE_PUBSUB_PUBLISHER} on it, and the secret depends on that grant.",
         n.project, n.topic, n.number
     ));
     if reminds(s) {

@@ -34,10 +34,6 @@ pub(super) fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Bo
     )];
     if period.is_some() {
         providers.push((
-            "google-beta",
-            tf::obj(&[("source", "hashicorp/google-beta".into()), ("version", GOOGLE_PROVIDER.into())]),
-        ));
-        providers.push((
             "archive",
             tf::obj(&[("source", "hashicorp/archive".into()), ("version", ">= 2.4".into())]),
         ));
@@ -125,24 +121,6 @@ pub(super) fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Bo
             );
     }
     b = b.add_block(secret.build());
-    // Data Access audit logs are off by default, so AccessSecretVersion would go unrecorded.
-    b = b.add_block(
-        tf::resource("google_project_iam_audit_config", "secretmanager")
-            .add_attribute((tf::key("project"), n.project.as_str()))
-            .add_attribute((tf::key("service"), "secretmanager.googleapis.com"))
-            .add_block(
-                Block::builder(tf::key("audit_log_config"))
-                    .add_attribute((tf::key("log_type"), "DATA_READ"))
-                    .build(),
-            )
-            .add_block(
-                Block::builder(tf::key("audit_log_config"))
-                    .add_attribute((tf::key("log_type"), "DATA_WRITE"))
-                    .build(),
-            )
-            .build(),
-    );
-
     // The consumer's identity and its grant.
     let consumer = match s.target {
         Target::Application => {
@@ -157,10 +135,16 @@ pub(super) fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Bo
             tf::traversal("google_service_account", &["app", "member"])
         }
         Target::Cicd => {
-            for block in pool_blocks(s, n) {
-                b = b.add_block(block);
-            }
-            Expression::from(consumer_member(s, n))
+            // The pool is the platform's: looked up, so a workload planned before it fails early.
+            b = b.add_block(
+                Block::builder(tf::key("data"))
+                    .add_label("google_iam_workload_identity_pool")
+                    .add_label("ci")
+                    .add_attribute((tf::key("project"), n.project.as_str()))
+                    .add_attribute((tf::key("workload_identity_pool_id"), n.pool.as_str()))
+                    .build(),
+            );
+            template(&member_in_pool(s, n, "${data.google_iam_workload_identity_pool.ci.name}"))
         }
         Target::Kubernetes => Expression::from(consumer_member(s, n)),
     };
@@ -185,6 +169,67 @@ pub(super) fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Bo
     b.build()
 }
 
+/// The Secret Manager service agent, which publishes SECRET_ROTATE to each workload's topic.
+pub(super) fn service_agent_member(n: &Names) -> String {
+    format!("serviceAccount:service-{}@gcp-sa-secretmanager.iam.gserviceaccount.com", n.number)
+}
+
+/// What every workload in the project shares (platform/gcp.tf): the Data Access audit config,
+/// the Secret Manager service agent and, for pipelines, the workload identity pool and its
+/// provider. Reads only platform inputs, so every plan on one platform renders the same bytes.
+pub(super) fn platform(s: &Settings, n: &Names) -> Body {
+    let required = Block::builder(tf::key("required_providers"))
+        .add_attribute((
+            "google",
+            tf::obj(&[("source", "hashicorp/google".into()), ("version", GOOGLE_PROVIDER.into())]),
+        ))
+        .add_attribute((
+            "google-beta",
+            tf::obj(&[("source", "hashicorp/google-beta".into()), ("version", GOOGLE_PROVIDER.into())]),
+        ))
+        .build();
+    let mut b = Body::builder().add_block(
+        Block::builder(tf::key("terraform"))
+            .add_attribute((tf::key("required_version"), ">= 1.0"))
+            .add_block(required)
+            .build(),
+    );
+    // Data Access audit logs are off by default, so AccessSecretVersion would go unrecorded.
+    b = b.add_block(
+        tf::resource("google_project_iam_audit_config", "secretmanager")
+            .add_attribute((tf::key("project"), n.project.as_str()))
+            .add_attribute((tf::key("service"), "secretmanager.googleapis.com"))
+            .add_block(
+                Block::builder(tf::key("audit_log_config"))
+                    .add_attribute((tf::key("log_type"), "DATA_READ"))
+                    .build(),
+            )
+            .add_block(
+                Block::builder(tf::key("audit_log_config"))
+                    .add_attribute((tf::key("log_type"), "DATA_WRITE"))
+                    .build(),
+            )
+            .build(),
+    );
+
+    b = b.add_block(
+        tf::resource("google_project_service_identity", "secretmanager")
+            .add_attribute((
+                "provider",
+                Expression::from(Traversal::builder(Variable::unchecked("google-beta")).build()),
+            ))
+            .add_attribute((tf::key("project"), n.project.as_str()))
+            .add_attribute((tf::key("service"), "secretmanager.googleapis.com"))
+            .build(),
+    );
+    if s.target == Target::Cicd {
+        for block in pool_blocks(s, n) {
+            b = b.add_block(block);
+        }
+    }
+    b.build()
+}
+
 pub(super) fn pool_blocks(s: &Settings, n: &Names) -> Vec<Block> {
     let (issuer, condition) = provider_claims(s);
     let mut mapping = Object::new();
@@ -199,10 +244,13 @@ pub(super) fn pool_blocks(s: &Settings, n: &Names) -> Vec<Block> {
         tf::resource("google_iam_workload_identity_pool", "ci")
             .add_attribute((tf::key("project"), n.project.as_str()))
             .add_attribute((tf::key("workload_identity_pool_id"), n.pool.as_str()))
-            .add_attribute((tf::key("display_name"), short_display(&format!("{} CI", n.role))))
+            .add_attribute((
+                tf::key("display_name"),
+                short_display(&format!("{} {}", s.cicd.platform, s.cicd.repository)),
+            ))
             .add_attribute((
                 tf::key("description"),
-                format!("{} pipelines reading {}", s.cicd.platform, n.secret_id),
+                format!("{} pipelines of {} reading Secret Manager", s.cicd.platform, s.cicd.repository),
             ))
             .build(),
         tf::resource("google_iam_workload_identity_pool_provider", "ci")
@@ -233,22 +281,12 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression, p
             .add_attribute((tf::key("project"), n.project.as_str()))
             .add_attribute((tf::key("name"), n.topic.as_str()))
             .build(),
-        tf::resource("google_project_service_identity", "secretmanager")
-            .add_attribute((
-                "provider",
-                Expression::from(Traversal::builder(Variable::unchecked("google-beta")).build()),
-            ))
-            .add_attribute((tf::key("project"), n.project.as_str()))
-            .add_attribute((tf::key("service"), "secretmanager.googleapis.com"))
-            .build(),
         tf::resource("google_pubsub_topic_iam_member", "secretmanager_publisher")
             .add_attribute((tf::key("project"), n.project.as_str()))
             .add_attribute((tf::key("topic"), tf::traversal("google_pubsub_topic", &["rotation", "name"])))
             .add_attribute((tf::key("role"), ROLE_PUBSUB_PUBLISHER))
-            .add_attribute((
-                tf::key("member"),
-                tf::traversal("google_project_service_identity", &["secretmanager", "member"]),
-            ))
+            // The service agent is the platform's (google_project_service_identity there).
+            .add_attribute((tf::key("member"), service_agent_member(n)))
             .build(),
         tf::resource("google_service_account", "rotator")
             .add_attribute((tf::key("project"), n.project.as_str()))

@@ -15,59 +15,18 @@ provider "azurerm" {
   features {}
 }
 
-data "azurerm_client_config" "current" {}
-
 data "azurerm_resource_group" "rg" {
-  name = "rg-prod-app"
+  name = "rg-secrets"
 }
 
-resource "azurerm_key_vault" "kv" {
-  name                       = "kv-example"
-  location                   = data.azurerm_resource_group.rg.location
-  resource_group_name        = data.azurerm_resource_group.rg.name
-  tenant_id                  = "00000000-0000-0000-0000-000000000000"
-  sku_name                   = "standard"
-  rbac_authorization_enabled = true
-  purge_protection_enabled   = true
-  soft_delete_retention_days = 90
-
-  network_acls {
-    default_action             = "Deny"
-    bypass                     = "AzureServices"
-    ip_rules                   = var.key_vault_allowed_ip_ranges
-    virtual_network_subnet_ids = var.key_vault_allowed_subnet_ids
-  }
-}
-
-variable "key_vault_allowed_ip_ranges" {
-  type        = list(string)
-  description = "Public IPv4 addresses or CIDR ranges allowed to reach the Key Vault's data plane (it denies every other network): the egress of whoever runs terraform apply and of every consumer outside the allowed subnets. [] allows none."
-}
-
-variable "log_analytics_workspace_id" {
-  type        = string
-  description = "Resource ID of the Log Analytics workspace that receives the vault's AuditEvent log (every read and write of a secret)."
-}
-
-resource "azurerm_monitor_diagnostic_setting" "kv_audit" {
-  name                       = "audit"
-  target_resource_id         = azurerm_key_vault.kv.id
-  log_analytics_workspace_id = var.log_analytics_workspace_id
-
-  enabled_log {
-    category = "AuditEvent"
-  }
-}
-
-variable "key_vault_allowed_subnet_ids" {
-  type        = list(string)
-  description = "Subnet IDs allowed to reach the Key Vault (each needs the Microsoft.KeyVault service endpoint): the AKS node subnet, self-hosted runner subnets."
-  default     = []
+data "azurerm_key_vault" "kv" {
+  name                = "kv-example"
+  resource_group_name = data.azurerm_resource_group.rg.name
 }
 
 resource "azurerm_key_vault_certificate" "app" {
   name         = "prod-app-certificate"
-  key_vault_id = azurerm_key_vault.kv.id
+  key_vault_id = data.azurerm_key_vault.kv.id
 
   certificate_policy {
     issuer_parameters {
@@ -106,8 +65,6 @@ resource "azurerm_key_vault_certificate" "app" {
       }
     }
   }
-
-  depends_on = [azurerm_role_assignment.deployer]
 }
 
 resource "azurerm_user_assigned_identity" "app" {
@@ -125,26 +82,19 @@ resource "azurerm_federated_identity_credential" "github" {
 }
 
 resource "azurerm_role_assignment" "app_secrets_user" {
-  scope              = "${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_certificate.app.name}"
+  scope              = "${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_certificate.app.name}"
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-certificate only"
+  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-certificate only"
 }
 
 resource "azurerm_role_assignment" "app_certificate_user" {
-  scope              = "${azurerm_key_vault.kv.id}/certificates/${azurerm_key_vault_certificate.app.name}"
+  scope              = "${data.azurerm_key_vault.kv.id}/certificates/${azurerm_key_vault_certificate.app.name}"
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Certificate User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example/certificates/prod-app-certificate only"
-}
-
-resource "azurerm_role_assignment" "deployer" {
-  scope              = azurerm_key_vault.kv.id
-  role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/a4417e6f-fecd-4de8-b567-7b0420556985"
-  principal_id       = data.azurerm_client_config.current.object_id
-  description        = "Key Vault Certificates Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-app/providers/Microsoft.KeyVault/vaults/kv-example only"
+  description        = "Key Vault Certificate User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/certificates/prod-app-certificate only"
 }
 
 output "workload_client_id" {
@@ -153,5 +103,5 @@ output "workload_client_id" {
 }
 
 output "key_vault_uri" {
-  value = azurerm_key_vault.kv.vault_uri
+  value = data.azurerm_key_vault.kv.vault_uri
 }

@@ -19,54 +19,13 @@ provider "azurerm" {
   features {}
 }
 
-data "azurerm_client_config" "current" {}
-
 data "azurerm_resource_group" "rg" {
   name = "rg-payments"
 }
 
-resource "azurerm_key_vault" "kv" {
-  name                       = "kv-staging-payments"
-  location                   = data.azurerm_resource_group.rg.location
-  resource_group_name        = data.azurerm_resource_group.rg.name
-  tenant_id                  = "11111111-2222-3333-4444-555555555555"
-  sku_name                   = "standard"
-  rbac_authorization_enabled = true
-  purge_protection_enabled   = true
-  soft_delete_retention_days = 90
-
-  network_acls {
-    default_action             = "Deny"
-    bypass                     = "AzureServices"
-    ip_rules                   = var.key_vault_allowed_ip_ranges
-    virtual_network_subnet_ids = concat(var.key_vault_allowed_subnet_ids, [var.rotation_function_subnet_id])
-  }
-}
-
-variable "key_vault_allowed_ip_ranges" {
-  type        = list(string)
-  description = "Public IPv4 addresses or CIDR ranges allowed to reach the Key Vault's data plane (it denies every other network): the egress of whoever runs terraform apply and of every consumer outside the allowed subnets. [] allows none."
-}
-
-variable "log_analytics_workspace_id" {
-  type        = string
-  description = "Resource ID of the Log Analytics workspace that receives the vault's AuditEvent log (every read and write of a secret)."
-}
-
-resource "azurerm_monitor_diagnostic_setting" "kv_audit" {
-  name                       = "audit"
-  target_resource_id         = azurerm_key_vault.kv.id
-  log_analytics_workspace_id = var.log_analytics_workspace_id
-
-  enabled_log {
-    category = "AuditEvent"
-  }
-}
-
-variable "key_vault_allowed_subnet_ids" {
-  type        = list(string)
-  description = "Subnet IDs allowed to reach the Key Vault (each needs the Microsoft.KeyVault service endpoint): the AKS node subnet, self-hosted runner subnets."
-  default     = []
+data "azurerm_key_vault" "kv" {
+  name                = "kv-staging-payments"
+  resource_group_name = data.azurerm_resource_group.rg.name
 }
 
 variable "db_username" {
@@ -86,12 +45,11 @@ resource "time_static" "secret_created" {}
 
 resource "azurerm_key_vault_secret" "app" {
   name             = "staging-payments-database"
-  key_vault_id     = azurerm_key_vault.kv.id
+  key_vault_id     = data.azurerm_key_vault.kv.id
   value_wo         = jsonencode({ dbname = "payments_db", engine = "mysql", host = "mysql.example.com", password = var.db_password, port = 3306, username = var.db_username })
   value_wo_version = 1
   content_type     = "application/json"
   expiration_date  = timeadd(time_static.secret_created.rfc3339, "1440h")
-  depends_on       = [azurerm_role_assignment.deployer]
 
   lifecycle {
     ignore_changes = [expiration_date, tags]
@@ -112,11 +70,10 @@ variable "db_admin_password" {
 
 resource "azurerm_key_vault_secret" "db_admin" {
   name             = "staging-payments-database-admin"
-  key_vault_id     = azurerm_key_vault.kv.id
+  key_vault_id     = data.azurerm_key_vault.kv.id
   value_wo         = jsonencode({ password = var.db_admin_password, username = var.db_admin_username })
   value_wo_version = 1
   content_type     = "application/json"
-  depends_on       = [azurerm_role_assignment.deployer]
 }
 
 resource "azurerm_user_assigned_identity" "app" {
@@ -139,7 +96,7 @@ resource "azurerm_federated_identity_credential" "aks" {
 }
 
 resource "azurerm_role_assignment" "app_secrets_user" {
-  scope              = "${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"
+  scope              = "${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"
   role_definition_id = "/subscriptions/66666666-7777-8888-9999-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
@@ -147,7 +104,7 @@ resource "azurerm_role_assignment" "app_secrets_user" {
 }
 
 resource "azurerm_role_assignment" "rotator_secrets_officer" {
-  scope              = "${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"
+  scope              = "${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"
   role_definition_id = "/subscriptions/66666666-7777-8888-9999-000000000000/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
   principal_id       = azurerm_user_assigned_identity.rotator.principal_id
   principal_type     = "ServicePrincipal"
@@ -155,18 +112,11 @@ resource "azurerm_role_assignment" "rotator_secrets_officer" {
 }
 
 resource "azurerm_role_assignment" "rotator_admin_secrets_user" {
-  scope              = "${azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.db_admin.name}"
+  scope              = "${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.db_admin.name}"
   role_definition_id = "/subscriptions/66666666-7777-8888-9999-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
   principal_id       = azurerm_user_assigned_identity.rotator.principal_id
   principal_type     = "ServicePrincipal"
   description        = "Key Vault Secrets User on /subscriptions/66666666-7777-8888-9999-000000000000/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/kv-staging-payments/secrets/staging-payments-database-admin only"
-}
-
-resource "azurerm_role_assignment" "deployer" {
-  scope              = azurerm_key_vault.kv.id
-  role_definition_id = "/subscriptions/66666666-7777-8888-9999-000000000000/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-  principal_id       = data.azurerm_client_config.current.object_id
-  description        = "Key Vault Secrets Officer on /subscriptions/66666666-7777-8888-9999-000000000000/resourceGroups/rg-payments/providers/Microsoft.KeyVault/vaults/kv-staging-payments only"
 }
 
 resource "azurerm_user_assigned_identity" "rotator" {
@@ -258,18 +208,10 @@ variable "rotation_function_published" {
   default     = false
 }
 
-resource "azurerm_eventgrid_system_topic" "kv" {
-  name                = "evgt-kv-staging-payments"
-  resource_group_name = data.azurerm_resource_group.rg.name
-  location            = data.azurerm_resource_group.rg.location
-  source_resource_id  = azurerm_key_vault.kv.id
-  topic_type          = "Microsoft.KeyVault.vaults"
-}
-
 resource "azurerm_eventgrid_system_topic_event_subscription" "near_expiry" {
   count                = var.rotation_function_published ? 1 : 0
   name                 = "staging-payments-database-near-expiry"
-  system_topic         = azurerm_eventgrid_system_topic.kv.name
+  system_topic         = "evgt-kv-staging-payments"
   resource_group_name  = data.azurerm_resource_group.rg.name
   included_event_types = ["Microsoft.KeyVault.SecretNearExpiry"]
 
@@ -296,5 +238,5 @@ output "workload_client_id" {
 }
 
 output "key_vault_uri" {
-  value = azurerm_key_vault.kv.vault_uri
+  value = data.azurerm_key_vault.kv.vault_uri
 }

@@ -6,10 +6,6 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.50"
     }
-    google-beta = {
-      source  = "hashicorp/google-beta"
-      version = ">= 6.50"
-    }
     archive = {
       source  = "hashicorp/archive"
       version = ">= 2.4"
@@ -46,51 +42,16 @@ resource "google_secret_manager_secret" "secret" {
   }
 }
 
-resource "google_project_iam_audit_config" "secretmanager" {
-  project = "example-project"
-  service = "secretmanager.googleapis.com"
-
-  audit_log_config {
-    log_type = "DATA_READ"
-  }
-
-  audit_log_config {
-    log_type = "DATA_WRITE"
-  }
-}
-
-resource "google_iam_workload_identity_pool" "ci" {
+data "google_iam_workload_identity_pool" "ci" {
   project                   = "example-project"
-  workload_identity_pool_id = "prod-app-ci"
-  display_name              = "prod-app CI"
-  description               = "github-actions pipelines reading prod-app-api-key"
-}
-
-resource "google_iam_workload_identity_pool_provider" "ci" {
-  project                            = "example-project"
-  workload_identity_pool_id          = google_iam_workload_identity_pool.ci.workload_identity_pool_id
-  workload_identity_pool_provider_id = "github"
-  display_name                       = "github-actions"
-  attribute_mapping = {
-    "google.subject"                = "assertion.sub"
-    "attribute.repository"          = "assertion.repository"
-    "attribute.repository_id"       = "assertion.repository_id"
-    "attribute.repository_owner"    = "assertion.repository_owner"
-    "attribute.repository_owner_id" = "assertion.repository_owner_id"
-    "attribute.ref"                 = "assertion.ref"
-  }
-  attribute_condition = "assertion.repository_owner_id == '123456' && assertion.repository_id == '456789' && assertion.ref == 'refs/heads/main' && assertion.sub == 'repo:example-org@123456/example-repo@456789:ref:refs/heads/main'"
-
-  oidc {
-    issuer_uri = "https://token.actions.githubusercontent.com"
-  }
+  workload_identity_pool_id = "github-example-org-example-repo"
 }
 
 resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod-app-ci/attribute.repository_id/456789"
+  member    = "principalSet://iam.googleapis.com/${data.google_iam_workload_identity_pool.ci.name}/attribute.ref/refs/heads/main"
 }
 
 resource "google_pubsub_topic" "rotation" {
@@ -98,17 +59,11 @@ resource "google_pubsub_topic" "rotation" {
   name    = "prod-app-api-key-rotation"
 }
 
-resource "google_project_service_identity" "secretmanager" {
-  provider = google-beta
-  project  = "example-project"
-  service  = "secretmanager.googleapis.com"
-}
-
 resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
   project = "example-project"
   topic   = google_pubsub_topic.rotation.name
   role    = "roles/pubsub.publisher"
-  member  = google_project_service_identity.secretmanager.member
+  member  = "serviceAccount:service-123456789012@gcp-sa-secretmanager.iam.gserviceaccount.com"
 }
 
 resource "google_service_account" "rotator" {

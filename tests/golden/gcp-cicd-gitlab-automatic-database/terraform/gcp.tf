@@ -6,10 +6,6 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.50"
     }
-    google-beta = {
-      source  = "hashicorp/google-beta"
-      version = ">= 6.50"
-    }
     archive = {
       source  = "hashicorp/archive"
       version = ">= 2.4"
@@ -46,50 +42,16 @@ resource "google_secret_manager_secret" "secret" {
   }
 }
 
-resource "google_project_iam_audit_config" "secretmanager" {
-  project = "example-project"
-  service = "secretmanager.googleapis.com"
-
-  audit_log_config {
-    log_type = "DATA_READ"
-  }
-
-  audit_log_config {
-    log_type = "DATA_WRITE"
-  }
-}
-
-resource "google_iam_workload_identity_pool" "ci" {
+data "google_iam_workload_identity_pool" "ci" {
   project                   = "example-project"
-  workload_identity_pool_id = "prod-app-ci"
-  display_name              = "prod-app CI"
-  description               = "gitlab-ci pipelines reading prod-app-database"
-}
-
-resource "google_iam_workload_identity_pool_provider" "ci" {
-  project                            = "example-project"
-  workload_identity_pool_id          = google_iam_workload_identity_pool.ci.workload_identity_pool_id
-  workload_identity_pool_provider_id = "gitlab"
-  display_name                       = "gitlab-ci"
-  attribute_mapping = {
-    "google.subject"         = "assertion.sub"
-    "attribute.namespace_id" = "assertion.namespace_id"
-    "attribute.project_id"   = "assertion.project_id"
-    "attribute.project_path" = "assertion.project_path"
-    "attribute.ref"          = "assertion.ref"
-  }
-  attribute_condition = "assertion.namespace_id == '123456' && assertion.project_id == '456789' && assertion.project_path == 'example-org/example-repo' && assertion.ref_type == 'branch' && assertion.ref == 'main' && assertion.ref_protected == 'true'"
-
-  oidc {
-    issuer_uri = "https://gitlab.com"
-  }
+  workload_identity_pool_id = "gitlab-example-org-example-repo"
 }
 
 resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod-app-ci/attribute.project_id/456789"
+  member    = "principalSet://iam.googleapis.com/${data.google_iam_workload_identity_pool.ci.name}/attribute.ref/main"
 }
 
 resource "google_pubsub_topic" "rotation" {
@@ -97,17 +59,11 @@ resource "google_pubsub_topic" "rotation" {
   name    = "prod-app-database-rotation"
 }
 
-resource "google_project_service_identity" "secretmanager" {
-  provider = google-beta
-  project  = "example-project"
-  service  = "secretmanager.googleapis.com"
-}
-
 resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
   project = "example-project"
   topic   = google_pubsub_topic.rotation.name
   role    = "roles/pubsub.publisher"
-  member  = google_project_service_identity.secretmanager.member
+  member  = "serviceAccount:service-123456789012@gcp-sa-secretmanager.iam.gserviceaccount.com"
 }
 
 resource "google_service_account" "rotator" {

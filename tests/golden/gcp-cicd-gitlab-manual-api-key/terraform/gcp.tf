@@ -23,50 +23,16 @@ resource "google_secret_manager_secret" "secret" {
   }
 }
 
-resource "google_project_iam_audit_config" "secretmanager" {
-  project = "example-project"
-  service = "secretmanager.googleapis.com"
-
-  audit_log_config {
-    log_type = "DATA_READ"
-  }
-
-  audit_log_config {
-    log_type = "DATA_WRITE"
-  }
-}
-
-resource "google_iam_workload_identity_pool" "ci" {
+data "google_iam_workload_identity_pool" "ci" {
   project                   = "example-project"
-  workload_identity_pool_id = "prod-app-ci"
-  display_name              = "prod-app CI"
-  description               = "gitlab-ci pipelines reading prod-app-api-key"
-}
-
-resource "google_iam_workload_identity_pool_provider" "ci" {
-  project                            = "example-project"
-  workload_identity_pool_id          = google_iam_workload_identity_pool.ci.workload_identity_pool_id
-  workload_identity_pool_provider_id = "gitlab"
-  display_name                       = "gitlab-ci"
-  attribute_mapping = {
-    "google.subject"         = "assertion.sub"
-    "attribute.namespace_id" = "assertion.namespace_id"
-    "attribute.project_id"   = "assertion.project_id"
-    "attribute.project_path" = "assertion.project_path"
-    "attribute.ref"          = "assertion.ref"
-  }
-  attribute_condition = "assertion.namespace_id == '123456' && assertion.project_id == '456789' && assertion.project_path == 'example-org/example-repo' && assertion.ref_type == 'branch' && assertion.ref == 'main' && assertion.ref_protected == 'true'"
-
-  oidc {
-    issuer_uri = "https://gitlab.com"
-  }
+  workload_identity_pool_id = "gitlab-example-org-example-repo"
 }
 
 resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod-app-ci/attribute.project_id/456789"
+  member    = "principalSet://iam.googleapis.com/${data.google_iam_workload_identity_pool.ci.name}/attribute.ref/main"
 }
 
 resource "google_secret_manager_secret_iam_member" "writers" {

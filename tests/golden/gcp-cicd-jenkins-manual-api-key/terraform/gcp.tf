@@ -23,46 +23,16 @@ resource "google_secret_manager_secret" "secret" {
   }
 }
 
-resource "google_project_iam_audit_config" "secretmanager" {
-  project = "example-project"
-  service = "secretmanager.googleapis.com"
-
-  audit_log_config {
-    log_type = "DATA_READ"
-  }
-
-  audit_log_config {
-    log_type = "DATA_WRITE"
-  }
-}
-
-resource "google_iam_workload_identity_pool" "ci" {
+data "google_iam_workload_identity_pool" "ci" {
   project                   = "example-project"
-  workload_identity_pool_id = "prod-app-ci"
-  display_name              = "prod-app CI"
-  description               = "jenkins pipelines reading prod-app-api-key"
-}
-
-resource "google_iam_workload_identity_pool_provider" "ci" {
-  project                            = "example-project"
-  workload_identity_pool_id          = google_iam_workload_identity_pool.ci.workload_identity_pool_id
-  workload_identity_pool_provider_id = "jenkins"
-  display_name                       = "jenkins"
-  attribute_mapping = {
-    "google.subject" = "assertion.sub"
-  }
-  attribute_condition = "assertion.sub == 'https://jenkins.example.com/job/app/'"
-
-  oidc {
-    issuer_uri = "https://jenkins.example.com/oidc"
-  }
+  workload_identity_pool_id = "jenkins-example-org-example-repo"
 }
 
 resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod-app-ci/subject/https://jenkins.example.com/job/app/"
+  member    = "principal://iam.googleapis.com/${data.google_iam_workload_identity_pool.ci.name}/subject/https://jenkins.example.com/job/app/"
 }
 
 resource "google_secret_manager_secret_iam_member" "writers" {

@@ -6,10 +6,6 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.50"
     }
-    google-beta = {
-      source  = "hashicorp/google-beta"
-      version = ">= 6.50"
-    }
     archive = {
       source  = "hashicorp/archive"
       version = ">= 2.4"
@@ -50,19 +46,6 @@ resource "google_secret_manager_secret" "secret" {
   }
 }
 
-resource "google_project_iam_audit_config" "secretmanager" {
-  project = "acme-payments-prod"
-  service = "secretmanager.googleapis.com"
-
-  audit_log_config {
-    log_type = "DATA_READ"
-  }
-
-  audit_log_config {
-    log_type = "DATA_WRITE"
-  }
-}
-
 resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "acme-payments-prod"
   secret_id = google_secret_manager_secret.secret.secret_id
@@ -75,17 +58,11 @@ resource "google_pubsub_topic" "rotation" {
   name    = "staging-payments-ledger-reconciliation-service-database-rotation"
 }
 
-resource "google_project_service_identity" "secretmanager" {
-  provider = google-beta
-  project  = "acme-payments-prod"
-  service  = "secretmanager.googleapis.com"
-}
-
 resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
   project = "acme-payments-prod"
   topic   = google_pubsub_topic.rotation.name
   role    = "roles/pubsub.publisher"
-  member  = google_project_service_identity.secretmanager.member
+  member  = "serviceAccount:service-987654321098@gcp-sa-secretmanager.iam.gserviceaccount.com"
 }
 
 resource "google_service_account" "rotator" {

@@ -6,10 +6,6 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.50"
     }
-    google-beta = {
-      source  = "hashicorp/google-beta"
-      version = ">= 6.50"
-    }
     archive = {
       source  = "hashicorp/archive"
       version = ">= 2.4"
@@ -46,19 +42,6 @@ resource "google_secret_manager_secret" "secret" {
   }
 }
 
-resource "google_project_iam_audit_config" "secretmanager" {
-  project = "example-project"
-  service = "secretmanager.googleapis.com"
-
-  audit_log_config {
-    log_type = "DATA_READ"
-  }
-
-  audit_log_config {
-    log_type = "DATA_WRITE"
-  }
-}
-
 resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
@@ -71,17 +54,11 @@ resource "google_pubsub_topic" "rotation" {
   name    = "prod-app-certificate-rotation"
 }
 
-resource "google_project_service_identity" "secretmanager" {
-  provider = google-beta
-  project  = "example-project"
-  service  = "secretmanager.googleapis.com"
-}
-
 resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
   project = "example-project"
   topic   = google_pubsub_topic.rotation.name
   role    = "roles/pubsub.publisher"
-  member  = google_project_service_identity.secretmanager.member
+  member  = "serviceAccount:service-123456789012@gcp-sa-secretmanager.iam.gserviceaccount.com"
 }
 
 resource "google_service_account" "rotator" {
