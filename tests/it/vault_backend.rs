@@ -115,7 +115,10 @@ pub(crate) fn prepare_namespace(bao: &Bao, p: &Plan) -> String {
 
 /// Applies the plan's `platform/vault.tf` into `ns`.
 pub(crate) fn apply_platform(bao: &Bao, ns: &str, p: &Plan) -> Vec<String> {
-    let tf = p.platform_files.get("platform/vault.tf").expect("a Vault plan has platform/vault.tf");
+    let tf = p
+        .platform_files
+        .get("platform/vault.tf")
+        .expect("a Vault plan has platform/vault.tf");
     bao.apply_terraform(ns, tf, &BTreeMap::new(), &offline_platform)
 }
 
@@ -136,7 +139,10 @@ pub(crate) fn offline_platform(kind: &str, v: &mut Value) {
         v["disable_local_ca_jwt"] = true.into();
     }
     if kind == "vault_jwt_auth_backend" {
-        assert_eq!(v["oidc_discovery_url"], v["bound_issuer"], "the JWT backend trusts the issuer it discovers");
+        assert_eq!(
+            v["oidc_discovery_url"], v["bound_issuer"],
+            "the JWT backend trusts the issuer it discovers"
+        );
         let obj = v.as_object_mut().unwrap();
         obj.remove("oidc_discovery_url");
         let key = rcgen::KeyPair::generate().unwrap();
@@ -1214,7 +1220,12 @@ fn approle_login(bao: &Bao, ns: &str, role_path: &str) -> String {
     let role_id = bao.read(ROOT, Some(ns), &format!("{role_path}/role-id")).unwrap()["data"]["role_id"].clone();
     let secret_id = bao.write(ROOT, Some(ns), &format!("{role_path}/secret-id"), &json!({})).unwrap()["data"]["secret_id"].clone();
     let login = bao
-        .write(ROOT, Some(ns), "auth/approle/login", &json!({"role_id": role_id, "secret_id": secret_id}))
+        .write(
+            ROOT,
+            Some(ns),
+            "auth/approle/login",
+            &json!({"role_id": role_id, "secret_id": secret_id}),
+        )
         .unwrap_or_else(|e| panic!("approle login at {role_path}: {e}"));
     login["auth"]["client_token"].as_str().unwrap().to_string()
 }
@@ -1263,7 +1274,10 @@ fn workloads_share_one_platform_and_destroying_one_leaves_it_in_place() {
         .map(|p| b.bao.apply_terraform(&ns, file(p, "terraform/vault.tf"), &vars, &no_tls))
         .collect();
     for a in &applied {
-        assert!(a.iter().all(|x| !x.starts_with("mount ") && !x.starts_with("auth method ")), "{a:?}");
+        assert!(
+            a.iter().all(|x| !x.starts_with("mount ") && !x.starts_with("auth method ")),
+            "{a:?}"
+        );
     }
     let login = |a: &[String]| {
         let role = a.iter().find(|x| x.starts_with("auth/approle/role/")).expect("an AppRole role");
@@ -1271,12 +1285,20 @@ fn workloads_share_one_platform_and_destroying_one_leaves_it_in_place() {
     };
     let tokens: Vec<String> = applied.iter().map(|a| login(a)).collect();
     b.bao
-        .write(ROOT, Some(&ns), &payments.secrets_config.secret_path, &json!({"data": {"api_key": "REDACTED"}}))
+        .write(
+            ROOT,
+            Some(&ns),
+            &payments.secrets_config.secret_path,
+            &json!({"data": {"api_key": "REDACTED"}}),
+        )
         .unwrap();
 
     let reads_database = |token: &str| {
         let creds = b.bao.read(token, Some(&ns), &orders.secrets_config.secret_path)?;
-        let (user, password) = (creds["data"]["username"].as_str().unwrap(), creds["data"]["password"].as_str().unwrap());
+        let (user, password) = (
+            creds["data"]["username"].as_str().unwrap(),
+            creds["data"]["password"].as_str().unwrap(),
+        );
         b.pg.psql(user, password, "app", "SELECT current_user")
     };
     let issues_certificate = |token: &str| {
@@ -1289,9 +1311,16 @@ fn workloads_share_one_platform_and_destroying_one_leaves_it_in_place() {
         Ok::<String, String>(v["data"]["data"]["api_key"].as_str().unwrap().to_string())
     };
     // Each workload's own token reads its own secret...
-    assert!(reads_database(&tokens[0]).unwrap().starts_with('v'), "a Vault-made user logs in to PostgreSQL");
+    assert!(
+        reads_database(&tokens[0]).unwrap().starts_with('v'),
+        "a Vault-made user logs in to PostgreSQL"
+    );
     let certificate = issues_certificate(&tokens[1]).unwrap();
-    assert!(subject(&certificate).contains("billing.prod.example.com"), "{}", subject(&certificate));
+    assert!(
+        subject(&certificate).contains("billing.prod.example.com"),
+        "{}",
+        subject(&certificate)
+    );
     assert_eq!(reads_api_key(&tokens[2]).unwrap(), "REDACTED");
     // ...and is denied the others'.
     let secret_paths = [&orders, &billing, &payments].map(|p| p.secrets_config.secret_path.clone());
@@ -1308,7 +1337,10 @@ fn workloads_share_one_platform_and_destroying_one_leaves_it_in_place() {
     // Destroying one workload removes its own objects only.
     b.bao.destroy_applied(&ns, &applied[0]);
     assert_eq!(mounts(&b.bao, &ns), before, "the platform's mounts and auth backends stay");
-    assert!(b.bao.read(ROOT, Some(&ns), &orders.secrets_config.secret_path).is_err(), "the role is gone");
+    assert!(
+        b.bao.read(ROOT, Some(&ns), &orders.secrets_config.secret_path).is_err(),
+        "the role is gone"
+    );
     let issuer = b.bao.read(ROOT, Some(&ns), "pki/issuer/default").unwrap();
     assert_eq!(issuer["data"]["issuer_name"], "platform-root");
     assert!(issues_certificate(&tokens[1]).is_ok(), "the other workloads still work");

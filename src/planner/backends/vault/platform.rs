@@ -62,7 +62,7 @@ fn body(s: &Settings) -> Body {
                 .add_attribute((
                     tf::key("description"),
                     format!(
-                        "The Kubernetes API of cluster {} as Vault reaches it; the default is right when Vault runs inside that cluster.",
+                        "The Kubernetes API of cluster {} as Vault reaches it (the default: from inside the cluster).",
                         s.kubernetes.cluster_name
                     ),
                 ))
@@ -84,17 +84,14 @@ fn body(s: &Settings) -> Body {
             vk::with_namespace(tf::resource("vault_mount", "database"), s)
                 .add_attribute((tf::key("path"), s.vault.database_mount.as_str()))
                 .add_attribute((tf::key("type"), "database"))
-                .add_attribute((
-                    tf::key("description"),
-                    "Dynamic database credentials; each workload adds its own connection and roles",
-                ))
+                .add_attribute((tf::key("description"), "Database credentials; workloads add connections and roles"))
                 .build(),
         )
         .add_block(
             vk::with_namespace(tf::resource("vault_mount", "pki"), s)
                 .add_attribute((tf::key("path"), s.vault.pki_mount.as_str()))
                 .add_attribute((tf::key("type"), "pki"))
-                .add_attribute((tf::key("description"), "Certificates; each workload adds its own role"))
+                .add_attribute((tf::key("description"), "Certificates; workloads add roles"))
                 .add_attribute((tf::key("max_lease_ttl_seconds"), PKI_MOUNT_MAX_TTL))
                 .build(),
         )
@@ -176,7 +173,7 @@ fn body(s: &Settings) -> Body {
         tf::resource("vault_audit", "file")
             .add_attribute((tf::key("type"), "file"))
             .add_attribute((tf::key("path"), "file"))
-            .add_attribute((tf::key("description"), "Records every request and response of every workload"))
+            .add_attribute((tf::key("description"), "Every request and response"))
             .add_attribute((
                 tf::key("options"),
                 tf::obj(&[("file_path", AUDIT_LOG.into()), ("mode", "0600".into())]),
@@ -190,33 +187,33 @@ fn body(s: &Settings) -> Body {
 pub(crate) fn decisions(s: &Settings) -> Vec<String> {
     let mut d = vec![
         format!(
-            "{PLATFORM_TF} holds what every workload on this Vault shares and is applied once per platform, from its own root module and before any workload: the \"{}\" mount as KV version 2, the \"{}\" database secrets engine and the \"{}\" PKI engine (max lease 87600h so its issuer's lifetime fits). The workload's terraform/vault.tf only names these paths, so destroying a workload leaves them and every other workload's leases in place; if a mount already exists (a dev server mounts secret/), import it (terraform import vault_mount.kv {}).",
+            "{PLATFORM_TF}, applied once per platform from its own root module before any workload, mounts \"{}\" (KV version 2), \"{}\" (database) and \"{}\" (PKI, max lease 87600h for its issuer); terraform/vault.tf only names these paths, so destroying a workload leaves them and other workloads' leases in place. Import a mount that already exists (terraform import vault_mount.kv {}).",
             s.vault.kv_mount, s.vault.database_mount, s.vault.pki_mount, s.vault.kv_mount
         ),
         format!(
-            "{PLATFORM_TF} generates a self-signed EC P-384 root (issuer \"{ROOT_CA_NAME}\", 87600h, its key never leaves Vault) and makes it the \"{}\" mount's default issuer, so roles sign at once; a production platform should instead generate an intermediate CSR in Vault (vault_pki_secret_backend_intermediate_cert_request), have the organisation's offline root sign it, and import the result (vault_pki_secret_backend_intermediate_set_signed) as the default issuer.",
+            "{PLATFORM_TF} makes a self-signed EC P-384 root (issuer \"{ROOT_CA_NAME}\", 87600h, key kept in Vault) the \"{}\" default issuer; in production generate an intermediate CSR in Vault instead, have your organisation's root sign it and make it the default (vault_pki_secret_backend_intermediate_cert_request, vault_pki_secret_backend_intermediate_set_signed).",
             s.vault.pki_mount
         ),
         format!(
-            "{PLATFORM_TF} enables the file audit device, which writes {AUDIT_LOG} with mode 0600 (Vault accepts it after the CVE-2025-6000 hardening: no executable modes) and lives in the root namespace; OpenBao refuses audit devices over the API, so on OpenBao drop vault_audit and declare the same file device in the server configuration."
+            "{PLATFORM_TF} enables the file audit device (root namespace, {AUDIT_LOG}, mode 0600: no executable modes since CVE-2025-6000); OpenBao refuses audit devices over the API, so there declare it in the server configuration instead."
         ),
     ];
     match s.target {
         Target::Cicd => d.push(format!(
-            "{PLATFORM_TF} enables the JWT auth backend at \"{}\" with oidc_discovery_url = bound_issuer = {}, from which Vault fetches the {} signing keys.",
+            "{PLATFORM_TF} enables JWT auth at \"{}\" with oidc_discovery_url = bound_issuer = {}, where Vault fetches the {} signing keys.",
             s.vault.auth_mount,
             ci_issuer(s),
             s.cicd.platform
         )),
         Target::Application => d.push(format!(
-            "{PLATFORM_TF} enables the AppRole auth backend at \"{}\", and the Kubernetes auth backend at \"{ROTATOR_K8S_MOUNT}\" for the rotation CronJobs of cluster {}.",
-            s.vault.auth_mount, s.kubernetes.cluster_name
+            "{PLATFORM_TF} enables AppRole auth at \"{}\" for the applications, and Kubernetes auth for the KV rotation CronJobs.",
+            s.vault.auth_mount
         )),
         Target::Kubernetes => {}
     }
     if let Some(mount) = kubernetes_mount(s) {
         d.push(format!(
-            "{PLATFORM_TF} enables the Kubernetes auth backend at \"{mount}\" for cluster {} with kubernetes_host = var.kubernetes_host (default {IN_CLUSTER_API}, right when Vault runs in that cluster and reviews tokens with its own service account, which needs the system:auth-delegator ClusterRole); a Vault outside the cluster must also set kubernetes_ca_cert and token_reviewer_jwt.",
+            "{PLATFORM_TF} enables Kubernetes auth at \"{mount}\" for cluster {} with kubernetes_host = var.kubernetes_host (default {IN_CLUSTER_API}: Vault in that cluster, reviewing tokens as its own service account with system:auth-delegator); a Vault outside it also sets kubernetes_ca_cert and token_reviewer_jwt.",
             s.kubernetes.cluster_name
         ));
     }
@@ -295,7 +292,11 @@ mod tests {
                     req.kubernetes.service_account = Some(name.to_string());
                     req.cicd.branch = Some(env.to_string());
                     if *r != Rotation::Manual {
-                        req.rotation_period = Some(crate::planner::request::Duration::from_secs(if name == "app" { 3600 } else { 7200 }));
+                        req.rotation_period = Some(crate::planner::request::Duration::from_secs(if name == "app" {
+                            3600
+                        } else {
+                            7200
+                        }));
                     }
                     req.certificate.common_name = Some(format!("{name}.example.com"));
                     out.push(req);
@@ -312,14 +313,21 @@ mod tests {
             let mut first: Option<BTreeMap<String, String>> = None;
             for req in workloads(&platform) {
                 let p = crate::planner::plan(&req);
-                assert!(p.findings.iter().all(|f| f.kind != crate::planner::FindingKind::Error), "{req:?}: {:?}", p.findings);
+                assert!(
+                    p.findings.iter().all(|f| f.kind != crate::planner::FindingKind::Error),
+                    "{req:?}: {:?}",
+                    p.findings
+                );
                 assert_eq!(p.platform_files.keys().collect::<Vec<_>>(), [PLATFORM_TF], "{req:?}");
                 match &first {
                     None => first = Some(p.platform_files.clone()),
                     Some(f) => assert_eq!(f, &p.platform_files, "{req:?}"),
                 }
-                let workload: Vec<&DeploymentManifest> =
-                    p.deployment_manifests.iter().filter(|m| m.kind == ManifestType::Terraform).collect();
+                let workload: Vec<&DeploymentManifest> = p
+                    .deployment_manifests
+                    .iter()
+                    .filter(|m| m.kind == ManifestType::Terraform)
+                    .collect();
                 assert!(!workload.is_empty(), "{req:?}");
                 for m in workload {
                     for kind in resource_kinds(&m.content) {

@@ -41,31 +41,30 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[Access
         }
         Source::Pki { ttl } => {
             let role = pki_role(s, ttl);
-            b = b
-                .add_block(
-                    vk::with_namespace(tf::resource("vault_pki_secret_backend_role", "app"), s)
-                        .add_attribute((tf::key("backend"), s.vault.pki_mount.as_str()))
-                        .add_attribute((tf::key("name"), n.role.as_str()))
-                        .add_attribute((tf::key("allowed_domains"), role.allowed_domains))
-                        .add_attribute((tf::key("allow_bare_domains"), role.allow_bare_domains))
-                        .add_attribute((tf::key("allow_localhost"), role.allow_localhost))
-                        .add_attribute((tf::key("allow_subdomains"), role.allow_subdomains))
-                        .add_attribute((tf::key("allow_glob_domains"), role.allow_glob_domains))
-                        .add_attribute((tf::key("allow_wildcard_certificates"), role.allow_wildcard_certificates))
-                        .add_attribute((tf::key("allow_ip_sans"), role.allow_ip_sans))
-                        .add_attribute((tf::key("enforce_hostnames"), role.enforce_hostnames))
-                        .add_attribute((tf::key("server_flag"), role.server_flag))
-                        .add_attribute((tf::key("client_flag"), role.client_flag))
-                        .add_attribute((tf::key("require_cn"), role.require_cn))
-                        .add_attribute((tf::key("key_type"), role.key_type))
-                        .add_attribute((tf::key("key_bits"), role.key_bits))
-                        .add_attribute((tf::key("key_usage"), role.key_usage))
-                        .add_attribute((tf::key("ext_key_usage"), role.ext_key_usage))
-                        .add_attribute((tf::key("ttl"), role.ttl))
-                        .add_attribute((tf::key("max_ttl"), role.max_ttl))
-                        .add_attribute((tf::key("no_store"), role.no_store))
-                        .build(),
-                );
+            b = b.add_block(
+                vk::with_namespace(tf::resource("vault_pki_secret_backend_role", "app"), s)
+                    .add_attribute((tf::key("backend"), s.vault.pki_mount.as_str()))
+                    .add_attribute((tf::key("name"), n.role.as_str()))
+                    .add_attribute((tf::key("allowed_domains"), role.allowed_domains))
+                    .add_attribute((tf::key("allow_bare_domains"), role.allow_bare_domains))
+                    .add_attribute((tf::key("allow_localhost"), role.allow_localhost))
+                    .add_attribute((tf::key("allow_subdomains"), role.allow_subdomains))
+                    .add_attribute((tf::key("allow_glob_domains"), role.allow_glob_domains))
+                    .add_attribute((tf::key("allow_wildcard_certificates"), role.allow_wildcard_certificates))
+                    .add_attribute((tf::key("allow_ip_sans"), role.allow_ip_sans))
+                    .add_attribute((tf::key("enforce_hostnames"), role.enforce_hostnames))
+                    .add_attribute((tf::key("server_flag"), role.server_flag))
+                    .add_attribute((tf::key("client_flag"), role.client_flag))
+                    .add_attribute((tf::key("require_cn"), role.require_cn))
+                    .add_attribute((tf::key("key_type"), role.key_type))
+                    .add_attribute((tf::key("key_bits"), role.key_bits))
+                    .add_attribute((tf::key("key_usage"), role.key_usage))
+                    .add_attribute((tf::key("ext_key_usage"), role.ext_key_usage))
+                    .add_attribute((tf::key("ttl"), role.ttl))
+                    .add_attribute((tf::key("max_ttl"), role.max_ttl))
+                    .add_attribute((tf::key("no_store"), role.no_store))
+                    .build(),
+            );
         }
         Source::Kv { .. } => {
             let metadata = KvMetadata {
