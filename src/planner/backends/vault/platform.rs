@@ -1,9 +1,9 @@
 //! The Vault objects every workload on one platform shares, in `platform/vault.tf`: the KV v2,
 //! database and PKI mounts (with the PKI issuer), the auth backend of the target, and the audit
 //! device. Invariant: everything here reads only the platform inputs (backend, target, the
-//! `vault` block, `kubernetes.cluster_name`, `cicd.platform`/`oidc_issuer` and, for Azure
-//! DevOps, `azure.tenant_id`), never the workload's name, environment or secrets, so every plan
-//! on one platform renders the same bytes. Workload Terraform names these paths and declares none.
+//! `vault` block, `cicd.platform`/`oidc_issuer` and, for Azure DevOps, `azure.tenant_id`), never
+//! the workload's name, environment or secrets, so every plan on one platform renders the same
+//! bytes. Workload Terraform names these paths and declares none.
 
 use std::collections::BTreeMap;
 
@@ -61,10 +61,7 @@ fn body(s: &Settings) -> Body {
                 .add_attribute((tf::key("type"), Expression::Variable(hcl::expr::Variable::unchecked("string"))))
                 .add_attribute((
                     tf::key("description"),
-                    format!(
-                        "The Kubernetes API of cluster {} as Vault reaches it (the default: from inside the cluster).",
-                        s.kubernetes.cluster_name
-                    ),
+                    "The Kubernetes API as Vault reaches it (the default: from inside the cluster).",
                 ))
                 .add_attribute((tf::key("default"), IN_CLUSTER_API))
                 .build(),
@@ -155,10 +152,7 @@ fn body(s: &Settings) -> Body {
                 vk::with_namespace(tf::resource("vault_auth_backend", "kubernetes"), s)
                     .add_attribute((tf::key("type"), "kubernetes"))
                     .add_attribute((tf::key("path"), mount))
-                    .add_attribute((
-                        tf::key("description"),
-                        format!("Service accounts of cluster {}", s.kubernetes.cluster_name),
-                    ))
+                    .add_attribute((tf::key("description"), "Service accounts of the Kubernetes cluster"))
                     .build(),
             )
             .add_block(
@@ -213,8 +207,7 @@ pub(crate) fn decisions(s: &Settings) -> Vec<String> {
     }
     if let Some(mount) = kubernetes_mount(s) {
         d.push(format!(
-            "{PLATFORM_TF} enables Kubernetes auth at \"{mount}\" for cluster {} with kubernetes_host = var.kubernetes_host (default {IN_CLUSTER_API}: Vault in that cluster, reviewing tokens as its own service account with system:auth-delegator); a Vault outside it also sets kubernetes_ca_cert and token_reviewer_jwt.",
-            s.kubernetes.cluster_name
+            "{PLATFORM_TF} enables Kubernetes auth at \"{mount}\" with kubernetes_host = var.kubernetes_host (default {IN_CLUSTER_API}: Vault in the cluster, reviewing tokens as its own service account with system:auth-delegator); a Vault outside it also sets kubernetes_ca_cert and token_reviewer_jwt."
         ));
     }
     d

@@ -11,7 +11,7 @@ terraform {
 
 variable "kubernetes_host" {
   type        = string
-  description = "The Kubernetes API of cluster example-cluster as Vault reaches it (the default: from inside the cluster)."
+  description = "The Kubernetes API as Vault reaches it (the default: from inside the cluster)."
   default     = "https://kubernetes.default.svc"
 }
 
@@ -64,7 +64,7 @@ resource "vault_pki_secret_backend_config_urls" "platform" {
 resource "vault_auth_backend" "kubernetes" {
   type        = "kubernetes"
   path        = "kubernetes"
-  description = "Service accounts of cluster example-cluster"
+  description = "Service accounts of the Kubernetes cluster"
 }
 
 resource "vault_kubernetes_auth_backend_config" "kubernetes" {

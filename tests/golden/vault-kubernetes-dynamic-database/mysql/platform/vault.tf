@@ -11,7 +11,7 @@ terraform {
 
 variable "kubernetes_host" {
   type        = string
-  description = "The Kubernetes API of cluster example-cluster as Vault reaches it (the default: from inside the cluster)."
+  description = "The Kubernetes API as Vault reaches it (the default: from inside the cluster)."
   default     = "https://kubernetes.default.svc"
 }
 
@@ -71,7 +71,7 @@ resource "vault_auth_backend" "kubernetes" {
   namespace   = "team-a"
   type        = "kubernetes"
   path        = "k8s-staging"
-  description = "Service accounts of cluster example-cluster"
+  description = "Service accounts of the Kubernetes cluster"
 }
 
 resource "vault_kubernetes_auth_backend_config" "kubernetes" {
