@@ -90,18 +90,9 @@ pub const USES: &[Use] = &[
     Use { block: Some("vault"), attr: "namespace", used: vault, when: VAULT },
     Use { block: Some("vault"), attr: "kv_mount", used: vault, when: VAULT },
     Use { block: Some("vault"), attr: "auth_mount", used: vault, when: VAULT },
-    Use {
-        block: Some("vault"),
-        attr: "database_mount",
-        used: |c| vault(c) && database(c),
-        when: "secrets_backend = \"vault\" and credential_type = \"database\"",
-    },
-    Use {
-        block: Some("vault"),
-        attr: "pki_mount",
-        used: |c| vault(c) && certificate(c),
-        when: "secrets_backend = \"vault\" and credential_type = \"certificate\"",
-    },
+    // Every Vault plan's platform_files mount both engines, whatever the workload's credential.
+    Use { block: Some("vault"), attr: "database_mount", used: vault, when: VAULT },
+    Use { block: Some("vault"), attr: "pki_mount", used: vault, when: VAULT },
     Use { block: Some("aws"), attr: "region", used: aws, when: AWS },
     Use { block: Some("aws"), attr: "account_id", used: aws, when: AWS },
     Use { block: Some("aws"), attr: "kms_key_id", used: aws, when: AWS },

@@ -328,7 +328,8 @@ fn generated_hcl_is_terraform_fmt_clean() {
     for req in crate::support::all_requests() {
         let (b, t, r) = (req.backend, req.target, req.rotation);
         let c = req.credential.unwrap();
-        for (path, content) in secretsint::planner::plan(&req).files() {
+        let p = secretsint::planner::plan(&req);
+        for (path, content) in p.files().into_iter().chain(p.platform_files) {
             if path.ends_with(".tf") || path.ends_with(".hcl") {
                 // fmt only looks at .tf files; the name keeps the combination and path.
                 let name = format!("{b}-{t}-{r}-{c}-{}.tf", path.replace('/', "_"));
@@ -402,11 +403,11 @@ output "policy" {
     }
 }
 
-/// The quickstart's data source keeps at most 38 KB in state (issue 18 asks 30): no computed attribute repeats
+/// The quickstart's data source keeps at most 40 KB in state (issue 18 asks 30): no computed attribute repeats
 /// another unless `include` asks for it (it held ~81 KB with contract_json and every file).
 #[test]
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
-fn the_quickstart_data_source_keeps_at_most_38_kb_of_state() {
+fn the_quickstart_data_source_keeps_at_most_40_kb_of_state() {
     let main = std::fs::read_to_string(repo_root().join("examples/quickstart/main.tf")).unwrap();
     let ws = Workspace::new(&main, &plugin());
     ws.ok("1.15.5", &["init", "-input=false", "-no-color"]);
@@ -422,9 +423,10 @@ fn the_quickstart_data_source_keeps_at_most_38_kb_of_state() {
     // Issue 18's target is 30 KB; the database connect helper that re-reads a refused credential
     // (issue 15: 2.2 KB in each of the three default languages) took the quickstart from 28 KB
     // to 37 KB. This budget catches any further growth; issue 18 stays open until the target
-    // is met again.
+    // is met again. Issue 14's platform_files (platform/vault.tf, 2 KB here) and the sentences
+    // that say what it holds took it to 39.2 KB.
     assert!(
-        instance.len() <= 38 * 1024,
+        instance.len() <= 40 * 1024,
         "the quickstart data source keeps {} bytes in state",
         instance.len()
     );

@@ -196,6 +196,17 @@ impl Bao {
         let body: hcl::Body = hcl::from_str(tf).unwrap();
         let mut state: BTreeMap<String, Value> = BTreeMap::new();
         let mut applied = Vec::new();
+        // Variables the caller leaves out take their declared default, as `terraform apply` does.
+        let mut vars = vars.clone();
+        for block in body.blocks().filter(|b| b.identifier() == "variable") {
+            let name = block.labels()[0].as_str();
+            if let Some(default) = block.body().attributes().find(|a| a.key() == "default") {
+                if let hcl::Expression::String(d) = default.expr() {
+                    vars.entry(name).or_insert_with(|| d.clone());
+                }
+            }
+        }
+        let vars = &vars;
         for block in body.blocks().filter(|b| b.identifier() == "resource") {
             let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
             let (kind, label) = (labels[0], labels[1]);
@@ -227,6 +238,9 @@ impl Bao {
                 }
                 "vault_mount" => {
                     let mut body = json!({"type": v["type"], "description": v["description"], "config": {}});
+                    if let Some(options) = v.get("options") {
+                        body["options"] = options.clone();
+                    }
                     for (tf_key, api_key) in [
                         ("default_lease_ttl_seconds", "default_lease_ttl"),
                         ("max_lease_ttl_seconds", "max_lease_ttl"),
@@ -241,6 +255,35 @@ impl Bao {
                     applied.push(format!("mount {path}"));
                     continue;
                 }
+                "vault_auth_backend" | "vault_jwt_auth_backend" => {
+                    // terraform-provider-vault enables the method, then (JWT) writes its config.
+                    let path = take(&mut v, "path");
+                    let body = json!({"type": take(&mut v, "type"), "description": take(&mut v, "description")});
+                    self.write(ROOT, Some(ns), &format!("sys/auth/{path}"), &body)
+                        .unwrap_or_else(|e| panic!("{kind}.{label}: {e}"));
+                    applied.push(format!("auth method {path}"));
+                    if kind == "vault_auth_backend" {
+                        continue;
+                    }
+                    format!("auth/{path}/config")
+                }
+                "vault_kubernetes_auth_backend_config" => format!("auth/{}/config", take(&mut v, "backend")),
+                "vault_pki_secret_backend_root_cert" => {
+                    let backend = take(&mut v, "backend");
+                    let path = format!("{backend}/root/generate/{}", take(&mut v, "type"));
+                    let out = self
+                        .write(ROOT, Some(ns), &path, &v)
+                        .unwrap_or_else(|e| panic!("OpenBao rejects {kind}.{label} at {path}: {e}\n{v:#}"));
+                    // The computed attributes (issuer_id, key_id, certificate) later blocks read.
+                    let entry = state.get_mut(&format!("{kind}.{label}")).unwrap();
+                    for (k, x) in out["data"].as_object().unwrap() {
+                        entry[k] = x.clone();
+                    }
+                    applied.push(path);
+                    continue;
+                }
+                "vault_pki_secret_backend_config_issuers" => format!("{}/config/issuers", take(&mut v, "backend")),
+                "vault_pki_secret_backend_config_urls" => format!("{}/config/urls", take(&mut v, "backend")),
                 "vault_generic_endpoint" => {
                     assert_eq!(v["disable_delete"], true, "{kind}.{label} must never delete");
                     let data: Value = serde_json::from_str(v["data_json"].as_str().unwrap()).unwrap();
@@ -286,6 +329,28 @@ impl Bao {
             applied.push(path);
         }
         applied
+    }
+}
+
+impl Bao {
+    /// Destroys what [`Bao::apply_terraform`] applied, newest first, as `terraform destroy`
+    /// would: policies, roles, connections and configs. Metadata written by a
+    /// `vault_generic_endpoint` stays (it sets disable_delete).
+    pub fn destroy_applied(&self, ns: &str, applied: &[String]) {
+        for item in applied.iter().rev() {
+            let out = if let Some(name) = item.strip_prefix("policy ") {
+                self.run(ROOT, Some(ns), &["policy", "delete", name.trim_matches('"')], None)
+            } else if item.contains("/metadata/") {
+                continue;
+            } else if let Some(path) = item.strip_prefix("mount ") {
+                self.run(ROOT, Some(ns), &["secrets", "disable", path], None)
+            } else if let Some(path) = item.strip_prefix("auth method ") {
+                self.run(ROOT, Some(ns), &["auth", "disable", path], None)
+            } else {
+                self.run(ROOT, Some(ns), &["delete", item], None)
+            };
+            assert!(out.status.success(), "destroy {item}: {}", String::from_utf8_lossy(&out.stderr));
+        }
     }
 }
 

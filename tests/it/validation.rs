@@ -145,7 +145,8 @@ fn artifacts(p: &secretsint::planner::Plan) -> String {
             &p.integration_code,
             &p.rotation_scripts,
             &p.deployment_manifests,
-            &p.decisions
+            &p.decisions,
+            &p.platform_files
         )
     )
 }

@@ -105,40 +105,49 @@ fn every_vault_policy_is_accepted_and_enforced_by_openbao() {
     }
 }
 
-/// Auth mounts configured offline, as the plans expect them to exist.
-pub(crate) fn prepare_namespace(bao: &Bao) -> String {
+/// A fresh namespace holding the plan's `platform/vault.tf` (mounts, the PKI issuer, auth
+/// backends), applied once as a platform team would before any workload.
+pub(crate) fn prepare_namespace(bao: &Bao, p: &Plan) -> String {
     let ns = bao.namespace();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let ca = rcgen::CertificateParams::new(vec!["kubernetes.example.com".to_string()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    bao.enable(&ns, "secrets", "secret", json!({"type": "kv", "options": {"version": "2"}}));
-    for (path, kind) in [
-        ("kubernetes", "kubernetes"),
-        ("jwt", "jwt"),
-        ("jwt-jenkins", "jwt"),
-        ("jwt-azure-devops", "jwt"),
-        ("approle", "approle"),
-    ] {
-        bao.enable(&ns, "auth", path, json!({"type": kind}));
-    }
-    bao.write(
-        ROOT,
-        Some(&ns),
-        "auth/kubernetes/config",
-        &json!({"kubernetes_host": "https://kubernetes.example.com:6443", "kubernetes_ca_cert": ca.pem(), "disable_local_ca_jwt": true}),
-    )
-    .unwrap();
-    let signer = rcgen::KeyPair::generate().unwrap();
-    bao.write(
-        ROOT,
-        Some(&ns),
-        "auth/jwt/config",
-        &json!({"jwt_validation_pubkeys": [signer.public_key_pem()], "bound_issuer": "https://token.actions.githubusercontent.com"}),
-    )
-    .unwrap();
+    apply_platform(bao, &ns, p);
     ns
+}
+
+/// Applies the plan's `platform/vault.tf` into `ns`.
+pub(crate) fn apply_platform(bao: &Bao, ns: &str, p: &Plan) -> Vec<String> {
+    let tf = p
+        .platform_files
+        .get("platform/vault.tf")
+        .expect("a Vault plan has platform/vault.tf");
+    bao.apply_terraform(ns, tf, &BTreeMap::new(), &offline_platform)
+}
+
+/// This OpenBao has no network and runs in no cluster: the JWT backend keeps the planned
+/// bound_issuer but checks tokens against a local key instead of fetching the issuer's
+/// discovery document (tests that log in replace it with their signer through
+/// `trust_jwt_signer`), and the Kubernetes backend gets the CA a Vault outside the cluster must
+/// set, as the plan's decision says (in a pod the default reads the pod's own CA file).
+pub(crate) fn offline_platform(kind: &str, v: &mut Value) {
+    if kind == "vault_kubernetes_auth_backend_config" {
+        assert_eq!(v["kubernetes_host"], "https://kubernetes.default.svc");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let ca = rcgen::CertificateParams::new(vec!["kubernetes.default.svc".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        v["kubernetes_ca_cert"] = ca.pem().into();
+        v["disable_local_ca_jwt"] = true.into();
+    }
+    if kind == "vault_jwt_auth_backend" {
+        assert_eq!(
+            v["oidc_discovery_url"], v["bound_issuer"],
+            "the JWT backend trusts the issuer it discovers"
+        );
+        let obj = v.as_object_mut().unwrap();
+        obj.remove("oidc_discovery_url");
+        let key = rcgen::KeyPair::generate().unwrap();
+        obj.insert("jwt_validation_pubkeys".into(), json!([key.public_key_pem()]));
+    }
 }
 
 /// Points a plan's database at the local cluster (which has no TLS).
@@ -202,7 +211,7 @@ fn every_generated_terraform_is_accepted_by_openbao() {
 
 fn check_terraform_applies(b: &crate::backends::Backends, vars: &BTreeMap<&str, String>, case: &str, p: &Plan) {
     {
-        let ns = prepare_namespace(&b.bao);
+        let ns = prepare_namespace(&b.bao, p);
         let applied = b.bao.apply_terraform(&ns, file(p, "terraform/vault.tf"), vars, &no_tls);
         let auth = applied.iter().filter(|a| a.starts_with("auth/")).count();
         assert!(auth >= 1, "{case}: no auth role in {applied:?}");
@@ -270,7 +279,7 @@ fn dynamic_postgres_credentials_log_in_and_are_dropped_on_revoke() {
         req.credential = Some(CredentialType::Database);
         local_database(b.pg.port)(&mut req);
         let p = plan(&req);
-        let ns = prepare_namespace(&b.bao);
+        let ns = prepare_namespace(&b.bao, &p);
         b.bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &vars, &no_tls);
         let policy = &p.access_policies[0];
         let token = b.bao.token(Some(&ns), &[&policy.policy_name]);
@@ -317,17 +326,9 @@ fn pki_roles_issue_and_sign_for_the_planned_name_only() {
         let mut req = Request::new(Backend::Vault, target, rotation);
         req.credential = Some(CredentialType::Certificate);
         let p = plan(&req);
-        let ns = prepare_namespace(&b.bao);
+        let ns = prepare_namespace(&b.bao, &p);
         b.bao
             .apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
-        b.bao
-            .write(
-                ROOT,
-                Some(&ns),
-                "pki/root/generate/internal",
-                &json!({"common_name": "Test Root", "ttl": "87600h"}),
-            )
-            .unwrap();
         let token = b.bao.token(Some(&ns), &[&p.access_policies[0].policy_name]);
         let path = &p.secrets_config.secret_path;
         let cn = "app.prod.example.com";
@@ -387,17 +388,9 @@ fn pki_roles_sign_wildcard_and_ip_alternative_names_as_planned() {
                 .to_vec(),
         );
         let p = plan(&req);
-        let ns = prepare_namespace(&b.bao);
+        let ns = prepare_namespace(&b.bao, &p);
         b.bao
             .apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
-        b.bao
-            .write(
-                ROOT,
-                Some(&ns),
-                "pki/root/generate/internal",
-                &json!({"common_name": "Test Root", "ttl": "87600h"}),
-            )
-            .unwrap();
         let token = b.bao.token(Some(&ns), &[&p.access_policies[0].policy_name]);
         let path = p.secrets_config.secret_path.clone();
         let request: Value = if target == Target::Cicd {
@@ -481,7 +474,7 @@ fn the_kv_rotation_script_writes_a_new_version_once_per_period() {
     // Only a self-issued key may be made up; a third-party one is reminded of (the next test).
     req.api_key.issuer = Some(secretsint::planner::ApiKeyIssuer::SelfIssued);
     let p = plan(&req);
-    let ns = prepare_namespace(bao);
+    let ns = prepare_namespace(bao, &p);
     bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
     let writer = p.access_policies.iter().find(|a| a.policy_name.ends_with("-kv-write")).unwrap();
     let token = bao.token(Some(&ns), &[&writer.policy_name]);
@@ -528,7 +521,7 @@ fn the_kv_reminder_never_changes_a_third_party_api_key() {
     req.credential = Some(CredentialType::ApiKey);
     let p = plan(&req);
     assert!(p.findings.iter().any(|f| f.summary == "API Key Rotation Falls Back To A Reminder"));
-    let ns = prepare_namespace(bao);
+    let ns = prepare_namespace(bao, &p);
     bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
     write_api_key(bao, &ns);
     let writer = p.access_policies.iter().find(|a| a.policy_name.ends_with("-kv-write")).unwrap();
@@ -669,7 +662,7 @@ fn jwt_roles_log_in_only_the_bound_repository_and_branch() {
         req.cicd.platform = Some(platform);
         req.cicd.classic_subject = classic.then_some(true);
         let p = plan(&req);
-        let ns = prepare_namespace(bao);
+        let ns = prepare_namespace(bao, &p);
         let mount = if platform == CicdPlatform::Jenkins { "jwt-jenkins" } else { "jwt" };
         trust_jwt_signer(bao, &ns, mount, &key, issuer);
         bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
@@ -804,7 +797,7 @@ pub(crate) fn azure_pipelines_plan(
     rewrite: &dyn Fn(&str, &mut Value),
 ) -> (Plan, String) {
     let p = plan(&ado_request(req));
-    let ns = prepare_namespace(bao);
+    let ns = prepare_namespace(bao, &p);
     trust_jwt_signer(bao, &ns, "jwt-azure-devops", key, &format!("https://sts.windows.net/{ADO_TENANT}/"));
     bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), vars, rewrite);
     (p, ns)
@@ -1032,7 +1025,7 @@ fn github_workflow_reads_once_and_leaves_no_token_or_file_behind() {
     req.credential = Some(CredentialType::ApiKey);
     req.cicd.platform = Some(CicdPlatform::GithubActions);
     let p = plan(&req);
-    let ns = prepare_namespace(bao);
+    let ns = prepare_namespace(bao, &p);
     trust_jwt_signer(bao, &ns, "jwt", &key, issuer);
     bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
     write_api_key(bao, &ns);
@@ -1114,7 +1107,7 @@ fn jenkins_build_logs_in_with_its_oidc_token_and_leaves_nothing_behind() {
     req.credential = Some(CredentialType::ApiKey);
     req.cicd.platform = Some(CicdPlatform::Jenkins);
     let p = plan(&req);
-    let ns = prepare_namespace(bao);
+    let ns = prepare_namespace(bao, &p);
     trust_jwt_signer(bao, &ns, "jwt-jenkins", &key, issuer);
     bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
     write_api_key(bao, &ns);
@@ -1188,17 +1181,9 @@ fn cert_manager_signs_with_its_own_role_and_the_workload_is_denied_pki_sign() {
         let mut req = Request::new(Backend::Vault, Target::Kubernetes, rotation);
         req.credential = Some(CredentialType::Certificate);
         let p = plan(&req);
-        let ns = prepare_namespace(&b.bao);
+        let ns = prepare_namespace(&b.bao, &p);
         b.bao
             .apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
-        b.bao
-            .write(
-                ROOT,
-                Some(&ns),
-                "pki/root/generate/internal",
-                &json!({"common_name": "Test Root", "ttl": "87600h"}),
-            )
-            .unwrap();
         let issuer: Value = serde_norway::from_str(file(&p, "kubernetes/issuer.yaml")).unwrap();
         let auth = &issuer["spec"]["vault"]["auth"]["kubernetes"];
         let (issuer_role, issuer_sa) = (auth["role"].as_str().unwrap(), auth["serviceAccountRef"]["name"].as_str().unwrap());
@@ -1228,4 +1213,136 @@ fn cert_manager_signs_with_its_own_role_and_the_workload_is_denied_pki_sign() {
         assert!(denied.contains("403") && denied.contains("permission denied"), "{denied}");
         assert_eq!(b.bao.capabilities(Some(&ns), &token, &path), vec!["deny".to_string()]);
     }
+}
+
+/// A token from a real AppRole login as `role` (auth/approle/role/<role>).
+fn approle_login(bao: &Bao, ns: &str, role_path: &str) -> String {
+    let role_id = bao.read(ROOT, Some(ns), &format!("{role_path}/role-id")).unwrap()["data"]["role_id"].clone();
+    let secret_id = bao.write(ROOT, Some(ns), &format!("{role_path}/secret-id"), &json!({})).unwrap()["data"]["secret_id"].clone();
+    let login = bao
+        .write(
+            ROOT,
+            Some(ns),
+            "auth/approle/login",
+            &json!({"role_id": role_id, "secret_id": secret_id}),
+        )
+        .unwrap_or_else(|e| panic!("approle login at {role_path}: {e}"));
+    login["auth"]["client_token"].as_str().unwrap().to_string()
+}
+
+/// Mount paths (`database/`, `auth/approle/`...) that exist in `ns`.
+fn mounts(bao: &Bao, ns: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (list, prefix) in [("sys/mounts", ""), ("sys/auth", "auth/")] {
+        let v = bao.read(ROOT, Some(ns), list).unwrap();
+        out.extend(v["data"].as_object().unwrap().keys().map(|k| format!("{prefix}{k}")));
+    }
+    out.sort();
+    out
+}
+
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn workloads_share_one_platform_and_destroying_one_leaves_it_in_place() {
+    let b = backends();
+    let vars = prepare_postgres();
+    let workload = |name: &str, rotation: Rotation, credential: CredentialType| {
+        let mut req = Request::new(Backend::Vault, Target::Application, rotation);
+        req.credential = Some(credential);
+        req.name = Some(secretsint::planner::request::DnsLabel::parse(name, 40).unwrap());
+        local_database(b.pg.port)(&mut req);
+        req.database.database_name = Some("app".into());
+        plan(&req)
+    };
+    let orders = workload("orders", Rotation::Dynamic, CredentialType::Database);
+    let billing = workload("billing", Rotation::Automatic, CredentialType::Certificate);
+    let payments = workload("payments", Rotation::Manual, CredentialType::ApiKey);
+    assert_eq!(orders.platform_files, billing.platform_files);
+    assert_eq!(orders.platform_files, payments.platform_files);
+
+    // The platform once, then each workload on top of it: no workload mounts anything, so the
+    // second and third apply cannot collide with the first (`path is already in use`).
+    let ns = b.bao.namespace();
+    let platform = apply_platform(&b.bao, &ns, &orders);
+    assert!(platform.iter().any(|a| a == "pki/root/generate/internal"), "{platform:?}");
+    let before = mounts(&b.bao, &ns);
+    for path in ["database/", "pki/", "secret/", "auth/approle/", "auth/kubernetes/"] {
+        assert!(before.iter().any(|m| m == path), "{path} in {before:?}");
+    }
+    let applied: Vec<Vec<String>> = [&orders, &billing, &payments]
+        .iter()
+        .map(|p| b.bao.apply_terraform(&ns, file(p, "terraform/vault.tf"), &vars, &no_tls))
+        .collect();
+    for a in &applied {
+        assert!(
+            a.iter().all(|x| !x.starts_with("mount ") && !x.starts_with("auth method ")),
+            "{a:?}"
+        );
+    }
+    let login = |a: &[String]| {
+        let role = a.iter().find(|x| x.starts_with("auth/approle/role/")).expect("an AppRole role");
+        approle_login(&b.bao, &ns, role)
+    };
+    let tokens: Vec<String> = applied.iter().map(|a| login(a)).collect();
+    b.bao
+        .write(
+            ROOT,
+            Some(&ns),
+            &payments.secrets_config.secret_path,
+            &json!({"data": {"api_key": "REDACTED"}}),
+        )
+        .unwrap();
+
+    let reads_database = |token: &str| {
+        let creds = b.bao.read(token, Some(&ns), &orders.secrets_config.secret_path)?;
+        let (user, password) = (
+            creds["data"]["username"].as_str().unwrap(),
+            creds["data"]["password"].as_str().unwrap(),
+        );
+        b.pg.psql(user, password, "app", "SELECT current_user")
+    };
+    let issues_certificate = |token: &str| {
+        let body: Value = serde_json::from_str(billing.secrets_config.config_file.as_deref().unwrap()).unwrap();
+        let cert = b.bao.write(token, Some(&ns), &billing.secrets_config.secret_path, &body)?;
+        Ok::<String, String>(cert["data"]["certificate"].as_str().unwrap().to_string())
+    };
+    let reads_api_key = |token: &str| {
+        let v = b.bao.read(token, Some(&ns), &payments.secrets_config.secret_path)?;
+        Ok::<String, String>(v["data"]["data"]["api_key"].as_str().unwrap().to_string())
+    };
+    // Each workload's own token reads its own secret...
+    assert!(
+        reads_database(&tokens[0]).unwrap().starts_with('v'),
+        "a Vault-made user logs in to PostgreSQL"
+    );
+    let certificate = issues_certificate(&tokens[1]).unwrap();
+    assert!(
+        subject(&certificate).contains("billing.prod.example.com"),
+        "{}",
+        subject(&certificate)
+    );
+    assert_eq!(reads_api_key(&tokens[2]).unwrap(), "REDACTED");
+    // ...and is denied the others'.
+    let secret_paths = [&orders, &billing, &payments].map(|p| p.secrets_config.secret_path.clone());
+    for (i, token) in tokens.iter().enumerate() {
+        for (j, path) in secret_paths.iter().enumerate() {
+            let caps = b.bao.capabilities(Some(&ns), token, path);
+            assert_eq!(caps == ["deny"], i != j, "token {i} on {path}: {caps:?}");
+        }
+    }
+    assert!(reads_database(&tokens[1]).unwrap_err().contains("permission denied"));
+    assert!(issues_certificate(&tokens[2]).unwrap_err().contains("permission denied"));
+    assert!(reads_api_key(&tokens[0]).unwrap_err().contains("permission denied"));
+
+    // Destroying one workload removes its own objects only.
+    b.bao.destroy_applied(&ns, &applied[0]);
+    assert_eq!(mounts(&b.bao, &ns), before, "the platform's mounts and auth backends stay");
+    assert!(
+        b.bao.read(ROOT, Some(&ns), &orders.secrets_config.secret_path).is_err(),
+        "the role is gone"
+    );
+    let issuer = b.bao.read(ROOT, Some(&ns), "pki/issuer/default").unwrap();
+    assert_eq!(issuer["data"]["issuer_name"], "platform-root");
+    assert!(issues_certificate(&tokens[1]).is_ok(), "the other workloads still work");
+    assert_eq!(reads_api_key(&tokens[2]).unwrap(), "REDACTED");
 }

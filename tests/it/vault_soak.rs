@@ -125,7 +125,7 @@ fn soak(db: Db, name: &str) -> Tally {
         .find(|m| m.filename == "terraform/vault.tf")
         .unwrap()
         .content;
-    let ns = prepare_namespace(&b.bao);
+    let ns = prepare_namespace(&b.bao, &p);
     b.bao.apply_terraform(&ns, tf, &vars, &local_and_compressed);
     let token = b.bao.token(Some(&ns), &[&p.access_policies[0].policy_name]);
     let path = &p.secrets_config.secret_path;

@@ -3,7 +3,7 @@
 //! Terraform for the Vault side and SDK code for workloads that talk to Vault directly.
 
 use hcl::expr::Expression;
-use hcl::{Block, Body, Identifier, Object, ObjectKey};
+use hcl::{Block, Body};
 use serde::Serialize;
 
 use crate::planner::choice::*;
@@ -106,7 +106,7 @@ pub fn plan(s: &Settings) -> Plan {
         "The Kubernetes auth role's token_ttl and token_max_ttl equal the database max_ttl ({}), because leases are children of the login token and the generator never renews it (ESO issue #2198).",
         ttls.max.to_text()
     ));
-    decisions.push("No kubernetes-rbac policy is emitted: the External Secrets Operator's controller ClusterRole already grants create on serviceaccounts/token, and TokenReview access belongs to the existing auth mount's configuration.".into());
+    decisions.push("No kubernetes-rbac policy is emitted: the External Secrets Operator's controller ClusterRole already grants create on serviceaccounts/token, and TokenReview access belongs to the Kubernetes auth backend that platform/vault.tf configures.".into());
     decisions.push(format!(
         "integration_code logs in to Vault with the pod's projected token and reads {creds_path} itself, refreshing at two thirds of the lease, for workloads that open their own connections; workloads that read the synced Secret need no SDK, and one workload should use one path, not both, to avoid minting two credentials per cycle."
     ));
@@ -115,9 +115,7 @@ pub fn plan(s: &Settings) -> Plan {
         s.name, s.kubernetes.namespace, s.name
     ));
     super::decisions_db(s, &mut decisions);
-    decisions.push(format!(
-        "The file audit device writes {AUDIT_LOG} with mode 0600, which Vault accepts after the CVE-2025-6000 hardening (no executable modes); OpenBao refuses audit devices over the API, so on OpenBao drop vault_audit and declare the same file device in the server configuration."
-    ));
+    decisions.extend(super::platform::decisions(s));
 
     match s.database.engine {
         DbEngine::Mongodb => findings.push(findings::openbao_mongodb()),
@@ -201,7 +199,7 @@ pub fn plan(s: &Settings) -> Plan {
         decisions,
         findings,
         placeholders: Vec::new(),
-        platform_files: Default::default(),
+        platform_files: super::platform::platform_files(s),
     }
 }
 

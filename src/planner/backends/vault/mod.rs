@@ -23,6 +23,7 @@ use crate::render::tf;
 use dynamic_database::{self as vk, Ttls, AUDIENCE, AUDIT_LOG};
 mod cicd;
 mod kubernetes;
+mod platform;
 mod terraform;
 use cicd::*;
 use kubernetes::*;
@@ -347,9 +348,7 @@ pub fn plan(s: &Settings) -> Plan {
         "terraform/vault.tf",
         render::hcl(&terraform(s, src, &n, &access_policies)),
     ));
-    decisions.push(format!(
-        "The file audit device writes {AUDIT_LOG} with mode 0600, which Vault accepts after the CVE-2025-6000 hardening (no executable modes); OpenBao refuses audit devices over the API, so on OpenBao drop vault_audit and declare the same file device in the server configuration."
-    ));
+    decisions.extend(platform::decisions(s));
     let mut scripts = rotation_scripts(s, src, &n);
     // The job overwrites the KV value; leases and certificates are read again at two thirds of
     // their lifetime.
@@ -384,7 +383,7 @@ pub fn plan(s: &Settings) -> Plan {
         decisions,
         findings,
         placeholders: Vec::new(),
-        platform_files: Default::default(),
+        platform_files: platform::platform_files(s),
     }
 }
 
@@ -393,7 +392,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
     match src {
         Source::Kv { schedule } => {
             d.push(format!(
-                "The {} lives in KV v2 at {} (metadata at {}); the plan assumes the \"{}\" mount exists as KV version 2 and writes no secret value.",
+                "The {} lives in KV v2 at {} (metadata at {}) on the \"{}\" KV version 2 mount of platform/vault.tf; the plan writes no secret value.",
                 s.credential, n.kv_data, n.kv_metadata, s.vault.kv_mount
             ));
             d.push(format!(
@@ -436,11 +435,12 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
         )),
         Source::Pki { ttl } => {
             d.push(format!(
-                "Certificates come from the PKI role {}/roles/{} with ttl = max_ttl = {} for exactly {} (allow_localhost = false, no subdomains), EC P-256 keys, server auth only; the mount must already hold an issuer (the plan creates no CA) and allows up to 87600h so that issuer's own lifetime fits.",
+                "Certificates come from the PKI role {}/roles/{} with ttl = max_ttl = {} for exactly {} (allow_localhost = false, no subdomains), EC P-256 keys, server auth only; they are signed by the default issuer platform/vault.tf gives the \"{}\" mount.",
                 s.vault.pki_mount,
                 n.role,
                 ttl.to_text(),
-                s.certificate.all_names().join(", ")
+                s.certificate.all_names().join(", "),
+                s.vault.pki_mount
             ));
             if s.certificate.has_wildcard() {
                 d.push("The role allows its wildcard names through glob matching (allow_glob_domains, allow_wildcard_certificates): each admits the wildcard itself and names under it, never the bare domain.".into());

@@ -20,13 +20,13 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[Access
     }
     match src {
         Source::DbDynamic(t) => {
-            for block in database_blocks(s, Some(t)) {
+            for block in database_blocks(s) {
                 b = b.add_block(block);
             }
             let role = vk::role_body(s, t);
             b = b.add_block(
                 vk::with_namespace(tf::resource("vault_database_secret_backend_role", "app"), s)
-                    .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["db", "path"])))
+                    .add_attribute((tf::key("backend"), s.vault.database_mount.as_str()))
                     .add_attribute((tf::key("name"), n.role.as_str()))
                     .add_attribute((
                         "db_name",
@@ -41,39 +41,30 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[Access
         }
         Source::Pki { ttl } => {
             let role = pki_role(s, ttl);
-            b = b
-                .add_block(
-                    vk::with_namespace(tf::resource("vault_mount", "pki"), s)
-                        .add_attribute((tf::key("path"), s.vault.pki_mount.as_str()))
-                        .add_attribute((tf::key("type"), "pki"))
-                        .add_attribute((tf::key("description"), format!("Certificates for {}", n.role)))
-                        .add_attribute((tf::key("max_lease_ttl_seconds"), PKI_MOUNT_MAX_TTL))
-                        .build(),
-                )
-                .add_block(
-                    vk::with_namespace(tf::resource("vault_pki_secret_backend_role", "app"), s)
-                        .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["pki", "path"])))
-                        .add_attribute((tf::key("name"), n.role.as_str()))
-                        .add_attribute((tf::key("allowed_domains"), role.allowed_domains))
-                        .add_attribute((tf::key("allow_bare_domains"), role.allow_bare_domains))
-                        .add_attribute((tf::key("allow_localhost"), role.allow_localhost))
-                        .add_attribute((tf::key("allow_subdomains"), role.allow_subdomains))
-                        .add_attribute((tf::key("allow_glob_domains"), role.allow_glob_domains))
-                        .add_attribute((tf::key("allow_wildcard_certificates"), role.allow_wildcard_certificates))
-                        .add_attribute((tf::key("allow_ip_sans"), role.allow_ip_sans))
-                        .add_attribute((tf::key("enforce_hostnames"), role.enforce_hostnames))
-                        .add_attribute((tf::key("server_flag"), role.server_flag))
-                        .add_attribute((tf::key("client_flag"), role.client_flag))
-                        .add_attribute((tf::key("require_cn"), role.require_cn))
-                        .add_attribute((tf::key("key_type"), role.key_type))
-                        .add_attribute((tf::key("key_bits"), role.key_bits))
-                        .add_attribute((tf::key("key_usage"), role.key_usage))
-                        .add_attribute((tf::key("ext_key_usage"), role.ext_key_usage))
-                        .add_attribute((tf::key("ttl"), role.ttl))
-                        .add_attribute((tf::key("max_ttl"), role.max_ttl))
-                        .add_attribute((tf::key("no_store"), role.no_store))
-                        .build(),
-                );
+            b = b.add_block(
+                vk::with_namespace(tf::resource("vault_pki_secret_backend_role", "app"), s)
+                    .add_attribute((tf::key("backend"), s.vault.pki_mount.as_str()))
+                    .add_attribute((tf::key("name"), n.role.as_str()))
+                    .add_attribute((tf::key("allowed_domains"), role.allowed_domains))
+                    .add_attribute((tf::key("allow_bare_domains"), role.allow_bare_domains))
+                    .add_attribute((tf::key("allow_localhost"), role.allow_localhost))
+                    .add_attribute((tf::key("allow_subdomains"), role.allow_subdomains))
+                    .add_attribute((tf::key("allow_glob_domains"), role.allow_glob_domains))
+                    .add_attribute((tf::key("allow_wildcard_certificates"), role.allow_wildcard_certificates))
+                    .add_attribute((tf::key("allow_ip_sans"), role.allow_ip_sans))
+                    .add_attribute((tf::key("enforce_hostnames"), role.enforce_hostnames))
+                    .add_attribute((tf::key("server_flag"), role.server_flag))
+                    .add_attribute((tf::key("client_flag"), role.client_flag))
+                    .add_attribute((tf::key("require_cn"), role.require_cn))
+                    .add_attribute((tf::key("key_type"), role.key_type))
+                    .add_attribute((tf::key("key_bits"), role.key_bits))
+                    .add_attribute((tf::key("key_usage"), role.key_usage))
+                    .add_attribute((tf::key("ext_key_usage"), role.ext_key_usage))
+                    .add_attribute((tf::key("ttl"), role.ttl))
+                    .add_attribute((tf::key("max_ttl"), role.max_ttl))
+                    .add_attribute((tf::key("no_store"), role.no_store))
+                    .build(),
+            );
         }
         Source::Kv { .. } => {
             let metadata = KvMetadata {
@@ -94,19 +85,7 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[Access
     for block in auth_blocks(s, src, n) {
         b = b.add_block(block);
     }
-    b.add_block(
-        // Audit devices live in the root namespace only.
-        tf::resource("vault_audit", "file")
-            .add_attribute((tf::key("type"), "file"))
-            .add_attribute((tf::key("path"), "file"))
-            .add_attribute((tf::key("description"), "Records every read, write and login of this integration"))
-            .add_attribute((
-                tf::key("options"),
-                tf::obj(&[("file_path", AUDIT_LOG.into()), ("mode", "0600".into())]),
-            ))
-            .build(),
-    )
-    .build()
+    b.build()
 }
 
 /// The variables Vault's database connection reads: the admin user, and its password as an
@@ -166,26 +145,15 @@ pub(super) fn terraform_block() -> Block {
         .build()
 }
 
-pub(super) fn database_blocks(s: &Settings, ttls: Option<Ttls>) -> Vec<Block> {
-    let mut mount = vk::with_namespace(tf::resource("vault_mount", "db"), s)
-        .add_attribute((tf::key("path"), s.vault.database_mount.as_str()))
-        .add_attribute((tf::key("type"), "database"))
-        .add_attribute((
-            tf::key("description"),
-            format!("{} credentials for {}", s.database.engine, s.role_name()),
-        ));
-    if let Some(t) = ttls {
-        mount = mount
-            .add_attribute((tf::key("default_lease_ttl_seconds"), t.default.secs()))
-            .add_attribute((tf::key("max_lease_ttl_seconds"), t.max.secs()));
-    }
+/// The workload's own database objects: the admin variables and the connection (it names the
+/// workload's database). The mount they live on is the platform's.
+pub(super) fn database_blocks(s: &Settings) -> Vec<Block> {
     let [username, password] = admin_variables(s);
     vec![
         username,
         password,
-        mount.build(),
         vk::with_namespace(tf::resource("vault_database_secret_backend_connection", "db"), s)
-            .add_attribute((tf::key("backend"), tf::traversal("vault_mount", &["db", "path"])))
+            .add_attribute((tf::key("backend"), s.vault.database_mount.as_str()))
             .add_attribute((tf::key("name"), s.role_name()))
             .add_attribute((tf::key("allowed_roles"), vec![s.role_name()]))
             .add_attribute((tf::key("verify_connection"), true))

@@ -31,16 +31,8 @@ variable "db_admin_password" {
   ephemeral   = true
 }
 
-resource "vault_mount" "db" {
-  path                      = "database"
-  type                      = "database"
-  description               = "postgresql credentials for prod-app"
-  default_lease_ttl_seconds = 86400
-  max_lease_ttl_seconds     = 86400
-}
-
 resource "vault_database_secret_backend_connection" "db" {
-  backend           = vault_mount.db.path
+  backend           = "database"
   name              = "prod-app"
   allowed_roles     = ["prod-app"]
   verify_connection = true
@@ -54,7 +46,7 @@ resource "vault_database_secret_backend_connection" "db" {
 }
 
 resource "vault_database_secret_backend_role" "app" {
-  backend               = vault_mount.db.path
+  backend               = "database"
   name                  = "prod-app"
   db_name               = vault_database_secret_backend_connection.db.name
   creation_statements   = ["CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';", "GRANT CONNECT ON DATABASE \"app\" TO \"{{name}}\";", "GRANT USAGE ON SCHEMA public TO \"{{name}}\";", "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{{name}}\";", "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \"{{name}}\";"]
@@ -72,14 +64,4 @@ resource "vault_approle_auth_backend_role" "app" {
   bind_secret_id     = true
   secret_id_ttl      = 2592000
   secret_id_num_uses = 0
-}
-
-resource "vault_audit" "file" {
-  type        = "file"
-  path        = "file"
-  description = "Records every read, write and login of this integration"
-  options = {
-    file_path = "/var/log/vault/audit.log"
-    mode      = "0600"
-  }
 }

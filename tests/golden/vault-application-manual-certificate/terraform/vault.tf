@@ -48,13 +48,3 @@ resource "vault_approle_auth_backend_role" "app" {
   secret_id_ttl      = 2592000
   secret_id_num_uses = 0
 }
-
-resource "vault_audit" "file" {
-  type        = "file"
-  path        = "file"
-  description = "Records every read, write and login of this integration"
-  options = {
-    file_path = "/var/log/vault/audit.log"
-    mode      = "0600"
-  }
-}

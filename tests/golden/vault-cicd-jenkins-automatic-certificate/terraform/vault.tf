@@ -18,15 +18,8 @@ path "pki/issue/prod-app" {
 EOT
 }
 
-resource "vault_mount" "pki" {
-  path                  = "pki"
-  type                  = "pki"
-  description           = "Certificates for prod-app"
-  max_lease_ttl_seconds = 315360000
-}
-
 resource "vault_pki_secret_backend_role" "app" {
-  backend                     = vault_mount.pki.path
+  backend                     = "pki"
   name                        = "prod-app"
   allowed_domains             = ["app.prod.example.com"]
   allow_bare_domains          = true
@@ -61,14 +54,4 @@ resource "vault_jwt_auth_backend_role" "app" {
   token_policies = [vault_policy.consumer.name]
   token_ttl      = 900
   token_max_ttl  = 900
-}
-
-resource "vault_audit" "file" {
-  type        = "file"
-  path        = "file"
-  description = "Records every read, write and login of this integration"
-  options = {
-    file_path = "/var/log/vault/audit.log"
-    mode      = "0600"
-  }
 }

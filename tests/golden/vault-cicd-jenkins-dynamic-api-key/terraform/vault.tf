@@ -67,13 +67,3 @@ resource "vault_jwt_auth_backend_role" "rotator" {
   token_ttl      = 900
   token_max_ttl  = 900
 }
-
-resource "vault_audit" "file" {
-  type        = "file"
-  path        = "file"
-  description = "Records every read, write and login of this integration"
-  options = {
-    file_path = "/var/log/vault/audit.log"
-    mode      = "0600"
-  }
-}

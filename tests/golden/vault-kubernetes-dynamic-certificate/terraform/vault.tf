@@ -18,15 +18,8 @@ path "pki/sign/prod-app" {
 EOT
 }
 
-resource "vault_mount" "pki" {
-  path                  = "pki"
-  type                  = "pki"
-  description           = "Certificates for prod-app"
-  max_lease_ttl_seconds = 315360000
-}
-
 resource "vault_pki_secret_backend_role" "app" {
-  backend                     = vault_mount.pki.path
+  backend                     = "pki"
   name                        = "prod-app"
   allowed_domains             = ["app.prod.example.com"]
   allow_bare_domains          = true
@@ -68,14 +61,4 @@ resource "vault_kubernetes_auth_backend_role" "cert_manager" {
   token_policies                   = [vault_policy.consumer.name]
   token_ttl                        = 3600
   token_max_ttl                    = 3600
-}
-
-resource "vault_audit" "file" {
-  type        = "file"
-  path        = "file"
-  description = "Records every read, write and login of this integration"
-  options = {
-    file_path = "/var/log/vault/audit.log"
-    mode      = "0600"
-  }
 }

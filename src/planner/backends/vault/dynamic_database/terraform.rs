@@ -12,31 +12,17 @@ pub(crate) fn with_namespace(b: hcl::structure::BlockBuilder, s: &Settings) -> h
     }
 }
 
+/// The workload's own objects: the connection, the role, the policy and the auth role. The
+/// database mount, the auth backend and the audit device are the platform's (`platform.rs`).
 pub(super) fn terraform(s: &Settings, ttls: Ttls, role: &RoleBody, policy: &AccessPolicy) -> Body {
-    let mut audit_options = Object::new();
-    audit_options.insert(ObjectKey::from(Identifier::unchecked("file_path")), Expression::from(AUDIT_LOG));
-    audit_options.insert(ObjectKey::from(Identifier::unchecked("mode")), Expression::from("0600"));
-
     let [username, password] = super::super::terraform::admin_variables(s);
     Body::builder()
         .add_block(super::super::terraform::terraform_block())
         .add_block(username)
         .add_block(password)
         .add_block(
-            with_namespace(resource("vault_mount", "db"), s)
-                .add_attribute((key("path"), s.vault.database_mount.as_str()))
-                .add_attribute((key("type"), "database"))
-                .add_attribute((
-                    "description",
-                    format!("Dynamic {} credentials for {}", s.database.engine, s.role_name()),
-                ))
-                .add_attribute((key("default_lease_ttl_seconds"), ttls.default.secs()))
-                .add_attribute((key("max_lease_ttl_seconds"), ttls.max.secs()))
-                .build(),
-        )
-        .add_block(
             with_namespace(resource("vault_database_secret_backend_connection", "db"), s)
-                .add_attribute((key("backend"), traversal("vault_mount", &["db", "path"])))
+                .add_attribute((key("backend"), s.vault.database_mount.as_str()))
                 .add_attribute((key("name"), role.db_name.as_str()))
                 .add_attribute((key("allowed_roles"), vec![s.role_name()]))
                 .add_attribute((key("verify_connection"), true))
@@ -45,7 +31,7 @@ pub(super) fn terraform(s: &Settings, ttls: Ttls, role: &RoleBody, policy: &Acce
         )
         .add_block(
             with_namespace(resource("vault_database_secret_backend_role", "app"), s)
-                .add_attribute((key("backend"), traversal("vault_mount", &["db", "path"])))
+                .add_attribute((key("backend"), s.vault.database_mount.as_str()))
                 .add_attribute((key("name"), s.role_name()))
                 .add_attribute((
                     key("db_name"),
@@ -76,15 +62,6 @@ pub(super) fn terraform(s: &Settings, ttls: Ttls, role: &RoleBody, policy: &Acce
                 ))
                 .add_attribute((key("token_ttl"), ttls.max.secs()))
                 .add_attribute((key("token_max_ttl"), ttls.max.secs()))
-                .build(),
-        )
-        .add_block(
-            // Audit devices live in the root namespace only.
-            resource("vault_audit", "file")
-                .add_attribute((key("type"), "file"))
-                .add_attribute((key("path"), "file"))
-                .add_attribute((key("description"), "Records every credential issued and revoked"))
-                .add_attribute((key("options"), Expression::Object(audit_options)))
                 .build(),
         )
         .build()

@@ -22,18 +22,9 @@ variable "db_admin_password" {
   ephemeral   = true
 }
 
-resource "vault_mount" "db" {
-  namespace                 = "team-a"
-  path                      = "db"
-  type                      = "database"
-  description               = "Dynamic mysql credentials for staging-payments"
-  default_lease_ttl_seconds = 7200
-  max_lease_ttl_seconds     = 28800
-}
-
 resource "vault_database_secret_backend_connection" "db" {
   namespace         = "team-a"
-  backend           = vault_mount.db.path
+  backend           = "db"
   name              = "staging-payments"
   allowed_roles     = ["staging-payments"]
   verify_connection = true
@@ -48,7 +39,7 @@ resource "vault_database_secret_backend_connection" "db" {
 
 resource "vault_database_secret_backend_role" "app" {
   namespace             = "team-a"
-  backend               = vault_mount.db.path
+  backend               = "db"
   name                  = "staging-payments"
   db_name               = vault_database_secret_backend_connection.db.name
   creation_statements   = ["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';", "GRANT SELECT, INSERT, UPDATE, DELETE ON `payments_db`.* TO '{{name}}'@'%';"]
@@ -77,14 +68,4 @@ resource "vault_kubernetes_auth_backend_role" "app" {
   token_policies                   = [vault_policy.db_creds.name]
   token_ttl                        = 28800
   token_max_ttl                    = 28800
-}
-
-resource "vault_audit" "file" {
-  type        = "file"
-  path        = "file"
-  description = "Records every credential issued and revoked"
-  options = {
-    file_path = "/var/log/vault/audit.log"
-    mode      = "0600"
-  }
 }
