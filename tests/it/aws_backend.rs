@@ -621,9 +621,6 @@ fn generated_terraform_passes_terraform_validate() {
                 root.push_str(&format!("  {var} = []\n"));
             }
         }
-        if tf.contains("variable \"master_secret_arn\"") {
-            root.push_str("  master_secret_arn = \"arn:aws:secretsmanager:us-east-1:123456789012:secret:example\"\n");
-        }
         root.push_str("}\n");
     }
     std::fs::write(dir.path().join("main.tf"), root).unwrap();
