@@ -66,7 +66,11 @@ fn platforms() -> Vec<(String, Request)> {
         };
         for ci in cis {
             for custom in [false, true] {
-                let case = format!("{target}/{}/{}", ci.map(|c| c.as_str()).unwrap_or("-"), if custom { "custom" } else { "default" });
+                let case = format!(
+                    "{target}/{}/{}",
+                    ci.map(|c| c.as_str()).unwrap_or("-"),
+                    if custom { "custom" } else { "default" }
+                );
                 out.push((case, platform(*target, ci, custom)));
             }
         }
@@ -77,7 +81,12 @@ fn platforms() -> Vec<(String, Request)> {
 /// Plans on one platform that differ in everything a workload chooses: name, environment,
 /// credential, rotation and its period, the database, namespace, service account and branch.
 fn workloads_on(base: &Request) -> Vec<Request> {
-    let pairs = [("app", "prod"), ("payments", "prod-eu"), ("eu-payments", "prod"), ("orders", "staging")];
+    let pairs = [
+        ("app", "prod"),
+        ("payments", "prod-eu"),
+        ("eu-payments", "prod"),
+        ("orders", "staging"),
+    ];
     let mut out = Vec::new();
     for (i, (name, env)) in pairs.iter().enumerate() {
         for rotation in Rotation::ALL {
@@ -245,7 +254,14 @@ fn sids(doc: &Value) -> Vec<String> {
 fn composing_requests() -> Vec<Request> {
     let mut out = Vec::new();
     for target in Target::ALL {
-        for (name, env) in [("orders", "prod"), ("orders", "staging"), ("payments", "prod"), ("payments", "staging"), ("payments", "prod-eu"), ("eu-payments", "prod")] {
+        for (name, env) in [
+            ("orders", "prod"),
+            ("orders", "staging"),
+            ("payments", "prod"),
+            ("payments", "staging"),
+            ("payments", "prod-eu"),
+            ("eu-payments", "prod"),
+        ] {
             for rotation in Rotation::ALL {
                 for credential in CredentialType::ALL {
                     let mut req = Request::new(Backend::AwsSecrets, *target, *rotation);
@@ -402,7 +418,9 @@ fn workloads_and_the_platform_file_once_pass_terraform_validate() {
         if let Some(tf) = platform.get("platform/aws.tf") {
             std::fs::create_dir_all(dir.path().join(&platform_module)).unwrap();
             std::fs::write(dir.path().join(&platform_module).join("aws.tf"), tf).unwrap();
-            root.push_str(&format!("module \"{platform_module}\" {{\n  source = \"./{platform_module}\"\n}}\n"));
+            root.push_str(&format!(
+                "module \"{platform_module}\" {{\n  source = \"./{platform_module}\"\n}}\n"
+            ));
         }
         for (workload, p) in &plans {
             let tf = workload_terraform(p);
@@ -417,7 +435,9 @@ fn workloads_and_the_platform_file_once_pass_terraform_validate() {
             }
             for label in ["ci", "eks"] {
                 if tf.contains(&format!("variable \"{label}_oidc_provider_arn\"")) {
-                    root.push_str(&format!("  {label}_oidc_provider_arn = module.{platform_module}.{label}_oidc_provider_arn\n"));
+                    root.push_str(&format!(
+                        "  {label}_oidc_provider_arn = module.{platform_module}.{label}_oidc_provider_arn\n"
+                    ));
                 }
             }
             root.push_str("}\n");
@@ -568,7 +588,9 @@ fn objects(tf: &str, roles: &mut Vec<Value>, policies: &mut Vec<Value>, attachme
     }
     let label_of = |b: &hcl::Block, key: &str| -> String {
         let a = b.body().attributes().find(|a| a.key() == key).unwrap();
-        let hcl::Expression::Traversal(t) = a.expr() else { panic!("{key} is not a reference") };
+        let hcl::Expression::Traversal(t) = a.expr() else {
+            panic!("{key} is not a reference")
+        };
         match &t.operators[0] {
             hcl::expr::TraversalOperator::GetAttr(id) => id.as_str().to_string(),
             other => panic!("{other:?}"),

@@ -146,7 +146,10 @@ fn managed_rotation_follows_the_database_host() {
     req.database.host = Some("db.internal.example.com".into());
     let p = plan(&req);
     let tf = &p.files()["terraform/aws.tf"];
-    assert!(!tf.contains("data \"aws_db_instance\"") && !tf.contains("data \"aws_rds_cluster\""), "{tf}");
+    assert!(
+        !tf.contains("data \"aws_db_instance\"") && !tf.contains("data \"aws_rds_cluster\""),
+        "{tf}"
+    );
     assert!(!p.decisions.iter().any(|d| d.starts_with("Managed rotation:")));
 }
 

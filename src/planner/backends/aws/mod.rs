@@ -30,6 +30,8 @@ mod cloudformation;
 mod kubernetes;
 mod managed;
 mod platform;
+pub(crate) use platform::eks_issuer;
+use platform::{eks_oidc, oidc_provider_arn};
 mod terraform;
 use api_key::*;
 use cloudformation::*;
@@ -53,8 +55,6 @@ const LAMBDA_HANDLER_PATH: &str = "functions/rotation/lambda_function.py";
 const LAMBDA_REQUIREMENTS_PATH: &str = "functions/rotation/requirements.txt";
 const RECOVERY_WINDOW_DAYS: u64 = 30;
 const LOG_RETENTION_DAYS: u64 = 365;
-/// EKS OIDC issuer placeholder (the cluster's `identity.oidc.issuer` without `https://`).
-const EKS_OIDC_ID: &str = "EXAMPLED539D4633E53DE1B71EXAMPLE";
 
 /// How the secret changes over time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -411,9 +411,12 @@ fn rotation_policy(s: &Settings, n: &Names) -> String {
 }
 
 fn lambda_trust(s: &Settings, n: &Names) -> String {
-    document(n, vec![statement("LambdaAssumesTheRotationRole", "Allow", &["sts:AssumeRole"], &[])
-        .principal(json!({"Service": "lambda.amazonaws.com"}))
-        .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))])
+    document(
+        n,
+        vec![statement("LambdaAssumesTheRotationRole", "Allow", &["sts:AssumeRole"], &[])
+            .principal(json!({"Service": "lambda.amazonaws.com"}))
+            .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))],
+    )
 }
 
 /// The secret's resource policy: plain HTTP is refused, and only the planned readers may read
@@ -448,23 +451,6 @@ fn resource_statements(s: &Settings, n: &Names, rot: &Rotator) -> Vec<Statement>
     ]
 }
 
-/// The EKS cluster's issuer URL: the user's, or a placeholder.
-pub(crate) fn eks_issuer(s: &Settings) -> String {
-    format!("https://{}", eks_oidc(s))
-}
-
-/// The EKS cluster's issuer as IAM names it (no scheme): the user's, or a placeholder.
-fn eks_oidc(s: &Settings) -> String {
-    match &s.kubernetes.oidc_issuer {
-        Some(url) => url.trim_start_matches("https://").to_string(),
-        None => format!("oidc.eks.{}.amazonaws.com/id/{EKS_OIDC_ID}", s.aws.region),
-    }
-}
-
-pub(super) fn oidc_provider_arn(s: &Settings, host: &str) -> String {
-    format!("arn:aws:iam::{}:oidc-provider/{host}", s.aws.account_id)
-}
-
 /// The consumer role's trust policy, and the policy name suffix that says whom it trusts.
 fn consumer_trust(s: &Settings, n: &Names) -> String {
     match s.target {
@@ -472,51 +458,52 @@ fn consumer_trust(s: &Settings, n: &Names) -> String {
             let oidc = eks_oidc(s);
             document(
                 n,
-                vec![statement(
-                "IrsaForTheServiceAccount",
-                "Allow",
-                &["sts:AssumeRoleWithWebIdentity"],
-                &[],
+                vec![
+                    statement("IrsaForTheServiceAccount", "Allow", &["sts:AssumeRoleWithWebIdentity"], &[])
+                        .principal(json!({"Federated": oidc_provider_arn(s, &oidc)}))
+                        .when("StringEquals", format!("{oidc}:aud"), json!("sts.amazonaws.com"))
+                        .when(
+                            "StringEquals",
+                            format!("{oidc}:sub"),
+                            json!(format!(
+                                "system:serviceaccount:{}:{}",
+                                s.kubernetes.namespace, s.kubernetes.service_account
+                            )),
+                        ),
+                ],
             )
-            .principal(json!({"Federated": oidc_provider_arn(s, &oidc)}))
-            .when("StringEquals", format!("{oidc}:aud"), json!("sts.amazonaws.com"))
-            .when(
-                "StringEquals",
-                format!("{oidc}:sub"),
-                json!(format!(
-                    "system:serviceaccount:{}:{}",
-                    s.kubernetes.namespace, s.kubernetes.service_account
-                )),
-            )])
         }
         Target::Cicd => cicd::trust(s, n),
-        Target::Application => document(n, vec![statement("EcsTasksAssumeTheRole", "Allow", &["sts:AssumeRole"], &[])
-            .principal(json!({"Service": "ecs-tasks.amazonaws.com"}))
-            .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))
-            .when(
-                "ArnLike",
-                "aws:SourceArn",
-                json!(format!("arn:aws:ecs:{}:{}:*", s.aws.region, s.aws.account_id)),
-            )]),
+        Target::Application => document(
+            n,
+            vec![statement("EcsTasksAssumeTheRole", "Allow", &["sts:AssumeRole"], &[])
+                .principal(json!({"Service": "ecs-tasks.amazonaws.com"}))
+                .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))
+                .when(
+                    "ArnLike",
+                    "aws:SourceArn",
+                    json!(format!("arn:aws:ecs:{}:{}:*", s.aws.region, s.aws.account_id)),
+                )],
+        ),
     }
 }
 
 /// EKS Pod Identity: the alternative to IRSA (no OIDC provider; ESO then uses its own identity).
 fn pod_identity_trust(s: &Settings, n: &Names) -> String {
-    document(n, vec![statement(
-        "EksPodIdentityAssumesTheRole",
-        "Allow",
-        &["sts:AssumeRole", "sts:TagSession"],
-        &[],
+    document(
+        n,
+        vec![
+            statement("EksPodIdentityAssumesTheRole", "Allow", &["sts:AssumeRole", "sts:TagSession"], &[])
+                .principal(json!({"Service": "pods.eks.amazonaws.com"}))
+                .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))
+                .when("StringEquals", "aws:RequestTag/kubernetes-namespace", json!(s.kubernetes.namespace))
+                .when(
+                    "StringEquals",
+                    "aws:RequestTag/kubernetes-service-account",
+                    json!(s.kubernetes.service_account),
+                ),
+        ],
     )
-    .principal(json!({"Service": "pods.eks.amazonaws.com"}))
-    .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))
-    .when("StringEquals", "aws:RequestTag/kubernetes-namespace", json!(s.kubernetes.namespace))
-    .when(
-        "StringEquals",
-        "aws:RequestTag/kubernetes-service-account",
-        json!(s.kubernetes.service_account),
-    )])
 }
 
 fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {

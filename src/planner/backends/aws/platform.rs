@@ -10,6 +10,8 @@ use hcl::expr::{BinaryOp, BinaryOperator};
 /// The platform file's path in `platform_files`.
 pub(super) const PATH: &str = "platform/aws.tf";
 const STS_AUDIENCE: &str = "sts.amazonaws.com";
+/// EKS OIDC issuer placeholder (the cluster's `identity.oidc.issuer` without `https://`).
+const EKS_OIDC_ID: &str = "EXAMPLED539D4633E53DE1B71EXAMPLE";
 
 /// An IAM OIDC identity provider: its Terraform label, issuer URL and the audience it accepts.
 pub(super) struct OidcProvider {
@@ -82,6 +84,23 @@ impl OidcProvider {
             )
             .build()
     }
+}
+
+/// The EKS cluster's issuer URL: the user's, or a placeholder.
+pub(crate) fn eks_issuer(s: &Settings) -> String {
+    format!("https://{}", eks_oidc(s))
+}
+
+/// The EKS cluster's issuer as IAM names it (no scheme): the user's, or a placeholder.
+pub(super) fn eks_oidc(s: &Settings) -> String {
+    match &s.kubernetes.oidc_issuer {
+        Some(url) => url.trim_start_matches("https://").to_string(),
+        None => format!("oidc.eks.{}.amazonaws.com/id/{EKS_OIDC_ID}", s.aws.region),
+    }
+}
+
+pub(super) fn oidc_provider_arn(s: &Settings, host: &str) -> String {
+    format!("arn:aws:iam::{}:oidc-provider/{host}", s.aws.account_id)
 }
 
 /// The OIDC provider the consumer role of this target trusts, if any: the EKS cluster's issuer

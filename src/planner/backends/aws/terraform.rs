@@ -345,14 +345,14 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies:
             .add_attribute((tf::key("arn"), r("aws_sns_topic", &["rotation", "arn"])))
             .add_attribute((
                 "policy",
-                tf::heredoc(&document(n, vec![statement(
-                    "EventBridgePublishesRotationEvents",
-                    "Allow",
-                    &["sns:Publish"],
-                    &[&topic_arn],
-                )
-                .principal(json!({"Service": "events.amazonaws.com"}))
-                .when("ArnEquals", "aws:SourceArn", json!(rule_arn))])),
+                tf::heredoc(&document(
+                    n,
+                    vec![
+                        statement("EventBridgePublishesRotationEvents", "Allow", &["sns:Publish"], &[&topic_arn])
+                            .principal(json!({"Service": "events.amazonaws.com"}))
+                            .when("ArnEquals", "aws:SourceArn", json!(rule_arn)),
+                    ],
+                )),
             ))
             .build(),
     );
