@@ -86,10 +86,10 @@ fn no_rotation_resource_for_an_engine_the_function_cannot_rotate() {
                 );
                 assert!(!fallback, "{case}: {:?}", p.findings);
             }
-            // Managed rotation of the master password: scheduled without a function, and only
-            // where database.host names a service that has it.
-            let master = tf.contains("resource \"aws_secretsmanager_secret_rotation\" \"master\"");
-            assert_eq!(master, case.starts_with("managed/"), "{case}");
+            // The master password's rotation belongs to the database's owner: no workload
+            // schedules it, on a managed service or elsewhere.
+            let rotations = tf.matches("resource \"aws_secretsmanager_secret_rotation\"").count();
+            assert_eq!(rotations, usize::from(app_rotation), "{case}: {tf}");
             checked += 1;
         }
     }
@@ -97,35 +97,35 @@ fn no_rotation_resource_for_an_engine_the_function_cannot_rotate() {
 }
 
 /// Managed rotation follows database.host: RDS instances and Aurora clusters are read back and
-/// checked (the apply fails unless the service manages the master password), Redshift and
-/// DocumentDB take the managed secret's ARN as a variable; the decision states that the master
-/// rotation is single-user and that applications read the plan's own secret.
+/// checked (the apply fails unless the service manages the master password); no workload
+/// declares the master secret's rotation (two workloads on one database would both own it): the
+/// decision gives it to whoever declares the database, says it is single-user and that
+/// applications read the plan's own secret.
 #[test]
 fn managed_rotation_follows_the_database_host() {
     for (case, req) in engine_requests().into_iter().filter(|(c, _)| c.starts_with("managed/")) {
         let p = plan(&req);
         let tf = &p.files()["terraform/aws.tf"];
         let host = req.database.host.clone().unwrap();
-        let (needle, switch) = if host.contains(".cluster-") && host.ends_with(".rds.amazonaws.com") {
-            ("data \"aws_rds_cluster\" \"database\"", "manage_master_user_password")
+        let (needle, resource) = if host.contains(".cluster-") && host.ends_with(".rds.amazonaws.com") {
+            (Some("data \"aws_rds_cluster\" \"database\""), "aws_rds_cluster")
         } else if host.ends_with(".rds.amazonaws.com") {
-            ("data \"aws_db_instance\" \"database\"", "manage_master_user_password")
+            (Some("data \"aws_db_instance\" \"database\""), "aws_db_instance")
         } else if host.ends_with(".redshift.amazonaws.com") {
-            ("variable \"master_secret_arn\"", "manage_master_password")
+            (None, "aws_redshift_cluster")
         } else {
-            ("variable \"master_secret_arn\"", "of the aws_docdb_cluster")
+            (None, "aws_docdb_cluster")
         };
-        assert!(tf.contains(needle), "{case}: {tf}");
-        assert!(tf.contains(switch), "{case}: {tf}");
+        if let Some(needle) = needle {
+            assert!(tf.contains(needle), "{case}: {tf}");
+            assert!(tf.contains("manage_master_user_password = true"), "{case}: {tf}");
+        }
         let body: hcl::Body = hcl::from_str(tf).unwrap();
-        let master = body
-            .blocks()
-            .find(|b| b.identifier() == "resource" && b.labels()[1].as_str() == "master")
-            .unwrap_or_else(|| panic!("{case}: no master rotation"));
         assert!(
-            master.body().attributes().all(|a| a.key() != "rotation_lambda_arn"),
-            "{case}: managed rotation has no function"
+            body.blocks().all(|b| b.labels().get(1).is_none_or(|l| l.as_str() != "master")),
+            "{case}: a workload declares the master secret's rotation"
         );
+        assert!(!tf.contains("master_secret_arn"), "{case}: an unused variable");
         let decision = p
             .decisions
             .iter()
@@ -135,13 +135,21 @@ fn managed_rotation_follows_the_database_host() {
             decision.contains("single-user") && decision.contains("no application reads the master secret"),
             "{decision}"
         );
+        assert!(
+            decision.contains(&format!("belong to whoever declares the {resource}, not to this workload")),
+            "{decision}"
+        );
     }
     // A host of no such service plans no managed rotation.
     let mut req = Request::new(Backend::AwsSecrets, Target::Application, Rotation::Automatic);
     req.credential = Some(CredentialType::Database);
     req.database.host = Some("db.internal.example.com".into());
     let p = plan(&req);
-    assert!(!p.files()["terraform/aws.tf"].contains("\"master\""));
+    let tf = &p.files()["terraform/aws.tf"];
+    assert!(
+        !tf.contains("data \"aws_db_instance\"") && !tf.contains("data \"aws_rds_cluster\""),
+        "{tf}"
+    );
     assert!(!p.decisions.iter().any(|d| d.starts_with("Managed rotation:")));
 }
 

@@ -5,6 +5,7 @@
 mod acceptance;
 mod api_key_rotation;
 mod aws_backend;
+mod aws_platform;
 mod aws_rotation;
 mod azure_backend;
 mod backends;

@@ -2,7 +2,6 @@
 //! provider per platform (GitHub Actions and GitLab CI OIDC, Azure DevOps service-connection
 //! OIDC, any other platform through the OIDC token it mints into a file) and the pipeline file.
 
-use hcl::Block;
 use serde_json::json;
 
 use super::{document, oidc_provider_arn, statement, Names};
@@ -10,7 +9,6 @@ use crate::planner::choice::*;
 use crate::planner::targets::cicd::{self as ci, TokenJob, TokenPlatform, TokenTrust};
 use crate::planner::versions;
 use crate::planner::{DeploymentManifest, Settings};
-use crate::render::tf;
 
 use crate::planner::targets::cicd::azure_devops::{self as ado, Pipeline};
 use crate::planner::targets::cicd::github::{self, OIDC_HOST as GITHUB_HOST};
@@ -43,7 +41,7 @@ fn ado_connection(s: &Settings) -> String {
     format!("aws-{}", s.role_name())
 }
 
-pub(super) fn trust(s: &Settings) -> String {
+pub(super) fn trust(s: &Settings, n: &Names) -> String {
     let web_identity = |host: &str| {
         statement("CiAssumesTheRoleWithItsOidcToken", "Allow", &["sts:AssumeRoleWithWebIdentity"], &[])
             .principal(json!({"Federated": oidc_provider_arn(s, host)}))
@@ -88,43 +86,26 @@ pub(super) fn trust(s: &Settings) -> String {
                     .when("StringEquals", format!("{host}:aud"), json!(trust.audience))
                     .when("StringEquals", format!("{host}:sub"), json!(trust.subject))
             }
-            None => return document(Vec::new()),
+            None => return document(n, Vec::new()),
         },
     };
-    document(vec![st])
+    document(n, vec![st])
 }
 
-/// The identity provider (or user) the consumer role trusts, created before the role.
-pub(super) fn terraform_identity(s: &Settings) -> Vec<Block> {
-    if s.target != Target::Cicd {
-        return Vec::new();
-    }
-    let oidc = |url: String, audience: &str| {
-        tf::resource("aws_iam_openid_connect_provider", "ci")
-            .add_attribute((tf::key("url"), url))
-            .add_attribute((tf::key("client_id_list"), vec![audience.to_string()]))
-            .build()
-    };
-    vec![match s.cicd.platform {
-        CicdPlatform::GithubActions => oidc(format!("https://{GITHUB_HOST}"), STS_AUDIENCE),
-        CicdPlatform::GitlabCi => oidc(format!("https://{GITLAB_HOST}"), STS_AUDIENCE),
-        CicdPlatform::AzureDevops => oidc(format!("https://{}", ado_host(s)), ADO_AUDIENCE),
-        platform => match ci::token_platform(platform) {
-            Some(p) => {
-                let trust = token_trust(s, p);
-                oidc(trust.issuer, &trust.audience)
-            }
-            None => return Vec::new(),
-        },
-    }]
-}
-
-/// The Terraform address the consumer role must wait for.
-pub(super) fn identity_ref(s: &Settings) -> Option<(&'static str, &'static str)> {
-    match (s.target, s.cicd.platform) {
-        (Target::Cicd, _) => Some(("aws_iam_openid_connect_provider", "ci")),
-        _ => None,
-    }
+/// The CI platform's OIDC issuer URL and the audience its tokens carry for AWS: the identity
+/// provider the consumer role trusts, one per issuer and account (a platform object). A function
+/// of `cicd.platform` and `cicd.oidc_issuer` only.
+pub(super) fn oidc_issuer(s: &Settings) -> Option<(String, String)> {
+    Some(match s.cicd.platform {
+        CicdPlatform::GithubActions => (format!("https://{GITHUB_HOST}"), STS_AUDIENCE.into()),
+        CicdPlatform::GitlabCi => (format!("https://{GITLAB_HOST}"), STS_AUDIENCE.into()),
+        CicdPlatform::AzureDevops => (format!("https://{}", ado_host(s)), ADO_AUDIENCE.into()),
+        platform => {
+            let p = ci::token_platform(platform)?;
+            // The issuer and audience of a token job do not depend on the job's name.
+            (p.issuer(&s.cicd), STS_AUDIENCE.into())
+        }
+    })
 }
 
 fn env_prefix(s: &Settings) -> String {
@@ -187,9 +168,6 @@ fn github(s: &Settings, n: &Names, manifests: &mut Vec<DeploymentManifest>, d: &
         "{} reads only {} and exports each JSON key as {prefix}_<KEY>, masking every value in the log.",
         versions::AWS_GET_SECRETS.named(),
         n.secret_name
-    ));
-    d.push(format!(
-        "The GitHub OIDC provider ({GITHUB_HOST}) exists once per account: if it already does, import it into aws_iam_openid_connect_provider.ci instead of creating it."
     ));
 }
 

@@ -82,10 +82,7 @@ pub(super) struct CfnManagedPolicy<'a> {
 
 /// Built from the same statements the access policies were rendered from.
 pub(super) fn cloudformation(s: &Settings, n: &Names, rot: &Rotator) -> String {
-    let doc = |statement: Vec<Statement>| PolicyDocument {
-        version: "2012-10-17",
-        statement,
-    };
+    let doc = |statement: Vec<Statement>| PolicyDocument::new(n, statement);
     // A stack deletion must not destroy the credential with it.
     let mut secret = CfnResource::new(
         "AWS::SecretsManager::Secret",

@@ -1,6 +1,6 @@
 //! Managed rotation: the database services that rotate their own master (admin) password,
 //! recognised by the endpoint in `database.host`, and what a plan on one says about it. The
-//! Terraform for it is in `terraform.rs` (`managed_master_blocks`).
+//! Terraform that checks it is in `terraform.rs` (`managed_master_blocks`).
 
 use super::*;
 
@@ -72,25 +72,20 @@ pub(super) fn managed_service(s: &Settings) -> Option<ManagedService> {
     }
 }
 
-/// The master password's managed rotation, when the plan rotates a database on such a service:
-/// the service and the schedule (the plan's own).
-pub(super) fn managed_master(s: &Settings) -> Option<(ManagedService, String)> {
+/// The service whose managed rotation rotates the master password, when the plan rotates a
+/// database on such a service.
+pub(super) fn managed_master(s: &Settings) -> Option<ManagedService> {
     if s.rotation == Rotation::Manual {
         return None;
     }
-    let service = managed_service(s)?;
-    let period = match s.rotation {
-        Rotation::Dynamic => Duration::from_secs(MIN_ROTATION),
-        _ => s.rotation_period.unwrap_or(Duration::from_secs(90 * DAY)),
-    };
-    Some((service, rate(Duration::from_secs(period.secs() / HOUR * HOUR))))
+    managed_service(s)
 }
 
 /// Managed rotation (no Lambda) exists only for master and admin users, and the service then
 /// owns a secret of its own name; a plan on such a service rotates its master password there.
 pub(super) fn managed_rotation_advice(s: &Settings) -> String {
     match managed_master(s) {
-        Some((m, _)) => format!(
+        Some(m) => format!(
             "database.host is an endpoint of {}: the plan leaves its master user to the service's managed rotation (see the master rotation decision) and rotates this application user with the function; the superuser secret {}/{}/database-superuser must hold another admin user than the master, whose password the service changes.",
             m.describe(),
             s.environment,
@@ -101,29 +96,25 @@ pub(super) fn managed_rotation_advice(s: &Settings) -> String {
 }
 
 /// What the plan says about the master password's managed rotation: single-user, so no
-/// application reads that secret.
-pub(super) fn managed_master_decision(m: &ManagedService, schedule: &str) -> String {
-    let argument = m.switch().1;
-    let (source, reference) = match m {
+/// application reads that secret, and owned by whoever declares the database, not the workload.
+pub(super) fn managed_master_decision(m: &ManagedService) -> String {
+    let (resource, argument) = m.switch();
+    let (check, secret, default) = match m {
         ManagedService::RdsInstance(id) => (
-            format!("terraform/aws.tf reads the instance \"{id}\" (data aws_db_instance), fails the apply unless {argument} is on"),
-            "its master_user_secret",
+            format!("; it reads the instance \"{id}\" (data aws_db_instance.database) and fails the apply unless {argument} is on"),
+            "master_user_secret[0].secret_arn",
+            " (by default RDS rotates it every seven days)",
         ),
         ManagedService::RdsCluster(id) => (
-            format!("terraform/aws.tf reads the cluster \"{id}\" (data aws_rds_cluster), fails the apply unless {argument} is on"),
-            "its master_user_secret",
+            format!("; it reads the cluster \"{id}\" (data aws_rds_cluster.database) and fails the apply unless {argument} is on"),
+            "master_user_secret[0].secret_arn",
+            " (by default RDS rotates it every seven days)",
         ),
-        ManagedService::Redshift(_) => (
-            format!("set {argument} = true on the cluster, pass its master_password_secret_arn as var.master_secret_arn"),
-            "that secret",
-        ),
-        ManagedService::DocumentDb(_) => (
-            format!("set {argument} = true on the cluster, pass its master_user_secret[0].secret_arn as var.master_secret_arn"),
-            "that secret",
-        ),
+        ManagedService::Redshift(_) => (String::new(), "master_password_secret_arn", ""),
+        ManagedService::DocumentDb(_) => (String::new(), "master_user_secret[0].secret_arn", ""),
     };
     format!(
-        "Managed rotation: {} rotates the master password itself; {source}, and schedules {reference} on {schedule} (aws_secretsmanager_secret_rotation without a function, rotate_immediately = false). That rotation is single-user: the old master password stops working when it completes, so no application reads the master secret; applications read the plan's own secret. The schedule belongs to the instance or cluster, not to this workload: when several plans use the same database, keep aws_secretsmanager_secret_rotation.master (and its data source or variable) in one of them.",
+        "Managed rotation: {} rotates the master password itself, without a function. That rotation is single-user: the old master password stops working when it completes, so no application reads the master secret; applications read the plan's own secret. The master secret and its rotation schedule belong to whoever declares the {resource}, not to this workload or any other on the same database, so terraform/aws.tf declares no rotation of it{check}; to set the schedule, declare aws_secretsmanager_secret_rotation for its {secret} (rotation_rules, no rotation_lambda_arn) next to the {resource}{default}.",
         m.describe()
     )
 }

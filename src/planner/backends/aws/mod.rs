@@ -10,6 +10,7 @@ use hcl::expr::{Expression, FuncCall, Traversal, Variable};
 use hcl::{Block, Body, Object, ObjectKey};
 use serde::Serialize;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use crate::planner::choice::*;
 use crate::planner::findings;
@@ -28,6 +29,9 @@ mod api_key;
 mod cloudformation;
 mod kubernetes;
 mod managed;
+mod platform;
+pub(crate) use platform::eks_issuer;
+use platform::{eks_oidc, oidc_provider_arn};
 mod terraform;
 use api_key::*;
 use cloudformation::*;
@@ -51,8 +55,6 @@ const LAMBDA_HANDLER_PATH: &str = "functions/rotation/lambda_function.py";
 const LAMBDA_REQUIREMENTS_PATH: &str = "functions/rotation/requirements.txt";
 const RECOVERY_WINDOW_DAYS: u64 = 30;
 const LOG_RETENTION_DAYS: u64 = 365;
-/// EKS OIDC issuer placeholder (the cluster's `identity.oidc.issuer` without `https://`).
-const EKS_OIDC_ID: &str = "EXAMPLED539D4633E53DE1B71EXAMPLE";
 
 /// How the secret changes over time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +82,9 @@ pub(super) struct Names {
     pub superuser_secret_arn: String,
     /// The secret holding the superuser the rotation function alternates users with.
     pub superuser_secret_name: String,
+    /// Appended to every statement ID: eight hex digits of the secret's full name, so the Sids of
+    /// two secrets never meet when `source_policy_documents` merges their documents.
+    pub sid_suffix: String,
 }
 
 pub(super) fn names(s: &Settings) -> Names {
@@ -102,9 +107,21 @@ pub(super) fn names(s: &Settings) -> Names {
         rotation_role,
         topic: format!("{role}-secret-rotation"),
         event_rule: format!("{role}-secret-rotation"),
+        sid_suffix: sid_suffix(&secret_name),
         secret_name,
         role,
     }
+}
+
+/// Eight hex digits of SHA-256 over the secret's full name (`<environment>/<name>/<leaf>`): Sids
+/// allow only letters and digits, and CamelCasing the name would let (`prod-eu`, `payments`) and
+/// (`prod`, `eu-payments`) meet; the name itself keeps its separators, so its digest does not.
+fn sid_suffix(secret_name: &str) -> String {
+    Sha256::digest(secret_name.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The JSON keys of the secret value, in the order consumers see them: for databases the
@@ -234,11 +251,21 @@ impl Statement {
     }
 }
 
-pub(super) fn document(statements: Vec<Statement>) -> String {
-    render::json(&PolicyDocument {
-        version: "2012-10-17",
-        statement: statements,
-    })
+impl PolicyDocument {
+    /// The document of one secret's statements, each Sid made unique to that secret.
+    pub(super) fn new(n: &Names, mut statement: Vec<Statement>) -> PolicyDocument {
+        for st in &mut statement {
+            st.sid.push_str(&n.sid_suffix);
+        }
+        PolicyDocument {
+            version: "2012-10-17",
+            statement,
+        }
+    }
+}
+
+pub(super) fn document(n: &Names, statements: Vec<Statement>) -> String {
+    render::json(&PolicyDocument::new(n, statements))
 }
 
 /// The customer-managed key's ARN, or `None` for the AWS-managed `aws/secretsmanager` key.
@@ -278,7 +305,7 @@ fn kms_statement(s: &Settings, n: &Names, sid: &str, actions: &[&'static str], e
 }
 
 fn read_policy(s: &Settings, n: &Names) -> String {
-    document(read_statements(s, n))
+    document(n, read_statements(s, n))
 }
 
 fn read_statements(s: &Settings, n: &Names) -> Vec<Statement> {
@@ -300,7 +327,7 @@ fn write_policy(s: &Settings, n: &Names) -> String {
         &[&n.secret_arn],
     )];
     st.extend(kms_statement(s, n, "EncryptWithTheSecretsKey", &["kms:GenerateDataKey"], true));
-    document(st)
+    document(n, st)
 }
 
 fn rotation_policy(s: &Settings, n: &Names) -> String {
@@ -380,19 +407,22 @@ fn rotation_policy(s: &Settings, n: &Names) -> String {
         &["kms:Decrypt", "kms:GenerateDataKey"],
         true,
     ));
-    document(st)
+    document(n, st)
 }
 
-fn lambda_trust(s: &Settings) -> String {
-    document(vec![statement("LambdaAssumesTheRotationRole", "Allow", &["sts:AssumeRole"], &[])
-        .principal(json!({"Service": "lambda.amazonaws.com"}))
-        .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))])
+fn lambda_trust(s: &Settings, n: &Names) -> String {
+    document(
+        n,
+        vec![statement("LambdaAssumesTheRotationRole", "Allow", &["sts:AssumeRole"], &[])
+            .principal(json!({"Service": "lambda.amazonaws.com"}))
+            .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))],
+    )
 }
 
 /// The secret's resource policy: plain HTTP is refused, and only the planned readers may read
 /// the value (AWS services acting for the account, such as rotation itself, are exempt).
 fn resource_policy(s: &Settings, n: &Names, rot: &Rotator) -> String {
-    document(resource_statements(s, n, rot))
+    document(n, resource_statements(s, n, rot))
 }
 
 fn resource_statements(s: &Settings, n: &Names, rot: &Rotator) -> Vec<Statement> {
@@ -421,73 +451,59 @@ fn resource_statements(s: &Settings, n: &Names, rot: &Rotator) -> Vec<Statement>
     ]
 }
 
-/// The EKS cluster's issuer URL: the user's, or a placeholder.
-pub(crate) fn eks_issuer(s: &Settings) -> String {
-    format!("https://{}", eks_oidc(s))
-}
-
-/// The EKS cluster's issuer as IAM names it (no scheme): the user's, or a placeholder.
-fn eks_oidc(s: &Settings) -> String {
-    match &s.kubernetes.oidc_issuer {
-        Some(url) => url.trim_start_matches("https://").to_string(),
-        None => format!("oidc.eks.{}.amazonaws.com/id/{EKS_OIDC_ID}", s.aws.region),
-    }
-}
-
-pub(super) fn oidc_provider_arn(s: &Settings, host: &str) -> String {
-    format!("arn:aws:iam::{}:oidc-provider/{host}", s.aws.account_id)
-}
-
 /// The consumer role's trust policy, and the policy name suffix that says whom it trusts.
-fn consumer_trust(s: &Settings) -> String {
+fn consumer_trust(s: &Settings, n: &Names) -> String {
     match s.target {
         Target::Kubernetes => {
             let oidc = eks_oidc(s);
-            document(vec![statement(
-                "IrsaForTheServiceAccount",
-                "Allow",
-                &["sts:AssumeRoleWithWebIdentity"],
-                &[],
+            document(
+                n,
+                vec![
+                    statement("IrsaForTheServiceAccount", "Allow", &["sts:AssumeRoleWithWebIdentity"], &[])
+                        .principal(json!({"Federated": oidc_provider_arn(s, &oidc)}))
+                        .when("StringEquals", format!("{oidc}:aud"), json!("sts.amazonaws.com"))
+                        .when(
+                            "StringEquals",
+                            format!("{oidc}:sub"),
+                            json!(format!(
+                                "system:serviceaccount:{}:{}",
+                                s.kubernetes.namespace, s.kubernetes.service_account
+                            )),
+                        ),
+                ],
             )
-            .principal(json!({"Federated": oidc_provider_arn(s, &oidc)}))
-            .when("StringEquals", format!("{oidc}:aud"), json!("sts.amazonaws.com"))
-            .when(
-                "StringEquals",
-                format!("{oidc}:sub"),
-                json!(format!(
-                    "system:serviceaccount:{}:{}",
-                    s.kubernetes.namespace, s.kubernetes.service_account
-                )),
-            )])
         }
-        Target::Cicd => cicd::trust(s),
-        Target::Application => document(vec![statement("EcsTasksAssumeTheRole", "Allow", &["sts:AssumeRole"], &[])
-            .principal(json!({"Service": "ecs-tasks.amazonaws.com"}))
-            .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))
-            .when(
-                "ArnLike",
-                "aws:SourceArn",
-                json!(format!("arn:aws:ecs:{}:{}:*", s.aws.region, s.aws.account_id)),
-            )]),
+        Target::Cicd => cicd::trust(s, n),
+        Target::Application => document(
+            n,
+            vec![statement("EcsTasksAssumeTheRole", "Allow", &["sts:AssumeRole"], &[])
+                .principal(json!({"Service": "ecs-tasks.amazonaws.com"}))
+                .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))
+                .when(
+                    "ArnLike",
+                    "aws:SourceArn",
+                    json!(format!("arn:aws:ecs:{}:{}:*", s.aws.region, s.aws.account_id)),
+                )],
+        ),
     }
 }
 
 /// EKS Pod Identity: the alternative to IRSA (no OIDC provider; ESO then uses its own identity).
-fn pod_identity_trust(s: &Settings) -> String {
-    document(vec![statement(
-        "EksPodIdentityAssumesTheRole",
-        "Allow",
-        &["sts:AssumeRole", "sts:TagSession"],
-        &[],
+fn pod_identity_trust(s: &Settings, n: &Names) -> String {
+    document(
+        n,
+        vec![
+            statement("EksPodIdentityAssumesTheRole", "Allow", &["sts:AssumeRole", "sts:TagSession"], &[])
+                .principal(json!({"Service": "pods.eks.amazonaws.com"}))
+                .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))
+                .when("StringEquals", "aws:RequestTag/kubernetes-namespace", json!(s.kubernetes.namespace))
+                .when(
+                    "StringEquals",
+                    "aws:RequestTag/kubernetes-service-account",
+                    json!(s.kubernetes.service_account),
+                ),
+        ],
     )
-    .principal(json!({"Service": "pods.eks.amazonaws.com"}))
-    .when("StringEquals", "aws:SourceAccount", json!(s.aws.account_id))
-    .when("StringEquals", "aws:RequestTag/kubernetes-namespace", json!(s.kubernetes.namespace))
-    .when(
-        "StringEquals",
-        "aws:RequestTag/kubernetes-service-account",
-        json!(s.kubernetes.service_account),
-    )])
 }
 
 fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {
@@ -502,7 +518,7 @@ fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {
         p(
             format!("{}-trust", n.role),
             PolicyType::IamTrustPolicy,
-            consumer_trust(s),
+            consumer_trust(s, n),
             &n.consumer_role_arn,
         ),
     ];
@@ -510,7 +526,7 @@ fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {
         out.push(p(
             format!("{}-pod-identity-trust", n.role),
             PolicyType::IamTrustPolicy,
-            pod_identity_trust(s),
+            pod_identity_trust(s, n),
             &n.consumer_role_arn,
         ));
     }
@@ -530,7 +546,7 @@ fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {
             out.push(p(
                 format!("{}-trust", n.rotation_role),
                 PolicyType::IamTrustPolicy,
-                lambda_trust(s),
+                lambda_trust(s, n),
                 &n.rotation_role_arn,
             ));
         }
@@ -631,8 +647,8 @@ pub fn plan(s: &Settings) -> Plan {
         "Deleting the secret keeps it recoverable for {RECOVERY_WINDOW_DAYS} days (recovery_window_in_days)."
     ));
     rotation_decisions(s, &n, &rot, &scripts, &mut decisions, &mut findings);
-    if let Some((m, schedule)) = managed_master(s) {
-        decisions.push(managed_master_decision(&m, &schedule));
+    if let Some(m) = managed_master(s) {
+        decisions.push(managed_master_decision(&m));
     }
     // Alternating users keep the previous credential until the next rotation; one user's
     // password changing in place, or an overwritten value, stops the old one at once.
@@ -655,6 +671,7 @@ pub fn plan(s: &Settings) -> Plan {
             n.role, n.read_policy
         )),
     }
+    decisions.extend(platform::decision(s));
     if matches!(rot, Rotator::Lambda { .. }) {
         // The function's package: its handler as the runtime loads it, and every package it
         // imports, pinned (the Lambda runtime's own boto3 changes under the function otherwise).
@@ -704,7 +721,7 @@ pub fn plan(s: &Settings) -> Plan {
         decisions,
         findings,
         placeholders: Vec::new(),
-        platform_files: Default::default(),
+        platform_files: platform::files(s),
     }
 }
 

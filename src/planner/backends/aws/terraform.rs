@@ -45,27 +45,31 @@ pub(super) fn list_of_strings() -> &'static str {
     "list(string)"
 }
 
-pub(super) fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) -> Body {
-    let mut b = Body::builder()
+/// `terraform { required_providers { aws } }`, the same in workload and platform files.
+pub(super) fn required_providers() -> Block {
+    Block::builder(tf::key("terraform"))
         .add_block(
-            Block::builder(tf::key("terraform"))
-                .add_block(
-                    Block::builder(tf::key("required_providers"))
-                        .add_attribute((
-                            tf::key("aws"),
-                            tf::obj(&[("source", "hashicorp/aws".into()), ("version", ">= 5.100.0".into())]),
-                        ))
-                        .build(),
-                )
+            Block::builder(tf::key("required_providers"))
+                .add_attribute((
+                    tf::key("aws"),
+                    tf::obj(&[("source", "hashicorp/aws".into()), ("version", ">= 5.100.0".into())]),
+                ))
                 .build(),
         )
-        .add_block(
-            Block::builder(tf::key("provider"))
-                .add_label("aws")
-                .add_attribute((tf::key("region"), s.aws.region.as_str()))
-                .add_attribute((tf::key("allowed_account_ids"), vec![s.aws.account_id.clone()]))
-                .build(),
-        );
+        .build()
+}
+
+/// The `aws` provider in the planned region, refusing any other account.
+pub(super) fn provider_block(s: &Settings) -> Block {
+    Block::builder(tf::key("provider"))
+        .add_label("aws")
+        .add_attribute((tf::key("region"), s.aws.region.as_str()))
+        .add_attribute((tf::key("allowed_account_ids"), vec![s.aws.account_id.clone()]))
+        .build()
+}
+
+pub(super) fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[AccessPolicy]) -> Body {
+    let mut b = Body::builder().add_block(required_providers()).add_block(provider_block(s));
     if matches!(rot, Rotator::Lambda { .. }) {
         b = b.add_block(variable(
             "rotation_lambda_zip",
@@ -125,8 +129,11 @@ pub(super) fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[Acce
                 .add_attribute((tf::key("policy"), tf::heredoc(policy_doc(policies, &n.read_policy))))
                 .build(),
         );
-    for block in cicd::terraform_identity(s) {
-        b = b.add_block(block);
+    let oidc = platform::oidc_provider(s);
+    if let Some(oidc) = &oidc {
+        for block in oidc.reference(s) {
+            b = b.add_block(block);
+        }
     }
     let mut consumer = tf::resource("aws_iam_role", "consumer")
         .add_attribute((tf::key("name"), n.role.as_str()))
@@ -135,9 +142,10 @@ pub(super) fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[Acce
             tf::heredoc(policy_doc(policies, &format!("{}-trust", n.role))),
         ))
         .add_attribute((tf::key("max_session_duration"), HOUR));
-    if let Some((kind, label)) = cicd::identity_ref(s) {
-        // IAM refuses a trust policy naming a provider or user that does not exist yet.
-        consumer = consumer.add_attribute((tf::key("depends_on"), Expression::Array(vec![r(kind, &[label])])));
+    if let Some(oidc) = &oidc {
+        // IAM refuses a trust policy naming a provider that does not exist: the role waits for
+        // the platform's provider to be read.
+        consumer = consumer.add_block(oidc.precondition(s));
     }
     b = b.add_block(consumer.build()).add_block(
         tf::resource("aws_iam_role_policy_attachment", "consumer_read")
@@ -170,93 +178,53 @@ pub(super) fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[Acce
             }
         }
     }
-    if let Some((m, schedule)) = managed_master(s) {
-        for block in managed_master_blocks(&m, &schedule) {
+    if let Some(m) = managed_master(s) {
+        for block in managed_master_blocks(&m) {
             b = b.add_block(block);
         }
     }
     b.build()
 }
 
-/// The master password's managed rotation: the service rotates it (no function); the plan checks
-/// that the service manages it where a data source can tell, and sets the schedule.
-pub(super) fn managed_master_blocks(m: &ManagedService, schedule: &str) -> Vec<Block> {
+/// The master password's managed rotation belongs to whoever declares the database instance or
+/// cluster, not to one of the workloads on it: the workload declares no rotation of the master
+/// secret. Where a data source can tell (RDS instances and clusters) it reads the database and
+/// fails the apply unless the service manages the master password, which its decisions rely on.
+pub(super) fn managed_master_blocks(m: &ManagedService) -> Vec<Block> {
     let (resource, argument) = m.switch();
-    let postcondition = |data: &str| {
-        Block::builder(tf::key("lifecycle"))
-            .add_block(
-                Block::builder(tf::key("postcondition"))
-                    .add_attribute((
-                        tf::key("condition"),
-                        Expression::from(BinaryOp::new(
-                            FuncCall::builder("length").arg(r("self", &["master_user_secret"])).build(),
-                            BinaryOperator::Greater,
-                            0u64,
-                        )),
-                    ))
-                    .add_attribute((
-                        tf::key("error_message"),
-                        format!(
-                            "{data} {} does not manage its master password in Secrets Manager: set {argument} = true on its {resource}.",
-                            m.id()
-                        ),
-                    ))
-                    .build(),
-            )
-            .build()
+    let (data, key, what) = match m {
+        ManagedService::RdsInstance(_) => ("aws_db_instance", "db_instance_identifier", "The RDS instance"),
+        ManagedService::RdsCluster(_) => ("aws_rds_cluster", "cluster_identifier", "The DB cluster"),
+        // Neither service has a data source that exposes its managed master secret.
+        ManagedService::Redshift(_) | ManagedService::DocumentDb(_) => return Vec::new(),
     };
-    let mut out = Vec::new();
-    let secret_arn = match m {
-        ManagedService::RdsInstance(id) | ManagedService::RdsCluster(id) => {
-            let (data, key, what) = match m {
-                ManagedService::RdsInstance(_) => ("aws_db_instance", "db_instance_identifier", "The RDS instance"),
-                _ => ("aws_rds_cluster", "cluster_identifier", "The DB cluster"),
-            };
-            out.push(
-                Block::builder(tf::key("data"))
-                    .add_label(data)
-                    .add_label("database")
-                    .add_attribute((tf::key(key), id.as_str()))
-                    .add_block(postcondition(what))
-                    .build(),
-            );
-            Expression::from(
-                Traversal::builder(Variable::unchecked("data"))
-                    .attr(data)
-                    .attr("database")
-                    .attr("master_user_secret")
-                    .index(0u64)
-                    .attr("secret_arn")
-                    .build(),
-            )
-        }
-        ManagedService::Redshift(id) | ManagedService::DocumentDb(id) => {
-            let attribute = match m {
-                ManagedService::Redshift(_) => "master_password_secret_arn",
-                _ => "master_user_secret[0].secret_arn",
-            };
-            out.push(variable(
-                "master_secret_arn",
-                "string",
-                &format!("The {attribute} of the {resource} \"{id}\" ({argument} = true): the secret its service rotates"),
-                None,
-            ));
-            var("master_secret_arn")
-        }
-    };
-    out.push(
-        tf::resource("aws_secretsmanager_secret_rotation", "master")
-            .add_attribute((tf::key("secret_id"), secret_arn))
-            // Managed rotation: the service rotates, so no rotation_lambda_arn.
-            .add_attribute((tf::key("rotate_immediately"), false))
-            .add_block(
-                Block::builder(tf::key("rotation_rules"))
-                    .add_attribute((tf::key("schedule_expression"), schedule))
-                    .build(),
-            )
-            .build(),
-    );
-    out
+    let postcondition = Block::builder(tf::key("lifecycle"))
+        .add_block(
+            Block::builder(tf::key("postcondition"))
+                .add_attribute((
+                    tf::key("condition"),
+                    Expression::from(BinaryOp::new(
+                        FuncCall::builder("length").arg(r("self", &["master_user_secret"])).build(),
+                        BinaryOperator::Greater,
+                        0u64,
+                    )),
+                ))
+                .add_attribute((
+                    tf::key("error_message"),
+                    format!(
+                        "{what} {} does not manage its master password in Secrets Manager: set {argument} = true on its {resource}.",
+                        m.id()
+                    ),
+                ))
+                .build(),
+        )
+        .build();
+    vec![Block::builder(tf::key("data"))
+        .add_label(data)
+        .add_label("database")
+        .add_attribute((tf::key(key), m.id()))
+        .add_block(postcondition)
+        .build()]
 }
 
 pub(super) fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies: &[AccessPolicy]) -> Vec<Block> {
@@ -377,14 +345,14 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies:
             .add_attribute((tf::key("arn"), r("aws_sns_topic", &["rotation", "arn"])))
             .add_attribute((
                 "policy",
-                tf::heredoc(&document(vec![statement(
-                    "EventBridgePublishesRotationEvents",
-                    "Allow",
-                    &["sns:Publish"],
-                    &[&topic_arn],
-                )
-                .principal(json!({"Service": "events.amazonaws.com"}))
-                .when("ArnEquals", "aws:SourceArn", json!(rule_arn))])),
+                tf::heredoc(&document(
+                    n,
+                    vec![
+                        statement("EventBridgePublishesRotationEvents", "Allow", &["sns:Publish"], &[&topic_arn])
+                            .principal(json!({"Service": "events.amazonaws.com"}))
+                            .when("ArnEquals", "aws:SourceArn", json!(rule_arn)),
+                    ],
+                )),
             ))
             .build(),
     );

@@ -37,7 +37,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccessaf77d9b6",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -55,7 +55,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccountsaf77d9b6",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -76,7 +76,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipalsaf77d9b6",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -113,7 +113,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecretaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -135,7 +135,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EcsTasksAssumeTheRole",
+      "Sid": "EcsTasksAssumeTheRoleaf77d9b6",
       "Effect": "Allow",
       "Principal": {
         "Service": "ecs-tasks.amazonaws.com"
@@ -171,7 +171,7 @@ resource "aws_iam_policy" "write" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "WriteNewVersions",
+      "Sid": "WriteNewVersionsaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -193,7 +193,7 @@ resource "aws_iam_role" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "LambdaAssumesTheRotationRole",
+      "Sid": "LambdaAssumesTheRotationRoleaf77d9b6",
       "Effect": "Allow",
       "Principal": {
         "Service": "lambda.amazonaws.com"
@@ -220,7 +220,7 @@ resource "aws_iam_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DescribeTheSecretItReminds",
+      "Sid": "DescribeTheSecretItRemindsaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret"
@@ -230,7 +230,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteOwnLogs",
+      "Sid": "WriteOwnLogsaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "logs:CreateLogStream",
@@ -241,7 +241,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "SendFailedInvocationsToTheTopic",
+      "Sid": "SendFailedInvocationsToTheTopicaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "sns:Publish"
@@ -251,7 +251,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteTraces",
+      "Sid": "WriteTracesaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "xray:PutTraceSegments",
@@ -336,7 +336,7 @@ resource "aws_sns_topic_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EventBridgePublishesRotationEvents",
+      "Sid": "EventBridgePublishesRotationEventsaf77d9b6",
       "Effect": "Allow",
       "Principal": {
         "Service": "events.amazonaws.com"

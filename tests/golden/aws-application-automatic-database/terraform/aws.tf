@@ -47,7 +47,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccess2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -65,7 +65,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccounts2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -86,7 +86,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipals2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -123,7 +123,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecret2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -145,7 +145,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EcsTasksAssumeTheRole",
+      "Sid": "EcsTasksAssumeTheRole2ffb652c",
       "Effect": "Allow",
       "Principal": {
         "Service": "ecs-tasks.amazonaws.com"
@@ -180,7 +180,7 @@ resource "aws_iam_role" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "LambdaAssumesTheRotationRole",
+      "Sid": "LambdaAssumesTheRotationRole2ffb652c",
       "Effect": "Allow",
       "Principal": {
         "Service": "lambda.amazonaws.com"
@@ -207,7 +207,7 @@ resource "aws_iam_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "RotateTheSecret",
+      "Sid": "RotateTheSecret2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -220,7 +220,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "ReadTheSuperuserSecretForAlternatingUsers",
+      "Sid": "ReadTheSuperuserSecretForAlternatingUsers2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:GetSecretValue"
@@ -230,7 +230,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "GenerateNewValues",
+      "Sid": "GenerateNewValues2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:GetRandomPassword"
@@ -240,7 +240,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteOwnLogs",
+      "Sid": "WriteOwnLogs2ffb652c",
       "Effect": "Allow",
       "Action": [
         "logs:CreateLogStream",
@@ -251,7 +251,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "SendFailedInvocationsToTheTopic",
+      "Sid": "SendFailedInvocationsToTheTopic2ffb652c",
       "Effect": "Allow",
       "Action": [
         "sns:Publish"
@@ -261,7 +261,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteTraces",
+      "Sid": "WriteTraces2ffb652c",
       "Effect": "Allow",
       "Action": [
         "xray:PutTraceSegments",
@@ -272,7 +272,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "ManageTheFunctionsNetworkInterfaces",
+      "Sid": "ManageTheFunctionsNetworkInterfaces2ffb652c",
       "Effect": "Allow",
       "Action": [
         "ec2:AssignPrivateIpAddresses",
@@ -285,7 +285,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "DescribeTheFunctionsNetwork",
+      "Sid": "DescribeTheFunctionsNetwork2ffb652c",
       "Effect": "Allow",
       "Action": [
         "ec2:DescribeNetworkInterfaces",
@@ -375,7 +375,7 @@ resource "aws_sns_topic_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EventBridgePublishesRotationEvents",
+      "Sid": "EventBridgePublishesRotationEvents2ffb652c",
       "Effect": "Allow",
       "Principal": {
         "Service": "events.amazonaws.com"

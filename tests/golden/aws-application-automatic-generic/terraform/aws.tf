@@ -37,7 +37,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccessa35d667c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -55,7 +55,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccountsa35d667c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -76,7 +76,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipalsa35d667c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -113,7 +113,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecreta35d667c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -135,7 +135,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EcsTasksAssumeTheRole",
+      "Sid": "EcsTasksAssumeTheRolea35d667c",
       "Effect": "Allow",
       "Principal": {
         "Service": "ecs-tasks.amazonaws.com"
@@ -170,7 +170,7 @@ resource "aws_iam_role" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "LambdaAssumesTheRotationRole",
+      "Sid": "LambdaAssumesTheRotationRolea35d667c",
       "Effect": "Allow",
       "Principal": {
         "Service": "lambda.amazonaws.com"
@@ -197,7 +197,7 @@ resource "aws_iam_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "RotateTheSecret",
+      "Sid": "RotateTheSecreta35d667c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -210,7 +210,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "GenerateNewValues",
+      "Sid": "GenerateNewValuesa35d667c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:GetRandomPassword"
@@ -220,7 +220,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteOwnLogs",
+      "Sid": "WriteOwnLogsa35d667c",
       "Effect": "Allow",
       "Action": [
         "logs:CreateLogStream",
@@ -231,7 +231,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "SendFailedInvocationsToTheTopic",
+      "Sid": "SendFailedInvocationsToTheTopica35d667c",
       "Effect": "Allow",
       "Action": [
         "sns:Publish"
@@ -241,7 +241,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteTraces",
+      "Sid": "WriteTracesa35d667c",
       "Effect": "Allow",
       "Action": [
         "xray:PutTraceSegments",
@@ -326,7 +326,7 @@ resource "aws_sns_topic_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EventBridgePublishesRotationEvents",
+      "Sid": "EventBridgePublishesRotationEventsa35d667c",
       "Effect": "Allow",
       "Principal": {
         "Service": "events.amazonaws.com"

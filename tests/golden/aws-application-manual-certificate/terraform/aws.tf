@@ -31,7 +31,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccessea00d390",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -49,7 +49,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccountsea00d390",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -70,7 +70,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipalsea00d390",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -106,7 +106,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecretea00d390",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -128,7 +128,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EcsTasksAssumeTheRole",
+      "Sid": "EcsTasksAssumeTheRoleea00d390",
       "Effect": "Allow",
       "Principal": {
         "Service": "ecs-tasks.amazonaws.com"
@@ -164,7 +164,7 @@ resource "aws_iam_policy" "write" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "WriteNewVersions",
+      "Sid": "WriteNewVersionsea00d390",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",

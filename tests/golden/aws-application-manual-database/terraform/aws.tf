@@ -31,7 +31,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccess2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -49,7 +49,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccounts2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -70,7 +70,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipals2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -106,7 +106,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecret2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -128,7 +128,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EcsTasksAssumeTheRole",
+      "Sid": "EcsTasksAssumeTheRole2ffb652c",
       "Effect": "Allow",
       "Principal": {
         "Service": "ecs-tasks.amazonaws.com"
@@ -164,7 +164,7 @@ resource "aws_iam_policy" "write" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "WriteNewVersions",
+      "Sid": "WriteNewVersions2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",

@@ -37,7 +37,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccessa35d667c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -55,7 +55,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccountsa35d667c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -76,7 +76,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipalsa35d667c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -113,7 +113,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecreta35d667c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -128,9 +128,14 @@ resource "aws_iam_policy" "read" {
 EOT
 }
 
-resource "aws_iam_openid_connect_provider" "ci" {
-  url            = "https://token.actions.githubusercontent.com"
-  client_id_list = ["sts.amazonaws.com"]
+variable "ci_oidc_provider_arn" {
+  type        = string
+  description = "ARN of the CI platform's OIDC provider that platform/aws.tf declares once per account (its output ci_oidc_provider_arn); the role's trust policy names it"
+  default     = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+}
+
+data "aws_iam_openid_connect_provider" "ci" {
+  arn = var.ci_oidc_provider_arn
 }
 
 resource "aws_iam_role" "consumer" {
@@ -140,7 +145,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "CiAssumesTheRoleWithItsOidcToken",
+      "Sid": "CiAssumesTheRoleWithItsOidcTokena35d667c",
       "Effect": "Allow",
       "Principal": {
         "Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
@@ -159,7 +164,13 @@ resource "aws_iam_role" "consumer" {
 }
 EOT
   max_session_duration = 3600
-  depends_on           = [aws_iam_openid_connect_provider.ci]
+
+  lifecycle {
+    precondition {
+      condition     = data.aws_iam_openid_connect_provider.ci.arn == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+      error_message = "The role's trust policy names the OIDC provider arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com: pass that provider's ARN as var.ci_oidc_provider_arn."
+    }
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "consumer_read" {
@@ -174,7 +185,7 @@ resource "aws_iam_role" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "LambdaAssumesTheRotationRole",
+      "Sid": "LambdaAssumesTheRotationRolea35d667c",
       "Effect": "Allow",
       "Principal": {
         "Service": "lambda.amazonaws.com"
@@ -201,7 +212,7 @@ resource "aws_iam_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "RotateTheSecret",
+      "Sid": "RotateTheSecreta35d667c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -214,7 +225,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "GenerateNewValues",
+      "Sid": "GenerateNewValuesa35d667c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:GetRandomPassword"
@@ -224,7 +235,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteOwnLogs",
+      "Sid": "WriteOwnLogsa35d667c",
       "Effect": "Allow",
       "Action": [
         "logs:CreateLogStream",
@@ -235,7 +246,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "SendFailedInvocationsToTheTopic",
+      "Sid": "SendFailedInvocationsToTheTopica35d667c",
       "Effect": "Allow",
       "Action": [
         "sns:Publish"
@@ -245,7 +256,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteTraces",
+      "Sid": "WriteTracesa35d667c",
       "Effect": "Allow",
       "Action": [
         "xray:PutTraceSegments",
@@ -330,7 +341,7 @@ resource "aws_sns_topic_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EventBridgePublishesRotationEvents",
+      "Sid": "EventBridgePublishesRotationEventsa35d667c",
       "Effect": "Allow",
       "Principal": {
         "Service": "events.amazonaws.com"

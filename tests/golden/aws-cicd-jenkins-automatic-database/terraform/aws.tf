@@ -47,7 +47,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccess2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -65,7 +65,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccounts2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -86,7 +86,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipals2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -123,7 +123,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecret2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -138,9 +138,14 @@ resource "aws_iam_policy" "read" {
 EOT
 }
 
-resource "aws_iam_openid_connect_provider" "ci" {
-  url            = "https://jenkins.example.com/oidc"
-  client_id_list = ["sts.amazonaws.com"]
+variable "ci_oidc_provider_arn" {
+  type        = string
+  description = "ARN of the CI platform's OIDC provider that platform/aws.tf declares once per account (its output ci_oidc_provider_arn); the role's trust policy names it"
+  default     = "arn:aws:iam::123456789012:oidc-provider/jenkins.example.com/oidc"
+}
+
+data "aws_iam_openid_connect_provider" "ci" {
+  arn = var.ci_oidc_provider_arn
 }
 
 resource "aws_iam_role" "consumer" {
@@ -150,7 +155,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "CiAssumesTheRoleWithItsOidcToken",
+      "Sid": "CiAssumesTheRoleWithItsOidcToken2ffb652c",
       "Effect": "Allow",
       "Principal": {
         "Federated": "arn:aws:iam::123456789012:oidc-provider/jenkins.example.com/oidc"
@@ -169,7 +174,13 @@ resource "aws_iam_role" "consumer" {
 }
 EOT
   max_session_duration = 3600
-  depends_on           = [aws_iam_openid_connect_provider.ci]
+
+  lifecycle {
+    precondition {
+      condition     = data.aws_iam_openid_connect_provider.ci.arn == "arn:aws:iam::123456789012:oidc-provider/jenkins.example.com/oidc"
+      error_message = "The role's trust policy names the OIDC provider arn:aws:iam::123456789012:oidc-provider/jenkins.example.com/oidc: pass that provider's ARN as var.ci_oidc_provider_arn."
+    }
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "consumer_read" {
@@ -184,7 +195,7 @@ resource "aws_iam_role" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "LambdaAssumesTheRotationRole",
+      "Sid": "LambdaAssumesTheRotationRole2ffb652c",
       "Effect": "Allow",
       "Principal": {
         "Service": "lambda.amazonaws.com"
@@ -211,7 +222,7 @@ resource "aws_iam_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "RotateTheSecret",
+      "Sid": "RotateTheSecret2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -224,7 +235,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "ReadTheSuperuserSecretForAlternatingUsers",
+      "Sid": "ReadTheSuperuserSecretForAlternatingUsers2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:GetSecretValue"
@@ -234,7 +245,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "GenerateNewValues",
+      "Sid": "GenerateNewValues2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:GetRandomPassword"
@@ -244,7 +255,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteOwnLogs",
+      "Sid": "WriteOwnLogs2ffb652c",
       "Effect": "Allow",
       "Action": [
         "logs:CreateLogStream",
@@ -255,7 +266,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "SendFailedInvocationsToTheTopic",
+      "Sid": "SendFailedInvocationsToTheTopic2ffb652c",
       "Effect": "Allow",
       "Action": [
         "sns:Publish"
@@ -265,7 +276,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteTraces",
+      "Sid": "WriteTraces2ffb652c",
       "Effect": "Allow",
       "Action": [
         "xray:PutTraceSegments",
@@ -276,7 +287,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "ManageTheFunctionsNetworkInterfaces",
+      "Sid": "ManageTheFunctionsNetworkInterfaces2ffb652c",
       "Effect": "Allow",
       "Action": [
         "ec2:AssignPrivateIpAddresses",
@@ -289,7 +300,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "DescribeTheFunctionsNetwork",
+      "Sid": "DescribeTheFunctionsNetwork2ffb652c",
       "Effect": "Allow",
       "Action": [
         "ec2:DescribeNetworkInterfaces",
@@ -379,7 +390,7 @@ resource "aws_sns_topic_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EventBridgePublishesRotationEvents",
+      "Sid": "EventBridgePublishesRotationEvents2ffb652c",
       "Effect": "Allow",
       "Principal": {
         "Service": "events.amazonaws.com"

@@ -31,7 +31,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccess2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -49,7 +49,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccounts2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -70,7 +70,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipals2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -106,7 +106,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecret2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -121,9 +121,14 @@ resource "aws_iam_policy" "read" {
 EOT
 }
 
-resource "aws_iam_openid_connect_provider" "ci" {
-  url            = "https://token.actions.githubusercontent.com"
-  client_id_list = ["sts.amazonaws.com"]
+variable "ci_oidc_provider_arn" {
+  type        = string
+  description = "ARN of the CI platform's OIDC provider that platform/aws.tf declares once per account (its output ci_oidc_provider_arn); the role's trust policy names it"
+  default     = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+}
+
+data "aws_iam_openid_connect_provider" "ci" {
+  arn = var.ci_oidc_provider_arn
 }
 
 resource "aws_iam_role" "consumer" {
@@ -133,7 +138,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "CiAssumesTheRoleWithItsOidcToken",
+      "Sid": "CiAssumesTheRoleWithItsOidcToken2ffb652c",
       "Effect": "Allow",
       "Principal": {
         "Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
@@ -152,7 +157,13 @@ resource "aws_iam_role" "consumer" {
 }
 EOT
   max_session_duration = 3600
-  depends_on           = [aws_iam_openid_connect_provider.ci]
+
+  lifecycle {
+    precondition {
+      condition     = data.aws_iam_openid_connect_provider.ci.arn == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+      error_message = "The role's trust policy names the OIDC provider arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com: pass that provider's ARN as var.ci_oidc_provider_arn."
+    }
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "consumer_read" {
@@ -168,7 +179,7 @@ resource "aws_iam_policy" "write" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "WriteNewVersions",
+      "Sid": "WriteNewVersions2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",

@@ -37,7 +37,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccessaf77d9b6",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -55,7 +55,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccountsaf77d9b6",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -76,7 +76,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipalsaf77d9b6",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -113,7 +113,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecretaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -128,6 +128,16 @@ resource "aws_iam_policy" "read" {
 EOT
 }
 
+variable "eks_oidc_provider_arn" {
+  type        = string
+  description = "ARN of the EKS cluster's OIDC provider that platform/aws.tf declares once per account (its output eks_oidc_provider_arn); the role's trust policy names it"
+  default     = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+}
+
+data "aws_iam_openid_connect_provider" "eks" {
+  arn = var.eks_oidc_provider_arn
+}
+
 resource "aws_iam_role" "consumer" {
   name                 = "prod-app"
   assume_role_policy   = <<EOT
@@ -135,7 +145,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "IrsaForTheServiceAccount",
+      "Sid": "IrsaForTheServiceAccountaf77d9b6",
       "Effect": "Allow",
       "Principal": {
         "Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -154,6 +164,13 @@ resource "aws_iam_role" "consumer" {
 }
 EOT
   max_session_duration = 3600
+
+  lifecycle {
+    precondition {
+      condition     = data.aws_iam_openid_connect_provider.eks.arn == "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+      error_message = "The role's trust policy names the OIDC provider arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE: pass that provider's ARN as var.eks_oidc_provider_arn."
+    }
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "consumer_read" {
@@ -169,7 +186,7 @@ resource "aws_iam_policy" "write" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "WriteNewVersions",
+      "Sid": "WriteNewVersionsaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -191,7 +208,7 @@ resource "aws_iam_role" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "LambdaAssumesTheRotationRole",
+      "Sid": "LambdaAssumesTheRotationRoleaf77d9b6",
       "Effect": "Allow",
       "Principal": {
         "Service": "lambda.amazonaws.com"
@@ -218,7 +235,7 @@ resource "aws_iam_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DescribeTheSecretItReminds",
+      "Sid": "DescribeTheSecretItRemindsaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret"
@@ -228,7 +245,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteOwnLogs",
+      "Sid": "WriteOwnLogsaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "logs:CreateLogStream",
@@ -239,7 +256,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "SendFailedInvocationsToTheTopic",
+      "Sid": "SendFailedInvocationsToTheTopicaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "sns:Publish"
@@ -249,7 +266,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteTraces",
+      "Sid": "WriteTracesaf77d9b6",
       "Effect": "Allow",
       "Action": [
         "xray:PutTraceSegments",
@@ -334,7 +351,7 @@ resource "aws_sns_topic_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EventBridgePublishesRotationEvents",
+      "Sid": "EventBridgePublishesRotationEventsaf77d9b6",
       "Effect": "Allow",
       "Principal": {
         "Service": "events.amazonaws.com"

@@ -38,7 +38,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccess933ce78e",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -56,7 +56,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccounts933ce78e",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -77,7 +77,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipals933ce78e",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -114,7 +114,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecret933ce78e",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -125,7 +125,7 @@ resource "aws_iam_policy" "read" {
       ]
     },
     {
-      "Sid": "DecryptWithTheSecretsKey",
+      "Sid": "DecryptWithTheSecretsKey933ce78e",
       "Effect": "Allow",
       "Action": [
         "kms:Decrypt"
@@ -144,6 +144,16 @@ resource "aws_iam_policy" "read" {
 EOT
 }
 
+variable "eks_oidc_provider_arn" {
+  type        = string
+  description = "ARN of the EKS cluster's OIDC provider that platform/aws.tf declares once per account (its output eks_oidc_provider_arn); the role's trust policy names it"
+  default     = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+}
+
+data "aws_iam_openid_connect_provider" "eks" {
+  arn = var.eks_oidc_provider_arn
+}
+
 resource "aws_iam_role" "consumer" {
   name                 = "staging-payments"
   assume_role_policy   = <<EOT
@@ -151,7 +161,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "IrsaForTheServiceAccount",
+      "Sid": "IrsaForTheServiceAccount933ce78e",
       "Effect": "Allow",
       "Principal": {
         "Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -170,6 +180,13 @@ resource "aws_iam_role" "consumer" {
 }
 EOT
   max_session_duration = 3600
+
+  lifecycle {
+    precondition {
+      condition     = data.aws_iam_openid_connect_provider.eks.arn == "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+      error_message = "The role's trust policy names the OIDC provider arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE: pass that provider's ARN as var.eks_oidc_provider_arn."
+    }
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "consumer_read" {
@@ -185,7 +202,7 @@ resource "aws_iam_policy" "write" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "WriteNewVersions",
+      "Sid": "WriteNewVersions933ce78e",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -196,7 +213,7 @@ resource "aws_iam_policy" "write" {
       ]
     },
     {
-      "Sid": "EncryptWithTheSecretsKey",
+      "Sid": "EncryptWithTheSecretsKey933ce78e",
       "Effect": "Allow",
       "Action": [
         "kms:GenerateDataKey"
@@ -225,7 +242,7 @@ resource "aws_iam_role" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "LambdaAssumesTheRotationRole",
+      "Sid": "LambdaAssumesTheRotationRole933ce78e",
       "Effect": "Allow",
       "Principal": {
         "Service": "lambda.amazonaws.com"
@@ -252,7 +269,7 @@ resource "aws_iam_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DescribeTheSecretItReminds",
+      "Sid": "DescribeTheSecretItReminds933ce78e",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret"
@@ -262,7 +279,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteOwnLogs",
+      "Sid": "WriteOwnLogs933ce78e",
       "Effect": "Allow",
       "Action": [
         "logs:CreateLogStream",
@@ -273,7 +290,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "SendFailedInvocationsToTheTopic",
+      "Sid": "SendFailedInvocationsToTheTopic933ce78e",
       "Effect": "Allow",
       "Action": [
         "sns:Publish"
@@ -283,7 +300,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteTraces",
+      "Sid": "WriteTraces933ce78e",
       "Effect": "Allow",
       "Action": [
         "xray:PutTraceSegments",
@@ -294,7 +311,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "UseTheSecretsKey",
+      "Sid": "UseTheSecretsKey933ce78e",
       "Effect": "Allow",
       "Action": [
         "kms:Decrypt",
@@ -387,7 +404,7 @@ resource "aws_sns_topic_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EventBridgePublishesRotationEvents",
+      "Sid": "EventBridgePublishesRotationEvents933ce78e",
       "Effect": "Allow",
       "Principal": {
         "Service": "events.amazonaws.com"

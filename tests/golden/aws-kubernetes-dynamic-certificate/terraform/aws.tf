@@ -31,7 +31,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccessea00d390",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -49,7 +49,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccountsea00d390",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -70,7 +70,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipalsea00d390",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -106,7 +106,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecretea00d390",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -121,6 +121,16 @@ resource "aws_iam_policy" "read" {
 EOT
 }
 
+variable "eks_oidc_provider_arn" {
+  type        = string
+  description = "ARN of the EKS cluster's OIDC provider that platform/aws.tf declares once per account (its output eks_oidc_provider_arn); the role's trust policy names it"
+  default     = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+}
+
+data "aws_iam_openid_connect_provider" "eks" {
+  arn = var.eks_oidc_provider_arn
+}
+
 resource "aws_iam_role" "consumer" {
   name                 = "prod-app"
   assume_role_policy   = <<EOT
@@ -128,7 +138,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "IrsaForTheServiceAccount",
+      "Sid": "IrsaForTheServiceAccountea00d390",
       "Effect": "Allow",
       "Principal": {
         "Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -147,6 +157,13 @@ resource "aws_iam_role" "consumer" {
 }
 EOT
   max_session_duration = 3600
+
+  lifecycle {
+    precondition {
+      condition     = data.aws_iam_openid_connect_provider.eks.arn == "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+      error_message = "The role's trust policy names the OIDC provider arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE: pass that provider's ARN as var.eks_oidc_provider_arn."
+    }
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "consumer_read" {
@@ -162,7 +179,7 @@ resource "aws_iam_policy" "write" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "WriteNewVersions",
+      "Sid": "WriteNewVersionsea00d390",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",

@@ -47,7 +47,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "DenyNonTlsAccess",
+      "Sid": "DenyNonTlsAccess2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -65,7 +65,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyOtherAccounts",
+      "Sid": "DenyOtherAccounts2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -86,7 +86,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
       }
     },
     {
-      "Sid": "DenyReadsByOtherPrincipals",
+      "Sid": "DenyReadsByOtherPrincipals2ffb652c",
       "Effect": "Deny",
       "Principal": {
         "AWS": "*"
@@ -123,7 +123,7 @@ resource "aws_iam_policy" "read" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ReadTheSecret",
+      "Sid": "ReadTheSecret2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -138,6 +138,16 @@ resource "aws_iam_policy" "read" {
 EOT
 }
 
+variable "eks_oidc_provider_arn" {
+  type        = string
+  description = "ARN of the EKS cluster's OIDC provider that platform/aws.tf declares once per account (its output eks_oidc_provider_arn); the role's trust policy names it"
+  default     = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+}
+
+data "aws_iam_openid_connect_provider" "eks" {
+  arn = var.eks_oidc_provider_arn
+}
+
 resource "aws_iam_role" "consumer" {
   name                 = "prod-app"
   assume_role_policy   = <<EOT
@@ -145,7 +155,7 @@ resource "aws_iam_role" "consumer" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "IrsaForTheServiceAccount",
+      "Sid": "IrsaForTheServiceAccount2ffb652c",
       "Effect": "Allow",
       "Principal": {
         "Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -164,6 +174,13 @@ resource "aws_iam_role" "consumer" {
 }
 EOT
   max_session_duration = 3600
+
+  lifecycle {
+    precondition {
+      condition     = data.aws_iam_openid_connect_provider.eks.arn == "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+      error_message = "The role's trust policy names the OIDC provider arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE: pass that provider's ARN as var.eks_oidc_provider_arn."
+    }
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "consumer_read" {
@@ -178,7 +195,7 @@ resource "aws_iam_role" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "LambdaAssumesTheRotationRole",
+      "Sid": "LambdaAssumesTheRotationRole2ffb652c",
       "Effect": "Allow",
       "Principal": {
         "Service": "lambda.amazonaws.com"
@@ -205,7 +222,7 @@ resource "aws_iam_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "RotateTheSecret",
+      "Sid": "RotateTheSecret2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:DescribeSecret",
@@ -218,7 +235,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "ReadTheSuperuserSecretForAlternatingUsers",
+      "Sid": "ReadTheSuperuserSecretForAlternatingUsers2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:GetSecretValue"
@@ -228,7 +245,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "GenerateNewValues",
+      "Sid": "GenerateNewValues2ffb652c",
       "Effect": "Allow",
       "Action": [
         "secretsmanager:GetRandomPassword"
@@ -238,7 +255,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteOwnLogs",
+      "Sid": "WriteOwnLogs2ffb652c",
       "Effect": "Allow",
       "Action": [
         "logs:CreateLogStream",
@@ -249,7 +266,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "SendFailedInvocationsToTheTopic",
+      "Sid": "SendFailedInvocationsToTheTopic2ffb652c",
       "Effect": "Allow",
       "Action": [
         "sns:Publish"
@@ -259,7 +276,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "WriteTraces",
+      "Sid": "WriteTraces2ffb652c",
       "Effect": "Allow",
       "Action": [
         "xray:PutTraceSegments",
@@ -270,7 +287,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "ManageTheFunctionsNetworkInterfaces",
+      "Sid": "ManageTheFunctionsNetworkInterfaces2ffb652c",
       "Effect": "Allow",
       "Action": [
         "ec2:AssignPrivateIpAddresses",
@@ -283,7 +300,7 @@ resource "aws_iam_policy" "rotation" {
       ]
     },
     {
-      "Sid": "DescribeTheFunctionsNetwork",
+      "Sid": "DescribeTheFunctionsNetwork2ffb652c",
       "Effect": "Allow",
       "Action": [
         "ec2:DescribeNetworkInterfaces",
@@ -373,7 +390,7 @@ resource "aws_sns_topic_policy" "rotation" {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "EventBridgePublishesRotationEvents",
+      "Sid": "EventBridgePublishesRotationEvents2ffb652c",
       "Effect": "Allow",
       "Principal": {
         "Service": "events.amazonaws.com"
