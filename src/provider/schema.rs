@@ -117,8 +117,8 @@ fn build_plan() -> Schema {
         Attribute::required("integration_target", Type::String, format!("Who consumes the secrets. {}", one_of::<Target>())),
         Attribute::required("rotation_policy", Type::String, format!("How credentials change over time. {}", one_of::<Rotation>())),
         s("credential_type", format!("What kind of secret is managed. {} Defaults to \"generic\".", one_of::<CredentialType>())),
-        s("name", "Workload name used in every path and resource name: a DNS label of at most 40 characters. Defaults to \"app\"."),
-        s("environment", "Environment name used in paths and role names: a DNS label of at most 40 characters. Defaults to \"prod\"."),
+        s("name", "Workload name used in every path and resource name: a DNS label of at most 40 characters without '--' (identifiers join environment and name as \"<environment>--<name>\", so distinct pairs never share one). Defaults to \"app\"."),
+        s("environment", "Environment name used in paths and role names: a DNS label of at most 40 characters without '--' (identifiers join environment and name as \"<environment>--<name>\"). Defaults to \"prod\"."),
         Attribute::optional(
             "languages",
             Type::list(Type::String),

@@ -381,12 +381,12 @@ mod tests {
             (Backend::AwsSecrets, "\"prod/app/api-key\"", "\"us-east-1\""),
             (
                 Backend::AzureKeyVault,
-                "\"prod-app-api-key\"",
+                "\"prod--app-api-key\"",
                 "\"https://kv-example.vault.azure.net\"",
             ),
             (
                 Backend::GcpSecretManager,
-                "\"projects/example-project/secrets/prod-app-api-key/versions/latest\"",
+                "\"projects/example-project/secrets/prod--app-api-key/versions/latest\"",
                 "",
             ),
         ];
