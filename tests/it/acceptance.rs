@@ -4,6 +4,7 @@
 //! These tests are #[ignore]d in a bare `cargo test` (reported as ignored, never as passed);
 //! `scripts/test.sh` runs them with `--include-ignored`, and then missing tools are a failure.
 
+use crate::support::WorkloadFiles;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -328,7 +329,7 @@ fn generated_hcl_is_terraform_fmt_clean() {
     for req in crate::support::all_requests() {
         let (b, t, r) = (req.backend, req.target, req.rotation);
         let c = req.credential.unwrap();
-        for (path, content) in secretsint::planner::plan(&req).files() {
+        for (path, content) in secretsint::planner::plan(&req).workload_files() {
             if path.ends_with(".tf") || path.ends_with(".hcl") {
                 // fmt only looks at .tf files; the name keeps the combination and path.
                 let name = format!("{b}-{t}-{r}-{c}-{}.tf", path.replace('/', "_"));

@@ -5,6 +5,7 @@
 //! users fail no login, the single-user canary does); Kubernetes manifests pass strict schema
 //! validation; workflows pass actionlint; every `.tf` parses.
 
+use crate::support::WorkloadFiles;
 use std::process::Command;
 
 use secretsint::planner::{
@@ -184,7 +185,7 @@ fn database_rotation_alternates_users_where_the_function_can() {
             req.database.engine = Some(*engine);
             let p = plan(&req);
             let case = format!("{engine}/{rotation}");
-            let files = p.files();
+            let files = p.workload_files();
             let tf = &files["terraform/azure.tf"];
             let scripts = p.rotation_scripts.as_ref().unwrap();
             let window_finding = p.findings.iter().any(|f| f.summary == crate::support::WINDOW_FINDING);
@@ -262,7 +263,7 @@ fn functions() -> Vec<(String, String, String)> {
         let p = plan(&req);
         let rotates = matches!(engine, DbEngine::Postgresql | DbEngine::Mysql | DbEngine::Redshift);
         // An engine the Function cannot rotate gets no Function and an honest fallback.
-        assert_eq!(p.files().contains_key("function/function_app.py"), rotates, "{engine}");
+        assert_eq!(p.workload_files().contains_key("function/function_app.py"), rotates, "{engine}");
         assert_eq!(
             p.findings
                 .iter()
@@ -279,7 +280,7 @@ fn functions() -> Vec<(String, String, String)> {
     reqs.push(("azure-application-automatic-api-key-self".into(), own));
     for (_, req) in reqs {
         let p = plan(&req);
-        let Some(code) = p.files().get("function/function_app.py").cloned() else {
+        let Some(code) = p.workload_files().get("function/function_app.py").cloned() else {
             continue;
         };
         if out.iter().any(|(c, _, _)| *c == code) {
@@ -550,7 +551,7 @@ fn soak_plan(engine: DbEngine, dir: &std::path::Path) -> (Plan, std::path::PathB
     req.credential = Some(CredentialType::Database);
     req.database.engine = Some(engine);
     let p = plan(&req);
-    let files = p.files();
+    let files = p.workload_files();
     let (function, sdk) = (dir.join("function_app.py"), dir.join("app_secrets.py"));
     std::fs::write(&function, &files["function/function_app.py"]).unwrap();
     std::fs::write(&sdk, &files["code/python/app_secrets.py"]).unwrap();

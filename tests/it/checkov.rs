@@ -4,6 +4,7 @@
 //! exception nobody needs any more fails the test too, so the list only shrinks. A planted
 //! insecure bucket proves checkov is live. Real-tool test (TF_ACC=1).
 
+use crate::support::WorkloadFiles;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
@@ -57,7 +58,7 @@ fn write_all(dir: &Path) -> usize {
                 combo.push('-');
                 combo.push_str(p.as_str());
             }
-            for (path, text) in plan(&req).files() {
+            for (path, text) in plan(&req).workload_files() {
                 let kubernetes = path.ends_with(".yaml") && text.starts_with("apiVersion:");
                 let keep = path.ends_with(".tf") || kubernetes;
                 if !keep {

@@ -2,6 +2,7 @@
 //! `terraform/vault.tf` applied to it, database roles against PostgreSQL 15, PKI issuing,
 //! the KV rotation script, and every Kubernetes manifest through strict schema validation.
 
+use crate::support::WorkloadFiles;
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -601,7 +602,7 @@ fn every_kubernetes_manifest_passes_strict_schema_validation() {
         if req.target == Target::Kubernetes {
             manifests.push((format!("{case}/config"), p.secrets_config.config_file.clone().unwrap()));
         }
-        for text in p.files().values() {
+        for text in p.workload_files().values() {
             assert!(!text.contains("external-secrets.io/v1beta1"), "{case}");
         }
     }

@@ -94,8 +94,8 @@ resource "aws_secretsmanager_secret_policy" "app" {
         },
         "StringNotEquals": {
           "aws:PrincipalArn": [
-            "arn:aws:iam::123456789012:role/staging-payments",
-            "arn:aws:iam::123456789012:role/staging-payments-secret-rotation"
+            "arn:aws:iam::123456789012:role/staging--payments",
+            "arn:aws:iam::123456789012:role/staging--payments-secret-rotation"
           ]
         }
       }
@@ -107,7 +107,7 @@ EOT
 }
 
 resource "aws_iam_policy" "read" {
-  name        = "staging-payments-secret-read"
+  name        = "staging--payments-secret-read"
   description = "Read staging/payments/api-key"
   policy      = <<EOT
 {
@@ -145,7 +145,7 @@ EOT
 }
 
 resource "aws_iam_role" "consumer" {
-  name                 = "staging-payments"
+  name                 = "staging--payments"
   assume_role_policy   = <<EOT
 {
   "Version": "2012-10-17",
@@ -162,7 +162,7 @@ resource "aws_iam_role" "consumer" {
       "Condition": {
         "StringEquals": {
           "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud": "sts.amazonaws.com",
-          "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:payments-ns:payments"
+          "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:payments-ns:staging--payments"
         }
       }
     }
@@ -178,7 +178,7 @@ resource "aws_iam_role_policy_attachment" "consumer_read" {
 }
 
 resource "aws_iam_policy" "write" {
-  name        = "staging-payments-secret-write"
+  name        = "staging--payments-secret-write"
   description = "Write new versions of staging/payments/api-key"
   policy      = <<EOT
 {
@@ -219,7 +219,7 @@ EOT
 }
 
 resource "aws_iam_role" "rotation" {
-  name               = "staging-payments-secret-rotation"
+  name               = "staging--payments-secret-rotation"
   assume_role_policy = <<EOT
 {
   "Version": "2012-10-17",
@@ -245,7 +245,7 @@ EOT
 }
 
 resource "aws_iam_policy" "rotation" {
-  name        = "staging-payments-secret-rotation"
+  name        = "staging--payments-secret-rotation"
   description = "Rotate staging/payments/api-key"
   policy      = <<EOT
 {
@@ -269,7 +269,7 @@ resource "aws_iam_policy" "rotation" {
         "logs:PutLogEvents"
       ],
       "Resource": [
-        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/staging-payments-rotate-api-key:*"
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/staging--payments-rotate-api-key:*"
       ]
     },
     {
@@ -279,7 +279,7 @@ resource "aws_iam_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:eu-west-1:123456789012:staging-payments-secret-rotation"
+        "arn:aws:sns:eu-west-1:123456789012:staging--payments-secret-rotation"
       ]
     },
     {
@@ -323,12 +323,12 @@ resource "aws_iam_role_policy_attachment" "rotation" {
 }
 
 resource "aws_cloudwatch_log_group" "rotation" {
-  name              = "/aws/lambda/staging-payments-rotate-api-key"
+  name              = "/aws/lambda/staging--payments-rotate-api-key"
   retention_in_days = 365
 }
 
 resource "aws_lambda_function" "rotation" {
-  function_name                  = "staging-payments-rotate-api-key"
+  function_name                  = "staging--payments-rotate-api-key"
   description                    = "Rotates staging/payments/api-key"
   role                           = aws_iam_role.rotation.arn
   runtime                        = "python3.13"
@@ -377,7 +377,7 @@ resource "aws_secretsmanager_secret_rotation" "app" {
 }
 
 resource "aws_sns_topic" "rotation" {
-  name = "staging-payments-secret-rotation"
+  name = "staging--payments-secret-rotation"
 }
 
 resource "aws_sns_topic_policy" "rotation" {
@@ -396,11 +396,11 @@ resource "aws_sns_topic_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:eu-west-1:123456789012:staging-payments-secret-rotation"
+        "arn:aws:sns:eu-west-1:123456789012:staging--payments-secret-rotation"
       ],
       "Condition": {
         "ArnEquals": {
-          "aws:SourceArn": "arn:aws:events:eu-west-1:123456789012:rule/staging-payments-secret-rotation"
+          "aws:SourceArn": "arn:aws:events:eu-west-1:123456789012:rule/staging--payments-secret-rotation"
         }
       }
     }
@@ -410,7 +410,7 @@ EOT
 }
 
 resource "aws_cloudwatch_event_rule" "rotation" {
-  name          = "staging-payments-secret-rotation"
+  name          = "staging--payments-secret-rotation"
   description   = "Rotation outcomes of staging/payments/api-key"
   event_pattern = <<EOT
 {

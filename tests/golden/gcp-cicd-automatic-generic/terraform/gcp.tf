@@ -19,7 +19,7 @@ terraform {
 
 resource "google_secret_manager_secret" "secret" {
   project   = "example-project"
-  secret_id = "prod-app-config"
+  secret_id = "prod--app-config"
   labels = {
     app         = "app"
     environment = "prod"
@@ -61,9 +61,9 @@ resource "google_project_iam_audit_config" "secretmanager" {
 
 resource "google_iam_workload_identity_pool" "ci" {
   project                   = "example-project"
-  workload_identity_pool_id = "prod-app-ci"
-  display_name              = "prod-app CI"
-  description               = "github-actions pipelines reading prod-app-config"
+  workload_identity_pool_id = "prod--app-ci"
+  display_name              = "prod--app CI"
+  description               = "github-actions pipelines reading prod--app-config"
 }
 
 resource "google_iam_workload_identity_pool_provider" "ci" {
@@ -90,12 +90,12 @@ resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod-app-ci/attribute.repository_id/456789"
+  member    = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod--app-ci/attribute.repository_id/456789"
 }
 
 resource "google_pubsub_topic" "rotation" {
   project = "example-project"
-  name    = "prod-app-config-rotation"
+  name    = "prod--app-config-rotation"
 }
 
 resource "google_project_service_identity" "secretmanager" {
@@ -113,9 +113,9 @@ resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
 
 resource "google_service_account" "rotator" {
   project      = "example-project"
-  account_id   = "prod-app-rotator"
-  display_name = "prod-app-config rotation"
-  description  = "Adds versions to prod-app-config on SECRET_ROTATE"
+  account_id   = "prod--app-rotator"
+  display_name = "prod--app-config rotation"
+  description  = "Adds versions to prod--app-config on SECRET_ROTATE"
 }
 
 resource "google_secret_manager_secret_iam_member" "rotator_version_adder" {
@@ -140,7 +140,7 @@ data "archive_file" "rotate" {
 
 resource "google_storage_bucket" "functions" {
   project                     = "example-project"
-  name                        = "example-project-prod-app-functions"
+  name                        = "example-project-prod--app-functions"
   location                    = "US-CENTRAL1"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
@@ -168,9 +168,9 @@ resource "google_storage_bucket_object" "rotate" {
 
 resource "google_cloudfunctions2_function" "rotate" {
   project     = "example-project"
-  name        = "prod-app-config-rotate"
+  name        = "prod--app-config-rotate"
   location    = "us-central1"
-  description = "Adds a version to prod-app-config on SECRET_ROTATE"
+  description = "Adds a version to prod--app-config on SECRET_ROTATE"
 
   build_config {
     runtime     = "python313"
@@ -192,7 +192,7 @@ resource "google_cloudfunctions2_function" "rotate" {
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.rotator.email
     environment_variables = {
-      SECRET_NAME     = "projects/example-project/secrets/prod-app-config"
+      SECRET_NAME     = "projects/example-project/secrets/prod--app-config"
       CREDENTIAL_TYPE = "generic"
     }
   }

@@ -11,7 +11,7 @@ terraform {
 
 resource "google_secret_manager_secret" "secret" {
   project   = "example-project"
-  secret_id = "prod-app-api-key"
+  secret_id = "prod--app-api-key"
   labels = {
     app         = "app"
     environment = "prod"
@@ -38,9 +38,9 @@ resource "google_project_iam_audit_config" "secretmanager" {
 
 resource "google_iam_workload_identity_pool" "ci" {
   project                   = "example-project"
-  workload_identity_pool_id = "prod-app-ci"
-  display_name              = "prod-app CI"
-  description               = "gitlab-ci pipelines reading prod-app-api-key"
+  workload_identity_pool_id = "prod--app-ci"
+  display_name              = "prod--app CI"
+  description               = "gitlab-ci pipelines reading prod--app-api-key"
 }
 
 resource "google_iam_workload_identity_pool_provider" "ci" {
@@ -66,12 +66,12 @@ resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod-app-ci/attribute.project_id/456789"
+  member    = "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/prod--app-ci/attribute.project_id/456789"
 }
 
 resource "google_secret_manager_secret_iam_member" "writers" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
   role      = "roles/secretmanager.secretVersionAdder"
-  member    = "group:prod-app-secret-writers@example.com"
+  member    = "group:prod--app-secret-writers@example.com"
 }

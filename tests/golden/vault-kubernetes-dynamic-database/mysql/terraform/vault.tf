@@ -26,7 +26,7 @@ resource "vault_mount" "db" {
   namespace                 = "team-a"
   path                      = "db"
   type                      = "database"
-  description               = "Dynamic mysql credentials for staging-payments"
+  description               = "Dynamic mysql credentials for staging--payments"
   default_lease_ttl_seconds = 7200
   max_lease_ttl_seconds     = 28800
 }
@@ -34,8 +34,8 @@ resource "vault_mount" "db" {
 resource "vault_database_secret_backend_connection" "db" {
   namespace         = "team-a"
   backend           = vault_mount.db.path
-  name              = "staging-payments"
-  allowed_roles     = ["staging-payments"]
+  name              = "staging--payments"
+  allowed_roles     = ["staging--payments"]
   verify_connection = true
 
   mysql {
@@ -49,7 +49,7 @@ resource "vault_database_secret_backend_connection" "db" {
 resource "vault_database_secret_backend_role" "app" {
   namespace             = "team-a"
   backend               = vault_mount.db.path
-  name                  = "staging-payments"
+  name                  = "staging--payments"
   db_name               = vault_database_secret_backend_connection.db.name
   creation_statements   = ["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';", "GRANT SELECT, INSERT, UPDATE, DELETE ON `payments_db`.* TO '{{name}}'@'%';"]
   revocation_statements = ["REVOKE ALL PRIVILEGES, GRANT OPTION FROM '{{name}}'@'%';", "DROP USER IF EXISTS '{{name}}'@'%';"]
@@ -59,9 +59,9 @@ resource "vault_database_secret_backend_role" "app" {
 
 resource "vault_policy" "db_creds" {
   namespace = "team-a"
-  name      = "staging-payments-db-creds"
+  name      = "staging--payments-db-creds"
   policy    = <<EOT
-path "db/creds/staging-payments" {
+path "db/creds/staging--payments" {
   capabilities = ["read"]
 }
 EOT
@@ -70,7 +70,7 @@ EOT
 resource "vault_kubernetes_auth_backend_role" "app" {
   namespace                        = "team-a"
   backend                          = "k8s-staging"
-  role_name                        = "staging-payments"
+  role_name                        = "staging--payments"
   bound_service_account_names      = ["payments-api"]
   bound_service_account_namespaces = ["payments-ns"]
   audience                         = "vault"
