@@ -129,7 +129,7 @@ fn the_aws_issuer_hook_plan_invokes_only_the_hook() {
         code.contains(HOOK) && !code.contains("get_random_password") && !code.contains("RotationNeedsAPerson"),
         "{code}"
     );
-    let policy = &p.workload_files()["policies/prod-app-secret-rotation.json"];
+    let policy = &p.workload_files()["policies/prod--app-secret-rotation.json"];
     let doc: Value = serde_json::from_str(policy).unwrap();
     let invoke: Vec<&Value> = doc["Statement"]
         .as_array()

@@ -188,7 +188,7 @@ fn trust_policies_bind_the_planned_identity() {
         let p = plan(req);
         p.access_policies
             .iter()
-            .find(|a| a.policy_name == "prod-app-trust")
+            .find(|a| a.policy_name == "prod--app-trust")
             .unwrap()
             .policy_document
             .clone()
@@ -197,7 +197,7 @@ fn trust_policies_bind_the_planned_identity() {
     k8s.credential = Some(CredentialType::Generic);
     let t = trust(&k8s);
     assert!(
-        t.contains(r#""oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:app:app""#),
+        t.contains(r#""oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:app:prod--app""#),
         "{t}"
     );
     assert!(t.contains(r#":aud": "sts.amazonaws.com""#), "{t}");

@@ -121,21 +121,21 @@ fn role_assignments_are_least_privilege() {
         let names: Vec<&str> = p.access_policies.iter().map(|a| a.policy_name.as_str()).collect();
         let cert = req.credential == Some(CredentialType::Certificate);
         let rotates = !cert && req.rotation != Rotation::Manual;
-        let mut want = vec!["prod-app-secrets-user"];
+        let mut want = vec!["prod--app-secrets-user"];
         if cert {
-            want.push("prod-app-certificate-user");
+            want.push("prod--app-certificate-user");
         }
         if rotates {
-            want.push("prod-app-rotator-secrets-officer");
+            want.push("prod--app-rotator-secrets-officer");
         }
         if rotates && req.credential == Some(CredentialType::Database) {
             // Alternating users: the Function alone reads the admin secret.
-            want.push("prod-app-rotator-admin-secrets-user");
+            want.push("prod--app-rotator-admin-secrets-user");
         }
         want.push(if cert {
-            "prod-app-deployer-certificates-officer"
+            "prod--app-deployer-certificates-officer"
         } else {
-            "prod-app-deployer-secrets-officer"
+            "prod--app-deployer-secrets-officer"
         });
         assert_eq!(names, want, "{case}");
         for a in &p.access_policies {
@@ -144,7 +144,7 @@ fn role_assignments_are_least_privilege() {
             let (role_id, scope_tail) = if a.policy_name.ends_with("-rotator-admin-secrets-user") {
                 assert!(role.ends_with(azure_roles::KEY_VAULT_SECRETS_USER.1), "{case}");
                 assert!(
-                    a.scope.ends_with("/vaults/kv-example/secrets/prod-app-database-admin"),
+                    a.scope.ends_with("/vaults/kv-example/secrets/prod--app-database-admin"),
                     "{case}: {}",
                     a.scope
                 );
@@ -166,7 +166,7 @@ fn role_assignments_are_least_privilege() {
                 Some(CredentialType::Certificate) => "certificate",
                 _ => "config",
             };
-            let object = format!("/vaults/kv-example{scope_tail}prod-app-{leaf}");
+            let object = format!("/vaults/kv-example{scope_tail}prod--app-{leaf}");
             assert!(a.scope.ends_with(&object), "{case}: {}", a.scope);
         }
     }
@@ -206,7 +206,7 @@ fn database_rotation_alternates_users_where_the_function_can() {
                     assert!(
                         p.decisions
                             .iter()
-                            .any(|d| d.contains("alternating users") && d.contains("prod-app-database-admin")),
+                            .any(|d| d.contains("alternating users") && d.contains("prod--app-database-admin")),
                         "{case}"
                     );
                     let driver = if *engine == DbEngine::Mysql {

@@ -217,14 +217,14 @@ fn cicd_files_follow_each_platform() {
             CicdPlatform::Jenkins => {
                 let jf = &files["Jenkinsfile"];
                 assert!(
-                    jf.contains("withCredentials([file(credentialsId: 'prod-app-gcp-id-token', variable: 'ID_TOKEN_FILE')"),
+                    jf.contains("withCredentials([file(credentialsId: 'prod--app-gcp-id-token', variable: 'ID_TOKEN_FILE')"),
                     "{jf}"
                 );
             }
             CicdPlatform::AzureDevops => {
                 let ado = &files["azure-pipelines.yml"];
                 assert!(
-                    ado.contains("task: AzureCLI@2") && ado.contains("azureSubscription: prod-app-gcp"),
+                    ado.contains("task: AzureCLI@2") && ado.contains("azureSubscription: prod--app-gcp"),
                     "{ado}"
                 );
             }
@@ -412,7 +412,7 @@ fn access_script_exchanges_and_writes_the_payload() {
         )
         .env(
             "GCP_SECRET_VERSION",
-            "projects/example-project/secrets/prod-app-database/versions/latest",
+            "projects/example-project/secrets/prod--app-database/versions/latest",
         )
         .env("GCP_SECRET_FILE", &out_file)
         .output()
@@ -436,7 +436,7 @@ fn access_script_exchanges_and_writes_the_payload() {
         !lines[1].split('|').next().unwrap().contains("ya29.fake"),
         "bearer on argv: {calls}"
     );
-    assert!(lines[1].contains("secrets/prod-app-database/versions/latest:access"), "{calls}");
+    assert!(lines[1].contains("secrets/prod--app-database/versions/latest:access"), "{calls}");
     assert!(out.stdout.is_empty(), "the script prints nothing");
 }
 

@@ -554,7 +554,7 @@ fn run_export_full(dir: &Path, script: &str, secret: &str) -> (bool, Vec<String>
         .env("ACTIONS_ID_TOKEN_REQUEST_URL", "https://runner.example.com/token?api-version=2.0")
         .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token")
         .env("OIDC_AUDIENCE", "https://vault.example.com")
-        .env("VAULT_ROLE", "prod-app")
+        .env("VAULT_ROLE", "prod--app")
         .env("VAULT_AUTH_PATH", "jwt")
         .env("VAULT_ADDR", "https://vault.example.com")
         .env("KEY_VAULT_NAME", "kv")
@@ -585,7 +585,7 @@ fn vault_policies_carry_hostile_paths_exactly() {
     req.vault.database_mount = Some(mount.to_string());
     let p = plan_unchecked(&req);
     let policy = &p.access_policies[0];
-    let want = format!("{mount}/creds/prod-app");
+    let want = format!("{mount}/creds/prod--app");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("policy.hcl");
     std::fs::write(&file, &policy.policy_document).unwrap();
