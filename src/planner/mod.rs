@@ -181,6 +181,8 @@ impl Plan {
     }
 
     /// Every artifact as a file: relative path -> content, for `local_file` and `--format files`.
+    /// Every key sits under `<environment>--<name>/` ([`Plan::file_key`]), so `merge()` over the
+    /// plans of different workloads or environments loses nothing.
     pub fn files(&self) -> BTreeMap<String, String> {
         let mut files = self.files_unique();
         if let Some(config) = &self.secrets_config.config_file {
