@@ -132,6 +132,9 @@ pub struct Plan {
     /// the cluster and store kind, the CI platform and repository), never of the workload, its
     /// environment or its secrets, so every plan on one platform holds the same bytes.
     pub platform_files: BTreeMap<String, String>,
+    /// `<environment>--<name>` ([`Settings::role_name`]): the directory every key of `files` sits
+    /// under, so plans of different workloads or environments never share a `files` key.
+    pub workload: String,
 }
 
 impl Plan {
@@ -153,6 +156,7 @@ impl Plan {
             findings,
             placeholders: Vec::new(),
             platform_files: BTreeMap::new(),
+            workload: String::new(),
         }
     }
 
@@ -164,14 +168,21 @@ impl Plan {
             .map(|code| {
                 let (dir, _) = versions::source_layout(code.language);
                 (
-                    format!("code/{dir}/{}", integration::dependency_file(code.language)),
+                    self.file_key(&format!("code/{dir}/{}", integration::dependency_file(code.language))),
                     integration::dependency_manifest(&code.project, code.language, &code.dependencies),
                 )
             })
             .collect()
     }
 
+    /// A `files` key: `path` under the workload's directory `<environment>--<name>/`.
+    pub fn file_key(&self, path: &str) -> String {
+        format!("{}/{path}", self.workload)
+    }
+
     /// Every artifact as a file: relative path -> content, for `local_file` and `--format files`.
+    /// Every key sits under `<environment>--<name>/` ([`Plan::file_key`]), so `merge()` over the
+    /// plans of different workloads or environments loses nothing.
     pub fn files(&self) -> BTreeMap<String, String> {
         let mut files = self.files_unique();
         if let Some(config) = &self.secrets_config.config_file {
@@ -180,7 +191,7 @@ impl Plan {
                 ConfigFormat::Json => "json",
                 ConfigFormat::Yaml => "yaml",
             };
-            files.insert(format!("config/backend.{ext}"), config.clone());
+            files.insert(self.file_key(&format!("config/backend.{ext}")), config.clone());
         }
         for p in &self.access_policies {
             let ext = if p.policy_type == PolicyType::VaultPolicy {
@@ -190,7 +201,10 @@ impl Plan {
             } else {
                 "yaml"
             };
-            files.insert(format!("policies/{}.{ext}", p.policy_name), p.policy_document.clone());
+            files.insert(
+                self.file_key(&format!("policies/{}.{ext}", p.policy_name)),
+                p.policy_document.clone(),
+            );
         }
         for code in &self.integration_code {
             let (dir, _) = versions::source_layout(code.language);
@@ -198,23 +212,26 @@ impl Plan {
                 "{}\n{}\n{}",
                 code.authentication_snippet, code.secret_retrieval_snippet, code.error_handling
             );
-            files.insert(format!("code/{dir}/{}", integration::source_file(code.language)), body);
+            files.insert(
+                self.file_key(&format!("code/{dir}/{}", integration::source_file(code.language))),
+                body,
+            );
         }
         if let Some(r) = &self.rotation_scripts {
             files.insert(
-                "rotation/README.txt".to_string(),
+                self.file_key("rotation/README.txt"),
                 format!(
                     "rotation: {}\nschedule: {}\nnotification: {}\n",
                     r.rotation_type, r.schedule, r.notification
                 ),
             );
             files.insert(
-                format!("rotation/{}", versions::rotation_logic_filename(r)),
+                self.file_key(&format!("rotation/{}", versions::rotation_logic_filename(r))),
                 r.rotation_logic.clone(),
             );
         }
         for m in &self.deployment_manifests {
-            files.insert(m.filename.clone(), m.content.clone());
+            files.insert(self.file_key(&m.filename), m.content.clone());
         }
         files
     }
@@ -311,5 +328,6 @@ pub fn plan_unchecked(req: &Request) -> Plan {
     plan.findings = findings;
     plan.decisions = settings.decisions.iter().cloned().chain(plan.decisions).collect();
     plan.placeholders = placeholders::left(req, &settings);
+    plan.workload = settings.role_name();
     plan
 }

@@ -234,6 +234,13 @@ impl Request {
                 Some(super::findings::invalid_value(path, &f.name(), &problem))
             })
             .collect();
+        // Name and environment first: they come first in the schema.
+        let parts = [("name", &self.name), ("environment", &self.environment)];
+        let workload = parts.into_iter().filter_map(|(attr, label)| {
+            let problem = shape::workload_part(label.as_ref()?.as_str()).err()?;
+            Some(super::findings::invalid_value(vec![attr.into()], attr, &problem))
+        });
+        out.splice(0..0, workload.collect::<Vec<_>>());
         for (i, name) in self.certificate.alt_names.iter().flatten().enumerate() {
             if let Err(problem) = shape::subject_alt_name(name) {
                 out.push(super::findings::invalid_value(

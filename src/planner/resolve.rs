@@ -372,8 +372,9 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
             is_k8s,
             |v| format!("kubernetes.namespace defaults to the workload name \"{v}\"."),
         ),
-        service_account: d.pick(&req.kubernetes.service_account, name.clone(), is_k8s, |v| {
-            format!("kubernetes.service_account defaults to the workload name \"{v}\".")
+        // Two environments of one workload may share a namespace: the default names both.
+        service_account: d.pick(&req.kubernetes.service_account, workload_id(&environment, &name), is_k8s, |v| {
+            format!("kubernetes.service_account defaults to \"{v}\" (<environment>--<name>).")
         }),
         store_kind: d.pick(&req.kubernetes.store_kind, StoreKind::SecretStore, is_k8s, |v| {
             format!("kubernetes.store_kind defaults to {v}, which keeps the store inside the workload's namespace.")
@@ -497,6 +498,11 @@ fn check_period(b: Backend, rotation: Rotation, period: Duration) -> Option<Find
     Some(findings::rotation_period_out_of_range(problem, period))
 }
 
+/// The one place environment and name are joined into one identifier (see [`Settings::role_name`]).
+fn workload_id(environment: &str, name: &str) -> String {
+    format!("{environment}--{name}")
+}
+
 fn join(langs: &[Language]) -> String {
     langs.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ")
 }
@@ -528,9 +534,12 @@ impl Settings {
         }
     }
 
-    /// The role name used across backends: `<environment>-<name>`.
+    /// The workload's identifier wherever environment and name form one name (roles, policies,
+    /// identities, secret IDs, defaulted Kubernetes objects): `<environment>--<name>`. Neither part
+    /// may hold `--` (the grammar refuses it), so distinct pairs never meet in one identifier:
+    /// (`prod-eu`, `payments`) is `prod-eu--payments`, (`prod`, `eu-payments`) is `prod--eu-payments`.
     pub fn role_name(&self) -> String {
-        format!("{}-{}", self.environment, self.name)
+        workload_id(&self.environment, &self.name)
     }
 
     pub fn logical_secret_path(&self) -> String {
@@ -547,10 +556,11 @@ impl Settings {
                 self.aws.region, self.aws.account_id, self.environment, self.name
             ),
             Backend::AzureKeyVault => format!(
-                "https://{}.vault.azure.net/secrets/{}-{}-{leaf}",
-                self.azure.vault_name, self.environment, self.name
+                "https://{}.vault.azure.net/secrets/{}-{leaf}",
+                self.azure.vault_name,
+                self.role_name()
             ),
-            Backend::GcpSecretManager => format!("projects/{}/secrets/{}-{}-{leaf}", self.gcp.project_id, self.environment, self.name),
+            Backend::GcpSecretManager => format!("projects/{}/secrets/{}-{leaf}", self.gcp.project_id, self.role_name()),
         }
     }
 }

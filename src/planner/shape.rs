@@ -547,9 +547,26 @@ pub fn branch(t: &str) -> Result<String, String> {
     })
 }
 
+/// A workload `name` or `environment` (already a DNS label): no `--`, which joins the two into
+/// one identifier (`<environment>--<name>`), so that distinct pairs never share one.
+pub fn workload_part(t: &str) -> Result<String, String> {
+    if t.contains("--") {
+        return Err(format!(
+            "{t:?} holds '--', which joins environment and name in every identifier the plan names (\"<environment>--<name>\"), so neither may contain it: use single hyphens"
+        ));
+    }
+    Ok(t.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workload_parts() {
+        assert!(workload_part("eu-payments").is_ok());
+        assert!(workload_part("a--b").is_err());
+    }
 
     #[test]
     fn urls() {

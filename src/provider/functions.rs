@@ -59,7 +59,7 @@ pub fn functions() -> &'static [Function] {
                     Parameter {
                         name: "path",
                         ty: Type::String,
-                        description: "A key of the plan's `files` attribute, e.g. `policies/prod-orders-db-creds.hcl`.",
+                        description: "A key of the plan's `files` attribute, e.g. `prod--orders/policies/prod--orders-db-creds.hcl` (every key sits under `<environment>--<name>/`).",
                         allow_unknown: true,
                     },
                 ],

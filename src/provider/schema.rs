@@ -117,8 +117,8 @@ fn build_plan() -> Schema {
         Attribute::required("integration_target", Type::String, format!("Who consumes the secrets. {}", one_of::<Target>())),
         Attribute::required("rotation_policy", Type::String, format!("How credentials change over time. {}", one_of::<Rotation>())),
         s("credential_type", format!("What kind of secret is managed. {} Defaults to \"generic\".", one_of::<CredentialType>())),
-        s("name", "Workload name used in every path and resource name: a DNS label of at most 40 characters. Defaults to \"app\"."),
-        s("environment", "Environment name used in paths and role names: a DNS label of at most 40 characters. Defaults to \"prod\"."),
+        s("name", "Workload name used in every path and resource name: a DNS label of at most 40 characters without '--' (identifiers join environment and name as \"<environment>--<name>\", so distinct pairs never share one). Defaults to \"app\"."),
+        s("environment", "Environment name used in paths and role names: a DNS label of at most 40 characters without '--' (identifiers join environment and name as \"<environment>--<name>\"). Defaults to \"prod\"."),
         Attribute::optional(
             "languages",
             Type::list(Type::String),
@@ -176,7 +176,7 @@ fn build_plan() -> Schema {
             Type::list(placeholder_type()),
             "Every placeholder left in the artifacts (an example account ID, Vault address or issuer) with the `argument` that replaces it and the `value` standing in. Empty when every value is real; under the provider's `strict = true` a placeholder left is an error.",
         ),
-        Attribute::computed("files", Type::map(Type::String), "Relative path to content for every artifact, ready for `for_each` into `local_file`, with `include = [\"files\"]`; otherwise only the files no other attribute holds (the SDK dependency files such as requirements.txt and go.mod)."),
+        Attribute::computed("files", Type::map(Type::String), "Relative path to content for every artifact, ready for `for_each` into `local_file`, with `include = [\"files\"]`; otherwise only the files no other attribute holds (the SDK dependency files such as requirements.txt and go.mod). Every path sits under the workload's own directory `<environment>--<name>/` (e.g. `prod--orders/terraform/vault.tf`), so `merge()` over the plans of different workloads and environments loses nothing; `deployment_manifests[].filename` stays relative to it."),
         Attribute::computed("platform_files", Type::map(Type::String), "What every workload on the same platform shares, by relative path under `platform/`: secrets-engine mounts and their issuers, auth backends, audit devices, OIDC providers, workload-identity pools. It depends only on the platform inputs (`secrets_backend`, `integration_target`, the backend's block, `kubernetes.cluster_name` and `store_kind`, `cicd.platform` and `repository`), never on `name`, `environment` or the secret, so every plan on one platform holds the same bytes: apply it once, from one place, before the workloads, whose Terraform only references these objects."),
         Attribute::computed("contract_json", Type::String, "The whole result as one JSON document: the inputs echoed plus every computed artifact. Null unless `include` lists \"contract_json\"."),
     ];

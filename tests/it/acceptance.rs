@@ -4,6 +4,7 @@
 //! These tests are #[ignore]d in a bare `cargo test` (reported as ignored, never as passed);
 //! `scripts/test.sh` runs them with `--include-ignored`, and then missing tools are a failure.
 
+use crate::support::WorkloadFiles;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -170,7 +171,7 @@ fn outputs(ws: &Workspace, version: &str) -> serde_json::Value {
 fn check_outputs(o: &serde_json::Value) {
     let id = o["id"]["value"].as_str().unwrap();
     assert_eq!(id.len(), 64);
-    assert_eq!(o["secret_path"]["value"], "database/creds/staging-payments");
+    assert_eq!(o["secret_path"]["value"], "database/creds/staging--payments");
     assert_eq!(o["contract"]["value"]["name"], "payments");
     assert_eq!(o["contract"]["value"]["timestamp"], "2026-11-28T12:00:00Z");
     assert_eq!(o["aws_backend"]["value"], "https://secretsmanager.us-east-1.amazonaws.com");
@@ -218,7 +219,7 @@ fn terraform_1_0_inits_and_plans() {
     let ws = Workspace::new(MAIN_TF, &plugin());
     ws.ok("1.0.3", &["init", "-input=false", "-no-color"]);
     let plan = ws.ok("1.0.3", &["plan", "-input=false", "-no-color"]);
-    assert!(plan.contains("database/creds/staging-payments"), "{plan}");
+    assert!(plan.contains("database/creds/staging--payments"), "{plan}");
 }
 
 #[test]
@@ -251,7 +252,7 @@ fn inputs_unknown_at_plan_time_plan_without_error() {
     let line = plan.lines().find(|l| l.contains("later_path")).unwrap_or_default();
     assert!(line.ends_with("= (known after apply)"), "{plan}");
     ws.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
-    assert_eq!(outputs(&ws, "1.15.5")["later_path"]["value"], "database/creds/prod-billing");
+    assert_eq!(outputs(&ws, "1.15.5")["later_path"]["value"], "database/creds/prod--billing");
 }
 
 /// Every example directory, as it stands (no `terraform` block added), and every ```terraform
@@ -329,7 +330,7 @@ fn generated_hcl_is_terraform_fmt_clean() {
         let (b, t, r) = (req.backend, req.target, req.rotation);
         let c = req.credential.unwrap();
         let p = secretsint::planner::plan(&req);
-        for (path, content) in p.files().into_iter().chain(p.platform_files) {
+        for (path, content) in p.workload_files().into_iter().chain(p.platform_files) {
             if path.ends_with(".tf") || path.ends_with(".hcl") {
                 // fmt only looks at .tf files; the name keeps the combination and path.
                 let name = format!("{b}-{t}-{r}-{c}-{}.tf", path.replace('/', "_"));
@@ -385,18 +386,18 @@ output "policy" {
     let policy = outputs(&ws, "1.15.5")["policy"]["value"].clone();
     assert_eq!(policy["policy_type"], "vault-policy");
     let (name, document) = (policy["policy_name"].as_str().unwrap(), policy["policy_document"].as_str().unwrap());
-    assert_eq!(policy["scope"], "database/creds/staging-payments");
+    assert_eq!(policy["scope"], "database/creds/staging--payments");
 
     let bao = &crate::backends::backends().bao;
     let ns = bao.namespace();
     let ns = Some(ns.as_str());
     bao.policy_write(ns, name, document);
     let token = bao.token(ns, &[name]);
-    assert_eq!(bao.capabilities(ns, &token, "database/creds/staging-payments"), ["read"]);
+    assert_eq!(bao.capabilities(ns, &token, "database/creds/staging--payments"), ["read"]);
     for denied in [
-        "database/creds/staging-other",
+        "database/creds/staging--other",
         "database/creds",
-        "database/roles/staging-payments",
+        "database/roles/staging--payments",
         "secret/data/staging/payments",
     ] {
         assert_eq!(bao.capabilities(ns, &token, denied), ["deny"], "{denied}");
@@ -600,4 +601,89 @@ fn terraform_1_0_defers_a_read_with_an_unknown_namespace_to_apply() {
     ws.ok("1.0.3", &["apply", "-input=false", "-auto-approve", "-no-color"]);
     let names = outputs(&ws, "1.0.3")["policy_names"]["value"].clone();
     assert!(names.as_array().is_some_and(|v| !v.is_empty()), "{names}");
+}
+
+/// Terraform's own `yamldecode` reads every `kubernetes` element of `deployment_manifests` of every
+/// backend's Kubernetes plan (cert-manager's Role and RoleBinding were one element, which it
+/// refuses); two environments of one workload in one namespace share no object, and `merge()`
+/// over their `files` keeps every entry.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn yamldecode_reads_every_kubernetes_manifest_and_files_merge_without_loss() {
+    let mut tf = String::from(
+        "terraform {\n  required_providers {\n    secretsint = {\n      source = \"secretsint/secretsint\"\n    }\n  }\n}\n\nlocals {\n  plans = {\n",
+    );
+    let mut keys = Vec::new();
+    for backend in ["vault", "aws-secrets", "azure-keyvault", "gcp-secretmanager"] {
+        for credential in ["certificate", "database", "api-key"] {
+            for environment in ["prod", "staging"] {
+                let key = format!("{backend}-{credential}-{environment}");
+                tf.push_str(&format!("    \"{key}\" = data.secretsint_plan.p[\"{key}\"]\n"));
+                keys.push((key, backend, credential, environment));
+            }
+        }
+    }
+    tf.push_str("  }\n  cases = {\n");
+    for (key, backend, credential, environment) in &keys {
+        tf.push_str(&format!(
+            "    \"{key}\" = {{ backend = \"{backend}\", credential = \"{credential}\", environment = \"{environment}\" }}\n"
+        ));
+    }
+    tf.push_str(
+        r#"  }
+}
+
+data "secretsint_plan" "p" {
+  for_each           = local.cases
+  secrets_backend    = each.value.backend
+  integration_target = "kubernetes"
+  rotation_policy    = "automatic"
+  credential_type    = each.value.credential
+  name               = "orders"
+  environment        = each.value.environment
+  include            = ["files"]
+
+  kubernetes {
+    namespace = "shop"
+  }
+}
+
+output "objects" {
+  value = flatten([
+    for k, p in local.plans : [
+      for m in p.deployment_manifests : "${k} ${yamldecode(m.content).kind}/${yamldecode(m.content).metadata.name}" if m.type == "kubernetes"
+    ]
+  ])
+}
+
+# Per backend and credential: the entries merge() of the two environments' files drops.
+output "files_lost" {
+  value = {
+    for k, p in local.plans : k => length(p.files) + length(local.plans[replace(k, "-prod", "-staging")].files) - length(merge(p.files, local.plans[replace(k, "-prod", "-staging")].files)) if endswith(k, "-prod")
+  }
+}
+"#,
+    );
+    let ws = Workspace::new(&tf, &plugin());
+    ws.ok("1.15.5", &["init", "-input=false", "-no-color"]);
+    ws.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
+    let o = outputs(&ws, "1.15.5");
+    let objects = o["objects"]["value"].as_array().unwrap();
+    assert!(
+        objects
+            .iter()
+            .any(|o| o.as_str().unwrap().ends_with("RoleBinding/prod--orders-cert-manager-vault-token")),
+        "{objects:?}"
+    );
+    assert!(objects.len() > 40, "{objects:?}");
+    // Same backend and credential, two environments in one namespace: no kind/name twice.
+    let mut seen = std::collections::BTreeSet::new();
+    for object in objects {
+        let (case, id) = object.as_str().unwrap().split_once(' ').unwrap();
+        let combo = case.trim_end_matches("-prod").trim_end_matches("-staging");
+        assert!(seen.insert(format!("{combo} {id}")), "{object} twice");
+    }
+    let lost = o["files_lost"]["value"].as_object().unwrap();
+    assert_eq!(lost.len(), 12, "{lost:?}");
+    assert!(lost.values().all(|n| n == 0), "{lost:?}");
 }

@@ -5,6 +5,7 @@
 //! GCP and Vault reminders run in their backends' tests (azure_rotation.py, gcp_rotate_test.py,
 //! vault_backend.rs).
 
+use crate::support::WorkloadFiles;
 use std::process::Command;
 
 use secretsint::planner::{plan, ApiKeyIssuer, Backend, Choice, CredentialType, Plan, Request, Rotation, Target};
@@ -33,7 +34,7 @@ fn write_paths(backend: Backend) -> &'static [&'static str] {
 }
 
 fn written(p: &Plan, backend: Backend) -> Vec<String> {
-    let files = p.files();
+    let files = p.workload_files();
     let mut found = Vec::new();
     for (path, text) in &files {
         for w in write_paths(backend) {
@@ -128,7 +129,7 @@ fn the_aws_issuer_hook_plan_invokes_only_the_hook() {
         code.contains(HOOK) && !code.contains("get_random_password") && !code.contains("RotationNeedsAPerson"),
         "{code}"
     );
-    let policy = &p.files()["policies/prod-app-secret-rotation.json"];
+    let policy = &p.workload_files()["policies/prod--app-secret-rotation.json"];
     let doc: Value = serde_json::from_str(policy).unwrap();
     let invoke: Vec<&Value> = doc["Statement"]
         .as_array()
@@ -145,7 +146,7 @@ fn the_aws_issuer_hook_plan_invokes_only_the_hook() {
 fn moto_rotation(r: &Request, scenario: &str) -> Value {
     let p = plan(r);
     let source = p.rotation_scripts.as_ref().unwrap().rotation_logic.clone();
-    assert_eq!(p.files()["functions/rotation/lambda_function.py"], source);
+    assert_eq!(p.workload_files()["functions/rotation/lambda_function.py"], source);
     let dir = tempfile::tempdir().unwrap();
     let lambda = dir.path().join("lambda_function.py");
     std::fs::write(&lambda, &source).unwrap();

@@ -5,6 +5,7 @@
 //! validate` with hashicorp/aws 5.100.0 where the machine carries its filesystem mirror.
 //! The structural checks at the top run without TF_ACC.
 
+use crate::support::WorkloadFiles;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -73,7 +74,7 @@ fn terraform_documents(tf: &str) -> Vec<(String, String)> {
 #[test]
 fn iam_documents_are_least_privilege() {
     for (case, p) in all_plans() {
-        let tf = &p.files()["terraform/aws.tf"];
+        let tf = &p.workload_files()["terraform/aws.tf"];
         let mut docs: Vec<(PolicyType, String)> = p
             .access_policies
             .iter()
@@ -187,7 +188,7 @@ fn trust_policies_bind_the_planned_identity() {
         let p = plan(req);
         p.access_policies
             .iter()
-            .find(|a| a.policy_name == "prod-app-trust")
+            .find(|a| a.policy_name == "prod--app-trust")
             .unwrap()
             .policy_document
             .clone()
@@ -196,7 +197,7 @@ fn trust_policies_bind_the_planned_identity() {
     k8s.credential = Some(CredentialType::Generic);
     let t = trust(&k8s);
     assert!(
-        t.contains(r#""oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:app:app""#),
+        t.contains(r#""oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:app:prod--app""#),
         "{t}"
     );
     assert!(t.contains(r#":aud": "sts.amazonaws.com""#), "{t}");
@@ -245,7 +246,7 @@ fn trust_policies_bind_the_planned_identity() {
     let wildcard = doc.to_string();
     assert!(other_ids.iter().all(|sub| trust_allows(&wildcard, &token(sub))), "{wildcard}");
     let p = plan(&gh);
-    let wf = &p.files()[".github/workflows/app-secrets.yml"];
+    let wf = &p.workload_files()[".github/workflows/app-secrets.yml"];
     assert!(
         wf.contains(&secretsint::planner::versions::AWS_CREDENTIALS.uses()) && wf.contains("id-token: write"),
         "{wf}"
@@ -298,7 +299,7 @@ fn every_cicd_platform_plans_every_rotation_and_credential() {
                     CicdPlatform::Jenkins => "Jenkinsfile",
                     CicdPlatform::AzureDevops => "azure-pipelines.yml",
                 };
-                let files = p.files();
+                let files = p.workload_files();
                 let text = files.get(pipeline).unwrap_or_else(|| panic!("{case}: no {pipeline}"));
                 assert!(text.contains(&leaf_of(*c)), "{case}: the pipeline reads another secret");
                 assert!(!text.contains("CI_JOB_JWT"), "{case}");
@@ -338,7 +339,7 @@ fn every_iam_document_is_accepted_by_moto_and_parliament() {
             docs.entry(a.policy_document.clone())
                 .or_insert((format!("{case}/{}", a.policy_name), a.policy_type.to_string()));
         }
-        for (kind, text) in terraform_documents(&p.files()["terraform/aws.tf"]) {
+        for (kind, text) in terraform_documents(&p.workload_files()["terraform/aws.tf"]) {
             if kind == "aws_sns_topic_policy" {
                 docs.entry(text).or_insert((format!("{case}/{kind}"), "sns-topic-policy".into()));
             }
@@ -395,7 +396,7 @@ fn rotate(target: Target, credential: CredentialType, spec: Value) -> Value {
 pub(crate) fn rotate_with(req: &Request, spec: Value) -> Value {
     let p = plan(req);
     let source = p.rotation_scripts.as_ref().unwrap().rotation_logic.clone();
-    assert_eq!(p.files()["rotation/lambda.py"], source);
+    assert_eq!(p.workload_files()["rotation/lambda.py"], source);
     let dir = tempfile::tempdir().unwrap();
     let lambda = dir.path().join("lambda_function.py");
     std::fs::write(&lambda, &source).unwrap();
@@ -504,7 +505,7 @@ pub(crate) fn run_soak(engine: DbEngine, secret: Value, superuser: Option<Value>
     req.credential = Some(CredentialType::Database);
     req.database.engine = Some(engine);
     let p = plan(&req);
-    let files = p.files();
+    let files = p.workload_files();
     let dir = tempfile::tempdir().unwrap();
     let (lambda, sdk) = (dir.path().join("lambda_function.py"), dir.path().join("app_secrets.py"));
     std::fs::write(&lambda, &files["functions/rotation/lambda_function.py"]).unwrap();
@@ -572,7 +573,7 @@ fn cloudformation_templates_pass_cfn_lint() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = BTreeMap::new();
     for (case, p) in all_plans() {
-        let text = p.files()["cloudformation/secret.json"].clone();
+        let text = p.workload_files()["cloudformation/secret.json"].clone();
         let name = format!("t{}.json", files.len());
         files.entry(text).or_insert_with(|| (name, case));
     }
@@ -611,7 +612,7 @@ fn generated_terraform_passes_terraform_validate() {
     let dir = tempfile::tempdir().unwrap();
     let mut root = String::new();
     for (i, (_, p)) in all_plans().iter().enumerate() {
-        let tf = &p.files()["terraform/aws.tf"];
+        let tf = &p.workload_files()["terraform/aws.tf"];
         let module = dir.path().join(format!("m{i}"));
         std::fs::create_dir_all(&module).unwrap();
         std::fs::write(module.join("aws.tf"), tf).unwrap();

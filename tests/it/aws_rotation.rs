@@ -4,6 +4,7 @@
 //! 10.11 through moto (first apply, alternating and single users, the soak with its canary).
 //! The PostgreSQL rotation and soak, and the helpers that drive moto, are in aws_backend.rs.
 
+use crate::support::WorkloadFiles;
 use secretsint::planner::{plan, Backend, Choice, CredentialType, DbEngine, FindingKind, Request, Rotation, Target};
 use serde_json::{json, Value};
 
@@ -54,7 +55,7 @@ fn no_rotation_resource_for_an_engine_the_function_cannot_rotate() {
             let mut req = req.clone();
             req.rotation = rotation;
             let p = plan(&req);
-            let files = p.files();
+            let files = p.workload_files();
             let tf = &files["terraform/aws.tf"];
             let cfn = &files["cloudformation/secret.json"];
             let engine = req.database.engine.unwrap();
@@ -105,7 +106,7 @@ fn no_rotation_resource_for_an_engine_the_function_cannot_rotate() {
 fn managed_rotation_follows_the_database_host() {
     for (case, req) in engine_requests().into_iter().filter(|(c, _)| c.starts_with("managed/")) {
         let p = plan(&req);
-        let tf = &p.files()["terraform/aws.tf"];
+        let tf = &p.workload_files()["terraform/aws.tf"];
         let host = req.database.host.clone().unwrap();
         let (needle, resource) = if host.contains(".cluster-") && host.ends_with(".rds.amazonaws.com") {
             (Some("data \"aws_rds_cluster\" \"database\""), "aws_rds_cluster")
@@ -145,7 +146,7 @@ fn managed_rotation_follows_the_database_host() {
     req.credential = Some(CredentialType::Database);
     req.database.host = Some("db.internal.example.com".into());
     let p = plan(&req);
-    let tf = &p.files()["terraform/aws.tf"];
+    let tf = &p.workload_files()["terraform/aws.tf"];
     assert!(
         !tf.contains("data \"aws_db_instance\"") && !tf.contains("data \"aws_rds_cluster\""),
         "{tf}"
@@ -223,7 +224,7 @@ fn rotation_lambda_alternates_mariadb_users_from_the_first_apply() {
         "CREATE DATABASE IF NOT EXISTS aws_rot; CREATE TABLE IF NOT EXISTS aws_rot.t (x INT); CREATE USER '{user}'@'%' IDENTIFIED BY '{old}'; GRANT SELECT ON aws_rot.* TO '{user}'@'%'"
     ));
     // The plan enables rotation without rotating (its decision says why).
-    let tf = plan(&mysql_request(Target::Application)).files()["terraform/aws.tf"].clone();
+    let tf = plan(&mysql_request(Target::Application)).workload_files()["terraform/aws.tf"].clone();
     let body: hcl::Body = hcl::from_str(&tf).unwrap();
     let app = body
         .blocks()

@@ -5,6 +5,7 @@
 //! users fail no login, the single-user canary does); Kubernetes manifests pass strict schema
 //! validation; workflows pass actionlint; every `.tf` parses.
 
+use crate::support::WorkloadFiles;
 use std::process::Command;
 
 use secretsint::planner::{
@@ -120,21 +121,21 @@ fn role_assignments_are_least_privilege() {
         let names: Vec<&str> = p.access_policies.iter().map(|a| a.policy_name.as_str()).collect();
         let cert = req.credential == Some(CredentialType::Certificate);
         let rotates = !cert && req.rotation != Rotation::Manual;
-        let mut want = vec!["prod-app-secrets-user"];
+        let mut want = vec!["prod--app-secrets-user"];
         if cert {
-            want.push("prod-app-certificate-user");
+            want.push("prod--app-certificate-user");
         }
         if rotates {
-            want.push("prod-app-rotator-secrets-officer");
+            want.push("prod--app-rotator-secrets-officer");
         }
         if rotates && req.credential == Some(CredentialType::Database) {
             // Alternating users: the Function alone reads the admin secret.
-            want.push("prod-app-rotator-admin-secrets-user");
+            want.push("prod--app-rotator-admin-secrets-user");
         }
         want.push(if cert {
-            "prod-app-deployer-certificates-officer"
+            "prod--app-deployer-certificates-officer"
         } else {
-            "prod-app-deployer-secrets-officer"
+            "prod--app-deployer-secrets-officer"
         });
         assert_eq!(names, want, "{case}");
         for a in &p.access_policies {
@@ -143,7 +144,7 @@ fn role_assignments_are_least_privilege() {
             let (role_id, scope_tail) = if a.policy_name.ends_with("-rotator-admin-secrets-user") {
                 assert!(role.ends_with(azure_roles::KEY_VAULT_SECRETS_USER.1), "{case}");
                 assert!(
-                    a.scope.ends_with("/vaults/kv-example/secrets/prod-app-database-admin"),
+                    a.scope.ends_with("/vaults/kv-example/secrets/prod--app-database-admin"),
                     "{case}: {}",
                     a.scope
                 );
@@ -165,7 +166,7 @@ fn role_assignments_are_least_privilege() {
                 Some(CredentialType::Certificate) => "certificate",
                 _ => "config",
             };
-            let object = format!("/vaults/kv-example{scope_tail}prod-app-{leaf}");
+            let object = format!("/vaults/kv-example{scope_tail}prod--app-{leaf}");
             assert!(a.scope.ends_with(&object), "{case}: {}", a.scope);
         }
     }
@@ -184,7 +185,7 @@ fn database_rotation_alternates_users_where_the_function_can() {
             req.database.engine = Some(*engine);
             let p = plan(&req);
             let case = format!("{engine}/{rotation}");
-            let files = p.files();
+            let files = p.workload_files();
             let tf = &files["terraform/azure.tf"];
             let scripts = p.rotation_scripts.as_ref().unwrap();
             let window_finding = p.findings.iter().any(|f| f.summary == crate::support::WINDOW_FINDING);
@@ -205,7 +206,7 @@ fn database_rotation_alternates_users_where_the_function_can() {
                     assert!(
                         p.decisions
                             .iter()
-                            .any(|d| d.contains("alternating users") && d.contains("prod-app-database-admin")),
+                            .any(|d| d.contains("alternating users") && d.contains("prod--app-database-admin")),
                         "{case}"
                     );
                     let driver = if *engine == DbEngine::Mysql {
@@ -262,7 +263,7 @@ fn functions() -> Vec<(String, String, String)> {
         let p = plan(&req);
         let rotates = matches!(engine, DbEngine::Postgresql | DbEngine::Mysql | DbEngine::Redshift);
         // An engine the Function cannot rotate gets no Function and an honest fallback.
-        assert_eq!(p.files().contains_key("function/function_app.py"), rotates, "{engine}");
+        assert_eq!(p.workload_files().contains_key("function/function_app.py"), rotates, "{engine}");
         assert_eq!(
             p.findings
                 .iter()
@@ -279,7 +280,7 @@ fn functions() -> Vec<(String, String, String)> {
     reqs.push(("azure-application-automatic-api-key-self".into(), own));
     for (_, req) in reqs {
         let p = plan(&req);
-        let Some(code) = p.files().get("function/function_app.py").cloned() else {
+        let Some(code) = p.workload_files().get("function/function_app.py").cloned() else {
             continue;
         };
         if out.iter().any(|(c, _, _)| *c == code) {
@@ -565,7 +566,7 @@ fn soak_plan(engine: DbEngine, dir: &std::path::Path) -> (Plan, std::path::PathB
     req.credential = Some(CredentialType::Database);
     req.database.engine = Some(engine);
     let p = plan(&req);
-    let files = p.files();
+    let files = p.workload_files();
     let (function, sdk) = (dir.join("function_app.py"), dir.join("app_secrets.py"));
     std::fs::write(&function, &files["function/function_app.py"]).unwrap();
     std::fs::write(&sdk, &files["code/python/app_secrets.py"]).unwrap();

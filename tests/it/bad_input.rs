@@ -62,6 +62,9 @@ fn refused() -> Vec<(&'static str, Value, &'static str)> {
         // wrong types
         ("backend is a number", with("secrets_backend", n(1)), "secrets_backend"),
         ("name is a bool", with("name", Value::Bool(true)), "name"),
+        // '--' joins environment and name in every identifier.
+        ("name holds the joiner", with("name", s("eu--payments")), "name"),
+        ("environment holds the joiner", with("environment", s("prod--eu")), "environment"),
         (
             "languages element is a number",
             with("languages", Value::List(vec![n(3)])),

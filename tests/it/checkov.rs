@@ -4,6 +4,7 @@
 //! exception nobody needs any more fails the test too, so the list only shrinks. A planted
 //! insecure bucket proves checkov is live. Real-tool test (TF_ACC=1).
 
+use crate::support::WorkloadFiles;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
@@ -59,7 +60,7 @@ fn write_all(dir: &Path) -> usize {
             }
             // The platform's files beside the workload's (issue 14): checkov sees each module whole.
             let p = plan(&req);
-            for (path, text) in p.files().into_iter().chain(p.platform_files.clone()) {
+            for (path, text) in p.workload_files().into_iter().chain(p.platform_files.clone()) {
                 let kubernetes = path.ends_with(".yaml") && text.starts_with("apiVersion:");
                 let keep = path.ends_with(".tf") || kubernetes;
                 if !keep {

@@ -58,23 +58,22 @@ fn plan_files_writes_every_artifact() {
     let (code, out, _) = secretsint(&args);
     assert_eq!(code, 0);
     assert!(out.lines().count() >= 10, "{out}");
-    assert!(dir.path().join("kubernetes/external-secret.yaml").is_file());
-    assert!(dir.path().join("policies/prod-app-db-creds.hcl").is_file());
+    assert!(dir.path().join("prod--app/kubernetes/external-secret.yaml").is_file());
+    assert!(dir.path().join("prod--app/policies/prod--app-db-creds.hcl").is_file());
 }
 
 /// A symbolic link planted inside the output directory (a directory link and a file link) is
 /// never followed: the plan fails on it and nothing is written outside the directory.
 #[test]
 fn plan_files_never_follows_a_symlink_below_out() {
-    for planted in ["kubernetes", "kubernetes/external-secret.yaml"] {
+    for planted in ["prod--app", "prod--app/kubernetes", "prod--app/kubernetes/external-secret.yaml"] {
         let dir = tempfile::tempdir().unwrap();
         let outside = tempfile::tempdir().unwrap();
         let out_dir = dir.path().join("out");
-        std::fs::create_dir_all(out_dir.join("kubernetes")).unwrap();
         let link = out_dir.join(planted);
-        let _ = std::fs::remove_dir(&link);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
         let target = outside.path().join("target");
-        if planted == "kubernetes" {
+        if !planted.ends_with(".yaml") {
             std::fs::create_dir(&target).unwrap();
         }
         std::os::unix::fs::symlink(&target, &link).unwrap();
@@ -129,7 +128,7 @@ fn plan_files_refuses_a_used_directory_unless_forced() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read_to_string(out_dir.join("NOTES.md")).unwrap(), "mine");
     assert!(
-        !out_dir.join("policies/prod-app-db-creds.hcl").exists(),
+        !out_dir.join("prod--app/policies/prod--app-db-creds.hcl").exists(),
         "the Vault plan's files are gone"
     );
     let manifest = std::fs::read_to_string(out_dir.join(".secretsint-files")).unwrap();

@@ -2,6 +2,7 @@
 //! well-formed plan: no artifact is an empty string, a combination that is not fully planned
 //! says so in a warning, and planning is deterministic.
 
+use crate::support::WorkloadFiles;
 use secretsint::planner;
 
 use crate::support::all_requests;
@@ -47,7 +48,7 @@ fn every_combination_is_well_formed() {
         for m in &plan.deployment_manifests {
             assert!(!m.filename.is_empty() && !m.content.trim().is_empty(), "{combo}: empty manifest");
         }
-        for (path, content) in plan.files() {
+        for (path, content) in plan.workload_files() {
             assert!(!content.trim().is_empty(), "{combo}: empty file {path}");
             assert!(
                 content.ends_with('\n') && !content.ends_with("\n\n"),

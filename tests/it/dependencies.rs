@@ -7,6 +7,7 @@
 //! module imports, at any depth, must resolve. A module importing a package it does not declare
 //! is the canary.
 
+use crate::support::WorkloadFiles;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -19,7 +20,7 @@ use crate::support::{all_requests, repo_root};
 fn groups(manifest: &str) -> BTreeMap<String, (String, BTreeMap<String, String>)> {
     let mut out = BTreeMap::new();
     for req in all_requests() {
-        let files = plan(&req).files();
+        let files = plan(&req).workload_files();
         for (path, text) in &files {
             let Some(dir) = path.strip_suffix(manifest) else {
                 continue;

@@ -55,7 +55,7 @@ output "same_as_data_source" {
 }
 
 output "policy" {
-  value = provider::secretsint::file(local.orders, "policies/prod-orders-db-creds.hcl")
+  value = provider::secretsint::file(local.orders, "prod--orders/policies/prod--orders-db-creds.hcl")
 }
 
 output "later" {
@@ -67,12 +67,12 @@ const TEST_HCL: &str = r#"run "plans_inline" {
   command = plan
 
   assert {
-    condition     = output.secret_path == "database/creds/prod-orders"
+    condition     = output.secret_path == "database/creds/prod--orders"
     error_message = "plan() gave another secret path"
   }
 
   assert {
-    condition     = startswith(provider::secretsint::file(local.orders, "policies/prod-orders-db-creds.hcl"), "path \"database/creds/prod-orders\"")
+    condition     = startswith(provider::secretsint::file(local.orders, "prod--orders/policies/prod--orders-db-creds.hcl"), "path \"database/creds/prod--orders\"")
     error_message = "file() gave another policy"
   }
 }
@@ -88,11 +88,11 @@ fn check(ws: &Workspace) {
     );
     ws.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
     let o: serde_json::Value = serde_json::from_str(&ws.ok("1.15.5", &["output", "-json"])).unwrap();
-    assert_eq!(o["secret_path"]["value"], "database/creds/prod-orders");
+    assert_eq!(o["secret_path"]["value"], "database/creds/prod--orders");
     assert_eq!(o["same_as_data_source"]["value"], true);
-    assert_eq!(o["later"]["value"], "database/creds/prod-billing");
+    assert_eq!(o["later"]["value"], "database/creds/prod--billing");
     let policy = o["policy"]["value"].as_str().unwrap();
-    assert!(policy.starts_with("path \"database/creds/prod-orders\""), "{policy}");
+    assert!(policy.starts_with("path \"database/creds/prod--orders\""), "{policy}");
     let second = ws.run("1.15.5", &["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
     assert_eq!(second.status.code(), Some(0), "{}", String::from_utf8_lossy(&second.stdout));
 
@@ -128,13 +128,13 @@ fn a_refused_argument_is_a_function_error_naming_it() {
     assert!(err.contains("\"config\""), "the error names the argument: {err}");
     assert!(err.contains("secrets_backend"), "and the attribute inside it: {err}");
 
-    let tf = MAIN_TF.replace("policies/prod-orders-db-creds.hcl\")", "policies/nope.hcl\")");
+    let tf = MAIN_TF.replace("prod--orders/policies/prod--orders-db-creds.hcl\")", "policies/nope.hcl\")");
     let ws = Workspace::new(&tf, &plugin());
     ws.ok("1.15.5", &["init", "-input=false", "-no-color"]);
     let out = ws.run("1.15.5", &["plan", "-input=false", "-no-color"]);
     let err = String::from_utf8_lossy(&out.stderr).replace('\n', " ");
     assert!(
-        err.contains("\"path\"") && err.contains("policies/prod-orders-db-creds.hcl"),
+        err.contains("\"path\"") && err.contains("prod--orders/policies/prod--orders-db-creds.hcl"),
         "{err}"
     );
 }

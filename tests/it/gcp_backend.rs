@@ -6,6 +6,7 @@
 //! the CI access script run against a stand-in curl; and the issue-15 soak: the generated function
 //! rotating real PostgreSQL 15 and MariaDB users behind the planned ESO staleness, with its canary.
 
+use crate::support::WorkloadFiles;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -125,7 +126,7 @@ fn every_gcp_combination_is_fully_planned() {
             if rotates { "cloud-function" } else { "none" },
             "{case}"
         );
-        let files = p.files();
+        let files = p.workload_files();
         assert!(files.contains_key("terraform/gcp.tf"), "{case}");
         if rotates {
             assert!(files.contains_key("functions/rotate/main.py") && files.contains_key("functions/rotate/requirements.txt"));
@@ -190,7 +191,7 @@ fn cicd_files_follow_each_platform() {
     for p in CicdPlatform::ALL {
         let mut req = request(Target::Cicd, Rotation::Manual, CredentialType::Generic);
         req.cicd.platform = Some(*p);
-        let files = plan(&req).files();
+        let files = plan(&req).workload_files();
         let cicd = plan(&req)
             .deployment_manifests
             .iter()
@@ -216,14 +217,14 @@ fn cicd_files_follow_each_platform() {
             CicdPlatform::Jenkins => {
                 let jf = &files["Jenkinsfile"];
                 assert!(
-                    jf.contains("withCredentials([file(credentialsId: 'prod-app-gcp-id-token', variable: 'ID_TOKEN_FILE')"),
+                    jf.contains("withCredentials([file(credentialsId: 'prod--app-gcp-id-token', variable: 'ID_TOKEN_FILE')"),
                     "{jf}"
                 );
             }
             CicdPlatform::AzureDevops => {
                 let ado = &files["azure-pipelines.yml"];
                 assert!(
-                    ado.contains("task: AzureCLI@2") && ado.contains("azureSubscription: prod-app-gcp"),
+                    ado.contains("task: AzureCLI@2") && ado.contains("azureSubscription: prod--app-gcp"),
                     "{ado}"
                 );
             }
@@ -269,7 +270,7 @@ fn terraform_is_fmt_clean() {
     let dir = tempfile::tempdir().unwrap();
     for (case, req) in every_plan_on_every_platform() {
         let p = plan(&req);
-        for (path, text) in p.files().into_iter().chain(p.platform_files.clone()) {
+        for (path, text) in p.workload_files().into_iter().chain(p.platform_files.clone()) {
             if path.ends_with(".tf") {
                 std::fs::write(dir.path().join(format!("{case}-{}", path.replace('/', "_"))), text).unwrap();
             }
@@ -311,7 +312,7 @@ fn write_functions(dir: &Path) {
         // The certificate carries a wildcard and IP addresses, so both kinds of name are exercised.
         req.certificate.alt_names =
             (*c == CredentialType::Certificate).then(|| ["*.orders.example.com", "10.0.0.1", "2001:db8::1"].map(String::from).to_vec());
-        let files = plan(&req).files();
+        let files = plan(&req).workload_files();
         let sub = dir.join(c.as_str());
         std::fs::create_dir_all(&sub).unwrap();
         assert_eq!(files["functions/rotate/main.py"], files["rotation/cloud-function.py"]);
@@ -323,7 +324,7 @@ fn write_functions(dir: &Path) {
         assert!(requirements.contains("functions-framework=="), "{requirements}");
     }
     // A third-party API key: the reminder, which gcp_rotate_test.py's ApiKeyReminder runs.
-    let files = plan(&request(Target::Application, Rotation::Automatic, CredentialType::ApiKey)).files();
+    let files = plan(&request(Target::Application, Rotation::Automatic, CredentialType::ApiKey)).workload_files();
     let sub = dir.join("api-key-reminder");
     std::fs::create_dir_all(&sub).unwrap();
     std::fs::write(sub.join("main.py"), &files["functions/rotate/main.py"]).unwrap();
@@ -396,7 +397,7 @@ fn rotation_function_adds_exactly_one_version() {
 fn access_script_exchanges_and_writes_the_payload() {
     let mut req = request(Target::Cicd, Rotation::Manual, CredentialType::Database);
     req.cicd.platform = Some(CicdPlatform::GitlabCi);
-    let files = plan(&req).files();
+    let files = plan(&req).workload_files();
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -420,7 +421,7 @@ fn access_script_exchanges_and_writes_the_payload() {
         )
         .env(
             "GCP_SECRET_VERSION",
-            "projects/example-project/secrets/prod-app-database/versions/latest",
+            "projects/example-project/secrets/prod--app-database/versions/latest",
         )
         .env("GCP_SECRET_FILE", &out_file)
         .output()
@@ -444,7 +445,7 @@ fn access_script_exchanges_and_writes_the_payload() {
         !lines[1].split('|').next().unwrap().contains("ya29.fake"),
         "bearer on argv: {calls}"
     );
-    assert!(lines[1].contains("secrets/prod-app-database/versions/latest:access"), "{calls}");
+    assert!(lines[1].contains("secrets/prod--app-database/versions/latest:access"), "{calls}");
     assert!(out.stdout.is_empty(), "the script prints nothing");
 }
 
@@ -636,7 +637,7 @@ fn terraform_matches_the_google_provider_schema() {
     let mut platforms = 0;
     for (case, req) in every_plan_on_every_platform() {
         let p = plan(&req);
-        let files = p.files();
+        let files = p.workload_files();
         // The workload's Terraform and the platform's (issue 14), each a module of its own.
         for (name, text) in [
             ("terraform/gcp.tf", &files["terraform/gcp.tf"]),
@@ -736,7 +737,7 @@ fn test_venv_pins_match_the_generated_requirements() {
         // The certificate carries a wildcard and IP addresses, so both kinds of name are exercised.
         req.certificate.alt_names =
             (*c == CredentialType::Certificate).then(|| ["*.orders.example.com", "10.0.0.1", "2001:db8::1"].map(String::from).to_vec());
-        let files = plan(&req).files();
+        let files = plan(&req).workload_files();
         for line in files["functions/rotate/requirements.txt"].lines() {
             assert!(installer.contains(&format!("\"{line}\"")), "41-gcp.sh does not install {line}");
         }
@@ -754,7 +755,7 @@ fn shell_scripts_pass_shellcheck() {
         if req.target != Target::Cicd {
             continue;
         }
-        for (path, text) in plan(&req).files() {
+        for (path, text) in plan(&req).workload_files() {
             if path.ends_with(".sh") {
                 scripts.push((format!("{case}-{}", path.replace('/', "_")), ("sh", text)));
                 continue;
@@ -832,7 +833,7 @@ fn soak(target: Target, engine: DbEngine, name: &str, single_user: bool) -> serd
     req.name = Some(label(name));
     req.database.engine = Some(engine);
     let p = plan(&req);
-    let files = p.files();
+    let files = p.workload_files();
     let r = p.rotation_scripts.as_ref().unwrap();
     let period = seconds(r.schedule.trim_start_matches("rotation_period="));
     let staleness = seconds(&r.max_staleness);

@@ -2,6 +2,8 @@
 //! `contract.json`. `UPDATE_GOLDEN=1 cargo test` rewrites them; read every diff before committing.
 
 use std::collections::BTreeMap;
+
+use crate::support::WorkloadFiles;
 use std::path::Path;
 
 use secretsint::planner::request::{DnsLabel, Duration};
@@ -52,7 +54,16 @@ fn cases() -> Vec<(&'static str, Request)> {
 
 fn render(req: &Request) -> BTreeMap<String, String> {
     let p = plan(req);
-    let mut files = p.files();
+    // A case directory is one workload: its files are stored without their `<env>--<name>/`.
+    let prefix = format!("{}/", p.workload);
+    let mut files: BTreeMap<String, String> = p
+        .files()
+        .into_iter()
+        .map(|(k, v)| match k.strip_prefix(&prefix) {
+            Some(rel) => (rel.to_string(), v),
+            None => panic!("files key {k} is not under {prefix}"),
+        })
+        .collect();
     assert!(
         files.keys().all(|k| !k.starts_with("platform/")),
         "platform/ holds platform_files only"
@@ -404,7 +415,7 @@ fn every_golden_case_of_every_backend() {
             Backend::AzureKeyVault => "terraform/azure.tf",
             Backend::GcpSecretManager => "terraform/gcp.tf",
         };
-        let files = p.files();
+        let files = p.workload_files();
         assert!(files.contains_key(tf), "{case}: no {tf}");
         // Azure plans no longer trust Azure DevOps' retiring issuer; the AWS Azure DevOps
         // connection still names it (left for the least-privilege issue).

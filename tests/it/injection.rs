@@ -10,6 +10,7 @@
 //!    secret fail before they set anything, and with a one-line secret set exactly the planned
 //!    variables (TF_ACC=1: bash and jq).
 
+use crate::support::WorkloadFiles;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -479,7 +480,7 @@ fn ci_exports_refuse_a_multi_line_secret_and_set_only_planned_variables() {
         for platform in [CicdPlatform::GithubActions, CicdPlatform::AzureDevops, CicdPlatform::GitlabCi] {
             let mut req = req.clone();
             req.cicd.platform = Some(platform);
-            let files = plan(&req).files();
+            let files = plan(&req).workload_files();
             let origin = format!("{}-{}-{}-{platform}", req.backend, req.rotation, req.credential.unwrap());
             for (name, text) in &files {
                 if platform == CicdPlatform::GitlabCi && name == ".gitlab-ci.yml" {
@@ -553,7 +554,7 @@ fn run_export_full(dir: &Path, script: &str, secret: &str) -> (bool, Vec<String>
         .env("ACTIONS_ID_TOKEN_REQUEST_URL", "https://runner.example.com/token?api-version=2.0")
         .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token")
         .env("OIDC_AUDIENCE", "https://vault.example.com")
-        .env("VAULT_ROLE", "prod-app")
+        .env("VAULT_ROLE", "prod--app")
         .env("VAULT_AUTH_PATH", "jwt")
         .env("VAULT_ADDR", "https://vault.example.com")
         .env("KEY_VAULT_NAME", "kv")
@@ -584,7 +585,7 @@ fn vault_policies_carry_hostile_paths_exactly() {
     req.vault.database_mount = Some(mount.to_string());
     let p = plan_unchecked(&req);
     let policy = &p.access_policies[0];
-    let want = format!("{mount}/creds/prod-app");
+    let want = format!("{mount}/creds/prod--app");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("policy.hcl");
     std::fs::write(&file, &policy.policy_document).unwrap();
@@ -651,7 +652,7 @@ fn hand_built_requests_are_refused_before_any_artifact() {
             let req = ci_request(&base, *platform, CI_HOSTILE);
             let p = plan(&req);
             assert!(
-                p.files().is_empty(),
+                p.workload_files().is_empty(),
                 "{} {platform}: artifacts from a hostile request",
                 base.backend
             );
@@ -663,8 +664,8 @@ fn hand_built_requests_are_refused_before_any_artifact() {
                 .collect();
             assert!(fields.len() >= 20, "{} {platform}: only {fields:?} refused", base.backend);
             refused += 1;
-            let hostile = plan_unchecked(&req).files();
-            let marker = plan_unchecked(&ci_request(&base, *platform, CI_MARKER)).files();
+            let hostile = plan_unchecked(&req).workload_files();
+            let marker = plan_unchecked(&ci_request(&base, *platform, CI_MARKER)).workload_files();
             for (name, text) in &hostile {
                 let is_ci =
                     name.starts_with(".github/") || name == ".gitlab-ci.yml" || name == "azure-pipelines.yml" || name == "Jenkinsfile";

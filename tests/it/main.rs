@@ -26,6 +26,7 @@ mod golden_aws;
 mod injection;
 mod k8s_validate;
 mod layout;
+mod naming;
 mod pipelines;
 mod plugin;
 mod proto_version;

@@ -17,6 +17,7 @@
 //! DevOps uses `AzureKeyVault@2` and marks every variable it sets secret. Canaries prove each
 //! validator rejects a broken file.
 
+use crate::support::WorkloadFiles;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -446,7 +447,7 @@ fn azure_pipelines_logins_are_bound_to_the_planned_branch() {
         let mut req = req.clone();
         req.cicd.platform = Some(CicdPlatform::AzureDevops);
         req.cicd.branch = Some("release".into());
-        let files = plan(&req).files();
+        let files = plan(&req).workload_files();
         let origin = format!("{}-{}-{}", req.backend, req.rotation, req.credential.unwrap());
         let tf = files
             .get("terraform/azure-devops.tf")

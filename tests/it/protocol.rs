@@ -699,7 +699,7 @@ async fn functions_plan_like_the_data_source_on_both_protocols() {
     // file(config, path) is one entry of `files`; a missing path fails on argument 1.
     let files = decode_state(&state).get("files").clone();
     let Value::Map(files) = files else { panic!("files is a map") };
-    let (path, content) = files.iter().find(|(p, _)| p.starts_with("policies/")).unwrap();
+    let (path, content) = files.iter().find(|(p, _)| p.starts_with("prod--app/policies/")).unwrap();
     let path_arg = secretsint::tf::msgpack::encode(&s(path), &secretsint::tf::Type::String);
     let r = c6
         .call_function(p6::call_function::Request {

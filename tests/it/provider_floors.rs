@@ -5,6 +5,7 @@
 //! rejects the file.) The table holds the arguments newer than the oldest floor we ever wrote,
 //! from each provider's CHANGELOG.
 
+use crate::support::WorkloadFiles;
 use secretsint::planner::{plan, Choice, CicdPlatform, Target};
 
 use crate::support::all_requests;
@@ -112,7 +113,7 @@ fn provider_floors_admit_every_argument_used() {
         for platform in platforms {
             let mut req = req.clone();
             req.cicd.platform = platform;
-            for (path, text) in plan(&req).files() {
+            for (path, text) in plan(&req).workload_files() {
                 if path.ends_with(".tf") {
                     files += 1;
                     problems.extend(

@@ -223,7 +223,7 @@ fn release_zip_is_signed_static_and_installs_from_a_mirror() {
         // The installed static binary serves a real plan (handshake, AutoMTLS, read).
         let plan = tf(&["plan", "-input=false", "-no-color"]);
         assert!(
-            String::from_utf8_lossy(&plan.stdout).contains("database/creds/prod-app"),
+            String::from_utf8_lossy(&plan.stdout).contains("database/creds/prod--app"),
             "Terraform {version}"
         );
     }

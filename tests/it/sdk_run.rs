@@ -3,6 +3,7 @@
 //! secret; the boto3 one against moto reading the planned Secrets Manager secret. Both must hand
 //! back exactly the stored fields and never write the secret value to their logs.
 
+use crate::support::WorkloadFiles;
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -76,7 +77,7 @@ fn python_vault_snippet_reads_the_planned_kv_secret_from_openbao() {
     )
     .unwrap();
     let snippet = p
-        .files()
+        .workload_files()
         .get("code/python/app_secrets.py")
         .cloned()
         .expect("the plan carries the Python snippet");
@@ -105,7 +106,7 @@ fn python_vault_snippet_mints_working_postgres_credentials_once_per_lease() {
     req.languages = Some(vec![Language::Python]);
     local_database(b.pg.port)(&mut req);
     let (p, ns) = azure_pipelines_plan(&b.bao, &key, req, &vars, &no_tls);
-    let snippet = p.files().get("code/python/app_secrets.py").cloned().unwrap();
+    let snippet = p.workload_files().get("code/python/app_secrets.py").cloned().unwrap();
     // A second read inside the lease's first two thirds comes from the cache: the same user.
     let (fields, logs) = run_python_then(
         &snippet,

@@ -2,6 +2,7 @@
 //! scripts/install-tools.sh) scans every file and every computed string of all 144 plans.
 //! A planted canary proves the scan is live. Runs with the other real-tool tests (TF_ACC=1).
 
+use crate::support::WorkloadFiles;
 use std::process::Command;
 
 use secretsint::provider::{self, ProviderConfig};
@@ -121,7 +122,7 @@ fn no_artifact_carries_a_control_character() {
         for platform in platforms {
             let mut req = req.clone();
             req.cicd.platform = platform;
-            for (path, text) in plan(&req).files() {
+            for (path, text) in plan(&req).workload_files() {
                 files += 1;
                 if let Some((i, c)) = text.char_indices().find(|(_, c)| c.is_control() && *c != '\n' && *c != '\t') {
                     panic!(

@@ -1,6 +1,7 @@
 //! Rules every backend follows the same way, checked across all four (issue 13's bugs: each was
 //! written once per backend, and some copies were wrong).
 
+use crate::support::WorkloadFiles;
 use secretsint::planner::request::{DnsLabel, Duration};
 use secretsint::planner::{plan, Backend, Choice, CredentialType, FindingKind, Request, Rotation, StoreKind, Target};
 
@@ -26,7 +27,7 @@ fn certificate_dns_names_are_listed_once() {
                 p.findings
             );
             let mut seen_somewhere = false;
-            for (name, text) in p.files() {
+            for (name, text) in p.workload_files() {
                 for line in text.lines() {
                     // A line that lists several names (a YAML flow list, an HCL list, a
                     // comma-separated environment value) must not repeat one.
@@ -99,7 +100,7 @@ fn every_cluster_secret_store_is_limited_to_the_workload_namespace() {
             req.kubernetes.namespace = Some(DnsLabel::parse("orders", 63).unwrap());
             let p = plan(&req);
             let mut stores = 0;
-            for (name, text) in p.files() {
+            for (name, text) in p.workload_files() {
                 if !name.ends_with(".yaml") || name.starts_with(".") {
                     continue;
                 }
@@ -116,7 +117,7 @@ fn every_cluster_secret_store_is_limited_to_the_workload_namespace() {
             }
             if *credential != CredentialType::Certificate || *backend != Backend::Vault {
                 assert!(
-                    stores > 0 || p.files().keys().all(|k| !k.contains("store")),
+                    stores > 0 || p.workload_files().keys().all(|k| !k.contains("store")),
                     "{backend} {credential}"
                 );
             }

@@ -4,6 +4,7 @@
 //! resource whose state always holds a credential (a static key, a SecretID) is declared.
 //! A planted connection with a plain `password` proves the scan catches the old shape.
 
+use crate::support::WorkloadFiles;
 use secretsint::planner::{plan, Choice, CicdPlatform, Target};
 
 use crate::support::all_requests;
@@ -104,7 +105,7 @@ fn no_generated_terraform_keeps_a_secret_in_state() {
                 req.credential.unwrap(),
                 platform.map_or(String::new(), |p| format!("-{p}"))
             );
-            for (path, text) in plan(&req).files() {
+            for (path, text) in plan(&req).workload_files() {
                 if !path.ends_with(".tf") {
                     continue;
                 }

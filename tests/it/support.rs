@@ -206,3 +206,22 @@ fn unified_diff_shows_changed_lines_with_context() {
     assert!(diff.contains("+h\n"), "{diff}");
     assert!(diff.starts_with("--- golden\n+++ planned\n@@ -1,"), "{diff}");
 }
+
+/// A plan's `files` relative to its workload directory (`<environment>--<name>/`, which every key
+/// sits under), for tests that name an artifact by its path inside the workload.
+pub trait WorkloadFiles {
+    fn workload_files(&self) -> std::collections::BTreeMap<String, String>;
+}
+
+impl WorkloadFiles for secretsint::planner::Plan {
+    fn workload_files(&self) -> std::collections::BTreeMap<String, String> {
+        let prefix = format!("{}/", self.workload);
+        self.files()
+            .into_iter()
+            .map(|(k, v)| match k.strip_prefix(&prefix) {
+                Some(rel) => (rel.to_string(), v),
+                None => panic!("files key {k} is not under {prefix}"),
+            })
+            .collect()
+    }
+}

@@ -1,5 +1,6 @@
 //! Validation that helps: the exact diagnostic for each narrow check, on its attribute path.
 
+use crate::support::WorkloadFiles;
 use secretsint::provider::{self, ProviderConfig};
 use secretsint::tf::{Diagnostics, Severity, Value};
 
@@ -322,7 +323,7 @@ fn the_planned_certificate_carries_every_alternative_name() {
             .map(|n| secretsint::planner::shape::subject_alt_name(n).unwrap())
             .collect(),
     );
-    let files = plan(&req).files();
+    let files = plan(&req).workload_files();
     let cert = &files["kubernetes/certificate.yaml"];
     assert!(
         cert.contains(
@@ -340,14 +341,14 @@ fn the_planned_certificate_carries_every_alternative_name() {
     }
     req.target = Target::Cicd;
     req.cicd.platform = Some(CicdPlatform::GitlabCi);
-    let job = &plan(&req).files()[".gitlab-ci.yml"];
+    let job = &plan(&req).workload_files()[".gitlab-ci.yml"];
     assert!(
         job.contains(r#"\"alt_names\":\"*.orders.example.com\",\"ip_sans\":\"10.0.0.1,2001:db8::1\""#),
         "{job}"
     );
     // Without alt names the role stays as narrow as before.
     req.certificate.alt_names = None;
-    let tf = &plan(&req).files()["terraform/vault.tf"];
+    let tf = &plan(&req).workload_files()["terraform/vault.tf"];
     assert!(
         tf.contains("allow_ip_sans               = false") && tf.contains("allow_glob_domains          = false"),
         "{tf}"
@@ -423,7 +424,7 @@ fn every_listed_placeholder_is_real_and_the_arguments_replace_them_all() {
                 platform.map_or(String::new(), |p| format!("/{p}"))
             );
             let p = plan(&r);
-            let text: String = p.files().into_values().collect::<Vec<_>>().join("\n") + &p.decisions.join("\n");
+            let text: String = p.workload_files().into_values().collect::<Vec<_>>().join("\n") + &p.decisions.join("\n");
             for ph in &p.placeholders {
                 let bare = ph.value.trim_start_matches("https://");
                 assert!(text.contains(bare), "{combo}: listed placeholder {ph:?} is in no artifact");
@@ -431,7 +432,7 @@ fn every_listed_placeholder_is_real_and_the_arguments_replace_them_all() {
             everything_real(&mut r);
             let p = plan(&r);
             assert_eq!(p.placeholders, vec![], "{combo}");
-            for (path, content) in p.files() {
+            for (path, content) in p.workload_files() {
                 for line in content.lines() {
                     for marker in MARKERS.iter().filter(|m| line.contains(*m)) {
                         if !known_gap(&combo, marker, line) {

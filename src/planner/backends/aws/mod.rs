@@ -707,6 +707,8 @@ pub fn plan(s: &Settings) -> Plan {
     ));
 
     Plan {
+        // Set by planner::plan_unchecked, which knows the settings of every backend.
+        workload: String::new(),
         secrets_config: SecretsConfig {
             backend_endpoint: s.backend_endpoint(),
             authentication_method: s.default_auth_method(),

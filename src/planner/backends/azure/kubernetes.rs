@@ -74,7 +74,7 @@ pub(super) fn refresh(s: &Settings, src: Source) -> Duration {
 }
 
 pub(super) fn external_secret(s: &Settings, src: Source, n: &Names) -> serde_json::Value {
-    let secret = format!("{}-{}", s.name, s.credential.leaf());
+    let secret = format!("{}-{}", s.role_name(), s.credential.leaf());
     let key = format!("secret/{}", n.object);
     let (data, data_from, template) = match (src, s.credential) {
         (Source::Certificate { .. }, _) => {
@@ -127,7 +127,7 @@ pub(super) fn workload_patch(s: &Settings) -> serde_json::Value {
     serde_json::json!({
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": s.name, "namespace": s.kubernetes.namespace},
+        "metadata": {"name": s.role_name(), "namespace": s.kubernetes.namespace},
         "spec": {"template": {
             "metadata": {"labels": {"azure.workload.identity/use": "true"}},
             "spec": {"serviceAccountName": s.kubernetes.service_account},
@@ -184,7 +184,7 @@ pub(super) fn kubernetes_target(
     ));
     decisions.push(format!(
         "kubernetes/workload-patch.yaml (kubectl patch deployment {} --patch-file) sets serviceAccountName and the pod label azure.workload.identity/use: \"true\", so the webhook injects the federated token for SDK calls made by the workload itself.",
-        s.name
+        s.role_name()
     ));
     (ConfigFormat::Yaml, store)
 }

@@ -238,11 +238,16 @@ pub(crate) fn names(s: &Settings) -> Names {
     }
 }
 
-/// Storage account names: 3-24 lowercase letters and digits, globally unique.
+/// Storage account names: 3-24 lowercase letters and digits, globally unique. Dropping the
+/// hyphens (and cutting long names) would let two workloads meet, so eight hex digits of the
+/// SHA-256 of the full `<environment>--<name>` keep them apart.
 fn storage_account_name(s: &Settings) -> String {
-    let alnum: String = s.role_name().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let middle: String = alnum.chars().take(24 - "strot".len()).collect();
-    format!("st{middle}rot")
+    use sha2::{Digest, Sha256};
+    let role = s.role_name();
+    let hash: String = Sha256::digest(role.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let alnum: String = role.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let middle: String = alnum.chars().take(24 - "strot".len() - hash.len()).collect();
+    format!("st{middle}{hash}rot")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -482,6 +487,8 @@ pub fn plan(s: &Settings) -> Plan {
     window::apply(s, replaced, refresh, &mut scripts, &mut decisions, &mut findings);
 
     Plan {
+        // Set by planner::plan_unchecked, which knows the settings of every backend.
+        workload: String::new(),
         secrets_config: SecretsConfig {
             backend_endpoint: s.backend_endpoint(),
             authentication_method: s.default_auth_method(),
@@ -800,6 +807,10 @@ mod tests {
         let name = storage_account_name(&resolve(&req).0);
         assert!((3..=24).contains(&name.len()), "{name}");
         assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{name}");
+        // Differs only past the cut: still another account.
+        req.name =
+            Some(crate::planner::request::DnsLabel::parse("a-very-long-workload-name-for-testin", 40).unwrap_or_else(|e| panic!("{e}")));
+        assert_ne!(storage_account_name(&resolve(&req).0), name);
     }
 
     #[test]

@@ -545,6 +545,8 @@ pub fn plan(s: &Settings) -> Plan {
     ));
 
     Plan {
+        // Set by planner::plan_unchecked, which knows the settings of every backend.
+        workload: String::new(),
         secrets_config: SecretsConfig {
             backend_endpoint: s.backend_endpoint(),
             authentication_method: auth_method,
@@ -830,7 +832,7 @@ mod tests {
         assert_eq!(r.overlap, "1h", "{r:?}");
         assert!(p.decisions.iter().any(|d| d.starts_with("Alternating users:")));
         assert!(!p.decisions.iter().any(|d| d.contains("Single-user")));
-        let tf = &p.files()["terraform/gcp.tf"];
+        let tf = &p.files()[&p.file_key("terraform/gcp.tf")];
         assert!(tf.contains("DB_ALTERNATE_USERNAME") && tf.contains("rotator_accessor"), "{tf}");
     }
 
@@ -847,8 +849,8 @@ mod tests {
                 .iter()
                 .any(|f| f.kind == FindingKind::Fallback && f.field == ["database", "engine"]));
             let files = p.files();
-            assert!(!files.contains_key("functions/rotate/main.py"));
-            assert!(!files["terraform/gcp.tf"].contains("google_cloudfunctions2_function"));
+            assert!(!files.contains_key(&p.file_key("functions/rotate/main.py")));
+            assert!(!files[&p.file_key("terraform/gcp.tf")].contains("google_cloudfunctions2_function"));
         }
     }
 

@@ -111,8 +111,8 @@ pub fn plan(s: &Settings) -> Plan {
         "integration_code logs in to Vault with the pod's projected token and reads {creds_path} itself, refreshing at two thirds of the lease, for workloads that open their own connections; workloads that read the synced Secret need no SDK, and one workload should use one path, not both, to avoid minting two credentials per cycle."
     ));
     decisions.push(format!(
-        "kubernetes/workload-patch.yaml assumes a Deployment and container both named \"{}\" in namespace \"{}\"; it mounts the projected token at {TOKEN_DIR}/token and the synced Secret at /var/run/secrets/{}.",
-        s.name, s.kubernetes.namespace, s.name
+        "kubernetes/workload-patch.yaml assumes a Deployment named \"{}\" with a container named \"{}\" in namespace \"{}\"; it mounts the projected token at {TOKEN_DIR}/token and the synced Secret at /var/run/secrets/{}.",
+        s.role_name(), s.name, s.kubernetes.namespace, s.name
     ));
     super::decisions_db(s, &mut decisions);
     decisions.extend(super::platform::decisions(s));
@@ -185,6 +185,8 @@ pub fn plan(s: &Settings) -> Plan {
     );
 
     Plan {
+        // Set by planner::plan_unchecked, which knows the settings of every backend.
+        workload: String::new(),
         secrets_config: SecretsConfig {
             backend_endpoint: s.vault.address.clone(),
             authentication_method: AuthMethod::Kubernetes,
@@ -285,7 +287,7 @@ fn namespaced(name: String, s: &Settings) -> ObjectMeta {
 }
 
 fn credentials_name(s: &Settings) -> String {
-    format!("{}-db-credentials", s.name)
+    format!("{}-db-credentials", s.role_name())
 }
 
 /// The `VaultProvider` block; `kv` adds the KV mount (the store), `sa_namespace` the
@@ -437,7 +439,7 @@ fn workload_patch(s: &Settings) -> K8sObject<DeploymentSpec> {
     K8sObject {
         api_version: "apps/v1",
         kind: "Deployment",
-        metadata: namespaced(s.name.clone(), s),
+        metadata: namespaced(s.role_name(), s),
         spec: Some(DeploymentSpec {
             template: PodTemplate {
                 spec: PodSpec {
@@ -748,10 +750,10 @@ mod tests {
         assert_eq!(p.access_policies.len(), 1);
         let policy = &p.access_policies[0];
         assert_eq!(policy.policy_type, PolicyType::VaultPolicy);
-        assert_eq!(policy.scope, "database/creds/prod-app");
+        assert_eq!(policy.scope, "database/creds/prod--app");
         assert_eq!(
             policy.policy_document,
-            "path \"database/creds/prod-app\" {\n  capabilities = [\"read\"]\n}\n"
+            "path \"database/creds/prod--app\" {\n  capabilities = [\"read\"]\n}\n"
         );
         let parsed: hcl::Body = hcl::from_str(&policy.policy_document).expect("policy parses as HCL");
         assert_eq!(parsed.blocks().count(), 1);

@@ -38,13 +38,20 @@ pub(super) fn kubernetes_target(
             "kubernetes/cert-manager-serviceaccount.yaml",
             render::yaml(&k8s::service_account(&n.issuer_sa, &s.kubernetes.namespace)),
         ));
+        // One object per element, so `yamldecode(m.content)` reads each.
+        let (role, binding) = cert_manager_rbac(s, n);
         manifests.push(DeploymentManifest::new(
             ManifestType::Kubernetes,
-            "kubernetes/cert-manager-rbac.yaml",
-            cert_manager_rbac(s, n),
+            "kubernetes/cert-manager-role.yaml",
+            role,
+        ));
+        manifests.push(DeploymentManifest::new(
+            ManifestType::Kubernetes,
+            "kubernetes/cert-manager-rolebinding.yaml",
+            binding,
         ));
         decisions.push(format!(
-            "cert-manager signs through the Issuer at {} with its own key (privateKey.rotationPolicy Always) and renews {} before expiry; the Issuer logs in with its own identity, service account \"{}\" and Kubernetes auth role {} (policy {}), and kubernetes/cert-manager-rbac.yaml lets cert-manager mint tokens for that service account only.",
+            "cert-manager signs through the Issuer at {} with its own key (privateKey.rotationPolicy Always) and renews {} before expiry; the Issuer logs in with its own identity, service account \"{}\" and Kubernetes auth role {} (policy {}), and kubernetes/cert-manager-role.yaml with its binding kubernetes/cert-manager-rolebinding.yaml let cert-manager mint tokens for that service account only.",
             n.consumer_path,
             renew_before(ttl).to_text(),
             n.issuer_sa,
@@ -100,7 +107,7 @@ pub(super) fn issuer(s: &Settings, n: &Names) -> K8sObject<k8s::IssuerSpec> {
     K8sObject {
         api_version: k8s::CERT_MANAGER_API,
         kind: "Issuer",
-        metadata: ObjectMeta::namespaced(format!("{}-vault", s.name), &s.kubernetes.namespace),
+        metadata: ObjectMeta::namespaced(format!("{}-vault", s.role_name()), &s.kubernetes.namespace),
         spec: Some(k8s::IssuerSpec {
             vault: k8s::VaultIssuer {
                 server: s.vault.address.clone(),
@@ -126,9 +133,9 @@ pub(super) fn certificate(s: &Settings, ttl: Duration) -> K8sObject<k8s::Certifi
     K8sObject {
         api_version: k8s::CERT_MANAGER_API,
         kind: "Certificate",
-        metadata: ObjectMeta::namespaced(format!("{}-tls", s.name), &s.kubernetes.namespace),
+        metadata: ObjectMeta::namespaced(format!("{}-tls", s.role_name()), &s.kubernetes.namespace),
         spec: Some(k8s::CertificateSpec {
-            secret_name: format!("{}-tls", s.name),
+            secret_name: format!("{}-tls", s.role_name()),
             common_name: s.certificate.common_name.clone(),
             dns_names: dns,
             ip_addresses: s.certificate.ip_addresses(),
@@ -140,7 +147,7 @@ pub(super) fn certificate(s: &Settings, ttl: Duration) -> K8sObject<k8s::Certifi
                 rotation_policy: "Always",
             },
             issuer_ref: k8s::IssuerRef {
-                name: format!("{}-vault", s.name),
+                name: format!("{}-vault", s.role_name()),
                 kind: "Issuer",
                 group: "cert-manager.io",
             },
@@ -185,7 +192,7 @@ pub(super) fn rotation_cronjob(s: &Settings, n: &Names, sch: Schedule) -> K8sObj
     K8sObject {
         api_version: "batch/v1",
         kind: "CronJob",
-        metadata: ObjectMeta::namespaced(format!("{}-rotate-{}", s.name, s.credential.leaf()), &s.kubernetes.namespace),
+        metadata: ObjectMeta::namespaced(format!("{}-rotate-{}", s.role_name(), s.credential.leaf()), &s.kubernetes.namespace),
         spec: Some(k8s::CronJobSpec {
             schedule: sch.cron(),
             concurrency_policy: "Forbid",

@@ -187,9 +187,9 @@ fn names(s: &Settings, src: Source) -> Names {
         consumer_policy,
         writer_policy: format!("{role}-kv-write"),
         rotator_role: format!("{role}-rotator"),
-        rotator_sa: format!("{}-rotator", s.name),
+        rotator_sa: format!("{role}-rotator"),
         issuer_role: format!("{role}-cert-manager"),
-        issuer_sa: format!("{}-cert-manager", s.name),
+        issuer_sa: format!("{role}-cert-manager"),
         role,
     }
 }
@@ -238,7 +238,10 @@ fn policies(s: &Settings, src: Source, n: &Names) -> Vec<AccessPolicy> {
         out.push(AccessPolicy {
             policy_name: format!("{}-cert-manager-token", n.role),
             policy_type: PolicyType::KubernetesRbac,
-            policy_document: cert_manager_rbac(s, n),
+            policy_document: {
+                let (role, binding) = cert_manager_rbac(s, n);
+                format!("{role}---\n{binding}")
+            },
             scope: format!("serviceaccounts/{}/token in namespace {}", n.issuer_sa, s.kubernetes.namespace),
         });
     }
@@ -250,9 +253,9 @@ fn src_is_pki_on_k8s(s: &Settings, src: Source) -> bool {
 }
 
 /// cert-manager may request a Vault-audience token for the Issuer's own service account only,
-/// never for the workload's.
-fn cert_manager_rbac(s: &Settings, n: &Names) -> String {
-    let name = format!("{}-cert-manager-vault-token", s.name);
+/// never for the workload's: the Role and its RoleBinding, each rendered alone.
+fn cert_manager_rbac(s: &Settings, n: &Names) -> (String, String) {
+    let name = format!("{}-cert-manager-vault-token", s.role_name());
     let role = k8s::Role {
         api_version: "rbac.authorization.k8s.io/v1",
         kind: "Role",
@@ -279,7 +282,7 @@ fn cert_manager_rbac(s: &Settings, n: &Names) -> String {
             namespace: "cert-manager".into(),
         }],
     };
-    format!("{}---\n{}", render::yaml(&role), render::yaml(&binding))
+    (render::yaml(&role), render::yaml(&binding))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,6 +372,8 @@ pub fn plan(s: &Settings) -> Plan {
     window::apply(s, replaced, refresh, &mut scripts, &mut decisions, &mut findings);
 
     Plan {
+        // Set by planner::plan_unchecked, which knows the settings of every backend.
+        workload: String::new(),
         secrets_config: SecretsConfig {
             backend_endpoint: s.vault.address.clone(),
             authentication_method: auth_method,

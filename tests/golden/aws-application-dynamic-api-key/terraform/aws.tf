@@ -93,8 +93,8 @@ resource "aws_secretsmanager_secret_policy" "app" {
         },
         "StringNotEquals": {
           "aws:PrincipalArn": [
-            "arn:aws:iam::123456789012:role/prod-app",
-            "arn:aws:iam::123456789012:role/prod-app-secret-rotation"
+            "arn:aws:iam::123456789012:role/prod--app",
+            "arn:aws:iam::123456789012:role/prod--app-secret-rotation"
           ]
         }
       }
@@ -106,7 +106,7 @@ EOT
 }
 
 resource "aws_iam_policy" "read" {
-  name        = "prod-app-secret-read"
+  name        = "prod--app-secret-read"
   description = "Read prod/app/api-key"
   policy      = <<EOT
 {
@@ -129,7 +129,7 @@ EOT
 }
 
 resource "aws_iam_role" "consumer" {
-  name                 = "prod-app"
+  name                 = "prod--app"
   assume_role_policy   = <<EOT
 {
   "Version": "2012-10-17",
@@ -164,7 +164,7 @@ resource "aws_iam_role_policy_attachment" "consumer_read" {
 }
 
 resource "aws_iam_policy" "write" {
-  name        = "prod-app-secret-write"
+  name        = "prod--app-secret-write"
   description = "Write new versions of prod/app/api-key"
   policy      = <<EOT
 {
@@ -187,7 +187,7 @@ EOT
 }
 
 resource "aws_iam_role" "rotation" {
-  name               = "prod-app-secret-rotation"
+  name               = "prod--app-secret-rotation"
   assume_role_policy = <<EOT
 {
   "Version": "2012-10-17",
@@ -213,7 +213,7 @@ EOT
 }
 
 resource "aws_iam_policy" "rotation" {
-  name        = "prod-app-secret-rotation"
+  name        = "prod--app-secret-rotation"
   description = "Rotate prod/app/api-key"
   policy      = <<EOT
 {
@@ -237,7 +237,7 @@ resource "aws_iam_policy" "rotation" {
         "logs:PutLogEvents"
       ],
       "Resource": [
-        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod-app-rotate-api-key:*"
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod--app-rotate-api-key:*"
       ]
     },
     {
@@ -247,7 +247,7 @@ resource "aws_iam_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+        "arn:aws:sns:us-east-1:123456789012:prod--app-secret-rotation"
       ]
     },
     {
@@ -272,12 +272,12 @@ resource "aws_iam_role_policy_attachment" "rotation" {
 }
 
 resource "aws_cloudwatch_log_group" "rotation" {
-  name              = "/aws/lambda/prod-app-rotate-api-key"
+  name              = "/aws/lambda/prod--app-rotate-api-key"
   retention_in_days = 365
 }
 
 resource "aws_lambda_function" "rotation" {
-  function_name                  = "prod-app-rotate-api-key"
+  function_name                  = "prod--app-rotate-api-key"
   description                    = "Rotates prod/app/api-key"
   role                           = aws_iam_role.rotation.arn
   runtime                        = "python3.13"
@@ -326,7 +326,7 @@ resource "aws_secretsmanager_secret_rotation" "app" {
 }
 
 resource "aws_sns_topic" "rotation" {
-  name = "prod-app-secret-rotation"
+  name = "prod--app-secret-rotation"
 }
 
 resource "aws_sns_topic_policy" "rotation" {
@@ -345,11 +345,11 @@ resource "aws_sns_topic_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+        "arn:aws:sns:us-east-1:123456789012:prod--app-secret-rotation"
       ],
       "Condition": {
         "ArnEquals": {
-          "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/prod-app-secret-rotation"
+          "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/prod--app-secret-rotation"
         }
       }
     }
@@ -359,7 +359,7 @@ EOT
 }
 
 resource "aws_cloudwatch_event_rule" "rotation" {
-  name          = "prod-app-secret-rotation"
+  name          = "prod--app-secret-rotation"
   description   = "Rotation outcomes of prod/app/api-key"
   event_pattern = <<EOT
 {

@@ -93,8 +93,8 @@ resource "aws_secretsmanager_secret_policy" "app" {
         },
         "StringNotEquals": {
           "aws:PrincipalArn": [
-            "arn:aws:iam::123456789012:role/prod-app",
-            "arn:aws:iam::123456789012:role/prod-app-secret-rotation"
+            "arn:aws:iam::123456789012:role/prod--app",
+            "arn:aws:iam::123456789012:role/prod--app-secret-rotation"
           ]
         }
       }
@@ -106,7 +106,7 @@ EOT
 }
 
 resource "aws_iam_policy" "read" {
-  name        = "prod-app-secret-read"
+  name        = "prod--app-secret-read"
   description = "Read prod/app/config"
   policy      = <<EOT
 {
@@ -129,7 +129,7 @@ EOT
 }
 
 resource "aws_iam_role" "consumer" {
-  name                 = "prod-app"
+  name                 = "prod--app"
   assume_role_policy   = <<EOT
 {
   "Version": "2012-10-17",
@@ -164,7 +164,7 @@ resource "aws_iam_role_policy_attachment" "consumer_read" {
 }
 
 resource "aws_iam_role" "rotation" {
-  name               = "prod-app-secret-rotation"
+  name               = "prod--app-secret-rotation"
   assume_role_policy = <<EOT
 {
   "Version": "2012-10-17",
@@ -190,7 +190,7 @@ EOT
 }
 
 resource "aws_iam_policy" "rotation" {
-  name        = "prod-app-secret-rotation"
+  name        = "prod--app-secret-rotation"
   description = "Rotate prod/app/config"
   policy      = <<EOT
 {
@@ -227,7 +227,7 @@ resource "aws_iam_policy" "rotation" {
         "logs:PutLogEvents"
       ],
       "Resource": [
-        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod-app-rotate-config:*"
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod--app-rotate-config:*"
       ]
     },
     {
@@ -237,7 +237,7 @@ resource "aws_iam_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+        "arn:aws:sns:us-east-1:123456789012:prod--app-secret-rotation"
       ]
     },
     {
@@ -262,12 +262,12 @@ resource "aws_iam_role_policy_attachment" "rotation" {
 }
 
 resource "aws_cloudwatch_log_group" "rotation" {
-  name              = "/aws/lambda/prod-app-rotate-config"
+  name              = "/aws/lambda/prod--app-rotate-config"
   retention_in_days = 365
 }
 
 resource "aws_lambda_function" "rotation" {
-  function_name                  = "prod-app-rotate-config"
+  function_name                  = "prod--app-rotate-config"
   description                    = "Rotates prod/app/config"
   role                           = aws_iam_role.rotation.arn
   runtime                        = "python3.13"
@@ -316,7 +316,7 @@ resource "aws_secretsmanager_secret_rotation" "app" {
 }
 
 resource "aws_sns_topic" "rotation" {
-  name = "prod-app-secret-rotation"
+  name = "prod--app-secret-rotation"
 }
 
 resource "aws_sns_topic_policy" "rotation" {
@@ -335,11 +335,11 @@ resource "aws_sns_topic_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+        "arn:aws:sns:us-east-1:123456789012:prod--app-secret-rotation"
       ],
       "Condition": {
         "ArnEquals": {
-          "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/prod-app-secret-rotation"
+          "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/prod--app-secret-rotation"
         }
       }
     }
@@ -349,7 +349,7 @@ EOT
 }
 
 resource "aws_cloudwatch_event_rule" "rotation" {
-  name          = "prod-app-secret-rotation"
+  name          = "prod--app-secret-rotation"
   description   = "Rotation outcomes of prod/app/config"
   event_pattern = <<EOT
 {

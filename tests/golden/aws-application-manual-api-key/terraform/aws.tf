@@ -87,7 +87,7 @@ resource "aws_secretsmanager_secret_policy" "app" {
         },
         "StringNotEquals": {
           "aws:PrincipalArn": [
-            "arn:aws:iam::123456789012:role/prod-app"
+            "arn:aws:iam::123456789012:role/prod--app"
           ]
         }
       }
@@ -99,7 +99,7 @@ EOT
 }
 
 resource "aws_iam_policy" "read" {
-  name        = "prod-app-secret-read"
+  name        = "prod--app-secret-read"
   description = "Read prod/app/api-key"
   policy      = <<EOT
 {
@@ -122,7 +122,7 @@ EOT
 }
 
 resource "aws_iam_role" "consumer" {
-  name                 = "prod-app"
+  name                 = "prod--app"
   assume_role_policy   = <<EOT
 {
   "Version": "2012-10-17",
@@ -157,7 +157,7 @@ resource "aws_iam_role_policy_attachment" "consumer_read" {
 }
 
 resource "aws_iam_policy" "write" {
-  name        = "prod-app-secret-write"
+  name        = "prod--app-secret-write"
   description = "Write new versions of prod/app/api-key"
   policy      = <<EOT
 {

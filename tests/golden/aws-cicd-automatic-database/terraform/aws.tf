@@ -103,8 +103,8 @@ resource "aws_secretsmanager_secret_policy" "app" {
         },
         "StringNotEquals": {
           "aws:PrincipalArn": [
-            "arn:aws:iam::123456789012:role/prod-app",
-            "arn:aws:iam::123456789012:role/prod-app-secret-rotation"
+            "arn:aws:iam::123456789012:role/prod--app",
+            "arn:aws:iam::123456789012:role/prod--app-secret-rotation"
           ]
         }
       }
@@ -116,7 +116,7 @@ EOT
 }
 
 resource "aws_iam_policy" "read" {
-  name        = "prod-app-secret-read"
+  name        = "prod--app-secret-read"
   description = "Read prod/app/database"
   policy      = <<EOT
 {
@@ -149,7 +149,7 @@ data "aws_iam_openid_connect_provider" "ci" {
 }
 
 resource "aws_iam_role" "consumer" {
-  name                 = "prod-app"
+  name                 = "prod--app"
   assume_role_policy   = <<EOT
 {
   "Version": "2012-10-17",
@@ -189,7 +189,7 @@ resource "aws_iam_role_policy_attachment" "consumer_read" {
 }
 
 resource "aws_iam_role" "rotation" {
-  name               = "prod-app-secret-rotation"
+  name               = "prod--app-secret-rotation"
   assume_role_policy = <<EOT
 {
   "Version": "2012-10-17",
@@ -215,7 +215,7 @@ EOT
 }
 
 resource "aws_iam_policy" "rotation" {
-  name        = "prod-app-secret-rotation"
+  name        = "prod--app-secret-rotation"
   description = "Rotate prod/app/database"
   policy      = <<EOT
 {
@@ -262,7 +262,7 @@ resource "aws_iam_policy" "rotation" {
         "logs:PutLogEvents"
       ],
       "Resource": [
-        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod-app-rotate-database:*"
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod--app-rotate-database:*"
       ]
     },
     {
@@ -272,7 +272,7 @@ resource "aws_iam_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+        "arn:aws:sns:us-east-1:123456789012:prod--app-secret-rotation"
       ]
     },
     {
@@ -321,12 +321,12 @@ resource "aws_iam_role_policy_attachment" "rotation" {
 }
 
 resource "aws_cloudwatch_log_group" "rotation" {
-  name              = "/aws/lambda/prod-app-rotate-database"
+  name              = "/aws/lambda/prod--app-rotate-database"
   retention_in_days = 365
 }
 
 resource "aws_lambda_function" "rotation" {
-  function_name                  = "prod-app-rotate-database"
+  function_name                  = "prod--app-rotate-database"
   description                    = "Rotates prod/app/database"
   role                           = aws_iam_role.rotation.arn
   runtime                        = "python3.13"
@@ -380,7 +380,7 @@ resource "aws_secretsmanager_secret_rotation" "app" {
 }
 
 resource "aws_sns_topic" "rotation" {
-  name = "prod-app-secret-rotation"
+  name = "prod--app-secret-rotation"
 }
 
 resource "aws_sns_topic_policy" "rotation" {
@@ -399,11 +399,11 @@ resource "aws_sns_topic_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+        "arn:aws:sns:us-east-1:123456789012:prod--app-secret-rotation"
       ],
       "Condition": {
         "ArnEquals": {
-          "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/prod-app-secret-rotation"
+          "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/prod--app-secret-rotation"
         }
       }
     }
@@ -413,7 +413,7 @@ EOT
 }
 
 resource "aws_cloudwatch_event_rule" "rotation" {
-  name          = "prod-app-secret-rotation"
+  name          = "prod--app-secret-rotation"
   description   = "Rotation outcomes of prod/app/database"
   event_pattern = <<EOT
 {

@@ -94,8 +94,8 @@ resource "aws_secretsmanager_secret_policy" "app" {
         },
         "StringNotEquals": {
           "aws:PrincipalArn": [
-            "arn:aws:iam::123456789012:role/staging-payments",
-            "arn:aws:iam::123456789012:role/staging-payments-secret-rotation"
+            "arn:aws:iam::123456789012:role/staging--payments",
+            "arn:aws:iam::123456789012:role/staging--payments-secret-rotation"
           ]
         }
       }
@@ -107,7 +107,7 @@ EOT
 }
 
 resource "aws_iam_policy" "read" {
-  name        = "staging-payments-secret-read"
+  name        = "staging--payments-secret-read"
   description = "Read staging/payments/api-key"
   policy      = <<EOT
 {
@@ -155,7 +155,7 @@ data "aws_iam_openid_connect_provider" "eks" {
 }
 
 resource "aws_iam_role" "consumer" {
-  name                 = "staging-payments"
+  name                 = "staging--payments"
   assume_role_policy   = <<EOT
 {
   "Version": "2012-10-17",
@@ -172,7 +172,7 @@ resource "aws_iam_role" "consumer" {
       "Condition": {
         "StringEquals": {
           "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud": "sts.amazonaws.com",
-          "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:payments-ns:payments"
+          "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:payments-ns:staging--payments"
         }
       }
     }
@@ -195,7 +195,7 @@ resource "aws_iam_role_policy_attachment" "consumer_read" {
 }
 
 resource "aws_iam_policy" "write" {
-  name        = "staging-payments-secret-write"
+  name        = "staging--payments-secret-write"
   description = "Write new versions of staging/payments/api-key"
   policy      = <<EOT
 {
@@ -236,7 +236,7 @@ EOT
 }
 
 resource "aws_iam_role" "rotation" {
-  name               = "staging-payments-secret-rotation"
+  name               = "staging--payments-secret-rotation"
   assume_role_policy = <<EOT
 {
   "Version": "2012-10-17",
@@ -262,7 +262,7 @@ EOT
 }
 
 resource "aws_iam_policy" "rotation" {
-  name        = "staging-payments-secret-rotation"
+  name        = "staging--payments-secret-rotation"
   description = "Rotate staging/payments/api-key"
   policy      = <<EOT
 {
@@ -286,7 +286,7 @@ resource "aws_iam_policy" "rotation" {
         "logs:PutLogEvents"
       ],
       "Resource": [
-        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/staging-payments-rotate-api-key:*"
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/staging--payments-rotate-api-key:*"
       ]
     },
     {
@@ -296,7 +296,7 @@ resource "aws_iam_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:eu-west-1:123456789012:staging-payments-secret-rotation"
+        "arn:aws:sns:eu-west-1:123456789012:staging--payments-secret-rotation"
       ]
     },
     {
@@ -340,12 +340,12 @@ resource "aws_iam_role_policy_attachment" "rotation" {
 }
 
 resource "aws_cloudwatch_log_group" "rotation" {
-  name              = "/aws/lambda/staging-payments-rotate-api-key"
+  name              = "/aws/lambda/staging--payments-rotate-api-key"
   retention_in_days = 365
 }
 
 resource "aws_lambda_function" "rotation" {
-  function_name                  = "staging-payments-rotate-api-key"
+  function_name                  = "staging--payments-rotate-api-key"
   description                    = "Rotates staging/payments/api-key"
   role                           = aws_iam_role.rotation.arn
   runtime                        = "python3.13"
@@ -394,7 +394,7 @@ resource "aws_secretsmanager_secret_rotation" "app" {
 }
 
 resource "aws_sns_topic" "rotation" {
-  name = "staging-payments-secret-rotation"
+  name = "staging--payments-secret-rotation"
 }
 
 resource "aws_sns_topic_policy" "rotation" {
@@ -413,11 +413,11 @@ resource "aws_sns_topic_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:eu-west-1:123456789012:staging-payments-secret-rotation"
+        "arn:aws:sns:eu-west-1:123456789012:staging--payments-secret-rotation"
       ],
       "Condition": {
         "ArnEquals": {
-          "aws:SourceArn": "arn:aws:events:eu-west-1:123456789012:rule/staging-payments-secret-rotation"
+          "aws:SourceArn": "arn:aws:events:eu-west-1:123456789012:rule/staging--payments-secret-rotation"
         }
       }
     }
@@ -427,7 +427,7 @@ EOT
 }
 
 resource "aws_cloudwatch_event_rule" "rotation" {
-  name          = "staging-payments-secret-rotation"
+  name          = "staging--payments-secret-rotation"
   description   = "Rotation outcomes of staging/payments/api-key"
   event_pattern = <<EOT
 {

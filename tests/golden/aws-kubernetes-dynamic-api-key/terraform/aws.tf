@@ -93,8 +93,8 @@ resource "aws_secretsmanager_secret_policy" "app" {
         },
         "StringNotEquals": {
           "aws:PrincipalArn": [
-            "arn:aws:iam::123456789012:role/prod-app",
-            "arn:aws:iam::123456789012:role/prod-app-secret-rotation"
+            "arn:aws:iam::123456789012:role/prod--app",
+            "arn:aws:iam::123456789012:role/prod--app-secret-rotation"
           ]
         }
       }
@@ -106,7 +106,7 @@ EOT
 }
 
 resource "aws_iam_policy" "read" {
-  name        = "prod-app-secret-read"
+  name        = "prod--app-secret-read"
   description = "Read prod/app/api-key"
   policy      = <<EOT
 {
@@ -139,7 +139,7 @@ data "aws_iam_openid_connect_provider" "eks" {
 }
 
 resource "aws_iam_role" "consumer" {
-  name                 = "prod-app"
+  name                 = "prod--app"
   assume_role_policy   = <<EOT
 {
   "Version": "2012-10-17",
@@ -156,7 +156,7 @@ resource "aws_iam_role" "consumer" {
       "Condition": {
         "StringEquals": {
           "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud": "sts.amazonaws.com",
-          "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:app:app"
+          "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": "system:serviceaccount:app:prod--app"
         }
       }
     }
@@ -179,7 +179,7 @@ resource "aws_iam_role_policy_attachment" "consumer_read" {
 }
 
 resource "aws_iam_policy" "write" {
-  name        = "prod-app-secret-write"
+  name        = "prod--app-secret-write"
   description = "Write new versions of prod/app/api-key"
   policy      = <<EOT
 {
@@ -202,7 +202,7 @@ EOT
 }
 
 resource "aws_iam_role" "rotation" {
-  name               = "prod-app-secret-rotation"
+  name               = "prod--app-secret-rotation"
   assume_role_policy = <<EOT
 {
   "Version": "2012-10-17",
@@ -228,7 +228,7 @@ EOT
 }
 
 resource "aws_iam_policy" "rotation" {
-  name        = "prod-app-secret-rotation"
+  name        = "prod--app-secret-rotation"
   description = "Rotate prod/app/api-key"
   policy      = <<EOT
 {
@@ -252,7 +252,7 @@ resource "aws_iam_policy" "rotation" {
         "logs:PutLogEvents"
       ],
       "Resource": [
-        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod-app-rotate-api-key:*"
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/prod--app-rotate-api-key:*"
       ]
     },
     {
@@ -262,7 +262,7 @@ resource "aws_iam_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+        "arn:aws:sns:us-east-1:123456789012:prod--app-secret-rotation"
       ]
     },
     {
@@ -287,12 +287,12 @@ resource "aws_iam_role_policy_attachment" "rotation" {
 }
 
 resource "aws_cloudwatch_log_group" "rotation" {
-  name              = "/aws/lambda/prod-app-rotate-api-key"
+  name              = "/aws/lambda/prod--app-rotate-api-key"
   retention_in_days = 365
 }
 
 resource "aws_lambda_function" "rotation" {
-  function_name                  = "prod-app-rotate-api-key"
+  function_name                  = "prod--app-rotate-api-key"
   description                    = "Rotates prod/app/api-key"
   role                           = aws_iam_role.rotation.arn
   runtime                        = "python3.13"
@@ -341,7 +341,7 @@ resource "aws_secretsmanager_secret_rotation" "app" {
 }
 
 resource "aws_sns_topic" "rotation" {
-  name = "prod-app-secret-rotation"
+  name = "prod--app-secret-rotation"
 }
 
 resource "aws_sns_topic_policy" "rotation" {
@@ -360,11 +360,11 @@ resource "aws_sns_topic_policy" "rotation" {
         "sns:Publish"
       ],
       "Resource": [
-        "arn:aws:sns:us-east-1:123456789012:prod-app-secret-rotation"
+        "arn:aws:sns:us-east-1:123456789012:prod--app-secret-rotation"
       ],
       "Condition": {
         "ArnEquals": {
-          "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/prod-app-secret-rotation"
+          "aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/prod--app-secret-rotation"
         }
       }
     }
@@ -374,7 +374,7 @@ EOT
 }
 
 resource "aws_cloudwatch_event_rule" "rotation" {
-  name          = "prod-app-secret-rotation"
+  name          = "prod--app-secret-rotation"
   description   = "Rotation outcomes of prod/app/api-key"
   event_pattern = <<EOT
 {

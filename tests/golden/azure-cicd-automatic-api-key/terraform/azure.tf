@@ -38,7 +38,7 @@ variable "initial_value" {
 resource "time_static" "secret_created" {}
 
 resource "azurerm_key_vault_secret" "app" {
-  name             = "prod-app-api-key"
+  name             = "prod--app-api-key"
   key_vault_id     = data.azurerm_key_vault.kv.id
   value_wo         = var.initial_value
   value_wo_version = 1
@@ -51,13 +51,13 @@ resource "azurerm_key_vault_secret" "app" {
 }
 
 resource "azurerm_user_assigned_identity" "app" {
-  name                = "id-prod-app"
+  name                = "id-prod--app"
   resource_group_name = data.azurerm_resource_group.rg.name
   location            = data.azurerm_resource_group.rg.location
 }
 
 resource "azurerm_federated_identity_credential" "github" {
-  name                      = "github-prod-app"
+  name                      = "github-prod--app"
   user_assigned_identity_id = azurerm_user_assigned_identity.app.id
   audience                  = ["api://AzureADTokenExchange"]
   issuer                    = "https://token.actions.githubusercontent.com"
@@ -69,7 +69,7 @@ resource "azurerm_role_assignment" "app_secrets_user" {
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-api-key only"
+  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod--app-api-key only"
 }
 
 resource "azurerm_role_assignment" "rotator_secrets_officer" {
@@ -77,17 +77,17 @@ resource "azurerm_role_assignment" "rotator_secrets_officer" {
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
   principal_id       = azurerm_user_assigned_identity.rotator.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Secrets Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-api-key only"
+  description        = "Key Vault Secrets Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod--app-api-key only"
 }
 
 resource "azurerm_user_assigned_identity" "rotator" {
-  name                = "id-prod-app-rotator"
+  name                = "id-prod--app-rotator"
   resource_group_name = data.azurerm_resource_group.rg.name
   location            = data.azurerm_resource_group.rg.location
 }
 
 resource "azurerm_storage_account" "rotation" {
-  name                            = "stprodapprot"
+  name                            = "stprodappd97cfcb3rot"
   resource_group_name             = data.azurerm_resource_group.rg.name
   location                        = data.azurerm_resource_group.rg.location
   account_tier                    = "Standard"
@@ -119,7 +119,7 @@ resource "azurerm_storage_container" "rotation" {
 }
 
 resource "azurerm_service_plan" "rotation" {
-  name                = "asp-prod-app-rotate"
+  name                = "asp-prod--app-rotate"
   resource_group_name = data.azurerm_resource_group.rg.name
   location            = data.azurerm_resource_group.rg.location
   os_type             = "Linux"
@@ -127,7 +127,7 @@ resource "azurerm_service_plan" "rotation" {
 }
 
 resource "azurerm_function_app_flex_consumption" "rotation" {
-  name                        = "func-prod-app-rotate"
+  name                        = "func-prod--app-rotate"
   resource_group_name         = data.azurerm_resource_group.rg.name
   location                    = data.azurerm_resource_group.rg.location
   service_plan_id             = azurerm_service_plan.rotation.id
@@ -170,14 +170,14 @@ variable "rotation_function_published" {
 
 resource "azurerm_eventgrid_system_topic_event_subscription" "near_expiry" {
   count                = var.rotation_function_published ? 1 : 0
-  name                 = "prod-app-api-key-near-expiry"
+  name                 = "prod--app-api-key-near-expiry"
   system_topic         = "evgt-kv-example"
   resource_group_name  = data.azurerm_resource_group.rg.name
   included_event_types = ["Microsoft.KeyVault.SecretNearExpiry"]
 
   subject_filter {
-    subject_begins_with = "prod-app-api-key"
-    subject_ends_with   = "prod-app-api-key"
+    subject_begins_with = "prod--app-api-key"
+    subject_ends_with   = "prod--app-api-key"
     case_sensitive      = true
   }
 
@@ -193,7 +193,7 @@ resource "azurerm_eventgrid_system_topic_event_subscription" "near_expiry" {
 }
 
 output "workload_client_id" {
-  description = "Client ID of id-prod-app, for the SDKs, service account and pipelines"
+  description = "Client ID of id-prod--app, for the SDKs, service account and pipelines"
   value       = azurerm_user_assigned_identity.app.client_id
 }
 

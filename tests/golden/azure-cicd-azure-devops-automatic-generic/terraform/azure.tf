@@ -38,7 +38,7 @@ variable "initial_value" {
 resource "time_static" "secret_created" {}
 
 resource "azurerm_key_vault_secret" "app" {
-  name             = "prod-app-config"
+  name             = "prod--app-config"
   key_vault_id     = data.azurerm_key_vault.kv.id
   value_wo         = var.initial_value
   value_wo_version = 1
@@ -51,7 +51,7 @@ resource "azurerm_key_vault_secret" "app" {
 }
 
 resource "azurerm_user_assigned_identity" "app" {
-  name                = "id-prod-app"
+  name                = "id-prod--app"
   resource_group_name = data.azurerm_resource_group.rg.name
   location            = data.azurerm_resource_group.rg.location
 }
@@ -62,7 +62,7 @@ variable "azure_devops_subject" {
 }
 
 resource "azurerm_federated_identity_credential" "azure_devops" {
-  name                      = "azure-devops-prod-app"
+  name                      = "azure-devops-prod--app"
   user_assigned_identity_id = azurerm_user_assigned_identity.app.id
   audience                  = ["api://AzureADTokenExchange"]
   issuer                    = "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0"
@@ -74,7 +74,7 @@ resource "azurerm_role_assignment" "app_secrets_user" {
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-config only"
+  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod--app-config only"
 }
 
 resource "azurerm_role_assignment" "rotator_secrets_officer" {
@@ -82,17 +82,17 @@ resource "azurerm_role_assignment" "rotator_secrets_officer" {
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
   principal_id       = azurerm_user_assigned_identity.rotator.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Secrets Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-config only"
+  description        = "Key Vault Secrets Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod--app-config only"
 }
 
 resource "azurerm_user_assigned_identity" "rotator" {
-  name                = "id-prod-app-rotator"
+  name                = "id-prod--app-rotator"
   resource_group_name = data.azurerm_resource_group.rg.name
   location            = data.azurerm_resource_group.rg.location
 }
 
 resource "azurerm_storage_account" "rotation" {
-  name                            = "stprodapprot"
+  name                            = "stprodappd97cfcb3rot"
   resource_group_name             = data.azurerm_resource_group.rg.name
   location                        = data.azurerm_resource_group.rg.location
   account_tier                    = "Standard"
@@ -124,7 +124,7 @@ resource "azurerm_storage_container" "rotation" {
 }
 
 resource "azurerm_service_plan" "rotation" {
-  name                = "asp-prod-app-rotate"
+  name                = "asp-prod--app-rotate"
   resource_group_name = data.azurerm_resource_group.rg.name
   location            = data.azurerm_resource_group.rg.location
   os_type             = "Linux"
@@ -132,7 +132,7 @@ resource "azurerm_service_plan" "rotation" {
 }
 
 resource "azurerm_function_app_flex_consumption" "rotation" {
-  name                        = "func-prod-app-rotate"
+  name                        = "func-prod--app-rotate"
   resource_group_name         = data.azurerm_resource_group.rg.name
   location                    = data.azurerm_resource_group.rg.location
   service_plan_id             = azurerm_service_plan.rotation.id
@@ -175,14 +175,14 @@ variable "rotation_function_published" {
 
 resource "azurerm_eventgrid_system_topic_event_subscription" "near_expiry" {
   count                = var.rotation_function_published ? 1 : 0
-  name                 = "prod-app-config-near-expiry"
+  name                 = "prod--app-config-near-expiry"
   system_topic         = "evgt-kv-example"
   resource_group_name  = data.azurerm_resource_group.rg.name
   included_event_types = ["Microsoft.KeyVault.SecretNearExpiry"]
 
   subject_filter {
-    subject_begins_with = "prod-app-config"
-    subject_ends_with   = "prod-app-config"
+    subject_begins_with = "prod--app-config"
+    subject_ends_with   = "prod--app-config"
     case_sensitive      = true
   }
 
@@ -198,7 +198,7 @@ resource "azurerm_eventgrid_system_topic_event_subscription" "near_expiry" {
 }
 
 output "workload_client_id" {
-  description = "Client ID of id-prod-app, for the SDKs, service account and pipelines"
+  description = "Client ID of id-prod--app, for the SDKs, service account and pipelines"
   value       = azurerm_user_assigned_identity.app.client_id
 }
 

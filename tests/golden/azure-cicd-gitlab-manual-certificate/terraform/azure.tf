@@ -25,7 +25,7 @@ data "azurerm_key_vault" "kv" {
 }
 
 resource "azurerm_key_vault_certificate" "app" {
-  name         = "prod-app-certificate"
+  name         = "prod--app-certificate"
   key_vault_id = data.azurerm_key_vault.kv.id
 
   certificate_policy {
@@ -68,13 +68,13 @@ resource "azurerm_key_vault_certificate" "app" {
 }
 
 resource "azurerm_user_assigned_identity" "app" {
-  name                = "id-prod-app"
+  name                = "id-prod--app"
   resource_group_name = data.azurerm_resource_group.rg.name
   location            = data.azurerm_resource_group.rg.location
 }
 
 resource "azurerm_federated_identity_credential" "gitlab" {
-  name                      = "gitlab-prod-app"
+  name                      = "gitlab-prod--app"
   user_assigned_identity_id = azurerm_user_assigned_identity.app.id
   audience                  = ["api://AzureADTokenExchange"]
   issuer                    = "https://gitlab.com"
@@ -86,7 +86,7 @@ resource "azurerm_role_assignment" "app_secrets_user" {
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-certificate only"
+  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod--app-certificate only"
 }
 
 resource "azurerm_role_assignment" "app_certificate_user" {
@@ -94,11 +94,11 @@ resource "azurerm_role_assignment" "app_certificate_user" {
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Certificate User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/certificates/prod-app-certificate only"
+  description        = "Key Vault Certificate User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/certificates/prod--app-certificate only"
 }
 
 output "workload_client_id" {
-  description = "Client ID of id-prod-app, for the SDKs, service account and pipelines"
+  description = "Client ID of id-prod--app, for the SDKs, service account and pipelines"
   value       = azurerm_user_assigned_identity.app.client_id
 }
 

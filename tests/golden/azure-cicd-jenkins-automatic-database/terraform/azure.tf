@@ -31,7 +31,7 @@ data "azurerm_key_vault" "kv" {
 variable "db_username" {
   type        = string
   description = "Database user the application logs in as first; the rotation Function alternates it with <db_username>_clone, which it creates."
-  default     = "prod-app"
+  default     = "prod--app"
 }
 
 variable "db_password" {
@@ -44,7 +44,7 @@ variable "db_password" {
 resource "time_static" "secret_created" {}
 
 resource "azurerm_key_vault_secret" "app" {
-  name             = "prod-app-database"
+  name             = "prod--app-database"
   key_vault_id     = data.azurerm_key_vault.kv.id
   value_wo         = jsonencode({ dbname = "app", engine = "postgresql", host = "db.example.com", password = var.db_password, port = 5432, username = var.db_username })
   value_wo_version = 1
@@ -69,7 +69,7 @@ variable "db_admin_password" {
 }
 
 resource "azurerm_key_vault_secret" "db_admin" {
-  name             = "prod-app-database-admin"
+  name             = "prod--app-database-admin"
   key_vault_id     = data.azurerm_key_vault.kv.id
   value_wo         = jsonencode({ password = var.db_admin_password, username = var.db_admin_username })
   value_wo_version = 1
@@ -77,13 +77,13 @@ resource "azurerm_key_vault_secret" "db_admin" {
 }
 
 resource "azurerm_user_assigned_identity" "app" {
-  name                = "id-prod-app"
+  name                = "id-prod--app"
   resource_group_name = data.azurerm_resource_group.rg.name
   location            = data.azurerm_resource_group.rg.location
 }
 
 resource "azurerm_federated_identity_credential" "jenkins" {
-  name                      = "jenkins-prod-app"
+  name                      = "jenkins-prod--app"
   user_assigned_identity_id = azurerm_user_assigned_identity.app.id
   audience                  = ["api://AzureADTokenExchange"]
   issuer                    = "https://jenkins.example.com/oidc"
@@ -95,7 +95,7 @@ resource "azurerm_role_assignment" "app_secrets_user" {
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-database only"
+  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod--app-database only"
 }
 
 resource "azurerm_role_assignment" "rotator_secrets_officer" {
@@ -103,7 +103,7 @@ resource "azurerm_role_assignment" "rotator_secrets_officer" {
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
   principal_id       = azurerm_user_assigned_identity.rotator.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Secrets Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-database only"
+  description        = "Key Vault Secrets Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod--app-database only"
 }
 
 resource "azurerm_role_assignment" "rotator_admin_secrets_user" {
@@ -111,17 +111,17 @@ resource "azurerm_role_assignment" "rotator_admin_secrets_user" {
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
   principal_id       = azurerm_user_assigned_identity.rotator.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-database-admin only"
+  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod--app-database-admin only"
 }
 
 resource "azurerm_user_assigned_identity" "rotator" {
-  name                = "id-prod-app-rotator"
+  name                = "id-prod--app-rotator"
   resource_group_name = data.azurerm_resource_group.rg.name
   location            = data.azurerm_resource_group.rg.location
 }
 
 resource "azurerm_storage_account" "rotation" {
-  name                            = "stprodapprot"
+  name                            = "stprodappd97cfcb3rot"
   resource_group_name             = data.azurerm_resource_group.rg.name
   location                        = data.azurerm_resource_group.rg.location
   account_tier                    = "Standard"
@@ -153,7 +153,7 @@ resource "azurerm_storage_container" "rotation" {
 }
 
 resource "azurerm_service_plan" "rotation" {
-  name                = "asp-prod-app-rotate"
+  name                = "asp-prod--app-rotate"
   resource_group_name = data.azurerm_resource_group.rg.name
   location            = data.azurerm_resource_group.rg.location
   os_type             = "Linux"
@@ -161,7 +161,7 @@ resource "azurerm_service_plan" "rotation" {
 }
 
 resource "azurerm_function_app_flex_consumption" "rotation" {
-  name                        = "func-prod-app-rotate"
+  name                        = "func-prod--app-rotate"
   resource_group_name         = data.azurerm_resource_group.rg.name
   location                    = data.azurerm_resource_group.rg.location
   service_plan_id             = azurerm_service_plan.rotation.id
@@ -205,14 +205,14 @@ variable "rotation_function_published" {
 
 resource "azurerm_eventgrid_system_topic_event_subscription" "near_expiry" {
   count                = var.rotation_function_published ? 1 : 0
-  name                 = "prod-app-database-near-expiry"
+  name                 = "prod--app-database-near-expiry"
   system_topic         = "evgt-kv-example"
   resource_group_name  = data.azurerm_resource_group.rg.name
   included_event_types = ["Microsoft.KeyVault.SecretNearExpiry"]
 
   subject_filter {
-    subject_begins_with = "prod-app-database"
-    subject_ends_with   = "prod-app-database"
+    subject_begins_with = "prod--app-database"
+    subject_ends_with   = "prod--app-database"
     case_sensitive      = true
   }
 
@@ -228,7 +228,7 @@ resource "azurerm_eventgrid_system_topic_event_subscription" "near_expiry" {
 }
 
 output "workload_client_id" {
-  description = "Client ID of id-prod-app, for the SDKs, service account and pipelines"
+  description = "Client ID of id-prod--app, for the SDKs, service account and pipelines"
   value       = azurerm_user_assigned_identity.app.client_id
 }
 

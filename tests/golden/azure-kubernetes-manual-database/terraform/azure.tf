@@ -27,7 +27,7 @@ data "azurerm_key_vault" "kv" {
 variable "db_username" {
   type        = string
   description = "Database user the application logs in as."
-  default     = "prod-app"
+  default     = "prod--app"
 }
 
 variable "db_password" {
@@ -38,7 +38,7 @@ variable "db_password" {
 }
 
 resource "azurerm_key_vault_secret" "app" {
-  name             = "prod-app-database"
+  name             = "prod--app-database"
   key_vault_id     = data.azurerm_key_vault.kv.id
   value_wo         = jsonencode({ dbname = "app", engine = "postgresql", host = "db.example.com", password = var.db_password, port = 5432, username = var.db_username })
   value_wo_version = 1
@@ -46,7 +46,7 @@ resource "azurerm_key_vault_secret" "app" {
 }
 
 resource "azurerm_user_assigned_identity" "app" {
-  name                = "id-prod-app"
+  name                = "id-prod--app"
   resource_group_name = data.azurerm_resource_group.rg.name
   location            = data.azurerm_resource_group.rg.location
 }
@@ -57,11 +57,11 @@ data "azurerm_kubernetes_cluster" "aks" {
 }
 
 resource "azurerm_federated_identity_credential" "aks" {
-  name                      = "aks-app-app"
+  name                      = "aks-app-prod--app"
   user_assigned_identity_id = azurerm_user_assigned_identity.app.id
   audience                  = ["api://AzureADTokenExchange"]
   issuer                    = data.azurerm_kubernetes_cluster.aks.oidc_issuer_url
-  subject                   = "system:serviceaccount:app:app"
+  subject                   = "system:serviceaccount:app:prod--app"
 }
 
 resource "azurerm_role_assignment" "app_secrets_user" {
@@ -69,11 +69,11 @@ resource "azurerm_role_assignment" "app_secrets_user" {
   role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
-  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod-app-database only"
+  description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod--app-database only"
 }
 
 output "workload_client_id" {
-  description = "Client ID of id-prod-app, for the SDKs, service account and pipelines"
+  description = "Client ID of id-prod--app, for the SDKs, service account and pipelines"
   value       = azurerm_user_assigned_identity.app.client_id
 }
 

@@ -15,7 +15,7 @@ terraform {
 
 resource "google_secret_manager_secret" "secret" {
   project   = "example-project"
-  secret_id = "prod-app-api-key"
+  secret_id = "prod--app-api-key"
   labels = {
     app         = "app"
     environment = "prod"
@@ -44,9 +44,9 @@ resource "google_secret_manager_secret" "secret" {
 
 resource "google_service_account" "app" {
   project      = "example-project"
-  account_id   = "prod-app"
+  account_id   = "prod--app"
   display_name = "app (prod)"
-  description  = "Reads prod-app-api-key only"
+  description  = "Reads prod--app-api-key only"
 }
 
 resource "google_secret_manager_secret_iam_member" "consumer" {
@@ -58,7 +58,7 @@ resource "google_secret_manager_secret_iam_member" "consumer" {
 
 resource "google_pubsub_topic" "rotation" {
   project = "example-project"
-  name    = "prod-app-api-key-rotation"
+  name    = "prod--app-api-key-rotation"
 }
 
 resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
@@ -70,9 +70,9 @@ resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
 
 resource "google_service_account" "rotator" {
   project      = "example-project"
-  account_id   = "prod-app-rotator"
-  display_name = "prod-app-api-key rotation"
-  description  = "Adds versions to prod-app-api-key on SECRET_ROTATE"
+  account_id   = "prod--app-rotator"
+  display_name = "prod--app-api-key rotation"
+  description  = "Adds versions to prod--app-api-key on SECRET_ROTATE"
 }
 
 resource "google_secret_manager_secret_iam_member" "rotator_version_adder" {
@@ -97,7 +97,7 @@ data "archive_file" "rotate" {
 
 resource "google_storage_bucket" "functions" {
   project                     = "example-project"
-  name                        = "example-project-prod-app-functions"
+  name                        = "example-project-prod--app-functions"
   location                    = "US-CENTRAL1"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
@@ -125,9 +125,9 @@ resource "google_storage_bucket_object" "rotate" {
 
 resource "google_cloudfunctions2_function" "rotate" {
   project     = "example-project"
-  name        = "prod-app-api-key-rotate"
+  name        = "prod--app-api-key-rotate"
   location    = "us-central1"
-  description = "Adds a version to prod-app-api-key on SECRET_ROTATE"
+  description = "Adds a version to prod--app-api-key on SECRET_ROTATE"
 
   build_config {
     runtime     = "python313"
@@ -149,7 +149,7 @@ resource "google_cloudfunctions2_function" "rotate" {
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.rotator.email
     environment_variables = {
-      SECRET_NAME     = "projects/example-project/secrets/prod-app-api-key"
+      SECRET_NAME     = "projects/example-project/secrets/prod--app-api-key"
       CREDENTIAL_TYPE = "api-key"
     }
   }

@@ -15,7 +15,7 @@ terraform {
 
 resource "google_secret_manager_secret" "secret" {
   project   = "example-project"
-  secret_id = "prod-app-database"
+  secret_id = "prod--app-database"
   labels = {
     app         = "app"
     environment = "prod"
@@ -44,9 +44,9 @@ resource "google_secret_manager_secret" "secret" {
 
 resource "google_service_account" "app" {
   project      = "example-project"
-  account_id   = "prod-app"
+  account_id   = "prod--app"
   display_name = "app (prod)"
-  description  = "Reads prod-app-database only"
+  description  = "Reads prod--app-database only"
 }
 
 resource "google_secret_manager_secret_iam_member" "consumer" {
@@ -58,7 +58,7 @@ resource "google_secret_manager_secret_iam_member" "consumer" {
 
 resource "google_pubsub_topic" "rotation" {
   project = "example-project"
-  name    = "prod-app-database-rotation"
+  name    = "prod--app-database-rotation"
 }
 
 resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
@@ -70,9 +70,9 @@ resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
 
 resource "google_service_account" "rotator" {
   project      = "example-project"
-  account_id   = "prod-app-rotator"
-  display_name = "prod-app-database rotation"
-  description  = "Adds versions to prod-app-database on SECRET_ROTATE"
+  account_id   = "prod--app-rotator"
+  display_name = "prod--app-database rotation"
+  description  = "Adds versions to prod--app-database on SECRET_ROTATE"
 }
 
 resource "google_secret_manager_secret_iam_member" "rotator_version_adder" {
@@ -98,7 +98,7 @@ resource "google_secret_manager_secret_iam_member" "rotator_accessor" {
 
 resource "google_secret_manager_secret" "database_admin" {
   project   = "example-project"
-  secret_id = "prod-app-database-admin"
+  secret_id = "prod--app-database-admin"
   labels = {
     app         = "app"
     environment = "prod"
@@ -125,7 +125,7 @@ data "archive_file" "rotate" {
 
 resource "google_storage_bucket" "functions" {
   project                     = "example-project"
-  name                        = "example-project-prod-app-functions"
+  name                        = "example-project-prod--app-functions"
   location                    = "US-CENTRAL1"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
@@ -153,9 +153,9 @@ resource "google_storage_bucket_object" "rotate" {
 
 resource "google_cloudfunctions2_function" "rotate" {
   project     = "example-project"
-  name        = "prod-app-database-rotate"
+  name        = "prod--app-database-rotate"
   location    = "us-central1"
-  description = "Adds a version to prod-app-database on SECRET_ROTATE"
+  description = "Adds a version to prod--app-database on SECRET_ROTATE"
 
   build_config {
     runtime     = "python313"
@@ -177,15 +177,15 @@ resource "google_cloudfunctions2_function" "rotate" {
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.rotator.email
     environment_variables = {
-      SECRET_NAME             = "projects/example-project/secrets/prod-app-database"
+      SECRET_NAME             = "projects/example-project/secrets/prod--app-database"
       CREDENTIAL_TYPE         = "database"
       DB_ENGINE               = "postgresql"
       DB_HOST                 = "db.example.com"
       DB_PORT                 = "5432"
       DB_NAME                 = "app"
-      DB_USERNAME             = "prod-app"
-      DB_ALTERNATE_USERNAME   = "prod-app_clone"
-      DB_ADMIN_SECRET_VERSION = "projects/example-project/secrets/prod-app-database-admin/versions/latest"
+      DB_USERNAME             = "prod--app"
+      DB_ALTERNATE_USERNAME   = "prod--app_clone"
+      DB_ADMIN_SECRET_VERSION = "projects/example-project/secrets/prod--app-database-admin/versions/latest"
     }
   }
 

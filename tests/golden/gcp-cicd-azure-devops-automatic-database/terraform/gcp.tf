@@ -15,7 +15,7 @@ terraform {
 
 resource "google_secret_manager_secret" "secret" {
   project   = "example-project"
-  secret_id = "prod-app-database"
+  secret_id = "prod--app-database"
   labels = {
     app         = "app"
     environment = "prod"
@@ -56,7 +56,7 @@ resource "google_secret_manager_secret_iam_member" "consumer" {
 
 resource "google_pubsub_topic" "rotation" {
   project = "example-project"
-  name    = "prod-app-database-rotation"
+  name    = "prod--app-database-rotation"
 }
 
 resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
@@ -68,9 +68,9 @@ resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
 
 resource "google_service_account" "rotator" {
   project      = "example-project"
-  account_id   = "prod-app-rotator"
-  display_name = "prod-app-database rotation"
-  description  = "Adds versions to prod-app-database on SECRET_ROTATE"
+  account_id   = "prod--app-rotator"
+  display_name = "prod--app-database rotation"
+  description  = "Adds versions to prod--app-database on SECRET_ROTATE"
 }
 
 resource "google_secret_manager_secret_iam_member" "rotator_version_adder" {
@@ -96,7 +96,7 @@ resource "google_secret_manager_secret_iam_member" "rotator_accessor" {
 
 resource "google_secret_manager_secret" "database_admin" {
   project   = "example-project"
-  secret_id = "prod-app-database-admin"
+  secret_id = "prod--app-database-admin"
   labels = {
     app         = "app"
     environment = "prod"
@@ -123,7 +123,7 @@ data "archive_file" "rotate" {
 
 resource "google_storage_bucket" "functions" {
   project                     = "example-project"
-  name                        = "example-project-prod-app-functions"
+  name                        = "example-project-prod--app-functions"
   location                    = "US-CENTRAL1"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
@@ -151,9 +151,9 @@ resource "google_storage_bucket_object" "rotate" {
 
 resource "google_cloudfunctions2_function" "rotate" {
   project     = "example-project"
-  name        = "prod-app-database-rotate"
+  name        = "prod--app-database-rotate"
   location    = "us-central1"
-  description = "Adds a version to prod-app-database on SECRET_ROTATE"
+  description = "Adds a version to prod--app-database on SECRET_ROTATE"
 
   build_config {
     runtime     = "python313"
@@ -175,15 +175,15 @@ resource "google_cloudfunctions2_function" "rotate" {
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.rotator.email
     environment_variables = {
-      SECRET_NAME             = "projects/example-project/secrets/prod-app-database"
+      SECRET_NAME             = "projects/example-project/secrets/prod--app-database"
       CREDENTIAL_TYPE         = "database"
       DB_ENGINE               = "postgresql"
       DB_HOST                 = "db.example.com"
       DB_PORT                 = "5432"
       DB_NAME                 = "app"
-      DB_USERNAME             = "prod-app"
-      DB_ALTERNATE_USERNAME   = "prod-app_clone"
-      DB_ADMIN_SECRET_VERSION = "projects/example-project/secrets/prod-app-database-admin/versions/latest"
+      DB_USERNAME             = "prod--app"
+      DB_ALTERNATE_USERNAME   = "prod--app_clone"
+      DB_ADMIN_SECRET_VERSION = "projects/example-project/secrets/prod--app-database-admin/versions/latest"
     }
   }
 

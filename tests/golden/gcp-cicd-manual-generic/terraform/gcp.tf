@@ -11,7 +11,7 @@ terraform {
 
 resource "google_secret_manager_secret" "secret" {
   project   = "example-project"
-  secret_id = "prod-app-config"
+  secret_id = "prod--app-config"
   labels = {
     app         = "app"
     environment = "prod"
@@ -39,5 +39,5 @@ resource "google_secret_manager_secret_iam_member" "writers" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
   role      = "roles/secretmanager.secretVersionAdder"
-  member    = "group:prod-app-secret-writers@example.com"
+  member    = "group:prod--app-secret-writers@example.com"
 }

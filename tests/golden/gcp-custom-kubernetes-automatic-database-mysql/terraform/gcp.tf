@@ -15,7 +15,7 @@ terraform {
 
 resource "google_secret_manager_secret" "secret" {
   project   = "acme-payments-prod"
-  secret_id = "staging-payments-ledger-reconciliation-service-database"
+  secret_id = "staging--payments-ledger-reconciliation-service-database"
   labels = {
     app         = "payments-ledger-reconciliation-service"
     environment = "staging"
@@ -55,7 +55,7 @@ resource "google_secret_manager_secret_iam_member" "consumer" {
 
 resource "google_pubsub_topic" "rotation" {
   project = "acme-payments-prod"
-  name    = "staging-payments-ledger-reconciliation-service-database-rotation"
+  name    = "staging--payments-ledger-reconciliation-service-database-rotation"
 }
 
 resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
@@ -67,9 +67,9 @@ resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
 
 resource "google_service_account" "rotator" {
   project      = "acme-payments-prod"
-  account_id   = "staging-payments-ledg-c456a991"
-  display_name = "staging-payments-ledger-reconciliation-service-database rotation"
-  description  = "Adds versions to staging-payments-ledger-reconciliation-service-database on SECRET_ROTATE"
+  account_id   = "staging--payments-led-aa56f438"
+  display_name = "staging--payments-ledger-reconciliation-service-database rotation"
+  description  = "Adds versions to staging--payments-ledger-reconciliation-service-database on SECRET_ROTATE"
 }
 
 resource "google_secret_manager_secret_iam_member" "rotator_version_adder" {
@@ -95,7 +95,7 @@ resource "google_secret_manager_secret_iam_member" "rotator_accessor" {
 
 resource "google_secret_manager_secret" "database_admin" {
   project   = "acme-payments-prod"
-  secret_id = "staging-payments-ledger-reconciliation-service-database-admin"
+  secret_id = "staging--payments-ledger-reconciliation-service-database-admin"
   labels = {
     app         = "payments-ledger-reconciliation-service"
     environment = "staging"
@@ -126,7 +126,7 @@ data "archive_file" "rotate" {
 
 resource "google_storage_bucket" "functions" {
   project                     = "acme-payments-prod"
-  name                        = "acme-payments-prod-staging-payments-ledger-reconciliat-b64cd323"
+  name                        = "acme-payments-prod-staging--payments-ledger-reconcilia-f19e7814"
   location                    = "EUROPE-WEST4"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
@@ -154,9 +154,9 @@ resource "google_storage_bucket_object" "rotate" {
 
 resource "google_cloudfunctions2_function" "rotate" {
   project     = "acme-payments-prod"
-  name        = "staging-payments-ledger-reconciliation-service-database-rotate"
+  name        = "staging--payments-ledger-reconciliation-service-database-rotate"
   location    = "europe-west4"
-  description = "Adds a version to staging-payments-ledger-reconciliation-service-database on SECRET_ROTATE"
+  description = "Adds a version to staging--payments-ledger-reconciliation-service-database on SECRET_ROTATE"
 
   build_config {
     runtime     = "python313"
@@ -178,15 +178,15 @@ resource "google_cloudfunctions2_function" "rotate" {
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.rotator.email
     environment_variables = {
-      SECRET_NAME             = "projects/acme-payments-prod/secrets/staging-payments-ledger-reconciliation-service-database"
+      SECRET_NAME             = "projects/acme-payments-prod/secrets/staging--payments-ledger-reconciliation-service-database"
       CREDENTIAL_TYPE         = "database"
       DB_ENGINE               = "mysql"
       DB_HOST                 = "mysql.example.com"
       DB_PORT                 = "3306"
       DB_NAME                 = "payments-ledger-reconciliation-service"
-      DB_USERNAME             = "staging-payments-ledger-reconciliation-service"
-      DB_ALTERNATE_USERNAME   = "staging-payments-ledger-reconciliation-service_clone"
-      DB_ADMIN_SECRET_VERSION = "projects/acme-payments-prod/secrets/staging-payments-ledger-reconciliation-service-database-admin/versions/latest"
+      DB_USERNAME             = "staging--payments-ledger-reconciliation-service"
+      DB_ALTERNATE_USERNAME   = "staging--payments-ledger-reconciliation-service_clone"
+      DB_ADMIN_SECRET_VERSION = "projects/acme-payments-prod/secrets/staging--payments-ledger-reconciliation-service-database-admin/versions/latest"
     }
   }
 

@@ -15,7 +15,7 @@ terraform {
 
 resource "google_secret_manager_secret" "secret" {
   project   = "example-project"
-  secret_id = "prod-app-certificate"
+  secret_id = "prod--app-certificate"
   labels = {
     app         = "app"
     environment = "prod"
@@ -46,12 +46,12 @@ resource "google_secret_manager_secret_iam_member" "consumer" {
   project   = "example-project"
   secret_id = google_secret_manager_secret.secret.secret_id
   role      = "roles/secretmanager.secretAccessor"
-  member    = "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/example-project.svc.id.goog/subject/ns/app/sa/app"
+  member    = "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/example-project.svc.id.goog/subject/ns/app/sa/prod--app"
 }
 
 resource "google_pubsub_topic" "rotation" {
   project = "example-project"
-  name    = "prod-app-certificate-rotation"
+  name    = "prod--app-certificate-rotation"
 }
 
 resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
@@ -63,9 +63,9 @@ resource "google_pubsub_topic_iam_member" "secretmanager_publisher" {
 
 resource "google_service_account" "rotator" {
   project      = "example-project"
-  account_id   = "prod-app-rotator"
-  display_name = "prod-app-certificate rotation"
-  description  = "Adds versions to prod-app-certificate on SECRET_ROTATE"
+  account_id   = "prod--app-rotator"
+  display_name = "prod--app-certificate rotation"
+  description  = "Adds versions to prod--app-certificate on SECRET_ROTATE"
 }
 
 resource "google_secret_manager_secret_iam_member" "rotator_version_manager" {
@@ -83,7 +83,7 @@ resource "google_secret_manager_secret_iam_member" "rotator_viewer" {
 }
 
 resource "google_privateca_ca_pool_iam_member" "rotator_requester" {
-  ca_pool = "projects/example-project/locations/us-central1/caPools/prod-app-pool"
+  ca_pool = "projects/example-project/locations/us-central1/caPools/prod--app-pool"
   role    = "roles/privateca.certificateRequester"
   member  = google_service_account.rotator.member
 }
@@ -96,7 +96,7 @@ data "archive_file" "rotate" {
 
 resource "google_storage_bucket" "functions" {
   project                     = "example-project"
-  name                        = "example-project-prod-app-functions"
+  name                        = "example-project-prod--app-functions"
   location                    = "US-CENTRAL1"
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
@@ -124,9 +124,9 @@ resource "google_storage_bucket_object" "rotate" {
 
 resource "google_cloudfunctions2_function" "rotate" {
   project     = "example-project"
-  name        = "prod-app-certificate-rotate"
+  name        = "prod--app-certificate-rotate"
   location    = "us-central1"
-  description = "Adds a version to prod-app-certificate on SECRET_ROTATE"
+  description = "Adds a version to prod--app-certificate on SECRET_ROTATE"
 
   build_config {
     runtime     = "python313"
@@ -148,9 +148,9 @@ resource "google_cloudfunctions2_function" "rotate" {
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.rotator.email
     environment_variables = {
-      SECRET_NAME             = "projects/example-project/secrets/prod-app-certificate"
+      SECRET_NAME             = "projects/example-project/secrets/prod--app-certificate"
       CREDENTIAL_TYPE         = "certificate"
-      CA_POOL                 = "projects/example-project/locations/us-central1/caPools/prod-app-pool"
+      CA_POOL                 = "projects/example-project/locations/us-central1/caPools/prod--app-pool"
       COMMON_NAME             = "app.prod.example.com"
       DNS_NAMES               = "app.prod.example.com"
       CERT_TTL_SECONDS        = "5400"

@@ -10,9 +10,9 @@ terraform {
 }
 
 resource "vault_policy" "consumer" {
-  name   = "prod-app-pki-issue"
+  name   = "prod--app-pki-issue"
   policy = <<EOT
-path "pki/issue/prod-app" {
+path "pki/issue/prod--app" {
   capabilities = ["create", "update"]
 }
 EOT
@@ -20,7 +20,7 @@ EOT
 
 resource "vault_pki_secret_backend_role" "app" {
   backend                     = "pki"
-  name                        = "prod-app"
+  name                        = "prod--app"
   allowed_domains             = ["app.prod.example.com"]
   allow_bare_domains          = true
   allow_localhost             = false
@@ -43,7 +43,7 @@ resource "vault_pki_secret_backend_role" "app" {
 
 resource "vault_approle_auth_backend_role" "app" {
   backend            = "approle"
-  role_name          = "prod-app"
+  role_name          = "prod--app"
   token_policies     = [vault_policy.consumer.name]
   token_ttl          = 3600
   token_max_ttl      = 14400

@@ -22,5 +22,5 @@ template {
   destination          = "/run/secrets/app/credentials.json"
   perms                = "0600"
   error_on_missing_key = true
-  contents             = "{{ with secret \"database/creds/prod-app\" }}{{ .Data | toJSON }}{{ end }}\n"
+  contents             = "{{ with secret \"database/creds/prod--app\" }}{{ .Data | toJSON }}{{ end }}\n"
 }

@@ -10,7 +10,7 @@ terraform {
 }
 
 resource "vault_policy" "consumer" {
-  name   = "prod-app-kv-read"
+  name   = "prod--app-kv-read"
   policy = <<EOT
 path "secret/data/prod/app/config" {
   capabilities = ["read"]
@@ -19,7 +19,7 @@ EOT
 }
 
 resource "vault_policy" "writer" {
-  name   = "prod-app-kv-write"
+  name   = "prod--app-kv-write"
   policy = <<EOT
 path "secret/data/prod/app/config" {
   capabilities = ["create", "update"]
@@ -40,7 +40,7 @@ resource "vault_generic_endpoint" "kv_metadata" {
 
 resource "vault_jwt_auth_backend_role" "app" {
   backend           = "jwt"
-  role_name         = "prod-app"
+  role_name         = "prod--app"
   role_type         = "jwt"
   user_claim        = "repository"
   bound_audiences   = ["https://vault.example.com:8200"]
@@ -58,7 +58,7 @@ resource "vault_jwt_auth_backend_role" "app" {
 
 resource "vault_jwt_auth_backend_role" "rotator" {
   backend           = "jwt"
-  role_name         = "prod-app-rotator"
+  role_name         = "prod--app-rotator"
   role_type         = "jwt"
   user_claim        = "repository"
   bound_audiences   = ["https://vault.example.com:8200"]

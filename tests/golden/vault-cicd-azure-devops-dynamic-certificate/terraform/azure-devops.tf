@@ -14,12 +14,12 @@ variable "azure_devops_project_id" {
 
 variable "azure_devops_service_connection_id" {
   type        = string
-  description = "ID of the service connection (Project settings > Service connections) \"prod-app-vault\"."
+  description = "ID of the service connection (Project settings > Service connections) \"prod--app-vault\"."
 }
 
 resource "azuredevops_check_branch_control" "service_connection" {
   project_id                       = var.azure_devops_project_id
-  display_name                     = "prod-app-vault: only refs/heads/main"
+  display_name                     = "prod--app-vault: only refs/heads/main"
   target_resource_id               = var.azure_devops_service_connection_id
   target_resource_type             = "endpoint"
   allowed_branches                 = "refs/heads/main"

@@ -10,7 +10,7 @@ terraform {
 }
 
 resource "vault_policy" "consumer" {
-  name   = "prod-app-kv-read"
+  name   = "prod--app-kv-read"
   policy = <<EOT
 path "secret/data/prod/app/api-key" {
   capabilities = ["read"]
@@ -19,7 +19,7 @@ EOT
 }
 
 resource "vault_policy" "writer" {
-  name   = "prod-app-kv-write"
+  name   = "prod--app-kv-write"
   policy = <<EOT
 path "secret/data/prod/app/api-key" {
   capabilities = ["create", "update"]
@@ -40,10 +40,10 @@ resource "vault_generic_endpoint" "kv_metadata" {
 
 resource "vault_jwt_auth_backend_role" "app" {
   backend           = "jwt-azure-devops"
-  role_name         = "prod-app"
+  role_name         = "prod--app"
   role_type         = "jwt"
   user_claim        = "oid"
-  bound_audiences   = ["api://prod-app-vault-federation"]
+  bound_audiences   = ["api://prod--app-vault-federation"]
   bound_claims_type = "string"
   bound_claims = {
     tid = "00000000-0000-0000-0000-000000000000"

@@ -10,9 +10,9 @@ terraform {
 }
 
 resource "vault_policy" "consumer" {
-  name   = "prod-app-db-creds"
+  name   = "prod--app-db-creds"
   policy = <<EOT
-path "database/creds/prod-app" {
+path "database/creds/prod--app" {
   capabilities = ["read"]
 }
 EOT
@@ -33,8 +33,8 @@ variable "db_admin_password" {
 
 resource "vault_database_secret_backend_connection" "db" {
   backend           = "database"
-  name              = "prod-app"
-  allowed_roles     = ["prod-app"]
+  name              = "prod--app"
+  allowed_roles     = ["prod--app"]
   verify_connection = true
 
   postgresql {
@@ -47,7 +47,7 @@ resource "vault_database_secret_backend_connection" "db" {
 
 resource "vault_database_secret_backend_role" "app" {
   backend               = "database"
-  name                  = "prod-app"
+  name                  = "prod--app"
   db_name               = vault_database_secret_backend_connection.db.name
   creation_statements   = ["CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';", "GRANT CONNECT ON DATABASE \"app\" TO \"{{name}}\";", "GRANT USAGE ON SCHEMA public TO \"{{name}}\";", "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{{name}}\";", "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \"{{name}}\";"]
   revocation_statements = ["REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM \"{{name}}\";", "REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM \"{{name}}\";", "REVOKE USAGE ON SCHEMA public FROM \"{{name}}\";", "REVOKE CONNECT ON DATABASE \"app\" FROM \"{{name}}\";", "DROP ROLE IF EXISTS \"{{name}}\";"]
@@ -57,7 +57,7 @@ resource "vault_database_secret_backend_role" "app" {
 
 resource "vault_jwt_auth_backend_role" "app" {
   backend           = "jwt-jenkins"
-  role_name         = "prod-app"
+  role_name         = "prod--app"
   role_type         = "jwt"
   user_claim        = "sub"
   bound_audiences   = ["https://vault.example.com:8200"]

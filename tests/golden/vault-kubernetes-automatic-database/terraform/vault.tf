@@ -24,8 +24,8 @@ variable "db_admin_password" {
 
 resource "vault_database_secret_backend_connection" "db" {
   backend           = "database"
-  name              = "prod-app"
-  allowed_roles     = ["prod-app"]
+  name              = "prod--app"
+  allowed_roles     = ["prod--app"]
   verify_connection = true
 
   postgresql {
@@ -38,7 +38,7 @@ resource "vault_database_secret_backend_connection" "db" {
 
 resource "vault_database_secret_backend_role" "app" {
   backend               = "database"
-  name                  = "prod-app"
+  name                  = "prod--app"
   db_name               = vault_database_secret_backend_connection.db.name
   creation_statements   = ["CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';", "GRANT CONNECT ON DATABASE \"app\" TO \"{{name}}\";", "GRANT USAGE ON SCHEMA public TO \"{{name}}\";", "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{{name}}\";", "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \"{{name}}\";"]
   revocation_statements = ["REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA public FROM \"{{name}}\";", "REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public FROM \"{{name}}\";", "REVOKE USAGE ON SCHEMA public FROM \"{{name}}\";", "REVOKE CONNECT ON DATABASE \"app\" FROM \"{{name}}\";", "DROP ROLE IF EXISTS \"{{name}}\";"]
@@ -47,9 +47,9 @@ resource "vault_database_secret_backend_role" "app" {
 }
 
 resource "vault_policy" "db_creds" {
-  name   = "prod-app-db-creds"
+  name   = "prod--app-db-creds"
   policy = <<EOT
-path "database/creds/prod-app" {
+path "database/creds/prod--app" {
   capabilities = ["read"]
 }
 EOT
@@ -57,8 +57,8 @@ EOT
 
 resource "vault_kubernetes_auth_backend_role" "app" {
   backend                          = "kubernetes"
-  role_name                        = "prod-app"
-  bound_service_account_names      = ["app"]
+  role_name                        = "prod--app"
+  bound_service_account_names      = ["prod--app"]
   bound_service_account_namespaces = ["app"]
   audience                         = "vault"
   token_policies                   = [vault_policy.db_creds.name]

@@ -10,9 +10,9 @@ terraform {
 }
 
 resource "vault_policy" "consumer" {
-  name   = "prod-app-pki-sign"
+  name   = "prod--app-pki-sign"
   policy = <<EOT
-path "pki/sign/prod-app" {
+path "pki/sign/prod--app" {
   capabilities = ["create", "update"]
 }
 EOT
@@ -20,7 +20,7 @@ EOT
 
 resource "vault_pki_secret_backend_role" "app" {
   backend                     = "pki"
-  name                        = "prod-app"
+  name                        = "prod--app"
   allowed_domains             = ["app.prod.example.com"]
   allow_bare_domains          = true
   allow_localhost             = false
@@ -43,8 +43,8 @@ resource "vault_pki_secret_backend_role" "app" {
 
 resource "vault_kubernetes_auth_backend_role" "app" {
   backend                          = "kubernetes"
-  role_name                        = "prod-app"
-  bound_service_account_names      = ["app"]
+  role_name                        = "prod--app"
+  bound_service_account_names      = ["prod--app"]
   bound_service_account_namespaces = ["app"]
   audience                         = "vault"
   token_policies                   = []
@@ -54,8 +54,8 @@ resource "vault_kubernetes_auth_backend_role" "app" {
 
 resource "vault_kubernetes_auth_backend_role" "cert_manager" {
   backend                          = "kubernetes"
-  role_name                        = "prod-app-cert-manager"
-  bound_service_account_names      = ["app-cert-manager"]
+  role_name                        = "prod--app-cert-manager"
+  bound_service_account_names      = ["prod--app-cert-manager"]
   bound_service_account_namespaces = ["app"]
   audience                         = "vault"
   token_policies                   = [vault_policy.consumer.name]

@@ -10,7 +10,7 @@ terraform {
 }
 
 resource "vault_policy" "consumer" {
-  name   = "prod-app-kv-read"
+  name   = "prod--app-kv-read"
   policy = <<EOT
 path "secret/data/prod/app/config" {
   capabilities = ["read"]
@@ -19,7 +19,7 @@ EOT
 }
 
 resource "vault_policy" "writer" {
-  name   = "prod-app-kv-write"
+  name   = "prod--app-kv-write"
   policy = <<EOT
 path "secret/data/prod/app/config" {
   capabilities = ["create", "update"]
@@ -40,8 +40,8 @@ resource "vault_generic_endpoint" "kv_metadata" {
 
 resource "vault_kubernetes_auth_backend_role" "app" {
   backend                          = "kubernetes"
-  role_name                        = "prod-app"
-  bound_service_account_names      = ["app"]
+  role_name                        = "prod--app"
+  bound_service_account_names      = ["prod--app"]
   bound_service_account_namespaces = ["app"]
   audience                         = "vault"
   token_policies                   = [vault_policy.consumer.name]
@@ -51,8 +51,8 @@ resource "vault_kubernetes_auth_backend_role" "app" {
 
 resource "vault_kubernetes_auth_backend_role" "rotator" {
   backend                          = "kubernetes"
-  role_name                        = "prod-app-rotator"
-  bound_service_account_names      = ["app-rotator"]
+  role_name                        = "prod--app-rotator"
+  bound_service_account_names      = ["prod--app-rotator"]
   bound_service_account_namespaces = ["app"]
   audience                         = "vault"
   token_policies                   = [vault_policy.writer.name]

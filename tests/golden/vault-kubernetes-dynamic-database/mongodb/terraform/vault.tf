@@ -24,8 +24,8 @@ variable "db_admin_password" {
 
 resource "vault_database_secret_backend_connection" "db" {
   backend           = "database"
-  name              = "prod-app"
-  allowed_roles     = ["prod-app"]
+  name              = "prod--app"
+  allowed_roles     = ["prod--app"]
   verify_connection = true
 
   mongodb {
@@ -38,7 +38,7 @@ resource "vault_database_secret_backend_connection" "db" {
 
 resource "vault_database_secret_backend_role" "app" {
   backend               = "database"
-  name                  = "prod-app"
+  name                  = "prod--app"
   db_name               = vault_database_secret_backend_connection.db.name
   creation_statements   = ["{\"db\":\"admin\",\"roles\":[{\"role\":\"readWrite\",\"db\":\"app\"}]}"]
   revocation_statements = ["{\"db\":\"admin\"}"]
@@ -47,9 +47,9 @@ resource "vault_database_secret_backend_role" "app" {
 }
 
 resource "vault_policy" "db_creds" {
-  name   = "prod-app-db-creds"
+  name   = "prod--app-db-creds"
   policy = <<EOT
-path "database/creds/prod-app" {
+path "database/creds/prod--app" {
   capabilities = ["read"]
 }
 EOT
@@ -57,8 +57,8 @@ EOT
 
 resource "vault_kubernetes_auth_backend_role" "app" {
   backend                          = "kubernetes"
-  role_name                        = "prod-app"
-  bound_service_account_names      = ["app"]
+  role_name                        = "prod--app"
+  bound_service_account_names      = ["prod--app"]
   bound_service_account_namespaces = ["app"]
   audience                         = "vault"
   token_policies                   = [vault_policy.db_creds.name]

@@ -25,8 +25,8 @@ variable "db_admin_password" {
 resource "vault_database_secret_backend_connection" "db" {
   namespace         = "team-a"
   backend           = "db"
-  name              = "staging-payments"
-  allowed_roles     = ["staging-payments"]
+  name              = "staging--payments"
+  allowed_roles     = ["staging--payments"]
   verify_connection = true
 
   mysql {
@@ -40,7 +40,7 @@ resource "vault_database_secret_backend_connection" "db" {
 resource "vault_database_secret_backend_role" "app" {
   namespace             = "team-a"
   backend               = "db"
-  name                  = "staging-payments"
+  name                  = "staging--payments"
   db_name               = vault_database_secret_backend_connection.db.name
   creation_statements   = ["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';", "GRANT SELECT, INSERT, UPDATE, DELETE ON `payments_db`.* TO '{{name}}'@'%';"]
   revocation_statements = ["REVOKE ALL PRIVILEGES, GRANT OPTION FROM '{{name}}'@'%';", "DROP USER IF EXISTS '{{name}}'@'%';"]
@@ -50,9 +50,9 @@ resource "vault_database_secret_backend_role" "app" {
 
 resource "vault_policy" "db_creds" {
   namespace = "team-a"
-  name      = "staging-payments-db-creds"
+  name      = "staging--payments-db-creds"
   policy    = <<EOT
-path "db/creds/staging-payments" {
+path "db/creds/staging--payments" {
   capabilities = ["read"]
 }
 EOT
@@ -61,7 +61,7 @@ EOT
 resource "vault_kubernetes_auth_backend_role" "app" {
   namespace                        = "team-a"
   backend                          = "k8s-staging"
-  role_name                        = "staging-payments"
+  role_name                        = "staging--payments"
   bound_service_account_names      = ["payments-api"]
   bound_service_account_namespaces = ["payments-ns"]
   audience                         = "vault"

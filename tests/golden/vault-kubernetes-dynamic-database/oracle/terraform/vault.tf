@@ -24,8 +24,8 @@ variable "db_admin_password" {
 
 resource "vault_database_secret_backend_connection" "db" {
   backend           = "database"
-  name              = "prod-app"
-  allowed_roles     = ["prod-app"]
+  name              = "prod--app"
+  allowed_roles     = ["prod--app"]
   verify_connection = true
 
   oracle {
@@ -39,7 +39,7 @@ resource "vault_database_secret_backend_connection" "db" {
 
 resource "vault_database_secret_backend_role" "app" {
   backend               = "database"
-  name                  = "prod-app"
+  name                  = "prod--app"
   db_name               = vault_database_secret_backend_connection.db.name
   creation_statements   = ["CREATE USER {{username}} IDENTIFIED BY \"{{password}}\";", "GRANT CREATE SESSION TO {{username}};", "GRANT SELECT ANY TABLE, INSERT ANY TABLE, UPDATE ANY TABLE, DELETE ANY TABLE ON SCHEMA \"APP\" TO {{username}};"]
   revocation_statements = ["REVOKE CREATE SESSION FROM {{username}};", "DROP USER {{username}} CASCADE;"]
@@ -48,9 +48,9 @@ resource "vault_database_secret_backend_role" "app" {
 }
 
 resource "vault_policy" "db_creds" {
-  name   = "prod-app-db-creds"
+  name   = "prod--app-db-creds"
   policy = <<EOT
-path "database/creds/prod-app" {
+path "database/creds/prod--app" {
   capabilities = ["read"]
 }
 EOT
@@ -58,8 +58,8 @@ EOT
 
 resource "vault_kubernetes_auth_backend_role" "app" {
   backend                          = "kubernetes"
-  role_name                        = "prod-app"
-  bound_service_account_names      = ["app"]
+  role_name                        = "prod--app"
+  bound_service_account_names      = ["prod--app"]
   bound_service_account_namespaces = ["app"]
   audience                         = "vault"
   token_policies                   = [vault_policy.db_creds.name]

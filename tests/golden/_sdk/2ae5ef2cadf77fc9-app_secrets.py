@@ -1,0 +1,106 @@
+"""A secret for app from Azure Key Vault.
+
+SDK: azure-keyvault-secrets 4.12.0 with azure-identity 1.27.0. Identity: the workload identity federated with service account app/prod--app (the AKS webhook injects AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE).
+Nothing here logs or prints the secret: errors are logged by type only.
+"""
+
+import json
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+from azure.identity import WorkloadIdentityCredential
+from azure.keyvault.secrets import SecretClient
+
+VAULT_URL = os.environ.get("AZURE_KEYVAULT_URL", "https://kv-example.vault.azure.net")
+ITEM_NAME = "prod--app-config"
+
+log = logging.getLogger(__name__)
+
+
+def secret_client() -> SecretClient:
+    """A Key Vault client that authenticates as the workload identity."""
+    # AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE are injected by the workload identity webhook.
+    credential = WorkloadIdentityCredential()
+    # Retries are ours (with_retries below), so the SDK makes one attempt per call.
+    return SecretClient(vault_url=VAULT_URL, credential=credential, retry_total=0)
+
+
+def fetch_secret() -> tuple[Mapping[str, str], float]:
+    """Reads the current version of https://kv-example.vault.azure.net/secrets/prod--app-config; returns its fields and how long to cache them."""
+    value = secret_client().get_secret(ITEM_NAME).value
+    if value is None:
+        raise LookupError("the secret has no value")
+    return parse_fields(value), CACHE_TTL_SECONDS
+
+
+def is_retryable(error: Exception) -> bool:
+    """Throttling (429), server errors and network failures are worth retrying; 403 or 404 is not."""
+    if isinstance(error, (ServiceRequestError, ServiceResponseError)):
+        return True
+    return isinstance(error, HttpResponseError) and (error.status_code == 429 or (error.status_code or 0) >= 500)
+
+
+MAX_ATTEMPTS = 5
+BASE_DELAY_SECONDS = 0.5
+MAX_DELAY_SECONDS = 8.0
+# How long a read stays fresh when the backend does not say: a tenth of the 1h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+CACHE_TTL_SECONDS = 300
+
+T = TypeVar("T")
+
+
+def parse_fields(text: str) -> Mapping[str, str]:
+    """A JSON object's fields, or the whole text as "value" for a plain secret."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return {"value": text}
+    if isinstance(document, dict):
+        return {str(key): str(value) for key, value in document.items()}
+    return {"value": text}
+
+
+def with_retries(operation: Callable[[], T]) -> T:
+    """Runs operation with bounded retries and exponential backoff with full jitter."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return operation()
+        except Exception as error:
+            if attempt == MAX_ATTEMPTS or not is_retryable(error):
+                raise
+            delay = random.uniform(0, min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** (attempt - 1)))
+            # Only the error's type is logged: responses are never logged, so the secret is not either.
+            log.warning("Key Vault request failed (%s); retry %d/%d in %.1fs", type(error).__name__, attempt, MAX_ATTEMPTS - 1, delay)
+            time.sleep(delay)
+    raise RuntimeError("unreachable")
+
+
+class SecretCache:
+    """Hands out the current secret and fetches it again once its time to live has passed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fields: Mapping[str, str] | None = None
+        self._refresh_at = 0.0
+
+    def get(self) -> Mapping[str, str]:
+        with self._lock:
+            if self._fields is None or time.monotonic() >= self._refresh_at:
+                fields, ttl = with_retries(fetch_secret)
+                self._fields = fields
+                self._refresh_at = time.monotonic() + ttl
+            return self._fields
+
+    def invalidate(self) -> None:
+        """Drops the cached copy, so the next get() reads the secret again (after the backend's value was refused)."""
+        with self._lock:
+            self._fields = None
+
+
+secret = SecretCache()

@@ -1,0 +1,145 @@
+"""Database credentials for payments from Vault (or OpenBao).
+
+SDK: hvac 2.4.0. Identity: service account payments-ns/payments-api through Vault's Kubernetes auth (mount k8s-staging, role staging--payments) with a projected token of audience \"vault\" at /var/run/secrets/vault/token.
+Nothing here logs or prints the secret: errors are logged by type only.
+"""
+
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+import hvac
+from hvac import exceptions as vault_errors
+
+VAULT_ADDR = os.environ.get("VAULT_ADDR", "https://vault.example.com:8200")
+VAULT_NAMESPACE = os.environ.get("VAULT_NAMESPACE", "team-a") or None
+AUTH_MOUNT = "k8s-staging"
+VAULT_ROLE = "staging--payments"
+# A projected service account token whose audience is the one the Vault role requires.
+TOKEN_PATH = "/var/run/secrets/vault/token"
+
+log = logging.getLogger(__name__)
+
+
+def vault_login() -> hvac.Client:
+    """A client holding a fresh Vault token from the pod's service account (Kubernetes auth)."""
+    client = hvac.Client(url=VAULT_ADDR, namespace=VAULT_NAMESPACE, timeout=10)
+    with open(TOKEN_PATH, encoding="utf-8") as token_file:
+        jwt = token_file.read().strip()
+    client.auth.kubernetes.login(VAULT_ROLE, jwt, mount_point=AUTH_MOUNT)
+    return client
+
+
+DATABASE_MOUNT = "db"
+
+
+def fetch_secret() -> tuple[Mapping[str, str], float]:
+    """Mints one username/password pair (GET db/creds/staging--payments); the lease is a child of the login token."""
+    client = vault_login()
+    response = client.secrets.database.generate_credentials(VAULT_ROLE, mount_point=DATABASE_MOUNT)
+    fields = {"username": str(response["data"]["username"]), "password": str(response["data"]["password"])}
+    # Refresh when two thirds of the lease have passed, well before Vault revokes the user.
+    return fields, int(response["lease_duration"]) * 2 / 3
+
+
+def is_retryable(error: Exception) -> bool:
+    """Server-side and network failures are worth retrying; 4xx answers (bad role, denied) are not."""
+    return isinstance(
+        error,
+        (vault_errors.InternalServerError, vault_errors.BadGateway, vault_errors.VaultDown, vault_errors.RateLimitExceeded, OSError),
+    )
+
+
+MAX_ATTEMPTS = 5
+BASE_DELAY_SECONDS = 0.5
+MAX_DELAY_SECONDS = 8.0
+# How long a read stays fresh when the backend does not say: a tenth of the 2h rotation period, between 30s and 300s, so a rotated value is seen soon after it is written.
+CACHE_TTL_SECONDS = 300
+
+T = TypeVar("T")
+
+
+def with_retries(operation: Callable[[], T]) -> T:
+    """Runs operation with bounded retries and exponential backoff with full jitter."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return operation()
+        except Exception as error:
+            if attempt == MAX_ATTEMPTS or not is_retryable(error):
+                raise
+            delay = random.uniform(0, min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** (attempt - 1)))
+            # Only the error's type is logged: responses are never logged, so the secret is not either.
+            log.warning("Vault request failed (%s); retry %d/%d in %.1fs", type(error).__name__, attempt, MAX_ATTEMPTS - 1, delay)
+            time.sleep(delay)
+    raise RuntimeError("unreachable")
+
+
+class SecretCache:
+    """Hands out the current secret and fetches it again once its time to live has passed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fields: Mapping[str, str] | None = None
+        self._refresh_at = 0.0
+
+    def get(self) -> Mapping[str, str]:
+        with self._lock:
+            if self._fields is None or time.monotonic() >= self._refresh_at:
+                fields, ttl = with_retries(fetch_secret)
+                self._fields = fields
+                self._refresh_at = time.monotonic() + ttl
+            return self._fields
+
+    def invalidate(self) -> None:
+        """Drops the cached copy, so the next get() reads the secret again (after the backend's value was refused)."""
+        with self._lock:
+            self._fields = None
+
+
+secret = SecretCache()
+
+# A refused login means the cached credential was replaced: re-read it and retry after each delay
+# (15s in all), so a new value written up to 15s after the old one stopped working is still found.
+AUTH_RETRY_DELAYS_SECONDS = (0.0, 1.0, 2.0, 4.0, 8.0)
+# SQLSTATE 28P01 (wrong password) and 28000 (invalid authorization); MySQL and MariaDB error 1045.
+AUTH_SQLSTATES = frozenset({"28P01", "28000"})
+MYSQL_ACCESS_DENIED = 1045
+
+Connection = TypeVar("Connection")
+
+
+def is_auth_failure(error: Exception) -> bool:
+    """Whether a database driver's error says the server refused the username or password."""
+    # psycopg 3 names the SQLSTATE sqlstate, psycopg2 pgcode.
+    if getattr(error, "sqlstate", None) in AUTH_SQLSTATES or getattr(error, "pgcode", None) in AUTH_SQLSTATES:
+        return True
+    first = error.args[0] if error.args else None
+    if isinstance(first, dict):
+        # pg8000 passes the server's error fields; "C" is the SQLSTATE.
+        return first.get("C") in AUTH_SQLSTATES
+    # PyMySQL and mysqlclient pass the server's error number first.
+    return first == MYSQL_ACCESS_DENIED
+
+
+def connect(
+    open_connection: Callable[[Mapping[str, str]], Connection],
+    retry_delays: tuple[float, ...] = AUTH_RETRY_DELAYS_SECONDS,
+) -> Connection:
+    """Opens a connection with the current credential; when the database refuses it, drops the
+    cached copy, reads the secret again and retries after each of retry_delays, then raises."""
+    for attempt in range(len(retry_delays) + 1):
+        fields = secret.get()
+        try:
+            return open_connection(fields)
+        except Exception as error:
+            if attempt == len(retry_delays) or not is_auth_failure(error):
+                raise
+            delay = retry_delays[attempt]
+            log.warning("the database refused the credential (%s); reading the secret again, retry %d/%d in %.1fs", type(error).__name__, attempt + 1, len(retry_delays), delay)
+            secret.invalidate()
+            time.sleep(delay)
+    raise RuntimeError("unreachable")

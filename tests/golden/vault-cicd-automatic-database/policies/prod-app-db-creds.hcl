@@ -1,3 +1,0 @@
-path "database/creds/prod-app" {
-  capabilities = ["read"]
-}

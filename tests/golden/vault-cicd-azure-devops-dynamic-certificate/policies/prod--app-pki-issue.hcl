@@ -1,0 +1,3 @@
+path "pki/issue/prod--app" {
+  capabilities = ["create", "update"]
+}

@@ -1,3 +1,0 @@
-path "pki/issue/prod-app" {
-  capabilities = ["create", "update"]
-}

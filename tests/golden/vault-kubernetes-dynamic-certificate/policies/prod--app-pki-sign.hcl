@@ -1,0 +1,3 @@
+path "pki/sign/prod--app" {
+  capabilities = ["create", "update"]
+}

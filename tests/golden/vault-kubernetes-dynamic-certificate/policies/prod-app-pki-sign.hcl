@@ -1,3 +1,0 @@
-path "pki/sign/prod-app" {
-  capabilities = ["create", "update"]
-}

@@ -1,0 +1,3 @@
+path "db/creds/staging--payments" {
+  capabilities = ["read"]
+}

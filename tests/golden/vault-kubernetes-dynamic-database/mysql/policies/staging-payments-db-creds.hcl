@@ -1,3 +1,0 @@
-path "db/creds/staging-payments" {
-  capabilities = ["read"]
-}

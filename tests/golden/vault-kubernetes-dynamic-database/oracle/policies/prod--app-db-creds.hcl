@@ -1,0 +1,3 @@
+path "database/creds/prod--app" {
+  capabilities = ["read"]
+}
