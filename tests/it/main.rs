@@ -11,6 +11,7 @@ mod backends;
 mod bad_input;
 mod checkov;
 mod cli;
+mod composition;
 mod concurrency;
 mod coverage;
 mod dependencies;
