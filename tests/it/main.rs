@@ -13,6 +13,7 @@ mod bad_input;
 mod checkov;
 mod cli;
 mod cloud_platform;
+mod composition;
 mod concurrency;
 mod coverage;
 mod dependencies;
