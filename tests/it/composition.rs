@@ -102,6 +102,9 @@ const NAMING_ATTRIBUTES: [&str; 12] = [
     "topic",
 ];
 
+/// Attributes naming the parent inside which an object's name is unique.
+const SCOPING_ATTRIBUTES: [&str; 2] = ["storage_account_id", "storage_account_name"];
+
 /// (resource type, naming attribute = value) for every named object a resource block declares.
 fn named_objects(blocks: &BTreeMap<String, hcl::Block>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -110,6 +113,15 @@ fn named_objects(blocks: &BTreeMap<String, hcl::Block>) -> BTreeSet<String> {
             continue;
         }
         let kind = address.split('.').nth(1).unwrap_or_default();
+        // A name scoped by a parent the plan itself declares (a container in the plan's own
+        // storage account) is as unique as that parent, which is checked on its own.
+        let scoped = block
+            .body()
+            .attributes()
+            .any(|a| SCOPING_ATTRIBUTES.contains(&a.key()) && matches!(a.expr(), hcl::Expression::Traversal(_)));
+        if scoped {
+            continue;
+        }
         for attr in block.body().attributes() {
             if !NAMING_ATTRIBUTES.contains(&attr.key()) {
                 continue;
