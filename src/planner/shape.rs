@@ -558,6 +558,20 @@ pub fn workload_part(t: &str) -> Result<String, String> {
     Ok(t.to_string())
 }
 
+/// `name` when it fits in `max` characters; otherwise its first characters and eight hex digits
+/// of SHA-256 over the whole name, `max` long in all. Distinct names stay distinct (the digest is
+/// of the full text) and the same name always gives the same result, so a platform's length
+/// limit (64 for IAM roles and Lambda functions, 52 for CronJobs) never refuses a planned name.
+pub fn bounded_name(name: &str, max: usize) -> String {
+    use sha2::{Digest, Sha256};
+    if name.len() <= max {
+        return name.to_string();
+    }
+    let digest: String = Sha256::digest(name.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let prefix = name[..max - 9].trim_end_matches(['-', '_', '.']);
+    format!("{prefix}-{digest}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -199,3 +199,74 @@ fn double_hyphen_in_name_or_environment_is_refused() {
     );
     assert!(plan.files().is_empty());
 }
+
+/// The longest length each platform accepts for a name the plans give an object: (resource type,
+/// naming attribute, limit). From AWS's IAM, Lambda, EventBridge, SNS and Secrets Manager quotas,
+/// Azure's resource naming rules and Google Cloud's resource ID rules.
+const TERRAFORM_NAME_LIMITS: &[(&str, &str, usize)] = &[
+    ("aws_iam_role", "name", 64),
+    ("aws_iam_policy", "name", 128),
+    ("aws_lambda_function", "function_name", 64),
+    ("aws_cloudwatch_event_rule", "name", 64),
+    ("aws_sns_topic", "name", 256),
+    ("aws_secretsmanager_secret", "name", 512),
+    ("aws_cloudwatch_log_group", "name", 512),
+    ("azurerm_user_assigned_identity", "name", 128),
+    ("azurerm_federated_identity_credential", "name", 120),
+    ("azurerm_key_vault_secret", "name", 127),
+    ("azurerm_key_vault_certificate", "name", 127),
+    ("azurerm_storage_account", "name", 24),
+    ("azurerm_service_plan", "name", 60),
+    ("azurerm_function_app_flex_consumption", "name", 60),
+    ("azurerm_eventgrid_system_topic_event_subscription", "name", 64),
+    ("google_service_account", "account_id", 30),
+    ("google_secret_manager_secret", "secret_id", 255),
+    ("google_cloudfunctions2_function", "name", 63),
+    ("google_pubsub_topic", "name", 255),
+    ("google_storage_bucket", "name", 63),
+];
+
+/// With the longest `name` and `environment` the grammar allows (40 characters each), every
+/// object a plan names fits its platform's limit: the Terraform names above, every Kubernetes
+/// object (253, a CronJob 52 since its Jobs add 11) and every Vault policy and role name
+/// (Vault takes any length, so those are not bounded here).
+#[test]
+fn the_longest_name_and_environment_fit_every_platform_limit() {
+    let (environment, name) = ("e".repeat(39) + "x", "n".repeat(39) + "y");
+    let mut problems = BTreeSet::new();
+    let mut checked = 0;
+    for (case, base) in every_request_on_every_platform() {
+        let p = planner::plan(&named(&base, &environment, &name));
+        for (path, text) in p.files().into_iter().chain(p.platform_files.clone()) {
+            if !path.ends_with(".tf") {
+                continue;
+            }
+            let body: hcl::Body = hcl::from_str(&text).unwrap();
+            for block in body.blocks().filter(|b| b.identifier() == "resource") {
+                let kind = block.labels()[0].as_str();
+                for (_, attr, limit) in TERRAFORM_NAME_LIMITS.iter().filter(|(k, _, _)| *k == kind) {
+                    if let Some(hcl::Expression::String(value)) = block.body().attributes().find(|a| a.key() == *attr).map(|a| a.expr()) {
+                        checked += 1;
+                        if value.len() > *limit {
+                            problems.insert(format!("{case}: {kind}.{attr} {value:?} is {} > {limit}", value.len()));
+                        }
+                    }
+                }
+            }
+        }
+        for (_, kind, _, object) in kubernetes_objects(&p) {
+            checked += 1;
+            let limit = if kind == "CronJob" { 52 } else { 253 };
+            if object.len() > limit {
+                problems.insert(format!("{case}: {kind} {object:?} is {} > {limit}", object.len()));
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} names checked");
+    assert!(
+        problems.is_empty(),
+        "{} names too long:\n{}",
+        problems.len(),
+        problems.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}

@@ -88,10 +88,12 @@ pub(super) struct Names {
 }
 
 pub(super) fn names(s: &Settings) -> Names {
-    let role = s.role_name();
+    // IAM roles, Lambda functions and EventBridge rules take at most 64 characters.
+    let (full, fit) = (s.role_name(), |name: String| crate::planner::shape::bounded_name(&name, 64));
+    let role = fit(full.clone());
     let secret_name = format!("{}/{}/{}", s.environment, s.name, s.credential.leaf());
     let arn = |kind: &str, rest: &str| format!("arn:aws:{kind}:{}:{}:{rest}", s.aws.region, s.aws.account_id);
-    let rotation_role = format!("{role}-secret-rotation");
+    let rotation_role = fit(format!("{full}-secret-rotation"));
     Names {
         secret_arn: arn("secretsmanager", &format!("secret:{secret_name}-??????")),
         superuser_secret_name: format!("{}/{}/database-superuser", s.environment, s.name),
@@ -100,13 +102,13 @@ pub(super) fn names(s: &Settings) -> Names {
             &format!("secret:{}/{}/database-superuser-??????", s.environment, s.name),
         ),
         consumer_role_arn: format!("arn:aws:iam::{}:role/{role}", s.aws.account_id),
-        read_policy: format!("{role}-secret-read"),
-        write_policy: format!("{role}-secret-write"),
-        rotation_function: format!("{role}-rotate-{}", s.credential.leaf()),
+        read_policy: format!("{full}-secret-read"),
+        write_policy: format!("{full}-secret-write"),
+        rotation_function: fit(format!("{full}-rotate-{}", s.credential.leaf())),
         rotation_role_arn: format!("arn:aws:iam::{}:role/{rotation_role}", s.aws.account_id),
         rotation_role,
-        topic: format!("{role}-secret-rotation"),
-        event_rule: format!("{role}-secret-rotation"),
+        topic: format!("{full}-secret-rotation"),
+        event_rule: fit(format!("{full}-secret-rotation")),
         sid_suffix: sid_suffix(&secret_name),
         secret_name,
         role,

@@ -1,6 +1,7 @@
 //! The Terraform of Azure plans (azurerm 4.x).
 
 use super::*;
+use crate::planner::shape::bounded_name;
 
 // ---------------------------------------------------------------------------------------------
 // Terraform (azurerm 4.x)
@@ -240,7 +241,8 @@ pub(super) fn identity_block(label: &str, name: &str) -> Block {
 
 pub(crate) fn federated_credential(label: &str, name: &str, issuer: Expression, subject: Expression, after: Option<Expression>) -> Block {
     let mut b = tf::resource("azurerm_federated_identity_credential", label)
-        .add_attribute((tf::key("name"), name))
+        // Entra takes at most 120 characters.
+        .add_attribute((tf::key("name"), bounded_name(name, 120)))
         .add_attribute((
             "user_assigned_identity_id",
             tf::traversal("azurerm_user_assigned_identity", &["app", "id"]),
@@ -510,7 +512,8 @@ pub(super) fn identity_federation(s: &Settings, n: &Names) -> Vec<Block> {
 }
 
 pub(super) fn rotation_blocks(s: &Settings, src: Source, n: &Names, period: Duration) -> Vec<Block> {
-    let func_name = format!("func-{}-rotate", n.role);
+    // Function app and plan names take at most 60 characters.
+    let func_name = bounded_name(&format!("func-{}-rotate", n.role), 60);
     let storage = storage_account_name(s);
     let mut settings = vec![
         ("KEY_VAULT_URL", Expression::from(n.vault_url.clone())),
@@ -569,7 +572,7 @@ pub(super) fn rotation_blocks(s: &Settings, src: Source, n: &Names, period: Dura
             .add_attribute((tf::key("container_access_type"), "private"))
             .build(),
         tf::resource("azurerm_service_plan", "rotation")
-            .add_attribute((tf::key("name"), format!("asp-{}-rotate", n.role)))
+            .add_attribute((tf::key("name"), bounded_name(&format!("asp-{}-rotate", n.role), 60)))
             .add_attribute((tf::key("resource_group_name"), rg("name")))
             .add_attribute((tf::key("location"), rg("location")))
             .add_attribute((tf::key("os_type"), "Linux"))
@@ -631,7 +634,7 @@ pub(super) fn rotation_blocks(s: &Settings, src: Source, n: &Names, period: Dura
                     0,
                 )),
             ))
-            .add_attribute((tf::key("name"), format!("{}-near-expiry", n.object)))
+            .add_attribute((tf::key("name"), bounded_name(&format!("{}-near-expiry", n.object), 64)))
             // The vault's one system topic is the platform's: attached to by name.
             .add_attribute((tf::key("system_topic"), system_topic_name(s)))
             .add_attribute((tf::key("resource_group_name"), rg("name")))

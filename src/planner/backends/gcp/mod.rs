@@ -7,7 +7,6 @@
 use hcl::expr::{Expression, FuncCall, TemplateExpr, Traversal, Variable};
 use hcl::{Block, Body, Identifier, Object, ObjectKey};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::planner::choice::*;
 use crate::planner::findings;
@@ -142,17 +141,11 @@ fn certificate_period(s: &Settings, period: Duration) -> (Duration, Option<Findi
 /// A GCP resource ID of at most `max` characters that starts with a letter: the text itself when it
 /// fits, else a prefix and eight hex digits of its SHA-256, so distinct inputs stay distinct.
 fn short_id(text: &str, max: usize) -> String {
-    let mut base = text.to_string();
-    if !base.starts_with(|c: char| c.is_ascii_lowercase()) {
-        base = format!("s{base}");
+    if text.starts_with(|c: char| c.is_ascii_lowercase()) {
+        crate::planner::shape::bounded_name(text, max)
+    } else {
+        crate::planner::shape::bounded_name(&format!("s{text}"), max)
     }
-    if base.len() <= max {
-        return base;
-    }
-    let digest = Sha256::digest(text.as_bytes());
-    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    let prefix = base[..max - 9].trim_end_matches('-');
-    format!("{prefix}-{hash}")
 }
 
 /// Every name and identifier the plan uses, computed once.

@@ -192,7 +192,11 @@ pub(super) fn rotation_cronjob(s: &Settings, n: &Names, sch: Schedule) -> K8sObj
     K8sObject {
         api_version: "batch/v1",
         kind: "CronJob",
-        metadata: ObjectMeta::namespaced(format!("{}-rotate-{}", s.role_name(), s.credential.leaf()), &s.kubernetes.namespace),
+        // A CronJob's name takes at most 52 characters (its Jobs add 11).
+        metadata: ObjectMeta::namespaced(
+            crate::planner::shape::bounded_name(&format!("{}-rotate-{}", s.role_name(), s.credential.leaf()), 52),
+            &s.kubernetes.namespace,
+        ),
         spec: Some(k8s::CronJobSpec {
             schedule: sch.cron(),
             concurrency_policy: "Forbid",
