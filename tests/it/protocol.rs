@@ -299,24 +299,7 @@ async fn an_unknown_namespace_leaves_files_keys_and_policy_names_known_on_both_p
         .unwrap()
         .into_inner();
     let real = decode_state(&real.state.unwrap().msgpack);
-    let r6 = c6
-        .read_data_source(p6::read_data_source::Request {
-            type_name: "secretsint_plan".into(),
-            config: dv6(&unknown),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let r5 = c5
-        .read_data_source(p5::read_data_source::Request {
-            type_name: "secretsint_plan".into(),
-            config: dv5(&unknown),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let (r6, r5) = read_both(&mut c6, &mut c5, &unknown).await;
     assert!(r6.diagnostics.is_empty() && r5.diagnostics.is_empty(), "{:?}", r6.diagnostics);
     let (state6, state5) = (r6.state.unwrap().msgpack, r5.state.unwrap().msgpack);
     assert_eq!(state6, state5, "protocols differ");
@@ -326,22 +309,7 @@ async fn an_unknown_namespace_leaves_files_keys_and_policy_names_known_on_both_p
 
     // plan() gets the unknown too (its parameter allows unknowns) and answers the same object.
     let arg = dynamic_arg(&unknown);
-    let f6 = c6
-        .call_function(p6::call_function::Request {
-            name: "plan".into(),
-            arguments: args6(std::slice::from_ref(&arg)),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let f5 = c5
-        .call_function(p5::call_function::Request {
-            name: "plan".into(),
-            arguments: args5(std::slice::from_ref(&arg)),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let (f6, f5) = call_both(&mut c6, &mut c5, "plan", std::slice::from_ref(&arg)).await;
     assert_eq!(f6.error, None);
     let result = f6.result.unwrap().msgpack;
     assert_eq!(result, f5.result.unwrap().msgpack);
@@ -390,24 +358,7 @@ async fn read_is_identical_on_both_protocols_and_repeatable() {
     let cfg = vault_k8s_dynamic_db();
     let mut states = Vec::new();
     for _ in 0..2 {
-        let r6 = c6
-            .read_data_source(p6::read_data_source::Request {
-                type_name: "secretsint_plan".into(),
-                config: dv6(&cfg),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        let r5 = c5
-            .read_data_source(p5::read_data_source::Request {
-                type_name: "secretsint_plan".into(),
-                config: dv5(&cfg),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let (r6, r5) = read_both(&mut c6, &mut c5, &cfg).await;
         assert!(errors6(&r6.diagnostics).is_empty(), "{:?}", r6.diagnostics);
         states.push(r6.state.unwrap().msgpack);
         states.push(r5.state.unwrap().msgpack);
@@ -612,6 +563,59 @@ fn dynamic_arg(v: &Value) -> Vec<u8> {
     out
 }
 
+/// Reads `secretsint_plan` with `config` on protocol 6 and on protocol 5.
+async fn read_both(
+    c6: &mut p6::provider_client::ProviderClient<tonic::transport::Channel>,
+    c5: &mut p5::provider_client::ProviderClient<tonic::transport::Channel>,
+    config: &Value,
+) -> (p6::read_data_source::Response, p5::read_data_source::Response) {
+    let r6 = c6
+        .read_data_source(p6::read_data_source::Request {
+            type_name: "secretsint_plan".into(),
+            config: dv6(config),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let r5 = c5
+        .read_data_source(p5::read_data_source::Request {
+            type_name: "secretsint_plan".into(),
+            config: dv5(config),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    (r6, r5)
+}
+
+/// Calls function `name` with `args` (msgpack) on protocol 6 and on protocol 5.
+async fn call_both(
+    c6: &mut p6::provider_client::ProviderClient<tonic::transport::Channel>,
+    c5: &mut p5::provider_client::ProviderClient<tonic::transport::Channel>,
+    name: &str,
+    args: &[Vec<u8>],
+) -> (p6::call_function::Response, p5::call_function::Response) {
+    let r6 = c6
+        .call_function(p6::call_function::Request {
+            name: name.into(),
+            arguments: args6(args),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let r5 = c5
+        .call_function(p5::call_function::Request {
+            name: name.into(),
+            arguments: args5(args),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    (r6, r5)
+}
+
 fn args6(args: &[Vec<u8>]) -> Vec<p6::DynamicValue> {
     args.iter()
         .map(|a| p6::DynamicValue {
@@ -676,22 +680,7 @@ async fn functions_plan_like_the_data_source_on_both_protocols() {
         .unwrap()
         .msgpack;
     let arg = dynamic_arg(&cfg);
-    let r6 = c6
-        .call_function(p6::call_function::Request {
-            name: "plan".into(),
-            arguments: args6(std::slice::from_ref(&arg)),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let r5 = c5
-        .call_function(p5::call_function::Request {
-            name: "plan".into(),
-            arguments: args5(std::slice::from_ref(&arg)),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let (r6, r5) = call_both(&mut c6, &mut c5, "plan", std::slice::from_ref(&arg)).await;
     assert_eq!(r6.error, None);
     assert_eq!(r6.result.as_ref().unwrap().msgpack, state);
     assert_eq!(r5.result.unwrap().msgpack, state);
