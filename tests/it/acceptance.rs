@@ -82,6 +82,17 @@ impl Workspace {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Plans again and requires an empty plan (`-detailed-exitcode` 0): the outputs are stable.
+    pub(crate) fn no_changes(&self, version: &str) {
+        let second = self.run(version, &["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+        assert_eq!(
+            second.status.code(),
+            Some(0),
+            "second plan shows changes:\n{}",
+            String::from_utf8_lossy(&second.stdout)
+        );
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("terraform.log")).unwrap_or_default()
     }
@@ -194,13 +205,7 @@ fn terraform_1_15_plans_applies_and_then_sees_no_changes() {
     ws.ok("1.15.5", &["apply", "-input=false", "-auto-approve", "-no-color"]);
     let v6 = outputs(&ws, "1.15.5");
     check_outputs(&v6);
-    let second = ws.run("1.15.5", &["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(
-        second.status.code(),
-        Some(0),
-        "second plan shows changes:\n{}",
-        String::from_utf8_lossy(&second.stdout)
-    );
+    ws.no_changes("1.15.5");
     assert!(ws.log().contains("using plugin: version=6"), "protocol 6 expected");
 
     // The same configuration through protocol 5 gives identical outputs.
@@ -550,13 +555,7 @@ fn an_unknown_namespace_keeps_files_keys_known_for_for_each() {
             .any(|r| r["values"]["input"].as_str().is_some_and(|t| t.contains("orders-ns"))),
         "a file names the real namespace after apply"
     );
-    let second = ws.run("1.15.5", &["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
-    assert_eq!(
-        second.status.code(),
-        Some(0),
-        "second plan shows changes:\n{}",
-        String::from_utf8_lossy(&second.stdout)
-    );
+    ws.no_changes("1.15.5");
 
     // Protocol 5 plans the same instances with the same known contents.
     let ws5 = Workspace::new(&unknown_namespace_tf(true, NS_FROM_RESOURCE), &protocol5_wrapper(ws.dir.path()));
