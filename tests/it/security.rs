@@ -33,6 +33,9 @@ pub(crate) const NAME_NOT_SECRET: &[&str] = &[
     r#"^\s*"?[A-Za-z_]+"?\s*[:=]\s*"projects/[a-z0-9-]+/secrets/[a-z0-9_-]+(/versions/latest)?",?$"#,
     // google-github-actions/auth input: the provider's resource name (project number, lowercase IDs).
     r#"^\s*workload_identity_provider: "?projects/[0-9]+/locations/global/workloadIdentityPools/[a-z0-9-]+/providers/[a-z0-9-]+"?$"#,
+    // An IAM statement ID (JSON or CloudFormation YAML): CamelCase words and the eight lowercase
+    // hex digits of its secret's name digest, which the entropy plugin takes for base64.
+    r#"^\s*"?Sid"?: "?(?:[A-Z][a-z]+)+[0-9a-f]{8}"?,?$"#,
 ];
 
 /// Every string leaf of a state, with a path-like name.
