@@ -655,6 +655,12 @@ fn assert_soak_holds(engine: DbEngine, user: &str) {
     assert_eq!(v["rotations"], 20, "{v}");
     assert_eq!(v["versions_written"], 20, "one version per event, redeliveries write nothing: {v}");
     assert_eq!(v["redeliveries_ignored"], 20, "{v}");
+    // A version read the instant it is written logs in: the new user's password is set first.
+    assert_eq!(
+        v["refused_at_write"],
+        json!([]),
+        "a new version was readable before its password worked: {v}"
+    );
     for path in ["eso", "sdk"] {
         let c = &v["consumers"][path];
         assert!(c["fewest_between_rotations"].as_u64().unwrap() >= 1, "{path}: {v}");

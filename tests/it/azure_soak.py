@@ -15,8 +15,9 @@ SPEC_JSON: {"engine", "secret" (first version), "admin" (the admin secret's valu
 Both the Function and the SDK module get an autospecced SecretClient (calls checked against the
 real azure-keyvault-secrets signatures) over one in-memory vault; Event Grid is simulated by
 sending SecretNearExpiry for the current version every period, delivered twice (at-least-once).
-Prints JSON: rotations, versions written, and each consumer's connections, failed logins (the
-server refused the credential), other errors, the users it logged in as.
+Prints JSON: rotations, versions written, the logins refused with a version read the instant it
+was written ("refused_at_write"), and each consumer's connections, failed logins (the server
+refused the credential), other errors, the users it logged in as.
 """
 
 import importlib.util
@@ -34,7 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "soa
 import azure.functions as func  # noqa: E402
 from azure.identity import ManagedIdentityCredential, WorkloadIdentityCredential  # noqa: E402
 from azure.keyvault.secrets import KeyVaultSecret, SecretClient, SecretProperties  # noqa: E402
-from logins import Consumer, SyncedCopy  # noqa: E402
+from logins import AUTH_REFUSALS, Consumer, SyncedCopy, login  # noqa: E402
 
 VAULT = "https://kv-example.vault.azure.net"
 NAME = "prod-app-database"
@@ -48,6 +49,8 @@ class Vault:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.versions: Dict[str, List[KeyVaultSecret]] = {}
+        # Called with each new version's value the moment it becomes readable.
+        self.on_write: Optional[Any] = None
 
     def put(self, name: str, value: str, **kwargs: Any) -> KeyVaultSecret:
         with self.lock:
@@ -57,7 +60,9 @@ class Vault:
                                      content_type=kwargs.get("content_type"), tags=kwargs.get("tags"))
             secret = KeyVaultSecret(properties=props, value=value)
             versions.append(secret)
-            return secret
+        if self.on_write is not None and name == NAME:
+            self.on_write(value)
+        return secret
 
     def get(self, name: str, version: Optional[str] = None, **kwargs: Any) -> KeyVaultSecret:
         with self.lock:
@@ -129,6 +134,18 @@ def main() -> None:
     for p in patches:
         p.start()
 
+    # The sharpest consumer: one that reads a version the instant it is written and logs in with
+    # it. Every rotation must hand out a credential the database already accepts.
+    refused_at_write: List[str] = []
+
+    def login_at_write(value: str) -> None:
+        try:
+            login(spec["engine"], json.loads(value), spec.get("query"))
+        except Exception as error:  # noqa: BLE001 - counted by kind below
+            refused = any(r in str(error) for r in AUTH_REFUSALS)
+            refused_at_write.append(f"{'refused' if refused else 'error'}: {type(error).__name__}")
+
+    vault.on_write = login_at_write
     rotations = 0
     eso = SyncedCopy(lambda: json.loads(vault.get(NAME).value or "{}"), spec["eso_refresh_seconds"], spec["kubelet_sync_seconds"])
     consumers = [
@@ -166,6 +183,7 @@ def main() -> None:
         "versions_written": len(vault.versions[NAME]) - 1,
         "redeliveries_ignored": redeliveries_ignored,
         "eso_reads": eso.reads,
+        "refused_at_write": refused_at_write,
         "consumers": {c.name: c.report() for c in consumers},
     }, sys.stdout)
 

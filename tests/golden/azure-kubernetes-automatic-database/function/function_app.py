@@ -136,8 +136,13 @@ def rotate(client: SecretClient, event_data: Dict[str, Any], settings: Settings,
         username = other_username(username)
     password = new_password()
     value = json.dumps(dict(document, username=username, password=password), sort_keys=True)
-    # The password change commits only after the new version is written; a failed write rolls it back.
-    with set_database_password(document, admin, username, password):
+    connection = set_database_password(document, admin, username, password)
+    if admin is not None:
+        # Alternating users: the changed user is in no readable version, so its password commits
+        # before the version that names it is written, and a reader of that version logs in at once.
+        connection.commit()
+    # One user: the change commits only after the new version is written; a failed write rolls it back.
+    with connection:
         written = client.set_secret(
             settings.secret_name, value, content_type=CONTENT_TYPE, expires_on=expires_on, tags=tags
         )
