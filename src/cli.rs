@@ -339,10 +339,14 @@ fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Wri
                     writeln!(out, "  - {}", d.as_str().unwrap_or_default()).map_err(|e| e.to_string())?;
                 }
             }
-            if let Value::Map(files) = state.get("files") {
-                writeln!(out, "files:").map_err(|e| e.to_string())?;
-                for name in files.keys() {
-                    writeln!(out, "  - {name}").map_err(|e| e.to_string())?;
+            for (attribute, heading) in [("files", "files"), ("platform_files", "platform files (apply once per platform)")] {
+                if let Value::Map(files) = state.get(attribute) {
+                    if !files.is_empty() {
+                        writeln!(out, "{heading}:").map_err(|e| e.to_string())?;
+                        for name in files.keys() {
+                            writeln!(out, "  - {name}").map_err(|e| e.to_string())?;
+                        }
+                    }
                 }
             }
         }
