@@ -1,6 +1,6 @@
 # An application reading rotated database credentials from AWS Secrets Manager: the secret
 # prod/orders/database, its resource policy, the ECS task role that reads it, and a rotation
-# Lambda on rate(30 days) whose Terraform is in files["terraform/aws.tf"].
+# Lambda on rate(30 days) whose Terraform is in files["prod--orders/terraform/aws.tf"] (with include = ["files"]).
 terraform {
   required_version = ">= 1.0"
   required_providers {
