@@ -930,13 +930,17 @@ fn check_soak(target: Target, engine: DbEngine, name: &str) {
     // However loaded the machine, the consumer logged in between every two rotations.
     assert!(v["fewest_between_rotations"].as_u64().unwrap() >= 1, "{v}");
     assert_eq!(v["failures"], 0, "a consumer login failed during rotation: {v}");
+    assert_eq!(v["replaced_refused"], 0, "a replaced version stopped working at once: {v}");
     assert_eq!(v["users"], v["users_planned"], "{v}");
 
     let canary = soak(target, engine, &format!("{name}1"), true);
     eprintln!("{target} {engine} single user (canary): {canary}");
     assert_eq!(canary["rotations"], 20, "{canary}");
-    assert!(
-        canary["failures"].as_u64().unwrap() > 0,
+    // Every rotation refuses the replaced version at once: the outage, caught whatever the load.
+    // (How many consumer logins fall into it depends on timing: on the application path's short
+    // cache a run can miss it, so the consumer's count is reported, not required.)
+    assert_eq!(
+        canary["replaced_refused"], 20,
         "the harness must catch the single-user outage: {canary}"
     );
 }

@@ -19,7 +19,8 @@ harness drops the function's TLS arguments (pg8000's ssl_context, PyMySQL's ssl_
 SQL the function runs is unchanged.
 
 Prints JSON: rotations run, versions added, connections tried, failures (logins that failed), the
-fewest connections between two rotations, the users logged in as, and the first error messages.
+fewest connections between two rotations, the users logged in as, the first error messages, and
+replaced_refused: how often the version a rotation replaced was refused right after it.
 """
 
 import importlib.util
@@ -152,7 +153,7 @@ def login(fields):
 stop = threading.Event()
 synced = []  # (when ESO wrote the Kubernetes Secret, its value)
 synced_lock = threading.Lock()
-tally = {"connections": 0, "failures": 0, "users": set(), "errors": []}
+tally = {"connections": 0, "failures": 0, "users": set(), "errors": [], "replaced_refused": 0}
 between = [0] * (spec["rotations"] + 1)
 rotations = 0
 
@@ -215,6 +216,15 @@ with mock.patch.object(function.secretmanager, "SecretManagerServiceClient", ret
             time.sleep(spec["period_seconds"])
             function.rotate(rotation_event(number))
             rotations += 1
+            # The stalest copy the plan allows for: the version this rotation replaced, tried at
+            # once. With alternating users it works for a whole period; with one user it is
+            # refused every time, whatever the machine's load (the consumer's timing is not).
+            with store.lock:
+                replaced = json.loads(store.versions[secret][-2][2])
+            try:
+                login(replaced)
+            except (pg8000.native.DatabaseError, pg8000.native.InterfaceError, pymysql.err.MySQLError):
+                tally["replaced_refused"] += 1
         time.sleep(spec["period_seconds"])
     finally:
         stop.set()
@@ -231,6 +241,7 @@ json.dump(
         "fewest_between_rotations": min(between),
         "users": sorted(tally["users"]),
         "errors": tally["errors"],
+        "replaced_refused": tally["replaced_refused"],
     },
     sys.stdout,
 )
