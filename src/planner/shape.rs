@@ -558,16 +558,23 @@ pub fn workload_part(t: &str) -> Result<String, String> {
     Ok(t.to_string())
 }
 
+/// Eight lowercase hex digits of SHA-256 over `text`: the short, stable tag that keeps names
+/// built from `text` apart when their readable part is cut or folded (Sids, bounded names,
+/// storage accounts).
+pub fn digest8(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
 /// `name` when it fits in `max` characters; otherwise its first characters and eight hex digits
 /// of SHA-256 over the whole name, `max` long in all. Distinct names stay distinct (the digest is
 /// of the full text) and the same name always gives the same result, so a platform's length
 /// limit (64 for IAM roles and Lambda functions, 52 for CronJobs) never refuses a planned name.
 pub fn bounded_name(name: &str, max: usize) -> String {
-    use sha2::{Digest, Sha256};
     if name.len() <= max {
         return name.to_string();
     }
-    let digest: String = Sha256::digest(name.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let digest = digest8(name);
     let prefix = name[..max - 9].trim_end_matches(['-', '_', '.']);
     format!("{prefix}-{digest}")
 }

@@ -10,7 +10,6 @@ use hcl::expr::{Expression, FuncCall, Traversal, Variable};
 use hcl::{Block, Body, Object, ObjectKey};
 use serde::Serialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::planner::choice::*;
 use crate::planner::findings;
@@ -119,11 +118,7 @@ pub(super) fn names(s: &Settings) -> Names {
 /// allow only letters and digits, and CamelCasing the name would let (`prod-eu`, `payments`) and
 /// (`prod`, `eu-payments`) meet; the name itself keeps its separators, so its digest does not.
 fn sid_suffix(secret_name: &str) -> String {
-    Sha256::digest(secret_name.as_bytes())
-        .iter()
-        .take(4)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::planner::shape::digest8(secret_name)
 }
 
 /// The JSON keys of the secret value, in the order consumers see them: for databases the

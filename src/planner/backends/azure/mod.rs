@@ -242,9 +242,8 @@ pub(crate) fn names(s: &Settings) -> Names {
 /// hyphens (and cutting long names) would let two workloads meet, so eight hex digits of the
 /// SHA-256 of the full `<environment>--<name>` keep them apart.
 fn storage_account_name(s: &Settings) -> String {
-    use sha2::{Digest, Sha256};
     let role = s.role_name();
-    let hash: String = Sha256::digest(role.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let hash = crate::planner::shape::digest8(&role);
     let alnum: String = role.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let middle: String = alnum.chars().take(24 - "strot".len() - hash.len()).collect();
     format!("st{middle}{hash}rot")
