@@ -141,11 +141,18 @@ fn certificate_period(s: &Settings, period: Duration) -> (Duration, Option<Findi
 /// A GCP resource ID of at most `max` characters that starts with a letter: the text itself when it
 /// fits, else a prefix and eight hex digits of its SHA-256, so distinct inputs stay distinct.
 fn short_id(text: &str, max: usize) -> String {
-    if text.starts_with(|c: char| c.is_ascii_lowercase()) {
-        crate::planner::shape::bounded_name(text, max)
+    let base = if text.starts_with(|c: char| c.is_ascii_lowercase()) {
+        text.to_string()
     } else {
-        crate::planner::shape::bounded_name(&format!("s{text}"), max)
+        format!("s{text}")
+    };
+    if base.len() <= max {
+        return base;
     }
+    // The digest is of the text as given (not of the prefixed base), as it always was, so no
+    // existing long ID changes.
+    let prefix = base[..max - 9].trim_end_matches('-');
+    format!("{prefix}-{}", crate::planner::shape::digest8(text))
 }
 
 /// Every name and identifier the plan uses, computed once.
