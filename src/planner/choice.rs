@@ -365,3 +365,23 @@ mod suggestion_tests {
         }
     }
 }
+
+choice!(
+    /// The principal an access policy is attached to (or, for a resource policy, who applies it).
+    AttachTo, "principal" {
+    Workload => "workload",
+    Writer => "writer",
+    Rotator => "rotator",
+    Deployer => "deployer",
+    Ci => "ci",
+});
+
+impl AttachTo {
+    /// The consumer's kind: a CI job on the cicd target, the workload otherwise.
+    pub fn consumer(target: Target) -> AttachTo {
+        match target {
+            Target::Cicd => AttachTo::Ci,
+            _ => AttachTo::Workload,
+        }
+    }
+}

@@ -21,6 +21,7 @@ pub use targets::application as integration;
 pub use targets::kubernetes as k8s;
 pub mod versions;
 pub mod window;
+pub mod workload;
 
 use std::collections::BTreeMap;
 
@@ -46,6 +47,11 @@ pub struct AccessPolicy {
     pub policy_type: PolicyType,
     pub policy_document: String,
     pub scope: String,
+    /// The key of the secret the policy concerns (`secrets`), `""` when it is workload-wide
+    /// (the consumer identity's trust, the deployer's grants).
+    pub secret: String,
+    /// The principal it belongs to, so HCL can attach it without parsing names.
+    pub attach_to: AttachTo,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -74,6 +80,36 @@ pub struct RotationScripts {
     pub overlap: String,
     /// The longest a planned consumer keeps using a copy it read before (`window`).
     pub max_staleness: String,
+}
+
+/// One secret of a plan: what `secrets` holds under its key.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SecretPart {
+    /// The label (`secretsint_workload`) or the credential type (`secretsint_plan`).
+    pub key: String,
+    pub secret_path: String,
+    pub secrets_config: SecretsConfig,
+    pub rotation_scripts: Option<RotationScripts>,
+}
+
+/// The workload's one consumer identity, by name.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Identity {
+    /// e.g. `vault-kubernetes-role`, `iam-role`, `user-assigned-identity`, `service-account`.
+    pub kind: String,
+    pub name: String,
+    /// The backend's reference fields (mount, ARN, resource group, IAM member …).
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Identity {
+    pub fn new(kind: &str, name: impl Into<String>, fields: &[(&str, String)]) -> Identity {
+        Identity {
+            kind: kind.into(),
+            name: name.into(),
+            fields: fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -135,6 +171,13 @@ pub struct Plan {
     /// `<environment>--<name>` ([`Settings::role_name`]): the directory every key of `files` sits
     /// under, so plans of different workloads or environments never share a `files` key.
     pub workload: String,
+    /// Every secret, by key, in the order the configuration lists them.
+    pub secrets: Vec<SecretPart>,
+    /// The one consumer identity every secret's consumer policy is attached to.
+    pub identity: Identity,
+    /// A `secretsint_workload`: each secret's configuration and rotation files sit under
+    /// `secrets/<key>/` (a `secretsint_plan` keeps `config/` and `rotation/`).
+    pub labelled: bool,
 }
 
 impl Plan {
@@ -157,6 +200,9 @@ impl Plan {
             placeholders: Vec::new(),
             platform_files: BTreeMap::new(),
             workload: String::new(),
+            secrets: Vec::new(),
+            identity: Identity::default(),
+            labelled: false,
         }
     }
 
@@ -175,6 +221,20 @@ impl Plan {
             .collect()
     }
 
+    /// The secrets `files` writes configuration and rotation files for: each of a workload's,
+    /// or a plan's one secret as its top-level `secrets_config` and `rotation_scripts` hold it.
+    fn secret_parts(&self) -> Vec<SecretPart> {
+        if self.labelled {
+            return self.secrets.clone();
+        }
+        vec![SecretPart {
+            key: String::new(),
+            secret_path: self.secrets_config.secret_path.clone(),
+            secrets_config: self.secrets_config.clone(),
+            rotation_scripts: self.rotation_scripts.clone(),
+        }]
+    }
+
     /// A `files` key: `path` under the workload's directory `<environment>--<name>/`.
     pub fn file_key(&self, path: &str) -> String {
         format!("{}/{path}", self.workload)
@@ -185,13 +245,33 @@ impl Plan {
     /// plans of different workloads or environments loses nothing.
     pub fn files(&self) -> BTreeMap<String, String> {
         let mut files = self.files_unique();
-        if let Some(config) = &self.secrets_config.config_file {
-            let ext = match self.secrets_config.config_format {
-                ConfigFormat::Hcl => "hcl",
-                ConfigFormat::Json => "json",
-                ConfigFormat::Yaml => "yaml",
+        for part in self.secret_parts() {
+            let dir = if self.labelled {
+                format!("secrets/{}/", part.key)
+            } else {
+                String::new()
             };
-            files.insert(self.file_key(&format!("config/backend.{ext}")), config.clone());
+            if let Some(config) = &part.secrets_config.config_file {
+                let ext = match part.secrets_config.config_format {
+                    ConfigFormat::Hcl => "hcl",
+                    ConfigFormat::Json => "json",
+                    ConfigFormat::Yaml => "yaml",
+                };
+                files.insert(self.file_key(&format!("{dir}config/backend.{ext}")), config.clone());
+            }
+            if let Some(r) = &part.rotation_scripts {
+                files.insert(
+                    self.file_key(&format!("{dir}rotation/README.txt")),
+                    format!(
+                        "rotation: {}\nschedule: {}\nnotification: {}\n",
+                        r.rotation_type, r.schedule, r.notification
+                    ),
+                );
+                files.insert(
+                    self.file_key(&format!("{dir}rotation/{}", versions::rotation_logic_filename(r))),
+                    r.rotation_logic.clone(),
+                );
+            }
         }
         for p in &self.access_policies {
             let ext = if p.policy_type == PolicyType::VaultPolicy {
@@ -215,19 +295,6 @@ impl Plan {
             files.insert(
                 self.file_key(&format!("code/{dir}/{}", integration::source_file(code.language))),
                 body,
-            );
-        }
-        if let Some(r) = &self.rotation_scripts {
-            files.insert(
-                self.file_key("rotation/README.txt"),
-                format!(
-                    "rotation: {}\nschedule: {}\nnotification: {}\n",
-                    r.rotation_type, r.schedule, r.notification
-                ),
-            );
-            files.insert(
-                self.file_key(&format!("rotation/{}", versions::rotation_logic_filename(r))),
-                r.rotation_logic.clone(),
             );
         }
         for m in &self.deployment_manifests {
@@ -329,5 +396,12 @@ pub fn plan_unchecked(req: &Request) -> Plan {
     plan.decisions = settings.decisions.iter().cloned().chain(plan.decisions).collect();
     plan.placeholders = placeholders::left(req, &settings);
     plan.workload = settings.role_name();
+    plan.secrets = vec![SecretPart {
+        key: settings.secret_key(),
+        secret_path: plan.secrets_config.secret_path.clone(),
+        secrets_config: plan.secrets_config.clone(),
+        rotation_scripts: plan.rotation_scripts.clone(),
+    }];
+    plan.identity = backends::identity(&settings);
     plan
 }

@@ -134,6 +134,10 @@ pub struct Request {
     /// From the provider block.
     pub default_languages: Option<Vec<Language>>,
     pub strict: bool,
+    /// The secret's label inside a `secretsint_workload` (`secret "KEY" {}`), `None` for a
+    /// `secretsint_plan`. It names every per-secret object, so the secrets of one workload
+    /// never share a name (see [`super::Settings::stem`]).
+    pub secret_label: Option<DnsLabel>,
 }
 
 /// One free-text argument: where it sits in the configuration, the grammar it must match, and
@@ -277,6 +281,7 @@ impl Request {
             include: None,
             default_languages: None,
             strict: false,
+            secret_label: None,
         }
     }
 }

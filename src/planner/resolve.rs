@@ -180,6 +180,8 @@ pub struct Settings {
     pub api_key: ApiKeySettings,
     pub strict: bool,
     pub decisions: Vec<String>,
+    /// The secret's label in a `secretsint_workload`, `None` in a `secretsint_plan`.
+    pub secret_label: Option<String>,
 }
 
 pub const DEFAULT_LANGUAGES: [Language; 3] = [Language::Python, Language::Go, Language::Nodejs];
@@ -468,6 +470,7 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         api_key,
         strict: req.strict,
         decisions: d.decisions,
+        secret_label: req.secret_label.as_ref().map(|l| l.as_str().to_string()),
     };
     (settings, findings)
 }
@@ -542,12 +545,54 @@ impl Settings {
         workload_id(&self.environment, &self.name)
     }
 
+    /// The prefix of every per-secret identifier (policies, rotation roles, functions, Kubernetes
+    /// objects of one secret). In a `secretsint_plan` it is the workload's [`Settings::role_name`]
+    /// (the names every earlier release planned). In a `secretsint_workload` it is
+    /// `<environment>--<name>--<label>`: no part may hold `--`, so two secrets of one workload,
+    /// and the secrets of different workloads, never meet in one identifier, and a secret's names
+    /// do not change when other secrets join or leave the workload.
+    pub fn stem(&self) -> String {
+        match &self.secret_label {
+            Some(label) => format!("{}--{label}", self.role_name()),
+            None => self.role_name(),
+        }
+    }
+
+    /// The one identifier of the secret itself where a platform names secrets in one flat space
+    /// (Key Vault, Secret Manager, Kubernetes Secrets): `<environment>--<name>-<type>` in a
+    /// `secretsint_plan`, [`Settings::stem`] in a `secretsint_workload`.
+    pub fn secret_id(&self) -> String {
+        match &self.secret_label {
+            Some(_) => self.stem(),
+            None => format!("{}-{}", self.role_name(), self.credential.leaf()),
+        }
+    }
+
+    /// The last segment of the secret's path where a platform names secrets by path (Vault KV,
+    /// AWS Secrets Manager): the credential type in a `secretsint_plan`, the label in a
+    /// `secretsint_workload`.
+    pub fn leaf(&self) -> &str {
+        match &self.secret_label {
+            Some(label) => label,
+            None => self.credential.leaf(),
+        }
+    }
+
+    /// The key of this secret in the `secrets` attribute: the label in a `secretsint_workload`,
+    /// the credential type in a `secretsint_plan`.
+    pub fn secret_key(&self) -> String {
+        match &self.secret_label {
+            Some(label) => label.clone(),
+            None => Choice::as_str(self.credential).to_string(),
+        }
+    }
+
     pub fn logical_secret_path(&self) -> String {
-        let leaf = self.credential.leaf();
+        let leaf = self.leaf();
         match self.backend {
             Backend::Vault => match (self.rotation, self.credential) {
                 (Rotation::Dynamic, CredentialType::Database) => {
-                    format!("{}/creds/{}", self.vault.database_mount, self.role_name())
+                    format!("{}/creds/{}", self.vault.database_mount, self.stem())
                 }
                 _ => format!("{}/data/{}/{}/{leaf}", self.vault.kv_mount, self.environment, self.name),
             },
@@ -555,12 +600,8 @@ impl Settings {
                 "arn:aws:secretsmanager:{}:{}:secret:{}/{}/{leaf}",
                 self.aws.region, self.aws.account_id, self.environment, self.name
             ),
-            Backend::AzureKeyVault => format!(
-                "https://{}.vault.azure.net/secrets/{}-{leaf}",
-                self.azure.vault_name,
-                self.role_name()
-            ),
-            Backend::GcpSecretManager => format!("projects/{}/secrets/{}-{leaf}", self.gcp.project_id, self.role_name()),
+            Backend::AzureKeyVault => format!("https://{}.vault.azure.net/secrets/{}", self.azure.vault_name, self.secret_id()),
+            Backend::GcpSecretManager => format!("projects/{}/secrets/{}", self.gcp.project_id, self.secret_id()),
         }
     }
 }

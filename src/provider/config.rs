@@ -311,6 +311,7 @@ pub fn request(config: &Value, provider: &ProviderConfig) -> (Option<Request>, D
         include,
         default_languages: provider.default_languages.clone(),
         strict: provider.strict,
+        secret_label: None,
     };
     for (field, text) in TEXT_FIELDS.iter().zip(texts) {
         *(field.slot)(&mut request) = text;

@@ -117,6 +117,22 @@ pub(crate) fn code(s: &Settings, cfg: &SecretsConfig, sdk: Sdk, templates: Templ
     (code, decisions)
 }
 
+/// One secret of a workload, as its SDK module sees it.
+pub(crate) struct SecretCode<'a> {
+    pub label: &'a str,
+    pub settings: &'a Settings,
+    pub config: &'a SecretsConfig,
+}
+
+/// One module per language for a workload's secrets, with one accessor per secret.
+pub(crate) fn workload_code(parts: &[SecretCode<'_>], templates: Templates) -> (Vec<IntegrationCode>, Vec<String>) {
+    // Placeholder until the per-secret accessors land: the first secret's module.
+    let first = parts.iter().find(|p| !p.label.is_empty()).unwrap_or(&parts[0]);
+    let (ttl, _) = cache_ttl(first.settings);
+    let (sdk, _) = crate::planner::sdk_parts(first.settings, first.config, ttl);
+    code(first.settings, first.config, sdk, templates)
+}
+
 /// The file name of the joined snippet (Java's public class must match its file).
 pub(crate) fn source_file(l: Language) -> &'static str {
     match l {

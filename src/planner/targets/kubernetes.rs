@@ -201,7 +201,7 @@ pub fn external_secret<S: Serialize>(s: &Settings, name: &str, spec: S) -> K8sOb
 /// `data` entry is its own read and a write between two reads would pair fields from different
 /// versions.
 pub fn field_external_secret(s: &Settings, store: SecretStoreRef, key: &str, refresh: Duration) -> K8sObject<ExternalSecretSpec> {
-    let secret = format!("{}-{}", s.role_name(), s.credential.leaf());
+    let secret = s.secret_id();
     let (data, data_from) = match s.credential.fields() {
         [one] => (
             vec![ExternalSecretData {

@@ -86,7 +86,7 @@ pub(super) fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifest
         render::yaml(&secret_store(s)),
     ));
     let refresh = k8s::refresh_interval(s, resync(s, rot)).0;
-    let target = format!("{}-{}", s.role_name(), s.credential.leaf());
+    let target = s.secret_id();
     let es = k8s::external_secret(
         s,
         &target,

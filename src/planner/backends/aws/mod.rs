@@ -19,6 +19,7 @@ use crate::planner::window::{self, Replaced};
 use crate::planner::ApiKeyRotation;
 pub(crate) mod cicd;
 pub(crate) mod sdk;
+pub(crate) mod workload;
 
 use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::escape::{Syntax, Var};
@@ -88,26 +89,28 @@ pub(super) struct Names {
 
 pub(super) fn names(s: &Settings) -> Names {
     // IAM roles, Lambda functions and EventBridge rules take at most 64 characters.
-    let (full, fit) = (s.role_name(), |name: String| crate::planner::shape::bounded_name(&name, 64));
-    let role = fit(full.clone());
-    let secret_name = format!("{}/{}/{}", s.environment, s.name, s.credential.leaf());
+    let fit = |name: String| crate::planner::shape::bounded_name(&name, 64);
+    // The consumer role is the workload's; everything else belongs to the one secret.
+    let (role, stem) = (fit(s.role_name()), s.stem());
+    let secret_name = format!("{}/{}/{}", s.environment, s.name, s.leaf());
+    let superuser = match &s.secret_label {
+        Some(label) => format!("{}/{}/{label}--superuser", s.environment, s.name),
+        None => format!("{}/{}/database-superuser", s.environment, s.name),
+    };
     let arn = |kind: &str, rest: &str| format!("arn:aws:{kind}:{}:{}:{rest}", s.aws.region, s.aws.account_id);
-    let rotation_role = fit(format!("{full}-secret-rotation"));
+    let rotation_role = fit(format!("{stem}-secret-rotation"));
     Names {
         secret_arn: arn("secretsmanager", &format!("secret:{secret_name}-??????")),
-        superuser_secret_name: format!("{}/{}/database-superuser", s.environment, s.name),
-        superuser_secret_arn: arn(
-            "secretsmanager",
-            &format!("secret:{}/{}/database-superuser-??????", s.environment, s.name),
-        ),
+        superuser_secret_arn: arn("secretsmanager", &format!("secret:{superuser}-??????")),
+        superuser_secret_name: superuser,
         consumer_role_arn: format!("arn:aws:iam::{}:role/{role}", s.aws.account_id),
-        read_policy: format!("{full}-secret-read"),
-        write_policy: format!("{full}-secret-write"),
-        rotation_function: fit(format!("{full}-rotate-{}", s.credential.leaf())),
+        read_policy: format!("{stem}-secret-read"),
+        write_policy: format!("{stem}-secret-write"),
+        rotation_function: fit(format!("{stem}-rotate-{}", s.leaf())),
         rotation_role_arn: format!("arn:aws:iam::{}:role/{rotation_role}", s.aws.account_id),
         rotation_role,
-        topic: format!("{full}-secret-rotation"),
-        event_rule: fit(format!("{full}-secret-rotation")),
+        topic: format!("{stem}-secret-rotation"),
+        event_rule: fit(format!("{stem}-secret-rotation")),
         sid_suffix: sid_suffix(&secret_name),
         secret_name,
         role,
@@ -504,11 +507,24 @@ fn pod_identity_trust(s: &Settings, n: &Names) -> String {
 }
 
 fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {
-    let p = |name: String, kind: PolicyType, doc: String, scope: &str| AccessPolicy {
-        policy_name: name,
-        policy_type: kind,
-        policy_document: doc,
-        scope: scope.to_string(),
+    let p = |name: String, kind: PolicyType, doc: String, scope: &str| {
+        // The consumer role's trust is the workload's; every other document is the secret's.
+        let consumer_trust = kind == PolicyType::IamTrustPolicy && scope == n.consumer_role_arn;
+        let attach_to = match kind {
+            _ if consumer_trust || name == n.read_policy => AttachTo::consumer(s.target),
+            _ if name == n.write_policy => AttachTo::Writer,
+            // Applied to the secret itself by whoever runs Terraform.
+            PolicyType::ResourcePolicy => AttachTo::Deployer,
+            _ => AttachTo::Rotator,
+        };
+        AccessPolicy {
+            policy_name: name,
+            policy_type: kind,
+            policy_document: doc,
+            scope: scope.to_string(),
+            secret: if consumer_trust { String::new() } else { s.secret_key() },
+            attach_to,
+        }
     };
     let mut out = vec![
         p(n.read_policy.clone(), PolicyType::IamPolicy, read_policy(s, n), &n.secret_arn),
@@ -706,6 +722,9 @@ pub fn plan(s: &Settings) -> Plan {
     Plan {
         // Set by planner::plan_unchecked, which knows the settings of every backend.
         workload: String::new(),
+        secrets: Vec::new(),
+        identity: Default::default(),
+        labelled: false,
         secrets_config: SecretsConfig {
             backend_endpoint: s.backend_endpoint(),
             authentication_method: s.default_auth_method(),
@@ -729,7 +748,7 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
         Rotator::Manual => d.push(format!(
             "Rotation is manual: write a new version with `aws secretsmanager put-secret-value --secret-id {} --secret-string file://new-{}.json` under the {} policy; AWSCURRENT moves to it and the old version becomes AWSPREVIOUS.",
             n.secret_name,
-            s.credential.leaf(),
+            s.leaf(),
             n.write_policy
         )),
         Rotator::Lambda { period, schedule } => {

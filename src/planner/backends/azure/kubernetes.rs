@@ -74,7 +74,7 @@ pub(super) fn refresh(s: &Settings, src: Source) -> Duration {
 }
 
 pub(super) fn external_secret(s: &Settings, src: Source, n: &Names) -> serde_json::Value {
-    let secret = format!("{}-{}", s.role_name(), s.credential.leaf());
+    let secret = s.secret_id();
     let key = format!("secret/{}", n.object);
     let (data, data_from, template) = match (src, s.credential) {
         (Source::Certificate { .. }, _) => {

@@ -8,6 +8,7 @@
 
 mod cicd;
 pub(crate) mod sdk;
+pub(crate) mod workload;
 
 use hcl::expr::{Expression, TemplateExpr};
 use hcl::{Block, Body};
@@ -203,6 +204,8 @@ fn content_type(c: CredentialType) -> &'static str {
 /// Every name and ARM scope the plan uses, computed once.
 pub(crate) struct Names {
     pub role: String,
+    /// The prefix of the secret's own names ([`Settings::stem`]).
+    pub stem: String,
     /// The Key Vault object name (secret or certificate; a certificate's secret has the same name).
     pub object: String,
     pub vault_id: String,
@@ -218,22 +221,23 @@ pub(crate) struct Names {
 
 pub(crate) fn names(s: &Settings) -> Names {
     let role = s.role_name();
-    let object = format!("{role}-{}", s.credential.leaf());
+    let (stem, object) = (s.stem(), s.secret_id());
     let vault_id = format!(
         "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.KeyVault/vaults/{}",
         s.azure.subscription_id, s.azure.resource_group, s.azure.vault_name
     );
-    let admin_object = format!("{role}-database-admin");
+    let admin_object = format!("{stem}-database-admin");
     Names {
         secret_scope: format!("{vault_id}/secrets/{object}"),
         admin_scope: format!("{vault_id}/secrets/{admin_object}"),
         admin_object,
         certificate_scope: format!("{vault_id}/certificates/{object}"),
         identity: format!("id-{role}"),
-        rotator_identity: format!("id-{role}-rotator"),
+        rotator_identity: format!("id-{stem}-rotator"),
         vault_url: s.backend_endpoint(),
         vault_id,
         object,
+        stem,
         role,
     }
 }
@@ -242,7 +246,7 @@ pub(crate) fn names(s: &Settings) -> Names {
 /// hyphens (and cutting long names) would let two workloads meet, so eight hex digits of the
 /// SHA-256 of the full `<environment>--<name>` keep them apart.
 fn storage_account_name(s: &Settings) -> String {
-    let role = s.role_name();
+    let role = s.stem();
     let hash = crate::planner::shape::digest8(&role);
     let alnum: String = role.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let middle: String = alnum.chars().take(24 - "strot".len() - hash.len()).collect();
@@ -296,7 +300,7 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
         Source::Secret { rotation } => {
             out.push(Assignment {
                 label: "app_secrets_user",
-                policy_name: format!("{}-secrets-user", n.role),
+                policy_name: format!("{}-secrets-user", n.stem),
                 role: roles::KEY_VAULT_SECRETS_USER,
                 scope: n.secret_scope.clone(),
                 scope_expr: template("${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"),
@@ -306,7 +310,7 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
             if rotation.is_some() {
                 out.push(Assignment {
                     label: "rotator_secrets_officer",
-                    policy_name: format!("{}-rotator-secrets-officer", n.role),
+                    policy_name: format!("{}-rotator-secrets-officer", n.stem),
                     role: roles::KEY_VAULT_SECRETS_OFFICER,
                     scope: n.secret_scope.clone(),
                     scope_expr: template("${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"),
@@ -318,7 +322,7 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
                 // Only the rotation Function reads the admin credential; consumers never can.
                 out.push(Assignment {
                     label: "rotator_admin_secrets_user",
-                    policy_name: format!("{}-rotator-admin-secrets-user", n.role),
+                    policy_name: format!("{}-rotator-admin-secrets-user", n.stem),
                     role: roles::KEY_VAULT_SECRETS_USER,
                     scope: n.admin_scope.clone(),
                     scope_expr: template("${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.db_admin.name}"),
@@ -331,7 +335,7 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
             // The private key is only readable through the certificate's secret.
             out.push(Assignment {
                 label: "app_secrets_user",
-                policy_name: format!("{}-secrets-user", n.role),
+                policy_name: format!("{}-secrets-user", n.stem),
                 role: roles::KEY_VAULT_SECRETS_USER,
                 scope: n.secret_scope.clone(),
                 scope_expr: template("${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_certificate.app.name}"),
@@ -340,7 +344,7 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
             });
             out.push(Assignment {
                 label: "app_certificate_user",
-                policy_name: format!("{}-certificate-user", n.role),
+                policy_name: format!("{}-certificate-user", n.stem),
                 role: roles::KEY_VAULT_CERTIFICATE_USER,
                 scope: n.certificate_scope.clone(),
                 scope_expr: template("${data.azurerm_key_vault.kv.id}/certificates/${azurerm_key_vault_certificate.app.name}"),
@@ -383,6 +387,13 @@ fn policies(s: &Settings, list: &[Assignment]) -> Vec<AccessPolicy> {
                 },
             }),
             scope: a.scope.clone(),
+            // The deployer's Officer role is on the vault, the same for every secret.
+            secret: if a.label == "deployer" { String::new() } else { s.secret_key() },
+            attach_to: match a.label {
+                "deployer" => AttachTo::Deployer,
+                label if label.starts_with("rotator") => AttachTo::Rotator,
+                _ => AttachTo::consumer(s.target),
+            },
         })
         .collect()
 }
@@ -488,6 +499,9 @@ pub fn plan(s: &Settings) -> Plan {
     Plan {
         // Set by planner::plan_unchecked, which knows the settings of every backend.
         workload: String::new(),
+        secrets: Vec::new(),
+        identity: Default::default(),
+        labelled: false,
         secrets_config: SecretsConfig {
             backend_endpoint: s.backend_endpoint(),
             authentication_method: s.default_auth_method(),

@@ -147,7 +147,7 @@ pub(super) fn env_name(s: &Settings, field: &str) -> String {
 
 /// Every file under `$RUNNER_TEMP` the GitHub job may write, quoted for the shell.
 fn github_files(s: &Settings) -> Vec<String> {
-    let mut out = vec![format!("\"$RUNNER_TEMP/{}.json\"", s.credential.leaf())];
+    let mut out = vec![format!("\"$RUNNER_TEMP/{}.json\"", s.leaf())];
     if s.credential == CredentialType::Certificate {
         out.extend(s.credential.fields().iter().map(|f| format!("\"$RUNNER_TEMP/{f}.pem\"")));
     }
@@ -167,19 +167,19 @@ pub(super) fn github_target(
         format!(
             "gcloud secrets versions access {}/versions/latest --out-file=\"$RUNNER_TEMP/{}.json\"",
             n.secret_name,
-            s.credential.leaf()
+            s.leaf()
         ),
     ];
     let multiline = s.credential == CredentialType::Certificate;
     let fields: Vec<(&str, String)> = s.credential.fields().iter().map(|f| (*f, env_name(s, f))).collect();
     lines.extend(crate::planner::ci_env::github_fields(
-        &format!("$RUNNER_TEMP/{}.json", s.credential.leaf()),
+        &format!("$RUNNER_TEMP/{}.json", s.leaf()),
         "",
         &fields,
         multiline,
     ));
     if !multiline {
-        lines.push(format!("rm -f \"$RUNNER_TEMP/{}.json\"", s.credential.leaf()));
+        lines.push(format!("rm -f \"$RUNNER_TEMP/{}.json\"", s.leaf()));
     }
     let steps = serde_json::json!([
         {
@@ -219,7 +219,7 @@ pub(super) fn gitlab_target(
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
     use serde_json::Map;
-    let out = format!("{}/{}.json", gitlab::SECRETS_DIR, s.credential.leaf());
+    let out = format!("{}/{}.json", gitlab::SECRETS_DIR, s.leaf());
     let mut variables = Map::new();
     for (k, v) in access_env(n, &out) {
         variables.insert(k.into(), v.into());
@@ -264,7 +264,7 @@ pub(super) fn token_target(
     manifests: &mut Vec<DeploymentManifest>,
     decisions: &mut Vec<String>,
 ) -> (AuthMethod, ConfigFormat, String) {
-    let out = format!("{}/{}.json", p.secrets_dir(), s.credential.leaf());
+    let out = format!("{}/{}.json", p.secrets_dir(), s.leaf());
     // The file's path is set in the shell, where the platform's directory variable expands.
     let mut environment = access_env(n, &out);
     environment.retain(|(k, _)| *k != "GCP_SECRET_FILE");
@@ -315,7 +315,7 @@ pub(super) fn azure_devops_target(
 ) -> (AuthMethod, ConfigFormat, String) {
     let connection = format!("{}-gcp", n.role);
     // A pipeline variable: the macro form, which Azure Pipelines expands (it would not expand $AGENT_TEMPDIRECTORY there).
-    let out = format!("{}/{}.json", ado::SECRETS_DIR_MACRO, s.credential.leaf());
+    let out = format!("{}/{}.json", ado::SECRETS_DIR_MACRO, s.leaf());
     let mut variables: Vec<ado::Variable> = access_env(n, &out).into_iter().map(|(k, v)| ado::Variable::named(k, &v)).collect();
     variables.push(ado::Variable::named("GCP_TOKEN_RESOURCE", &ado_app_uri(n)));
     let script = [

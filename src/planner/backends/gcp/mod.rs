@@ -15,6 +15,7 @@ use crate::planner::request::Duration;
 use crate::planner::targets::cicd::{self as ci, TokenJob, TokenPlatform, TokenTrust};
 use crate::planner::window::{self, Replaced};
 mod api_key;
+pub(crate) mod workload;
 use crate::planner::{versions, AccessPolicy, DeploymentManifest, Finding, Plan, RotationScripts, SecretsConfig, Settings};
 use crate::render::tf;
 use crate::render::{self, template};
@@ -158,6 +159,8 @@ fn short_id(text: &str, max: usize) -> String {
 /// Every name and identifier the plan uses, computed once.
 struct Names {
     role: String,
+    /// The prefix of the secret's own names ([`Settings::stem`]).
+    stem: String,
     project: String,
     number: String,
     secret_id: String,
@@ -178,7 +181,7 @@ struct Names {
 
 fn names(s: &Settings) -> Names {
     let role = s.role_name();
-    let secret_id = format!("{role}-{}", s.credential.leaf());
+    let (stem, secret_id) = (s.stem(), s.secret_id());
     let region = s.gcp.location.clone().unwrap_or_else(|| DEFAULT_REGION.to_string());
     Names {
         project: s.gcp.project_id.clone(),
@@ -186,19 +189,20 @@ fn names(s: &Settings) -> Names {
         secret_name: format!("projects/{}/secrets/{secret_id}", s.gcp.project_id),
         topic: short_id(&format!("{secret_id}-rotation"), 255),
         function: short_id(&format!("{secret_id}-rotate"), 63),
-        rotator_account: short_id(&format!("{role}-rotator"), 30),
+        rotator_account: short_id(&format!("{stem}-rotator"), 30),
         app_account: short_id(&role, 30),
-        admin_secret_id: format!("{role}-database-admin"),
-        alternate_user: format!("{role}_clone"),
+        admin_secret_id: format!("{stem}-database-admin"),
+        alternate_user: format!("{stem}_clone"),
         ca_pool: format!(
             "projects/{}/locations/{region}/caPools/{}",
             s.gcp.project_id,
-            short_id(&format!("{role}-pool"), 63)
+            short_id(&format!("{stem}-pool"), 63)
         ),
         pool: ci_pool_id(s),
         provider: provider_id(s),
         region,
         secret_id,
+        stem,
         role,
     }
 }
@@ -315,6 +319,8 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
             member,
         }),
         scope: format!("projects/{}/secrets/{secret_id}", n.project),
+        secret: s.secret_key(),
+        attach_to: AttachTo::Rotator,
     };
     let resource = |name: String, resource: String, role: &'static str, member: String| AccessPolicy {
         policy_name: name,
@@ -325,9 +331,11 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
             member,
         }),
         scope: resource,
+        secret: s.secret_key(),
+        attach_to: AttachTo::Rotator,
     };
     let mut out = vec![secret(
-        format!("{}-secret-accessor", n.role),
+        format!("{}-secret-accessor", n.stem),
         ROLE_SECRET_ACCESSOR,
         consumer_member(s, n),
         &n.secret_id,
@@ -335,29 +343,29 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
     let rotator = format!("serviceAccount:{}", n.rotator_email());
     match period {
         None => out.push(secret(
-            format!("{}-secret-version-adder", n.role),
+            format!("{}-secret-version-adder", n.stem),
             ROLE_SECRET_VERSION_ADDER,
             writers_group(n),
             &n.secret_id,
         )),
         Some(_) => {
             let (label, role) = rotator_writer_role(s);
-            out.push(secret(format!("{}-rotator-{label}", n.role), role, rotator.clone(), &n.secret_id));
+            out.push(secret(format!("{}-rotator-{label}", n.stem), role, rotator.clone(), &n.secret_id));
             out.push(secret(
-                format!("{}-rotator-viewer", n.role),
+                format!("{}-rotator-viewer", n.stem),
                 ROLE_SECRET_VIEWER,
                 rotator.clone(),
                 &n.secret_id,
             ));
             if s.credential == CredentialType::Database {
                 out.push(secret(
-                    format!("{}-rotator-accessor", n.role),
+                    format!("{}-rotator-accessor", n.stem),
                     ROLE_SECRET_ACCESSOR,
                     rotator.clone(),
                     &n.secret_id,
                 ));
                 out.push(secret(
-                    format!("{}-rotator-admin-accessor", n.role),
+                    format!("{}-rotator-admin-accessor", n.stem),
                     ROLE_SECRET_ACCESSOR,
                     rotator.clone(),
                     &n.admin_secret_id,
@@ -365,25 +373,38 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
             }
             if s.credential == CredentialType::Certificate {
                 out.push(resource(
-                    format!("{}-rotator-ca-requester", n.role),
+                    format!("{}-rotator-ca-requester", n.stem),
                     n.ca_pool.clone(),
                     ROLE_CA_REQUESTER,
                     rotator.clone(),
                 ));
             }
             out.push(resource(
-                format!("{}-secretmanager-publisher", n.role),
+                format!("{}-secretmanager-publisher", n.stem),
                 format!("projects/{}/topics/{}", n.project, n.topic),
                 ROLE_PUBSUB_PUBLISHER,
                 format!("serviceAccount:service-{}@gcp-sa-secretmanager.iam.gserviceaccount.com", n.number),
             ));
             out.push(resource(
-                format!("{}-rotator-invoker", n.role),
+                format!("{}-rotator-invoker", n.stem),
                 format!("projects/{}/locations/{}/services/{}", n.project, n.region, n.function),
                 ROLE_RUN_INVOKER,
                 rotator,
             ));
         }
+    }
+    // Bindings are named by whom they grant: the consumer, the writers' group, Google's
+    // Secret Manager service agent (bound by whoever runs Terraform), or the rotator.
+    for p in &mut out {
+        p.attach_to = if p.policy_name.ends_with("-secret-accessor") {
+            AttachTo::consumer(s.target)
+        } else if p.policy_name.ends_with("-secret-version-adder") {
+            AttachTo::Writer
+        } else if p.policy_name.ends_with("-secretmanager-publisher") {
+            AttachTo::Deployer
+        } else {
+            AttachTo::Rotator
+        };
     }
     out
 }
@@ -455,7 +476,7 @@ pub fn plan(s: &Settings) -> Plan {
                 "Rotation is manual: add a version with `gcloud secrets versions add {} --project={} --data-file=new-{}.json` as a member of the placeholder group {} (granted {ROLE_SECRET_VERSION_ADDER}); consumers reading version \"latest\" pick it up on their next read.",
                 n.secret_id,
                 n.project,
-                s.credential.leaf(),
+                s.leaf(),
                 writers_group(&n).trim_start_matches("group:")
             ));
             RotationScripts {
@@ -470,7 +491,7 @@ pub fn plan(s: &Settings) -> Plan {
                         "gcloud secrets versions add {} --project={} --data-file=new-{}.json",
                         n.secret_id,
                         n.project,
-                        s.credential.leaf()
+                        s.leaf()
                     ),
                 }),
                 notification: format!(
@@ -547,6 +568,9 @@ pub fn plan(s: &Settings) -> Plan {
     Plan {
         // Set by planner::plan_unchecked, which knows the settings of every backend.
         workload: String::new(),
+        secrets: Vec::new(),
+        identity: Default::default(),
+        labelled: false,
         secrets_config: SecretsConfig {
             backend_endpoint: s.backend_endpoint(),
             authentication_method: auth_method,

@@ -171,7 +171,7 @@ pub(super) fn cicd_target(
             env.insert(e.name.into(), e.value.into());
         }
         let rotate = github::Workflow::on_schedule(
-            format!("{} rotate {}", s.name, s.credential.leaf()),
+            format!("{} rotate {}", s.name, s.leaf()),
             &github_cron(sch),
             "rotate",
             format!("{}-rotate", s.name),
@@ -352,7 +352,7 @@ pub(super) fn gitlab_target(
         script.push(keep_token(gitlab::SECRETS_DIR).into());
         script.push("sh ci/rotate-kv.sh".into());
         pipeline = pipeline.job(
-            format!("{}-rotate-{}", s.name, s.credential.leaf()),
+            format!("{}-rotate-{}", s.name, s.leaf()),
             gitlab::Job::new()
                 .image(crate::planner::versions::CURL_IMAGE)
                 .id_token("VAULT_ID_TOKEN", &github_audience(s))
@@ -646,7 +646,7 @@ pub(super) fn azure_devops_target(
         };
         schedules.push(AdoSchedule::new(
             sch.cron(),
-            format!("rotate {} {}", s.name, s.credential.leaf()),
+            format!("rotate {} {}", s.name, s.leaf()),
             &s.cicd.branch,
         ));
         let vars = rotation_env(s, n, sch).into_iter().map(|e| named(e.name, &e.value)).collect();
@@ -658,7 +658,7 @@ pub(super) fn azure_devops_target(
         jobs.push(
             Job::new(
                 "rotate",
-                format!("{} rotate {}", s.name, s.credential.leaf()),
+                format!("{} rotate {}", s.name, s.leaf()),
                 vec![
                     serde_json::to_value(rotate).unwrap_or_default(),
                     serde_json::to_value(ado_cleanup()).unwrap_or_default(),

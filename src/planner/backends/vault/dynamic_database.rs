@@ -63,7 +63,7 @@ pub fn ttls(s: &Settings) -> Ttls {
 }
 
 pub fn plan(s: &Settings) -> Plan {
-    let role = s.role_name();
+    let role = s.stem();
     let creds_path = format!("{}/creds/{role}", s.vault.database_mount);
     let ttls = ttls(s);
     // Every refresh mints a new credential and the old one simply expires.
@@ -134,6 +134,8 @@ pub fn plan(s: &Settings) -> Plan {
         policy_type: PolicyType::VaultPolicy,
         policy_document: render::hcl1(&policy_doc),
         scope: creds_path.clone(),
+        secret: s.secret_key(),
+        attach_to: AttachTo::consumer(s.target),
     }];
 
     let deployment_manifests = vec![
@@ -187,6 +189,9 @@ pub fn plan(s: &Settings) -> Plan {
     Plan {
         // Set by planner::plan_unchecked, which knows the settings of every backend.
         workload: String::new(),
+        secrets: Vec::new(),
+        identity: Default::default(),
+        labelled: false,
         secrets_config: SecretsConfig {
             backend_endpoint: s.vault.address.clone(),
             authentication_method: AuthMethod::Kubernetes,
@@ -287,7 +292,7 @@ fn namespaced(name: String, s: &Settings) -> ObjectMeta {
 }
 
 fn credentials_name(s: &Settings) -> String {
-    format!("{}-db-credentials", s.role_name())
+    format!("{}-db-credentials", s.stem())
 }
 
 /// The `VaultProvider` block; `kv` adds the KV mount (the store), `sa_namespace` the
@@ -515,7 +520,7 @@ pub struct RoleBody {
 }
 
 fn connection_name(s: &Settings) -> String {
-    s.role_name()
+    s.stem()
 }
 
 pub fn role_body(s: &Settings, ttls: Ttls) -> RoleBody {

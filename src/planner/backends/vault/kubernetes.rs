@@ -107,7 +107,7 @@ pub(super) fn issuer(s: &Settings, n: &Names) -> K8sObject<k8s::IssuerSpec> {
     K8sObject {
         api_version: k8s::CERT_MANAGER_API,
         kind: "Issuer",
-        metadata: ObjectMeta::namespaced(format!("{}-vault", s.role_name()), &s.kubernetes.namespace),
+        metadata: ObjectMeta::namespaced(format!("{}-vault", s.stem()), &s.kubernetes.namespace),
         spec: Some(k8s::IssuerSpec {
             vault: k8s::VaultIssuer {
                 server: s.vault.address.clone(),
@@ -133,9 +133,9 @@ pub(super) fn certificate(s: &Settings, ttl: Duration) -> K8sObject<k8s::Certifi
     K8sObject {
         api_version: k8s::CERT_MANAGER_API,
         kind: "Certificate",
-        metadata: ObjectMeta::namespaced(format!("{}-tls", s.role_name()), &s.kubernetes.namespace),
+        metadata: ObjectMeta::namespaced(format!("{}-tls", s.stem()), &s.kubernetes.namespace),
         spec: Some(k8s::CertificateSpec {
-            secret_name: format!("{}-tls", s.role_name()),
+            secret_name: format!("{}-tls", s.stem()),
             common_name: s.certificate.common_name.clone(),
             dns_names: dns,
             ip_addresses: s.certificate.ip_addresses(),
@@ -147,7 +147,7 @@ pub(super) fn certificate(s: &Settings, ttl: Duration) -> K8sObject<k8s::Certifi
                 rotation_policy: "Always",
             },
             issuer_ref: k8s::IssuerRef {
-                name: format!("{}-vault", s.role_name()),
+                name: format!("{}-vault", s.stem()),
                 kind: "Issuer",
                 group: "cert-manager.io",
             },
@@ -194,7 +194,7 @@ pub(super) fn rotation_cronjob(s: &Settings, n: &Names, sch: Schedule) -> K8sObj
         kind: "CronJob",
         // A CronJob's name takes at most 52 characters (its Jobs add 11).
         metadata: ObjectMeta::namespaced(
-            crate::planner::shape::bounded_name(&format!("{}-rotate-{}", s.role_name(), s.credential.leaf()), 52),
+            crate::planner::shape::bounded_name(&format!("{}-rotate-{}", s.stem(), s.leaf()), 52),
             &s.kubernetes.namespace,
         ),
         spec: Some(k8s::CronJobSpec {

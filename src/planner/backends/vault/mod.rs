@@ -6,6 +6,7 @@
 
 pub mod dynamic_database;
 pub(crate) mod sdk;
+pub(crate) mod workload;
 
 use hcl::expr::Expression;
 use hcl::{Block, Body, Identifier, Object, ObjectKey};
@@ -151,7 +152,11 @@ fn source(s: &Settings) -> (Source, Option<Finding>, Option<String>) {
 
 /// Every path and name the plan uses, computed once.
 struct Names {
+    /// The workload's one consumer identity (its auth role): [`Settings::role_name`].
     role: String,
+    /// The secret's own Vault roles (database, PKI) and the prefix of its policies:
+    /// [`Settings::stem`].
+    secret_role: String,
     /// `<environment>/<name>/<leaf>`, the KV key below the mount.
     kv_key: String,
     kv_data: String,
@@ -170,14 +175,15 @@ struct Names {
 
 fn names(s: &Settings, src: Source) -> Names {
     let role = s.role_name();
-    let kv_key = format!("{}/{}/{}", s.environment, s.name, s.credential.leaf());
+    let stem = s.stem();
+    let kv_key = format!("{}/{}/{}", s.environment, s.name, s.leaf());
     let kv = &s.vault.kv_mount;
     let (consumer_path, consumer_policy) = match src {
-        Source::Kv { .. } => (format!("{kv}/data/{kv_key}"), format!("{role}-kv-read")),
-        Source::DbDynamic(_) => (format!("{}/creds/{role}", s.vault.database_mount), format!("{role}-db-creds")),
+        Source::Kv { .. } => (format!("{kv}/data/{kv_key}"), format!("{stem}-kv-read")),
+        Source::DbDynamic(_) => (format!("{}/creds/{stem}", s.vault.database_mount), format!("{stem}-db-creds")),
         // cert-manager sends its own CSR (sign); Vault Agent and pipelines let Vault make the key (issue).
-        Source::Pki { .. } if s.target == Target::Kubernetes => (format!("{}/sign/{role}", s.vault.pki_mount), format!("{role}-pki-sign")),
-        Source::Pki { .. } => (format!("{}/issue/{role}", s.vault.pki_mount), format!("{role}-pki-issue")),
+        Source::Pki { .. } if s.target == Target::Kubernetes => (format!("{}/sign/{stem}", s.vault.pki_mount), format!("{stem}-pki-sign")),
+        Source::Pki { .. } => (format!("{}/issue/{stem}", s.vault.pki_mount), format!("{stem}-pki-issue")),
     };
     Names {
         kv_data: format!("{kv}/data/{kv_key}"),
@@ -185,11 +191,12 @@ fn names(s: &Settings, src: Source) -> Names {
         kv_key,
         consumer_path,
         consumer_policy,
-        writer_policy: format!("{role}-kv-write"),
-        rotator_role: format!("{role}-rotator"),
-        rotator_sa: format!("{role}-rotator"),
-        issuer_role: format!("{role}-cert-manager"),
-        issuer_sa: format!("{role}-cert-manager"),
+        writer_policy: format!("{stem}-kv-write"),
+        rotator_role: format!("{stem}-rotator"),
+        rotator_sa: format!("{stem}-rotator"),
+        issuer_role: format!("{stem}-cert-manager"),
+        issuer_sa: format!("{stem}-cert-manager"),
+        secret_role: stem,
         role,
     }
 }
@@ -215,11 +222,19 @@ fn policies(s: &Settings, src: Source, n: &Names) -> Vec<AccessPolicy> {
         Source::Pki { .. } => &["create", "update"],
         _ => &["read"],
     };
+    // On Kubernetes cert-manager's own role holds the PKI policy: it renews the certificate.
+    let consumer = if src_is_pki_on_k8s(s, src) {
+        AttachTo::Rotator
+    } else {
+        AttachTo::consumer(s.target)
+    };
     let mut out = vec![AccessPolicy {
         policy_name: n.consumer_policy.clone(),
         policy_type: PolicyType::VaultPolicy,
         policy_document: render::hcl1(&policy_body(&[(&n.consumer_path, consumer_caps)])),
         scope: n.consumer_path.clone(),
+        secret: s.secret_key(),
+        attach_to: consumer,
     }];
     if let Source::Kv { schedule } = src {
         // The job records rotated_at in custom_metadata (patch); a person updating by hand only reads it.
@@ -232,17 +247,22 @@ fn policies(s: &Settings, src: Source, n: &Names) -> Vec<AccessPolicy> {
                 (&n.kv_metadata, metadata_caps),
             ])),
             scope: n.kv_data.clone(),
+            secret: s.secret_key(),
+            // A scheduled job's role holds it; otherwise whoever writes the value by hand.
+            attach_to: if schedule.is_some() { AttachTo::Rotator } else { AttachTo::Writer },
         });
     }
     if src_is_pki_on_k8s(s, src) {
         out.push(AccessPolicy {
-            policy_name: format!("{}-cert-manager-token", n.role),
+            policy_name: format!("{}-cert-manager-token", n.secret_role),
             policy_type: PolicyType::KubernetesRbac,
             policy_document: {
                 let (role, binding) = cert_manager_rbac(s, n);
                 format!("{role}---\n{binding}")
             },
             scope: format!("serviceaccounts/{}/token in namespace {}", n.issuer_sa, s.kubernetes.namespace),
+            secret: s.secret_key(),
+            attach_to: AttachTo::Rotator,
         });
     }
     out
@@ -255,7 +275,7 @@ fn src_is_pki_on_k8s(s: &Settings, src: Source) -> bool {
 /// cert-manager may request a Vault-audience token for the Issuer's own service account only,
 /// never for the workload's: the Role and its RoleBinding, each rendered alone.
 fn cert_manager_rbac(s: &Settings, n: &Names) -> (String, String) {
-    let name = format!("{}-cert-manager-vault-token", s.role_name());
+    let name = format!("{}-cert-manager-vault-token", s.stem());
     let role = k8s::Role {
         api_version: "rbac.authorization.k8s.io/v1",
         kind: "Role",
@@ -374,6 +394,9 @@ pub fn plan(s: &Settings) -> Plan {
     Plan {
         // Set by planner::plan_unchecked, which knows the settings of every backend.
         workload: String::new(),
+        secrets: Vec::new(),
+        identity: Default::default(),
+        labelled: false,
         secrets_config: SecretsConfig {
             backend_endpoint: s.vault.address.clone(),
             authentication_method: auth_method,
@@ -410,7 +433,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                     n.kv_key,
                     match s.credential.fields() {
                         [one] => format!("{one}=- < new-{one}.txt"),
-                        _ => format!("@{}.json", s.credential.leaf()),
+                        _ => format!("@{}.json", s.leaf()),
                     },
                     n.writer_policy
                 )),

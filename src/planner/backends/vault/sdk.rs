@@ -77,12 +77,12 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
             VaultSource::PkiIssue => format!("integration_code issues a certificate from {path} (Vault generates the key) and issues a new one at two thirds of its lifetime."),
             VaultSource::CertManagerSecret => format!(
                 "integration_code on Kubernetes reads the certificate cert-manager keeps renewed in Secret {}-tls, mounted at /var/run/secrets/{}-tls, and re-reads it every {ttl}s: only cert-manager holds the {path} permission, so the workload makes no Vault call.",
-                s.role_name(), s.name
+                s.stem(), s.name
             ),
         });
         match auth {
             _ if sdk.no_backend_call => (
-                format!("none at Vault: the pod reads the Secret {}-tls that cert-manager keeps renewed, mounted as a volume", s.role_name()),
+                format!("none at Vault: the pod reads the Secret {}-tls that cert-manager keeps renewed, mounted as a volume", s.stem()),
                 "nothing at Vault".into(),
             ),
             "kubernetes" => (

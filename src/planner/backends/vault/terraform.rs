@@ -27,7 +27,7 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[Access
             b = b.add_block(
                 vk::with_namespace(tf::resource("vault_database_secret_backend_role", "app"), s)
                     .add_attribute((tf::key("backend"), s.vault.database_mount.as_str()))
-                    .add_attribute((tf::key("name"), n.role.as_str()))
+                    .add_attribute((tf::key("name"), n.secret_role.as_str()))
                     .add_attribute((
                         "db_name",
                         tf::traversal("vault_database_secret_backend_connection", &["db", "name"]),
@@ -44,7 +44,7 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[Access
             b = b.add_block(
                 vk::with_namespace(tf::resource("vault_pki_secret_backend_role", "app"), s)
                     .add_attribute((tf::key("backend"), s.vault.pki_mount.as_str()))
-                    .add_attribute((tf::key("name"), n.role.as_str()))
+                    .add_attribute((tf::key("name"), n.secret_role.as_str()))
                     .add_attribute((tf::key("allowed_domains"), role.allowed_domains))
                     .add_attribute((tf::key("allow_bare_domains"), role.allow_bare_domains))
                     .add_attribute((tf::key("allow_localhost"), role.allow_localhost))
@@ -154,8 +154,8 @@ pub(super) fn database_blocks(s: &Settings) -> Vec<Block> {
         password,
         vk::with_namespace(tf::resource("vault_database_secret_backend_connection", "db"), s)
             .add_attribute((tf::key("backend"), s.vault.database_mount.as_str()))
-            .add_attribute((tf::key("name"), s.role_name()))
-            .add_attribute((tf::key("allowed_roles"), vec![s.role_name()]))
+            .add_attribute((tf::key("name"), s.stem()))
+            .add_attribute((tf::key("allowed_roles"), vec![s.stem()]))
             .add_attribute((tf::key("verify_connection"), true))
             .add_block(engine_block(s))
             .build(),

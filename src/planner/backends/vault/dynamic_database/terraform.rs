@@ -24,7 +24,7 @@ pub(super) fn terraform(s: &Settings, ttls: Ttls, role: &RoleBody, policy: &Acce
             with_namespace(resource("vault_database_secret_backend_connection", "db"), s)
                 .add_attribute((key("backend"), s.vault.database_mount.as_str()))
                 .add_attribute((key("name"), role.db_name.as_str()))
-                .add_attribute((key("allowed_roles"), vec![s.role_name()]))
+                .add_attribute((key("allowed_roles"), vec![s.stem()]))
                 .add_attribute((key("verify_connection"), true))
                 .add_block(super::super::terraform::engine_block(s))
                 .build(),
@@ -32,7 +32,7 @@ pub(super) fn terraform(s: &Settings, ttls: Ttls, role: &RoleBody, policy: &Acce
         .add_block(
             with_namespace(resource("vault_database_secret_backend_role", "app"), s)
                 .add_attribute((key("backend"), s.vault.database_mount.as_str()))
-                .add_attribute((key("name"), s.role_name()))
+                .add_attribute((key("name"), s.stem()))
                 .add_attribute((
                     key("db_name"),
                     traversal("vault_database_secret_backend_connection", &["db", "name"]),
