@@ -375,7 +375,12 @@ pub(crate) fn sdk_templates(backend: Backend) -> integration::Templates {
 /// do with values the grammar refuses. The provider and the CLI never call it.
 #[doc(hidden)]
 pub fn plan_unchecked(req: &Request) -> Plan {
-    let (settings, mut findings) = resolve::resolve(req);
+    let (settings, findings) = resolve::resolve(req);
+    plan_resolved(req, settings, findings)
+}
+
+/// A plan of settings already resolved from `req` (a workload adjusts what its secrets share).
+pub(crate) fn plan_resolved(req: &Request, settings: Settings, mut findings: Vec<Finding>) -> Plan {
     let mut plan = match settings.backend {
         Backend::Vault if backends::vault::dynamic_database::covers(&settings) => backends::vault::dynamic_database::plan(&settings),
         Backend::Vault => backends::vault::plan(&settings),

@@ -182,6 +182,10 @@ pub struct Settings {
     pub decisions: Vec<String>,
     /// The secret's label in a `secretsint_workload`, `None` in a `secretsint_plan`.
     pub secret_label: Option<String>,
+    /// In a workload, the shortest lifetime the one consumer identity's login tokens may have:
+    /// the longest any of its secrets needs (a token parents every lease it reads), so every
+    /// secret's plan sets the same TTL on the shared role. `None` in a `secretsint_plan`.
+    pub token_ttl_floor: Option<Duration>,
 }
 
 pub const DEFAULT_LANGUAGES: [Language; 3] = [Language::Python, Language::Go, Language::Nodejs];
@@ -471,6 +475,7 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         strict: req.strict,
         decisions: d.decisions,
         secret_label: req.secret_label.as_ref().map(|l| l.as_str().to_string()),
+        token_ttl_floor: None,
     };
     (settings, findings)
 }

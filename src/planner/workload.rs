@@ -132,13 +132,34 @@ pub fn plan_workload(w: &WorkloadRequest) -> Plan {
     if !shape.is_empty() {
         return Plan::refused(shape);
     }
+    let requests: Vec<Request> = w.secrets.iter().map(|spec| w.secret_request(spec)).collect();
+    let refused: Vec<Finding> = w
+        .secrets
+        .iter()
+        .zip(&requests)
+        .flat_map(|(spec, req)| req.grammar_findings().into_iter().map(|f| in_block(spec.label.as_str(), f)))
+        .collect();
+    if !refused.is_empty() {
+        return Plan::refused(merge_findings(refused));
+    }
+    let mut resolved: Vec<(Settings, Vec<Finding>)> = requests.iter().map(resolve::resolve).collect();
+    // The one auth role's token outlives the longest lease any secret reads through it.
+    if w.base.backend == Backend::Vault {
+        let floor = resolved
+            .iter()
+            .map(|(s, _)| backends::vault::consumer_token_ttl(s))
+            .max_by_key(|d| d.secs());
+        for (s, _) in &mut resolved {
+            s.token_ttl_floor = floor;
+        }
+    }
     let parts: Vec<(String, Settings, Plan)> = w
         .secrets
         .iter()
-        .map(|spec| {
-            let req = w.secret_request(spec);
-            let (settings, _) = resolve::resolve(&req);
-            (spec.label.as_str().to_string(), settings, plan(&req))
+        .zip(requests.iter().zip(resolved))
+        .map(|(spec, (req, (settings, findings)))| {
+            let p = plan_resolved(req, settings.clone(), findings);
+            (spec.label.as_str().to_string(), settings, p)
         })
         .collect();
     if parts
@@ -337,9 +358,16 @@ fn rewrite_paths(text: &str, map: &[(String, String)]) -> String {
     let mut dirs: Vec<(String, String)> = Vec::new();
     for (from, to) in map {
         out = replace_token(&out, from, to);
+        // A folder is rewritten where it is a path of two segments or more (functions/rotate);
+        // a one-word folder only as `word/`, so a block named like it keeps its name.
         if let (Some((from_dir, _)), Some((to_dir, _))) = (from.rsplit_once('/'), to.rsplit_once('/')) {
-            if !to_dir.starts_with(".github") && !dirs.iter().any(|(f, _)| f == from_dir) {
-                dirs.push((from_dir.to_string(), to_dir.to_string()));
+            let (from_dir, to_dir) = if from_dir.contains('/') {
+                (from_dir.to_string(), to_dir.to_string())
+            } else {
+                (format!("{from_dir}/"), format!("{to_dir}/"))
+            };
+            if !to_dir.starts_with(".github") && !dirs.iter().any(|(f, _)| *f == from_dir) {
+                dirs.push((from_dir, to_dir));
             }
         }
     }
@@ -362,8 +390,9 @@ fn replace_token(text: &str, needle: &str, replacement: &str) -> String {
         let done_before = replacement
             .strip_suffix(needle)
             .is_some_and(|front| !front.is_empty() && format!("{out}{}", &rest[..i]).ends_with(front));
-        let standalone =
-            before.is_none_or(|c| !word(c)) && after.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')) && !done_before;
+        let standalone = before.is_none_or(|c| !word(c))
+            && (needle.ends_with('/') || after.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')))
+            && !done_before;
         out.push_str(&rest[..i]);
         out.push_str(if standalone { replacement } else { needle });
         rest = &rest[i + needle.len()..];
@@ -472,12 +501,18 @@ fn merge_structure(into: &mut Vec<hcl::Structure>, s: hcl::Structure, file: &str
 }
 
 fn merge_block(into: &mut hcl::Block, other: &hcl::Block) -> Result<(), String> {
-    if into.body.blocks().count() != other.body.blocks().count() {
-        return Err("nested blocks differ".into());
-    }
-    for (a, b) in into.body.blocks().zip(other.body.blocks()) {
-        if a != b {
-            return Err(format!("nested block {} differs", a.identifier.as_str()));
+    // Nested blocks by identifier and labels: the same one merged, a new one added
+    // (`required_providers` gains the providers another secret needs).
+    for nested in other.body.blocks() {
+        let key = (nested.identifier.as_str(), &nested.labels);
+        let same = into.body.iter_mut().find_map(|x| match x {
+            hcl::Structure::Block(b) if (b.identifier.as_str(), &b.labels) == key => Some(b),
+            _ => None,
+        });
+        match same {
+            Some(b) if b == nested => {}
+            Some(b) => merge_block(b, nested).map_err(|e| format!("{}: {e}", nested.identifier.as_str()))?,
+            None => into.body.0.push(hcl::Structure::Block(nested.clone())),
         }
     }
     let theirs: BTreeMap<String, hcl::Expression> = other
@@ -486,12 +521,34 @@ fn merge_block(into: &mut hcl::Block, other: &hcl::Block) -> Result<(), String> 
         .map(|a| (a.key.as_str().to_string(), a.expr.clone()))
         .collect();
     let ours: BTreeSet<String> = into.body.attributes().map(|a| a.key.as_str().to_string()).collect();
-    if ours != theirs.keys().cloned().collect() {
+    // `required_providers` lists each provider a secret needs; elsewhere an attribute only
+    // one copy sets would change what the block means.
+    if into.identifier.as_str() == "required_providers" {
+        for (key, expr) in &theirs {
+            if !ours.contains(key) {
+                into.body
+                    .0
+                    .push(hcl::Structure::Attribute(hcl::Attribute::new(key.clone(), expr.clone())));
+            }
+        }
+    } else if ours != theirs.keys().cloned().collect() {
         return Err("attributes differ".into());
     }
     for structure in into.body.iter_mut() {
         let hcl::Structure::Attribute(attr) = structure else { continue };
-        let theirs = &theirs[attr.key.as_str()];
+        let Some(theirs) = theirs.get(attr.key.as_str()) else { continue };
+        if let (hcl::Expression::Object(a), hcl::Expression::Object(b)) = (&mut attr.expr, theirs) {
+            for (k, v) in b {
+                match a.get(k) {
+                    Some(x) if x == v => {}
+                    Some(_) => return Err(format!("{}.{k:?} differs", attr.key.as_str())),
+                    None => {
+                        a.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            continue;
+        }
         if attr.expr == *theirs {
             continue;
         }
@@ -501,14 +558,27 @@ fn merge_block(into: &mut hcl::Block, other: &hcl::Block) -> Result<(), String> 
                 joined.extend(b.iter().filter(|x| !a.contains(x)).cloned());
                 hcl::Expression::Array(joined)
             }
+            // The module needs the newest Terraform any secret's blocks need.
+            (hcl::Expression::String(a), hcl::Expression::String(b)) if attr.key.as_str() == "required_version" => {
+                match (minimum_version(a), minimum_version(b)) {
+                    (Some(x), Some(y)) => hcl::Expression::String(if x >= y { a.clone() } else { b.clone() }),
+                    _ => return Err(format!("required_version differs: {a} and {b}")),
+                }
+            }
             (hcl::Expression::Number(a), hcl::Expression::Number(b)) => match (a.as_u64(), b.as_u64()) {
                 (Some(x), Some(y)) => hcl::Expression::Number(x.max(y).into()),
                 _ => return Err(format!("{} differs", attr.key.as_str())),
             },
-            _ => return Err(format!("{} differs", attr.key.as_str())),
+            (ours, theirs) => return Err(format!("{} differs: {ours:?} and {theirs:?}", attr.key.as_str())),
         };
     }
     Ok(())
+}
+
+/// The version a `>= X.Y[.Z]` constraint names, as numbers.
+fn minimum_version(constraint: &str) -> Option<Vec<u64>> {
+    let version = constraint.trim().strip_prefix(">=")?.trim();
+    version.split('.').map(|n| n.parse().ok()).collect()
 }
 
 /// Two renderings of one Kubernetes object merged as `kubectl patch` merges a strategic patch:

@@ -51,7 +51,7 @@ fn repo(backend: Backend, target: Target, platform: Option<CicdPlatform>) -> Vec
 }
 
 /// Every platform this repo could stand on: each backend × target, and each CI system.
-fn platforms() -> Vec<(Backend, Target, Option<CicdPlatform>)> {
+pub(crate) fn platforms() -> Vec<(Backend, Target, Option<CicdPlatform>)> {
     let mut out = Vec::new();
     for b in Backend::ALL {
         for t in Target::ALL {
@@ -67,7 +67,7 @@ fn platforms() -> Vec<(Backend, Target, Option<CicdPlatform>)> {
 
 /// The Terraform of a set of `.tf` files as (block kind, labels) -> the block, failing on a
 /// second block with the same address (one module cannot hold it).
-fn tf_blocks<'a>(case: &str, files: impl Iterator<Item = (&'a String, &'a String)>) -> BTreeMap<String, hcl::Block> {
+pub(crate) fn tf_blocks<'a>(case: &str, files: impl Iterator<Item = (&'a String, &'a String)>) -> BTreeMap<String, hcl::Block> {
     let mut out = BTreeMap::new();
     for (path, text) in files.filter(|(p, _)| p.ends_with(".tf")) {
         let body: hcl::Body = hcl::from_str(text).unwrap_or_else(|e| panic!("{case}: {path} does not parse: {e}"));
@@ -106,7 +106,7 @@ const NAMING_ATTRIBUTES: [&str; 12] = [
 const SCOPING_ATTRIBUTES: [&str; 2] = ["storage_account_id", "storage_account_name"];
 
 /// (resource type, naming attribute = value) for every named object a resource block declares.
-fn named_objects(blocks: &BTreeMap<String, hcl::Block>) -> BTreeSet<String> {
+pub(crate) fn named_objects(blocks: &BTreeMap<String, hcl::Block>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for (address, block) in blocks {
         if block.identifier() != "resource" {
@@ -136,7 +136,7 @@ fn named_objects(blocks: &BTreeMap<String, hcl::Block>) -> BTreeSet<String> {
 }
 
 /// apiVersion/kind/namespace/name of every Kubernetes object a plan deploys.
-fn kubernetes_objects(case: &str, p: &Plan) -> Vec<String> {
+pub(crate) fn kubernetes_objects(case: &str, p: &Plan) -> Vec<String> {
     let mut out = Vec::new();
     for m in p.deployment_manifests.iter().filter(|m| m.kind == ManifestType::Kubernetes) {
         for doc in m.content.split("\n---\n").filter(|d| !d.trim().is_empty()) {

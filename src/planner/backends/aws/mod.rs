@@ -66,8 +66,11 @@ pub(super) enum Rotator {
 }
 
 /// Every name and ARN the plan uses, computed once.
+#[derive(Clone)]
 pub(super) struct Names {
     pub role: String,
+    /// The prefix of the secret's own names ([`Settings::stem`]).
+    pub stem: String,
     pub secret_name: String,
     /// `arn:…:secret:<name>-??????`: the random suffix Secrets Manager appends, and nothing more.
     pub secret_arn: String,
@@ -85,6 +88,10 @@ pub(super) struct Names {
     /// Appended to every statement ID: eight hex digits of the secret's full name, so the Sids of
     /// two secrets never meet when `source_policy_documents` merges their documents.
     pub sid_suffix: String,
+    /// The Sid suffix of the consumer role's trust policy: the workload's in a
+    /// `secretsint_workload` (every secret shares the role), the secret's in a `secretsint_plan`
+    /// (as it always was).
+    pub trust_sid_suffix: String,
 }
 
 pub(super) fn names(s: &Settings) -> Names {
@@ -112,7 +119,12 @@ pub(super) fn names(s: &Settings) -> Names {
         topic: format!("{stem}-secret-rotation"),
         event_rule: fit(format!("{stem}-secret-rotation")),
         sid_suffix: sid_suffix(&secret_name),
+        trust_sid_suffix: match s.secret_label {
+            Some(_) => sid_suffix(&format!("{}/{}", s.environment, s.name)),
+            None => sid_suffix(&secret_name),
+        },
         secret_name,
+        stem,
         role,
     }
 }
@@ -260,6 +272,16 @@ impl PolicyDocument {
         PolicyDocument {
             version: "2012-10-17",
             statement,
+        }
+    }
+}
+
+impl Names {
+    /// The names with the trust policy's Sid suffix: the consumer role's documents.
+    fn trusting(&self) -> Names {
+        Names {
+            sid_suffix: self.trust_sid_suffix.clone(),
+            ..self.clone()
         }
     }
 }
@@ -453,6 +475,7 @@ fn resource_statements(s: &Settings, n: &Names, rot: &Rotator) -> Vec<Statement>
 
 /// The consumer role's trust policy, and the policy name suffix that says whom it trusts.
 fn consumer_trust(s: &Settings, n: &Names) -> String {
+    let n = &n.trusting();
     match s.target {
         Target::Kubernetes => {
             let oidc = eks_oidc(s);
@@ -490,6 +513,7 @@ fn consumer_trust(s: &Settings, n: &Names) -> String {
 
 /// EKS Pod Identity: the alternative to IRSA (no OIDC provider; ESO then uses its own identity).
 fn pod_identity_trust(s: &Settings, n: &Names) -> String {
+    let n = &n.trusting();
     document(
         n,
         vec![
@@ -565,7 +589,7 @@ fn policies(s: &Settings, n: &Names, rot: &Rotator) -> Vec<AccessPolicy> {
         }
     }
     out.push(p(
-        format!("{}-secret-resource-policy", n.role),
+        format!("{}-secret-resource-policy", n.stem),
         PolicyType::ResourcePolicy,
         resource_policy(s, n, rot),
         &n.secret_arn,

@@ -117,7 +117,7 @@ pub(super) fn terraform(s: &Settings, n: &Names, rot: &Rotator, policies: &[Acce
                 .add_attribute((tf::key("secret_arn"), r("aws_secretsmanager_secret", &["app", "arn"])))
                 .add_attribute((
                     "policy",
-                    tf::heredoc(policy_doc(policies, &format!("{}-secret-resource-policy", n.role))),
+                    tf::heredoc(policy_doc(policies, &format!("{}-secret-resource-policy", n.stem))),
                 ))
                 .add_attribute((tf::key("block_public_policy"), true))
                 .build(),

@@ -513,7 +513,7 @@ pub(super) fn identity_federation(s: &Settings, n: &Names) -> Vec<Block> {
 
 pub(super) fn rotation_blocks(s: &Settings, src: Source, n: &Names, period: Duration) -> Vec<Block> {
     // Function app and plan names take at most 60 characters.
-    let func_name = bounded_name(&format!("func-{}-rotate", n.role), 60);
+    let func_name = bounded_name(&format!("func-{}-rotate", n.stem), 60);
     let storage = storage_account_name(s);
     let mut settings = vec![
         ("KEY_VAULT_URL", Expression::from(n.vault_url.clone())),
@@ -572,7 +572,7 @@ pub(super) fn rotation_blocks(s: &Settings, src: Source, n: &Names, period: Dura
             .add_attribute((tf::key("container_access_type"), "private"))
             .build(),
         tf::resource("azurerm_service_plan", "rotation")
-            .add_attribute((tf::key("name"), bounded_name(&format!("asp-{}-rotate", n.role), 60)))
+            .add_attribute((tf::key("name"), bounded_name(&format!("asp-{}-rotate", n.stem), 60)))
             .add_attribute((tf::key("resource_group_name"), rg("name")))
             .add_attribute((tf::key("location"), rg("location")))
             .add_attribute((tf::key("os_type"), "Linux"))

@@ -129,7 +129,14 @@ pub(super) fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Bo
                     .add_attribute((tf::key("project"), n.project.as_str()))
                     .add_attribute((tf::key("account_id"), n.app_account.as_str()))
                     .add_attribute((tf::key("display_name"), format!("{} ({})", s.name, s.environment)))
-                    .add_attribute((tf::key("description"), format!("Reads {} only", n.secret_id)))
+                    .add_attribute((
+                        tf::key("description"),
+                        match s.secret_label {
+                            // One account for every secret of the workload.
+                            Some(_) => format!("Reads the secrets of {} only", n.role),
+                            None => format!("Reads {} only", n.secret_id),
+                        },
+                    ))
                     .build(),
             );
             tf::traversal("google_service_account", &["app", "member"])
@@ -376,7 +383,7 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression, p
             .build(),
         tf::resource("google_storage_bucket", "functions")
             .add_attribute((tf::key("project"), n.project.as_str()))
-            .add_attribute((tf::key("name"), short_id(&format!("{}-{}-functions", n.project, n.role), 63)))
+            .add_attribute((tf::key("name"), short_id(&format!("{}-{}-functions", n.project, n.stem), 63)))
             .add_attribute((tf::key("location"), n.region.to_ascii_uppercase()))
             .add_attribute((tf::key("uniform_bucket_level_access"), true))
             .add_attribute((tf::key("public_access_prevention"), "enforced"))

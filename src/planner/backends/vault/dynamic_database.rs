@@ -103,16 +103,26 @@ pub fn plan(s: &Settings) -> Plan {
         "Every service account token presented to Vault carries the audience \"{AUDIENCE}\", and the Vault role requires it, so tokens minted for the Kubernetes API are not accepted."
     ));
     decisions.push(format!(
-        "The Kubernetes auth role's token_ttl and token_max_ttl equal the database max_ttl ({}), because leases are children of the login token and the generator never renews it (ESO issue #2198).",
-        ttls.max.to_text()
+        "The Kubernetes auth role's token_ttl and token_max_ttl {}, because leases are children of the login token and the generator never renews it (ESO issue #2198).",
+        match token_ttl(s) {
+            ttl if ttl == ttls.max => format!("equal the database max_ttl ({})", ttl.to_text()),
+            ttl => format!(
+                "are {}, longer than the database max_ttl ({}): another secret of the workload reads through the same role and needs it",
+                ttl.to_text(),
+                ttls.max.to_text()
+            ),
+        }
     ));
     decisions.push("No kubernetes-rbac policy is emitted: the External Secrets Operator's controller ClusterRole already grants create on serviceaccounts/token, and TokenReview access belongs to the Kubernetes auth backend that platform/vault.tf configures.".into());
     decisions.push(format!(
         "integration_code logs in to Vault with the pod's projected token and reads {creds_path} itself, refreshing at two thirds of the lease, for workloads that open their own connections; workloads that read the synced Secret need no SDK, and one workload should use one path, not both, to avoid minting two credentials per cycle."
     ));
     decisions.push(format!(
-        "kubernetes/workload-patch.yaml assumes a Deployment named \"{}\" with a container named \"{}\" in namespace \"{}\"; it mounts the projected token at {TOKEN_DIR}/token and the synced Secret at /var/run/secrets/{}.",
-        s.role_name(), s.name, s.kubernetes.namespace, s.name
+        "kubernetes/workload-patch.yaml assumes a Deployment named \"{}\" with a container named \"{}\" in namespace \"{}\"; it mounts the projected token at {TOKEN_DIR}/token and the synced Secret at {}.",
+        s.role_name(),
+        s.name,
+        s.kubernetes.namespace,
+        credentials_mount(s).1
     ));
     super::decisions_db(s, &mut decisions);
     decisions.extend(super::platform::decisions(s));
@@ -163,7 +173,7 @@ pub fn plan(s: &Settings) -> Plan {
         DeploymentManifest::new(
             ManifestType::Terraform,
             "terraform/vault.tf",
-            render::hcl(&terraform(s, ttls, &role_body, &access_policies[0])),
+            render::hcl(&terraform(s, &role_body, &access_policies[0])),
         ),
     ];
 
@@ -398,7 +408,7 @@ struct Container {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct VolumeMount {
-    name: &'static str,
+    name: String,
     mount_path: String,
     read_only: bool,
 }
@@ -406,7 +416,7 @@ struct VolumeMount {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Volume {
-    name: &'static str,
+    name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     projected: Option<ProjectedVolume>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -438,9 +448,27 @@ struct SecretVolume {
     secret_name: String,
 }
 
+/// The workload auth role's token TTL: the database max_ttl, or the longer one another secret
+/// of the workload needs ([`Settings::token_ttl_floor`]).
+pub(crate) fn token_ttl(s: &Settings) -> Duration {
+    let max = ttls(s).max.secs();
+    Duration::from_secs(max.max(s.token_ttl_floor.map_or(0, |f| f.secs())))
+}
+
+/// The synced Secret's volume and where the container sees it: `db-credentials` at
+/// `/var/run/secrets/<name>` in a `secretsint_plan`; in a workload each secret has its own,
+/// `<label>-credentials` at `/var/run/secrets/<name>/<label>`.
+pub(crate) fn credentials_mount(s: &Settings) -> (String, String) {
+    match &s.secret_label {
+        Some(label) => (format!("{label}-credentials"), format!("/var/run/secrets/{}/{label}", s.name)),
+        None => ("db-credentials".into(), format!("/var/run/secrets/{}", s.name)),
+    }
+}
+
 /// A strategic-merge patch (`kubectl patch deployment --patch-file`) that runs the pod as the
 /// bound service account, projects a Vault-audience token and mounts the synced Secret as files.
 fn workload_patch(s: &Settings) -> K8sObject<DeploymentSpec> {
+    let (volume, mount) = credentials_mount(s);
     K8sObject {
         api_version: "apps/v1",
         kind: "Deployment",
@@ -453,20 +481,20 @@ fn workload_patch(s: &Settings) -> K8sObject<DeploymentSpec> {
                         name: s.name.clone(),
                         volume_mounts: vec![
                             VolumeMount {
-                                name: "vault-token",
+                                name: "vault-token".into(),
                                 mount_path: TOKEN_DIR.into(),
                                 read_only: true,
                             },
                             VolumeMount {
-                                name: "db-credentials",
-                                mount_path: format!("/var/run/secrets/{}", s.name),
+                                name: volume.clone(),
+                                mount_path: mount,
                                 read_only: true,
                             },
                         ],
                     }],
                     volumes: vec![
                         Volume {
-                            name: "vault-token",
+                            name: "vault-token".into(),
                             projected: Some(ProjectedVolume {
                                 sources: vec![ProjectionSource {
                                     service_account_token: ServiceAccountTokenProjection {
@@ -479,7 +507,7 @@ fn workload_patch(s: &Settings) -> K8sObject<DeploymentSpec> {
                             secret: None,
                         },
                         Volume {
-                            name: "db-credentials",
+                            name: volume,
                             projected: None,
                             secret: Some(SecretVolume {
                                 secret_name: credentials_name(s),

@@ -309,12 +309,23 @@ fn cert_manager_rbac(s: &Settings, n: &Names) -> (String, String) {
 // Lifetimes
 
 /// Login tokens outlive every lease they parent; CI jobs get short tokens otherwise.
+/// In a workload, every secret's plan gives the shared role the longest any secret needs
+/// ([`Settings::token_ttl_floor`]).
 fn token_ttl(s: &Settings, src: Source) -> Duration {
     let base = if s.target == Target::Cicd { 15 * MINUTE } else { HOUR };
-    match src {
-        Source::DbDynamic(t) => Duration::from_secs(t.max.secs().max(base)),
-        _ => Duration::from_secs(base),
+    let own = match src {
+        Source::DbDynamic(t) => t.max.secs().max(base),
+        _ => base,
+    };
+    Duration::from_secs(own.max(s.token_ttl_floor.map_or(0, |f| f.secs())))
+}
+
+/// The token TTL this secret alone needs from the workload's auth role.
+pub(crate) fn consumer_token_ttl(s: &Settings) -> Duration {
+    if dynamic_database::covers(s) {
+        return dynamic_database::token_ttl(s);
     }
+    token_ttl(s, source(s).0)
 }
 
 fn pki_max_ttl(ttl: Duration) -> Duration {

@@ -14,7 +14,7 @@ pub(crate) fn with_namespace(b: hcl::structure::BlockBuilder, s: &Settings) -> h
 
 /// The workload's own objects: the connection, the role, the policy and the auth role. The
 /// database mount, the auth backend and the audit device are the platform's (`platform.rs`).
-pub(super) fn terraform(s: &Settings, ttls: Ttls, role: &RoleBody, policy: &AccessPolicy) -> Body {
+pub(super) fn terraform(s: &Settings, role: &RoleBody, policy: &AccessPolicy) -> Body {
     let [username, password] = super::super::terraform::admin_variables(s);
     Body::builder()
         .add_block(super::super::terraform::terraform_block())
@@ -60,8 +60,8 @@ pub(super) fn terraform(s: &Settings, ttls: Ttls, role: &RoleBody, policy: &Acce
                     "token_policies",
                     Expression::from(vec![traversal("vault_policy", &["db_creds", "name"])]),
                 ))
-                .add_attribute((key("token_ttl"), ttls.max.secs()))
-                .add_attribute((key("token_max_ttl"), ttls.max.secs()))
+                .add_attribute((key("token_ttl"), super::token_ttl(s).secs()))
+                .add_attribute((key("token_max_ttl"), super::token_ttl(s).secs()))
                 .build(),
         )
         .build()
