@@ -135,3 +135,167 @@ fn every_workload_of_every_platform_composes_into_one_plan() {
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// The Terraform of a workload as one text per top-level block, by address.
+fn blocks_text(p: &Plan) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (path, text) in p.files().iter().filter(|(path, _)| path.ends_with(".tf")) {
+        let body: hcl::Body = hcl::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        for block in body.into_blocks() {
+            let address = std::iter::once(block.identifier().to_string())
+                .chain(block.labels().iter().map(|l| l.as_str().to_string()))
+                .collect::<Vec<_>>()
+                .join(".");
+            out.insert(address, hcl::to_string(&hcl::Body::builder().add_block(block).build()).unwrap());
+        }
+    }
+    out
+}
+
+/// Invariant 3: one consumer identity per workload and environment, holding the consumer
+/// policy of every secret. On each platform the identity is declared once, and every secret
+/// is tied to it: Vault's role lists the secret's policy, a cloud's attachment, assignment or
+/// binding of the secret names the identity.
+#[test]
+fn one_identity_holds_the_consumer_policy_of_every_secret() {
+    let mut failures = Vec::new();
+    for (backend, target, ci) in platforms() {
+        let case = format!("{backend}/{target}/{ci:?}");
+        let p = plan_workload(&workload(backend, target, ci, "orders", "prod", three()));
+        assert!(errors(&p).is_empty(), "{case}: {:?}", errors(&p));
+        let blocks = blocks_text(&p);
+        let identity_blocks: &[&str] = match backend {
+            Backend::Vault => &[
+                "resource.vault_kubernetes_auth_backend_role.app",
+                "resource.vault_jwt_auth_backend_role.app",
+                "resource.vault_approle_auth_backend_role.app",
+            ],
+            Backend::AwsSecrets => &["resource.aws_iam_role.consumer"],
+            Backend::AzureKeyVault => &["resource.azurerm_user_assigned_identity.app"],
+            Backend::GcpSecretManager => &["resource.google_service_account.app"],
+        };
+        let declared: Vec<&&str> = identity_blocks.iter().filter(|a| blocks.contains_key(**a)).collect();
+        let principal_only = backend == Backend::GcpSecretManager && target != Target::Application;
+        if declared.len() != usize::from(!principal_only) {
+            failures.push(format!("{case}: identity blocks {declared:?}"));
+            continue;
+        }
+        for spec in three() {
+            let label = spec.label.as_str();
+            let prefix = format!("{}__", label.replace('-', "_"));
+            let consumer: Vec<_> = p
+                .access_policies
+                .iter()
+                .filter(|a| a.secret == label && a.attach_to == secretsint::planner::AttachTo::consumer(target))
+                .collect();
+            // On Kubernetes, Vault's cert-manager holds the certificate's policy, not the workload.
+            let cert_manager = backend == Backend::Vault && target == Target::Kubernetes && label == "tls";
+            if consumer.is_empty() && !cert_manager {
+                failures.push(format!("{case}: no consumer policy for {label}"));
+            }
+            let tied = match declared.first() {
+                Some(identity) if backend == Backend::Vault => {
+                    cert_manager || blocks[**identity].contains(&format!(".{prefix}"))
+                }
+                Some(identity) => {
+                    let reference = identity.trim_start_matches("resource.");
+                    blocks
+                        .iter()
+                        .any(|(address, text)| address.contains(&prefix) && text.contains(reference))
+                }
+                // A principal, not a block: the binding names it (a CI pool by reference, so
+                // what follows the pool's ID).
+                None => {
+                    let member = &p.identity.fields["member"];
+                    let tail = member
+                        .split_once("workloadIdentityPools/")
+                        .and_then(|(_, rest)| rest.split_once('/'))
+                        .map_or(member.as_str(), |(_, tail)| tail);
+                    blocks
+                        .iter()
+                        .any(|(address, text)| address.contains(&prefix) && text.contains(tail))
+                }
+            };
+            if !tied {
+                failures.push(format!("{case}: secret {label} is not tied to the identity"));
+            }
+        }
+        if p.identity.name.is_empty() || p.identity.kind.is_empty() {
+            failures.push(format!("{case}: identity {:?}", p.identity));
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// A secret's names and Terraform do not move when another secret joins the workload: adding
+/// `stripe` to a workload of `db` leaves every block of `db` as it was, so the next apply
+/// neither replaces nor renames anything of it.
+#[test]
+fn a_secret_keeps_its_names_when_another_joins() {
+    let mut failures = Vec::new();
+    for (backend, target, ci) in platforms() {
+        let case = format!("{backend}/{target}/{ci:?}");
+        let alone = plan_workload(&workload(backend, target, ci, "orders", "prod", three()[..1].to_vec()));
+        let joined = plan_workload(&workload(backend, target, ci, "orders", "prod", three()));
+        let (alone, joined) = (blocks_text(&alone), blocks_text(&joined));
+        for (address, text) in alone.iter().filter(|(a, _)| a.contains("db__")) {
+            match joined.get(address) {
+                Some(t) if t == text => {}
+                Some(_) => failures.push(format!("{case}: {address} changes when stripe and tls join")),
+                None => failures.push(format!("{case}: {address} disappears when stripe and tls join")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Invariants 1, 2 and 4 across a repo of workloads: two workloads (`orders`, `billing`) in two
+/// environments each, three secrets each, on every platform, in one shared namespace. A
+/// `merge()` of their `files` loses nothing, every plan holds the same `platform_files`, and no
+/// cloud or Kubernetes object is declared by two plans.
+#[test]
+fn a_repo_of_workloads_composes_on_every_platform() {
+    let mut failures = Vec::new();
+    for (backend, target, ci) in platforms() {
+        let mut plans = Vec::new();
+        for name in ["orders", "billing"] {
+            for environment in ["prod", "staging"] {
+                let p = plan_workload(&workload(backend, target, ci, name, environment, three()));
+                assert!(errors(&p).is_empty(), "{name}/{environment}: {:?}", errors(&p));
+                plans.push((format!("{backend}/{target}/{ci:?}/{name}/{environment}"), p));
+            }
+        }
+        let mut merged: BTreeMap<String, (String, String)> = BTreeMap::new();
+        let mut owners: BTreeMap<String, String> = BTreeMap::new();
+        for (case, p) in &plans {
+            if p.platform_files != plans[0].1.platform_files {
+                failures.push(format!("{case}: platform_files differ from {}'s", plans[0].0));
+            }
+            let files = p.files();
+            for (path, content) in &files {
+                match merged.get(path) {
+                    Some((other, before)) if before != content => {
+                        failures.push(format!("{case} and {other} both write {path} differently"))
+                    }
+                    Some(_) => {}
+                    None => {
+                        merged.insert(path.clone(), (case.clone(), content.clone()));
+                    }
+                }
+            }
+            for name in named_objects(&tf_blocks(case, files.iter())) {
+                if let Some(other) = owners.insert(name.clone(), case.clone()) {
+                    failures.push(format!("{case} and {other} both declare {name}"));
+                }
+            }
+            for object in kubernetes_objects(case, p) {
+                if let Some(other) = owners.insert(object.clone(), case.clone()) {
+                    failures.push(format!("{case} and {other} both deploy {object}"));
+                }
+            }
+        }
+    }
+    failures.sort();
+    failures.dedup();
+    assert!(failures.is_empty(), "{} collisions:\n{}", failures.len(), failures.join("\n"));
+}
