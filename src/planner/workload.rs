@@ -266,6 +266,20 @@ fn compose(parts: Vec<(String, Settings, Plan)>) -> Plan {
             }
         }
     }
+    // A shared block that names the secrets' blocks (a Vault role listing their policies) reads
+    // best after them, where a reader of the file has met what it names.
+    let prefixes: Vec<String> = parts.iter().map(|(label, _, _)| format!("{}__", label.replace('-', "_"))).collect();
+    for structures in terraform.values_mut() {
+        let names_secrets = |s: &hcl::Structure| match s {
+            hcl::Structure::Block(b) if !prefixes.iter().any(|p| b.labels.iter().any(|l| l.as_str().starts_with(p.as_str()))) => {
+                let text = hcl::to_string(b).unwrap_or_default();
+                prefixes.iter().any(|p| text.contains(&format!(".{p}")))
+            }
+            _ => false,
+        };
+        let (last, first): (Vec<_>, Vec<_>) = std::mem::take(structures).into_iter().partition(|s| names_secrets(s));
+        *structures = first.into_iter().chain(last).collect();
+    }
     for m in &mut manifests {
         if let Some(structures) = terraform.remove(&m.filename) {
             m.content = render::hcl(&structures.into_iter().collect::<hcl::Body>());

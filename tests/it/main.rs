@@ -51,3 +51,4 @@ mod vault_backend;
 mod vault_soak;
 mod workflow_lint;
 mod workload;
+mod workload_vault;

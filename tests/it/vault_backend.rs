@@ -302,7 +302,7 @@ fn dynamic_postgres_credentials_log_in_and_are_dropped_on_revoke() {
     }
 }
 
-fn subject(pem: &str) -> String {
+pub(crate) fn subject(pem: &str) -> String {
     let mut child = Command::new("openssl")
         .args(["x509", "-noout", "-subject", "-ext", "subjectAltName"])
         .stdin(std::process::Stdio::piped())
@@ -1217,7 +1217,7 @@ fn cert_manager_signs_with_its_own_role_and_the_workload_is_denied_pki_sign() {
 }
 
 /// A token from a real AppRole login as `role` (auth/approle/role/<role>).
-fn approle_login(bao: &Bao, ns: &str, role_path: &str) -> String {
+pub(crate) fn approle_login(bao: &Bao, ns: &str, role_path: &str) -> String {
     let role_id = bao.read(ROOT, Some(ns), &format!("{role_path}/role-id")).unwrap()["data"]["role_id"].clone();
     let secret_id = bao.write(ROOT, Some(ns), &format!("{role_path}/secret-id"), &json!({})).unwrap()["data"]["secret_id"].clone();
     let login = bao
@@ -1232,7 +1232,7 @@ fn approle_login(bao: &Bao, ns: &str, role_path: &str) -> String {
 }
 
 /// Mount paths (`database/`, `auth/approle/`...) that exist in `ns`.
-fn mounts(bao: &Bao, ns: &str) -> Vec<String> {
+pub(crate) fn mounts(bao: &Bao, ns: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (list, prefix) in [("sys/mounts", ""), ("sys/auth", "auth/")] {
         let v = bao.read(ROOT, Some(ns), list).unwrap();

@@ -194,9 +194,7 @@ fn one_identity_holds_the_consumer_policy_of_every_secret() {
                 failures.push(format!("{case}: no consumer policy for {label}"));
             }
             let tied = match declared.first() {
-                Some(identity) if backend == Backend::Vault => {
-                    cert_manager || blocks[**identity].contains(&format!(".{prefix}"))
-                }
+                Some(identity) if backend == Backend::Vault => cert_manager || blocks[**identity].contains(&format!(".{prefix}")),
                 Some(identity) => {
                     let reference = identity.trim_start_matches("resource.");
                     blocks
