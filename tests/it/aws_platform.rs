@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
+use secretsint::planner::workload::{plan_workload, SecretSpec, WorkloadRequest};
 use secretsint::planner::request::{DnsLabel, Duration};
 use secretsint::planner::{
     plan, Backend, Choice, CicdPlatform, CredentialType, DbEngine, ManifestType, Plan, PolicyType, Request, Rotation, StoreKind, Target,
@@ -345,6 +346,54 @@ fn four_workloads(base: &Request) -> Vec<(String, Plan)> {
         .collect()
 }
 
+/// The same platform's `secretsint_workload`s: two workloads × two environments, three secrets
+/// each (a database, an API key and a certificate, with three rotations), so one consumer role
+/// holds three read policies.
+fn three_secret_workloads(base: &Request) -> Vec<(String, Plan)> {
+    let mut out = Vec::new();
+    // Other workloads than four_workloads' (one workload planned twice is one role declared twice).
+    for name in ["checkout", "ledger"] {
+        for env in ["prod", "staging"] {
+            let mut w = WorkloadRequest {
+                base: base.clone(),
+                secrets: vec![
+                    SecretSpec {
+                        label: label("db"),
+                        credential: CredentialType::Database,
+                        rotation: Rotation::Automatic,
+                        rotation_period: None,
+                        database: Default::default(),
+                        certificate: Default::default(),
+                    },
+                    SecretSpec {
+                        label: label("stripe"),
+                        credential: CredentialType::ApiKey,
+                        rotation: Rotation::Manual,
+                        rotation_period: None,
+                        database: Default::default(),
+                        certificate: Default::default(),
+                    },
+                    SecretSpec {
+                        label: label("tls"),
+                        credential: CredentialType::Certificate,
+                        rotation: Rotation::Automatic,
+                        rotation_period: None,
+                        database: Default::default(),
+                        certificate: Default::default(),
+                    },
+                ],
+            };
+            w.base.name = Some(label(name));
+            w.base.environment = Some(label(env));
+            let p = plan_workload(&w);
+            let errors: Vec<_> = p.findings.iter().filter(|f| f.kind == secretsint::planner::FindingKind::Error).collect();
+            assert!(errors.is_empty(), "{name}/{env}: {errors:?}");
+            out.push((format!("{env}-{name}-workload"), p));
+        }
+    }
+    out
+}
+
 /// The platforms the Terraform and moto checks run on: every target, every CI platform.
 fn composing_platforms() -> Vec<(String, Request)> {
     let mut out = vec![
@@ -409,7 +458,8 @@ fn workloads_and_the_platform_file_once_pass_terraform_validate() {
     let mut root = String::new();
     let mut modules = 0;
     for (case, base) in composing_platforms() {
-        let plans = four_workloads(&base);
+        let mut plans = four_workloads(&base);
+        plans.extend(three_secret_workloads(&base));
         let platform = &plans[0].1.platform_files;
         for (_, p) in &plans {
             assert_eq!(&p.platform_files, platform, "{case}");
@@ -428,9 +478,12 @@ fn workloads_and_the_platform_file_once_pass_terraform_validate() {
             std::fs::create_dir_all(dir.path().join(&module)).unwrap();
             std::fs::write(dir.path().join(&module).join("aws.tf"), tf).unwrap();
             root.push_str(&format!("module \"{module}\" {{\n  source = \"./{module}\"\n"));
-            for var in ["rotation_subnet_ids", "rotation_security_group_ids"] {
-                if tf.contains(&format!("variable \"{var}\"")) {
-                    root.push_str(&format!("  {var} = []\n"));
+            // A workload's are per secret, `<label>__rotation_subnet_ids`.
+            let body: hcl::Body = hcl::from_str(tf).unwrap();
+            for var in body.blocks().filter(|b| b.identifier() == "variable") {
+                let name = var.labels()[0].as_str();
+                if name.ends_with("rotation_subnet_ids") || name.ends_with("rotation_security_group_ids") {
+                    root.push_str(&format!("  {name} = []\n"));
                 }
             }
             for label in ["ci", "eks"] {
@@ -444,7 +497,7 @@ fn workloads_and_the_platform_file_once_pass_terraform_validate() {
             modules += 1;
         }
     }
-    assert!(modules >= 24, "{modules}");
+    assert!(modules >= 24 + 24, "{modules}");
     std::fs::write(dir.path().join("main.tf"), &root).unwrap();
     terraform(dir.path(), &["init", "-backend=false", "-input=false", "-no-color"]).unwrap_or_else(|e| panic!("{e}"));
     let out = terraform(dir.path(), &["validate", "-no-color"]).unwrap_or_else(|e| panic!("{e}"));
@@ -571,6 +624,16 @@ fn source_policy_documents_merge_the_policies_of_many_plans() {
     assert!(refused.to_lowercase().contains("duplicate"), "{refused}");
 }
 
+/// The role an attachment attaches to, by its block's label.
+fn label_of_role(b: &hcl::Block) -> String {
+    let a = b.body().attributes().find(|a| a.key() == "role").unwrap();
+    let hcl::Expression::Traversal(t) = a.expr() else { panic!("role is not a reference") };
+    match &t.operators[0] {
+        hcl::expr::TraversalOperator::GetAttr(id) => id.as_str().to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
 /// The IAM and Secrets Manager objects of one plan's Terraform, for check_workloads.py.
 fn objects(tf: &str, roles: &mut Vec<Value>, policies: &mut Vec<Value>, attachments: &mut Vec<Value>, secrets: &mut Vec<Value>) {
     let body: hcl::Body = hcl::from_str(tf).unwrap();
@@ -602,9 +665,13 @@ fn objects(tf: &str, roles: &mut Vec<Value>, policies: &mut Vec<Value>, attachme
             "policy": policy_names[&label_of(b, "policy_arn")],
         }));
     }
-    let secret = blocks(&body, "resource", "aws_secretsmanager_secret").next().unwrap();
-    let policy = blocks(&body, "resource", "aws_secretsmanager_secret_policy").next().unwrap();
-    secrets.push(json!({"name": string_attr(secret, "name").unwrap(), "policy": string_attr(policy, "policy").unwrap()}));
+    // Every secret with the resource policy that names it (a workload holds several).
+    for secret in blocks(&body, "resource", "aws_secretsmanager_secret") {
+        let policy = blocks(&body, "resource", "aws_secretsmanager_secret_policy")
+            .find(|p| label_of(p, "secret_arn") == secret.labels()[1].as_str())
+            .unwrap();
+        secrets.push(json!({"name": string_attr(secret, "name").unwrap(), "policy": string_attr(policy, "policy").unwrap()}));
+    }
 }
 
 /// moto, one account per platform: the platform's OIDC provider once, then the roles, policies,
@@ -615,8 +682,23 @@ fn objects(tf: &str, roles: &mut Vec<Value>, policies: &mut Vec<Value>, attachme
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn moto_accepts_the_roles_and_policies_of_many_workloads_together() {
     let mut accounts = Vec::new();
+    let mut expected_secrets = 0;
+    let mut shared_roles = 0;
     for (case, base) in composing_platforms() {
-        let plans = four_workloads(&base);
+        let mut plans = four_workloads(&base);
+        plans.extend(three_secret_workloads(&base));
+        expected_secrets += plans.iter().map(|(_, p)| p.secrets.len()).sum::<usize>();
+        // One consumer role per workload holds every secret's read policy.
+        for (_, p) in plans.iter().filter(|(_, p)| p.secrets.len() == 3) {
+            let tf = workload_terraform(p);
+            let body: hcl::Body = hcl::from_str(tf).unwrap();
+            let consumer: Vec<_> = blocks(&body, "resource", "aws_iam_role_policy_attachment")
+                .filter(|b| label_of_role(b) == "consumer")
+                .collect();
+            assert_eq!(consumer.len(), 3, "{case}: the consumer role holds the three read policies");
+            assert_eq!(blocks(&body, "resource", "aws_iam_role").filter(|b| b.labels()[1].as_str() == "consumer").count(), 1);
+            shared_roles += 1;
+        }
         let mut platform = Vec::new();
         if let Some(tf) = plans[0].1.platform_files.get("platform/aws.tf") {
             let body: hcl::Body = hcl::from_str(tf).unwrap();
@@ -648,7 +730,8 @@ fn moto_accepts_the_roles_and_policies_of_many_workloads_together() {
     eprintln!("{}", v["created"]);
     assert_eq!(v["problems"], json!([]), "{v}");
     assert!(v["created"]["roles"].as_u64().unwrap() >= 6 * 4, "{v}");
-    assert_eq!(v["created"]["secrets"], json!(6 * 4), "{v}");
+    assert_eq!(v["created"]["secrets"], json!(expected_secrets), "{v}");
+    assert_eq!(shared_roles, composing_platforms().len() * 4, "every platform's four workloads");
     assert_eq!(v["created"]["oidc_providers"], json!(5), "one per platform with OIDC: {v}");
     let second = v["second_provider"].as_array().unwrap();
     assert_eq!(second.len(), 5, "{v}");
