@@ -344,6 +344,16 @@ fn generated_hcl_is_terraform_fmt_clean() {
             }
         }
     }
+    // Every secretsint_workload's composed module too (issue 14).
+    for b in <secretsint::planner::Backend as secretsint::planner::Choice>::ALL {
+        for (case, p) in crate::workload::workload_plans(*b) {
+            for (path, content) in p.workload_files().into_iter().filter(|(path, _)| path.ends_with(".tf")) {
+                let name = format!("{b}-{}-{}.tf", case.replace(['/', '(', ')'], "_"), path.replace('/', "_"));
+                std::fs::write(dir.path().join(name), content).unwrap();
+                written += 1;
+            }
+        }
+    }
     assert!(written > 0);
     let out = Command::new(terraform("1.15.5"))
         .args(["fmt", "-check", "-list=true", "-no-color"])

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use secretsint::planner::workload::{plan_workload, SecretSpec, WorkloadRequest};
 use secretsint::planner::request::{DnsLabel, Duration};
+use secretsint::planner::workload::{plan_workload, SecretSpec, WorkloadRequest};
 use secretsint::planner::{
     plan, Backend, Choice, CicdPlatform, CredentialType, DbEngine, ManifestType, Plan, PolicyType, Request, Rotation, StoreKind, Target,
 };
@@ -386,7 +386,11 @@ fn three_secret_workloads(base: &Request) -> Vec<(String, Plan)> {
             w.base.name = Some(label(name));
             w.base.environment = Some(label(env));
             let p = plan_workload(&w);
-            let errors: Vec<_> = p.findings.iter().filter(|f| f.kind == secretsint::planner::FindingKind::Error).collect();
+            let errors: Vec<_> = p
+                .findings
+                .iter()
+                .filter(|f| f.kind == secretsint::planner::FindingKind::Error)
+                .collect();
             assert!(errors.is_empty(), "{name}/{env}: {errors:?}");
             out.push((format!("{env}-{name}-workload"), p));
         }
@@ -627,7 +631,9 @@ fn source_policy_documents_merge_the_policies_of_many_plans() {
 /// The role an attachment attaches to, by its block's label.
 fn label_of_role(b: &hcl::Block) -> String {
     let a = b.body().attributes().find(|a| a.key() == "role").unwrap();
-    let hcl::Expression::Traversal(t) = a.expr() else { panic!("role is not a reference") };
+    let hcl::Expression::Traversal(t) = a.expr() else {
+        panic!("role is not a reference")
+    };
     match &t.operators[0] {
         hcl::expr::TraversalOperator::GetAttr(id) => id.as_str().to_string(),
         other => panic!("{other:?}"),
@@ -696,7 +702,12 @@ fn moto_accepts_the_roles_and_policies_of_many_workloads_together() {
                 .filter(|b| label_of_role(b) == "consumer")
                 .collect();
             assert_eq!(consumer.len(), 3, "{case}: the consumer role holds the three read policies");
-            assert_eq!(blocks(&body, "resource", "aws_iam_role").filter(|b| b.labels()[1].as_str() == "consumer").count(), 1);
+            assert_eq!(
+                blocks(&body, "resource", "aws_iam_role")
+                    .filter(|b| b.labels()[1].as_str() == "consumer")
+                    .count(),
+                1
+            );
             shared_roles += 1;
         }
         let mut platform = Vec::new();

@@ -469,8 +469,9 @@ fn every_terraform_name_is_a_current_azurerm_name() {
     let meta = ["count", "depends_on", "for_each", "provider", "lifecycle"];
     let mut checked = 0;
     let mut platforms = 0;
-    for (case, req) in every_case() {
-        let p = plan(&req);
+    // Every single-secret plan, and every secretsint_workload (issue 14).
+    let plans = every_case().into_iter().map(|(case, req)| (case, plan(&req)));
+    for (case, p) in plans.chain(crate::workload::workload_plans(Backend::AzureKeyVault)) {
         // The workload's Terraform and the platform's (issue 14), each against the same names.
         for (name, text) in [
             ("terraform/azure.tf", file(&p, "terraform/azure.tf")),
@@ -519,7 +520,10 @@ fn every_terraform_name_is_a_current_azurerm_name() {
         }
     }
     assert!(checked > 500, "{checked}");
-    assert_eq!(platforms, every_case().len());
+    assert_eq!(
+        platforms,
+        every_case().len() + crate::workload::workload_plans(Backend::AzureKeyVault).len()
+    );
     // The check is live: a misspelled or deprecated argument is caught.
     let schema_args = names_of(&schema, "azurerm_key_vault", "arguments");
     assert!(!schema_args.contains(&"enable_rbac_authorization".to_string()));

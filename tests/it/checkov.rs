@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use secretsint::planner::{plan, Choice, CicdPlatform, Target};
+use secretsint::planner::{plan, Backend, Choice, CicdPlatform, Target};
 use serde_json::Value;
 
 use crate::support::{all_requests, repo_root, tool};
@@ -67,6 +67,22 @@ fn write_all(dir: &Path) -> usize {
                     continue;
                 }
                 let file = dir.join(&combo).join(&path);
+                std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+                std::fs::write(&file, text).unwrap();
+                n += 1;
+            }
+        }
+    }
+    // Every secretsint_workload of every backend (issue 14), as a module of its own.
+    for b in Backend::ALL {
+        for (case, p) in crate::workload::workload_plans(*b) {
+            for (path, text) in p.workload_files().into_iter() {
+                let kubernetes = path.ends_with(".yaml") && text.starts_with("apiVersion:");
+                if !(path.ends_with(".tf") || kubernetes) {
+                    continue;
+                }
+                let combo = format!("{b}-{}", case.replace(['/', '(', ')'], "-"));
+                let file = dir.join(combo).join(&path);
                 std::fs::create_dir_all(file.parent().unwrap()).unwrap();
                 std::fs::write(&file, text).unwrap();
                 n += 1;

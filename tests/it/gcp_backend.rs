@@ -635,8 +635,9 @@ fn terraform_matches_the_google_provider_schema() {
     let mut cache: BTreeMap<String, ResourceSchema> = BTreeMap::new();
     let mut checked = 0;
     let mut platforms = 0;
-    for (case, req) in every_plan_on_every_platform() {
-        let p = plan(&req);
+    // Every single-secret plan, and every secretsint_workload (issue 14).
+    let plans = every_plan_on_every_platform().into_iter().map(|(case, req)| (case, plan(&req)));
+    for (case, p) in plans.chain(crate::workload::workload_plans(Backend::GcpSecretManager)) {
         let files = p.workload_files();
         // The workload's Terraform and the platform's (issue 14), each a module of its own.
         for (name, text) in [
@@ -699,7 +700,10 @@ fn terraform_matches_the_google_provider_schema() {
         }
     }
     assert!(checked > 300, "{checked}");
-    assert_eq!(platforms, every_plan_on_every_platform().len());
+    assert_eq!(
+        platforms,
+        every_plan_on_every_platform().len() + crate::workload::workload_plans(Backend::GcpSecretManager).len()
+    );
     // The check is live: a misspelt argument and a missing required one are both reported.
     let planted: hcl::Body = hcl::from_str(
         "resource \"google_secret_manager_secret\" \"x\" {\n  project = \"p\"\n  replication {\n    auto {}\n  }\n  rotation {\n    rotation_periodx = \"3600s\"\n  }\n}\n",

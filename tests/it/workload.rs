@@ -82,6 +82,20 @@ pub(crate) fn workload(
     WorkloadRequest { base, secrets }
 }
 
+/// Every workload of `backend`'s platforms, in each mix, for the checks that read a backend's
+/// Terraform against its provider's schema.
+pub(crate) fn workload_plans(backend: Backend) -> Vec<(String, Plan)> {
+    let mut out = Vec::new();
+    for (b, target, ci) in platforms().into_iter().filter(|(b, _, _)| *b == backend) {
+        for (mix, secrets) in mixes() {
+            let p = plan_workload(&workload(b, target, ci, "orders", "prod", secrets));
+            assert!(errors(&p).is_empty(), "{target}/{ci:?}/{mix}: {:?}", errors(&p));
+            out.push((format!("workload/{target}/{ci:?}/{mix}"), p));
+        }
+    }
+    out
+}
+
 fn errors(p: &Plan) -> Vec<String> {
     p.findings
         .iter()
