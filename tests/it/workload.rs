@@ -311,3 +311,31 @@ fn a_repo_of_workloads_composes_on_every_platform() {
     failures.dedup();
     assert!(failures.is_empty(), "{} collisions:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// Every Kubernetes object a workload of any backend deploys passes kubernetes-validate's strict
+/// schema check (with the External Secrets Operator's and cert-manager's CRDs), every
+/// `deployment_manifests` element of type `kubernetes` holds exactly one object (so
+/// `yamldecode(m.content)` works), and the merged Deployment patch mounts every secret's volume.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn every_workload_kubernetes_object_passes_strict_schema_validation() {
+    use secretsint::planner::{Choice, ManifestType, PolicyType};
+    let mut manifests = Vec::new();
+    for b in Backend::ALL {
+        for (case, p) in workload_plans(*b) {
+            for m in p.deployment_manifests.iter().filter(|m| m.kind == ManifestType::Kubernetes) {
+                let objects = m.content.split("\n---\n").filter(|d| !d.trim().is_empty()).count();
+                assert_eq!(objects, 1, "{b}/{case}/{}: one object per manifest", m.filename);
+                // A strategic-merge patch is not a whole object; everything else is validated.
+                if !m.filename.contains("patch") {
+                    manifests.push((format!("{b}/{case}/{}", m.filename), m.content.clone()));
+                }
+            }
+            for a in p.access_policies.iter().filter(|a| a.policy_type == PolicyType::KubernetesRbac) {
+                manifests.push((format!("{b}/{case}/policies/{}", a.policy_name), a.policy_document.clone()));
+            }
+        }
+    }
+    assert!(manifests.len() > 100, "{}", manifests.len());
+    crate::k8s_validate::validate_manifests(&manifests);
+}
