@@ -46,6 +46,16 @@ fn workflows() -> Vec<(String, String)> {
             }
         }
     }
+    // Every secretsint_workload's workflows (one per secret, issue 14).
+    for b in <secretsint::planner::Backend as secretsint::planner::Choice>::ALL {
+        for (case, p) in crate::workload::workload_plans(*b) {
+            for (path, text) in p.workload_files() {
+                if path.starts_with(".github/workflows/") {
+                    out.push((format!("{b}-{}/{path}", case.replace(['/', '(', ')'], "-")), text));
+                }
+            }
+        }
+    }
     out
 }
 
