@@ -195,8 +195,33 @@ fn compose(parts: Vec<(String, Settings, Plan)>) -> Plan {
                 map.push((m.filename.clone(), relocate(&m.filename, label)));
             }
         }
+        // The configuration and rotation files `files` holds for each secret (Plan::files).
+        let single = Plan {
+            labelled: false,
+            ..p.clone()
+        };
+        for path in single.files().keys().filter_map(|k| k.strip_prefix(&format!("{}/", p.workload))) {
+            if path.starts_with("config/") || path.starts_with("rotation/") {
+                map.push((path.to_string(), format!("secrets/{label}/{path}")));
+            }
+        }
+        let folders = moved_folders(&map, wide);
+        map.extend(folders);
         moved.push(map);
     }
+
+    // Each secret's Terraform blocks, renamed after it (what its prose says about them too).
+    let renamed: Vec<Vec<Rename>> = parts
+        .iter()
+        .zip(&moved)
+        .map(|((label, _, p), map)| {
+            p.deployment_manifests
+                .iter()
+                .filter(|m| is_terraform_file(m))
+                .flat_map(|m| renames(&rewrite_paths(&m.content, map), label, wide))
+                .collect()
+        })
+        .collect();
 
     // Decisions: those every secret's plan states once, the others under their secret.
     let common: Vec<String> = parts[0]
@@ -204,6 +229,13 @@ fn compose(parts: Vec<(String, Settings, Plan)>) -> Plan {
         .decisions
         .iter()
         .filter(|d| parts.iter().all(|(_, _, p)| p.decisions.contains(d)))
+        // A sentence naming one secret's own blocks or files stays with each secret, renamed.
+        .filter(|d| {
+            renamed
+                .iter()
+                .zip(&moved)
+                .all(|(r, map)| rename_prose(&rewrite_paths(d, map), r) == **d)
+        })
         .cloned()
         .collect();
     out.decisions.extend(common.iter().cloned());
@@ -214,17 +246,18 @@ fn compose(parts: Vec<(String, Settings, Plan)>) -> Plan {
         out.identity.name,
         out.workload
     ));
-    for ((label, _, p), map) in parts.iter().zip(&moved) {
+    for (((label, _, p), map), renames) in parts.iter().zip(&moved).zip(&renamed) {
         for d in p.decisions.iter().filter(|d| !common.contains(d)) {
-            out.decisions.push(format!("secret \"{label}\": {}", rewrite_paths(d, map)));
+            out.decisions
+                .push(format!("secret \"{label}\": {}", rename_prose(&rewrite_paths(d, map), renames)));
         }
     }
 
     // Terraform: one module; the secret's blocks renamed after it, the workload's once.
     let mut terraform: BTreeMap<String, Vec<hcl::Structure>> = BTreeMap::new();
-    for ((label, _, p), map) in parts.iter().zip(&moved) {
+    for (((_, _, p), map), renames) in parts.iter().zip(&moved).zip(&renamed) {
         for m in p.deployment_manifests.iter().filter(|m| is_terraform_file(m)) {
-            let text = rename_secret_blocks(&rewrite_paths(&m.content, map), label, wide);
+            let text = rename_terraform(&rewrite_paths(&m.content, map), renames);
             let body = match hcl::parse(&text) {
                 Ok(body) => body,
                 Err(e) => {
@@ -366,27 +399,34 @@ fn relocate(path: &str, label: &str) -> String {
     }
 }
 
-/// `text` with each moved path (and each moved file's folder) replaced by its new place.
+/// `text` with each moved path (files first, then folders) replaced by its new place.
 fn rewrite_paths(text: &str, map: &[(String, String)]) -> String {
-    let mut out = text.to_string();
-    let mut dirs: Vec<(String, String)> = Vec::new();
-    for (from, to) in map {
-        out = replace_token(&out, from, to);
-        // A folder is rewritten where it is a path of two segments or more (functions/rotate);
-        // a one-word folder only as `word/`, so a block named like it keeps its name.
-        if let (Some((from_dir, _)), Some((to_dir, _))) = (from.rsplit_once('/'), to.rsplit_once('/')) {
-            let (from_dir, to_dir) = if from_dir.contains('/') {
-                (from_dir.to_string(), to_dir.to_string())
-            } else {
-                (format!("{from_dir}/"), format!("{to_dir}/"))
-            };
-            if !to_dir.starts_with(".github") && !dirs.iter().any(|(f, _)| *f == from_dir) {
-                dirs.push((from_dir, to_dir));
-            }
+    map.iter().fold(text.to_string(), |out, (from, to)| replace_token(&out, from, to))
+}
+
+/// The folders of moved files that moved whole: prose and Terraform name them too
+/// (`${path.module}/../functions/rotate`). A folder that also holds a workload-wide file stays
+/// (kubernetes/ holds the shared service account), as does GitHub's. A folder of two segments
+/// or more is matched as it is, a one-word folder only as `word/`, so a block named like it
+/// keeps its name.
+fn moved_folders(files: &[(String, String)], wide: &WorkloadWide) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (from, to) in files {
+        let (Some((from_dir, _)), Some((to_dir, _))) = (from.rsplit_once('/'), to.rsplit_once('/')) else {
+            continue;
+        };
+        let shared = wide.files.iter().any(|f| f.rsplit_once('/').is_some_and(|(d, _)| d == from_dir));
+        if shared || to_dir.starts_with(".github") {
+            continue;
         }
-    }
-    for (from, to) in dirs {
-        out = replace_token(&out, &from, &to);
+        let (from_dir, to_dir) = if from_dir.contains('/') {
+            (from_dir.to_string(), to_dir.to_string())
+        } else {
+            (format!("{from_dir}/"), format!("{to_dir}/"))
+        };
+        if !out.iter().any(|(f, _)| *f == from_dir) {
+            out.push((from_dir, to_dir));
+        }
     }
     out
 }
@@ -398,15 +438,22 @@ fn replace_token(text: &str, needle: &str, replacement: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find(needle) {
-        let before = rest[..i].chars().next_back();
         let after = rest[i + needle.len()..].chars().next();
         // Already in its new place: the text before it is what the move put in front.
         let done_before = replacement
             .strip_suffix(needle)
             .is_some_and(|front| !front.is_empty() && format!("{out}{}", &rest[..i]).ends_with(front));
-        let standalone = before.is_none_or(|c| !word(c))
-            && (needle.ends_with('/') || after.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')))
-            && !done_before;
+        let before = rest[..i].chars().next_back().or_else(|| out.chars().next_back());
+        // A path starts a word, or follows `../` or `${path.module}/`; after any other `/` it is
+        // the tail of a longer path (functions/rotation/ is not rotation/).
+        let head = format!("{out}{}", &rest[..i]);
+        let starts = match before {
+            None => true,
+            Some('/') => head.ends_with("../") || head.ends_with("}/"),
+            Some(c) => !word(c),
+        };
+        let standalone =
+            starts && (needle.ends_with('/') || after.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))) && !done_before;
         out.push_str(&rest[..i]);
         out.push_str(if standalone { replacement } else { needle });
         rest = &rest[i + needle.len()..];
@@ -422,14 +469,24 @@ fn address(block: &hcl::Block) -> String {
     parts.join(".")
 }
 
-/// One secret's Terraform text with every block that is not workload-wide renamed
-/// `<label>__<name>`, and every reference to it with it.
-fn rename_secret_blocks(text: &str, label: &str, wide: &WorkloadWide) -> String {
+/// One rename of a secret's block: its header and its references, before and after.
+struct Rename {
+    header: String,
+    reference: String,
+    new_header: String,
+    new_reference: String,
+    /// A variable's name: prose names it bare (`set rotation_function_published = true`).
+    variable: Option<(String, String)>,
+}
+
+/// The renames of one secret's Terraform: every block that is not workload-wide becomes
+/// `<label>__<name>`.
+fn renames(text: &str, label: &str, wide: &WorkloadWide) -> Vec<Rename> {
     let Ok(body) = hcl::parse(text) else {
-        return text.to_string();
+        return Vec::new();
     };
     let prefix = format!("{}__", label.replace('-', "_"));
-    let mut out = text.to_string();
+    let mut out = Vec::new();
     for block in body.blocks() {
         if wide.terraform.contains(&address(block).as_str()) {
             continue;
@@ -462,9 +519,42 @@ fn rename_secret_blocks(text: &str, label: &str, wide: &WorkloadWide) -> String 
             ),
             _ => continue,
         };
-        out = out.replacen(&header, &new_header, 1);
-        if !reference.is_empty() {
-            out = replace_reference(&out, &reference, &new_reference);
+        let variable = (block.identifier.as_str() == "variable").then(|| (labels[0].to_string(), format!("{prefix}{}", labels[0])));
+        out.push(Rename {
+            header,
+            reference,
+            new_header,
+            new_reference,
+            variable,
+        });
+    }
+    out
+}
+
+/// A secret's Terraform with its blocks renamed and every reference to them with them.
+fn rename_terraform(text: &str, renames: &[Rename]) -> String {
+    let mut out = text.to_string();
+    for r in renames {
+        out = out.replacen(&r.header, &r.new_header, 1);
+        if !r.reference.is_empty() {
+            out = replace_reference(&out, &r.reference, &r.new_reference);
+        }
+    }
+    out
+}
+
+/// A sentence about a secret with the renamed blocks' new addresses, and the renamed variables'
+/// new names where it names them bare (names with an underscore only, so prose stays prose).
+fn rename_prose(text: &str, renames: &[Rename]) -> String {
+    let mut out = text.to_string();
+    for r in renames {
+        if !r.reference.is_empty() {
+            out = replace_reference(&out, &r.reference, &r.new_reference);
+        }
+        if let Some((name, new)) = &r.variable {
+            if name.contains('_') {
+                out = replace_reference(&out, name, new);
+            }
         }
     }
     out
@@ -651,10 +741,17 @@ mod tests {
 
     #[test]
     fn moved_paths_are_rewritten_once() {
-        let map = vec![(
+        let mut map = vec![(
             "functions/rotate/main.py".to_string(),
             "secrets/db/functions/rotate/main.py".to_string(),
         )];
+        let wide = WorkloadWide {
+            terraform: &[],
+            files: &["kubernetes/serviceaccount.yaml"],
+        };
+        map.extend(moved_folders(&map, &wide));
+        let kubernetes = [("kubernetes/x.yaml".to_string(), "secrets/db/kubernetes/x.yaml".to_string())];
+        assert!(moved_folders(&kubernetes, &wide).is_empty(), "a folder with a shared file stays");
         let out = rewrite_paths(
             "source_dir = \"${path.module}/../functions/rotate\" and functions/rotate_secret",
             &map,

@@ -339,3 +339,78 @@ fn every_workload_kubernetes_object_passes_strict_schema_validation() {
     assert!(manifests.len() > 100, "{}", manifests.len());
     crate::k8s_validate::validate_manifests(&manifests);
 }
+
+/// What a workload's `decisions` name exists in its artifacts: every file path a sentence
+/// names is one of its files (or the platform's), and every Terraform address or variable
+/// (`aws_iam_role.consumer`, `var.db__rotation_subnet_ids`) is declared in its module, after
+/// the composition moved and renamed the secrets' own.
+#[test]
+fn workload_decisions_name_only_what_the_workload_has() {
+    use secretsint::planner::Choice;
+    let mut failures = Vec::new();
+    let providers = ["vault_", "aws_", "azurerm_", "google_", "time_", "archive_"];
+    for b in Backend::ALL {
+        for (case, p) in workload_plans(*b) {
+            let files = crate::support::WorkloadFiles::workload_files(&p);
+            let mut blocks = blocks_text(&p);
+            // What the platform file declares, which the workload's Terraform looks up.
+            for (path, text) in &p.platform_files {
+                let body: hcl::Body = hcl::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+                for block in body.into_blocks() {
+                    let address = std::iter::once(block.identifier().to_string())
+                        .chain(block.labels().iter().map(|l| l.as_str().to_string()))
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    blocks.insert(address, String::new());
+                }
+            }
+            let declared: BTreeSet<String> = blocks
+                .keys()
+                .filter_map(|a| {
+                    let parts: Vec<&str> = a.split('.').collect();
+                    match parts.as_slice() {
+                        ["resource", kind, name] => Some(format!("{kind}.{name}")),
+                        ["data", kind, name] => Some(format!("data.{kind}.{name}")),
+                        ["variable", name] => Some(format!("var.{name}")),
+                        _ => None,
+                    }
+                })
+                .collect();
+            for d in &p.decisions {
+                for word in d.split(|c: char| c.is_whitespace() || "(),;:\"'`".contains(c)) {
+                    let word = word.trim_end_matches(['.', ',']);
+                    let is_path = word.contains('/')
+                        && [".yaml", ".yml", ".tf", ".py", ".json", ".sh", ".txt"]
+                            .iter()
+                            .any(|e| word.ends_with(e))
+                        && !word.contains("://")
+                        && !word.starts_with('/')
+                        && !word.contains('*')
+                        && !word.contains(['{', '}', '$', '<', '>']);
+                    if is_path && !files.contains_key(word) && !p.platform_files.contains_key(word) {
+                        failures.push(format!("{b}/{case}: decision names {word}, not a file: {d}"));
+                    }
+                    let is_address =
+                        (providers.iter().any(|pr| word.starts_with(pr)) || word.starts_with("var.") || word.starts_with("data."))
+                            && word.matches('.').count() >= 1
+                            && !word.contains('/')
+                            && !word.contains('=');
+                    if is_address {
+                        let parts: Vec<&str> = word.split('.').collect();
+                        let address = if parts[0] == "data" {
+                            parts.iter().take(3).copied().collect::<Vec<_>>().join(".")
+                        } else {
+                            parts.iter().take(2).copied().collect::<Vec<_>>().join(".")
+                        };
+                        if !declared.contains(&address) && !address.ends_with('.') {
+                            failures.push(format!("{b}/{case}: decision names {address}, not declared: {d}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    failures.sort();
+    failures.dedup();
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
