@@ -51,4 +51,5 @@ mod vault_backend;
 mod vault_soak;
 mod workflow_lint;
 mod workload;
+mod workload_terraform;
 mod workload_vault;
