@@ -246,6 +246,22 @@ fn compose(parts: Vec<(String, Settings, Plan)>) -> Plan {
         out.identity.name,
         out.workload
     ));
+    // Pipelines: each secret's own, under secrets/<label>/ where the CI system reads a file of
+    // any path (GitHub reads only .github/workflows/, where each keeps its name with the label).
+    let pipelines: Vec<String> = parts
+        .iter()
+        .flat_map(|(_, _, p)| &p.deployment_manifests)
+        .filter(|m| m.kind == ManifestType::Cicd && !m.filename.starts_with(".github/"))
+        .map(|m| format!("secrets/<label>/{}", m.filename))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !pipelines.is_empty() {
+        out.decisions.push(format!(
+            "Each secret keeps its own pipeline files ({}): run each as its own pipeline (a GitLab child pipeline with trigger: include: local, a Jenkins job whose script path names it, an Azure DevOps pipeline on that YAML file); all of them authenticate as the workload's one identity.",
+            pipelines.join(", ")
+        ));
+    }
     for (((label, _, p), map), renames) in parts.iter().zip(&moved).zip(&renamed) {
         for d in p.decisions.iter().filter(|d| !common.contains(d)) {
             out.decisions

@@ -87,7 +87,11 @@ fn a_repo_of_three_secret_workloads_plans_on_real_terraform_and_composes() {
         assert!(!platform[0].as_object().unwrap().is_empty(), "{backend}: no platform files");
         assert!(platform.iter().all(|p| p == &platform[0]), "{backend}: platform files differ");
         let identities: BTreeSet<&str> = out["identities"].as_array().unwrap().iter().map(|i| i.as_str().unwrap()).collect();
-        assert_eq!(identities.len(), 4, "{backend}: one identity per workload and environment: {identities:?}");
+        assert_eq!(
+            identities.len(),
+            4,
+            "{backend}: one identity per workload and environment: {identities:?}"
+        );
         for keys in out["secrets"].as_array().unwrap() {
             assert_eq!(keys, &serde_json::json!(["db", "stripe", "tls"]), "{backend}");
         }
