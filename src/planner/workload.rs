@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::backends::{self, WorkloadWide};
 use super::request::{CertificateInput, DatabaseInput, DnsLabel, Duration, Request};
 use super::*;
+use crate::planner::targets::cicd::azure_devops as ado;
 use crate::render;
 
 /// The most secrets one workload holds.
@@ -504,7 +505,8 @@ fn renames(text: &str, label: &str, wide: &WorkloadWide) -> Vec<Rename> {
     let prefix = format!("{}__", label.replace('-', "_"));
     let mut out = Vec::new();
     for block in body.blocks() {
-        if wide.terraform.contains(&address(block).as_str()) {
+        let addr = address(block);
+        if wide.terraform.contains(&addr.as_str()) || ado::WORKLOAD_WIDE.contains(&addr.as_str()) {
             continue;
         }
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();

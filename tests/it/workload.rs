@@ -414,3 +414,30 @@ fn workload_decisions_name_only_what_the_workload_has() {
     failures.dedup();
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// On Azure DevOps the consumer's one service connection gets one branch check, however many
+/// secrets the workload reads through it.
+#[test]
+fn azure_devops_checks_the_one_service_connection_once() {
+    use secretsint::planner::Choice;
+    for b in Backend::ALL {
+        let p = plan_workload(&workload(
+            *b,
+            Target::Cicd,
+            Some(CicdPlatform::AzureDevops),
+            "orders",
+            "prod",
+            three(),
+        ));
+        assert!(errors(&p).is_empty(), "{b}: {:?}", errors(&p));
+        let blocks = blocks_text(&p);
+        let checks: Vec<&String> = blocks
+            .iter()
+            .filter(|(a, t)| {
+                a.starts_with("resource.azuredevops_check_branch_control.") && t.contains("var.azure_devops_service_connection_id")
+            })
+            .map(|(a, _)| a)
+            .collect();
+        assert_eq!(checks.len(), 1, "{b}: {checks:?}");
+    }
+}

@@ -262,6 +262,15 @@ pub fn cleanup_step(lines: Vec<String>, env: std::collections::BTreeMap<String, 
 /// Where [`branch_control`] is written among the plan's files.
 pub const TERRAFORM_PATH: &str = "terraform/azure-devops.tf";
 
+/// What the workload's secrets share in [`TERRAFORM_PATH`]: the project, and the check on the
+/// consumer's one service connection (`planner::workload` declares it once).
+pub const WORKLOAD_WIDE: &[&str] = &[
+    "terraform",
+    "variable.azure_devops_project_id",
+    "variable.azure_devops_service_connection_id",
+    "resource.azuredevops_check_branch_control.service_connection",
+];
+
 /// microsoft/azuredevops: the floor that has `azuredevops_check_branch_control` as written here.
 const PROVIDER: &str = ">= 1.16, < 2.0";
 
