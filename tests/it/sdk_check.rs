@@ -28,9 +28,22 @@ pub fn snippets() -> BTreeMap<(Language, String), String> {
     out
 }
 
+/// The modules of the three-secret workload (`workload_sdk.rs`) of every backend, keyed as
+/// [`snippets`] keys a plan's.
+pub fn workload_snippets() -> BTreeMap<(Language, String), String> {
+    crate::workload_sdk::modules()
+        .into_iter()
+        .map(|(case, language, text)| ((language, text), format!("workload-{case}")))
+        .collect()
+}
+
 fn write_all(dir: &Path, language: Language, ext: &str) -> Vec<(String, String)> {
+    write_these(snippets(), dir, language, ext)
+}
+
+fn write_these(all: BTreeMap<(Language, String), String>, dir: &Path, language: Language, ext: &str) -> Vec<(String, String)> {
     let mut written = Vec::new();
-    for (i, ((lang, text), origin)) in snippets().into_iter().filter(|((l, _), _)| *l == language).enumerate() {
+    for (i, ((lang, text), origin)) in all.into_iter().filter(|((l, _), _)| *l == language).enumerate() {
         let name = format!("s{i:03}_{}.{ext}", origin.replace('-', "_"));
         let path = if language == Language::Java {
             // A public class lives in a file of its name: one directory per snippet.
@@ -59,6 +72,10 @@ fn python_snippets_pass_mypy_against_the_pinned_sdks() {
     let dir = tempfile::tempdir().unwrap();
     let files = write_all(dir.path(), Language::Python, "py");
     assert!(files.len() >= 4 * 5, "too few Python snippets: {}", files.len());
+    mypy(dir.path(), &files);
+}
+
+fn mypy(dir: &Path, files: &[(String, String)]) {
     let (ok, out) = run(Command::new(tool("sdk/venv/bin/python"))
         // --allow-untyped-calls: types-hvac leaves a few hvac methods unannotated.
         .args([
@@ -73,7 +90,7 @@ fn python_snippets_pass_mypy_against_the_pinned_sdks() {
             "3.11",
         ])
         .args(files.iter().map(|(p, _)| p))
-        .current_dir(dir.path()));
+        .current_dir(dir));
     assert!(ok, "mypy found problems in {} Python snippets:\n{out}", files.len());
 }
 
@@ -81,8 +98,12 @@ fn python_snippets_pass_mypy_against_the_pinned_sdks() {
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn node_snippets_pass_tsc_check_js_against_the_pinned_packages() {
     let dir = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(tool("sdk/node/node_modules"), dir.path().join("node_modules")).unwrap();
     let files = write_all(dir.path(), Language::Nodejs, "js");
+    tsc(dir.path(), &files);
+}
+
+fn tsc(dir: &Path, files: &[(String, String)]) {
+    std::os::unix::fs::symlink(tool("sdk/node/node_modules"), dir.join("node_modules")).unwrap();
     let (ok, out) = run(Command::new("node")
         .arg(tool("sdk/node/node_modules/typescript/bin/tsc"))
         .args(["--noEmit", "--allowJs", "--checkJs", "--strict", "--skipLibCheck"])
@@ -97,7 +118,7 @@ fn node_snippets_pass_tsc_check_js_against_the_pinned_packages() {
             "node",
         ])
         .args(files.iter().map(|(p, _)| p))
-        .current_dir(dir.path()));
+        .current_dir(dir));
     assert!(ok, "tsc found problems in {} JavaScript snippets:\n{out}", files.len());
 }
 
@@ -106,7 +127,11 @@ fn node_snippets_pass_tsc_check_js_against_the_pinned_packages() {
 fn go_snippets_are_gofmt_clean() {
     let dir = tempfile::tempdir().unwrap();
     let files = write_all(dir.path(), Language::Go, "go");
-    let (ok, out) = run(Command::new("gofmt").args(["-l", "-e"]).arg(dir.path()));
+    gofmt(dir.path(), &files);
+}
+
+fn gofmt(dir: &Path, files: &[(String, String)]) {
+    let (ok, out) = run(Command::new("gofmt").args(["-l", "-e"]).arg(dir));
     assert!(
         ok && out.trim().is_empty(),
         "gofmt -l -e over {} Go snippets (unformatted files are listed):\n{out}",
@@ -119,15 +144,46 @@ fn go_snippets_are_gofmt_clean() {
 fn java_snippets_parse_with_javac() {
     let dir = tempfile::tempdir().unwrap();
     let files = write_all(dir.path(), Language::Java, "java");
-    let (ok, out) = run(Command::new("java")
-        .arg(repo_root().join("tests/it/ParseJava.java"))
-        .args(files.iter().map(|(p, _)| p)));
-    assert!(ok, "javac's parser rejected Java snippets:\n{out}");
+    parse_java(&files);
     // The parser is live: a broken file fails.
     let broken = dir.path().join("Broken.java");
     std::fs::write(&broken, "class Broken { void f( }\n").unwrap();
     let (ok, _) = run(Command::new("java").arg(repo_root().join("tests/it/ParseJava.java")).arg(&broken));
     assert!(!ok, "ParseJava accepted a syntax error");
+}
+
+fn parse_java(files: &[(String, String)]) {
+    let (ok, out) = run(Command::new("java")
+        .arg(repo_root().join("tests/it/ParseJava.java"))
+        .args(files.iter().map(|(p, _)| p)));
+    assert!(ok, "javac's parser rejected Java snippets:\n{out}");
+}
+
+/// The workload modules (one accessor per secret) pass the same tools as a plan's module: mypy
+/// against the pinned SDKs, tsc --checkJs against the pinned packages, gofmt, javac's parser.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn workload_modules_pass_each_languages_tools() {
+    let all = workload_snippets();
+    assert_eq!(all.len(), 4 * 4 * 2, "one module per language, backend and target");
+    let dir = tempfile::tempdir().unwrap();
+    let python = dir.path().join("python");
+    std::fs::create_dir_all(&python).unwrap();
+    let files = write_these(all.clone(), &python, Language::Python, "py");
+    assert_eq!(files.len(), 8);
+    mypy(&python, &files);
+    let node = dir.path().join("node");
+    std::fs::create_dir_all(&node).unwrap();
+    let files = write_these(all.clone(), &node, Language::Nodejs, "js");
+    tsc(&node, &files);
+    let go = dir.path().join("go");
+    std::fs::create_dir_all(&go).unwrap();
+    let files = write_these(all.clone(), &go, Language::Go, "go");
+    gofmt(&go, &files);
+    let java = dir.path().join("java");
+    std::fs::create_dir_all(&java).unwrap();
+    let files = write_these(all, &java, Language::Java, "java");
+    parse_java(&files);
 }
 
 /// The pins in versions.rs are what .tools/sdk holds, so the type checks above test those versions.

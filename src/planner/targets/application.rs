@@ -262,6 +262,16 @@ fn accessor_path(label: &str, language: Language) -> String {
     }
 }
 
+/// A language as prose names it.
+fn language_name(l: Language) -> &'static str {
+    match l {
+        Language::Python => "Python",
+        Language::Go => "Go",
+        Language::Nodejs => "Node.js",
+        Language::Java => "Java",
+    }
+}
+
 /// `An API key` -> `an API key`.
 fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
@@ -336,8 +346,9 @@ pub(crate) fn workload_code(parts: &[SecretCode<'_>], templates: Templates) -> (
             Language::Python | Language::Nodejs | Language::Java => ("get()", "invalidate()"),
         };
         format!(
-            "{} in {} ({example}.{get}, {example}.{invalidate})",
+            "{} in {} {} ({example}.{get}, {example}.{invalidate})",
             prose_list(&paths),
+            language_name(l),
             source_file(l)
         )
     });
@@ -377,7 +388,7 @@ pub(crate) fn workload_code(parts: &[SecretCode<'_>], templates: Templates) -> (
                     }
                 })
                 .collect();
-            format!("{} in {l}", prose_list(&calls))
+            format!("{} in {}", prose_list(&calls), language_name(l))
         });
         decisions.push(format!(
             "integration_code's connect helper takes a database secret's accessor ({helpers}), opens a connection with its cached credential and, when the database refuses the login (SQLSTATE 28P01 or 28000, or MySQL/MariaDB error 1045), invalidates that accessor's cache, reads the secret again and retries after {} ({}s in all) before surfacing the error.",
@@ -516,7 +527,7 @@ fn render_workload(
 }
 
 /// The file name of the joined snippet (Java's public class must match its file).
-pub(crate) fn source_file(l: Language) -> &'static str {
+pub fn source_file(l: Language) -> &'static str {
     match l {
         // Not secrets.py: that name would shadow Python's standard `secrets` module.
         Language::Python => "app_secrets.py",

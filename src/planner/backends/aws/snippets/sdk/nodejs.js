@@ -26,7 +26,7 @@ function secretsClient() {
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
 async function fetchSecret{{id:SUFFIX}}() {
-  const response = await secretsClient().send(new GetSecretValueCommand({ SecretId: RESOURCE_ID, VersionStage: "AWSCURRENT" }));
+  const response = await secretsClient().send(new GetSecretValueCommand({ SecretId: RESOURCE_ID{{id:SUFFIX_UPPER}}, VersionStage: "AWSCURRENT" }));
   if (response.SecretString === undefined) {
     throw new Error("the secret has no SecretString");
   }
