@@ -443,6 +443,49 @@ mod tests {
     }
 
     #[test]
+    fn each_blocks_repeat_per_secret_and_read_as_plain_lines_alone() {
+        let text = "# @section: authentication\nlogin\n# @each secret\nID{{id:S}} = 1\n# @end\n# @section: secret_retrieval\n# @each secret\n\n# @if kind=a\ndef a{{id:S}}(): ...\n# @end\n# @if kind=b\ndef b{{id:S}}(): ...\n# @end\n# @end\n\nshared\n";
+        let c = Conditional::new(text);
+        // One secret: the markers vanish and the block is plain text (what a plan renders).
+        assert_eq!(
+            c.sections(&[("kind", "a")]),
+            [
+                "login\nID{{id:S}} = 1\n".to_string(),
+                "def a{{id:S}}(): ...\n\nshared\n".into(),
+                "\n".into()
+            ]
+        );
+        let [auth, retrieval, rest] = c.sections_each(&[("kind", "a"), ("kind", "b")], &[vec![("kind", "a")], vec![("kind", "b")]], true);
+        assert_eq!(
+            auth,
+            [
+                Piece::Shared("login\n".into()),
+                Piece::Each(vec!["ID{{id:S}} = 1\n".into(), "ID{{id:S}} = 1\n".into()])
+            ]
+        );
+        assert_eq!(
+            retrieval,
+            [
+                Piece::Each(vec!["\ndef a{{id:S}}(): ...\n".into(), "\ndef b{{id:S}}(): ...\n".into()]),
+                Piece::Shared("\nshared\n".into())
+            ]
+        );
+        assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn id_placeholders_take_only_identifier_characters() {
+        let vars = [("S", Var::from("_stripe_key")), ("BAD", Var::from("a b")), ("N", Var::Int(3))];
+        assert_eq!(
+            fill_in("f{{id:S}}()", Syntax::Python, &vars),
+            ("f_stripe_key()".to_string(), vec![])
+        );
+        let (out, problems) = fill_in("f{{id:BAD}}{{id:N}}{{id:NONE}}()", Syntax::Python, &vars);
+        assert_eq!(out, "f()");
+        assert_eq!(problems, ["{{id:BAD}}", "{{id:N}}", "{{id:NONE}}"]);
+    }
+
+    #[test]
     fn select_keeps_only_matching_blocks() {
         let text = "a\n# @if auth=x|y\nb\n# @if source=kv\nc\n# @end\n# @end\n// @if auth=z\nd\n// @end\ne\n";
         assert_eq!(Conditional::new(text).select(&[("auth", "y"), ("source", "kv")]), "a\nb\nc\ne\n");

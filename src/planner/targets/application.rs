@@ -880,6 +880,86 @@ mod tests {
         }
     }
 
+    /// Every placeholder of every template fills in a workload module too, for mixes of secrets
+    /// on every backend and target: a per-secret value outside an `@each secret` block is not
+    /// offered, so it would show up here.
+    #[test]
+    fn workload_modules_fill_every_placeholder() {
+        use crate::planner::request::DnsLabel;
+        use crate::planner::workload::{SecretSpec, WorkloadRequest};
+        let mixes: [&[(CredentialType, Rotation)]; 3] = [
+            &[
+                (CredentialType::Database, Rotation::Dynamic),
+                (CredentialType::ApiKey, Rotation::Manual),
+                (CredentialType::Certificate, Rotation::Automatic),
+            ],
+            &[
+                (CredentialType::Generic, Rotation::Automatic),
+                (CredentialType::Certificate, Rotation::Dynamic),
+            ],
+            &[
+                (CredentialType::Database, Rotation::Automatic),
+                (CredentialType::Database, Rotation::Manual),
+            ],
+        ];
+        for &b in Backend::ALL {
+            for &t in Target::ALL {
+                for mix in mixes {
+                    let mut base = Request::new(b, t, Rotation::Manual);
+                    base.languages = Some(Language::ALL.to_vec());
+                    let w = WorkloadRequest {
+                        base,
+                        secrets: mix
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (credential, rotation))| SecretSpec {
+                                label: DnsLabel::parse(&format!("s{i}-x"), 40).unwrap_or_else(|e| panic!("{e}")),
+                                credential: *credential,
+                                rotation: *rotation,
+                                rotation_period: None,
+                                database: Default::default(),
+                                certificate: Default::default(),
+                            })
+                            .collect(),
+                    };
+                    let resolved: Vec<(String, Settings, SecretsConfig)> = w
+                        .secrets
+                        .iter()
+                        .map(|spec| {
+                            let req = w.secret_request(spec);
+                            let (settings, _) = crate::planner::resolve::resolve(&req);
+                            (spec.label.as_str().to_string(), settings, crate::planner::plan(&req).secrets_config)
+                        })
+                        .collect();
+                    let parts: Vec<Part<'_>> = resolved
+                        .iter()
+                        .map(|(label, settings, config)| {
+                            let (ttl, _) = cache_ttl(settings);
+                            let (sdk, _) = crate::planner::sdk_parts(settings, config, ttl);
+                            let (no_backend_call, identity) = (sdk.no_backend_call, sdk.identity.clone());
+                            Part {
+                                label,
+                                settings,
+                                fill: fill(settings, config, sdk).0,
+                                no_backend_call,
+                                identity,
+                            }
+                        })
+                        .collect();
+                    for &l in Language::ALL {
+                        let (code, problems) = render_workload(&resolved[0].1, l, &parts, &parts[0], crate::planner::sdk_templates(b));
+                        assert!(problems.is_empty(), "{b} {t} {mix:?} {l}: unfilled {problems:?}");
+                        let all = format!(
+                            "{}{}{}",
+                            code.authentication_snippet, code.secret_retrieval_snippet, code.error_handling
+                        );
+                        assert!(!all.contains("@each") && !all.contains("@if") && !all.contains("@end"), "{all}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn cache_ttl_is_bounded() {
         let mut req = Request::new(Backend::AwsSecrets, Target::Application, Rotation::Automatic);
