@@ -404,3 +404,65 @@ fn the_common_go_and_java_code_compiles_with_a_stub_backend() {
         }
     }
 }
+
+/// The workload's shared code type-checks beyond a parser and behaves: with stub fetch functions
+/// for the three secrets, the Go code passes `go vet` and runs (each accessor caches on its own,
+/// invalidating one re-reads only that one, and Connect re-reads the accessor it was given after
+/// a refused login), and the Java code compiles with javac -Xlint:all -Werror.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn the_workload_go_and_java_code_compiles_and_keeps_a_cache_per_accessor() {
+    let p = secretsint::planner::workload::plan_workload(&crate::workload_sdk::workload(
+        Backend::AwsSecrets,
+        secretsint::planner::Target::Application,
+        &crate::workload_sdk::SECRETS,
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    for c in p.integration_code {
+        let common = c.error_handling;
+        match c.language {
+            Language::Go => {
+                let start = common.find("const (\n\tmaxAttempts").expect("the common Go code");
+                let program = format!(
+                    "package main\n\nimport (\n\t\"context\"\n\t\"encoding/json\"\n\t\"errors\"\n\t\"fmt\"\n\t\"log\"\n\t\"math/rand\"\n\t\"sync\"\n\t\"time\"\n)\n\nfunc isRetryable(err error) bool {{ return false }}\n\nvar reads = map[string]int{{}}\n\nfunc stub(name string) func(context.Context) (map[string]string, time.Duration, error) {{\n\treturn func(context.Context) (map[string]string, time.Duration, error) {{\n\t\treads[name]++\n\t\treturn parseFields(`{{\"username\": \"u\"}}`), time.Minute, nil\n\t}}\n}}\n\nvar (\n\tfetchSecretDb        = stub(\"db\")\n\tfetchSecretStripeKey = stub(\"stripe-key\")\n\tfetchSecretTls       = stub(\"tls\")\n)\n\nfunc main() {{\n\tctx := context.Background()\n\tfor i := 0; i < 2; i++ {{\n\t\tfor _, s := range []*SecretCache{{Secrets.Db, Secrets.StripeKey, Secrets.Tls}} {{\n\t\t\tif _, err := s.Get(ctx); err != nil {{\n\t\t\t\tpanic(err)\n\t\t\t}}\n\t\t}}\n\t}}\n\tSecrets.StripeKey.Invalidate()\n\t_, _ = Secrets.StripeKey.Get(ctx)\n\tcalls := 0\n\t_, err := Connect(ctx, Secrets.Db, func(ctx context.Context, f map[string]string) (int, error) {{\n\t\tcalls++\n\t\treturn 0, fmt.Errorf(\"open: %w\", errors.New(\"Error 1045 (28000): Access denied\"))\n\t}}, AuthRetryDelays[:2])\n\tif err == nil || calls != 3 || !IsAuthFailure(err) {{\n\t\tpanic(fmt.Sprint(\"calls \", calls, err))\n\t}}\n\tout, _ := json.Marshal(reads)\n\tfmt.Println(string(out))\n}}\n\n{}",
+                    &common[start..]
+                );
+                let sub = dir.path().join("go");
+                std::fs::create_dir_all(&sub).unwrap();
+                std::fs::write(sub.join("main.go"), program).unwrap();
+                std::fs::write(sub.join("go.mod"), "module example.com/check\n\ngo 1.19\n").unwrap();
+                let env = [("GOFLAGS", "-mod=mod"), ("GOPROXY", "off"), ("GOCACHE", "/tmp/secretsint-gocache")];
+                let (ok, out) = run(Command::new("go").arg("vet").arg(".").current_dir(&sub).envs(env));
+                assert!(ok, "go vet:\n{out}");
+                let (ok, out) = run(Command::new("go").args(["run", "."]).current_dir(&sub).envs(env));
+                // db: first read, then two re-reads by Connect; stripe-key: first read and one
+                // after its invalidate; tls: one read, cached.
+                assert!(ok && out.contains(r#"{"db":3,"stripe-key":2,"tls":1}"#), "go run:\n{out}");
+            }
+            Language::Java => {
+                let start = common
+                    .find("    private static final int MAX_ATTEMPTS")
+                    .expect("the common Java code");
+                let stub = |name: &str| {
+                    format!("    static Fetched fetchSecret{name}() {{\n        return new Fetched(Map.of(\"username\", \"u\"), Duration.ofMinutes(1));\n    }}\n\n")
+                };
+                let program = format!(
+                    "import java.time.Duration;\nimport java.time.Instant;\nimport java.util.Map;\nimport java.util.concurrent.Callable;\nimport java.util.concurrent.ThreadLocalRandom;\nimport java.util.logging.Logger;\n\npublic final class Secrets {{\n    static boolean isRetryable(Exception error) {{\n        return false;\n    }}\n\n{}{}{}    static Object openDatabase() throws Exception {{\n        return connect(db, f -> f);\n    }}\n\n{}",
+                    stub("Db"),
+                    stub("StripeKey"),
+                    stub("Tls"),
+                    &common[start..]
+                );
+                let sub = dir.path().join("java");
+                std::fs::create_dir_all(&sub).unwrap();
+                std::fs::write(sub.join("Secrets.java"), program).unwrap();
+                let (ok, out) = run(Command::new("javac")
+                    .args(["-Xlint:all", "-Werror", "-d", "."])
+                    .arg("Secrets.java")
+                    .current_dir(&sub));
+                assert!(ok, "javac:\n{out}");
+            }
+            _ => {}
+        }
+    }
+}
