@@ -212,14 +212,14 @@ fn installed_sdks_match_the_versions_table() {
     }
 }
 
-/// detect-secrets finds nothing in any snippet or dependency file of any backend, including the
-/// backends whose planners have not landed yet (tests/it/security.rs scans the planned ones).
+/// detect-secrets finds nothing in any snippet (a plan's or a workload's) or dependency file of
+/// any backend, including the backends whose planners have not landed yet (tests/it/security.rs scans the planned ones).
 #[test]
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn no_snippet_of_any_backend_looks_like_a_secret() {
     let dir = tempfile::tempdir().unwrap();
     let mut count = 0;
-    for ((language, text), origin) in snippets() {
+    for ((language, text), origin) in snippets().into_iter().chain(workload_snippets()) {
         let (dir_name, _) = versions::source_layout(language);
         let path = dir.path().join(format!("{origin}-{dir_name}.txt"));
         std::fs::write(path, text).unwrap();

@@ -133,6 +133,7 @@ public final class Secrets {
             fields = null;
         }
     }
+
     // The workload's secrets, one accessor each with its own cache: Secrets.<label>.get(), .invalidate().
     /** Secret "db": Database credentials (arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/db). */
     public static final SecretCache db = new SecretCache(Secrets::fetchSecretDb);

@@ -135,6 +135,7 @@ public final class Secrets {
             fields = null;
         }
     }
+
     // The workload's secrets, one accessor each with its own cache: Secrets.<label>.get(), .invalidate().
     /** Secret "db": Database credentials (https://kv-example.vault.azure.net/secrets/prod--app--db). */
     public static final SecretCache db = new SecretCache(Secrets::fetchSecretDb);

@@ -132,6 +132,7 @@ public final class Secrets {
             fields = null;
         }
     }
+
     // The workload's secrets, one accessor each with its own cache: Secrets.<label>.get(), .invalidate().
     /** Secret "db": Database credentials (projects/example-project/secrets/prod--app--db). */
     public static final SecretCache db = new SecretCache(Secrets::fetchSecretDb);

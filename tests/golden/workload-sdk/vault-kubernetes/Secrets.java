@@ -165,6 +165,7 @@ public final class Secrets {
             fields = null;
         }
     }
+
     // The workload's secrets, one accessor each with its own cache: Secrets.<label>.get(), .invalidate().
     /** Secret "db": Database credentials (database/creds/prod--app--db). */
     public static final SecretCache db = new SecretCache(Secrets::fetchSecretDb);

@@ -73,6 +73,7 @@
     public static final SecretCache SECRET = new SecretCache();
 // @end
 // @if module=workload
+
     // The workload's secrets, one accessor each with its own cache: Secrets.<label>.get(), .invalidate().
 // @each secret
 
