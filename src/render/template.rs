@@ -7,7 +7,7 @@ use super::escape::{self, Context, Syntax, Var};
 
 /// Fills every `{{<context>:<NAME>}}` placeholder of a template written in `syntax` with the
 /// variable `NAME`, escaped by `render::escape` for that context (`str`, `part`, `text`, `int`,
-/// `code`), scanning the template once: text a value brings in is never scanned again. Any
+/// `code`; and `id`, a part of an identifier, checked here), scanning the template once: text a value brings in is never scanned again. Any
 /// other `{{` (a Python f-string, a Go template) is copied as it is. A placeholder whose context
 /// or name is unknown, or whose variable does not fit the context, is written as nothing and
 /// reported in the second return value: `tests/it/templates.rs` requires it empty for every
@@ -30,11 +30,14 @@ pub fn fill_in(template: &str, syntax: Syntax, vars: &[(&str, Var)]) -> (String,
         let after = &rest[i + 2..];
         match placeholder(after) {
             Some((context, name, len)) => {
-                let context = Context::parse(context);
                 let var = vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v);
-                match (context, var) {
-                    (Some(c), Some(v)) if escape::write(&mut out, syntax, c, v) => {}
-                    _ => problems.push(format!("{{{{{}}}}}", &after[..len - 2])),
+                let written = match (context, var) {
+                    (IDENT, Some(v)) => identifier(&mut out, v),
+                    (context, Some(v)) => Context::parse(context).is_some_and(|c| escape::write(&mut out, syntax, c, v)),
+                    (_, None) => false,
+                };
+                if !written {
+                    problems.push(format!("{{{{{}}}}}", &after[..len - 2]));
                 }
                 rest = &after[len..];
             }
@@ -46,6 +49,20 @@ pub fn fill_in(template: &str, syntax: Syntax, vars: &[(&str, Var)]) -> (String,
     }
     out.push_str(rest);
     (out, problems)
+}
+
+/// The context of a part of an identifier (`{{id:SUFFIX}}`: `fetch_secret{{id:SUFFIX}}`), which
+/// the planner derives from a secret's label; only ASCII letters, digits and `_` (or nothing) fit.
+const IDENT: &str = "id";
+
+fn identifier(out: &mut String, var: &Var) -> bool {
+    match var {
+        Var::Text(t) if t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+            out.push_str(t);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// `<context>:<NAME>}}` at the start of `text`: the context (lowercase letters), the name
@@ -160,24 +177,31 @@ pub fn sections(text: &str) -> [String; 3] {
 
 /// Each section trimmed of blank lines at both ends, ending with exactly one newline.
 fn finish_sections(out: [String; 3]) -> [String; 3] {
-    out.map(|mut part| {
-        let end = part.trim_end_matches(['\n', '\r']).len();
-        part.truncate(end);
-        let start = part.len() - part.trim_start_matches(['\n', '\r']).len();
-        part.drain(..start);
-        // Line endings as `str::lines` reads them: CRLF becomes LF.
-        if part.contains('\r') {
-            part = part.replace("\r\n", "\n");
-        }
-        part.push('\n');
-        part
-    })
+    out.map(finish_section)
+}
+
+/// A section's text trimmed of blank lines at both ends, ending with exactly one newline.
+pub fn finish_section(mut part: String) -> String {
+    let end = part.trim_end_matches(['\n', '\r']).len();
+    part.truncate(end);
+    let start = part.len() - part.trim_start_matches(['\n', '\r']).len();
+    part.drain(..start);
+    // Line endings as `str::lines` reads them: CRLF becomes LF.
+    if part.contains('\r') {
+        part = part.replace("\r\n", "\n");
+    }
+    part.push('\n');
+    part
 }
 
 /// A template with `@if key=a|b` … `@end` blocks (each marker on a comment line of its own,
 /// nestable), split once into runs of lines that share the same conditions. Selecting the lines
 /// for a set of flags then copies whole runs instead of scanning every line again: scanning was
 /// a third of planning the largest combination.
+///
+/// An `@each secret` … `@end` block holds what a module of several secrets repeats once per
+/// secret ([`Conditional::sections_each`]); a module of one secret reads it as plain lines. Its
+/// leading blank lines separate the copies: the first copy goes without them.
 #[derive(Debug)]
 pub struct Conditional {
     runs: Vec<Run>,
@@ -194,6 +218,24 @@ struct Run {
     /// Set on an `@section:` marker line, a run of its own that holds just that line: the
     /// section it opens, `None` for an unknown name.
     section: Option<Option<usize>>,
+    /// The `@each secret` block the run sits in (numbered in template order), if any.
+    each: Option<usize>,
+}
+
+/// What an `@if` … `@end` or `@each secret` … `@end` pair encloses.
+#[derive(Clone)]
+enum Frame {
+    If(Option<(String, Vec<String>)>),
+    Each(usize),
+}
+
+/// One stretch of a section of a module of several secrets, in template order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// Lines the module holds once.
+    Shared(String),
+    /// An `@each secret` block: its lines selected for each secret, in the secrets' order.
+    Each(Vec<String>),
 }
 
 /// The section a `@section: <name>` line opens, if the line is one (`Some(None)` for an unknown
@@ -209,24 +251,54 @@ fn section_marker(line: &str) -> Option<Option<usize>> {
 }
 
 const SECTION_MARKER: &str = "@section: ";
+const EACH_MARKER: &str = "@each secret";
+
+/// Whether a condition holds: some flag has its key and one of its values.
+fn holds(c: &Option<(String, Vec<String>)>, flags: &[(&str, &str)]) -> bool {
+    c.as_ref()
+        .is_some_and(|(key, values)| flags.iter().any(|(k, f)| k == key && values.iter().any(|v| v == f)))
+}
 
 impl Conditional {
     pub fn new(text: &str) -> Self {
         let mut runs: Vec<Run> = Vec::new();
-        let mut stack: Vec<Option<(String, Vec<String>)>> = Vec::new();
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut blocks = 0;
         let mut fresh = true;
+        let guard = |stack: &[Frame]| -> Vec<Option<(String, Vec<String>)>> {
+            stack
+                .iter()
+                .filter_map(|f| match f {
+                    Frame::If(c) => Some(c.clone()),
+                    Frame::Each(_) => None,
+                })
+                .collect()
+        };
+        let each = |stack: &[Frame]| {
+            stack
+                .iter()
+                .rev()
+                .find_map(|f| if let Frame::Each(i) = f { Some(*i) } else { None })
+        };
         for line in text.lines() {
+            let trimmed = line.trim_start();
+            let comment = trimmed.starts_with('#') || trimmed.starts_with("//");
             if let Some(pos) = line.find("@if ") {
                 let cond = line[pos + 4..].trim();
-                stack.push(
-                    cond.split_once('=')
-                        .map(|(key, values)| (key.to_string(), values.split('|').map(str::to_string).collect())),
-                );
+                stack
+                    .push(Frame::If(cond.split_once('=').map(|(key, values)| {
+                        (key.to_string(), values.split('|').map(str::to_string).collect())
+                    })));
                 fresh = true;
                 continue;
             }
-            let trimmed = line.trim_start();
-            if line.trim_end().ends_with("@end") && (trimmed.starts_with('#') || trimmed.starts_with("//")) {
+            if comment && line.trim_end().ends_with(EACH_MARKER) {
+                stack.push(Frame::Each(blocks));
+                blocks += 1;
+                fresh = true;
+                continue;
+            }
+            if line.trim_end().ends_with("@end") && comment {
                 stack.pop();
                 fresh = true;
                 continue;
@@ -234,18 +306,20 @@ impl Conditional {
             if let Some(section) = section_marker(line) {
                 // Its own run: `select` keeps the line, `sections` switches section on it.
                 runs.push(Run {
-                    guard: stack.clone(),
+                    guard: guard(&stack),
                     text: format!("{line}\n"),
                     section: Some(section),
+                    each: each(&stack),
                 });
                 fresh = true;
                 continue;
             }
             if fresh {
                 runs.push(Run {
-                    guard: stack.clone(),
+                    guard: guard(&stack),
                     text: String::new(),
                     section: None,
+                    each: each(&stack),
                 });
                 fresh = false;
             }
@@ -286,12 +360,59 @@ impl Conditional {
         finish_sections(out)
     }
 
+    /// The sections of a module of several secrets: lines outside `@each secret` blocks selected
+    /// with `shared` (the flags of the module), each block once per secret with that secret's
+    /// flags (`each`). `split = false` keeps every line in the first entry (for code without
+    /// sections; a `@section:` line is dropped). The pieces are not trimmed: see [`finish_section`].
+    pub fn sections_each(&self, shared: &[(&str, &str)], each: &[Vec<(&str, &str)>], split: bool) -> [Vec<Piece>; 3] {
+        let mut out: [Vec<Piece>; 3] = Default::default();
+        let mut current: Option<usize> = if split { None } else { Some(0) };
+        let mut i = 0;
+        while i < self.runs.len() {
+            let run = &self.runs[i];
+            let Some(block) = run.each else {
+                let held = run.guard.iter().all(|c| holds(c, shared));
+                match (held, run.section) {
+                    (false, _) => {}
+                    (true, Some(section)) if split => current = section,
+                    // Without sections a marker line is dropped.
+                    (true, Some(_)) => {}
+                    (true, None) => {
+                        if let Some(s) = current {
+                            match out[s].last_mut() {
+                                Some(Piece::Shared(text)) => text.push_str(&run.text),
+                                _ => out[s].push(Piece::Shared(run.text.clone())),
+                            }
+                        }
+                    }
+                }
+                i += 1;
+                continue;
+            };
+            let end = self.runs[i..]
+                .iter()
+                .position(|r| r.each != Some(block))
+                .map_or(self.runs.len(), |n| i + n);
+            let copies = each
+                .iter()
+                .map(|flags| {
+                    self.runs[i..end]
+                        .iter()
+                        .filter(|r| r.section.is_none() && r.guard.iter().all(|c| holds(c, flags)))
+                        .map(|r| r.text.as_str())
+                        .collect::<String>()
+                })
+                .collect();
+            if let Some(s) = current {
+                out[s].push(Piece::Each(copies));
+            }
+            i = end;
+        }
+        out
+    }
+
     fn selected<'a>(&'a self, flags: &'a [(&str, &str)]) -> impl Iterator<Item = &'a Run> + 'a {
-        let holds = |c: &Option<(String, Vec<String>)>| {
-            c.as_ref()
-                .is_some_and(|(key, values)| flags.iter().any(|(k, f)| k == key && values.iter().any(|v| v == f)))
-        };
-        self.runs.iter().filter(move |run| run.guard.iter().all(holds))
+        self.runs.iter().filter(move |run| run.guard.iter().all(|c| holds(c, flags)))
     }
 }
 
@@ -319,6 +440,49 @@ mod tests {
             }
         }
         out.map(|part| format!("{}\n", part.trim_matches('\n')))
+    }
+
+    #[test]
+    fn each_blocks_repeat_per_secret_and_read_as_plain_lines_alone() {
+        let text = "# @section: authentication\nlogin\n# @each secret\nID{{id:S}} = 1\n# @end\n# @section: secret_retrieval\n# @each secret\n\n# @if kind=a\ndef a{{id:S}}(): ...\n# @end\n# @if kind=b\ndef b{{id:S}}(): ...\n# @end\n# @end\n\nshared\n";
+        let c = Conditional::new(text);
+        // One secret: the markers vanish and the block is plain text (what a plan renders).
+        assert_eq!(
+            c.sections(&[("kind", "a")]),
+            [
+                "login\nID{{id:S}} = 1\n".to_string(),
+                "def a{{id:S}}(): ...\n\nshared\n".into(),
+                "\n".into()
+            ]
+        );
+        let [auth, retrieval, rest] = c.sections_each(&[("kind", "a"), ("kind", "b")], &[vec![("kind", "a")], vec![("kind", "b")]], true);
+        assert_eq!(
+            auth,
+            [
+                Piece::Shared("login\n".into()),
+                Piece::Each(vec!["ID{{id:S}} = 1\n".into(), "ID{{id:S}} = 1\n".into()])
+            ]
+        );
+        assert_eq!(
+            retrieval,
+            [
+                Piece::Each(vec!["\ndef a{{id:S}}(): ...\n".into(), "\ndef b{{id:S}}(): ...\n".into()]),
+                Piece::Shared("\nshared\n".into())
+            ]
+        );
+        assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn id_placeholders_take_only_identifier_characters() {
+        let vars = [("S", Var::from("_stripe_key")), ("BAD", Var::from("a b")), ("N", Var::Int(3))];
+        assert_eq!(
+            fill_in("f{{id:S}}()", Syntax::Python, &vars),
+            ("f_stripe_key()".to_string(), vec![])
+        );
+        let (out, problems) = fill_in("f{{id:BAD}}{{id:N}}{{id:NONE}}()", Syntax::Python, &vars);
+        assert_eq!(out, "f()");
+        assert_eq!(problems, ["{{id:BAD}}", "{{id:N}}", "{{id:NONE}}"]);
     }
 
     #[test]

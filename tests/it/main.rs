@@ -51,5 +51,6 @@ mod vault_backend;
 mod vault_soak;
 mod workflow_lint;
 mod workload;
+mod workload_sdk;
 mod workload_terraform;
 mod workload_vault;

@@ -28,9 +28,22 @@ pub fn snippets() -> BTreeMap<(Language, String), String> {
     out
 }
 
+/// The modules of the three-secret workload (`workload_sdk.rs`) of every backend, keyed as
+/// [`snippets`] keys a plan's.
+pub fn workload_snippets() -> BTreeMap<(Language, String), String> {
+    crate::workload_sdk::modules()
+        .into_iter()
+        .map(|(case, language, text)| ((language, text), format!("workload-{case}")))
+        .collect()
+}
+
 fn write_all(dir: &Path, language: Language, ext: &str) -> Vec<(String, String)> {
+    write_these(snippets(), dir, language, ext)
+}
+
+fn write_these(all: BTreeMap<(Language, String), String>, dir: &Path, language: Language, ext: &str) -> Vec<(String, String)> {
     let mut written = Vec::new();
-    for (i, ((lang, text), origin)) in snippets().into_iter().filter(|((l, _), _)| *l == language).enumerate() {
+    for (i, ((lang, text), origin)) in all.into_iter().filter(|((l, _), _)| *l == language).enumerate() {
         let name = format!("s{i:03}_{}.{ext}", origin.replace('-', "_"));
         let path = if language == Language::Java {
             // A public class lives in a file of its name: one directory per snippet.
@@ -59,6 +72,10 @@ fn python_snippets_pass_mypy_against_the_pinned_sdks() {
     let dir = tempfile::tempdir().unwrap();
     let files = write_all(dir.path(), Language::Python, "py");
     assert!(files.len() >= 4 * 5, "too few Python snippets: {}", files.len());
+    mypy(dir.path(), &files);
+}
+
+fn mypy(dir: &Path, files: &[(String, String)]) {
     let (ok, out) = run(Command::new(tool("sdk/venv/bin/python"))
         // --allow-untyped-calls: types-hvac leaves a few hvac methods unannotated.
         .args([
@@ -73,7 +90,7 @@ fn python_snippets_pass_mypy_against_the_pinned_sdks() {
             "3.11",
         ])
         .args(files.iter().map(|(p, _)| p))
-        .current_dir(dir.path()));
+        .current_dir(dir));
     assert!(ok, "mypy found problems in {} Python snippets:\n{out}", files.len());
 }
 
@@ -81,8 +98,12 @@ fn python_snippets_pass_mypy_against_the_pinned_sdks() {
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn node_snippets_pass_tsc_check_js_against_the_pinned_packages() {
     let dir = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(tool("sdk/node/node_modules"), dir.path().join("node_modules")).unwrap();
     let files = write_all(dir.path(), Language::Nodejs, "js");
+    tsc(dir.path(), &files);
+}
+
+fn tsc(dir: &Path, files: &[(String, String)]) {
+    std::os::unix::fs::symlink(tool("sdk/node/node_modules"), dir.join("node_modules")).unwrap();
     let (ok, out) = run(Command::new("node")
         .arg(tool("sdk/node/node_modules/typescript/bin/tsc"))
         .args(["--noEmit", "--allowJs", "--checkJs", "--strict", "--skipLibCheck"])
@@ -97,7 +118,7 @@ fn node_snippets_pass_tsc_check_js_against_the_pinned_packages() {
             "node",
         ])
         .args(files.iter().map(|(p, _)| p))
-        .current_dir(dir.path()));
+        .current_dir(dir));
     assert!(ok, "tsc found problems in {} JavaScript snippets:\n{out}", files.len());
 }
 
@@ -106,7 +127,11 @@ fn node_snippets_pass_tsc_check_js_against_the_pinned_packages() {
 fn go_snippets_are_gofmt_clean() {
     let dir = tempfile::tempdir().unwrap();
     let files = write_all(dir.path(), Language::Go, "go");
-    let (ok, out) = run(Command::new("gofmt").args(["-l", "-e"]).arg(dir.path()));
+    gofmt(dir.path(), &files);
+}
+
+fn gofmt(dir: &Path, files: &[(String, String)]) {
+    let (ok, out) = run(Command::new("gofmt").args(["-l", "-e"]).arg(dir));
     assert!(
         ok && out.trim().is_empty(),
         "gofmt -l -e over {} Go snippets (unformatted files are listed):\n{out}",
@@ -119,15 +144,46 @@ fn go_snippets_are_gofmt_clean() {
 fn java_snippets_parse_with_javac() {
     let dir = tempfile::tempdir().unwrap();
     let files = write_all(dir.path(), Language::Java, "java");
-    let (ok, out) = run(Command::new("java")
-        .arg(repo_root().join("tests/it/ParseJava.java"))
-        .args(files.iter().map(|(p, _)| p)));
-    assert!(ok, "javac's parser rejected Java snippets:\n{out}");
+    parse_java(&files);
     // The parser is live: a broken file fails.
     let broken = dir.path().join("Broken.java");
     std::fs::write(&broken, "class Broken { void f( }\n").unwrap();
     let (ok, _) = run(Command::new("java").arg(repo_root().join("tests/it/ParseJava.java")).arg(&broken));
     assert!(!ok, "ParseJava accepted a syntax error");
+}
+
+fn parse_java(files: &[(String, String)]) {
+    let (ok, out) = run(Command::new("java")
+        .arg(repo_root().join("tests/it/ParseJava.java"))
+        .args(files.iter().map(|(p, _)| p)));
+    assert!(ok, "javac's parser rejected Java snippets:\n{out}");
+}
+
+/// The workload modules (one accessor per secret) pass the same tools as a plan's module: mypy
+/// against the pinned SDKs, tsc --checkJs against the pinned packages, gofmt, javac's parser.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn workload_modules_pass_each_languages_tools() {
+    let all = workload_snippets();
+    assert_eq!(all.len(), 4 * 4 * 2, "one module per language, backend and target");
+    let dir = tempfile::tempdir().unwrap();
+    let python = dir.path().join("python");
+    std::fs::create_dir_all(&python).unwrap();
+    let files = write_these(all.clone(), &python, Language::Python, "py");
+    assert_eq!(files.len(), 8);
+    mypy(&python, &files);
+    let node = dir.path().join("node");
+    std::fs::create_dir_all(&node).unwrap();
+    let files = write_these(all.clone(), &node, Language::Nodejs, "js");
+    tsc(&node, &files);
+    let go = dir.path().join("go");
+    std::fs::create_dir_all(&go).unwrap();
+    let files = write_these(all.clone(), &go, Language::Go, "go");
+    gofmt(&go, &files);
+    let java = dir.path().join("java");
+    std::fs::create_dir_all(&java).unwrap();
+    let files = write_these(all, &java, Language::Java, "java");
+    parse_java(&files);
 }
 
 /// The pins in versions.rs are what .tools/sdk holds, so the type checks above test those versions.
@@ -156,14 +212,14 @@ fn installed_sdks_match_the_versions_table() {
     }
 }
 
-/// detect-secrets finds nothing in any snippet or dependency file of any backend, including the
-/// backends whose planners have not landed yet (tests/it/security.rs scans the planned ones).
+/// detect-secrets finds nothing in any snippet (a plan's or a workload's) or dependency file of
+/// any backend, including the backends whose planners have not landed yet (tests/it/security.rs scans the planned ones).
 #[test]
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn no_snippet_of_any_backend_looks_like_a_secret() {
     let dir = tempfile::tempdir().unwrap();
     let mut count = 0;
-    for ((language, text), origin) in snippets() {
+    for ((language, text), origin) in snippets().into_iter().chain(workload_snippets()) {
         let (dir_name, _) = versions::source_layout(language);
         let path = dir.path().join(format!("{origin}-{dir_name}.txt"));
         std::fs::write(path, text).unwrap();
@@ -345,6 +401,68 @@ fn the_common_go_and_java_code_compiles_with_a_stub_backend() {
                 assert!(ok, "javac:\n{out}");
             }
             _ => unreachable!(),
+        }
+    }
+}
+
+/// The workload's shared code type-checks beyond a parser and behaves: with stub fetch functions
+/// for the three secrets, the Go code passes `go vet` and runs (each accessor caches on its own,
+/// invalidating one re-reads only that one, and Connect re-reads the accessor it was given after
+/// a refused login), and the Java code compiles with javac -Xlint:all -Werror.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn the_workload_go_and_java_code_compiles_and_keeps_a_cache_per_accessor() {
+    let p = secretsint::planner::workload::plan_workload(&crate::workload_sdk::workload(
+        Backend::AwsSecrets,
+        secretsint::planner::Target::Application,
+        &crate::workload_sdk::SECRETS,
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    for c in p.integration_code {
+        let common = c.error_handling;
+        match c.language {
+            Language::Go => {
+                let start = common.find("const (\n\tmaxAttempts").expect("the common Go code");
+                let program = format!(
+                    "package main\n\nimport (\n\t\"context\"\n\t\"encoding/json\"\n\t\"errors\"\n\t\"fmt\"\n\t\"log\"\n\t\"math/rand\"\n\t\"sync\"\n\t\"time\"\n)\n\nfunc isRetryable(err error) bool {{ return false }}\n\nvar reads = map[string]int{{}}\n\nfunc stub(name string) func(context.Context) (map[string]string, time.Duration, error) {{\n\treturn func(context.Context) (map[string]string, time.Duration, error) {{\n\t\treads[name]++\n\t\treturn parseFields(`{{\"username\": \"u\"}}`), time.Minute, nil\n\t}}\n}}\n\nvar (\n\tfetchSecretDb        = stub(\"db\")\n\tfetchSecretStripeKey = stub(\"stripe-key\")\n\tfetchSecretTls       = stub(\"tls\")\n)\n\nfunc main() {{\n\tctx := context.Background()\n\tfor i := 0; i < 2; i++ {{\n\t\tfor _, s := range []*SecretCache{{Secrets.Db, Secrets.StripeKey, Secrets.Tls}} {{\n\t\t\tif _, err := s.Get(ctx); err != nil {{\n\t\t\t\tpanic(err)\n\t\t\t}}\n\t\t}}\n\t}}\n\tSecrets.StripeKey.Invalidate()\n\t_, _ = Secrets.StripeKey.Get(ctx)\n\tcalls := 0\n\t_, err := Connect(ctx, Secrets.Db, func(ctx context.Context, f map[string]string) (int, error) {{\n\t\tcalls++\n\t\treturn 0, fmt.Errorf(\"open: %w\", errors.New(\"Error 1045 (28000): Access denied\"))\n\t}}, AuthRetryDelays[:2])\n\tif err == nil || calls != 3 || !IsAuthFailure(err) {{\n\t\tpanic(fmt.Sprint(\"calls \", calls, err))\n\t}}\n\tout, _ := json.Marshal(reads)\n\tfmt.Println(string(out))\n}}\n\n{}",
+                    &common[start..]
+                );
+                let sub = dir.path().join("go");
+                std::fs::create_dir_all(&sub).unwrap();
+                std::fs::write(sub.join("main.go"), program).unwrap();
+                std::fs::write(sub.join("go.mod"), "module example.com/check\n\ngo 1.19\n").unwrap();
+                let env = [("GOFLAGS", "-mod=mod"), ("GOPROXY", "off"), ("GOCACHE", "/tmp/secretsint-gocache")];
+                let (ok, out) = run(Command::new("go").arg("vet").arg(".").current_dir(&sub).envs(env));
+                assert!(ok, "go vet:\n{out}");
+                let (ok, out) = run(Command::new("go").args(["run", "."]).current_dir(&sub).envs(env));
+                // db: first read, then two re-reads by Connect; stripe-key: first read and one
+                // after its invalidate; tls: one read, cached.
+                assert!(ok && out.contains(r#"{"db":3,"stripe-key":2,"tls":1}"#), "go run:\n{out}");
+            }
+            Language::Java => {
+                let start = common
+                    .find("    private static final int MAX_ATTEMPTS")
+                    .expect("the common Java code");
+                let stub = |name: &str| {
+                    format!("    static Fetched fetchSecret{name}() {{\n        return new Fetched(Map.of(\"username\", \"u\"), Duration.ofMinutes(1));\n    }}\n\n")
+                };
+                let program = format!(
+                    "import java.time.Duration;\nimport java.time.Instant;\nimport java.util.Map;\nimport java.util.concurrent.Callable;\nimport java.util.concurrent.ThreadLocalRandom;\nimport java.util.logging.Logger;\n\npublic final class Secrets {{\n    static boolean isRetryable(Exception error) {{\n        return false;\n    }}\n\n{}{}{}    static Object openDatabase() throws Exception {{\n        return connect(db, f -> f);\n    }}\n\n{}",
+                    stub("Db"),
+                    stub("StripeKey"),
+                    stub("Tls"),
+                    &common[start..]
+                );
+                let sub = dir.path().join("java");
+                std::fs::create_dir_all(&sub).unwrap();
+                std::fs::write(sub.join("Secrets.java"), program).unwrap();
+                let (ok, out) = run(Command::new("javac")
+                    .args(["-Xlint:all", "-Werror", "-d", "."])
+                    .arg("Secrets.java")
+                    .current_dir(&sub));
+                assert!(ok, "javac:\n{out}");
+            }
+            _ => {}
         }
     }
 }

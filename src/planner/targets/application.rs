@@ -124,17 +124,12 @@ pub(crate) struct SecretCode<'a> {
     pub config: &'a SecretsConfig,
 }
 
-/// One module per language for a workload's secrets, with one accessor per secret.
-pub(crate) fn workload_code(parts: &[SecretCode<'_>], templates: Templates) -> (Vec<IntegrationCode>, Vec<String>) {
-    // Placeholder until the per-secret accessors land: the first secret's module.
-    let first = parts.iter().find(|p| !p.label.is_empty()).unwrap_or(&parts[0]);
-    let (ttl, _) = cache_ttl(first.settings);
-    let (sdk, _) = crate::planner::sdk_parts(first.settings, first.config, ttl);
-    code(first.settings, first.config, sdk, templates)
-}
+mod workload;
+pub(crate) use workload::workload_code;
+pub use workload::{secret_names, SecretNames};
 
 /// The file name of the joined snippet (Java's public class must match its file).
-pub(crate) fn source_file(l: Language) -> &'static str {
+pub fn source_file(l: Language) -> &'static str {
     match l {
         // Not secrets.py: that name would shadow Python's standard `secrets` module.
         Language::Python => "app_secrets.py",
@@ -202,6 +197,9 @@ fn fill(s: &Settings, cfg: &SecretsConfig, sdk: Sdk) -> (Fill, Vec<String>) {
     vars.extend(backend_vars);
     // `credential=database` adds the common code's connect helper (re-read and retry on a refused login).
     flags.push(("credential", s.credential.as_str()));
+    // A plan's module names its one secret's code plainly: no suffixes, no `@each` copies.
+    vars.push(("SUFFIX", Var::from("")));
+    vars.push(("SUFFIX_UPPER", Var::from("")));
     if !no_backend_call {
         decisions.push(format!("integration_code authenticates as {identity}."));
     }
@@ -221,17 +219,15 @@ fn fill(s: &Settings, cfg: &SecretsConfig, sdk: Sdk) -> (Fill, Vec<String>) {
 fn render(s: &Settings, language: Language, fill: &Fill, templates: Templates) -> (IntegrationCode, Vec<String>) {
     let sdk = versions::sdk(s.backend, language);
     let (sdk_template, common_template) = compiled(s.backend, language, templates);
-    let [authentication_snippet, mut secret_retrieval_snippet, mut error_handling] = sdk_template.sections(&fill.flags);
+    let mut flags = fill.flags.clone();
+    flags.push(("module", "single"));
+    let [authentication_snippet, mut secret_retrieval_snippet, mut error_handling] = sdk_template.sections(&flags);
     // Python wants two blank lines between top-level definitions, the others one.
     let gap = match language {
         Language::Python => "\n\n\n",
         Language::Go | Language::Nodejs | Language::Java => "\n\n",
     };
-    error_handling = format!(
-        "{}{gap}{}",
-        error_handling.trim_end_matches('\n'),
-        common_template.select(&fill.flags)
-    );
+    error_handling = format!("{}{gap}{}", error_handling.trim_end_matches('\n'), common_template.select(&flags));
     // One pass per text: a value (user input) is never scanned again for placeholders, and
     // each is escaped for the context its placeholder names, in the template's language.
     let mut vars: Vec<(&str, Var)> = fill.vars.iter().map(|(k, v)| (*k, v.clone())).collect();

@@ -52,7 +52,10 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
                         .to_go(),
                 ),
             ),
-            ("CERT_DIR", Var::from(format!("/var/run/secrets/{}-tls", s.name))),
+            ("CERT_DIR", Var::from(cert_dir(s))),
+            // The database or PKI role the secret's path names (a workload's secret has its own;
+            // a plan's is its login role).
+            ("SOURCE_ROLE", Var::from(path.rsplit('/').next().unwrap_or(path))),
         ]);
         let (kv_mount, kv_key) = path.split_once("/data/").unwrap_or((s.vault.kv_mount.as_str(), path));
         sdk.vars.push(("KV_MOUNT", Var::from(kv_mount)));
@@ -76,8 +79,9 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
             VaultSource::DbDynamic => format!("integration_code mints one credential pair from {path} per login and re-reads it at two thirds of its lease."),
             VaultSource::PkiIssue => format!("integration_code issues a certificate from {path} (Vault generates the key) and issues a new one at two thirds of its lifetime."),
             VaultSource::CertManagerSecret => format!(
-                "integration_code on Kubernetes reads the certificate cert-manager keeps renewed in Secret {}-tls, mounted at /var/run/secrets/{}-tls, and re-reads it every {ttl}s: only cert-manager holds the {path} permission, so the workload makes no Vault call.",
-                s.stem(), s.name
+                "integration_code on Kubernetes reads the certificate cert-manager keeps renewed in Secret {}-tls, mounted at {}, and re-reads it every {ttl}s: only cert-manager holds the {path} permission, so the workload makes no Vault call.",
+                s.stem(),
+                cert_dir(s)
             ),
         });
         match auth {
@@ -118,6 +122,15 @@ pub(crate) fn sdk(s: &Settings, cfg: &SecretsConfig, ttl: u64) -> Sdk {
         }
     };
     sdk
+}
+
+/// Where the workload mounts the Secret cert-manager keeps renewed: a plan's as it always was,
+/// a workload's secret after that Secret (`<stem>-tls`), so two certificates never share one.
+fn cert_dir(s: &Settings) -> String {
+    match s.secret_label {
+        None => format!("/var/run/secrets/{}-tls", s.name),
+        Some(_) => format!("/var/run/secrets/{}-tls", s.stem()),
+    }
 }
 
 /// What a Vault plan lets the consumer read, recognised from the plan's secret path.

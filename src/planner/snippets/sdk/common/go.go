@@ -2,8 +2,10 @@ const (
 	maxAttempts = 5
 	baseDelay   = 500 * time.Millisecond
 	maxDelay    = 8 * time.Second
+// @each secret
 	// How long a read stays fresh when the backend does not say: {{text:CACHE_REASON}}.
-	cacheTTL = {{int:CACHE_TTL}} * time.Second
+	cacheTTL{{id:SUFFIX}} = {{int:CACHE_TTL}} * time.Second
+// @end
 )
 
 // withRetries runs op with bounded retries and exponential backoff with full jitter.
@@ -49,6 +51,9 @@ func parseFields(text string) map[string]string {
 
 // SecretCache hands out the current secret and fetches it again once its time to live has passed.
 type SecretCache struct {
+// @if module=workload
+	fetch     func(context.Context) (map[string]string, time.Duration, error)
+// @end
 	mu        sync.Mutex
 	fields    map[string]string
 	refreshAt time.Time
@@ -65,7 +70,12 @@ func (c *SecretCache) Get(ctx context.Context) (map[string]string, error) {
 	defer c.mu.Unlock()
 	if c.fields == nil || time.Now().After(c.refreshAt) {
 		result, err := withRetries(ctx, func(ctx context.Context) (fetched, error) {
+// @if module=single
 			fields, ttl, err := fetchSecret(ctx)
+// @end
+// @if module=workload
+			fields, ttl, err := c.fetch(ctx)
+// @end
 			return fetched{fields, ttl}, err
 		})
 		if err != nil {
@@ -83,9 +93,26 @@ func (c *SecretCache) Invalidate() {
 	defer c.mu.Unlock()
 	c.fields = nil
 }
+// @if module=single
 
 // Secret is the process-wide cache of the planned secret.
 var Secret = &SecretCache{}
+// @end
+// @if module=workload
+
+// Secrets holds the workload's secrets, one accessor each with its own cache: Secrets.<Label>.Get(ctx), .Invalidate().
+var Secrets = struct {
+// @each secret
+	// {{id:ACCESSOR}} is secret "{{text:LABEL}}": {{text:DESCRIPTION}} ({{text:SECRET_PATH}}).
+	{{id:ACCESSOR}} *SecretCache
+// @end
+}{
+// @each secret
+	// {{id:ACCESSOR}} reads with fetchSecret{{id:SUFFIX}}.
+	{{id:ACCESSOR}}: &SecretCache{fetch: fetchSecret{{id:SUFFIX}}},
+// @end
+}
+// @end
 // @if credential=database
 
 // AuthRetryDelays: a refused login means the cached credential was replaced, so Connect re-reads
@@ -111,12 +138,22 @@ func IsAuthFailure(err error) bool {
 	return false
 }
 
+// @if module=single
 // Connect opens a connection with the current credential; when the database refuses it, it drops
 // the cached copy, reads the secret again and retries after each of retryDelays, then returns the error.
 func Connect[C any](ctx context.Context, open func(context.Context, map[string]string) (C, error), retryDelays []time.Duration) (C, error) {
 	var zero C
 	for attempt := 0; ; attempt++ {
 		fields, err := Secret.Get(ctx)
+// @end
+// @if module=workload
+// Connect opens a connection with secret's current credential; when the database refuses it, it drops
+// that cached copy, reads the secret again and retries after each of retryDelays, then returns the error.
+func Connect[C any](ctx context.Context, secret *SecretCache, open func(context.Context, map[string]string) (C, error), retryDelays []time.Duration) (C, error) {
+	var zero C
+	for attempt := 0; ; attempt++ {
+		fields, err := secret.Get(ctx)
+// @end
 		if err != nil {
 			return zero, err
 		}
@@ -128,7 +165,12 @@ func Connect[C any](ctx context.Context, open func(context.Context, map[string]s
 			return zero, err
 		}
 		log.Printf("the database refused the credential (%T); reading the secret again, retry %d/%d in %s", err, attempt+1, len(retryDelays), retryDelays[attempt])
+// @if module=single
 		Secret.Invalidate()
+// @end
+// @if module=workload
+		secret.Invalidate()
+// @end
 		select {
 		case <-ctx.Done():
 			return zero, ctx.Err()

@@ -1,8 +1,10 @@
     private static final int MAX_ATTEMPTS = 5;
     private static final long BASE_DELAY_MILLIS = 500;
     private static final long MAX_DELAY_MILLIS = 8000;
+// @each secret
     // How long a read stays fresh when the backend does not say: {{text:CACHE_REASON}}.
-    private static final Duration CACHE_TTL = Duration.ofSeconds({{int:CACHE_TTL}});
+    private static final Duration CACHE_TTL{{id:SUFFIX_UPPER}} = Duration.ofSeconds({{int:CACHE_TTL}});
+// @end
     private static final Logger LOG = Logger.getLogger(Secrets.class.getName());
 
     /** Runs operation with bounded retries and exponential backoff with full jitter. */
@@ -34,12 +36,26 @@
 
     /** Hands out the current secret and fetches it again once its time to live has passed. */
     public static final class SecretCache {
+// @if module=workload
+        private final Callable<Fetched> fetch;
+// @end
         private Map<String, String> fields;
         private Instant refreshAt = Instant.EPOCH;
+// @if module=workload
+
+        SecretCache(Callable<Fetched> fetch) {
+            this.fetch = fetch;
+        }
+// @end
 
         public synchronized Map<String, String> get() throws Exception {
             if (fields == null || !Instant.now().isBefore(refreshAt)) {
+// @if module=single
                 Fetched fetched = withRetries(Secrets::fetchSecret);
+// @end
+// @if module=workload
+                Fetched fetched = withRetries(fetch);
+// @end
                 fields = fetched.fields();
                 refreshAt = Instant.now().plus(fetched.ttl());
             }
@@ -51,9 +67,20 @@
             fields = null;
         }
     }
+// @if module=single
 
     /** The process-wide cache of the planned secret. */
     public static final SecretCache SECRET = new SecretCache();
+// @end
+// @if module=workload
+
+    // The workload's secrets, one accessor each with its own cache: Secrets.<label>.get(), .invalidate().
+// @each secret
+
+    /** Secret "{{text:LABEL}}": {{text:DESCRIPTION}} ({{text:SECRET_PATH}}). */
+    public static final SecretCache {{id:ACCESSOR}} = new SecretCache(Secrets::fetchSecret{{id:SUFFIX}});
+// @end
+// @end
 // @if credential=database
 
     // A refused login means the cached credential was replaced: re-read it and retry after each delay
@@ -72,6 +99,7 @@
         return "28P01".equals(state) || "28000".equals(state) || error.getErrorCode() == 1045;
     }
 
+// @if module=single
     /**
      * Opens a connection with the current credential; when the database refuses it, drops the cached
      * copy, reads the secret again and retries after each of retryDelayMillis, then throws.
@@ -79,6 +107,16 @@
     public static <C> C connect(Opener<C> opener, long[] retryDelayMillis) throws Exception {
         for (int attempt = 0; ; attempt++) {
             Map<String, String> fields = SECRET.get();
+// @end
+// @if module=workload
+    /**
+     * Opens a connection with secret's current credential; when the database refuses it, drops that
+     * cached copy, reads the secret again and retries after each of retryDelayMillis, then throws.
+     */
+    public static <C> C connect(SecretCache secret, Opener<C> opener, long[] retryDelayMillis) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            Map<String, String> fields = secret.get();
+// @end
             try {
                 return opener.open(fields);
             } catch (java.sql.SQLException error) {
@@ -87,15 +125,28 @@
                 }
                 LOG.warning(String.format("the database refused the credential (%s); reading the secret again, retry %d/%d in %dms",
                         error.getClass().getSimpleName(), attempt + 1, retryDelayMillis.length, retryDelayMillis[attempt]));
+// @if module=single
                 SECRET.invalidate();
+// @end
+// @if module=workload
+                secret.invalidate();
+// @end
                 Thread.sleep(retryDelayMillis[attempt]);
             }
         }
     }
 
+// @if module=single
     /** As connect(opener, retryDelayMillis), with AUTH_RETRY_DELAY_MILLIS. */
     public static <C> C connect(Opener<C> opener) throws Exception {
         return connect(opener, AUTH_RETRY_DELAY_MILLIS);
     }
+// @end
+// @if module=workload
+    /** As connect(secret, opener, retryDelayMillis), with AUTH_RETRY_DELAY_MILLIS. */
+    public static <C> C connect(SecretCache secret, Opener<C> opener) throws Exception {
+        return connect(secret, opener, AUTH_RETRY_DELAY_MILLIS);
+    }
+// @end
 // @end
 }

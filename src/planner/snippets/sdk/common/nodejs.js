@@ -1,8 +1,10 @@
 const MAX_ATTEMPTS = 5;
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 8000;
+// @each secret
 // How long a read stays fresh when the backend does not say: {{text:CACHE_REASON}}.
-const CACHE_TTL_MS = {{int:CACHE_TTL}} * 1000;
+const CACHE_TTL_MS{{id:SUFFIX_UPPER}} = {{int:CACHE_TTL}} * 1000;
+// @end
 
 /**
  * Runs operation with bounded retries and exponential backoff with full jitter.
@@ -48,7 +50,14 @@ function parseFields(text) {
 
 /** Hands out the current secret and fetches it again once its time to live has passed. */
 class SecretCache {
+// @if module=single
   constructor() {
+// @end
+// @if module=workload
+  /** @param {() => Promise<{fields: Record<string, string>, ttlMs: number}>} fetch reads the secret and says how long to cache it */
+  constructor(fetch) {
+    this.fetch = fetch;
+// @end
     /** @type {Promise<{fields: Record<string, string>, ttlMs: number}> | null} */
     this.pending = null;
     /** @type {Record<string, string> | null} */
@@ -60,7 +69,12 @@ class SecretCache {
   async get() {
     if (this.fields === null || Date.now() >= this.refreshAt) {
       // One fetch at a time: concurrent callers share it.
+// @if module=single
       this.pending ??= withRetries(fetchSecret).finally(() => {
+// @end
+// @if module=workload
+      this.pending ??= withRetries(this.fetch).finally(() => {
+// @end
         this.pending = null;
       });
       const { fields, ttlMs } = await this.pending;
@@ -76,8 +90,20 @@ class SecretCache {
     this.refreshAt = 0;
   }
 }
+// @if module=single
 
 const secret = new SecretCache();
+// @end
+// @if module=workload
+
+/** The workload's secrets, one accessor each with its own cache: secrets.<label>.get(), .invalidate(). */
+const secrets = Object.freeze({
+// @each secret
+  // Secret "{{text:LABEL}}": {{text:DESCRIPTION}} ({{text:SECRET_PATH}}).
+  {{id:ACCESSOR}}: new SecretCache(fetchSecret{{id:SUFFIX}}),
+// @end
+});
+// @end
 // @if credential=database
 
 // A refused login means the cached credential was replaced: re-read it and retry after each delay
@@ -101,6 +127,7 @@ function isAuthFailure(error) {
   return (typeof code === "string" && AUTH_SQLSTATES.has(code)) || errno === MYSQL_ACCESS_DENIED;
 }
 
+// @if module=single
 /**
  * Opens a connection with the current credential; when the database refuses it, drops the cached
  * copy, reads the secret again and retries after each of retryDelaysMs, then throws.
@@ -110,6 +137,19 @@ function isAuthFailure(error) {
  * @returns {Promise<C>}
  */
 async function connect(openConnection, retryDelaysMs = AUTH_RETRY_DELAYS_MS) {
+// @end
+// @if module=workload
+/**
+ * Opens a connection with secret's current credential; when the database refuses it, drops that
+ * cached copy, reads the secret again and retries after each of retryDelaysMs, then throws.
+ * @template C
+ * @param {SecretCache} secret a database secret's accessor, such as secrets.<label>
+ * @param {(fields: Record<string, string>) => Promise<C>} openConnection
+ * @param {readonly number[]} [retryDelaysMs]
+ * @returns {Promise<C>}
+ */
+async function connect(secret, openConnection, retryDelaysMs = AUTH_RETRY_DELAYS_MS) {
+// @end
   for (let attempt = 0; ; attempt += 1) {
     const fields = await secret.get();
     try {
@@ -126,10 +166,24 @@ async function connect(openConnection, retryDelaysMs = AUTH_RETRY_DELAYS_MS) {
     }
   }
 }
+// @if module=single
 
 module.exports = { secret, fetchSecret, connect, isAuthFailure };
 // @end
+// @if module=workload
+
+module.exports = { secrets, SecretCache, connect, isAuthFailure };
+// @end
+// @end
 // @if credential=api-key|certificate|generic
+// @if module=single
 
 module.exports = { secret, fetchSecret };
+// @end
+// @end
+// @if module=workload
+// @if databases=none
+
+module.exports = { secrets, SecretCache };
+// @end
 // @end

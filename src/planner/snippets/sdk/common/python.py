@@ -1,8 +1,10 @@
 MAX_ATTEMPTS = 5
 BASE_DELAY_SECONDS = 0.5
 MAX_DELAY_SECONDS = 8.0
+# @each secret
 # How long a read stays fresh when the backend does not say: {{text:CACHE_REASON}}.
-CACHE_TTL_SECONDS = {{int:CACHE_TTL}}
+CACHE_TTL_SECONDS{{id:SUFFIX_UPPER}} = {{int:CACHE_TTL}}
+# @end
 
 T = TypeVar("T")
 # @if payload=text
@@ -38,7 +40,13 @@ def with_retries(operation: Callable[[], T]) -> T:
 class SecretCache:
     """Hands out the current secret and fetches it again once its time to live has passed."""
 
+# @if module=single
     def __init__(self) -> None:
+# @end
+# @if module=workload
+    def __init__(self, fetch: Callable[[], tuple[Mapping[str, str], float]]) -> None:
+        self._fetch = fetch
+# @end
         self._lock = threading.Lock()
         self._fields: Mapping[str, str] | None = None
         self._refresh_at = 0.0
@@ -46,7 +54,12 @@ class SecretCache:
     def get(self) -> Mapping[str, str]:
         with self._lock:
             if self._fields is None or time.monotonic() >= self._refresh_at:
+# @if module=single
                 fields, ttl = with_retries(fetch_secret)
+# @end
+# @if module=workload
+                fields, ttl = with_retries(self._fetch)
+# @end
                 self._fields = fields
                 self._refresh_at = time.monotonic() + ttl
             return self._fields
@@ -55,9 +68,24 @@ class SecretCache:
         """Drops the cached copy, so the next get() reads the secret again (after the backend's value was refused)."""
         with self._lock:
             self._fields = None
+# @if module=single
 
 
 secret = SecretCache()
+# @end
+# @if module=workload
+
+
+class Secrets:
+    """The workload's secrets, one accessor each with its own cache: Secrets.<label>.get(), .invalidate()."""
+
+# @each secret
+
+    # Secret "{{text:LABEL}}": {{text:DESCRIPTION}} ({{text:SECRET_PATH}}).
+    {{id:ACCESSOR}} = SecretCache(fetch_secret{{id:SUFFIX}})
+# @end
+
+# @end
 # @if credential=database
 
 # A refused login means the cached credential was replaced: re-read it and retry after each delay
@@ -84,6 +112,9 @@ def is_auth_failure(error: Exception) -> bool:
 
 
 def connect(
+# @if module=workload
+    secret: SecretCache,
+# @end
     open_connection: Callable[[Mapping[str, str]], Connection],
     retry_delays: tuple[float, ...] = AUTH_RETRY_DELAYS_SECONDS,
 ) -> Connection:

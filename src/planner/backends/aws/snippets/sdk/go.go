@@ -23,7 +23,9 @@ import (
 )
 
 // resourceID is the secret's name: the ARN's random suffix is only known once the secret exists.
-const resourceID = {{str:SECRET_ID}}
+// @each secret
+const resourceID{{id:SUFFIX}} = {{str:SECRET_ID}}
+// @end
 
 // secretsClient returns a client on the default credential chain, which finds {{text:IDENTITY_SHORT}}.
 func secretsClient(ctx context.Context) (*secretsmanager.Client, error) {
@@ -40,14 +42,16 @@ func secretsClient(ctx context.Context) (*secretsmanager.Client, error) {
 }
 
 // @section: secret_retrieval
-// fetchSecret reads the AWSCURRENT version of {{text:SECRET_PATH}} and how long to cache it.
-func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
+// @each secret
+
+// fetchSecret{{id:SUFFIX}} reads the AWSCURRENT version of {{text:SECRET_PATH}} and how long to cache it.
+func fetchSecret{{id:SUFFIX}}(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := secretsClient(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
 	output, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{
-		SecretId:     aws.String(resourceID),
+		SecretId:     aws.String(resourceID{{id:SUFFIX}}),
 		VersionStage: aws.String("AWSCURRENT"),
 	})
 	if err != nil {
@@ -57,8 +61,9 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	if text == nil {
 		return nil, 0, errors.New("the secret has no SecretString")
 	}
-	return parseFields(*text), cacheTTL, nil
+	return parseFields(*text), cacheTTL{{id:SUFFIX}}, nil
 }
+// @end
 
 // @section: error_handling
 // isRetryable: throttling, server errors and network failures are worth retrying; AccessDenied or a missing secret is not.

@@ -17,7 +17,9 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 public final class Secrets {
     // The secret's name: the ARN's random suffix is only known once the secret exists.
-    private static final String RESOURCE_ID = {{str:SECRET_ID}};
+// @each secret
+    private static final String RESOURCE_ID{{id:SUFFIX_UPPER}} = {{str:SECRET_ID}};
+// @end
 
     private Secrets() {}
 
@@ -33,16 +35,19 @@ public final class Secrets {
     }
 
 // @section: secret_retrieval
+// @each secret
+
     /**
      * Reads the AWSCURRENT version of {{text:SECRET_PATH}} and how long to cache it. The field "value" holds the
      * secret's text (JSON for structured secrets: parse it with the JSON library the application already uses).
      */
-    static Fetched fetchSecret() {
+    static Fetched fetchSecret{{id:SUFFIX}}() {
         try (SecretsManagerClient client = secretsClient()) {
-            String text = client.getSecretValue(r -> r.secretId(RESOURCE_ID).versionStage("AWSCURRENT")).secretString();
-            return new Fetched(Map.of("value", text), CACHE_TTL);
+            String text = client.getSecretValue(r -> r.secretId(RESOURCE_ID{{id:SUFFIX_UPPER}}).versionStage("AWSCURRENT")).secretString();
+            return new Fetched(Map.of("value", text), CACHE_TTL{{id:SUFFIX_UPPER}});
         }
     }
+// @end
 
 // @section: error_handling
     /** Throttling, server errors and network failures are worth retrying; AccessDenied or a missing secret is not. */

@@ -8,7 +8,9 @@ const { GetSecretValueCommand, SecretsManagerClient } = require("@aws-sdk/client
 
 const AWS_REGION = process.env.AWS_REGION || {{str:AWS_REGION}};
 // The secret's name: the ARN's random suffix is only known once the secret exists.
-const RESOURCE_ID = {{str:SECRET_ID}};
+// @each secret
+const RESOURCE_ID{{id:SUFFIX_UPPER}} = {{str:SECRET_ID}};
+// @end
 
 /** @returns {SecretsManagerClient} a client on the default credential chain, which finds {{text:IDENTITY_SHORT}} */
 function secretsClient() {
@@ -17,17 +19,20 @@ function secretsClient() {
 }
 
 // @section: secret_retrieval
+// @each secret
+
 /**
  * Reads the AWSCURRENT version of {{text:SECRET_PATH}} and how long to cache it.
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
-async function fetchSecret() {
-  const response = await secretsClient().send(new GetSecretValueCommand({ SecretId: RESOURCE_ID, VersionStage: "AWSCURRENT" }));
+async function fetchSecret{{id:SUFFIX}}() {
+  const response = await secretsClient().send(new GetSecretValueCommand({ SecretId: RESOURCE_ID{{id:SUFFIX_UPPER}}, VersionStage: "AWSCURRENT" }));
   if (response.SecretString === undefined) {
     throw new Error("the secret has no SecretString");
   }
-  return { fields: parseFields(response.SecretString), ttlMs: CACHE_TTL_MS };
+  return { fields: parseFields(response.SecretString), ttlMs: CACHE_TTL_MS{{id:SUFFIX_UPPER}} };
 }
+// @end
 
 // @section: error_handling
 const RETRYABLE = new Set(["ThrottlingException", "InternalServiceError", "TimeoutError", "ECONNRESET", "ETIMEDOUT"]);

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 AWS_REGION = os.environ.get("AWS_REGION", {{str:AWS_REGION}})
 # The secret's name: the ARN's random suffix is only known once the secret exists.
-RESOURCE_ID = {{str:SECRET_ID}}
+# @each secret
+RESOURCE_ID{{id:SUFFIX_UPPER}} = {{str:SECRET_ID}}
+# @end
 
 log = logging.getLogger(__name__)
 # botocore logs whole response bodies (SecretString included) at DEBUG: keep that logger quieter.
@@ -39,10 +41,14 @@ def secrets_client() -> "SecretsManagerClient":
 
 
 # @section: secret_retrieval
-def fetch_secret() -> tuple[Mapping[str, str], float]:
+# @each secret
+
+
+def fetch_secret{{id:SUFFIX}}() -> tuple[Mapping[str, str], float]:
     """Reads the AWSCURRENT version of {{text:SECRET_PATH}}; returns its fields and how long to cache them."""
-    response = secrets_client().get_secret_value(SecretId=RESOURCE_ID, VersionStage="AWSCURRENT")
-    return parse_fields(response["SecretString"]), CACHE_TTL_SECONDS
+    response = secrets_client().get_secret_value(SecretId=RESOURCE_ID{{id:SUFFIX_UPPER}}, VersionStage="AWSCURRENT")
+    return parse_fields(response["SecretString"]), CACHE_TTL_SECONDS{{id:SUFFIX_UPPER}}
+# @end
 
 
 # @section: error_handling

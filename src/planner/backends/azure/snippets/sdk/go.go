@@ -23,7 +23,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/security/keyvault/azsecrets"
 )
 
-const itemName = {{str:SECRET_NAME}}
+// @each secret
+const itemName{{id:SUFFIX}} = {{str:SECRET_NAME}}
+// @end
 
 // secretClient returns a Key Vault client that authenticates as {{text:IDENTITY_SHORT}}.
 func secretClient() (*azsecrets.Client, error) {
@@ -57,21 +59,24 @@ func secretClient() (*azsecrets.Client, error) {
 }
 
 // @section: secret_retrieval
-// fetchSecret reads the current version of {{text:SECRET_PATH}} and how long to cache it.
-func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
+// @each secret
+
+// fetchSecret{{id:SUFFIX}} reads the current version of {{text:SECRET_PATH}} and how long to cache it.
+func fetchSecret{{id:SUFFIX}}(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := secretClient()
 	if err != nil {
 		return nil, 0, err
 	}
-	response, err := client.GetSecret(ctx, itemName, "", nil)
+	response, err := client.GetSecret(ctx, itemName{{id:SUFFIX}}, "", nil)
 	if err != nil {
 		return nil, 0, err
 	}
 	if response.Value == nil {
 		return nil, 0, errors.New("the secret has no value")
 	}
-	return parseFields(*response.Value), cacheTTL, nil
+	return parseFields(*response.Value), cacheTTL{{id:SUFFIX}}, nil
 }
+// @end
 
 // @section: error_handling
 // isRetryable: throttling (429), server errors and network failures are worth retrying; 403 or 404 is not.

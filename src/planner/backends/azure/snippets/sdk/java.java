@@ -29,7 +29,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 
 public final class Secrets {
-    private static final String ITEM_NAME = {{str:SECRET_NAME}};
+// @each secret
+    private static final String ITEM_NAME{{id:SUFFIX_UPPER}} = {{str:SECRET_NAME}};
+// @end
 
     private Secrets() {}
 
@@ -58,13 +60,16 @@ public final class Secrets {
     }
 
 // @section: secret_retrieval
+// @each secret
+
     /**
      * Reads the current version of {{text:SECRET_PATH}} and how long to cache it. The field "value" holds the
      * secret's text (JSON for structured secrets: parse it with the JSON library the application already uses).
      */
-    static Fetched fetchSecret() {
-        return new Fetched(Map.of("value", secretClient().getSecret(ITEM_NAME).getValue()), CACHE_TTL);
+    static Fetched fetchSecret{{id:SUFFIX}}() {
+        return new Fetched(Map.of("value", secretClient().getSecret(ITEM_NAME{{id:SUFFIX_UPPER}}).getValue()), CACHE_TTL{{id:SUFFIX_UPPER}});
     }
+// @end
 
 // @section: error_handling
     /** Throttling (429), server errors and network failures are worth retrying; 403 or 404 is not. */

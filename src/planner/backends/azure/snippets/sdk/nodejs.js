@@ -16,7 +16,9 @@ const { AzureCliCredential } = require("@azure/identity");
 const { SecretClient } = require("@azure/keyvault-secrets");
 
 const VAULT_URL = process.env.AZURE_KEYVAULT_URL || {{str:VAULT_URL}};
-const ITEM_NAME = {{str:SECRET_NAME}};
+// @each secret
+const ITEM_NAME{{id:SUFFIX_UPPER}} = {{str:SECRET_NAME}};
+// @end
 
 /** @returns {SecretClient} a Key Vault client that authenticates as {{text:IDENTITY_SHORT}} */
 function secretClient() {
@@ -38,17 +40,20 @@ function secretClient() {
 }
 
 // @section: secret_retrieval
+// @each secret
+
 /**
  * Reads the current version of {{text:SECRET_PATH}} and how long to cache it.
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
-async function fetchSecret() {
-  const { value } = await secretClient().getSecret(ITEM_NAME);
+async function fetchSecret{{id:SUFFIX}}() {
+  const { value } = await secretClient().getSecret(ITEM_NAME{{id:SUFFIX_UPPER}});
   if (value === undefined) {
     throw new Error("the secret has no value");
   }
-  return { fields: parseFields(value), ttlMs: CACHE_TTL_MS };
+  return { fields: parseFields(value), ttlMs: CACHE_TTL_MS{{id:SUFFIX_UPPER}} };
 }
+// @end
 
 // @section: error_handling
 /**

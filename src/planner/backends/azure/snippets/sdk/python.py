@@ -27,7 +27,9 @@ from azure.identity import AzureCliCredential
 from azure.keyvault.secrets import SecretClient
 
 VAULT_URL = os.environ.get("AZURE_KEYVAULT_URL", {{str:VAULT_URL}})
-ITEM_NAME = {{str:SECRET_NAME}}
+# @each secret
+ITEM_NAME{{id:SUFFIX_UPPER}} = {{str:SECRET_NAME}}
+# @end
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +53,16 @@ def secret_client() -> SecretClient:
 
 
 # @section: secret_retrieval
-def fetch_secret() -> tuple[Mapping[str, str], float]:
+# @each secret
+
+
+def fetch_secret{{id:SUFFIX}}() -> tuple[Mapping[str, str], float]:
     """Reads the current version of {{text:SECRET_PATH}}; returns its fields and how long to cache them."""
-    value = secret_client().get_secret(ITEM_NAME).value
+    value = secret_client().get_secret(ITEM_NAME{{id:SUFFIX_UPPER}}).value
     if value is None:
         raise LookupError("the secret has no value")
-    return parse_fields(value), CACHE_TTL_SECONDS
+    return parse_fields(value), CACHE_TTL_SECONDS{{id:SUFFIX_UPPER}}
+# @end
 
 
 # @section: error_handling

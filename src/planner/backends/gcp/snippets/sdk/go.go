@@ -22,7 +22,9 @@ import (
 )
 
 // versionName is the newest enabled version of the planned secret.
-const versionName = {{str:SECRET_VERSION}}
+// @each secret
+const versionName{{id:SUFFIX}} = {{str:SECRET_VERSION}}
+// @end
 
 // secretClient returns a client on Application Default Credentials, which resolve to {{text:IDENTITY_SHORT}}.
 func secretClient(ctx context.Context) (*secretmanager.Client, error) {
@@ -30,8 +32,10 @@ func secretClient(ctx context.Context) (*secretmanager.Client, error) {
 }
 
 // @section: secret_retrieval
-// fetchSecret accesses {{text:SECRET_PATH}}/versions/latest and how long to cache it.
-func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
+// @each secret
+
+// fetchSecret{{id:SUFFIX}} accesses {{text:SECRET_PATH}}/versions/latest and how long to cache it.
+func fetchSecret{{id:SUFFIX}}(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := secretClient(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -39,12 +43,13 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 	defer client.Close()
 	// No SDK retryer: retries are ours (withRetries below), so the SDK makes one attempt per call.
 	noRetry := gax.WithRetry(func() gax.Retryer { return nil })
-	response, err := client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: versionName}, noRetry)
+	response, err := client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: versionName{{id:SUFFIX}}}, noRetry)
 	if err != nil {
 		return nil, 0, err
 	}
-	return parseFields(string(response.GetPayload().GetData())), cacheTTL, nil
+	return parseFields(string(response.GetPayload().GetData())), cacheTTL{{id:SUFFIX}}, nil
 }
+// @end
 
 // @section: error_handling
 // isRetryable: unavailable, throttled or timed-out calls are worth retrying; PermissionDenied or NotFound is not.

@@ -18,7 +18,9 @@ import java.util.logging.Logger;
 
 public final class Secrets {
     // The newest enabled version of the planned secret.
-    private static final String VERSION_NAME = {{str:SECRET_VERSION}};
+// @each secret
+    private static final String VERSION_NAME{{id:SUFFIX_UPPER}} = {{str:SECRET_VERSION}};
+// @end
 
     private Secrets() {}
 
@@ -32,16 +34,19 @@ public final class Secrets {
     }
 
 // @section: secret_retrieval
+// @each secret
+
     /**
      * Accesses {{text:SECRET_PATH}}/versions/latest and how long to cache it. The field "value" holds the
      * secret's text (JSON for structured secrets: parse it with the JSON library the application already uses).
      */
-    static Fetched fetchSecret() throws IOException {
+    static Fetched fetchSecret{{id:SUFFIX}}() throws IOException {
         try (SecretManagerServiceClient client = secretClient()) {
-            String text = client.accessSecretVersion(VERSION_NAME).getPayload().getData().toStringUtf8();
-            return new Fetched(Map.of("value", text), CACHE_TTL);
+            String text = client.accessSecretVersion(VERSION_NAME{{id:SUFFIX_UPPER}}).getPayload().getData().toStringUtf8();
+            return new Fetched(Map.of("value", text), CACHE_TTL{{id:SUFFIX_UPPER}});
         }
     }
+// @end
 
 // @section: error_handling
     /** Unavailable, throttled or timed-out calls are worth retrying; PermissionDenied or NotFound is not. */

@@ -17,7 +17,9 @@ from google.api_core import exceptions as gcp_errors
 from google.cloud import secretmanager
 
 # The newest enabled version of the planned secret.
-VERSION_NAME = {{str:SECRET_VERSION}}
+# @each secret
+VERSION_NAME{{id:SUFFIX_UPPER}} = {{str:SECRET_VERSION}}
+# @end
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +30,15 @@ def secret_client() -> secretmanager.SecretManagerServiceClient:
 
 
 # @section: secret_retrieval
-def fetch_secret() -> tuple[Mapping[str, str], float]:
+# @each secret
+
+
+def fetch_secret{{id:SUFFIX}}() -> tuple[Mapping[str, str], float]:
     """Accesses {{text:SECRET_PATH}}/versions/latest; returns its fields and how long to cache them."""
     # retry=None: retries are ours (with_retries below), so the SDK makes one attempt per call.
-    response = secret_client().access_secret_version(name=VERSION_NAME, retry=None, timeout=10)
-    return parse_fields(response.payload.data.decode("utf-8")), CACHE_TTL_SECONDS
+    response = secret_client().access_secret_version(name=VERSION_NAME{{id:SUFFIX_UPPER}}, retry=None, timeout=10)
+    return parse_fields(response.payload.data.decode("utf-8")), CACHE_TTL_SECONDS{{id:SUFFIX_UPPER}}
+# @end
 
 
 # @section: error_handling

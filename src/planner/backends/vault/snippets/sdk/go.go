@@ -146,28 +146,30 @@ func loginData(context.Context) (map[string]any, error) {
 // @end
 
 // @section: secret_retrieval
+// @each secret
+
 // @if source=kv
 const (
-	kvMount = {{str:KV_MOUNT}}
-	kvPath  = {{str:KV_PATH}}
+	kvMount{{id:SUFFIX}} = {{str:KV_MOUNT}}
+	kvPath{{id:SUFFIX}}  = {{str:KV_PATH}}
 )
 
-// fetchSecret reads the latest version of {{text:SECRET_PATH}} (KV v2) and how long to cache it.
-func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
+// fetchSecret{{id:SUFFIX}} reads the latest version of {{text:SECRET_PATH}} (KV v2) and how long to cache it.
+func fetchSecret{{id:SUFFIX}}(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := vaultClient(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	resp, err := client.KVv2(kvMount).Get(ctx, kvPath)
+	resp, err := client.KVv2(kvMount{{id:SUFFIX}}).Get(ctx, kvPath{{id:SUFFIX}})
 	if err != nil {
 		return nil, 0, err
 	}
-	return stringFields(resp.Data), cacheTTL, nil
+	return stringFields(resp.Data), cacheTTL{{id:SUFFIX}}, nil
 }
 // @end
 // @if source=dynamic
-// fetchSecret mints one username/password pair (GET {{text:SECRET_PATH}}); the lease is a child of the login token.
-func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
+// fetchSecret{{id:SUFFIX}} mints one username/password pair (GET {{text:SECRET_PATH}}); the lease is a child of the login token.
+func fetchSecret{{id:SUFFIX}}(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := vaultClient(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -184,8 +186,8 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 }
 // @end
 // @if source=pki
-// fetchSecret issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair.
-func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) {
+// fetchSecret{{id:SUFFIX}} issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair.
+func fetchSecret{{id:SUFFIX}}(ctx context.Context) (map[string]string, time.Duration, error) {
 	client, err := vaultClient(ctx)
 	if err != nil {
 		return nil, 0, err
@@ -213,21 +215,22 @@ func fetchSecret(ctx context.Context) (map[string]string, time.Duration, error) 
 }
 // @end
 // @if source=mounted
-// certDir is where the workload mounts the Secret that cert-manager keeps renewed.
-const certDir = {{str:CERT_DIR}}
+// certDir{{id:SUFFIX}} is where the workload mounts the Secret that cert-manager keeps renewed.
+const certDir{{id:SUFFIX}} = {{str:CERT_DIR}}
 
-// fetchSecret reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key).
-func fetchSecret(context.Context) (map[string]string, time.Duration, error) {
-	crt, err := os.ReadFile(certDir + "/tls.crt")
+// fetchSecret{{id:SUFFIX}} reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key).
+func fetchSecret{{id:SUFFIX}}(context.Context) (map[string]string, time.Duration, error) {
+	crt, err := os.ReadFile(certDir{{id:SUFFIX}} + "/tls.crt")
 	if err != nil {
 		return nil, 0, err
 	}
-	key, err := os.ReadFile(certDir + "/tls.key")
+	key, err := os.ReadFile(certDir{{id:SUFFIX}} + "/tls.key")
 	if err != nil {
 		return nil, 0, err
 	}
-	return map[string]string{"certificate": string(crt), "private_key": string(key)}, cacheTTL, nil
+	return map[string]string{"certificate": string(crt), "private_key": string(key)}, cacheTTL{{id:SUFFIX}}, nil
 }
+// @end
 // @end
 
 func stringFields(data map[string]any) map[string]string {

@@ -122,16 +122,18 @@ public final class Secrets {
 // @end
 
 // @section: secret_retrieval
+// @each secret
+
 // @if source=kv
     /** Reads the latest version of {{text:SECRET_PATH}} (KV v2) and how long to cache it. */
-    static Fetched fetchSecret() throws Exception {
+    static Fetched fetchSecret{{id:SUFFIX}}() throws Exception {
         VaultResponse response = vaultTemplate().opsForKeyValue({{str:KV_MOUNT}}, KeyValueBackend.KV_2).get({{str:KV_PATH}});
-        return new Fetched(stringFields(Objects.requireNonNull(response, "secret not found").getData()), CACHE_TTL);
+        return new Fetched(stringFields(Objects.requireNonNull(response, "secret not found").getData()), CACHE_TTL{{id:SUFFIX_UPPER}});
     }
 // @end
 // @if source=dynamic
     /** Mints one username/password pair (GET {{text:SECRET_PATH}}); the lease is a child of the login token. */
-    static Fetched fetchSecret() throws Exception {
+    static Fetched fetchSecret{{id:SUFFIX}}() throws Exception {
         VaultResponse response = Objects.requireNonNull(vaultTemplate().read({{str:SECRET_PATH}}), "no credentials");
         // Refresh when two thirds of the lease have passed, well before Vault revokes the user.
         return new Fetched(stringFields(response.getData()), Duration.ofSeconds(response.getLeaseDuration() * 2 / 3));
@@ -139,7 +141,7 @@ public final class Secrets {
 // @end
 // @if source=pki
     /** Issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair. */
-    static Fetched fetchSecret() throws Exception {
+    static Fetched fetchSecret{{id:SUFFIX}}() throws Exception {
         VaultResponse response = Objects.requireNonNull(
                 vaultTemplate().write({{str:SECRET_PATH}}, Map.of("common_name", {{str:COMMON_NAME}}, "alt_names", {{str:ALT_NAMES}}, "ip_sans", {{str:IP_SANS}}, "ttl", {{str:CERT_TTL}})),
                 "no certificate");
@@ -151,16 +153,17 @@ public final class Secrets {
 // @end
 // @if source=mounted
     // Where the workload mounts the Secret that cert-manager keeps renewed.
-    private static final String CERT_DIR = {{str:CERT_DIR}};
+    private static final String CERT_DIR{{id:SUFFIX_UPPER}} = {{str:CERT_DIR}};
 
     /** Reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key). */
-    static Fetched fetchSecret() throws IOException {
+    static Fetched fetchSecret{{id:SUFFIX}}() throws IOException {
         return new Fetched(
                 Map.of(
-                        "certificate", Files.readString(Path.of(CERT_DIR, "tls.crt")),
-                        "private_key", Files.readString(Path.of(CERT_DIR, "tls.key"))),
-                CACHE_TTL);
+                        "certificate", Files.readString(Path.of(CERT_DIR{{id:SUFFIX_UPPER}}, "tls.crt")),
+                        "private_key", Files.readString(Path.of(CERT_DIR{{id:SUFFIX_UPPER}}, "tls.key"))),
+                CACHE_TTL{{id:SUFFIX_UPPER}});
     }
+// @end
 // @end
 
     private static Map<String, String> stringFields(Map<String, Object> data) {

@@ -81,15 +81,17 @@ async function vaultClient() {
 }
 
 // @section: secret_retrieval
+// @each secret
+
 // @if source=kv
 /**
  * Reads the latest version of {{text:SECRET_PATH}} (KV v2) and how long to cache it.
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
-async function fetchSecret() {
+async function fetchSecret{{id:SUFFIX}}() {
   const client = await vaultClient();
   const response = await client.read({{str:SECRET_PATH}});
-  return { fields: stringFields(response.data.data), ttlMs: CACHE_TTL_MS };
+  return { fields: stringFields(response.data.data), ttlMs: CACHE_TTL_MS{{id:SUFFIX_UPPER}} };
 }
 // @end
 // @if source=dynamic
@@ -97,7 +99,7 @@ async function fetchSecret() {
  * Mints one username/password pair (GET {{text:SECRET_PATH}}); the lease is a child of the login token.
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
-async function fetchSecret() {
+async function fetchSecret{{id:SUFFIX}}() {
   const client = await vaultClient();
   const response = await client.read({{str:SECRET_PATH}});
   // Refresh when two thirds of the lease have passed, well before Vault revokes the user.
@@ -109,7 +111,7 @@ async function fetchSecret() {
  * Issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair.
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
-async function fetchSecret() {
+async function fetchSecret{{id:SUFFIX}}() {
   const client = await vaultClient();
   const response = await client.write({{str:SECRET_PATH}}, { common_name: {{str:COMMON_NAME}}, alt_names: {{str:ALT_NAMES}}, ip_sans: {{str:IP_SANS}}, ttl: {{str:CERT_TTL}} });
   // Renew at two thirds of the certificate's remaining lifetime.
@@ -119,20 +121,21 @@ async function fetchSecret() {
 // @end
 // @if source=mounted
 // Where the workload mounts the Secret that cert-manager keeps renewed.
-const CERT_DIR = {{str:CERT_DIR}};
+const CERT_DIR{{id:SUFFIX_UPPER}} = {{str:CERT_DIR}};
 
 /**
  * Reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key).
  * @returns {Promise<{fields: Record<string, string>, ttlMs: number}>}
  */
-async function fetchSecret() {
+async function fetchSecret{{id:SUFFIX}}() {
   /** @type {Record<string, string>} */
   const fields = {};
   for (const [field, file] of [["certificate", "tls.crt"], ["private_key", "tls.key"]]) {
-    fields[field] = await fs.readFile(`${CERT_DIR}/${file}`, "utf8");
+    fields[field] = await fs.readFile(`${CERT_DIR{{id:SUFFIX_UPPER}}}/${file}`, "utf8");
   }
-  return { fields, ttlMs: CACHE_TTL_MS };
+  return { fields, ttlMs: CACHE_TTL_MS{{id:SUFFIX_UPPER}} };
 }
+// @end
 // @end
 
 /**

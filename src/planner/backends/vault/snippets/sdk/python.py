@@ -89,58 +89,73 @@ def vault_login() -> hvac.Client:
 
 
 # @section: secret_retrieval
+# @each secret
+
+
 # @if source=kv
-KV_MOUNT = {{str:KV_MOUNT}}
-KV_PATH = {{str:KV_PATH}}
+KV_MOUNT{{id:SUFFIX_UPPER}} = {{str:KV_MOUNT}}
+KV_PATH{{id:SUFFIX_UPPER}} = {{str:KV_PATH}}
 
 
-def fetch_secret() -> tuple[Mapping[str, str], float]:
+def fetch_secret{{id:SUFFIX}}() -> tuple[Mapping[str, str], float]:
     """Reads the latest version of {{text:SECRET_PATH}} (KV v2); returns its fields and how long to cache them."""
     client = vault_login()
-    response = client.secrets.kv.v2.read_secret_version(path=KV_PATH, mount_point=KV_MOUNT, raise_on_deleted_version=True)
+    response = client.secrets.kv.v2.read_secret_version(path=KV_PATH{{id:SUFFIX_UPPER}}, mount_point=KV_MOUNT{{id:SUFFIX_UPPER}}, raise_on_deleted_version=True)
     fields = {str(key): str(value) for key, value in response["data"]["data"].items()}
-    return fields, CACHE_TTL_SECONDS
+    return fields, CACHE_TTL_SECONDS{{id:SUFFIX_UPPER}}
 # @end
 # @if source=dynamic
-DATABASE_MOUNT = {{str:DATABASE_MOUNT}}
+DATABASE_MOUNT{{id:SUFFIX_UPPER}} = {{str:DATABASE_MOUNT}}
 
 
-def fetch_secret() -> tuple[Mapping[str, str], float]:
+def fetch_secret{{id:SUFFIX}}() -> tuple[Mapping[str, str], float]:
     """Mints one username/password pair (GET {{text:SECRET_PATH}}); the lease is a child of the login token."""
     client = vault_login()
+# @if module=single
     response = client.secrets.database.generate_credentials(VAULT_ROLE, mount_point=DATABASE_MOUNT)
+# @end
+# @if module=workload
+    response = client.secrets.database.generate_credentials({{str:SOURCE_ROLE}}, mount_point=DATABASE_MOUNT{{id:SUFFIX_UPPER}})
+# @end
     fields = {"username": str(response["data"]["username"]), "password": str(response["data"]["password"])}
     # Refresh when two thirds of the lease have passed, well before Vault revokes the user.
     return fields, int(response["lease_duration"]) * 2 / 3
 # @end
 # @if source=pki
-PKI_MOUNT = {{str:PKI_MOUNT}}
-COMMON_NAME = {{str:COMMON_NAME}}
-CERT_TTL = {{str:CERT_TTL}}
-ALT_NAMES = {{str:ALT_NAMES}}
-IP_SANS = {{str:IP_SANS}}
+PKI_MOUNT{{id:SUFFIX_UPPER}} = {{str:PKI_MOUNT}}
+COMMON_NAME{{id:SUFFIX_UPPER}} = {{str:COMMON_NAME}}
+CERT_TTL{{id:SUFFIX_UPPER}} = {{str:CERT_TTL}}
+ALT_NAMES{{id:SUFFIX_UPPER}} = {{str:ALT_NAMES}}
+IP_SANS{{id:SUFFIX_UPPER}} = {{str:IP_SANS}}
 
 
-def fetch_secret() -> tuple[Mapping[str, str], float]:
+def fetch_secret{{id:SUFFIX}}() -> tuple[Mapping[str, str], float]:
     """Issues a certificate and key (POST {{text:SECRET_PATH}}); Vault generates the key pair."""
     client = vault_login()
+# @if module=single
     response = client.secrets.pki.generate_certificate(VAULT_ROLE, COMMON_NAME, extra_params={"ttl": CERT_TTL, "alt_names": ALT_NAMES, "ip_sans": IP_SANS}, mount_point=PKI_MOUNT)
+# @end
+# @if module=workload
+    extra_params = {"ttl": CERT_TTL{{id:SUFFIX_UPPER}}, "alt_names": ALT_NAMES{{id:SUFFIX_UPPER}}, "ip_sans": IP_SANS{{id:SUFFIX_UPPER}}}
+    response = client.secrets.pki.generate_certificate({{str:SOURCE_ROLE}}, COMMON_NAME{{id:SUFFIX_UPPER}}, extra_params=extra_params, mount_point=PKI_MOUNT{{id:SUFFIX_UPPER}})
+# @end
     data = response["data"]
     fields = {"certificate": str(data["certificate"]), "private_key": str(data["private_key"]), "issuing_ca": str(data["issuing_ca"])}
     # Renew at two thirds of the certificate's remaining lifetime.
     return fields, max((float(data["expiration"]) - time.time()) * 2 / 3, 60.0)
 # @end
 # @if source=mounted
-CERT_DIR = {{str:CERT_DIR}}
+CERT_DIR{{id:SUFFIX_UPPER}} = {{str:CERT_DIR}}
 
 
-def fetch_secret() -> tuple[Mapping[str, str], float]:
+def fetch_secret{{id:SUFFIX}}() -> tuple[Mapping[str, str], float]:
     """Reads the certificate cert-manager keeps renewed in the mounted Secret (tls.crt, tls.key)."""
     fields = {}
     for field, filename in (("certificate", "tls.crt"), ("private_key", "tls.key")):
-        with open(os.path.join(CERT_DIR, filename), encoding="utf-8") as handle:
+        with open(os.path.join(CERT_DIR{{id:SUFFIX_UPPER}}, filename), encoding="utf-8") as handle:
             fields[field] = handle.read()
-    return fields, CACHE_TTL_SECONDS
+    return fields, CACHE_TTL_SECONDS{{id:SUFFIX_UPPER}}
+# @end
 # @end
 
 
