@@ -82,6 +82,15 @@ pub struct RotationScripts {
     pub max_staleness: String,
 }
 
+/// What the secrets of one workload share in a backend's artifacts: Terraform blocks by address
+/// (`resource.TYPE.NAME`, `data.TYPE.NAME`, `variable.NAME`, `output.NAME`, `provider.NAME`,
+/// `terraform`) and manifests by file name. Everything else belongs to one secret. See
+/// `planner::workload`, which composes a workload's secrets.
+pub struct WorkloadWide {
+    pub terraform: &'static [&'static str],
+    pub files: &'static [&'static str],
+}
+
 /// One secret of a plan: what `secrets` holds under its key.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SecretPart {
@@ -118,6 +127,10 @@ pub struct DeploymentManifest {
     pub kind: ManifestType,
     pub filename: String,
     pub content: String,
+    /// A strategic-merge patch's value, which a workload merges across its secrets
+    /// (`planner::workload`); not part of the data source's schema.
+    #[serde(skip)]
+    pub patch: Option<serde_json::Value>,
 }
 
 impl DeploymentManifest {
@@ -126,6 +139,16 @@ impl DeploymentManifest {
             kind,
             filename: filename.into(),
             content,
+            patch: None,
+        }
+    }
+
+    /// A Kubernetes strategic-merge patch (`kubectl patch --patch-file`), rendered and kept as a
+    /// value, so the patches of a workload's secrets merge as kubectl would merge them.
+    pub fn patch<T: serde::Serialize>(filename: &str, value: &T) -> DeploymentManifest {
+        DeploymentManifest {
+            patch: serde_json::to_value(value).ok(),
+            ..DeploymentManifest::new(ManifestType::Kubernetes, filename, crate::render::yaml(value))
         }
     }
 }
@@ -392,9 +415,16 @@ pub(crate) fn plan_resolved(req: &Request, settings: Settings, mut findings: Vec
     if plan.secrets_config.config_file.is_some() && plan.integration_code.is_empty() {
         let (ttl, _) = integration::cache_ttl(&settings);
         let (sdk, templates) = sdk_parts(&settings, &plan.secrets_config, ttl);
-        let (code, mut decisions) = integration::code(&settings, &plan.secrets_config, sdk, templates);
-        plan.integration_code = code;
-        plan.decisions.append(&mut decisions);
+        if settings.secret_label.is_some() {
+            // A workload's secret: its module is the workload's (planner::workload), which
+            // says what the module does; this secret adds only what it reads and how long it keeps it.
+            plan.decisions
+                .extend(integration::secret_decisions(&settings, &plan.secrets_config, sdk));
+        } else {
+            let (code, mut decisions) = integration::code(&settings, &plan.secrets_config, sdk, templates);
+            plan.integration_code = code;
+            plan.decisions.append(&mut decisions);
+        }
     }
     findings.append(&mut plan.findings);
     plan.findings = findings;

@@ -2,7 +2,7 @@
 //!
 //! Each secret is planned as a `secretsint_plan` whose per-secret names carry its label
 //! ([`Settings::stem`]), on the same code path as every plan. The plans are then composed:
-//! what the backend declares workload-wide ([`crate::planner::backends::WorkloadWide`]: the
+//! what the backend declares workload-wide ([`crate::planner::WorkloadWide`]: the
 //! consumer identity, the lookups of platform objects, the pods' service account) appears once,
 //! with the lists of its several copies joined (a Vault role's `token_policies`) and the longest
 //! of their durations; everything else belongs to one secret and is renamed after it (Terraform
@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::backends::{self, WorkloadWide};
+use super::backends;
 use super::request::{CertificateInput, DatabaseInput, DnsLabel, Duration, Request};
 use super::*;
 use crate::planner::targets::cicd::azure_devops as ado;
@@ -307,11 +307,19 @@ fn compose(parts: Vec<(String, Settings, Plan)>) -> Plan {
                 .find(|(from, _)| *from == m.filename)
                 .map_or_else(|| m.filename.clone(), |(_, to)| to.clone());
             match manifests.iter_mut().find(|x| x.filename == filename) {
-                None => manifests.push(DeploymentManifest::new(m.kind, &filename, content)),
+                None => manifests.push(DeploymentManifest {
+                    filename,
+                    content,
+                    ..m.clone()
+                }),
                 Some(existing) if existing.content == content => {}
-                Some(existing) => match merge_yaml(&existing.content, &content) {
-                    Ok(merged) => existing.content = merged,
-                    Err(e) => conflicts.push(format!("{filename} (secret {label}): {e}")),
+                // Two secrets' patches of the workload's one Deployment: merged as kubectl would.
+                Some(existing) => match (&mut existing.patch, &m.patch) {
+                    (Some(ours), Some(theirs)) => match merge_value(ours, theirs, "") {
+                        Ok(()) => existing.content = render::yaml(ours),
+                        Err(e) => conflicts.push(format!("{filename} (secret {label}): {e}")),
+                    },
+                    _ => conflicts.push(format!("{filename} differs between secrets")),
                 },
             }
         }
@@ -703,16 +711,8 @@ fn minimum_version(constraint: &str) -> Option<Vec<u64>> {
     version.split('.').map(|n| n.parse().ok()).collect()
 }
 
-/// Two renderings of one Kubernetes object merged as `kubectl patch` merges a strategic patch:
-/// maps key by key, lists of named items by name, other lists joined; scalars must agree.
-fn merge_yaml(a: &str, b: &str) -> Result<String, String> {
-    let a: Value = serde_saphyr::from_str(a).map_err(|e| e.to_string())?;
-    let b: Value = serde_saphyr::from_str(b).map_err(|e| e.to_string())?;
-    let mut merged = a;
-    merge_value(&mut merged, &b, "")?;
-    Ok(render::yaml(&merged))
-}
-
+/// Two values of one Kubernetes patch merged as `kubectl patch` merges a strategic patch: maps
+/// key by key, lists of named items by name, other lists joined; scalars must agree.
 fn merge_value(into: &mut Value, other: &Value, at: &str) -> Result<(), String> {
     match (into, other) {
         (Value::Object(a), Value::Object(b)) => {
@@ -782,10 +782,10 @@ mod tests {
 
     #[test]
     fn named_list_items_merge_by_name() {
-        let a = "spec:\n  containers:\n  - name: app\n    env:\n    - name: A\n      value: '1'\n";
-        let b = "spec:\n  containers:\n  - name: app\n    env:\n    - name: B\n      value: '2'\n";
-        let merged = merge_yaml(a, b).unwrap();
-        assert!(merged.contains("name: A") && merged.contains("name: B"), "{merged}");
-        assert!(merge_yaml("x: 1\n", "x: 2\n").is_err());
+        let mut a = serde_json::json!({"spec": {"containers": [{"name": "app", "env": [{"name": "A", "value": "1"}]}]}});
+        let b = serde_json::json!({"spec": {"containers": [{"name": "app", "env": [{"name": "B", "value": "2"}]}]}});
+        merge_value(&mut a, &b, "").unwrap();
+        assert_eq!(a["spec"]["containers"][0]["env"].as_array().unwrap().len(), 2, "{a}");
+        assert!(merge_value(&mut serde_json::json!({"x": 1}), &serde_json::json!({"x": 2}), "").is_err());
     }
 }

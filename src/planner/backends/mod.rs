@@ -8,16 +8,7 @@ pub mod gcp;
 pub mod vault;
 
 use crate::planner::choice::Backend;
-use crate::planner::{Identity, Settings};
-
-/// What the secrets of one workload share in a backend's artifacts: Terraform blocks by address
-/// (`resource.TYPE.NAME`, `data.TYPE.NAME`, `variable.NAME`, `output.NAME`, `provider.NAME`,
-/// `terraform`) and manifests by file name. Everything else belongs to one secret. See
-/// `planner::workload`, which composes a workload's secrets.
-pub struct WorkloadWide {
-    pub terraform: &'static [&'static str],
-    pub files: &'static [&'static str],
-}
+use crate::planner::{Identity, Settings, WorkloadWide};
 
 pub(crate) fn workload_wide(backend: Backend) -> &'static WorkloadWide {
     match backend {

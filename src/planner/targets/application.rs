@@ -117,6 +117,13 @@ pub(crate) fn code(s: &Settings, cfg: &SecretsConfig, sdk: Sdk, templates: Templ
     (code, decisions)
 }
 
+/// What a workload's module says about one of its secrets (where it reads from, how long it
+/// caches), without rendering a module of its own: the module-wide sentences come from
+/// [`workload_code`].
+pub(crate) fn secret_decisions(s: &Settings, cfg: &SecretsConfig, sdk: Sdk) -> Vec<String> {
+    fill(s, cfg, sdk).1
+}
+
 /// One secret of a workload, as its SDK module sees it.
 pub(crate) struct SecretCode<'a> {
     pub label: &'a str,

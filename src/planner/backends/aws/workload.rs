@@ -1,9 +1,8 @@
 //! What an AWS workload shares across its secrets: its one consumer role, the OIDC provider it
 //! trusts, and the service account and SecretStore its pods use.
 
-use crate::planner::backends::WorkloadWide;
 use crate::planner::choice::Target;
-use crate::planner::{Identity, Settings};
+use crate::planner::{Identity, Settings, WorkloadWide};
 
 pub(crate) const WORKLOAD_WIDE: WorkloadWide = WorkloadWide {
     terraform: &[

@@ -158,11 +158,7 @@ pub(super) fn kubernetes_target(
         "kubernetes/external-secret.yaml",
         render::yaml(&external_secret(s, src, n)),
     ));
-    manifests.push(DeploymentManifest::new(
-        ManifestType::Kubernetes,
-        "kubernetes/workload-patch.yaml",
-        render::yaml(&workload_patch(s)),
-    ));
+    manifests.push(DeploymentManifest::patch("kubernetes/workload-patch.yaml", &workload_patch(s)));
     decisions.push(format!(
         "The AKS cluster \"{}\" must run with oidc_issuer_enabled and workload_identity_enabled; the federated credential on {} trusts its OIDC issuer for subject system:serviceaccount:{}:{} with audience {TOKEN_EXCHANGE_AUDIENCE}.",
         s.kubernetes.cluster_name, n.identity, s.kubernetes.namespace, s.kubernetes.service_account

@@ -2,9 +2,8 @@
 //! federated credentials, the lookups of the platform's vault, and the service account,
 //! SecretStore and Deployment patch its pods use.
 
-use crate::planner::backends::WorkloadWide;
 use crate::planner::choice::Target;
-use crate::planner::{Identity, Settings};
+use crate::planner::{Identity, Settings, WorkloadWide};
 
 pub(crate) const WORKLOAD_WIDE: WorkloadWide = WorkloadWide {
     terraform: &[

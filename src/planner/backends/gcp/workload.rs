@@ -2,9 +2,8 @@
 //! account, or the Kubernetes service account or pipeline Workload Identity Federation admits),
 //! the CI pool it is named in, and the service account and SecretStore its pods use.
 
-use crate::planner::backends::WorkloadWide;
 use crate::planner::choice::Target;
-use crate::planner::{Identity, Settings};
+use crate::planner::{Identity, Settings, WorkloadWide};
 
 pub(crate) const WORKLOAD_WIDE: WorkloadWide = WorkloadWide {
     terraform: &[

@@ -165,11 +165,7 @@ pub fn plan(s: &Settings) -> Plan {
             "kubernetes/external-secret.yaml",
             render::yaml(&external_secret(s, refresh)),
         ),
-        DeploymentManifest::new(
-            ManifestType::Kubernetes,
-            "kubernetes/workload-patch.yaml",
-            render::yaml(&workload_patch(s)),
-        ),
+        DeploymentManifest::patch("kubernetes/workload-patch.yaml", &workload_patch(s)),
         DeploymentManifest::new(
             ManifestType::Terraform,
             "terraform/vault.tf",

@@ -1,9 +1,8 @@
 //! What a Vault workload shares across its secrets: its one auth role, and the service account
 //! and SecretStore its pods use.
 
-use crate::planner::backends::WorkloadWide;
 use crate::planner::choice::Target;
-use crate::planner::{Identity, Settings};
+use crate::planner::{Identity, Settings, WorkloadWide};
 
 pub(crate) const WORKLOAD_WIDE: WorkloadWide = WorkloadWide {
     terraform: &[

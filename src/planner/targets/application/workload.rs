@@ -418,7 +418,6 @@ mod tests {
     #[test]
     fn workload_modules_fill_every_placeholder() {
         use crate::planner::request::DnsLabel;
-        use crate::planner::workload::{SecretSpec, WorkloadRequest};
         let mixes: [&[(CredentialType, Rotation)]; 3] = [
             &[
                 (CredentialType::Database, Rotation::Dynamic),
@@ -439,28 +438,18 @@ mod tests {
                 for mix in mixes {
                     let mut base = Request::new(b, t, Rotation::Manual);
                     base.languages = Some(Language::ALL.to_vec());
-                    let w = WorkloadRequest {
-                        base,
-                        secrets: mix
-                            .iter()
-                            .enumerate()
-                            .map(|(i, (credential, rotation))| SecretSpec {
-                                label: DnsLabel::parse(&format!("s{i}-x"), 40).unwrap_or_else(|e| panic!("{e}")),
-                                credential: *credential,
-                                rotation: *rotation,
-                                rotation_period: None,
-                                database: Default::default(),
-                                certificate: Default::default(),
-                            })
-                            .collect(),
-                    };
-                    let resolved: Vec<(String, Settings, SecretsConfig)> = w
-                        .secrets
+                    // Each secret's request as planner::workload builds it: the label set.
+                    let resolved: Vec<(String, Settings, SecretsConfig)> = mix
                         .iter()
-                        .map(|spec| {
-                            let req = w.secret_request(spec);
+                        .enumerate()
+                        .map(|(i, (credential, rotation))| {
+                            let label = format!("s{i}-x");
+                            let mut req = base.clone();
+                            req.credential = Some(*credential);
+                            req.rotation = *rotation;
+                            req.secret_label = Some(DnsLabel::parse(&label, 40).unwrap_or_else(|e| panic!("{e}")));
                             let (settings, _) = crate::planner::resolve::resolve(&req);
-                            (spec.label.as_str().to_string(), settings, crate::planner::plan(&req).secrets_config)
+                            (label, settings, crate::planner::plan(&req).secrets_config)
                         })
                         .collect();
                     let parts: Vec<Part<'_>> = resolved
