@@ -50,3 +50,4 @@ mod validation;
 mod vault_backend;
 mod vault_soak;
 mod workflow_lint;
+mod workload_provider;
