@@ -375,3 +375,22 @@ pub fn workload_placeholders_to_diagnostics(w: &WorkloadRequest, strict: bool) -
     }
     diags
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finding_fields_become_paths_with_map_keys_and_list_indexes() {
+        let path = |field: &[&str]| finding_path(&field.iter().map(|f| f.to_string()).collect::<Vec<_>>()).to_string();
+        assert_eq!(path(&["secret"]), "secret");
+        assert_eq!(path(&["secret", "db", "rotation_policy"]), "secret[\"db\"].rotation_policy");
+        assert_eq!(path(&["secret", "7", "database", "engine"]), "secret[\"7\"].database.engine");
+        assert_eq!(path(&["certificate", "alt_names", "2"]), "certificate.alt_names[2]");
+        assert_eq!(
+            path(&["secret", "tls", "certificate", "alt_names", "0"]),
+            "secret[\"tls\"].certificate.alt_names[0]"
+        );
+        assert_eq!(path(&["kubernetes", "namespace"]), "kubernetes.namespace");
+    }
+}
