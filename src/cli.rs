@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use crate::provider::{self, ProviderConfig};
-use crate::tf::schema::{Block, Schema};
+use crate::provider::{self, DataSource, ProviderConfig};
+use crate::tf::schema::{Block, Nesting, Schema};
 use crate::tf::{Diagnostics, Number, Severity, Type, Value};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -37,9 +37,36 @@ fn flag_for(block: Option<&str>, attr: &str) -> String {
 }
 
 fn plan_command() -> Command {
-    let schema = provider::schema::plan();
-    let mut cmd = Command::new("plan")
-        .about("Compute a plan, as the secretsint_plan data source would")
+    data_source_command(
+        Command::new("plan").about("Compute a plan, as the secretsint_plan data source would"),
+        provider::schema::plan(),
+    )
+}
+
+fn workload_command() -> Command {
+    data_source_command(
+        Command::new("workload").about("Compute a workload's plan, as the secretsint_workload data source would"),
+        provider::schema::workload(),
+    )
+    .arg(
+        Arg::new("secret")
+            .long("secret")
+            .required(true)
+            .action(ArgAction::Append)
+            .value_delimiter(',')
+            .value_name("LABEL:CREDENTIAL:ROTATION[:PERIOD]")
+            .value_parser(|v: &str| match v.split(':').count() {
+                3 | 4 => Ok(v.to_string()),
+                _ => Err(format!("{v:?} is not LABEL:CREDENTIAL:ROTATION[:PERIOD], e.g. db:database:dynamic:1h")),
+            })
+            .help("One secret block, repeated or comma-separated: its label, credential_type, rotation_policy and optional rotation_period, e.g. db:database:dynamic:1h,stripe:api-key:manual"),
+    )
+}
+
+/// The flags of a data source's arguments: one per attribute and per attribute of a single
+/// block (labelled blocks have their own flags).
+fn data_source_command(cmd: Command, schema: &Schema) -> Command {
+    let mut cmd = cmd
         .arg(
             Arg::new("format")
                 .long("format")
@@ -76,7 +103,7 @@ fn plan_command() -> Command {
     for a in schema.block.attributes.iter().filter(|a| !a.computed || a.optional) {
         cmd = cmd.arg(arg_for(None, &a.name, &a.ty, a.required, &a.description));
     }
-    for b in &schema.block.blocks {
+    for b in schema.block.blocks.iter().filter(|b| b.nesting == Nesting::Single) {
         for a in &b.block.attributes {
             cmd = cmd.arg(arg_for(Some(&b.type_name), &a.name, &a.ty, false, &a.description));
         }
@@ -111,6 +138,7 @@ fn command() -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommand(plan_command())
+        .subcommand(workload_command())
         .subcommand(
             Command::new("schema").about("Print the provider schema as JSON, in the shape `terraform providers schema -json` prints"),
         )
@@ -145,7 +173,7 @@ fn command() -> Command {
                         .long("examples")
                         .value_name("DIR")
                         .default_value("examples")
-                        .help("Directory holding provider/provider.tf and data-sources/secretsint_plan/data-source.tf"),
+                        .help("Directory holding provider/provider.tf and data-sources/<data source>/data-source.tf"),
                 ),
         )
         .subcommand(Command::new("version").about("Print the version"))
@@ -167,7 +195,8 @@ where
         }
     };
     let result = match matches.subcommand() {
-        Some(("plan", m)) => plan(m, out, err),
+        Some(("plan", m)) => plan(m, DataSource::Plan, out, err),
+        Some(("workload", m)) => plan(m, DataSource::Workload, out, err),
         Some(("schema", _)) => writeln!(out, "{}", schema_json()).map(|_| 0).map_err(|e| e.to_string()),
         Some(("install", m)) => install(m, out),
         Some(("docs", m)) => docs(m, out),
@@ -186,8 +215,7 @@ where
 }
 
 /// The configuration value the flags describe, shaped like Terraform's.
-fn config_from(m: &ArgMatches) -> Result<Value, String> {
-    let schema = provider::schema::plan();
+fn config_from(m: &ArgMatches, schema: &Schema) -> Result<Value, String> {
     let mut attrs = BTreeMap::new();
     for a in &schema.block.attributes {
         let v = if a.computed && !a.optional {
@@ -197,7 +225,7 @@ fn config_from(m: &ArgMatches) -> Result<Value, String> {
         };
         attrs.insert(a.name.clone(), v);
     }
-    for b in &schema.block.blocks {
+    for b in schema.block.blocks.iter().filter(|b| b.nesting == Nesting::Single) {
         let mut inner = BTreeMap::new();
         let mut any = false;
         for a in &b.block.attributes {
@@ -282,8 +310,35 @@ fn docs(m: &ArgMatches, out: &mut dyn std::io::Write) -> Result<i32, String> {
     Ok(0)
 }
 
-fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<i32, String> {
-    let mut config = config_from(m).map_err(|e| e.to_string())?;
+/// `--secret LABEL:CREDENTIAL:ROTATION[:PERIOD]` flags as the `secret` blocks' map.
+fn secret_blocks(m: &ArgMatches) -> Result<Value, String> {
+    let mut blocks = BTreeMap::new();
+    for spec in m.get_many::<String>("secret").into_iter().flatten() {
+        let mut parts = spec.split(':');
+        let mut next = || parts.next().map(Value::string).unwrap_or(Value::Null);
+        let (label, credential, rotation, period) = (next(), next(), next(), next());
+        let label = label.as_str().unwrap_or_default().to_string();
+        let block = Value::object([
+            ("credential_type", credential),
+            ("rotation_policy", rotation),
+            ("rotation_period", period),
+            ("database", Value::Null),
+            ("certificate", Value::Null),
+        ]);
+        if blocks.insert(label.clone(), block).is_some() {
+            return Err(format!(
+                "--secret names {label:?} twice: each secret of a workload needs its own label"
+            ));
+        }
+    }
+    Ok(Value::Map(blocks))
+}
+
+fn plan(m: &ArgMatches, data_source: DataSource, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> Result<i32, String> {
+    let mut config = config_from(m, data_source.schema()).map_err(|e| e.to_string())?;
+    if let (DataSource::Workload, Value::Map(attrs)) = (data_source, &mut config) {
+        attrs.insert("secret".into(), secret_blocks(m)?);
+    }
     // The CLI keeps nothing in state: it always fills contract_json and every file.
     if let Value::Map(attrs) = &mut config {
         if attrs.get("include").is_none_or(Value::is_null) {
@@ -304,7 +359,7 @@ fn plan(m: &ArgMatches, out: &mut dyn std::io::Write, err: &mut dyn std::io::Wri
     let (state, read_diags) = if diags.has_errors() {
         (Value::Null, Diagnostics::new())
     } else {
-        provider::read(&config, &provider_config)
+        data_source.read(&config, &provider_config)
     };
     diags.extend(read_diags);
     print_diagnostics(&diags, err);
@@ -492,8 +547,9 @@ fn block_json(b: &Block) -> serde_json::Value {
     let mut block_types = serde_json::Map::new();
     for nb in &b.blocks {
         let nesting = match nb.nesting {
-            crate::tf::schema::Nesting::Single => "single",
-            crate::tf::schema::Nesting::List => "list",
+            Nesting::Single => "single",
+            Nesting::List => "list",
+            Nesting::Map => "map",
         };
         block_types.insert(
             nb.type_name.clone(),
@@ -523,7 +579,10 @@ pub fn schema_json() -> String {
         "provider_schemas": {
             format!("{}/{NAMESPACE_AND_TYPE}", REGISTRY_HOSTS[0]): {
                 "provider": schema_entry(provider::schema::provider()),
-                "data_source_schemas": { provider::TYPE_NAME: schema_entry(provider::schema::plan()) },
+                "data_source_schemas": DataSource::ALL
+                    .iter()
+                    .map(|d| (d.type_name().to_string(), schema_entry(d.schema())))
+                    .collect::<serde_json::Map<_, _>>(),
             }
         }
     });

@@ -134,6 +134,7 @@ macro_rules! conversions {
                 nesting: match nb.nesting {
                     Nesting::Single => pb::schema::nested_block::NestingMode::Single as i32,
                     Nesting::List => pb::schema::nested_block::NestingMode::List as i32,
+                    Nesting::Map => pb::schema::nested_block::NestingMode::Map as i32,
                 },
                 min_items: 0,
                 max_items: 0,

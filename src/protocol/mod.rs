@@ -53,8 +53,8 @@ impl Core {
         provider::schema::provider()
     }
 
-    pub fn data_source_schemas(&self) -> [(&'static str, &'static Schema); 1] {
-        [(provider::TYPE_NAME, provider::schema::plan())]
+    pub fn data_source_schemas(&self) -> [(&'static str, &'static Schema); 2] {
+        provider::DataSource::ALL.map(|d| (d.type_name(), d.schema()))
     }
 
     pub fn validate_provider_config(&self, wire: Wire<'_>) -> Diagnostics {
@@ -81,27 +81,27 @@ impl Core {
     }
 
     pub fn validate_data_source(&self, type_name: &str, wire: Wire<'_>) -> Diagnostics {
-        if type_name != provider::TYPE_NAME {
+        let Some(data_source) = provider::DataSource::from_type_name(type_name) else {
             return unknown_type("data source", type_name);
-        }
-        let config = match decode(wire, plan_type(), "data source configuration") {
+        };
+        let config = match decode(wire, data_source.implied_type(), "data source configuration") {
             Ok(v) => v,
             Err(d) => return d,
         };
-        provider::validate(&config, &self.provider_config())
+        data_source.validate(&config, &self.provider_config())
     }
 
     /// The new state as msgpack, or `None` when there is none to return.
     pub fn read_data_source(&self, type_name: &str, wire: Wire<'_>) -> (Option<Vec<u8>>, Diagnostics) {
-        if type_name != provider::TYPE_NAME {
+        let Some(data_source) = provider::DataSource::from_type_name(type_name) else {
             return (None, unknown_type("data source", type_name));
-        }
-        let ty = plan_type();
+        };
+        let ty = data_source.implied_type();
         let config = match decode(wire, ty, "data source configuration") {
             Ok(v) => v,
             Err(d) => return (None, d),
         };
-        let (state, diags) = provider::read(&config, &self.provider_config());
+        let (state, diags) = data_source.read(&config, &self.provider_config());
         if diags.has_errors() {
             return (None, diags);
         }
@@ -136,12 +136,6 @@ impl Core {
     pub fn stop(&self) {
         let _ = self.stop.send(true);
     }
-}
-
-/// The data source's value type, built once: every validate and read decodes against it.
-fn plan_type() -> &'static Type {
-    static TYPE: std::sync::OnceLock<Type> = std::sync::OnceLock::new();
-    TYPE.get_or_init(|| provider::schema::plan().block.implied_type())
 }
 
 fn provider_type() -> &'static Type {

@@ -77,6 +77,40 @@ pub fn required(attr: &str) -> (String, String) {
     )
 }
 
+/// A required argument of a nested block (`secret["db"].credential_type`).
+pub fn required_in_block(path: &str) -> (String, String) {
+    let (block, attr) = path.rsplit_once('.').unwrap_or(("the block", path));
+    (
+        "Missing Required Argument".into(),
+        format!("The argument {attr:?} is required in {block}. Set it in that block."),
+    )
+}
+
+/// A workload with no `secret` block, or more than it may hold.
+pub fn secret_count(blocks: usize, max: usize) -> (String, String) {
+    let fix = if blocks == 0 {
+        "Add a `secret \"LABEL\" { credential_type = …, rotation_policy = … }` block for each secret the workload reads"
+    } else {
+        "Split the secrets over several workloads (one `secretsint_workload` each), or drop the ones this workload does not read"
+    };
+    (
+        "Wrong Number Of Secrets".into(),
+        format!("secret: this workload declares {blocks} secret blocks; a workload holds 1 to {max}. {fix}."),
+    )
+}
+
+/// Why a label with `--` is refused.
+pub fn label_double_hyphen(label: &str) -> String {
+    format!("{label:?} holds '--', which joins environment, name and label in every identifier of a secret (\"<environment>--<name>--<label>\"), so a label may not contain it: use single hyphens")
+}
+
+pub fn invalid_label(path: &str, problem: &str) -> (String, String) {
+    (
+        "Invalid Secret Label".into(),
+        format!("{path}: {problem}. The label keys the secret in `secrets` and names its objects and files; rename the block, e.g. secret \"orders-db\" {{ … }}."),
+    )
+}
+
 pub fn malformed_config(what: &str, problem: &str) -> (String, String) {
     (
         "Malformed Configuration Value".into(),
@@ -87,7 +121,7 @@ pub fn malformed_config(what: &str, problem: &str) -> (String, String) {
 pub fn unknown_type(kind: &str, name: &str) -> (String, String) {
     (
         format!("Unsupported {}", title(kind)),
-        format!("The secretsint provider has no {kind} named {name:?}. Its only data source is \"secretsint_plan\"; it has no resources, functions, ephemeral resources, list resources, actions or state stores."),
+        format!("The secretsint provider has no {kind} named {name:?}. Its data sources are \"secretsint_plan\" and \"secretsint_workload\"; it has no resources, functions, ephemeral resources, list resources, actions or state stores."),
     )
 }
 

@@ -67,7 +67,20 @@ pub fn secrets_config_type() -> Type {
 }
 
 pub fn access_policy_type() -> Type {
-    Type::object(["policy_name", "policy_type", "policy_document", "scope"].map(|n| (n, Type::String)))
+    Type::object(["policy_name", "policy_type", "policy_document", "scope", "secret", "attach_to"].map(|n| (n, Type::String)))
+}
+
+pub fn identity_type() -> Type {
+    Type::object([("kind", Type::String), ("name", Type::String), ("fields", Type::map(Type::String))])
+}
+
+/// One entry of `secrets`.
+pub fn secret_type() -> Type {
+    Type::object([
+        ("secret_path", Type::String),
+        ("secrets_config", secrets_config_type()),
+        ("rotation_scripts", rotation_scripts_type()),
+    ])
 }
 
 pub fn integration_code_type() -> Type {
@@ -111,6 +124,88 @@ pub fn plan() -> &'static Schema {
     SCHEMA.get_or_init(build_plan)
 }
 
+fn identity_attribute() -> Attribute {
+    Attribute::computed(
+        "identity",
+        identity_type(),
+        "The workload's one consumer identity, which holds the consumer policy of every secret: `kind` (e.g. `vault-kubernetes-role`, `iam-role`, `user-assigned-identity`, `service-account`), `name`, and `fields`, the backend's reference fields (mount, ARN, resource group, IAM member …) by name.",
+    )
+}
+
+/// The arguments of `secretsint_plan` that move into each `secret "LABEL" {}` block of a workload.
+pub const PER_SECRET: [&str; 5] = ["credential_type", "rotation_policy", "rotation_period", "database", "certificate"];
+
+/// The most secrets a workload holds, and the longest label (that of `name`).
+pub use crate::planner::workload::MAX_SECRETS;
+pub const MAX_LABEL: usize = 40;
+
+pub fn workload() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(build_workload)
+}
+
+/// `secretsint_plan`'s schema with the per-secret arguments moved into the `secret` block and
+/// `secrets_config`/`rotation_scripts` replaced by `secrets`: one source for both descriptions.
+fn build_workload() -> Schema {
+    let plan = build_plan();
+    let only_plan = ["secrets_config", "rotation_scripts"];
+    let mut attributes: Vec<Attribute> = plan
+        .block
+        .attributes
+        .iter()
+        .filter(|a| !PER_SECRET.contains(&a.name.as_str()) && !only_plan.contains(&a.name.as_str()))
+        .cloned()
+        .collect();
+    for a in &mut attributes {
+        if a.name == "secrets" {
+            a.description = "Every secret, by its label: `secret_path` (logical path, ARN or resource ID), `secrets_config` (`backend_endpoint`, `authentication_method`, `secret_path`, `config_format`, `config_file`) and `rotation_scripts` (`rotation_type`, `schedule`, `rotation_logic`, `notification`, `overlap`, `max_staleness`), as `secretsint_plan` has them for its one secret.".into();
+        }
+    }
+    let per_secret = |name: &str| plan.block.attribute(name).cloned();
+    let mut secret_attributes = vec![Attribute::required(
+        "credential_type",
+        Type::String,
+        format!("What kind of secret this is. {}", one_of::<CredentialType>()),
+    )];
+    secret_attributes.extend(per_secret("rotation_policy").map(|mut a| {
+        a.description = format!("How this secret changes over time. {}", one_of::<Rotation>());
+        a
+    }));
+    secret_attributes.extend(per_secret("rotation_period"));
+    let mut blocks: Vec<NestedBlock> = plan
+        .block
+        .blocks
+        .iter()
+        .filter(|b| !PER_SECRET.contains(&b.type_name.as_str()))
+        .cloned()
+        .collect();
+    blocks.push(NestedBlock {
+        type_name: "secret".into(),
+        nesting: Nesting::Map,
+        block: Block {
+            description: format!(
+                "One secret of the workload, labelled `secret \"LABEL\" {{ … }}`: 1 to {MAX_SECRETS} blocks. The label is a DNS label of at most {MAX_LABEL} characters without '--', unique in the workload: it keys the secret in `secrets`, names its objects (`<environment>--<name>--<label>`) and its files (`secrets/<label>/`)."
+            ),
+            attributes: secret_attributes,
+            blocks: plan
+                .block
+                .blocks
+                .iter()
+                .filter(|b| PER_SECRET.contains(&b.type_name.as_str()))
+                .cloned()
+                .collect(),
+        },
+    });
+    Schema {
+        version: 0,
+        block: Block {
+            description: "Plans one workload (a service or pipeline in one environment) that needs one or more secrets: one consumer identity holding the policy of each secret, each secret's own configuration and rotation, and the manifests and integration code for all of them.".into(),
+            attributes,
+            blocks,
+        },
+    }
+}
+
 fn build_plan() -> Schema {
     let attributes = vec![
         Attribute::required("secrets_backend", Type::String, format!("Where the secrets live. {}", one_of::<Backend>())),
@@ -136,11 +231,17 @@ fn build_plan() -> Schema {
             "include",
             Type::list(Type::String),
             format!(
-                "Copies to keep in state besides the lean default, each listed once: \"contract_json\" fills `contract_json`; \"files\" fills `files` with every artifact by path (copies of the manifests, policies, configuration, rotation logic and SDK sources the other attributes hold). {} Unset, no attribute repeats another, which keeps a plan's state small; `provider::secretsint::file()` reads one artifact without state.",
+                "Copies to keep in state besides the lean default, each listed once: \"contract_json\" fills `contract_json`; \"files\" fills `files` with every artifact by path (copies of the manifests, policies, configuration, rotation logic and SDK sources the other attributes hold) and, in `secretsint_plan`, the copies in `secrets` of `config_file`, `rotation_logic` and `notification`. {} Unset, no attribute repeats another, which keeps a plan's state small; `provider::secretsint::file()` reads one artifact without state.",
                 one_of::<Include>()
             ),
         ),
         Attribute::computed("id", Type::String, "Hex SHA-256 fingerprint of the normalized inputs."),
+        identity_attribute(),
+        Attribute::computed(
+            "secrets",
+            Type::map(secret_type()),
+            "The plan's one secret, keyed by its credential type (e.g. `database`): `secret_path`, and `secrets_config` and `rotation_scripts` as the attributes of those names hold them, except that their free texts (`config_file`, `rotation_logic` and `notification`) are null here unless `include` lists \"files\": the top-level attributes hold them.",
+        ),
         Attribute::computed(
             "secrets_config",
             secrets_config_type(),
@@ -153,7 +254,11 @@ fn build_plan() -> Schema {
         Attribute::computed(
             "access_policies",
             Type::list(access_policy_type()),
-            format!("Least-privilege policies: `policy_name`, `policy_type` ({}), `policy_document` and `scope`.", PolicyType::allowed()),
+            format!(
+                "Least-privilege policies: `policy_name`, `policy_type` ({}), `policy_document`, `scope`, `secret` (the key in `secrets` the policy concerns, \"\" when it is workload-wide) and `attach_to`, the principal it belongs to ({}), so HCL attaches it without parsing names.",
+                PolicyType::allowed(),
+                AttachTo::allowed()
+            ),
         ),
         Attribute::computed(
             "integration_code",

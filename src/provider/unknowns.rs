@@ -58,6 +58,16 @@ pub const STAND_INS: &[(&str, [&str; 2])] = &[
 /// unknown has no stand-ins or a stand-in plan is refused; the caller then makes every computed
 /// attribute unknown. No diagnostic of a stand-in plan is kept: they are about values nobody set.
 pub fn narrowed(config: &Value, provider: &ProviderConfig) -> Option<Value> {
+    narrowed_with(config, provider, plan)
+}
+
+/// [`narrowed`] for a `secretsint_workload`: an argument of a `secret` block has the stand-ins
+/// of the `secretsint_plan` argument of the same name.
+pub fn narrowed_workload(config: &Value, provider: &ProviderConfig) -> Option<Value> {
+    narrowed_with(config, provider, plan_workload)
+}
+
+fn narrowed_with(config: &Value, provider: &ProviderConfig, plan: fn(&Value, &ProviderConfig) -> Option<Value>) -> Option<Value> {
     let planned = [0, 1].map(|side| substitute(config, "", side).and_then(|c| plan(&c, provider)));
     let [Some(a), Some(b)] = planned else {
         return None;
@@ -78,7 +88,7 @@ fn substitute(v: &Value, path: &str, side: usize) -> Option<Value> {
     match v {
         Value::Unknown => STAND_INS
             .iter()
-            .find(|(p, _)| *p == path)
+            .find(|(p, _)| *p == in_secret_block(path))
             .map(|(_, pair)| Value::string(pair[side])),
         Value::Map(m) => m
             .iter()
@@ -91,6 +101,30 @@ fn substitute(v: &Value, path: &str, side: usize) -> Option<Value> {
         Value::List(items) if v.contains_unknown() => None,
         _ => Some(v.clone()),
     }
+}
+
+/// `secret.<label>.database.host` -> `database.host`: a `secret` block's arguments are those of
+/// a plan.
+fn in_secret_block(path: &str) -> &str {
+    path.strip_prefix("secret.")
+        .and_then(|rest| rest.split_once('.'))
+        .map_or(path, |(_, arg)| arg)
+}
+
+/// The state of a fully known workload configuration, or `None` when it has any error.
+fn plan_workload(config: &Value, provider: &ProviderConfig) -> Option<Value> {
+    let (Some(w), diags) = config::workload_request(config, provider) else {
+        return None;
+    };
+    let plan = planner::workload::plan_workload(&w);
+    let strict = provider.strict || w.base.strict;
+    if diags.has_errors()
+        || result::findings_to_diagnostics(&plan.findings, strict, false).has_errors()
+        || result::workload_placeholders_to_diagnostics(&w, strict).has_errors()
+    {
+        return None;
+    }
+    Some(result::workload_state(config, &w, &plan))
 }
 
 /// The state of a fully known configuration, or `None` when it has any error.

@@ -31,6 +31,9 @@ pub struct Attribute {
 pub enum Nesting {
     Single,
     List,
+    /// Labelled blocks (`secret "db" {}`): a map from label to block. Terraform enforces no
+    /// item counts for it; the provider does, with its own diagnostics.
+    Map,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +78,7 @@ impl Block {
             let ty = match b.nesting {
                 Nesting::Single => inner,
                 Nesting::List => Type::list(inner),
+                Nesting::Map => Type::map(inner),
             };
             (b.type_name.clone(), ty)
         });

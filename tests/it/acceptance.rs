@@ -285,7 +285,11 @@ fn every_example_and_generated_doc_snippet_plans_on_its_own_and_then_sees_no_cha
             configs.push((dir.strip_prefix(repo_root()).unwrap().display().to_string(), text));
         }
     }
-    let mut pages = vec![repo_root().join("docs/index.md"), repo_root().join("docs/data-sources/plan.md")];
+    let mut pages = vec![
+        repo_root().join("docs/index.md"),
+        repo_root().join("docs/data-sources/plan.md"),
+        repo_root().join("docs/data-sources/workload.md"),
+    ];
     for entry in std::fs::read_dir(repo_root().join("docs/functions")).unwrap() {
         pages.push(entry.unwrap().path());
     }

@@ -399,3 +399,51 @@ fn dynamic_api_key_fallback_warns_and_fails_under_strict() {
     let contract: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(contract["rotation_scripts"]["rotation_logic"].as_str().unwrap().contains("urandom"));
 }
+
+/// `secretsint workload`: `--secret LABEL:CREDENTIAL:ROTATION[:PERIOD]`, repeated or
+/// comma-separated, plans as the `secretsint_workload` data source does.
+#[test]
+fn workload_takes_secrets_as_flags_and_writes_json_or_files() {
+    let base = [
+        "workload",
+        "--backend",
+        "vault",
+        "--target",
+        "application",
+        "--name",
+        "orders",
+        "--secret",
+        "db:database:dynamic:1h,stripe:api-key:manual",
+        "--secret",
+        "tls:certificate:automatic",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--format", "json"]);
+    let (code, out, err) = secretsint(&args);
+    assert_eq!(code, 0, "{err}");
+    let contract: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let labels: Vec<&String> = contract["secrets"].as_object().unwrap().keys().collect();
+    assert_eq!(labels, ["db", "stripe", "tls"]);
+    assert_eq!(contract["secret"]["db"]["rotation_period"], "1h");
+    assert_eq!(secretsint(&args).1, out, "deterministic");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().to_str().unwrap().to_string();
+    let mut args = base.to_vec();
+    args.extend(["--format", "files", "--out", &out_dir]);
+    let (code, _, err) = secretsint(&args);
+    assert_eq!(code, 0, "{err}");
+    for file in [
+        "prod--orders/secrets/db/config/backend.hcl",
+        "prod--orders/terraform/vault.tf",
+        "platform/vault.tf",
+    ] {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+
+    let mut twice = base.to_vec();
+    twice.extend(["--secret", "db:generic:manual"]);
+    let (code, _, err) = secretsint(&twice);
+    assert_eq!(code, 1);
+    assert!(err.contains("--secret names \"db\" twice"), "{err}");
+}

@@ -35,7 +35,11 @@ fn generated_docs_are_up_to_date() {
 #[test]
 fn docs_pages_have_registry_frontmatter() {
     let docs = repo_root().join("docs");
-    let mut pages = vec![docs.join("index.md"), docs.join("data-sources/plan.md")];
+    let mut pages = vec![
+        docs.join("index.md"),
+        docs.join("data-sources/plan.md"),
+        docs.join("data-sources/workload.md"),
+    ];
     for entry in std::fs::read_dir(docs.join("functions")).unwrap() {
         pages.push(entry.unwrap().path());
     }

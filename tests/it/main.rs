@@ -51,6 +51,7 @@ mod vault_backend;
 mod vault_soak;
 mod workflow_lint;
 mod workload;
+mod workload_provider;
 mod workload_sdk;
 mod workload_terraform;
 mod workload_vault;

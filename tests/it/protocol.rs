@@ -473,9 +473,10 @@ async fn unsupported_rpcs_answer_with_diagnostics() {
         .into_inner();
     assert!(f.error.unwrap().text.contains("no function"));
     let m = c6.get_metadata(p6::get_metadata::Request {}).await.unwrap().into_inner();
-    assert_eq!(m.data_sources.len(), 1);
+    assert_eq!(m.data_sources.len(), 2);
     let m5 = c5.get_metadata(p5::get_metadata::Request {}).await.unwrap().into_inner();
-    assert_eq!(m5.data_sources[0].type_name, "secretsint_plan");
+    let names: Vec<&str> = m5.data_sources.iter().map(|d| d.type_name.as_str()).collect();
+    assert_eq!(names, ["secretsint_plan", "secretsint_workload"]);
     let mut list = c6
         .list_resource(p6::list_resource::Request {
             type_name: "x".into(),
