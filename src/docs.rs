@@ -110,7 +110,8 @@ fn index(provider_example: &str) -> String {
          [`file`](functions/file.md). The guides show how its attributes feed \
          the resources of other providers, one per backend: [Vault](guides/vault.md), \
          [AWS Secrets Manager](guides/aws-secrets.md), [Azure Key Vault](guides/azure-keyvault.md) and \
-         [GCP Secret Manager](guides/gcp-secretmanager.md). [The decision table](decision-table.md) lists what \
+         [GCP Secret Manager](guides/gcp-secretmanager.md). [Workloads](guides/workloads.md) shows a service with \
+         several secrets and many workloads on one platform. [The decision table](decision-table.md) lists what \
          each combination plans today.\n\n",
     );
     out.push_str(&example(provider_example));
