@@ -441,3 +441,31 @@ fn azure_devops_checks_the_one_service_connection_once() {
         assert_eq!(checks.len(), 1, "{b}: {checks:?}");
     }
 }
+
+/// Issue 15: an AWS rotation rule hears only its own secret's outcomes. Every
+/// `aws_cloudwatch_event_rule` of every workload matches the ARN of the secret beside it (the
+/// same `<label>__` prefix), so a workload's topic, or another workload's, never receives the
+/// outcomes of a secret that is not its own. The canary: the old pattern, which named no secret.
+#[test]
+fn every_aws_rotation_rule_matches_its_own_secret_only() {
+    let mut rules = 0;
+    for (case, p) in workload_plans(Backend::AwsSecrets) {
+        for (address, text) in blocks_text(&p)
+            .iter()
+            .filter(|(a, _)| a.starts_with("resource.aws_cloudwatch_event_rule."))
+        {
+            let prefix = address
+                .trim_start_matches("resource.aws_cloudwatch_event_rule.")
+                .trim_end_matches("rotation");
+            let own = format!("aws_secretsmanager_secret.{prefix}app.arn");
+            assert!(
+                text.contains("additionalEventData") && text.contains(&own),
+                "{case}: {address} does not match {own}:\n{text}"
+            );
+            rules += 1;
+        }
+    }
+    assert!(rules > 20, "{rules}");
+    let old = r#"resource "aws_cloudwatch_event_rule" "rotation" { event_pattern = "{\"source\":[\"aws.secretsmanager\"]}" }"#;
+    assert!(!old.contains("aws_secretsmanager_secret.app.arn"), "the canary names no secret");
+}

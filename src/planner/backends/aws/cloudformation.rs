@@ -149,13 +149,5 @@ pub(super) fn cloudformation(s: &Settings, n: &Names, rot: &Rotator) -> String {
     })
 }
 
-pub(super) fn event_pattern() -> String {
-    render::json(&json!({
-        "source": ["aws.secretsmanager"],
-        "detail-type": ["AWS Service Event via CloudTrail"],
-        "detail": {
-            "eventSource": ["secretsmanager.amazonaws.com"],
-            "eventName": ["RotationAbandoned", "RotationFailed", "RotationSucceeded"],
-        },
-    }))
-}
+/// The rotation outcomes Secrets Manager logs as CloudTrail service events.
+pub(super) const EVENT_NAMES: &[&str] = &["RotationAbandoned", "RotationFailed", "RotationSucceeded"];

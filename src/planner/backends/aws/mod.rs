@@ -707,8 +707,8 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
             ));
             }
             d.push(format!(
-                "EventBridge rule {} sends RotationSucceeded, RotationFailed and RotationAbandoned (CloudTrail service events) to the SNS topic {}; subscribe the on-call address to it.",
-                n.event_rule, n.topic
+                "EventBridge rule {} sends RotationSucceeded, RotationFailed and RotationAbandoned (CloudTrail service events) of {} only (its pattern matches the secret's ARN in additionalEventData.SecretId, so no other secret's outcomes reach this topic) to the SNS topic {}; subscribe the on-call address to it.",
+                n.event_rule, n.secret_name, n.topic
             ));
             d.push(format!(
                 "The function traces to X-Ray, keeps 2 reserved concurrent executions, and sends an invocation that fails asynchronously to the topic {} as its dead-letter target.",
@@ -786,8 +786,8 @@ fn rotation_scripts(s: &Settings, n: &Names, rot: &Rotator) -> RotationScripts {
             schedule: schedule.clone(),
             rotation_logic: lambda_source(s, n),
             notification: format!(
-                "EventBridge rule {} publishes RotationSucceeded, RotationFailed and RotationAbandoned events to SNS topic {}.",
-                n.event_rule, n.topic
+                "EventBridge rule {} publishes the RotationSucceeded, RotationFailed and RotationAbandoned events of {} to SNS topic {}.",
+                n.event_rule, n.secret_name, n.topic
             ),
         },
     }

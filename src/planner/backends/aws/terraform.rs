@@ -360,7 +360,7 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies:
         tf::resource("aws_cloudwatch_event_rule", "rotation")
             .add_attribute((tf::key("name"), n.event_rule.as_str()))
             .add_attribute((tf::key("description"), format!("Rotation outcomes of {}", n.secret_name)))
-            .add_attribute((tf::key("event_pattern"), tf::heredoc(&event_pattern())))
+            .add_attribute((tf::key("event_pattern"), rotation_event_pattern()))
             .build(),
     );
     out.push(
@@ -371,4 +371,27 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, schedule: &str, policies:
             .build(),
     );
     out
+}
+
+/// The rule's pattern: this secret's rotation outcomes only. Secrets Manager logs them as
+/// CloudTrail service events whose `additionalEventData.SecretId` is the secret's ARN, so every
+/// secret's rule (and topic) hears its own, however many secrets the account holds.
+fn rotation_event_pattern() -> Expression {
+    let strings = |items: &[&str]| Expression::Array(items.iter().map(|i| Expression::from(*i)).collect());
+    let key = |k: &str| hcl::ObjectKey::Expression(Expression::from(k));
+    let mut detail = hcl::Object::new();
+    detail.insert(key("eventSource"), strings(&["secretsmanager.amazonaws.com"]));
+    detail.insert(key("eventName"), strings(EVENT_NAMES));
+    detail.insert(
+        key("additionalEventData"),
+        tf::obj(&[(
+            "SecretId",
+            Expression::Array(vec![tf::traversal("aws_secretsmanager_secret", &["app", "arn"])]),
+        )]),
+    );
+    let mut pattern = hcl::Object::new();
+    pattern.insert(key("source"), strings(&["aws.secretsmanager"]));
+    pattern.insert(key("detail-type"), strings(&["AWS Service Event via CloudTrail"]));
+    pattern.insert(key("detail"), Expression::Object(detail));
+    Expression::from(FuncCall::builder("jsonencode").arg(Expression::Object(pattern)).build())
 }

@@ -400,26 +400,7 @@ EOT
 resource "aws_cloudwatch_event_rule" "rotation" {
   name          = "prod--app-secret-rotation"
   description   = "Rotation outcomes of prod/app/database"
-  event_pattern = <<EOT
-{
-  "source": [
-    "aws.secretsmanager"
-  ],
-  "detail-type": [
-    "AWS Service Event via CloudTrail"
-  ],
-  "detail": {
-    "eventSource": [
-      "secretsmanager.amazonaws.com"
-    ],
-    "eventName": [
-      "RotationAbandoned",
-      "RotationFailed",
-      "RotationSucceeded"
-    ]
-  }
-}
-EOT
+  event_pattern = jsonencode({ "source" = ["aws.secretsmanager"], "detail-type" = ["AWS Service Event via CloudTrail"], "detail" = { "eventSource" = ["secretsmanager.amazonaws.com"], "eventName" = ["RotationAbandoned", "RotationFailed", "RotationSucceeded"], "additionalEventData" = { SecretId = [aws_secretsmanager_secret.app.arn] } } })
 }
 
 resource "aws_cloudwatch_event_target" "rotation" {
