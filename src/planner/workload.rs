@@ -212,16 +212,22 @@ fn compose(parts: Vec<(String, Settings, Plan)>) -> Plan {
     }
 
     // Each secret's Terraform blocks, renamed after it (what its prose says about them too).
-    let renamed: Vec<Vec<Rename>> = parts
+    // Each secret's Terraform files with its moved paths rewritten, once.
+    let terraform_texts: Vec<Vec<(&str, String)>> = parts
         .iter()
         .zip(&moved)
-        .map(|((label, _, p), map)| {
+        .map(|((_, _, p), map)| {
             p.deployment_manifests
                 .iter()
                 .filter(|m| is_terraform_file(m))
-                .flat_map(|m| renames(&rewrite_paths(&m.content, map), label, wide))
+                .map(|m| (m.filename.as_str(), rewrite_paths(&m.content, map)))
                 .collect()
         })
+        .collect();
+    let renamed: Vec<Vec<Rename>> = parts
+        .iter()
+        .zip(&terraform_texts)
+        .map(|((label, _, _), texts)| texts.iter().flat_map(|(_, text)| renames(text, label, wide)).collect())
         .collect();
 
     // Decisions: those every secret's plan states once, the others under their secret.
@@ -272,19 +278,18 @@ fn compose(parts: Vec<(String, Settings, Plan)>) -> Plan {
 
     // Terraform: one module; the secret's blocks renamed after it, the workload's once.
     let mut terraform: BTreeMap<String, Vec<hcl::Structure>> = BTreeMap::new();
-    for (((_, _, p), map), renames) in parts.iter().zip(&moved).zip(&renamed) {
-        for m in p.deployment_manifests.iter().filter(|m| is_terraform_file(m)) {
-            let text = rename_terraform(&rewrite_paths(&m.content, map), renames);
-            let body = match hcl::parse(&text) {
+    for (texts, renames) in terraform_texts.iter().zip(&renamed) {
+        for (filename, text) in texts {
+            let body = match hcl::parse(&rename_terraform(text, renames)) {
                 Ok(body) => body,
                 Err(e) => {
-                    conflicts.push(format!("{}: {e}", m.filename));
+                    conflicts.push(format!("{filename}: {e}"));
                     continue;
                 }
             };
-            let merged = terraform.entry(m.filename.clone()).or_default();
+            let merged = terraform.entry(filename.to_string()).or_default();
             for structure in body {
-                merge_structure(merged, structure, &m.filename, &mut conflicts);
+                merge_structure(merged, structure, filename, &mut conflicts);
             }
         }
     }
