@@ -101,6 +101,35 @@ pub struct SecretPart {
     pub rotation_scripts: Option<RotationScripts>,
 }
 
+impl SecretPart {
+    /// The secret's configuration and rotation files, by path relative to its directory.
+    pub fn files(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(config) = &self.secrets_config.config_file {
+            let ext = match self.secrets_config.config_format {
+                ConfigFormat::Hcl => "hcl",
+                ConfigFormat::Json => "json",
+                ConfigFormat::Yaml => "yaml",
+            };
+            out.push((format!("config/backend.{ext}"), config.clone()));
+        }
+        if let Some(r) = &self.rotation_scripts {
+            out.push((
+                "rotation/README.txt".to_string(),
+                format!(
+                    "rotation: {}\nschedule: {}\nnotification: {}\n",
+                    r.rotation_type, r.schedule, r.notification
+                ),
+            ));
+            out.push((
+                format!("rotation/{}", versions::rotation_logic_filename(r)),
+                r.rotation_logic.clone(),
+            ));
+        }
+        out
+    }
+}
+
 /// The workload's one consumer identity, by name.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Identity {
@@ -274,26 +303,8 @@ impl Plan {
             } else {
                 String::new()
             };
-            if let Some(config) = &part.secrets_config.config_file {
-                let ext = match part.secrets_config.config_format {
-                    ConfigFormat::Hcl => "hcl",
-                    ConfigFormat::Json => "json",
-                    ConfigFormat::Yaml => "yaml",
-                };
-                files.insert(self.file_key(&format!("{dir}config/backend.{ext}")), config.clone());
-            }
-            if let Some(r) = &part.rotation_scripts {
-                files.insert(
-                    self.file_key(&format!("{dir}rotation/README.txt")),
-                    format!(
-                        "rotation: {}\nschedule: {}\nnotification: {}\n",
-                        r.rotation_type, r.schedule, r.notification
-                    ),
-                );
-                files.insert(
-                    self.file_key(&format!("{dir}rotation/{}", versions::rotation_logic_filename(r))),
-                    r.rotation_logic.clone(),
-                );
+            for (path, content) in part.files() {
+                files.insert(self.file_key(&format!("{dir}{path}")), content);
             }
         }
         for p in &self.access_policies {

@@ -196,15 +196,15 @@ fn compose(parts: Vec<(String, Settings, Plan)>) -> Plan {
                 map.push((m.filename.clone(), relocate(&m.filename, label)));
             }
         }
-        // The configuration and rotation files `files` holds for each secret (Plan::files).
-        let single = Plan {
-            labelled: false,
-            ..p.clone()
+        // The configuration and rotation files `files` holds for each secret (SecretPart::files).
+        let part = SecretPart {
+            key: label.clone(),
+            secret_path: String::new(),
+            secrets_config: p.secrets_config.clone(),
+            rotation_scripts: p.rotation_scripts.clone(),
         };
-        for path in single.files().keys().filter_map(|k| k.strip_prefix(&format!("{}/", p.workload))) {
-            if path.starts_with("config/") || path.starts_with("rotation/") {
-                map.push((path.to_string(), format!("secrets/{label}/{path}")));
-            }
+        for (path, _) in part.files() {
+            map.push((path.clone(), format!("secrets/{label}/{path}")));
         }
         let folders = moved_folders(&map, wide);
         map.extend(folders);
