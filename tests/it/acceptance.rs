@@ -263,8 +263,9 @@ fn inputs_unknown_at_plan_time_plan_without_error() {
 /// Every example directory, as it stands (no `terraform` block added), and every ```terraform
 /// snippet of the generated docs: `init`, `plan`, `apply`, and a second `plan` that shows no
 /// changes. The hand-written guides also compose with other providers (vault, aws, azurerm,
-/// google, kubernetes, local), which no registry reachable here serves: their snippets are
-/// checked by `docs::guide_hcl_is_canonical` only.
+/// google, kubernetes, local), which no registry reachable here serves: each guide plans as one
+/// module in `docs::every_guide_plans_as_one_module`, those resources standing in as
+/// `terraform_data`.
 #[test]
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn every_example_and_generated_doc_snippet_plans_on_its_own_and_then_sees_no_changes() {
