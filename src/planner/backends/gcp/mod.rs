@@ -345,7 +345,7 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
         None => out.push(secret(
             format!("{}-secret-version-adder", n.stem),
             ROLE_SECRET_VERSION_ADDER,
-            writers_group(n),
+            writers(s, n),
             &n.secret_id,
         )),
         Some(_) => {
@@ -418,9 +418,18 @@ fn rotator_writer_role(s: &Settings) -> (&'static str, &'static str) {
     }
 }
 
-/// Who may add versions by hand when rotation is manual (a placeholder group).
+/// Who may add versions by hand when rotation is manual: `gcp.writers`, else a placeholder group.
+fn writers(s: &Settings, n: &Names) -> String {
+    s.gcp.writers.clone().unwrap_or_else(|| writers_group(n))
+}
+
 fn writers_group(n: &Names) -> String {
     format!("group:{}-secret-writers@example.com", n.role)
+}
+
+/// The writers of a plan, as its placeholder list shows them.
+pub(crate) fn writers_of(s: &Settings) -> String {
+    writers(s, &names(s))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,11 +482,14 @@ pub fn plan(s: &Settings) -> Plan {
     let mut rotation_scripts = match period {
         None => {
             decisions.push(format!(
-                "Rotation is manual: add a version with `gcloud secrets versions add {} --project={} --data-file=new-{}.json` as a member of the placeholder group {} (granted {ROLE_SECRET_VERSION_ADDER}); consumers reading version \"latest\" pick it up on their next read.",
+                "Rotation is manual: add a version with `gcloud secrets versions add {} --project={} --data-file=new-{}.json` as {} (granted {ROLE_SECRET_VERSION_ADDER}); consumers reading version \"latest\" pick it up on their next read.",
                 n.secret_id,
                 n.project,
                 s.leaf(),
-                writers_group(&n).trim_start_matches("group:")
+                match &s.gcp.writers {
+                    None => format!("a member of the placeholder group {}", writers_group(&n).trim_start_matches("group:")),
+                    Some(m) => format!("{m} (gcp.writers)"),
+                }
             ));
             RotationScripts {
                 overlap: String::new(),
