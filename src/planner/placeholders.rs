@@ -41,7 +41,7 @@ const SOURCES: &[Source] = &[
     }),
     ("gcp", "project_id", |s| s.gcp.project_id.clone()),
     ("gcp", "project_number", |s| s.gcp.project_number.clone()),
-    ("gcp", "writers", backends::gcp::writers_of),
+    ("gcp", "writers", backends::gcp::writers),
     ("database", "host", |s| s.database.host.clone()),
     ("kubernetes", "cluster_name", |s| s.kubernetes.cluster_name.clone()),
     ("kubernetes", "oidc_issuer", backends::aws::eks_issuer),

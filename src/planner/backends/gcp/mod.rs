@@ -345,7 +345,7 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
         None => out.push(secret(
             format!("{}-secret-version-adder", n.stem),
             ROLE_SECRET_VERSION_ADDER,
-            writers(s, n),
+            writers(s),
             &n.secret_id,
         )),
         Some(_) => {
@@ -419,17 +419,12 @@ fn rotator_writer_role(s: &Settings) -> (&'static str, &'static str) {
 }
 
 /// Who may add versions by hand when rotation is manual: `gcp.writers`, else a placeholder group.
-fn writers(s: &Settings, n: &Names) -> String {
-    s.gcp.writers.clone().unwrap_or_else(|| writers_group(n))
+pub(crate) fn writers(s: &Settings) -> String {
+    s.gcp.writers.clone().unwrap_or_else(|| writers_group(s))
 }
 
-fn writers_group(n: &Names) -> String {
-    format!("group:{}-secret-writers@example.com", n.role)
-}
-
-/// The writers of a plan, as its placeholder list shows them.
-pub(crate) fn writers_of(s: &Settings) -> String {
-    writers(s, &names(s))
+fn writers_group(s: &Settings) -> String {
+    format!("group:{}-secret-writers@example.com", s.role_name())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,7 +482,7 @@ pub fn plan(s: &Settings) -> Plan {
                 n.project,
                 s.leaf(),
                 match &s.gcp.writers {
-                    None => format!("a member of the placeholder group {}", writers_group(&n).trim_start_matches("group:")),
+                    None => format!("a member of the placeholder group {}", writers_group(s).trim_start_matches("group:")),
                     Some(m) => format!("{m} (gcp.writers)"),
                 }
             ));
