@@ -483,7 +483,7 @@ pub fn plan(s: &Settings) -> Plan {
                 s.leaf(),
                 match &s.gcp.writers {
                     None => format!("a member of the placeholder group {}", writers_group(s).trim_start_matches("group:")),
-                    Some(m) => format!("{m} (gcp.writers)"),
+                    Some(m) => m.clone(),
                 }
             ));
             RotationScripts {
