@@ -65,6 +65,10 @@ fn inputs(s: &Settings) -> Value {
             "rotator_principal_id",
             &(s.cicd.rotator_principal_id != super::resolve::ADO_ROTATOR_PRINCIPAL).then(|| s.cicd.rotator_principal_id.clone()),
         ),
+        ("azure", "identity_client_id", &s.azure.identity_client_id),
+        ("azure", "identity_principal_id", &s.azure.identity_principal_id),
+        ("azure", "deployer_principal_id", &s.azure.deployer_principal_id),
+        ("gcp", "writers", &s.gcp.writers),
     ] {
         if let (Some(v), Some(obj)) = (value, doc.get_mut(block).and_then(Value::as_object_mut)) {
             obj.insert(key.into(), json!(v));

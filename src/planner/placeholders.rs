@@ -26,8 +26,22 @@ const SOURCES: &[Source] = &[
     ("azure", "vault_name", |s| s.azure.vault_name.clone()),
     ("azure", "tenant_id", |s| s.azure.tenant_id.clone()),
     ("azure", "subscription_id", |s| s.azure.subscription_id.clone()),
+    ("azure", "identity_client_id", backends::azure::identity_client_id),
+    ("azure", "identity_principal_id", |s| {
+        s.azure
+            .identity_principal_id
+            .clone()
+            .unwrap_or_else(|| backends::azure::PRINCIPAL_PLACEHOLDER.into())
+    }),
+    ("azure", "deployer_principal_id", |s| {
+        s.azure
+            .deployer_principal_id
+            .clone()
+            .unwrap_or_else(|| backends::azure::PRINCIPAL_PLACEHOLDER.into())
+    }),
     ("gcp", "project_id", |s| s.gcp.project_id.clone()),
     ("gcp", "project_number", |s| s.gcp.project_number.clone()),
+    ("gcp", "writers", backends::gcp::writers),
     ("database", "host", |s| s.database.host.clone()),
     ("kubernetes", "cluster_name", |s| s.kubernetes.cluster_name.clone()),
     ("kubernetes", "oidc_issuer", backends::aws::eks_issuer),

@@ -54,6 +54,9 @@ pub struct AzureInput {
     pub tenant_id: Option<String>,
     pub subscription_id: Option<String>,
     pub resource_group: Option<String>,
+    pub identity_client_id: Option<String>,
+    pub identity_principal_id: Option<String>,
+    pub deployer_principal_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -61,6 +64,7 @@ pub struct GcpInput {
     pub project_id: Option<String>,
     pub project_number: Option<String>,
     pub location: Option<String>,
+    pub writers: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -205,9 +209,13 @@ text_fields! {
     (azure) tenant_id => shape::tenant_id,
     (azure) subscription_id => shape::subscription_id,
     (azure) resource_group => shape::resource_group,
+    (azure) identity_client_id => shape::client_id,
+    (azure) identity_principal_id => shape::object_id,
+    (azure) deployer_principal_id => shape::object_id,
     (gcp) project_id => shape::gcp_project_id,
     (gcp) project_number => shape::project_number,
     (gcp) location => shape::gcp_location,
+    (gcp) writers => shape::iam_member,
     (database) host => shape::db_host,
     (database) database_name => shape::database_name,
     (kubernetes) service_account => shape::dns_subdomain,

@@ -29,6 +29,13 @@ pub struct AzureSettings {
     pub tenant_id: String,
     pub subscription_id: String,
     pub resource_group: String,
+    /// The workload's user-assigned identity as Entra knows it once created: its client ID
+    /// and its principal (object) ID. `None` for the placeholder.
+    pub identity_client_id: Option<String>,
+    pub identity_principal_id: Option<String>,
+    /// Object ID of the principal that runs Terraform (Key Vault Officer on the vault), `None`
+    /// for the placeholder.
+    pub deployer_principal_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +43,9 @@ pub struct GcpSettings {
     pub project_id: String,
     pub project_number: String,
     pub location: Option<String>,
+    /// The IAM member that adds versions by hand when rotation is manual, `None` for the
+    /// placeholder group.
+    pub writers: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -343,6 +353,9 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         resource_group: d.pick(&req.azure.resource_group, "rg-secrets".into(), is_azure, |v| {
             format!("azure.resource_group defaults to \"{v}\".")
         }),
+        identity_client_id: req.azure.identity_client_id.clone(),
+        identity_principal_id: req.azure.identity_principal_id.clone(),
+        deployer_principal_id: req.azure.deployer_principal_id.clone(),
     };
     let is_gcp = b == Backend::GcpSecretManager;
     let gcp = GcpSettings {
@@ -353,6 +366,7 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
             format!("gcp.project_number defaults to the placeholder {v}.")
         }),
         location: req.gcp.location.clone(),
+        writers: req.gcp.writers.clone(),
     };
     let is_db = credential == CredentialType::Database;
     let engine = d.pick(&req.database.engine, DbEngine::Postgresql, is_db, |v| {

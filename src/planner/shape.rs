@@ -512,6 +512,32 @@ pub fn object_id(t: &str) -> Result<String, String> {
     guid(t, "an object ID")
 }
 
+pub fn client_id(t: &str) -> Result<String, String> {
+    guid(t, "a client ID")
+}
+
+/// An IAM member that names people or a workload by e-mail: `group:`, `user:` or
+/// `serviceAccount:` followed by an address with a dotted domain.
+pub fn iam_member(t: &str) -> Result<String, String> {
+    let email = ["group:", "user:", "serviceAccount:"].iter().find_map(|p| t.strip_prefix(p));
+    let ok = email.is_some_and(|e| match e.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
+                && domain.contains('.')
+                && is_host_name(domain)
+        }
+        None => false,
+    });
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(format!(
+            "{t:?} is not an IAM member: write group:<email>, user:<email> or serviceAccount:<email>, like \"group:orders-writers@acme.com\""
+        ))
+    }
+}
+
 pub fn subscription_id(t: &str) -> Result<String, String> {
     guid(t, "a subscription ID")
 }

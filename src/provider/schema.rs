@@ -324,6 +324,18 @@ fn build_plan() -> Schema {
                 s("tenant_id", "Entra tenant ID (GUID). Defaults to a zero GUID placeholder."),
                 s("subscription_id", "Subscription ID (GUID). Defaults to a zero GUID placeholder."),
                 s("resource_group", "Resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' and ')', not ending with '.'. Holds the vault (a platform object) and every workload's identities. Defaults to \"rg-secrets\"."),
+                s(
+                    "identity_client_id",
+                    "kubernetes and application targets: client ID (GUID) of the workload's user-assigned managed identity \"id-<environment>--<name>\", which the service account's azure.workload.identity/client-id annotation or the application's AZURE_CLIENT_ID carries: `terraform output -raw workload_client_id` after the first apply, or `az identity show -g <resource group> -n <identity> --query clientId -o tsv`. Defaults to a zero GUID placeholder.",
+                ),
+                s(
+                    "identity_principal_id",
+                    "Principal (object) ID (GUID) of the workload's user-assigned managed identity, the principalId of its role assignments in access_policies: `az identity show -g <resource group> -n <identity> --query principalId -o tsv`. Defaults to a zero GUID placeholder.",
+                ),
+                s(
+                    "deployer_principal_id",
+                    "Object ID (GUID) of the principal that runs Terraform, which gets the Key Vault Secrets or Certificates Officer role on the vault to create the secret: the same for every workload on the vault. For a service principal `az ad sp show --id <client ID> --query id -o tsv`, for a user `az ad signed-in-user show --query id -o tsv`. Defaults to a zero GUID placeholder.",
+                ),
             ],
         ),
         block(
@@ -333,6 +345,10 @@ fn build_plan() -> Schema {
                 s("project_id", "Project ID. Defaults to the placeholder \"example-project\"."),
                 s("project_number", "Project number. Defaults to the placeholder 123456789012."),
                 s("location", "Region for regional secrets: lowercase letters, digits and inner '-', starting with a letter. Unset means global secrets."),
+                s(
+                    "writers",
+                    "rotation_policy = \"manual\": the IAM member granted roles/secretmanager.secretVersionAdder on the secret, who adds versions by hand: \"group:<email>\" (a Google group, as `gcloud identity groups describe <email>` shows it), \"user:<email>\" or \"serviceAccount:<email>\". Defaults to the placeholder group \"group:<environment>--<name>-secret-writers@example.com\".",
+                ),
             ],
         ),
         block(

@@ -42,6 +42,18 @@ pub const STAND_INS: &[(&str, [&str; 2])] = &[
         ["cccccccc-cccc-cccc-cccc-cccccccccccc", "dddddddd-dddd-dddd-dddd-dddddddddddd"],
     ),
     (
+        "azure.identity_client_id",
+        ["45454545-4545-4545-4545-454545454545", "67676767-6767-6767-6767-676767676767"],
+    ),
+    (
+        "azure.identity_principal_id",
+        ["89898989-8989-8989-8989-898989898989", "abababab-abab-abab-abab-abababababab"],
+    ),
+    (
+        "azure.deployer_principal_id",
+        ["cdcdcdcd-cdcd-cdcd-cdcd-cdcdcdcdcdcd", "efefefef-efef-efef-efef-efefefefefef"],
+    ),
+    (
         "cicd.principal_id",
         ["eeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee", "ffffffff-ffff-ffff-ffff-ffffffffffff"],
     ),
@@ -51,6 +63,7 @@ pub const STAND_INS: &[(&str, [&str; 2])] = &[
     ),
     ("gcp.project_id", ["hhhhhh", "g0-g0g0-g0g0g"]),
     ("gcp.project_number", ["333333", "4444444444444"]),
+    ("gcp.writers", ["group:ffff@ffff.ffff", "user:e5e@e5e5e5e5e5.e5e5e"]),
 ];
 
 /// The state for a configuration with unknown values: known wherever two stand-in plans agree,
@@ -399,10 +412,14 @@ mod tests {
             ("aws.account_id", &["123456789012"]),
             ("azure.tenant_id", &[guid]),
             ("azure.subscription_id", &[guid]),
+            ("azure.identity_client_id", &[guid]),
+            ("azure.identity_principal_id", &[guid]),
+            ("azure.deployer_principal_id", &[guid]),
             ("cicd.principal_id", &[guid]),
             ("cicd.rotator_principal_id", &[guid]),
             ("gcp.project_id", &["my-project-123"]),
             ("gcp.project_number", &["123456789012"]),
+            ("gcp.writers", &["group:orders-writers@acme.com", "user:ops@acme.com"]),
         ];
         let combos = [
             ["vault", "kubernetes", "dynamic", "database"],

@@ -96,9 +96,19 @@ fn other_values(field: &str) -> Vec<Edit> {
         "azure.tenant_id" => vec![|r| r.azure.tenant_id = Some("11111111-1111-1111-1111-111111111111".into())],
         "azure.subscription_id" => vec![|r| r.azure.subscription_id = Some("22222222-2222-2222-2222-222222222222".into())],
         "azure.resource_group" => vec![|r| r.azure.resource_group = Some("rg-other".into())],
+        "azure.identity_client_id" => {
+            vec![|r| r.azure.identity_client_id = Some("66666666-6666-4666-8666-666666666666".into())]
+        }
+        "azure.identity_principal_id" => {
+            vec![|r| r.azure.identity_principal_id = Some("77777777-7777-4777-8777-777777777777".into())]
+        }
+        "azure.deployer_principal_id" => {
+            vec![|r| r.azure.deployer_principal_id = Some("88888888-8888-4888-8888-888888888888".into())]
+        }
         "gcp.project_id" => vec![|r| r.gcp.project_id = Some("other-project".into())],
         "gcp.project_number" => vec![|r| r.gcp.project_number = Some("210987654321".into())],
         "gcp.location" => vec![|r| r.gcp.location = Some("europe-west1".into())],
+        "gcp.writers" => vec![|r| r.gcp.writers = Some("group:other-writers@example.org".into())],
         "database.engine" => vec![|r| r.database.engine = Some(DbEngine::Mysql), |r| {
             r.database.engine = Some(DbEngine::Mongodb)
         }],
@@ -362,8 +372,12 @@ fn everything_real(r: &mut secretsint::planner::Request) {
     r.azure.vault_name = Some("kv-acme-prod".into());
     r.azure.tenant_id = Some("6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f".into());
     r.azure.subscription_id = Some("7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d".into());
+    r.azure.identity_client_id = Some("4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a".into());
+    r.azure.identity_principal_id = Some("5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b".into());
+    r.azure.deployer_principal_id = Some("6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c".into());
     r.gcp.project_id = Some("acme-prod".into());
     r.gcp.project_number = Some("210987654321".into());
+    r.gcp.writers = Some("group:orders-writers@acme.test".into());
     r.database.host = Some("orders-db.acme.test".into());
     r.kubernetes.cluster_name = Some("acme-prod".into());
     r.kubernetes.oidc_issuer = Some("https://oidc.eks.us-east-1.amazonaws.com/id/5C8F0D2A9B7E4F1C3A6D8B0E2F4A6C8E".into());
@@ -393,12 +407,22 @@ const MARKERS: [&str; 10] = [
     "example-cluster",
 ];
 
-/// Placeholders that no argument replaces yet, each with the combinations that carry it. The
-/// list is the known gap: a new placeholder, or one of these spreading, fails the test.
-fn known_gap(combo: &str, marker: &str, line: &str) -> bool {
-    (combo.starts_with("azure-keyvault/") && marker == "00000000-0000-0000-0000-000000000000")
-        || (combo.starts_with("gcp-secretmanager/") && line.contains("-secret-writers@example.com"))
-        || line.contains("module example.com/")
+/// Placeholders that no argument replaces, each with where it may stand. The list is the known
+/// gap: a new placeholder, or one of these spreading, fails the test.
+/// - A Go module path is a name the generated module gives itself, not a value only the user
+///   knows: nothing fetches or resolves it, and `example.com/` is the prefix Go's own docs give
+///   a module nobody publishes.
+/// - The rotation Function's identity is created per secret by the plan's own Terraform, whose
+///   role assignments reference its principal_id; only the JSON policy document, which cannot
+///   reference, carries the zero GUID. One workload-level argument could not name one identity
+///   per secret.
+fn known_gap(combo: &str, path: &str, marker: &str, line: &str) -> bool {
+    line.contains("module example.com/")
+        || (combo.starts_with("azure-keyvault/")
+            && marker == "00000000-0000-0000-0000-000000000000"
+            && path.starts_with("policies/")
+            && path.contains("-rotator-")
+            && line.contains("\"principalId\""))
 }
 
 /// The placeholders a plan lists are in its artifacts, and with every argument that replaces one
@@ -435,7 +459,7 @@ fn every_listed_placeholder_is_real_and_the_arguments_replace_them_all() {
             for (path, content) in p.workload_files() {
                 for line in content.lines() {
                     for marker in MARKERS.iter().filter(|m| line.contains(*m)) {
-                        if !known_gap(&combo, marker, line) {
+                        if !known_gap(&combo, &path, marker, line) {
                             leaks.push(format!("{combo} {path}: {marker} in {}", line.trim()));
                         }
                     }
@@ -568,4 +592,125 @@ fn the_checks_alone_find_every_error_the_plan_finds() {
     ] {
         assert!(seen.get(summary).is_some_and(|n| *n > 0), "no request raised {summary:?}: {seen:?}");
     }
+}
+
+/// The arguments that replace the Azure identities' and the GCP writers' placeholders take only
+/// their own shape, and the diagnostic names it on the attribute.
+#[test]
+fn identity_and_writer_arguments_name_their_shape() {
+    let cases = [
+        (
+            "azure.identity_client_id",
+            "id-prod--app",
+            "azure.identity_client_id: \"id-prod--app\" is not a client ID: write a GUID like \"00000000-0000-0000-0000-000000000000\".",
+        ),
+        (
+            "azure.identity_principal_id",
+            "6f7a8b9c0d1e4f2a9b3c4d5e6f7a8b9c",
+            "azure.identity_principal_id: \"6f7a8b9c0d1e4f2a9b3c4d5e6f7a8b9c\" is not an object ID: write a GUID like \"00000000-0000-0000-0000-000000000000\".",
+        ),
+        (
+            "azure.deployer_principal_id",
+            "terraform@acme.test",
+            "azure.deployer_principal_id: \"terraform@acme.test\" is not an object ID: write a GUID like \"00000000-0000-0000-0000-000000000000\".",
+        ),
+        (
+            "gcp.writers",
+            "orders-writers@acme.test",
+            "gcp.writers: \"orders-writers@acme.test\" is not an IAM member: write group:<email>, user:<email> or serviceAccount:<email>, like \"group:orders-writers@acme.com\".",
+        ),
+        (
+            "gcp.writers",
+            "group:orders-writers",
+            "gcp.writers: \"group:orders-writers\" is not an IAM member: write group:<email>, user:<email> or serviceAccount:<email>, like \"group:orders-writers@acme.com\".",
+        ),
+    ];
+    for (at, given, detail) in cases {
+        let d = validate(&with(at, s(given)));
+        assert_eq!(
+            only(&d, Severity::Error, at),
+            ("Invalid Attribute Value".to_string(), detail.to_string())
+        );
+    }
+    for (at, good) in [
+        ("gcp.writers", "group:orders-writers@acme.test"),
+        ("gcp.writers", "user:ops.lead+secrets@acme.test"),
+        ("gcp.writers", "serviceAccount:writer@acme-prod.iam.gserviceaccount.com"),
+        ("azure.identity_client_id", "4D5E6F7A-8B9C-4D0E-9F1A-2B3C4D5E6F7A"),
+    ] {
+        let d = validate(&with(at, s(good)));
+        assert!(!d.has_errors(), "{at} = {good}: {d:?}");
+    }
+}
+
+/// An Azure plan lists its identities' IDs and a manual GCP plan its writers as placeholders
+/// with the arguments that set them; strict refuses them; set, they are gone.
+#[test]
+fn identity_and_writer_placeholders_are_listed_and_strict_refuses_them() {
+    let listed = |config: &Value| -> Vec<String> {
+        let (state, d) = provider::read(config, &ProviderConfig::default());
+        assert!(!d.has_errors(), "{d:?}");
+        match state.get("placeholders") {
+            Value::List(items) => items.iter().map(|p| p.get("argument").as_str().unwrap().to_string()).collect(),
+            other => panic!("placeholders is a list: {other:?}"),
+        }
+    };
+    let strict = ProviderConfig {
+        strict: true,
+        ..Default::default()
+    };
+    let azure = config(&[
+        ("secrets_backend", s("azure-keyvault")),
+        ("integration_target", s("kubernetes")),
+        ("rotation_policy", s("manual")),
+        ("credential_type", s("generic")),
+    ]);
+    let args = listed(&azure);
+    for arg in [
+        "azure.identity_client_id",
+        "azure.identity_principal_id",
+        "azure.deployer_principal_id",
+    ] {
+        assert!(args.contains(&arg.to_string()), "{arg} in {args:?}");
+    }
+    assert_eq!(
+        only(&provider::validate(&azure, &strict), Severity::Error, "azure.deployer_principal_id"),
+        (
+            "Placeholder Left In Plan".to_string(),
+            "azure.deployer_principal_id is unset, so the plan carries the placeholder \"00000000-0000-0000-0000-000000000000\" in its place. With strict = true every placeholder is an error: set azure.deployer_principal_id to the real value.".to_string()
+        )
+    );
+    let mut set = azure.clone();
+    if let Value::Map(m) = &mut set {
+        m.insert(
+            "azure".into(),
+            Value::object([
+                ("identity_client_id".to_string(), s("4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a")),
+                ("identity_principal_id".to_string(), s("5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b")),
+                ("deployer_principal_id".to_string(), s("6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c")),
+            ]),
+        );
+    }
+    let args = listed(&set);
+    for arg in [
+        "azure.identity_client_id",
+        "azure.identity_principal_id",
+        "azure.deployer_principal_id",
+    ] {
+        assert!(!args.contains(&arg.to_string()), "{arg} set, yet listed in {args:?}");
+    }
+    let gcp = config(&[
+        ("secrets_backend", s("gcp-secretmanager")),
+        ("integration_target", s("application")),
+        ("rotation_policy", s("manual")),
+        ("credential_type", s("api-key")),
+    ]);
+    assert!(listed(&gcp).contains(&"gcp.writers".to_string()));
+    assert_eq!(
+        only(&provider::validate(&gcp, &strict), Severity::Error, "gcp.writers"),
+        (
+            "Placeholder Left In Plan".to_string(),
+            "gcp.writers is unset, so the plan carries the placeholder \"group:prod--app-secret-writers@example.com\" in its place. With strict = true every placeholder is an error: set gcp.writers to the real value.".to_string()
+        )
+    );
 }

@@ -469,3 +469,61 @@ fn every_aws_rotation_rule_matches_its_own_secret_only() {
     let old = r#"resource "aws_cloudwatch_event_rule" "rotation" { event_pattern = "{\"source\":[\"aws.secretsmanager\"]}" }"#;
     assert!(!old.contains("aws_secretsmanager_secret.app.arn"), "the canary names no secret");
 }
+
+/// A workload's Azure identity IDs and GCP writers come from the workload-level `azure` and
+/// `gcp` blocks: set, they reach every secret's artifacts and leave no zero GUID or placeholder
+/// group, except the principalId of each secret's own rotation Function identity (per secret,
+/// so no workload-level argument names it).
+#[test]
+fn identity_and_writer_arguments_reach_every_secret_of_a_workload() {
+    const CLIENT: &str = "4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a";
+    const PRINCIPAL: &str = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
+    const DEPLOYER: &str = "6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c";
+    const WRITERS: &str = "group:orders-writers@acme.test";
+    let zero = "00000000-0000-0000-0000-000000000000";
+    for (backend, target, ci) in platforms()
+        .into_iter()
+        .filter(|(b, _, _)| matches!(b, Backend::AzureKeyVault | Backend::GcpSecretManager))
+    {
+        for (mix, secrets) in mixes() {
+            let mut w = workload(backend, target, ci, "orders", "prod", secrets);
+            w.base.azure.identity_client_id = Some(CLIENT.into());
+            w.base.azure.identity_principal_id = Some(PRINCIPAL.into());
+            w.base.azure.deployer_principal_id = Some(DEPLOYER.into());
+            w.base.gcp.writers = Some(WRITERS.into());
+            w.base.azure.tenant_id = Some("6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f".into());
+            w.base.azure.subscription_id = Some("7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d".into());
+            w.base.cicd.principal_id = Some("2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e".into());
+            let p = plan_workload(&w);
+            let at = format!("{backend}/{target}/{ci:?}/{mix}");
+            let listed: Vec<&str> = p.placeholders.iter().map(|ph| ph.argument.as_str()).collect();
+            for arg in [
+                "azure.identity_client_id",
+                "azure.identity_principal_id",
+                "azure.deployer_principal_id",
+                "gcp.writers",
+            ] {
+                assert!(!listed.contains(&arg), "{at}: {arg} set, yet listed");
+            }
+            let files = crate::support::WorkloadFiles::workload_files(&p);
+            let all: String = files.values().cloned().collect();
+            for (path, content) in &files {
+                for line in content.lines() {
+                    let rotator_doc = path.starts_with("policies/") && path.contains("-rotator-");
+                    assert!(!line.contains(zero) || rotator_doc, "{at} {path}: {line}");
+                    assert!(!line.contains("secret-writers@example.com"), "{at} {path}: {line}");
+                }
+            }
+            match backend {
+                Backend::AzureKeyVault => {
+                    assert!(all.contains(PRINCIPAL) && all.contains(DEPLOYER), "{at}");
+                    assert_eq!(all.contains(CLIENT), target != Target::Cicd, "{at}");
+                }
+                _ => {
+                    let manual = w.secrets.iter().any(|s| s.rotation == Rotation::Manual);
+                    assert_eq!(all.contains(WRITERS), manual, "{at}");
+                }
+            }
+        }
+    }
+}

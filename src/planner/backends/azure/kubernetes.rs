@@ -42,7 +42,7 @@ pub(super) fn store_yaml(s: &Settings, n: &Names) -> String {
 
 pub(super) fn service_account(s: &Settings) -> k8s::K8sObject<()> {
     let mut annotations = std::collections::BTreeMap::new();
-    annotations.insert("azure.workload.identity/client-id", CLIENT_ID_PLACEHOLDER.to_string());
+    annotations.insert("azure.workload.identity/client-id", super::identity_client_id(s));
     annotations.insert("azure.workload.identity/tenant-id", s.azure.tenant_id.clone());
     k8s::annotated_service_account(s, annotations)
 }
@@ -163,10 +163,16 @@ pub(super) fn kubernetes_target(
         "The AKS cluster \"{}\" must run with oidc_issuer_enabled and workload_identity_enabled; the federated credential on {} trusts its OIDC issuer for subject system:serviceaccount:{}:{} with audience {TOKEN_EXCHANGE_AUDIENCE}.",
         s.kubernetes.cluster_name, n.identity, s.kubernetes.namespace, s.kubernetes.service_account
     ));
-    decisions.push(format!(
-        "The service account carries azure.workload.identity/client-id = {CLIENT_ID_PLACEHOLDER} as a placeholder: set it to `terraform output -raw workload_client_id` before applying; ESO's {} uses authType WorkloadIdentity with serviceAccountRef, so no client secret exists anywhere.",
-        s.kubernetes.store_kind
-    ));
+    decisions.push(match &s.azure.identity_client_id {
+        None => format!(
+            "The service account carries azure.workload.identity/client-id = {CLIENT_ID_PLACEHOLDER} as a placeholder: set it to `terraform output -raw workload_client_id` before applying; ESO's {} uses authType WorkloadIdentity with serviceAccountRef, so no client secret exists anywhere.",
+            s.kubernetes.store_kind
+        ),
+        Some(id) => format!(
+            "The service account carries azure.workload.identity/client-id = {id} (azure.identity_client_id); ESO's {} uses authType WorkloadIdentity with serviceAccountRef, so no client secret exists anywhere.",
+            s.kubernetes.store_kind
+        ),
+    });
     decisions.push(format!(
         "The ExternalSecret re-reads secret/{} every {}{}.",
         n.object,

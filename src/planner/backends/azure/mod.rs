@@ -53,6 +53,13 @@ pub(crate) const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
 const EVENT_NEAR_EXPIRY: &str = "Microsoft.KeyVault.SecretNearExpiry";
 /// Azure SDKs' placeholder until the identity exists: replaced by `terraform output`.
 pub(crate) const CLIENT_ID_PLACEHOLDER: &str = "00000000-0000-0000-0000-000000000000";
+/// A principal's object ID where the user has not given it (`azure.*_principal_id`).
+pub(crate) const PRINCIPAL_PLACEHOLDER: &str = "00000000-0000-0000-0000-000000000000";
+
+/// The workload identity's client ID: `azure.identity_client_id`, else the placeholder.
+pub(crate) fn identity_client_id(s: &Settings) -> String {
+    s.azure.identity_client_id.clone().unwrap_or_else(|| CLIENT_ID_PLACEHOLDER.into())
+}
 
 /// Built-in Azure role definitions (domain-facts §4.1). Names and IDs are fixed by Azure.
 pub mod roles {
@@ -273,7 +280,7 @@ struct RoleAssignmentBody {
 #[serde(rename_all = "camelCase")]
 struct RoleAssignmentProperties {
     role_definition_id: String,
-    principal_id: &'static str,
+    principal_id: String,
     /// Left out for the deployer, which may be a user or a service principal.
     #[serde(skip_serializing_if = "Option::is_none")]
     principal_type: Option<&'static str>,
@@ -370,6 +377,16 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
     out
 }
 
+/// The object ID the user gave for the principal of an assignment: the deployer's, or the
+/// workload identity's. The rotator's identity is per secret, so it has no argument.
+fn principal_id(s: &Settings, label: &str) -> Option<String> {
+    match label {
+        "deployer" => s.azure.deployer_principal_id.clone(),
+        label if label.starts_with("app_") => s.azure.identity_principal_id.clone(),
+        _ => None,
+    }
+}
+
 fn policies(s: &Settings, list: &[Assignment]) -> Vec<AccessPolicy> {
     list.iter()
         .map(|a| AccessPolicy {
@@ -378,11 +395,18 @@ fn policies(s: &Settings, list: &[Assignment]) -> Vec<AccessPolicy> {
             policy_document: render::json(&RoleAssignmentBody {
                 properties: RoleAssignmentProperties {
                     role_definition_id: role_definition_id(s, a.role),
-                    principal_id: CLIENT_ID_PLACEHOLDER,
+                    principal_id: principal_id(s, a.label).unwrap_or_else(|| PRINCIPAL_PLACEHOLDER.into()),
                     principal_type: (a.label != "deployer").then_some("ServicePrincipal"),
                     description: format!(
-                        "{} for {} on {} only; replace principalId with its object ID",
-                        a.role.0, a.principal_name, a.scope
+                        "{} for {} on {} only{}",
+                        a.role.0,
+                        a.principal_name,
+                        a.scope,
+                        if principal_id(s, a.label).is_some() {
+                            ""
+                        } else {
+                            "; replace principalId with its object ID"
+                        }
                     ),
                 },
             }),
@@ -760,15 +784,21 @@ fn requirements_txt(s: &Settings) -> String {
 
 fn application_target(s: &Settings, n: &Names, decisions: &mut Vec<String>) -> (ConfigFormat, String) {
     let config = serde_json::json!({
-        "AZURE_CLIENT_ID": CLIENT_ID_PLACEHOLDER,
+        "AZURE_CLIENT_ID": identity_client_id(s),
         "AZURE_TENANT_ID": s.azure.tenant_id,
         "KEY_VAULT_URL": n.vault_url,
         "KEY_VAULT_OBJECT": n.object,
     });
-    decisions.push(format!(
-        "The application authenticates as the user-assigned managed identity {}: attach it to the VM, App Service, Container App or Function that runs the workload, and set AZURE_CLIENT_ID in config/backend.json to `terraform output -raw workload_client_id` (the file holds a placeholder) so ManagedIdentityCredential picks that identity.",
-        n.identity
-    ));
+    decisions.push(match &s.azure.identity_client_id {
+        None => format!(
+            "The application authenticates as the user-assigned managed identity {}: attach it to the VM, App Service, Container App or Function that runs the workload, and set AZURE_CLIENT_ID in config/backend.json to `terraform output -raw workload_client_id` (the file holds a placeholder) so ManagedIdentityCredential picks that identity.",
+            n.identity
+        ),
+        Some(id) => format!(
+            "The application authenticates as the user-assigned managed identity {} (client ID {id}, azure.identity_client_id): attach it to the VM, App Service, Container App or Function that runs the workload; AZURE_CLIENT_ID in config/backend.json makes ManagedIdentityCredential pick that identity.",
+            n.identity
+        ),
+    });
     (ConfigFormat::Json, render::json(&config))
 }
 

@@ -345,7 +345,7 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
         None => out.push(secret(
             format!("{}-secret-version-adder", n.stem),
             ROLE_SECRET_VERSION_ADDER,
-            writers_group(n),
+            writers(s),
             &n.secret_id,
         )),
         Some(_) => {
@@ -418,9 +418,13 @@ fn rotator_writer_role(s: &Settings) -> (&'static str, &'static str) {
     }
 }
 
-/// Who may add versions by hand when rotation is manual (a placeholder group).
-fn writers_group(n: &Names) -> String {
-    format!("group:{}-secret-writers@example.com", n.role)
+/// Who may add versions by hand when rotation is manual: `gcp.writers`, else a placeholder group.
+pub(crate) fn writers(s: &Settings) -> String {
+    s.gcp.writers.clone().unwrap_or_else(|| writers_group(s))
+}
+
+fn writers_group(s: &Settings) -> String {
+    format!("group:{}-secret-writers@example.com", s.role_name())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,11 +477,14 @@ pub fn plan(s: &Settings) -> Plan {
     let mut rotation_scripts = match period {
         None => {
             decisions.push(format!(
-                "Rotation is manual: add a version with `gcloud secrets versions add {} --project={} --data-file=new-{}.json` as a member of the placeholder group {} (granted {ROLE_SECRET_VERSION_ADDER}); consumers reading version \"latest\" pick it up on their next read.",
+                "Rotation is manual: add a version with `gcloud secrets versions add {} --project={} --data-file=new-{}.json` as {} (granted {ROLE_SECRET_VERSION_ADDER}); consumers reading version \"latest\" pick it up on their next read.",
                 n.secret_id,
                 n.project,
                 s.leaf(),
-                writers_group(&n).trim_start_matches("group:")
+                match &s.gcp.writers {
+                    None => format!("a member of the placeholder group {}", writers_group(s).trim_start_matches("group:")),
+                    Some(m) => m.clone(),
+                }
             ));
             RotationScripts {
                 overlap: String::new(),

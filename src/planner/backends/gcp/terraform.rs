@@ -163,7 +163,7 @@ pub(super) fn terraform(s: &Settings, n: &Names, period: Option<Duration>) -> Bo
                 "writers",
                 secret_ref,
                 ROLE_SECRET_VERSION_ADDER,
-                Expression::from(writers_group(n)),
+                Expression::from(writers(s)),
                 n,
             ));
         }
