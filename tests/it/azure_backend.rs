@@ -370,8 +370,9 @@ fn rotation_function_adds_exactly_one_version() {
             continue;
         }
         if matches!(engine.as_str(), "postgresql" | "redshift") {
-            // A real PostgreSQL login whose password the Function must change (Redshift speaks
-            // the same ALTER USER ... WITH PASSWORD).
+            // A real PostgreSQL login whose password the Function must change (without
+            // ADMIN_SECRET_NAME the user's own; the Redshift Function's ALTER USER ... PASSWORD
+            // runs on PostgreSQL 15 too).
             let user = format!("azure-rotation-{i}");
             b.pg.admin("postgres", &format!("CREATE ROLE \"{user}\" LOGIN PASSWORD 'initial-password-{i}'"));
             cmd.env("PGHOST", "127.0.0.1")
