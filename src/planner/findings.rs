@@ -220,7 +220,7 @@ pub fn azure_rotation_engine(engine: DbEngine, requested: Rotation) -> Finding {
         &["database", "engine"],
         "Rotation Function Cannot Change This Database's Password",
         format!(
-            "The generated rotation Function changes passwords on \"postgresql\", \"mysql\" and \"redshift\" only, so for \"{engine}\" rotation_policy \"{requested}\" falls back to \"manual\": the plan emits no rotation Function, and the secret changes only when someone writes a new version after changing the password on the database. Use database.engine \"postgresql\" or \"mysql\" for rotation with alternating users, or backend \"vault\", whose database engine rotates {engine} passwords where it has a plugin for it."
+            "The generated rotation Function changes passwords on \"postgresql\", \"mysql\" and \"redshift\" only, so for \"{engine}\" rotation_policy \"{requested}\" falls back to \"manual\": the plan emits no rotation Function, and the secret changes only when someone writes a new version after changing the password on the database. Use database.engine \"postgresql\", \"mysql\" or \"redshift\" for rotation with alternating users, or backend \"vault\", whose database engine rotates {engine} passwords where it has a plugin for it."
         ),
     )
 }

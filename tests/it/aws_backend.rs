@@ -501,6 +501,11 @@ fn soak(user: &str, alternate: bool) -> Value {
 }
 
 pub(crate) fn run_soak(engine: DbEngine, secret: Value, superuser: Option<Value>, alternate: bool) -> Value {
+    run_soak_with(engine, secret, superuser, alternate, None)
+}
+
+/// [`run_soak`] with the query each consumer login runs (SELECT 1 without one).
+pub(crate) fn run_soak_with(engine: DbEngine, secret: Value, superuser: Option<Value>, alternate: bool, query: Option<&str>) -> Value {
     let mut req = Request::new(Backend::AwsSecrets, Target::Application, Rotation::Automatic);
     req.credential = Some(CredentialType::Database);
     req.database.engine = Some(engine);
@@ -519,6 +524,7 @@ pub(crate) fn run_soak(engine: DbEngine, secret: Value, superuser: Option<Value>
         "period_seconds": 1.0,
         "cache_seconds": 0.25,
         "connect_every_seconds": 0.05,
+        "query": query,
     });
     let out = python(
         &repo_root().join("tests/it/aws/soak.py"),

@@ -1,15 +1,16 @@
 //! AWS rotation by engine and service (TF_ACC=1 for the real ones): which engines the generated
 //! Lambda rotates and which fall back to manual with no rotation resource, managed rotation of the
 //! master password by the service `database.host` names, and the Lambda against a real MariaDB
-//! 10.11 through moto (first apply, alternating and single users, the soak with its canary).
+//! 10.11 through moto (first apply, alternating and single users, the soak with its canary), and
+//! its Redshift statements against the real PostgreSQL 15.
 //! The PostgreSQL rotation and soak, and the helpers that drive moto, are in aws_backend.rs.
 
 use crate::support::WorkloadFiles;
 use secretsint::planner::{plan, Backend, Choice, CredentialType, DbEngine, FindingKind, Request, Rotation, Target};
 use serde_json::{json, Value};
 
-use crate::aws_backend::{rotate_with, run_soak};
-use crate::backends::mariadb;
+use crate::aws_backend::{rotate_with, run_soak, run_soak_with};
+use crate::backends::{backends, mariadb};
 
 /// Hosts of services that rotate their own master password, with the engine each runs.
 const MANAGED_HOSTS: &[(&str, DbEngine)] = &[
@@ -284,4 +285,206 @@ fn rotation_lambda_rotates_a_single_mariadb_user() {
     let refused = db.sql(user, old, "SELECT 1").expect_err("AWSPREVIOUS no longer logs in");
     assert!(refused.contains("Access denied"), "{refused}");
     drop_mariadb_users(user);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redshift (issue 15): AWS's multi-user strategy for Redshift, run on PostgreSQL 15. Redshift
+// speaks PostgreSQL's wire protocol, and every statement the Lambda runs for it (CREATE USER "<u>"
+// PASSWORD '<pw>', the groups from pg_group/pg_user, ALTER GROUP "<g>" ADD USER "<u>", ALTER USER
+// "<u>" PASSWORD '<pw>') also runs on PostgreSQL 15, so the secret's engine "redshift" drives the
+// Redshift path here; a real Redshift cluster needs a cloud account.
+
+fn redshift_request(target: Target) -> Request {
+    let mut req = Request::new(Backend::AwsSecrets, target, Rotation::Automatic);
+    req.credential = Some(CredentialType::Database);
+    req.database.engine = Some(DbEngine::Redshift);
+    req
+}
+
+fn redshift_secret(port: u16, user: &str, password: &str) -> Value {
+    json!({"engine": "redshift", "host": "127.0.0.1", "port": port, "dbname": "postgres", "username": user, "password": password, "ssl": false})
+}
+
+/// A Redshift-shaped user on PostgreSQL 15: a user in group `<user>_readers`, which alone may read
+/// table `<user>_orders` (the user holds no grant of its own).
+fn create_redshift_user(user: &str, password: &str) {
+    let pg = &backends().pg;
+    drop_redshift_user(user);
+    for sql in [
+        format!("CREATE GROUP {user}_readers"),
+        format!("CREATE USER {user} PASSWORD '{password}'"),
+        format!("ALTER GROUP {user}_readers ADD USER {user}"),
+        format!("CREATE TABLE {user}_orders (id int)"),
+        format!("GRANT SELECT ON {user}_orders TO GROUP {user}_readers"),
+    ] {
+        pg.admin("postgres", &sql);
+    }
+}
+
+fn drop_redshift_user(user: &str) {
+    let pg = &backends().pg;
+    for sql in [
+        format!("DROP TABLE IF EXISTS {user}_orders"),
+        format!("DROP USER IF EXISTS {user}_clone"),
+        format!("DROP USER IF EXISTS {user}"),
+        format!("DROP GROUP IF EXISTS {user}_readers"),
+    ] {
+        pg.admin("postgres", &sql);
+    }
+}
+
+/// The Redshift plan alternates users like PostgreSQL's: the window holds with an overlap of one
+/// rotation period, no finding says rotation can break consumers, the function gets its
+/// superuser secret and the decision says how the clone gets the user's groups.
+#[test]
+fn redshift_plans_alternate_users() {
+    for target in [Target::Application, Target::Kubernetes] {
+        let p = plan(&redshift_request(target));
+        let s = p.rotation_scripts.as_ref().unwrap();
+        assert_eq!(s.overlap, "90d", "{target}");
+        assert!(
+            !p.findings.iter().any(|f| f.summary == crate::support::WINDOW_FINDING),
+            "{target}: {:?}",
+            p.findings
+        );
+        let tf = &p.workload_files()["terraform/aws.tf"];
+        assert!(tf.contains("SUPERUSER_SECRET_ID"), "{target}: {tf}");
+        assert!(tf.contains("ReadTheSuperuserSecretForAlternatingUsers"), "{target}");
+        assert!(
+            p.decisions
+                .iter()
+                .any(|d| d.starts_with("Database rotation alternates users") && d.contains("adds it to every group <username> belongs to")),
+            "{target}: {:?}",
+            p.decisions
+        );
+        assert!(!p.decisions.iter().any(|d| d.contains("Database rotation is single-user")));
+    }
+}
+
+/// First apply, then the first scheduled rotation, on the Redshift path: the superuser creates
+/// <user>_clone, which joins the user's group and so reads the table granted to that group; the
+/// previous credential keeps working; the new password has what Redshift requires.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn rotation_lambda_alternates_redshift_users_and_the_clone_joins_the_users_groups() {
+    let pg = &backends().pg;
+    let (user, old) = ("aws_alt_rs", "initial-password-for-tests");
+    let clone = format!("{user}_clone");
+    create_redshift_user(user, old);
+    let v = rotate_with(
+        &redshift_request(Target::Application),
+        json!({
+            "name": "prod/app/database",
+            "secret": redshift_secret(pg.port, user, old),
+            "superuser": redshift_secret(pg.port, "postgres", &pg.superuser_password),
+            "first_apply": true,
+        }),
+    );
+    assert_eq!(v["enable_steps"], json!(["testSecret"]), "enabling rotation rotates nothing: {v}");
+    assert_eq!(v["current"]["username"], clone, "{v}");
+    let new = v["current"]["password"].as_str().unwrap();
+    assert!(
+        (8..=64).contains(&new.len())
+            && new.chars().any(|c| c.is_ascii_uppercase())
+            && new.chars().any(|c| c.is_ascii_lowercase())
+            && new.chars().any(|c| c.is_ascii_digit())
+            && !new.contains(['\'', '"', '\\', '/', '@', ' ']),
+        "not a Redshift password: {new}"
+    );
+    assert_eq!(
+        pg.psql(&clone, new, "postgres", &format!("SELECT count(*) FROM {user}_orders"))
+            .expect("the clone reads what the user's group may read"),
+        "0"
+    );
+    assert_eq!(
+        pg.admin(
+            "postgres",
+            &format!("SELECT string_agg(groname, ',') FROM pg_group WHERE (SELECT usesysid FROM pg_user WHERE usename = '{clone}') = ANY(grolist)")
+        ),
+        format!("{user}_readers")
+    );
+    assert_eq!(v["previous"]["username"], user, "{v}");
+    pg.psql(user, old, "postgres", &format!("SELECT count(*) FROM {user}_orders"))
+        .expect("AWSPREVIOUS still logs in");
+    drop_redshift_user(user);
+}
+
+/// A user or group name that would need more than quoting, or a password Redshift would refuse,
+/// never reaches the SQL: the function's checks refuse them.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn rotation_lambda_refuses_a_redshift_name_it_would_not_quote() {
+    let p = plan(&redshift_request(Target::Application));
+    let dir = tempfile::tempdir().unwrap();
+    let lambda = dir.path().join("lambda_function.py");
+    std::fs::write(&lambda, &p.rotation_scripts.as_ref().unwrap().rotation_logic).unwrap();
+    let check = r#"
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("f", sys.argv[1])
+f = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(f)
+for bad in ['x"; DROP TABLE t; --', "a b", "1abc", ""]:
+    try:
+        f.checked_redshift_name(bad)
+        sys.exit("accepted %r" % bad)
+    except ValueError:
+        pass
+for bad in ["short1A", "nouppercase1", "NOLOWERCASE1", "NoDigitsHere", "Has'Quote1", "Has@At1aaaa", "A1a" * 30]:
+    try:
+        f.check_redshift_password(bad)
+        sys.exit("accepted password %r" % bad)
+    except ValueError:
+        pass
+f.check_redshift_password("Abcdefg1")
+print(f.checked_redshift_name("app_user$1"))
+"#;
+    let out = std::process::Command::new(crate::support::tool("aws/bin/python"))
+        .args(["-c", check, lambda.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "app_user$1");
+}
+
+/// The soak on the Redshift path: a consumer reads through the plan's Python SDK module (cache
+/// 250ms) and logs in every 50ms, reading the table granted to the user's group, while the
+/// function rotates 20 times; with the plan's alternating users no login is refused (every login
+/// as the clone also proves it joined the group). The canary: one user fails logins.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn soak_on_the_redshift_path_alternating_users_never_fail_a_login_and_the_single_user_shape_does() {
+    let pg = &backends().pg;
+    let soak = |user: &str, alternate: bool| {
+        let old = "initial-password-for-tests";
+        create_redshift_user(user, old);
+        let v = run_soak_with(
+            DbEngine::Redshift,
+            redshift_secret(pg.port, user, old),
+            alternate.then(|| redshift_secret(pg.port, "postgres", &pg.superuser_password)),
+            alternate,
+            Some(&format!("SELECT count(*) FROM {user}_orders")),
+        );
+        drop_redshift_user(user);
+        v
+    };
+    let v = soak("aws_soak_rs", true);
+    eprintln!("Redshift path, alternating users: {v}");
+    assert_eq!(v["rotations"], 20, "{v}");
+    assert_eq!(v["steps"], 80, "four steps per rotation: {v}");
+    assert!(v["fewest_between_rotations"].as_u64().unwrap() >= 1, "{v}");
+    assert_eq!(v["failures"], 0, "a consumer login failed during rotation: {v}");
+    assert_eq!(v["users"], json!(["aws_soak_rs", "aws_soak_rs_clone"]), "{v}");
+
+    let canary = soak("aws_soak_rs_single", false);
+    eprintln!("Redshift path, single user: {canary}");
+    assert_eq!(canary["rotations"], 20, "{canary}");
+    assert!(
+        canary["failures"].as_u64().unwrap() > 0,
+        "the harness must catch the single-user outage: {canary}"
+    );
 }

@@ -116,10 +116,26 @@ fn the_windows_follow_how_each_backend_replaces_its_credential() {
         // Nothing is rotated by the plan.
         (req(AwsSecrets, Application, Manual, ApiKey), "0s", "5m", false),
     ];
-    // A Redshift user rotates alone (the function alternates PostgreSQL users only).
-    let mut redshift = req(AwsSecrets, Kubernetes, Automatic, Database);
-    redshift.database.engine = Some(secretsint::planner::DbEngine::Redshift);
-    let cases: Vec<_> = cases.into_iter().chain([(redshift, "0s", "7m", true)]).collect();
+    // Redshift alternates users too (issue 15): the clone joins the user's groups, and the
+    // previous user works until the next rotation, as for PostgreSQL.
+    let redshift = |mut r: Request| {
+        r.database.engine = Some(secretsint::planner::DbEngine::Redshift);
+        r
+    };
+    let cases: Vec<_> = cases
+        .into_iter()
+        .chain([
+            (redshift(req(AwsSecrets, Kubernetes, Automatic, Database)), "90d", "1h2m", false),
+            (redshift(req(AwsSecrets, Application, Automatic, Database)), "90d", "15s", false),
+            (redshift(req(AzureKeyVault, Application, Automatic, Database)), "90d", "15s", false),
+            (
+                redshift(req(GcpSecretManager, Kubernetes, Automatic, Database)),
+                "90d",
+                "1h2m",
+                false,
+            ),
+        ])
+        .collect();
     for (r, overlap, stale, warned) in cases {
         let case = format!("{}-{}-{}-{}", r.backend, r.target, r.rotation, r.credential.unwrap());
         let p = plan(&r);
@@ -196,19 +212,32 @@ fn the_connect_helper_bounds_an_application_database_copy_by_its_retries() {
         let generic = plan(&req(*b, Target::Application, Rotation::Automatic, CredentialType::Generic));
         assert_eq!(generic.rotation_scripts.as_ref().unwrap().max_staleness, "5m", "{b}");
     }
-    // AWS single-user rotation (Redshift): the retry covers setSecret..finishSecret only when
-    // both steps finish within it, and the decision says so.
-    let mut redshift = req(
-        Backend::AwsSecrets,
-        Target::Application,
-        Rotation::Automatic,
-        CredentialType::Database,
-    );
-    redshift.database.engine = Some(secretsint::planner::DbEngine::Redshift);
-    let p = plan(&redshift);
-    let window = p.decisions.iter().find(|d| d.starts_with("Rotation window: ")).unwrap();
-    if p.rotation_scripts.as_ref().unwrap().overlap == "0s" {
-        assert!(window.contains("AWSCURRENT moves to the new password at finishSecret"), "{window}");
+    // Redshift alternates users on every backend that rotates it (issue 15): the replaced user
+    // keeps working a whole period, so no plan says its logins can be refused, on any target.
+    for b in [Backend::AwsSecrets, Backend::AzureKeyVault, Backend::GcpSecretManager] {
+        for t in [Target::Application, Target::Kubernetes] {
+            for rotation in [Rotation::Automatic, Rotation::Dynamic] {
+                let mut redshift = req(b, t, rotation, CredentialType::Database);
+                redshift.database.engine = Some(secretsint::planner::DbEngine::Redshift);
+                let p = plan(&redshift);
+                let case = format!("{b}/{t}/{rotation}");
+                let s = p.rotation_scripts.as_ref().unwrap();
+                assert_ne!(s.overlap, "0s", "{case}");
+                assert!(!p.findings.iter().any(|f| f.summary == WINDOW_FINDING), "{case}: {:?}", p.findings);
+                let window = p.decisions.iter().find(|d| d.starts_with("Rotation window: ")).unwrap();
+                assert!(
+                    window.contains("keeps working for") && !window.contains("stops working"),
+                    "{case}: {window}"
+                );
+                assert!(
+                    !p.decisions
+                        .iter()
+                        .any(|d| d.contains("single-user") && !d.starts_with("Managed rotation:")),
+                    "{case}: {:?}",
+                    p.decisions
+                );
+            }
+        }
     }
 }
 

@@ -8,7 +8,8 @@ instead of days, so the staleness-to-period ratio is far worse than in productio
 usage: soak.py LAMBDA_PY SDK_PY SPEC_JSON
 SPEC_JSON: {"name", "secret" (first value), "superuser" (value of the superuser secret, or null),
 "alternate" (whether the Lambda gets SUPERUSER_SECRET_ID, as the plan sets it), "rotations",
-"period_seconds", "cache_seconds", "connect_every_seconds"}.
+"period_seconds", "cache_seconds", "connect_every_seconds", "query" (optional: what each login
+runs, SELECT 1 by default)}.
 Prints JSON: rotations run, connections tried, failures (authentication errors surfaced to the
 application), the fewest connections between two rotations, and the users logged in as.
 """
@@ -33,6 +34,7 @@ try:
     import pymysql
 
     mysql = spec["secret"]["engine"] in ("mysql", "mariadb")
+    query = spec.get("query") or "SELECT 1"
 
     def login(fields):
         """Opens a connection as the application would and runs one query; raises on refusal."""
@@ -47,7 +49,7 @@ try:
                 connect_timeout=5,
             )
             with conn.cursor() as cur:
-                cur.execute("SELECT 1")
+                cur.execute(query)
         else:
             conn = pg8000.native.Connection(
                 user=fields["username"],
@@ -57,7 +59,7 @@ try:
                 database=fields["dbname"],
                 timeout=5,
             )
-            conn.run("SELECT 1")
+            conn.run(query)
         conn.close()
 
     def refusal(error):

@@ -51,16 +51,11 @@ pub(super) fn secret_store(s: &Settings) -> K8sObject<k8s::StoreSpec<StoreProvid
 }
 
 /// How the synced value changes, for the one refresh rule (`k8s::refresh_interval`).
-pub(super) fn resync(s: &Settings, rot: &Rotator) -> k8s::Resync {
+pub(super) fn resync(rot: &Rotator) -> k8s::Resync {
     match *rot {
         Rotator::Manual => k8s::Resync::Manual,
-        // Alternating users keep the previous credential until the next rotation.
-        Rotator::Lambda { period, .. } if super::alternates(s) => k8s::Resync::Overlapping { period },
-        // Single-user rotation invalidates the old password at once: re-read soon after.
-        Rotator::Lambda { period, .. } if s.credential == CredentialType::Database => k8s::Resync::SingleUser {
-            period,
-            within: Duration::from_secs(5 * MINUTE),
-        },
+        // Alternating database users keep the previous credential until the next rotation (the
+        // function rotates no engine single-user); any other value is replaced once a period.
         Rotator::Lambda { period, .. } => k8s::Resync::Overlapping { period },
     }
 }
@@ -85,7 +80,7 @@ pub(super) fn kubernetes_target(s: &Settings, n: &Names, rot: &Rotator, manifest
         "kubernetes/secret-store.yaml",
         render::yaml(&secret_store(s)),
     ));
-    let refresh = k8s::refresh_interval(s, resync(s, rot)).0;
+    let refresh = k8s::refresh_interval(s, resync(rot)).0;
     let target = s.secret_id();
     let es = k8s::external_secret(
         s,

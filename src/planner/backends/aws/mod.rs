@@ -41,7 +41,6 @@ use kubernetes::*;
 use managed::*;
 use terraform::*;
 
-const MINUTE: u64 = 60;
 const HOUR: u64 = 3600;
 const DAY: u64 = 86_400;
 /// Secrets Manager rotates at most every four hours.
@@ -617,7 +616,7 @@ pub fn plan(s: &Settings) -> Plan {
         Rotator::Lambda { period, .. } if alternates(s) => Replaced::Overlapping { period, overlap: period },
         Rotator::Lambda { period, .. } => Replaced::AtOnce { period },
     };
-    let (refresh, refresh_finding) = window::refresh(s, resync(s, &rot));
+    let (refresh, refresh_finding) = window::refresh(s, resync(&rot));
     window::apply(s, replaced, refresh, &mut scripts, &mut decisions, &mut findings);
     findings.extend(refresh_finding);
 
@@ -721,28 +720,22 @@ fn rotation_decisions(s: &Settings, n: &Names, rot: &Rotator, scripts: &Rotation
             ));
             d.push("The rotation resource sets rotate_immediately = false (RotateImmediatelyOnUpdate in CloudFormation): enabling rotation starts none, and the first rotation waits for the schedule, so put the secret's first version after the apply and before then.".into());
             if s.credential == CredentialType::Database {
-                d.push(if alternates(s) {
-                    format!(
+                // The function rotates only engines it alternates users on (alternates()).
+                d.push(                    format!(
                         "Database rotation alternates users (AWS's multi-user strategy): the function logs in with the superuser secret {} (SUPERUSER_SECRET_ID; create it before the first rotation with the username and password of a user allowed to {}, and engine, host, port and dbname where they differ from the rotated secret's; the rotation role may read {}), creates <username>_clone {} the first time, and each rotation sets a new password on whichever of the two is not current, so the previous credential keeps working until the next rotation. A secret's own \"masterarn\" names another superuser secret.",
                         n.superuser_secret_name,
-                        if s.database.engine == DbEngine::Mysql {
-                            "create users and grant what the application user holds"
-                        } else {
-                            "create roles"
+                        match s.database.engine {
+                            DbEngine::Mysql => "create users and grant what the application user holds",
+                            DbEngine::Redshift => "create users and add users to groups (a Redshift superuser)",
+                            _ => "create roles",
                         },
                         n.superuser_secret_arn,
-                        if s.database.engine == DbEngine::Mysql {
-                            "at host '%' with every grant SHOW GRANTS lists for <username>@'%' (so it has the same privileges; grant later privileges to both)"
-                        } else {
-                            "as a member of <username> (so it has the same privileges)"
+                        match s.database.engine {
+                            DbEngine::Mysql => "at host '%' with every grant SHOW GRANTS lists for <username>@'%' (so it has the same privileges; grant later privileges to both)",
+                            DbEngine::Redshift => "with CREATE USER and adds it to every group <username> belongs to (pg_group; Redshift has no role inheritance, so privileges granted to <username> directly rather than to a group do not carry over: grant them to a group, or to both users)",
+                            _ => "as a member of <username> (so it has the same privileges)",
                         }
-                    )
-                } else {
-                    format!(
-                        "Database rotation is single-user: the function changes the password of the secret's own user, so the old password stops working at setSecret ({} has no role membership the function could give a second user).",
-                        s.database.engine
-                    )
-                });
+                    ));
                 d.push("The function runs in the database's VPC (var.rotation_subnet_ids, var.rotation_security_group_ids; the rotation policy grants the network-interface actions of AWSLambdaVPCAccessExecutionRole itself, without that managed policy's logs actions on every log group) and reaches Secrets Manager through a secretsmanager interface VPC endpoint or a NAT gateway; it verifies the database's TLS certificate (for RDS and Aurora put the RDS CA bundle global-bundle.pem into the zip and set DB_CA_BUNDLE to it) unless the secret sets \"ssl\": false.".into());
                 d.push(managed_rotation_advice(s));
             } else if api_key_rotation(s).is_none() {
@@ -794,10 +787,11 @@ fn rotation_scripts(s: &Settings, n: &Names, rot: &Rotator) -> RotationScripts {
 }
 
 /// Whether the rotation function alternates database users: PostgreSQL (a clone that is a
-/// member of the user: CREATE ROLE … IN ROLE) and MySQL/MariaDB (a clone given every grant SHOW
-/// GRANTS lists); Redshift rotates one user, and other engines get no function at all.
+/// member of the user: CREATE ROLE … IN ROLE), Redshift (a clone that joins the user's groups, as
+/// AWS's Redshift multi-user template does) and MySQL/MariaDB (a clone given every grant SHOW
+/// GRANTS lists); other engines get no function at all.
 pub(super) fn alternates(s: &Settings) -> bool {
-    s.credential == CredentialType::Database && matches!(s.database.engine, DbEngine::Postgresql | DbEngine::Mysql)
+    s.credential == CredentialType::Database && lambda_rotates(s.database.engine)
 }
 
 /// The engines the generated rotation function speaks (pg8000 for PostgreSQL and Redshift,
@@ -855,5 +849,5 @@ pub(super) fn lambda_source(s: &Settings, n: &Names) -> String {
 /// The errors [`plan`] raises, found without rendering anything (what `validate` checks).
 pub fn errors(s: &Settings) -> Vec<Finding> {
     let rot = rotator(s, &mut Vec::new(), &mut Vec::new());
-    window::refresh(s, resync(s, &rot)).1.into_iter().collect()
+    window::refresh(s, resync(&rot)).1.into_iter().collect()
 }

@@ -100,19 +100,16 @@ fn months_for(ttl: Duration) -> u64 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DbRotation {
     /// Two users, `<username>` and `<username>_clone`, alternate; an admin credential sets the
-    /// password of the one the current version does not name.
+    /// password of the one the current version does not name (on Redshift, which has no role
+    /// inheritance, the clone joins the user's groups).
     Alternating,
-    /// The stored user changes its own password (Redshift has no role inheritance to clone
-    /// a user with).
-    SingleUser,
     /// The Function has no driver for the engine: no rotation is planned.
     Unsupported,
 }
 
 pub(crate) fn db_rotation(s: &Settings) -> DbRotation {
     match s.database.engine {
-        DbEngine::Postgresql | DbEngine::Mysql => DbRotation::Alternating,
-        DbEngine::Redshift => DbRotation::SingleUser,
+        DbEngine::Postgresql | DbEngine::Mysql | DbEngine::Redshift => DbRotation::Alternating,
         _ => DbRotation::Unsupported,
     }
 }
@@ -599,8 +596,8 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                         storage_account_name(s)
                     ));
                     d.push(match s.credential {
-                        CredentialType::Database => match db_rotation(s) {
-                            DbRotation::Alternating => format!(
+                        // Only engines it alternates users on get a Function (db_rotation).
+                        CredentialType::Database => format!(
                                 "Database passwords rotate with alternating users: the Function reads the admin credential from the Key Vault secret \"{admin}\" (app setting ADMIN_SECRET_NAME; terraform/azure.tf writes it from the variables db_admin_username and the ephemeral db_admin_password, and only {rotator} may read it, as {user_role}), logs in as that admin to the same server over TLS (sslmode=verify-full unless the documents set sslmode), sets and commits a new password on whichever of the user db_username (default \"{role}\") and its clone \"<db_username>_clone\" the current version does not name ({create}) and only then writes a new version naming that user, so a reader of the new version logs in at once and the user of the previous version keeps working until the rotation after, one rotation period later; the admin must be allowed to create users and change their passwords{grant}, and the Function must reach the database (for a private one, give the Function App virtual_network_subnet_id).",
                                 admin = n.admin_object,
                                 role = n.role,
@@ -608,18 +605,15 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                                 user_role = roles::KEY_VAULT_SECRETS_USER.0,
                                 create = match s.database.engine {
                                     DbEngine::Mysql => "creating the clone on the first rotation with the same hosts as db_username and copying db_username's grants to it before each of its rotations; revoke a grant from both",
+                                    DbEngine::Redshift => "creating the clone on the first rotation with CREATE USER and adding it to every group db_username belongs to (pg_group), because Redshift has no role inheritance: privileges granted to db_username directly rather than to a group do not carry over, so grant them to a group or to both users; each new password has 32 letters and digits with an upper, a lower and a digit, as Redshift requires",
                                     _ => "creating the clone on the first rotation as a member of db_username, so it holds the same privileges",
                                 },
                                 grant = match s.database.engine {
                                     DbEngine::Mysql => " (CREATE USER, SELECT on mysql.user) and to grant what db_username holds (WITH GRANT OPTION)",
+                                    DbEngine::Redshift => " (a superuser: CREATE USER, ALTER GROUP ... ADD USER)",
                                     _ => " (CREATEROLE)",
                                 },
                             ),
-                            _ => format!(
-                                "Database passwords rotate single-user: the Function logs in as the stored user over TLS (sslmode=verify-full), runs ALTER USER ... WITH PASSWORD inside a transaction and commits it only after the new version is written, so a failed write leaves the old password working; the {} user must be allowed to change its own password, and the Function must reach the database (for a private one, give the Function App virtual_network_subnet_id).",
-                                s.database.engine
-                            ),
-                        },
                         CredentialType::ApiKey if reminds(s) => format!(
                             "rotation_policy \"{}\" fell back to a reminder for the third-party API key: the Function holds no Key Vault client and never writes the secret (a random value would be a key the issuer does not know); on {EVENT_NEAR_EXPIRY} for \"{}\" it logs one error with the az keyvault secret set command (with --expires) that writes the new key, for an Azure Monitor alert to send to people. Rotate the key at its issuer, or set api_key.issuer = \"self\" if the plan may make it up.",
                             s.rotation, n.object
@@ -741,7 +735,7 @@ fn function_source(s: &Settings) -> String {
         ("value", "none", "none")
     };
     template::fill_in(
-        &template::Conditional::new(FUNCTION_TEMPLATE).select(&[("kind", kind), ("driver", driver)]),
+        &template::Conditional::new(FUNCTION_TEMPLATE).select(&[("kind", kind), ("driver", driver), ("engine", engine)]),
         Syntax::Python,
         &[
             ("DATABASE_ENGINE", Var::from(engine)),

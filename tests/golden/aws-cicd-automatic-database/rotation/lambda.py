@@ -1,6 +1,7 @@
 import json
 import logging
 import os
+import re
 
 import boto3
 
@@ -14,10 +15,11 @@ import boto3
 # convention); engine is postgres or redshift (pg8000) or mysql or mariadb (PyMySQL).
 # Alternating users: when the secret names a superuser secret in "masterarn", or
 # SUPERUSER_SECRET_ID names one, that superuser switches between <username> and <username>_clone
-# so the previous credential keeps working until the next rotation. Otherwise the user's own
-# password changes, and the old one stops working at once. Connections
-# use verified TLS (CA bundle in DB_CA_BUNDLE, else the system store) unless the secret sets
-# "ssl": false. Other secrets get a new random "engine".
+# so the previous credential keeps working until the next rotation (on Redshift, which has no
+# role inheritance, the clone joins the user's groups, as AWS's Redshift multi-user template
+# does). Otherwise the user's own password changes, and the old one stops working at once.
+# Connections use verified TLS (CA bundle in DB_CA_BUNDLE, else the system store) unless the
+# secret sets "ssl": false. Other secrets get a new random "engine".
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -83,8 +85,10 @@ def get_secret_dict(service, arn, stage, token=None):
 
 
 def new_password(service):
+    # At least one upper, one lower, one digit (and one punctuation mark): Redshift refuses a
+    # password without the first three.
     return service.get_random_password(
-        PasswordLength=PASSWORD_LENGTH, ExcludeCharacters=EXCLUDE_CHARACTERS
+        PasswordLength=PASSWORD_LENGTH, ExcludeCharacters=EXCLUDE_CHARACTERS, RequireEachIncludedType=True
     )["RandomPassword"]
 
 
@@ -214,6 +218,8 @@ def set_secret(service, arn, token):
     try:
         if is_mysql(pending):
             set_mysql_password(conn, current, pending, as_superuser)
+        elif pending["engine"] == "redshift":
+            set_redshift_password(conn, current, pending, as_superuser)
         else:
             set_postgres_password(conn, current, pending, as_superuser)
     finally:
@@ -230,6 +236,50 @@ def set_postgres_password(conn, current, pending, as_superuser):
             # A member of the current user holds its privileges.
             conn.run("CREATE ROLE %s WITH LOGIN IN ROLE %s" % (identifier(pending["username"]), identifier(current["username"])))
     conn.run("ALTER USER %s WITH PASSWORD %s" % (identifier(pending["username"]), literal(pending["password"])))
+
+
+# Redshift user names: letters, digits and _ $ . @ + - (up to 127 bytes); passwords: 8 to 64
+# printable ASCII characters without ' " \ / @ or a space, with an upper, a lower and a digit. The
+# statements quote both anyway; the checks keep a surprising value out of the SQL altogether.
+REDSHIFT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$.@+-]{0,126}")
+REDSHIFT_PASSWORD = re.compile(r"[!#-&(-.0-?A-\[\]-~]{8,64}")
+
+
+def checked_redshift_name(name):
+    if not REDSHIFT_NAME.fullmatch(name):
+        raise ValueError("%r is not a Redshift user or group name this function will quote" % name)
+    return name
+
+
+def check_redshift_password(password):
+    if not (
+        REDSHIFT_PASSWORD.fullmatch(password)
+        and any(c.isupper() for c in password)
+        and any(c.islower() for c in password)
+        and any(c.isdigit() for c in password)
+    ):
+        raise ValueError("the new password breaks Redshift's rules (8-64 characters, upper, lower and digit, no ' \" \\ / @)")
+
+
+def set_redshift_password(conn, current, pending, as_superuser):
+    """Redshift has no CREATE ROLE ... IN ROLE: the clone is a user of its own that joins every
+    group of the current user (AWS's SecretsManagerRedshiftRotationMultiUser does the same)."""
+    from pg8000.native import identifier, literal
+
+    user = identifier(checked_redshift_name(pending["username"]))
+    check_redshift_password(pending["password"])
+    password = literal(pending["password"])
+    if as_superuser:
+        exists = conn.run("SELECT 1 FROM pg_user WHERE usename = :name", name=pending["username"])
+        if not exists:
+            conn.run("CREATE USER %s PASSWORD %s" % (user, password))
+            groups = conn.run(
+                "SELECT groname FROM pg_group WHERE (SELECT usesysid FROM pg_user WHERE usename = :name) = ANY(grolist)",
+                name=checked_redshift_name(current["username"]),
+            )
+            for (group,) in groups:
+                conn.run("ALTER GROUP %s ADD USER %s" % (identifier(checked_redshift_name(group)), user))
+    conn.run("ALTER USER %s PASSWORD %s" % (user, password))
 
 
 def set_mysql_password(conn, current, pending, as_superuser):

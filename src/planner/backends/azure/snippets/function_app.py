@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 # first time; the new version names that user. The previous version's user keeps working until
 # the rotation after this one, a whole rotation period. Without ADMIN_SECRET_NAME the stored
 # user's own password changes, and the previous version stops working at once.
+# @if engine=redshift
+# Redshift has no role inheritance: the clone is a user of its own that joins every group of
+# <username> (AWS's Redshift multi-user rotation template does the same).
+# @end
 DATABASE_ENGINE = {{str:DATABASE_ENGINE}}
 # @end
 CONTENT_TYPE = {{str:CONTENT_TYPE}}
@@ -121,6 +125,49 @@ def connect_database(document: Dict[str, Any]) -> "psycopg.Connection[Any]":
     )
 
 
+# @if engine=redshift
+def redshift_name(name: str) -> str:
+    """A Redshift user or group name the Function quotes: letters, digits and _ $ . @ + -."""
+    if not (
+        0 < len(name) <= 127
+        and (name[0].isalpha() or name[0] == "_")
+        and all(c.isascii() and (c.isalnum() or c in "_$.@+-") for c in name)
+    ):
+        raise ValueError(f"{name!r} is not a Redshift user or group name the Function will quote")
+    return name
+
+
+def set_database_password(document: Dict[str, Any], admin: Optional[Dict[str, Any]], username: str, password: str) -> "psycopg.Connection[Any]":
+    """Sets `username`'s password in an open transaction, which the caller commits after the write.
+    Redshift has no CREATE ROLE ... IN ROLE: the clone is a user of its own that joins every group
+    of <username>, as AWS's Redshift multi-user rotation template does."""
+    from psycopg import sql
+
+    # Redshift passwords: 8 to 64 characters with an upper, a lower and a digit (new_password's are).
+    if not (8 <= len(password) <= 64 and password.isascii() and password.isalnum()):
+        raise ValueError("the new password breaks Redshift's rules")
+    user = sql.Identifier(redshift_name(username))
+    connection = connect_database(admin if admin is not None else document)
+    try:
+        if admin is not None and username != str(document["username"]):
+            exists = connection.execute("SELECT 1 FROM pg_user WHERE usename = %s", (username,)).fetchone()
+            if exists is None:
+                connection.execute(sql.SQL("CREATE USER {} PASSWORD {}").format(user, sql.Literal(password)))
+                groups = connection.execute(
+                    "SELECT groname FROM pg_group WHERE (SELECT usesysid FROM pg_user WHERE usename = %s) = ANY(grolist)",
+                    (redshift_name(base_username(username)),),
+                ).fetchall()
+                for (group,) in groups:
+                    connection.execute(
+                        sql.SQL("ALTER GROUP {} ADD USER {}").format(sql.Identifier(redshift_name(str(group))), user)
+                    )
+        connection.execute(sql.SQL("ALTER USER {} PASSWORD {}").format(user, sql.Literal(password)))
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+# @end
+# @if engine=postgresql
 def set_database_password(document: Dict[str, Any], admin: Optional[Dict[str, Any]], username: str, password: str) -> "psycopg.Connection[Any]":
     """Sets `username`'s password in an open transaction, which the caller commits after the write."""
     from psycopg import sql
@@ -143,6 +190,7 @@ def set_database_password(document: Dict[str, Any], admin: Optional[Dict[str, An
         connection.close()
         raise
     return connection
+# @end
 
 
 # @end
