@@ -1,9 +1,10 @@
 //! API key rotation never makes up a key the plan does not issue. A third-party key (the
 //! default) without an issuer hook gets a reminder on every backend, and nothing generated
-//! writes a key; a self-issued key is rotated to random data; on AWS an issuer hook mints the
-//! key, and testSecret refuses one that is empty or not new. Run against moto here; the Azure,
-//! GCP and Vault reminders run in their backends' tests (azure_rotation.py, gcp_rotate_test.py,
-//! vault_backend.rs).
+//! writes a key; a self-issued key is rotated to random data; an issuer hook (a Lambda ARN on
+//! AWS, an https endpoint on Azure and GCP; none on Vault) mints the key, and the rotation
+//! refuses one that is empty or not new. Run against moto here; the Azure and GCP functions run
+//! against a local issuer in their backends' harnesses (azure_rotation.py, gcp_rotate_test.py),
+//! and the Vault reminder in vault_backend.rs.
 
 use crate::support::WorkloadFiles;
 use std::process::Command;
