@@ -348,12 +348,35 @@ fn the_issuer_hook_shape_is_checked_per_backend() {
 }
 
 /// The reminder writes nothing, so its identity cannot write the secret: no Key Vault role on
-/// Azure, no Secret Manager role on GCP (only run.invoker for Eventarc), in the access policies
-/// and in the Terraform. With a hook the identity may add versions of this one secret only.
+/// Azure, no Secret Manager role on GCP (only run.invoker for Eventarc), a metadata-read policy
+/// on Vault, in the access policies and in the Terraform. With a hook the identity may add
+/// versions of this one secret only.
 #[test]
 fn a_reminders_identity_cannot_write_the_secret() {
     for target in Target::ALL {
         let case = format!("{target}");
+        let p = plan(&api_key(Backend::Vault, *target, Rotation::Automatic, None));
+        let job: Vec<_> = p
+            .access_policies
+            .iter()
+            .filter(|a| a.attach_to == secretsint::planner::AttachTo::Rotator)
+            .collect();
+        assert_eq!(job.len(), 1, "{case}");
+        assert!(job[0].policy_name.ends_with("-kv-remind"), "{case}");
+        assert!(!job[0].scope.contains("/data/"), "{case}: {}", job[0].scope);
+        for cap in ["create", "update", "patch", "delete"] {
+            assert!(!job[0].policy_document.contains(cap), "{case}: the reminder job may {cap}");
+        }
+        let tf = &p.workload_files()["terraform/vault.tf"];
+        assert!(
+            tf.contains("token_policies = [vault_policy.reminder.name]") || tf.contains("[vault_policy.reminder.name]"),
+            "{case}"
+        );
+        assert!(
+            !tf.contains("= [vault_policy.writer.name]"),
+            "{case}: a role holds the writer policy"
+        );
+
         let p = plan(&api_key(Backend::AzureKeyVault, *target, Rotation::Automatic, None));
         let tf = &p.workload_files()["terraform/azure.tf"];
         assert!(!p.access_policies.iter().any(|a| a.policy_name.contains("rotator")), "{case}");
