@@ -229,9 +229,9 @@ pub const USES: &[Use] = &[
     Use {
         block: Some("api_key"),
         attr: "issuer_hook",
-        // Only the AWS rotation function calls a hook so far (it invokes a Lambda function).
-        used: |c| rotates_api_key(c) && aws(c),
-        when: "secrets_backend = \"aws-secrets\" with credential_type = \"api-key\" and rotation_policy \"automatic\" or \"dynamic\"",
+        // The AWS, Azure and GCP rotation functions call a hook; the Vault job does not.
+        used: |c| rotates_api_key(c) && c.backend != Vault,
+        when: "secrets_backend \"aws-secrets\", \"azure-keyvault\" or \"gcp-secretmanager\" with credential_type = \"api-key\" and rotation_policy \"automatic\" or \"dynamic\" (the Vault rotation job calls no hook)",
     },
 ];
 

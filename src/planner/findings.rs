@@ -154,15 +154,25 @@ pub fn api_key_rotation_reminds(backend: Backend, rotation: Rotation) -> Finding
         }
         Backend::Vault => "the scheduled job fails with a reminder when the secret is older than rotation_period",
     };
+    let hook = match backend {
+        Backend::AwsSecrets => "or set api_key.issuer_hook to a Lambda function that mints a key, ",
+        Backend::AzureKeyVault | Backend::GcpSecretManager => "or set api_key.issuer_hook to an https endpoint that mints a key, ",
+        // The Vault job calls no hook.
+        Backend::Vault => "",
+    };
+    let missing = match backend {
+        Backend::Vault => "the Vault rotation job calls no api_key.issuer_hook to mint a new one",
+        _ => "no api_key.issuer_hook says how to mint a new one",
+    };
     finding(
         FindingKind::Fallback,
         &["rotation_policy"],
         "API Key Rotation Falls Back To A Reminder",
         format!(
-            "The API key is issued by a third party (api_key.issuer = \"third-party\", the default) and no api_key.issuer_hook says how to mint a new one, \
+            "The API key is issued by a third party (api_key.issuer = \"third-party\", the default) and {missing}, \
              so rotation_policy \"{rotation}\" falls back to a reminder: {reminder}, and nothing the plan generates writes a new key (a random value would be \
-             a key the issuer does not know, and every consumer would fail). Rotate the key at its issuer and write the new one, or set api_key.issuer_hook \
-             to what mints a key, or set api_key.issuer = \"self\" (or credential_type = \"generic\") when the plan may make the key up."
+             a key the issuer does not know, and every consumer would fail). Rotate the key at its issuer and write the new one, {hook}\
+             or set api_key.issuer = \"self\" (or credential_type = \"generic\") when the plan may make the key up."
         ),
     )
 }

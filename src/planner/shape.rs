@@ -481,8 +481,19 @@ pub fn repository(t: &str) -> Result<String, String> {
 
 /// Where an API key is minted at its issuer: an AWS Lambda function's ARN
 /// (`arn:aws:lambda:<region>:<account>:function:<name>`, no version or alias), which the AWS
-/// rotation function invokes with its own role.
+/// rotation function invokes with its own role, or an https endpoint (no credentials, query or
+/// fragment) that the Azure and GCP rotation functions call with their own identity's token.
+/// Which of the two a backend takes is checked when the plan is resolved.
 pub fn issuer_hook(t: &str) -> Result<String, String> {
+    let shapes = "aws-secrets takes the ARN of a Lambda function (arn:aws:lambda:<region>:<account>:function:<name>), azure-keyvault and gcp-secretmanager an https endpoint (https://host[:port][/path], no credentials, query or fragment)";
+    if t.starts_with("arn:") {
+        return lambda_arn(t).map_err(|e| format!("{e}; {shapes}"));
+    }
+    hook_url(t).map_err(|e| format!("{e}; {shapes}"))
+}
+
+/// `arn:aws:lambda:<region>:<account>:function:<name>`.
+pub fn lambda_arn(t: &str) -> Result<String, String> {
     let parts: Vec<&str> = t.split(':').collect();
     let ok = parts.len() == 7
         && parts[..3] == ["arn", "aws", "lambda"]
@@ -498,6 +509,29 @@ pub fn issuer_hook(t: &str) -> Result<String, String> {
             "{t:?} is not a Lambda function ARN: write it as arn:aws:lambda:<region>:<12-digit account>:function:<name> (1 to 64 letters, digits, '-' or '_'; no version or alias)"
         ))
     }
+}
+
+/// An issuer hook endpoint: `https://host[:port][/path]`, kept as written (it is the GCP ID
+/// token's audience), with no credentials, query or fragment: the rotation function sends its
+/// bearer token there, and anything in the URL would be copied into every artifact.
+pub fn hook_url(t: &str) -> Result<String, String> {
+    const FORM: &str = "write it as https://host[:port][/path], for example \"https://keys.example.com/mint\"";
+    let Some(rest) = t.strip_prefix("https://") else {
+        return Err(format!("{t:?} is not an https URL; {FORM}"));
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(format!(
+            "{t:?} carries credentials (user@ or user:password@ before the host): the rotation function authenticates with its own identity's token, and credentials in the URL would be copied into every artifact; remove them"
+        ));
+    }
+    if t.contains('?') || t.contains('#') {
+        return Err(format!(
+            "{t:?} has a query or fragment, which an issuer hook must not carry; {FORM}"
+        ));
+    }
+    https_url(t).map_err(|_| format!("{t:?} is not a valid https URL; {FORM}"))?;
+    Ok(t.to_string())
 }
 
 pub fn aws_account_id(t: &str) -> Result<String, String> {

@@ -1,9 +1,10 @@
 //! API key rotation never makes up a key the plan does not issue. A third-party key (the
 //! default) without an issuer hook gets a reminder on every backend, and nothing generated
-//! writes a key; a self-issued key is rotated to random data; on AWS an issuer hook mints the
-//! key, and testSecret refuses one that is empty or not new. Run against moto here; the Azure,
-//! GCP and Vault reminders run in their backends' tests (azure_rotation.py, gcp_rotate_test.py,
-//! vault_backend.rs).
+//! writes a key; a self-issued key is rotated to random data; an issuer hook (a Lambda ARN on
+//! AWS, an https endpoint on Azure and GCP; none on Vault) mints the key, and the rotation
+//! refuses one that is empty or not new. Run against moto here; the Azure and GCP functions run
+//! against a local issuer in their backends' harnesses (azure_rotation.py, gcp_rotate_test.py),
+//! and the Vault reminder in vault_backend.rs.
 
 use crate::support::WorkloadFiles;
 use std::process::Command;
@@ -233,4 +234,195 @@ fn aws_self_issued_key_rotates_to_a_new_random_key() {
     assert_eq!(v["error"], Value::Null, "{v}");
     let new = v["current"].as_str().unwrap();
     assert!(new.len() == 32 && new != "initial-key-for-tests", "{v}");
+}
+
+const HTTPS_HOOK: &str = "https://keys.example.com/mint";
+
+/// Azure and GCP call an https hook: no reminder, and the only write in the generated code is
+/// the store of the hook's key (no random source anywhere); the hook and its token are wired in.
+#[test]
+fn with_an_issuer_hook_the_only_write_path_is_the_hooks_key() {
+    let mut checked = 0;
+    for backend in [Backend::AzureKeyVault, Backend::GcpSecretManager] {
+        let (store, random): (&str, &[&str]) = match backend {
+            Backend::AzureKeyVault => (".set_secret(", &["token_urlsafe(", "import secrets", "import random"]),
+            _ => (".add_secret_version(", &["secrets.choice(", "import secrets", "import random"]),
+        };
+        for target in Target::ALL {
+            for rotation in [Rotation::Automatic, Rotation::Dynamic] {
+                let case = format!("{backend}-{target}-{rotation}");
+                let mut r = api_key(backend, *target, rotation, None);
+                r.api_key.issuer_hook = Some(HTTPS_HOOK.into());
+                let p = plan(&r);
+                assert!(!p.findings.iter().any(|f| f.summary == REMINDER), "{case}: {:?}", p.findings);
+                assert!(
+                    !p.findings.iter().any(|f| f.kind == secretsint::planner::FindingKind::Error),
+                    "{case}: {:?}",
+                    p.findings
+                );
+                let code = &p.rotation_scripts.as_ref().unwrap().rotation_logic;
+                assert!(code.contains("call_hook(") && code.contains("Idempotency-Key"), "{case}");
+                assert_eq!(code.matches(store).count(), 1, "{case}: one store call, of the hook's key");
+                // The rotation function's files (the SDK modules' retry jitter is no key).
+                for (path, text) in p.workload_files() {
+                    if path.starts_with("function") || path.starts_with("rotation") {
+                        for r in random {
+                            assert!(!text.contains(r), "{case}: {path} holds {r}");
+                        }
+                    }
+                }
+                assert!(random.iter().all(|r| !code.contains(r)), "{case}");
+                let decisions = p.decisions.join("\n");
+                assert!(decisions.contains(&format!("minted by the issuer hook {HTTPS_HOOK}")), "{case}");
+                assert!(decisions.contains("idempotency_key") && decisions.contains("refuses"), "{case}");
+                assert!(!decisions.contains("fell back to a reminder"), "{case}");
+                let tf_name = if backend == Backend::AzureKeyVault {
+                    "terraform/azure.tf"
+                } else {
+                    "terraform/gcp.tf"
+                };
+                assert!(p.workload_files()[tf_name].contains(HTTPS_HOOK), "{case}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 12);
+}
+
+/// Each backend takes the hook shape its rotation can call, with the error on the hook's path
+/// naming that shape; Vault's job calls no hook, so the argument has no effect there (the
+/// provider warns) and the key falls back to a reminder.
+#[test]
+fn the_issuer_hook_shape_is_checked_per_backend() {
+    let error = |b: Backend, hook: &str| -> Option<String> {
+        let mut r = api_key(b, Target::Application, Rotation::Automatic, None);
+        r.api_key.issuer_hook = Some(hook.into());
+        let details: Vec<String> = plan(&r)
+            .findings
+            .into_iter()
+            .filter(|f| f.field == ["api_key", "issuer_hook"])
+            .map(|f| f.detail)
+            .collect();
+        (!details.is_empty()).then(|| details.join("\n"))
+    };
+    assert_eq!(error(Backend::AwsSecrets, HOOK), None);
+    assert!(error(Backend::AwsSecrets, HTTPS_HOOK).unwrap().contains("Lambda function ARN"));
+    for b in [Backend::AzureKeyVault, Backend::GcpSecretManager] {
+        assert_eq!(error(b, HTTPS_HOOK), None, "{b}");
+        assert_eq!(error(b, "https://keys.example.com:8443/v1/mint"), None, "{b}");
+        for bad in [
+            HOOK,
+            "http://keys.example.com/mint",
+            "https://user:pass@keys.example.com/mint",
+            "https://keys.example.com/mint?token=x",
+            "https://keys.example.com/mint#x",
+            "keys.example.com",
+        ] {
+            let e = error(b, bad).unwrap_or_else(|| panic!("{b}: {bad} was accepted"));
+            assert!(e.contains("an https endpoint"), "{b}: {bad}: {e}");
+        }
+    }
+    let combo = |backend| secretsint::planner::effect::Combo {
+        backend,
+        target: Target::Application,
+        rotation: Rotation::Automatic,
+        credential: CredentialType::ApiKey,
+        platform: secretsint::planner::CicdPlatform::GithubActions,
+    };
+    assert!(!secretsint::planner::effect::argument_used(
+        "api_key",
+        "issuer_hook",
+        combo(Backend::Vault)
+    ));
+    for b in [Backend::AwsSecrets, Backend::AzureKeyVault, Backend::GcpSecretManager] {
+        assert!(
+            secretsint::planner::effect::argument_used("api_key", "issuer_hook", combo(b)),
+            "{b}"
+        );
+    }
+    let mut r = api_key(Backend::Vault, Target::Application, Rotation::Automatic, None);
+    r.api_key.issuer_hook = Some(HTTPS_HOOK.into());
+    let p = plan(&r);
+    assert!(p.findings.iter().any(|f| f.summary == REMINDER), "{:?}", p.findings);
+    assert!(!p.workload_files().values().any(|t| t.contains(HTTPS_HOOK)));
+}
+
+/// The reminder writes nothing, so its identity cannot write the secret: no Key Vault role on
+/// Azure, no Secret Manager role on GCP (only run.invoker for Eventarc), a metadata-read policy
+/// on Vault, in the access policies and in the Terraform. With a hook the identity may add
+/// versions of this one secret only.
+#[test]
+fn a_reminders_identity_cannot_write_the_secret() {
+    for target in Target::ALL {
+        let case = format!("{target}");
+        let p = plan(&api_key(Backend::Vault, *target, Rotation::Automatic, None));
+        let job: Vec<_> = p
+            .access_policies
+            .iter()
+            .filter(|a| a.attach_to == secretsint::planner::AttachTo::Rotator)
+            .collect();
+        assert_eq!(job.len(), 1, "{case}");
+        assert!(job[0].policy_name.ends_with("-kv-remind"), "{case}");
+        assert!(!job[0].scope.contains("/data/"), "{case}: {}", job[0].scope);
+        for cap in ["create", "update", "patch", "delete"] {
+            assert!(!job[0].policy_document.contains(cap), "{case}: the reminder job may {cap}");
+        }
+        let tf = &p.workload_files()["terraform/vault.tf"];
+        assert!(
+            tf.contains("token_policies = [vault_policy.reminder.name]") || tf.contains("[vault_policy.reminder.name]"),
+            "{case}"
+        );
+        assert!(
+            !tf.contains("= [vault_policy.writer.name]"),
+            "{case}: a role holds the writer policy"
+        );
+
+        let p = plan(&api_key(Backend::AzureKeyVault, *target, Rotation::Automatic, None));
+        let tf = &p.workload_files()["terraform/azure.tf"];
+        assert!(!p.access_policies.iter().any(|a| a.policy_name.contains("rotator")), "{case}");
+        assert!(!tf.contains("rotator_secrets_officer"), "{case}");
+
+        let p = plan(&api_key(Backend::GcpSecretManager, *target, Rotation::Automatic, None));
+        let tf = &p.workload_files()["terraform/gcp.tf"];
+        let rotator: Vec<(&str, &str)> = p
+            .access_policies
+            .iter()
+            .filter(|a| a.policy_name.contains("rotator"))
+            .map(|a| (a.policy_name.as_str(), a.scope.as_str()))
+            .collect();
+        assert_eq!(rotator.len(), 1, "{case}: {rotator:?}");
+        assert!(rotator[0].0.ends_with("-rotator-invoker"), "{case}: {rotator:?}");
+        for role in [
+            "secretmanager.secretVersionAdder",
+            "secretmanager.secretVersionManager",
+            "secretmanager.viewer",
+            "secretmanager.admin",
+        ] {
+            assert!(!tf.contains(role), "{case}: the reminder's Terraform grants {role}");
+        }
+
+        let mut r = api_key(Backend::GcpSecretManager, *target, Rotation::Automatic, None);
+        r.api_key.issuer_hook = Some(HTTPS_HOOK.into());
+        let p = plan(&r);
+        let secret_roles: Vec<String> = p
+            .access_policies
+            .iter()
+            .filter(|a| a.policy_name.contains("rotator") && !a.policy_name.ends_with("-invoker"))
+            .map(|a| {
+                assert!(a.scope.ends_with("/secrets/prod--app-api-key"), "{case}: {}", a.scope);
+                a.policy_name.clone()
+            })
+            .collect();
+        assert_eq!(
+            secret_roles,
+            [
+                "prod--app-rotator-version-adder",
+                "prod--app-rotator-viewer",
+                "prod--app-rotator-accessor"
+            ],
+            "{case}"
+        );
+        let tf = &p.workload_files()["terraform/gcp.tf"];
+        assert_eq!(tf.matches("secretmanager.secretVersionAdder").count(), 1, "{case}");
+    }
 }

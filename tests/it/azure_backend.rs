@@ -61,7 +61,11 @@ fn custom_cases() -> Vec<(String, Request)> {
     let mut gh = base(Target::Cicd, Rotation::Manual, CredentialType::ApiKey);
     gh.cicd.repository = Some("acme/payments".into());
     gh.cicd.branch = Some("release".into());
+    // A third-party API key whose issuer hook mints the new key (the Function calls it).
+    let mut hook = base(Target::Application, Rotation::Automatic, CredentialType::ApiKey);
+    hook.api_key.issuer_hook = Some("https://keys.example.com/mint".into());
     vec![
+        ("azure-custom-application-api-key-issuer-hook".into(), hook),
         ("azure-custom-kubernetes-cluster-store-certificate".into(), cert),
         ("azure-custom-kubernetes-mysql".into(), db),
         ("azure-custom-github-release-branch".into(), gh),
@@ -120,7 +124,9 @@ fn role_assignments_are_least_privilege() {
         let p = plan(&req);
         let names: Vec<&str> = p.access_policies.iter().map(|a| a.policy_name.as_str()).collect();
         let cert = req.credential == Some(CredentialType::Certificate);
-        let rotates = !cert && req.rotation != Rotation::Manual;
+        // A third-party API key (the default issuer, no hook) only reminds: its Function's
+        // identity holds no role at all (`reminder_and_hook_identities_hold_only_what_they_use`).
+        let rotates = !cert && req.rotation != Rotation::Manual && req.credential != Some(CredentialType::ApiKey);
         let mut want = vec!["prod--app-secrets-user"];
         if cert {
             want.push("prod--app-certificate-user");
@@ -168,6 +174,57 @@ fn role_assignments_are_least_privilege() {
             };
             let object = format!("/vaults/kv-example{scope_tail}prod--app-{leaf}");
             assert!(a.scope.ends_with(&object), "{case}: {}", a.scope);
+        }
+    }
+}
+
+/// The reminder Function of a third-party API key writes nothing, so its identity holds no
+/// Key Vault role, in the access policies or the Terraform; with an issuer hook it holds
+/// Secrets Officer on the one secret, the only role it needs to write a version.
+#[test]
+fn reminder_and_hook_identities_hold_only_what_they_use() {
+    for target in Target::ALL {
+        for rotation in [Rotation::Automatic, Rotation::Dynamic] {
+            let case = format!("{target}-{rotation}");
+            let mut req = Request::new(Backend::AzureKeyVault, *target, rotation);
+            req.credential = Some(CredentialType::ApiKey);
+            let p = plan(&req);
+            let tf = file(&p, "terraform/azure.tf");
+            assert!(!p.access_policies.iter().any(|a| a.policy_name.contains("rotator")), "{case}");
+            let body: hcl::Body = hcl::from_str(tf).unwrap();
+            let rotator_roles: Vec<String> = body
+                .blocks()
+                .filter(|b| b.identifier() == "resource" && b.labels().first().map(|l| l.as_str()) == Some("azurerm_role_assignment"))
+                .filter(|b| hcl::to_string(&b.body).unwrap().contains("azurerm_user_assigned_identity.rotator"))
+                .map(|b| b.labels()[1].as_str().to_string())
+                .collect();
+            assert_eq!(rotator_roles, Vec::<String>::new(), "{case}: the reminder's identity holds a role");
+            assert!(
+                tf.contains("azurerm_user_assigned_identity\" \"rotator"),
+                "{case}: the canary found no rotator"
+            );
+
+            req.api_key.issuer_hook = Some("https://keys.example.com/mint".into());
+            let p = plan(&req);
+            let tf = file(&p, "terraform/azure.tf");
+            let rotator: Vec<&str> = p
+                .access_policies
+                .iter()
+                .filter(|a| a.policy_name.contains("rotator"))
+                .map(|a| a.policy_name.as_str())
+                .collect();
+            assert_eq!(rotator, ["prod--app-rotator-secrets-officer"], "{case}");
+            let officer = p.access_policies.iter().find(|a| a.policy_name.contains("rotator")).unwrap();
+            assert!(
+                officer.scope.ends_with("/vaults/kv-example/secrets/prod--app-api-key"),
+                "{case}: {}",
+                officer.scope
+            );
+            assert!(
+                tf.contains("ISSUER_HOOK_URL") && tf.contains("https://keys.example.com/mint"),
+                "{case}"
+            );
+            assert!(tf.contains("variable \"issuer_hook_audience\""), "{case}");
         }
     }
 }
@@ -288,6 +345,11 @@ fn functions() -> Vec<(String, String, String)> {
     own.credential = Some(CredentialType::ApiKey);
     own.api_key.issuer = Some(secretsint::planner::ApiKeyIssuer::SelfIssued);
     reqs.push(("azure-application-automatic-api-key-self".into(), own));
+    // A third-party key with an issuer hook stores what the hook mints.
+    let mut hooked = Request::new(Backend::AzureKeyVault, Target::Application, Rotation::Automatic);
+    hooked.credential = Some(CredentialType::ApiKey);
+    hooked.api_key.issuer_hook = Some("https://keys.example.com/mint".into());
+    reqs.push(("azure-application-automatic-api-key-hook".into(), hooked));
     for (_, req) in reqs {
         let p = plan(&req);
         let Some(code) = p.workload_files().get("function/function_app.py").cloned() else {
@@ -302,6 +364,8 @@ fn functions() -> Vec<(String, String, String)> {
             req.database.engine.unwrap_or(DbEngine::Postgresql).as_str().to_string()
         } else if reminds {
             "reminder".to_string()
+        } else if req.api_key.issuer_hook.is_some() {
+            "hook".to_string()
         } else {
             "none".to_string()
         };
@@ -324,9 +388,9 @@ fn rotation_function_passes_mypy_strict_against_the_pinned_sdks() {
         paths.push(path);
     }
     // The value rotation (a self-issued api-key and generic share it), the third-party API key's
-    // reminder, and one per engine the Function rotates (postgresql, mysql, redshift); the other
-    // engines plan no Function.
-    assert_eq!(paths.len(), 5, "{paths:?}");
+    // reminder and issuer hook, and one per engine the Function rotates (postgresql, mysql,
+    // redshift); the other engines plan no Function.
+    assert_eq!(paths.len(), 6, "{paths:?}");
     let mypy = |files: &[std::path::PathBuf]| {
         Command::new(tool("azure/bin/mypy"))
             .args(["--strict", "--no-error-summary", "--cache-dir"])
@@ -390,6 +454,8 @@ fn rotation_function_adds_exactly_one_version() {
         );
         let wants = if engine == "reminder" {
             "reminds and writes nothing"
+        } else if engine == "hook" {
+            "the issuer hook Function writes exactly one version"
         } else {
             "writes exactly one version"
         };

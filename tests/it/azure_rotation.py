@@ -9,16 +9,19 @@ real azure-keyvault-secrets signatures, and its get_secret/set_secret return rea
 objects from an in-memory version list.
 """
 
+import http.server
 import importlib.util
 import json
 import logging
 import os
 import sys
+import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 from unittest import mock
 
 import azure.functions as func
+from azure.core.credentials import AccessToken
 from azure.identity import ManagedIdentityCredential
 from azure.keyvault.secrets import KeyVaultSecret, SecretClient, SecretProperties
 
@@ -72,9 +75,10 @@ def load(path: str) -> Any:
     return module
 
 
-def event(version: str, name: str = NAME, event_type: str = "Microsoft.KeyVault.SecretNearExpiry") -> func.EventGridEvent:
+def event(version: str, name: str = NAME, event_type: str = "Microsoft.KeyVault.SecretNearExpiry",
+          event_id: str = "00000000-0000-0000-0000-000000000001") -> func.EventGridEvent:
     return func.EventGridEvent(
-        id="00000000-0000-0000-0000-000000000001",
+        id=event_id,
         data={"Id": f"{VAULT}/secrets/{name}/{version}", "VaultName": "kv-example", "ObjectType": "Secret",
               "ObjectName": name, "Version": version, "NBF": None, "EXP": 1_790_000_000},
         topic="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example",
@@ -139,6 +143,102 @@ def remind(path: str, module: Any) -> None:
     print("ok: a third-party API key's Function reminds and writes nothing")
 
 
+class Issuer:
+    """A real HTTP server on 127.0.0.1 standing in for the issuer hook: it records every request
+    and answers the next queued body."""
+
+    def __init__(self) -> None:
+        self.requests: List[Dict[str, Any]] = []
+        self.answers: List[Any] = []
+        issuer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                issuer.requests.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
+                answer = json.dumps(issuer.answers.pop(0)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/mint"
+
+
+def hook(path: str, module: Any) -> None:
+    """A third-party API key with an issuer hook: the Function stores exactly the hook's key."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    for random_path in ("token_urlsafe", "import secrets", "import random", "os.urandom"):
+        check(random_path not in source, f"the hook Function holds a random source: {random_path}")
+    issuer = Issuer()
+    os.environ.update({"ISSUER_HOOK_URL": issuer.url, "ISSUER_HOOK_AUDIENCE": "api://issuer-hook"})
+    store = Store("initial-key")
+    v1 = store.versions[0].properties.version
+    assert v1 is not None
+    credential = mock.create_autospec(ManagedIdentityCredential, instance=True)
+    credential.get_token.return_value = AccessToken("token-from-the-managed-identity", 2_000_000_000)
+
+    def run_hook(e: func.EventGridEvent) -> Optional[Exception]:
+        with mock.patch.object(module, "SecretClient", return_value=store.client), \
+                mock.patch.object(module, "ManagedIdentityCredential", return_value=credential) as made:
+            try:
+                module.rotate_secret(e)
+            except Exception as err:  # noqa: BLE001 (the scenario checks which)
+                return err
+        made.assert_called_with(client_id="00000000-0000-0000-0000-000000000000")
+        return None
+
+    run_hook(event(v1, name="another-secret"))
+    check(issuer.requests == [] and len(store.versions) == 1, "an unrelated event called the hook or wrote")
+    # The generated code calls https only: the local http server is refused before any request.
+    err = run_hook(event(v1))
+    check(isinstance(err, module.HookRefused) and "https" in str(err), f"plain http must be refused: {err!r}")
+    check(issuer.requests == [] and len(store.versions) == 1, "an http hook was called or wrote")
+    print("ok: the generated Function refuses a hook that is not https")
+    # The test seam: the harness, not the generated code, lets the Function reach http://127.0.0.1.
+    module.HOOK_SCHEMES = ("https", "http")
+
+    for answer, why in (({"api_key": ""}, "an empty key"), ({}, "no key"), ({"api_key": "initial-key"}, "the current key")):
+        issuer.answers.append(answer)
+        err = run_hook(event(v1, event_id=f"refused-{len(issuer.requests)}"))
+        check(isinstance(err, module.HookRefused), f"{why} must be refused: {err!r}")
+        check(len(store.versions) == 1 and store.versions[-1].value == "initial-key" and store.writes == [],
+              f"{why}: the stored key changed")
+    print("ok: an empty, missing or unchanged key is refused and the stored key stays")
+
+    issuer.answers.append({"api_key": "minted-by-the-issuer"})
+    before = datetime.now(timezone.utc)
+    check(run_hook(event(v1, event_id="event-42")) is None, "the rotation failed")
+    after = datetime.now(timezone.utc)
+    check(len(store.versions) == 2 and len(store.writes) == 1, f"want one new version, got {len(store.versions) - 1}")
+    write = store.writes[0]
+    check(write["value"] == "minted-by-the-issuer", f"stored {write['value']!r}, not the hook's key")
+    check(before + timedelta(seconds=PERIOD + WINDOW) <= write["expires_on"] <= after + timedelta(seconds=PERIOD + WINDOW),
+          f"expires_on {write['expires_on']}")
+    check(write["tags"]["previous-version"] == v1, str(write["tags"]))
+    sent = issuer.requests[-1]
+    check(sent["path"] == "/mint", sent["path"])
+    check(sent["headers"].get("Authorization") == "Bearer token-from-the-managed-identity", str(sent["headers"]))
+    check(sent["headers"].get("Idempotency-Key") == "event-42", str(sent["headers"]))
+    check(sent["body"] == {"secret_id": f"{VAULT}/secrets/{NAME}", "idempotency_key": "event-42"}, str(sent["body"]))
+    credential.get_token.assert_called_with("api://issuer-hook/.default")
+    print("ok: the Function stores exactly the hook's key, sent with a bearer token and the event ID as idempotency key")
+
+    calls = len(issuer.requests)
+    check(run_hook(event(v1, event_id="event-42")) is None, "a redelivery failed")
+    check(len(issuer.requests) == calls and len(store.versions) == 2, "a redelivered event minted or wrote again")
+    print("ok: a redelivered event neither calls the hook nor writes")
+    issuer.server.shutdown()
+    print("ok: the issuer hook Function writes exactly one version")
+
+
 def main() -> None:
     path, credential, engine = sys.argv[1:4]
     os.environ.update({
@@ -148,6 +248,9 @@ def main() -> None:
     module = load(path)
     if engine == "reminder":
         remind(path, module)
+        return
+    if engine == "hook":
+        hook(path, module)
         return
     if credential == "database":
         first: Dict[str, Any] = {

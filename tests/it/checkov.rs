@@ -44,7 +44,19 @@ fn accepted() -> Vec<Accepted> {
 /// Writes the Terraform and Kubernetes files of every plan under `dir/<combo>/`.
 fn write_all(dir: &Path) -> usize {
     let mut n = 0;
-    for req in all_requests() {
+    // A third-party API key with an issuer hook, on each backend whose rotation calls one.
+    let hooks = [
+        (Backend::AwsSecrets, "arn:aws:lambda:us-east-1:123456789012:function:mint-key"),
+        (Backend::AzureKeyVault, "https://keys.example.com/mint"),
+        (Backend::GcpSecretManager, "https://keys.example.com/mint"),
+    ]
+    .map(|(b, hook)| {
+        let mut req = secretsint::planner::Request::new(b, Target::Application, secretsint::planner::Rotation::Automatic);
+        req.credential = Some(secretsint::planner::CredentialType::ApiKey);
+        req.api_key.issuer_hook = Some(hook.into());
+        (req, "-issuer-hook")
+    });
+    for (req, suffix) in all_requests().into_iter().map(|r| (r, "")).chain(hooks) {
         let platforms: Vec<Option<CicdPlatform>> = if req.target == Target::Cicd {
             CicdPlatform::ALL.iter().copied().map(Some).collect()
         } else {
@@ -52,7 +64,13 @@ fn write_all(dir: &Path) -> usize {
         };
         for platform in platforms {
             let mut req = req.clone();
-            let mut combo = format!("{}-{}-{}-{}", req.backend, req.target, req.rotation, req.credential.unwrap());
+            let mut combo = format!(
+                "{}-{}-{}-{}{suffix}",
+                req.backend,
+                req.target,
+                req.rotation,
+                req.credential.unwrap()
+            );
             if let Some(p) = platform {
                 req.cicd.platform = Some(p);
                 combo.push('-');

@@ -72,6 +72,10 @@ pub(crate) fn every_case() -> Vec<(String, Request)> {
     let mut all = default_combinations();
     all.extend(platform_combinations());
     all.push(custom_case());
+    // A third-party API key whose issuer hook mints the new key (the function calls it).
+    let mut hook = request(Target::Application, Rotation::Automatic, CredentialType::ApiKey);
+    hook.api_key.issuer_hook = Some("https://keys.example.com/mint".into());
+    all.push(("gcp-custom-application-api-key-issuer-hook".into(), hook));
     all
 }
 
@@ -141,11 +145,17 @@ fn every_gcp_combination_is_fully_planned() {
                 // Certificates: the function also disables and destroys expired versions.
                 if req.credential == Some(CredentialType::Certificate) {
                     "roles/secretmanager.secretVersionManager"
+                } else if req.credential == Some(CredentialType::ApiKey) {
+                    // A third-party key's reminder holds no Secret Manager role (api_key_rotation.rs).
+                    "roles/run.invoker"
                 } else {
                     "roles/secretmanager.secretVersionAdder"
                 },
             ] {
                 assert!(tf.contains(needle), "{case}: terraform lacks {needle}");
+            }
+            if req.credential == Some(CredentialType::ApiKey) {
+                assert!(!tf.contains("roles/secretmanager.secretVersion"), "{case}: the reminder can write");
             }
         }
         // Least privilege: IAM on single secrets only, never a project-level grant or a broad role.
@@ -330,6 +340,16 @@ fn write_functions(dir: &Path) {
     std::fs::write(sub.join("main.py"), &files["functions/rotate/main.py"]).unwrap();
     let env = function_env(&files["terraform/gcp.tf"]);
     std::fs::write(sub.join("env.json"), serde_json::to_string(&env).unwrap()).unwrap();
+    // A third-party API key with an issuer hook, which gcp_rotate_test.py's ApiKeyHook runs.
+    let mut req = request(Target::Application, Rotation::Automatic, CredentialType::ApiKey);
+    req.api_key.issuer_hook = Some("https://keys.example.com/mint".into());
+    let files = plan(&req).workload_files();
+    let sub = dir.join("api-key-hook");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("main.py"), &files["functions/rotate/main.py"]).unwrap();
+    let env = function_env(&files["terraform/gcp.tf"]);
+    assert_eq!(env["ISSUER_HOOK_URL"], "https://keys.example.com/mint");
+    std::fs::write(sub.join("env.json"), serde_json::to_string(&env).unwrap()).unwrap();
 }
 
 /// mypy --strict accepts every variant of the rotation function against the pinned SDKs in .tools/gcp.
@@ -339,7 +359,7 @@ fn rotation_function_passes_mypy_against_pinned_sdks() {
     let mypy = tool("gcp/bin/mypy");
     let dir = tempfile::tempdir().unwrap();
     write_functions(dir.path());
-    for c in CredentialType::ALL {
+    for c in CredentialType::ALL.iter().map(|c| c.as_str()).chain(["api-key-hook"]) {
         let out = Command::new(&mypy)
             .args([
                 "--strict",
@@ -349,7 +369,7 @@ fn rotation_function_passes_mypy_against_pinned_sdks() {
                 "--cache-dir",
                 "/dev/null",
             ])
-            .arg(dir.path().join(c.as_str()).join("main.py"))
+            .arg(dir.path().join(c).join("main.py"))
             .output()
             .unwrap();
         assert!(

@@ -7,11 +7,13 @@ its Terraform sets. Asserts that SECRET_ROTATE adds exactly one version and ever
 
 import base64
 import contextlib
+import http.server
 import importlib.util
 import io
 import json
 import os
 import sys
+import threading
 import types
 import unittest
 import uuid
@@ -443,6 +445,96 @@ class ApiKeyReminder(unittest.TestCase):
         for ev in (event(self.env, "SECRET_UPDATE"), event(self.env, secret="projects/123456789012/secrets/someone-else")):
             fake, entries = self.run_function(ev)
             self.assertEqual((fake.mock_calls, entries), ([], []))
+
+
+class Issuer:
+    """A real HTTP server on 127.0.0.1 standing in for the issuer hook: it records every request
+    and answers the next queued body."""
+
+    def __init__(self):
+        self.requests = []
+        self.answers = []
+        issuer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                issuer.requests.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
+                answer = json.dumps(issuer.answers.pop(0)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/mint"
+
+
+class ApiKeyHook(unittest.TestCase):
+    """A third-party API key with an issuer hook: SECRET_ROTATE adds exactly the key the hook returns."""
+
+    def setUp(self):
+        self.module, env = load("api-key-hook")
+        self.declared = env["ISSUER_HOOK_URL"]
+        self.issuer = Issuer()
+        self.addCleanup(self.issuer.server.shutdown)
+        self.env = dict(env, ISSUER_HOOK_URL=self.issuer.url)
+        self.store = FakeSecretManager(latest=PUBLISHED_AT - timedelta(days=90), current={"api_key": "initial-key"})
+        # Autospecced: every call is checked against the real client's signatures.
+        self.client = mock.create_autospec(secretmanager.SecretManagerServiceClient, instance=True)
+        for name in ("get_secret_version", "access_secret_version", "add_secret_version"):
+            getattr(self.client, name).side_effect = getattr(self.store, name)
+
+    def run_function(self, ev, seam=True):
+        # The test seam: the harness, not the generated code, lets the function reach http://127.0.0.1.
+        schemes = ("https", "http") if seam else self.module.HOOK_SCHEMES
+        with mock.patch.dict(os.environ, self.env, clear=False), mock.patch.object(
+            self.module.secretmanager, "SecretManagerServiceClient", return_value=self.client
+        ), mock.patch(
+            "google.oauth2.id_token.fetch_id_token", autospec=True, return_value="google-signed-id-token"
+        ) as fetch, mock.patch.object(self.module, "HOOK_SCHEMES", schemes), contextlib.redirect_stdout(io.StringIO()):
+            self.module.rotate(ev)
+        return fetch
+
+    def test_holds_no_random_path(self):
+        self.assertTrue(self.declared.startswith("https://"), self.declared)
+        with open(os.path.join(ROOT, "api-key-hook", "main.py"), encoding="utf-8") as f:
+            source = f.read()
+        for path in ("secrets.choice", "import secrets", "import random", "new_password", "os.urandom"):
+            self.assertNotIn(path, source)
+
+    def test_the_generated_code_refuses_a_hook_that_is_not_https(self):
+        with self.assertRaises(self.module.HookRefused):
+            self.run_function(event(self.env), seam=False)
+        self.assertEqual((self.issuer.requests, self.store.added), ([], []))
+
+    def test_stores_exactly_the_key_the_hook_returned(self):
+        self.issuer.answers.append({"api_key": "minted-by-the-issuer"})
+        fetch = self.run_function(event(self.env))
+        self.assertEqual(self.store.added, [(self.env["SECRET_NAME"], {"api_key": "minted-by-the-issuer"})])
+        fetch.assert_called_once_with(mock.ANY, self.issuer.url)
+        [sent] = self.issuer.requests
+        self.assertEqual(sent["path"], "/mint")
+        self.assertEqual(sent["headers"].get("Authorization"), "Bearer google-signed-id-token")
+        self.assertEqual(sent["headers"].get("Idempotency-Key"), "1234567890")
+        self.assertEqual(sent["body"], {"secret_id": self.env["SECRET_NAME"], "idempotency_key": "1234567890"})
+
+    def test_an_empty_missing_or_unchanged_key_is_refused(self):
+        for answer in ({"api_key": ""}, {}, {"api_key": "initial-key"}, ["not", "an", "object"]):
+            self.issuer.answers.append(answer)
+            with self.assertRaises(self.module.HookRefused, msg=str(answer)):
+                self.run_function(event(self.env))
+            self.assertEqual(self.store.added, [], str(answer))
+
+    def test_a_redelivered_message_neither_mints_nor_adds(self):
+        self.store.latest = PUBLISHED_AT + timedelta(seconds=2)
+        self.run_function(event(self.env))
+        self.assertEqual((self.issuer.requests, self.store.added), ([], []))
 
 
 if __name__ == "__main__":

@@ -337,8 +337,10 @@ fn every_golden_case() -> Vec<(String, Request)> {
 /// backend: `None` where the backend's own tests decide it case by case.
 fn falls_back(req: &Request) -> Option<bool> {
     let (r, c) = (req.rotation, req.credential);
-    // A third-party API key (the default issuer) falls back to a reminder on every backend.
-    if r != Rotation::Manual && c == Some(CredentialType::ApiKey) && req.api_key.issuer.is_none() {
+    // A third-party API key (the default issuer) falls back to a reminder on every backend,
+    // unless an issuer hook mints it (every backend but Vault calls one).
+    let hooked = req.api_key.issuer_hook.is_some() && req.backend != Backend::Vault;
+    if r != Rotation::Manual && c == Some(CredentialType::ApiKey) && req.api_key.issuer.is_none() && !hooked {
         return Some(true);
     }
     match req.backend {

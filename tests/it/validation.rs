@@ -142,7 +142,13 @@ fn other_values(field: &str) -> Vec<Edit> {
         "certificate.alt_names" => vec![|r| r.certificate.alt_names = Some(vec!["alt.example.com".into()])],
         "certificate.ttl" => vec![|r| r.certificate.ttl = Some(Duration::from_secs(30 * 86_400))],
         "api_key.issuer" => vec![|r| r.api_key.issuer = Some(secretsint::planner::ApiKeyIssuer::SelfIssued)],
-        "api_key.issuer_hook" => vec![|r| r.api_key.issuer_hook = Some("arn:aws:lambda:us-east-1:123456789012:function:mint-key".into())],
+        // Each backend's own hook shape: a Lambda ARN on AWS, an https endpoint elsewhere.
+        "api_key.issuer_hook" => vec![|r| {
+            r.api_key.issuer_hook = Some(match r.backend {
+                secretsint::planner::Backend::AwsSecrets => "arn:aws:lambda:us-east-1:123456789012:function:mint-key".into(),
+                _ => "https://keys.example.com/mint".into(),
+            })
+        }],
         other => panic!("{other} has no other value here: add one"),
     }
 }

@@ -477,8 +477,22 @@ fn the_kv_rotation_script_writes_a_new_version_once_per_period() {
     let p = plan(&req);
     let ns = prepare_namespace(bao, &p);
     bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
-    let writer = p.access_policies.iter().find(|a| a.policy_name.ends_with("-kv-write")).unwrap();
-    let token = bao.token(Some(&ns), &[&writer.policy_name]);
+    // The job runs with its role's policy, which only reads the metadata: it cannot write the key.
+    let job = p
+        .access_policies
+        .iter()
+        .filter(|a| a.attach_to == secretsint::planner::AttachTo::Rotator)
+        .map(|a| a.policy_name.as_str())
+        .collect::<Vec<_>>();
+    assert_eq!(job, ["prod--app-kv-remind"]);
+    let token = bao.token(Some(&ns), &job);
+    let denied = bao.write(
+        &token,
+        Some(&ns),
+        "secret/data/prod/app/api-key",
+        &json!({"data": {"api_key": "x"}}),
+    );
+    assert!(denied.is_err(), "the reminder's token wrote the key: {denied:?}");
     let cronjob: Value = serde_norway::from_str(file(&p, "kubernetes/rotation-cronjob.yaml")).unwrap();
     let container = &cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
     let script = container["command"][2].as_str().unwrap().to_string();
@@ -525,8 +539,22 @@ fn the_kv_reminder_never_changes_a_third_party_api_key() {
     let ns = prepare_namespace(bao, &p);
     bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
     write_api_key(bao, &ns);
-    let writer = p.access_policies.iter().find(|a| a.policy_name.ends_with("-kv-write")).unwrap();
-    let token = bao.token(Some(&ns), &[&writer.policy_name]);
+    // The job runs with its role's policy, which only reads the metadata: it cannot write the key.
+    let job = p
+        .access_policies
+        .iter()
+        .filter(|a| a.attach_to == secretsint::planner::AttachTo::Rotator)
+        .map(|a| a.policy_name.as_str())
+        .collect::<Vec<_>>();
+    assert_eq!(job, ["prod--app-kv-remind"]);
+    let token = bao.token(Some(&ns), &job);
+    let denied = bao.write(
+        &token,
+        Some(&ns),
+        "secret/data/prod/app/api-key",
+        &json!({"data": {"api_key": "x"}}),
+    );
+    assert!(denied.is_err(), "the reminder's token wrote the key: {denied:?}");
     let cronjob: Value = serde_norway::from_str(file(&p, "kubernetes/rotation-cronjob.yaml")).unwrap();
     let container = &cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
     let script = container["command"][2].as_str().unwrap().to_string();

@@ -43,9 +43,20 @@ const FUNCTION_TEMPLATE: &str = include_str!("snippets/function_app.py");
 /// The Function of a third-party API key: it logs a reminder and never writes the secret.
 const REMIND_FUNCTION: &str = include_str!("snippets/remind_app.py");
 
+/// The Function of a third-party API key with an issuer hook: it stores what the hook mints.
+const HOOK_FUNCTION: &str = include_str!("snippets/hook_app.py");
+
 /// Whether the Function only reminds: a third-party API key, which it cannot mint.
 fn reminds(s: &Settings) -> bool {
     s.credential == CredentialType::ApiKey && s.api_key.rotation() == crate::planner::ApiKeyRotation::Reminder
+}
+
+/// The issuer hook the Function calls for a third-party API key, if the plan declares one.
+pub(crate) fn hook(s: &Settings) -> Option<String> {
+    match s.api_key.rotation() {
+        crate::planner::ApiKeyRotation::Hook(h) if s.credential == CredentialType::ApiKey => Some(h),
+        _ => None,
+    }
 }
 /// Python version of the rotation Function (Flex Consumption runtime).
 const FUNCTION_PYTHON: &str = "3.12";
@@ -311,7 +322,8 @@ fn assignments(s: &Settings, src: Source, n: &Names) -> Vec<Assignment> {
                 principal: app(),
                 principal_name: n.identity.clone(),
             });
-            if rotation.is_some() {
+            // A reminder writes nothing, so its identity holds no role on the secret at all.
+            if rotation.is_some() && !reminds(s) {
                 out.push(Assignment {
                     label: "rotator_secrets_officer",
                     policy_name: format!("{}-rotator-secrets-officer", n.stem),
@@ -590,9 +602,13 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                         d.push("The Function ignores an event whose version is no longer the current one, so a redelivered event or a manual update in between never adds a second version.".into());
                     }
                     d.push(format!(
-                        "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({} on the secret only); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken) and is reached with its access key, because azurerm 4.x still writes an empty AzureWebJobsStorage when a Flex Consumption app uses an identity for storage (hashicorp/terraform-provider-azurerm#29693); the account keeps deleted blobs and containers for 7 days and logs any SAS signed for longer than an hour. Its outbound traffic leaves through var.rotation_function_subnet_id (virtual network integration), a subnet the vault must allow: list it in key_vault_allowed_subnet_ids of {PLATFORM_FILE}.",
+                        "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({}); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken) and is reached with its access key, because azurerm 4.x still writes an empty AzureWebJobsStorage when a Flex Consumption app uses an identity for storage (hashicorp/terraform-provider-azurerm#29693); the account keeps deleted blobs and containers for 7 days and logs any SAS signed for longer than an hour. Its outbound traffic leaves through var.rotation_function_subnet_id (virtual network integration), a subnet the vault must allow: list it in key_vault_allowed_subnet_ids of {PLATFORM_FILE}.",
                         n.rotator_identity,
-                        roles::KEY_VAULT_SECRETS_OFFICER.0,
+                        if reminds(s) {
+                            "no role on the vault or the secret: the reminder reads and writes nothing".to_string()
+                        } else {
+                            format!("{} on the secret only", roles::KEY_VAULT_SECRETS_OFFICER.0)
+                        },
                         storage_account_name(s)
                     ));
                     d.push(match s.credential {
@@ -617,6 +633,11 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                         CredentialType::ApiKey if reminds(s) => format!(
                             "rotation_policy \"{}\" fell back to a reminder for the third-party API key: the Function holds no Key Vault client and never writes the secret (a random value would be a key the issuer does not know); on {EVENT_NEAR_EXPIRY} for \"{}\" it logs one error with the az keyvault secret set command (with --expires) that writes the new key, for an Azure Monitor alert to send to people. Rotate the key at its issuer, or set api_key.issuer = \"self\" if the plan may make it up.",
                             s.rotation, n.object
+                        ),
+                        CredentialType::ApiKey if hook(s).is_some() => format!(
+                            "The third-party API key is minted by the issuer hook {hook}: on {EVENT_NEAR_EXPIRY} for the current version the Function POSTs {{\"secret_id\", \"idempotency_key\"}} to it (the secret's Key Vault URL, and the Event Grid event ID, also sent as the Idempotency-Key header, the same on every redelivery of the event) with an Entra ID access token of {rotator} for the audience in the Terraform variable issuer_hook_audience (the hook's application ID URI; the hook must validate it), over https only and following no redirect; it writes exactly the api_key of the JSON answer as the new version with the same expiry as any other rotation, and refuses (writes nothing, fails so Event Grid retries) an empty or missing api_key or one equal to the current version. It holds no random source.",
+                            hook = hook(s).unwrap_or_default(),
+                            rotator = n.rotator_identity,
                         ),
                         CredentialType::ApiKey => "The Function writes a new random API key (32 random bytes, URL-safe): the key is self-issued (api_key.issuer = \"self\"), so the service that checks it must read this secret.".to_string(),
                         _ => "The Function writes a new random value (32 random bytes, URL-safe).".to_string(),
@@ -728,6 +749,9 @@ fn certificate_policy_json(s: &Settings, months: u64, auto_renew: bool) -> serde
 fn function_source(s: &Settings) -> String {
     if reminds(s) {
         return REMIND_FUNCTION.to_string();
+    }
+    if hook(s).is_some() {
+        return HOOK_FUNCTION.to_string();
     }
     let (kind, engine, driver) = if s.credential == CredentialType::Database {
         ("database", s.database.engine.as_str(), driver(s))

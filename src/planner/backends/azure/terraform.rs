@@ -531,8 +531,21 @@ pub(super) fn rotation_blocks(s: &Settings, src: Source, n: &Names, period: Dura
             tf::traversal("azurerm_key_vault_secret", &["db_admin", "name"]),
         ));
     }
+    let hook = super::hook(s);
+    if let Some(url) = &hook {
+        settings.push(("ISSUER_HOOK_URL", Expression::from(url.clone())));
+        settings.push(("ISSUER_HOOK_AUDIENCE", tf::traversal("var", &["issuer_hook_audience"])));
+    }
     settings.sort_by(|a, b| a.0.cmp(b.0));
-    vec![
+    let hook_variable = hook.map(|_| {
+        variable(
+            "issuer_hook_audience",
+            "Application ID URI (api://<client ID>) or client ID of the Entra app registration that protects the API key's issuer hook: the rotation Function calls the hook with an access token of its managed identity for this audience.",
+            false,
+            None,
+        )
+    });
+    let mut blocks = vec![
         identity_block("rotator", &n.rotator_identity),
         tf::resource("azurerm_storage_account", "rotation")
             .add_attribute((tf::key("name"), storage.as_str()))
@@ -662,5 +675,7 @@ pub(super) fn rotation_blocks(s: &Settings, src: Source, n: &Names, period: Dura
                     .build(),
             )
             .build(),
-    ]
+    ];
+    blocks.extend(hook_variable);
+    blocks
 }

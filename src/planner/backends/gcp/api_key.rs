@@ -12,6 +12,19 @@ pub(super) fn reminds(s: &Settings) -> bool {
     s.credential == CredentialType::ApiKey && s.api_key.rotation() == crate::planner::ApiKeyRotation::Reminder
 }
 
+/// The issuer hook the function calls for a third-party API key, if the plan declares one.
+pub(super) fn hook(s: &Settings) -> Option<String> {
+    match s.api_key.rotation() {
+        crate::planner::ApiKeyRotation::Hook(h) if s.credential == CredentialType::ApiKey => Some(h),
+        _ => None,
+    }
+}
+
+/// Whether the function adds the key an issuer hook mints.
+pub(super) fn hooks(s: &Settings) -> bool {
+    hook(s).is_some()
+}
+
 /// What the rotation topic's messages lead to.
 pub(super) fn notification(s: &Settings, n: &Names, p: Duration) -> String {
     format!(
@@ -29,7 +42,13 @@ pub(super) fn notification(s: &Settings, n: &Names, p: Duration) -> String {
 }
 
 /// A self-issued key's random value, said as such; nothing for a reminder (its own decision).
-pub(super) fn self_issued_decision(s: &Settings) -> Option<String> {
+pub(super) fn self_issued_decision(s: &Settings, n: &Names) -> Option<String> {
+    if let Some(hook) = hook(s) {
+        return Some(format!(
+            "The third-party API key is minted by the issuer hook {hook}: on SECRET_ROTATE the function POSTs {{\"secret_id\", \"idempotency_key\"}} to it (the secret's resource name, and the Pub/Sub message ID, also sent as the Idempotency-Key header, the same on every redelivery of the message) with a Google-signed ID token of {} whose audience is the hook URL, over https only and following no redirect; granting that service account roles/run.invoker on a Cloud Run or Cloud Functions hook is yours. It adds exactly the api_key of the JSON answer as the new version ({{\"api_key\": ...}}), and refuses (adds nothing, fails so Eventarc retries) an empty or missing api_key or one equal to version \"latest\". It holds no random source.",
+            n.rotator_email()
+        ));
+    }
     (!reminds(s)).then(|| {
         "The function writes a new random 32-character api-key value: the key is self-issued (api_key.issuer = \"self\"), so the service that checks it must read this secret.".to_string()
     })
@@ -37,11 +56,12 @@ pub(super) fn self_issued_decision(s: &Settings) -> Option<String> {
 
 pub(super) fn reminder_decision(s: &Settings, n: &Names) -> String {
     format!(
-        "rotation_policy \"{}\" fell back to a reminder for the third-party API key: the function {} (Cloud Functions 2nd gen, {} in {}) is triggered by {PUBSUB_EVENT} on the topic and, for SECRET_ROTATE of this secret, logs one ERROR entry saying the key is due; it calls no Secret Manager API and never adds a version (a random value would be a key the issuer does not know). Rotate the key at its issuer and add it as a version, or set api_key.issuer = \"self\" if the plan may make it up.",
+        "rotation_policy \"{}\" fell back to a reminder for the third-party API key: the function {} (Cloud Functions 2nd gen, {} in {}) is triggered by {PUBSUB_EVENT} on the topic and, for SECRET_ROTATE of this secret, logs one ERROR entry saying the key is due; it calls no Secret Manager API and never adds a version (a random value would be a key the issuer does not know), and its service account {} holds no role on the secret (only {ROLE_RUN_INVOKER} on the function, for Eventarc). Rotate the key at its issuer and add it as a version, set api_key.issuer_hook to an https endpoint that mints one, or set api_key.issuer = \"self\" if the plan may make it up.",
         s.rotation,
         n.function,
         versions::GCP_FUNCTION_RUNTIME,
-        n.region
+        n.region,
+        n.rotator_email()
     )
 }
 

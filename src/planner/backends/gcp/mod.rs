@@ -349,14 +349,25 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
             &n.secret_id,
         )),
         Some(_) => {
-            let (label, role) = rotator_writer_role(s);
-            out.push(secret(format!("{}-rotator-{label}", n.stem), role, rotator.clone(), &n.secret_id));
-            out.push(secret(
-                format!("{}-rotator-viewer", n.stem),
-                ROLE_SECRET_VIEWER,
-                rotator.clone(),
-                &n.secret_id,
-            ));
+            // A reminder calls no Secret Manager API: its service account holds no role on the secret.
+            if !reminds(s) {
+                let (label, role) = rotator_writer_role(s);
+                out.push(secret(format!("{}-rotator-{label}", n.stem), role, rotator.clone(), &n.secret_id));
+                out.push(secret(
+                    format!("{}-rotator-viewer", n.stem),
+                    ROLE_SECRET_VIEWER,
+                    rotator.clone(),
+                    &n.secret_id,
+                ));
+            }
+            if hooks(s) {
+                out.push(secret(
+                    format!("{}-rotator-accessor", n.stem),
+                    ROLE_SECRET_ACCESSOR,
+                    rotator.clone(),
+                    &n.secret_id,
+                ));
+            }
             if s.credential == CredentialType::Database {
                 out.push(secret(
                     format!("{}-rotator-accessor", n.stem),
@@ -407,15 +418,6 @@ fn policies(s: &Settings, n: &Names, period: Option<Duration>) -> Vec<AccessPoli
         };
     }
     out
-}
-
-/// What the function may do to the secret's versions: add them, and for certificates also disable
-/// and destroy old ones (they hold private keys).
-fn rotator_writer_role(s: &Settings) -> (&'static str, &'static str) {
-    match s.credential {
-        CredentialType::Certificate => ("version-manager", ROLE_SECRET_VERSION_MANAGER),
-        _ => ("version-adder", ROLE_SECRET_VERSION_ADDER),
-    }
 }
 
 /// Who may add versions by hand when rotation is manual: `gcp.writers`, else a placeholder group.

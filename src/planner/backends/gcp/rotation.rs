@@ -3,6 +3,22 @@
 
 use super::*;
 
+/// A third-party API key with an issuer hook: the key the hook mints, never a random one.
+const NEW_VALUE_HOOK: &str = include_str!("snippets/new_value_hook.py");
+const IMPORTS_HOOK: &str = include_str!("snippets/imports_hook.py");
+/// The random source of every rotation that makes its value up (not a hook's).
+const RANDOM: &str = include_str!("snippets/random.py");
+const RANDOM_IMPORTS: &str = "import secrets\nimport string\n";
+
+/// What the function may do to the secret's versions: add them, and for certificates also disable
+/// and destroy old ones (they hold private keys).
+pub(super) fn rotator_writer_role(s: &Settings) -> (&'static str, &'static str) {
+    match s.credential {
+        CredentialType::Certificate => ("version-manager", ROLE_SECRET_VERSION_MANAGER),
+        _ => ("version-adder", ROLE_SECRET_VERSION_ADDER),
+    }
+}
+
 pub(super) fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions: &mut Vec<String>) {
     decisions.push(format!(
         "Secret Manager rotates on its own schedule: rotation_period = {}s ({}), and next_rotation_time = timeadd(plantimestamp(), \"{}s\") at the first apply; the planner reads no clock (the timestamp argument only reaches contract_json), and Terraform ignores later changes to next_rotation_time because Secret Manager advances it after every rotation.",
@@ -26,6 +42,8 @@ pub(super) fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions
             rotator_writer_role(s).1,
             if s.credential == CredentialType::Database {
                 format!(", {ROLE_SECRET_ACCESSOR} (to read which user version \"latest\" holds)")
+            } else if hooks(s) {
+                format!(", {ROLE_SECRET_ACCESSOR} (to compare the hook's key with version \"latest\")")
             } else {
                 String::new()
             }
@@ -71,7 +89,7 @@ pub(super) fn rotation_decisions(s: &Settings, n: &Names, p: Duration, decisions
                 p.to_text()
             ));
         }
-        CredentialType::ApiKey => decisions.extend(self_issued_decision(s)),
+        CredentialType::ApiKey => decisions.extend(self_issued_decision(s, n)),
         CredentialType::Generic => decisions.push(format!("The function writes a new random 32-character {} value.", s.credential)),
     }
 }
@@ -84,13 +102,21 @@ pub(super) fn function_source(s: &Settings) -> String {
     let (imports, new_value) = match s.credential {
         CredentialType::Database => (IMPORTS_DATABASE, NEW_VALUE_DATABASE),
         CredentialType::Certificate => (IMPORTS_CERTIFICATE, NEW_VALUE_CERTIFICATE),
+        CredentialType::ApiKey if hooks(s) => (IMPORTS_HOOK, NEW_VALUE_HOOK),
         CredentialType::ApiKey | CredentialType::Generic => ("", NEW_VALUE_RANDOM),
     };
+    // A hook's function holds no random source at all: the only value it can add is the hook's.
+    let (random_imports, random) = if hooks(s) { ("", "") } else { (RANDOM_IMPORTS, RANDOM) };
     // Composition of our own code fragments (the `code` context), so a whole comment line is
     // the placeholder: the template stays valid Python, and an empty fragment leaves no line.
     template::fill(
         ROTATE_MAIN,
-        &[("# {{code:IMPORTS}}\n", imports), ("# {{code:NEW_VALUE}}\n", new_value)],
+        &[
+            ("# {{code:RANDOM_IMPORTS}}\n", random_imports),
+            ("# {{code:IMPORTS}}\n", imports),
+            ("# {{code:RANDOM}}\n", random),
+            ("# {{code:NEW_VALUE}}\n", new_value),
+        ],
     )
 }
 
@@ -150,7 +176,12 @@ pub(super) fn function_env(s: &Settings, n: &Names, period: Duration) -> Vec<(&'
             env.push(("CERT_TTL_SECONDS", certificate_lifetime(s).secs().to_string()));
             env.push(("ROTATION_PERIOD_SECONDS", period.secs().to_string()));
         }
-        _ => {}
+        CredentialType::ApiKey => {
+            if let Some(url) = hook(s) {
+                env.push(("ISSUER_HOOK_URL", url));
+            }
+        }
+        CredentialType::Generic => {}
     }
     env
 }

@@ -280,6 +280,15 @@ pub(super) fn short_display(text: &str) -> String {
     text.chars().take(32).collect()
 }
 
+/// What the rotation function and its service account do, in their descriptions.
+fn what_it_does(s: &Settings, n: &Names, adds: &str) -> String {
+    if reminds(s) {
+        format!("Reminds people to rotate {} on SECRET_ROTATE", n.secret_id)
+    } else {
+        format!("{adds} {} on SECRET_ROTATE", n.secret_id)
+    }
+}
+
 pub(super) fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression, period: Duration) -> Vec<Block> {
     let rotator_member = tf::traversal("google_service_account", &["rotator", "member"]);
     let rotator_email = tf::traversal("google_service_account", &["rotator", "email"]);
@@ -302,17 +311,36 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression, p
                 "display_name",
                 format!("{} rotation", n.secret_id).chars().take(100).collect::<String>(),
             ))
-            .add_attribute((tf::key("description"), format!("Adds versions to {} on SECRET_ROTATE", n.secret_id)))
+            .add_attribute((tf::key("description"), what_it_does(s, n, "Adds versions to")))
             .build(),
-        secret_iam(
+    ];
+    // A reminder calls no Secret Manager API: its service account holds no role on the secret.
+    if !reminds(s) {
+        out.push(secret_iam(
             &format!("rotator_{}", rotator_writer_role(s).0.replace('-', "_")),
             secret_ref.clone(),
             rotator_writer_role(s).1,
             rotator_member.clone(),
             n,
-        ),
-        secret_iam("rotator_viewer", secret_ref.clone(), ROLE_SECRET_VIEWER, rotator_member.clone(), n),
-    ];
+        ));
+        out.push(secret_iam(
+            "rotator_viewer",
+            secret_ref.clone(),
+            ROLE_SECRET_VIEWER,
+            rotator_member.clone(),
+            n,
+        ));
+    }
+    if hooks(s) {
+        // The function compares the hook's key with version "latest".
+        out.push(secret_iam(
+            "rotator_accessor",
+            secret_ref.clone(),
+            ROLE_SECRET_ACCESSOR,
+            rotator_member.clone(),
+            n,
+        ));
+    }
     if s.credential == CredentialType::Database {
         // The function reads which user version "latest" holds.
         out.push(secret_iam(
@@ -414,10 +442,7 @@ pub(super) fn rotation_blocks(s: &Settings, n: &Names, secret_ref: Expression, p
             .add_attribute((tf::key("project"), n.project.as_str()))
             .add_attribute((tf::key("name"), n.function.as_str()))
             .add_attribute((tf::key("location"), n.region.as_str()))
-            .add_attribute((
-                tf::key("description"),
-                format!("Adds a version to {} on SECRET_ROTATE", n.secret_id),
-            ))
+            .add_attribute((tf::key("description"), what_it_does(s, n, "Adds a version to")))
             .add_block(
                 Block::builder(tf::key("build_config"))
                     .add_attribute((tf::key("runtime"), versions::GCP_FUNCTION_RUNTIME))

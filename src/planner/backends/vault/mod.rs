@@ -165,6 +165,8 @@ struct Names {
     consumer_path: String,
     consumer_policy: String,
     writer_policy: String,
+    /// The reminder job's policy (a third-party API key's): it reads the metadata only.
+    reminder_policy: String,
     rotator_role: String,
     rotator_sa: String,
     /// cert-manager's own Vault role and the service account its Issuer logs in as (PKI on
@@ -192,6 +194,7 @@ fn names(s: &Settings, src: Source) -> Names {
         consumer_path,
         consumer_policy,
         writer_policy: format!("{stem}-kv-write"),
+        reminder_policy: format!("{stem}-kv-remind"),
         rotator_role: format!("{stem}-rotator"),
         rotator_sa: format!("{stem}-rotator"),
         issuer_role: format!("{stem}-cert-manager"),
@@ -236,8 +239,21 @@ fn policies(s: &Settings, src: Source, n: &Names) -> Vec<AccessPolicy> {
         secret: s.secret_key(),
         attach_to: consumer,
     }];
+    if let (Source::Kv { schedule: Some(_) }, true) = (src, reminds(s)) {
+        // The reminder job only reads custom_metadata.rotated_at: its role cannot write the secret.
+        out.push(AccessPolicy {
+            policy_name: n.reminder_policy.clone(),
+            policy_type: PolicyType::VaultPolicy,
+            policy_document: render::hcl1(&policy_body(&[(&n.kv_metadata, &["read"])])),
+            scope: n.kv_metadata.clone(),
+            secret: s.secret_key(),
+            attach_to: AttachTo::Rotator,
+        });
+    }
     if let Source::Kv { schedule } = src {
-        // The job records rotated_at in custom_metadata (patch); a person updating by hand only reads it.
+        // The job records rotated_at in custom_metadata (patch); a person updating by hand only
+        // reads it. A reminder's job writes nothing: its people write the key and rotated_at.
+        let job_writes = schedule.is_some() && !reminds(s);
         let metadata_caps: &[&str] = if schedule.is_some() { &["read", "patch"] } else { &["read"] };
         out.push(AccessPolicy {
             policy_name: n.writer_policy.clone(),
@@ -249,7 +265,7 @@ fn policies(s: &Settings, src: Source, n: &Names) -> Vec<AccessPolicy> {
             scope: n.kv_data.clone(),
             secret: s.secret_key(),
             // A scheduled job's role holds it; otherwise whoever writes the value by hand.
-            attach_to: if schedule.is_some() { AttachTo::Rotator } else { AttachTo::Writer },
+            attach_to: if job_writes { AttachTo::Rotator } else { AttachTo::Writer },
         });
     }
     if src_is_pki_on_k8s(s, src) {
@@ -449,10 +465,13 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                     n.writer_policy
                 )),
                 Some(sch) if reminds(s) => d.push(format!(
-                    "rotation_policy \"{}\" fell back to a reminder for the third-party API key: a job checks every {} and, once {} have passed since custom_metadata.rotated_at, fails with the commands that write a new key and record rotated_at, so the schedule's failure notice is the reminder; it never writes the secret (a random value would be a key the issuer does not know). Rotate the key at its issuer, or set api_key.issuer = \"self\" if the plan may make it up.",
+                    "rotation_policy \"{}\" fell back to a reminder for the third-party API key: a job checks every {} and, once {} have passed since custom_metadata.rotated_at, fails with the commands that write a new key and record rotated_at, so the schedule's failure notice is the reminder; it never writes the secret (a random value would be a key the issuer does not know), and its role holds only the policy {} (read on {}), so it cannot: whoever rotates the key writes it and rotated_at under {}. Rotate the key at its issuer, or set api_key.issuer = \"self\" if the plan may make it up.",
                     s.rotation,
                     sch.check.to_text(),
-                    sch.period.to_text()
+                    sch.period.to_text(),
+                    n.reminder_policy,
+                    n.kv_metadata,
+                    n.writer_policy
                 )),
                 Some(sch) => d.push(format!(
                     "A job checks every {} and writes a new random {} version once {} have passed since custom_metadata.rotated_at{}.",

@@ -9,7 +9,14 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[Access
     let mut b = Body::builder().add_block(terraform_block());
     let mut policy_refs = Vec::new();
     for (i, p) in policies.iter().filter(|p| p.policy_type == PolicyType::VaultPolicy).enumerate() {
-        let label = if i == 0 { "consumer" } else { "writer" };
+        // The reminder job's read-only policy is its own resource; people keep the writer.
+        let label = if i == 0 {
+            "consumer"
+        } else if p.attach_to == AttachTo::Rotator && reminds(s) {
+            "reminder"
+        } else {
+            "writer"
+        };
         policy_refs.push(label);
         b = b.add_block(
             vk::with_namespace(tf::resource("vault_policy", label), s)
@@ -182,6 +189,8 @@ pub(super) fn approle_role(s: &Settings, label: &str, role: &str, policy: &str, 
 pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
     let ttl = token_ttl(s, src).secs();
     let rotates = matches!(src, Source::Kv { schedule: Some(_) });
+    // A reminder job's role reads the metadata only (its policy "reminder"); a rotation's writes.
+    let job_policy = if reminds(s) { "reminder" } else { "writer" };
     let mut out = Vec::new();
     let k8s_role = |label: &str, mount: &str, role: &str, sa: &str, policy: Option<&str>, ttl: u64| {
         let policies = policy.map_or(Expression::Array(Vec::new()), policy_ref);
@@ -224,7 +233,7 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                     &s.vault.auth_mount,
                     &n.rotator_role,
                     &n.rotator_sa,
-                    Some("writer"),
+                    Some(job_policy),
                     15 * MINUTE,
                 ));
             }
@@ -237,7 +246,7 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
                     ROTATOR_K8S_MOUNT,
                     &n.rotator_role,
                     &n.rotator_sa,
-                    Some("writer"),
+                    Some(job_policy),
                     15 * MINUTE,
                 ));
             }
@@ -273,7 +282,7 @@ pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
             };
             out.push(jwt_role("app", &n.role, "consumer"));
             if rotates {
-                out.push(jwt_role("rotator", &n.rotator_role, "writer"));
+                out.push(jwt_role("rotator", &n.rotator_role, job_policy));
             }
         }
     }

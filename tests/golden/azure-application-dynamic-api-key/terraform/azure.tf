@@ -64,14 +64,6 @@ resource "azurerm_role_assignment" "app_secrets_user" {
   description        = "Key Vault Secrets User on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod--app-api-key only"
 }
 
-resource "azurerm_role_assignment" "rotator_secrets_officer" {
-  scope              = "${data.azurerm_key_vault.kv.id}/secrets/${azurerm_key_vault_secret.app.name}"
-  role_definition_id = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-  principal_id       = azurerm_user_assigned_identity.rotator.principal_id
-  principal_type     = "ServicePrincipal"
-  description        = "Key Vault Secrets Officer on /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/kv-example/secrets/prod--app-api-key only"
-}
-
 resource "azurerm_user_assigned_identity" "rotator" {
   name                = "id-prod--app-rotator"
   resource_group_name = data.azurerm_resource_group.rg.name

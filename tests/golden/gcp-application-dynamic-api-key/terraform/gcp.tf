@@ -72,21 +72,7 @@ resource "google_service_account" "rotator" {
   project      = "example-project"
   account_id   = "prod--app-rotator"
   display_name = "prod--app-api-key rotation"
-  description  = "Adds versions to prod--app-api-key on SECRET_ROTATE"
-}
-
-resource "google_secret_manager_secret_iam_member" "rotator_version_adder" {
-  project   = "example-project"
-  secret_id = google_secret_manager_secret.secret.secret_id
-  role      = "roles/secretmanager.secretVersionAdder"
-  member    = google_service_account.rotator.member
-}
-
-resource "google_secret_manager_secret_iam_member" "rotator_viewer" {
-  project   = "example-project"
-  secret_id = google_secret_manager_secret.secret.secret_id
-  role      = "roles/secretmanager.viewer"
-  member    = google_service_account.rotator.member
+  description  = "Reminds people to rotate prod--app-api-key on SECRET_ROTATE"
 }
 
 data "archive_file" "rotate" {
@@ -127,7 +113,7 @@ resource "google_cloudfunctions2_function" "rotate" {
   project     = "example-project"
   name        = "prod--app-api-key-rotate"
   location    = "us-central1"
-  description = "Adds a version to prod--app-api-key on SECRET_ROTATE"
+  description = "Reminds people to rotate prod--app-api-key on SECRET_ROTATE"
 
   build_config {
     runtime     = "python313"

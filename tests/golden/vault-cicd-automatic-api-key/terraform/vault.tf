@@ -18,6 +18,15 @@ path "secret/data/prod/app/api-key" {
 EOT
 }
 
+resource "vault_policy" "reminder" {
+  name   = "prod--app-kv-remind"
+  policy = <<EOT
+path "secret/metadata/prod/app/api-key" {
+  capabilities = ["read"]
+}
+EOT
+}
+
 resource "vault_policy" "writer" {
   name   = "prod--app-kv-write"
   policy = <<EOT
@@ -69,7 +78,7 @@ resource "vault_jwt_auth_backend_role" "rotator" {
     ref                 = "refs/heads/main"
     sub                 = "repo:example-org@123456/example-repo@456789:ref:refs/heads/main"
   }
-  token_policies = [vault_policy.writer.name]
+  token_policies = [vault_policy.reminder.name]
   token_ttl      = 900
   token_max_ttl  = 900
 }

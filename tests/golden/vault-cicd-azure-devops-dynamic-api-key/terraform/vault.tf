@@ -18,6 +18,15 @@ path "secret/data/prod/app/api-key" {
 EOT
 }
 
+resource "vault_policy" "reminder" {
+  name   = "prod--app-kv-remind"
+  policy = <<EOT
+path "secret/metadata/prod/app/api-key" {
+  capabilities = ["read"]
+}
+EOT
+}
+
 resource "vault_policy" "writer" {
   name   = "prod--app-kv-write"
   policy = <<EOT
@@ -65,7 +74,7 @@ resource "vault_jwt_auth_backend_role" "rotator" {
     tid = "00000000-0000-0000-0000-000000000000"
     oid = "00000000-0000-0000-0000-000000000001"
   }
-  token_policies = [vault_policy.writer.name]
+  token_policies = [vault_policy.reminder.name]
   token_ttl      = 900
   token_max_ttl  = 900
 }

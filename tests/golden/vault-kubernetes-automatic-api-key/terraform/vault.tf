@@ -18,6 +18,15 @@ path "secret/data/prod/app/api-key" {
 EOT
 }
 
+resource "vault_policy" "reminder" {
+  name   = "prod--app-kv-remind"
+  policy = <<EOT
+path "secret/metadata/prod/app/api-key" {
+  capabilities = ["read"]
+}
+EOT
+}
+
 resource "vault_policy" "writer" {
   name   = "prod--app-kv-write"
   policy = <<EOT
@@ -55,7 +64,7 @@ resource "vault_kubernetes_auth_backend_role" "rotator" {
   bound_service_account_names      = ["prod--app-rotator"]
   bound_service_account_namespaces = ["app"]
   audience                         = "vault"
-  token_policies                   = [vault_policy.writer.name]
+  token_policies                   = [vault_policy.reminder.name]
   token_ttl                        = 900
   token_max_ttl                    = 900
 }

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
-import string
+# {{code:RANDOM_IMPORTS}}
 from datetime import datetime
 from typing import Any, Dict, Mapping
 
@@ -22,17 +21,7 @@ from google.api_core import exceptions
 from google.cloud import secretmanager
 # {{code:IMPORTS}}
 
-ALPHABET = string.ascii_letters + string.digits
-
-
-def new_password(length: int = 32) -> str:
-    """Random letters and digits with each class present; safe inside SQL string quotes."""
-    while True:
-        value = "".join(secrets.choice(ALPHABET) for _ in range(length))
-        if any(c.islower() for c in value) and any(c.isupper() for c in value) and any(c.isdigit() for c in value):
-            return value
-
-
+# {{code:RANDOM}}
 # {{code:NEW_VALUE}}
 
 

@@ -1,0 +1,3 @@
+path "secret/metadata/prod/app/api-key" {
+  capabilities = ["read"]
+}
