@@ -581,25 +581,44 @@ fn the_kv_reminder_never_changes_a_third_party_api_key() {
     assert_eq!(key(), "s3cr3t-Value");
     let meta = bao.read(ROOT, Some(&ns), "secret/metadata/prod/app/api-key").unwrap();
     assert_eq!(meta["data"]["current_version"], 1, "the reminder wrote a version");
-    // The person rotates at the issuer, writes the key and records the time, as the reminder says.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    bao.write(
-        ROOT,
-        Some(&ns),
-        "secret/data/prod/app/api-key",
-        &json!({"data": {"api_key": "n3w-Value"}}),
-    )
-    .unwrap();
-    bao.write(
-        ROOT,
-        Some(&ns),
-        "secret/metadata/prod/app/api-key",
-        &json!({"custom_metadata": {"rotated_at": now.to_string()}}),
-    )
-    .unwrap();
+    // The person rotates at the issuer, then runs the two commands the reminder prints, word for
+    // word (OpenBao's CLI takes Vault's), with a token holding only the policy the plan attaches
+    // to the people who write the key.
+    let commands: Vec<String> = err
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("vault "))
+        .map(|l| l.replacen("vault ", &format!("{} ", crate::support::tool("bin/bao").display()), 1))
+        .collect();
+    assert_eq!(commands.len(), 2, "the reminder prints the write and the record: {err}");
+    let writers = p
+        .access_policies
+        .iter()
+        .filter(|a| a.attach_to == secretsint::planner::AttachTo::Writer)
+        .map(|a| a.policy_name.as_str())
+        .collect::<Vec<_>>();
+    assert_eq!(writers, ["prod--app-kv-write"]);
+    let writer = bao.token(Some(&ns), &writers);
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("new-api_key.txt"), "n3w-Value").unwrap();
+    for command in &commands {
+        let out = Command::new("sh")
+            .args(["-c", command])
+            .current_dir(home.path())
+            .env("HOME", home.path())
+            .env("BAO_ADDR", &bao.addr)
+            .env("BAO_TOKEN", &writer)
+            .env("BAO_NAMESPACE", &ns)
+            .env_remove("VAULT_ADDR")
+            .env_remove("VAULT_TOKEN")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "the reminder's command fails under the writers' policy: {command}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let out = run();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("not due yet"));

@@ -50,6 +50,6 @@ The API key in ${KV_MOUNT}/data/${SECRET_PATH} is due for rotation (last rotated
 It is issued by a third party, so this job changes nothing: rotate it at the issuer, then write it
 and record the time, which stops this reminder until the next period:
   vault kv put -mount=${KV_MOUNT} ${SECRET_PATH} ${SECRET_FIELD}=- < new-${SECRET_FIELD}.txt
-  vault kv metadata put -mount=${KV_MOUNT} -custom-metadata=rotated_at=\$(date -u +%s) ${SECRET_PATH}
+  vault kv metadata patch -mount=${KV_MOUNT} -custom-metadata=rotated_at=\$(date -u +%s) ${SECRET_PATH}
 EOF
 exit 1
