@@ -605,7 +605,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                         "The Function runs on Flex Consumption (Python {FUNCTION_PYTHON}) as the user-assigned identity {} ({}); publish the function/ folder with `func azure functionapp publish` after the first apply, then set rotation_function_published = true and apply again, because Event Grid refuses a subscription to a function that does not exist yet; its storage account {} must be globally unique (rename it if taken) and is reached with its access key, because azurerm 4.x still writes an empty AzureWebJobsStorage when a Flex Consumption app uses an identity for storage (hashicorp/terraform-provider-azurerm#29693); the account keeps deleted blobs and containers for 7 days and logs any SAS signed for longer than an hour. Its outbound traffic leaves through var.rotation_function_subnet_id (virtual network integration), a subnet the vault must allow: list it in key_vault_allowed_subnet_ids of {PLATFORM_FILE}.",
                         n.rotator_identity,
                         if reminds(s) {
-                            "no role on the vault or the secret: the reminder reads and writes nothing".to_string()
+                            "no role on the vault or on the secret, since the reminder reads and writes nothing".to_string()
                         } else {
                             format!("{} on the secret only", roles::KEY_VAULT_SECRETS_OFFICER.0)
                         },
