@@ -821,6 +821,37 @@ fn the_kv_issuer_hook_job_stores_exactly_the_hooks_key() {
     assert_eq!(key(), "m1nted-Key-1");
 }
 
+/// shellcheck (POSIX sh) finds nothing in the three scripts a KV CronJob runs: the random
+/// rotation (self-issued key), the reminder, and the issuer hook's job.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn kv_job_scripts_pass_shellcheck() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut scripts = std::collections::BTreeSet::new();
+    for (issuer, hook) in [
+        (Some(secretsint::planner::ApiKeyIssuer::SelfIssued), None),
+        (None, None),
+        (None, Some("https://keys.example.com/mint")),
+    ] {
+        let mut req = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Automatic);
+        req.credential = Some(CredentialType::ApiKey);
+        req.api_key.issuer = issuer;
+        req.api_key.issuer_hook = hook.map(Into::into);
+        scripts.insert(plan(&req).rotation_scripts.unwrap().rotation_logic);
+    }
+    assert_eq!(scripts.len(), 3);
+    for (i, text) in scripts.iter().enumerate() {
+        let file = dir.path().join(format!("job-{i}.sh"));
+        std::fs::write(&file, text).unwrap();
+        let out = Command::new("shellcheck")
+            .args(["--shell", "sh"])
+            .arg(&file)
+            .output()
+            .expect("shellcheck is installed");
+        assert!(out.status.success(), "{}\n{text}", String::from_utf8_lossy(&out.stdout));
+    }
+}
+
 #[test]
 #[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
 fn every_kubernetes_manifest_passes_strict_schema_validation() {
