@@ -229,9 +229,10 @@ pub const USES: &[Use] = &[
     Use {
         block: Some("api_key"),
         attr: "issuer_hook",
-        // The AWS, Azure and GCP rotation functions call a hook; the Vault job does not.
-        used: |c| rotates_api_key(c) && c.backend != Vault,
-        when: "secrets_backend \"aws-secrets\", \"azure-keyvault\" or \"gcp-secretmanager\" with credential_type = \"api-key\" and rotation_policy \"automatic\" or \"dynamic\" (the Vault rotation job calls no hook)",
+        // The AWS, Azure and GCP rotation functions and Vault's CronJob call a hook; Vault's
+        // scheduled CI pipeline does not.
+        used: |c| rotates_api_key(c) && !(c.backend == Vault && c.target == Target::Cicd),
+        when: "credential_type = \"api-key\" with rotation_policy \"automatic\" or \"dynamic\" on secrets_backend \"aws-secrets\", \"azure-keyvault\" or \"gcp-secretmanager\", or on \"vault\" with target \"kubernetes\" or \"application\" (the rotation CronJob calls it; Vault's scheduled CI pipeline for target \"cicd\" calls no hook)",
     },
 ];
 

@@ -2,7 +2,7 @@
 //! for the provider's own diagnostics): a Title Case summary, what happened, what to do. The
 //! rules that raise them live beside the code they guard.
 
-use super::choice::{Backend, CredentialType, DbEngine, Rotation};
+use super::choice::{Backend, CredentialType, DbEngine, Rotation, Target};
 use super::duration::Duration;
 use super::{Finding, FindingKind};
 
@@ -143,7 +143,7 @@ pub fn dynamic_falls_back(backend: NoDynamic, c: CredentialType, fallback: Durat
 
 /// A third-party API key with no issuer hook: the plan's schedule reminds people, and nothing
 /// it generates writes a key.
-pub fn api_key_rotation_reminds(backend: Backend, rotation: Rotation) -> Finding {
+pub fn api_key_rotation_reminds(backend: Backend, target: Target, rotation: Rotation) -> Finding {
     let reminder = match backend {
         Backend::AwsSecrets => {
             "the rotation Lambda fails each scheduled rotation with a reminder, which the plan's EventBridge rule sends to its SNS topic"
@@ -154,15 +154,17 @@ pub fn api_key_rotation_reminds(backend: Backend, rotation: Rotation) -> Finding
         }
         Backend::Vault => "the scheduled job fails with a reminder when the secret is older than rotation_period",
     };
+    // Vault's scheduled CI pipeline (target cicd) calls no hook; its Kubernetes CronJob does.
+    let vault_pipeline = backend == Backend::Vault && target == Target::Cicd;
     let hook = match backend {
         Backend::AwsSecrets => "or set api_key.issuer_hook to a Lambda function that mints a key, ",
-        Backend::AzureKeyVault | Backend::GcpSecretManager => "or set api_key.issuer_hook to an https endpoint that mints a key, ",
-        // The Vault job calls no hook.
-        Backend::Vault => "",
+        _ if vault_pipeline => "",
+        _ => "or set api_key.issuer_hook to an https endpoint that mints a key, ",
     };
-    let missing = match backend {
-        Backend::Vault => "the Vault rotation job calls no api_key.issuer_hook to mint a new one",
-        _ => "no api_key.issuer_hook says how to mint a new one",
+    let missing = if vault_pipeline {
+        "the Vault rotation pipeline of target \"cicd\" calls no api_key.issuer_hook to mint a new one (the Kubernetes CronJob of targets \"kubernetes\" and \"application\" does)"
+    } else {
+        "no api_key.issuer_hook says how to mint a new one"
     };
     finding(
         FindingKind::Fallback,

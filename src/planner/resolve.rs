@@ -461,15 +461,16 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         issuer: d.pick(&req.api_key.issuer, ApiKeyIssuer::ThirdParty, rotates_api_key, |v| {
             format!("api_key.issuer defaults to \"{v}\": the plan never replaces a key it did not issue with random data.")
         }),
-        // The AWS, Azure and GCP rotation functions call a hook; the Vault job does not (the
-        // effect table warns), so there the key falls back to a reminder.
+        // The AWS, Azure and GCP rotation functions and Vault's CronJob call a hook; Vault's
+        // scheduled pipeline (target cicd) does not (the effect table warns), so there the key
+        // falls back to a reminder.
         issuer_hook: req
             .api_key
             .issuer_hook
             .clone()
-            .filter(|h| b != Backend::Vault && hook_shape(b, h).is_ok()),
+            .filter(|h| calls_hook(b, t) && hook_shape(b, h).is_ok()),
     };
-    if let (Some(hook), true, false) = (&req.api_key.issuer_hook, rotates_api_key, b == Backend::Vault) {
+    if let (Some(hook), true, true) = (&req.api_key.issuer_hook, rotates_api_key, calls_hook(b, t)) {
         findings.extend(check_issuer_hook(api_key.issuer));
         findings.extend(hook_shape(b, hook).err());
     }
@@ -500,6 +501,12 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
     (settings, findings)
 }
 
+/// Whether the rotation of backend `b` for target `t` can call an issuer hook: every backend's
+/// function or job does, except Vault's scheduled CI pipeline.
+fn calls_hook(b: Backend, t: Target) -> bool {
+    !(b == Backend::Vault && t == Target::Cicd)
+}
+
 /// Only a third-party key has an issuer hook: a self-issued one is made up by the rotation.
 fn check_issuer_hook(issuer: ApiKeyIssuer) -> Option<Finding> {
     (issuer == ApiKeyIssuer::SelfIssued).then(|| {
@@ -512,7 +519,7 @@ fn check_issuer_hook(issuer: ApiKeyIssuer) -> Option<Finding> {
 }
 
 /// The hook a backend's rotation function can call: a Lambda function ARN on AWS (invoked with
-/// the function's role), an https endpoint on Azure and GCP (called with its identity's token).
+/// the function's role), an https endpoint on Azure, GCP and Vault (called with its identity's token).
 fn hook_shape(b: Backend, hook: &str) -> Result<(), Finding> {
     let problem = match b {
         Backend::AwsSecrets => super::shape::lambda_arn(hook).err(),

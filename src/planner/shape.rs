@@ -485,7 +485,7 @@ pub fn repository(t: &str) -> Result<String, String> {
 /// fragment) that the Azure and GCP rotation functions call with their own identity's token.
 /// Which of the two a backend takes is checked when the plan is resolved.
 pub fn issuer_hook(t: &str) -> Result<String, String> {
-    let shapes = "aws-secrets takes the ARN of a Lambda function (arn:aws:lambda:<region>:<account>:function:<name>), azure-keyvault and gcp-secretmanager an https endpoint (https://host[:port][/path], no credentials, query or fragment)";
+    let shapes = "aws-secrets takes the ARN of a Lambda function (arn:aws:lambda:<region>:<account>:function:<name>), azure-keyvault, gcp-secretmanager and vault an https endpoint (https://host[:port][/path], no credentials, query or fragment)";
     if t.starts_with("arn:") {
         return lambda_arn(t).map_err(|e| format!("{e}; {shapes}"));
     }

@@ -1,10 +1,11 @@
 //! API key rotation never makes up a key the plan does not issue. A third-party key (the
 //! default) without an issuer hook gets a reminder on every backend, and nothing generated
 //! writes a key; a self-issued key is rotated to random data; an issuer hook (a Lambda ARN on
-//! AWS, an https endpoint on Azure and GCP; none on Vault) mints the key, and the rotation
-//! refuses one that is empty or not new. Run against moto here; the Azure and GCP functions run
-//! against a local issuer in their backends' harnesses (azure_rotation.py, gcp_rotate_test.py),
-//! and the Vault reminder in vault_backend.rs.
+//! AWS, an https endpoint on Azure, GCP and Vault's CronJob; none on Vault's cicd pipeline)
+//! mints the key, and the rotation refuses one that is empty or not new. Run against moto here;
+//! the Azure and GCP functions run against a local issuer in their backends' harnesses
+//! (azure_rotation.py, gcp_rotate_test.py), and the Vault reminder and hook job on OpenBao in
+//! vault_backend.rs.
 
 use crate::support::WorkloadFiles;
 use std::process::Command;
@@ -290,8 +291,9 @@ fn with_an_issuer_hook_the_only_write_path_is_the_hooks_key() {
 }
 
 /// Each backend takes the hook shape its rotation can call, with the error on the hook's path
-/// naming that shape; Vault's job calls no hook, so the argument has no effect there (the
-/// provider warns) and the key falls back to a reminder.
+/// naming that shape; Vault's CronJob (kubernetes, application) takes an https endpoint, and its
+/// cicd pipeline calls no hook, so there the argument has no effect (the provider warns) and the
+/// key falls back to a reminder.
 #[test]
 fn the_issuer_hook_shape_is_checked_per_backend() {
     let error = |b: Backend, hook: &str| -> Option<String> {
@@ -307,7 +309,7 @@ fn the_issuer_hook_shape_is_checked_per_backend() {
     };
     assert_eq!(error(Backend::AwsSecrets, HOOK), None);
     assert!(error(Backend::AwsSecrets, HTTPS_HOOK).unwrap().contains("Lambda function ARN"));
-    for b in [Backend::AzureKeyVault, Backend::GcpSecretManager] {
+    for b in [Backend::AzureKeyVault, Backend::GcpSecretManager, Backend::Vault] {
         assert_eq!(error(b, HTTPS_HOOK), None, "{b}");
         assert_eq!(error(b, "https://keys.example.com:8443/v1/mint"), None, "{b}");
         for bad in [
@@ -324,7 +326,7 @@ fn the_issuer_hook_shape_is_checked_per_backend() {
     }
     let combo = |backend| secretsint::planner::effect::Combo {
         backend,
-        target: Target::Application,
+        target: Target::Cicd,
         rotation: Rotation::Automatic,
         credential: CredentialType::ApiKey,
         platform: secretsint::planner::CicdPlatform::GithubActions,
@@ -340,11 +342,100 @@ fn the_issuer_hook_shape_is_checked_per_backend() {
             "{b}"
         );
     }
-    let mut r = api_key(Backend::Vault, Target::Application, Rotation::Automatic, None);
+    for target in [Target::Kubernetes, Target::Application] {
+        let c = secretsint::planner::effect::Combo {
+            target,
+            ..combo(Backend::Vault)
+        };
+        assert!(secretsint::planner::effect::argument_used("api_key", "issuer_hook", c), "{target}");
+    }
+    // On Vault's cicd pipeline the hook has no effect: a reminder, and the hook nowhere.
+    let mut r = api_key(Backend::Vault, Target::Cicd, Rotation::Automatic, None);
     r.api_key.issuer_hook = Some(HTTPS_HOOK.into());
     let p = plan(&r);
-    assert!(p.findings.iter().any(|f| f.summary == REMINDER), "{:?}", p.findings);
+    let reminder = p.findings.iter().find(|f| f.summary == REMINDER).expect("a reminder");
+    assert!(
+        reminder.detail.contains("target \"cicd\" calls no api_key.issuer_hook"),
+        "{}",
+        reminder.detail
+    );
     assert!(!p.workload_files().values().any(|t| t.contains(HTTPS_HOOK)));
+    let k8s_no_hook = plan(&api_key(Backend::Vault, Target::Kubernetes, Rotation::Automatic, None));
+    let reminder = k8s_no_hook.findings.iter().find(|f| f.summary == REMINDER).expect("a reminder");
+    assert!(
+        reminder.detail.contains("or set api_key.issuer_hook to an https endpoint"),
+        "{}",
+        reminder.detail
+    );
+}
+
+/// Vault's CronJob (kubernetes, application) with a hook: no reminder and no kv-remind policy,
+/// the only write is the hook's key with a check-and-set (no random source), its token has the
+/// hook URL as audience, and its role holds the hook policy on this secret only. Without a hook
+/// the same plans keep the reminder.
+#[test]
+fn vault_issuer_hook_job_writes_only_the_hooks_key() {
+    for target in [Target::Kubernetes, Target::Application] {
+        for rotation in [Rotation::Automatic, Rotation::Dynamic] {
+            let case = format!("{target}-{rotation}");
+            let mut r = api_key(Backend::Vault, target, rotation, None);
+            r.api_key.issuer_hook = Some(HTTPS_HOOK.into());
+            let p = plan(&r);
+            assert!(!p.findings.iter().any(|f| f.summary == REMINDER), "{case}: {:?}", p.findings);
+            assert!(
+                !p.findings.iter().any(|f| f.kind == secretsint::planner::FindingKind::Error),
+                "{case}: {:?}",
+                p.findings
+            );
+            let script = &p.rotation_scripts.as_ref().unwrap().rotation_logic;
+            assert!(!script.contains("/dev/urandom"), "{case}");
+            assert_eq!(script.matches("api POST \"${KV_MOUNT}/data/").count(), 1, "{case}");
+            assert!(script.contains("\"options\":{\"cas\":%s}"), "{case}");
+            assert!(
+                script.contains("--proto \"$hook_proto\"") && script.contains("hook_proto='=https'"),
+                "{case}"
+            );
+            assert!(
+                script.contains("Idempotency-Key") && script.contains("Authorization: Bearer"),
+                "{case}"
+            );
+            let files = p.workload_files();
+            let cronjob = &files["kubernetes/rotation-cronjob.yaml"];
+            assert!(cronjob.contains(&format!("audience: {HTTPS_HOOK}")), "{case}: {cronjob}");
+            // The test seam that admits a plain-http hook is never set by the plan.
+            assert!(
+                cronjob.contains("name: ISSUER_HOOK_URL") && !cronjob.contains("name: SECRETSINT_TEST"),
+                "{case}"
+            );
+            let names: Vec<&str> = p.access_policies.iter().map(|a| a.policy_name.as_str()).collect();
+            assert!(!names.iter().any(|n| n.ends_with("-kv-remind")), "{case}: {names:?}");
+            let job: Vec<_> = p
+                .access_policies
+                .iter()
+                .filter(|a| a.attach_to == secretsint::planner::AttachTo::Rotator)
+                .collect();
+            assert_eq!(job.len(), 1, "{case}");
+            assert!(job[0].policy_name.ends_with("-kv-hook"), "{case}");
+            assert!(
+                !job[0].policy_document.contains("delete") && !job[0].policy_document.contains('*'),
+                "{case}"
+            );
+            let tf = &files["terraform/vault.tf"];
+            assert!(
+                tf.contains("[vault_policy.hook.name]") && !tf.contains("vault_policy.reminder"),
+                "{case}"
+            );
+            let decisions = p.decisions.join("\n");
+            assert!(decisions.contains(&format!("minted by the issuer hook {HTTPS_HOOK}")), "{case}");
+            assert!(decisions.contains("TokenReview") && decisions.contains("options.cas"), "{case}");
+            assert!(!decisions.contains("fell back to a reminder"), "{case}");
+
+            let p = plan(&api_key(Backend::Vault, target, rotation, None));
+            assert!(p.findings.iter().any(|f| f.summary == REMINDER), "{case}");
+            assert!(p.access_policies.iter().any(|a| a.policy_name.ends_with("-kv-remind")), "{case}");
+            assert!(!p.rotation_scripts.unwrap().rotation_logic.contains("ISSUER_HOOK_URL"), "{case}");
+        }
+    }
 }
 
 /// The reminder writes nothing, so its identity cannot write the secret: no Key Vault role on

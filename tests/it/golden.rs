@@ -290,6 +290,15 @@ pub fn vault_cicd_platform_combinations() -> Vec<(String, Request)> {
     every_platform_combination(Backend::Vault, "vault")
 }
 
+/// Vault variants beyond the combinations: a third-party API key whose issuer hook the rotation
+/// CronJob calls.
+fn vault_custom_cases() -> Vec<(String, Request)> {
+    let mut hook = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Automatic);
+    hook.credential = Some(CredentialType::ApiKey);
+    hook.api_key.issuer_hook = Some("https://keys.example.com/mint".into());
+    vec![("vault-custom-kubernetes-api-key-issuer-hook".into(), hook)]
+}
+
 #[test]
 fn every_case_is_fully_planned_and_parses() {
     for (case, req) in cases() {
@@ -327,6 +336,7 @@ fn every_golden_case() -> Vec<(String, Request)> {
         .collect();
     all.extend(vault_combinations());
     all.extend(vault_cicd_platform_combinations());
+    all.extend(vault_custom_cases());
     all.extend(crate::golden_aws::aws_cases());
     all.extend(crate::azure_backend::every_case());
     all.extend(crate::gcp_backend::every_case());
@@ -338,8 +348,8 @@ fn every_golden_case() -> Vec<(String, Request)> {
 fn falls_back(req: &Request) -> Option<bool> {
     let (r, c) = (req.rotation, req.credential);
     // A third-party API key (the default issuer) falls back to a reminder on every backend,
-    // unless an issuer hook mints it (every backend but Vault calls one).
-    let hooked = req.api_key.issuer_hook.is_some() && req.backend != Backend::Vault;
+    // unless an issuer hook mints it (every backend calls one, but Vault's cicd pipeline).
+    let hooked = req.api_key.issuer_hook.is_some() && !(req.backend == Backend::Vault && req.target == Target::Cicd);
     if r != Rotation::Manual && c == Some(CredentialType::ApiKey) && req.api_key.issuer.is_none() && !hooked {
         return Some(true);
     }
@@ -369,7 +379,7 @@ fn every_golden_case_of_every_backend() {
         ]
         .map(per_backend),
         [
-            cases().len() + 35 + vault_cicd_platform_combinations().len(),
+            cases().len() + 35 + vault_cicd_platform_combinations().len() + vault_custom_cases().len(),
             40,
             crate::azure_backend::every_case().len(),
             crate::gcp_backend::every_case().len()

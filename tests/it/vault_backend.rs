@@ -15,13 +15,21 @@ use crate::backends::{backends, Bao, ROOT};
 use crate::golden::{vault_cicd_platform_combinations, vault_combinations};
 
 /// All 36 vault combinations with default arguments (kubernetes/dynamic/database on PostgreSQL),
-/// plus the 36 cicd ones on GitLab CI, Jenkins and Azure DevOps.
+/// plus the 36 cicd ones on GitLab CI, Jenkins and Azure DevOps, plus the issuer hook's API-key
+/// plans on the kubernetes and application targets.
 fn all_plans(edit: impl Fn(&mut Request)) -> Vec<(String, Request, Plan)> {
     let mut reqs = vault_combinations();
     reqs.extend(vault_cicd_platform_combinations());
     let mut k8s_db = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Dynamic);
     k8s_db.credential = Some(CredentialType::Database);
     reqs.push(("vault-kubernetes-dynamic-database".into(), k8s_db));
+    // A third-party API key with an issuer hook: the CronJob gets a second projected token.
+    for target in [Target::Kubernetes, Target::Application] {
+        let mut hook = Request::new(Backend::Vault, target, Rotation::Automatic);
+        hook.credential = Some(CredentialType::ApiKey);
+        hook.api_key.issuer_hook = Some("https://keys.example.com/mint".into());
+        reqs.push((format!("vault-{target}-automatic-api-key-issuer-hook"), hook));
+    }
     reqs.into_iter()
         .map(|(case, mut req)| {
             edit(&mut req);
@@ -99,7 +107,15 @@ fn every_vault_policy_is_accepted_and_enforced_by_openbao() {
                         .unwrap_or_else(|e| panic!("{origin}: write {path}: {e}"));
                     let denied = bao.write(&token, ns, &sibling_path, &json!({"data": {"value": "x"}})).unwrap_err();
                     assert!(denied.contains("permission denied"), "{origin}: {denied}");
-                    assert!(bao.read(&token, ns, &path).is_err(), "{origin}: a writer cannot read values back");
+                    // Only the issuer hook's job may read what it writes: it refuses an unchanged key.
+                    if !caps.contains(&"read".to_string()) {
+                        assert!(bao.read(&token, ns, &path).is_err(), "{origin}: a writer cannot read values back");
+                    } else {
+                        assert!(
+                            origin.ends_with("-kv-hook"),
+                            "{origin}: only the hook job's policy writes and reads"
+                        );
+                    }
                 }
             }
         }
@@ -616,6 +632,217 @@ fn the_kv_reminder_never_changes_a_third_party_api_key() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("not due yet"));
     assert_eq!(key(), "n3w-Value");
+}
+
+/// A local issuer hook for the hook job: it records each request (headers and body) as one JSON
+/// line in `log` and answers the contents of `answer`. Plain http on 127.0.0.1, which the job
+/// only calls through its test seam.
+const ISSUER: &str = r#"
+import http.server, json, sys
+log, answer = sys.argv[1], sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+        with open(log, "a") as f:
+            f.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body}) + "\n")
+        out = open(answer, "rb").read()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+
+/// A third-party API key with an issuer hook, on OpenBao: the CronJob's script refuses a plain
+/// http hook, refuses an empty, missing or unchanged key (no new version), stores exactly the
+/// hook's key otherwise (with the bearer token and idempotency key sent, never the Vault token),
+/// does not call the hook when not due, and its token cannot write any other path.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn the_kv_issuer_hook_job_stores_exactly_the_hooks_key() {
+    use std::io::BufRead;
+    let bao = &backends().bao;
+    let mut req = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Automatic);
+    req.credential = Some(CredentialType::ApiKey);
+    req.api_key.issuer_hook = Some("https://keys.example.com/mint".into());
+    let p = plan(&req);
+    assert!(!p.findings.iter().any(|f| f.summary == "API Key Rotation Falls Back To A Reminder"));
+    let ns = prepare_namespace(bao, &p);
+    bao.apply_terraform(&ns, file(&p, "terraform/vault.tf"), &BTreeMap::new(), &|_, _| {});
+    write_api_key(bao, &ns);
+    let job = p
+        .access_policies
+        .iter()
+        .filter(|a| a.attach_to == secretsint::planner::AttachTo::Rotator)
+        .map(|a| a.policy_name.as_str())
+        .collect::<Vec<_>>();
+    assert_eq!(job, ["prod--app-kv-hook"]);
+    let token = bao.token(Some(&ns), &job);
+    for other in [
+        "secret/data/prod/other/api-key",
+        "secret/data/prod/app/api-key-2",
+        "secret/data/prod/app",
+    ] {
+        let denied = bao.write(&token, Some(&ns), other, &json!({"data": {"api_key": "x"}}));
+        assert!(denied.is_err(), "the hook job's token wrote {other}: {denied:?}");
+    }
+    let denied = bao.write(&token, Some(&ns), "secret/metadata/prod/app/api-key", &json!({"max_versions": 1}));
+    assert!(denied.is_err(), "the hook job's token rewrote the metadata: {denied:?}");
+
+    let cronjob: Value = serde_norway::from_str(file(&p, "kubernetes/rotation-cronjob.yaml")).unwrap();
+    let pod = &cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    let script = container["command"][2].as_str().unwrap().to_string();
+    assert_eq!(script, p.rotation_scripts.as_ref().unwrap().rotation_logic);
+    let audiences: Vec<&str> = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["projected"]["sources"][0]["serviceAccountToken"]["audience"].as_str().unwrap())
+        .collect();
+    assert_eq!(audiences, ["vault", "https://keys.example.com/mint"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (log, answer, jwt) = (dir.path().join("log"), dir.path().join("answer"), dir.path().join("hook-token"));
+    std::fs::write(&jwt, "hook-jwt-123").unwrap();
+    std::fs::write(&answer, "{}").unwrap();
+    // Killed on drop, so a failed assertion leaves no server holding the test's output open.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(
+        Command::new("python3")
+            .args(["-c", ISSUER])
+            .arg(&log)
+            .arg(&answer)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut port = String::new();
+    std::io::BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}/mint", port.trim());
+    let run = |seam: bool| {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &script]);
+        for e in container["env"].as_array().unwrap() {
+            cmd.env(e["name"].as_str().unwrap(), e["value"].as_str().unwrap());
+        }
+        cmd.env("VAULT_ADDR", &bao.addr)
+            .env("VAULT_TOKEN", &token)
+            .env("VAULT_NAMESPACE", &ns)
+            .env("ISSUER_HOOK_URL", &url)
+            .env("HOOK_JWT_FILE", &jwt);
+        if seam {
+            cmd.env("SECRETSINT_TEST_PLAIN_HTTP_HOOK", "1");
+        }
+        cmd.output().unwrap()
+    };
+    let requests = || -> Vec<Value> {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let key = || bao.read(ROOT, Some(&ns), "secret/data/prod/app/api-key").unwrap()["data"]["data"]["api_key"].clone();
+    let version = || bao.read(ROOT, Some(&ns), "secret/metadata/prod/app/api-key").unwrap()["data"]["current_version"].clone();
+
+    // The shipped script calls no plain-http hook.
+    std::fs::write(&answer, r#"{"api_key": "m1nted-Key-1"}"#).unwrap();
+    let out = run(false);
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not https"));
+    assert!(requests().is_empty(), "the job called a plain-http hook");
+    assert_eq!(version(), 1);
+
+    // An unchanged, empty or missing key is refused and nothing is written.
+    for bad in [r#"{"api_key": "s3cr3t-Value"}"#, r#"{"api_key": ""}"#, "{}", r#"{"other": "x"}"#] {
+        std::fs::write(&answer, bad).unwrap();
+        let out = run(true);
+        assert!(!out.status.success(), "{bad}: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was written"), "{bad}");
+        assert_eq!(version(), 1, "{bad}: a refused key was written");
+        assert_eq!(key(), "s3cr3t-Value", "{bad}");
+    }
+
+    std::fs::write(&answer, r#"{"api_key": "m1nted-Key-1"}"#).unwrap();
+    let out = run(true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(key(), "m1nted-Key-1");
+    assert_eq!(version(), 2);
+    let sent = requests();
+    let last = sent.last().unwrap();
+    let header = |name: &str| {
+        last["headers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str().unwrap().to_string())
+    };
+    assert_eq!(last["path"], "/mint");
+    assert_eq!(header("Authorization").as_deref(), Some("Bearer hook-jwt-123"));
+    assert_eq!(header("Idempotency-Key").as_deref(), Some("secret/data/prod/app/api-key@1"));
+    assert_eq!(header("X-Vault-Token"), None, "the Vault token went to the hook");
+    assert!(!last.to_string().contains(&token), "the Vault token went to the hook");
+    let body: Value = serde_json::from_str(last["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        json!({"secret_id": "secret/data/prod/app/api-key", "idempotency_key": "secret/data/prod/app/api-key@1"})
+    );
+    assert!(bao.read(ROOT, Some(&ns), "secret/metadata/prod/app/api-key").unwrap()["data"]["custom_metadata"]["rotated_at"].is_string());
+
+    // Not due: exits 0 without calling the hook.
+    let calls = sent.len();
+    let out = run(true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not due yet"));
+    assert_eq!(requests().len(), calls, "the job called the hook when not due");
+    assert_eq!(key(), "m1nted-Key-1");
+}
+
+/// shellcheck (POSIX sh) finds nothing in the three scripts a KV CronJob runs: the random
+/// rotation (self-issued key), the reminder, and the issuer hook's job.
+#[test]
+#[ignore = "needs the real tools: TF_ACC=1 scripts/test.sh runs it with --include-ignored"]
+fn kv_job_scripts_pass_shellcheck() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut scripts = std::collections::BTreeSet::new();
+    for (issuer, hook) in [
+        (Some(secretsint::planner::ApiKeyIssuer::SelfIssued), None),
+        (None, None),
+        (None, Some("https://keys.example.com/mint")),
+    ] {
+        let mut req = Request::new(Backend::Vault, Target::Kubernetes, Rotation::Automatic);
+        req.credential = Some(CredentialType::ApiKey);
+        req.api_key.issuer = issuer;
+        req.api_key.issuer_hook = hook.map(Into::into);
+        scripts.insert(plan(&req).rotation_scripts.unwrap().rotation_logic);
+    }
+    assert_eq!(scripts.len(), 3);
+    for (i, text) in scripts.iter().enumerate() {
+        let file = dir.path().join(format!("job-{i}.sh"));
+        std::fs::write(&file, text).unwrap();
+        let out = Command::new("shellcheck")
+            .args(["--shell", "sh"])
+            .arg(&file)
+            .output()
+            .expect("shellcheck is installed");
+        assert!(out.status.success(), "{}\n{text}", String::from_utf8_lossy(&out.stdout));
+    }
 }
 
 #[test]

@@ -464,7 +464,7 @@ pub struct ProjectionSource {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceAccountTokenProjection {
-    pub audience: &'static str,
+    pub audience: String,
     pub expiration_seconds: u32,
     pub path: &'static str,
 }

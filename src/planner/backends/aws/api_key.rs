@@ -50,7 +50,7 @@ pub(super) fn api_key_decisions(
 ) {
     match mode {
         ApiKeyRotation::Reminder => {
-            findings.push(findings::api_key_rotation_reminds(s.backend, s.rotation));
+            findings.push(findings::api_key_rotation_reminds(s.backend, s.target, s.rotation));
             d.push(format!(
                 "rotation_policy \"{}\" fell back to a reminder for the third-party API key: with no api_key.issuer_hook nothing here can mint a key, and a random one would break every consumer. The Lambda {} runs on {schedule} (every {}) and at createSecret writes nothing and fails with a reminder, so Secrets Manager reports RotationFailed; its role may only describe the secret. Rotate the key at its issuer and write it with `aws secretsmanager put-secret-value --secret-id {} --secret-string file://new-api-key.json` under the {} policy, or declare api_key.issuer_hook.",
                 s.rotation,

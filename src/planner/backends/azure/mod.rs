@@ -445,7 +445,7 @@ pub fn plan(s: &Settings) -> Plan {
 
     decisions.extend(source_decisions(s, src, &n));
     if reminds(s) && matches!(src, Source::Secret { rotation: Some(_) }) {
-        findings.push(findings::api_key_rotation_reminds(s.backend, s.rotation));
+        findings.push(findings::api_key_rotation_reminds(s.backend, s.target, s.rotation));
     }
     let ips = s.certificate.ip_addresses();
     if s.credential == CredentialType::Certificate && !ips.is_empty() {

@@ -438,7 +438,7 @@ pub fn plan(s: &Settings) -> Plan {
     let mut decisions: Vec<String> = fallback_decision.into_iter().collect();
     let mut findings: Vec<Finding> = fallback.into_iter().collect();
     if period.is_some() && reminds(s) {
-        findings.push(findings::api_key_rotation_reminds(s.backend, s.rotation));
+        findings.push(findings::api_key_rotation_reminds(s.backend, s.target, s.rotation));
     }
     if let (Some(p), CredentialType::Certificate) = (period, s.credential) {
         let (p, finding, decision) = certificate_period(s, p);

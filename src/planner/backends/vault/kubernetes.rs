@@ -189,6 +189,34 @@ pub(super) fn rotation_cronjob(s: &Settings, n: &Names, sch: Schedule) -> K8sObj
         });
     }
     env.extend(rotation_env(s, n, sch));
+    env.extend(hook_env(s));
+    let token_volume = |name: &'static str, audience: String| k8s::Volume {
+        name,
+        projected: k8s::ProjectedVolume {
+            sources: vec![k8s::ProjectionSource {
+                service_account_token: k8s::ServiceAccountTokenProjection {
+                    audience,
+                    expiration_seconds: 600,
+                    path: "token",
+                },
+            }],
+        },
+    };
+    let mut volume_mounts = vec![k8s::VolumeMount {
+        name: "vault-token",
+        mount_path: TOKEN_DIR.into(),
+        read_only: true,
+    }];
+    let mut volumes = vec![token_volume("vault-token", AUDIENCE.into())];
+    // The hook gets a token of its own audience, so it can never be replayed to Vault.
+    if let Some(url) = hook(s) {
+        volume_mounts.push(k8s::VolumeMount {
+            name: "issuer-hook-token",
+            mount_path: HOOK_TOKEN_DIR.into(),
+            read_only: true,
+        });
+        volumes.push(token_volume("issuer-hook-token", url));
+    }
     K8sObject {
         api_version: "batch/v1",
         kind: "CronJob",
@@ -215,24 +243,9 @@ pub(super) fn rotation_cronjob(s: &Settings, n: &Names, sch: Schedule) -> K8sObj
                                 image: crate::planner::versions::CURL_IMAGE.into(),
                                 command: vec!["/bin/sh".into(), "-c".into(), rotate_script(s).into()],
                                 env,
-                                volume_mounts: vec![k8s::VolumeMount {
-                                    name: "vault-token",
-                                    mount_path: TOKEN_DIR.into(),
-                                    read_only: true,
-                                }],
+                                volume_mounts,
                             }],
-                            volumes: vec![k8s::Volume {
-                                name: "vault-token",
-                                projected: k8s::ProjectedVolume {
-                                    sources: vec![k8s::ProjectionSource {
-                                        service_account_token: k8s::ServiceAccountTokenProjection {
-                                            audience: AUDIENCE,
-                                            expiration_seconds: 600,
-                                            path: "token",
-                                        },
-                                    }],
-                                },
-                            }],
+                            volumes,
                         },
                     },
                 },

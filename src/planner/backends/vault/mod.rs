@@ -22,10 +22,12 @@ use crate::planner::{AccessPolicy, DeploymentManifest, Finding, Plan, RotationSc
 use crate::render;
 use crate::render::tf;
 use dynamic_database::{self as vk, Ttls, AUDIENCE, AUDIT_LOG};
+mod api_key;
 mod cicd;
 mod kubernetes;
 mod platform;
 mod terraform;
+use api_key::*;
 use cicd::*;
 use kubernetes::*;
 use terraform::*;
@@ -46,10 +48,13 @@ pub(super) fn reminds(s: &Settings) -> bool {
     s.credential == CredentialType::ApiKey && s.api_key.rotation() == crate::planner::ApiKeyRotation::Reminder
 }
 
-/// The scheduled KV job's script: a new random value, or for a third-party API key a reminder.
+/// The scheduled KV job's script: a new random value, for a third-party API key its issuer
+/// hook's (kubernetes and application targets), or else a reminder.
 pub(super) fn rotate_script(s: &Settings) -> &'static str {
     if reminds(s) {
         REMIND_SCRIPT
+    } else if hook(s).is_some() {
+        HOOK_SCRIPT
     } else {
         ROTATE_SCRIPT
     }
@@ -167,6 +172,8 @@ struct Names {
     writer_policy: String,
     /// The reminder job's policy (a third-party API key's): it reads the metadata only.
     reminder_policy: String,
+    /// The issuer hook job's policy: it reads and writes this secret's data and patches its metadata.
+    hook_policy: String,
     rotator_role: String,
     rotator_sa: String,
     /// cert-manager's own Vault role and the service account its Issuer logs in as (PKI on
@@ -195,6 +202,7 @@ fn names(s: &Settings, src: Source) -> Names {
         consumer_policy,
         writer_policy: format!("{stem}-kv-write"),
         reminder_policy: format!("{stem}-kv-remind"),
+        hook_policy: format!("{stem}-kv-hook"),
         rotator_role: format!("{stem}-rotator"),
         rotator_sa: format!("{stem}-rotator"),
         issuer_role: format!("{stem}-cert-manager"),
@@ -250,10 +258,14 @@ fn policies(s: &Settings, src: Source, n: &Names) -> Vec<AccessPolicy> {
             attach_to: AttachTo::Rotator,
         });
     }
+    if let (Source::Kv { schedule: Some(_) }, Some(_)) = (src, hook(s)) {
+        out.push(hook_policy(s, n));
+    }
     if let Source::Kv { schedule } = src {
         // The job records rotated_at in custom_metadata (patch); a person updating by hand only
         // reads it. A reminder's job writes nothing: its people write the key and rotated_at.
-        let job_writes = schedule.is_some() && !reminds(s);
+        // A hook's job writes under its own policy, which also reads the key it compares.
+        let job_writes = schedule.is_some() && !reminds(s) && hook(s).is_none();
         let metadata_caps: &[&str] = if schedule.is_some() { &["read", "patch"] } else { &["read"] };
         out.push(AccessPolicy {
             policy_name: n.writer_policy.clone(),
@@ -368,7 +380,7 @@ pub fn plan(s: &Settings) -> Plan {
     let mut decisions: Vec<String> = fallback_decision.into_iter().collect();
     let mut findings: Vec<Finding> = fallback.into_iter().collect();
     if reminds(s) && matches!(src, Source::Kv { schedule: Some(_) }) {
-        findings.push(findings::api_key_rotation_reminds(s.backend, s.rotation));
+        findings.push(findings::api_key_rotation_reminds(s.backend, s.target, s.rotation));
     }
     let access_policies = policies(s, src, &n);
     let mut manifests = Vec::new();
@@ -473,6 +485,7 @@ fn source_decisions(s: &Settings, src: Source, n: &Names) -> Vec<String> {
                     n.kv_metadata,
                     n.writer_policy
                 )),
+                Some(sch) if hook(s).is_some() => d.push(hook_decision(s, n, sch)),
                 Some(sch) => d.push(format!(
                     "A job checks every {} and writes a new random {} version once {} have passed since custom_metadata.rotated_at{}.",
                     sch.check.to_text(),
@@ -551,7 +564,9 @@ fn rotation_scripts(s: &Settings, src: Source, n: &Names) -> RotationScripts {
             rotation_type: RotationType::Cronjob,
             schedule: sch.cron(),
             rotation_logic: rotate_script(s).to_string(),
-            notification: if reminds(s) {
+            notification: if hook(s).is_some() {
+                hook_notification(n)
+            } else if reminds(s) {
                 format!(
                     "Once the key in {} is due, every check fails the job with the reminder until someone writes a new key and sets custom_metadata.rotated_at; alert on the job's failures.",
                     n.kv_data

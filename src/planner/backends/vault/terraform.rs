@@ -14,6 +14,8 @@ pub(super) fn terraform(s: &Settings, src: Source, n: &Names, policies: &[Access
             "consumer"
         } else if p.attach_to == AttachTo::Rotator && reminds(s) {
             "reminder"
+        } else if p.attach_to == AttachTo::Rotator && hook(s).is_some() {
+            "hook"
         } else {
             "writer"
         };
@@ -189,8 +191,15 @@ pub(super) fn approle_role(s: &Settings, label: &str, role: &str, policy: &str, 
 pub(super) fn auth_blocks(s: &Settings, src: Source, n: &Names) -> Vec<Block> {
     let ttl = token_ttl(s, src).secs();
     let rotates = matches!(src, Source::Kv { schedule: Some(_) });
-    // A reminder job's role reads the metadata only (its policy "reminder"); a rotation's writes.
-    let job_policy = if reminds(s) { "reminder" } else { "writer" };
+    // A reminder job's role reads the metadata only (its policy "reminder"); an issuer hook's job
+    // holds its own policy ("hook"); a rotation's writes.
+    let job_policy = if reminds(s) {
+        "reminder"
+    } else if hook(s).is_some() {
+        "hook"
+    } else {
+        "writer"
+    };
     let mut out = Vec::new();
     let k8s_role = |label: &str, mount: &str, role: &str, sa: &str, policy: Option<&str>, ttl: u64| {
         let policies = policy.map_or(Expression::Array(Vec::new()), policy_ref);

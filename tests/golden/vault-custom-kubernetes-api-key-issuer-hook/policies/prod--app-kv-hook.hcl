@@ -1,0 +1,7 @@
+path "secret/data/prod/app/api-key" {
+  capabilities = ["create", "read", "update"]
+}
+
+path "secret/metadata/prod/app/api-key" {
+  capabilities = ["read", "patch"]
+}

@@ -1,0 +1,3 @@
+path "secret/data/prod/app/api-key" {
+  capabilities = ["read"]
+}
