@@ -231,7 +231,7 @@ pub const USES: &[Use] = &[
         attr: "issuer_hook",
         // The AWS, Azure and GCP rotation functions and Vault's CronJob call a hook; Vault's
         // scheduled CI pipeline does not.
-        used: |c| rotates_api_key(c) && !(c.backend == Vault && c.target == Target::Cicd),
+        used: |c| rotates_api_key(c) && calls_hook(c.backend, c.target),
         when: "credential_type = \"api-key\" with rotation_policy \"automatic\" or \"dynamic\" on secrets_backend \"aws-secrets\", \"azure-keyvault\" or \"gcp-secretmanager\", or on \"vault\" with target \"kubernetes\" or \"application\" (the rotation CronJob calls it; Vault's scheduled CI pipeline for target \"cicd\" calls no hook)",
     },
 ];
@@ -273,4 +273,11 @@ pub fn argument_used(block: &str, attr: &str, combo: Combo) -> bool {
 /// Whether a block has any argument `combo` reads.
 pub fn block_used(block: &str, combo: Combo) -> bool {
     USES.iter().filter(|u| u.block == Some(block)).any(|u| (u.used)(combo))
+}
+
+/// Whether the rotation of backend `b` for target `t` can call an issuer hook: every backend's
+/// function or job does, except Vault's scheduled CI pipeline. The one rule the resolver, the
+/// effect table and the reminder finding all read.
+pub(crate) fn calls_hook(b: Backend, t: Target) -> bool {
+    !(b == Vault && t == Target::Cicd)
 }

@@ -155,7 +155,7 @@ pub fn api_key_rotation_reminds(backend: Backend, target: Target, rotation: Rota
         Backend::Vault => "the scheduled job fails with a reminder when the secret is older than rotation_period",
     };
     // Vault's scheduled CI pipeline (target cicd) calls no hook; its Kubernetes CronJob does.
-    let vault_pipeline = backend == Backend::Vault && target == Target::Cicd;
+    let vault_pipeline = !super::effect::calls_hook(backend, target);
     let hook = match backend {
         Backend::AwsSecrets => "or set api_key.issuer_hook to a Lambda function that mints a key, ",
         _ if vault_pipeline => "",

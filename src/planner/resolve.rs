@@ -468,9 +468,9 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
             .api_key
             .issuer_hook
             .clone()
-            .filter(|h| calls_hook(b, t) && hook_shape(b, h).is_ok()),
+            .filter(|h| super::effect::calls_hook(b, t) && hook_shape(b, h).is_ok()),
     };
-    if let (Some(hook), true, true) = (&req.api_key.issuer_hook, rotates_api_key, calls_hook(b, t)) {
+    if let (Some(hook), true, true) = (&req.api_key.issuer_hook, rotates_api_key, super::effect::calls_hook(b, t)) {
         findings.extend(check_issuer_hook(api_key.issuer));
         findings.extend(hook_shape(b, hook).err());
     }
@@ -499,12 +499,6 @@ pub fn resolve(req: &Request) -> (Settings, Vec<Finding>) {
         token_ttl_floor: None,
     };
     (settings, findings)
-}
-
-/// Whether the rotation of backend `b` for target `t` can call an issuer hook: every backend's
-/// function or job does, except Vault's scheduled CI pipeline.
-fn calls_hook(b: Backend, t: Target) -> bool {
-    !(b == Backend::Vault && t == Target::Cicd)
 }
 
 /// Only a third-party key has an issuer hook: a self-issued one is made up by the rotation.
