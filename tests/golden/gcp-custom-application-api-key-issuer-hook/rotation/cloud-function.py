@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import google.auth.transport.requests
 import google.oauth2.id_token
 
-# The schemes the issuer hook may be called over. Only https: the request carries an ID token.
+# The schemes the issuer hook may be called over. Only https: the request carries a bearer token.
 HOOK_SCHEMES = ("https",)
 HOOK_TIMEOUT_SECONDS = 30
 
@@ -34,19 +34,19 @@ class HookRefused(RuntimeError):
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect would carry the ID token elsewhere: it fails the call instead."""
+    """A redirect would carry the bearer token elsewhere: it fails the call instead."""
 
     def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
         raise HookRefused(f"the issuer hook redirected ({code}); call its final URL directly")
 
 
-def call_hook(url: str, token: str, secret: str, idempotency_key: str) -> str:
+def call_hook(url: str, token: str, secret_id: str, idempotency_key: str) -> str:
     """POSTs the rotation to the issuer hook and returns the non-empty api_key it answers."""
     if urlsplit(url).scheme not in HOOK_SCHEMES:
         raise HookRefused(f"the issuer hook must be an https URL, not {urlsplit(url).scheme}://")
     request = urllib.request.Request(
         url,
-        data=json.dumps({"secret_id": secret, "idempotency_key": idempotency_key}).encode("utf-8"),
+        data=json.dumps({"secret_id": secret_id, "idempotency_key": idempotency_key}).encode("utf-8"),
         method="POST",
         headers={
             "Authorization": f"Bearer {token}",
