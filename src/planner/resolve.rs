@@ -527,8 +527,8 @@ fn hook_shape(b: Backend, hook: &str) -> Result<(), Finding> {
             &format!(
                 "{p}; secrets_backend \"{b}\" takes {}",
                 match b {
-                    Backend::AwsSecrets => "the ARN of a Lambda function (arn:aws:lambda:<region>:<account>:function:<name>)",
-                    _ => "an https endpoint (https://host[:port][/path], no credentials, query or fragment)",
+                    Backend::AwsSecrets => super::shape::LAMBDA_HOOK,
+                    _ => super::shape::URL_HOOK,
                 }
             ),
         )),

@@ -485,12 +485,17 @@ pub fn repository(t: &str) -> Result<String, String> {
 /// fragment) that the Azure and GCP rotation functions call with their own identity's token.
 /// Which of the two a backend takes is checked when the plan is resolved.
 pub fn issuer_hook(t: &str) -> Result<String, String> {
-    let shapes = "aws-secrets takes the ARN of a Lambda function (arn:aws:lambda:<region>:<account>:function:<name>), azure-keyvault, gcp-secretmanager and vault an https endpoint (https://host[:port][/path], no credentials, query or fragment)";
+    let with_shapes = |e: String| format!("{e}; aws-secrets takes {LAMBDA_HOOK}, azure-keyvault, gcp-secretmanager and vault {URL_HOOK}");
     if t.starts_with("arn:") {
-        return lambda_arn(t).map_err(|e| format!("{e}; {shapes}"));
+        return lambda_arn(t).map_err(with_shapes);
     }
-    hook_url(t).map_err(|e| format!("{e}; {shapes}"))
+    hook_url(t).map_err(with_shapes)
 }
+
+/// What an issuer hook is on aws-secrets, and on every other backend (one wording for the
+/// grammar's check here and the per-backend check in `resolve`).
+pub const LAMBDA_HOOK: &str = "the ARN of a Lambda function (arn:aws:lambda:<region>:<account>:function:<name>)";
+pub const URL_HOOK: &str = "an https endpoint (https://host[:port][/path], no credentials, query or fragment)";
 
 /// `arn:aws:lambda:<region>:<account>:function:<name>`.
 pub fn lambda_arn(t: &str) -> Result<String, String> {
