@@ -9,7 +9,8 @@ use crate::support::WorkloadFiles;
 use std::process::Command;
 
 use secretsint::planner::{
-    azure_roles, plan, Backend, Choice, CredentialType, DbEngine, FindingKind, ManifestType, Plan, Request, Rotation, StoreKind, Target,
+    azure_roles, plan, AttachTo, Backend, Choice, CredentialType, DbEngine, FindingKind, ManifestType, Plan, Request, Rotation, StoreKind,
+    Target,
 };
 use serde_json::{json, Value};
 
@@ -144,6 +145,39 @@ fn role_assignments_are_least_privilege() {
             "prod--app-deployer-secrets-officer"
         });
         assert_eq!(names, want, "{case}");
+        // The consumer never holds a role on the admin secret; only the rotator reads it.
+        let consumer = AttachTo::consumer(req.target);
+        for a in &p.access_policies {
+            let on_admin = a.scope.ends_with("/secrets/prod--app-database-admin");
+            assert!(
+                !(on_admin && a.attach_to != AttachTo::Rotator),
+                "{case}: {} ({}) is on the admin secret",
+                a.policy_name,
+                a.attach_to
+            );
+        }
+        // Why docs/guides/azure-keyvault.md selects by attach_to: a filter on the name's "-user"
+        // ending (what the guide once did) also picks the rotator's admin-secret assignment.
+        let by_name: Vec<&str> = p
+            .access_policies
+            .iter()
+            .filter(|a| a.policy_name.ends_with("-user"))
+            .map(|a| a.policy_name.as_str())
+            .collect();
+        let by_attach: Vec<&str> = p
+            .access_policies
+            .iter()
+            .filter(|a| a.attach_to == consumer)
+            .map(|a| a.policy_name.as_str())
+            .collect();
+        if rotates && req.credential == Some(CredentialType::Database) {
+            assert_ne!(by_name, by_attach, "{case}");
+            assert!(by_name.contains(&"prod--app-rotator-admin-secrets-user"), "{case}");
+        }
+        assert!(
+            by_attach.iter().all(|n| !n.contains("-rotator-") && !n.contains("-deployer-")),
+            "{case}: {by_attach:?}"
+        );
         for a in &p.access_policies {
             let doc: serde_json::Value = serde_json::from_str(&a.policy_document).unwrap();
             let role = doc["properties"]["roleDefinitionId"].as_str().unwrap();

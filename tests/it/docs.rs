@@ -58,6 +58,44 @@ fn docs_pages_have_registry_frontmatter() {
     }
 }
 
+/// No guide, example or README picks access policies by their names: `attach_to` and `secret`
+/// say whose a policy is. A name filter is one rename away from handing the workload another
+/// principal's role (the Azure guide's `endswith(p.policy_name, "-user")` also matched the
+/// rotator's assignment on a database plan's admin secret).
+#[test]
+fn no_snippet_selects_access_policies_by_name() {
+    let root = repo_root();
+    let mut texts = vec![root.join("README.md")];
+    for dir in ["docs", "docs/guides", "docs/data-sources", "docs/functions"] {
+        if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
+            texts.extend(
+                entries
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "md")),
+            );
+        }
+    }
+    for entry in std::fs::read_dir(root.join("examples")).unwrap() {
+        texts.push(entry.unwrap().path().join("main.tf"));
+    }
+    let mut checked = 0;
+    for path in texts.iter().filter(|p| p.exists()) {
+        let text = std::fs::read_to_string(path).unwrap();
+        checked += 1;
+        for f in ["endswith", "startswith", "strcontains", "regex", "can(regex"] {
+            for line in text.lines() {
+                let compact: String = line.split_whitespace().collect();
+                assert!(
+                    !compact.contains(&format!("{f}(p.policy_name")),
+                    "{}: selects access policies by name ({line:?}); select by attach_to (and secret) instead",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(checked >= 10, "{checked} files checked");
+}
+
 /// The ```terraform blocks of the hand-written guides are valid, canonically formatted HCL
 /// (`terraform fmt -check`, which needs no providers).
 #[test]
