@@ -42,6 +42,14 @@ const ROTATOR_K8S_MOUNT: &str = "kubernetes";
 const ROTATE_SCRIPT: &str = include_str!("snippets/rotate-kv.sh");
 /// The scheduled job of a third-party API key: it reminds, and never writes the secret.
 const REMIND_SCRIPT: &str = include_str!("snippets/remind-kv.sh");
+/// What every scheduled KV job does first: the Vault API helper, the login, and the check that
+/// the secret is due (its `rotated_at` older than the period less one check interval).
+const KV_PRELUDE: &str = include_str!("snippets/kv-prelude.sh");
+
+/// A KV job's script with its `# {{code:KV_PRELUDE}}` line filled, once per process.
+fn kv_script(cell: &'static std::sync::OnceLock<String>, template: &str) -> &'static str {
+    cell.get_or_init(|| crate::render::template::fill(template, &[("# {{code:KV_PRELUDE}}\n", KV_PRELUDE)]))
+}
 
 /// Whether the scheduled KV job only reminds: a third-party API key, which no Vault job can mint.
 pub(super) fn reminds(s: &Settings) -> bool {
@@ -51,12 +59,15 @@ pub(super) fn reminds(s: &Settings) -> bool {
 /// The scheduled KV job's script: a new random value, for a third-party API key its issuer
 /// hook's (kubernetes and application targets), or else a reminder.
 pub(super) fn rotate_script(s: &Settings) -> &'static str {
+    static REMIND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static HOOK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static ROTATE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     if reminds(s) {
-        REMIND_SCRIPT
+        kv_script(&REMIND, REMIND_SCRIPT)
     } else if hook(s).is_some() {
-        HOOK_SCRIPT
+        kv_script(&HOOK, HOOK_SCRIPT)
     } else {
-        ROTATE_SCRIPT
+        kv_script(&ROTATE, ROTATE_SCRIPT)
     }
 }
 const TOKEN_DIR: &str = "/var/run/secrets/vault";

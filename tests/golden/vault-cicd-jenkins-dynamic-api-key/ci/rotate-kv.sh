@@ -37,9 +37,10 @@ if [ -z "${VAULT_TOKEN:-}" ]; then
 fi
 
 now=$(date -u +%s)
-last=$(api GET "${KV_MOUNT}/metadata/${SECRET_PATH}" 2>/dev/null |
-  sed -n 's/.*"rotated_at":"\([0-9]*\)".*/\1/p' || true)
+meta=$(api GET "${KV_MOUNT}/metadata/${SECRET_PATH}" 2>/dev/null || true)
+last=$(printf '%s' "$meta" | sed -n 's/.*"rotated_at":"\([0-9]*\)".*/\1/p')
 last=${last:-0}
+# Due one check interval early, so the new version exists before the period ends.
 if [ $((now - last)) -lt $((ROTATION_PERIOD_SECONDS - CHECK_INTERVAL_SECONDS)) ]; then
   echo "${KV_MOUNT}/data/${SECRET_PATH} was rotated at ${last}; not due yet"
   exit 0

@@ -18,17 +18,6 @@ umask 077
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-api() {
-  method=$1
-  path=$2
-  shift 2
-  printf 'X-Vault-Token: %s\n' "${VAULT_TOKEN}" |
-    curl --silent --show-error --fail --request "$method" \
-      --header @- \
-      --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" \
-      "$@" "${VAULT_ADDR}/v1/${path}"
-}
-
 # https only, and no redirect: the hook's token and its answer never cross plain http.
 # SECRETSINT_TEST_PLAIN_HTTP_HOOK is the test suite's seam for a local issuer; no plan sets it.
 hook_proto='=https'
@@ -40,6 +29,17 @@ case "${ISSUER_HOOK_URL}" in
   http://*) [ "$hook_proto" != '=https' ] || { echo "the issuer hook ${ISSUER_HOOK_URL} is not https; refusing to call it" >&2; exit 1; } ;;
   *) echo "the issuer hook ${ISSUER_HOOK_URL} is not https; refusing to call it" >&2; exit 1 ;;
 esac
+
+api() {
+  method=$1
+  path=$2
+  shift 2
+  printf 'X-Vault-Token: %s\n' "${VAULT_TOKEN}" |
+    curl --silent --show-error --fail --request "$method" \
+      --header @- \
+      --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" \
+      "$@" "${VAULT_ADDR}/v1/${path}"
+}
 
 if [ -z "${VAULT_TOKEN:-}" ]; then
   jwt=$(cat "${VAULT_JWT_FILE}")
@@ -56,7 +56,7 @@ now=$(date -u +%s)
 meta=$(api GET "${KV_MOUNT}/metadata/${SECRET_PATH}" 2>/dev/null || true)
 last=$(printf '%s' "$meta" | sed -n 's/.*"rotated_at":"\([0-9]*\)".*/\1/p')
 last=${last:-0}
-# Rotate one check interval early so the new version exists before the period ends.
+# Due one check interval early, so the new version exists before the period ends.
 if [ $((now - last)) -lt $((ROTATION_PERIOD_SECONDS - CHECK_INTERVAL_SECONDS)) ]; then
   echo "${KV_MOUNT}/data/${SECRET_PATH} was rotated at ${last}; not due yet"
   exit 0

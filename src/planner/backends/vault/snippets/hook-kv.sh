@@ -18,17 +18,6 @@ umask 077
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-api() {
-  method=$1
-  path=$2
-  shift 2
-  printf 'X-Vault-Token: %s\n' "${VAULT_TOKEN}" |
-    curl --silent --show-error --fail --request "$method" \
-      --header @- \
-      --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" \
-      "$@" "${VAULT_ADDR}/v1/${path}"
-}
-
 # https only, and no redirect: the hook's token and its answer never cross plain http.
 # SECRETSINT_TEST_PLAIN_HTTP_HOOK is the test suite's seam for a local issuer; no plan sets it.
 hook_proto='=https'
@@ -41,26 +30,7 @@ case "${ISSUER_HOOK_URL}" in
   *) echo "the issuer hook ${ISSUER_HOOK_URL} is not https; refusing to call it" >&2; exit 1 ;;
 esac
 
-if [ -z "${VAULT_TOKEN:-}" ]; then
-  jwt=$(cat "${VAULT_JWT_FILE}")
-  login=$(printf '{"role":"%s","jwt":"%s"}' "${VAULT_ROLE}" "${jwt}" |
-    curl --silent --show-error --fail --request POST \
-      --header "X-Vault-Namespace: ${VAULT_NAMESPACE:-}" \
-      --data @- \
-      "${VAULT_ADDR}/v1/auth/${VAULT_AUTH_MOUNT}/login")
-  VAULT_TOKEN=$(printf '%s' "$login" | sed -n 's/.*"client_token":"\([^"]*\)".*/\1/p')
-  [ -n "$VAULT_TOKEN" ] || { echo "login to auth/${VAULT_AUTH_MOUNT} as ${VAULT_ROLE} failed" >&2; exit 1; }
-fi
-
-now=$(date -u +%s)
-meta=$(api GET "${KV_MOUNT}/metadata/${SECRET_PATH}" 2>/dev/null || true)
-last=$(printf '%s' "$meta" | sed -n 's/.*"rotated_at":"\([0-9]*\)".*/\1/p')
-last=${last:-0}
-# Rotate one check interval early so the new version exists before the period ends.
-if [ $((now - last)) -lt $((ROTATION_PERIOD_SECONDS - CHECK_INTERVAL_SECONDS)) ]; then
-  echo "${KV_MOUNT}/data/${SECRET_PATH} was rotated at ${last}; not due yet"
-  exit 0
-fi
+# {{code:KV_PRELUDE}}
 
 # The version read is both the check-and-set guard and, with the path, the idempotency key: a
 # retried run of the same rotation sends the same key, and the next rotation a new one.
