@@ -76,7 +76,7 @@ pub(super) fn api_key_lambda_source(n: &Names, mode: &ApiKeyRotation) -> String 
         ApiKeyRotation::Hook(hook) => ("hook", hook.as_str()),
         _ => ("reminder", ""),
     };
-    let selected = template::Conditional::new(API_KEY_LAMBDA_SOURCE).select(&[("MODE", flag)]);
+    let selected = with_finish_secret(&template::Conditional::new(API_KEY_LAMBDA_SOURCE).select(&[("MODE", flag)]));
     template::fill_in(
         &selected,
         Syntax::Python,

@@ -46,6 +46,14 @@ const DAY: u64 = 86_400;
 /// Secrets Manager rotates at most every four hours.
 const MIN_ROTATION: u64 = 4 * HOUR;
 const LAMBDA_SOURCE: &str = include_str!("snippets/rotation_lambda.py");
+/// The rotation's last step (move AWSCURRENT to the staged version, once), the same in every
+/// Lambda the plan writes.
+const FINISH_SECRET: &str = include_str!("snippets/finish_secret.py");
+
+/// A Lambda source with its `# {{code:FINISH_SECRET}}` line filled.
+fn with_finish_secret(source: &str) -> String {
+    template::fill(source, &[("# {{code:FINISH_SECRET}}\n", FINISH_SECRET)])
+}
 /// The Lambda runtime and the database drivers bundled with the function (pure Python, so one
 /// zip runs on either Lambda architecture).
 pub(super) const LAMBDA_RUNTIME: &str = "python3.13";
@@ -834,7 +842,7 @@ pub(super) fn lambda_source(s: &Settings, n: &Names) -> String {
         return api_key_lambda_source(n, &mode);
     }
     template::fill_in(
-        LAMBDA_SOURCE,
+        &with_finish_secret(LAMBDA_SOURCE),
         Syntax::Python,
         &[
             ("SECRET_NAME", Var::from(n.secret_name.as_str())),
