@@ -14,6 +14,7 @@ pub mod placeholders;
 pub mod request;
 mod resolve;
 pub mod shape;
+mod snippets;
 pub mod targets;
 /// The SDK integration code (the application target), under its earlier name.
 pub use targets::application as integration;

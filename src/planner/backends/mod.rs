@@ -10,15 +10,6 @@ pub mod vault;
 use crate::planner::choice::Backend;
 use crate::planner::{Identity, Settings, WorkloadWide};
 
-/// The issuer hook's HTTP call in Python, one text for the Azure and GCP rotation functions:
-/// https only, no redirect followed, a bearer token, and only a non-empty `api_key` comes back.
-const ISSUER_HOOK_CALL: &str = include_str!("../snippets/issuer_hook_call.py");
-
-/// `source` with its `# {{code:HOOK_CALL}}` line replaced by [`ISSUER_HOOK_CALL`].
-pub(crate) fn with_hook_call(source: &str) -> String {
-    crate::render::template::fill(source, &[("# {{code:HOOK_CALL}}\n", ISSUER_HOOK_CALL)])
-}
-
 pub(crate) fn workload_wide(backend: Backend) -> &'static WorkloadWide {
     match backend {
         Backend::Vault => &vault::workload::WORKLOAD_WIDE,

@@ -751,7 +751,7 @@ fn function_source(s: &Settings) -> String {
         return REMIND_FUNCTION.to_string();
     }
     if hook(s).is_some() {
-        return super::with_hook_call(HOOK_FUNCTION);
+        return crate::planner::snippets::with_hook_call(HOOK_FUNCTION);
     }
     let (kind, engine, driver) = if s.credential == CredentialType::Database {
         ("database", s.database.engine.as_str(), driver(s))

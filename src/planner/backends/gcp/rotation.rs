@@ -106,7 +106,7 @@ pub(super) fn function_source(s: &Settings) -> String {
         CredentialType::ApiKey | CredentialType::Generic => ("", NEW_VALUE_RANDOM),
     };
     // Only the hook's new_value has the HOOK_CALL line; for the others this copies the text.
-    let new_value = &crate::planner::backends::with_hook_call(new_value);
+    let new_value = &crate::planner::snippets::with_hook_call(new_value);
     // A hook's function holds no random source at all: the only value it can add is the hook's.
     let (random_imports, random) = if hooks(s) { ("", "") } else { (RANDOM_IMPORTS, RANDOM) };
     // Composition of our own code fragments (the `code` context), so a whole comment line is
