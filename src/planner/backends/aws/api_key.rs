@@ -76,7 +76,8 @@ pub(super) fn api_key_lambda_source(n: &Names, mode: &ApiKeyRotation) -> String 
         ApiKeyRotation::Hook(hook) => ("hook", hook.as_str()),
         _ => ("reminder", ""),
     };
-    let selected = with_finish_secret(&template::Conditional::new(API_KEY_LAMBDA_SOURCE).select(&[("MODE", flag)]));
+    static LAMBDA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let selected = template::Conditional::new(with_finish_secret(&LAMBDA, API_KEY_LAMBDA_SOURCE)).select(&[("MODE", flag)]);
     template::fill_in(
         &selected,
         Syntax::Python,

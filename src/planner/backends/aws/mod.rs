@@ -50,9 +50,9 @@ const LAMBDA_SOURCE: &str = include_str!("snippets/rotation_lambda.py");
 /// Lambda the plan writes.
 const FINISH_SECRET: &str = include_str!("snippets/finish_secret.py");
 
-/// A Lambda source with its `# {{code:FINISH_SECRET}}` line filled.
-fn with_finish_secret(source: &str) -> String {
-    template::fill(source, &[("# {{code:FINISH_SECRET}}\n", FINISH_SECRET)])
+/// A Lambda source with its `# {{code:FINISH_SECRET}}` line filled, once per process.
+fn with_finish_secret(cell: &'static std::sync::OnceLock<String>, source: &str) -> &'static str {
+    crate::planner::snippets::compose(cell, source, "# {{code:FINISH_SECRET}}\n", FINISH_SECRET)
 }
 /// The Lambda runtime and the database drivers bundled with the function (pure Python, so one
 /// zip runs on either Lambda architecture).
@@ -841,8 +841,9 @@ pub(super) fn lambda_source(s: &Settings, n: &Names) -> String {
     if let Some(mode) = api_key_rotation(s) {
         return api_key_lambda_source(n, &mode);
     }
+    static LAMBDA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     template::fill_in(
-        &with_finish_secret(LAMBDA_SOURCE),
+        with_finish_secret(&LAMBDA, LAMBDA_SOURCE),
         Syntax::Python,
         &[
             ("SECRET_NAME", Var::from(n.secret_name.as_str())),

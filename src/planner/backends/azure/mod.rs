@@ -751,7 +751,8 @@ fn function_source(s: &Settings) -> String {
         return REMIND_FUNCTION.to_string();
     }
     if hook(s).is_some() {
-        return crate::planner::snippets::with_hook_call(HOOK_FUNCTION);
+        static HOOK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        return crate::planner::snippets::with_hook_call(&HOOK, HOOK_FUNCTION).to_string();
     }
     let (kind, engine, driver) = if s.credential == CredentialType::Database {
         ("database", s.database.engine.as_str(), driver(s))

@@ -102,11 +102,12 @@ pub(super) fn function_source(s: &Settings) -> String {
     let (imports, new_value) = match s.credential {
         CredentialType::Database => (IMPORTS_DATABASE, NEW_VALUE_DATABASE),
         CredentialType::Certificate => (IMPORTS_CERTIFICATE, NEW_VALUE_CERTIFICATE),
-        CredentialType::ApiKey if hooks(s) => (IMPORTS_HOOK, NEW_VALUE_HOOK),
+        CredentialType::ApiKey if hooks(s) => {
+            static HOOK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            (IMPORTS_HOOK, crate::planner::snippets::with_hook_call(&HOOK, NEW_VALUE_HOOK))
+        }
         CredentialType::ApiKey | CredentialType::Generic => ("", NEW_VALUE_RANDOM),
     };
-    // Only the hook's new_value has the HOOK_CALL line; for the others this copies the text.
-    let new_value = &crate::planner::snippets::with_hook_call(new_value);
     // A hook's function holds no random source at all: the only value it can add is the hook's.
     let (random_imports, random) = if hooks(s) { ("", "") } else { (RANDOM_IMPORTS, RANDOM) };
     // Composition of our own code fragments (the `code` context), so a whole comment line is

@@ -48,7 +48,7 @@ const KV_PRELUDE: &str = include_str!("snippets/kv-prelude.sh");
 
 /// A KV job's script with its `# {{code:KV_PRELUDE}}` line filled, once per process.
 fn kv_script(cell: &'static std::sync::OnceLock<String>, template: &str) -> &'static str {
-    cell.get_or_init(|| crate::render::template::fill(template, &[("# {{code:KV_PRELUDE}}\n", KV_PRELUDE)]))
+    crate::planner::snippets::compose(cell, template, "# {{code:KV_PRELUDE}}\n", KV_PRELUDE)
 }
 
 /// Whether the scheduled KV job only reminds: a third-party API key, which no Vault job can mint.
